@@ -1,0 +1,1 @@
+"""Recaudo: friendly omnichannel collections."""

@@ -1,0 +1,114 @@
+"""State changes to the portfolio. Each public function is one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+
+from recaudo.portfolio import events
+from recaudo.portfolio.models import Creditor, Debt, Debtor, Payment, PaymentAllocation
+from recaudo.portfolio.rules import InputError, OpenDebt, allocate_payment
+
+
+class PaymentConflict(InputError):
+    """The external id is already used by a payment with other details."""
+
+
+@dataclass(frozen=True)
+class PaymentResult:
+    payment: Payment
+    created: bool
+
+
+def record_payment(
+    *,
+    creditor: Creditor,
+    debtor: Debtor,
+    external_id: str,
+    amount: Decimal,
+    currency: str,
+    paid_at: datetime,
+    method: str = "",
+    debt: Debt | None = None,
+    actor: str,
+) -> PaymentResult:
+    """Record a payment once and apply it to what the debtor owes.
+
+    Idempotent by ``external_id``: the same payment again returns the stored
+    one and changes nothing; the same id with another amount, currency or
+    debtor is a conflict. Payments of one debtor are serialised by locking the
+    debtor's row, so concurrent payments never lose an update.
+    """
+    if debt is not None and debt.debtor_id != debtor.pk:
+        raise InputError("debt_id", f"debt {debt.external_id} belongs to another debtor")
+    if debt is not None and debt.currency != currency:
+        raise InputError(
+            "currency", f"payment is in {currency} but debt {debt.external_id} is in {debt.currency}"
+        )
+    with transaction.atomic():
+        Debtor.objects.select_for_update().filter(pk=debtor.pk).first()
+        existing = Payment.objects.filter(creditor=creditor, external_id=external_id).first()
+        if existing is not None:
+            return PaymentResult(_same_payment(existing, debtor, amount, currency), created=False)
+        try:
+            with transaction.atomic():
+                payment = Payment.objects.create(
+                    creditor=creditor,
+                    debtor=debtor,
+                    external_id=external_id,
+                    amount=amount,
+                    currency=currency,
+                    paid_at=paid_at,
+                    method=method,
+                    debt=debt,
+                )
+        except IntegrityError:
+            # Another debtor's payment took this id between our read and write.
+            existing = Payment.objects.get(creditor=creditor, external_id=external_id)
+            return PaymentResult(_same_payment(existing, debtor, amount, currency), created=False)
+
+        # Money is applied to collectible debts; a disputed debt only when the
+        # payer names it.
+        statuses = [*Debt.COLLECTIBLE] + ([Debt.Status.DISPUTED] if debt is not None else [])
+        open_debts = list(
+            Debt.objects.filter(debtor=debtor, currency=currency, status__in=statuses)
+        )
+        by_id = {item.pk: item for item in open_debts}
+        shares, remainder = allocate_payment(
+            amount,
+            [OpenDebt(item.pk, item.due_on, item.balance) for item in open_debts],
+            target_debt_id=debt.pk if debt is not None else None,
+        )
+        applied: list[tuple[Debt, Decimal]] = []
+        for share in shares:
+            target = by_id[share.debt_id]
+            PaymentAllocation.objects.create(payment=payment, debt=target, amount=share.amount)
+            Debt.objects.filter(pk=target.pk).update(amount_paid=F("amount_paid") + share.amount)
+            target.refresh_from_db(fields=["amount_paid", "amount", "status"])
+            applied.append((target, share.amount))
+            if target.balance == 0 and target.status != Debt.Status.PAID:
+                old_status = target.status
+                target.status = Debt.Status.PAID
+                target.save(update_fields=["status", "updated_at"])
+                events.debt_status_changed(
+                    target, old_status, actor=actor, reason=f"payment {external_id}"
+                )
+        if remainder:
+            payment.unallocated = remainder
+            payment.save(update_fields=["unallocated"])
+        events.payment_recorded(payment, applied, actor=actor)
+        return PaymentResult(payment, created=True)
+
+
+def _same_payment(existing: Payment, debtor: Debtor, amount: Decimal, currency: str) -> Payment:
+    if existing.debtor_id != debtor.pk or existing.amount != amount or existing.currency != currency:
+        raise PaymentConflict(
+            "external_id",
+            f"payment {existing.external_id} was already recorded with "
+            f"{existing.amount} {existing.currency} for debtor {existing.debtor.external_id}",
+        )
+    return existing

@@ -1,0 +1,461 @@
+"""What a row of debtors, debts or payments may contain, and how it is cleaned.
+
+Shared by file imports (Spanish or English headers) and the REST API (the
+canonical field names). Cleaning is pure: text in, a typed record or a list
+of ``InputError`` out.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from recaudo.portfolio.rules import (
+    InputError,
+    clean_amount,
+    clean_country,
+    clean_currency,
+    clean_date,
+    clean_email,
+    clean_language,
+    clean_phone,
+    clean_tags,
+    clean_timezone,
+    language_for,
+    timezone_for,
+)
+
+# canonical field -> accepted header spellings (normalised: lower case, no
+# accents, words joined by "_"). The canonical name is always accepted.
+DEBTOR_COLUMNS: dict[str, tuple[str, ...]] = {
+    "debtor_external_id": (
+        "debtor_id", "customer_id", "client_id", "id_deudor", "deudor_id", "id_cliente",
+        "cliente_id", "codigo_cliente", "numero_cliente",
+    ),
+    "full_name": (
+        "name", "debtor_name", "customer_name", "nombre", "nombre_completo", "razon_social",
+        "nombre_deudor", "nombre_cliente",
+    ),
+    "first_name": ("greeting_name", "nombre_saludo", "nombre_pila", "primer_nombre"),
+    "kind": ("type", "debtor_type", "tipo", "tipo_deudor", "tipo_cliente", "tipo_persona"),
+    "national_id_type": (
+        "id_type", "document_type", "tipo_documento", "tipo_doc", "tipo_identificacion",
+    ),
+    "national_id_number": (
+        "id_number", "national_id", "document_number", "documento", "numero_documento",
+        "identificacion", "numero_identificacion", "cedula", "rut", "dni", "curp", "rfc",
+        "cpf", "cnpj", "cuit", "cuil", "nit", "ruc",
+    ),
+    "country": ("pais",),
+    "timezone": ("time_zone", "zona_horaria"),
+    "language": ("lang", "idioma"),
+    "tags": ("etiquetas",),
+    "phone": (
+        "mobile", "cell", "phone_number", "telefono", "celular", "movil", "telefono_movil",
+        "numero_celular",
+    ),
+    "email": ("e_mail", "mail", "email_address", "correo", "correo_electronico"),
+    "consent": (
+        "consent_channels", "consentimiento", "canales_autorizados", "autorizacion_canales",
+    ),
+    "whatsapp_opt_in": ("opt_in_whatsapp", "acepta_whatsapp", "consentimiento_whatsapp"),
+}
+
+DEBT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "external_id": (
+        "debt_id", "debt_external_id", "id", "id_deuda", "deuda_id", "id_externo",
+        "codigo_deuda", "numero_deuda", "numero_operacion", "operacion",
+    ),
+    "invoice_number": (
+        "invoice", "invoice_no", "factura", "numero_factura", "no_factura", "folio",
+        "numero_documento_cobro",
+    ),
+    "description": ("concept", "descripcion", "concepto", "detalle"),
+    "currency": ("moneda", "divisa"),
+    "amount": ("amount_due", "monto", "importe", "valor", "total"),
+    "issued_on": (
+        "issue_date", "issued", "invoice_date", "fecha_emision", "emision", "fecha_factura",
+    ),
+    "due_on": ("due_date", "due", "fecha_vencimiento", "vencimiento", "fecha_limite_pago"),
+    "status": ("estado",),
+    **{name: aliases for name, aliases in DEBTOR_COLUMNS.items()},
+}
+
+PAYMENT_COLUMNS: dict[str, tuple[str, ...]] = {
+    "external_id": (
+        "payment_id", "id", "id_pago", "pago_id", "transaction_id", "id_transaccion",
+        "referencia_pago", "id_externo",
+    ),
+    "debtor_external_id": DEBTOR_COLUMNS["debtor_external_id"],
+    "debt_external_id": ("debt_id", "id_deuda", "deuda_id", "invoice", "factura"),
+    "amount": ("monto", "importe", "valor", "total"),
+    "currency": ("moneda", "divisa"),
+    "paid_at": ("paid_on", "payment_date", "date", "fecha_pago", "fecha", "pagado_el"),
+    "method": ("payment_method", "medio_pago", "metodo_pago", "forma_pago", "medio"),
+}
+
+DEBTORS_FILE_COLUMNS: dict[str, tuple[str, ...]] = {
+    **DEBTOR_COLUMNS,
+    "debtor_external_id": (*DEBTOR_COLUMNS["debtor_external_id"], "external_id", "id", "id_externo"),
+}
+
+REQUIRED = {
+    "debtors": ("debtor_external_id", "full_name"),
+    "debts": ("external_id", "debtor_external_id", "amount", "due_on"),
+    "payments": ("external_id", "amount", "paid_at"),
+}
+COLUMNS = {"debtors": DEBTORS_FILE_COLUMNS, "debts": DEBT_COLUMNS, "payments": PAYMENT_COLUMNS}
+
+
+def normalise_header(name: str) -> str:
+    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+class HeaderProblem(Exception):
+    def __init__(self, errors: list[str]):
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+def map_header(kind: str, header: list[str]) -> dict[str, int]:
+    """Column index per canonical field; every problem with the header at once."""
+    spec = COLUMNS[kind]
+    lookup = {name: name for name in spec}
+    for name, aliases in spec.items():
+        for alias in aliases:
+            lookup.setdefault(alias, name)
+    positions: dict[str, int] = {}
+    errors = []
+    for index, raw in enumerate(header):
+        key = normalise_header(raw)
+        if not key:
+            errors.append(f"column {index + 1} has no name")
+            continue
+        name = lookup.get(key)
+        if name is None:
+            errors.append(
+                f"{raw}: unknown column (known: {', '.join(sorted(spec))})"
+            )
+        elif name in positions:
+            errors.append(f"{raw}: means the same as column '{header[positions[name]]}'")
+        else:
+            positions[name] = index
+    for name in REQUIRED[kind]:
+        if name not in positions:
+            errors.append(f"{name}: required column is missing")
+    if errors:
+        raise HeaderProblem(errors)
+    return positions
+
+
+@dataclass(frozen=True)
+class DebtorInput:
+    external_id: str
+    full_name: str
+    first_name: str
+    kind: str
+    country: str
+    timezone: str
+    language: str
+    national_id_type: str = ""
+    national_id_number: str = ""
+    tags: tuple[str, ...] = ()
+    phone: str | None = None
+    email: str | None = None
+    consent: tuple[str, ...] = ()
+
+    def record_fields(self) -> dict[str, Any]:
+        """The values stored on the Debtor row."""
+        return {
+            "full_name": self.full_name,
+            "first_name": self.first_name,
+            "kind": self.kind,
+            "country": self.country,
+            "timezone": self.timezone,
+            "language": self.language,
+            "national_id_type": self.national_id_type,
+            "national_id_number": self.national_id_number,
+            "tags": list(self.tags),
+        }
+
+
+@dataclass(frozen=True)
+class DebtInput:
+    external_id: str
+    debtor_external_id: str
+    currency: str
+    amount: Decimal
+    due_on: date
+    issued_on: date | None = None
+    invoice_number: str = ""
+    description: str = ""
+    status: str | None = None
+    debtor: DebtorInput | None = None
+
+    def record_fields(self) -> dict[str, Any]:
+        values = {
+            "invoice_number": self.invoice_number,
+            "description": self.description,
+            "currency": self.currency,
+            "amount": self.amount,
+            "issued_on": self.issued_on,
+            "due_on": self.due_on,
+        }
+        if self.status is not None:
+            values["status"] = self.status
+        return values
+
+
+@dataclass(frozen=True)
+class PaymentInput:
+    external_id: str
+    amount: Decimal
+    currency: str | None
+    paid_at: datetime
+    debtor_external_id: str | None = None
+    debt_external_id: str | None = None
+    method: str = ""
+
+
+@dataclass
+class Defaults:
+    """What a row may leave out: taken from the creditor."""
+
+    country: str
+    currency: str
+    timezone: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.timezone = timezone_for(self.country)
+
+
+_KINDS = {
+    "person": "person", "persona": "person", "natural": "person", "persona_natural": "person",
+    "b2c": "person", "individual": "person", "pf": "person",
+    "company": "company", "empresa": "company", "juridica": "company",
+    "persona_juridica": "company", "b2b": "company", "business": "company", "pj": "company",
+}
+_STATUSES = {
+    "open": "open", "abierta": "open", "pendiente": "open", "vigente": "open", "vencida": "open",
+    "disputed": "disputed", "en_disputa": "disputed", "disputa": "disputed",
+    "reclamada": "disputed",
+    "written_off": "written_off", "castigada": "written_off", "castigo": "written_off",
+}
+_TRUE = {"1", "true", "yes", "si", "s", "y", "x"}
+_FALSE = {"0", "false", "no", "n", ""}
+_CHANNELS = {"whatsapp", "sms", "rcs", "call", "email"}
+_CHANNEL_ALIASES = {"correo": "email", "llamada": "call", "mail": "email", "telefono": "call", "wa": "whatsapp"}
+_ID_PATTERN = re.compile(r"^[\w.\-/:#]{1,100}$")
+
+
+def _text(values: dict[str, Any], name: str, limit: int) -> str:
+    value = values.get(name)
+    text = "" if value is None else str(value).strip()
+    if len(text) > limit:
+        raise InputError(name, f"is longer than {limit} characters")
+    return text
+
+
+def _identifier(values: dict[str, Any], name: str, *, required: bool = True) -> str:
+    text = _text(values, name, 100)
+    if not text:
+        if required:
+            raise InputError(name, "is required")
+        return ""
+    if not _ID_PATTERN.match(text):
+        raise InputError(name, f"'{text}' has characters not allowed in an id (spaces or symbols)")
+    return text
+
+
+class RowErrors(Exception):
+    def __init__(self, errors: list[InputError]):
+        super().__init__("; ".join(str(error) for error in errors))
+        self.errors = errors
+
+
+class _Collector:
+    """Runs each field's cleaning and keeps every error, not only the first."""
+
+    def __init__(self) -> None:
+        self.errors: list[InputError] = []
+
+    def __call__(self, function, *args, **kwargs):  # type: ignore[no-untyped-def]
+        try:
+            return function(*args, **kwargs)
+        except InputError as error:
+            self.errors.append(error)
+            return None
+
+    def done(self) -> None:
+        if self.errors:
+            raise RowErrors(self.errors)
+
+
+def clean_debtor(values: dict[str, Any], defaults: Defaults, check=None) -> DebtorInput:  # type: ignore[no-untyped-def]
+    """Clean a debtor's fields. ``check`` collects errors (a new one when None)."""
+    own = check is None
+    check = check or _Collector()
+    external_id = check(_identifier, values, "debtor_external_id")
+    full_name = check(_text, values, "full_name", 200)
+    if full_name == "":
+        check.errors.append(InputError("full_name", "is required"))
+    first_name = check(_text, values, "first_name", 100) or ""
+    kind_text = normalise_header(check(_text, values, "kind", 30) or "") or "person"
+    kind = _KINDS.get(kind_text)
+    if kind is None:
+        check.errors.append(InputError("kind", f"'{values.get('kind')}' is not person or company"))
+    country_text = check(_text, values, "country", 60) or ""
+    country = check(clean_country, country_text) if country_text else defaults.country
+    phone = email = None
+    phone_text = check(_text, values, "phone", 40)
+    if phone_text:
+        phone = check(clean_phone, phone_text, country)
+    email_text = check(_text, values, "email", 254)
+    if email_text:
+        email = check(clean_email, email_text)
+    zone_text = check(_text, values, "timezone", 64)
+    if zone_text:
+        zone = check(clean_timezone, zone_text)
+    else:
+        zone = timezone_for(country, phone) if country else defaults.timezone
+    language_text = check(_text, values, "language", 10)
+    language = check(clean_language, language_text) if language_text else language_for(country or "")
+    consent = set()
+    for item in re.split(r"[|;, ]+", check(_text, values, "consent", 100) or ""):
+        if not item:
+            continue
+        channel = _CHANNEL_ALIASES.get(normalise_header(item), normalise_header(item))
+        if channel not in _CHANNELS:
+            check.errors.append(InputError("consent", f"'{item}' is not a channel ({', '.join(sorted(_CHANNELS))})"))
+        consent.add(channel)
+    opt_in = normalise_header(check(_text, values, "whatsapp_opt_in", 10) or "")
+    if opt_in in _TRUE:
+        consent.add("whatsapp")
+    elif opt_in not in _FALSE:
+        check.errors.append(InputError("whatsapp_opt_in", f"'{values.get('whatsapp_opt_in')}' is not yes or no"))
+    if ({"whatsapp", "sms", "rcs", "call"} & consent) and not phone:
+        check.errors.append(InputError("consent", "phone channels are authorised but there is no phone"))
+    if "email" in consent and not email:
+        check.errors.append(InputError("consent", "email is authorised but there is no email"))
+    if own:
+        check.done()
+    if check.errors:
+        return None  # type: ignore[return-value]
+    return DebtorInput(
+        external_id=external_id,
+        full_name=full_name,
+        first_name=first_name or _greeting_name(full_name, kind),
+        kind=kind,
+        country=country,
+        timezone=zone,
+        language=language,
+        national_id_type=check(_text, values, "national_id_type", 20) or "",
+        national_id_number=check(_text, values, "national_id_number", 40) or "",
+        tags=tuple(clean_tags(check(_text, values, "tags", 500) or "")),
+        phone=phone,
+        email=email,
+        consent=tuple(sorted(consent)),
+    )
+
+
+def _greeting_name(full_name: str, kind: str) -> str:
+    if kind == "company" or not full_name:
+        return full_name[:100]
+    return full_name.split()[0].title()[:100]
+
+
+_DEBTOR_DETAIL_FIELDS = frozenset(DEBTOR_COLUMNS) - {"debtor_external_id"}
+
+
+def clean_debt(values: dict[str, Any], defaults: Defaults) -> DebtInput:
+    check = _Collector()
+    external_id = check(_identifier, values, "external_id")
+    debtor_external_id = check(_identifier, values, "debtor_external_id")
+    currency_text = check(_text, values, "currency", 10) or ""
+    currency = check(clean_currency, currency_text) if currency_text else defaults.currency
+    amount = check(clean_amount, _raw(values, "amount"), currency) if currency else None
+    issued_on = check(clean_date, _raw(values, "issued_on"), "issued_on", required=False)
+    due_on = check(clean_date, _raw(values, "due_on"), "due_on")
+    if issued_on and due_on and due_on < issued_on:
+        check.errors.append(
+            InputError("due_on", f"{due_on.isoformat()} is before the issue date {issued_on.isoformat()}")
+        )
+    status = None
+    status_text = normalise_header(check(_text, values, "status", 30) or "")
+    if status_text:
+        status = _STATUSES.get(status_text)
+        if status is None:
+            hint = " (record payments instead)" if status_text in {"paid", "pagada", "pagado"} else ""
+            check.errors.append(
+                InputError("status", f"'{values.get('status')}' is not open, disputed or written_off{hint}")
+            )
+    debtor = None
+    if any(_raw(values, name) not in (None, "") for name in _DEBTOR_DETAIL_FIELDS):
+        debtor = clean_debtor(values, defaults, check)
+    invoice_number = check(_text, values, "invoice_number", 100) or ""
+    description = check(_text, values, "description", 300) or ""
+    check.done()
+    return DebtInput(
+        external_id=external_id,
+        debtor_external_id=debtor_external_id,
+        currency=currency,
+        amount=amount,
+        due_on=due_on,
+        issued_on=issued_on,
+        invoice_number=invoice_number,
+        description=description,
+        status=status,
+        debtor=debtor,
+    )
+
+
+def clean_payment(values: dict[str, Any], defaults: Defaults) -> PaymentInput:
+    check = _Collector()
+    external_id = check(_identifier, values, "external_id")
+    debtor_external_id = check(_identifier, values, "debtor_external_id", required=False)
+    debt_external_id = check(_identifier, values, "debt_external_id", required=False)
+    if not debtor_external_id and not debt_external_id and external_id:
+        check.errors.append(InputError("debtor_external_id", "name the debtor or the debt paid"))
+    currency_text = check(_text, values, "currency", 10) or ""
+    currency = check(clean_currency, currency_text) if currency_text else None
+    amount = check(clean_amount, _raw(values, "amount"), currency or defaults.currency)
+    paid_at = check(clean_datetime, _raw(values, "paid_at"), "paid_at", defaults.timezone)
+    method = check(_text, values, "method", 50) or ""
+    check.done()
+    return PaymentInput(
+        external_id=external_id,
+        amount=amount,
+        currency=currency,
+        paid_at=paid_at,
+        debtor_external_id=debtor_external_id or None,
+        debt_external_id=debt_external_id or None,
+        method=method,
+    )
+
+
+def clean_datetime(raw: Any, field: str, zone: str) -> datetime:
+    """An aware datetime; a bare date is noon in ``zone`` (the day stays the same everywhere)."""
+    if isinstance(raw, datetime):
+        value = raw
+    else:
+        text = ("" if raw is None else str(raw)).strip()
+        if not text:
+            raise InputError(field, "is required")
+        try:
+            value = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            day = clean_date(text, field)
+            return datetime.combine(day, time(12), tzinfo=ZoneInfo(zone))
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=ZoneInfo(zone))
+    return value
+
+
+def _raw(values: dict[str, Any], name: str) -> Any:
+    return values.get(name)

@@ -1,0 +1,409 @@
+"""Upserting debtors, debts and payments in bulk, all or nothing.
+
+The same code serves ``recaudo import`` (files) and the REST API's bulk
+endpoints. Rows are cleaned one by one, written a chunk at a time inside one
+transaction, and the transaction is rolled back when any row is wrong (or on a
+dry run), so a bad file leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from recaudo.portfolio import actions
+from recaudo.portfolio.columns import (
+    DebtInput,
+    DebtorInput,
+    Defaults,
+    PaymentInput,
+)
+from recaudo.portfolio.events import build_event, changes
+from recaudo.portfolio.models import (
+    AuditEvent,
+    ChannelConsent,
+    ContactPoint,
+    Creditor,
+    Debt,
+    Debtor,
+)
+from recaudo.portfolio.rules import InputError, clean_amount
+
+CHUNK_ROWS = 2000
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int | str  # a file line, or an item index for the API
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.field}: {self.message}"
+
+
+@dataclass
+class Outcome:
+    counts: Counter[str] = field(default_factory=Counter)
+    errors: list[RowError] = field(default_factory=list)
+
+    def error(self, line: int | str, error: InputError) -> None:
+        self.errors.append(RowError(line, error.field, error.message))
+
+
+class _Stop(Exception):
+    """Raised inside the transaction to roll it back."""
+
+
+def run_in_transaction(work: Callable[[Outcome], None], *, dry_run: bool) -> Outcome:
+    """Run ``work``; keep its writes only when it found no error and this is not a dry run."""
+    outcome = Outcome()
+    try:
+        with transaction.atomic():
+            work(outcome)
+            if outcome.errors or dry_run:
+                raise _Stop
+    except _Stop:
+        pass
+    return outcome
+
+
+def _contact_values(info: DebtorInput) -> list[tuple[str, str]]:
+    points = []
+    if info.phone:
+        points.append((ContactPoint.Kind.PHONE, info.phone))
+    if info.email:
+        points.append((ContactPoint.Kind.EMAIL, info.email))
+    return points
+
+
+class DebtorSync:
+    """Finds, creates and updates a creditor's debtors, a chunk at a time."""
+
+    def __init__(self, creditor: Creditor, actor: str, outcome: Outcome, *, unique: bool):
+        self.creditor = creditor
+        self.actor = actor
+        self.outcome = outcome
+        self.unique = unique  # a debtors file lists each debtor once
+        self.ids: dict[str, int] = {}
+        self.seen: dict[str, tuple[int | str, int]] = {}  # external id -> (line, hash of details)
+        self.now = timezone.now()
+
+    def sync(self, items: Iterable[tuple[int | str, str, DebtorInput | None]]) -> None:
+        pending: dict[str, tuple[int | str, DebtorInput | None]] = {}
+        for line, external_id, info in items:
+            first = self.seen.get(external_id)
+            if first is not None:
+                if self.unique:
+                    self.outcome.error(
+                        line,
+                        InputError("debtor_external_id", f"'{external_id}' appears again (first on line {first[0]})"),
+                    )
+                elif info is not None and hash(info) != first[1]:
+                    self.outcome.error(
+                        line,
+                        InputError(
+                            "debtor_external_id",
+                            f"the details of debtor '{external_id}' differ from line {first[0]}",
+                        ),
+                    )
+                elif info is not None and first[1] == 0:
+                    # The first mention had no details; this one brings them.
+                    self.seen[external_id] = (first[0], hash(info))
+                    pending[external_id] = (line, info)
+                continue
+            self.seen[external_id] = (line, hash(info) if info is not None else 0)
+            pending[external_id] = (line, info)
+        if pending:
+            self._write(pending)
+
+    def _write(self, pending: dict[str, tuple[int | str, DebtorInput | None]]) -> None:
+        existing = {
+            row["external_id"]: row
+            for row in Debtor.objects.filter(
+                creditor=self.creditor, external_id__in=list(pending)
+            ).values("id", "external_id", *_DEBTOR_FIELDS)
+        }
+        new_debtors: list[tuple[Debtor, DebtorInput]] = []
+        contacts_for_existing: dict[int, DebtorInput] = {}
+        events: list[AuditEvent] = []
+        for external_id, (line, info) in pending.items():
+            row = existing.get(external_id)
+            if row is None:
+                if info is None:
+                    self.outcome.error(
+                        line,
+                        InputError(
+                            "debtor_external_id",
+                            f"unknown debtor '{external_id}' (import the debtor first, or add "
+                            "the debtor's name to this row)",
+                        ),
+                    )
+                    continue
+                new_debtors.append(
+                    (Debtor(creditor=self.creditor, external_id=external_id, **info.record_fields()), info)
+                )
+                continue
+            self.ids[external_id] = row["id"]
+            if info is None:
+                continue
+            diff = changes(row, info.record_fields())
+            if diff:
+                Debtor.objects.filter(pk=row["id"]).update(**info.record_fields(), updated_at=self.now)
+                events.append(
+                    build_event(
+                        AuditEvent.Kind.DEBTOR_UPDATED,
+                        creditor_id=self.creditor.pk,
+                        debtor_id=row["id"],
+                        actor=self.actor,
+                        data={"changes": diff},
+                    )
+                )
+                self.outcome.counts["debtors_updated"] += 1
+            else:
+                self.outcome.counts["debtors_unchanged"] += 1
+            contacts_for_existing[row["id"]] = info
+        if new_debtors:
+            Debtor.objects.bulk_create([debtor for debtor, _ in new_debtors])
+            self.outcome.counts["debtors_created"] += len(new_debtors)
+            for debtor, _info in new_debtors:
+                self.ids[debtor.external_id] = debtor.pk
+                events.append(
+                    build_event(
+                        AuditEvent.Kind.DEBTOR_CREATED,
+                        creditor_id=self.creditor.pk,
+                        debtor_id=debtor.pk,
+                        actor=self.actor,
+                        data={"external_id": debtor.external_id},
+                    )
+                )
+        self._write_contacts(
+            [(debtor.pk, info) for debtor, info in new_debtors], contacts_for_existing
+        )
+        AuditEvent.objects.bulk_create(events)
+
+    def _write_contacts(
+        self, new: list[tuple[int, DebtorInput]], existing: dict[int, DebtorInput]
+    ) -> None:
+        known_points: dict[tuple[int, str, str], int] = {}
+        known_consents: set[tuple[int, str]] = set()
+        if existing:
+            for point_id, debtor_id, kind, value in ContactPoint.objects.filter(
+                debtor_id__in=list(existing)
+            ).values_list("id", "debtor_id", "kind", "value"):
+                known_points[(debtor_id, kind, value)] = point_id
+            known_consents = set(
+                ChannelConsent.objects.filter(
+                    contact_point_id__in=list(known_points.values())
+                ).values_list("contact_point_id", "channel")
+            )
+        wanted = [*new, *existing.items()]
+        to_create: list[tuple[ContactPoint, DebtorInput]] = []
+        consents: list[ChannelConsent] = []
+        for debtor_id, info in wanted:
+            for kind, value in _contact_values(info):
+                point_id = known_points.get((debtor_id, kind, value))
+                if point_id is None:
+                    channels = (
+                        ContactPoint.PHONE_CHANNELS
+                        if kind == ContactPoint.Kind.PHONE
+                        else ContactPoint.EMAIL_CHANNELS
+                    )
+                    to_create.append(
+                        (ContactPoint(debtor_id=debtor_id, kind=kind, value=value, channels=list(channels)), info)
+                    )
+                    continue
+                consents.extend(self._consents(point_id, kind, info, known_consents))
+        if to_create:
+            ContactPoint.objects.bulk_create([point for point, _ in to_create])
+            self.outcome.counts["contact_points_created"] += len(to_create)
+            for point, info in to_create:
+                consents.extend(self._consents(point.pk, point.kind, info, known_consents))
+        if consents:
+            ChannelConsent.objects.bulk_create(consents)
+
+    def _consents(
+        self, point_id: int, kind: str, info: DebtorInput, known: set[tuple[int, str]]
+    ) -> list[ChannelConsent]:
+        channels = ContactPoint.PHONE_CHANNELS if kind == ContactPoint.Kind.PHONE else ContactPoint.EMAIL_CHANNELS
+        return [
+            ChannelConsent(
+                contact_point_id=point_id, channel=channel, source=self.actor, granted_at=self.now
+            )
+            for channel in info.consent
+            if channel in channels and (point_id, channel) not in known
+        ]
+
+
+_DEBTOR_FIELDS = (
+    "full_name", "first_name", "kind", "country", "timezone", "language",
+    "national_id_type", "national_id_number", "tags",
+)
+_DEBT_FIELDS = (
+    "debtor_id", "invoice_number", "description", "currency", "amount", "amount_paid",
+    "issued_on", "due_on", "status",
+)
+
+
+class DebtWriter:
+    """Upserts debts (and the debtors named on their rows) a chunk at a time."""
+
+    def __init__(self, creditor: Creditor, actor: str, outcome: Outcome):
+        self.creditor = creditor
+        self.actor = actor
+        self.outcome = outcome
+        self.debtors = DebtorSync(creditor, actor, outcome, unique=False)
+        self.seen: dict[str, int | str] = {}
+
+    def write(self, chunk: list[tuple[int | str, DebtInput]]) -> None:
+        rows = []
+        for line, debt in chunk:
+            first = self.seen.get(debt.external_id)
+            if first is not None:
+                self.outcome.error(
+                    line, InputError("external_id", f"'{debt.external_id}' appears again (first on line {first})")
+                )
+                continue
+            self.seen[debt.external_id] = line
+            rows.append((line, debt))
+        self.debtors.sync((line, debt.debtor_external_id, debt.debtor) for line, debt in rows)
+        existing = {
+            row["external_id"]: row
+            for row in Debt.objects.filter(
+                creditor=self.creditor, external_id__in=[debt.external_id for _, debt in rows]
+            ).values("id", "external_id", *_DEBT_FIELDS)
+        }
+        new: list[Debt] = []
+        events: list[AuditEvent] = []
+        for line, debt in rows:
+            debtor_id = self.debtors.ids.get(debt.debtor_external_id)
+            if debtor_id is None:
+                continue  # the debtor's error is already reported
+            values = {"debtor_id": debtor_id, **debt.record_fields()}
+            row = existing.get(debt.external_id)
+            if row is None:
+                new.append(Debt(creditor_id=self.creditor.pk, external_id=debt.external_id, **values))
+                continue
+            diff = changes(row, values)
+            if not diff:
+                self.outcome.counts["debts_unchanged"] += 1
+                continue
+            try:
+                values.update(self._status_after_change(row, values, diff))
+            except InputError as error:
+                self.outcome.error(line, error)
+                continue
+            Debt.objects.filter(pk=row["id"]).update(**values, updated_at=timezone.now())
+            events.append(
+                build_event(
+                    AuditEvent.Kind.DEBT_UPDATED,
+                    creditor_id=self.creditor.pk,
+                    debtor_id=debtor_id,
+                    debt_id=row["id"],
+                    actor=self.actor,
+                    data={"changes": changes(row, values)},
+                )
+            )
+            self.outcome.counts["debts_updated"] += 1
+        if new:
+            Debt.objects.bulk_create(new)
+            self.outcome.counts["debts_created"] += len(new)
+            events.extend(
+                build_event(
+                    AuditEvent.Kind.DEBT_CREATED,
+                    creditor_id=self.creditor.pk,
+                    debtor_id=debt.debtor_id,
+                    debt_id=debt.pk,
+                    actor=self.actor,
+                    data={"amount": debt.amount, "currency": debt.currency, "due_on": debt.due_on},
+                )
+                for debt in new
+            )
+        AuditEvent.objects.bulk_create(events)
+
+    @staticmethod
+    def _status_after_change(row: dict[str, Any], values: dict[str, Any], diff: dict[str, Any]) -> dict[str, Any]:
+        paid: Decimal = row["amount_paid"]
+        if paid > 0 and ("currency" in diff or "debtor_id" in diff):
+            field_name = "currency" if "currency" in diff else "debtor_external_id"
+            raise InputError(field_name, "cannot change: payments were already applied to this debt")
+        if "amount" in diff and values["amount"] < paid:
+            raise InputError("amount", f"{values['amount']} is less than the {paid} already paid")
+        if row["status"] == Debt.Status.PAID and "status" in values and values["status"] != Debt.Status.PAID:
+            if "amount" not in diff:
+                raise InputError("status", "the debt is paid; its status follows its payments")
+        if values["amount"] == paid:
+            return {"status": Debt.Status.PAID}
+        if row["status"] == Debt.Status.PAID and values.get("status") is None:
+            return {"status": Debt.Status.OPEN}  # the amount grew past what was paid
+        return {}
+
+
+class PaymentWriter:
+    """Records payments through the same action as every other payment."""
+
+    def __init__(self, creditor: Creditor, actor: str, outcome: Outcome, defaults: Defaults):
+        self.creditor = creditor
+        self.actor = actor
+        self.outcome = outcome
+        self.defaults = defaults
+        self.seen: dict[str, int | str] = {}
+
+    def write(self, chunk: list[tuple[int | str, PaymentInput]]) -> None:
+        debtor_ids = {p.debtor_external_id for _, p in chunk if p.debtor_external_id}
+        debt_ids = {p.debt_external_id for _, p in chunk if p.debt_external_id}
+        debtors = {
+            d.external_id: d
+            for d in Debtor.objects.filter(creditor=self.creditor, external_id__in=debtor_ids)
+        }
+        debts = {
+            d.external_id: d
+            for d in Debt.objects.filter(creditor=self.creditor, external_id__in=debt_ids).select_related("debtor")
+        }
+        for line, payment in chunk:
+            first = self.seen.get(payment.external_id)
+            if first is not None:
+                self.outcome.error(
+                    line, InputError("external_id", f"'{payment.external_id}' appears again (first on line {first})")
+                )
+                continue
+            self.seen[payment.external_id] = line
+            try:
+                result = self._record(payment, debtors, debts)
+            except InputError as error:
+                self.outcome.error(line, error)
+                continue
+            self.outcome.counts["payments_recorded" if result.created else "payments_unchanged"] += 1
+
+    def _record(self, payment: PaymentInput, debtors: dict[str, Debtor], debts: dict[str, Debt]) -> actions.PaymentResult:
+        debt = None
+        if payment.debt_external_id:
+            debt = debts.get(payment.debt_external_id)
+            if debt is None:
+                raise InputError("debt_external_id", f"unknown debt '{payment.debt_external_id}'")
+        if payment.debtor_external_id:
+            debtor = debtors.get(payment.debtor_external_id)
+            if debtor is None:
+                raise InputError("debtor_external_id", f"unknown debtor '{payment.debtor_external_id}'")
+            if debt is not None and debt.debtor_id != debtor.pk:
+                raise InputError("debt_external_id", f"debt '{debt.external_id}' belongs to another debtor")
+        else:
+            debtor = debt.debtor  # type: ignore[union-attr]
+        currency = payment.currency or (debt.currency if debt else self.defaults.currency)
+        return actions.record_payment(
+            creditor=self.creditor,
+            debtor=debtor,
+            external_id=payment.external_id,
+            amount=clean_amount(payment.amount, currency),
+            currency=currency,
+            paid_at=payment.paid_at,
+            method=payment.method,
+            debt=debt,
+            actor=self.actor,
+        )

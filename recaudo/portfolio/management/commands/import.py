@@ -1,0 +1,69 @@
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from recaudo.portfolio.imports import KINDS, import_file
+from recaudo.portfolio.models import Creditor
+
+
+class Command(BaseCommand):
+    help = (
+        "Import debtors, debts or payments from a CSV (comma or semicolon, UTF-8 or Latin-1) "
+        "or XLSX file. All or nothing: a file with any error is rejected whole."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("kind", choices=KINDS)
+        parser.add_argument("file", type=Path)
+        parser.add_argument("--creditor", help="creditor name or id (needed when there are several)")
+        parser.add_argument("--dry-run", action="store_true", help="check the file, write nothing")
+
+    def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
+        creditor = find_creditor(options["creditor"])
+        progress = None
+        bar = None
+        if sys.stderr.isatty():
+            from tqdm import tqdm
+
+            bar = tqdm(total=options["file"].stat().st_size if options["file"].exists() else 0,
+                       unit="B", unit_scale=True, desc=f"import {options['kind']}", file=sys.stderr)
+
+            def progress(done: int, total: int) -> None:
+                bar.update(done - bar.n)
+
+        result = import_file(
+            options["kind"], options["file"], creditor, dry_run=options["dry_run"], on_progress=progress
+        )
+        if bar is not None:
+            bar.close()
+        if result.file_problem:
+            raise CommandError(result.file_problem, returncode=1)
+        if result.outcome.errors:
+            for error in result.outcome.errors:
+                self.stderr.write(str(error))
+            raise CommandError(
+                f"{options['file'].name}: {len(result.outcome.errors)} error(s) in {result.rows} rows; "
+                "nothing was imported",
+                returncode=1,
+            )
+        counts = ", ".join(f"{name}={count}" for name, count in sorted(result.outcome.counts.items()))
+        verb = "checked (dry run, nothing written)" if result.dry_run else "imported"
+        self.stdout.write(f"{options['file'].name}: {result.rows} rows {verb}; {counts or 'no changes'}")
+
+
+def find_creditor(name_or_id: str | None) -> Creditor:
+    if name_or_id:
+        query = Creditor.objects.filter(name=name_or_id)
+        if name_or_id.isdigit():
+            query = query | Creditor.objects.filter(pk=int(name_or_id))
+        creditor = query.first()
+        if creditor is None:
+            raise CommandError(f"--creditor: no creditor named '{name_or_id}'", returncode=1)
+        return creditor
+    creditors = list(Creditor.objects.all()[:2])
+    if len(creditors) == 1:
+        return creditors[0]
+    if not creditors:
+        raise CommandError("there is no creditor yet; create one in the admin or with `recaudo seed`", returncode=1)
+    raise CommandError("there are several creditors; name one with --creditor", returncode=1)

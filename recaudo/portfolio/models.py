@@ -1,0 +1,341 @@
+"""Creditors, debtors, how to reach them, what they owe and what they paid."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+MONEY = {"max_digits": 20, "decimal_places": 4}
+
+
+class Creditor(models.Model):
+    """The company on whose behalf money is collected."""
+
+    name = models.CharField(_("nombre"), max_length=200, unique=True)
+    legal_name = models.CharField(_("razón social"), max_length=200, blank=True)
+    tax_id = models.CharField(_("identificación tributaria"), max_length=40, blank=True)
+    country = models.CharField(_("país"), max_length=2)
+    default_currency = models.CharField(_("moneda por defecto"), max_length=3)
+    brand_name = models.CharField(
+        _("marca"), max_length=100, help_text=_("El nombre que ven los deudores en los mensajes.")
+    )
+    support_email = models.EmailField(_("correo de soporte"), blank=True)
+    support_phone = models.CharField(_("teléfono de soporte"), max_length=20, blank=True)
+    created_at = models.DateTimeField(_("creado"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("acreedor")
+        verbose_name_plural = _("acreedores")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Debtor(models.Model):
+    class Kind(models.TextChoices):
+        PERSON = "person", _("persona (B2C)")
+        COMPANY = "company", _("empresa (B2B)")
+
+    creditor = models.ForeignKey(
+        Creditor, on_delete=models.PROTECT, related_name="debtors", verbose_name=_("acreedor")
+    )
+    external_id = models.CharField(_("id externo"), max_length=100)
+    kind = models.CharField(_("tipo"), max_length=10, choices=Kind.choices, default=Kind.PERSON)
+    full_name = models.CharField(_("nombre completo"), max_length=200)
+    first_name = models.CharField(
+        _("nombre de saludo"), max_length=100, blank=True,
+        help_text=_("Cómo se le saluda en los mensajes."),
+    )
+    national_id_type = models.CharField(_("tipo de documento"), max_length=20, blank=True)
+    national_id_number = models.CharField(_("número de documento"), max_length=40, blank=True)
+    country = models.CharField(_("país"), max_length=2)
+    timezone = models.CharField(_("zona horaria"), max_length=64)
+    language = models.CharField(_("idioma"), max_length=5, default="es")
+    tags = models.JSONField(_("etiquetas"), default=list, blank=True)
+    created_at = models.DateTimeField(_("creado"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("actualizado"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("deudor")
+        verbose_name_plural = _("deudores")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["creditor", "external_id"], name="debtor_external_id_per_creditor"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.full_name} ({self.external_id})"
+
+
+class ContactPoint(models.Model):
+    class Kind(models.TextChoices):
+        PHONE = "phone", _("teléfono")
+        EMAIL = "email", _("correo")
+
+    class Channel(models.TextChoices):
+        WHATSAPP = "whatsapp", "WhatsApp"
+        SMS = "sms", "SMS"
+        RCS = "rcs", "RCS"
+        CALL = "call", _("llamada")
+        EMAIL = "email", _("correo")
+
+    PHONE_CHANNELS = ("whatsapp", "sms", "rcs", "call")
+    EMAIL_CHANNELS = ("email",)
+    # Channels that may not be used without an explicit opt-in (Meta's policy
+    # for WhatsApp; see ../shared/reference/channels-api.md).
+    CONSENT_REQUIRED = ("whatsapp",)
+
+    debtor = models.ForeignKey(
+        Debtor, on_delete=models.CASCADE, related_name="contact_points", verbose_name=_("deudor")
+    )
+    kind = models.CharField(_("tipo"), max_length=5, choices=Kind.choices)
+    value = models.CharField(
+        _("valor"), max_length=254, help_text=_("Teléfono en E.164 o correo electrónico.")
+    )
+    channels = models.JSONField(
+        _("canales"), default=list, help_text=_("Canales por los que se puede usar.")
+    )
+    preferred = models.BooleanField(_("preferido"), default=False)
+    opted_out_at = models.DateTimeField(_("se dio de baja"), null=True, blank=True)
+    invalid_since = models.DateTimeField(_("inválido desde"), null=True, blank=True)
+    invalid_reason = models.CharField(_("motivo de invalidez"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("creado"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("punto de contacto")
+        verbose_name_plural = _("puntos de contacto")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["debtor", "kind", "value"], name="contact_point_unique_per_debtor"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def is_usable(self) -> bool:
+        return self.opted_out_at is None and self.invalid_since is None
+
+
+class ChannelConsent(models.Model):
+    """Permission to use one contact point on one channel, and its withdrawal."""
+
+    contact_point = models.ForeignKey(
+        ContactPoint, on_delete=models.CASCADE, related_name="consents",
+        verbose_name=_("punto de contacto"),
+    )
+    channel = models.CharField(_("canal"), max_length=10, choices=ContactPoint.Channel.choices)
+    source = models.CharField(
+        _("origen"), max_length=100,
+        help_text=_("Dónde se obtuvo: contrato, portal, bot, importación..."),
+    )
+    granted_at = models.DateTimeField(_("otorgado"))
+    revoked_at = models.DateTimeField(_("revocado"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("consentimiento")
+        verbose_name_plural = _("consentimientos")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact_point", "channel"], name="one_consent_per_channel"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_point} / {self.channel}"
+
+
+class Debt(models.Model):
+    class Status(models.TextChoices):
+        OPEN = "open", _("abierta")
+        PAID = "paid", _("pagada")
+        WRITTEN_OFF = "written_off", _("castigada")
+        DISPUTED = "disputed", _("en disputa")
+        IN_ARRANGEMENT = "in_arrangement", _("en acuerdo")
+
+    # Statuses under which payments are applied without naming the debt.
+    COLLECTIBLE = (Status.OPEN, Status.IN_ARRANGEMENT)
+
+    creditor = models.ForeignKey(
+        Creditor, on_delete=models.PROTECT, related_name="debts", verbose_name=_("acreedor")
+    )
+    debtor = models.ForeignKey(
+        Debtor, on_delete=models.PROTECT, related_name="debts", verbose_name=_("deudor")
+    )
+    external_id = models.CharField(_("id externo"), max_length=100)
+    invoice_number = models.CharField(_("número de factura"), max_length=100, blank=True)
+    description = models.CharField(_("descripción"), max_length=300, blank=True)
+    currency = models.CharField(_("moneda"), max_length=3)
+    amount = models.DecimalField(_("monto"), **MONEY)
+    amount_paid = models.DecimalField(_("pagado"), default=Decimal(0), **MONEY)
+    issued_on = models.DateField(_("emitida"), null=True, blank=True)
+    due_on = models.DateField(_("vence"))
+    status = models.CharField(
+        _("estado"), max_length=20, choices=Status.choices, default=Status.OPEN
+    )
+    created_at = models.DateTimeField(_("creada"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("actualizada"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("deuda")
+        verbose_name_plural = _("deudas")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["creditor", "external_id"], name="debt_external_id_per_creditor"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="debt_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(amount_paid__gte=0) & Q(amount_paid__lte=F("amount")),
+                name="debt_paid_within_amount",
+            ),
+            models.CheckConstraint(
+                condition=Q(issued_on__isnull=True) | Q(due_on__gte=F("issued_on")),
+                name="debt_due_not_before_issue",
+            ),
+        ]
+        indexes = [models.Index(fields=["debtor", "status", "due_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.external_id} {self.amount} {self.currency}"
+
+    @property
+    def balance(self) -> Decimal:
+        return self.amount - self.amount_paid
+
+
+class Payment(models.Model):
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("recibido")
+        REVERSED = "reversed", _("revertido")
+
+    creditor = models.ForeignKey(
+        Creditor, on_delete=models.PROTECT, related_name="payments", verbose_name=_("acreedor")
+    )
+    debtor = models.ForeignKey(
+        Debtor, on_delete=models.PROTECT, related_name="payments", verbose_name=_("deudor")
+    )
+    external_id = models.CharField(_("id externo"), max_length=100)
+    debt = models.ForeignKey(
+        Debt, on_delete=models.PROTECT, null=True, blank=True, related_name="targeted_payments",
+        verbose_name=_("deuda indicada"),
+        help_text=_("La deuda que el pago dice cubrir; vacío: la más antigua primero."),
+    )
+    amount = models.DecimalField(_("monto"), **MONEY)
+    currency = models.CharField(_("moneda"), max_length=3)
+    paid_at = models.DateTimeField(_("pagado el"))
+    method = models.CharField(_("medio de pago"), max_length=50, blank=True)
+    unallocated = models.DecimalField(
+        _("saldo a favor"), default=Decimal(0),
+        help_text=_("Lo que excede lo adeudado (sobrepago)."), **MONEY,
+    )
+    status = models.CharField(
+        _("estado"), max_length=10, choices=Status.choices, default=Status.RECEIVED
+    )
+    created_at = models.DateTimeField(_("registrado"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("pago")
+        verbose_name_plural = _("pagos")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["creditor", "external_id"], name="payment_external_id_per_creditor"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.external_id} {self.amount} {self.currency}"
+
+
+class PaymentAllocation(models.Model):
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="allocations")
+    debt = models.ForeignKey(Debt, on_delete=models.PROTECT, related_name="allocations")
+    amount = models.DecimalField(_("monto"), **MONEY)
+
+    class Meta:
+        verbose_name = _("imputación")
+        verbose_name_plural = _("imputaciones")
+        constraints = [
+            models.UniqueConstraint(fields=["payment", "debt"], name="one_allocation_per_debt"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_positive"),
+        ]
+
+
+class AuditEvent(models.Model):
+    """An append-only record of every change to a debtor's debts and payments."""
+
+    class Kind(models.TextChoices):
+        DEBTOR_CREATED = "debtor_created", _("deudor creado")
+        DEBTOR_UPDATED = "debtor_updated", _("deudor actualizado")
+        DEBT_CREATED = "debt_created", _("deuda creada")
+        DEBT_UPDATED = "debt_updated", _("deuda actualizada")
+        DEBT_STATUS_CHANGED = "debt_status_changed", _("estado de deuda cambiado")
+        PAYMENT_RECORDED = "payment_recorded", _("pago registrado")
+
+    creditor = models.ForeignKey(Creditor, on_delete=models.CASCADE, related_name="+")
+    debtor = models.ForeignKey(
+        Debtor, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
+    debt = models.ForeignKey(
+        Debt, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
+    payment = models.ForeignKey(
+        Payment, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
+    kind = models.CharField(_("tipo"), max_length=40, choices=Kind.choices)
+    actor = models.CharField(
+        _("autor"), max_length=200, help_text=_("Quién lo hizo: import:archivo, api:clave, admin:usuario.")
+    )
+    data = models.JSONField(_("datos"), default=dict)
+    created_at = models.DateTimeField(_("fecha"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("evento de auditoría")
+        verbose_name_plural = _("eventos de auditoría")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ApiKey(models.Model):
+    """A creditor's key for the REST API. Only a hash of the secret is stored."""
+
+    creditor = models.ForeignKey(
+        Creditor, on_delete=models.CASCADE, related_name="api_keys", verbose_name=_("acreedor")
+    )
+    name = models.CharField(_("nombre"), max_length=100)
+    prefix = models.CharField(_("prefijo"), max_length=16, unique=True)
+    key_hash = models.CharField(_("hash"), max_length=64)
+    created_at = models.DateTimeField(_("creada"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("último uso"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revocada"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("clave de API")
+        verbose_name_plural = _("claves de API")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class IdempotencyRecord(models.Model):
+    """The stored answer to a request sent with an ``Idempotency-Key`` header."""
+
+    creditor = models.ForeignKey(Creditor, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField()
+    response = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["creditor", "key"], name="idempotency_key_per_creditor")
+        ]

@@ -1,0 +1,336 @@
+"""Pure validation and normalisation rules for portfolio data.
+
+Plain values in, a clean value or an ``InputError`` out. No database access, so
+the same rules serve file imports, the REST API and the admin.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from zoneinfo import ZoneInfo, available_timezones
+
+import phonenumbers
+from babel import Locale
+from babel.numbers import get_currency_precision, list_currencies
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from phonenumbers import timezone as phone_timezone
+
+
+class InputError(ValueError):
+    """One bad value: ``field`` names it, ``message`` says what is wrong."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+# Currency codes that are ISO 4217 but never money owed by a person.
+_NON_MONEY_CODES = {"XXX", "XTS", "XAU", "XAG", "XPD", "XPT", "XDR", "XSU", "XUA"}
+
+
+@lru_cache(maxsize=1)
+def known_currencies() -> frozenset[str]:
+    return frozenset(code for code in list_currencies() if code not in _NON_MONEY_CODES)
+
+
+@lru_cache(maxsize=1)
+def known_countries() -> frozenset[str]:
+    return frozenset(
+        code for code in Locale("en").territories if len(code) == 2 and code.isalpha()
+    )
+
+
+@lru_cache(maxsize=1)
+def known_timezones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+# The zone used when a debtor's phone number does not pin one down. Where a
+# country spans several zones this is the most populous one; the contact rules
+# (issue 3) evaluate windows conservatively across a country's zones anyway.
+COUNTRY_DEFAULT_TIMEZONE = {
+    "AR": "America/Argentina/Buenos_Aires",
+    "BO": "America/La_Paz",
+    "BR": "America/Sao_Paulo",
+    "CL": "America/Santiago",
+    "CO": "America/Bogota",
+    "CR": "America/Costa_Rica",
+    "DO": "America/Santo_Domingo",
+    "EC": "America/Guayaquil",
+    "ES": "Europe/Madrid",
+    "GT": "America/Guatemala",
+    "HN": "America/Tegucigalpa",
+    "MX": "America/Mexico_City",
+    "NI": "America/Managua",
+    "PA": "America/Panama",
+    "PE": "America/Lima",
+    "PY": "America/Asuncion",
+    "SV": "America/El_Salvador",
+    "US": "America/New_York",
+    "UY": "America/Montevideo",
+    "VE": "America/Caracas",
+}
+
+# phonenumbers still answers with a few backward-compatible aliases; store the
+# canonical IANA name.
+_CANONICAL_ZONE = {"America/Buenos_Aires": "America/Argentina/Buenos_Aires"}
+
+COUNTRY_DEFAULT_LANGUAGE = {"BR": "pt", "US": "en"}
+SUPPORTED_LANGUAGES = ("es", "en", "pt")
+
+
+def clean_currency(raw: str, field: str = "currency") -> str:
+    code = (raw or "").strip().upper()
+    if not code:
+        raise InputError(field, "is required")
+    if code not in known_currencies():
+        raise InputError(field, f"'{raw.strip()}' is not an ISO 4217 currency code")
+    return code
+
+
+def currency_decimals(currency: str) -> int:
+    return get_currency_precision(currency)
+
+
+_AMOUNT_CHARS = re.compile(r"^[0-9.,]+$")
+
+
+def clean_amount(raw: str | int | Decimal, currency: str, field: str = "amount") -> Decimal:
+    """Parse an amount written as people write it, exactly, for ``currency``.
+
+    Accepts ``1234.50``, ``1234,50``, ``1.234,50``, ``1,234.50``, ``$ 1.234``.
+    A lone separator followed by exactly three digits (``1.234``) is read as a
+    thousands separator only for currencies without decimals (CLP, PYG...);
+    for others it is refused as ambiguous rather than guessed.
+    """
+    if isinstance(raw, Decimal | int) and not isinstance(raw, bool):
+        value = Decimal(raw)
+        text = str(raw)
+    else:
+        text = str(raw or "").strip()
+        if not text:
+            raise InputError(field, "is required")
+        value = _parse_amount_text(text, currency, field)
+    if not value.is_finite():
+        raise InputError(field, f"'{text}' is not a number")
+    if value <= 0:
+        raise InputError(field, f"must be greater than zero, got {text}")
+    decimals = currency_decimals(currency)
+    exponent = value.normalize().as_tuple().exponent
+    if isinstance(exponent, int) and -exponent > decimals:
+        raise InputError(
+            field, f"{text} has more decimals than {currency} allows ({decimals})"
+        )
+    if value >= Decimal("1e15"):
+        raise InputError(field, f"{text} is too large")
+    return value.quantize(Decimal(1).scaleb(-decimals)) if decimals else value.quantize(Decimal(1))
+
+
+def _parse_amount_text(text: str, currency: str, field: str) -> Decimal:
+    cleaned = text.replace(" ", "").replace("\u00a0", "").replace("$", "")
+    if cleaned.upper().endswith(currency):
+        cleaned = cleaned[: -len(currency)]
+    if cleaned.upper().startswith(currency):
+        cleaned = cleaned[len(currency) :]
+    if cleaned.startswith("-"):
+        raise InputError(field, f"must be greater than zero, got {text}")
+    if not cleaned or not _AMOUNT_CHARS.match(cleaned):
+        raise InputError(field, f"'{text}' is not a number")
+    last_dot, last_comma = cleaned.rfind("."), cleaned.rfind(",")
+    if last_dot >= 0 and last_comma >= 0:
+        decimal_mark = "." if last_dot > last_comma else ","
+        thousands = "," if decimal_mark == "." else "."
+        integer, _, fraction = cleaned.rpartition(decimal_mark)
+        if decimal_mark in integer:
+            raise InputError(field, f"'{text}' is not a number")
+        integer = _strip_grouping(integer, thousands, text, field)
+        normalized = f"{integer}.{fraction}"
+    elif last_dot >= 0 or last_comma >= 0:
+        mark = "." if last_dot >= 0 else ","
+        parts = cleaned.split(mark)
+        if len(parts) > 2:
+            normalized = _strip_grouping(cleaned, mark, text, field)
+        elif len(parts[1]) == 3 and parts[0]:
+            if currency_decimals(currency) == 0:
+                normalized = parts[0] + parts[1]
+            else:
+                raise InputError(
+                    field,
+                    f"'{text}' is ambiguous: write {parts[0]}{parts[1]} for thousands "
+                    f"or {parts[0]}.{parts[1]} for decimals",
+                )
+        else:
+            normalized = f"{parts[0] or '0'}.{parts[1]}"
+    else:
+        normalized = cleaned
+    try:
+        return Decimal(normalized)
+    except InvalidOperation:
+        raise InputError(field, f"'{text}' is not a number") from None
+
+
+def _strip_grouping(text: str, mark: str, original: str, field: str) -> str:
+    groups = text.split(mark)
+    if not groups[0] or any(len(group) != 3 for group in groups[1:]):
+        raise InputError(field, f"'{original}' has misplaced thousands separators")
+    return "".join(groups)
+
+
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
+
+
+def clean_date(raw: str | date | datetime | None, field: str, *, required: bool = True) -> date | None:
+    """Dates as ISO (2026-12-15) or day first (15/12/2026), as written in Latin America."""
+    if isinstance(raw, datetime):
+        return raw.date()
+    if isinstance(raw, date):
+        return raw
+    text = (raw or "").strip()
+    if not text:
+        if required:
+            raise InputError(field, "is required")
+        return None
+    # Spreadsheets often export dates with a midnight time.
+    if len(text) > 10 and text[10] in " T" and text[11:].strip("0: ") == "":
+        text = text[:10]
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise InputError(field, f"'{text}' is not a date (use 2026-12-15 or 15/12/2026)")
+
+
+def clean_country(raw: str, field: str = "country") -> str:
+    code = (raw or "").strip().upper()
+    if not code:
+        raise InputError(field, "is required")
+    if code not in known_countries():
+        raise InputError(field, f"'{raw.strip()}' is not an ISO 3166 country code")
+    return code
+
+
+def clean_phone(raw: str, country: str | None, field: str = "phone") -> str:
+    """Return the number in E.164, reading national numbers in ``country``."""
+    text = (raw or "").strip()
+    if not text:
+        raise InputError(field, "is required")
+    try:
+        number = phonenumbers.parse(text, country)
+    except phonenumbers.NumberParseException:
+        raise InputError(field, f"'{text}' is not a phone number") from None
+    if not phonenumbers.is_valid_number(number):
+        raise InputError(field, f"'{text}' is not a valid phone number")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def clean_email(raw: str, field: str = "email") -> str:
+    text = (raw or "").strip()
+    if not text:
+        raise InputError(field, "is required")
+    try:
+        validate_email(text)
+    except ValidationError:
+        raise InputError(field, f"'{text}' is not a valid email address") from None
+    local, _, domain = text.rpartition("@")
+    return f"{local}@{domain.lower()}"
+
+
+def clean_timezone(raw: str, field: str = "timezone") -> str:
+    name = (raw or "").strip()
+    if name not in known_timezones():
+        raise InputError(field, f"'{name}' is not an IANA time zone (e.g. America/Bogota)")
+    return _CANONICAL_ZONE.get(name, name)
+
+
+def timezone_for(country: str, phone_e164: str | None = None) -> str:
+    """The debtor's zone: the phone's zone when it names exactly one, else the country's."""
+    if phone_e164:
+        number = phonenumbers.parse(phone_e164, None)
+        if phonenumbers.region_code_for_number(number) == country:
+            zones = [
+                zone
+                for zone in phone_timezone.time_zones_for_number(number)
+                if zone in known_timezones()
+            ]
+            if len(zones) == 1:
+                return _CANONICAL_ZONE.get(zones[0], zones[0])
+    if country in COUNTRY_DEFAULT_TIMEZONE:
+        return COUNTRY_DEFAULT_TIMEZONE[country]
+    zones = sorted(_zones_for_country(country))
+    if zones:
+        return zones[0]
+    return "UTC"
+
+
+def _zones_for_country(country: str) -> set[str]:
+    try:
+        example = phonenumbers.example_number(country)
+    except Exception:
+        return set()
+    if example is None:
+        return set()
+    return {z for z in phone_timezone.time_zones_for_number(example) if z in known_timezones()}
+
+
+def language_for(country: str) -> str:
+    return COUNTRY_DEFAULT_LANGUAGE.get(country, "es")
+
+
+def clean_language(raw: str, field: str = "language") -> str:
+    code = (raw or "").strip().lower()[:2]
+    if code not in SUPPORTED_LANGUAGES:
+        raise InputError(field, f"'{raw}' is not a supported language ({', '.join(SUPPORTED_LANGUAGES)})")
+    return code
+
+
+def clean_tags(raw: str | list[str] | None) -> list[str]:
+    if raw is None:
+        return []
+    items = raw if isinstance(raw, list) else re.split(r"[|;,]", raw)
+    return sorted({str(item).strip().lower() for item in items if str(item).strip()})
+
+
+def local_zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+@dataclass(frozen=True)
+class Allocation:
+    debt_id: int
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class OpenDebt:
+    debt_id: int
+    due_on: date
+    balance: Decimal
+
+
+def allocate_payment(
+    amount: Decimal, debts: list[OpenDebt], *, target_debt_id: int | None = None
+) -> tuple[list[Allocation], Decimal]:
+    """Split a payment over open debts: the named debt first, then oldest due first.
+
+    Returns the allocations and what is left over (an overpayment, kept as the
+    debtor's credit). Exact: the allocations plus the remainder equal ``amount``.
+    """
+    ordered = sorted(debts, key=lambda d: (d.debt_id != target_debt_id, d.due_on, d.debt_id))
+    remaining = amount
+    allocations = []
+    for debt in ordered:
+        if remaining <= 0:
+            break
+        if debt.balance <= 0:
+            continue
+        share = min(debt.balance, remaining)
+        allocations.append(Allocation(debt.debt_id, share))
+        remaining -= share
+    return allocations, remaining

@@ -1,0 +1,212 @@
+"""Reading tabular files (CSV and XLSX) row by row, with clear errors.
+
+Rows come out as ``(line_number, {column: text})`` with the header names as
+written; the caller maps them to fields. Nothing here knows about debts.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+# Control characters never found in a text export; their presence means the
+# file is binary or in an encoding other than UTF-8 / Latin-1 (UTF-16, say).
+_CONTROL_BYTES = bytes([*range(0, 9), 11, 12, *range(14, 32), 127])
+_SCAN_CHUNK = 1 << 20
+
+
+class FileProblem(Exception):
+    """The file as a whole cannot be read; the message says why."""
+
+
+class FormulaCell(str):
+    """A spreadsheet cell holding a formula instead of a value."""
+
+
+@dataclass
+class Table:
+    header: list[str]
+    rows: Iterator[tuple[int, list[str]]]
+    size_bytes: int
+    position: callable  # type: ignore[valid-type]  # bytes consumed so far, for progress
+
+
+def open_table(path: Path, *, max_bytes: int) -> Table:
+    if not path.exists():
+        raise FileProblem(f"{path}: no such file")
+    size = path.stat().st_size
+    if size == 0:
+        raise FileProblem(f"{path.name}: the file is empty")
+    if size > max_bytes:
+        raise FileProblem(
+            f"{path.name}: the file is {size / 1_000_000:.1f} MB; the limit is "
+            f"{max_bytes / 1_000_000:.0f} MB (split it, or raise IMPORT_MAX_FILE_MB)"
+        )
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        return _open_xlsx(path, size)
+    if suffix in {".xls", ".ods", ".numbers"}:
+        raise FileProblem(f"{path.name}: {suffix} files are not read; save it as .xlsx or .csv")
+    return _open_csv(path, size)
+
+
+def _detect_encoding(handle: BinaryIO, name: str) -> str:
+    """UTF-8 when the whole file decodes as UTF-8, else Windows Latin-1 (cp1252)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    line = 1
+    utf8 = True
+    handle.seek(0)
+    while chunk := handle.read(_SCAN_CHUNK):
+        if chunk.translate(None, _CONTROL_BYTES) != chunk:
+            bad_at = next(i for i, byte in enumerate(chunk) if byte in _CONTROL_BYTES)
+            line += chunk.count(b"\n", 0, bad_at)
+            raise FileProblem(
+                f"{name}: line {line}: the file is not UTF-8 or Latin-1 text "
+                f"(byte 0x{chunk[bad_at]:02x}); export it as CSV UTF-8"
+            )
+        if utf8:
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                utf8 = False
+        line += chunk.count(b"\n")
+    if utf8:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8 = False
+    handle.seek(0)
+    if utf8:
+        return "utf-8-sig"
+    # cp1252 leaves five bytes undefined; a file using them is not Latin text.
+    handle.seek(0)
+    line = 1
+    while chunk := handle.read(_SCAN_CHUNK):
+        try:
+            chunk.decode("cp1252")
+        except UnicodeDecodeError as error:
+            line += chunk.count(b"\n", 0, error.start)
+            raise FileProblem(
+                f"{name}: line {line}: the file is not UTF-8 or Latin-1 text "
+                f"(byte 0x{chunk[error.start]:02x})"
+            ) from None
+        line += chunk.count(b"\n")
+    handle.seek(0)
+    return "cp1252"
+
+
+class _CountingReader(io.RawIOBase):
+    def __init__(self, raw: BinaryIO):
+        self.raw = raw
+        self.consumed = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+        data = self.raw.read(len(buffer))
+        buffer[: len(data)] = data
+        self.consumed += len(data)
+        return len(data)
+
+
+def _open_csv(path: Path, size: int) -> Table:
+    raw = path.open("rb")
+    try:
+        encoding = _detect_encoding(raw, path.name)
+    except FileProblem:
+        raw.close()
+        raise
+    counter = _CountingReader(raw)
+    text = io.TextIOWrapper(io.BufferedReader(counter, 1 << 16), encoding=encoding, newline="")
+    first_line = text.readline()
+    if not first_line.strip():
+        text.close()
+        raise FileProblem(f"{path.name}: line 1: the header row is empty")
+    delimiter = max((";", ",", "\t"), key=first_line.count)
+    header = next(csv.reader([first_line], delimiter=delimiter))
+    reader = csv.reader(text, delimiter=delimiter, strict=True)
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        try:
+            line = 1
+            while True:
+                start = line + 1
+                try:
+                    values = next(reader)
+                except StopIteration:
+                    return
+                except csv.Error as error:
+                    raise FileProblem(f"{path.name}: line {start}: {error}") from None
+                line = reader.line_num + 1
+                if not values or all(not value.strip() for value in values):
+                    continue
+                yield start, values
+        finally:
+            text.close()
+
+    return Table(header=header, rows=rows(), size_bytes=size, position=lambda: counter.consumed)
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value).strip()
+
+
+def _open_xlsx(path: Path, size: int) -> Table:
+    import openpyxl  # imported here: slow to import and only needed for XLSX
+
+    try:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+        raise FileProblem(f"{path.name}: not a readable XLSX workbook ({error})") from None
+    if len(workbook.sheetnames) != 1:
+        names = ", ".join(workbook.sheetnames)
+        workbook.close()
+        raise FileProblem(
+            f"{path.name}: the workbook has {len(workbook.sheetnames)} sheets ({names}); "
+            "keep the data in a single sheet"
+        )
+    sheet = workbook.active
+    iterator = sheet.iter_rows()
+    header_cells = next(iterator, None)
+    if not header_cells:
+        workbook.close()
+        raise FileProblem(f"{path.name}: the sheet is empty")
+    header = [_cell_text(cell.value) for cell in header_cells]
+    while header and not header[-1]:
+        header.pop()
+    consumed = [0]
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        try:
+            for cells in iterator:
+                line = cells[0].row if cells and hasattr(cells[0], "row") else 0
+                values = []
+                for cell in cells[: len(header)]:
+                    if cell.data_type == "f":
+                        values.append(FormulaCell(cell.value))
+                    else:
+                        values.append(_cell_text(cell.value))
+                consumed[0] = int(size * min(1.0, line / max(sheet.max_row or 1, 1)))
+                if not any(values):
+                    continue
+                yield line, values
+        finally:
+            workbook.close()
+
+    return Table(header=header, rows=rows(), size_bytes=size, position=lambda: consumed[0])

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+
+from recaudo.api import api
+
+admin.site.site_header = _("Recaudo: cobranza amigable")
+admin.site.site_title = "Recaudo"
+admin.site.index_title = _("Administración")
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+]
