@@ -162,8 +162,8 @@ def _parse_amount_text(text: str, currency: str, field: str) -> Decimal:
             else:
                 raise InputError(
                     field,
-                    f"'{text}' is ambiguous: write {parts[0]}{parts[1]} for thousands "
-                    f"or {parts[0]}.{parts[1]} for decimals",
+                    f"'{text}' has 3 decimals but {currency} allows {currency_decimals(currency)}; "
+                    f"if you meant {parts[0]}{parts[1]}, write it without a separator",
                 )
         else:
             normalized = f"{parts[0] or '0'}.{parts[1]}"

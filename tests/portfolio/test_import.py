@@ -1,0 +1,367 @@
+"""`recaudo import`: files in, rows out, all or nothing."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import openpyxl
+import pytest
+from django.core.management import CommandError, call_command
+
+from recaudo.portfolio.imports import import_file
+from recaudo.portfolio.models import (
+    AuditEvent,
+    ChannelConsent,
+    ContactPoint,
+    Debt,
+    Debtor,
+    Payment,
+)
+from tests.factories import make_creditor
+from tests.helpers import run_recaudo
+
+DEBTS_ES = (
+    "id_deuda;id_cliente;nombre;teléfono;correo;factura;moneda;monto;fecha_emision;"
+    "fecha_vencimiento;acepta_whatsapp\n"
+    "F-1;C-1;María José Pérez Gómez;300 123 4567;maria@ejemplo.example;FAC-001;COP;125.000,50;"
+    "01/10/2026;01/11/2026;sí\n"
+    "F-2;C-1;María José Pérez Gómez;300 123 4567;maria@ejemplo.example;FAC-002;COP;80000;"
+    "2026-10-05;2026-11-05;sí\n"
+    "F-3;C-2;Distribuidora Andina S.A.S.;;cartera@andina.example;FAC-003;COP;1.500.000,00;"
+    "2026-09-01;2026-10-01;no\n"
+)
+
+
+def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def run_import(*args: str) -> tuple[str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    call_command("import", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def import_errors(*args: str) -> list[str]:
+    out, err = io.StringIO(), io.StringIO()
+    with pytest.raises(CommandError) as failure:
+        call_command("import", *args, stdout=out, stderr=err)
+    assert failure.value.returncode == 1
+    return [*err.getvalue().splitlines(), str(failure.value)]
+
+
+def snapshot() -> dict[str, int]:
+    return {
+        model.__name__: model.objects.count()
+        for model in (Debtor, ContactPoint, ChannelConsent, Debt, Payment, AuditEvent)
+    }
+
+
+def test_it_imports_a_spanish_semicolon_file_in_latin1(creditor, tmp_path):
+    path = write(tmp_path, "cartera.csv", DEBTS_ES, encoding="latin-1")
+
+    out, _ = run_import("debts", str(path))
+
+    assert "3 rows imported" in out
+    maria = Debtor.objects.get(creditor=creditor, external_id="C-1")
+    assert maria.full_name == "María José Pérez Gómez"
+    assert maria.first_name == "María"
+    assert maria.timezone == "America/Bogota"
+    assert maria.language == "es"
+    assert sorted(maria.contact_points.values_list("kind", "value")) == [
+        ("email", "maria@ejemplo.example"),
+        ("phone", "+573001234567"),
+    ]
+    phone = maria.contact_points.get(kind="phone")
+    assert list(phone.consents.values_list("channel", flat=True)) == ["whatsapp"]
+    assert list(maria.debts.order_by("external_id").values_list("external_id", "amount", "due_on")) == [
+        ("F-1", Decimal("125000.50"), date(2026, 11, 1)),
+        ("F-2", Decimal("80000.00"), date(2026, 11, 5)),
+    ]
+    company = Debtor.objects.get(external_id="C-2")
+    assert company.contact_points.get().consents.count() == 0
+    assert Debt.objects.get(external_id="F-3").amount == Decimal("1500000.00")
+    assert AuditEvent.objects.filter(kind="debt_created").count() == 3
+    assert AuditEvent.objects.filter(kind="debtor_created").count() == 2
+    assert set(AuditEvent.objects.values_list("actor", flat=True)) == {"import:cartera.csv"}
+
+
+def test_importing_the_same_file_twice_changes_nothing_the_second_time(creditor, tmp_path):
+    path = write(tmp_path, "cartera.csv", DEBTS_ES)
+    run_import("debts", str(path))
+    before = snapshot()
+    stamps = list(Debt.objects.order_by("pk").values_list("updated_at", flat=True))
+
+    out, _ = run_import("debts", str(path))
+
+    assert snapshot() == before
+    assert list(Debt.objects.order_by("pk").values_list("updated_at", flat=True)) == stamps
+    assert "debts_unchanged=3" in out
+    assert "debtors_unchanged=2" in out
+
+
+def test_a_changed_amount_updates_the_debt_and_leaves_an_audit_event(creditor, tmp_path):
+    run_import("debts", str(write(tmp_path, "a.csv", DEBTS_ES)))
+    changed = DEBTS_ES.replace("FAC-002;COP;80000", "FAC-002;COP;85000")
+
+    out, _ = run_import("debts", str(write(tmp_path, "b.csv", changed)))
+
+    assert "debts_updated=1" in out
+    assert Debt.objects.get(external_id="F-2").amount == Decimal("85000")
+    event = AuditEvent.objects.get(kind="debt_updated")
+    assert event.data == {"changes": {"amount": ["80000.0000", "85000.00"]}}
+    assert event.actor == "import:b.csv"
+
+
+def test_a_file_with_errors_is_rejected_whole_naming_every_line_and_column(creditor, tmp_path):
+    text = (
+        "external_id,debtor_id,name,phone,email,currency,amount,issued_on,due_on\n"
+        "D1,X1,Ana Ruiz,3001234567,ana@ejemplo.example,COP,100000,2026-10-01,2026-11-01\n"
+        "D2,X2,Luis Gil,12345,luis@,COP,-5,2026-10-01,2026-11-01\n"
+        "D3,X3,Eva Sol,3001234568,,ZZZ,100,2026-10-01,2026-11-01\n"
+        "D4,X4,Raúl Paz,3001234569,,COP,100.12345,2026-10-01,2026-09-01\n"
+        "D1,X5,Sara Luz,3001234570,,COP,100,2026-10-01,2026-11-01\n"
+    )
+    path = write(tmp_path, "bad.csv", text)
+
+    errors = import_errors("debts", str(path))
+
+    assert errors[:-1] == [
+        "line 3: amount: must be greater than zero, got -5",
+        "line 3: phone: '12345' is not a valid phone number",
+        "line 3: email: 'luis@' is not a valid email address",
+        "line 4: currency: 'ZZZ' is not an ISO 4217 currency code",
+        "line 5: amount: 100.12345 has more decimals than COP allows (2)",
+        "line 5: due_on: 2026-09-01 is before the issue date 2026-10-01",
+        "line 6: external_id: 'D1' appears again (first on line 2)",
+    ]
+    assert "7 error(s) in 5 rows; nothing was imported" in errors[-1]
+    assert snapshot() == dict.fromkeys(snapshot(), 0)
+
+
+def test_the_command_exits_with_status_1_on_a_bad_file(transactional_db, tmp_path):
+    make_creditor()
+    path = write(tmp_path, "bad.csv", "external_id,debtor_id,amount,due_on,color\n")
+
+    result = run_recaudo("import", "debts", str(path))
+
+    assert result.returncode == 1
+    assert "line 1: color: unknown column" in result.stderr
+
+
+def test_a_dry_run_checks_everything_and_writes_nothing(creditor, tmp_path):
+    path = write(tmp_path, "cartera.csv", DEBTS_ES)
+
+    out, _ = run_import("debts", str(path), "--dry-run")
+
+    assert "3 rows checked (dry run, nothing written)" in out
+    assert "debts_created=3" in out
+    assert snapshot() == dict.fromkeys(snapshot(), 0)
+
+
+def test_rows_referring_to_an_unknown_debtor_without_details_are_refused(creditor, tmp_path):
+    path = write(tmp_path, "d.csv", "external_id,debtor_id,amount,due_on\nD1,NOPE,100,2026-11-01\n")
+
+    errors = import_errors("debts", str(path))
+
+    assert errors[0] == (
+        "line 2: debtor_id: unknown debtor 'NOPE' (import the debtor first, or add the "
+        "debtor's name to this row)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty"),
+        (b"external_id,debtor_id,amount,due_on\n", "the file has a header but no data rows"),
+        (b"\xff\xfee\x00x\x00t\x00\n\x00", "line 1: the file is not UTF-8 or Latin-1 text (byte 0x00)"),
+        (b"id,debtor_id,amount,due_on\nD1,C1,1\x81,2026-11-01\n", "line 2: the file is not UTF-8 or Latin-1"),
+    ],
+)
+def test_unreadable_files_get_a_clear_error_and_nothing_is_written(creditor, tmp_path, content, message):
+    path = tmp_path / "f.csv"
+    path.write_bytes(content)
+
+    errors = import_errors("debts", str(path))
+
+    assert message in errors[-1]
+    assert Debt.objects.count() == 0
+
+
+def test_unknown_and_missing_columns_are_all_named(creditor, tmp_path):
+    path = write(tmp_path, "d.csv", "id,cliente_id,importe,color,tamaño\nD1,C1,100,rojo,XL\n")
+
+    errors = import_errors("debts", str(path))
+
+    assert errors[:-1] == [
+        "line 1: color: unknown column (known: amount, consent, country, currency, "
+        "debtor_external_id, description, due_on, email, external_id, first_name, full_name, "
+        "invoice_number, issued_on, kind, language, national_id_number, national_id_type, "
+        "phone, status, tags, timezone, whatsapp_opt_in)",
+        "line 1: tamaño: unknown column (known: amount, consent, country, currency, "
+        "debtor_external_id, description, due_on, email, external_id, first_name, full_name, "
+        "invoice_number, issued_on, kind, language, national_id_number, national_id_type, "
+        "phone, status, tags, timezone, whatsapp_opt_in)",
+        "line 1: due_on: required column is missing",
+    ]
+
+
+def test_a_file_over_the_size_limit_is_refused_before_it_is_read(creditor, tmp_path, settings):
+    path = tmp_path / "huge.csv"
+    with path.open("wb") as handle:
+        handle.write(b"external_id,debtor_id,amount,due_on\n")
+        handle.truncate(100_000_001)
+
+    errors = import_errors("debts", str(path))
+
+    assert "the file is 100.0 MB; the limit is 100 MB" in errors[-1]
+    assert Debt.objects.count() == 0
+
+
+def xlsx(tmp_path: Path, rows: list[list[object]], *, sheets: int = 1) -> Path:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for row in rows:
+        sheet.append(row)
+    for number in range(1, sheets):
+        workbook.create_sheet(f"Hoja{number + 1}")
+    path = tmp_path / "cartera.xlsx"
+    workbook.save(path)
+    return path
+
+
+XLSX_HEADER = ["Id Deuda", "Id Cliente", "Nombre", "Celular", "Moneda", "Monto", "Vencimiento"]
+
+
+def test_it_imports_an_xlsx_with_real_dates_and_numbers(creditor, tmp_path):
+    path = xlsx(
+        tmp_path,
+        [
+            XLSX_HEADER,
+            ["F-10", "C-10", "Ana Ruiz", 3001234567, "COP", 125000.5, datetime(2026, 11, 30)],
+            ["F-11", "C-10", "Ana Ruiz", 3001234567, "COP", 99000, datetime(2026, 12, 30)],
+        ],
+    )
+
+    out, _ = run_import("debts", str(path))
+
+    assert "2 rows imported" in out
+    assert list(Debt.objects.order_by("external_id").values_list("amount", "due_on")) == [
+        (Decimal("125000.50"), date(2026, 11, 30)),
+        (Decimal("99000.00"), date(2026, 12, 30)),
+    ]
+    assert ContactPoint.objects.get().value == "+573001234567"
+
+
+def test_an_xlsx_with_formulas_is_refused_naming_the_cells(creditor, tmp_path):
+    path = xlsx(
+        tmp_path,
+        [XLSX_HEADER, ["F-10", "C-10", "Ana Ruiz", 3001234567, "COP", "=1000*2", datetime(2026, 11, 30)]],
+    )
+
+    errors = import_errors("debts", str(path))
+
+    assert errors[0] == "line 2: Monto: contains the formula '=1000*2'; paste values instead"
+    assert Debt.objects.count() == 0
+
+
+def test_an_xlsx_with_several_sheets_is_refused(creditor, tmp_path):
+    path = xlsx(tmp_path, [XLSX_HEADER], sheets=3)
+
+    errors = import_errors("debts", str(path))
+
+    assert "the workbook has 3 sheets (Sheet, Hoja2, Hoja3); keep the data in a single sheet" in errors[-1]
+
+
+def test_a_file_that_is_not_really_xlsx_is_refused(creditor, tmp_path):
+    path = tmp_path / "cartera.xlsx"
+    path.write_text("id,amount\n")
+
+    errors = import_errors("debts", str(path))
+
+    assert "cartera.xlsx: not a readable XLSX workbook" in errors[-1]
+
+
+def test_payments_are_applied_oldest_first_and_a_second_import_changes_nothing(creditor, tmp_path):
+    run_import("debts", str(write(tmp_path, "debts.csv", DEBTS_ES)))
+    payments = (
+        "id_pago,id_cliente,monto,fecha_pago,medio_pago\n"
+        "P-1,C-1,\"150.000,50\",2026-11-02,PSE\n"
+        "P-2,C-2,2000000,2026-11-03T10:00:00-05:00,transferencia\n"
+    )
+    path = write(tmp_path, "pagos.csv", payments)
+
+    out, _ = run_import("payments", str(path))
+    again, _ = run_import("payments", str(path))
+
+    assert "payments_recorded=2" in out
+    assert "payments_unchanged=2" in again
+    assert Payment.objects.count() == 2
+    first, second = Debt.objects.filter(debtor__external_id="C-1").order_by("due_on")
+    assert (first.amount_paid, first.status) == (Decimal("125000.50"), "paid")
+    assert (second.amount_paid, second.status) == (Decimal("25000.00"), "open")
+    overpaid = Payment.objects.get(external_id="P-2")
+    assert overpaid.unallocated == Decimal("500000.00")
+    assert Debt.objects.get(external_id="F-3").status == "paid"
+
+
+def test_a_payment_id_reused_with_another_amount_is_a_conflict(creditor, tmp_path):
+    run_import("debts", str(write(tmp_path, "debts.csv", DEBTS_ES)))
+    run_import("payments", str(write(tmp_path, "p1.csv", "id_pago,id_cliente,monto,fecha_pago\nP-1,C-1,1000,2026-11-02\n")))
+
+    errors = import_errors(
+        "payments", str(write(tmp_path, "p2.csv", "id_pago,id_cliente,monto,fecha_pago\nP-1,C-1,2000,2026-11-02\n"))
+    )
+
+    assert errors[0] == (
+        "line 2: id_pago: payment P-1 was already recorded with 1000.0000 COP for debtor C-1"
+    )
+
+
+def test_debtors_file_creates_debtors_with_contacts_and_consents(creditor, tmp_path):
+    text = (
+        "external_id,nombre,tipo,pais,celular,correo,canales_autorizados,etiquetas\n"
+        "C-7,Ferretería El Tornillo S.A. de C.V.,empresa,MX,55 1234 5678,pagos@tornillo.example,email|sms,vip;b2b\n"
+    )
+
+    out, _ = run_import("debtors", str(write(tmp_path, "deudores.csv", text)))
+
+    assert "debtors_created=1" in out
+    debtor = Debtor.objects.get(external_id="C-7")
+    assert (debtor.kind, debtor.country, debtor.timezone, debtor.tags) == (
+        "company", "MX", "America/Mexico_City", ["b2b", "vip"],
+    )
+    assert debtor.first_name == "Ferretería El Tornillo S.A. de C.V."
+    assert sorted(
+        ChannelConsent.objects.filter(contact_point__debtor=debtor).values_list("channel", flat=True)
+    ) == ["email", "sms"]
+
+
+def test_with_several_creditors_the_creditor_must_be_named(creditor, tmp_path):
+    other = make_creditor(name="Otra")
+    path = write(tmp_path, "cartera.csv", DEBTS_ES)
+
+    errors = import_errors("debts", str(path))
+    assert "there are several creditors; name one with --creditor" in errors[-1]
+
+    run_import("debts", str(path), "--creditor", "Otra")
+    assert Debt.objects.filter(creditor=other).count() == 3
+    assert Debt.objects.filter(creditor=creditor).count() == 0
+
+
+def test_the_same_external_ids_belong_separately_to_each_creditor(creditor, tmp_path):
+    other = make_creditor()
+    path = write(tmp_path, "cartera.csv", DEBTS_ES)
+
+    import_file("debts", path, creditor)
+    import_file("debts", path, other)
+
+    assert Debt.objects.filter(creditor=creditor).count() == 3
+    assert Debt.objects.filter(creditor=other).count() == 3
+    assert Debtor.objects.filter(external_id="C-1").count() == 2
