@@ -24,6 +24,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",  # serves the API docs' assets locally (no CDN)
     "recaudo.portfolio",
 ]
 
@@ -69,7 +70,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 30,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+            "PRAGMA cache_size=-65536; PRAGMA temp_store=MEMORY;"
+        ),
     }
     # Tests use a file, not memory, so that worker processes started by
     # concurrency tests see the same database; one per test run.
@@ -96,8 +100,14 @@ STATIC_ROOT = VAR_DIR / "static"
 
 # Imports: files above this size are refused before they are read.
 IMPORT_MAX_FILE_MB = env_int("IMPORT_MAX_FILE_MB", 100, minimum=1)
+# Files at least this big are read and checked in a second process while the
+# first one writes.
+IMPORT_PARALLEL_MIN_BYTES = env_int("IMPORT_PARALLEL_MIN_BYTES", 2_000_000, minimum=0)
 # API: the largest bulk upsert accepted in one request.
 API_BULK_MAX_ITEMS = env_int("API_BULK_MAX_ITEMS", 10_000, minimum=1)
+# A full bulk request (10,000 debts with their debtors' details) is a few MB;
+# Django's 2.5 MB default would refuse it.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("API_MAX_BODY_MB", 50, minimum=1) * 1_000_000
 
 LOGGING = {
     "version": 1,

@@ -47,7 +47,8 @@ def record_payment(
         raise InputError("debt_id", f"debt {debt.external_id} belongs to another debtor")
     if debt is not None and debt.currency != currency:
         raise InputError(
-            "currency", f"payment is in {currency} but debt {debt.external_id} is in {debt.currency}"
+            "currency",
+            f"payment is in {currency} but debt {debt.external_id} is in {debt.currency}",
         )
     with transaction.atomic():
         Debtor.objects.select_for_update().filter(pk=debtor.pk).first()
@@ -105,7 +106,11 @@ def record_payment(
 
 
 def _same_payment(existing: Payment, debtor: Debtor, amount: Decimal, currency: str) -> Payment:
-    if existing.debtor_id != debtor.pk or existing.amount != amount or existing.currency != currency:
+    if (
+        existing.debtor_id != debtor.pk
+        or existing.amount != amount
+        or existing.currency != currency
+    ):
         raise PaymentConflict(
             "external_id",
             f"payment {existing.external_id} was already recorded with "

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
+from django.utils import timezone
+
+from recaudo.bulk import insert_rows
 from recaudo.portfolio.models import AuditEvent, Debt, Debtor, Payment
 
 
@@ -42,6 +45,44 @@ def build_event(
     )
 
 
+class EventRow(NamedTuple):
+    """An audit event not yet written; the bulk paths make many and save them at once."""
+
+    creditor_id: int
+    debtor_id: int | None
+    debt_id: int | None
+    payment_id: int | None
+    kind: str
+    actor: str
+    data: dict[str, Any]
+
+
+def event_row(
+    kind: str,
+    *,
+    creditor_id: int,
+    actor: str,
+    debtor_id: int | None = None,
+    debt_id: int | None = None,
+    payment_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> EventRow:
+    return EventRow(creditor_id, debtor_id, debt_id, payment_id, kind, actor, _jsonable(data or {}))
+
+
+def save_events(items: list[EventRow] | list[AuditEvent]) -> None:
+    """Write many events at once, stamped with the current time."""
+    now = timezone.now()
+    insert_rows(
+        AuditEvent,
+        (*EventRow._fields, "created_at"),
+        [
+            (e.creditor_id, e.debtor_id, e.debt_id, e.payment_id, e.kind, e.actor, e.data, now)
+            for e in items
+        ],
+    )
+
+
 def changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
     """Fields whose value differs, as ``{field: [old, new]}``."""
     return {
@@ -62,7 +103,9 @@ def debt_status_changed(debt: Debt, old: str, *, actor: str, reason: str) -> Aud
     )
 
 
-def payment_recorded(payment: Payment, allocations: list[tuple[Debt, Decimal]], *, actor: str) -> AuditEvent:
+def payment_recorded(
+    payment: Payment, allocations: list[tuple[Debt, Decimal]], *, actor: str
+) -> AuditEvent:
     return AuditEvent.objects.create(
         kind=AuditEvent.Kind.PAYMENT_RECORDED,
         creditor_id=payment.creditor_id,

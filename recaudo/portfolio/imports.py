@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import multiprocessing
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from queue import Empty
 from typing import Any
 
 from django.conf import settings
+from django.db import IntegrityError
 
 from recaudo.portfolio.columns import (
+    DEBTOR_COLUMNS,
+    Defaults,
     HeaderProblem,
     RowErrors,
     clean_debt,
@@ -28,8 +33,7 @@ from recaudo.portfolio.ingest import (
 )
 from recaudo.portfolio.models import Creditor
 from recaudo.portfolio.rules import InputError
-from recaudo.portfolio.tabular import FileProblem, FormulaCell, open_table
-from recaudo.portfolio.columns import Defaults
+from recaudo.portfolio.tabular import FileProblem, FormulaCell, Table, open_table
 
 KINDS = ("debtors", "debts", "payments")
 
@@ -74,58 +78,174 @@ def import_file(
         return ImportResult(kind, 0, outcome, dry_run)
 
     defaults = Defaults(country=creditor.country, currency=creditor.default_currency)
-    header_width = len(table.header)
     rows_seen = 0
     problem: list[str] = []
+    chunks = _cleaned_chunks(kind, table, positions, defaults)
+    if table.size_bytes >= settings.IMPORT_PARALLEL_MIN_BYTES:
+        chunks = _in_another_process(chunks)
 
     def work(outcome: Outcome) -> None:
         nonlocal rows_seen
         writer = _writer(kind, creditor, actor, outcome, defaults)
-        clean = _CLEANERS[kind]
-        chunk: list[tuple[int, Any]] = []
-        try:
-            for line, cells in table.rows:
-                rows_seen += 1
-                if len(cells) > header_width and any(cell.strip() for cell in cells[header_width:]):
-                    outcome.errors.append(
-                        RowError(line, "row", f"has {len(cells)} values but the header has {header_width} columns")
-                    )
-                    continue
-                values: dict[str, Any] = {}
-                for name, index in positions.items():
-                    value = cells[index] if index < len(cells) else ""
-                    if isinstance(value, FormulaCell):
-                        outcome.errors.append(
-                            RowError(line, table.header[index], f"contains the formula '{value}'; paste values instead")
-                        )
-                        value = ""
-                    values[name] = value
-                try:
-                    record = clean(values, defaults)
-                except RowErrors as errors:
-                    for error in errors.errors:
-                        outcome.errors.append(RowError(line, _column(error, positions, table.header), error.message))
-                    continue
-                chunk.append((line, record))
-                if len(chunk) >= CHUNK_ROWS:
-                    _flush(writer, chunk, outcome, positions, table.header)
-                    chunk = []
-                    if on_progress:
-                        on_progress(table.position(), table.size_bytes)
-            _flush(writer, chunk, outcome, positions, table.header)
-        except FileProblem as error:
-            problem.append(str(error))
-            outcome.errors.append(RowError("-", "file", str(error)))
-        if on_progress:
-            on_progress(table.size_bytes, table.size_bytes)
+        for chunk in chunks:
+            if chunk.problem:
+                problem.append(chunk.problem)
+                outcome.errors.append(RowError("-", "file", chunk.problem))
+                break
+            rows_seen += chunk.rows
+            outcome.errors.extend(chunk.errors)
+            _flush(writer, chunk.records, outcome, positions, table.header)
+            if on_progress:
+                on_progress(chunk.position, table.size_bytes)
         if rows_seen == 0 and not outcome.errors:
             problem.append(f"{path.name}: the file has a header but no data rows")
             outcome.errors.append(RowError(2, "file", "no data rows"))
 
-    outcome = run_in_transaction(work, dry_run=dry_run)
+    try:
+        outcome = run_in_transaction(work, dry_run=dry_run)
+    except IntegrityError as error:
+        # Only possible when another writer stored the same ids meanwhile.
+        return ImportResult(
+            kind,
+            rows_seen,
+            Outcome(),
+            dry_run,
+            file_problem=f"{path.name}: another import or API call changed the same records "
+            f"at the same time ({error}); nothing was imported, try again",
+        )
     if problem:
         return ImportResult(kind, rows_seen, Outcome(), dry_run, file_problem=problem[0])
     return ImportResult(kind, rows_seen, outcome, dry_run)
+
+
+@dataclass
+class _Chunk:
+    records: list[tuple[int, Any]]
+    errors: list[RowError]
+    rows: int
+    position: int
+    problem: str | None = None
+
+
+def _cleaned_chunks(
+    kind: str, table: Table, positions: dict[str, int], defaults: Defaults
+) -> Iterator[_Chunk]:
+    """Read and clean the rows, a chunk at a time. Touches no database."""
+    clean = _CLEANERS[kind]
+    header, header_width = table.header, len(table.header)
+    debtor_details = (
+        [name for name in _DEBTOR_DETAIL_FIELDS if name in positions] if kind == "debts" else []
+    )
+    known_debtors: dict[str, int] = {}
+    chunk = _Chunk([], [], 0, 0)
+    try:
+        for line, cells in table.rows:
+            chunk.rows += 1
+            if len(cells) > header_width and any(cell.strip() for cell in cells[header_width:]):
+                chunk.errors.append(
+                    RowError(
+                        line,
+                        "row",
+                        f"has {len(cells)} values but the header has {header_width} columns",
+                    )
+                )
+                continue
+            values: dict[str, Any] = {}
+            for name, index in positions.items():
+                value = cells[index] if index < len(cells) else ""
+                if isinstance(value, FormulaCell):
+                    chunk.errors.append(
+                        RowError(
+                            line,
+                            header[index],
+                            f"contains the formula '{value}'; paste values instead",
+                        )
+                    )
+                    value = ""
+                values[name] = value
+            if debtor_details:
+                _skip_known_debtor(values, debtor_details, known_debtors)
+            try:
+                record = clean(values, defaults)
+            except RowErrors as errors:
+                chunk.errors.extend(
+                    RowError(line, _column(error, positions, header), error.message)
+                    for error in errors.errors
+                )
+                continue
+            if debtor_details and record.debtor is not None:
+                known_debtors[record.debtor_external_id] = hash(_details(values, debtor_details))
+            chunk.records.append((line, record))
+            if len(chunk.records) >= CHUNK_ROWS:
+                chunk.position = table.position()
+                yield chunk
+                chunk = _Chunk([], [], 0, 0)
+    except FileProblem as error:
+        yield _Chunk([], [], 0, 0, problem=str(error))
+        return
+    chunk.position = table.size_bytes
+    yield chunk
+
+
+def _in_another_process(chunks: Iterator[_Chunk]) -> Iterator[_Chunk]:
+    """Clean in a child process while this one writes: the machine's second core.
+
+    The child is forked so it shares the already open file; it never touches
+    the database. A bounded queue keeps memory flat when writing is slower.
+    """
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue(maxsize=8)
+    child = context.Process(target=_produce, args=(chunks, queue), daemon=True)
+    child.start()
+    try:
+        while True:
+            try:
+                item = queue.get(timeout=5)
+            except Empty:
+                if not child.is_alive():
+                    raise RuntimeError(
+                        f"the import reader stopped (exit code {child.exitcode})"
+                    ) from None
+                continue
+            if item is None:
+                return
+            yield item
+    finally:
+        if child.is_alive():
+            child.terminate()
+        child.join()
+
+
+def _produce(chunks: Iterator[_Chunk], queue: Any) -> None:
+    try:
+        for chunk in chunks:
+            queue.put(chunk)
+    except Exception as error:  # the parent must hear why, not wait forever
+        queue.put(_Chunk([], [], 0, 0, problem=f"could not read the file: {error}"))
+    queue.put(None)
+
+
+_DEBTOR_DETAIL_FIELDS = sorted(set(DEBTOR_COLUMNS) - {"debtor_external_id"})
+
+
+def _details(values: dict[str, Any], names: list[str]) -> tuple[Any, ...]:
+    return tuple(values[name] for name in names)
+
+
+def _skip_known_debtor(values: dict[str, Any], names: list[str], known: dict[str, int]) -> None:
+    """Drop a debtor's details already seen, identical, on an earlier row.
+
+    Files list the debtor on every debt row; cleaning the same details again
+    (phone parsing is the slow part) would be wasted work. Details that differ
+    are kept, and the writer reports the conflict.
+    """
+    if not names:
+        return
+    external_id = str(values.get("debtor_external_id") or "").strip()
+    seen = known.get(external_id)
+    if seen is not None and seen == hash(_details(values, names)):
+        for name in names:
+            values[name] = ""
 
 
 def _split(error: str) -> tuple[str, str]:
@@ -138,7 +258,13 @@ def _column(error: InputError, positions: dict[str, int], header: list[str]) -> 
     return header[index] if index is not None else error.field
 
 
-def _flush(writer: Any, chunk: list[tuple[int, Any]], outcome: Outcome, positions: dict[str, int], header: list[str]) -> None:
+def _flush(
+    writer: Any,
+    chunk: list[tuple[int, Any]],
+    outcome: Outcome,
+    positions: dict[str, int],
+    header: list[str],
+) -> None:
     if not chunk:
         return
     before = len(outcome.errors)

@@ -8,15 +8,17 @@ dry run), so a bad file leaves nothing behind.
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from recaudo.bulk import RawJSON, insert_rows
 from recaudo.portfolio import actions
 from recaudo.portfolio.columns import (
     DebtInput,
@@ -24,7 +26,7 @@ from recaudo.portfolio.columns import (
     Defaults,
     PaymentInput,
 )
-from recaudo.portfolio.events import build_event, changes
+from recaudo.portfolio.events import EventRow, changes, event_row, save_events
 from recaudo.portfolio.models import (
     AuditEvent,
     ChannelConsent,
@@ -66,6 +68,11 @@ def run_in_transaction(work: Callable[[Outcome], None], *, dry_run: bool) -> Out
     outcome = Outcome()
     try:
         with transaction.atomic():
+            if connection.vendor == "sqlite":
+                # Large imports touch big indexes; a bigger page cache for this
+                # connection keeps them in memory (about 256 MB at most).
+                with connection.cursor() as cursor:
+                    cursor.execute("PRAGMA cache_size=-262144")
             work(outcome)
             if outcome.errors or dry_run:
                 raise _Stop
@@ -94,6 +101,9 @@ class DebtorSync:
         self.ids: dict[str, int] = {}
         self.seen: dict[str, tuple[int | str, int]] = {}  # external id -> (line, hash of details)
         self.now = timezone.now()
+        # A creditor's first load finds nothing to update: skip the lookups.
+        # (A concurrent import of the same ids fails on the unique constraints.)
+        self.had_debtors = Debtor.objects.filter(creditor=creditor).exists()
 
     def sync(self, items: Iterable[tuple[int | str, str, DebtorInput | None]]) -> None:
         pending: dict[str, tuple[int | str, DebtorInput | None]] = {}
@@ -103,7 +113,10 @@ class DebtorSync:
                 if self.unique:
                     self.outcome.error(
                         line,
-                        InputError("debtor_external_id", f"'{external_id}' appears again (first on line {first[0]})"),
+                        InputError(
+                            "debtor_external_id",
+                            f"'{external_id}' appears again (first on line {first[0]})",
+                        ),
                     )
                 elif info is not None and hash(info) != first[1]:
                     self.outcome.error(
@@ -124,15 +137,19 @@ class DebtorSync:
             self._write(pending)
 
     def _write(self, pending: dict[str, tuple[int | str, DebtorInput | None]]) -> None:
-        existing = {
-            row["external_id"]: row
-            for row in Debtor.objects.filter(
-                creditor=self.creditor, external_id__in=list(pending)
-            ).values("id", "external_id", *_DEBTOR_FIELDS)
-        }
-        new_debtors: list[tuple[Debtor, DebtorInput]] = []
+        existing = (
+            {
+                row["external_id"]: row
+                for row in Debtor.objects.filter(
+                    creditor=self.creditor, external_id__in=list(pending)
+                ).values("id", "external_id", *_DEBTOR_FIELDS)
+            }
+            if self.had_debtors
+            else {}
+        )
+        new_debtors: list[tuple[str, DebtorInput]] = []
         contacts_for_existing: dict[int, DebtorInput] = {}
-        events: list[AuditEvent] = []
+        events: list[EventRow] = []
         for external_id, (line, info) in pending.items():
             row = existing.get(external_id)
             if row is None:
@@ -146,18 +163,18 @@ class DebtorSync:
                         ),
                     )
                     continue
-                new_debtors.append(
-                    (Debtor(creditor=self.creditor, external_id=external_id, **info.record_fields()), info)
-                )
+                new_debtors.append((external_id, info))
                 continue
             self.ids[external_id] = row["id"]
             if info is None:
                 continue
             diff = changes(row, info.record_fields())
             if diff:
-                Debtor.objects.filter(pk=row["id"]).update(**info.record_fields(), updated_at=self.now)
+                Debtor.objects.filter(pk=row["id"]).update(
+                    **info.record_fields(), updated_at=self.now
+                )
                 events.append(
-                    build_event(
+                    event_row(
                         AuditEvent.Kind.DEBTOR_UPDATED,
                         creditor_id=self.creditor.pk,
                         debtor_id=row["id"],
@@ -170,23 +187,43 @@ class DebtorSync:
                 self.outcome.counts["debtors_unchanged"] += 1
             contacts_for_existing[row["id"]] = info
         if new_debtors:
-            Debtor.objects.bulk_create([debtor for debtor, _ in new_debtors])
-            self.outcome.counts["debtors_created"] += len(new_debtors)
-            for debtor, _info in new_debtors:
-                self.ids[debtor.external_id] = debtor.pk
-                events.append(
-                    build_event(
-                        AuditEvent.Kind.DEBTOR_CREATED,
-                        creditor_id=self.creditor.pk,
-                        debtor_id=debtor.pk,
-                        actor=self.actor,
-                        data={"external_id": debtor.external_id},
+            insert_rows(
+                Debtor,
+                ("creditor_id", "external_id", *_DEBTOR_FIELDS, "created_at", "updated_at"),
+                [
+                    (
+                        self.creditor.pk,
+                        external_id,
+                        *_ordered(info.record_fields(), _DEBTOR_FIELDS),
+                        self.now,
+                        self.now,
                     )
+                    for external_id, info in new_debtors
+                ],
+            )
+            created_ids = dict(
+                Debtor.objects.filter(
+                    creditor=self.creditor,
+                    external_id__in=[external_id for external_id, _ in new_debtors],
+                ).values_list("external_id", "id")
+            )
+            self.ids.update(created_ids)
+            self.outcome.counts["debtors_created"] += len(new_debtors)
+            events.extend(
+                event_row(
+                    AuditEvent.Kind.DEBTOR_CREATED,
+                    creditor_id=self.creditor.pk,
+                    debtor_id=created_ids[external_id],
+                    actor=self.actor,
+                    data={"external_id": external_id},
                 )
+                for external_id, _ in new_debtors
+            )
         self._write_contacts(
-            [(debtor.pk, info) for debtor, info in new_debtors], contacts_for_existing
+            [(self.ids[external_id], info) for external_id, info in new_debtors],
+            contacts_for_existing,
         )
-        AuditEvent.objects.bulk_create(events)
+        save_events(events)
 
     def _write_contacts(
         self, new: list[tuple[int, DebtorInput]], existing: dict[int, DebtorInput]
@@ -204,34 +241,62 @@ class DebtorSync:
                 ).values_list("contact_point_id", "channel")
             )
         wanted = [*new, *existing.items()]
-        to_create: list[tuple[ContactPoint, DebtorInput]] = []
+        to_create: list[tuple[int, str, str, RawJSON, DebtorInput]] = []
         consents: list[ChannelConsent] = []
         for debtor_id, info in wanted:
             for kind, value in _contact_values(info):
                 point_id = known_points.get((debtor_id, kind, value))
                 if point_id is None:
-                    channels = (
-                        ContactPoint.PHONE_CHANNELS
-                        if kind == ContactPoint.Kind.PHONE
-                        else ContactPoint.EMAIL_CHANNELS
-                    )
-                    to_create.append(
-                        (ContactPoint(debtor_id=debtor_id, kind=kind, value=value, channels=list(channels)), info)
-                    )
+                    to_create.append((debtor_id, kind, value, _CHANNELS_JSON[kind], info))
                     continue
                 consents.extend(self._consents(point_id, kind, info, known_consents))
         if to_create:
-            ContactPoint.objects.bulk_create([point for point, _ in to_create])
+            insert_rows(
+                ContactPoint,
+                (
+                    "debtor_id",
+                    "kind",
+                    "value",
+                    "channels",
+                    "preferred",
+                    "invalid_reason",
+                    "created_at",
+                ),
+                [
+                    (debtor_id, kind, value, channels, False, "", self.now)
+                    for debtor_id, kind, value, channels, _ in to_create
+                ],
+            )
             self.outcome.counts["contact_points_created"] += len(to_create)
-            for point, info in to_create:
-                consents.extend(self._consents(point.pk, point.kind, info, known_consents))
+            needing_consent = [item for item in to_create if item[4].consent]
+            if needing_consent:
+                created_points = {
+                    (debtor_id, kind, value): point_id
+                    for point_id, debtor_id, kind, value in ContactPoint.objects.filter(
+                        debtor_id__in={item[0] for item in needing_consent}
+                    ).values_list("id", "debtor_id", "kind", "value")
+                }
+                for debtor_id, kind, value, _, info in needing_consent:
+                    consents.extend(
+                        self._consents(
+                            created_points[(debtor_id, kind, value)], kind, info, known_consents
+                        )
+                    )
         if consents:
-            ChannelConsent.objects.bulk_create(consents)
+            insert_rows(
+                ChannelConsent,
+                ("contact_point_id", "channel", "source", "granted_at"),
+                [(c.contact_point_id, c.channel, c.source, c.granted_at) for c in consents],
+            )
 
     def _consents(
         self, point_id: int, kind: str, info: DebtorInput, known: set[tuple[int, str]]
     ) -> list[ChannelConsent]:
-        channels = ContactPoint.PHONE_CHANNELS if kind == ContactPoint.Kind.PHONE else ContactPoint.EMAIL_CHANNELS
+        channels = (
+            ContactPoint.PHONE_CHANNELS
+            if kind == ContactPoint.Kind.PHONE
+            else ContactPoint.EMAIL_CHANNELS
+        )
         return [
             ChannelConsent(
                 contact_point_id=point_id, channel=channel, source=self.actor, granted_at=self.now
@@ -241,14 +306,37 @@ class DebtorSync:
         ]
 
 
+_CHANNELS_JSON = {
+    ContactPoint.Kind.PHONE: RawJSON(json.dumps(list(ContactPoint.PHONE_CHANNELS))),
+    ContactPoint.Kind.EMAIL: RawJSON(json.dumps(list(ContactPoint.EMAIL_CHANNELS))),
+}
 _DEBTOR_FIELDS = (
-    "full_name", "first_name", "kind", "country", "timezone", "language",
-    "national_id_type", "national_id_number", "tags",
+    "full_name",
+    "first_name",
+    "kind",
+    "country",
+    "timezone",
+    "language",
+    "national_id_type",
+    "national_id_number",
+    "tags",
 )
+_NEW_DEBT_FIELDS = ("invoice_number", "description", "currency", "amount", "issued_on", "due_on")
 _DEBT_FIELDS = (
-    "debtor_id", "invoice_number", "description", "currency", "amount", "amount_paid",
-    "issued_on", "due_on", "status",
+    "debtor_id",
+    "invoice_number",
+    "description",
+    "currency",
+    "amount",
+    "amount_paid",
+    "issued_on",
+    "due_on",
+    "status",
 )
+
+
+def _ordered(values: dict[str, Any], names: tuple[str, ...]) -> list[Any]:
+    return [values[name] for name in names]
 
 
 class DebtWriter:
@@ -260,6 +348,7 @@ class DebtWriter:
         self.outcome = outcome
         self.debtors = DebtorSync(creditor, actor, outcome, unique=False)
         self.seen: dict[str, int | str] = {}
+        self.had_debts = Debt.objects.filter(creditor=creditor).exists()
 
     def write(self, chunk: list[tuple[int | str, DebtInput]]) -> None:
         rows = []
@@ -267,20 +356,27 @@ class DebtWriter:
             first = self.seen.get(debt.external_id)
             if first is not None:
                 self.outcome.error(
-                    line, InputError("external_id", f"'{debt.external_id}' appears again (first on line {first})")
+                    line,
+                    InputError(
+                        "external_id", f"'{debt.external_id}' appears again (first on line {first})"
+                    ),
                 )
                 continue
             self.seen[debt.external_id] = line
             rows.append((line, debt))
         self.debtors.sync((line, debt.debtor_external_id, debt.debtor) for line, debt in rows)
-        existing = {
-            row["external_id"]: row
-            for row in Debt.objects.filter(
-                creditor=self.creditor, external_id__in=[debt.external_id for _, debt in rows]
-            ).values("id", "external_id", *_DEBT_FIELDS)
-        }
-        new: list[Debt] = []
-        events: list[AuditEvent] = []
+        existing = (
+            {
+                row["external_id"]: row
+                for row in Debt.objects.filter(
+                    creditor=self.creditor, external_id__in=[debt.external_id for _, debt in rows]
+                ).values("id", "external_id", *_DEBT_FIELDS)
+            }
+            if self.had_debts
+            else {}
+        )
+        new: list[tuple[DebtInput, int, dict[str, Any]]] = []
+        events: list[EventRow] = []
         for line, debt in rows:
             debtor_id = self.debtors.ids.get(debt.debtor_external_id)
             if debtor_id is None:
@@ -288,7 +384,7 @@ class DebtWriter:
             values = {"debtor_id": debtor_id, **debt.record_fields()}
             row = existing.get(debt.external_id)
             if row is None:
-                new.append(Debt(creditor_id=self.creditor.pk, external_id=debt.external_id, **values))
+                new.append((debt, debtor_id, values))
                 continue
             diff = changes(row, values)
             if not diff:
@@ -301,7 +397,7 @@ class DebtWriter:
                 continue
             Debt.objects.filter(pk=row["id"]).update(**values, updated_at=timezone.now())
             events.append(
-                build_event(
+                event_row(
                     AuditEvent.Kind.DEBT_UPDATED,
                     creditor_id=self.creditor.pk,
                     debtor_id=debtor_id,
@@ -312,32 +408,80 @@ class DebtWriter:
             )
             self.outcome.counts["debts_updated"] += 1
         if new:
-            Debt.objects.bulk_create(new)
-            self.outcome.counts["debts_created"] += len(new)
-            events.extend(
-                build_event(
-                    AuditEvent.Kind.DEBT_CREATED,
-                    creditor_id=self.creditor.pk,
-                    debtor_id=debt.debtor_id,
-                    debt_id=debt.pk,
-                    actor=self.actor,
-                    data={"amount": debt.amount, "currency": debt.currency, "due_on": debt.due_on},
-                )
-                for debt in new
+            now = timezone.now()
+            insert_rows(
+                Debt,
+                (
+                    "creditor_id",
+                    "external_id",
+                    "debtor_id",
+                    *_NEW_DEBT_FIELDS,
+                    "amount_paid",
+                    "status",
+                    "created_at",
+                    "updated_at",
+                ),
+                [
+                    (
+                        self.creditor.pk,
+                        debt.external_id,
+                        debtor_id,
+                        *_ordered(debt_values, _NEW_DEBT_FIELDS),
+                        Decimal(0),
+                        debt.status or Debt.Status.OPEN,
+                        now,
+                        now,
+                    )
+                    for debt, debtor_id, debt_values in new
+                ],
             )
-        AuditEvent.objects.bulk_create(events)
+            self.outcome.counts["debts_created"] += len(new)
+            # One event per debtor for the debts a batch creates: a million-row
+            # import would otherwise write a million more rows. Later changes to
+            # a debt get events of their own.
+            by_debtor: dict[int, list[dict[str, str]]] = {}
+            for debt, debtor_id, _ in new:
+                by_debtor.setdefault(debtor_id, []).append(
+                    {
+                        "external_id": debt.external_id,
+                        "amount": str(debt.amount),
+                        "currency": debt.currency,
+                        "due_on": debt.due_on.isoformat(),
+                    }
+                )
+            events.extend(
+                EventRow(
+                    self.creditor.pk,
+                    debtor_id,
+                    None,
+                    None,
+                    AuditEvent.Kind.DEBTS_CREATED,
+                    self.actor,
+                    RawJSON(json.dumps({"debts": debts})),
+                )
+                for debtor_id, debts in by_debtor.items()
+            )
+        save_events(events)
 
     @staticmethod
-    def _status_after_change(row: dict[str, Any], values: dict[str, Any], diff: dict[str, Any]) -> dict[str, Any]:
+    def _status_after_change(
+        row: dict[str, Any], values: dict[str, Any], diff: dict[str, Any]
+    ) -> dict[str, Any]:
         paid: Decimal = row["amount_paid"]
         if paid > 0 and ("currency" in diff or "debtor_id" in diff):
             field_name = "currency" if "currency" in diff else "debtor_external_id"
-            raise InputError(field_name, "cannot change: payments were already applied to this debt")
+            raise InputError(
+                field_name, "cannot change: payments were already applied to this debt"
+            )
         if "amount" in diff and values["amount"] < paid:
             raise InputError("amount", f"{values['amount']} is less than the {paid} already paid")
-        if row["status"] == Debt.Status.PAID and "status" in values and values["status"] != Debt.Status.PAID:
-            if "amount" not in diff:
-                raise InputError("status", "the debt is paid; its status follows its payments")
+        if (
+            row["status"] == Debt.Status.PAID
+            and "status" in values
+            and values["status"] != Debt.Status.PAID
+            and "amount" not in diff
+        ):
+            raise InputError("status", "the debt is paid; its status follows its payments")
         if values["amount"] == paid:
             return {"status": Debt.Status.PAID}
         if row["status"] == Debt.Status.PAID and values.get("status") is None:
@@ -364,13 +508,19 @@ class PaymentWriter:
         }
         debts = {
             d.external_id: d
-            for d in Debt.objects.filter(creditor=self.creditor, external_id__in=debt_ids).select_related("debtor")
+            for d in Debt.objects.filter(
+                creditor=self.creditor, external_id__in=debt_ids
+            ).select_related("debtor")
         }
         for line, payment in chunk:
             first = self.seen.get(payment.external_id)
             if first is not None:
                 self.outcome.error(
-                    line, InputError("external_id", f"'{payment.external_id}' appears again (first on line {first})")
+                    line,
+                    InputError(
+                        "external_id",
+                        f"'{payment.external_id}' appears again (first on line {first})",
+                    ),
                 )
                 continue
             self.seen[payment.external_id] = line
@@ -379,9 +529,13 @@ class PaymentWriter:
             except InputError as error:
                 self.outcome.error(line, error)
                 continue
-            self.outcome.counts["payments_recorded" if result.created else "payments_unchanged"] += 1
+            self.outcome.counts[
+                "payments_recorded" if result.created else "payments_unchanged"
+            ] += 1
 
-    def _record(self, payment: PaymentInput, debtors: dict[str, Debtor], debts: dict[str, Debt]) -> actions.PaymentResult:
+    def _record(
+        self, payment: PaymentInput, debtors: dict[str, Debtor], debts: dict[str, Debt]
+    ) -> actions.PaymentResult:
         debt = None
         if payment.debt_external_id:
             debt = debts.get(payment.debt_external_id)
@@ -390,9 +544,13 @@ class PaymentWriter:
         if payment.debtor_external_id:
             debtor = debtors.get(payment.debtor_external_id)
             if debtor is None:
-                raise InputError("debtor_external_id", f"unknown debtor '{payment.debtor_external_id}'")
+                raise InputError(
+                    "debtor_external_id", f"unknown debtor '{payment.debtor_external_id}'"
+                )
             if debt is not None and debt.debtor_id != debtor.pk:
-                raise InputError("debt_external_id", f"debt '{debt.external_id}' belongs to another debtor")
+                raise InputError(
+                    "debt_external_id", f"debt '{debt.external_id}' belongs to another debtor"
+                )
         else:
             debtor = debt.debtor  # type: ignore[union-attr]
         currency = payment.currency or (debt.currency if debt else self.defaults.currency)

@@ -40,14 +40,22 @@ class Debtor(models.Model):
         PERSON = "person", _("persona (B2C)")
         COMPANY = "company", _("empresa (B2B)")
 
+    # Indexed by the (creditor, external_id) constraint; a second index would
+    # only slow bulk imports down.
     creditor = models.ForeignKey(
-        Creditor, on_delete=models.PROTECT, related_name="debtors", verbose_name=_("acreedor")
+        Creditor,
+        on_delete=models.PROTECT,
+        related_name="debtors",
+        verbose_name=_("acreedor"),
+        db_index=False,
     )
     external_id = models.CharField(_("id externo"), max_length=100)
     kind = models.CharField(_("tipo"), max_length=10, choices=Kind.choices, default=Kind.PERSON)
     full_name = models.CharField(_("nombre completo"), max_length=200)
     first_name = models.CharField(
-        _("nombre de saludo"), max_length=100, blank=True,
+        _("nombre de saludo"),
+        max_length=100,
+        blank=True,
         help_text=_("Cómo se le saluda en los mensajes."),
     )
     national_id_type = models.CharField(_("tipo de documento"), max_length=20, blank=True)
@@ -91,7 +99,11 @@ class ContactPoint(models.Model):
     CONSENT_REQUIRED = ("whatsapp",)
 
     debtor = models.ForeignKey(
-        Debtor, on_delete=models.CASCADE, related_name="contact_points", verbose_name=_("deudor")
+        Debtor,
+        on_delete=models.CASCADE,
+        related_name="contact_points",
+        verbose_name=_("deudor"),
+        db_index=False,  # the (debtor, kind, value) constraint indexes it
     )
     kind = models.CharField(_("tipo"), max_length=5, choices=Kind.choices)
     value = models.CharField(
@@ -127,12 +139,16 @@ class ChannelConsent(models.Model):
     """Permission to use one contact point on one channel, and its withdrawal."""
 
     contact_point = models.ForeignKey(
-        ContactPoint, on_delete=models.CASCADE, related_name="consents",
+        ContactPoint,
+        on_delete=models.CASCADE,
+        related_name="consents",
         verbose_name=_("punto de contacto"),
+        db_index=False,  # the constraint indexes it
     )
     channel = models.CharField(_("canal"), max_length=10, choices=ContactPoint.Channel.choices)
     source = models.CharField(
-        _("origen"), max_length=100,
+        _("origen"),
+        max_length=100,
         help_text=_("Dónde se obtuvo: contrato, portal, bot, importación..."),
     )
     granted_at = models.DateTimeField(_("otorgado"))
@@ -162,11 +178,20 @@ class Debt(models.Model):
     # Statuses under which payments are applied without naming the debt.
     COLLECTIBLE = (Status.OPEN, Status.IN_ARRANGEMENT)
 
+    # Both indexed by the constraint and the index in Meta.
     creditor = models.ForeignKey(
-        Creditor, on_delete=models.PROTECT, related_name="debts", verbose_name=_("acreedor")
+        Creditor,
+        on_delete=models.PROTECT,
+        related_name="debts",
+        verbose_name=_("acreedor"),
+        db_index=False,
     )
     debtor = models.ForeignKey(
-        Debtor, on_delete=models.PROTECT, related_name="debts", verbose_name=_("deudor")
+        Debtor,
+        on_delete=models.PROTECT,
+        related_name="debts",
+        verbose_name=_("deudor"),
+        db_index=False,
     )
     external_id = models.CharField(_("id externo"), max_length=100)
     invoice_number = models.CharField(_("número de factura"), max_length=100, blank=True)
@@ -215,14 +240,22 @@ class Payment(models.Model):
         REVERSED = "reversed", _("revertido")
 
     creditor = models.ForeignKey(
-        Creditor, on_delete=models.PROTECT, related_name="payments", verbose_name=_("acreedor")
+        Creditor,
+        on_delete=models.PROTECT,
+        related_name="payments",
+        verbose_name=_("acreedor"),
+        db_index=False,  # the (creditor, external_id) constraint indexes it
     )
     debtor = models.ForeignKey(
         Debtor, on_delete=models.PROTECT, related_name="payments", verbose_name=_("deudor")
     )
     external_id = models.CharField(_("id externo"), max_length=100)
     debt = models.ForeignKey(
-        Debt, on_delete=models.PROTECT, null=True, blank=True, related_name="targeted_payments",
+        Debt,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="targeted_payments",
         verbose_name=_("deuda indicada"),
         help_text=_("La deuda que el pago dice cubrir; vacío: la más antigua primero."),
     )
@@ -231,8 +264,10 @@ class Payment(models.Model):
     paid_at = models.DateTimeField(_("pagado el"))
     method = models.CharField(_("medio de pago"), max_length=50, blank=True)
     unallocated = models.DecimalField(
-        _("saldo a favor"), default=Decimal(0),
-        help_text=_("Lo que excede lo adeudado (sobrepago)."), **MONEY,
+        _("saldo a favor"),
+        default=Decimal(0),
+        help_text=_("Lo que excede lo adeudado (sobrepago)."),
+        **MONEY,
     )
     status = models.CharField(
         _("estado"), max_length=10, choices=Status.choices, default=Status.RECEIVED
@@ -254,7 +289,9 @@ class Payment(models.Model):
 
 
 class PaymentAllocation(models.Model):
-    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="allocations")
+    payment = models.ForeignKey(
+        Payment, on_delete=models.CASCADE, related_name="allocations", db_index=False
+    )
     debt = models.ForeignKey(Debt, on_delete=models.PROTECT, related_name="allocations")
     amount = models.DecimalField(_("monto"), **MONEY)
 
@@ -266,6 +303,9 @@ class PaymentAllocation(models.Model):
             models.CheckConstraint(condition=Q(amount__gt=0), name="allocation_positive"),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.amount} -> {self.debt_id}"
+
 
 class AuditEvent(models.Model):
     """An append-only record of every change to a debtor's debts and payments."""
@@ -274,11 +314,14 @@ class AuditEvent(models.Model):
         DEBTOR_CREATED = "debtor_created", _("deudor creado")
         DEBTOR_UPDATED = "debtor_updated", _("deudor actualizado")
         DEBT_CREATED = "debt_created", _("deuda creada")
+        DEBTS_CREATED = "debts_created", _("deudas creadas en lote")
         DEBT_UPDATED = "debt_updated", _("deuda actualizada")
         DEBT_STATUS_CHANGED = "debt_status_changed", _("estado de deuda cambiado")
         PAYMENT_RECORDED = "payment_recorded", _("pago registrado")
 
-    creditor = models.ForeignKey(Creditor, on_delete=models.CASCADE, related_name="+")
+    creditor = models.ForeignKey(
+        Creditor, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
     debtor = models.ForeignKey(
         Debtor, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
     )
@@ -290,15 +333,18 @@ class AuditEvent(models.Model):
     )
     kind = models.CharField(_("tipo"), max_length=40, choices=Kind.choices)
     actor = models.CharField(
-        _("autor"), max_length=200, help_text=_("Quién lo hizo: import:archivo, api:clave, admin:usuario.")
+        _("autor"),
+        max_length=200,
+        help_text=_("Quién lo hizo: import:archivo, api:clave, admin:usuario."),
     )
     data = models.JSONField(_("datos"), default=dict)
-    created_at = models.DateTimeField(_("fecha"), auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(_("fecha"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("evento de auditoría")
         verbose_name_plural = _("eventos de auditoría")
         ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["creditor", "created_at"])]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.created_at:%Y-%m-%d %H:%M}"
@@ -339,3 +385,6 @@ class IdempotencyRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["creditor", "key"], name="idempotency_key_per_creditor")
         ]
+
+    def __str__(self) -> str:
+        return self.key

@@ -19,6 +19,7 @@ from babel.numbers import get_currency_precision, list_currencies
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from phonenumbers import timezone as phone_timezone
+from phonenumbers.tzdata import TIMEZONE_LONGEST_PREFIX
 
 
 class InputError(ValueError):
@@ -41,9 +42,7 @@ def known_currencies() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def known_countries() -> frozenset[str]:
-    return frozenset(
-        code for code in Locale("en").territories if len(code) == 2 and code.isalpha()
-    )
+    return frozenset(code for code in Locale("en").territories if len(code) == 2 and code.isalpha())
 
 
 @lru_cache(maxsize=1)
@@ -99,6 +98,8 @@ def currency_decimals(currency: str) -> int:
 
 
 _AMOUNT_CHARS = re.compile(r"^[0-9.,]+$")
+# Digits with at most two decimals after a dot: read as is, no guessing needed.
+_PLAIN_AMOUNT = re.compile(r"^[0-9]{1,15}(\.[0-9]{1,2})?$")
 
 
 def clean_amount(raw: str | int | Decimal, currency: str, field: str = "amount") -> Decimal:
@@ -116,7 +117,10 @@ def clean_amount(raw: str | int | Decimal, currency: str, field: str = "amount")
         text = str(raw or "").strip()
         if not text:
             raise InputError(field, "is required")
-        value = _parse_amount_text(text, currency, field)
+        if _PLAIN_AMOUNT.match(text):
+            value = Decimal(text)
+        else:
+            value = _parse_amount_text(text, currency, field)
     if not value.is_finite():
         raise InputError(field, f"'{text}' is not a number")
     if value <= 0:
@@ -124,9 +128,7 @@ def clean_amount(raw: str | int | Decimal, currency: str, field: str = "amount")
     decimals = currency_decimals(currency)
     exponent = value.normalize().as_tuple().exponent
     if isinstance(exponent, int) and -exponent > decimals:
-        raise InputError(
-            field, f"{text} has more decimals than {currency} allows ({decimals})"
-        )
+        raise InputError(field, f"{text} has more decimals than {currency} allows ({decimals})")
     if value >= Decimal("1e15"):
         raise InputError(field, f"{text} is too large")
     return value.quantize(Decimal(1).scaleb(-decimals)) if decimals else value.quantize(Decimal(1))
@@ -185,7 +187,9 @@ def _strip_grouping(text: str, mark: str, original: str, field: str) -> str:
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
 
 
-def clean_date(raw: str | date | datetime | None, field: str, *, required: bool = True) -> date | None:
+def clean_date(
+    raw: str | date | datetime | None, field: str, *, required: bool = True
+) -> date | None:
     """Dates as ISO (2026-12-15) or day first (15/12/2026), as written in Latin America."""
     if isinstance(raw, datetime):
         return raw.date()
@@ -196,6 +200,11 @@ def clean_date(raw: str | date | datetime | None, field: str, *, required: bool 
         if required:
             raise InputError(field, "is required")
         return None
+    if len(text) == 10 and text[4] == "-":
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass
     # Spreadsheets often export dates with a midnight time.
     if len(text) > 10 and text[10] in " T" and text[11:].strip("0: ") == "":
         text = text[:10]
@@ -230,10 +239,21 @@ def clean_phone(raw: str, country: str | None, field: str = "phone") -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+# The common case, checked cheaply; anything else goes through Django's full
+# validator (quoted local parts, internationalised domains...).
+_SIMPLE_EMAIL = re.compile(
+    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+)
+
+
 def clean_email(raw: str, field: str = "email") -> str:
     text = (raw or "").strip()
     if not text:
         raise InputError(field, "is required")
+    if _SIMPLE_EMAIL.match(text):
+        local, _, domain = text.rpartition("@")
+        return f"{local}@{domain.lower()}"
     try:
         validate_email(text)
     except ValidationError:
@@ -252,21 +272,36 @@ def clean_timezone(raw: str, field: str = "timezone") -> str:
 def timezone_for(country: str, phone_e164: str | None = None) -> str:
     """The debtor's zone: the phone's zone when it names exactly one, else the country's."""
     if phone_e164:
-        number = phonenumbers.parse(phone_e164, None)
-        if phonenumbers.region_code_for_number(number) == country:
-            zones = [
-                zone
-                for zone in phone_timezone.time_zones_for_number(number)
-                if zone in known_timezones()
-            ]
-            if len(zones) == 1:
-                return _CANONICAL_ZONE.get(zones[0], zones[0])
+        # Zones are assigned by number prefix (phonenumbers looks at most
+        # TIMEZONE_LONGEST_PREFIX digits), so the answer is remembered per prefix.
+        key = (country, phone_e164[: _ZONE_PREFIX_LENGTH + 1])
+        zone = _phone_zone_cache.get(key)
+        if zone is None:
+            zone = _phone_zone(country, phone_e164)
+            if len(_phone_zone_cache) < 100_000:
+                _phone_zone_cache[key] = zone
+        if zone:
+            return zone
     if country in COUNTRY_DEFAULT_TIMEZONE:
         return COUNTRY_DEFAULT_TIMEZONE[country]
     zones = sorted(_zones_for_country(country))
     if zones:
         return zones[0]
     return "UTC"
+
+
+_ZONE_PREFIX_LENGTH = TIMEZONE_LONGEST_PREFIX
+_phone_zone_cache: dict[tuple[str, str], str] = {}
+
+
+def _phone_zone(country: str, phone_e164: str) -> str:
+    number = phonenumbers.parse(phone_e164, None)
+    if phonenumbers.region_code_for_number(number) != country:
+        return ""
+    zones = [
+        zone for zone in phone_timezone.time_zones_for_number(number) if zone in known_timezones()
+    ]
+    return _CANONICAL_ZONE.get(zones[0], zones[0]) if len(zones) == 1 else ""
 
 
 def _zones_for_country(country: str) -> set[str]:
@@ -286,7 +321,9 @@ def language_for(country: str) -> str:
 def clean_language(raw: str, field: str = "language") -> str:
     code = (raw or "").strip().lower()[:2]
     if code not in SUPPORTED_LANGUAGES:
-        raise InputError(field, f"'{raw}' is not a supported language ({', '.join(SUPPORTED_LANGUAGES)})")
+        raise InputError(
+            field, f"'{raw}' is not a supported language ({', '.join(SUPPORTED_LANGUAGES)})"
+        )
     return code
 
 

@@ -20,7 +20,11 @@ def start_workers(tmp_path, jobs: list[tuple[str, int, str]], debtor_id: int) ->
     processes = [
         subprocess.Popen(
             [sys.executable, "-m", "tests.workers.pay", str(debtor_id), prefix, str(count), amount],
-            cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=ROOT,
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for prefix, count, amount in jobs
     ]
@@ -33,7 +37,9 @@ def start_workers(tmp_path, jobs: list[tuple[str, int, str]], debtor_id: int) ->
     return outputs
 
 
-def test_concurrent_payments_from_four_processes_keep_every_balance_exact(transactional_db, tmp_path):
+def test_concurrent_payments_from_four_processes_keep_every_balance_exact(
+    transactional_db, tmp_path
+):
     creditor = make_creditor(default_currency="COP")
     debtor = make_debtor(creditor)
     debts = [make_debt(debtor, "100.00", due_on=f"2026-11-0{day}") for day in (1, 2, 3)]
@@ -44,7 +50,9 @@ def test_concurrent_payments_from_four_processes_keep_every_balance_exact(transa
     for debt in Debt.objects.filter(pk__in=[d.pk for d in debts]):
         assert debt.amount_paid == Decimal("100.00")
         assert debt.status == "paid"
-        allocated = PaymentAllocation.objects.filter(debt=debt).aggregate(total=Sum("amount"))["total"]
+        allocated = PaymentAllocation.objects.filter(debt=debt).aggregate(total=Sum("amount"))[
+            "total"
+        ]
         assert allocated == Decimal("100.00")
     assert Payment.objects.aggregate(total=Sum("unallocated"))["total"] == Decimal("100.00")
     for payment in Payment.objects.all():

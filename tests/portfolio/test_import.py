@@ -35,6 +35,13 @@ DEBTS_ES = (
 )
 
 
+@pytest.fixture(params=["one process", "two processes"], autouse=True)
+def reading_mode(request, settings):
+    """Every import test runs with the file read in this process and in a child."""
+    settings.IMPORT_PARALLEL_MIN_BYTES = 10**12 if request.param == "one process" else 0
+    return request.param
+
+
 def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path:
     path = tmp_path / name
     path.write_bytes(text.encode(encoding))
@@ -79,14 +86,27 @@ def test_it_imports_a_spanish_semicolon_file_in_latin1(creditor, tmp_path):
     ]
     phone = maria.contact_points.get(kind="phone")
     assert list(phone.consents.values_list("channel", flat=True)) == ["whatsapp"]
-    assert list(maria.debts.order_by("external_id").values_list("external_id", "amount", "due_on")) == [
+    assert list(
+        maria.debts.order_by("external_id").values_list("external_id", "amount", "due_on")
+    ) == [
         ("F-1", Decimal("125000.50"), date(2026, 11, 1)),
         ("F-2", Decimal("80000.00"), date(2026, 11, 5)),
     ]
     company = Debtor.objects.get(external_id="C-2")
     assert company.contact_points.get().consents.count() == 0
     assert Debt.objects.get(external_id="F-3").amount == Decimal("1500000.00")
-    assert AuditEvent.objects.filter(kind="debt_created").count() == 3
+    assert AuditEvent.objects.filter(kind="debts_created").count() == 2
+    assert AuditEvent.objects.get(kind="debts_created", debtor=maria).data == {
+        "debts": [
+            {
+                "external_id": "F-1",
+                "amount": "125000.50",
+                "currency": "COP",
+                "due_on": "2026-11-01",
+            },
+            {"external_id": "F-2", "amount": "80000.00", "currency": "COP", "due_on": "2026-11-05"},
+        ]
+    }
     assert AuditEvent.objects.filter(kind="debtor_created").count() == 2
     assert set(AuditEvent.objects.values_list("actor", flat=True)) == {"import:cartera.csv"}
 
@@ -180,11 +200,19 @@ def test_rows_referring_to_an_unknown_debtor_without_details_are_refused(credito
     [
         (b"", "the file is empty"),
         (b"external_id,debtor_id,amount,due_on\n", "the file has a header but no data rows"),
-        (b"\xff\xfee\x00x\x00t\x00\n\x00", "line 1: the file is not UTF-8 or Latin-1 text (byte 0x00)"),
-        (b"id,debtor_id,amount,due_on\nD1,C1,1\x81,2026-11-01\n", "line 2: the file is not UTF-8 or Latin-1"),
+        (
+            b"\xff\xfee\x00x\x00t\x00\n\x00",
+            "line 1: the file is not UTF-8 or Latin-1 text (byte 0x00)",
+        ),
+        (
+            b"id,debtor_id,amount,due_on\nD1,C1,1\x81,2026-11-01\n",
+            "line 2: the file is not UTF-8 or Latin-1",
+        ),
     ],
 )
-def test_unreadable_files_get_a_clear_error_and_nothing_is_written(creditor, tmp_path, content, message):
+def test_unreadable_files_get_a_clear_error_and_nothing_is_written(
+    creditor, tmp_path, content, message
+):
     path = tmp_path / "f.csv"
     path.write_bytes(content)
 
@@ -262,7 +290,10 @@ def test_it_imports_an_xlsx_with_real_dates_and_numbers(creditor, tmp_path):
 def test_an_xlsx_with_formulas_is_refused_naming_the_cells(creditor, tmp_path):
     path = xlsx(
         tmp_path,
-        [XLSX_HEADER, ["F-10", "C-10", "Ana Ruiz", 3001234567, "COP", "=1000*2", datetime(2026, 11, 30)]],
+        [
+            XLSX_HEADER,
+            ["F-10", "C-10", "Ana Ruiz", 3001234567, "COP", "=1000*2", datetime(2026, 11, 30)],
+        ],
     )
 
     errors = import_errors("debts", str(path))
@@ -276,7 +307,10 @@ def test_an_xlsx_with_several_sheets_is_refused(creditor, tmp_path):
 
     errors = import_errors("debts", str(path))
 
-    assert "the workbook has 3 sheets (Sheet, Hoja2, Hoja3); keep the data in a single sheet" in errors[-1]
+    assert (
+        "the workbook has 3 sheets (Sheet, Hoja2, Hoja3); keep the data in a single sheet"
+        in errors[-1]
+    )
 
 
 def test_a_file_that_is_not_really_xlsx_is_refused(creditor, tmp_path):
@@ -292,7 +326,7 @@ def test_payments_are_applied_oldest_first_and_a_second_import_changes_nothing(c
     run_import("debts", str(write(tmp_path, "debts.csv", DEBTS_ES)))
     payments = (
         "id_pago,id_cliente,monto,fecha_pago,medio_pago\n"
-        "P-1,C-1,\"150.000,50\",2026-11-02,PSE\n"
+        'P-1,C-1,"150.000,50",2026-11-02,PSE\n'
         "P-2,C-2,2000000,2026-11-03T10:00:00-05:00,transferencia\n"
     )
     path = write(tmp_path, "pagos.csv", payments)
@@ -313,10 +347,22 @@ def test_payments_are_applied_oldest_first_and_a_second_import_changes_nothing(c
 
 def test_a_payment_id_reused_with_another_amount_is_a_conflict(creditor, tmp_path):
     run_import("debts", str(write(tmp_path, "debts.csv", DEBTS_ES)))
-    run_import("payments", str(write(tmp_path, "p1.csv", "id_pago,id_cliente,monto,fecha_pago\nP-1,C-1,1000,2026-11-02\n")))
+    run_import(
+        "payments",
+        str(
+            write(
+                tmp_path, "p1.csv", "id_pago,id_cliente,monto,fecha_pago\nP-1,C-1,1000,2026-11-02\n"
+            )
+        ),
+    )
 
     errors = import_errors(
-        "payments", str(write(tmp_path, "p2.csv", "id_pago,id_cliente,monto,fecha_pago\nP-1,C-1,2000,2026-11-02\n"))
+        "payments",
+        str(
+            write(
+                tmp_path, "p2.csv", "id_pago,id_cliente,monto,fecha_pago\nP-1,C-1,2000,2026-11-02\n"
+            )
+        ),
     )
 
     assert errors[0] == (
@@ -327,7 +373,8 @@ def test_a_payment_id_reused_with_another_amount_is_a_conflict(creditor, tmp_pat
 def test_debtors_file_creates_debtors_with_contacts_and_consents(creditor, tmp_path):
     text = (
         "external_id,nombre,tipo,pais,celular,correo,canales_autorizados,etiquetas\n"
-        "C-7,Ferretería El Tornillo S.A. de C.V.,empresa,MX,55 1234 5678,pagos@tornillo.example,email|sms,vip;b2b\n"
+        "C-7,Ferretería El Tornillo S.A. de C.V.,empresa,MX,55 1234 5678,"
+        "pagos@tornillo.example,email|sms,vip;b2b\n"
     )
 
     out, _ = run_import("debtors", str(write(tmp_path, "deudores.csv", text)))
@@ -335,11 +382,16 @@ def test_debtors_file_creates_debtors_with_contacts_and_consents(creditor, tmp_p
     assert "debtors_created=1" in out
     debtor = Debtor.objects.get(external_id="C-7")
     assert (debtor.kind, debtor.country, debtor.timezone, debtor.tags) == (
-        "company", "MX", "America/Mexico_City", ["b2b", "vip"],
+        "company",
+        "MX",
+        "America/Mexico_City",
+        ["b2b", "vip"],
     )
     assert debtor.first_name == "Ferretería El Tornillo S.A. de C.V."
     assert sorted(
-        ChannelConsent.objects.filter(contact_point__debtor=debtor).values_list("channel", flat=True)
+        ChannelConsent.objects.filter(contact_point__debtor=debtor).values_list(
+            "channel", flat=True
+        )
     ) == ["email", "sms"]
 
 

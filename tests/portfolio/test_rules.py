@@ -125,7 +125,10 @@ def test_a_payment_goes_to_the_oldest_debt_first_and_keeps_the_overpayment():
         OpenDebt(2, date(2026, 10, 1), Decimal("50.00")),
     ]
     allocations, remainder = allocate_payment(Decimal("170.00"), debts)
-    assert [(a.debt_id, a.amount) for a in allocations] == [(2, Decimal("50.00")), (1, Decimal("100.00"))]
+    assert [(a.debt_id, a.amount) for a in allocations] == [
+        (2, Decimal("50.00")),
+        (1, Decimal("100.00")),
+    ]
     assert remainder == Decimal("20.00")
 
 
@@ -135,7 +138,10 @@ def test_a_payment_naming_a_debt_goes_there_first():
         OpenDebt(2, date(2026, 10, 1), Decimal("50.00")),
     ]
     allocations, remainder = allocate_payment(Decimal("120.00"), debts, target_debt_id=1)
-    assert [(a.debt_id, a.amount) for a in allocations] == [(1, Decimal("100.00")), (2, Decimal("20.00"))]
+    assert [(a.debt_id, a.amount) for a in allocations] == [
+        (1, Decimal("100.00")),
+        (2, Decimal("20.00")),
+    ]
     assert remainder == 0
 
 

@@ -20,7 +20,12 @@ def main() -> None:
     from recaudo.portfolio.actions import record_payment
     from recaudo.portfolio.models import Debtor
 
-    debtor_id, prefix, count, amount = sys.argv[1], sys.argv[2], int(sys.argv[3]), Decimal(sys.argv[4])
+    debtor_id, prefix, count, amount = (
+        sys.argv[1],
+        sys.argv[2],
+        int(sys.argv[3]),
+        Decimal(sys.argv[4]),
+    )
     debtor = Debtor.objects.select_related("creditor").get(pk=debtor_id)
     flag = os.environ.get("START_FLAG")
     deadline = time.monotonic() + 30

@@ -16,7 +16,9 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("kind", choices=KINDS)
         parser.add_argument("file", type=Path)
-        parser.add_argument("--creditor", help="creditor name or id (needed when there are several)")
+        parser.add_argument(
+            "--creditor", help="creditor name or id (needed when there are several)"
+        )
         parser.add_argument("--dry-run", action="store_true", help="check the file, write nothing")
 
     def handle(self, *args, **options) -> None:  # type: ignore[no-untyped-def]
@@ -26,14 +28,23 @@ class Command(BaseCommand):
         if sys.stderr.isatty():
             from tqdm import tqdm
 
-            bar = tqdm(total=options["file"].stat().st_size if options["file"].exists() else 0,
-                       unit="B", unit_scale=True, desc=f"import {options['kind']}", file=sys.stderr)
+            bar = tqdm(
+                total=options["file"].stat().st_size if options["file"].exists() else 0,
+                unit="B",
+                unit_scale=True,
+                desc=f"import {options['kind']}",
+                file=sys.stderr,
+            )
 
             def progress(done: int, total: int) -> None:
                 bar.update(done - bar.n)
 
         result = import_file(
-            options["kind"], options["file"], creditor, dry_run=options["dry_run"], on_progress=progress
+            options["kind"],
+            options["file"],
+            creditor,
+            dry_run=options["dry_run"],
+            on_progress=progress,
         )
         if bar is not None:
             bar.close()
@@ -43,13 +54,18 @@ class Command(BaseCommand):
             for error in result.outcome.errors:
                 self.stderr.write(str(error))
             raise CommandError(
-                f"{options['file'].name}: {len(result.outcome.errors)} error(s) in {result.rows} rows; "
+                f"{options['file'].name}: {len(result.outcome.errors)} error(s) "
+                f"in {result.rows} rows; "
                 "nothing was imported",
                 returncode=1,
             )
-        counts = ", ".join(f"{name}={count}" for name, count in sorted(result.outcome.counts.items()))
+        counts = ", ".join(
+            f"{name}={count}" for name, count in sorted(result.outcome.counts.items())
+        )
         verb = "checked (dry run, nothing written)" if result.dry_run else "imported"
-        self.stdout.write(f"{options['file'].name}: {result.rows} rows {verb}; {counts or 'no changes'}")
+        self.stdout.write(
+            f"{options['file'].name}: {result.rows} rows {verb}; {counts or 'no changes'}"
+        )
 
 
 def find_creditor(name_or_id: str | None) -> Creditor:
@@ -65,5 +81,7 @@ def find_creditor(name_or_id: str | None) -> Creditor:
     if len(creditors) == 1:
         return creditors[0]
     if not creditors:
-        raise CommandError("there is no creditor yet; create one in the admin or with `recaudo seed`", returncode=1)
+        raise CommandError(
+            "there is no creditor yet; create one in the admin or with `recaudo seed`", returncode=1
+        )
     raise CommandError("there are several creditors; name one with --creditor", returncode=1)
