@@ -25,7 +25,11 @@ class RawJSON(str):
 
 
 def _json_text(value: Any) -> str:
-    return value if isinstance(value, RawJSON) else json.dumps(value, default=_json_default)
+    if isinstance(value, RawJSON):
+        return value
+    if not value and isinstance(value, list | dict):
+        return "[]" if isinstance(value, list) else "{}"
+    return json.dumps(value, default=_json_default)
 
 
 def _sqlite_converter(field: models.Field) -> Callable[[Any], Any] | None:

@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from recaudo.portfolio.rules import (
@@ -222,8 +222,9 @@ def map_header(kind: str, header: list[str]) -> dict[str, int]:
     return positions
 
 
-@dataclass(frozen=True)
-class DebtorInput:
+# Records are NamedTuples: cheap to build, hash and pickle (large imports send
+# them from the reading process to the writing one).
+class DebtorInput(NamedTuple):
     external_id: str
     full_name: str
     first_name: str
@@ -253,8 +254,7 @@ class DebtorInput:
         }
 
 
-@dataclass(slots=True)
-class DebtInput:
+class DebtInput(NamedTuple):
     external_id: str
     debtor_external_id: str
     currency: str
@@ -280,8 +280,7 @@ class DebtInput:
         return values
 
 
-@dataclass(frozen=True)
-class PaymentInput:
+class PaymentInput(NamedTuple):
     external_id: str
     amount: Decimal
     currency: str | None

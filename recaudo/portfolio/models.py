@@ -325,11 +325,14 @@ class AuditEvent(models.Model):
     debtor = models.ForeignKey(
         Debtor, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
     )
+    # Most events name no debt or payment: partial indexes (in Meta) skip them.
     debt = models.ForeignKey(
-        Debt, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+        Debt, on_delete=models.CASCADE, null=True, blank=True, related_name="events",
+        db_index=False,
     )
     payment = models.ForeignKey(
-        Payment, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+        Payment, on_delete=models.CASCADE, null=True, blank=True, related_name="events",
+        db_index=False,
     )
     kind = models.CharField(_("tipo"), max_length=40, choices=Kind.choices)
     actor = models.CharField(
@@ -344,7 +347,13 @@ class AuditEvent(models.Model):
         verbose_name = _("evento de auditoría")
         verbose_name_plural = _("eventos de auditoría")
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["creditor", "created_at"])]
+        indexes = [
+            models.Index(fields=["creditor", "created_at"]),
+            models.Index(fields=["debt"], condition=Q(debt__isnull=False), name="event_debt_idx"),
+            models.Index(
+                fields=["payment"], condition=Q(payment__isnull=False), name="event_payment_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.created_at:%Y-%m-%d %H:%M}"
@@ -382,6 +391,8 @@ class IdempotencyRecord(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("respuesta idempotente")
+        verbose_name_plural = _("respuestas idempotentes")
         constraints = [
             models.UniqueConstraint(fields=["creditor", "key"], name="idempotency_key_per_creditor")
         ]
