@@ -54,6 +54,8 @@ class RowError:
 class Outcome:
     counts: Counter[str] = field(default_factory=Counter)
     errors: list[RowError] = field(default_factory=list)
+    # Work a writer leaves for the end of the transaction (batched audit events).
+    finishers: list[Callable[[], None]] = field(default_factory=list)
 
     def error(self, line: int | str, error: InputError) -> None:
         self.errors.append(RowError(line, error.field, error.message))
@@ -74,6 +76,8 @@ def run_in_transaction(work: Callable[[Outcome], None], *, dry_run: bool) -> Out
                 with connection.cursor() as cursor:
                     cursor.execute("PRAGMA cache_size=-262144")
             work(outcome)
+            for finish in outcome.finishers:
+                finish()
             if outcome.errors or dry_run:
                 raise _Stop
     except _Stop:
@@ -104,6 +108,9 @@ class DebtorSync:
         # A creditor's first load finds nothing to update: skip the lookups.
         # (A concurrent import of the same ids fails on the unique constraints.)
         self.had_debtors = Debtor.objects.filter(creditor=creditor).exists()
+        # When set, the owner writes the "created" events (with what else it created).
+        self.defer_created_events = False
+        self.created: dict[int, str] = {}
 
     def sync(self, items: Iterable[tuple[int | str, str, DebtorInput | None]]) -> None:
         pending: dict[str, tuple[int | str, DebtorInput | None]] = {}
@@ -209,16 +216,21 @@ class DebtorSync:
             )
             self.ids.update(created_ids)
             self.outcome.counts["debtors_created"] += len(new_debtors)
-            events.extend(
-                event_row(
-                    AuditEvent.Kind.DEBTOR_CREATED,
-                    creditor_id=self.creditor.pk,
-                    debtor_id=created_ids[external_id],
-                    actor=self.actor,
-                    data={"external_id": external_id},
+            if self.defer_created_events:
+                self.created.update(
+                    (created_ids[external_id], external_id) for external_id, _ in new_debtors
                 )
-                for external_id, _ in new_debtors
-            )
+            else:
+                events.extend(
+                    event_row(
+                        AuditEvent.Kind.DEBTOR_CREATED,
+                        creditor_id=self.creditor.pk,
+                        debtor_id=created_ids[external_id],
+                        actor=self.actor,
+                        data={"external_id": external_id},
+                    )
+                    for external_id, _ in new_debtors
+                )
         self._write_contacts(
             [(self.ids[external_id], info) for external_id, info in new_debtors],
             contacts_for_existing,
@@ -349,6 +361,35 @@ class DebtWriter:
         self.debtors = DebtorSync(creditor, actor, outcome, unique=False)
         self.seen: dict[str, int | str] = {}
         self.had_debts = Debt.objects.filter(creditor=creditor).exists()
+        # Creation is audited once per debtor at the end of the run: a debtor
+        # with three invoices spread over a file gets one event, not three.
+        self.created_debts: dict[int, list[str]] = {}
+        self.debtors.defer_created_events = True
+        outcome.finishers.append(self.finish)
+
+    def finish(self) -> None:
+        created_debtors = self.debtors.created
+        rows = []
+        for debtor_id in created_debtors.keys() | self.created_debts.keys():
+            debts = self.created_debts.get(debtor_id, [])
+            if debtor_id in created_debtors:
+                kind = AuditEvent.Kind.DEBTOR_CREATED
+                data = {"external_id": created_debtors[debtor_id], "debts": debts}
+            else:
+                kind = AuditEvent.Kind.DEBTS_CREATED
+                data = {"debts": debts}
+            rows.append(
+                EventRow(
+                    self.creditor.pk,
+                    debtor_id,
+                    None,
+                    None,
+                    kind,
+                    self.actor,
+                    RawJSON(json.dumps(data)),
+                )
+            )
+        save_events(rows)
 
     def write(self, chunk: list[tuple[int | str, DebtInput]]) -> None:
         rows = []
@@ -436,31 +477,8 @@ class DebtWriter:
                 ],
             )
             self.outcome.counts["debts_created"] += len(new)
-            # One event per debtor for the debts a batch creates: a million-row
-            # import would otherwise write a million more rows. Later changes to
-            # a debt get events of their own.
-            by_debtor: dict[int, list[dict[str, str]]] = {}
             for debt, debtor_id, _ in new:
-                by_debtor.setdefault(debtor_id, []).append(
-                    {
-                        "external_id": debt.external_id,
-                        "amount": str(debt.amount),
-                        "currency": debt.currency,
-                        "due_on": debt.due_on.isoformat(),
-                    }
-                )
-            events.extend(
-                EventRow(
-                    self.creditor.pk,
-                    debtor_id,
-                    None,
-                    None,
-                    AuditEvent.Kind.DEBTS_CREATED,
-                    self.actor,
-                    RawJSON(json.dumps({"debts": debts})),
-                )
-                for debtor_id, debts in by_debtor.items()
-            )
+                self.created_debts.setdefault(debtor_id, []).append(debt.external_id)
         save_events(events)
 
     @staticmethod

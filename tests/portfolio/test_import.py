@@ -95,19 +95,15 @@ def test_it_imports_a_spanish_semicolon_file_in_latin1(creditor, tmp_path):
     company = Debtor.objects.get(external_id="C-2")
     assert company.contact_points.get().consents.count() == 0
     assert Debt.objects.get(external_id="F-3").amount == Decimal("1500000.00")
-    assert AuditEvent.objects.filter(kind="debts_created").count() == 2
-    assert AuditEvent.objects.get(kind="debts_created", debtor=maria).data == {
-        "debts": [
-            {
-                "external_id": "F-1",
-                "amount": "125000.50",
-                "currency": "COP",
-                "due_on": "2026-11-01",
-            },
-            {"external_id": "F-2", "amount": "80000.00", "currency": "COP", "due_on": "2026-11-05"},
-        ]
+    assert AuditEvent.objects.get(kind="debtor_created", debtor=maria).data == {
+        "external_id": "C-1",
+        "debts": ["F-1", "F-2"],
     }
-    assert AuditEvent.objects.filter(kind="debtor_created").count() == 2
+    assert AuditEvent.objects.get(kind="debtor_created", debtor=company).data == {
+        "external_id": "C-2",
+        "debts": ["F-3"],
+    }
+    assert AuditEvent.objects.count() == 2
     assert set(AuditEvent.objects.values_list("actor", flat=True)) == {"import:cartera.csv"}
 
 
@@ -123,6 +119,22 @@ def test_importing_the_same_file_twice_changes_nothing_the_second_time(creditor,
     assert list(Debt.objects.order_by("pk").values_list("updated_at", flat=True)) == stamps
     assert "debts_unchanged=3" in out
     assert "debtors_unchanged=2" in out
+
+
+def test_new_debts_of_a_known_debtor_leave_one_event_for_that_debtor(creditor, tmp_path):
+    run_import("debts", str(write(tmp_path, "a.csv", DEBTS_ES)))
+    more = DEBTS_ES + (
+        "F-4;C-1;María José Pérez Gómez;300 123 4567;maria@ejemplo.example;FAC-004;COP;10000;"
+        "2026-10-05;2026-12-05;sí\n"
+        "F-5;C-1;María José Pérez Gómez;300 123 4567;maria@ejemplo.example;FAC-005;COP;20000;"
+        "2026-10-05;2026-12-06;sí\n"
+    )
+
+    run_import("debts", str(write(tmp_path, "b.csv", more)))
+
+    event = AuditEvent.objects.get(kind="debts_created")
+    assert (event.debtor.external_id, event.actor) == ("C-1", "import:b.csv")
+    assert event.data == {"debts": ["F-4", "F-5"]}
 
 
 def test_a_changed_amount_updates_the_debt_and_leaves_an_audit_event(creditor, tmp_path):
