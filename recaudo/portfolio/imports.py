@@ -5,6 +5,8 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from queue import Empty
 from typing import Any
@@ -14,6 +16,8 @@ from django.db import IntegrityError
 
 from recaudo.portfolio.columns import (
     DEBTOR_COLUMNS,
+    DebtInput,
+    DebtorInput,
     Defaults,
     HeaderProblem,
     RowErrors,
@@ -209,6 +213,7 @@ def _in_another_process(chunks: Iterator[_Chunk]) -> Iterator[_Chunk]:
                 continue
             if item is None:
                 return
+            item.records = [(line, _decode(record)) for line, record in item.records]
             yield item
     finally:
         if child.is_alive():
@@ -216,9 +221,48 @@ def _in_another_process(chunks: Iterator[_Chunk]) -> Iterator[_Chunk]:
         child.join()
 
 
+# Records cross the process boundary as tuples of str, int and None: pickling
+# Decimal and date objects one by one cost more than cleaning them.
+def _encode(record: Any) -> Any:
+    if not isinstance(record, DebtInput):
+        return record
+    return (
+        record.external_id,
+        record.debtor_external_id,
+        record.currency,
+        str(record.amount),
+        record.due_on.toordinal(),
+        record.issued_on.toordinal() if record.issued_on else None,
+        record.invoice_number,
+        record.description,
+        record.status,
+        tuple(record.debtor) if record.debtor is not None else None,
+    )
+
+
+def _decode(encoded: Any) -> Any:
+    if type(encoded) is not tuple:  # other records travel as they are
+        return encoded
+    (external_id, debtor_external_id, currency, amount, due, issued, invoice, description,
+     status, debtor) = encoded  # fmt: skip
+    return DebtInput(
+        external_id,
+        debtor_external_id,
+        currency,
+        Decimal(amount),
+        date.fromordinal(due),
+        date.fromordinal(issued) if issued is not None else None,
+        invoice,
+        description,
+        status,
+        DebtorInput(*debtor) if debtor is not None else None,
+    )
+
+
 def _produce(chunks: Iterator[_Chunk], queue: Any) -> None:
     try:
         for chunk in chunks:
+            chunk.records = [(line, _encode(record)) for line, record in chunk.records]
             queue.put(chunk)
     except Exception as error:  # the parent must hear why, not wait forever
         queue.put(_Chunk([], [], 0, 0, problem=f"could not read the file: {error}"))
