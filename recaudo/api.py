@@ -70,7 +70,12 @@ class Problem(Exception):
     """An error answered as RFC 9457 problem details."""
 
     def __init__(
-        self, status: int, title: str, detail: str, *, kind: str = "",
+        self,
+        status: int,
+        title: str,
+        detail: str,
+        *,
+        kind: str = "",
         errors: Iterable[dict[str, str]] = (),
     ):
         super().__init__(detail)
@@ -82,7 +87,10 @@ class Problem(Exception):
 
     def as_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "type": self.type, "title": self.title, "status": self.status, "detail": self.detail,
+            "type": self.type,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
         }
         if self.errors:
             body["errors"] = self.errors
@@ -115,15 +123,18 @@ def field_error(path: Iterable[str | int], detail: str) -> dict[str, str]:
 def invalid(errors: list[dict[str, str]]) -> Problem:
     count = len(errors)
     return Problem(
-        422, "The request has invalid fields",
+        422,
+        "The request has invalid fields",
         f"{count} error{'s' if count > 1 else ''} in the request; nothing was written.",
-        kind="validation", errors=errors,
+        kind="validation",
+        errors=errors,
     )
 
 
 def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> HttpResponse:
     response = HttpResponse(
-        json.dumps(problem.as_dict(), ensure_ascii=False), status=problem.status,
+        json.dumps(problem.as_dict(), ensure_ascii=False),
+        status=problem.status,
         content_type="application/problem+json",
     )
     for name, value in (headers or {}).items():
@@ -229,15 +240,20 @@ def _either(*types: str) -> WithJsonSchema:
 Text = Annotated[str | None, BeforeValidator(_as_text)]
 Amount = Annotated[str | None, BeforeValidator(_as_text), _either("string", "number")]
 Words = Annotated[
-    str | None, BeforeValidator(_as_words),
+    str | None,
+    BeforeValidator(_as_words),
     WithJsonSchema({"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "string"}]}),
 ]
 Flag = Annotated[str | None, BeforeValidator(_as_flag), _either("boolean", "string")]
 
 
 def canonical_body(
-    name: str, fields: Iterable[str], required: Iterable[str], doc: str,
-    *, types: dict[str, Any],
+    name: str,
+    fields: Iterable[str],
+    required: Iterable[str],
+    doc: str,
+    *,
+    types: dict[str, Any],
 ) -> Any:
     """A body model of ``fields`` (Text unless ``types`` says otherwise).
 
@@ -291,7 +307,8 @@ def check_bulk_size(items: list[Any]) -> None:
     limit = settings.API_BULK_MAX_ITEMS
     if len(items) > limit:
         raise Problem(
-            413, "Too many items",
+            413,
+            "Too many items",
             f"The request has {len(items)} items; send at most {limit} per request. "
             "Nothing was written.",
             kind="too-many-items",
@@ -333,10 +350,12 @@ def outcome_problem(outcome: Outcome) -> Problem:
     ]
     if outcome.counts[CONFLICTS] == len(errors):
         return Problem(
-            409, "Conflict with a recorded payment",
+            409,
+            "Conflict with a recorded payment",
             "A payment with this external_id was already recorded with other details; "
             "nothing was written.",
-            kind="conflict", errors=errors,
+            kind="conflict",
+            errors=errors,
         )
     return invalid(errors)
 
@@ -362,7 +381,8 @@ def _replay(
         return None
     if record.request_hash != fingerprint:
         raise Problem(
-            422, "Idempotency key already used",
+            422,
+            "Idempotency key already used",
             f"The Idempotency-Key '{key}' was already used for another request; "
             "send a new key with a new request.",
             kind="idempotency-key-reused",
@@ -403,8 +423,11 @@ def commit(
         answers.append((status, body))
         if key:
             IdempotencyRecord.objects.create(
-                creditor=creditor, key=key, request_hash=fingerprint,
-                status_code=status, response=body,
+                creditor=creditor,
+                key=key,
+                request_hash=fingerprint,
+                status_code=status,
+                response=body,
             )
 
     try:

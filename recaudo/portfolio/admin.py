@@ -120,8 +120,14 @@ class ContactPointForm(forms.ModelForm):
     class Meta:
         model = ContactPoint
         fields = (
-            "debtor", "kind", "value", "channels", "preferred", "opted_out_at", "invalid_since",
-            "invalid_reason"
+            "debtor",
+            "kind",
+            "value",
+            "channels",
+            "preferred",
+            "opted_out_at",
+            "invalid_since",
+            "invalid_reason",
         )
 
     def clean(self) -> dict[str, Any]:
@@ -151,7 +157,13 @@ class ContactPointInline(admin.TabularInline):
     form = ContactPointForm
     extra = 0
     fields = (
-        "kind", "value", "channels", "preferred", "opted_out_at", "invalid_since", "invalid_reason"
+        "kind",
+        "value",
+        "channels",
+        "preferred",
+        "opted_out_at",
+        "invalid_since",
+        "invalid_reason",
     )
     show_change_link = True
 
@@ -175,8 +187,17 @@ class DebtorForm(forms.ModelForm):
     class Meta:
         model = Debtor
         fields = (
-            "creditor", "external_id", "kind", "full_name", "first_name", "national_id_type",
-            "national_id_number", "country", "timezone", "language", "tags"
+            "creditor",
+            "external_id",
+            "kind",
+            "full_name",
+            "first_name",
+            "national_id_type",
+            "national_id_number",
+            "country",
+            "timezone",
+            "language",
+            "tags",
         )
 
     def clean(self) -> dict[str, Any]:
@@ -201,7 +222,13 @@ class DebtorForm(forms.ModelForm):
 class DebtorAdmin(NoDeleteMixin, admin.ModelAdmin):
     form = DebtorForm
     list_display = (
-        "full_name", "external_id", "creditor", "kind", "country", "language", "open_balance"
+        "full_name",
+        "external_id",
+        "creditor",
+        "kind",
+        "country",
+        "language",
+        "open_balance",
     )
     list_select_related = ("creditor",)
     list_filter = ("creditor", "kind", "country", "language")
@@ -245,8 +272,10 @@ class ContactPointAdmin(admin.ModelAdmin):
     list_display = ("value", "kind", "debtor", "preferred", "opted_out_at", "invalid_since")
     list_select_related = ("debtor",)
     list_filter = (
-        "kind", _is_set_filter("opted_out_at", _("dado de baja")), _is_set_filter("invalid_since",
-        _("inválido")), "preferred"
+        "kind",
+        _is_set_filter("opted_out_at", _("dado de baja")),
+        _is_set_filter("invalid_since", _("inválido")),
+        "preferred",
     )
     search_fields = ("value", "debtor__full_name", "debtor__external_id")
     autocomplete_fields = ("debtor",)
@@ -272,8 +301,16 @@ class DebtForm(forms.ModelForm):
     class Meta:
         model = Debt
         fields = (
-            "creditor", "debtor", "external_id", "invoice_number", "description", "currency",
-            "amount", "issued_on", "due_on", "status"
+            "creditor",
+            "debtor",
+            "external_id",
+            "invoice_number",
+            "description",
+            "currency",
+            "amount",
+            "issued_on",
+            "due_on",
+            "status",
         )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -321,8 +358,14 @@ class DebtForm(forms.ModelForm):
 class DebtAdmin(NoDeleteMixin, admin.ModelAdmin):
     form = DebtForm
     list_display = (
-        "external_id", "debtor", "creditor", "description", "amount_display", "balance_display",
-        "due_on", "status"
+        "external_id",
+        "debtor",
+        "creditor",
+        "description",
+        "amount_display",
+        "balance_display",
+        "due_on",
+        "status",
     )
     list_select_related = ("debtor", "creditor")
     list_filter = ("status", "currency", "creditor", "due_on")
@@ -400,8 +443,14 @@ class PaymentAllocationInline(ReadOnlyInline):
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
     list_display = (
-        "external_id", "debtor", "creditor", "amount_display", "unallocated", "paid_at", "method",
-        "status"
+        "external_id",
+        "debtor",
+        "creditor",
+        "amount_display",
+        "unallocated",
+        "paid_at",
+        "method",
+        "status",
     )
     list_select_related = ("debtor", "creditor")
     list_filter = ("status", "currency", "method", "creditor", "paid_at")
@@ -428,8 +477,11 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_select_related = ("creditor", "debtor", "debt", "payment")
     list_filter = ("kind", "creditor", "created_at")
     search_fields = (
-        "actor", "debtor__full_name", "debtor__external_id", "debt__external_id",
-        "payment__external_id"
+        "actor",
+        "debtor__full_name",
+        "debtor__external_id",
+        "debt__external_id",
+        "payment__external_id",
     )
     fields = ("created_at", "kind", "actor", "creditor", "debtor", "debt", "payment", "data_pretty")
     readonly_fields = fields

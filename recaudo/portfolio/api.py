@@ -74,7 +74,10 @@ from recaudo.portfolio.rules import currency_decimals
 
 
 _FIELD_TYPES: dict[str, Any] = {
-    "amount": Amount, "tags": Words, "consent": Words, "whatsapp_opt_in": Flag,
+    "amount": Amount,
+    "tags": Words,
+    "consent": Words,
+    "whatsapp_opt_in": Flag,
 }
 
 
@@ -250,8 +253,15 @@ def debt_out(debt: Debt) -> dict[str, Any]:
 def payment_out(payment: Payment) -> dict[str, Any]:
     currency = payment.currency
     return {
-        **_fields(payment, PaymentOut, "debtor_external_id", "debt_external_id", "amount",
-                  "allocations", "unallocated"),
+        **_fields(
+            payment,
+            PaymentOut,
+            "debtor_external_id",
+            "debt_external_id",
+            "amount",
+            "allocations",
+            "unallocated",
+        ),
         "debtor_external_id": payment.debtor.external_id,
         "debt_external_id": payment.debt.external_id if payment.debt else None,
         "amount": money(payment.amount, currency),
@@ -305,7 +315,8 @@ def _with_tag(rows: QuerySet[Debtor], tag: str) -> QuerySet[Debtor]:
     table = connection.ops.quote_name(Debtor._meta.db_table)
     tagged = RawSQL(
         f"EXISTS (SELECT 1 FROM json_each({table}.tags) WHERE json_each.value = %s)",
-        [tag], output_field=BooleanField(),
+        [tag],
+        output_field=BooleanField(),
     )
     return rows.alias(tagged=tagged).filter(tagged=True)
 
@@ -383,7 +394,9 @@ _UPSERT_DOC = (
 # Bulk paths come before "{external_id}" ones: Django tries URL patterns in order.
 @router.post("/debtors/bulk", response=_BULK, tags=["debtors"], description=IDEMPOTENCY_DOC)
 def bulk_upsert_debtors(
-    request: HttpRequest, payload: DebtorBulk, response: HttpResponse,
+    request: HttpRequest,
+    payload: DebtorBulk,
+    response: HttpResponse,
     idempotency_key: IdempotencyKey = None,
 ) -> Status:
     """Create or update up to API_BULK_MAX_ITEMS debtors, all or nothing."""
@@ -396,14 +409,20 @@ def bulk_upsert_debtors(
             sync.sync((line, info.external_id, info) for line, info in chunk)
 
     return commit(
-        request, response, write, partial(_bulk_answer, noun="debtors"),
-        payload=payload, idempotency_key=idempotency_key,
+        request,
+        response,
+        write,
+        partial(_bulk_answer, noun="debtors"),
+        payload=payload,
+        idempotency_key=idempotency_key,
     )
 
 
 @router.post("/debts/bulk", response=_BULK, tags=["debts"], description=IDEMPOTENCY_DOC)
 def bulk_upsert_debts(
-    request: HttpRequest, payload: DebtBulk, response: HttpResponse,
+    request: HttpRequest,
+    payload: DebtBulk,
+    response: HttpResponse,
     idempotency_key: IdempotencyKey = None,
 ) -> Status:
     """Create or update up to API_BULK_MAX_ITEMS debts and their debtors, all or nothing."""
@@ -416,14 +435,20 @@ def bulk_upsert_debts(
             writer.write(chunk)
 
     return commit(
-        request, response, write, partial(_bulk_answer, noun="debts"),
-        payload=payload, idempotency_key=idempotency_key,
+        request,
+        response,
+        write,
+        partial(_bulk_answer, noun="debts"),
+        payload=payload,
+        idempotency_key=idempotency_key,
     )
 
 
 @router.post("/payments/bulk", response=_BULK, tags=["payments"], description=IDEMPOTENCY_DOC)
 def bulk_record_payments(
-    request: HttpRequest, payload: PaymentBulk, response: HttpResponse,
+    request: HttpRequest,
+    payload: PaymentBulk,
+    response: HttpResponse,
     idempotency_key: IdempotencyKey = None,
 ) -> Status:
     """Record up to API_BULK_MAX_ITEMS payments, all or nothing; known ones are unchanged."""
@@ -437,8 +462,12 @@ def bulk_record_payments(
             writer.write(chunk)
 
     return commit(
-        request, response, write, partial(_bulk_answer, noun="payments"),
-        payload=payload, idempotency_key=idempotency_key,
+        request,
+        response,
+        write,
+        partial(_bulk_answer, noun="payments"),
+        payload=payload,
+        idempotency_key=idempotency_key,
     )
 
 
@@ -464,8 +493,10 @@ def get_debtor(request: HttpRequest, external_id: str) -> dict[str, Any]:
 
 
 @router.put(
-    "/debtors/{path:external_id}", response={200: DebtorOut, 201: DebtorOut, **_WRITE},
-    tags=["debtors"], description=_UPSERT_DOC,
+    "/debtors/{path:external_id}",
+    response={200: DebtorOut, 201: DebtorOut, **_WRITE},
+    tags=["debtors"],
+    description=_UPSERT_DOC,
 )
 def upsert_debtor(
     request: HttpRequest, external_id: str, payload: DebtorPut, response: HttpResponse
@@ -510,8 +541,10 @@ def get_debt(request: HttpRequest, external_id: str) -> dict[str, Any]:
 
 
 @router.put(
-    "/debts/{path:external_id}", response={200: DebtOut, 201: DebtOut, **_WRITE},
-    tags=["debts"], description=_UPSERT_DOC,
+    "/debts/{path:external_id}",
+    response={200: DebtOut, 201: DebtOut, **_WRITE},
+    tags=["debts"],
+    description=_UPSERT_DOC,
 )
 def upsert_debt(
     request: HttpRequest, external_id: str, payload: DebtPut, response: HttpResponse
@@ -552,7 +585,9 @@ def get_payment(request: HttpRequest, external_id: str) -> dict[str, Any]:
 
 
 @router.post(
-    "/payments", response={200: PaymentOut, 201: PaymentOut, **_WRITE}, tags=["payments"],
+    "/payments",
+    response={200: PaymentOut, 201: PaymentOut, **_WRITE},
+    tags=["payments"],
     description=(
         "201: recorded. 200: this payment was already recorded (same external_id, amount, "
         "currency and debtor); nothing changes. 409: the external_id was recorded with "
@@ -560,7 +595,9 @@ def get_payment(request: HttpRequest, external_id: str) -> dict[str, Any]:
     ),
 )
 def record_payment(
-    request: HttpRequest, payload: PaymentIn, response: HttpResponse,
+    request: HttpRequest,
+    payload: PaymentIn,
+    response: HttpResponse,
     idempotency_key: IdempotencyKey = None,
 ) -> Status:
     creditor = creditor_of(request)

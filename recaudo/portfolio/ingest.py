@@ -72,9 +72,9 @@ def run_in_transaction(work: Callable[[Outcome], None], *, dry_run: bool) -> Out
         with transaction.atomic():
             if connection.vendor == "sqlite":
                 # Large imports touch big indexes; a bigger page cache for this
-                # connection keeps them in memory (about 256 MB at most).
+                # connection keeps them in memory (about 128 MB at most).
                 with connection.cursor() as cursor:
-                    cursor.execute("PRAGMA cache_size=-262144")
+                    cursor.execute("PRAGMA cache_size=-131072")
             work(outcome)
             for finish in outcome.finishers:
                 finish()
@@ -201,7 +201,15 @@ class DebtorSync:
                     (
                         self.creditor.pk,
                         external_id,
-                        *_ordered(info.record_fields(), _DEBTOR_FIELDS),
+                        info.full_name,
+                        info.first_name,
+                        info.kind,
+                        info.country,
+                        info.timezone,
+                        info.language,
+                        info.national_id_type,
+                        info.national_id_number,
+                        list(info.tags),
                         self.now,
                         self.now,
                     )
@@ -333,7 +341,7 @@ _DEBTOR_FIELDS = (
     "national_id_number",
     "tags",
 )
-_NEW_DEBT_FIELDS = ("invoice_number", "description", "currency", "amount", "issued_on", "due_on")
+_ZERO = Decimal(0)
 _DEBT_FIELDS = (
     "debtor_id",
     "invoice_number",
@@ -345,10 +353,6 @@ _DEBT_FIELDS = (
     "due_on",
     "status",
 )
-
-
-def _ordered(values: dict[str, Any], names: tuple[str, ...]) -> list[Any]:
-    return [values[name] for name in names]
 
 
 class DebtWriter:
@@ -416,17 +420,17 @@ class DebtWriter:
             if self.had_debts
             else {}
         )
-        new: list[tuple[DebtInput, int, dict[str, Any]]] = []
+        new: list[tuple[DebtInput, int]] = []
         events: list[EventRow] = []
         for line, debt in rows:
             debtor_id = self.debtors.ids.get(debt.debtor_external_id)
             if debtor_id is None:
                 continue  # the debtor's error is already reported
-            values = {"debtor_id": debtor_id, **debt.record_fields()}
             row = existing.get(debt.external_id)
             if row is None:
-                new.append((debt, debtor_id, values))
+                new.append((debt, debtor_id))
                 continue
+            values = {"debtor_id": debtor_id, **debt.record_fields()}
             diff = changes(row, values)
             if not diff:
                 self.outcome.counts["debts_unchanged"] += 1
@@ -456,7 +460,12 @@ class DebtWriter:
                     "creditor_id",
                     "external_id",
                     "debtor_id",
-                    *_NEW_DEBT_FIELDS,
+                    "invoice_number",
+                    "description",
+                    "currency",
+                    "amount",
+                    "issued_on",
+                    "due_on",
                     "amount_paid",
                     "status",
                     "created_at",
@@ -467,17 +476,22 @@ class DebtWriter:
                         self.creditor.pk,
                         debt.external_id,
                         debtor_id,
-                        *_ordered(debt_values, _NEW_DEBT_FIELDS),
-                        Decimal(0),
+                        debt.invoice_number,
+                        debt.description,
+                        debt.currency,
+                        debt.amount,
+                        debt.issued_on,
+                        debt.due_on,
+                        _ZERO,
                         debt.status or Debt.Status.OPEN,
                         now,
                         now,
                     )
-                    for debt, debtor_id, debt_values in new
+                    for debt, debtor_id in new
                 ],
             )
             self.outcome.counts["debts_created"] += len(new)
-            for debt, debtor_id, _ in new:
+            for debt, debtor_id in new:
                 self.created_debts.setdefault(debtor_id, []).append(debt.external_id)
         save_events(events)
 

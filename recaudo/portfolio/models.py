@@ -327,11 +327,19 @@ class AuditEvent(models.Model):
     )
     # Most events name no debt or payment: partial indexes (in Meta) skip them.
     debt = models.ForeignKey(
-        Debt, on_delete=models.CASCADE, null=True, blank=True, related_name="events",
+        Debt,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="events",
         db_index=False,
     )
     payment = models.ForeignKey(
-        Payment, on_delete=models.CASCADE, null=True, blank=True, related_name="events",
+        Payment,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="events",
         db_index=False,
     )
     kind = models.CharField(_("tipo"), max_length=40, choices=Kind.choices)
