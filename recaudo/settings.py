@@ -26,6 +26,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",  # serves the API docs' assets locally (no CDN)
     "recaudo.portfolio",
+    "recaudo.compliance",
+    "recaudo.policies",
+    "recaudo.outreach",
 ]
 
 MIDDLEWARE = [
