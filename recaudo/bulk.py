@@ -3,7 +3,7 @@
 Django's ``bulk_create`` builds and compiles SQL for every batch and prepares
 every value through its field, which costs more than the database's own work
 at a million rows. Here the values are converted once per column type, then
-sent with ``COPY`` on PostgreSQL and ``executemany`` on SQLite. Callers pass
+sent with binary ``COPY`` on PostgreSQL and ``executemany`` on SQLite. Callers pass
 complete rows (no defaults are applied) and read generated ids back by their
 natural keys.
 """
@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.db import connection, models
+from psycopg.types.json import Jsonb
 
 
 class RawJSON(str):
@@ -47,8 +48,39 @@ def _sqlite_converter(field: models.Field) -> Callable[[Any], Any] | None:
 
 def _postgres_converter(field: models.Field) -> Callable[[Any], Any] | None:
     if field.get_internal_type() == "JSONField":
-        return _json_text
+        return _jsonb
     return None
+
+
+def _jsonb(value: Any) -> Jsonb:
+    if isinstance(value, RawJSON):
+        return Jsonb(value, dumps=str)  # already JSON text: sent as it is
+    return Jsonb(value, dumps=lambda item: json.dumps(item, default=_json_default))
+
+
+# Binary COPY needs each column's type; these are the ones the models use.
+_BINARY_TYPES = {
+    "bigint": "int8",
+    "integer": "int4",
+    "smallint": "int2",
+    "varchar": "text",
+    "text": "text",
+    "numeric": "numeric",
+    "date": "date",
+    "timestamp with time zone": "timestamptz",
+    "boolean": "bool",
+    "jsonb": "jsonb",
+    "uuid": "uuid",
+}
+
+
+def _binary_type(field: models.Field) -> str:
+    db_type = field.db_type(connection) or ""
+    name = db_type.split("(", 1)[0].strip()
+    try:
+        return _BINARY_TYPES[name]
+    except KeyError:
+        raise ValueError(f"insert_rows: no binary COPY type for {field} ({db_type})") from None
 
 
 @lru_cache(maxsize=64)  # bulk rows mostly share one timestamp
@@ -92,9 +124,52 @@ def insert_rows(
         prepared = [list(row) for row in rows]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            # Binary COPY: psycopg's C dumpers and no text parsing on the
+            # server; twice as fast as the text format for a million rows.
+            types = [_binary_type(field) for field in fields]
+            with cursor.cursor.copy(
+                f"COPY {table} ({names}) FROM STDIN (FORMAT BINARY)"
+            ) as copy:
+                copy.set_types(types)
                 for values in prepared:
                     copy.write_row(values)
         else:
             placeholders = ", ".join(["%s"] * len(fields))
             cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({placeholders})", prepared)
+
+
+def reserve_ids(model: type[models.Model], count: int) -> list[int]:
+    """Take ``count`` primary keys for rows the caller is about to insert.
+
+    Knowing the ids up front spares reading them back by natural key, which
+    cost as much as the inserts themselves in large imports. On PostgreSQL the
+    ids come from the table's sequence, so concurrent writers never collide.
+    On SQLite the caller holds the database's write lock (transactions start
+    IMMEDIATE, see settings), so nobody else can take the same numbers; the
+    sequence is moved past them so that AUTOINCREMENT never reuses one.
+    """
+    if count <= 0:
+        return []
+    table = model._meta.db_table
+    column = model._meta.pk.column
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, column, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        if not connection.in_atomic_block:
+            raise RuntimeError("reserve_ids needs a transaction that holds the write lock")
+        quoted = connection.ops.quote_name(table)
+        cursor.execute(
+            f"SELECT max(coalesce((SELECT max({connection.ops.quote_name(column)}) "
+            f"FROM {quoted}), 0), coalesce((SELECT seq FROM sqlite_sequence WHERE name = %s), 0))",
+            [table],
+        )
+        first = cursor.fetchone()[0] + 1
+        last = first + count - 1
+        cursor.execute("UPDATE sqlite_sequence SET seq = %s WHERE name = %s", [last, table])
+        if cursor.rowcount == 0:
+            cursor.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, last])
+        return list(range(first, last + 1))

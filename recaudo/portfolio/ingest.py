@@ -18,7 +18,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from recaudo.bulk import RawJSON, insert_rows
+from recaudo.bulk import RawJSON, insert_rows, reserve_ids
 from recaudo.portfolio import actions
 from recaudo.portfolio.columns import (
     DebtInput,
@@ -194,11 +194,13 @@ class DebtorSync:
                 self.outcome.counts["debtors_unchanged"] += 1
             contacts_for_existing[row["id"]] = info
         if new_debtors:
+            new_ids = reserve_ids(Debtor, len(new_debtors))
             insert_rows(
                 Debtor,
-                ("creditor_id", "external_id", *_DEBTOR_FIELDS, "created_at", "updated_at"),
+                ("id", "creditor_id", "external_id", *_DEBTOR_FIELDS, "created_at", "updated_at"),
                 [
                     (
+                        debtor_id,
                         self.creditor.pk,
                         external_id,
                         info.full_name,
@@ -213,15 +215,13 @@ class DebtorSync:
                         self.now,
                         self.now,
                     )
-                    for external_id, info in new_debtors
+                    for debtor_id, (external_id, info) in zip(new_ids, new_debtors, strict=True)
                 ],
             )
-            created_ids = dict(
-                Debtor.objects.filter(
-                    creditor=self.creditor,
-                    external_id__in=[external_id for external_id, _ in new_debtors],
-                ).values_list("external_id", "id")
-            )
+            created_ids = {
+                external_id: debtor_id
+                for debtor_id, (external_id, _) in zip(new_ids, new_debtors, strict=True)
+            }
             self.ids.update(created_ids)
             self.outcome.counts["debtors_created"] += len(new_debtors)
             if self.defer_created_events:
@@ -271,37 +271,26 @@ class DebtorSync:
                     continue
                 consents.extend(self._consents(point_id, kind, info, known_consents))
         if to_create:
-            insert_rows(
-                ContactPoint,
-                (
-                    "debtor_id",
-                    "kind",
-                    "value",
-                    "channels",
-                    "preferred",
-                    "invalid_reason",
-                    "created_at",
-                ),
-                [
-                    (debtor_id, kind, value, channels, False, "", self.now)
-                    for debtor_id, kind, value, channels, _ in to_create
-                ],
-            )
+            # Ids are needed only to attach consents; most files carry none.
+            with_consent = any(item[4].consent for item in to_create)
+            point_ids = reserve_ids(ContactPoint, len(to_create)) if with_consent else None
+            columns = ("debtor_id", "kind", "value", "channels", "preferred", "invalid_reason")
+            rows = [
+                (debtor_id, kind, value, channels, False, "", self.now)
+                for debtor_id, kind, value, channels, _ in to_create
+            ]
+            if point_ids is None:
+                insert_rows(ContactPoint, (*columns, "created_at"), rows)
+            else:
+                insert_rows(
+                    ContactPoint,
+                    ("id", *columns, "created_at"),
+                    [(point_id, *row) for point_id, row in zip(point_ids, rows, strict=True)],
+                )
+                for point_id, (_, kind, _, _, info) in zip(point_ids, to_create, strict=True):
+                    if info.consent:
+                        consents.extend(self._consents(point_id, kind, info, known_consents))
             self.outcome.counts["contact_points_created"] += len(to_create)
-            needing_consent = [item for item in to_create if item[4].consent]
-            if needing_consent:
-                created_points = {
-                    (debtor_id, kind, value): point_id
-                    for point_id, debtor_id, kind, value in ContactPoint.objects.filter(
-                        debtor_id__in={item[0] for item in needing_consent}
-                    ).values_list("id", "debtor_id", "kind", "value")
-                }
-                for debtor_id, kind, value, _, info in needing_consent:
-                    consents.extend(
-                        self._consents(
-                            created_points[(debtor_id, kind, value)], kind, info, known_consents
-                        )
-                    )
         if consents:
             insert_rows(
                 ChannelConsent,
