@@ -127,7 +127,7 @@ def main() -> None:
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the CSV and SQLite file")
-    parser.add_argument("--csv", type=Path, help="import this file (made by an earlier run) instead")
+    parser.add_argument("--csv", type=Path, help="import this file (from an earlier run)")
     arguments = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="recaudo-bench-"))
