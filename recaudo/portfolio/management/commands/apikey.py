@@ -7,7 +7,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from recaudo.portfolio.apikeys import create_key, revoke_key
-from recaudo.portfolio.models import ApiKey, Creditor
+from recaudo.portfolio.lookups import find_creditor
+from recaudo.portfolio.models import ApiKey
 
 
 class Command(BaseCommand):
@@ -68,11 +69,3 @@ class Command(BaseCommand):
 def _when(moment: Any) -> str:
     return f"{moment:%Y-%m-%d %H:%M}" if moment else "-"
 
-
-def find_creditor(name_or_id: str) -> Creditor:
-    creditor = Creditor.objects.filter(name=name_or_id).first()
-    if creditor is None and name_or_id.isdigit():
-        creditor = Creditor.objects.filter(pk=int(name_or_id)).first()
-    if creditor is None:
-        raise CommandError(f"--creditor: no creditor named '{name_or_id}'")
-    return creditor

@@ -4,7 +4,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from recaudo.portfolio.imports import KINDS, import_file
-from recaudo.portfolio.models import Creditor
+from recaudo.portfolio.lookups import find_creditor
 
 
 class Command(BaseCommand):
@@ -66,22 +66,3 @@ class Command(BaseCommand):
         self.stdout.write(
             f"{options['file'].name}: {result.rows} rows {verb}; {counts or 'no changes'}"
         )
-
-
-def find_creditor(name_or_id: str | None) -> Creditor:
-    if name_or_id:
-        query = Creditor.objects.filter(name=name_or_id)
-        if name_or_id.isdigit():
-            query = query | Creditor.objects.filter(pk=int(name_or_id))
-        creditor = query.first()
-        if creditor is None:
-            raise CommandError(f"--creditor: no creditor named '{name_or_id}'", returncode=1)
-        return creditor
-    creditors = list(Creditor.objects.all()[:2])
-    if len(creditors) == 1:
-        return creditors[0]
-    if not creditors:
-        raise CommandError(
-            "there is no creditor yet; create one in the admin or with `recaudo seed`", returncode=1
-        )
-    raise CommandError("there are several creditors; name one with --creditor", returncode=1)
