@@ -112,6 +112,10 @@ API_BULK_MAX_ITEMS = env_int("API_BULK_MAX_ITEMS", 10_000, minimum=1)
 # Django's 2.5 MB default would refuse it.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("API_MAX_BODY_MB", 50, minimum=1) * 1_000_000
 
+# Planner: when it did not run for some days, steps that fell due on at most
+# this many missed days are still planned (once); older ones are skipped.
+PLANNER_CATCH_UP_DAYS = env_int("PLANNER_CATCH_UP_DAYS", 3, minimum=0)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

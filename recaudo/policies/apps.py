@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +9,13 @@ class PoliciesConfig(AppConfig):
     name = "recaudo.policies"
     label = "policies"
     verbose_name = _("Políticas de cobranza")
+
+    def ready(self) -> None:
+        post_migrate.connect(_install_defaults, sender=self)
+
+
+def _install_defaults(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
+    """Create the shipped policies and templates that are missing after each migrate."""
+    from recaudo.policies.defaults import install_defaults
+
+    install_defaults(using=using)

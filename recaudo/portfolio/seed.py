@@ -58,6 +58,9 @@ class ContactRecord:
     value: str
     preferred: bool
     whatsapp_consent_at: datetime | None = None
+    # The contract's authorisation to contact on this point's other channels
+    # (Colombia's Ley 2300 requires one for every channel).
+    contract_consent_at: datetime | None = None
     opted_out_at: datetime | None = None
     invalid_since: datetime | None = None
     invalid_reason: str = ""
@@ -231,6 +234,7 @@ def _debtor(
                 phone,
                 preferred=True,
                 whatsapp_consent_at=context.moment((30, 1500)) if rng.random() < 0.85 else None,
+                contract_consent_at=context.moment((60, 2000)) if rng.random() < 0.9 else None,
                 invalid_since=context.moment((1, 60)) if rng.random() < 0.02 else None,
             )
         )
@@ -244,6 +248,7 @@ def _debtor(
                 ContactPoint.Kind.EMAIL,
                 who.email,
                 preferred=not phone,
+                contract_consent_at=context.moment((60, 2000)) if rng.random() < 0.9 else None,
                 opted_out_at=context.moment((1, 90)) if rng.random() < 0.03 else None,
             )
         )

@@ -105,7 +105,7 @@ def _bulk_debtors(
     ]
     Debtor.objects.bulk_create(debtors, batch_size=1000)
     points: list[ContactPoint] = []
-    wanted_consents: list[tuple[ContactPoint, datetime]] = []
+    wanted_consents: list[tuple[ContactPoint, str, str, datetime]] = []
     for debtor, record in zip(debtors, records, strict=True):
         for contact in record.contacts:
             is_phone = contact.kind == ContactPoint.Kind.PHONE
@@ -123,17 +123,20 @@ def _bulk_debtors(
             )
             points.append(point)
             if contact.whatsapp_consent_at:
-                wanted_consents.append((point, contact.whatsapp_consent_at))
+                wanted_consents.append(
+                    (point, ContactPoint.Channel.WHATSAPP, actor, contact.whatsapp_consent_at)
+                )
+            if contact.contract_consent_at:
+                wanted_consents.extend(
+                    (point, channel, f"{actor}: contrato", contact.contract_consent_at)
+                    for channel in point.channels
+                    if channel != ContactPoint.Channel.WHATSAPP
+                )
     ContactPoint.objects.bulk_create(points, batch_size=1000)
     ChannelConsent.objects.bulk_create(
         [
-            ChannelConsent(
-                contact_point=point,
-                channel=ContactPoint.Channel.WHATSAPP,
-                source=actor,
-                granted_at=at,
-            )
-            for point, at in wanted_consents
+            ChannelConsent(contact_point=point, channel=channel, source=source, granted_at=at)
+            for point, channel, source, at in wanted_consents
         ],
         batch_size=1000,
     )

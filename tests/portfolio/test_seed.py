@@ -290,15 +290,27 @@ def test_time_zones_come_from_the_phone_or_the_country(seeded):
 
 def test_most_phones_have_whatsapp_consent_from_the_seed_and_emails_are_reserved(seeded):
     phones = ContactPoint.objects.filter(kind="phone").count()
-    consents = ChannelConsent.objects.all()
+    whatsapp = ChannelConsent.objects.filter(channel="whatsapp")
 
-    assert 0.7 < consents.count() / phones < 0.95
-    assert set(consents.values_list("channel", "source", "contact_point__kind")) == {
-        ("whatsapp", "seed", "phone")
-    }
+    assert 0.7 < whatsapp.count() / phones < 0.95
+    assert set(whatsapp.values_list("source", "contact_point__kind")) == {("seed", "phone")}
     emails = ContactPoint.objects.filter(kind="email").values_list("value", flat=True)
     assert [e for e in emails if not e.endswith(".example")] == []
     assert [e for e in emails if rules.clean_email(e) != e] == []
+
+
+def test_most_contact_points_carry_the_contracts_consent_for_their_other_channels(seeded):
+    points = ContactPoint.objects.count()
+    contract = ChannelConsent.objects.filter(source="seed: contrato")
+
+    consented_points = contract.values("contact_point").distinct().count()
+    assert 0.8 < consented_points / points < 0.97
+    assert set(contract.values_list("channel", "contact_point__kind")) == {
+        ("sms", "phone"),
+        ("rcs", "phone"),
+        ("call", "phone"),
+        ("email", "email"),
+    }
 
 
 def test_every_seeded_debtor_debt_and_payment_has_its_audit_event(seeded):

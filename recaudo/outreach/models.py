@@ -1,0 +1,167 @@
+"""The outbox: every planned contact with a debtor, and what became of it."""
+
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from recaudo.portfolio.models import ContactPoint, Creditor, Debt, Debtor
+
+MONEY = {"max_digits": 14, "decimal_places": 2}
+
+
+class Outreach(models.Model):
+    """One contact planned for a debtor by one policy step.
+
+    The planner writes it with a send window in the debtor's local time; the
+    dispatcher (``recaudo worker``) claims it, re-checks it and sends it.
+    """
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", _("planificado")
+        SENDING = "sending", _("enviando")
+        SENT = "sent", _("enviado")
+        DELIVERED = "delivered", _("entregado")
+        READ = "read", _("leído")
+        FAILED = "failed", _("fallido")
+        CANCELLED = "cancelled", _("cancelado")
+        UNKNOWN = "unknown", _("desconocido")
+
+    class Action(models.TextChoices):
+        MESSAGE = "message", _("mensaje")
+        CALL_TASK = "call_task", _("tarea de llamada")
+        OFFER = "offer", _("oferta")
+
+    # Statuses in which the row still waits to be sent.
+    PENDING = (Status.PLANNED,)
+
+    creditor = models.ForeignKey(
+        Creditor,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("acreedor"),
+        db_index=False,  # covered by the (creditor, status, window_start) index
+    )
+    debtor = models.ForeignKey(
+        Debtor,
+        on_delete=models.CASCADE,
+        related_name="outreach",
+        verbose_name=_("deudor"),
+        db_index=False,  # covered by the unique constraint
+    )
+    segment = models.ForeignKey(
+        "policies.Segment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("segmento"),
+        db_index=False,
+    )
+    step = models.ForeignKey(
+        "policies.Step",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("paso"),
+        db_index=False,
+    )
+    # The due date whose step this is: with debtor and step it makes a contact
+    # unique, so re-running the planner (or catching up) never plans it twice.
+    anchor_due_on = models.DateField(_("vencimiento de referencia"))
+    planned_on = models.DateField(_("planificado para el día"))
+    action = models.CharField(_("acción"), max_length=10, choices=Action.choices)
+    channel = models.CharField(_("canal"), max_length=10, choices=ContactPoint.Channel.choices)
+    # The step's later channels that the debtor can take, tried in order when
+    # this one fails for good.
+    fallback_channels = models.JSONField(_("canales alternativos"), default=list, blank=True)
+    contact_point = models.ForeignKey(
+        ContactPoint,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("punto de contacto"),
+        db_index=False,
+    )
+    template_key = models.CharField(_("plantilla"), max_length=60)
+    tone = models.CharField(_("tono"), max_length=12)
+    language = models.CharField(_("idioma"), max_length=5)
+    currency = models.CharField(_("moneda"), max_length=3)
+    amount_due = models.DecimalField(_("monto adeudado"), **MONEY)
+    window_start = models.DateTimeField(_("enviar desde"))
+    window_end = models.DateTimeField(_("enviar hasta"))
+    status = models.CharField(
+        _("estado"), max_length=10, choices=Status.choices, default=Status.PLANNED
+    )
+    status_reason = models.CharField(_("motivo"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("creado"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("actualizado"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("contacto planificado")
+        verbose_name_plural = _("contactos planificados")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["debtor", "step", "anchor_due_on"], name="outreach_once_per_step"
+            ),
+            models.CheckConstraint(
+                condition=Q(window_end__gt=F("window_start")), name="outreach_window_not_empty"
+            ),
+        ]
+        indexes = [
+            # The dispatcher's claim: due rows of one status, oldest window first.
+            models.Index(
+                fields=["status", "window_start"],
+                name="outreach_due_idx",
+                condition=Q(status="planned"),
+            ),
+            models.Index(fields=["creditor", "planned_on"], name="outreach_creditor_day_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.debtor_id} {self.channel} {self.planned_on}"
+
+
+class OutreachDebt(models.Model):
+    """A debt a planned contact is about (one message may cover several)."""
+
+    outreach = models.ForeignKey(
+        Outreach,
+        on_delete=models.CASCADE,
+        related_name="debt_links",
+        db_index=False,  # covered by the unique constraint
+    )
+    debt = models.ForeignKey(Debt, on_delete=models.CASCADE, related_name="outreach_links")
+    balance = models.DecimalField(_("saldo al planificar"), **MONEY)
+
+    class Meta:
+        verbose_name = _("deuda del contacto")
+        verbose_name_plural = _("deudas del contacto")
+        constraints = [
+            models.UniqueConstraint(fields=["outreach", "debt"], name="outreach_debt_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.outreach_id} {self.debt_id}"
+
+
+class PlannerRun(models.Model):
+    """A run of ``recaudo plan`` for one creditor and day (the catch-up reads it)."""
+
+    creditor = models.ForeignKey(
+        Creditor, on_delete=models.CASCADE, related_name="+", verbose_name=_("acreedor")
+    )
+    run_on = models.DateField(_("día planificado"))
+    started_at = models.DateTimeField(_("inicio"))
+    finished_at = models.DateTimeField(_("fin"))
+    outreach_created = models.PositiveIntegerField(_("contactos creados"))
+    summary = models.JSONField(_("resumen"), default=dict)
+
+    class Meta:
+        verbose_name = _("ejecución del planificador")
+        verbose_name_plural = _("ejecuciones del planificador")
+        indexes = [models.Index(fields=["creditor", "run_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.creditor_id} {self.run_on}"

@@ -1,0 +1,60 @@
+from django.contrib import admin
+
+from recaudo.policies.models import Policy, Segment, Step, Template
+
+
+class StepInline(admin.TabularInline):
+    model = Step
+    extra = 0
+    fields = ("offset_days", "action", "channels", "template_key", "tone")
+
+
+@admin.register(Policy)
+class PolicyAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "creditor", "active")
+    list_filter = ("active", "creditor")
+    search_fields = ("name", "code", "description")
+    inlines = (StepInline,)
+
+
+@admin.register(Segment)
+class SegmentAdmin(admin.ModelAdmin):
+    list_display = ("name", "creditor", "position", "is_default", "debtor_kind", "policy")
+    list_filter = ("creditor", "debtor_kind", "is_default", "country")
+    search_fields = ("name",)
+    ordering = ("creditor", "position")
+    fieldsets = (
+        (None, {"fields": ("creditor", "name", "position", "is_default", "policy")}),
+        (
+            "Condiciones",
+            {
+                "fields": (
+                    "debtor_kind",
+                    ("min_days_past_due", "max_days_past_due"),
+                    ("min_balance", "max_balance"),
+                    "currency",
+                    "country",
+                    "tags_any",
+                    "risk_band",
+                )
+            },
+        ),
+        (
+            "Acuerdos permitidos",
+            {
+                "fields": (
+                    "max_instalments",
+                    "min_down_payment_percent",
+                    "max_discount_percent",
+                    "max_extension_days",
+                )
+            },
+        ),
+    )
+
+
+@admin.register(Template)
+class TemplateAdmin(admin.ModelAdmin):
+    list_display = ("key", "channel", "language", "tone", "creditor", "updated_at")
+    list_filter = ("channel", "language", "tone", "creditor")
+    search_fields = ("key", "subject", "body", "whatsapp_template_name")

@@ -1,0 +1,138 @@
+"""The policies, segments and templates Recaudo ships with.
+
+Taken from practice (see docs/policies.md): B2C debtors get a statement two
+weeks before the due date, reminders before and on it, a nudge the day after,
+then weekly messages with a flexible-payment offer, and an agent's call at 30
+days. B2B debtors get formal email only and the same call.
+
+``install_defaults`` is idempotent. It runs after every ``migrate`` (creating
+only what is missing, so edits made in the admin stay) and from
+``recaudo policies install-defaults [--reset]`` (``--reset`` puts the shipped
+texts and steps back). It only touches rows with no creditor: a creditor's
+own policies and templates are never changed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+PHONE_FIRST = ["whatsapp", "sms", "email"]
+EMAIL_FIRST = ["email", "whatsapp", "sms"]
+
+POLICIES: list[dict[str, Any]] = [
+    {
+        "code": "b2c",
+        "name": "Personas (B2C)",
+        "description": (
+            "Estado de cuenta 15 días antes, recordatorios 7 días antes y el día del "
+            "vencimiento, aviso al día siguiente, luego semanal (7, 14, 21 y 28 días) con "
+            "una oferta de pago flexible a los 14 días, y llamada de un agente a los 30."
+        ),
+        "steps": [
+            (-15, "message", EMAIL_FIRST, "statement", "preventive"),
+            (-7, "message", PHONE_FIRST, "reminder_before", "preventive"),
+            (0, "message", PHONE_FIRST, "due_today", "preventive"),
+            (1, "message", PHONE_FIRST, "overdue_early", "early"),
+            (7, "message", PHONE_FIRST, "overdue_early", "early"),
+            (14, "offer", PHONE_FIRST, "payment_offer", "early"),
+            (21, "message", PHONE_FIRST, "overdue_late", "late"),
+            (28, "message", PHONE_FIRST, "overdue_late", "late"),
+            (30, "call_task", ["call"], "", "late"),
+        ],
+    },
+    {
+        "code": "b2b",
+        "name": "Empresas (B2B)",
+        "description": (
+            "Solo correo, tono formal: estado de cuenta 15 días antes, recordatorios 7 días "
+            "antes y al vencimiento, seguimiento a 1, 7 y 14 días, y llamada a los 30. "
+            "Nunca WhatsApp por defecto."
+        ),
+        "steps": [
+            (-15, "message", ["email"], "b2b_statement", "preventive"),
+            (-7, "message", ["email"], "b2b_reminder_before", "preventive"),
+            (0, "message", ["email"], "b2b_due_today", "preventive"),
+            (1, "message", ["email"], "b2b_overdue", "early"),
+            (7, "message", ["email"], "b2b_overdue", "early"),
+            (14, "message", ["email"], "b2b_overdue", "early"),
+            (30, "call_task", ["call"], "", "late"),
+        ],
+    },
+]
+
+SEGMENTS: list[dict[str, Any]] = [
+    {"name": "Empresas", "position": 10, "debtor_kind": "company", "policy": "b2b"},
+    {"name": "Personas", "position": 20, "debtor_kind": "person", "policy": "b2c"},
+    {"name": "Resto", "position": 1000, "is_default": True, "debtor_kind": "", "policy": "b2c"},
+]
+
+
+def install_defaults(*, reset: bool = False, using: str = "default") -> dict[str, int]:
+    """Create the shipped policies, segments and templates that are missing.
+
+    With ``reset``, existing default rows are put back as shipped too.
+    Returns how many rows were created (or reset) per kind.
+    """
+    try:  # TEMPORARY-UNTIL-TEMPLATES
+        from recaudo.policies.default_templates import DEFAULT_TEMPLATES
+    except ImportError:  # TEMPORARY-UNTIL-TEMPLATES
+        DEFAULT_TEMPLATES = []  # TEMPORARY-UNTIL-TEMPLATES
+    from recaudo.policies.models import Policy, Segment, Step, Template
+
+    def put(model: Any, defaults: dict[str, Any], **key: Any) -> tuple[Any, bool]:
+        manager = model.objects.using(using)
+        if reset:
+            return manager.update_or_create(defaults=defaults, **key)[0], True
+        return manager.get_or_create(defaults=defaults, **key)
+
+    created = {"policies": 0, "steps": 0, "segments": 0, "templates": 0}
+    with transaction.atomic(using=using):
+        by_code = {}
+        for spec in POLICIES:
+            policy, new = put(
+                Policy,
+                creditor=None,
+                code=spec["code"],
+                defaults={"name": spec["name"], "description": spec["description"]},
+            )
+            created["policies"] += new
+            by_code[spec["code"]] = policy
+            for offset, action, channels, template_key, tone in spec["steps"]:
+                _, new = put(
+                    Step,
+                    policy=policy,
+                    offset_days=offset,
+                    action=action,
+                    defaults={"channels": channels, "template_key": template_key, "tone": tone},
+                )
+                created["steps"] += new
+        for spec in SEGMENTS:
+            _, new = put(
+                Segment,
+                creditor=None,
+                name=spec["name"],
+                defaults={
+                    "position": spec["position"],
+                    "is_default": spec.get("is_default", False),
+                    "debtor_kind": spec["debtor_kind"],
+                    "policy": by_code[spec["policy"]],
+                },
+            )
+            created["segments"] += new
+        for spec in DEFAULT_TEMPLATES:
+            values = dict(spec)
+            key = values.pop("key")
+            channel = values.pop("channel")
+            language = values.pop("language")
+            _, new = put(
+                Template,
+                creditor=None,
+                key=key,
+                channel=channel,
+                language=language,
+                defaults=values,
+            )
+            created["templates"] += new
+    return created

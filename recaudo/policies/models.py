@@ -1,0 +1,317 @@
+"""Collection policies: segments, their policies' steps, and message templates.
+
+A creditor's debtors fall into the first matching ``Segment`` (ordered by
+``position``; a default segment catches the rest). The segment names a
+``Policy``: ordered ``Step``s at offsets in days from the due date. Each step
+names a template key; the ``Template`` for that key, channel and language is
+rendered when the contact is sent.
+
+Rows with no creditor are the shipped defaults every creditor uses until it
+defines its own (a creditor's own segments replace the defaults entirely).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from recaudo.portfolio.models import Creditor
+
+CHANNELS = ("whatsapp", "sms", "rcs", "email", "call")
+
+
+class Tone(models.TextChoices):
+    PREVENTIVE = "preventive", _("preventivo")
+    EARLY = "early", _("mora temprana")
+    LATE = "late", _("mora tardía")
+
+
+class Policy(models.Model):
+    creditor = models.ForeignKey(
+        Creditor,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acreedor"),
+        help_text=_("Vacío: política por defecto, disponible para todos."),
+    )
+    code = models.SlugField(_("código"), max_length=50)
+    name = models.CharField(_("nombre"), max_length=200)
+    description = models.TextField(_("descripción"), blank=True)
+    active = models.BooleanField(_("activa"), default=True)
+
+    class Meta:
+        verbose_name = _("política")
+        verbose_name_plural = _("políticas")
+        ordering = ("code",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=("creditor", "code"), name="policy_code_unique_per_creditor"
+            ),
+            models.UniqueConstraint(
+                fields=("code",),
+                condition=Q(creditor__isnull=True),
+                name="policy_default_code_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Step(models.Model):
+    class Action(models.TextChoices):
+        MESSAGE = "message", _("enviar un mensaje")
+        CALL_TASK = "call_task", _("crear una tarea de llamada")
+        OFFER = "offer", _("hacer una oferta")
+
+    policy = models.ForeignKey(
+        Policy, on_delete=models.CASCADE, related_name="steps", verbose_name=_("política")
+    )
+    offset_days = models.IntegerField(
+        _("días desde el vencimiento"),
+        validators=[MinValueValidator(-90), MaxValueValidator(365)],
+        help_text=_("Negativo: antes del vencimiento; 0: el día del vencimiento."),
+    )
+    action = models.CharField(_("acción"), max_length=10, choices=Action.choices)
+    channels = models.JSONField(
+        _("canales en orden de preferencia"),
+        default=list,
+        blank=True,
+        help_text=_('Por ejemplo ["whatsapp", "sms", "email"].'),
+    )
+    template_key = models.SlugField(_("plantilla"), max_length=60, blank=True)
+    tone = models.CharField(_("tono"), max_length=10, choices=Tone.choices)
+
+    class Meta:
+        verbose_name = _("paso")
+        verbose_name_plural = _("pasos")
+        ordering = ("policy", "offset_days", "action")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("policy", "offset_days", "action"), name="step_unique_per_day_and_action"
+            )
+        ]
+
+    def __str__(self) -> str:
+        sign = "+" if self.offset_days > 0 else ""
+        return f"{self.policy} {sign}{self.offset_days} {self.get_action_display()}"
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        channels = self.channels
+        if not isinstance(channels, list) or not all(isinstance(c, str) for c in channels):
+            errors["channels"] = _("Debe ser una lista de canales.")
+        else:
+            unknown = [c for c in channels if c not in CHANNELS]
+            if unknown:
+                errors["channels"] = _("Canal desconocido: %(names)s. Use %(known)s.") % {
+                    "names": ", ".join(unknown),
+                    "known": ", ".join(CHANNELS),
+                }
+            elif len(set(channels)) != len(channels):
+                errors["channels"] = _("Un canal aparece dos veces.")
+            elif self.action == self.Action.CALL_TASK and channels not in ([], ["call"]):
+                errors["channels"] = _("Una tarea de llamada usa solo el canal «call».")
+            elif self.action != self.Action.CALL_TASK and not channels:
+                errors["channels"] = _("Indique al menos un canal.")
+        if self.action != self.Action.CALL_TASK and not self.template_key:
+            errors["template_key"] = _("Un mensaje o una oferta necesita una plantilla.")
+        if errors:
+            raise ValidationError(errors)
+
+    def channel_list(self) -> tuple[str, ...]:
+        if self.action == self.Action.CALL_TASK:
+            return ("call",)
+        return tuple(self.channels)
+
+
+class Segment(models.Model):
+    class DebtorKind(models.TextChoices):
+        ANY = "", _("cualquiera")
+        PERSON = "person", _("persona (B2C)")
+        COMPANY = "company", _("empresa (B2B)")
+
+    creditor = models.ForeignKey(
+        Creditor,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acreedor"),
+        help_text=_("Vacío: segmento por defecto, para acreedores sin segmentos propios."),
+    )
+    name = models.CharField(_("nombre"), max_length=200)
+    position = models.PositiveIntegerField(
+        _("orden"), default=100, help_text=_("Gana el primer segmento que coincide.")
+    )
+    is_default = models.BooleanField(
+        _("segmento por defecto"),
+        default=False,
+        help_text=_("Recoge a quien no coincide con ningún otro segmento."),
+    )
+    debtor_kind = models.CharField(
+        _("tipo de deudor"), max_length=10, choices=DebtorKind.choices, blank=True
+    )
+    min_days_past_due = models.IntegerField(_("días de mora desde"), null=True, blank=True)
+    max_days_past_due = models.IntegerField(_("días de mora hasta"), null=True, blank=True)
+    min_balance = models.DecimalField(
+        _("saldo desde"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    max_balance = models.DecimalField(
+        _("saldo hasta"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    currency = models.CharField(_("moneda"), max_length=3, blank=True)
+    country = models.CharField(_("país"), max_length=2, blank=True)
+    tags_any = models.JSONField(
+        _("con alguna etiqueta"), default=list, blank=True, help_text=_('Por ejemplo ["vip"].')
+    )
+    risk_band = models.CharField(_("banda de riesgo"), max_length=20, blank=True)
+    policy = models.ForeignKey(
+        Policy, on_delete=models.PROTECT, related_name="segments", verbose_name=_("política")
+    )
+    # What the debtor may agree without a supervisor (payments app).
+    max_instalments = models.PositiveSmallIntegerField(
+        _("cuotas máximas"), default=6, validators=[MaxValueValidator(60)]
+    )
+    min_down_payment_percent = models.DecimalField(
+        _("pie mínimo (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(20),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+    )
+    max_discount_percent = models.DecimalField(
+        _("quita máxima (%)"),
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal(0),
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
+    )
+    max_extension_days = models.PositiveIntegerField(_("prórroga máxima (días)"), default=0)
+
+    class Meta:
+        verbose_name = _("segmento")
+        verbose_name_plural = _("segmentos")
+        ordering = ("creditor", "position", "id")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        self.currency = self.currency.upper()
+        self.country = self.country.upper()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if (
+            self.min_days_past_due is not None
+            and self.max_days_past_due is not None
+            and self.min_days_past_due > self.max_days_past_due
+        ):
+            errors["max_days_past_due"] = _("Debe ser mayor o igual que «días de mora desde».")
+        if (
+            self.min_balance is not None
+            and self.max_balance is not None
+            and self.min_balance > self.max_balance
+        ):
+            errors["max_balance"] = _("Debe ser mayor o igual que «saldo desde».")
+        tags = self.tags_any
+        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+            errors["tags_any"] = _("Debe ser una lista de etiquetas.")
+        if self.currency and (len(self.currency) != 3 or not self.currency.isalpha()):
+            errors["currency"] = _("Código ISO 4217 de tres letras, por ejemplo COP.")
+        if self.country and (len(self.country) != 2 or not self.country.isalpha()):
+            errors["country"] = _("Código ISO 3166 de dos letras, por ejemplo CO.")
+        if self.policy_id and self.creditor_id:
+            policy_creditor = (
+                Policy.objects.filter(pk=self.policy_id)
+                .values_list("creditor_id", flat=True)
+                .first()
+            )
+            if policy_creditor not in (None, self.creditor_id):
+                errors["policy"] = _("La política pertenece a otro acreedor.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Template(models.Model):
+    """A message for one step key, channel and language.
+
+    Bodies are Jinja2 rendered in a sandbox; only the known placeholders
+    (see rendering.PLACEHOLDERS) may be used, and that is checked on save.
+    """
+
+    creditor = models.ForeignKey(
+        Creditor,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acreedor"),
+        help_text=_("Vacío: plantilla por defecto."),
+    )
+    key = models.SlugField(_("clave"), max_length=60)
+    channel = models.CharField(
+        _("canal"), max_length=10, choices=[(c, c) for c in CHANNELS if c != "call"]
+    )
+    language = models.CharField(_("idioma"), max_length=5, default="es")
+    tone = models.CharField(_("tono"), max_length=10, choices=Tone.choices, blank=True)
+    subject = models.CharField(_("asunto"), max_length=200, blank=True)
+    body = models.TextField(_("texto"))
+    whatsapp_template_name = models.CharField(
+        _("plantilla aprobada de WhatsApp"), max_length=512, blank=True
+    )
+    whatsapp_template_language = models.CharField(
+        _("idioma de la plantilla de WhatsApp"), max_length=10, blank=True
+    )
+    whatsapp_parameters = models.JSONField(
+        _("parámetros de la plantilla de WhatsApp"),
+        default=list,
+        blank=True,
+        help_text=_('Marcadores en orden de {{1}}, {{2}}…: por ejemplo ["nombre", "total"].'),
+    )
+    updated_at = models.DateTimeField(_("actualizada"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("plantilla")
+        verbose_name_plural = _("plantillas")
+        ordering = ("key", "channel", "language")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("creditor", "key", "channel", "language"),
+                name="template_unique_per_creditor",
+            ),
+            models.UniqueConstraint(
+                fields=("key", "channel", "language"),
+                condition=Q(creditor__isnull=True),
+                name="template_default_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} · {self.channel} · {self.language}"
+
+    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+        # Rejected when saved, not when sent: every save path is checked.
+        self.clean()
+        super().save(*args, **kwargs)
+
+    def clean(self) -> None:
+        from recaudo.policies.rendering import template_errors
+
+        errors = template_errors(
+            subject=self.subject,
+            body=self.body,
+            channel=self.channel,
+            whatsapp_parameters=self.whatsapp_parameters,
+        )
+        if errors:
+            raise ValidationError(errors)

@@ -1,0 +1,351 @@
+"""``recaudo plan``: turn the day's due policy steps into Outreach rows.
+
+Loads what the decisions need in a few set-based queries (a temporary table
+holds the day's candidate debtors), decides with the pure functions of
+planning.py and the compliance rules, and writes the rows in bulk, all in one
+transaction. Idempotent: a contact is unique per (debtor, step, due date),
+and keys already planned are skipped before writing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from recaudo.bulk import RawJSON, insert_rows, reserve_ids
+from recaudo.compliance.rules import PastContact
+from recaudo.compliance.store import pack_for
+from recaudo.outreach.models import Outreach, OutreachDebt, PlannerRun
+from recaudo.policies.loaders import load_policies, load_segment_rules, segment_names
+from recaudo.policies.planning import (
+    EMAIL_CHANNELS,
+    PHONE_CHANNELS,
+    OpenDebt,
+    UsablePoint,
+    candidate_due_dates,
+    choose_channel,
+    due_steps,
+    facts_balance,
+    main_currency,
+    missed_days,
+    place,
+)
+from recaudo.policies.rules import DebtorFacts, match_segment
+from recaudo.portfolio.models import Creditor
+
+# Outreach statuses that count as a contact made (or about to be made).
+COUNTED_STATUSES = ("planned", "sending", "sent", "delivered", "read", "failed", "unknown")
+
+
+@dataclass
+class PlanResult:
+    day: date
+    dry_run: bool
+    created: int = 0
+    debtors_considered: int = 0
+    by_segment_channel: Counter[tuple[str, str]] = field(default_factory=Counter)
+    skipped: Counter[str] = field(default_factory=Counter)
+    already_planned: int = 0
+
+    def summary_lines(self) -> list[str]:
+        verb = "would plan" if self.dry_run else "planned"
+        lines = [f"{self.day.isoformat()}: {verb} {self.created} contacts "
+                 f"for {self.debtors_considered} debtors with steps due"]  # fmt: skip
+        lines += [
+            f"  {segment} / {channel}: {count}"
+            for (segment, channel), count in sorted(self.by_segment_channel.items())
+        ]
+        if self.already_planned:
+            lines.append(f"  already planned earlier: {self.already_planned}")
+        lines += [
+            f"  not planned ({reason}): {count}" for reason, count in sorted(self.skipped.items())
+        ]
+        return lines
+
+
+class _DryRun(Exception):
+    pass
+
+
+def plan(
+    day: date | None = None,
+    *,
+    creditor: Creditor | None = None,
+    dry_run: bool = False,
+    now: datetime | None = None,
+) -> PlanResult:
+    """Plan ``day`` (the debtors' local date; default: today in UTC) for one or all creditors."""
+    now = now or timezone.now()
+    day = day or now.date()
+    result = PlanResult(day, dry_run)
+    creditors = [creditor] if creditor else list(Creditor.objects.order_by("id"))
+    try:
+        with transaction.atomic():
+            for each in creditors:
+                _plan_creditor(each, day, now, result, dry_run)
+            if dry_run:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return result
+
+
+def _plan_creditor(
+    creditor: Creditor, day: date, now: datetime, result: PlanResult, dry_run: bool
+) -> None:
+    if connection.vendor == "postgresql":
+        # One planner per creditor at a time; a second waits, then finds
+        # everything already planned.
+        Creditor.objects.select_for_update().filter(pk=creditor.pk).exists()
+    segments = load_segment_rules(creditor.pk)
+    policies = load_policies({segment.policy_id for segment in segments})
+    offsets = {step.offset_days for steps in policies.values() for step in steps}
+    if not segments or not offsets:
+        return
+    last_run = (
+        PlannerRun.objects.filter(creditor=creditor, run_on__lt=day).aggregate(last=Max("run_on"))
+    )["last"]
+    missed = missed_days(day, last_run, settings.PLANNER_CATCH_UP_DAYS)
+    due_dates = sorted(candidate_due_dates(offsets, day, missed))
+    started = timezone.now()
+    data = _load(creditor.pk, due_dates, day)
+    names = segment_names(segments)
+    created_before = result.created
+
+    outreach_rows: list[tuple[Any, ...]] = []
+    debt_rows: list[tuple[int, int, Decimal]] = []  # (outreach index, debt id, balance)
+    result.debtors_considered += len(data.debtors)
+    for debtor_id, (kind, country, zone, language, tags) in data.debtors.items():
+        debts = data.debts.get(debtor_id, [])
+        if not debts:
+            continue
+        currency = main_currency(debts)
+        facts = DebtorFacts(
+            kind=kind,
+            country=country,
+            currency=currency,
+            days_past_due=(day - min(debt.due_on for debt in debts)).days,
+            balance=facts_balance(debts, currency),
+            tags=tags,
+        )
+        segment = match_segment(segments, facts)
+        if segment is None:
+            result.skipped["no_segment"] += 1
+            continue
+        steps = policies.get(segment.policy_id, [])
+        due_today = [debt for debt in debts if debt.due_on in data.due_dates]
+        pack = pack_for(creditor.pk, country)
+        history = list(data.history.get(debtor_id, ()))
+        for due in due_steps(steps, due_today, day, missed):
+            key = (debtor_id, due.step.id, due.anchor_due_on)
+            if key in data.planned:
+                result.already_planned += 1
+                continue
+            choice = choose_channel(due.step, data.points.get(debtor_id, ()), pack.consent_required)
+            if choice is None:
+                result.skipped["no_usable_channel"] += 1
+                continue
+            window = place(pack, timezone=zone, channel=choice.channel, day=day, history=history)
+            if window is None:
+                result.skipped["no_allowed_moment"] += 1
+                continue
+            history.append(PastContact(choice.channel, window[0]))
+            index = len(outreach_rows)
+            amount = sum((debt.balance for debt in due.debts), Decimal(0))
+            outreach_rows.append(
+                (
+                    creditor.pk,
+                    debtor_id,
+                    segment.id,
+                    due.step.id,
+                    due.anchor_due_on,
+                    day,
+                    _ACTIONS.get(due.step.action, due.step.action),
+                    choice.channel,
+                    RawJSON(json.dumps(list(choice.fallbacks))),
+                    choice.contact_point_id,
+                    due.step.template_key,
+                    due.step.tone,
+                    language,
+                    due.debts[0].currency,
+                    amount,
+                    window[0],
+                    window[1],
+                    Outreach.Status.PLANNED,
+                    "",
+                    now,
+                    now,
+                )
+            )
+            debt_rows.extend((index, debt.id, debt.balance) for debt in due.debts)
+            result.by_segment_channel[(names[segment.id], choice.channel)] += 1
+            result.created += 1
+
+    if outreach_rows:
+        ids = reserve_ids(Outreach, len(outreach_rows))
+        insert_rows(
+            Outreach,
+            ("id", *_OUTREACH_COLUMNS),
+            [(ids[i], *row) for i, row in enumerate(outreach_rows)],
+        )
+        insert_rows(
+            OutreachDebt,
+            ("outreach_id", "debt_id", "balance"),
+            [(ids[index], debt_id, balance) for index, debt_id, balance in debt_rows],
+        )
+    if not dry_run:
+        PlannerRun.objects.create(
+            creditor=creditor,
+            run_on=day,
+            started_at=started,
+            finished_at=timezone.now(),
+            outreach_created=result.created - created_before,
+            summary={f"{s} / {c}": n for (s, c), n in result.by_segment_channel.items()},
+        )
+
+
+_ACTIONS = {"message": "message", "call_task": "call_task", "offer": "offer"}
+_OUTREACH_COLUMNS = (
+    "creditor_id",
+    "debtor_id",
+    "segment_id",
+    "step_id",
+    "anchor_due_on",
+    "planned_on",
+    "action",
+    "channel",
+    "fallback_channels",
+    "contact_point_id",
+    "template_key",
+    "tone",
+    "language",
+    "currency",
+    "amount_due",
+    "window_start",
+    "window_end",
+    "status",
+    "status_reason",
+    "created_at",
+    "updated_at",
+)
+
+
+@dataclass
+class _Loaded:
+    due_dates: set[date]
+    debtors: dict[int, tuple[str, str, str, str, frozenset[str]]]
+    debts: dict[int, list[OpenDebt]]
+    points: dict[int, list[UsablePoint]]
+    planned: set[tuple[int, int, date]]
+    history: dict[int, list[PastContact]]
+
+
+def _load(creditor_id: int, due_dates: Sequence[date], day: date) -> _Loaded:
+    """Everything the decisions need about the debtors with a debt due on ``due_dates``."""
+    sqlite = connection.vendor == "sqlite"
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS plan_debtors")
+        marks = ", ".join(["%s"] * len(due_dates))
+        cursor.execute(
+            "CREATE TEMPORARY TABLE plan_debtors AS SELECT DISTINCT debtor_id AS id "
+            "FROM portfolio_debt WHERE creditor_id = %s AND status = 'open' "
+            f"AND due_on IN ({marks})",
+            [creditor_id, *due_dates],
+        )
+        # Debtors: the segment's facts and where and how to reach them.
+        cursor.execute(
+            "SELECT d.id, d.kind, d.country, d.timezone, d.language, d.tags "
+            "FROM portfolio_debtor d JOIN plan_debtors p ON p.id = d.id"
+        )
+        debtors = {
+            row[0]: (row[1], row[2], row[3], row[4], frozenset(_json(row[5]) or ()))
+            for row in cursor.fetchall()
+        }
+        # All their open debts (the balance and the oldest due date decide the segment).
+        amount = (
+            "CAST(b.amount AS TEXT), CAST(b.amount_paid AS TEXT)"
+            if sqlite
+            else ("b.amount, b.amount_paid")
+        )
+        cursor.execute(
+            f"SELECT b.id, b.debtor_id, b.due_on, {amount}, b.currency "
+            "FROM portfolio_debt b JOIN plan_debtors p ON p.id = b.debtor_id "
+            "WHERE b.status = 'open'"
+        )
+        debts: dict[int, list[OpenDebt]] = defaultdict(list)
+        for debt_id, debtor_id, due_on, total, paid, currency in cursor.fetchall():
+            if isinstance(due_on, str):
+                due_on = date.fromisoformat(due_on)
+            debts[debtor_id].append(
+                OpenDebt(debt_id, due_on, Decimal(total) - Decimal(paid), currency)
+            )
+        # Usable contact points: not opted out, not invalid; with live consents.
+        cursor.execute(
+            "SELECT c.id, c.debtor_id, c.kind, c.channels, c.preferred "
+            "FROM portfolio_contactpoint c JOIN plan_debtors p ON p.id = c.debtor_id "
+            "WHERE c.opted_out_at IS NULL AND c.invalid_since IS NULL"
+        )
+        point_rows = cursor.fetchall()
+        cursor.execute(
+            "SELECT k.contact_point_id, k.channel FROM portfolio_channelconsent k "
+            "JOIN portfolio_contactpoint c ON c.id = k.contact_point_id "
+            "JOIN plan_debtors p ON p.id = c.debtor_id WHERE k.revoked_at IS NULL"
+        )
+        consents: dict[int, set[str]] = defaultdict(set)
+        for point_id, channel in cursor.fetchall():
+            consents[point_id].add(channel)
+        points: dict[int, list[UsablePoint]] = defaultdict(list)
+        for point_id, debtor_id, kind, channels, preferred in point_rows:
+            allowed = PHONE_CHANNELS if kind == "phone" else EMAIL_CHANNELS
+            points[debtor_id].append(
+                UsablePoint(
+                    point_id,
+                    kind,
+                    frozenset(_json(channels) or ()) & allowed,
+                    frozenset(consents.get(point_id, ())),
+                    bool(preferred),
+                )
+            )
+        # Contacts already planned or made: idempotency keys and the rules' history.
+        since = timezone.now().replace(microsecond=0) - timedelta(days=14)
+        since = min(since, _start_of(day) - timedelta(days=14))
+        status_marks = ", ".join(["%s"] * len(COUNTED_STATUSES))
+        cursor.execute(
+            "SELECT o.debtor_id, o.step_id, o.anchor_due_on, o.channel, o.window_start, o.status "
+            "FROM outreach_outreach o JOIN plan_debtors p ON p.id = o.debtor_id "
+            f"WHERE o.anchor_due_on IN ({marks}) OR (o.window_start >= %s "
+            f"AND o.status IN ({status_marks}))",
+            [*due_dates, since, *COUNTED_STATUSES],
+        )
+        planned: set[tuple[int, int, date]] = set()
+        history: dict[int, list[PastContact]] = defaultdict(list)
+        for debtor_id, step_id, anchor, channel, start, status in cursor.fetchall():
+            if isinstance(anchor, str):
+                anchor = date.fromisoformat(anchor)
+            planned.add((debtor_id, step_id, anchor))
+            if status in COUNTED_STATUSES:
+                if isinstance(start, str):
+                    start = datetime.fromisoformat(start).replace(tzinfo=UTC)
+                history[debtor_id].append(PastContact(channel, start))
+        cursor.execute("DROP TABLE plan_debtors")
+    return _Loaded(set(due_dates), debtors, debts, points, planned, history)
+
+
+def _start_of(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, str | bytes):
+        return json.loads(value)
+    return value

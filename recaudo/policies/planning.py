@@ -1,0 +1,192 @@
+"""The planner's decisions, as plain functions over plain data (no database).
+
+``recaudo plan`` (see planner.py) loads the data, calls these, and saves
+Outreach rows. Kept apart so that every decision can be tested directly and
+by property-based tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from recaudo.compliance.rules import PastContact, check_contact, next_window
+
+# Channels a phone number can carry and the one an email address can.
+PHONE_CHANNELS = frozenset({"whatsapp", "sms", "rcs", "call"})
+EMAIL_CHANNELS = frozenset({"email"})
+# Channels that may never be used without an opt-in, whatever the country
+# (Meta's WhatsApp Business policy).
+ALWAYS_NEEDS_CONSENT = frozenset({"whatsapp"})
+# How far ahead the planner looks for a moment the rules allow.
+MAX_PLACEMENT_ATTEMPTS = 20
+
+
+@dataclass(frozen=True)
+class StepInfo:
+    id: int
+    policy_id: int
+    offset_days: int
+    action: str  # message | call_task | offer
+    channels: tuple[str, ...]
+    template_key: str
+    tone: str
+
+
+@dataclass(frozen=True)
+class OpenDebt:
+    id: int
+    due_on: date
+    balance: Decimal
+    currency: str
+
+
+@dataclass(frozen=True)
+class UsablePoint:
+    """A contact point the debtor can be reached on, with its consents."""
+
+    id: int
+    kind: str  # phone | email
+    channels: frozenset[str]
+    consented: frozenset[str]
+    preferred: bool
+
+
+@dataclass(frozen=True)
+class DueStep:
+    step: StepInfo
+    anchor_due_on: date
+    debts: tuple[OpenDebt, ...]
+
+
+@dataclass(frozen=True)
+class ChannelChoice:
+    channel: str
+    contact_point_id: int
+    fallbacks: tuple[str, ...]
+
+
+def missed_days(today: date, last_run: date | None, catch_up_days: int) -> int:
+    """How many earlier days the run must also cover (0 when it ran yesterday)."""
+    if last_run is None or last_run >= today:
+        return 0
+    return max(0, min((today - last_run).days - 1, catch_up_days))
+
+
+def candidate_due_dates(offsets: Iterable[int], today: date, missed: int) -> set[date]:
+    """Due dates that can have a step falling due today or on a missed day."""
+    return {
+        today - timedelta(days=offset + back) for offset in offsets for back in range(missed + 1)
+    }
+
+
+def due_steps(
+    steps: Sequence[StepInfo], debts: Iterable[OpenDebt], today: date, missed: int
+) -> list[DueStep]:
+    """The steps due for one debtor today, each with the debts that triggered it.
+
+    A step is due for a debt when its day (due date + offset) is today, or one
+    of the ``missed`` days before when the planner did not run. Of the steps a
+    debt missed, only the latest is planned: the earlier ones are past their
+    usefulness (a "due tomorrow" reminder is no use three days late).
+    Debts sharing a due date and a step make one contact.
+    """
+    by_offset = sorted(steps, key=lambda step: step.offset_days, reverse=True)
+    grouped: dict[tuple[int, date], list[OpenDebt]] = {}
+    chosen: dict[tuple[int, date], StepInfo] = {}
+    for debt in debts:
+        days = (today - debt.due_on).days
+        for step in by_offset:
+            if days - missed <= step.offset_days <= days:
+                key = (step.id, debt.due_on)
+                grouped.setdefault(key, []).append(debt)
+                chosen[key] = step
+                break
+    return [
+        DueStep(chosen[key], key[1], tuple(sorted(found, key=lambda debt: debt.id)))
+        for key, found in sorted(grouped.items(), key=lambda item: (item[0][1], item[0][0]))
+    ]
+
+
+def choose_channel(
+    step: StepInfo, points: Sequence[UsablePoint], consent_required: frozenset[str]
+) -> ChannelChoice | None:
+    """The first of the step's channels the debtor can be reached on.
+
+    A channel needs a usable point that carries it and, where the channel or
+    the debtor's country requires it, the debtor's consent on that point.
+    Preferred points come first. The rest of the step's reachable channels
+    are kept, in order, as fallbacks.
+    """
+    needs_consent = consent_required | ALWAYS_NEEDS_CONSENT
+    ordered = sorted(points, key=lambda point: (not point.preferred, point.id))
+    reachable: list[tuple[str, int]] = []
+    for channel in step.channels:
+        for point in ordered:
+            if channel not in point.channels:
+                continue
+            if channel in needs_consent and channel not in point.consented:
+                continue
+            reachable.append((channel, point.id))
+            break
+    if not reachable:
+        return None
+    first_channel, point_id = reachable[0]
+    return ChannelChoice(first_channel, point_id, tuple(channel for channel, _ in reachable[1:]))
+
+
+@lru_cache(maxsize=4096)
+def local_midnight(timezone: str, day: date) -> datetime:
+    """The first moment of ``day`` in ``timezone`` (an aware datetime)."""
+    return datetime.combine(day, time(0), tzinfo=ZoneInfo(timezone))
+
+
+def place(
+    pack: object,
+    *,
+    timezone: str,
+    channel: str,
+    day: date,
+    history: Sequence[PastContact],
+) -> tuple[datetime, datetime] | None:
+    """The first send window, on ``day`` or later, in which the contact is allowed.
+
+    Uses the same rule function as the dispatcher: a window starts at a moment
+    ``check_contact`` allows, given the debtor's earlier and already planned
+    contacts, and ends where that day's allowed hours end.
+    """
+    at = local_midnight(timezone, day)
+    for _ in range(MAX_PLACEMENT_ATTEMPTS):
+        start, end = next_window(pack, timezone, at)
+        decision = check_contact(
+            pack, timezone=timezone, channel=channel, at=start, history=history
+        )
+        if decision.allowed:
+            return start, end
+        if decision.next_allowed_at is None:
+            return None
+        at = max(decision.next_allowed_at, start)
+    return None
+
+
+def facts_balance(debts: Sequence[OpenDebt], currency: str) -> Decimal:
+    return sum((debt.balance for debt in debts if debt.currency == currency), Decimal(0))
+
+
+def main_currency(debts: Sequence[OpenDebt]) -> str:
+    """The currency in which the debtor owes the most (ties: alphabetical)."""
+    totals: dict[str, Decimal] = {}
+    for debt in debts:
+        totals[debt.currency] = totals.get(debt.currency, Decimal(0)) + debt.balance
+    return min(totals, key=lambda currency: (-totals[currency], currency))
+
+
+def summarise(counts: Mapping[tuple[str, str], int]) -> list[str]:
+    """Readable lines ``segment / channel: n`` sorted by segment then channel."""
+    return [
+        f"{segment} / {channel}: {count}" for (segment, channel), count in sorted(counts.items())
+    ]
