@@ -335,7 +335,9 @@ def _load(creditor_id: int, due_dates: Sequence[date], day: date) -> _Loaded:
             planned.add((debtor_id, step_id, anchor))
             if status in COUNTED_STATUSES:
                 if isinstance(start, str):
-                    start = datetime.fromisoformat(start).replace(tzinfo=UTC)
+                    start = datetime.fromisoformat(start)
+                if start.tzinfo is None:  # SQLite keeps UTC without an offset
+                    start = start.replace(tzinfo=UTC)
                 history[debtor_id].append(PastContact(channel, start))
         cursor.execute("DROP TABLE plan_debtors")
     return _Loaded(set(due_dates), debtors, debts, points, planned, history)

@@ -63,6 +63,12 @@ class Command(BaseCommand):
                     f"{counts['debtors']} debtors, {counts['debts']} debts, "
                     f"{counts['payments']} payments."
                 )
+        # Today's contacts, so the outbox is not empty (idempotent: a second
+        # run the same day plans nothing new).
+        from recaudo.policies.planner import plan
+
+        for line in plan().summary_lines():
+            self.stdout.write(line)
         password = demo_password()
         user_model = get_user_model()
         user = user_model.objects.filter(username=USERNAME).first()
