@@ -3,7 +3,8 @@
 Usage: python bench/plan.py --debts 1000000 [--database sqlite|postgres]
 Builds a portfolio (about two open debts per debtor, due dates spread over
 90 days, debtors in six countries, phones and emails, WhatsApp consent for
-most) in a fresh database, then times ``recaudo plan`` for one day. Prints
+most, the contract's authorisation for nine points in ten) in a fresh
+database, then times ``recaudo plan`` for one day. Prints
 one JSON line: debts, outreach_created, seconds, peak_rss_mb, limit_seconds
 (a single hand-written INSERT ... SELECT that creates the same due rows on
 the same data, rolled back), ratio_to_limit, and naive_seconds_estimate (a
@@ -151,9 +152,9 @@ def build(debts: int, seed: int) -> None:
                 ChannelConsent,
                 ("contact_point_id", "channel", "source", "granted_at"),
                 [
-                    (pid, "whatsapp", "bench", now)
+                    (pid, channel, source, now)
                     for pid, p in zip(point_ids, points, strict=True)
-                    if p[1] == "phone" and rng.random() < 0.7
+                    for channel, source in _consents(rng, p[1])
                 ],
             )
             insert_rows(
@@ -179,6 +180,17 @@ def build(debts: int, seed: int) -> None:
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+
+
+def _consents(rng: random.Random, kind: str) -> list[tuple[str, str]]:
+    """WhatsApp opt-in for 70% of phones; the contract authorises 90% of points."""
+    given = []
+    if kind == "phone" and rng.random() < 0.7:
+        given.append(("whatsapp", "bench"))
+    if rng.random() < 0.9:
+        channels = ("sms", "rcs", "call") if kind == "phone" else ("email",)
+        given.extend((channel, "bench: contrato") for channel in channels)
+    return given
 
 
 def limit_sql() -> tuple[str, list[object]]:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -34,9 +35,8 @@ from recaudo.policies.planning import (
     UsablePoint,
     candidate_due_dates,
     choose_channel,
+    currency_and_balance,
     due_steps,
-    facts_balance,
-    main_currency,
     missed_days,
     place,
 )
@@ -108,7 +108,10 @@ def _plan_creditor(
         # everything already planned.
         Creditor.objects.select_for_update().filter(pk=creditor.pk).exists()
     segments = load_segment_rules(creditor.pk)
-    policies = load_policies({segment.policy_id for segment in segments})
+    policies = {
+        policy_id: sorted(steps, key=lambda step: step.offset_days, reverse=True)
+        for policy_id, steps in load_policies({s.policy_id for s in segments}).items()
+    }
     offsets = {step.offset_days for steps in policies.values() for step in steps}
     if not segments or not offsets:
         return
@@ -125,17 +128,19 @@ def _plan_creditor(
     outreach_rows: list[tuple[Any, ...]] = []
     debt_rows: list[tuple[int, int, Decimal]] = []  # (outreach index, debt id, balance)
     result.debtors_considered += len(data.debtors)
+    packs: dict[str, Any] = {}
+    first_windows: dict[tuple[str, str, str], tuple[datetime, datetime] | None] = {}
     for debtor_id, (kind, country, zone, language, tags) in data.debtors.items():
         debts = data.debts.get(debtor_id, [])
         if not debts:
             continue
-        currency = main_currency(debts)
+        currency, balance = currency_and_balance(debts)
         facts = DebtorFacts(
             kind=kind,
             country=country,
             currency=currency,
             days_past_due=(day - min(debt.due_on for debt in debts)).days,
-            balance=facts_balance(debts, currency),
+            balance=balance,
             tags=tags,
         )
         segment = match_segment(segments, facts)
@@ -144,9 +149,9 @@ def _plan_creditor(
             continue
         steps = policies.get(segment.policy_id, [])
         due_today = [debt for debt in debts if debt.due_on in data.due_dates]
-        pack = pack_for(creditor.pk, country)
+        pack = packs.get(country) or packs.setdefault(country, pack_for(creditor.pk, country))
         history = list(data.history.get(debtor_id, ()))
-        for due in due_steps(steps, due_today, day, missed):
+        for due in due_steps(steps, due_today, day, missed, descending=True):
             key = (debtor_id, due.step.id, due.anchor_due_on)
             if key in data.planned:
                 result.already_planned += 1
@@ -155,7 +160,19 @@ def _plan_creditor(
             if choice is None:
                 result.skipped["no_usable_channel"] += 1
                 continue
-            window = place(pack, timezone=zone, channel=choice.channel, day=day, history=history)
+            if history:
+                window = place(
+                    pack, timezone=zone, channel=choice.channel, day=day, history=history
+                )
+            else:
+                # With no earlier contact the window depends only on the rules and
+                # the place: the same for every debtor in the same time zone.
+                fresh = (country, zone, choice.channel)
+                if fresh not in first_windows:
+                    first_windows[fresh] = place(
+                        pack, timezone=zone, channel=choice.channel, day=day, history=()
+                    )
+                window = first_windows[fresh]
             if window is None:
                 result.skipped["no_allowed_moment"] += 1
                 continue
@@ -172,7 +189,7 @@ def _plan_creditor(
                     day,
                     _ACTIONS.get(due.step.action, due.step.action),
                     choice.channel,
-                    RawJSON(json.dumps(list(choice.fallbacks))),
+                    _fallbacks_json(choice.fallbacks),
                     choice.contact_point_id,
                     due.step.template_key,
                     due.step.tone,
@@ -268,27 +285,27 @@ def _load(creditor_id: int, due_dates: Sequence[date], day: date) -> _Loaded:
             "FROM portfolio_debtor d JOIN plan_debtors p ON p.id = d.id"
         )
         debtors = {
-            row[0]: (row[1], row[2], row[3], row[4], frozenset(_json(row[5]) or ()))
-            for row in cursor.fetchall()
+            row[0]: (row[1], row[2], row[3], row[4], _json_set(row[5])) for row in cursor.fetchall()
         }
         # All their open debts (the balance and the oldest due date decide the segment).
-        amount = (
-            "CAST(b.amount AS TEXT), CAST(b.amount_paid AS TEXT)"
+        # SQLite keeps decimals as REAL: subtract there, round to the cent
+        # and read the text (15 significant digits, exact for 14-digit money).
+        balance = (
+            "CAST(ROUND(b.amount - b.amount_paid, 2) AS TEXT), CAST(b.due_on AS TEXT)"
             if sqlite
-            else ("b.amount, b.amount_paid")
+            else "b.amount - b.amount_paid, b.due_on"
         )
         cursor.execute(
-            f"SELECT b.id, b.debtor_id, b.due_on, {amount}, b.currency "
+            f"SELECT b.id, b.debtor_id, {balance}, b.currency "
             "FROM portfolio_debt b JOIN plan_debtors p ON p.id = b.debtor_id "
             "WHERE b.status = 'open'"
         )
         debts: dict[int, list[OpenDebt]] = defaultdict(list)
-        for debt_id, debtor_id, due_on, total, paid, currency in cursor.fetchall():
-            if isinstance(due_on, str):
-                due_on = date.fromisoformat(due_on)
-            debts[debtor_id].append(
-                OpenDebt(debt_id, due_on, Decimal(total) - Decimal(paid), currency)
-            )
+        fromisoformat = date.fromisoformat
+        for debt_id, debtor_id, owed, due_on, currency in cursor.fetchall():
+            if sqlite:
+                owed, due_on = Decimal(owed), fromisoformat(due_on)
+            debts[debtor_id].append(OpenDebt(debt_id, due_on, owed, currency))
         # Usable contact points: not opted out, not invalid; with live consents.
         cursor.execute(
             "SELECT c.id, c.debtor_id, c.kind, c.channels, c.preferred "
@@ -311,7 +328,7 @@ def _load(creditor_id: int, due_dates: Sequence[date], day: date) -> _Loaded:
                 UsablePoint(
                     point_id,
                     kind,
-                    frozenset(_json(channels) or ()) & allowed,
+                    _json_set(channels) & allowed,
                     frozenset(consents.get(point_id, ())),
                     bool(preferred),
                 )
@@ -345,6 +362,23 @@ def _load(creditor_id: int, due_dates: Sequence[date], day: date) -> _Loaded:
 
 def _start_of(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+@lru_cache(maxsize=1024)
+def _fallbacks_json(fallbacks: tuple[str, ...]) -> RawJSON:
+    return RawJSON(json.dumps(list(fallbacks)))
+
+
+def _json_set(value: Any) -> frozenset[str]:
+    """A JSON list column as a set; the few distinct texts are parsed once each."""
+    if isinstance(value, str | bytes):
+        return _parse_set(value)
+    return frozenset(value or ())
+
+
+@lru_cache(maxsize=4096)
+def _parse_set(text: str | bytes) -> frozenset[str]:
+    return frozenset(json.loads(text) or ())
 
 
 def _json(value: Any) -> Any:

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class DebtorFacts:
+class DebtorFacts(NamedTuple):
     """What segments look at, computed over the debtor's open debts."""
 
     kind: str  # person | company
