@@ -75,10 +75,7 @@ def install_defaults(*, reset: bool = False, using: str = "default") -> dict[str
     With ``reset``, existing default rows are put back as shipped too.
     Returns how many rows were created (or reset) per kind.
     """
-    try:  # TEMPORARY-UNTIL-TEMPLATES
-        from recaudo.policies.default_templates import DEFAULT_TEMPLATES
-    except ImportError:  # TEMPORARY-UNTIL-TEMPLATES
-        DEFAULT_TEMPLATES = []  # TEMPORARY-UNTIL-TEMPLATES
+    from recaudo.policies.default_templates import DEFAULT_TEMPLATES
     from recaudo.policies.models import Policy, Segment, Step, Template
 
     def put(model: Any, defaults: dict[str, Any], **key: Any) -> tuple[Any, bool]:

@@ -305,7 +305,7 @@ class Template(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
-        from recaudo.policies.rendering import template_errors
+        from recaudo.policies.template_checks import template_errors
 
         errors = template_errors(
             subject=self.subject,

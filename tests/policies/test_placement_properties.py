@@ -44,9 +44,7 @@ def test_a_planned_window_starts_and_ends_at_moments_the_rules_allow(data):
     assert start >= midnight
     assert end > start
     for moment in (start, end - timedelta(seconds=1)):
-        decision = check_contact(
-            pack, timezone=zone, channel=channel, at=moment, history=history
-        )
+        decision = check_contact(pack, timezone=zone, channel=channel, at=moment, history=history)
         assert decision.allowed, (moment.astimezone(UTC), decision.reasons)
 
 

@@ -1,0 +1,664 @@
+"""The message templates every creditor uses until it writes its own.
+
+"Cobranza amigable": short, respectful, always naming the brand and giving
+the payment link; never a threat, never false urgency. B2C texts use "tú"
+(es) and "você" (pt); B2B emails use "usted". SMS texts avoid the letters
+outside the GSM-7 alphabet (á, í, ó, ú, ã, ç...) so that they stay within two
+segments; RCS reuses them. WhatsApp texts reproduce the templates to submit
+to Meta: placeholders only (no tags), never at the start or the end, and
+`whatsapp_parameters` lists them in the order of {{1}}, {{2}}...
+"""
+
+from __future__ import annotations
+
+import re
+
+# The payment-flow keys a policy's steps use, with their tone.
+STEP_KEYS = {
+    "statement": "preventive",
+    "reminder_before": "preventive",
+    "due_today": "preventive",
+    "overdue_early": "early",
+    "payment_offer": "early",
+    "overdue_late": "late",
+}
+# Sent on events (a payment, a promise, a plan), not by policy steps.
+EVENT_KEYS = (
+    "payment_thanks",
+    "promise_reminder",
+    "payment_failed",
+    "promise_broken",
+    "plan_broken",
+)
+B2B_KEYS = ("b2b_statement", "b2b_reminder_before", "b2b_due_today", "b2b_overdue")
+LANGUAGES = ("es", "en", "pt")
+WHATSAPP_LANGUAGE = {"es": "es", "en": "en", "pt": "pt_BR"}
+
+_SMS: dict[str, dict[str, str]] = {
+    "statement": {
+        "es": "{{ marca }}: hola {{ nombre }}, ya tienes tu nueva factura por {{ total }}, con "
+        "vencimiento el {{ vence }}. Puedes verla y pagarla en {{ enlace_pago }}",
+        "en": "{{ marca }}: Hi {{ nombre }}, your new bill for {{ total }} is ready, due on "
+        "{{ vence }}. View and pay it at {{ enlace_pago }} Reply STOP to opt out.",
+        "pt": "{{ marca }}: oi {{ nombre }}, sua nova fatura de {{ total }} vence em {{ vence }}. "
+        "Veja e pague em {{ enlace_pago }}",
+    },
+    "reminder_before": {
+        "es": "{{ marca }}: hola {{ nombre }}, te recordamos que tu pago de {{ total }} vence el "
+        "{{ vence }}. Puedes pagar en {{ enlace_pago }}",
+        "en": "{{ marca }}: Hi {{ nombre }}, a friendly reminder that your payment of {{ total }} "
+        "is due on {{ vence }}. Pay at {{ enlace_pago }} Reply STOP to opt out.",
+        "pt": "{{ marca }}: oi {{ nombre }}, lembramos que seu pagamento de {{ total }} vence em "
+        "{{ vence }}. Pague em {{ enlace_pago }}",
+    },
+    "due_today": {
+        "es": "{{ marca }}: hola {{ nombre }}, hoy vence tu pago de {{ total }}. Puedes pagar en "
+        "{{ enlace_pago }} Si ya pagaste, gracias.",
+        "en": "{{ marca }}: Hi {{ nombre }}, your payment of {{ total }} is due today. Pay at "
+        "{{ enlace_pago }} If you already paid, thank you. Reply STOP to opt out.",
+        "pt": "{{ marca }}: oi {{ nombre }}, hoje vence seu pagamento de {{ total }}. Pague em "
+        "{{ enlace_pago }} Caso tenha pago, obrigado.",
+    },
+    "overdue_early": {
+        "es": "{{ marca }}: hola {{ nombre }}, no hemos recibido tu pago de {{ total }} con "
+        "vencimiento el {{ vence }}. Puedes pagar en {{ enlace_pago }} Si ya lo hiciste, gracias.",
+        "en": "{{ marca }}: Hi {{ nombre }}, we haven't received your payment of {{ total }} due "
+        "on {{ vence }}. Pay at {{ enlace_pago }} If you already paid, thank you. "
+        "Reply STOP to opt out.",
+        "pt": "{{ marca }}: oi {{ nombre }}, seu pagamento de {{ total }} com vencimento em "
+        "{{ vence }} segue em aberto. Pague em {{ enlace_pago }} Caso tenha pago, obrigado.",
+    },
+    "payment_offer": {
+        "es": "{{ marca }}: hola {{ nombre }}, si te queda mejor, puedes pagar tu saldo de "
+        "{{ total }} en cuotas o elegir una fecha de pago en {{ enlace_pago }}",
+        "en": "{{ marca }}: Hi {{ nombre }}, if it helps, you can pay your balance of {{ total }} "
+        "in instalments or pick a payment date at {{ enlace_pago }} Reply STOP to opt out.",
+        "pt": "{{ marca }}: oi {{ nombre }}, se preferir, pague seu saldo de "
+        "{{ total }} em parcelas ou escolha uma data de pagamento em {{ enlace_pago }}",
+    },
+    "overdue_late": {
+        "es": "{{ marca }}: hola {{ nombre }}, tu saldo de {{ total }} sigue pendiente desde el "
+        "{{ vence }}. Queremos ayudarte: paga o elige un plan en {{ enlace_pago }}",
+        "en": "{{ marca }}: Hi {{ nombre }}, your balance of {{ total }} has been open since "
+        "{{ vence }}. We're here to help: pay or choose a plan at {{ enlace_pago }} "
+        "Reply STOP to opt out.",
+        "pt": "{{ marca }}: oi {{ nombre }}, seu saldo de {{ total }} segue em aberto desde "
+        "{{ vence }}. Queremos ajudar: pague ou escolha um plano em {{ enlace_pago }}",
+    },
+    "payment_thanks": {
+        "es": "{{ marca }}: hola {{ nombre }}, recibimos tu pago de {{ monto_pagado }}. "
+        "¡Muchas gracias!",
+        "en": "{{ marca }}: Thank you, {{ nombre }}. We received your payment of "
+        "{{ monto_pagado }}. Have a great day.",
+        "pt": "{{ marca }}: obrigado, {{ nombre }}. Recebemos seu pagamento de {{ monto_pagado }}. "
+        "Tenha um bom dia.",
+    },
+    "promise_reminder": {
+        "es": "{{ marca }}: hola {{ nombre }}, te recordamos el pago de {{ monto_promesa }} que "
+        "acordamos para el {{ fecha_promesa }}. Puedes pagar en {{ enlace_pago }} ¡Gracias!",
+        "en": "{{ marca }}: Hi {{ nombre }}, a reminder of the {{ monto_promesa }} payment we "
+        "agreed for {{ fecha_promesa }}. Pay at {{ enlace_pago }} Thank you! "
+        "Reply STOP to opt out.",
+        "pt": "{{ marca }}: oi {{ nombre }}, lembramos o pagamento de {{ monto_promesa }} "
+        "combinado para {{ fecha_promesa }}. Pague em {{ enlace_pago }} Obrigado!",
+    },
+    "payment_failed": {
+        "es": "{{ marca }}: hola {{ nombre }}, tu pago por internet no pudo completarse. Puedes "
+        "intentarlo de nuevo, con el mismo medio u otro, en {{ enlace_pago }}",
+        "en": "{{ marca }}: Hi {{ nombre }}, your online payment could not be completed. You can "
+        "try again, with the same method or another, at {{ enlace_pago }} Reply STOP to opt out.",
+        "pt": "{{ marca }}: oi {{ nombre }}, houve um problema com seu pagamento online. Tente "
+        "de novo, com o mesmo meio ou outro, em {{ enlace_pago }}",
+    },
+    "promise_broken": {
+        "es": "{{ marca }}: hola {{ nombre }}, no hemos visto el pago de {{ monto_promesa }} que "
+        "acordamos para el {{ fecha_promesa }}. Si necesitas otra fecha, puedes elegirla en "
+        "{{ enlace_pago }}",
+        "en": "{{ marca }}: Hi {{ nombre }}, we haven't seen the {{ monto_promesa }} payment we "
+        "agreed for {{ fecha_promesa }}. If you need another date, pick one at {{ enlace_pago }} "
+        "Reply STOP to opt out.",
+        "pt": "{{ marca }}: oi {{ nombre }}, o pagamento de {{ monto_promesa }} combinado para "
+        "{{ fecha_promesa }} segue em aberto. Se precisar de outra data, escolha em "
+        "{{ enlace_pago }}",
+    },
+    "plan_broken": {
+        "es": "{{ marca }}: hola {{ nombre }}, no recibimos una cuota de tu plan de pagos, por eso "
+        "el plan se dio por terminado. Tu saldo es {{ total }}. Paga o arma un nuevo plan en "
+        "{{ enlace_pago }}",
+        "en": "{{ marca }}: Hi {{ nombre }}, we didn't receive an instalment of your payment "
+        "plan, so the plan has ended. Your balance is {{ total }}. Pay or set up a new plan at "
+        "{{ enlace_pago }} Reply STOP to opt out.",
+        "pt": "{{ marca }}: oi {{ nombre }}, uma parcela do seu plano de pagamento ficou em "
+        "aberto e o plano foi encerrado. Seu saldo: {{ total }}. Pague ou monte um novo plano em "
+        "{{ enlace_pago }}",
+    },
+}
+
+_WHATSAPP: dict[str, dict[str, str]] = {
+    "statement": {
+        "es": "Hola {{ nombre }}, te saluda {{ marca }}. Tu nueva factura por {{ total }} ya está "
+        "disponible y vence el {{ vence }}.\nPuedes verla y pagarla aquí: {{ enlace_pago }}\n"
+        "¡Gracias!",
+        "en": "Hi {{ nombre }}, this is {{ marca }}. Your new bill for {{ total }} is ready and "
+        "due on {{ vence }}.\nYou can view and pay it here: {{ enlace_pago }}\nThank you!",
+        "pt": "Olá, {{ nombre }}! Aqui é da equipe {{ marca }}. "
+        "Sua nova fatura de {{ total }} já está "
+        "disponível e vence em {{ vence }}.\nVeja e pague aqui: {{ enlace_pago }}\nObrigado!",
+    },
+    "reminder_before": {
+        "es": "Hola {{ nombre }}, te escribimos de {{ marca }} para recordarte que tu pago de "
+        "{{ total }} vence el {{ vence }}.\nPuedes pagar aquí: {{ enlace_pago }}\n"
+        "Si ya pagaste, ¡gracias!",
+        "en": "Hi {{ nombre }}, this is {{ marca }} with a friendly reminder: your payment of "
+        "{{ total }} is due on {{ vence }}.\nYou can pay here: {{ enlace_pago }}\n"
+        "If you already paid, thank you!",
+        "pt": "Olá, {{ nombre }}! Aqui é da equipe {{ marca }}"
+        ", para lembrar que seu pagamento de "
+        "{{ total }} vence em {{ vence }}.\nPague aqui: {{ enlace_pago }}\n"
+        "Se você já pagou, obrigado!",
+    },
+    "due_today": {
+        "es": "Hola {{ nombre }}, te escribimos de {{ marca }}: hoy vence tu pago de {{ total }}."
+        "\nPuedes pagar en un par de minutos aquí: {{ enlace_pago }}\nSi ya pagaste, ¡gracias!",
+        "en": "Hi {{ nombre }}, this is {{ marca }}: your payment of {{ total }} is due today.\n"
+        "It only takes a couple of minutes here: {{ enlace_pago }}\n"
+        "If you already paid, thank you!",
+        "pt": "Olá, {{ nombre }}! Aqui é da equipe {{ marca }}: "
+        "hoje vence seu pagamento de {{ total }}.\n"
+        "Leva só alguns minutos: {{ enlace_pago }}\nSe você já pagou, obrigado!",
+    },
+    "overdue_early": {
+        "es": "Hola {{ nombre }}, te escribimos de {{ marca }}. No hemos recibido tu pago de "
+        "{{ total }}, que vencía el {{ vence }}; a veces la fecha se pasa.\nPuedes pagar aquí: "
+        "{{ enlace_pago }}\nSi ya pagaste, ¡gracias! y no tengas en cuenta este mensaje.",
+        "en": "Hi {{ nombre }}, this is {{ marca }}. We haven't received your payment of "
+        "{{ total }}, which was due on {{ vence }}; dates slip sometimes.\nYou can pay here: "
+        "{{ enlace_pago }}\nIf you already paid, thank you, and please ignore this message.",
+        "pt": "Olá, {{ nombre }}! Aqui é da equipe {{ marca }}. "
+        "Ainda não recebemos seu pagamento de "
+        "{{ total }}, que venceu em {{ vence }}; às vezes a data passa.\nPague aqui: "
+        "{{ enlace_pago }}\nSe você já pagou, obrigado, e desconsidere esta mensagem.",
+    },
+    "payment_offer": {
+        "es": "Hola {{ nombre }}, te escribimos de {{ marca }}. Queremos ayudarte con tu saldo de "
+        "{{ total }}: desde este enlace puedes pagarlo en cuotas o elegir la fecha que mejor te "
+        "quede: {{ enlace_pago }}\nSi tienes preguntas, responde a este mensaje.",
+        "en": "Hi {{ nombre }}, this is {{ marca }}. We'd like to help with your balance of "
+        "{{ total }}: from this link you can pay in instalments or choose the date that suits "
+        "you: {{ enlace_pago }}\nIf you have questions, just reply to this message.",
+        "pt": "Olá, {{ nombre }}! Aqui é da equipe {{ marca }}. "
+        "Queremos ajudar com seu saldo de "
+        "{{ total }}: por este link você pode parcelar ou escolher a data que for melhor: "
+        "{{ enlace_pago }}\nSe tiver dúvidas, responda esta mensagem.",
+    },
+    "overdue_late": {
+        "es": "Hola {{ nombre }}, te escribimos de {{ marca }}. Tu saldo de {{ total }} sigue "
+        "pendiente desde el {{ vence }} y queremos ayudarte a resolverlo: puedes pagar o elegir "
+        "un plan aquí: {{ enlace_pago }}\nSi algo no cuadra, responde a este mensaje y lo "
+        "revisamos.",
+        "en": "Hi {{ nombre }}, this is {{ marca }}. Your balance of {{ total }} has been open "
+        "since {{ vence }} and we'd like to help you settle it: you can pay or choose a plan "
+        "here: {{ enlace_pago }}\nIf something doesn't look right, reply and we'll check it.",
+        "pt": "Olá, {{ nombre }}! Aqui é da equipe {{ marca }}. "
+        "Seu saldo de {{ total }} está em aberto "
+        "desde {{ vence }} e queremos ajudar a resolver: você pode pagar ou escolher um plano "
+        "aqui: {{ enlace_pago }}\nSe algo não estiver certo, responda e verificamos.",
+    },
+    "payment_thanks": {
+        "es": "¡Gracias, {{ nombre }}! En {{ marca }} recibimos tu pago de {{ monto_pagado }}. "
+        "Que tengas un buen día.",
+        "en": "Thank you, {{ nombre }}! {{ marca }} has received your payment of "
+        "{{ monto_pagado }}. Have a great day.",
+        "pt": "Obrigado, {{ nombre }}! Recebemos seu pagamento de {{ monto_pagado }}. Um abraço da "
+        "equipe {{ marca }}.",
+    },
+    "promise_reminder": {
+        "es": "Hola {{ nombre }}, te escribimos de {{ marca }} para recordarte el pago de "
+        "{{ monto_promesa }} que acordamos para el {{ fecha_promesa }}.\nPuedes pagar aquí: "
+        "{{ enlace_pago }}\n¡Gracias!",
+        "en": "Hi {{ nombre }}, this is {{ marca }} with a reminder of the {{ monto_promesa }} "
+        "payment we agreed for {{ fecha_promesa }}.\nYou can pay here: {{ enlace_pago }}\n"
+        "Thank you!",
+        "pt": "Olá, {{ nombre }}! Aqui é da equipe {{ marca }}"
+        ", para lembrar o pagamento de "
+        "{{ monto_promesa }} combinado para {{ fecha_promesa }}.\nPague aqui: {{ enlace_pago }}\n"
+        "Obrigado!",
+    },
+    "payment_failed": {
+        "es": "Hola {{ nombre }}, te escribimos de {{ marca }}: tu pago en línea no se pudo "
+        "completar. Puedes intentarlo de nuevo, con el mismo medio u otro, aquí: "
+        "{{ enlace_pago }}\nSi necesitas ayuda, responde a este mensaje.",
+        "en": "Hi {{ nombre }}, this is {{ marca }}: your online payment could not be completed. "
+        "You can try again, with the same method or another, here: {{ enlace_pago }}\n"
+        "If you need help, reply to this message.",
+        "pt": "Olá, {{ nombre }}! Aqui é da equipe {{ marca }}: "
+        "seu pagamento online não foi concluído. "
+        "Você pode tentar de novo, com o mesmo meio ou outro, aqui: {{ enlace_pago }}\n"
+        "Se precisar de ajuda, responda esta mensagem.",
+    },
+    "promise_broken": {
+        "es": "Hola {{ nombre }}, te escribimos de {{ marca }}. No hemos recibido el pago de "
+        "{{ monto_promesa }} que acordamos para el {{ fecha_promesa }}. Si necesitas otra fecha "
+        "u otra forma de pago, puedes elegirla aquí: {{ enlace_pago }}\nSi ya pagaste, ¡gracias!",
+        "en": "Hi {{ nombre }}, this is {{ marca }}. We haven't received the {{ monto_promesa }} "
+        "payment we agreed for {{ fecha_promesa }}. If you need another date or another way to "
+        "pay, you can choose it here: {{ enlace_pago }}\nIf you already paid, thank you!",
+        "pt": "Olá, {{ nombre }}! Aqui é da equipe {{ marca }}. "
+        "Ainda não recebemos o pagamento de "
+        "{{ monto_promesa }} combinado para {{ fecha_promesa }}. Se precisar de outra data ou "
+        "forma de pagamento, escolha aqui: {{ enlace_pago }}\nSe você já pagou, obrigado!",
+    },
+    "plan_broken": {
+        "es": "Hola {{ nombre }}, te escribimos de {{ marca }}. No recibimos una cuota de tu plan "
+        "de pagos, así que el plan se dio por terminado. Tu saldo es de {{ total }}. Puedes pagar "
+        "o armar un nuevo plan aquí: {{ enlace_pago }}\nSi necesitas ayuda, responde a este "
+        "mensaje.",
+        "en": "Hi {{ nombre }}, this is {{ marca }}. We didn't receive an instalment of your "
+        "payment plan, so the plan has ended. Your balance is {{ total }}. You can pay or set up "
+        "a new plan here: {{ enlace_pago }}\nIf you need help, reply to this message.",
+        "pt": "Olá, {{ nombre }}! Aqui é da equipe {{ marca }}. "
+        "Uma parcela do seu plano de pagamento "
+        "não foi paga, e o plano foi encerrado. Seu saldo é de {{ total }}. Você pode pagar ou "
+        "montar um novo plano aqui: {{ enlace_pago }}\nSe precisar de ajuda, responda esta "
+        "mensagem.",
+    },
+}
+
+# Email: (subject, opening paragraph); the greeting, the list of debts, the
+# link and the signature are added around it.
+_EMAIL: dict[str, dict[str, tuple[str, str]]] = {
+    "statement": {
+        "es": (
+            "Tu factura de {{ marca }} por {{ total }}",
+            "Ya está disponible tu nueva factura, con vencimiento el {{ vence }}. Este es el "
+            "detalle:",
+        ),
+        "en": (
+            "Your {{ marca }} bill for {{ total }}",
+            "Your new bill is ready, due on {{ vence }}. Here are the details:",
+        ),
+        "pt": (
+            "Sua fatura {{ marca }} de {{ total }}",
+            "Sua nova fatura já está disponível, com vencimento em {{ vence }}. Veja o detalhe:",
+        ),
+    },
+    "reminder_before": {
+        "es": (
+            "Recordatorio: tu pago a {{ marca }} vence el {{ vence }}",
+            "Te recordamos que tu pago vence el {{ vence }}. Este es el detalle:",
+        ),
+        "en": (
+            "Reminder: your {{ marca }} payment is due on {{ vence }}",
+            "A friendly reminder that your payment is due on {{ vence }}. Here are the details:",
+        ),
+        "pt": (
+            "{{ marca }}: lembrete, seu pagamento vence em {{ vence }}",
+            "Lembramos que seu pagamento vence em {{ vence }}. Veja o detalhe:",
+        ),
+    },
+    "due_today": {
+        "es": (
+            "Hoy vence tu pago a {{ marca }}",
+            "Hoy vence tu pago de {{ total }}. Pagar en línea toma un par de minutos:",
+        ),
+        "en": (
+            "Your {{ marca }} payment is due today",
+            "Your payment of {{ total }} is due today. Paying online takes a couple of minutes:",
+        ),
+        "pt": (
+            "{{ marca }}: hoje vence seu pagamento",
+            "Hoje vence seu pagamento de {{ total }}. Pagar online leva só alguns minutos:",
+        ),
+    },
+    "overdue_early": {
+        "es": (
+            "Tu pago a {{ marca }} está pendiente",
+            "No hemos recibido tu pago, que vencía el {{ vence }}. Sabemos que a veces la fecha "
+            "se pasa; aquí tienes el detalle:",
+        ),
+        "en": (
+            "Your {{ marca }} payment is pending",
+            "We haven't received your payment, which was due on {{ vence }}. We know dates slip "
+            "sometimes; here are the details:",
+        ),
+        "pt": (
+            "{{ marca }}: seu pagamento está pendente",
+            "Ainda não recebemos seu pagamento, que venceu em {{ vence }}. Sabemos que às vezes "
+            "a data passa; veja o detalhe:",
+        ),
+    },
+    "payment_offer": {
+        "es": (
+            "Opciones para ponerte al día con {{ marca }}",
+            "Queremos ayudarte con tu saldo pendiente de {{ total }}. Desde el enlace de pago "
+            "puedes pagarlo en cuotas o elegir la fecha que mejor te quede.",
+        ),
+        "en": (
+            "Options to catch up with {{ marca }}",
+            "We'd like to help with your balance of {{ total }}. From the payment link you can "
+            "pay in instalments or choose the date that suits you best.",
+        ),
+        "pt": (
+            "{{ marca }}: opções para ficar em dia",
+            "Queremos ajudar com seu saldo em aberto de {{ total }}. Pelo link de pagamento você "
+            "pode parcelar ou escolher a data que for melhor.",
+        ),
+    },
+    "overdue_late": {
+        "es": (
+            "Tu saldo con {{ marca }} sigue pendiente",
+            "Tu saldo sigue pendiente desde el {{ vence }} y queremos ayudarte a resolverlo: "
+            "desde el enlace puedes pagar o elegir un plan de pagos. Si algo no cuadra o estás "
+            "pasando por un momento difícil, respóndenos y buscamos juntos una solución.",
+        ),
+        "en": (
+            "Your {{ marca }} balance is still open",
+            "Your balance has been open since {{ vence }} and we'd like to help you settle it: "
+            "from the link you can pay or choose a payment plan. If something doesn't look right "
+            "or you're going through a hard time, reply and we'll find a solution together.",
+        ),
+        "pt": (
+            "{{ marca }}: seu saldo segue em aberto",
+            "Seu saldo está em aberto desde {{ vence }} e queremos ajudar a resolver: pelo link "
+            "você pode pagar ou escolher um plano de pagamento. Se algo não estiver certo ou se "
+            "você estiver passando por um momento difícil, responda e buscamos juntos uma solução.",
+        ),
+    },
+    "payment_thanks": {
+        "es": ("Gracias por tu pago a {{ marca }}", "Recibimos tu pago de {{ monto_pagado }}."),
+        "en": (
+            "Thank you for your payment to {{ marca }}",
+            "We received your payment of {{ monto_pagado }}.",
+        ),
+        "pt": (
+            "{{ marca }}: obrigado pelo seu pagamento",
+            "Recebemos seu pagamento de {{ monto_pagado }}.",
+        ),
+    },
+    "promise_reminder": {
+        "es": (
+            "Recordatorio de tu pago del {{ fecha_promesa }} a {{ marca }}",
+            "Te recordamos el pago de {{ monto_promesa }} que acordamos para el "
+            "{{ fecha_promesa }}.",
+        ),
+        "en": (
+            "Reminder of your {{ fecha_promesa }} payment to {{ marca }}",
+            "A reminder of the {{ monto_promesa }} payment we agreed for {{ fecha_promesa }}.",
+        ),
+        "pt": (
+            "{{ marca }}: lembrete do seu pagamento de {{ fecha_promesa }}",
+            "Lembramos o pagamento de {{ monto_promesa }} combinado para {{ fecha_promesa }}.",
+        ),
+    },
+    "payment_failed": {
+        "es": (
+            "Tu pago a {{ marca }} no se pudo completar",
+            "Tu pago en línea no se pudo completar. Puede pasar por muchas razones; puedes "
+            "intentarlo de nuevo con el mismo medio de pago u otro.",
+        ),
+        "en": (
+            "Your payment to {{ marca }} could not be completed",
+            "Your online payment could not be completed. It can happen for many reasons; you can "
+            "try again with the same payment method or another.",
+        ),
+        "pt": (
+            "{{ marca }}: seu pagamento não foi concluído",
+            "Seu pagamento online não foi concluído. Isso pode acontecer por vários motivos; você "
+            "pode tentar de novo com o mesmo meio de pagamento ou outro.",
+        ),
+    },
+    "promise_broken": {
+        "es": (
+            "Tu pago acordado con {{ marca }}",
+            "No hemos recibido el pago de {{ monto_promesa }} que acordamos para el "
+            "{{ fecha_promesa }}. Si necesitas otra fecha u otra forma de pago, puedes elegirla "
+            "desde el enlace.",
+        ),
+        "en": (
+            "Your agreed payment with {{ marca }}",
+            "We haven't received the {{ monto_promesa }} payment we agreed for "
+            "{{ fecha_promesa }}. If you need another date or another way to pay, you can choose "
+            "it from the link.",
+        ),
+        "pt": (
+            "{{ marca }}: seu pagamento combinado",
+            "Ainda não recebemos o pagamento de {{ monto_promesa }} combinado para "
+            "{{ fecha_promesa }}. Se precisar de outra data ou forma de pagamento, escolha pelo "
+            "link.",
+        ),
+    },
+    "plan_broken": {
+        "es": (
+            "Tu plan de pagos con {{ marca }}",
+            "No recibimos una cuota de tu plan de pagos, así que el plan se dio por terminado. "
+            "Puedes pagar tu saldo o armar un nuevo plan desde el enlace; si necesitas ayuda, "
+            "respóndenos.",
+        ),
+        "en": (
+            "Your payment plan with {{ marca }}",
+            "We didn't receive an instalment of your payment plan, so the plan has ended. You can "
+            "pay your balance or set up a new plan from the link; if you need help, just reply.",
+        ),
+        "pt": (
+            "{{ marca }}: seu plano de pagamento",
+            "Uma parcela do seu plano de pagamento não foi paga, e o plano foi encerrado. Você "
+            "pode pagar seu saldo ou montar um novo plano pelo link; se precisar de ajuda, "
+            "responda este e-mail.",
+        ),
+    },
+    "b2b_statement": {
+        "es": (
+            "{{ marca }}: estado de cuenta de {{ nombre_completo }}",
+            "Le compartimos el estado de cuenta de {{ nombre_completo }} con {{ marca }}. El "
+            "próximo vencimiento es el {{ vence }}.",
+        ),
+        "en": (
+            "{{ marca }}: statement for {{ nombre_completo }}",
+            "Please find below the statement of {{ nombre_completo }} with {{ marca }}. The next "
+            "due date is {{ vence }}.",
+        ),
+        "pt": (
+            "{{ marca }}: extrato de {{ nombre_completo }}",
+            "Segue o extrato de {{ nombre_completo }} conosco. O próximo vencimento é em "
+            "{{ vence }}.",
+        ),
+    },
+    "b2b_reminder_before": {
+        "es": (
+            "{{ marca }}: recordatorio de vencimiento el {{ vence }}",
+            "Le recordamos que el {{ vence }} vence el pago de los siguientes documentos:",
+        ),
+        "en": (
+            "{{ marca }}: payment due on {{ vence }}",
+            "This is a reminder that payment of the following is due on {{ vence }}:",
+        ),
+        "pt": (
+            "{{ marca }}: lembrete de vencimento em {{ vence }}",
+            "Lembramos que em {{ vence }} vence o pagamento dos seguintes documentos:",
+        ),
+    },
+    "b2b_due_today": {
+        "es": (
+            "{{ marca }}: vencimiento de hoy",
+            "Le recordamos que hoy vence el pago de los siguientes documentos:",
+        ),
+        "en": (
+            "{{ marca }}: payment due today",
+            "This is a reminder that payment of the following is due today:",
+        ),
+        "pt": (
+            "{{ marca }}: vencimento hoje",
+            "Lembramos que hoje vence o pagamento dos seguintes documentos:",
+        ),
+    },
+    "b2b_overdue": {
+        "es": (
+            "{{ marca }}: documentos pendientes de pago",
+            "Según nuestros registros, el pago de los siguientes documentos está pendiente desde "
+            "el {{ vence }}. Si ya fue realizado, le agradecemos enviarnos el comprobante para "
+            "conciliarlo.",
+        ),
+        "en": (
+            "{{ marca }}: invoices pending payment",
+            "According to our records, payment of the following has been pending since "
+            "{{ vence }}. If it has already been made, please send us the remittance advice so "
+            "we can reconcile it.",
+        ),
+        "pt": (
+            "{{ marca }}: documentos pendentes de pagamento",
+            "Segundo nossos registros, o pagamento dos seguintes documentos está pendente desde "
+            "{{ vence }}. Caso já tenha sido feito, pedimos a gentileza de enviar o comprovante "
+            "para conciliação.",
+        ),
+    },
+}
+
+_DEBT_LINE = {
+    "es": "- {% if d.descripcion %}{{ d.descripcion }}: {% endif %}{{ d.monto }} "
+    "(vencimiento: {{ d.vence }})",
+    "en": "- {% if d.descripcion %}{{ d.descripcion }}: {% endif %}{{ d.monto }} "
+    "(due {{ d.vence }})",
+    "pt": "- {% if d.descripcion %}{{ d.descripcion }}: {% endif %}{{ d.monto }} "
+    "(vencimento: {{ d.vence }})",
+}
+_B2B_DEBT_LINE = {
+    "es": "- {% if d.factura %}Factura {{ d.factura }}{% else %}{{ d.descripcion }}{% endif %}: "
+    "{{ d.monto }} (vencimiento: {{ d.vence }})",
+    "en": "- {% if d.factura %}Invoice {{ d.factura }}{% else %}{{ d.descripcion }}{% endif %}: "
+    "{{ d.monto }} (due {{ d.vence }})",
+    "pt": "- {% if d.factura %}Fatura {{ d.factura }}{% else %}{{ d.descripcion }}{% endif %}: "
+    "{{ d.monto }} (vencimento: {{ d.vence }})",
+}
+_GREETING = {"es": "Hola {{ nombre }}:", "en": "Hi {{ nombre }},", "pt": "Olá, {{ nombre }}!"}
+_B2B_GREETING = {"es": "Estimado cliente:", "en": "Dear customer,", "pt": "Prezado cliente,"}
+_PAY = {
+    "es": "Total: {{ total }}\n\nPara pagar o ver tus opciones: {{ enlace_pago }}",
+    "en": "Total: {{ total }}\n\nTo pay or see your options: {{ enlace_pago }}",
+    "pt": "Total: {{ total }}\n\nPara pagar ou ver suas opções: {{ enlace_pago }}",
+}
+_B2B_PAY = {
+    "es": "Total: {{ total }}\n\nPuede pagar en línea en {{ enlace_pago }} o por los medios "
+    "habituales.",
+    "en": "Total: {{ total }}\n\nYou can pay online at {{ enlace_pago }} or through the usual "
+    "means.",
+    "pt": "Total: {{ total }}\n\nO pagamento pode ser feito online em {{ enlace_pago }} ou pelos "
+    "meios habituais.",
+}
+_STILL_OWED = {
+    "es": "{% if deudas %}\n\nSaldo pendiente:\n",
+    "en": "{% if deudas %}\n\nRemaining balance:\n",
+    "pt": "{% if deudas %}\n\nSaldo em aberto:\n",
+}
+_ALREADY_PAID = {
+    "es": "Si ya pagaste, gracias y no tengas en cuenta este mensaje.",
+    "en": "If you already paid, thank you, and please ignore this message.",
+    "pt": "Se você já pagou, obrigado, e desconsidere esta mensagem.",
+}
+# Block tags end before the end of a line: the environment drops the newline
+# that follows a tag (trim_blocks).
+_SIGNATURE = {
+    "es": "¿Tienes preguntas? {% if soporte %}Contáctanos: {{ soporte }}, o responde"
+    "{% else %}Responde{% endif %} a este correo.\n\nUn saludo,\nEquipo {{ marca }}",
+    "en": "Questions? {% if soporte %}Contact us at {{ soporte }}, or reply"
+    "{% else %}Just reply{% endif %} to this email. If you'd rather not receive these emails, "
+    "reply and let us know.\n\nBest regards,\nThe {{ marca }} team",
+    "pt": "Dúvidas? {% if soporte %}Fale com a gente: {{ soporte }}, ou responda"
+    "{% else %}Responda{% endif %} este e-mail.\n\nUm abraço,\nEquipe {{ marca }}",
+}
+_B2B_SIGNATURE = {
+    "es": "{% if soporte %}Para cualquier consulta o conciliación: {{ soporte }}. {% endif %}"
+    "Si ya realizó el pago, le agradecemos y le pedimos no tener en cuenta este mensaje."
+    "\n\nCordialmente,\n{{ marca }}",
+    "en": "{% if soporte %}For any questions or reconciliation: {{ soporte }}. {% endif %}"
+    "If payment has already been made, thank you, and please disregard this message."
+    "\n\nKind regards,\n{{ marca }}",
+    "pt": "{% if soporte %}Para dúvidas ou conciliação: {{ soporte }}. {% endif %}"
+    "Caso o pagamento já tenha sido feito, agradecemos e pedimos que desconsidere esta "
+    "mensagem.\n\nAtenciosamente,\n{{ marca }}",
+}
+
+
+def _debt_list(line: str) -> str:
+    return "{% for d in deudas %}\n" + line + "\n{% endfor %}\n\n"
+
+
+def _email_body(key: str, language: str) -> str:
+    opening = _EMAIL[key][language][1]
+    if key in B2B_KEYS:
+        return "\n\n".join(
+            (
+                _B2B_GREETING[language],
+                opening,
+                _debt_list(_B2B_DEBT_LINE[language]) + _B2B_PAY[language],
+                _B2B_SIGNATURE[language],
+            )
+        )
+    if key == "payment_thanks":
+        middle = (
+            _STILL_OWED[language]
+            + _debt_list(_DEBT_LINE[language])
+            + _PAY[language]
+            + "\n{% endif %}"
+        )
+        return "\n\n".join((_GREETING[language], opening + "\n" + middle, _SIGNATURE[language]))
+    parts = [
+        _GREETING[language],
+        opening,
+        _debt_list(_DEBT_LINE[language]) + _PAY[language],
+    ]
+    if key != "payment_failed":
+        parts.append(_ALREADY_PAID[language])
+    parts.append(_SIGNATURE[language])
+    return "\n\n".join(parts)
+
+
+def _placeholders_in_order(body: str) -> list[str]:
+    names: list[str] = []
+    for name in re.findall(r"{{\s*(\w+)\s*}}", body):
+        if name not in names:
+            names.append(name)
+    return names
+
+
+def _template(key: str, channel: str, language: str, tone: str) -> dict:
+    subject = ""
+    whatsapp_name = whatsapp_language = ""
+    parameters: list[str] = []
+    if channel == "email":
+        subject = _EMAIL[key][language][0]
+        body = _email_body(key, language)
+    elif channel == "whatsapp":
+        body = _WHATSAPP[key][language]
+        whatsapp_name = f"recaudo_{key}"
+        whatsapp_language = WHATSAPP_LANGUAGE[language]
+        parameters = _placeholders_in_order(body)
+    else:
+        body = _SMS[key][language]
+    return {
+        "key": key,
+        "channel": channel,
+        "language": language,
+        "tone": tone,
+        "subject": subject,
+        "body": body,
+        "whatsapp_template_name": whatsapp_name,
+        "whatsapp_template_language": whatsapp_language,
+        "whatsapp_parameters": parameters,
+    }
+
+
+def _build() -> list[dict]:
+    templates = []
+    b2c = [*STEP_KEYS, *EVENT_KEYS]
+    for language in LANGUAGES:
+        for key in b2c:
+            tone = STEP_KEYS.get(key, "")
+            for channel in ("whatsapp", "sms", "rcs", "email"):
+                templates.append(_template(key, channel, language, tone))
+        for key in B2B_KEYS:
+            tone = "preventive" if key != "b2b_overdue" else "early"
+            templates.append(_template(key, "email", language, tone))
+    return templates
+
+
+DEFAULT_TEMPLATES: list[dict] = _build()

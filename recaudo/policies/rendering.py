@@ -1,0 +1,501 @@
+"""Message templates: the placeholders, the sandbox, the checks on save, rendering.
+
+Creditor users write templates, so a body is Jinja2 rendered in an immutable
+sandbox that sees only the placeholders below, already formatted as text for
+the debtor's language and country. ``template_checks.template_errors``
+rejects on save what would fail or misbehave at send time; ``render`` turns a template and a
+context into the text (and, for email, a safe HTML version) that is sent.
+See docs/templates.md.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any, Protocol
+
+from babel import Locale, UnknownLocaleError
+from babel.dates import format_date as babel_format_date
+from babel.dates import format_skeleton
+from babel.numbers import format_currency
+from django.utils.translation import gettext as _
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+
+if TYPE_CHECKING:
+    from jinja2 import Template as JinjaTemplate
+
+    from recaudo.policies.models import Template
+
+PLACEHOLDERS: dict[str, str] = {
+    "nombre": "Nombre de pila con el que se saluda al deudor.",
+    "nombre_completo": "Nombre completo del deudor.",
+    "marca": "Marca del acreedor, como la conoce el deudor.",
+    "total": "Total adeudado, con formato de moneda.",
+    "moneda": "Código ISO de la moneda (COP, MXN...).",
+    "vence": "Fecha de vencimiento más próxima, con formato.",
+    "dias_vencido": "Días de mora (número entero; 0 si aún no vence).",
+    "enlace_pago": "Enlace para pagar o acordar un plan.",
+    "deudas": "Lista de las deudas incluidas; cada una con .descripcion, .monto y .vence.",
+    "soporte": "Contacto de soporte del acreedor: correo y/o teléfono.",
+    "fecha_promesa": "Fecha prometida de pago, con formato.",
+    "monto_promesa": "Monto prometido, con formato de moneda.",
+    "monto_pagado": "Monto pagado, con formato de moneda.",
+}
+# Fields of each item of `deudas`; `factura` (the invoice number, possibly
+# empty) is there for B2B statements.
+DEBT_FIELDS: dict[str, str] = {
+    "descripcion": "Descripción de la deuda (o su número de factura).",
+    "monto": "Saldo de la deuda, con formato de moneda.",
+    "vence": "Fecha de vencimiento, con formato.",
+    "factura": "Número de factura (puede estar vacío).",
+}
+LOOP_FIELDS = frozenset({"index", "index0", "revindex", "revindex0", "first", "last", "length"})
+# Filters that only reshape text. Left out: those that reach attributes by
+# name (attr, map, selectattr, groupby, sort...), mark text safe, or can
+# allocate without bound (center, indent, format).
+ALLOWED_FILTERS = frozenset(
+    [
+        "abs",
+        "capitalize",
+        "count",
+        "d",
+        "default",
+        "first",
+        "int",
+        "join",
+        "last",
+        "length",
+        "lower",
+        "replace",
+        "round",
+        "title",
+        "trim",
+        "truncate",
+        "upper",
+        "wordwrap",
+    ]
+)
+TEMPLATE_CHANNELS = ("whatsapp", "sms", "rcs", "email")
+SUPPORTED_LANGUAGES = ("es", "en", "pt")
+FALLBACK_LANGUAGE = "es"
+MAX_OUTPUT_LENGTH = 20_000
+
+_DATE_PATTERNS = {
+    "es": ("d 'de' MMMM", "d 'de' MMMM 'de' y"),
+    "pt": ("d 'de' MMMM", "d 'de' MMMM 'de' y"),
+    "en": ("MMMM d", "MMMM d, y"),
+}
+_OR = {"es": " o ", "en": " or ", "pt": " ou "}
+_INVOICE = {"es": "Factura", "en": "Invoice", "pt": "Fatura"}
+_BLANK_LINES = re.compile(r"\n{3,}")
+
+
+class RenderError(Exception):
+    """A template could not be rendered; the message says what is wrong."""
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str | None
+
+
+@dataclass(frozen=True)
+class DebtLine:
+    """One item of `deudas`, formatted."""
+
+    descripcion: str
+    monto: str
+    vence: str
+    factura: str
+
+
+class CreditorLike(Protocol):
+    name: str
+    brand_name: str
+    support_email: str
+    support_phone: str
+    default_currency: str
+
+
+class DebtorLike(Protocol):
+    full_name: str
+    first_name: str
+    language: str
+    country: str
+
+
+class DebtLike(Protocol):
+    currency: str
+    amount: Decimal
+    amount_paid: Decimal
+    due_on: date
+    invoice_number: str
+    description: str
+
+
+class _MessageSandbox(ImmutableSandboxedEnvironment):
+    """The sandbox, plus bounds on what one expression may allocate.
+
+    Without them ``{{ "x" * 10**9 }}`` would exhaust memory, even on save,
+    since Jinja folds constant expressions when it compiles.
+    """
+
+    intercepted_binops = frozenset({"*", "**", "%"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "%" and isinstance(left, str):
+            raise SecurityError(_("el formato con % no está permitido; use ~ para unir textos"))
+        if (
+            operator == "**"
+            and isinstance(left, int)
+            and isinstance(right, int)
+            and abs(left).bit_length() * abs(right) > 4096
+        ):
+            raise SecurityError(_("la potencia es demasiado grande"))
+        if operator == "*":
+            for sequence, times in ((left, right), (right, left)):
+                if (
+                    isinstance(sequence, str | list | tuple)
+                    and isinstance(times, int)
+                    and len(sequence) * times > MAX_OUTPUT_LENGTH
+                ):
+                    raise SecurityError(_("el resultado de la multiplicación es demasiado largo"))
+        return super().call_binop(context, operator, left, right)
+
+
+def _new_environment(*, autoescape: bool) -> _MessageSandbox:
+    environment = _MessageSandbox(
+        undefined=StrictUndefined,
+        autoescape=autoescape,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    # No range(), lipsum(), dict()...: a template sees its placeholders only.
+    environment.globals.clear()
+    return environment
+
+
+@functools.cache
+def text_environment() -> _MessageSandbox:
+    """The sandbox for template bodies and subjects (plain text, no escaping)."""
+    return _new_environment(autoescape=False)
+
+
+@functools.cache
+def _html_layout() -> JinjaTemplate:
+    # Our own layout with autoescape: the rendered text is data to it, so
+    # anything a debtor or a template author typed ends up escaped.
+    return _new_environment(autoescape=True).from_string(
+        "{% for paragraph in paragraphs %}<p>"
+        "{% for line in paragraph %}"
+        "{% for part in line %}"
+        '{% if part.link %}<a href="{{ part.link }}">{{ part.text }}</a>'
+        "{% else %}{{ part.text }}{% endif %}"
+        "{% endfor %}"
+        "{% if not loop.last %}<br>\n{% endif %}"
+        "{% endfor %}</p>\n{% endfor %}"
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(source: str) -> JinjaTemplate:
+    return text_environment().from_string(source)
+
+
+# --- Formatting -------------------------------------------------------------
+
+
+def _language_of(language: str) -> str:
+    code = (language or "").strip().replace("-", "_").split("_")[0].lower()
+    return code or FALLBACK_LANGUAGE
+
+
+@functools.lru_cache(maxsize=256)
+def locale_for(language: str, country: str) -> str:
+    """The Babel locale for a debtor: "es_CO", else "es"; unknown languages become "es"."""
+    code = _language_of(language)
+    try:
+        Locale.parse(code)
+    except (UnknownLocaleError, ValueError):
+        code = FALLBACK_LANGUAGE
+    region = (country or "").strip().upper()
+    if region:
+        try:
+            Locale.parse(f"{code}_{region}")
+        except (UnknownLocaleError, ValueError):
+            return code
+        return f"{code}_{region}"
+    return code
+
+
+def _plain_spaces(text: str) -> str:
+    # Babel puts no-break spaces between symbol and amount; SMS encodings
+    # (GSM-7) have no such character.
+    return text.replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def format_money(amount: Decimal, currency: str, locale: str) -> str:
+    """`amount` in `currency` with the currency's ISO minor units (CLP 0, COP 2)."""
+    formatted = format_currency(
+        Decimal(amount), currency.upper(), locale=locale, currency_digits=True
+    )
+    return _plain_spaces(formatted)
+
+
+def format_date(day: date, locale: str, today: date | None = None) -> str:
+    """ "15 de diciembre" / "December 15"; with the year when it is not today's year."""
+    with_year = today is not None and day.year != today.year
+    patterns = _DATE_PATTERNS.get(Locale.parse(locale).language)
+    if patterns is None:
+        formatted = format_skeleton("yMMMMd" if with_year else "MMMMd", day, locale=locale)
+    else:
+        formatted = babel_format_date(day, patterns[1] if with_year else patterns[0], locale=locale)
+    return _plain_spaces(formatted)
+
+
+# --- Context and rendering --------------------------------------------------
+
+
+def build_context(
+    *,
+    creditor: CreditorLike,
+    debtor: DebtorLike,
+    debts: Iterable[DebtLike],
+    payment_link: str,
+    today: date,
+    promise_date: date | None = None,
+    promise_amount: Decimal | None = None,
+    paid_amount: Decimal | None = None,
+    language: str | None = None,
+) -> dict[str, Any]:
+    """Every placeholder's value, formatted for the debtor's language and country.
+
+    `language` overrides the debtor's when the template found is in another
+    one (the Spanish fallback), so that dates and money match the text.
+    Promise and paid amounts are in the debts' currency (the creditor's
+    default when there are none or they are mixed).
+    """
+    code = _language_of(language or debtor.language)
+    locale = locale_for(code, debtor.country)
+    text_language = code if code in SUPPORTED_LANGUAGES else FALLBACK_LANGUAGE
+    ordered = sorted(debts, key=lambda debt: (debt.due_on, debt.invoice_number or ""))
+    balances: dict[str, Decimal] = {}
+    lines = []
+    for debt in ordered:
+        currency = debt.currency.upper()
+        balance = Decimal(debt.amount) - Decimal(debt.amount_paid or 0)
+        balances[currency] = balances.get(currency, Decimal(0)) + balance
+        invoice = debt.invoice_number or ""
+        description = debt.description or (
+            f"{_INVOICE[text_language]} {invoice}" if invoice else ""
+        )
+        lines.append(
+            DebtLine(
+                descripcion=description,
+                monto=format_money(balance, currency, locale),
+                vence=format_date(debt.due_on, locale, today),
+                factura=invoice,
+            )
+        )
+    if not balances:
+        balances[creditor.default_currency.upper()] = Decimal(0)
+    currency = next(iter(balances)) if len(balances) == 1 else creditor.default_currency.upper()
+    earliest = ordered[0].due_on if ordered else None
+    support = [value for value in (creditor.support_email, creditor.support_phone) if value]
+
+    def money(amount: Decimal | None) -> str:
+        return "" if amount is None else format_money(amount, currency, locale)
+
+    return {
+        "nombre": (debtor.first_name or debtor.full_name).strip(),
+        "nombre_completo": debtor.full_name.strip(),
+        "marca": creditor.brand_name or creditor.name,
+        "total": " + ".join(format_money(v, c, locale) for c, v in balances.items()),
+        "moneda": " + ".join(balances),
+        "vence": format_date(earliest, locale, today) if earliest else "",
+        "dias_vencido": max(0, (today - earliest).days) if earliest else 0,
+        "enlace_pago": payment_link,
+        "deudas": lines,
+        "soporte": _OR[text_language].join(support),
+        "fecha_promesa": format_date(promise_date, locale, today) if promise_date else "",
+        "monto_promesa": money(promise_amount),
+        "monto_pagado": money(paid_amount),
+    }
+
+
+@functools.lru_cache(maxsize=8)
+def _sample_context_cached(language: str) -> dict[str, Any]:
+    today = date(2026, 12, 1)
+    creditor = SimpleNamespace(
+        name="Tienda Ejemplo",
+        brand_name="Tienda Ejemplo",
+        support_email="ayuda@example.com",
+        support_phone="+57 601 555 0100",
+        default_currency="COP",
+    )
+    debtor = SimpleNamespace(
+        full_name="Camila Rojas Díaz", first_name="Camila", country="CO", language=language
+    )
+    debts = [
+        SimpleNamespace(
+            currency="COP",
+            amount=Decimal("185000"),
+            amount_paid=Decimal("0"),
+            due_on=date(2026, 12, 15),
+            invoice_number="FV-10234",
+            description="Plan hogar diciembre",
+        )
+    ]
+    return build_context(
+        creditor=creditor,
+        debtor=debtor,
+        debts=debts,
+        payment_link="https://pagos.example.com/p/AbC123",
+        today=today,
+        promise_date=date(2026, 12, 20),
+        promise_amount=Decimal("90000"),
+        paid_amount=Decimal("185000"),
+        language=language,
+    )
+
+
+def sample_context(language: str = "es") -> dict[str, Any]:
+    """A realistic context for previews and for the check on save."""
+    return dict(_sample_context_cached(_language_of(language)))
+
+
+def syntax_message(exc: TemplateSyntaxError) -> str:
+    return _("Error de sintaxis en la línea %(line)s: %(detail)s.") % {
+        "line": exc.lineno,
+        "detail": (exc.message or "").rstrip("."),
+    }
+
+
+def render_source(source: str, context: Mapping[str, Any]) -> str:
+    try:
+        output = _compiled(source).render(context)
+    except TemplateSyntaxError as exc:
+        raise RenderError(syntax_message(exc)) from exc
+    except UndefinedError as exc:
+        raise RenderError(
+            _("Usa algo que no existe: %(detail)s.") % {"detail": exc.message}
+        ) from exc
+    except SecurityError as exc:
+        raise RenderError(_("Intenta algo no permitido: %(detail)s.") % {"detail": exc}) from exc
+    except Exception as exc:  # a user's template can fail in any way; name it
+        raise RenderError(
+            _("No se pudo generar: %(kind)s: %(detail)s.")
+            % {"kind": type(exc).__name__, "detail": str(exc).rstrip(".")}
+        ) from exc
+    if len(output) > MAX_OUTPUT_LENGTH:
+        raise RenderError(_("El resultado es demasiado largo."))
+    return output
+
+
+def _tidy(text: str) -> str:
+    lines = [line.rstrip() for line in text.strip().splitlines()]
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines))
+
+
+def render(*, subject: str, body: str, channel: str, context: Mapping[str, Any]) -> Rendered:
+    """The message to send. Only email has a subject and an HTML version.
+
+    Raises RenderError naming the problem (a template saved before a check
+    existed, or a context missing a placeholder).
+    """
+    text = _tidy(render_source(body, context))
+    if channel != "email":
+        return Rendered(subject="", text=text, html=None)
+    # One line: a newline in a subject would break the email header.
+    rendered_subject = " ".join(render_source(subject, context).split())
+    return Rendered(
+        subject=rendered_subject,
+        text=text,
+        html=html_version(text, str(context.get("enlace_pago", ""))),
+    )
+
+
+def html_version(text: str, payment_link: str = "") -> str:
+    """Paragraphs and line breaks of `text`, escaped, with the payment link as a link."""
+    linkable = payment_link if payment_link.startswith(("https://", "http://")) else ""
+    paragraphs = []
+    for block in re.split(r"\n\s*\n", text.strip()):
+        lines = []
+        for line in block.split("\n"):
+            pieces = line.split(linkable) if linkable else [line]
+            parts: list[dict[str, str]] = []
+            for index, piece in enumerate(pieces):
+                if index:
+                    parts.append({"text": linkable, "link": linkable})
+                if piece:
+                    parts.append({"text": piece, "link": ""})
+            lines.append(parts)
+        paragraphs.append(lines)
+    return _html_layout().render(paragraphs=paragraphs).strip()
+
+
+def whatsapp_parameter_values(parameters: Sequence[str], context: Mapping[str, Any]) -> list[str]:
+    """The values for {{1}}, {{2}}... of an approved WhatsApp template, in order.
+
+    WhatsApp refuses empty parameters and parameters with line breaks, tabs
+    or runs of spaces, so values are put on one line and an empty one is an
+    error here rather than at the provider.
+    """
+    values = []
+    for position, name in enumerate(parameters, start=1):
+        if name not in PLACEHOLDERS or name == "deudas" or name not in context:
+            raise RenderError(
+                _("Parámetro {{%(position)s}} desconocido: «%(name)s».")
+                % {"position": position, "name": name}
+            )
+        value = " ".join(str(context[name]).split())
+        if not value:
+            raise RenderError(
+                _("El parámetro {{%(position)s}} («%(name)s») está vacío; WhatsApp no lo acepta.")
+                % {"position": position, "name": name}
+            )
+        values.append(value)
+    return values
+
+
+def select_template(
+    key: str, channel: str, language: str, creditor_id: int | None
+) -> Template | None:
+    """The template to send, in one query.
+
+    The debtor's language wins over ownership: the creditor's own template in
+    that language, else the default in that language, else the same two in
+    Spanish. A debtor is better served by a default in their language than by
+    a creditor's text they may not read.
+    """
+    from django.db.models import Case, IntegerField, Q, Value, When
+
+    from recaudo.policies.models import Template
+
+    wanted = _language_of(language)
+    owners = Q(creditor__isnull=True)
+    if creditor_id is not None:
+        owners |= Q(creditor_id=creditor_id)
+    rank = Case(
+        When(language=wanted, creditor__isnull=False, then=Value(0)),
+        When(language=wanted, then=Value(1)),
+        When(creditor__isnull=False, then=Value(2)),
+        default=Value(3),
+        output_field=IntegerField(),
+    )
+    return (
+        Template.objects.filter(
+            owners, key=key, channel=channel, language__in={wanted, FALLBACK_LANGUAGE}
+        )
+        .annotate(rank=rank)
+        .order_by("rank")
+        .first()
+    )

@@ -1,0 +1,340 @@
+"""The shipped templates: complete, valid, rendered well in every language."""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+
+from recaudo.policies.default_templates import DEFAULT_TEMPLATES
+from recaudo.policies.models import Template
+from recaudo.policies.rendering import (
+    PLACEHOLDERS,
+    build_context,
+    render,
+    whatsapp_parameter_values,
+)
+from recaudo.policies.template_checks import template_errors
+
+STEP_KEYS = {
+    "statement": "preventive",
+    "reminder_before": "preventive",
+    "due_today": "preventive",
+    "overdue_early": "early",
+    "payment_offer": "early",
+    "overdue_late": "late",
+}
+EVENT_KEYS = {
+    "payment_thanks",
+    "promise_reminder",
+    "payment_failed",
+    "promise_broken",
+    "plan_broken",
+}
+B2B_KEYS = {"b2b_statement", "b2b_reminder_before", "b2b_due_today", "b2b_overdue"}
+LANGUAGES = ("es", "en", "pt")
+# GSM 03.38: the basic alphabet, and the extension table (two septets each).
+GSM_BASIC = set(
+    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
+    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
+)
+GSM_EXTENSION = set("^{}\\[~]|€\f")
+# Typical values: a GSM-only name and brand, a short payment link.
+PEOPLE = {
+    "es": ("Movilnet", "Valentina", "Valentina Rojas", "CO", "COP", "189900"),
+    "en": ("Brightline Energy", "Jessica", "Jessica Miller", "US", "USD", "84.99"),
+    "pt": ("Vivacel", "Juliana", "Juliana Souza", "BR", "BRL", "189.90"),
+}
+TODAY = date(2026, 12, 1)
+
+
+def template_id(spec: dict) -> str:
+    return f"{spec['key']}-{spec['channel']}-{spec['language']}"
+
+
+def context_for(language: str, *, debts: int = 2) -> dict:
+    brand, first_name, full_name, country, currency, amount = PEOPLE[language]
+    creditor = SimpleNamespace(
+        name=brand,
+        brand_name=brand,
+        support_email="ayuda@example.com",
+        support_phone="+57 601 555 0100",
+        default_currency=currency,
+    )
+    debtor = SimpleNamespace(
+        full_name=full_name, first_name=first_name, language=language, country=country
+    )
+    items = [
+        SimpleNamespace(
+            currency=currency,
+            amount=Decimal(amount) * (number + 1),
+            amount_paid=Decimal(0),
+            due_on=date(2026, 12, 15),
+            invoice_number=f"FV-{1000 + number}",
+            description=f"Plan hogar {number + 1}",
+        )
+        for number in range(debts)
+    ]
+    return build_context(
+        creditor=creditor,
+        debtor=debtor,
+        debts=items,
+        payment_link="https://pagos.recaudo.co/p/7Hk2Qm9x",
+        today=TODAY,
+        promise_date=date(2026, 12, 10),
+        promise_amount=Decimal(amount),
+        paid_amount=Decimal(amount),
+    )
+
+
+def sms_segments(text: str) -> int:
+    if all(c in GSM_BASIC or c in GSM_EXTENSION for c in text):
+        septets = sum(2 if c in GSM_EXTENSION else 1 for c in text)
+        return 1 if septets <= 160 else math.ceil(septets / 153)
+    return 1 if len(text) <= 70 else math.ceil(len(text) / 67)
+
+
+def rendered(spec: dict, context: dict):
+    return render(
+        subject=spec["subject"], body=spec["body"], channel=spec["channel"], context=context
+    )
+
+
+def test_every_key_exists_in_every_channel_and_language():
+    found = {(t["key"], t["channel"], t["language"]) for t in DEFAULT_TEMPLATES}
+
+    b2c = {
+        (key, channel, language)
+        for key in [*STEP_KEYS, *EVENT_KEYS]
+        for channel in ("whatsapp", "sms", "rcs", "email")
+        for language in LANGUAGES
+    }
+    b2b = {(key, "email", language) for key in B2B_KEYS for language in LANGUAGES}
+    assert found == b2c | b2b
+    assert len(DEFAULT_TEMPLATES) == len(found)
+
+
+def test_every_template_has_the_fields_of_the_model():
+    fields = {
+        "key",
+        "channel",
+        "language",
+        "tone",
+        "subject",
+        "body",
+        "whatsapp_template_name",
+        "whatsapp_template_language",
+        "whatsapp_parameters",
+    }
+
+    assert all(set(spec) == fields for spec in DEFAULT_TEMPLATES)
+
+
+def test_the_step_templates_carry_the_tone_of_their_step():
+    for spec in DEFAULT_TEMPLATES:
+        if spec["key"] in STEP_KEYS:
+            assert spec["tone"] == STEP_KEYS[spec["key"]], template_id(spec)
+        elif spec["key"] in EVENT_KEYS:
+            assert spec["tone"] == "", template_id(spec)
+
+
+@pytest.mark.parametrize("spec", DEFAULT_TEMPLATES, ids=template_id)
+def test_every_default_template_is_valid(spec):
+    assert (
+        template_errors(
+            subject=spec["subject"],
+            body=spec["body"],
+            channel=spec["channel"],
+            whatsapp_parameters=spec["whatsapp_parameters"],
+        )
+        == {}
+    )
+
+
+@pytest.mark.parametrize("spec", DEFAULT_TEMPLATES, ids=template_id)
+def test_every_default_template_renders_with_a_realistic_context(spec):
+    context = context_for(spec["language"])
+
+    message = rendered(spec, context)
+
+    assert "{{" not in message.text and "{%" not in message.text
+    assert context["marca"] in message.text or context["marca"] in message.subject
+    if spec["key"] != "payment_thanks" or spec["channel"] == "email":
+        assert context["enlace_pago"] in message.text
+    if spec["channel"] == "email":
+        assert message.subject and "\n" not in message.subject
+        assert f'<a href="{context["enlace_pago"]}">' in message.html
+        if spec["key"] not in ("payment_thanks",):
+            for debt in context["deudas"]:
+                assert debt.monto in message.text
+    else:
+        assert message.subject == "" and message.html is None
+
+
+@pytest.mark.parametrize(
+    "spec", [t for t in DEFAULT_TEMPLATES if t["channel"] in ("sms", "rcs")], ids=template_id
+)
+def test_text_messages_fit_in_two_sms_segments(spec):
+    text = rendered(spec, context_for(spec["language"])).text
+
+    assert len(text) <= 306
+    assert sms_segments(text) <= 2, text
+
+
+def test_the_rcs_texts_are_the_sms_texts():
+    bodies = {(t["key"], t["language"], t["channel"]): t["body"] for t in DEFAULT_TEMPLATES}
+
+    for (key, language, channel), body in bodies.items():
+        if channel == "rcs":
+            assert body == bodies[(key, language, "sms")]
+
+
+@pytest.mark.parametrize(
+    "spec", [t for t in DEFAULT_TEMPLATES if t["channel"] == "whatsapp"], ids=template_id
+)
+def test_whatsapp_texts_can_be_submitted_to_meta_as_they_are(spec):
+    body = spec["body"]
+    in_order = list(dict.fromkeys(re.findall(r"{{\s*(\w+)\s*}}", body)))
+
+    assert spec["whatsapp_template_name"] == f"recaudo_{spec['key']}"
+    assert (
+        spec["whatsapp_template_language"]
+        == {"es": "es", "en": "en", "pt": "pt_BR"}[spec["language"]]
+    )
+    assert spec["whatsapp_parameters"] == in_order
+    assert "{%" not in body
+    assert not body.startswith("{{") and not body.rstrip().endswith("}}")
+    assert len(body) <= 1024
+    values = whatsapp_parameter_values(spec["whatsapp_parameters"], context_for(spec["language"]))
+    assert len(values) == len(in_order) and all(values)
+
+
+def test_the_other_channels_have_no_whatsapp_template():
+    for spec in DEFAULT_TEMPLATES:
+        if spec["channel"] != "whatsapp":
+            assert spec["whatsapp_template_name"] == "", template_id(spec)
+            assert spec["whatsapp_parameters"] == [], template_id(spec)
+
+
+def test_business_debtors_get_formal_email_only():
+    b2b = [t for t in DEFAULT_TEMPLATES if t["key"] in B2B_KEYS]
+
+    assert {t["channel"] for t in b2b} == {"email"}
+    for spec in b2b:
+        if spec["language"] == "es":
+            words = re.findall(r"\w+", spec["subject"] + " " + spec["body"])
+            assert not {"tú", "te", "tu", "tus", "puedes"} & set(words), template_id(spec)
+            assert "Le " in spec["body"] or " le " in spec["body"]
+
+
+def test_the_payment_offer_mentions_instalments_and_choosing_a_date():
+    words = {"es": ("cuotas", "fecha"), "en": ("instalments", "date"), "pt": ("parcel", "data")}
+
+    for spec in DEFAULT_TEMPLATES:
+        if spec["key"] == "payment_offer":
+            text = rendered(spec, context_for(spec["language"])).text.lower()
+            for word in words[spec["language"]]:
+                assert word in text, template_id(spec)
+
+
+def test_event_templates_use_their_own_placeholders():
+    uses = {
+        "payment_thanks": "monto_pagado",
+        "promise_reminder": "fecha_promesa",
+        "promise_broken": "fecha_promesa",
+    }
+
+    for spec in DEFAULT_TEMPLATES:
+        if spec["key"] in uses:
+            assert uses[spec["key"]] in spec["body"], template_id(spec)
+
+
+THREATS = (
+    "embargo",
+    "demanda",
+    "abogado",
+    "jurídic",
+    "judicial",
+    "centrales de riesgo",
+    "urgente",
+    "último aviso",
+    "inmediato",
+    "lawsuit",
+    "attorney",
+    "legal action",
+    "urgent",
+    "final notice",
+    "immediately",
+    "processo",
+    "advogado",
+    "imediat",
+)
+
+
+def test_no_default_template_threatens_or_rushes():
+    for spec in DEFAULT_TEMPLATES:
+        text = (spec["subject"] + " " + spec["body"]).lower()
+        assert not [word for word in THREATS if word in text], template_id(spec)
+
+
+def test_the_email_of_thanks_lists_what_is_still_owed_only_when_something_is():
+    spec = next(
+        t
+        for t in DEFAULT_TEMPLATES
+        if (t["key"], t["channel"], t["language"]) == ("payment_thanks", "email", "es")
+    )
+
+    settled = rendered(spec, context_for("es", debts=0)).text
+    owing = rendered(spec, context_for("es", debts=1)).text
+
+    assert "Saldo pendiente" not in settled
+    assert "Saldo pendiente:\n- Plan hogar 1: $189.900,00 (vencimiento: 15 de diciembre)" in owing
+
+
+def test_a_rendered_email_reads_as_expected():
+    spec = next(
+        t
+        for t in DEFAULT_TEMPLATES
+        if (t["key"], t["channel"], t["language"]) == ("reminder_before", "email", "es")
+    )
+
+    message = rendered(spec, context_for("es"))
+
+    assert message.subject == "Recordatorio: tu pago a Movilnet vence el 15 de diciembre"
+    assert message.text == (
+        "Hola Valentina:\n\n"
+        "Te recordamos que tu pago vence el 15 de diciembre. Este es el detalle:\n\n"
+        "- Plan hogar 1: $189.900,00 (vencimiento: 15 de diciembre)\n"
+        "- Plan hogar 2: $379.800,00 (vencimiento: 15 de diciembre)\n\n"
+        "Total: $569.700,00\n\n"
+        "Para pagar o ver tus opciones: https://pagos.recaudo.co/p/7Hk2Qm9x\n\n"
+        "Si ya pagaste, gracias y no tengas en cuenta este mensaje.\n\n"
+        "¿Tienes preguntas? Contáctanos: ayuda@example.com o +57 601 555 0100, o responde a "
+        "este correo.\n\n"
+        "Un saludo,\nEquipo Movilnet"
+    )
+
+
+def test_only_known_placeholders_are_used():
+    for spec in DEFAULT_TEMPLATES:
+        names = set(re.findall(r"{{\s*(\w+)", spec["subject"] + spec["body"]))
+        assert names <= set(PLACEHOLDERS) | {"d"}, template_id(spec)
+
+
+@pytest.mark.django_db
+def test_every_default_template_can_be_saved_as_a_default():
+    for spec in DEFAULT_TEMPLATES:
+        values = dict(spec)
+        Template.objects.update_or_create(
+            creditor=None,
+            key=values.pop("key"),
+            channel=values.pop("channel"),
+            language=values.pop("language"),
+            defaults=values,
+        )
+
+    assert Template.objects.filter(creditor=None).count() >= len(DEFAULT_TEMPLATES)
