@@ -95,7 +95,7 @@ def table_snapshot() -> dict[str, list[tuple[Any, ...]]]:
             )
         ),
         "consents": list(
-            ChannelConsent.objects.order_by("contact_point__value").values_list(
+            ChannelConsent.objects.order_by("contact_point__value", "channel").values_list(
                 "contact_point__value", "channel", "source", "granted_at"
             )
         ),
