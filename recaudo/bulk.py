@@ -10,8 +10,10 @@ natural keys.
 
 from __future__ import annotations
 
+import gc
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import lru_cache
@@ -173,3 +175,21 @@ def reserve_ids(model: type[models.Model], count: int) -> list[int]:
         if cursor.rowcount == 0:
             cursor.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (%s, %s)", [table, last])
         return list(range(first, last + 1))
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the length of a bulk operation.
+
+    An import or a planner run keeps millions of small objects alive (ids, seen keys, rows);
+    every collection walks them all, which cost a tenth of a large import.
+    Rows hold no reference cycles, so nothing is lost by collecting later.
+    The forked reader inherits the paused state.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()

@@ -41,7 +41,8 @@ class Outreach(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
         verbose_name=_("acreedor"),
-        db_index=False,  # covered by the (creditor, status, window_start) index
+        db_index=False,  # covered by the (creditor, planned_on) index
+        db_constraint=False,  # see docs/decisions/0004
     )
     debtor = models.ForeignKey(
         Debtor,
@@ -49,6 +50,7 @@ class Outreach(models.Model):
         related_name="outreach",
         verbose_name=_("deudor"),
         db_index=False,  # covered by the unique constraint
+        db_constraint=False,  # see docs/decisions/0004
     )
     segment = models.ForeignKey(
         "policies.Segment",
@@ -58,6 +60,7 @@ class Outreach(models.Model):
         related_name="+",
         verbose_name=_("segmento"),
         db_index=False,
+        db_constraint=False,  # see docs/decisions/0004
     )
     step = models.ForeignKey(
         "policies.Step",
@@ -65,6 +68,7 @@ class Outreach(models.Model):
         related_name="+",
         verbose_name=_("paso"),
         db_index=False,
+        db_constraint=False,  # see docs/decisions/0004
     )
     # The due date whose step this is: with debtor and step it makes a contact
     # unique, so re-running the planner (or catching up) never plans it twice.
@@ -83,6 +87,7 @@ class Outreach(models.Model):
         related_name="+",
         verbose_name=_("punto de contacto"),
         db_index=False,
+        db_constraint=False,  # see docs/decisions/0004
     )
     template_key = models.CharField(_("plantilla"), max_length=60)
     tone = models.CharField(_("tono"), max_length=12)
@@ -131,8 +136,14 @@ class OutreachDebt(models.Model):
         on_delete=models.CASCADE,
         related_name="debt_links",
         db_index=False,  # covered by the unique constraint
+        db_constraint=False,  # see docs/decisions/0004
     )
-    debt = models.ForeignKey(Debt, on_delete=models.CASCADE, related_name="outreach_links")
+    debt = models.ForeignKey(
+        Debt,
+        on_delete=models.CASCADE,
+        related_name="outreach_links",
+        db_constraint=False,  # see docs/decisions/0004
+    )
     balance = models.DecimalField(_("saldo al planificar"), **MONEY)
 
     class Meta:

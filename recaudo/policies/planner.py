@@ -10,6 +10,7 @@ and keys already planned are skipped before writing.
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from recaudo.bulk import RawJSON, insert_rows, reserve_ids
+from recaudo.bulk import RawJSON, collector_paused, insert_rows, reserve_ids
 from recaudo.compliance.rules import PastContact
 from recaudo.compliance.store import pack_for
 from recaudo.outreach.models import Outreach, OutreachDebt, PlannerRun
@@ -56,6 +57,8 @@ class PlanResult:
     by_segment_channel: Counter[tuple[str, str]] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
     already_planned: int = 0
+    # Seconds spent loading, deciding, writing and committing (for tuning).
+    timings: Counter[str] = field(default_factory=Counter)
 
     def summary_lines(self) -> list[str]:
         verb = "would plan" if self.dry_run else "planned"
@@ -90,7 +93,7 @@ def plan(
     result = PlanResult(day, dry_run)
     creditors = [creditor] if creditor else list(Creditor.objects.order_by("id"))
     try:
-        with transaction.atomic():
+        with collector_paused(), transaction.atomic():
             if connection.vendor == "postgresql":
                 # Hash joins over a day's debtors fit in memory instead of batches.
                 with connection.cursor() as cursor:
@@ -99,6 +102,8 @@ def plan(
                 _plan_creditor(each, day, now, result, dry_run)
             if dry_run:
                 raise _DryRun
+            clock = time.perf_counter()
+        result.timings["commit"] += time.perf_counter() - clock
     except _DryRun:
         pass
     return result
@@ -125,7 +130,10 @@ def _plan_creditor(
     missed = missed_days(day, last_run, settings.PLANNER_CATCH_UP_DAYS)
     due_dates = sorted(candidate_due_dates(offsets, day, missed))
     started = timezone.now()
+    clock = time.perf_counter()
     data = _load(creditor.pk, due_dates, day)
+    result.timings["load"] += time.perf_counter() - clock
+    clock = time.perf_counter()
     names = segment_names(segments)
     created_before = result.created
 
@@ -212,6 +220,8 @@ def _plan_creditor(
             result.by_segment_channel[(names[segment.id], choice.channel)] += 1
             result.created += 1
 
+    result.timings["decide"] += time.perf_counter() - clock
+    clock = time.perf_counter()
     if outreach_rows:
         ids = reserve_ids(Outreach, len(outreach_rows))
         insert_rows(
@@ -224,6 +234,7 @@ def _plan_creditor(
             ("outreach_id", "debt_id", "balance"),
             [(ids[index], debt_id, balance) for index, debt_id, balance in debt_rows],
         )
+    result.timings["write"] += time.perf_counter() - clock
     if not dry_run:
         PlannerRun.objects.create(
             creditor=creditor,

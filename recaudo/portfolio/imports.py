@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import gc
 import multiprocessing
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -16,6 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.db import IntegrityError
 
+from recaudo.bulk import collector_paused
 from recaudo.portfolio.columns import (
     DEBTOR_COLUMNS,
     DebtInput,
@@ -108,7 +107,7 @@ def import_file(
             outcome.errors.append(RowError(2, "file", "no data rows"))
 
     try:
-        with _collector_paused():
+        with collector_paused():
             outcome = run_in_transaction(work, dry_run=dry_run)
     except IntegrityError as error:
         # Only possible when another writer stored the same ids meanwhile.
@@ -123,24 +122,6 @@ def import_file(
     if problem:
         return ImportResult(kind, rows_seen, Outcome(), dry_run, file_problem=problem[0])
     return ImportResult(kind, rows_seen, outcome, dry_run)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for the length of an import.
-
-    An import keeps millions of small objects alive (ids, seen keys, rows);
-    every collection walks them all, which cost a tenth of a large import.
-    Rows hold no reference cycles, so nothing is lost by collecting later.
-    The forked reader inherits the paused state.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 @dataclass

@@ -387,3 +387,17 @@ def test_debtors_in_other_time_zones_get_windows_in_their_own_hours():
     assert check_contact(
         pack, timezone="America/Tijuana", channel=outreach.channel, at=outreach.window_start
     ).allowed
+
+
+def test_deleting_a_debt_or_a_contact_point_updates_the_planned_contacts(creditor):
+    debtor = _debtor(creditor)
+    debt = _due(debtor, 7)
+    _plan()
+    outreach = Outreach.objects.get()
+
+    debt.delete()
+    outreach.contact_point.delete()
+
+    outreach.refresh_from_db()
+    assert outreach.contact_point_id is None
+    assert not OutreachDebt.objects.filter(debt_id=debt.pk).exists()
