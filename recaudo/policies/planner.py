@@ -142,6 +142,7 @@ def _plan_creditor(
     result.debtors_considered += len(data.debtors)
     packs: dict[str, Any] = {}
     first_windows: dict[tuple[str, str, str], tuple[datetime, datetime] | None] = {}
+    counts: defaultdict[tuple[str, str], int] = defaultdict(int)
     for debtor_id, (kind, country, zone, language, tags) in data.debtors.items():
         debts = data.debts.get(debtor_id, [])
         if not debts:
@@ -190,7 +191,11 @@ def _plan_creditor(
                 continue
             history.append(PastContact(choice.channel, window[0]))
             index = len(outreach_rows)
-            amount = sum((debt.balance for debt in due.debts), Decimal(0))
+            amount = (
+                due.debts[0].balance
+                if len(due.debts) == 1
+                else sum((debt.balance for debt in due.debts), Decimal(0))
+            )
             outreach_rows.append(
                 (
                     creditor.pk,
@@ -210,16 +215,17 @@ def _plan_creditor(
                     amount,
                     window[0],
                     window[1],
-                    Outreach.Status.PLANNED,
+                    PLANNED,
                     "",
                     now,
                     now,
                 )
             )
             debt_rows.extend((index, debt.id, debt.balance) for debt in due.debts)
-            result.by_segment_channel[(names[segment.id], choice.channel)] += 1
-            result.created += 1
+            counts[(names[segment.id], choice.channel)] += 1
 
+    result.by_segment_channel.update(counts)
+    result.created += len(outreach_rows)
     result.timings["decide"] += time.perf_counter() - clock
     clock = time.perf_counter()
     if outreach_rows:
@@ -246,6 +252,7 @@ def _plan_creditor(
         )
 
 
+PLANNED = str(Outreach.Status.PLANNED.value)
 _ACTIONS = {"message": "message", "call_task": "call_task", "offer": "offer"}
 _OUTREACH_COLUMNS = (
     "creditor_id",

@@ -119,6 +119,10 @@ def _offset(step: StepInfo) -> int:
     return step.offset_days
 
 
+def _preferred_first(point: UsablePoint) -> tuple[bool, int]:
+    return (not point.preferred, point.id)
+
+
 def choose_channel(
     step: StepInfo, points: Sequence[UsablePoint], consent_required: frozenset[str]
 ) -> ChannelChoice | None:
@@ -130,7 +134,7 @@ def choose_channel(
     are kept, in order, as fallbacks.
     """
     needs_consent = consent_required | ALWAYS_NEEDS_CONSENT
-    ordered = sorted(points, key=lambda point: (not point.preferred, point.id))
+    ordered = points if len(points) < 2 else sorted(points, key=_preferred_first)
     reachable: list[tuple[str, int]] = []
     for channel in step.channels:
         for point in ordered:
@@ -183,6 +187,8 @@ def place(
 def currency_and_balance(debts: Sequence[OpenDebt]) -> tuple[str, Decimal]:
     """The main currency (see ``main_currency``) and the balance owed in it."""
     currency = debts[0].currency
+    if len(debts) == 1:
+        return currency, debts[0].balance
     if all(debt.currency == currency for debt in debts):
         return currency, sum((debt.balance for debt in debts), Decimal(0))
     currency = main_currency(debts)
