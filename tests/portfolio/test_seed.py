@@ -15,6 +15,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.management import CommandError, call_command
 from django.db.models import F, Sum
 
+from recaudo.outreach.models import Outreach
 from recaudo.portfolio import rules, seed, seed_ids
 from recaudo.portfolio.models import (
     AuditEvent,
@@ -385,6 +386,24 @@ def test_demo_seeds_an_empty_database_and_prints_working_credentials(var_dir):
     assert Creditor.objects.count() == 6
     user = authenticate(username="admin", password=password)
     assert user is not None and user.is_superuser
+
+
+@pytest.mark.django_db
+def test_demo_plans_todays_contacts_with_the_default_policies(var_dir):
+    output = run_demo()
+
+    planned = Outreach.objects.count()
+    assert planned > 20
+    assert f": planned {planned} contacts for " in output
+    channels = set(Outreach.objects.values_list("channel", flat=True))
+    assert {"whatsapp", "email"} <= channels
+    # Companies are written to by email only; WhatsApp needs the opt-in.
+    assert not Outreach.objects.filter(debtor__kind="company", channel="whatsapp").exists()
+    for outreach in Outreach.objects.filter(channel="whatsapp").select_related("contact_point"):
+        assert outreach.contact_point.consents.filter(
+            channel="whatsapp", revoked_at=None
+        ).exists()
+    assert "Personas / whatsapp: " in output
 
 
 @pytest.mark.django_db
