@@ -116,6 +116,61 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("API_MAX_BODY_MB", 50, minimum=1) * 1_000_
 # this many missed days are still planned (once); older ones are skipped.
 PLANNER_CATCH_UP_DAYS = env_int("PLANNER_CATCH_UP_DAYS", 3, minimum=0)
 
+# Where debtors and providers reach this app (payment links, webhook URLs).
+PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Providers. Every base URL points at the local sandbox (`recaudo sandbox`)
+# unless set; the sandbox accepts the placeholder credentials below, which
+# are not secrets. Production sets the real URLs and credentials.
+SANDBOX_URL = env_str("SANDBOX_URL", "http://127.0.0.1:8025").rstrip("/")
+CHANNELS = {
+    "whatsapp": {
+        # Real: https://graph.facebook.com/v21.0
+        "base_url": env_str("WHATSAPP_BASE_URL", f"{SANDBOX_URL}/whatsapp/v21.0"),
+        "phone_number_id": env_str("WHATSAPP_PHONE_NUMBER_ID", "100200300400500"),
+        "access_token": env_str("WHATSAPP_ACCESS_TOKEN", "sandbox-whatsapp-token"),
+        # Signs status webhooks (X-Hub-Signature-256) and answers the GET check.
+        "app_secret": env_str("WHATSAPP_APP_SECRET", "sandbox-whatsapp-app-secret"),
+        "verify_token": env_str("WHATSAPP_VERIFY_TOKEN", "sandbox-verify-token"),
+        # Messages per second per business phone number (Meta's default: 80).
+        "rate_per_second": env_int("WHATSAPP_RATE_PER_SECOND", 80, minimum=1),
+    },
+    "sms": {
+        # Twilio. Real: https://api.twilio.com
+        "base_url": env_str("TWILIO_BASE_URL", f"{SANDBOX_URL}/twilio"),
+        "account_sid": env_str("TWILIO_ACCOUNT_SID", "AC" + "0" * 32),
+        "auth_token": env_str("TWILIO_AUTH_TOKEN", "sandbox-twilio-auth-token"),
+        "from_number": env_str("TWILIO_FROM_NUMBER", "+15005550006"),
+        "messaging_service_sid": env_str("TWILIO_MESSAGING_SERVICE_SID", ""),
+        "rate_per_second": env_int("TWILIO_RATE_PER_SECOND", 10, minimum=1),
+    },
+    "rcs": {
+        # Google RCS Business Messaging. Real: https://rcsbusinessmessaging.googleapis.com
+        "base_url": env_str("RBM_BASE_URL", f"{SANDBOX_URL}/rbm"),
+        "agent_id": env_str("RBM_AGENT_ID", "recaudo_sandbox_agent"),
+        "access_token": env_str("RBM_ACCESS_TOKEN", "sandbox-rbm-token"),
+        # Signs webhooks (X-Goog-Signature, HMAC-SHA512).
+        "client_token": env_str("RBM_CLIENT_TOKEN", "sandbox-rbm-client-token"),
+        "rate_per_second": env_int("RBM_RATE_PER_SECOND", 50, minimum=1),
+    },
+    "email": {
+        "host": env_str("SMTP_HOST", "127.0.0.1"),
+        "port": env_int("SMTP_PORT", 1025, minimum=1),
+        "username": env_str("SMTP_USERNAME", ""),
+        "password": env_str("SMTP_PASSWORD", ""),
+        "use_tls": env_bool("SMTP_STARTTLS", False),
+        "from_address": env_str("EMAIL_FROM", "Recaudo <cobranza@recaudo.example>"),
+        "rate_per_second": env_int("EMAIL_RATE_PER_SECOND", 20, minimum=1),
+    },
+}
+# Seconds a worker may hold a claimed outreach row before it is considered
+# dead; the row is then left ``unknown`` for the status webhooks to settle.
+DISPATCH_LEASE_SECONDS = env_int("DISPATCH_LEASE_SECONDS", 120, minimum=5)
+DISPATCH_BATCH_SIZE = env_int("DISPATCH_BATCH_SIZE", 100, minimum=1)
+DISPATCH_MAX_ATTEMPTS = env_int("DISPATCH_MAX_ATTEMPTS", 8, minimum=1)
+# Provider HTTP timeouts (seconds).
+PROVIDER_TIMEOUT_SECONDS = float(env_int("PROVIDER_TIMEOUT_MS", 10_000, minimum=100)) / 1000
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

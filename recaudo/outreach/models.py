@@ -100,6 +100,19 @@ class Outreach(models.Model):
         _("estado"), max_length=10, choices=Status.choices, default=Status.PLANNED
     )
     status_reason = models.CharField(_("motivo"), max_length=200, blank=True)
+    # The dispatcher's bookkeeping. A row is claimed by setting ``sending``
+    # with a lease; the provider is called only after that is committed.
+    attempts = models.PositiveSmallIntegerField(_("intentos"), default=0)
+    next_attempt_at = models.DateTimeField(_("próximo intento"), null=True, blank=True)
+    lease_until = models.DateTimeField(_("reservado hasta"), null=True, blank=True)
+    claimed_by = models.CharField(_("proceso"), max_length=100, blank=True)
+    provider_message_id = models.CharField(_("id del proveedor"), max_length=200, blank=True)
+    sent_at = models.DateTimeField(_("enviado"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("entregado"), null=True, blank=True)
+    read_at = models.DateTimeField(_("leído"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("falló"), null=True, blank=True)
+    last_error_code = models.CharField(_("último código de error"), max_length=50, blank=True)
+    last_error = models.CharField(_("último error"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("creado"), auto_now_add=True)
     updated_at = models.DateTimeField(_("actualizado"), auto_now=True)
 
@@ -122,6 +135,16 @@ class Outreach(models.Model):
                 condition=Q(status="planned"),
             ),
             models.Index(fields=["creditor", "planned_on"], name="outreach_creditor_day_idx"),
+            # Status webhooks find the row by the provider's id.
+            models.Index(
+                fields=["channel", "provider_message_id"],
+                name="outreach_provider_id_idx",
+                condition=~Q(provider_message_id=""),
+            ),
+            # Expired leases (a worker died mid-send) are found by this.
+            models.Index(
+                fields=["lease_until"], name="outreach_lease_idx", condition=Q(status="sending")
+            ),
         ]
 
     def __str__(self) -> str:
@@ -176,3 +199,52 @@ class PlannerRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.creditor_id} {self.run_on}"
+
+
+class WebhookEvent(models.Model):
+    """A provider's webhook request, stored as received once its signature checked out.
+
+    Stored before it is processed; processing is idempotent (``dedupe_key``
+    is unique per provider, so a repeated delivery is recognised and not
+    processed twice). Unknown fields and event types are kept as received.
+    """
+
+    provider = models.CharField(_("proveedor"), max_length=20)
+    dedupe_key = models.CharField(_("clave de duplicado"), max_length=300)
+    received_at = models.DateTimeField(_("recibido"), auto_now_add=True)
+    headers = models.JSONField(_("cabeceras"), default=dict)
+    body = models.TextField(_("cuerpo"))
+    processed_at = models.DateTimeField(_("procesado"), null=True, blank=True)
+    outcome = models.CharField(_("resultado"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook recibido")
+        verbose_name_plural = _("webhooks recibidos")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "dedupe_key"], name="webhook_event_once_per_provider"
+            )
+        ]
+        indexes = [models.Index(fields=["received_at"], name="webhook_received_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.dedupe_key}"
+
+
+class RateBucket(models.Model):
+    """A token bucket shared by every worker (one row per provider sender).
+
+    Workers take tokens in small batches under a row lock, so the provider's
+    rate limit holds however many workers run.
+    """
+
+    key = models.CharField(_("clave"), max_length=200, primary_key=True)
+    tokens = models.FloatField(_("fichas"))
+    updated_at = models.DateTimeField(_("actualizado"))
+
+    class Meta:
+        verbose_name = _("límite de envío")
+        verbose_name_plural = _("límites de envío")
+
+    def __str__(self) -> str:
+        return self.key

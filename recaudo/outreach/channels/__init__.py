@@ -1,0 +1,1 @@
+"""One module per channel; each has one class implementing ``base.Channel``."""

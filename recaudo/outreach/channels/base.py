@@ -1,0 +1,109 @@
+"""What every channel offers the dispatcher and the webhook views.
+
+A channel turns a rendered ``OutboundMessage`` into one provider request
+(``send``), and a provider's webhook request into ``Event``s
+(``verify_signature`` first, then ``parse_webhook``). Base URLs and
+credentials come from settings (``settings.CHANNELS[name]``), so the same
+client talks to the real provider or to the sandbox.
+
+``send`` never raises for a provider's answer: it returns a
+``ProviderResult`` whose ``outcome`` tells the dispatcher what to do:
+
+- ``accepted``: the provider took it; ``provider_message_id`` is set.
+- ``retry``: transient (timeout, connection error, 5xx, rate limit); try the
+  same channel again later (``retry_after`` seconds when the provider said).
+- ``fallback``: this channel cannot carry this message to this person now
+  (WhatsApp outside the 24-hour window, RCS not supported by the phone,
+  template missing); try the step's next channel.
+- ``permanent``: the address is wrong or refuses (undeliverable number,
+  opted out at the provider, hard bounce); ``invalidates_contact_point``
+  says whether the contact point must be marked invalid. Then the next
+  channel is tried, if any.
+- ``unknown``: the request may or may not have reached the provider
+  (timeout after sending the body). Never retried blindly: at most once.
+  Status webhooks reconcile it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, ClassVar, Literal, Protocol
+
+from django.http import HttpRequest
+
+Outcome = Literal["accepted", "retry", "fallback", "permanent", "unknown"]
+EventKind = Literal["sent", "delivered", "read", "failed", "inbound", "opt_out", "other"]
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    """A rendered message for one contact point on one channel."""
+
+    outreach_id: int | None  # None for messages outside the outbox (bot, agent)
+    channel: str  # whatsapp | sms | rcs | email | call
+    to: str  # E.164 phone or email address
+    text: str  # the rendered body (free-form text; preview of a template)
+    subject: str = ""  # email only
+    html: str | None = None  # email only
+    # WhatsApp templates: the approved name, language and body parameters in
+    # order ({{1}}, {{2}}, ...); a URL button parameter (the payment-link suffix).
+    template_name: str = ""
+    template_language: str = ""
+    template_parameters: tuple[str, ...] = ()
+    button_url_suffix: str = ""
+    # The key the provider may deduplicate on (RBM messageId, our own header
+    # for the others): the same outreach always gets the same key.
+    idempotency_key: str = ""
+    # Email: the one-click unsubscribe URL (List-Unsubscribe).
+    unsubscribe_url: str = ""
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProviderResult:
+    outcome: Outcome
+    provider_message_id: str = ""
+    error_code: str = ""  # the provider's code, e.g. "131047", "21610", "NOT_FOUND"
+    error_message: str = ""
+    retry_after: float | None = None  # seconds, when the provider said
+    invalidates_contact_point: bool = False
+    raw: dict[str, Any] = field(default_factory=dict)  # the provider's answer, for the record
+
+
+@dataclass(frozen=True)
+class Event:
+    """One thing a provider told us: a status change or an inbound message."""
+
+    channel: str
+    kind: EventKind
+    provider_message_id: str = ""  # for status events: the message it is about
+    provider_event_id: str = ""  # the provider's id for the event, when it has one
+    occurred_at: datetime | None = None
+    address: str = ""  # the debtor's phone (E.164) or email
+    text: str = ""  # inbound text (or button payload)
+    error_code: str = ""
+    error_message: str = ""
+    raw: dict[str, Any] = field(default_factory=dict)
+
+
+class SignatureError(Exception):
+    """The webhook is not from the provider: missing or wrong signature."""
+
+
+class PayloadError(Exception):
+    """The webhook is signed but cannot be read (not JSON, missing fields)."""
+
+
+class Channel(Protocol):
+    name: ClassVar[str]
+
+    def send(self, message: OutboundMessage) -> ProviderResult: ...
+
+    def verify_signature(self, request: HttpRequest) -> None:
+        """Raise SignatureError unless the request is signed by the provider."""
+        ...
+
+    def parse_webhook(self, request: HttpRequest) -> list[Event]:
+        """The events in a verified webhook request (raise PayloadError if unreadable)."""
+        ...
