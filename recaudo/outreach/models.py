@@ -102,17 +102,21 @@ class Outreach(models.Model):
     status_reason = models.CharField(_("motivo"), max_length=200, blank=True)
     # The dispatcher's bookkeeping. A row is claimed by setting ``sending``
     # with a lease; the provider is called only after that is committed.
-    attempts = models.PositiveSmallIntegerField(_("intentos"), default=0)
+    attempts = models.PositiveSmallIntegerField(_("intentos"), default=0, db_default=0)
     next_attempt_at = models.DateTimeField(_("próximo intento"), null=True, blank=True)
     lease_until = models.DateTimeField(_("reservado hasta"), null=True, blank=True)
-    claimed_by = models.CharField(_("proceso"), max_length=100, blank=True)
-    provider_message_id = models.CharField(_("id del proveedor"), max_length=200, blank=True)
+    claimed_by = models.CharField(_("proceso"), max_length=100, blank=True, db_default="")
+    provider_message_id = models.CharField(
+        _("id del proveedor"), max_length=200, blank=True, db_default=""
+    )
     sent_at = models.DateTimeField(_("enviado"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("entregado"), null=True, blank=True)
     read_at = models.DateTimeField(_("leído"), null=True, blank=True)
     failed_at = models.DateTimeField(_("falló"), null=True, blank=True)
-    last_error_code = models.CharField(_("último código de error"), max_length=50, blank=True)
-    last_error = models.CharField(_("último error"), max_length=500, blank=True)
+    last_error_code = models.CharField(
+        _("último código de error"), max_length=50, blank=True, db_default=""
+    )
+    last_error = models.CharField(_("último error"), max_length=500, blank=True, db_default="")
     created_at = models.DateTimeField(_("creado"), auto_now_add=True)
     updated_at = models.DateTimeField(_("actualizado"), auto_now=True)
 
