@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "recaudo.compliance",
     "recaudo.policies",
     "recaudo.outreach",
+    "recaudo.sandbox",
 ]
 
 MIDDLEWARE = [

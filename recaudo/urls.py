@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import path
+from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from recaudo.api import api
@@ -11,4 +11,6 @@ admin.site.index_title = _("Administración")
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("webhooks/", include("recaudo.outreach.webhook_urls")),
+    path("sandbox/", include("recaudo.sandbox.urls")),
 ]

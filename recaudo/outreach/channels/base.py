@@ -52,8 +52,11 @@ class OutboundMessage:
     template_language: str = ""
     template_parameters: tuple[str, ...] = ()
     button_url_suffix: str = ""
-    # The key the provider may deduplicate on (RBM messageId, our own header
-    # for the others): the same outreach always gets the same key.
+    # Our reference for this send, "outreach-<id>-<attempt>". Each channel puts
+    # it where the provider echoes it back in status webhooks (WhatsApp
+    # biz_opaque_callback_data, a query parameter of Twilio's StatusCallback
+    # URL, RBM's messageId, the email Message-ID), so a row whose send outcome
+    # was never written (a worker killed mid-send) is still matched.
     idempotency_key: str = ""
     # Email: the one-click unsubscribe URL (List-Unsubscribe).
     unsubscribe_url: str = ""
@@ -79,6 +82,7 @@ class Event:
     kind: EventKind
     provider_message_id: str = ""  # for status events: the message it is about
     provider_event_id: str = ""  # the provider's id for the event, when it has one
+    reference: str = ""  # our idempotency_key echoed back, when the provider does
     occurred_at: datetime | None = None
     address: str = ""  # the debtor's phone (E.164) or email
     text: str = ""  # inbound text (or button payload)

@@ -1,0 +1,3 @@
+"""Provider status and inbound webhooks."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""The phone simulator (staff only)."""
+
+urlpatterns: list = []
