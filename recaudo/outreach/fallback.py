@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -12,7 +14,9 @@ PHONE_CHANNELS = frozenset(ContactPoint.PHONE_CHANNELS)
 CONSENT_ALWAYS = frozenset({"whatsapp"})
 
 
-def fall_back(outreach: Outreach, reason: str, *, error_code: str = "") -> bool:
+def fall_back(
+    outreach: Outreach, reason: str, *, error_code: str = "", now: datetime | None = None
+) -> bool:
     """Plan ``outreach`` again on its next fallback channel the debtor can take.
 
     Called with the row locked (or freshly claimed) inside a transaction. The
@@ -25,7 +29,7 @@ def fall_back(outreach: Outreach, reason: str, *, error_code: str = "") -> bool:
     """
     from recaudo.compliance.store import pack_for
 
-    now = timezone.now()
+    now = now or timezone.now()
     remaining = list(outreach.fallback_channels or [])
     pack = pack_for(outreach.creditor_id, outreach.debtor.country)
     needs_consent = pack.consent_required | CONSENT_ALWAYS

@@ -1,0 +1,384 @@
+"""The dispatcher: claim due contacts, re-check them, send them, record what happened.
+
+At most once. A batch is claimed in a short transaction of its own: the rows
+become ``sending`` with a lease and that is committed before any provider is
+called. Then, in a second transaction, the debtors of the batch are locked
+(``FOR SHARE``: a payment, which locks its debtor ``FOR UPDATE``, waits for
+the batch and is seen by the next one), every row is re-checked with
+``dispatch_rules.decide`` (still owed? usable contact point? does the
+country's rule allow it now?), the allowed ones are sent concurrently within
+the provider's shared rate limit, and every outcome is written before the
+transaction commits. A worker killed mid-batch rolls that transaction back:
+its rows stay ``sending`` until their lease expires, then become ``unknown``
+and are settled by the providers' status webhooks, never sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import time
+from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from recaudo.compliance.rules import PastContact
+from recaudo.compliance.store import pack_for
+from recaudo.outreach.channels.base import OutboundMessage, ProviderResult
+from recaudo.outreach.dispatch_rules import (
+    DebtState,
+    Decision,
+    PointState,
+    SendFacts,
+    after_send,
+    decide,
+)
+from recaudo.outreach.fallback import fall_back
+from recaudo.outreach.messages import NoTemplate, build_message
+from recaudo.outreach.models import Outreach, OutreachDebt
+from recaudo.outreach.ratelimit import RateLimiter
+from recaudo.portfolio.models import ChannelConsent, ContactPoint, Creditor, Debt, Debtor
+
+log = logging.getLogger(__name__)
+
+# Statuses that count as a contact made (or on its way) for the rules.
+CONTACT_STATUSES = ("sending", "sent", "delivered", "read", "unknown")
+HISTORY_DAYS = 14
+# A contact more than this late (worker down, queue backed up) is dropped:
+# the next policy step will say something more current.
+MAX_LATE = timedelta(hours=24)
+SEND_THREADS = 16
+
+
+@dataclass
+class BatchResult:
+    claimed: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Dispatcher:
+    """Sends due outreach. One per worker process; ``channels`` maps name -> channel."""
+
+    def __init__(
+        self,
+        *,
+        channels: Any = None,
+        name: str | None = None,
+        batch_size: int | None = None,
+        lease_seconds: int | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        if channels is None:
+            from recaudo.outreach.channels.registry import get_channel
+
+            channels = _Registry(get_channel)
+        self.channels = channels
+        self.name = name or worker_name()
+        self.batch_size = batch_size or settings.DISPATCH_BATCH_SIZE
+        self.lease = timedelta(seconds=lease_seconds or settings.DISPATCH_LEASE_SECONDS)
+        self.rng = rng or random.Random()
+        self.limiters: dict[str, RateLimiter] = {}
+        self.pool = ThreadPoolExecutor(max_workers=SEND_THREADS, thread_name_prefix="send")
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+        for limiter in self.limiters.values():
+            limiter.close()
+
+    # --- the loop -----------------------------------------------------------
+
+    def run_once(self, now: datetime | None = None) -> BatchResult:
+        """Expire dead leases, claim one batch and process it."""
+        now = now or timezone.now()
+        result = BatchResult()
+        expired = self.expire_leases(now)
+        if expired:
+            result.counts["unknown_after_lease"] += expired
+        ids = self.claim(now)
+        result.claimed = len(ids)
+        if ids:
+            self.process(ids, result, now)
+        return result
+
+    def expire_leases(self, now: datetime) -> int:
+        """Rows whose worker died mid-send become ``unknown``: never resent blindly."""
+        return Outreach.objects.filter(status=Outreach.Status.SENDING, lease_until__lt=now).update(
+            status=Outreach.Status.UNKNOWN,
+            status_reason="lease expired during sending",
+            lease_until=None,
+            updated_at=now,
+        )
+
+    def claim(self, now: datetime) -> list[int]:
+        """Mark up to a batch of due rows ``sending`` under this worker's lease (committed)."""
+        skip_locked = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE outreach_outreach SET status = 'sending', lease_until = %s, "
+                "claimed_by = %s, attempts = attempts + 1, updated_at = %s "
+                "WHERE id IN (SELECT id FROM outreach_outreach WHERE status = 'planned' "
+                "AND action <> 'call_task' AND window_start <= %s "
+                "AND (next_attempt_at IS NULL OR next_attempt_at <= %s) "
+                f"ORDER BY window_start, id LIMIT %s{skip_locked}) RETURNING id",
+                [now + self.lease, self.name, now, now, now, self.batch_size],
+            )
+            return sorted(row[0] for row in cursor.fetchall())
+
+    # --- one batch ----------------------------------------------------------
+
+    def process(self, ids: list[int], result: BatchResult, now: datetime) -> None:
+        with transaction.atomic():
+            rows = list(
+                Outreach.objects.filter(
+                    id__in=ids, status=Outreach.Status.SENDING, claimed_by=self.name
+                ).order_by("id")
+            )
+            if not rows:
+                return
+            debtor_ids = sorted({row.debtor_id for row in rows})
+            if connection.vendor == "postgresql":
+                # Payments lock their debtor FOR UPDATE: they wait for this batch.
+                _lock_for_share(debtor_ids)
+            facts = _Facts.load(rows, debtor_ids, now)
+            to_send: list[tuple[Outreach, OutboundMessage]] = []
+            for row in rows:
+                decision = self._decide(row, facts, now)
+                if decision.verdict == "send":
+                    try:
+                        message = build_message(
+                            outreach=row,
+                            creditor=facts.creditors[row.creditor_id],
+                            debtor=facts.debtors[row.debtor_id],
+                            debts=facts.open_debt_objects(row.pk, decision.open_debt_ids),
+                            address=facts.points[row.contact_point_id].value,
+                            today=now.date(),
+                        )
+                    except NoTemplate as error:
+                        log.error("outreach %s: %s", row.pk, error)
+                        self._fall_back(row, "no_template", result, now)
+                        continue
+                    row.amount_due = decision.owed
+                    to_send.append((row, message))
+                    facts.history[row.debtor_id].append(PastContact(row.channel, now))
+                else:
+                    self._apply_decision(row, decision, now, result)
+            started = time.monotonic()
+            outcomes = self._send_all(to_send)
+            done = now + timedelta(seconds=time.monotonic() - started)
+            for (row, _message), outcome in zip(to_send, outcomes, strict=True):
+                self._apply_result(row, outcome, done, result)
+
+    def _decide(self, row: Outreach, facts: _Facts, now: datetime) -> Decision:
+        debtor = facts.debtors[row.debtor_id]
+        if now > row.window_end + MAX_LATE:
+            return Decision("cancel", "expired")
+        pack = pack_for(row.creditor_id, debtor.country)
+        return decide(
+            pack,
+            SendFacts(
+                channel=row.channel,
+                debts=facts.debts.get(row.pk, ()),
+                point=facts.point_state(row.contact_point_id),
+                consent_required=pack.consent_required,
+                timezone=debtor.timezone,
+                history=facts.history[row.debtor_id],
+                window_end=row.window_end,
+            ),
+            now,
+        )
+
+    def _apply_decision(
+        self, row: Outreach, decision: Decision, now: datetime, result: BatchResult
+    ) -> None:
+        if decision.verdict == "cancel":
+            row.status = Outreach.Status.CANCELLED
+            row.status_reason = decision.reason
+            row.lease_until = None
+            row.save(update_fields=["status", "status_reason", "lease_until", "updated_at"])
+            result.counts[f"cancelled:{decision.reason}"] += 1
+        elif decision.verdict == "postpone":
+            row.status = Outreach.Status.PLANNED
+            row.status_reason = f"postponed: {decision.reason}"[:200]
+            row.next_attempt_at = decision.not_before or now + timedelta(hours=1)
+            row.attempts = max(0, row.attempts - 1)  # not an attempt at the provider
+            row.lease_until = None
+            row.claimed_by = ""
+            row.save()
+            result.counts["postponed"] += 1
+        else:
+            self._fall_back(row, decision.reason, result, now)
+
+    def _fall_back(
+        self, row: Outreach, reason: str, result: BatchResult, now: datetime, code: str = ""
+    ) -> None:
+        moved = fall_back(row, reason, error_code=code, now=now)
+        result.counts["fell_back" if moved else "failed"] += 1
+
+    def _send_all(self, to_send: list[tuple[Outreach, OutboundMessage]]) -> list[ProviderResult]:
+        if not to_send:
+            return []
+        futures = [self.pool.submit(self._send_one, message) for _, message in to_send]
+        return [future.result() for future in futures]
+
+    def _send_one(self, message: OutboundMessage) -> ProviderResult:
+        limiter = self._limiter(message.channel)
+        limiter.acquire()
+        try:
+            return self.channels.get(message.channel).send(message)
+        except Exception as error:  # a bug in a channel must not lose the outcome
+            log.exception("send failed for outreach %s", message.outreach_id)
+            return ProviderResult("unknown", error_message=f"{type(error).__name__}: {error}")
+
+    def _limiter(self, channel: str) -> RateLimiter:
+        limiter = self.limiters.get(channel)
+        if limiter is None:
+            config = settings.CHANNELS.get(channel, {})
+            sender = config.get("phone_number_id") or config.get("from_number") or channel
+            limiter = RateLimiter(f"{channel}:{sender}", config.get("rate_per_second", 10))
+            self.limiters[channel] = limiter
+        return limiter
+
+    def _apply_result(
+        self, row: Outreach, outcome: ProviderResult, now: datetime, result: BatchResult
+    ) -> None:
+        step = after_send(
+            outcome,
+            attempts=row.attempts,
+            max_attempts=settings.DISPATCH_MAX_ATTEMPTS,
+            now=now,
+            rng=self.rng,
+        )
+        row.last_error_code = outcome.error_code[:50]
+        row.last_error = outcome.error_message[:500]
+        row.lease_until = None
+        if step.next == "sent":
+            row.status = Outreach.Status.SENT
+            row.provider_message_id = outcome.provider_message_id[:200]
+            row.sent_at = now
+            row.status_reason = ""
+            row.save()
+            result.counts[f"sent:{row.channel}"] += 1
+        elif step.next == "unknown":
+            row.status = Outreach.Status.UNKNOWN
+            row.status_reason = "the provider's answer was lost"
+            row.save()
+            result.counts["unknown"] += 1
+        elif step.next == "retry":
+            row.status = Outreach.Status.PLANNED
+            row.next_attempt_at = step.retry_at
+            row.claimed_by = ""
+            row.status_reason = f"retry: {outcome.error_code or outcome.error_message}"[:200]
+            row.save()
+            result.counts["retry"] += 1
+        else:
+            if step.invalidate_point and row.contact_point_id:
+                ContactPoint.objects.filter(pk=row.contact_point_id).update(
+                    invalid_since=now, invalid_reason=f"{row.channel}: {outcome.error_code}"[:200]
+                )
+            if step.opted_out and row.contact_point_id:
+                ChannelConsent.objects.filter(
+                    contact_point_id=row.contact_point_id, channel=row.channel
+                ).update(revoked_at=now)
+            self._fall_back(
+                row, outcome.error_message or outcome.error_code, result, now, outcome.error_code
+            )
+
+
+def _lock_for_share(debtor_ids: list[int]) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id FROM portfolio_debtor WHERE id = ANY(%s) ORDER BY id FOR SHARE",
+            [debtor_ids],
+        )
+        cursor.fetchall()
+
+
+class _Registry:
+    def __init__(self, getter: Any) -> None:
+        self.getter = getter
+
+    def get(self, name: str) -> Any:
+        return self.getter(name)
+
+
+@dataclass
+class _Facts:
+    """What a batch's decisions need, loaded in a few queries."""
+
+    debtors: dict[int, Debtor]
+    creditors: dict[int, Creditor]
+    debts: dict[int, list[DebtState]]
+    debt_objects: dict[int, Debt]
+    links: dict[int, list[int]]
+    points: dict[int, ContactPoint]
+    consents: dict[int, set[str]]
+    history: defaultdict[int, list[PastContact]]
+
+    @classmethod
+    def load(cls, rows: list[Outreach], debtor_ids: list[int], now: datetime) -> _Facts:
+        outreach_ids = [row.pk for row in rows]
+        debtors = {d.pk: d for d in Debtor.objects.filter(id__in=debtor_ids)}
+        creditors = {c.pk: c for c in Creditor.objects.filter(id__in={r.creditor_id for r in rows})}
+        links: dict[int, list[int]] = defaultdict(list)
+        for outreach_id, debt_id in OutreachDebt.objects.filter(
+            outreach_id__in=outreach_ids
+        ).values_list("outreach_id", "debt_id"):
+            links[outreach_id].append(debt_id)
+        debt_objects = {
+            d.pk: d for d in Debt.objects.filter(id__in={i for ids in links.values() for i in ids})
+        }
+        debts = {
+            outreach_id: [
+                DebtState(
+                    d, debt_objects[d].status, debt_objects[d].amount - debt_objects[d].amount_paid
+                )
+                for d in ids
+                if d in debt_objects
+            ]
+            for outreach_id, ids in links.items()
+        }
+        point_ids = {row.contact_point_id for row in rows if row.contact_point_id}
+        points = {p.pk: p for p in ContactPoint.objects.filter(id__in=point_ids)}
+        consents: dict[int, set[str]] = defaultdict(set)
+        for point_id, channel in ChannelConsent.objects.filter(
+            contact_point_id__in=point_ids, revoked_at__isnull=True
+        ).values_list("contact_point_id", "channel"):
+            consents[point_id].add(channel)
+        history: defaultdict[int, list[PastContact]] = defaultdict(list)
+        since = now - timedelta(days=HISTORY_DAYS)
+        for debtor_id, channel, sent_at, window_start in (
+            Outreach.objects.filter(
+                debtor_id__in=debtor_ids, status__in=CONTACT_STATUSES, updated_at__gte=since
+            )
+            .exclude(id__in=outreach_ids)
+            .values_list("debtor_id", "channel", "sent_at", "window_start")
+        ):
+            history[debtor_id].append(PastContact(channel, sent_at or window_start))
+        return cls(debtors, creditors, debts, debt_objects, links, points, consents, history)
+
+    def point_state(self, point_id: int | None) -> PointState | None:
+        point = self.points.get(point_id) if point_id else None
+        if point is None:
+            return None
+        return PointState(
+            id=point.pk,
+            channels=frozenset(point.channels or ()),
+            consented=frozenset(self.consents.get(point.pk, ())),
+            opted_out=point.opted_out_at is not None,
+            invalid=point.invalid_since is not None,
+        )
+
+    def open_debt_objects(self, outreach_id: int, open_ids: tuple[int, ...]) -> list[Debt]:
+        return [self.debt_objects[i] for i in open_ids if i in self.debt_objects]
