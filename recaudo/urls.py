@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from recaudo.api import api
+from recaudo.outreach.unsubscribe import unsubscribe
 
 admin.site.site_header = _("Recaudo: cobranza amigable")
 admin.site.site_title = "Recaudo"
@@ -13,4 +14,5 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("webhooks/", include("recaudo.outreach.webhook_urls")),
     path("sandbox/", include("recaudo.sandbox.urls")),
+    path("u/<str:token>", unsubscribe, name="unsubscribe"),
 ]
