@@ -292,3 +292,41 @@ def test_a_second_contact_the_same_day_waits_for_the_rules(creditor, channels, d
     statuses = sorted(Outreach.objects.filter(debtor=debtor).values_list("status", flat=True))
     assert len(channels.all_sent()) == 1
     assert statuses == ["planned", "sent"]
+
+
+def test_a_payment_cancels_the_planned_reminders_it_settles_in_its_own_transaction(creditor):
+    from recaudo.portfolio.actions import record_payment
+
+    debtor, debt, outreach = _planned(creditor)
+
+    record_payment(
+        creditor=creditor,
+        debtor=debtor,
+        external_id="PAY-1",
+        amount=debt.amount,
+        currency=debt.currency,
+        paid_at=SEND_AT,
+        actor="test",
+    )
+
+    outreach.refresh_from_db()
+    assert (outreach.status, outreach.status_reason) == ("cancelled", "paid (PAY-1)")
+
+
+def test_a_partial_payment_keeps_the_reminder_for_what_is_still_owed(creditor):
+    from recaudo.portfolio.actions import record_payment
+
+    debtor, debt, outreach = _planned(creditor)
+
+    record_payment(
+        creditor=creditor,
+        debtor=debtor,
+        external_id="PAY-2",
+        amount=Decimal("1000.00"),
+        currency=debt.currency,
+        paid_at=SEND_AT,
+        actor="test",
+    )
+
+    outreach.refresh_from_db()
+    assert outreach.status == "planned"
