@@ -91,11 +91,14 @@ class Dispatcher:
         self.rng = rng or random.Random()
         self.limiters: dict[str, RateLimiter] = {}
         self.pool = ThreadPoolExecutor(max_workers=SEND_THREADS, thread_name_prefix="send")
+        self._side: Any = None
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
         for limiter in self.limiters.values():
             limiter.close()
+        if self._side is not None and not self._side.closed:
+            self._side.close()
 
     # --- the loop -----------------------------------------------------------
 
@@ -113,13 +116,26 @@ class Dispatcher:
         return result
 
     def expire_leases(self, now: datetime) -> int:
-        """Rows whose worker died mid-send become ``unknown``: never resent blindly."""
-        return Outreach.objects.filter(status=Outreach.Status.SENDING, lease_until__lt=now).update(
+        """Rows of a worker that died: back to the queue if never sent, else ``unknown``.
+
+        ``unknown`` rows are never resent blindly; status webhooks settle them.
+        """
+        expired = Outreach.objects.filter(status=Outreach.Status.SENDING, lease_until__lt=now)
+        # Never handed to the provider: safe to send again.
+        returned = expired.filter(send_started_at__isnull=True).update(
+            status=Outreach.Status.PLANNED,
+            status_reason="returned to the queue: its worker stopped before sending",
+            lease_until=None,
+            claimed_by="",
+            updated_at=now,
+        )
+        unknown = expired.update(
             status=Outreach.Status.UNKNOWN,
             status_reason="lease expired during sending",
             lease_until=None,
             updated_at=now,
         )
+        return returned + unknown
 
     def claim(self, now: datetime) -> list[int]:
         """Mark up to a batch of due rows ``sending`` under this worker's lease (committed)."""
@@ -127,7 +143,8 @@ class Dispatcher:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(
                 "UPDATE outreach_outreach SET status = 'sending', lease_until = %s, "
-                "claimed_by = %s, attempts = attempts + 1, updated_at = %s "
+                "claimed_by = %s, attempts = attempts + 1, send_started_at = NULL, "
+                "updated_at = %s "
                 "WHERE id IN (SELECT id FROM outreach_outreach WHERE status = 'planned' "
                 "AND action <> 'call_task' AND window_start <= %s "
                 "AND (next_attempt_at IS NULL OR next_attempt_at <= %s) "
@@ -229,8 +246,26 @@ class Dispatcher:
     def _send_all(self, to_send: list[tuple[Outreach, OutboundMessage]]) -> list[ProviderResult]:
         if not to_send:
             return []
+        self._mark_started([row.pk for row, _ in to_send])
         futures = [self.pool.submit(self._send_one, message) for _, message in to_send]
         return [future.result() for future in futures]
+
+    def _mark_started(self, ids: list[int]) -> None:
+        """Record, committed at once, that these rows are about to reach the provider.
+
+        PostgreSQL only: a connection of its own, outside the batch's transaction
+        (on SQLite, one worker, the batch's write lock would block it).
+        """
+        if connection.vendor != "postgresql":
+            return
+        if self._side is None or self._side.closed:
+            self._side = connection.get_new_connection(connection.get_connection_params())
+            self._side.autocommit = True
+        self._side.execute(
+            "UPDATE outreach_outreach SET send_started_at = clock_timestamp() "
+            "WHERE id = ANY(%s) AND claimed_by = %s",
+            [ids, self.name],
+        )
 
     def _send_one(self, message: OutboundMessage) -> ProviderResult:
         limiter = self._limiter(message.channel)

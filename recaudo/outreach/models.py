@@ -106,6 +106,10 @@ class Outreach(models.Model):
     next_attempt_at = models.DateTimeField(_("próximo intento"), null=True, blank=True)
     lease_until = models.DateTimeField(_("reservado hasta"), null=True, blank=True)
     claimed_by = models.CharField(_("proceso"), max_length=100, blank=True, db_default="")
+    # Set (on a connection of its own, committed) just before the provider is
+    # called. A row whose lease expires without it never reached the provider
+    # and goes back to the queue; with it, the row becomes ``unknown``.
+    send_started_at = models.DateTimeField(_("envío iniciado"), null=True, blank=True)
     provider_message_id = models.CharField(
         _("id del proveedor"), max_length=200, blank=True, db_default=""
     )

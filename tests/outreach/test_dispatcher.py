@@ -254,12 +254,15 @@ def test_a_lost_answer_leaves_the_contact_unknown_and_it_is_never_sent_again(
     assert len(channels.all_sent()) == 1
 
 
-def test_a_claim_whose_worker_died_expires_to_unknown_not_to_a_second_send(
+def test_a_claim_whose_worker_died_mid_send_becomes_unknown_and_is_not_sent_again(
     creditor, channels, dispatcher
 ):
     _debtor, _debt, outreach = _planned(creditor)
     Outreach.objects.filter(pk=outreach.pk).update(
-        status="sending", lease_until=SEND_AT - timedelta(seconds=1), claimed_by="dead-worker"
+        status="sending",
+        lease_until=SEND_AT - timedelta(seconds=1),
+        claimed_by="dead-worker",
+        send_started_at=SEND_AT - timedelta(seconds=30),
     )
 
     result = dispatcher.run_once(SEND_AT)
@@ -268,6 +271,21 @@ def test_a_claim_whose_worker_died_expires_to_unknown_not_to_a_second_send(
     assert outreach.status == "unknown"
     assert result.counts["unknown_after_lease"] == 1
     assert channels.all_sent() == []
+
+
+def test_a_claim_whose_worker_died_before_sending_goes_back_to_the_queue(
+    creditor, channels, dispatcher
+):
+    _debtor, _debt, outreach = _planned(creditor)
+    Outreach.objects.filter(pk=outreach.pk).update(
+        status="sending", lease_until=SEND_AT - timedelta(seconds=1), claimed_by="dead-worker"
+    )
+
+    dispatcher.run_once(SEND_AT)
+
+    outreach.refresh_from_db()
+    assert outreach.status == "sent"
+    assert len(channels.all_sent()) == 1
 
 
 def test_a_contact_more_than_a_day_late_is_dropped(creditor, channels, dispatcher):

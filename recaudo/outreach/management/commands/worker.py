@@ -5,10 +5,10 @@ from __future__ import annotations
 import signal
 import threading
 import time
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import close_old_connections
 from django.utils import timezone
 
@@ -33,6 +33,11 @@ class Command(BaseCommand):
         )
         parser.add_argument("--batch-size", type=int, help="rows claimed per batch")
         parser.add_argument("--name", help="this worker's name in the claims")
+        parser.add_argument(
+            "--at",
+            help="act as if the clock had started at this ISO moment (tests and replays); "
+            "time then advances normally",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         stop = threading.Event()
@@ -43,6 +48,15 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
         dispatcher = Dispatcher(batch_size=options["batch_size"], name=options["name"])
+        offset = timedelta(0)
+        if options["at"]:
+            try:
+                start = datetime.fromisoformat(options["at"])
+            except ValueError:
+                raise CommandError(f"--at: '{options['at']}' is not an ISO moment") from None
+            if start.tzinfo is None:
+                raise CommandError("--at: give a time zone, e.g. 2026-11-24T16:00:00+00:00")
+            offset = start - timezone.now()
         planned_on: date | None = None
         totals: dict[str, int] = {}
         try:
@@ -50,7 +64,7 @@ class Command(BaseCommand):
                 close_old_connections()
                 if not options["no_planning"]:
                     planned_on = self._plan_daily(planned_on)
-                result = dispatcher.run_once()
+                result = dispatcher.run_once(timezone.now() + offset)
                 for key, count in result.counts.items():
                     totals[key] = totals.get(key, 0) + count
                 if options["once"]:
