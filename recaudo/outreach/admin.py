@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from recaudo.outreach.models import Outreach, OutreachDebt, PlannerRun
+from recaudo.outreach.models import Outreach, OutreachDebt, PlannerRun, WebhookEvent
 
 
 class OutreachDebtInline(admin.TabularInline):
@@ -36,3 +36,28 @@ class PlannerRunAdmin(admin.ModelAdmin):
     list_display = ("creditor", "run_on", "outreach_created", "started_at", "finished_at")
     list_filter = ("creditor",)
     date_hierarchy = "run_on"
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    """Read only: a stored webhook is evidence of what the provider said."""
+
+    list_display = ("id", "provider", "received_at", "processed_at", "outcome")
+    list_filter = ("provider", ("processed_at", admin.EmptyFieldListFilter))
+    search_fields = ("dedupe_key", "outcome")
+    date_hierarchy = "received_at"
+    readonly_fields = (
+        "provider",
+        "dedupe_key",
+        "received_at",
+        "processed_at",
+        "outcome",
+        "headers",
+        "body",
+    )
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

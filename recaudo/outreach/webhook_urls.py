@@ -1,3 +1,13 @@
-"""Provider status and inbound webhooks."""
+"""Provider status and inbound webhooks, mounted at /webhooks/."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from recaudo.outreach import webhooks
+
+app_name = "webhooks"
+
+urlpatterns = [
+    path("whatsapp", webhooks.whatsapp, name="whatsapp"),
+    path("twilio", webhooks.twilio, name="twilio"),
+    path("rbm", webhooks.rbm, name="rbm"),
+]
