@@ -19,7 +19,7 @@ install: $(BIN)/recaudo
 run: install
 	DEBUG=true $(BIN)/recaudo migrate --no-input
 	DEBUG=true $(BIN)/recaudo demo
-	DEBUG=true $(BIN)/recaudo runserver $(HOST):$(PORT)
+	DEBUG=true $(BIN)/recaudo dev --host $(HOST) --port $(PORT)
 
 lint: install
 	$(BIN)/ruff check recaudo tests bench

@@ -285,6 +285,19 @@ class Dispatcher:
             self.limiters[channel] = limiter
         return limiter
 
+    def _write(self, row: Outreach, now: datetime, **fields: Any) -> bool:
+        """Write the send's outcome unless a status webhook has moved the row on meanwhile.
+
+        The batch does not lock its rows (the send-started marker is written on
+        another connection), so the write is conditional: only a row still
+        ``sending`` under this worker's claim is changed.
+        """
+        return bool(
+            Outreach.objects.filter(
+                pk=row.pk, status=Outreach.Status.SENDING, claimed_by=self.name
+            ).update(updated_at=now, **fields)
+        )
+
     def _apply_result(
         self, row: Outreach, outcome: ProviderResult, now: datetime, result: BatchResult
     ) -> None:
@@ -295,27 +308,37 @@ class Dispatcher:
             now=now,
             rng=self.rng,
         )
-        row.last_error_code = outcome.error_code[:50]
-        row.last_error = outcome.error_message[:500]
-        row.lease_until = None
+        errors = {
+            "last_error_code": outcome.error_code[:50],
+            "last_error": outcome.error_message[:500],
+            "lease_until": None,
+        }
         if step.next == "sent":
-            row.status = Outreach.Status.SENT
-            row.provider_message_id = outcome.provider_message_id[:200]
-            row.sent_at = now
-            row.status_reason = ""
-            row.save()
+            provider_id = outcome.provider_message_id[:200]
+            if not self._write(
+                row, now, status=Outreach.Status.SENT, provider_message_id=provider_id,
+                sent_at=now, status_reason="", amount_due=row.amount_due, **errors,
+            ):  # fmt: skip
+                # A status webhook matched by our reference got there first and
+                # moved the row on; keep its status, add what it may lack.
+                Outreach.objects.filter(pk=row.pk, provider_message_id="").update(
+                    provider_message_id=provider_id
+                )
+                Outreach.objects.filter(pk=row.pk, sent_at__isnull=True).update(sent_at=now)
             result.counts[f"sent:{row.channel}"] += 1
         elif step.next == "unknown":
-            row.status = Outreach.Status.UNKNOWN
-            row.status_reason = "the provider's answer was lost"
-            row.save()
+            self._write(
+                row, now, status=Outreach.Status.UNKNOWN,
+                status_reason="the provider's answer was lost", **errors,
+            )  # fmt: skip
             result.counts["unknown"] += 1
         elif step.next == "retry":
-            row.status = Outreach.Status.PLANNED
-            row.next_attempt_at = step.retry_at
-            row.claimed_by = ""
-            row.status_reason = f"retry: {outcome.error_code or outcome.error_message}"[:200]
-            row.save()
+            self._write(
+                row, now, status=Outreach.Status.PLANNED, next_attempt_at=step.retry_at,
+                claimed_by="",
+                status_reason=f"retry: {outcome.error_code or outcome.error_message}"[:200],
+                **errors,
+            )  # fmt: skip
             result.counts["retry"] += 1
         else:
             if step.invalidate_point and row.contact_point_id:

@@ -1,0 +1,204 @@
+"""The sandbox's HTTP face (aiohttp): the three provider APIs and /_sandbox/ control.
+
+Handlers only parse the request, call the fake, hand its planned webhooks to
+the dispatcher and answer; they never wait on a webhook or touch a database.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from recaudo.sandbox.state import InboundError, Sandbox
+from recaudo.sandbox.webhooks import Reply
+
+SANDBOX_KEY = web.AppKey("sandbox", Sandbox)
+
+
+def sandbox_of(request: web.Request) -> Sandbox:
+    return request.app[SANDBOX_KEY]
+
+
+def answer(request: web.Request, reply: Reply) -> web.Response:
+    if reply.planned:
+        sandbox_of(request).dispatcher.submit(reply.planned)
+    return web.json_response(reply.body, status=reply.status)
+
+
+async def read_json(request: web.Request) -> Any:
+    """The JSON body, or None when it is missing or not JSON."""
+    raw = await request.read()
+    try:
+        return json.loads(raw) if raw else None
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+# -- providers ------------------------------------------------------------------------
+
+
+async def whatsapp_send(request: web.Request) -> web.Response:
+    sandbox = sandbox_of(request)
+    body = await read_json(request)
+    reply = sandbox.whatsapp.send(
+        request.match_info["phone_number_id"],
+        request.headers.get("Authorization", ""),
+        body,
+        time.monotonic(),
+        time.time(),
+    )
+    return answer(request, reply)
+
+
+async def twilio_send(request: web.Request) -> web.Response:
+    form = await request.post()
+    fields = {name: str(form.get(name, "")) for name in form}
+    reply = sandbox_of(request).twilio.send(
+        request.match_info["account_sid"], request.headers.get("Authorization", ""), fields
+    )
+    return answer(request, reply)
+
+
+async def rbm_send(request: web.Request) -> web.Response:
+    body = await read_json(request)
+    reply = sandbox_of(request).rbm.send(
+        request.match_info["phone"],
+        request.headers.get("Authorization", ""),
+        dict(request.query),
+        body,
+        time.time(),
+    )
+    return answer(request, reply)
+
+
+# -- control --------------------------------------------------------------------------
+
+
+def bad_request(message: str | list[str]) -> web.Response:
+    errors = [message] if isinstance(message, str) else message
+    return web.json_response({"errors": errors}, status=400)
+
+
+async def health(request: web.Request) -> web.Response:
+    return web.json_response(sandbox_of(request).summary())
+
+
+async def messages(request: web.Request) -> web.Response:
+    address = request.query.get("address", "").strip()
+    if not address:
+        return bad_request("give ?address= (a phone in E.164 or an email)")
+    channel = request.query.get("channel", "")
+    records = sandbox_of(request).log.for_address(address, channel)
+    return web.json_response(
+        {"address": address, "messages": [record.as_dict() for record in records]}
+    )
+
+
+async def reset(request: web.Request) -> web.Response:
+    sandbox_of(request).reset()
+    return web.json_response({"ok": True})
+
+
+async def templates(request: web.Request) -> web.Response:
+    catalog = sandbox_of(request).catalog
+    if request.method == "POST":
+        body = await read_json(request)
+        if not isinstance(body, dict):
+            return bad_request("send a JSON object {name, language, parameter_count}")
+        name, language = body.get("name"), body.get("language")
+        count = body.get("parameter_count", 0)
+        if not isinstance(name, str) or not name or not isinstance(language, str) or not language:
+            return bad_request("'name' and 'language' are required strings")
+        if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+            return bad_request("'parameter_count' must be a whole number, 0 or more")
+        catalog.register(name, language, count)
+    return web.json_response({"templates": catalog.as_list()})
+
+
+async def config(request: web.Request) -> web.Response:
+    sandbox = sandbox_of(request)
+    if request.method == "POST":
+        body = await read_json(request)
+        if not isinstance(body, dict):
+            return bad_request("send a JSON object of settings to change")
+        errors = sandbox.configure(body)
+        if errors:
+            return bad_request(errors)
+    return web.json_response(sandbox.behaviour.as_dict())
+
+
+async def inbound(request: web.Request) -> web.Response:
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        return bad_request("send a JSON object {channel, from, text}")
+    try:
+        record = sandbox_of(request).inbound(
+            str(body.get("channel", "")),
+            str(body.get("from", "")),
+            str(body.get("text", "")),
+            str(body.get("name", "")),
+        )
+    except InboundError as error:
+        return bad_request(str(error))
+    return web.json_response({"ok": True, "message": record.as_dict()}, status=201)
+
+
+async def webhooks(request: web.Request) -> web.Response:
+    stats = sandbox_of(request).dispatcher.stats
+    return web.json_response({"recent": list(stats.recent)})
+
+
+async def verify_whatsapp_webhook(request: web.Request) -> web.Response:
+    """Meta's GET check of the callback URL: Recaudo must echo hub.challenge."""
+    sandbox = sandbox_of(request)
+    url = f"{sandbox.behaviour.webhook_base_url}/webhooks/whatsapp"
+    challenge = secrets.token_hex(8)
+    params = {
+        "hub.mode": "subscribe",
+        "hub.verify_token": sandbox.credentials.whatsapp_verify_token,
+        "hub.challenge": challenge,
+    }
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as session,
+            session.get(url, params=params) as response,
+        ):
+            text = await response.text()
+            status = response.status
+    except (aiohttp.ClientError, TimeoutError) as error:
+        return web.json_response({"ok": False, "url": url, "error": type(error).__name__})
+    ok = status == 200 and text == challenge
+    return web.json_response({"ok": ok, "url": url, "status": status, "body": text[:200]})
+
+
+def build_app(sandbox: Sandbox) -> web.Application:
+    app = web.Application(client_max_size=5 * 1024 * 1024)
+    app[SANDBOX_KEY] = sandbox
+    app.router.add_post("/whatsapp/{version}/{phone_number_id}/messages", whatsapp_send)
+    app.router.add_post("/twilio/2010-04-01/Accounts/{account_sid}/Messages.json", twilio_send)
+    app.router.add_post("/rbm/v1/phones/{phone}/agentMessages", rbm_send)
+    app.router.add_get("/_sandbox/health", health)
+    app.router.add_get("/_sandbox/messages", messages)
+    app.router.add_post("/_sandbox/reset", reset)
+    app.router.add_get("/_sandbox/whatsapp/templates", templates)
+    app.router.add_post("/_sandbox/whatsapp/templates", templates)
+    app.router.add_post("/_sandbox/whatsapp/verify-webhook", verify_whatsapp_webhook)
+    app.router.add_get("/_sandbox/config", config)
+    app.router.add_post("/_sandbox/config", config)
+    app.router.add_post("/_sandbox/inbound", inbound)
+    app.router.add_get("/_sandbox/webhooks", webhooks)
+
+    async def start_dispatcher(app: web.Application) -> None:
+        await sandbox.dispatcher.start()
+
+    async def stop_dispatcher(app: web.Application) -> None:
+        await sandbox.dispatcher.stop()
+
+    app.on_startup.append(start_dispatcher)
+    app.on_cleanup.append(stop_dispatcher)
+    return app

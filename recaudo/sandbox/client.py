@@ -1,0 +1,41 @@
+"""Recaudo's side of the sandbox: read its messages and answer as a debtor (httpx)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from django.conf import settings
+
+TIMEOUT = httpx.Timeout(3.0, connect=1.0)
+
+
+class SandboxUnavailable(Exception):
+    """The sandbox is not running (or did not answer) at settings.SANDBOX_URL."""
+
+
+class SandboxClient:
+    def __init__(self, base_url: str | None = None) -> None:
+        self.base_url = (base_url or settings.SANDBOX_URL).rstrip("/")
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        try:
+            response = httpx.request(method, f"{self.base_url}{path}", timeout=TIMEOUT, **kwargs)
+        except httpx.HTTPError as error:
+            raise SandboxUnavailable(str(error)) from error
+        if response.status_code >= 500:
+            raise SandboxUnavailable(f"HTTP {response.status_code}")
+        try:
+            body = response.json()
+        except ValueError as error:
+            raise SandboxUnavailable("the answer is not JSON; is this the sandbox?") from error
+        if response.status_code >= 400:
+            raise ValueError("; ".join(body.get("errors", [])) or f"HTTP {response.status_code}")
+        return body
+
+    def messages(self, address: str) -> list[dict[str, Any]]:
+        return self._request("GET", "/_sandbox/messages", params={"address": address})["messages"]
+
+    def inbound(self, channel: str, phone: str, text: str, name: str = "") -> dict[str, Any]:
+        payload = {"channel": channel, "from": phone, "text": text, "name": name}
+        return self._request("POST", "/_sandbox/inbound", json=payload)["message"]

@@ -1,0 +1,123 @@
+"""The phone simulator: what a demo debtor sees on their phone, and their answers (staff only)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.core.paginator import Paginator
+from django.db.models import Prefetch, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from recaudo.portfolio.models import ContactPoint, Debtor
+from recaudo.sandbox.client import SandboxClient, SandboxUnavailable
+from recaudo.sandbox.forms import ReplyForm
+
+PAGE_SIZE = 25
+CHANNEL_NAMES = {"whatsapp": "WhatsApp", "sms": "SMS", "rcs": "RCS", "email": "Email"}
+
+
+def ticks(status: str) -> tuple[str, str]:
+    """The mark a phone shows for a message's status, and its label."""
+    return {
+        "accepted": ("🕓", _("enviando")),
+        "queued": ("🕓", _("enviando")),
+        "sent": ("✓", _("enviado")),
+        "delivered": ("✓✓", _("entregado")),
+        "read": ("✓✓", _("leído")),
+        "failed": ("✗", _("no entregado")),
+        "undelivered": ("✗", _("no entregado")),
+    }.get(status, ("", ""))
+
+
+@staff_member_required
+def debtor_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    debtors = Debtor.objects.select_related("creditor").order_by("full_name", "pk")
+    if query:
+        debtors = debtors.filter(
+            Q(full_name__icontains=query)
+            | Q(external_id__icontains=query)
+            | Q(contact_points__value__icontains=query)
+        ).distinct()
+    page = Paginator(
+        debtors.prefetch_related(
+            Prefetch("contact_points", queryset=ContactPoint.objects.order_by("kind", "pk"))
+        ),
+        PAGE_SIZE,
+    ).get_page(request.GET.get("page"))
+    return render(request, "sandbox/debtor_list.html", {"page": page, "query": query})
+
+
+def _local_zone(debtor: Debtor) -> ZoneInfo:
+    try:
+        return ZoneInfo(debtor.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def _conversations(
+    client: SandboxClient, addresses: list[str], zone: ZoneInfo
+) -> dict[str, list[dict[str, Any]]]:
+    """Each channel's messages to and from these addresses, oldest first."""
+    by_channel: dict[str, list[dict[str, Any]]] = {name: [] for name in CHANNEL_NAMES}
+    for address in addresses:
+        for message in client.messages(address):
+            mark, label = ticks(message["status"])
+            message["mark"], message["mark_label"] = mark, label
+            message["when"] = datetime.fromtimestamp(message["created_at"], UTC).astimezone(zone)
+            by_channel.setdefault(message["channel"], []).append(message)
+    for conversation in by_channel.values():
+        conversation.sort(key=lambda message: message["created_at"])
+    return by_channel
+
+
+@staff_member_required
+def debtor_phone(request: HttpRequest, pk: int) -> HttpResponse:
+    debtor = get_object_or_404(Debtor.objects.select_related("creditor"), pk=pk)
+    points = list(debtor.contact_points.order_by("kind", "pk"))
+    phones = [point.value for point in points if point.kind == ContactPoint.Kind.PHONE]
+    client = SandboxClient()
+    form = ReplyForm(request.POST or None, phones=phones)
+    if request.method == "POST" and form.is_valid():
+        try:
+            client.inbound(
+                form.cleaned_data["channel"],
+                form.cleaned_data["phone"],
+                form.cleaned_data["text"],
+                name=debtor.full_name,
+            )
+        except SandboxUnavailable:
+            messages.error(request, _("El sandbox no está en ejecución; no se envió la respuesta."))
+        except ValueError as error:
+            messages.error(request, _("El sandbox rechazó la respuesta: %s") % error)
+        else:
+            messages.success(request, _("Respuesta enviada por el webhook del proveedor."))
+            return redirect("sandbox:phone", pk=debtor.pk)
+    conversations: dict[str, list[dict[str, Any]]] = {}
+    unavailable = False
+    try:
+        conversations = _conversations(
+            client, [point.value for point in points], _local_zone(debtor)
+        )
+    except SandboxUnavailable:
+        unavailable = True
+    context = {
+        "debtor": debtor,
+        "points": points,
+        "form": form,
+        "can_reply": bool(phones),
+        "unavailable": unavailable,
+        "sandbox_url": settings.SANDBOX_URL,
+        "conversations": [
+            (channel, CHANNEL_NAMES.get(channel, channel), conversation)
+            for channel, conversation in conversations.items()
+        ],
+    }
+    return render(request, "sandbox/debtor_phone.html", context)

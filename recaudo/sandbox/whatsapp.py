@@ -1,0 +1,354 @@
+"""A fake WhatsApp Cloud API: the send rules and the webhooks Meta would post.
+
+Facts and error shapes: docs/shared channels-api.md §1. No HTTP here: the
+aiohttp layer passes the parsed request in and gets a ``Reply`` back.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import random
+import secrets
+import time
+from typing import Any
+
+from recaudo.sandbox.config import Behaviour, Credentials
+from recaudo.sandbox.rules import (
+    ConversationWindows,
+    RateLimiter,
+    TemplateCatalog,
+    digits,
+    whatsapp_number_exists,
+)
+from recaudo.sandbox.signing import whatsapp_signature
+from recaudo.sandbox.store import MessageLog, MessageRecord
+from recaudo.sandbox.webhooks import Reply, Step, Webhook, plan_steps
+
+TITLES = {
+    100: "Invalid parameter",
+    130429: "Rate limit hit",
+    131008: "Required parameter is missing",
+    131026: "Message undeliverable",
+    131047: "Re-engagement message",
+    131056: "(Business Account, Consumer Account) pair rate limit hit",
+    132000: "Number of parameters does not match the expected number of params",
+    132001: "Template name does not exist in the translation",
+}
+
+
+def new_wamid() -> str:
+    # Random, not from the seeded generator: ids must not repeat across runs.
+    return "wamid." + base64.urlsafe_b64encode(os.urandom(30)).decode()
+
+
+def error_reply(status: int, code: int, details: str) -> Reply:
+    return Reply(
+        status,
+        {
+            "error": {
+                "message": f"(#{code}) {TITLES[code]}",
+                "type": "OAuthException",
+                "code": code,
+                "error_data": {"messaging_product": "whatsapp", "details": details},
+                "fbtrace_id": secrets.token_urlsafe(16),
+            }
+        },
+    )
+
+
+def parameter_text(parameter: dict[str, Any]) -> str:
+    kind = parameter.get("type")
+    if kind == "text":
+        return str(parameter.get("text", ""))
+    if kind in ("currency", "date_time"):
+        return str((parameter.get(kind) or {}).get("fallback_value", ""))
+    if kind == "payload":
+        return str(parameter.get("payload", ""))
+    return f"<{kind}>"
+
+
+class WhatsAppFake:
+    def __init__(
+        self,
+        credentials: Credentials,
+        behaviour: Behaviour,
+        log: MessageLog,
+        rng: random.Random,
+        catalog: TemplateCatalog | None = None,
+    ) -> None:
+        self.credentials = credentials
+        self.behaviour = behaviour
+        self.log = log
+        self.rng = rng
+        self.catalog = catalog or TemplateCatalog()
+        self.windows = ConversationWindows()
+        self.configure()
+
+    def configure(self) -> None:
+        """(Re)build the rate limiters from the behaviour settings."""
+        mps = self.behaviour.whatsapp_mps
+        self.throughput = RateLimiter(rate=mps, capacity=mps, max_keys=1_000)
+        interval = self.behaviour.pair_interval_seconds
+        self.pair = RateLimiter(rate=1.0 / interval, capacity=self.behaviour.pair_burst)
+
+    def reset(self) -> None:
+        self.windows = ConversationWindows()
+        self.configure()
+
+    # -- sending ------------------------------------------------------------------
+
+    def send(
+        self,
+        phone_number_id: str,
+        authorization: str,
+        body: Any,
+        monotonic_now: float,
+        wall_now: float,
+    ) -> Reply:
+        if authorization != f"Bearer {self.credentials.whatsapp_access_token}":
+            return Reply(
+                401,
+                {
+                    "error": {
+                        "message": "Error validating access token: The session is invalid.",
+                        "type": "OAuthException",
+                        "code": 190,
+                        "fbtrace_id": secrets.token_urlsafe(16),
+                    }
+                },
+            )
+        if phone_number_id != self.credentials.whatsapp_phone_number_id:
+            return error_reply(
+                400,
+                100,
+                f"Unsupported post request. Object with ID '{phone_number_id}' does not exist.",
+            )
+        if not isinstance(body, dict) or body.get("messaging_product") != "whatsapp":
+            return error_reply(400, 100, "messaging_product must be 'whatsapp'.")
+        to = body.get("to")
+        if not isinstance(to, str) or not digits(to):
+            return error_reply(400, 131008, "The parameter 'to' is required.")
+        kind = body.get("type", "text")
+        if not self.throughput.allow(phone_number_id, monotonic_now):
+            return error_reply(
+                429,
+                130429,
+                f"Throughput of {self.behaviour.whatsapp_mps:g} messages per "
+                "second for this phone number exceeded.",
+            )
+        wa_id = digits(to)
+        if kind == "template":
+            template = body.get("template")
+            checked = self._check_template(template)
+            if isinstance(checked, Reply):
+                return checked
+            text, template_info, category = checked, template, "utility"
+        else:
+            if kind == "text":
+                text_body = (body.get("text") or {}).get("body")
+                if not isinstance(text_body, str) or not text_body:
+                    return error_reply(400, 131008, "The parameter 'text.body' is required.")
+                text = text_body
+            else:
+                text = f"<{kind}>"
+            if not self.windows.is_open(phone_number_id, wa_id, wall_now):
+                return error_reply(
+                    400,
+                    131047,
+                    "Message failed to send because more than 24 hours have "
+                    "passed since the customer last replied to this number.",
+                )
+            template_info, category = None, "service"
+        if self.behaviour.pair_limit_enabled and not self.pair.allow(
+            (phone_number_id, wa_id), monotonic_now
+        ):
+            return error_reply(
+                429,
+                131056,
+                "Too many messages sent from this phone number to the same "
+                "phone number in a short period of time.",
+            )
+        return self._accept(to, wa_id, kind, text, template_info, category, body)
+
+    def _check_template(self, template: Any) -> str | Reply:
+        """The template's preview text, or the error reply."""
+        if not isinstance(template, dict) or not template.get("name"):
+            return error_reply(400, 131008, "The parameter 'template.name' is required.")
+        language = (template.get("language") or {}).get("code")
+        if not language:
+            return error_reply(400, 131008, "The parameter 'template.language.code' is required.")
+        parameters: list[dict[str, Any]] = []
+        for component in template.get("components") or []:
+            if str(component.get("type", "")).lower() == "body":
+                parameters.extend(component.get("parameters") or [])
+        code = self.catalog.check(template["name"], language, len(parameters))
+        if code == 132001:
+            return error_reply(
+                400,
+                132001,
+                f"template name ({template['name']}) does not exist in {language}",
+            )
+        if code == 132000:
+            expected = self.catalog.templates[(template["name"], language)]
+            return error_reply(
+                400,
+                132000,
+                f"body: number of localizable_params ({len(parameters)}) does "
+                f"not match the expected number of params ({expected})",
+            )
+        shown = " · ".join(parameter_text(parameter) for parameter in parameters)
+        return f"[{template['name']}] {shown}".strip()
+
+    def _accept(
+        self,
+        to: str,
+        wa_id: str,
+        kind: str,
+        text: str,
+        template: dict[str, Any] | None,
+        category: str,
+        body: dict[str, Any],
+    ) -> Reply:
+        wamid = new_wamid()
+        opaque = body.get("biz_opaque_callback_data") or ""
+        self.log.add(
+            MessageRecord(
+                id=wamid,
+                channel="whatsapp",
+                direction="outbound",
+                address=wa_id,
+                text=text,
+                status="accepted",
+                template=template,
+                reference=str(opaque),
+            )
+        )
+
+        def status(name: str, error_code: int | None = None) -> Step:
+            def build(at: float) -> Webhook:
+                return self._status_webhook(wamid, name, wa_id, opaque, category, error_code, at)
+
+            return Step(wamid, name, build, str(error_code or ""))
+
+        if whatsapp_number_exists(wa_id):
+            steps = [status("sent"), status("delivered")]
+            if self.rng.random() < self.behaviour.read_probability:
+                steps.append(status("read"))
+        else:
+            steps = [status("failed", 131026)]
+        message: dict[str, str] = {"id": wamid}
+        if kind == "template":
+            message["message_status"] = "accepted"
+        response = {
+            "messaging_product": "whatsapp",
+            "contacts": [{"input": to, "wa_id": wa_id}],
+            "messages": [message],
+        }
+        return Reply(200, response, plan_steps(self.rng, self.behaviour, steps))
+
+    # -- webhooks -----------------------------------------------------------------
+
+    def _envelope(self, value: dict[str, Any]) -> dict[str, Any]:
+        value = {
+            "messaging_product": "whatsapp",
+            "metadata": {
+                "display_phone_number": self.credentials.whatsapp_display_phone_number,
+                "phone_number_id": self.credentials.whatsapp_phone_number_id,
+            },
+            **value,
+        }
+        return {
+            "object": "whatsapp_business_account",
+            "entry": [
+                {
+                    "id": self.credentials.whatsapp_business_account_id,
+                    "changes": [{"field": "messages", "value": value}],
+                }
+            ],
+        }
+
+    def _webhook(self, payload: dict[str, Any], label: str) -> Webhook:
+        # Like Meta: compact JSON with escaped unicode, signed as sent.
+        raw = json.dumps(payload, separators=(",", ":")).encode()
+        return Webhook(
+            url=f"{self.behaviour.webhook_base_url}/webhooks/whatsapp",
+            body=raw,
+            headers={
+                "Content-Type": "application/json",
+                "User-Agent": "facebookexternalua",
+                "X-Hub-Signature-256": whatsapp_signature(
+                    self.credentials.whatsapp_app_secret, raw
+                ),
+            },
+            label=label,
+        )
+
+    def _status_webhook(
+        self,
+        wamid: str,
+        status: str,
+        wa_id: str,
+        opaque: str,
+        category: str,
+        error_code: int | None,
+        at: float,
+    ) -> Webhook:
+        entry: dict[str, Any] = {
+            "id": wamid,
+            "status": status,
+            "timestamp": str(int(at)),
+            "recipient_id": wa_id,
+        }
+        if opaque:
+            entry["biz_opaque_callback_data"] = opaque
+        if status in ("sent", "delivered"):
+            entry["pricing"] = {
+                "billable": category != "service",
+                "pricing_model": "PMP",
+                "type": "regular" if category != "service" else "free_customer_service",
+                "category": category,
+            }
+        if error_code is not None:
+            entry["errors"] = [
+                {
+                    "code": error_code,
+                    "title": TITLES[error_code],
+                    "message": TITLES[error_code],
+                    "error_data": {"details": "The recipient is not a WhatsApp user."},
+                    "href": "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/",
+                }
+            ]
+        return self._webhook(self._envelope({"statuses": [entry]}), f"whatsapp {status}")
+
+    def inbound(self, phone: str, text: str, name: str = "") -> tuple[MessageRecord, Webhook]:
+        """The debtor writes: open the 24-hour window and build Meta's webhook."""
+        wa_id = digits(phone)
+        now = time.time()
+        self.windows.user_wrote(self.credentials.whatsapp_phone_number_id, wa_id, now)
+        wamid = new_wamid()
+        record = self.log.add(
+            MessageRecord(
+                id=wamid,
+                channel="whatsapp",
+                direction="inbound",
+                address=wa_id,
+                text=text,
+                status="received",
+                created_at=now,
+            )
+        )
+        value = {
+            "contacts": [{"profile": {"name": name or wa_id}, "wa_id": wa_id}],
+            "messages": [
+                {
+                    "from": wa_id,
+                    "id": wamid,
+                    "timestamp": str(int(now)),
+                    "type": "text",
+                    "text": {"body": text},
+                }
+            ],
+        }
+        return record, self._webhook(self._envelope(value), "whatsapp inbound")

@@ -1,0 +1,174 @@
+"""The staff-only phone simulator, against a running sandbox."""
+
+from __future__ import annotations
+
+import time
+
+import httpx
+import pytest
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from recaudo.policies.models import Template
+from recaudo.sandbox.catalog import approved_whatsapp_templates
+from tests.factories import make_debtor
+from tests.sandbox.conftest import CREDENTIALS
+from tests.sandbox.support import hub_signature_is_valid
+
+pytestmark = pytest.mark.django_db
+PHONE = "+5215512345671"
+
+
+@pytest.fixture
+def staff_client(client_factory):
+    return client_factory(is_staff=True)
+
+
+@pytest.fixture
+def client_factory(db):
+    from django.test import Client
+
+    def make(**flags):
+        user = get_user_model().objects.create_user(f"user{len(flags)}", password="x", **flags)
+        browser = Client()
+        browser.force_login(user)
+        return browser
+
+    return make
+
+
+@pytest.fixture
+def debtor(creditor):
+    return make_debtor(creditor, full_name="Ana María Pérez", phone=PHONE)
+
+
+@pytest.fixture
+def sandbox_url(server, settings):
+    settings.SANDBOX_URL = server.url
+    return server.url
+
+
+def test_anonymous_visitors_are_sent_to_the_login_page(client):
+    response = client.get(reverse("sandbox:debtors"))
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_a_user_who_is_not_staff_cannot_open_the_simulator(client_factory, debtor):
+    browser = client_factory(is_staff=False)
+    for url in (reverse("sandbox:debtors"), reverse("sandbox:phone", args=[debtor.pk])):
+        response = browser.get(url)
+        assert response.status_code == 302
+        assert "/admin/login/" in response["Location"]
+
+
+def test_staff_find_debtors_by_name_or_phone(staff_client, debtor, creditor):
+    make_debtor(creditor, full_name="Bruno Díaz", phone="+5215599999991")
+    by_name = staff_client.get(reverse("sandbox:debtors"), {"q": "maría"})
+    assert by_name.status_code == 200
+    assert list(by_name.context["page"]) == [debtor]
+    by_phone = staff_client.get(reverse("sandbox:debtors"), {"q": "12345671"})
+    assert list(by_phone.context["page"]) == [debtor]
+    assert "Ana María Pérez" in by_phone.content.decode()
+
+
+def test_the_phone_shows_the_debtors_messages_with_ticks(staff_client, debtor, sandbox_url):
+    body = {
+        "messaging_product": "whatsapp",
+        "to": PHONE.lstrip("+"),
+        "type": "template",
+        "template": {
+            "name": "recordatorio_pago",
+            "language": {"code": "es_MX"},
+            "components": [
+                {
+                    "type": "body",
+                    "parameters": [
+                        {"type": "text", "text": "Ana"},
+                        {"type": "text", "text": "$1,250.00"},
+                        {"type": "text", "text": "15 de agosto"},
+                    ],
+                }
+            ],
+        },
+    }
+    headers = {"Authorization": f"Bearer {CREDENTIALS.whatsapp_access_token}"}
+    url = f"{sandbox_url}/whatsapp/v21.0/{CREDENTIALS.whatsapp_phone_number_id}/messages"
+    assert httpx.post(url, json=body, headers=headers).status_code == 200
+    sms = {"To": PHONE, "From": CREDENTIALS.twilio_from_number, "Body": "Tu saldo vence hoy"}
+    twilio = (
+        f"{sandbox_url}/twilio/2010-04-01/Accounts/{CREDENTIALS.twilio_account_sid}/Messages.json"
+    )
+    auth = (CREDENTIALS.twilio_account_sid, CREDENTIALS.twilio_auth_token)
+    assert httpx.post(twilio, data=sms, auth=auth).status_code == 201
+    time.sleep(0.4)  # the statuses move in the background
+    response = staff_client.get(reverse("sandbox:phone", args=[debtor.pk]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "[recordatorio_pago] Ana · $1,250.00 · 15 de agosto" in page
+    assert "Tu saldo vence hoy" in page
+    assert "✓✓ leído" in page
+    assert "✓✓ entregado" in page
+    conversations = {
+        channel: messages for channel, _, messages in response.context["conversations"]
+    }
+    assert [m["status"] for m in conversations["whatsapp"]] == ["read"]
+    assert [m["status"] for m in conversations["sms"]] == ["delivered"]
+
+
+def test_the_phone_says_so_when_the_sandbox_is_not_running(staff_client, debtor, settings):
+    settings.SANDBOX_URL = "http://127.0.0.1:9"  # discard port: nothing listens
+    response = staff_client.get(reverse("sandbox:phone", args=[debtor.pk]))
+    assert response.status_code == 200
+    assert response.context["unavailable"] is True
+    assert "El sandbox no está en ejecución" in response.content.decode()
+
+
+def test_answering_as_the_debtor_goes_through_the_inbound_webhook(
+    staff_client, debtor, sandbox_url, receiver
+):
+    url = reverse("sandbox:phone", args=[debtor.pk])
+    response = staff_client.post(
+        url, {"channel": "whatsapp", "phone": PHONE, "text": "Pago el viernes"}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == url
+    request = receiver.wait_for(1)[0]
+    assert request.path == "/webhooks/whatsapp"
+    signature = request.headers["X-Hub-Signature-256"]
+    assert hub_signature_is_valid(CREDENTIALS.whatsapp_app_secret, request.body, signature)
+    message = request.json()["entry"][0]["changes"][0]["value"]["messages"][0]
+    assert message["text"] == {"body": "Pago el viernes"}
+    assert "Pago el viernes" in staff_client.get(url).content.decode()
+
+
+def test_an_answer_from_a_phone_the_debtor_does_not_have_is_refused(
+    staff_client, debtor, sandbox_url, receiver
+):
+    url = reverse("sandbox:phone", args=[debtor.pk])
+    response = staff_client.post(url, {"channel": "sms", "phone": "+5215500000000", "text": "hola"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["phone"]
+    assert receiver.wait_for(1, timeout=0.3) == []
+
+
+def test_templates_naming_a_whatsapp_template_are_approved_in_the_sandbox(creditor):
+    Template.objects.create(
+        key="recordatorio",
+        channel="whatsapp",
+        language="es",
+        body="Hola {{ nombre }}, debes {{ total }} que vence el {{ vence }}.",
+        whatsapp_template_name="recordatorio_pago",
+        whatsapp_template_language="es_MX",
+        whatsapp_parameters=["nombre", "total", "vence"],
+    )
+    Template.objects.create(
+        key="aviso", channel="whatsapp", language="pt", body="Olá", whatsapp_template_name="aviso"
+    )
+    Template.objects.create(key="aviso", channel="sms", language="es", body="Hola")
+    approved = approved_whatsapp_templates()
+    assert ("aviso", "pt", 0) in approved
+    assert ("recordatorio_pago", "es_MX", 3) in approved
+    assert all(name != "" for name, _, _ in approved)
+    shipped = Template.objects.exclude(whatsapp_template_name="").count()
+    assert len(approved) <= shipped
