@@ -30,6 +30,8 @@ INSTALLED_APPS = [
     "recaudo.policies",
     "recaudo.outreach",
     "recaudo.sandbox",
+    "recaudo.conversations",
+    "recaudo.payments",
 ]
 
 MIDDLEWARE = [
