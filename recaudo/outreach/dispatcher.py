@@ -382,6 +382,7 @@ class _Facts:
     links: dict[int, list[int]]
     points: dict[int, ContactPoint]
     consents: dict[int, set[str]]
+    withdrawn: dict[int, set[str]]  # consents the debtor took back: never used again
     history: defaultdict[int, list[PastContact]]
 
     @classmethod
@@ -410,10 +411,11 @@ class _Facts:
         point_ids = {row.contact_point_id for row in rows if row.contact_point_id}
         points = {p.pk: p for p in ContactPoint.objects.filter(id__in=point_ids)}
         consents: dict[int, set[str]] = defaultdict(set)
-        for point_id, channel in ChannelConsent.objects.filter(
-            contact_point_id__in=point_ids, revoked_at__isnull=True
-        ).values_list("contact_point_id", "channel"):
-            consents[point_id].add(channel)
+        withdrawn: dict[int, set[str]] = defaultdict(set)
+        for point_id, channel, revoked_at in ChannelConsent.objects.filter(
+            contact_point_id__in=point_ids
+        ).values_list("contact_point_id", "channel", "revoked_at"):
+            (withdrawn if revoked_at else consents)[point_id].add(channel)
         history: defaultdict[int, list[PastContact]] = defaultdict(list)
         since = now - timedelta(days=HISTORY_DAYS)
         for debtor_id, channel, sent_at, window_start in (
@@ -424,7 +426,9 @@ class _Facts:
             .values_list("debtor_id", "channel", "sent_at", "window_start")
         ):
             history[debtor_id].append(PastContact(channel, sent_at or window_start))
-        return cls(debtors, creditors, debts, debt_objects, links, points, consents, history)
+        return cls(
+            debtors, creditors, debts, debt_objects, links, points, consents, withdrawn, history
+        )
 
     def point_state(self, point_id: int | None) -> PointState | None:
         point = self.points.get(point_id) if point_id else None
@@ -432,7 +436,7 @@ class _Facts:
             return None
         return PointState(
             id=point.pk,
-            channels=frozenset(point.channels or ()),
+            channels=frozenset(point.channels or ()) - self.withdrawn.get(point.pk, set()),
             consented=frozenset(self.consents.get(point.pk, ())),
             opted_out=point.opted_out_at is not None,
             invalid=point.invalid_since is not None,

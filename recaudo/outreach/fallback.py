@@ -38,16 +38,17 @@ def fall_back(
             debtor_id=outreach.debtor_id, opted_out_at__isnull=True, invalid_since__isnull=True
         ).order_by("-preferred", "id")
     )
-    consents = set(
-        ChannelConsent.objects.filter(
-            contact_point__in=points, revoked_at__isnull=True
-        ).values_list("contact_point_id", "channel")
-    )
+    consents: set[tuple[int, str]] = set()
+    withdrawn: set[tuple[int, str]] = set()
+    for point_id, channel, revoked_at in ChannelConsent.objects.filter(
+        contact_point__in=points
+    ).values_list("contact_point_id", "channel", "revoked_at"):
+        (withdrawn if revoked_at else consents).add((point_id, channel))
     failed_channel = outreach.channel
     while remaining:
         channel = remaining.pop(0)
         for point in points:
-            if channel not in (point.channels or []):
+            if channel not in (point.channels or []) or (point.pk, channel) in withdrawn:
                 continue
             if channel in needs_consent and (point.pk, channel) not in consents:
                 continue

@@ -335,25 +335,29 @@ def _load(creditor_id: int, due_dates: Sequence[date], day: date) -> _Loaded:
             if sqlite:
                 owed, due_on = Decimal(owed), fromisoformat(due_on)
             debts[debtor_id].append(OpenDebt(debt_id, due_on, owed, currency))
-        # Usable contact points (not opted out, not invalid) with their live
-        # consents, gathered per point by the consent table's unique index.
+        # Usable contact points (not opted out, not invalid) with their
+        # consents, gathered per point by the consent table's unique index. A
+        # withdrawn consent ("-sms") takes the channel off the point in every
+        # country, whether or not the country required the consent.
         gather = "group_concat" if sqlite else "string_agg"
         cursor.execute(
             f"SELECT c.id, c.debtor_id, c.kind, {text('c.channels')}, c.preferred, "
-            f"(SELECT {gather}(k.channel, ',') FROM portfolio_channelconsent k "
-            "WHERE k.contact_point_id = c.id AND k.revoked_at IS NULL) "
+            f"(SELECT {gather}(CASE WHEN k.revoked_at IS NULL THEN k.channel "
+            "ELSE '-' || k.channel END, ',') FROM portfolio_channelconsent k "
+            "WHERE k.contact_point_id = c.id) "
             "FROM portfolio_contactpoint c JOIN plan_debtors p ON p.id = c.debtor_id "
             "WHERE c.opted_out_at IS NULL AND c.invalid_since IS NULL"
         )
         points: dict[int, list[UsablePoint]] = defaultdict(list)
         for point_id, debtor_id, kind, channels, preferred, consented in cursor.fetchall():
             allowed = PHONE_CHANNELS if kind == "phone" else EMAIL_CHANNELS
+            given, withdrawn = _consents(consented)
             points[debtor_id].append(
                 UsablePoint(
                     point_id,
                     kind,
-                    _json_set(channels) & allowed,
-                    _split_set(consented),
+                    (_json_set(channels) & allowed) - withdrawn,
+                    given,
                     bool(preferred),
                 )
             )
@@ -401,8 +405,15 @@ def _json_set(value: Any) -> frozenset[str]:
 
 
 @lru_cache(maxsize=4096)
-def _split_set(text: str | None) -> frozenset[str]:
-    return frozenset(text.split(",")) if text else frozenset()
+def _consents(text: str | None) -> tuple[frozenset[str], frozenset[str]]:
+    """("whatsapp,-sms") -> (consented {"whatsapp"}, withdrawn {"sms"})."""
+    if not text:
+        return frozenset(), frozenset()
+    names = text.split(",")
+    return (
+        frozenset(name for name in names if not name.startswith("-")),
+        frozenset(name[1:] for name in names if name.startswith("-")),
+    )
 
 
 @lru_cache(maxsize=4096)

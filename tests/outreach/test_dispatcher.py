@@ -348,3 +348,35 @@ def test_a_partial_payment_keeps_the_reminder_for_what_is_still_owed(creditor):
 
     outreach.refresh_from_db()
     assert outreach.status == "planned"
+
+
+def test_an_sms_stop_after_planning_is_honoured_in_a_country_without_consent_rules(
+    channels, dispatcher
+):
+    from tests.factories import make_creditor
+
+    creditor = make_creditor(country="MX", default_currency="MXN")
+    debtor = make_debtor(
+        creditor, phone="+525512345678", country="MX", timezone="America/Mexico_City"
+    )
+    ContactPoint.objects.create(
+        debtor=debtor, kind="email", value="mx@example.com", channels=["email"]
+    )
+    make_debt(debtor, due_on=DAY + timedelta(days=7))
+    plan(DAY, now=PLANNED_AT)
+    outreach = Outreach.objects.get(debtor=debtor)
+    assert outreach.channel == "sms"
+    ChannelConsent.objects.create(
+        contact_point=outreach.contact_point,
+        channel="sms",
+        source="STOP",
+        granted_at=PLANNED_AT,
+        revoked_at=PLANNED_AT,
+    )
+
+    dispatcher.run_once(SEND_AT)
+    dispatcher.run_once(SEND_AT + timedelta(minutes=1))
+
+    outreach.refresh_from_db()
+    assert [m.channel for m in channels.all_sent()] == ["email"]
+    assert outreach.status == "sent"

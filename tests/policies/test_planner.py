@@ -401,3 +401,19 @@ def test_deleting_a_debt_or_a_contact_point_updates_the_planned_contacts(credito
     outreach.refresh_from_db()
     assert outreach.contact_point_id is None
     assert not OutreachDebt.objects.filter(debt_id=debt.pk).exists()
+
+
+def test_a_withdrawn_consent_takes_the_channel_off_even_where_the_country_needs_none():
+    creditor = make_creditor(country="MX", default_currency="MXN")
+    debtor = _debtor(creditor, authorised=False, country="MX", timezone="America/Mexico_City")
+    phone = debtor.contact_points.get(kind="phone")
+    ChannelConsent.objects.create(
+        contact_point=phone, channel="sms", source="contrato", granted_at=NOW, revoked_at=NOW
+    )
+    _due(debtor, 0)
+
+    _plan()
+
+    outreach = Outreach.objects.get()
+    assert outreach.channel == "email"
+    assert outreach.fallback_channels == []
