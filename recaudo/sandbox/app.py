@@ -6,6 +6,7 @@ the dispatcher and answer; they never wait on a webhook or touch a database.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import secrets
 import time
@@ -42,8 +43,31 @@ async def read_json(request: web.Request) -> Any:
 # -- providers ------------------------------------------------------------------------
 
 
+def injected_error(request: web.Request) -> web.Response | None:
+    """A 500 for ``error_probability`` of sends, before anything is stored."""
+    sandbox = sandbox_of(request)
+    if sandbox.behaviour.error_probability and (
+        sandbox.rng.random() < sandbox.behaviour.error_probability
+    ):
+        return web.json_response(
+            {"error": {"message": "An unknown error occurred", "type": "OAuthException",
+                       "code": 1, "is_transient": True}},
+            status=500,
+        )  # fmt: skip
+    return None
+
+
+async def maybe_slow(request: web.Request) -> None:
+    """Answer late for ``slow_probability`` of sends (after the message is stored)."""
+    behaviour = sandbox_of(request).behaviour
+    if behaviour.slow_probability and sandbox_of(request).rng.random() < behaviour.slow_probability:
+        await asyncio.sleep(behaviour.slow_seconds)
+
+
 async def whatsapp_send(request: web.Request) -> web.Response:
     sandbox = sandbox_of(request)
+    if (failure := injected_error(request)) is not None:
+        return failure
     body = await read_json(request)
     reply = sandbox.whatsapp.send(
         request.match_info["phone_number_id"],
@@ -52,10 +76,14 @@ async def whatsapp_send(request: web.Request) -> web.Response:
         time.monotonic(),
         time.time(),
     )
-    return answer(request, reply)
+    response = answer(request, reply)
+    await maybe_slow(request)
+    return response
 
 
 async def twilio_send(request: web.Request) -> web.Response:
+    if (failure := injected_error(request)) is not None:
+        return failure
     form = await request.post()
     fields = {name: str(form.get(name, "")) for name in form}
     reply = sandbox_of(request).twilio.send(

@@ -62,6 +62,12 @@ class Behaviour:
     min_delay_seconds: float = 0.05
     max_delay_seconds: float = 0.5
     webhook_max_attempts: int = 5
+    # Faults, for reliability tests: a share of send requests answered 500
+    # before anything is stored, and a share answered only after a delay
+    # (processed first, so a client that times out has in fact sent it).
+    error_probability: float = 0.0
+    slow_probability: float = 0.0
+    slow_seconds: float = 0.0
 
     def update(self, changes: dict[str, Any]) -> list[str]:
         """Apply ``changes``; return the errors (and change nothing) if any is bad."""

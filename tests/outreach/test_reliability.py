@@ -251,3 +251,29 @@ def test_a_provider_refusing_for_a_while_gets_everything_once_it_recovers(sandbo
     assert max(_received(sandbox).values()) == 1
     assert retried.count() == 0
     assert _rule_violations() == []
+
+
+def test_a_provider_answering_500s_and_timeouts_sends_each_contact_at_most_once(sandbox):
+    _portfolio(40, second_debt_every=None)
+    sandbox.environment["PROVIDER_TIMEOUT_MS"] = "400"
+    httpx.post(
+        f"{sandbox.url}/_sandbox/config",
+        json={"error_probability": 0.4, "slow_probability": 0.1, "slow_seconds": 1.0},
+        timeout=5,
+    )
+    _wait([sandbox.worker("w1"), sandbox.worker("w2")])
+    httpx.post(
+        f"{sandbox.url}/_sandbox/config",
+        json={"error_probability": 0.0, "slow_probability": 0.0},
+        timeout=5,
+    )
+    # The 500s were retried with backoff: a worker whose clock has moved on sends them.
+    _wait([sandbox.worker("w3", at=SEND_AT + timedelta(hours=3))])
+
+    statuses = Counter(Outreach.objects.values_list("status", flat=True))
+    received = _received(sandbox)
+    assert set(statuses) <= {"sent", "unknown"}, statuses
+    assert statuses["sent"] >= 30
+    # Timed-out sends reached the sandbox once and were never repeated.
+    assert max(received.values()) == 1
+    assert sum(received.values()) == statuses["sent"] + statuses["unknown"]
