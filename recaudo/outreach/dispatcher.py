@@ -194,8 +194,13 @@ class Dispatcher:
             started = time.monotonic()
             outcomes = self._send_all(to_send)
             done = now + timedelta(seconds=time.monotonic() - started)
+            accepted = []
             for (row, _message), outcome in zip(to_send, outcomes, strict=True):
-                self._apply_result(row, outcome, done, result)
+                if outcome.outcome == "accepted":
+                    accepted.append((row, outcome))
+                else:
+                    self._apply_result(row, outcome, done, result)
+            self._record_sent(accepted, done, result)
 
     def _decide(self, row: Outreach, facts: _Facts, now: datetime) -> Decision:
         debtor = facts.debtors[row.debtor_id]
@@ -284,6 +289,40 @@ class Dispatcher:
             limiter = RateLimiter(f"{channel}:{sender}", config.get("rate_per_second", 10))
             self.limiters[channel] = limiter
         return limiter
+
+    def _record_sent(
+        self, accepted: list[tuple[Outreach, ProviderResult]], now: datetime, result: BatchResult
+    ) -> None:
+        """Mark the accepted sends ``sent`` in one statement (see ``_write`` on the condition)."""
+        if not accepted:
+            return
+        numeric = "CAST(v.amount AS numeric)" if connection.vendor == "postgresql" else "v.amount"
+        values = ", ".join(["(%s, %s, %s)"] * len(accepted))
+        params: list[Any] = []
+        for row, outcome in accepted:
+            params += [row.pk, outcome.provider_message_id[:200], str(row.amount_due)]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH v (id, provider_id, amount) AS (VALUES {values}) "
+                "UPDATE outreach_outreach SET status = 'sent', "
+                "provider_message_id = v.provider_id, "
+                f"amount_due = {numeric}, sent_at = %s, status_reason = '', "
+                "last_error_code = '', last_error = '', lease_until = NULL, updated_at = %s "
+                "FROM v WHERE outreach_outreach.id = v.id "
+                "AND outreach_outreach.status = 'sending' AND outreach_outreach.claimed_by = %s "
+                "RETURNING outreach_outreach.id",
+                [*params, now, now, self.name],
+            )
+            written = {found for (found,) in cursor.fetchall()}
+        for row, outcome in accepted:
+            result.counts[f"sent:{row.channel}"] += 1
+            if row.pk not in written:
+                # A status webhook matched by our reference got there first and
+                # moved the row on; keep its status, add what it may lack.
+                Outreach.objects.filter(pk=row.pk, provider_message_id="").update(
+                    provider_message_id=outcome.provider_message_id[:200]
+                )
+                Outreach.objects.filter(pk=row.pk, sent_at__isnull=True).update(sent_at=now)
 
     def _write(self, row: Outreach, now: datetime, **fields: Any) -> bool:
         """Write the send's outcome unless a status webhook has moved the row on meanwhile.

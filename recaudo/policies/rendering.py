@@ -219,6 +219,12 @@ def _language_of(language: str) -> str:
 
 
 @functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=256)
+def _babel_locale(code: str) -> Locale:
+    return Locale.parse(code)
+
+
+@functools.lru_cache(maxsize=1024)
 def locale_for(language: str, country: str) -> str:
     """The Babel locale for a debtor: "es_CO", else "es"; unknown languages become "es"."""
     code = _language_of(language)
@@ -245,7 +251,7 @@ def _plain_spaces(text: str) -> str:
 def format_money(amount: Decimal, currency: str, locale: str) -> str:
     """`amount` in `currency` with the currency's ISO minor units (CLP 0, COP 2)."""
     formatted = format_currency(
-        Decimal(amount), currency.upper(), locale=locale, currency_digits=True
+        Decimal(amount), currency.upper(), locale=_babel_locale(locale), currency_digits=True
     )
     return _plain_spaces(formatted)
 
@@ -253,11 +259,14 @@ def format_money(amount: Decimal, currency: str, locale: str) -> str:
 def format_date(day: date, locale: str, today: date | None = None) -> str:
     """ "15 de diciembre" / "December 15"; with the year when it is not today's year."""
     with_year = today is not None and day.year != today.year
-    patterns = _DATE_PATTERNS.get(Locale.parse(locale).language)
+    babel_locale = _babel_locale(locale)
+    patterns = _DATE_PATTERNS.get(babel_locale.language)
     if patterns is None:
-        formatted = format_skeleton("yMMMMd" if with_year else "MMMMd", day, locale=locale)
+        formatted = format_skeleton("yMMMMd" if with_year else "MMMMd", day, locale=babel_locale)
     else:
-        formatted = babel_format_date(day, patterns[1] if with_year else patterns[0], locale=locale)
+        formatted = babel_format_date(
+            day, patterns[1] if with_year else patterns[0], locale=babel_locale
+        )
     return _plain_spaces(formatted)
 
 
