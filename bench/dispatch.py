@@ -179,10 +179,16 @@ def main() -> None:
                 break
             except httpx.HTTPError:
                 time.sleep(0.1)
-        from recaudo.outreach.dispatcher import SEND_THREADS, Dispatcher
+        from django.conf import settings
+
+        from recaudo.outreach.dispatcher import Dispatcher
         from recaudo.outreach.models import Outreach
 
-        raw = raw_rate(os.environ["SANDBOX_URL"], min(arguments.messages, 10_000), SEND_THREADS)
+        raw = raw_rate(
+            os.environ["SANDBOX_URL"],
+            min(arguments.messages, 10_000),
+            settings.DISPATCH_SEND_THREADS,
+        )
         httpx.post(f"http://127.0.0.1:{port}/_sandbox/reset", timeout=5)
 
         dispatcher = Dispatcher(name="bench", batch_size=arguments.batch_size)

@@ -55,7 +55,6 @@ HISTORY_DAYS = 14
 # A contact more than this late (worker down, queue backed up) is dropped:
 # the next policy step will say something more current.
 MAX_LATE = timedelta(hours=24)
-SEND_THREADS = 16
 
 
 @dataclass
@@ -90,7 +89,9 @@ class Dispatcher:
         self.lease = timedelta(seconds=lease_seconds or settings.DISPATCH_LEASE_SECONDS)
         self.rng = rng or random.Random()
         self.limiters: dict[str, RateLimiter] = {}
-        self.pool = ThreadPoolExecutor(max_workers=SEND_THREADS, thread_name_prefix="send")
+        self.pool = ThreadPoolExecutor(
+            max_workers=settings.DISPATCH_SEND_THREADS, thread_name_prefix="send"
+        )
         self._side: Any = None
 
     def close(self) -> None:
