@@ -155,9 +155,24 @@ class TemplateCatalog:
 
     def __init__(self) -> None:
         self.templates: dict[tuple[str, str], int] = {}
+        # The approved text with Meta's {{1}}, {{2}}... markers, when known.
+        self.bodies: dict[tuple[str, str], str] = {}
 
-    def register(self, name: str, language: str, parameter_count: int) -> None:
+    def register(self, name: str, language: str, parameter_count: int, body: str = "") -> None:
         self.templates[(name, language)] = parameter_count
+        if body:
+            self.bodies[(name, language)] = body
+
+    def text(self, name: str, language: str, values: list[str]) -> str | None:
+        """The message as the phone shows it: the approved text with the values in."""
+        body = self.bodies.get((name, language))
+        if body is None:
+            return None
+        return re.sub(
+            r"\{\{(\d+)\}\}",
+            lambda m: values[int(m.group(1)) - 1] if 0 < int(m.group(1)) <= len(values) else "",
+            body,
+        )
 
     def check(self, name: str, language: str, parameter_count: int) -> int | None:
         """The WhatsApp error code for this template send, or None if it is fine."""

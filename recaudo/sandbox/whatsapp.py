@@ -198,8 +198,11 @@ class WhatsAppFake:
                 f"body: number of localizable_params ({len(parameters)}) does "
                 f"not match the expected number of params ({expected})",
             )
-        shown = " · ".join(parameter_text(parameter) for parameter in parameters)
-        return f"[{template['name']}] {shown}".strip()
+        values = [parameter_text(parameter) for parameter in parameters]
+        text = self.catalog.text(template["name"], language, values)
+        if text is not None:
+            return text
+        return f"[{template['name']}] {' · '.join(values)}".strip()
 
     def _accept(
         self,

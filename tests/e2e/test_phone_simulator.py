@@ -93,8 +93,14 @@ def test_a_reminder_reaches_the_phone_simulator_and_its_ticks_turn_to_read(
     page.fill("#id_password", password)
     page.click("input[type=submit]")
     page.wait_for_url(f"**/sandbox/deudores/{debtor.pk}/")
-    assert "Lucía" in page.content()
-    assert "Servicios Andinos" in page.content()
+    # The approved WhatsApp text with the values in, as the debtor's phone shows it.
+    bubble = page.locator(".tick-sent, .tick-delivered, .tick-read").first
+    assert bubble.count() == 1
+    text = page.content()
+    assert "Lucía" in text
+    assert "Servicios Andinos" in text
+    assert "$150.000,00" in text
+    assert "[recaudo_reminder_before]" not in text
 
     # The sandbox posts signed status webhooks: sent, delivered, then read.
     deadline = time.monotonic() + 20

@@ -167,8 +167,13 @@ def test_templates_naming_a_whatsapp_template_are_approved_in_the_sandbox(credit
     )
     Template.objects.create(key="aviso", channel="sms", language="es", body="Hola")
     approved = approved_whatsapp_templates()
-    assert ("aviso", "pt", 0) in approved
-    assert ("recordatorio_pago", "es_MX", 3) in approved
-    assert all(name != "" for name, _, _ in approved)
+    assert ("aviso", "pt", 0, "Olá") in approved
+    assert (
+        "recordatorio_pago",
+        "es_MX",
+        3,
+        "Hola {{1}}, debes {{2}} que vence el {{3}}.",
+    ) in approved
+    assert all(name != "" for name, _, _, _ in approved)
     shipped = Template.objects.exclude(whatsapp_template_name="").count()
     assert len(approved) <= shipped

@@ -92,8 +92,8 @@ class Command(BaseCommand):
         except DatabaseError as error:
             self.stderr.write(f"WhatsApp templates not loaded from the database: {error}")
             templates = []
-        for name, language, count in templates:
-            sandbox.catalog.register(name, language, count)
+        for name, language, count, text in templates:
+            sandbox.catalog.register(name, language, count, text)
         try:
             asyncio.run(self._serve(sandbox, options))
         except OSError as error:

@@ -1,0 +1,252 @@
+"""The sandbox payment provider: checkout sessions, a page to pay or fail, signed webhooks.
+
+API (Bearer ``api_key``):
+  POST /payments/v1/checkout/sessions       JSON {amount, currency, reference, success_url,
+                                            cancel_url, notification_url, description, metadata}
+                                            -> 201 {id, url, status: "open", ...}
+  GET  /payments/v1/checkout/sessions/{id}  -> the session: status open|paid|failed, amount,
+                                            currency, reference, payment_id
+The debtor's side (no auth, like a hosted checkout):
+  GET  /payments/checkout/{id}              HTML with "Pagar" and "Simular rechazo" forms
+  POST /payments/checkout/{id}/pay|fail     settles it, posts the signed webhook to the
+                                            session's notification_url, 303 to success/cancel URL
+Webhooks carry ``X-Sandbox-Signature: t=<unix>,v1=<hex hmac-sha256(secret, "t.body")>``.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import secrets
+import time
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import aiohttp
+from aiohttp import web
+
+from recaudo.sandbox.webhooks import Planned, Webhook
+
+DEFAULT_API_KEY = "sandbox-payments-key"
+DEFAULT_WEBHOOK_SECRET = "sandbox-payments-webhook-secret"
+MAX_SESSIONS = 20_000
+
+
+@dataclass
+class Session:
+    id: str
+    amount: str
+    currency: str
+    reference: str
+    description: str
+    success_url: str
+    cancel_url: str
+    notification_url: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+    status: str = "open"
+    payment_id: str = ""
+    created: int = 0
+
+
+class PaymentsFake:
+    def __init__(self, base_url: str, api_key: str, webhook_secret: str) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.api_key = api_key
+        self.webhook_secret = webhook_secret
+        self.sessions: dict[str, Session] = {}
+        self.by_idempotency_key: dict[str, str] = {}
+
+    @classmethod
+    def from_django_settings(cls, base_url: str) -> PaymentsFake:
+        try:
+            from recaudo.payments.conf import provider_config
+
+            config = provider_config("sandbox")
+        except Exception:  # no Django settings: the defaults
+            config = {}
+        return cls(
+            base_url,
+            config.get("api_key", DEFAULT_API_KEY),
+            config.get("webhook_secret", DEFAULT_WEBHOOK_SECRET),
+        )
+
+    def authorised(self, header: str) -> bool:
+        return secrets.compare_digest(header, f"Bearer {self.api_key}")
+
+    def create(self, body: Any, idempotency_key: str) -> tuple[int, dict[str, Any]]:
+        if idempotency_key and idempotency_key in self.by_idempotency_key:
+            session = self.sessions[self.by_idempotency_key[idempotency_key]]
+            return 200, self.describe(session)
+        if not isinstance(body, dict):
+            return 400, {"error": "send a JSON object"}
+        errors = [
+            f"'{name}' is required"
+            for name in ("amount", "currency", "reference", "success_url", "cancel_url")
+            if not isinstance(body.get(name), str) or not body.get(name)
+        ]
+        if errors:
+            return 400, {"error": "; ".join(errors)}
+        try:
+            amount = Decimal(body["amount"])
+        except InvalidOperation:
+            return 400, {"error": "'amount' is not a number"}
+        if not amount.is_finite() or amount <= 0:
+            return 400, {"error": "'amount' must be greater than zero"}
+        if len(self.sessions) >= MAX_SESSIONS:
+            self.sessions.pop(next(iter(self.sessions)))
+        session = Session(
+            id=f"sbx_cs_{secrets.token_hex(12)}",
+            amount=str(amount),
+            currency=body["currency"].upper(),
+            reference=body["reference"],
+            description=str(body.get("description", ""))[:200],
+            success_url=body["success_url"],
+            cancel_url=body["cancel_url"],
+            notification_url=str(body.get("notification_url", "")),
+            metadata=body.get("metadata") if isinstance(body.get("metadata"), dict) else {},
+            created=int(time.time()),
+        )
+        self.sessions[session.id] = session
+        if idempotency_key:
+            self.by_idempotency_key[idempotency_key] = session.id
+        return 201, self.describe(session)
+
+    def describe(self, session: Session) -> dict[str, Any]:
+        return {
+            **asdict(session),
+            "object": "checkout.session",
+            "url": f"{self.base_url}/payments/checkout/{session.id}",
+        }
+
+    def settle(self, session: Session, paid: bool) -> Webhook | None:
+        """Pay or fail an open session; the webhook to send (signed), if it has a URL."""
+        if session.status != "open":
+            return None
+        session.status = "paid" if paid else "failed"
+        if paid:
+            session.payment_id = f"sbx_pay_{secrets.token_hex(12)}"
+        event = {
+            "id": f"sbx_evt_{secrets.token_hex(12)}",
+            "type": f"checkout.session.{session.status}",
+            "created": int(time.time()),
+            # Only what a notification needs; Recaudo fetches the session for the truth.
+            "data": {"session_id": session.id, "status": session.status},
+        }
+        if not session.notification_url:
+            return None
+        body = json.dumps(event, separators=(",", ":")).encode()
+        timestamp = int(time.time())
+        digest = _hmac(self.webhook_secret, f"{timestamp}.".encode() + body)
+        return Webhook(
+            url=session.notification_url,
+            body=body,
+            headers={
+                "Content-Type": "application/json",
+                "X-Sandbox-Signature": f"t={timestamp},v1={digest}",
+            },
+            label=event["type"],
+        )
+
+
+def _hmac(secret: str, message: bytes) -> str:
+    import hashlib
+    import hmac
+
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+PAYMENTS_KEY = web.AppKey("payments", PaymentsFake)
+
+
+def _page(session: Session) -> str:
+    amount, currency = html.escape(session.amount), html.escape(session.currency)
+    description = html.escape(session.description)
+    if session.status != "open":
+        action = f'<p id="status">Esta sesión ya está: {html.escape(session.status)}.</p>'
+    else:
+        action = (
+            f'<form method="post" action="/payments/checkout/{session.id}/pay">'
+            '<button id="sandbox-pay" type="submit">Pagar</button></form>'
+            f'<form method="post" action="/payments/checkout/{session.id}/fail">'
+            '<button id="sandbox-fail" type="submit">Simular rechazo</button></form>'
+        )
+    return (
+        '<!doctype html><html lang="es"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        "<title>Sandbox: pagar</title></head>"
+        '<body style="font:17px system-ui;max-width:30rem;margin:1rem auto;padding:0 1rem">'
+        "<h1>Pasarela de prueba</h1>"
+        f'<p>{description}</p><p id="amount"><strong>{amount} {currency}</strong></p>'
+        f"{action}</body></html>"
+    )
+
+
+def register(app: web.Application, sandbox: Any, base_url: str = "") -> None:
+    """Add the payment provider's routes to the sandbox app."""
+    fake = PaymentsFake.from_django_settings(base_url)
+    app[PAYMENTS_KEY] = fake
+
+    def fake_of(request: web.Request) -> PaymentsFake:
+        found = request.app[PAYMENTS_KEY]
+        if not found.base_url:  # served on a port chosen at start: learn it from the request
+            found.base_url = f"{request.scheme}://{request.host}"
+        return found
+
+    async def create(request: web.Request) -> web.Response:
+        fake = fake_of(request)
+        if not fake.authorised(request.headers.get("Authorization", "")):
+            return web.json_response({"error": "invalid api key"}, status=401)
+        raw = await request.read()
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            body = None
+        status, answer = fake.create(body, request.headers.get("Idempotency-Key", ""))
+        return web.json_response(answer, status=status)
+
+    async def read(request: web.Request) -> web.Response:
+        fake = fake_of(request)
+        if not fake.authorised(request.headers.get("Authorization", "")):
+            return web.json_response({"error": "invalid api key"}, status=401)
+        session = fake.sessions.get(request.match_info["session_id"])
+        if session is None:
+            return web.json_response({"error": "no such session"}, status=404)
+        return web.json_response(fake.describe(session))
+
+    async def page(request: web.Request) -> web.Response:
+        session = fake_of(request).sessions.get(request.match_info["session_id"])
+        if session is None:
+            return web.Response(text="no such session", status=404)
+        return web.Response(text=_page(session), content_type="text/html")
+
+    async def settle(request: web.Request) -> web.Response:
+        fake = fake_of(request)
+        session = fake.sessions.get(request.match_info["session_id"])
+        if session is None:
+            return web.Response(text="no such session", status=404)
+        paid = request.match_info["outcome"] == "pay"
+        webhook = fake.settle(session, paid)
+        if webhook is not None and sandbox.behaviour.webhooks_enabled:
+            await _deliver(sandbox, webhook)
+        raise web.HTTPSeeOther(session.success_url if paid else session.cancel_url)
+
+    app.router.add_post("/payments/v1/checkout/sessions", create)
+    app.router.add_get("/payments/v1/checkout/sessions/{session_id}", read)
+    app.router.add_get("/payments/checkout/{session_id}", page)
+    app.router.add_post("/payments/checkout/{session_id}/{outcome:pay|fail}", settle)
+
+
+async def _deliver(sandbox: Any, webhook: Webhook) -> None:
+    """Post once before redirecting (so the return page usually sees it); retry later if not."""
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session,
+            session.post(webhook.url, data=webhook.body, headers=webhook.headers) as response,
+        ):
+            await response.read()
+            if 200 <= response.status < 300:
+                return
+    except (aiohttp.ClientError, TimeoutError):
+        pass
+    sandbox.dispatcher.submit([Planned(1.0, webhook)])
