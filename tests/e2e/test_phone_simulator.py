@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import copy
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ from recaudo.policies.planner import plan
 from recaudo.portfolio.models import ChannelConsent
 from tests.e2e.conftest import ARTIFACTS
 from tests.factories import make_creditor, make_debt, make_debtor
-from tests.helpers import ROOT, database_url
+from tests.helpers import ROOT, database_url, free_port
 
 DAY = date(2026, 11, 24)
 PLANNED_AT = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
@@ -30,15 +29,9 @@ SEND_AT = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # 10:00 in Bogotá
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture
 def sandbox(live_server, settings):
-    port, smtp_port = _free_port(), _free_port()
+    port, smtp_port = free_port(), free_port()
     url = f"http://127.0.0.1:{port}"
     environment = {**os.environ, "DATABASE_URL": database_url(), "SANDBOX_URL": url}
     process = subprocess.Popen(

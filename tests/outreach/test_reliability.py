@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,7 +26,7 @@ from recaudo.policies.planner import plan
 from recaudo.portfolio.actions import record_payment
 from recaudo.portfolio.models import ChannelConsent, Creditor, Debt
 from tests.factories import make_creditor, make_debt, make_debtor
-from tests.helpers import ROOT, database_url
+from tests.helpers import ROOT, database_url, free_port
 
 DAY = date(2026, 11, 24)  # a Tuesday
 PLANNED_AT = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
@@ -43,15 +42,9 @@ pytestmark = [
 ]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class Sandbox:
     def __init__(self, *extra: str) -> None:
-        self.port, self.smtp_port = _free_port(), _free_port()
+        self.port, self.smtp_port = free_port(), free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.environment = {
             **os.environ,
