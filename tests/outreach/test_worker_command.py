@@ -1,0 +1,51 @@
+"""``recaudo worker`` as a process: it stops cleanly when told to."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.helpers import ROOT, database_url
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_the_worker_stops_cleanly_on_sigterm_and_says_what_it_did():
+    environment = {**os.environ, "DATABASE_URL": database_url(), "LOG_LEVEL": "WARNING"}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "recaudo.cli", "worker", "--no-planning", "--idle-sleep", "0.2"],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(3)
+    assert worker.poll() is None  # still polling for work
+
+    worker.send_signal(signal.SIGTERM)
+    output, errors = worker.communicate(timeout=20)
+
+    assert worker.returncode == 0, errors
+    assert "worker stopped; nothing sent" in output
+
+
+def test_the_worker_refuses_a_moment_without_a_time_zone():
+    environment = {**os.environ, "DATABASE_URL": database_url()}
+    run = subprocess.run(
+        [sys.executable, "-m", "recaudo.cli", "worker", "--once", "--at", "2026-11-24T10:00"],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert run.returncode == 1
+    assert "--at: give a time zone" in run.stderr
