@@ -15,4 +15,6 @@ urlpatterns = [
     path("webhooks/", include("recaudo.outreach.webhook_urls")),
     path("sandbox/", include("recaudo.sandbox.urls")),
     path("u/<str:token>", unsubscribe, name="unsubscribe"),
+    path("p/", include("recaudo.payments.urls")),
+    path("webhooks/payments/", include("recaudo.payments.webhook_urls")),
 ]

@@ -351,8 +351,6 @@ def opt_out_scope(event: Event) -> Literal["channel", "all"] | None:
 
 def apply_opt_out(event: Event, *, everything: bool) -> str:
     """Revoke the channel (or everything) on every contact point with this address."""
-    from recaudo.compliance.store import pack_for
-
     when = event.occurred_at or timezone.now()
     points = list(_points_for(event).select_related("debtor").select_for_update(of=("self",)))
     if not points:
@@ -364,12 +362,10 @@ def apply_opt_out(event: Event, *, everything: bool) -> str:
             channels.append(event.channel)
         for channel in channels:
             _revoke_consent(point, channel, when)
-        # Planner and fallback honour a revoked consent only where the country
-        # (or Meta) requires consent; elsewhere only ``opted_out_at`` stops the
-        # channel, so it is set rather than leave the opt-out without effect.
-        needs_consent = pack_for(point.debtor.creditor_id, point.debtor.country).consent_required
-        enforced = set(needs_consent) | set(ContactPoint.CONSENT_REQUIRED)
-        if (everything or not set(channels) <= enforced) and point.opted_out_at is None:
+        # A revoked consent takes the channel off the point in every country
+        # (planner, dispatcher and fallback all honour it); "everything" also
+        # opts the whole point out.
+        if everything and point.opted_out_at is None:
             point.opted_out_at = when
             point.save(update_fields=["opted_out_at"])
         planned = Outreach.objects.filter(contact_point=point, status=Status.PLANNED)

@@ -1,8 +1,9 @@
 """Links carried by messages: the payment link and the one-click unsubscribe.
 
-Both are signed tokens (HMAC with SECRET_KEY via django.core.signing), so
-they cannot be guessed or altered. The payments app (issue 6) serves
-``/p/<token>``; ``/u/<token>`` is served here (unsubscribe.py).
+The payment link is the debtor's live ``PaymentLink`` (an unguessable random
+token stored by the payments app, made when missing or expired), served at
+``/p/<token>``. The unsubscribe link is a signed token (HMAC with SECRET_KEY
+via django.core.signing) served at ``/u/<token>`` (unsubscribe.py).
 """
 
 from __future__ import annotations
@@ -10,12 +11,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.core import signing
 
-PAYMENT_SALT = "recaudo.payment-link"
 UNSUBSCRIBE_SALT = "recaudo.unsubscribe"
 
 
 def payment_token(debtor_id: int) -> str:
-    return signing.dumps(debtor_id, salt=PAYMENT_SALT, compress=True)
+    """The token of the debtor's live payment link (the WhatsApp URL-button suffix)."""
+    from recaudo.payments.links import live_link
+
+    return live_link(debtor_id).token
 
 
 def payment_link(debtor_id: int) -> str:

@@ -130,8 +130,15 @@ class PaymentsFake:
             "id": f"sbx_evt_{secrets.token_hex(12)}",
             "type": f"checkout.session.{session.status}",
             "created": int(time.time()),
-            # Only what a notification needs; Recaudo fetches the session for the truth.
-            "data": {"session_id": session.id, "status": session.status},
+            # Like the real providers' events, it names the amount; Recaudo still
+            # fetches the session and trusts only that.
+            "data": {
+                "session_id": session.id,
+                "status": session.status,
+                "amount": session.amount,
+                "currency": session.currency,
+                "reference": session.reference,
+            },
         }
         if not session.notification_url:
             return None

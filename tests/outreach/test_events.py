@@ -408,7 +408,11 @@ def test_no_me_contacten_mas_opts_the_phone_out_of_every_channel():
     assert email.opted_out_at is None
 
 
-def test_stop_where_sms_needs_no_consent_opts_the_phone_out_so_that_it_holds():
+def test_stop_where_sms_needs_no_consent_still_keeps_sms_off_that_phone():
+    from datetime import date
+
+    from recaudo.policies.planner import plan
+
     creditor = make_creditor(country="MX", default_currency="MXN")
     debtor = make_debtor(creditor, phone="+5215512345678", timezone="America/Mexico_City")
 
@@ -421,7 +425,11 @@ def test_stop_where_sms_needs_no_consent_opts_the_phone_out_so_that_it_holds():
     phone = debtor.contact_points.get()
     consent = ChannelConsent.objects.get(contact_point=phone, channel="sms")
     assert (consent.source, consent.revoked_at) == ("opt-out", at(1))
-    assert phone.opted_out_at == at(1)
+    # Only SMS was refused: the phone itself is not opted out of everything.
+    assert phone.opted_out_at is None
+    make_debt(debtor, due_on=date(2026, 11, 24))
+    plan(date(2026, 11, 24), creditor=creditor)
+    assert not Outreach.objects.filter(debtor=debtor, channel="sms").exists()
 
 
 def test_an_opt_out_from_an_unknown_number_changes_nothing():

@@ -1,0 +1,245 @@
+"""State changes of the payments app. Each public function is one transaction.
+
+Provider calls never run inside a transaction: the Checkout row is written
+first, the provider is called, then its answer is saved.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from recaudo.payments.models import Checkout, Instalment, InstalmentPlan, PaymentLink, Promise
+from recaudo.payments.promises import keep_paid_promises
+from recaudo.payments.providers import get_provider
+from recaudo.payments.providers.base import CheckoutRequest, ProviderError, ProviderRecord
+from recaudo.payments.rules import (
+    AgreementError,
+    check_plan,
+    check_promise,
+    instalment_schedule,
+)
+from recaudo.payments.terms import Terms, collectible_debts, debtor_today, terms_for
+from recaudo.portfolio import events
+from recaudo.portfolio.actions import record_payment
+from recaudo.portfolio.models import Debt
+from recaudo.portfolio.rules import InputError
+
+ACTOR = "portal"
+
+
+def start_checkout(
+    link: PaymentLink,
+    *,
+    kind: str,
+    amount: Decimal,
+    currency: str,
+    description: str,
+    success_url: str,
+    cancel_url: str,
+    notification_url: str,
+    provider: str,
+    debt: Debt | None = None,
+    instalment: Instalment | None = None,
+) -> Checkout:
+    """Write the attempt, then ask the provider for its checkout page."""
+    checkout = Checkout.objects.create(
+        reference=secrets.token_urlsafe(24),
+        link=link,
+        creditor_id=link.creditor_id,
+        debtor_id=link.debtor_id,
+        kind=kind,
+        debt=debt,
+        instalment=instalment,
+        provider=provider,
+        amount=amount,
+        currency=currency,
+    )
+    session = get_provider(provider).create_checkout(
+        CheckoutRequest(
+            reference=checkout.reference,
+            amount=amount,
+            currency=currency,
+            description=description,
+            success_url=success_url.replace("{reference}", checkout.reference),
+            cancel_url=cancel_url.replace("{reference}", checkout.reference),
+            notification_url=notification_url,
+            metadata={"debtor": str(link.debtor_id), "kind": kind},
+        )
+    )
+    checkout.provider_session_id = session.session_id
+    checkout.url = session.url
+    checkout.save(update_fields=["provider_session_id", "url"])
+    return checkout
+
+
+def apply_provider_record(checkout_id: int, record: ProviderRecord) -> Checkout:
+    """Settle a checkout from the provider's own record (never from a webhook's claims).
+
+    Paid: the payment is recorded once (by the provider's payment id) for the
+    amount the provider says, applied to the chosen debt first, then oldest
+    first. Failed: nothing is recorded. Open: nothing changes.
+    """
+    with transaction.atomic():
+        checkout = (
+            Checkout.objects.select_for_update(of=("self",))
+            .select_related("creditor", "debtor", "debt", "instalment")
+            .get(pk=checkout_id)
+        )
+        if record.reference != checkout.reference:
+            raise ProviderError(
+                f"provider record names {record.reference!r}, not this checkout", permanent=True
+            )
+        if checkout.status != Checkout.Status.OPEN or record.status == "open":
+            return checkout
+        now = timezone.now()
+        if record.status == "failed":
+            checkout.status = Checkout.Status.FAILED
+            checkout.completed_at = now
+            checkout.save(update_fields=["status", "completed_at"])
+            return checkout
+        if not record.payment_id or record.amount <= 0:
+            raise ProviderError("provider record has no payment id or amount", permanent=True)
+        debt = (
+            checkout.debt if checkout.debt and checkout.debt.currency == record.currency else None
+        )
+        result = record_payment(
+            creditor=checkout.creditor,
+            debtor=checkout.debtor,
+            external_id=record.payment_id,
+            amount=record.amount,
+            currency=record.currency,
+            paid_at=now,
+            method=record.method or checkout.provider,
+            debt=debt,
+            actor=f"{checkout.provider}:{checkout.reference[:12]}",
+        )
+        checkout.status = Checkout.Status.PAID
+        checkout.payment = result.payment
+        checkout.completed_at = now
+        checkout.save(update_fields=["status", "payment", "completed_at"])
+        if checkout.instalment is not None:
+            _instalment_paid(checkout.instalment, record.amount, now)
+        keep_paid_promises(checkout.debtor_id)
+        return checkout
+
+
+def _instalment_paid(instalment: Instalment, amount: Decimal, now) -> None:  # type: ignore[no-untyped-def]
+    if amount >= instalment.amount:
+        Instalment.objects.filter(pk=instalment.pk).update(
+            status=Instalment.Status.PAID, paid_at=now
+        )
+    plan = instalment.plan
+    if not plan.instalments.exclude(status=Instalment.Status.PAID).exists():
+        InstalmentPlan.objects.filter(pk=plan.pk).update(
+            status=InstalmentPlan.Status.COMPLETED, ended_at=now
+        )
+
+
+def agree_plan(
+    link: PaymentLink, *, down_payment: Decimal, count: int, source: str = ACTOR
+) -> InstalmentPlan:
+    """Agree a plan over all the debtor's open debts; they go ``in_arrangement``.
+
+    The planner and dispatcher skip debts in arrangement, and the debtor's
+    planned reminders about them are cancelled in the same transaction.
+    """
+    from recaudo.outreach.settle import cancel_settled
+
+    with transaction.atomic():
+        debtor = link.debtor
+        type(debtor).objects.select_for_update().filter(pk=debtor.pk).first()
+        if InstalmentPlan.objects.filter(
+            debtor=debtor, status=InstalmentPlan.Status.ACTIVE
+        ).exists():
+            raise AgreementError(_("Ya tiene un plan de cuotas vigente."))
+        terms = terms_for(debtor)
+        debts = [debt for debt in collectible_debts(debtor) if debt.currency == terms.currency]
+        debts = [debt for debt in debts if debt.status == Debt.Status.OPEN]
+        if not debts:
+            raise AgreementError(_("No hay deudas para incluir en un plan."))
+        total = sum((debt.balance for debt in debts), Decimal(0))
+        check_plan(
+            total=total,
+            currency=terms.currency,
+            down_payment=down_payment,
+            count=count,
+            limits=terms.plan_limits,
+        )
+        schedule = instalment_schedule(
+            total=total,
+            currency=terms.currency,
+            down_payment=down_payment,
+            count=count,
+            first_day=debtor_today(debtor),
+        )
+        plan = InstalmentPlan.objects.create(
+            creditor_id=link.creditor_id,
+            debtor=debtor,
+            currency=terms.currency,
+            total=total,
+            down_payment=down_payment,
+            instalment_count=count,
+            source=source,
+        )
+        plan.debts.set(debts)
+        Instalment.objects.bulk_create(
+            Instalment(plan=plan, number=item.number, due_on=item.due_on, amount=item.amount)
+            for item in schedule
+        )
+        for debt in debts:
+            Debt.objects.filter(pk=debt.pk).update(status=Debt.Status.IN_ARRANGEMENT)
+            debt.status = Debt.Status.IN_ARRANGEMENT
+            events.debt_status_changed(
+                debt, Debt.Status.OPEN, actor=f"{source}:plan", reason=f"plan {plan.pk}"
+            )
+        cancel_settled(debtor.pk, f"plan {plan.pk} agreed")
+        return plan
+
+
+def make_promise(
+    link: PaymentLink, *, promised_on: date, amount: Decimal, source: str = ACTOR
+) -> Promise:
+    """A promise to pay ``amount`` by ``promised_on`` over the debtor's open debts."""
+    with transaction.atomic():
+        debtor = link.debtor
+        terms: Terms = terms_for(debtor)
+        check_promise(promised_on, debtor_today(debtor), terms.promise_max_days)
+        debts = [
+            debt
+            for debt in collectible_debts(debtor)
+            if debt.currency == terms.currency and debt.status == Debt.Status.OPEN
+        ]
+        total = sum((debt.balance for debt in debts), Decimal(0))
+        if not debts:
+            raise AgreementError(_("No hay deudas para prometer un pago."))
+        if amount <= 0 or amount > total:
+            raise AgreementError(_("El monto debe ser mayor que cero y no superar lo adeudado."))
+        Promise.objects.filter(debtor=debtor, status=Promise.Status.PENDING).update(
+            status=Promise.Status.BROKEN, settled_at=timezone.now()
+        )
+        promise = Promise.objects.create(
+            creditor_id=link.creditor_id,
+            debtor=debtor,
+            amount=amount,
+            currency=terms.currency,
+            promised_on=promised_on,
+            source=source,
+        )
+        promise.debts.set(debts)
+        return promise
+
+
+__all__ = [
+    "AgreementError",
+    "InputError",
+    "agree_plan",
+    "apply_provider_record",
+    "make_promise",
+    "start_checkout",
+]

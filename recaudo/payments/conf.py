@@ -1,0 +1,69 @@
+"""The payments app's settings: ``settings.PAYMENTS`` over these defaults.
+
+Every key may be overridden in ``settings.PAYMENTS`` (a dict, nested for the
+providers). Per-creditor choices (provider, minimum partial payment, promise
+window, brand colour) live in ``PaymentSettings`` rows and default to these.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+
+
+def _defaults() -> dict[str, Any]:
+    sandbox_url = settings.SANDBOX_URL
+    return {
+        # A link lives this long; opening an expired one shows a neutral page.
+        "link_days": 30,
+        # Portal requests per client IP per minute (then a 429 page).
+        "open_rate_per_minute": 30,
+        # The provider a creditor without PaymentSettings uses.
+        "default_provider": "sandbox",
+        # Smallest partial payment, as a percent of what is owed (creditor may change).
+        "min_partial_percent": 10,
+        # A promise may name a date from tomorrow up to this many days ahead.
+        "promise_max_days": 15,
+        # An instalment missed by more than this breaks the plan.
+        "plan_grace_days": 5,
+        # Stripe-like tolerance for signed webhook timestamps (seconds).
+        "signature_tolerance": 300,
+        "providers": {
+            "sandbox": {
+                "base_url": f"{sandbox_url}/payments",
+                "api_key": "sandbox-payments-key",
+                "webhook_secret": "sandbox-payments-webhook-secret",
+            },
+            "stripe": {
+                "base_url": "https://api.stripe.com",
+                "secret_key": "",
+                "webhook_secret": "",
+            },
+            "mercadopago": {
+                "base_url": "https://api.mercadopago.com",
+                "access_token": "",
+                "webhook_secret": "",
+            },
+        },
+    }
+
+
+def payments_settings() -> dict[str, Any]:
+    merged = _defaults()
+    overrides: dict[str, Any] = getattr(settings, "PAYMENTS", {}) or {}
+    for key, value in overrides.items():
+        if key == "providers":
+            for name, config in value.items():
+                merged["providers"].setdefault(name, {}).update(config)
+        else:
+            merged[key] = value
+    return merged
+
+
+def setting(name: str) -> Any:
+    return payments_settings()[name]
+
+
+def provider_config(name: str) -> dict[str, Any]:
+    return payments_settings()["providers"].get(name, {})

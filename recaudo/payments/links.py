@@ -1,0 +1,103 @@
+"""Payment links: one live, unguessable token per debtor; openings and their rate limit."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.utils import timezone
+
+from recaudo.payments.conf import setting
+from recaudo.payments.models import LinkRenewalRequest, PaymentLink, PaymentLinkOpen
+from recaudo.portfolio.models import Debtor
+
+# 32 random bytes: 256 bits, 43 URL-safe characters.
+TOKEN_BYTES = 32
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def live_link(debtor_id: int, now: datetime | None = None) -> PaymentLink:
+    """The debtor's newest link that is still live, made when there is none.
+
+    A link lives ``PAYMENTS['link_days']``; one made within the last day is
+    reused as is, an older live one too (messages keep pointing at it).
+    """
+    now = now or timezone.now()
+    link = (
+        PaymentLink.objects.filter(debtor_id=debtor_id, expires_at__gt=now, revoked_at__isnull=True)
+        .order_by("-expires_at")
+        .first()
+    )
+    if link is not None:
+        return link
+    creditor_id = Debtor.objects.filter(pk=debtor_id).values_list("creditor_id", flat=True).get()
+    return PaymentLink.objects.create(
+        creditor_id=creditor_id,
+        debtor_id=debtor_id,
+        token=new_token(),
+        expires_at=now + timedelta(days=int(setting("link_days"))),
+    )
+
+
+def url_for(link: PaymentLink) -> str:
+    return f"{settings.PUBLIC_BASE_URL}/p/{link.token}"
+
+
+def instalment_url(link: PaymentLink, number: int) -> str:
+    """The link for one instalment of the debtor's plan (opens the portal at it)."""
+    return f"{url_for(link)}/cuota/{number}"
+
+
+def find_link(token: str) -> PaymentLink | None:
+    """The link a token names, live or not; None for anything else."""
+    if not token or len(token) > 64:
+        return None
+    return PaymentLink.objects.select_related("creditor", "debtor").filter(token=token).first()
+
+
+def is_live(link: PaymentLink | None, now: datetime | None = None) -> bool:
+    now = now or timezone.now()
+    return link is not None and link.revoked_at is None and now < link.expires_at
+
+
+def record_open(link: PaymentLink, user_agent: str) -> PaymentLinkOpen:
+    digest = hashlib.sha256(user_agent.encode()).hexdigest() if user_agent else ""
+    return PaymentLinkOpen.objects.create(link=link, user_agent_hash=digest)
+
+
+def request_renewal(token: str) -> None:
+    """Note that the holder of an expired link wants a new one (unknown tokens: nothing)."""
+    link = find_link(token)
+    if link is None or is_live(link):
+        return
+    with transaction.atomic():
+        if not LinkRenewalRequest.objects.filter(link=link, handled_at__isnull=True).exists():
+            LinkRenewalRequest.objects.create(link=link)
+
+
+def client_address(request_meta: dict) -> str:
+    # Behind a proxy, REMOTE_ADDR must be set from the trusted header by the proxy
+    # layer; a client-supplied X-Forwarded-For is not trusted here.
+    return str(request_meta.get("REMOTE_ADDR", ""))
+
+
+def allow_request(address: str, now: float | None = None) -> bool:
+    """A fixed one-minute window per client address, in Django's cache."""
+    limit = int(setting("open_rate_per_minute"))
+    minute = int((now if now is not None else timezone.now().timestamp()) // 60)
+    key = f"payments:open:{hashlib.sha256(address.encode()).hexdigest()[:32]}:{minute}"
+    if cache.add(key, 1, timeout=120):
+        return True
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=120)
+        return True
+    return count <= limit

@@ -1,0 +1,281 @@
+"""Payment links, their openings, checkouts, provider webhooks, plans and promises."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from recaudo.payments.rules import contrast_ratio
+from recaudo.portfolio.models import MONEY, Creditor, Debt, Debtor, Payment
+
+PROVIDERS = [("sandbox", "Sandbox"), ("stripe", "Stripe"), ("mercadopago", "Mercado Pago")]
+
+
+def validate_brand_colour(value: str) -> None:
+    if len(value) != 7 or value[0] != "#":
+        raise ValidationError(_("Use un color #rrggbb."))
+    try:
+        int(value[1:], 16)
+    except ValueError:
+        raise ValidationError(_("Use un color #rrggbb.")) from None
+    if contrast_ratio("#ffffff", value) < 4.5:
+        raise ValidationError(_("El texto blanco sobre este color no alcanza el contraste 4.5:1."))
+
+
+class PaymentSettings(models.Model):
+    """What a creditor chose for its portal; creditors without a row use the defaults."""
+
+    creditor = models.OneToOneField(
+        Creditor, on_delete=models.CASCADE, related_name="payment_settings"
+    )
+    provider = models.CharField(_("proveedor de pagos"), max_length=20, choices=PROVIDERS)
+    min_partial_percent = models.DecimalField(
+        _("pago parcial mínimo (%)"), max_digits=5, decimal_places=2, default=Decimal(10)
+    )
+    promise_max_days = models.PositiveSmallIntegerField(_("días máximos de promesa"), default=15)
+    plan_grace_days = models.PositiveSmallIntegerField(_("días de gracia de cuotas"), default=5)
+    brand_colour = models.CharField(
+        _("color de marca"), max_length=7, default="#1d4ed8", validators=[validate_brand_colour]
+    )
+
+    class Meta:
+        verbose_name = _("configuración de pagos")
+        verbose_name_plural = _("configuraciones de pagos")
+
+    def __str__(self) -> str:
+        return f"{self.creditor} ({self.provider})"
+
+
+class PaymentLink(models.Model):
+    """The debtor's door to the portal: ``/p/<token>``."""
+
+    creditor = models.ForeignKey(Creditor, on_delete=models.CASCADE, related_name="+")
+    debtor = models.ForeignKey(Debtor, on_delete=models.CASCADE, related_name="payment_links")
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("creado"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("vence"))
+    revoked_at = models.DateTimeField(_("revocado"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("enlace de pago")
+        verbose_name_plural = _("enlaces de pago")
+        indexes = [models.Index(fields=["debtor", "expires_at"], name="payment_link_live_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.debtor_id} {self.token[:6]}…"
+
+
+class PaymentLinkOpen(models.Model):
+    """One opening of a link (a signal for insights). No IP is kept."""
+
+    link = models.ForeignKey(PaymentLink, on_delete=models.CASCADE, related_name="opens")
+    opened_at = models.DateTimeField(_("abierto"), auto_now_add=True)
+    user_agent_hash = models.CharField(_("hash del navegador"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("apertura de enlace")
+        verbose_name_plural = _("aperturas de enlace")
+
+    def __str__(self) -> str:
+        return f"{self.link_id} {self.opened_at:%Y-%m-%d %H:%M}"
+
+
+class LinkRenewalRequest(models.Model):
+    """Someone holding an expired link asked for a new one."""
+
+    link = models.ForeignKey(PaymentLink, on_delete=models.CASCADE, related_name="+")
+    requested_at = models.DateTimeField(_("pedido"), auto_now_add=True)
+    handled_at = models.DateTimeField(_("atendido"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("pedido de enlace nuevo")
+        verbose_name_plural = _("pedidos de enlace nuevo")
+
+    def __str__(self) -> str:
+        return f"{self.link_id} {self.requested_at:%Y-%m-%d %H:%M}"
+
+
+class InstalmentPlan(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("vigente")
+        COMPLETED = "completed", _("cumplido")
+        BROKEN = "broken", _("roto")
+
+    creditor = models.ForeignKey(Creditor, on_delete=models.PROTECT, related_name="+")
+    debtor = models.ForeignKey(Debtor, on_delete=models.PROTECT, related_name="instalment_plans")
+    debts = models.ManyToManyField(Debt, related_name="instalment_plans")
+    currency = models.CharField(_("moneda"), max_length=3)
+    total = models.DecimalField(_("total"), **MONEY)
+    down_payment = models.DecimalField(_("pie"), **MONEY)
+    instalment_count = models.PositiveSmallIntegerField(_("cuotas"))
+    status = models.CharField(
+        _("estado"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
+    source = models.CharField(_("origen"), max_length=20, default="portal")
+    created_at = models.DateTimeField(_("creado"), auto_now_add=True)
+    ended_at = models.DateTimeField(_("terminado"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("plan de cuotas")
+        verbose_name_plural = _("planes de cuotas")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["debtor"], condition=Q(status="active"), name="one_active_plan_per_debtor"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.debtor_id} {self.total} {self.currency} x{self.instalment_count}"
+
+
+class Instalment(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pendiente")
+        PAID = "paid", _("pagada")
+        MISSED = "missed", _("vencida")
+
+    plan = models.ForeignKey(InstalmentPlan, on_delete=models.CASCADE, related_name="instalments")
+    number = models.PositiveSmallIntegerField(_("número"))  # 0: the down payment
+    due_on = models.DateField(_("vence"))
+    amount = models.DecimalField(_("monto"), **MONEY)
+    status = models.CharField(
+        _("estado"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    paid_at = models.DateTimeField(_("pagada el"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("cuota")
+        verbose_name_plural = _("cuotas")
+        ordering = ["plan", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="one_instalment_per_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id}#{self.number} {self.amount}"
+
+
+class Promise(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("pendiente")
+        KEPT = "kept", _("cumplida")
+        BROKEN = "broken", _("incumplida")
+
+    creditor = models.ForeignKey(Creditor, on_delete=models.PROTECT, related_name="+")
+    debtor = models.ForeignKey(Debtor, on_delete=models.PROTECT, related_name="promises")
+    debts = models.ManyToManyField(Debt, related_name="promises")
+    amount = models.DecimalField(_("monto"), **MONEY)
+    currency = models.CharField(_("moneda"), max_length=3)
+    promised_on = models.DateField(_("fecha prometida"))
+    status = models.CharField(
+        _("estado"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    source = models.CharField(_("origen"), max_length=20, default="portal")
+    created_at = models.DateTimeField(_("creada"), auto_now_add=True)
+    settled_at = models.DateTimeField(_("resuelta"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("promesa de pago")
+        verbose_name_plural = _("promesas de pago")
+        indexes = [models.Index(fields=["status", "promised_on"], name="promise_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.debtor_id} {self.amount} {self.currency} {self.promised_on}"
+
+
+class Checkout(models.Model):
+    """One attempt to pay through a provider, from the portal."""
+
+    class Kind(models.TextChoices):
+        ALL = "all", _("todo")
+        ONE = "one", _("una deuda")
+        PART = "part", _("parcial")
+        INSTALMENT = "instalment", _("cuota")
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("abierto")
+        PAID = "paid", _("pagado")
+        FAILED = "failed", _("fallido")
+
+    reference = models.CharField(_("referencia"), max_length=64, unique=True)
+    link = models.ForeignKey(PaymentLink, on_delete=models.CASCADE, related_name="checkouts")
+    creditor = models.ForeignKey(Creditor, on_delete=models.PROTECT, related_name="+")
+    debtor = models.ForeignKey(Debtor, on_delete=models.PROTECT, related_name="checkouts")
+    kind = models.CharField(_("tipo"), max_length=12, choices=Kind.choices)
+    debt = models.ForeignKey(Debt, on_delete=models.PROTECT, null=True, blank=True)
+    instalment = models.ForeignKey(
+        Instalment, on_delete=models.PROTECT, null=True, blank=True, related_name="checkouts"
+    )
+    provider = models.CharField(_("proveedor"), max_length=20, choices=PROVIDERS)
+    provider_session_id = models.CharField(_("id de sesión"), max_length=200, blank=True)
+    url = models.URLField(_("URL de pago"), max_length=1000, blank=True)
+    amount = models.DecimalField(_("monto"), **MONEY)
+    currency = models.CharField(_("moneda"), max_length=3)
+    status = models.CharField(
+        _("estado"), max_length=10, choices=Status.choices, default=Status.OPEN
+    )
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, null=True, blank=True)
+    created_at = models.DateTimeField(_("creado"), auto_now_add=True)
+    completed_at = models.DateTimeField(_("completado"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("intento de pago")
+        verbose_name_plural = _("intentos de pago")
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.reference[:8]} {self.amount} {self.currency}"
+
+
+class PaymentWebhookEvent(models.Model):
+    """A provider's webhook, stored once its signature checked out (idempotent by event id)."""
+
+    provider = models.CharField(_("proveedor"), max_length=20)
+    event_id = models.CharField(_("id del evento"), max_length=200)
+    received_at = models.DateTimeField(_("recibido"), auto_now_add=True)
+    headers = models.JSONField(_("cabeceras"), default=dict)
+    body = models.TextField(_("cuerpo"))
+    processed_at = models.DateTimeField(_("procesado"), null=True, blank=True)
+    outcome = models.CharField(_("resultado"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook de pago")
+        verbose_name_plural = _("webhooks de pago")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "event_id"], name="payment_webhook_once_per_provider"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.event_id}"
+
+
+class DebtorReport(models.Model):
+    """The debtor says a debt is already paid or disputes it, from the portal."""
+
+    class Kind(models.TextChoices):
+        ALREADY_PAID = "already_paid", _("ya pagada")
+        DISPUTE = "dispute", _("disputa")
+
+    creditor = models.ForeignKey(Creditor, on_delete=models.PROTECT, related_name="+")
+    debtor = models.ForeignKey(Debtor, on_delete=models.PROTECT, related_name="reports")
+    debt = models.ForeignKey(Debt, on_delete=models.PROTECT, related_name="reports")
+    kind = models.CharField(_("tipo"), max_length=20, choices=Kind.choices)
+    reason = models.TextField(_("motivo"), max_length=2000)
+    # Receipts are small (limited on upload) and private: kept in the database,
+    # not in a public media folder.
+    receipt = models.BinaryField(_("comprobante"), null=True, blank=True)
+    receipt_type = models.CharField(_("tipo de comprobante"), max_length=30, blank=True)
+    created_at = models.DateTimeField(_("creado"), auto_now_add=True)
+    reviewed_at = models.DateTimeField(_("revisado"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reporte del deudor")
+        verbose_name_plural = _("reportes del deudor")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.debt_id}"

@@ -1,0 +1,166 @@
+"""What the portal page shows, formatted for the debtor's language and country."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import get_language
+
+from recaudo.payments.models import Instalment, InstalmentPlan, PaymentLink, Promise
+from recaudo.payments.rules import (
+    AgreementError,
+    instalment_schedule,
+    minimum_down_payment,
+    minimum_partial,
+    promise_window,
+)
+from recaudo.payments.terms import Terms, collectible_debts, debtor_today, terms_for
+from recaudo.policies.rendering import format_date, format_money, locale_for
+from recaudo.portfolio.models import Debt
+
+
+@dataclass(frozen=True)
+class DebtRow:
+    id: int
+    description: str
+    invoice: str
+    due_on: str
+    balance: str
+    overdue: bool
+    in_arrangement: bool
+
+
+@dataclass(frozen=True)
+class PlanOption:
+    count: int
+    down_payment: str
+    instalment: str
+
+
+@dataclass(frozen=True)
+class InstalmentRow:
+    number: int
+    due_on: str
+    amount: str
+    paid: bool
+
+
+def locale_of(link: PaymentLink) -> str:
+    return locale_for(get_language() or "es", link.debtor.country)
+
+
+def money(amount: Decimal, currency: str, locale: str) -> str:
+    return format_money(amount, currency, locale)
+
+
+def _plan_options(terms: Terms, locale: str, today: date) -> list[PlanOption]:
+    down = minimum_down_payment(
+        terms.total, terms.currency, terms.plan_limits.min_down_payment_percent
+    )
+    options = []
+    for count in range(1, terms.plan_limits.max_instalments + 1):
+        try:
+            schedule = instalment_schedule(
+                total=terms.total,
+                currency=terms.currency,
+                down_payment=down,
+                count=count,
+                first_day=today,
+            )
+        except AgreementError:
+            break
+        options.append(
+            PlanOption(
+                count=count,
+                down_payment=money(down, terms.currency, locale),
+                instalment=money(
+                    next(i for i in schedule if i.number == 1).amount, terms.currency, locale
+                ),
+            )
+        )
+    return options
+
+
+def portal_context(link: PaymentLink) -> dict[str, Any]:
+    debtor, creditor = link.debtor, link.creditor
+    locale = locale_of(link)
+    today = debtor_today(debtor)
+    terms = terms_for(debtor)
+    debts = collectible_debts(debtor)
+    rows = [
+        DebtRow(
+            id=debt.pk,
+            description=debt.description or debt.invoice_number or debt.external_id,
+            invoice=debt.invoice_number,
+            due_on=format_date(debt.due_on, locale, today),
+            balance=money(debt.balance, debt.currency, locale),
+            overdue=debt.due_on < today,
+            in_arrangement=debt.status == Debt.Status.IN_ARRANGEMENT,
+        )
+        for debt in debts
+    ]
+    plan = (
+        InstalmentPlan.objects.filter(debtor=debtor, status=InstalmentPlan.Status.ACTIVE)
+        .prefetch_related("instalments")
+        .first()
+    )
+    instalments = (
+        [
+            InstalmentRow(
+                number=item.number,
+                due_on=format_date(item.due_on, locale, today),
+                amount=money(item.amount, plan.currency, locale),
+                paid=item.status == Instalment.Status.PAID,
+            )
+            for item in plan.instalments.all()
+        ]
+        if plan
+        else []
+    )
+    promise = Promise.objects.filter(debtor=debtor, status=Promise.Status.PENDING).first()
+    first_day, last_day = promise_window(today, terms.promise_max_days)
+    open_total = sum(
+        (d.balance for d in debts if d.currency == terms.currency and d.status == "open"),
+        Decimal(0),
+    )
+    minimum = minimum_partial(terms.total, terms.currency, terms.min_partial_percent)
+    return {
+        "brand": creditor.brand_name or creditor.name,
+        "brand_colour": terms.brand_colour,
+        "support_email": creditor.support_email,
+        "support_phone": creditor.support_phone,
+        "whatsapp_number": "".join(ch for ch in creditor.support_phone if ch.isdigit()),
+        "greeting_name": debtor.first_name or debtor.full_name,
+        "debts": rows,
+        "payable_debts": [row for row in rows if not row.in_arrangement],
+        "total": money(terms.total, terms.currency, locale),
+        "has_debts": bool(rows),
+        "currency": terms.currency,
+        "minimum_partial": money(minimum, terms.currency, locale),
+        "minimum_partial_value": minimum,
+        "total_value": terms.total,
+        "plan": plan,
+        "plan_total": money(plan.total, plan.currency, locale) if plan else "",
+        "instalments": instalments,
+        "plan_options": [] if plan or not open_total else _plan_options(terms, locale, today),
+        "min_down_payment": money(
+            minimum_down_payment(
+                terms.total, terms.currency, terms.plan_limits.min_down_payment_percent
+            ),
+            terms.currency,
+            locale,
+        ),
+        "min_down_payment_value": minimum_down_payment(
+            terms.total, terms.currency, terms.plan_limits.min_down_payment_percent
+        ),
+        "promise": promise,
+        "promise_date": format_date(promise.promised_on, locale, today) if promise else "",
+        "promise_amount": money(promise.amount, promise.currency, locale) if promise else "",
+        "promise_first": first_day.isoformat(),
+        "promise_last": last_day.isoformat(),
+        "promise_last_text": format_date(last_day, locale, today),
+        "can_promise": bool(open_total) and promise is None and plan is None,
+    }

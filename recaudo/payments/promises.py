@@ -1,0 +1,62 @@
+"""Promises to pay, as the planner and the worker see them.
+
+``debts_under_promise(debtor_ids)`` is the planner's hook: the ids of debts
+covered by a pending promise, which get no collection reminder until the
+promise is kept or broken. ``keep_paid_promises(debtor_id)`` marks kept the
+pending promises that payments made since have covered (called when a
+payment is recorded through the portal, and daily for payments arriving by
+import or API). ``break_overdue_promises(today)`` first keeps what was paid,
+then breaks the pending promises dated before ``today`` (the policy resumes).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+
+from recaudo.payments.models import Promise
+from recaudo.portfolio.models import Payment
+
+
+def debts_under_promise(debtor_ids: Iterable[int]) -> set[int]:
+    ids = list(debtor_ids)
+    if not ids:
+        return set()
+    return set(
+        Promise.debts.through.objects.filter(
+            promise__debtor_id__in=ids, promise__status=Promise.Status.PENDING
+        ).values_list("debt_id", flat=True)
+    )
+
+
+def keep_paid_promises(debtor_id: int) -> int:
+    """A pending promise is kept once what was paid since it was made reaches its amount."""
+    kept = 0
+    for promise in Promise.objects.filter(debtor_id=debtor_id, status=Promise.Status.PENDING):
+        paid = Payment.objects.filter(
+            debtor_id=debtor_id,
+            currency=promise.currency,
+            created_at__gte=promise.created_at,
+            paid_at__date__lte=promise.promised_on,
+            status=Payment.Status.RECEIVED,
+        ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
+        if paid >= promise.amount:
+            kept += Promise.objects.filter(pk=promise.pk, status=Promise.Status.PENDING).update(
+                status=Promise.Status.KEPT, settled_at=timezone.now()
+            )
+    return kept
+
+
+def break_overdue_promises(today: date) -> int:
+    """Pending promises dated before ``today`` and not covered by payments become broken."""
+    overdue = Promise.objects.filter(status=Promise.Status.PENDING, promised_on__lt=today)
+    for debtor_id in set(overdue.values_list("debtor_id", flat=True)):
+        with transaction.atomic():
+            keep_paid_promises(debtor_id)
+    with transaction.atomic():
+        return overdue.update(status=Promise.Status.BROKEN, settled_at=timezone.now())

@@ -1,0 +1,157 @@
+"""What every payment provider offers: create a checkout, fetch the truth, read webhooks.
+
+A provider's webhook only says *that* something happened; the amount and the
+status we record always come from ``fetch`` (the provider's own record,
+read with our credentials), so a forged or stale webhook cannot move money.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Literal
+
+import httpx
+from django.conf import settings
+
+RecordStatus = Literal["open", "paid", "failed"]
+
+
+class ProviderError(Exception):
+    """A provider call failed; ``permanent`` when retrying cannot help (4xx, not configured)."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class SignatureError(Exception):
+    """A webhook's signature is missing (``missing``) or wrong."""
+
+    def __init__(self, message: str, *, missing: bool = False) -> None:
+        super().__init__(message)
+        self.missing = missing
+
+
+@dataclass(frozen=True)
+class CheckoutRequest:
+    reference: str  # our Checkout.reference, echoed back by the provider
+    amount: Decimal
+    currency: str
+    description: str
+    success_url: str
+    cancel_url: str
+    notification_url: str
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CheckoutSession:
+    session_id: str
+    url: str
+
+
+@dataclass(frozen=True)
+class ProviderRecord:
+    """The provider's own account of a payment attempt."""
+
+    status: RecordStatus
+    reference: str
+    amount: Decimal
+    currency: str
+    payment_id: str  # the provider's payment id; Payment.external_id
+    method: str = ""
+
+
+@dataclass(frozen=True)
+class WebhookNotice:
+    """What a verified webhook names: its event id and what to fetch."""
+
+    event_id: str
+    fetch_id: str  # a session or payment id, as ``fetch`` expects
+    kind: str = ""
+
+
+def hex_hmac(secret: str, message: bytes) -> str:
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def parse_signature_header(header: str) -> tuple[str, list[str]]:
+    """``t=...,v1=...[,v1=...]`` -> (t, [v1...]); ``ts=`` accepted for Mercado Pago."""
+    timestamp, signatures = "", []
+    for part in header.split(","):
+        name, _, value = part.strip().partition("=")
+        if name in ("t", "ts"):
+            timestamp = value
+        elif name == "v1":
+            signatures.append(value)
+    return timestamp, signatures
+
+
+def check_timestamp(timestamp: str, tolerance: int | None, now: float | None = None) -> None:
+    if tolerance is None:
+        return
+    try:
+        seconds = int(timestamp)
+    except ValueError:
+        raise SignatureError("timestamp is not a number") from None
+    if seconds > 10**11:  # some senders use milliseconds
+        seconds //= 1000
+    if seconds < (now if now is not None else time.time()) - tolerance:
+        raise SignatureError("timestamp is outside the tolerance")
+
+
+class HttpProvider:
+    """One ``httpx.Client`` with explicit timeouts; GETs are retried on network errors and 5xx."""
+
+    name = ""
+    retries = 2
+
+    def __init__(self, config: dict[str, Any], transport: httpx.BaseTransport | None = None):
+        self.config = config
+        self.base_url = str(config.get("base_url", "")).rstrip("/")
+        self.transport = transport
+
+    def _client(self) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.base_url,
+            timeout=httpx.Timeout(getattr(settings, "PROVIDER_TIMEOUT_SECONDS", 10.0)),
+            transport=self.transport,
+        )
+
+    def request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        # A POST carries an idempotency key, so repeating it cannot charge twice.
+        attempts = 1 + self.retries
+        last_error = ""
+        for _attempt in range(attempts):
+            try:
+                with self._client() as client:
+                    response = client.request(method, path, **kwargs)
+            except httpx.HTTPError as error:
+                last_error = f"{type(error).__name__}: {error}"
+                continue
+            if response.status_code >= 500:
+                last_error = f"{self.name} answered {response.status_code}"
+                continue
+            if response.status_code >= 400:
+                raise ProviderError(
+                    f"{self.name} answered {response.status_code}: {response.text[:300]}",
+                    permanent=True,
+                )
+            try:
+                return response.json()
+            except ValueError:
+                raise ProviderError(f"{self.name} answered with no JSON") from None
+        raise ProviderError(last_error or f"{self.name} did not answer")
+
+    def require(self, *keys: str) -> None:
+        missing = [key for key in keys if not self.config.get(key)]
+        if missing:
+            raise ProviderError(
+                f"{self.name} is not configured: set PAYMENTS['providers']['{self.name}']"
+                f"[{', '.join(missing)}]",
+                permanent=True,
+            )

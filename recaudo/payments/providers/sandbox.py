@@ -1,0 +1,105 @@
+"""The sandbox provider (``recaudo sandbox``): a checkout session API with signed webhooks.
+
+Signature: ``X-Sandbox-Signature: t=<unix>,v1=<hex hmac-sha256(secret, "<t>.<raw body>")>``,
+the same scheme as Stripe's. See docs/payments.md.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Mapping
+from decimal import Decimal
+
+from recaudo.payments.providers.base import (
+    CheckoutRequest,
+    CheckoutSession,
+    HttpProvider,
+    ProviderError,
+    ProviderRecord,
+    SignatureError,
+    WebhookNotice,
+    check_timestamp,
+    hex_hmac,
+    parse_signature_header,
+)
+
+SIGNATURE_HEADER = "X-Sandbox-Signature"
+_STATUS = {"open": "open", "paid": "paid", "failed": "failed", "expired": "failed"}
+
+
+def sign(secret: str, body: bytes, timestamp: int) -> str:
+    return f"t={timestamp},v1={hex_hmac(secret, f'{timestamp}.'.encode() + body)}"
+
+
+class SandboxProvider(HttpProvider):
+    name = "sandbox"
+
+    def _headers(self) -> dict[str, str]:
+        self.require("base_url", "api_key")
+        return {"Authorization": f"Bearer {self.config['api_key']}"}
+
+    def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
+        body = self.request(
+            "POST",
+            "/v1/checkout/sessions",
+            headers={**self._headers(), "Idempotency-Key": request.reference},
+            json={
+                "amount": str(request.amount),
+                "currency": request.currency,
+                "reference": request.reference,
+                "description": request.description,
+                "success_url": request.success_url,
+                "cancel_url": request.cancel_url,
+                "notification_url": request.notification_url,
+                "metadata": request.metadata,
+            },
+        )
+        return CheckoutSession(session_id=body["id"], url=body["url"])
+
+    def fetch(self, fetch_id: str) -> ProviderRecord:
+        body = self.request("GET", f"/v1/checkout/sessions/{fetch_id}", headers=self._headers())
+        try:
+            return ProviderRecord(
+                status=_STATUS.get(body["status"], "open"),  # type: ignore[arg-type]
+                reference=body["reference"],
+                amount=Decimal(str(body["amount"])),
+                currency=body["currency"].upper(),
+                payment_id=body.get("payment_id") or "",
+                method="sandbox",
+            )
+        except (KeyError, ArithmeticError, AttributeError) as error:
+            raise ProviderError(f"sandbox session {fetch_id} is malformed: {error}") from None
+
+    def verify_webhook(
+        self,
+        headers: Mapping[str, str],
+        body: bytes,
+        query: Mapping[str, str],
+        tolerance: int | None = 300,
+        now: float | None = None,
+    ) -> None:
+        secret = self.config.get("webhook_secret", "")
+        header = headers.get(SIGNATURE_HEADER, "")
+        if not secret:
+            raise SignatureError("the sandbox webhook secret is not configured")
+        if not header:
+            raise SignatureError(f"no {SIGNATURE_HEADER} header", missing=True)
+        timestamp, signatures = parse_signature_header(header)
+        if not timestamp or not signatures:
+            raise SignatureError(f"{SIGNATURE_HEADER} is malformed")
+        expected = hex_hmac(secret, f"{timestamp}.".encode() + body)
+        if not any(hmac.compare_digest(expected, given) for given in signatures):
+            raise SignatureError("signature does not match")
+        check_timestamp(timestamp, tolerance, now)
+
+    def parse_webhook(self, body: bytes, query: Mapping[str, str]) -> WebhookNotice:
+        try:
+            event = json.loads(body)
+            return WebhookNotice(
+                event_id=str(event["id"]),
+                fetch_id=str(event["data"]["session_id"]),
+                kind=str(event.get("type", "")),
+            )
+        except (ValueError, KeyError, TypeError):
+            raise ProviderError("sandbox event is malformed", permanent=True) from None

@@ -1,0 +1,120 @@
+"""Stripe Checkout Sessions (form-encoded API) and Stripe-Signature webhooks.
+
+See ../shared/reference/channels-api.md §5. Amounts go to Stripe in the
+currency's minor unit (``unit_amount``) and come back as ``amount_total``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from recaudo.payments.providers.base import (
+    CheckoutRequest,
+    CheckoutSession,
+    HttpProvider,
+    ProviderError,
+    ProviderRecord,
+    SignatureError,
+    WebhookNotice,
+    check_timestamp,
+    hex_hmac,
+    parse_signature_header,
+)
+from recaudo.payments.rules import from_minor_units, minor_units
+
+SIGNATURE_HEADER = "Stripe-Signature"
+
+
+def stripe_signature(secret: str, body: bytes, timestamp: int) -> str:
+    return f"t={timestamp},v1={hex_hmac(secret, f'{timestamp}.'.encode() + body)}"
+
+
+class StripeProvider(HttpProvider):
+    name = "stripe"
+
+    def _headers(self) -> dict[str, str]:
+        self.require("base_url", "secret_key")
+        return {"Authorization": f"Bearer {self.config['secret_key']}"}
+
+    def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
+        form: dict[str, Any] = {
+            "mode": "payment",
+            "line_items[0][price_data][currency]": request.currency.lower(),
+            "line_items[0][price_data][unit_amount]": str(
+                minor_units(request.amount, request.currency)
+            ),
+            "line_items[0][price_data][product_data][name]": request.description[:250],
+            "line_items[0][quantity]": "1",
+            "success_url": request.success_url,
+            "cancel_url": request.cancel_url,
+            "client_reference_id": request.reference,
+            "metadata[reference]": request.reference,
+            "payment_intent_data[metadata][reference]": request.reference,
+        }
+        for key, value in request.metadata.items():
+            form[f"metadata[{key}]"] = value
+        body = self.request(
+            "POST",
+            "/v1/checkout/sessions",
+            headers={**self._headers(), "Idempotency-Key": request.reference},
+            data=form,
+        )
+        return CheckoutSession(session_id=body["id"], url=body["url"])
+
+    def fetch(self, fetch_id: str) -> ProviderRecord:
+        body = self.request("GET", f"/v1/checkout/sessions/{fetch_id}", headers=self._headers())
+        try:
+            currency = body["currency"].upper()
+            if body.get("payment_status") == "paid":
+                status = "paid"
+            elif body.get("status") == "expired":
+                status = "failed"
+            else:
+                status = "open"
+            return ProviderRecord(
+                status=status,  # type: ignore[arg-type]
+                reference=body.get("client_reference_id") or "",
+                amount=from_minor_units(int(body["amount_total"]), currency),
+                currency=currency,
+                payment_id=body.get("payment_intent") or body["id"],
+                method="stripe",
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise ProviderError(f"stripe session {fetch_id} is malformed: {error}") from None
+
+    def verify_webhook(
+        self,
+        headers: Mapping[str, str],
+        body: bytes,
+        query: Mapping[str, str],
+        tolerance: int | None = 300,
+        now: float | None = None,
+    ) -> None:
+        """Any ``v1`` that matches (secret rotation sends several) and a recent ``t``."""
+        secret = self.config.get("webhook_secret", "")
+        header = headers.get(SIGNATURE_HEADER, "")
+        if not secret:
+            raise SignatureError("the Stripe webhook secret is not configured")
+        if not header:
+            raise SignatureError("no Stripe-Signature header", missing=True)
+        timestamp, signatures = parse_signature_header(header)
+        if not timestamp or not signatures:
+            raise SignatureError("Stripe-Signature is malformed")
+        expected = hex_hmac(secret, f"{timestamp}.".encode() + body)
+        if not any(hmac.compare_digest(expected, given) for given in signatures):
+            raise SignatureError("signature does not match")
+        check_timestamp(timestamp, tolerance, now)
+
+    def parse_webhook(self, body: bytes, query: Mapping[str, str]) -> WebhookNotice:
+        try:
+            event = json.loads(body)
+            kind = str(event["type"])
+            obj = event["data"]["object"]
+        except (ValueError, KeyError, TypeError):
+            raise ProviderError("Stripe event is malformed", permanent=True) from None
+        # Only Checkout Session events name something ``fetch`` can read.
+        fetch_id = str(obj.get("id", "")) if kind.startswith("checkout.session.") else ""
+        return WebhookNotice(event_id=str(event["id"]), fetch_id=fetch_id, kind=kind)

@@ -1,0 +1,154 @@
+"""Pure decisions about paying and agreeing: plain values in, a decision out.
+
+Money is exact: amounts are split in the currency's minor unit (centavos for
+COP and MXN, whole pesos for CLP) and the last instalment takes what the
+equal split leaves over.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import ROUND_CEILING, Decimal
+
+from django.utils.translation import gettext as _
+
+from recaudo.portfolio.rules import currency_decimals
+
+
+class AgreementError(ValueError):
+    """What the debtor asked for is outside what the creditor allows; the message says why."""
+
+
+@dataclass(frozen=True)
+class ScheduledInstalment:
+    number: int  # 0 is the down payment
+    due_on: date
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class PlanLimits:
+    max_instalments: int
+    min_down_payment_percent: Decimal
+
+
+def minor_units(amount: Decimal, currency: str) -> int:
+    """``amount`` in the currency's minor unit; refuses amounts finer than it."""
+    scaled = Decimal(amount).scaleb(currency_decimals(currency))
+    if scaled != scaled.to_integral_value():
+        raise ValueError(f"{amount} has more decimals than {currency} allows")
+    return int(scaled)
+
+
+def from_minor_units(units: int, currency: str) -> Decimal:
+    decimals = currency_decimals(currency)
+    return Decimal(units).scaleb(-decimals).quantize(Decimal(1).scaleb(-decimals))
+
+
+def round_up(amount: Decimal, currency: str) -> Decimal:
+    """``amount`` rounded up to the currency's minor unit (a minimum is never undercut)."""
+    step = Decimal(1).scaleb(-currency_decimals(currency))
+    return Decimal(amount).quantize(step, rounding=ROUND_CEILING)
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` later, or the month's last day when it has none (31 -> 28/30)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def minimum_down_payment(total: Decimal, currency: str, percent: Decimal) -> Decimal:
+    return round_up(Decimal(total) * Decimal(percent) / 100, currency)
+
+
+def instalment_schedule(
+    *, total: Decimal, currency: str, down_payment: Decimal, count: int, first_day: date
+) -> list[ScheduledInstalment]:
+    """The down payment on ``first_day``, then ``count`` monthly instalments.
+
+    The rest is split in equal minor units; the last instalment takes the
+    remainder, so the amounts always add up to ``total`` exactly. A zero
+    down payment is left out (number 0 is then absent).
+    """
+    if count < 1:
+        raise AgreementError(_("Elija al menos una cuota."))
+    total_units = minor_units(total, currency)
+    down_units = minor_units(down_payment, currency)
+    if not 0 <= down_units < total_units:
+        raise AgreementError(_("El pie debe ser menor que el total."))
+    rest = total_units - down_units
+    if rest < count:
+        raise AgreementError(_("El monto es demasiado pequeño para tantas cuotas."))
+    each, remainder = divmod(rest, count)
+    schedule = []
+    if down_units:
+        schedule.append(ScheduledInstalment(0, first_day, from_minor_units(down_units, currency)))
+    for number in range(1, count + 1):
+        units = each + (remainder if number == count else 0)
+        schedule.append(
+            ScheduledInstalment(
+                number, add_months(first_day, number), from_minor_units(units, currency)
+            )
+        )
+    return schedule
+
+
+def check_plan(
+    *, total: Decimal, currency: str, down_payment: Decimal, count: int, limits: PlanLimits
+) -> None:
+    """Raise ``AgreementError`` when the plan is outside the segment's limits."""
+    if count > limits.max_instalments:
+        raise AgreementError(
+            _("Puede elegir hasta %(count)s cuotas.") % {"count": limits.max_instalments}
+        )
+    minimum = minimum_down_payment(total, currency, limits.min_down_payment_percent)
+    if down_payment < minimum:
+        raise AgreementError(
+            _("El pie mínimo es %(percent)s%% del total.")
+            % {"percent": f"{limits.min_down_payment_percent.normalize():f}"}
+        )
+
+
+def minimum_partial(total: Decimal, currency: str, percent: Decimal) -> Decimal:
+    """The smallest part payment accepted; never more than what is owed."""
+    return min(Decimal(total), round_up(Decimal(total) * Decimal(percent) / 100, currency))
+
+
+def check_partial(amount: Decimal, total: Decimal, minimum: Decimal) -> None:
+    if amount < minimum:
+        raise AgreementError(_("El monto es menor que el mínimo permitido."))
+    if amount > total:
+        raise AgreementError(_("El monto no puede superar lo adeudado."))
+
+
+def promise_window(today: date, max_days: int) -> tuple[date, date]:
+    """The dates a promise may name: from today to ``max_days`` ahead."""
+    return today, today + timedelta(days=max_days)
+
+
+def check_promise(day: date, today: date, max_days: int) -> None:
+    first, last = promise_window(today, max_days)
+    if not first <= day <= last:
+        raise AgreementError(
+            _("Elija una fecha entre hoy y dentro de %(days)s días.") % {"days": max_days}
+        )
+
+
+def link_is_live(expires_at: datetime, revoked_at: datetime | None, now: datetime) -> bool:
+    return revoked_at is None and now < expires_at
+
+
+def _luminance(colour: str) -> float:
+    value = colour.lstrip("#")
+    channels = [int(value[index : index + 2], 16) / 255 for index in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_ratio(foreground: str, background: str) -> float:
+    """WCAG 2.1 contrast ratio of two ``#rrggbb`` colours (AA text needs 4.5)."""
+    lighter, darker = sorted((_luminance(foreground), _luminance(background)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)

@@ -1,0 +1,109 @@
+"""What a debtor may do on the portal: the creditor's choices and the segment's limits."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.utils import timezone
+
+from recaudo.payments.conf import setting
+from recaudo.payments.models import PaymentSettings
+from recaudo.payments.rules import PlanLimits
+from recaudo.policies.loaders import load_segment_rules
+from recaudo.policies.models import Segment
+from recaudo.policies.rules import DebtorFacts, match_segment
+from recaudo.portfolio.models import Creditor, Debt, Debtor
+
+DEFAULT_LIMITS = PlanLimits(max_instalments=6, min_down_payment_percent=Decimal(20))
+DEFAULT_BRAND_COLOUR = "#1d4ed8"
+
+
+@dataclass(frozen=True)
+class Terms:
+    currency: str  # the currency the debtor owes most in; the portal's choices use it
+    total: Decimal  # open balance in ``currency``
+    provider: str
+    min_partial_percent: Decimal
+    promise_max_days: int
+    plan_grace_days: int
+    brand_colour: str
+    plan_limits: PlanLimits
+
+
+def debtor_today(debtor: Debtor) -> date:
+    try:
+        zone = ZoneInfo(debtor.timezone)
+    except (KeyError, ValueError):
+        zone = ZoneInfo("UTC")
+    return timezone.now().astimezone(zone).date()
+
+
+def collectible_debts(debtor: Debtor) -> list[Debt]:
+    """Debts still owed (open or in an arrangement), oldest due first."""
+    return [
+        debt
+        for debt in Debt.objects.filter(debtor=debtor, status__in=Debt.COLLECTIBLE).order_by(
+            "due_on", "pk"
+        )
+        if debt.balance > 0
+    ]
+
+
+def creditor_settings(creditor: Creditor) -> PaymentSettings:
+    found = PaymentSettings.objects.filter(creditor=creditor).first()
+    if found is not None:
+        return found
+    return PaymentSettings(
+        creditor=creditor,
+        provider=setting("default_provider"),
+        min_partial_percent=Decimal(str(setting("min_partial_percent"))),
+        promise_max_days=int(setting("promise_max_days")),
+        plan_grace_days=int(setting("plan_grace_days")),
+        brand_colour=DEFAULT_BRAND_COLOUR,
+    )
+
+
+def _segment_limits(debtor: Debtor, debts: list[Debt], currency: str, total: Decimal) -> PlanLimits:
+    if not debts:
+        return DEFAULT_LIMITS
+    oldest = min(debt.due_on for debt in debts)
+    facts = DebtorFacts(
+        kind=debtor.kind,
+        country=debtor.country,
+        currency=currency,
+        days_past_due=(debtor_today(debtor) - oldest).days,
+        balance=total,
+        tags=frozenset(debtor.tags or ()),
+    )
+    rule = match_segment(load_segment_rules(debtor.creditor_id), facts)
+    if rule is None:
+        return DEFAULT_LIMITS
+    segment = Segment.objects.filter(pk=rule.id).first()
+    if segment is None:
+        return DEFAULT_LIMITS
+    return PlanLimits(segment.max_instalments, Decimal(segment.min_down_payment_percent))
+
+
+def terms_for(debtor: Debtor) -> Terms:
+    debts = collectible_debts(debtor)
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for debt in debts:
+        totals[debt.currency] += debt.balance
+    creditor = debtor.creditor
+    currency = max(totals, key=lambda code: totals[code]) if totals else creditor.default_currency
+    chosen = creditor_settings(creditor)
+    open_debts = [debt for debt in debts if debt.currency == currency]
+    return Terms(
+        currency=currency,
+        total=totals.get(currency, Decimal(0)),
+        provider=chosen.provider,
+        min_partial_percent=Decimal(chosen.min_partial_percent),
+        promise_max_days=chosen.promise_max_days,
+        plan_grace_days=chosen.plan_grace_days,
+        brand_colour=chosen.brand_colour,
+        plan_limits=_segment_limits(debtor, open_debts, currency, totals.get(currency, Decimal(0))),
+    )

@@ -1,0 +1,18 @@
+"""The debtor portal, mounted at /p/."""
+
+from django.urls import path
+
+from recaudo.payments import views
+
+app_name = "payments"
+
+urlpatterns = [
+    path("<str:token>", views.portal, name="portal"),
+    path("<str:token>/pagar", views.pay, name="pay"),
+    path("<str:token>/cuota/<int:number>", views.pay_instalment, name="instalment"),
+    path("<str:token>/plan", views.plan, name="plan"),
+    path("<str:token>/promesa", views.promise, name="promise"),
+    path("<str:token>/reporte", views.report, name="report"),
+    path("<str:token>/r/<str:reference>", views.checkout_return, name="return"),
+    path("<str:token>/nuevo-enlace", views.renew, name="renew"),
+]
