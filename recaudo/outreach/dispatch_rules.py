@@ -29,7 +29,7 @@ BACKOFF_MAX_SECONDS = 3600.0
 @dataclass(frozen=True)
 class DebtState:
     id: int
-    status: str  # open | paid | written_off | disputed | in_arrangement
+    status: str  # open | paid | written_off | disputed | in_arrangement | promised
     balance: Decimal
 
 
@@ -74,6 +74,8 @@ def decide(pack: object, facts: SendFacts, now: datetime) -> Decision:
         statuses = {d.status for d in facts.debts}
         if "disputed" in statuses:
             reason = "disputed"
+        elif "promised" in statuses:
+            reason = "promise_pending"
         elif "in_arrangement" in statuses:
             reason = "in_arrangement"
         else:

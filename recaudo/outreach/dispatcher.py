@@ -45,6 +45,7 @@ from recaudo.outreach.fallback import fall_back
 from recaudo.outreach.messages import NoTemplate, build_message
 from recaudo.outreach.models import Outreach, OutreachDebt
 from recaudo.outreach.ratelimit import RateLimiter
+from recaudo.payments.promises import debts_under_promise
 from recaudo.portfolio.models import ChannelConsent, ContactPoint, Creditor, Debt, Debtor
 
 log = logging.getLogger(__name__)
@@ -438,10 +439,13 @@ class _Facts:
         debt_objects = {
             d.pk: d for d in Debt.objects.filter(id__in={i for ids in links.values() for i in ids})
         }
+        promised = debts_under_promise(debtor_ids)
         debts = {
             outreach_id: [
                 DebtState(
-                    d, debt_objects[d].status, debt_objects[d].amount - debt_objects[d].amount_paid
+                    d,
+                    "promised" if d in promised else debt_objects[d].status,
+                    debt_objects[d].amount - debt_objects[d].amount_paid,
                 )
                 for d in ids
                 if d in debt_objects

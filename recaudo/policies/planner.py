@@ -327,7 +327,9 @@ def _load(creditor_id: int, due_dates: Sequence[date], day: date) -> _Loaded:
         cursor.execute(
             f"SELECT b.id, b.debtor_id, {balance}, b.currency "
             "FROM portfolio_debt b JOIN plan_debtors p ON p.id = b.debtor_id "
-            "WHERE b.status = 'open'"
+            "WHERE b.status = 'open' AND NOT EXISTS (SELECT 1 FROM payments_promise_debts pd "
+            "JOIN payments_promise pr ON pr.id = pd.promise_id "
+            "WHERE pd.debt_id = b.id AND pr.status = 'pending')"
         )
         debts: dict[int, list[OpenDebt]] = defaultdict(list)
         fromisoformat = date.fromisoformat

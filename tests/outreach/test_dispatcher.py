@@ -380,3 +380,24 @@ def test_an_sms_stop_after_planning_is_honoured_in_a_country_without_consent_rul
     outreach.refresh_from_db()
     assert [m.channel for m in channels.all_sent()] == ["email"]
     assert outreach.status == "sent"
+
+
+def test_a_promise_made_after_planning_holds_the_reminder_back(creditor, channels, dispatcher):
+    from recaudo.payments.models import Promise
+
+    debtor, debt, outreach = _planned(creditor)
+    promise = Promise.objects.create(
+        creditor=creditor,
+        debtor=debtor,
+        amount=debt.amount,
+        currency=debt.currency,
+        promised_on=DAY + timedelta(days=10),
+        source="bot",
+    )
+    promise.debts.add(debt)
+
+    dispatcher.run_once(SEND_AT)
+
+    outreach.refresh_from_db()
+    assert (outreach.status, outreach.status_reason) == ("cancelled", "promise_pending")
+    assert channels.all_sent() == []

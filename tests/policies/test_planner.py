@@ -417,3 +417,24 @@ def test_a_withdrawn_consent_takes_the_channel_off_even_where_the_country_needs_
     outreach = Outreach.objects.get()
     assert outreach.channel == "email"
     assert outreach.fallback_channels == []
+
+
+def test_a_debt_with_a_pending_promise_to_pay_is_not_reminded(creditor):
+    from recaudo.payments.models import Promise
+
+    debtor = _debtor(creditor)
+    promised = _due(debtor, -1)
+    other = _due(debtor, -7)
+    promise = Promise.objects.create(
+        creditor=creditor,
+        debtor=debtor,
+        amount=promised.amount,
+        currency=promised.currency,
+        promised_on=DAY + timedelta(days=3),
+    )
+    promise.debts.add(promised)
+
+    _plan()
+
+    outreach = Outreach.objects.get()
+    assert list(outreach.debt_links.values_list("debt_id", flat=True)) == [other.pk]
