@@ -53,6 +53,9 @@ class SendFacts:
     timezone: str
     history: Sequence[PastContact]  # the debtor's other contacts (sent or being sent)
     window_end: datetime
+    # A notice (a thank-you, a promise reminder) follows an event: it is sent
+    # whether or not anything is still owed.
+    notice: bool = False
 
 
 Verdict = Literal["send", "cancel", "fallback", "postpone"]
@@ -70,7 +73,7 @@ class Decision:
 def decide(pack: object, facts: SendFacts, now: datetime) -> Decision:
     """Send, cancel, fall back or postpone one contact at ``now``."""
     open_debts = [d for d in facts.debts if d.status == "open" and d.balance > 0]
-    if not open_debts:
+    if not open_debts and not facts.notice:
         statuses = {d.status for d in facts.debts}
         if "disputed" in statuses:
             reason = "disputed"

@@ -188,7 +188,8 @@ class Dispatcher:
                         log.error("outreach %s: %s", row.pk, error)
                         self._fall_back(row, "no_template", result, now)
                         continue
-                    row.amount_due = decision.owed
+                    if row.action != Outreach.Action.NOTICE:
+                        row.amount_due = decision.owed
                     to_send.append((row, message))
                     facts.history[row.debtor_id].append(PastContact(row.channel, now))
                 else:
@@ -219,6 +220,7 @@ class Dispatcher:
                 timezone=debtor.timezone,
                 history=facts.history[row.debtor_id],
                 window_end=row.window_end,
+                notice=row.action == Outreach.Action.NOTICE,
             ),
             now,
         )

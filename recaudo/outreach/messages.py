@@ -9,6 +9,7 @@ from typing import Any
 
 from recaudo.outreach.channels.base import OutboundMessage
 from recaudo.outreach.links import payment_link, payment_token, unsubscribe_link
+from recaudo.outreach.notify import notice_values
 from recaudo.policies.models import Template
 from recaudo.policies.rendering import (
     RenderError,
@@ -67,6 +68,7 @@ def build_message(
         payment_link=link,
         today=today,
         language=language,
+        **notice_values(getattr(outreach, "notice_context", None)),
     )
     try:
         rendered = render(

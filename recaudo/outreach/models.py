@@ -32,6 +32,7 @@ class Outreach(models.Model):
         MESSAGE = "message", _("mensaje")
         CALL_TASK = "call_task", _("tarea de llamada")
         OFFER = "offer", _("oferta")
+        NOTICE = "notice", _("aviso")
 
     # Statuses in which the row still waits to be sent.
     PENDING = (Status.PLANNED,)
@@ -62,9 +63,13 @@ class Outreach(models.Model):
         db_index=False,
         db_constraint=False,  # see docs/decisions/0004
     )
+    # Empty for notices (a thank-you, a promise reminder): they follow an
+    # event, not a policy step.
     step = models.ForeignKey(
         "policies.Step",
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
         verbose_name=_("paso"),
         db_index=False,
@@ -106,6 +111,11 @@ class Outreach(models.Model):
     next_attempt_at = models.DateTimeField(_("próximo intento"), null=True, blank=True)
     lease_until = models.DateTimeField(_("reservado hasta"), null=True, blank=True)
     claimed_by = models.CharField(_("proceso"), max_length=100, blank=True, db_default="")
+    # Notices: what makes one unique ("thanks:payment:PAY-1"), so the event
+    # behind it (a repeated webhook) never sends it twice; and the values its
+    # template needs beyond the debts (monto_pagado, fecha_promesa, ...).
+    notice_key = models.CharField(_("clave del aviso"), max_length=200, blank=True, db_default="")
+    notice_context = models.JSONField(_("datos del aviso"), null=True, blank=True)
     # Set (on a connection of its own, committed) just before the provider is
     # called. A row whose lease expires without it never reached the provider
     # and goes back to the queue; with it, the row becomes ``unknown``.
@@ -133,6 +143,9 @@ class Outreach(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(window_end__gt=F("window_start")), name="outreach_window_not_empty"
+            ),
+            models.UniqueConstraint(
+                fields=["notice_key"], condition=~Q(notice_key=""), name="outreach_notice_once"
             ),
         ]
         indexes = [

@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from recaudo.outreach.notify import notify
 from recaudo.payments.models import Checkout, Instalment, InstalmentPlan, PaymentLink, Promise
 from recaudo.payments.promises import keep_paid_promises
 from recaudo.payments.providers import get_provider
@@ -102,6 +103,8 @@ def apply_provider_record(checkout_id: int, record: ProviderRecord) -> Checkout:
             checkout.status = Checkout.Status.FAILED
             checkout.completed_at = now
             checkout.save(update_fields=["status", "completed_at"])
+            # "Your electronic payment was not completed", once per checkout.
+            notify(checkout.debtor, "payment_failed", key=f"payment-failed:{checkout.reference}")
             return checkout
         if not record.payment_id or record.amount <= 0:
             raise ProviderError("provider record has no payment id or amount", permanent=True)
@@ -126,6 +129,13 @@ def apply_provider_record(checkout_id: int, record: ProviderRecord) -> Checkout:
         if checkout.instalment is not None:
             _instalment_paid(checkout.instalment, record.amount, now)
         keep_paid_promises(checkout.debtor_id)
+        # The thank-you, once per payment however often the provider reports it.
+        notify(
+            checkout.debtor,
+            "payment_thanks",
+            key=f"thanks:{result.payment.pk}",
+            context={"paid_amount": str(record.amount)},
+        )
         return checkout
 
 

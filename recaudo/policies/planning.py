@@ -163,14 +163,18 @@ def place(
     channel: str,
     day: date,
     history: Sequence[PastContact],
+    not_before: datetime | None = None,
 ) -> tuple[datetime, datetime] | None:
     """The first send window, on ``day`` or later, in which the contact is allowed.
 
     Uses the same rule function as the dispatcher: a window starts at a moment
     ``check_contact`` allows, given the debtor's earlier and already planned
-    contacts, and ends where that day's allowed hours end.
+    contacts, and ends where that day's allowed hours end. ``not_before`` (a
+    moment on or after the day began) makes the search begin later.
     """
     at = local_midnight(timezone, day)
+    if not_before is not None and not_before > at:
+        at = not_before
     for _ in range(MAX_PLACEMENT_ATTEMPTS):
         start, end = next_window(pack, timezone, at)
         decision = check_contact(

@@ -1,0 +1,158 @@
+"""Notices: messages that follow an event, not a policy step.
+
+A thank-you for a payment, the "electronic payment not completed" notice, a
+reminder the day before a promise or an instalment, a kind word when a plan
+or a promise breaks. ``notify`` queues one as an ``Outreach`` row (action
+``notice``), on the first channel the debtor can be reached on, in a send
+window the debtor's country allows; the dispatcher sends it like any other
+row (re-checking the contact point and the rules, but not whether anything
+is still owed: a thank-you follows a payment). ``key`` makes it happen once
+per event, however often the event is reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from recaudo.compliance.rules import PastContact
+from recaudo.compliance.store import pack_for
+from recaudo.outreach.models import Outreach
+from recaudo.policies.planning import (
+    EMAIL_CHANNELS,
+    PHONE_CHANNELS,
+    StepInfo,
+    UsablePoint,
+    choose_channel,
+    place,
+)
+from recaudo.portfolio.models import ChannelConsent, ContactPoint, Debt, Debtor
+
+DEFAULT_CHANNELS = ("whatsapp", "sms", "email")
+HISTORY_DAYS = 14
+
+
+def notify(
+    debtor: Debtor,
+    template_key: str,
+    *,
+    key: str,
+    context: Mapping[str, Any] | None = None,
+    channels: Sequence[str] = DEFAULT_CHANNELS,
+    now: datetime | None = None,
+) -> Outreach | None:
+    """Queue the notice ``template_key`` for ``debtor`` once per ``key``.
+
+    ``context`` carries what the template needs beyond the debts: for
+    example ``{"paid_amount": "150000.00"}``, ``{"promise_date":
+    "2026-12-01", "promise_amount": "50000"}`` (strings, stored as JSON).
+    Returns the row (the existing one when ``key`` was used before), or None
+    when the debtor cannot be reached on any of ``channels``.
+    """
+    existing = Outreach.objects.filter(notice_key=key).first()
+    if existing is not None:
+        return existing
+    now = now or timezone.now()
+    pack = pack_for(debtor.creditor_id, debtor.country)
+    step = StepInfo(0, 0, 0, "notice", tuple(channels), template_key, "")
+    choice = choose_channel(step, _usable_points(debtor), pack.consent_required)
+    if choice is None:
+        return None
+    today = timezone.localtime(now, _zone(debtor.timezone)).date()
+    window = place(
+        pack,
+        timezone=debtor.timezone,
+        channel=choice.channel,
+        day=today,
+        history=_history(debtor, now),
+        not_before=now,
+    )
+    if window is None:
+        return None
+    owed = [d for d in Debt.objects.filter(debtor=debtor, status="open") if d.balance > 0]
+    currency = owed[0].currency if owed else debtor.creditor.default_currency
+    try:
+        with transaction.atomic():
+            return Outreach.objects.create(
+                creditor_id=debtor.creditor_id,
+                debtor=debtor,
+                anchor_due_on=today,
+                planned_on=today,
+                action=Outreach.Action.NOTICE,
+                channel=choice.channel,
+                fallback_channels=list(choice.fallbacks),
+                contact_point_id=choice.contact_point_id,
+                template_key=template_key,
+                tone="",
+                language=debtor.language,
+                currency=currency,
+                amount_due=sum((d.balance for d in owed if d.currency == currency), Decimal(0)),
+                window_start=window[0],
+                window_end=window[1],
+                notice_key=key[:200],
+                notice_context=dict(context or {}),
+            )
+    except IntegrityError:
+        # Another process queued the same notice meanwhile.
+        return Outreach.objects.filter(notice_key=key).first()
+
+
+def notice_values(context: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The ``build_context`` keyword arguments a notice's stored context gives."""
+    context = context or {}
+    values: dict[str, Any] = {}
+    if context.get("paid_amount"):
+        values["paid_amount"] = Decimal(str(context["paid_amount"]))
+    if context.get("promise_amount"):
+        values["promise_amount"] = Decimal(str(context["promise_amount"]))
+    if context.get("promise_date"):
+        values["promise_date"] = date.fromisoformat(str(context["promise_date"]))
+    return values
+
+
+def _usable_points(debtor: Debtor) -> list[UsablePoint]:
+    points = list(
+        ContactPoint.objects.filter(
+            debtor=debtor, opted_out_at__isnull=True, invalid_since__isnull=True
+        )
+    )
+    given: dict[int, set[str]] = {}
+    withdrawn: dict[int, set[str]] = {}
+    for point_id, channel, revoked_at in ChannelConsent.objects.filter(
+        contact_point__in=points
+    ).values_list("contact_point_id", "channel", "revoked_at"):
+        (withdrawn if revoked_at else given).setdefault(point_id, set()).add(channel)
+    usable = []
+    for point in points:
+        allowed = PHONE_CHANNELS if point.kind == "phone" else EMAIL_CHANNELS
+        channels = frozenset(point.channels or ()) & allowed
+        usable.append(
+            UsablePoint(
+                point.pk,
+                point.kind,
+                channels - withdrawn.get(point.pk, set()),
+                frozenset(given.get(point.pk, ())),
+                point.preferred,
+            )
+        )
+    return usable
+
+
+def _history(debtor: Debtor, now: datetime) -> list[PastContact]:
+    rows = Outreach.objects.filter(
+        debtor=debtor,
+        status__in=("planned", "sending", "sent", "delivered", "read", "unknown"),
+        window_start__gte=now - timedelta(days=HISTORY_DAYS),
+    ).values_list("channel", "sent_at", "window_start")
+    return [PastContact(channel, sent_at or start) for channel, sent_at, start in rows]
+
+
+def _zone(name: str) -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
