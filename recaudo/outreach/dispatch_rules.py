@@ -56,6 +56,8 @@ class SendFacts:
     # A notice (a thank-you, a promise reminder) follows an event: it is sent
     # whether or not anything is still owed.
     notice: bool = False
+    # An answer to the debtor's own message: not held back by hours or caps.
+    reply: bool = False
 
 
 Verdict = Literal["send", "cancel", "fallback", "postpone"]
@@ -73,7 +75,7 @@ class Decision:
 def decide(pack: object, facts: SendFacts, now: datetime) -> Decision:
     """Send, cancel, fall back or postpone one contact at ``now``."""
     open_debts = [d for d in facts.debts if d.status == "open" and d.balance > 0]
-    if not open_debts and not facts.notice:
+    if not open_debts and not (facts.notice or facts.reply):
         statuses = {d.status for d in facts.debts}
         if "disputed" in statuses:
             reason = "disputed"
@@ -96,6 +98,8 @@ def decide(pack: object, facts: SendFacts, now: datetime) -> Decision:
     needs_consent = facts.consent_required | ALWAYS_NEEDS_CONSENT
     if facts.channel in needs_consent and facts.channel not in point.consented:
         return Decision("fallback", "no_consent", owed=owed, open_debt_ids=ids)
+    if facts.reply:
+        return Decision("send", owed=owed, open_debt_ids=ids)
     verdict = check_contact(
         pack, timezone=facts.timezone, channel=facts.channel, at=now, history=facts.history
     )

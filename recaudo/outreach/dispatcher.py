@@ -42,7 +42,7 @@ from recaudo.outreach.dispatch_rules import (
     decide,
 )
 from recaudo.outreach.fallback import fall_back
-from recaudo.outreach.messages import NoTemplate, build_message
+from recaudo.outreach.messages import NoTemplate, build_message, reply_message
 from recaudo.outreach.models import Outreach, OutreachDebt
 from recaudo.outreach.ratelimit import RateLimiter
 from recaudo.payments.promises import debts_under_promise
@@ -176,19 +176,22 @@ class Dispatcher:
                 decision = self._decide(row, facts, now)
                 if decision.verdict == "send":
                     try:
-                        message = build_message(
-                            outreach=row,
-                            creditor=facts.creditors[row.creditor_id],
-                            debtor=facts.debtors[row.debtor_id],
-                            debts=facts.open_debt_objects(row.pk, decision.open_debt_ids),
-                            address=facts.points[row.contact_point_id].value,
-                            today=now.date(),
-                        )
+                        if row.action == Outreach.Action.REPLY:
+                            message = reply_message(row, facts.points[row.contact_point_id].value)
+                        else:
+                            message = build_message(
+                                outreach=row,
+                                creditor=facts.creditors[row.creditor_id],
+                                debtor=facts.debtors[row.debtor_id],
+                                debts=facts.open_debt_objects(row.pk, decision.open_debt_ids),
+                                address=facts.points[row.contact_point_id].value,
+                                today=now.date(),
+                            )
                     except NoTemplate as error:
                         log.error("outreach %s: %s", row.pk, error)
                         self._fall_back(row, "no_template", result, now)
                         continue
-                    if row.action != Outreach.Action.NOTICE:
+                    if row.action not in (Outreach.Action.NOTICE, Outreach.Action.REPLY):
                         row.amount_due = decision.owed
                     to_send.append((row, message))
                     facts.history[row.debtor_id].append(PastContact(row.channel, now))
@@ -221,6 +224,7 @@ class Dispatcher:
                 history=facts.history[row.debtor_id],
                 window_end=row.window_end,
                 notice=row.action == Outreach.Action.NOTICE,
+                reply=row.action == Outreach.Action.REPLY,
             ),
             now,
         )

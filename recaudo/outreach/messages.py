@@ -101,3 +101,25 @@ def build_message(
         if channel == "email"
         else "",
     )
+
+
+def reply_message(outreach: Any, address: str) -> OutboundMessage:
+    """An answer written by the bot or an agent, sent as free text."""
+    text = str((outreach.notice_context or {}).get("text") or "")
+    if not text:
+        raise NoTemplate("the reply has no text")
+    return OutboundMessage(
+        outreach_id=outreach.pk,
+        channel=outreach.channel,
+        to=address,
+        text=text,
+        subject=_reply_subject(outreach.language) if outreach.channel == "email" else "",
+        idempotency_key=f"outreach-{outreach.pk}-{outreach.attempts}",
+    )
+
+
+def _reply_subject(language: str) -> str:
+    from django.utils import translation
+
+    with translation.override(language or "es"):
+        return translation.gettext("Respuesta sobre su cuenta")

@@ -33,6 +33,7 @@ class Outreach(models.Model):
         CALL_TASK = "call_task", _("tarea de llamada")
         OFFER = "offer", _("oferta")
         NOTICE = "notice", _("aviso")
+        REPLY = "reply", _("respuesta")
 
     # Statuses in which the row still waits to be sent.
     PENDING = (Status.PLANNED,)

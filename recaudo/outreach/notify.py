@@ -102,6 +102,53 @@ def notify(
         return Outreach.objects.filter(notice_key=key).first()
 
 
+def queue_reply(
+    debtor: Debtor,
+    *,
+    channel: str,
+    contact_point: ContactPoint,
+    text: str,
+    key: str,
+    now: datetime | None = None,
+) -> Outreach:
+    """Queue an answer to a message the debtor just sent (the bot's or an agent's).
+
+    Sent by the worker as free text on the channel the debtor wrote on (for
+    WhatsApp, inside the 24-hour window their message opened). An answer is
+    not a collection contact the debtor did not ask for, so the country's
+    hours and caps do not hold it back; an opt-out still does. Once per
+    ``key`` (e.g. the inbound message's id).
+    """
+    existing = Outreach.objects.filter(notice_key=key).first()
+    if existing is not None:
+        return existing
+    now = now or timezone.now()
+    today = timezone.localtime(now, _zone(debtor.timezone)).date()
+    try:
+        with transaction.atomic():
+            return Outreach.objects.create(
+                creditor_id=debtor.creditor_id,
+                debtor=debtor,
+                anchor_due_on=today,
+                planned_on=today,
+                action=Outreach.Action.REPLY,
+                channel=channel,
+                fallback_channels=[],
+                contact_point=contact_point,
+                template_key="",
+                tone="",
+                language=debtor.language,
+                currency=debtor.creditor.default_currency,
+                amount_due=Decimal(0),
+                window_start=now,
+                window_end=now + timedelta(hours=23),
+                notice_key=key[:200],
+                notice_context={"text": text},
+            )
+    except IntegrityError:
+        return Outreach.objects.filter(notice_key=key).get()
+
+
 def notice_values(context: Mapping[str, Any] | None) -> dict[str, Any]:
     """The ``build_context`` keyword arguments a notice's stored context gives."""
     context = context or {}

@@ -116,3 +116,60 @@ def test_a_notice_waits_for_the_hours_the_country_allows(creditor):
     assert notice is not None
     assert notice.window_start > late
     assert notice.window_start.astimezone(ZoneInfo("America/Bogota")).hour >= 7
+
+
+def test_an_answer_to_the_debtor_goes_out_at_once_even_late_in_the_evening(creditor):
+    from recaudo.outreach.notify import queue_reply
+
+    debtor = _debtor(creditor)
+    late = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # 22:00 in Bogotá: no reminders now
+    reply = queue_reply(
+        debtor,
+        channel="whatsapp",
+        contact_point=debtor.contact_points.get(),
+        text="Tu saldo es $150.000,00.",
+        key="reply:wamid.1",
+        now=late,
+    )
+    assert (
+        queue_reply(
+            debtor,
+            channel="whatsapp",
+            contact_point=debtor.contact_points.get(),
+            text="Tu saldo es $150.000,00.",
+            key="reply:wamid.1",
+            now=late,
+        )
+        == reply
+    )
+
+    channels = Recorder()
+    worker = Dispatcher(channels=channels, name="t", rng=random.Random(1))
+    worker.run_once(late + timedelta(seconds=1))
+    worker.close()
+
+    reply.refresh_from_db()
+    assert reply.status == "sent"
+    assert [m.text for m in channels.sent] == ["Tu saldo es $150.000,00."]
+    assert channels.sent[0].template_name == ""
+
+
+def test_an_answer_is_never_sent_to_a_contact_point_that_opted_out(creditor):
+    from recaudo.outreach.notify import queue_reply
+
+    debtor = _debtor(creditor)
+    point = debtor.contact_points.get()
+    reply = queue_reply(
+        debtor, channel="whatsapp", contact_point=point, text="Hola", key="reply:2", now=NOW
+    )
+    point.opted_out_at = NOW
+    point.save()
+
+    channels = Recorder()
+    worker = Dispatcher(channels=channels, name="t", rng=random.Random(1))
+    worker.run_once(NOW + timedelta(seconds=1))
+    worker.close()
+
+    reply.refresh_from_db()
+    assert reply.status == "failed"
+    assert channels.sent == []
