@@ -42,6 +42,7 @@ from recaudo.outreach.dispatch_rules import (
     decide,
 )
 from recaudo.outreach.fallback import fall_back
+from recaudo.outreach.links import payment_tokens
 from recaudo.outreach.messages import NoTemplate, build_message, reply_message
 from recaudo.outreach.models import Outreach, OutreachDebt
 from recaudo.outreach.ratelimit import RateLimiter
@@ -171,6 +172,9 @@ class Dispatcher:
                 # Payments lock their debtor FOR UPDATE: they wait for this batch.
                 _lock_for_share(debtor_ids)
             facts = _Facts.load(rows, debtor_ids, now)
+            tokens = payment_tokens(
+                {r.debtor_id for r in rows if r.action != Outreach.Action.REPLY}
+            )
             to_send: list[tuple[Outreach, OutboundMessage]] = []
             for row in rows:
                 decision = self._decide(row, facts, now)
@@ -186,6 +190,7 @@ class Dispatcher:
                                 debts=facts.open_debt_objects(row.pk, decision.open_debt_ids),
                                 address=facts.points[row.contact_point_id].value,
                                 today=now.date(),
+                                link_token=tokens.get(row.debtor_id),
                             )
                     except NoTemplate as error:
                         log.error("outreach %s: %s", row.pk, error)

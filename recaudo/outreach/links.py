@@ -8,8 +8,12 @@ via django.core.signing) served at ``/u/<token>`` (unsubscribe.py).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from datetime import timedelta
+
 from django.conf import settings
 from django.core import signing
+from django.utils import timezone
 
 UNSUBSCRIBE_SALT = "recaudo.unsubscribe"
 
@@ -22,7 +26,51 @@ def payment_token(debtor_id: int) -> str:
 
 
 def payment_link(debtor_id: int) -> str:
-    return f"{settings.PUBLIC_BASE_URL}/p/{payment_token(debtor_id)}"
+    return payment_url(payment_token(debtor_id))
+
+
+def payment_url(token: str) -> str:
+    return f"{settings.PUBLIC_BASE_URL}/p/{token}"
+
+
+def payment_tokens(debtor_ids: Iterable[int]) -> dict[int, str]:
+    """Live payment-link tokens for many debtors at once (one query, one bulk insert).
+
+    The same links ``payment_token`` gives, for a whole dispatch batch.
+    """
+    from recaudo.payments.conf import setting
+    from recaudo.payments.links import new_token
+    from recaudo.payments.models import PaymentLink
+    from recaudo.portfolio.models import Debtor
+
+    wanted = set(debtor_ids)
+    now = timezone.now()
+    tokens: dict[int, str] = {}
+    for debtor_id, token in (
+        PaymentLink.objects.filter(
+            debtor_id__in=wanted, expires_at__gt=now, revoked_at__isnull=True
+        )
+        .order_by("debtor_id", "expires_at")
+        .values_list("debtor_id", "token")
+    ):
+        tokens[debtor_id] = token  # the latest expiry wins
+    missing = wanted - set(tokens)
+    if missing:
+        expires = now + timedelta(days=int(setting("link_days")))
+        creditors = dict(Debtor.objects.filter(id__in=missing).values_list("id", "creditor_id"))
+        made = [
+            PaymentLink(
+                creditor_id=creditors[debtor_id],
+                debtor_id=debtor_id,
+                token=new_token(),
+                expires_at=expires,
+            )
+            for debtor_id in sorted(missing)
+            if debtor_id in creditors
+        ]
+        PaymentLink.objects.bulk_create(made)
+        tokens.update((link.debtor_id, link.token) for link in made)
+    return tokens
 
 
 def unsubscribe_token(contact_point_id: int, channel: str) -> str:

@@ -8,7 +8,7 @@ from datetime import date
 from typing import Any
 
 from recaudo.outreach.channels.base import OutboundMessage
-from recaudo.outreach.links import payment_link, payment_token, unsubscribe_link
+from recaudo.outreach.links import payment_token, payment_url, unsubscribe_link
 from recaudo.outreach.notify import notice_values
 from recaudo.policies.models import Template
 from recaudo.policies.rendering import (
@@ -50,8 +50,13 @@ def build_message(
     debts: Iterable[Any],
     address: str,
     today: date,
+    link_token: str | None = None,
 ) -> OutboundMessage:
-    """Render the outreach's template for its channel, language and debts."""
+    """Render the outreach's template for its channel, language and debts.
+
+    ``link_token``: the debtor's payment-link token when the caller fetched
+    it already (the dispatcher does, for a whole batch at once).
+    """
     channel = outreach.channel
     template = cached_template(outreach.template_key, channel, debtor.language, creditor.pk)
     if template is None and channel == "rcs":
@@ -60,7 +65,8 @@ def build_message(
     if template is None:
         raise NoTemplate(f"no template '{outreach.template_key}' for {channel}")
     language = template.language
-    link = payment_link(debtor.pk)
+    token = link_token or payment_token(debtor.pk)
+    link = payment_url(token)
     context = build_context(
         creditor=creditor,
         debtor=debtor,
@@ -95,7 +101,7 @@ def build_message(
         if channel == "whatsapp"
         else "",
         template_parameters=parameters,
-        button_url_suffix=payment_token(debtor.pk) if parameters else "",
+        button_url_suffix=token if parameters else "",
         idempotency_key=reference,
         unsubscribe_url=unsubscribe_link(outreach.contact_point_id, channel)
         if channel == "email"

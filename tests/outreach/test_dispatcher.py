@@ -401,3 +401,16 @@ def test_a_promise_made_after_planning_holds_the_reminder_back(creditor, channel
     outreach.refresh_from_db()
     assert (outreach.status, outreach.status_reason) == ("cancelled", "promise_pending")
     assert channels.all_sent() == []
+
+
+def test_a_batch_gets_each_debtors_live_payment_link_in_one_go(creditor):
+    from recaudo.outreach.links import payment_token, payment_tokens
+
+    first, second = make_debtor(creditor), make_debtor(creditor)
+    existing = payment_token(first.pk)
+
+    tokens = payment_tokens([first.pk, second.pk])
+
+    assert tokens[first.pk] == existing
+    assert tokens[second.pk] == payment_token(second.pk)
+    assert len(tokens[second.pk]) >= 43
