@@ -15,7 +15,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from recaudo.outreach.notify import notify
-from recaudo.payments.models import Checkout, Instalment, InstalmentPlan, PaymentLink, Promise
+from recaudo.payments.concessions import settle_discount
+from recaudo.payments.models import (
+    Checkout,
+    DebtorRequest,
+    Instalment,
+    InstalmentPlan,
+    PaymentLink,
+    Promise,
+)
 from recaudo.payments.promises import keep_paid_promises
 from recaudo.payments.providers import get_provider
 from recaudo.payments.providers.base import CheckoutRequest, ProviderError, ProviderRecord
@@ -47,6 +55,7 @@ def start_checkout(
     provider: str,
     debt: Debt | None = None,
     instalment: Instalment | None = None,
+    settlement: DebtorRequest | None = None,
 ) -> Checkout:
     """Write the attempt, then ask the provider for its checkout page."""
     checkout = Checkout.objects.create(
@@ -57,6 +66,7 @@ def start_checkout(
         kind=kind,
         debt=debt,
         instalment=instalment,
+        settlement=settlement,
         provider=provider,
         amount=amount,
         currency=currency,
@@ -128,6 +138,8 @@ def apply_provider_record(checkout_id: int, record: ProviderRecord) -> Checkout:
         checkout.save(update_fields=["status", "payment", "completed_at"])
         if checkout.instalment is not None:
             _instalment_paid(checkout.instalment, record.amount, now)
+        if checkout.settlement_id is not None:
+            settle_discount(checkout.settlement_id, record.amount, f"{checkout.provider}:discount")
         keep_paid_promises(checkout.debtor_id)
         # The thank-you, once per payment however often the provider reports it.
         notify(

@@ -1,8 +1,13 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
+from recaudo.payments import concessions
 from recaudo.payments.models import (
     Checkout,
     DebtorReport,
+    DebtorRequest,
     Instalment,
     InstalmentPlan,
     LinkRenewalRequest,
@@ -73,3 +78,34 @@ class DebtorReportAdmin(admin.ModelAdmin):
     list_filter = ["kind", "creditor"]
     exclude = ["receipt"]
     readonly_fields = ["creditor", "debtor", "debt", "kind", "reason", "receipt_type", "created_at"]
+
+
+@admin.register(DebtorRequest)
+class DebtorRequestAdmin(admin.ModelAdmin):
+    """New due dates and discounts beyond the segment's limits wait here for a supervisor."""
+
+    list_display = [
+        "created_at",
+        "debtor",
+        "kind",
+        "new_due_on",
+        "amount",
+        "discount_percent",
+        "status",
+        "decided_by",
+    ]
+    list_filter = ["status", "kind", "creditor"]
+    readonly_fields = [field.name for field in DebtorRequest._meta.fields] + ["debts"]
+    actions = ["approve", "refuse"]
+
+    @admin.action(description=_("Aprobar los pedidos seleccionados"))
+    def approve(self, request: HttpRequest, queryset: QuerySet[DebtorRequest]) -> None:
+        done = sum(concessions.approve(item.pk, f"admin:{request.user}") for item in queryset)
+        self.message_user(request, _("%(count)s pedidos aprobados.") % {"count": done})
+
+    @admin.action(description=_("Rechazar los pedidos seleccionados"))
+    def refuse(self, request: HttpRequest, queryset: QuerySet[DebtorRequest]) -> None:
+        done = sum(concessions.refuse(item.pk, f"admin:{request.user}") for item in queryset)
+        self.message_user(
+            request, _("%(count)s pedidos rechazados.") % {"count": done}, messages.INFO
+        )

@@ -1,6 +1,8 @@
 """Daily upkeep of agreements: broken promises and missed instalments.
 
 Run by ``recaudo settle_agreements`` (once a day is enough; it is idempotent).
+It also queues the notices: ``promise_broken`` and ``plan_broken`` with each
+break, and a reminder the day before each promise and each instalment.
 A plan whose pending instalment is more than the creditor's grace days late
 is broken and its debts go back to ``open`` (so the policy resumes); a
 promise whose date passed unkept is broken. Both are one transaction each.
@@ -15,6 +17,7 @@ from django.utils import timezone
 
 from recaudo.payments.models import Instalment, InstalmentPlan
 from recaudo.payments.promises import break_overdue_promises
+from recaudo.payments.reminders import plan_broken, remind_instalments, remind_promises
 from recaudo.payments.terms import creditor_settings
 from recaudo.portfolio import events
 from recaudo.portfolio.models import Debt
@@ -58,11 +61,15 @@ def _break(plan_id: int, late_before: date) -> bool:
                 actor="payments:plan",
                 reason=f"plan {plan.pk} broken",
             )
+        plan_broken(plan)
         return True
 
 
 def settle_agreements(today: date) -> dict[str, int]:
+    """The daily run: settle what is due, then remind about what falls due tomorrow."""
     return {
         "promises_broken": break_overdue_promises(today),
         "plans_broken": len(break_missed_plans(today)),
+        "promise_reminders": remind_promises(today),
+        "instalment_reminders": remind_instalments(today),
     }

@@ -187,6 +187,52 @@ class Promise(models.Model):
         return f"{self.debtor_id} {self.amount} {self.currency} {self.promised_on}"
 
 
+class DebtorRequest(models.Model):
+    """A new due date or a discount (quita) the debtor asked for on the portal.
+
+    Within the segment's limits it is approved at once (``decided_by`` "segment");
+    beyond them it waits for a supervisor, who approves or refuses it in the admin.
+    An approved discount is an offer: pay ``amount`` and the debts are settled.
+    """
+
+    class Kind(models.TextChoices):
+        EXTENSION = "extension", _("nueva fecha de pago")
+        DISCOUNT = "discount", _("descuento (quita)")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("por revisar")
+        APPROVED = "approved", _("aprobado")
+        REFUSED = "refused", _("rechazado")
+        SETTLED = "settled", _("pagado")
+
+    creditor = models.ForeignKey(Creditor, on_delete=models.PROTECT, related_name="+")
+    debtor = models.ForeignKey(Debtor, on_delete=models.PROTECT, related_name="portal_requests")
+    kind = models.CharField(_("tipo"), max_length=10, choices=Kind.choices)
+    status = models.CharField(
+        _("estado"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    debts = models.ManyToManyField(Debt, related_name="portal_requests")
+    new_due_on = models.DateField(_("nueva fecha"), null=True, blank=True)
+    currency = models.CharField(_("moneda"), max_length=3, blank=True)
+    owed = models.DecimalField(_("adeudado al pedir"), null=True, blank=True, **MONEY)
+    amount = models.DecimalField(_("monto a pagar"), null=True, blank=True, **MONEY)
+    discount_percent = models.DecimalField(
+        _("descuento (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    reason = models.TextField(_("motivo"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(_("pedido"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decidido"), null=True, blank=True)
+    decided_by = models.CharField(_("decidido por"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("pedido del deudor")
+        verbose_name_plural = _("pedidos del deudor")
+        indexes = [models.Index(fields=["status", "kind"], name="debtor_request_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.debtor_id} {self.status}"
+
+
 class Checkout(models.Model):
     """One attempt to pay through a provider, from the portal."""
 
@@ -195,6 +241,7 @@ class Checkout(models.Model):
         ONE = "one", _("una deuda")
         PART = "part", _("parcial")
         INSTALMENT = "instalment", _("cuota")
+        SETTLEMENT = "settlement", _("pago con descuento")
 
     class Status(models.TextChoices):
         OPEN = "open", _("abierto")
@@ -209,6 +256,9 @@ class Checkout(models.Model):
     debt = models.ForeignKey(Debt, on_delete=models.PROTECT, null=True, blank=True)
     instalment = models.ForeignKey(
         Instalment, on_delete=models.PROTECT, null=True, blank=True, related_name="checkouts"
+    )
+    settlement = models.ForeignKey(
+        DebtorRequest, on_delete=models.PROTECT, null=True, blank=True, related_name="checkouts"
     )
     provider = models.CharField(_("proveedor"), max_length=20, choices=PROVIDERS)
     provider_session_id = models.CharField(_("id de sesión"), max_length=200, blank=True)

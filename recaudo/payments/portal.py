@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.utils.translation import get_language
 
-from recaudo.payments.models import Instalment, InstalmentPlan, PaymentLink, Promise
+from recaudo.payments.contact import contact_rows
+from recaudo.payments.models import DebtorRequest, Instalment, InstalmentPlan, PaymentLink, Promise
 from recaudo.payments.rules import (
     AgreementError,
     instalment_schedule,
     minimum_down_payment,
     minimum_partial,
     promise_window,
+    settlement_minimum,
 )
 from recaudo.payments.terms import Terms, collectible_debts, debtor_today, terms_for
 from recaudo.policies.rendering import format_date, format_money, locale_for
@@ -127,8 +129,33 @@ def portal_context(link: PaymentLink) -> dict[str, Any]:
         Decimal(0),
     )
     minimum = minimum_partial(terms.total, terms.currency, terms.min_partial_percent)
+    offer = DebtorRequest.objects.filter(
+        debtor=debtor, kind=DebtorRequest.Kind.DISCOUNT, status=DebtorRequest.Status.APPROVED
+    ).first()
+    in_review = set(
+        DebtorRequest.objects.filter(
+            debtor=debtor, status=DebtorRequest.Status.PENDING
+        ).values_list("kind", flat=True)
+    )
     return {
         "brand": creditor.brand_name or creditor.name,
+        "discount_offer": money(offer.amount, offer.currency, locale)
+        if offer and offer.amount
+        else "",
+        "settlement_minimum": (
+            money(
+                settlement_minimum(open_total, terms.currency, terms.max_discount_percent),
+                terms.currency,
+                locale,
+            )
+            if open_total and terms.max_discount_percent > 0
+            else ""
+        ),
+        "can_ask_discount": bool(open_total) and plan is None and "discount" not in in_review,
+        "can_ask_extension": "extension" not in in_review,
+        "extension_first": (today + timedelta(days=1)).isoformat(),
+        "max_extension_days": terms.max_extension_days,
+        "contact_points": contact_rows(debtor),
         "brand_colour": terms.brand_colour,
         "support_email": creditor.support_email,
         "support_phone": creditor.support_phone,

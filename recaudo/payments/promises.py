@@ -53,10 +53,22 @@ def keep_paid_promises(debtor_id: int) -> int:
 
 
 def break_overdue_promises(today: date) -> int:
-    """Pending promises dated before ``today`` and not covered by payments become broken."""
+    """Pending promises dated before ``today`` and not covered by payments become broken.
+
+    Each break and its ``promise_broken`` notice commit together, once per promise.
+    """
+    from recaudo.payments.reminders import promise_broken
+
     overdue = Promise.objects.filter(status=Promise.Status.PENDING, promised_on__lt=today)
     for debtor_id in set(overdue.values_list("debtor_id", flat=True)):
         with transaction.atomic():
             keep_paid_promises(debtor_id)
-    with transaction.atomic():
-        return overdue.update(status=Promise.Status.BROKEN, settled_at=timezone.now())
+    broken = 0
+    for promise in overdue.select_related("debtor", "debtor__creditor"):
+        with transaction.atomic():
+            if Promise.objects.filter(pk=promise.pk, status=Promise.Status.PENDING).update(
+                status=Promise.Status.BROKEN, settled_at=timezone.now()
+            ):
+                broken += 1
+                promise_broken(promise)
+    return broken

@@ -137,6 +137,29 @@ def check_promise(day: date, today: date, max_days: int) -> None:
         )
 
 
+def extension_allowed(new_due_on: date, due_on: date, today: date, max_days: int) -> bool:
+    """Whether a new due date is within the segment's extension (else a supervisor decides).
+
+    Counted from the later of the current due date and today, so an overdue
+    debt gets the same room as one not yet due. Raises for a date not after today.
+    """
+    if new_due_on <= today:
+        raise AgreementError(_("Elija una fecha posterior a hoy."))
+    return (new_due_on - max(due_on, today)).days <= max_days
+
+
+def settlement_minimum(owed: Decimal, currency: str, max_discount_percent: Decimal) -> Decimal:
+    """The least that settles ``owed`` with the segment's largest discount (rounded up)."""
+    return round_up(Decimal(owed) * (100 - Decimal(max_discount_percent)) / 100, currency)
+
+
+def discount_percent(owed: Decimal, amount: Decimal) -> Decimal:
+    """The discount, in percent with two decimals, that paying ``amount`` for ``owed`` means."""
+    if amount <= 0 or amount >= owed:
+        raise AgreementError(_("Escriba un monto mayor que cero y menor que lo adeudado."))
+    return ((owed - amount) * 100 / owed).quantize(Decimal("0.01"), rounding=ROUND_CEILING)
+
+
 def link_is_live(expires_at: datetime, revoked_at: datetime | None, now: datetime) -> bool:
     return revoked_at is None and now < expires_at
 

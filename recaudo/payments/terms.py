@@ -32,6 +32,9 @@ class Terms:
     plan_grace_days: int
     brand_colour: str
     plan_limits: PlanLimits
+    # Beyond these a request goes to a supervisor (segment's settings; 0 = always).
+    max_discount_percent: Decimal = Decimal(0)
+    max_extension_days: int = 0
 
 
 def debtor_today(debtor: Debtor) -> date:
@@ -67,9 +70,9 @@ def creditor_settings(creditor: Creditor) -> PaymentSettings:
     )
 
 
-def _segment_limits(debtor: Debtor, debts: list[Debt], currency: str, total: Decimal) -> PlanLimits:
+def _segment_of(debtor: Debtor, debts: list[Debt], currency: str, total: Decimal) -> Segment | None:
     if not debts:
-        return DEFAULT_LIMITS
+        return None
     oldest = min(debt.due_on for debt in debts)
     facts = DebtorFacts(
         kind=debtor.kind,
@@ -81,11 +84,8 @@ def _segment_limits(debtor: Debtor, debts: list[Debt], currency: str, total: Dec
     )
     rule = match_segment(load_segment_rules(debtor.creditor_id), facts)
     if rule is None:
-        return DEFAULT_LIMITS
-    segment = Segment.objects.filter(pk=rule.id).first()
-    if segment is None:
-        return DEFAULT_LIMITS
-    return PlanLimits(segment.max_instalments, Decimal(segment.min_down_payment_percent))
+        return None
+    return Segment.objects.filter(pk=rule.id).first()
 
 
 def terms_for(debtor: Debtor) -> Terms:
@@ -97,6 +97,12 @@ def terms_for(debtor: Debtor) -> Terms:
     currency = max(totals, key=lambda code: totals[code]) if totals else creditor.default_currency
     chosen = creditor_settings(creditor)
     open_debts = [debt for debt in debts if debt.currency == currency]
+    segment = _segment_of(debtor, open_debts, currency, totals.get(currency, Decimal(0)))
+    limits = (
+        PlanLimits(segment.max_instalments, Decimal(segment.min_down_payment_percent))
+        if segment
+        else DEFAULT_LIMITS
+    )
     return Terms(
         currency=currency,
         total=totals.get(currency, Decimal(0)),
@@ -105,5 +111,7 @@ def terms_for(debtor: Debtor) -> Terms:
         promise_max_days=chosen.promise_max_days,
         plan_grace_days=chosen.plan_grace_days,
         brand_colour=chosen.brand_colour,
-        plan_limits=_segment_limits(debtor, open_debts, currency, totals.get(currency, Decimal(0))),
+        plan_limits=limits,
+        max_discount_percent=Decimal(segment.max_discount_percent) if segment else Decimal(0),
+        max_extension_days=segment.max_extension_days if segment else 0,
     )

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from recaudo.payments import views
+from recaudo.payments import choice_views, views
 
 app_name = "payments"
 
@@ -13,6 +13,9 @@ urlpatterns = [
     path("<str:token>/plan", views.plan, name="plan"),
     path("<str:token>/promesa", views.promise, name="promise"),
     path("<str:token>/reporte", views.report, name="report"),
+    path("<str:token>/nueva-fecha", choice_views.extension, name="extension"),
+    path("<str:token>/descuento", choice_views.discount, name="discount"),
+    path("<str:token>/contacto", choice_views.contact_preferences, name="contact"),
     path("<str:token>/r/<str:reference>", views.checkout_return, name="return"),
     path("<str:token>/nuevo-enlace", views.renew, name="renew"),
 ]

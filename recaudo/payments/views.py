@@ -20,8 +20,14 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from recaudo.payments import actions, links, reports
-from recaudo.payments.models import Checkout, Instalment, InstalmentPlan, PaymentLink
+from recaudo.payments import actions, concessions, links, reports
+from recaudo.payments.models import (
+    Checkout,
+    DebtorRequest,
+    Instalment,
+    InstalmentPlan,
+    PaymentLink,
+)
 from recaudo.payments.portal import locale_of, money, portal_context
 from recaudo.payments.providers import get_provider
 from recaudo.payments.providers.base import ProviderError
@@ -88,7 +94,10 @@ def _render_portal(
     context.update(token=link.token, lang=lang, error=error, done=request.GET.get("done", ""))
     response = render(request, "payments/portal.html", context, status=status)
     response["Cache-Control"] = "no-store"
-    response["Referrer-Policy"] = "no-referrer"
+    # "same-origin", not "no-referrer": with no-referrer browsers send ``Origin: null``
+    # on the portal's own form posts and CSRF refuses them; the token still never
+    # leaves for another site.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
@@ -102,6 +111,7 @@ def _start(
     currency: str,
     debt: Debt | None = None,
     instalment: Instalment | None = None,
+    settlement: DebtorRequest | None = None,
 ) -> HttpResponse:
     base = f"{settings.PUBLIC_BASE_URL}/p/{link.token}/r/{{reference}}"
     suffix = f"?lang={lang}" if lang else ""
@@ -120,6 +130,7 @@ def _start(
             provider=terms.provider,
             debt=debt,
             instalment=instalment,
+            settlement=settlement,
         )
     except ProviderError as error:
         logger.warning("checkout for link %s failed: %s", link.pk, error)
@@ -170,6 +181,19 @@ def pay(request: HttpRequest, link: PaymentLink, lang: str) -> HttpResponse:
         except AgreementError as error:
             return _render_portal(request, link, lang, str(error), 400)
         return _start(request, link, lang, kind="part", amount=amount, currency=terms.currency)
+    if choice == "settle":
+        offer = concessions.offered_discount(link.debtor)
+        if offer is None or offer.amount is None:
+            return _render_portal(request, link, lang, _("No tiene un descuento vigente."), 400)
+        return _start(
+            request,
+            link,
+            lang,
+            kind="settlement",
+            amount=offer.amount,
+            currency=offer.currency,
+            settlement=offer,
+        )
     return _render_portal(request, link, lang, _("Elija cómo quiere pagar."), 400)
 
 

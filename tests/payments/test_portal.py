@@ -137,8 +137,18 @@ def test_an_instalment_missed_beyond_the_grace_days_breaks_the_plan_and_reopens_
     opened = client.get(instalment_url(link, 0).removeprefix("http://127.0.0.1:8000"))
     assert opened.status_code == 302 and opened["Location"] == f"/p/{link.token}#instalment-0"
     # Down payment due 2026-11-20; 5 grace days.
-    assert settle_agreements(date(2026, 11, 25)) == {"promises_broken": 0, "plans_broken": 0}
-    assert settle_agreements(date(2026, 11, 26)) == {"promises_broken": 0, "plans_broken": 1}
+    assert settle_agreements(date(2026, 11, 25)) == {
+        "promises_broken": 0,
+        "plans_broken": 0,
+        "promise_reminders": 0,
+        "instalment_reminders": 0,
+    }
+    assert settle_agreements(date(2026, 11, 26)) == {
+        "promises_broken": 0,
+        "plans_broken": 1,
+        "promise_reminders": 0,
+        "instalment_reminders": 0,
+    }
     plan = InstalmentPlan.objects.get()
     assert plan.status == "broken"
     assert dict(plan.instalments.values_list("number", "status")) == {
@@ -147,7 +157,12 @@ def test_an_instalment_missed_beyond_the_grace_days_breaks_the_plan_and_reopens_
         2: "pending",
     }
     assert set(Debt.objects.values_list("status", flat=True)) == {"open"}
-    assert settle_agreements(date(2026, 11, 27)) == {"promises_broken": 0, "plans_broken": 0}
+    assert settle_agreements(date(2026, 11, 27)) == {
+        "promises_broken": 0,
+        "plans_broken": 0,
+        "promise_reminders": 0,
+        "instalment_reminders": 0,
+    }
 
 
 def test_a_promise_covered_by_a_payment_before_its_date_is_kept_not_broken(client, debtor, frozen):

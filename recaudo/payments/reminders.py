@@ -1,0 +1,80 @@
+"""Notices around agreements: reminders the day before, and a kind word when one breaks.
+
+Each goes through ``outreach.notify`` with a key naming the promise, the
+instalment or the plan, so a daily run repeated (or run twice) queues each
+notice once. The templates are the default ones: ``promise_reminder`` (also
+used for an instalment, whose date and amount fill the same blanks),
+``promise_broken`` and ``plan_broken``.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from recaudo.outreach.notify import notify
+from recaudo.payments.models import Instalment, InstalmentPlan, Promise
+from recaudo.payments.rules import from_minor_units, minor_units
+
+
+def promise_context(promised_on: date, amount: Decimal, currency: str) -> dict[str, str]:
+    """The template's blanks, the amount in the currency's minor unit (as stored in JSON)."""
+    exact = from_minor_units(minor_units(amount, currency), currency)
+    return {"promise_date": promised_on.isoformat(), "promise_amount": str(exact)}
+
+
+def remind_promises(today: date) -> int:
+    """Queue ``promise_reminder`` for each pending promise due tomorrow; how many were new."""
+    queued = 0
+    due = Promise.objects.filter(
+        status=Promise.Status.PENDING, promised_on=today + timedelta(days=1)
+    ).select_related("debtor", "debtor__creditor")
+    for promise in due:
+        key = f"promise-reminder:{promise.pk}"
+        if _queue(
+            promise.debtor,
+            key,
+            promise_context(promise.promised_on, promise.amount, promise.currency),
+        ):
+            queued += 1
+    return queued
+
+
+def remind_instalments(today: date) -> int:
+    """Queue a reminder for each pending instalment of an active plan due tomorrow."""
+    queued = 0
+    due = Instalment.objects.filter(
+        status=Instalment.Status.PENDING,
+        plan__status=InstalmentPlan.Status.ACTIVE,
+        due_on=today + timedelta(days=1),
+    ).select_related("plan__debtor", "plan__debtor__creditor")
+    for instalment in due:
+        key = f"instalment-reminder:{instalment.pk}"
+        if _queue(
+            instalment.plan.debtor,
+            key,
+            promise_context(instalment.due_on, instalment.amount, instalment.plan.currency),
+        ):
+            queued += 1
+    return queued
+
+
+def promise_broken(promise: Promise) -> None:
+    notify(
+        promise.debtor,
+        "promise_broken",
+        key=f"promise-broken:{promise.pk}",
+        context=promise_context(promise.promised_on, promise.amount, promise.currency),
+    )
+
+
+def plan_broken(plan: InstalmentPlan) -> None:
+    notify(plan.debtor, "plan_broken", key=f"plan-broken:{plan.pk}")
+
+
+def _queue(debtor: object, key: str, context: dict[str, str]) -> bool:
+    from recaudo.outreach.models import Outreach
+
+    if Outreach.objects.filter(notice_key=key).exists():
+        return False
+    return notify(debtor, "promise_reminder", key=key, context=context) is not None  # type: ignore[arg-type]
