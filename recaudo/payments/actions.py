@@ -35,7 +35,7 @@ from recaudo.payments.rules import (
 )
 from recaudo.payments.terms import Terms, collectible_debts, debtor_today, terms_for
 from recaudo.portfolio import events
-from recaudo.portfolio.actions import record_payment
+from recaudo.portfolio.actions import record_payment, reverse_payment
 from recaudo.portfolio.models import Debt
 from recaudo.portfolio.rules import InputError
 
@@ -106,6 +106,8 @@ def apply_provider_record(checkout_id: int, record: ProviderRecord) -> Checkout:
             raise ProviderError(
                 f"provider record names {record.reference!r}, not this checkout", permanent=True
             )
+        if record.status == "reversed":
+            return _reverse(checkout, record)
         if checkout.status != Checkout.Status.OPEN or record.status == "open":
             return checkout
         now = timezone.now()
@@ -149,6 +151,25 @@ def apply_provider_record(checkout_id: int, record: ProviderRecord) -> Checkout:
             context={"paid_amount": str(record.amount)},
         )
         return checkout
+
+
+def _reverse(checkout: Checkout, record: ProviderRecord) -> Checkout:
+    """The provider took a paid checkout's money back (refund, chargeback).
+
+    The payment is reversed once (its debts open again and go back on their
+    policy) and the debtor gets the "electronic payment not completed" notice.
+    """
+    if checkout.status != Checkout.Status.PAID or checkout.payment is None:
+        return checkout
+    reverse_payment(
+        checkout.payment,
+        reason=f"{checkout.provider}: {record.payment_id or 'refund'}",
+        actor=f"{checkout.provider}:{checkout.reference[:12]}",
+    )
+    checkout.status = Checkout.Status.REVERSED
+    checkout.save(update_fields=["status"])
+    notify(checkout.debtor, "payment_failed", key=f"payment-reversed:{checkout.payment_id}")
+    return checkout
 
 
 def _instalment_paid(instalment: Instalment, amount: Decimal, now) -> None:  # type: ignore[no-untyped-def]

@@ -247,6 +247,7 @@ class Checkout(models.Model):
         OPEN = "open", _("abierto")
         PAID = "paid", _("pagado")
         FAILED = "failed", _("fallido")
+        REVERSED = "reversed", _("revertido")
 
     reference = models.CharField(_("referencia"), max_length=64, unique=True)
     link = models.ForeignKey(PaymentLink, on_delete=models.CASCADE, related_name="checkouts")

@@ -109,6 +109,35 @@ def record_payment(
         return PaymentResult(payment, created=True)
 
 
+def reverse_payment(payment: Payment, *, reason: str, actor: str) -> bool:
+    """Undo a payment the provider took back (refund, chargeback): once, exactly.
+
+    Each allocation is taken off its debt; a debt that was paid by it opens
+    again, so it goes back on its policy. Returns False when it was already
+    reversed. Serialised with other payments by the debtor's row lock.
+    """
+    with transaction.atomic():
+        Debtor.objects.select_for_update().filter(pk=payment.debtor_id).first()
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if payment.status == Payment.Status.REVERSED:
+            return False
+        for allocation in payment.allocations.select_related("debt"):
+            debt = allocation.debt
+            Debt.objects.filter(pk=debt.pk).update(amount_paid=F("amount_paid") - allocation.amount)
+            debt.refresh_from_db(fields=["amount_paid", "amount", "status"])
+            if debt.status == Debt.Status.PAID and debt.balance > 0:
+                debt.status = Debt.Status.OPEN
+                debt.save(update_fields=["status", "updated_at"])
+                events.debt_status_changed(
+                    debt, Debt.Status.PAID, actor=actor, reason=f"payment {payment.external_id} "
+                    f"reversed: {reason}",
+                )  # fmt: skip
+        payment.status = Payment.Status.REVERSED
+        payment.save(update_fields=["status"])
+        events.payment_reversed(payment, actor=actor, reason=reason)
+        return True
+
+
 def _same_payment(existing: Payment, debtor: Debtor, amount: Decimal, currency: str) -> Payment:
     if (
         existing.debtor_id != debtor.pk

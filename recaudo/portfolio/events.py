@@ -127,6 +127,19 @@ def payment_recorded(
     )
 
 
+def payment_reversed(payment: Payment, *, actor: str, reason: str) -> AuditEvent:
+    return AuditEvent.objects.create(
+        kind=AuditEvent.Kind.PAYMENT_REVERSED,
+        creditor_id=payment.creditor_id,
+        debtor_id=payment.debtor_id,
+        payment=payment,
+        actor=actor,
+        data=_jsonable(
+            {"external_id": payment.external_id, "amount": payment.amount, "reason": reason}
+        ),
+    )
+
+
 def debtor_event(debtor: Debtor, kind: str, *, actor: str, data: dict[str, Any]) -> AuditEvent:
     return AuditEvent.objects.create(
         kind=kind, creditor_id=debtor.creditor_id, debtor=debtor, actor=actor, data=_jsonable(data)

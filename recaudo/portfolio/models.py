@@ -318,6 +318,7 @@ class AuditEvent(models.Model):
         DEBT_UPDATED = "debt_updated", _("deuda actualizada")
         DEBT_STATUS_CHANGED = "debt_status_changed", _("estado de deuda cambiado")
         PAYMENT_RECORDED = "payment_recorded", _("pago registrado")
+        PAYMENT_REVERSED = "payment_reversed", _("pago revertido")
 
     # The history is written only by this code, next to the rows it names, so
     # the database does not re-check its references: on PostgreSQL those

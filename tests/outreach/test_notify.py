@@ -173,3 +173,29 @@ def test_an_answer_is_never_sent_to_a_contact_point_that_opted_out(creditor):
     reply.refresh_from_db()
     assert reply.status == "failed"
     assert channels.sent == []
+
+
+def test_a_refunded_payment_is_reversed_once_reopens_its_debts_and_sends_the_notice(creditor):
+    from recaudo.portfolio.models import AuditEvent, Debt, Payment
+
+    debtor = _debtor(creditor)
+    debt = make_debt(debtor, "150000.00")
+    checkout = _checkout(debtor, debt, reference="ref-3")
+    apply_provider_record(
+        checkout.pk, ProviderRecord("paid", "ref-3", Decimal("150000.00"), "COP", "pay_3", "card")
+    )
+    debt.refresh_from_db()
+    assert debt.status == Debt.Status.PAID
+
+    refund = ProviderRecord("reversed", "ref-3", Decimal("150000.00"), "COP", "pay_3", "card")
+    apply_provider_record(checkout.pk, refund)
+    apply_provider_record(checkout.pk, refund)  # reported twice
+
+    debt.refresh_from_db()
+    checkout.refresh_from_db()
+    assert (debt.status, debt.amount_paid) == (Debt.Status.OPEN, Decimal("0"))
+    assert checkout.status == "reversed"
+    assert Payment.objects.get().status == Payment.Status.REVERSED
+    assert AuditEvent.objects.filter(kind="payment_reversed").count() == 1
+    notice = Outreach.objects.get(template_key="payment_failed")
+    assert notice.notice_key == f"payment-reversed:{checkout.payment_id}"

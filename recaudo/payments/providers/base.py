@@ -17,7 +17,7 @@ from typing import Any, Literal
 import httpx
 from django.conf import settings
 
-RecordStatus = Literal["open", "paid", "failed"]
+RecordStatus = Literal["open", "paid", "failed", "reversed"]
 
 
 class ProviderError(Exception):

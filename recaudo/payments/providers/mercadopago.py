@@ -25,7 +25,9 @@ from recaudo.payments.providers.base import (
 )
 
 _PAID = {"approved"}
-_FAILED = {"rejected", "cancelled", "refunded", "charged_back"}
+_FAILED = {"rejected", "cancelled"}
+# Money that was paid and then given back: the payment is reversed.
+_REVERSED = {"refunded", "charged_back"}
 
 
 def manifest(data_id: str, request_id: str, timestamp: str) -> str:
@@ -80,7 +82,15 @@ class MercadoPagoProvider(HttpProvider):
         try:
             status = body["status"]
             return ProviderRecord(
-                status="paid" if status in _PAID else "failed" if status in _FAILED else "open",
+                status=(
+                    "paid"
+                    if status in _PAID
+                    else "failed"
+                    if status in _FAILED
+                    else "reversed"
+                    if status in _REVERSED
+                    else "open"
+                ),
                 reference=body.get("external_reference") or "",
                 amount=Decimal(str(body["transaction_amount"])),
                 currency=body["currency_id"].upper(),
