@@ -16,5 +16,6 @@ urlpatterns = [
     path("sandbox/", include("recaudo.sandbox.urls")),
     path("u/<str:token>", unsubscribe, name="unsubscribe"),
     path("p/", include("recaudo.payments.urls")),
+    path("bandeja/", include("recaudo.conversations.urls")),
     path("webhooks/payments/", include("recaudo.payments.webhook_urls")),
 ]

@@ -22,6 +22,7 @@ Rules (see docs/webhooks.md):
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -38,6 +39,7 @@ from recaudo.outreach.models import Outreach, WebhookEvent
 from recaudo.portfolio.models import ChannelConsent, ContactPoint
 
 Status = Outreach.Status
+logger = logging.getLogger(__name__)
 
 INBOUND_OUTCOME = "inbound: kept for the conversation"
 OPT_OUT_OUTCOME = "opt-out"
@@ -212,9 +214,25 @@ def apply_event(event: Event) -> str:
     if event.kind in ("opt_out", "inbound"):
         scope = opt_out_scope(event)
         if scope is not None:
-            return apply_opt_out(event, everything=scope == "all")
+            outcome = apply_opt_out(event, everything=scope == "all")
+            _keep_in_conversation(event)
+            return outcome
+        from recaudo.conversations.inbound import receive
+
+        receive(event)
         return INBOUND_OUTCOME
     return f"{event.kind}: kept"
+
+
+def _keep_in_conversation(event: Event) -> None:
+    """Record an opt-out in the debtor's thread (and confirm it once); never undo the opt-out."""
+    from recaudo.conversations.inbound import receive
+
+    try:
+        with transaction.atomic():
+            receive(event, opted_out=True)
+    except Exception:  # the opt-out above must stand whatever the conversation does
+        logger.exception("could not record the opt-out in the conversation")
 
 
 def find_outreach(event: Event) -> Outreach | None:

@@ -1,0 +1,182 @@
+"""State changes of a conversation: handoffs, agents' answers, notes, outcomes.
+
+Each runs in one transaction; what leaves the process (the answer itself)
+is an Outreach row the worker sends.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from recaudo.conversations.models import Message, Thread
+from recaudo.outreach.notify import queue_reply
+from recaudo.portfolio.models import ContactPoint, Debt, Debtor
+
+
+class InboxError(ValueError):
+    """The agent's request cannot be done now; the message says why."""
+
+
+def hand_off(thread: Thread, reason: str, *, now: datetime | None = None) -> None:
+    """Put the thread in the agents' queue (the caller saves it)."""
+    owed = [d for d in Debt.objects.filter(debtor_id=thread.debtor_id, status__in=Debt.COLLECTIBLE)]
+    thread.state = Thread.State.WAITING_AGENT
+    thread.handoff_reason = reason
+    thread.urgency = Thread.URGENCY.get(reason, 9)
+    thread.balance_at_handoff = sum((d.balance for d in owed), Decimal(0))
+    thread.handed_off_at = now or timezone.now()
+    thread.needs_attention = True
+
+
+def invalidate_contact_point(point: ContactPoint, reason: str, when: datetime) -> None:
+    ContactPoint.objects.filter(pk=point.pk, invalid_since__isnull=True).update(
+        invalid_since=when, invalid_reason=reason[:200]
+    )
+
+
+def dispute_debts(debtor: Debtor, *, reason: str) -> bool:
+    """Pause collection on the debt the debtor disputes, when it is clear which one.
+
+    With a single debt owed it is that one (reported as the portal does);
+    with several, an agent asks which.
+    """
+    from recaudo.payments.links import live_link
+    from recaudo.payments.reports import report_debt
+    from recaudo.payments.terms import collectible_debts
+
+    debts = collectible_debts(debtor)
+    if len(debts) != 1:
+        return False
+    report_debt(
+        live_link(debtor.pk),
+        debt_id=debts[0].pk,
+        kind="dispute",
+        reason=(reason or "dispute").strip() or "dispute",
+        receipt=None,
+    )
+    return True
+
+
+def take(thread_id: int, agent: AbstractBaseUser) -> Thread:
+    with transaction.atomic():
+        thread = Thread.objects.select_for_update().get(pk=thread_id)
+        if thread.assigned_to_id not in (None, agent.pk) and thread.state == "with_agent":
+            raise InboxError(_("Otra persona ya atiende esta conversación."))
+        thread.assigned_to = agent  # type: ignore[assignment]
+        thread.state = Thread.State.WITH_AGENT
+        thread.unread = False
+        thread.save()
+        _system(thread, _("%(agent)s tomó la conversación.") % {"agent": agent.get_username()})
+        return thread
+
+
+def answer(thread_id: int, agent: AbstractBaseUser, text: str) -> Message:
+    """Queue an agent's free-text answer on the channel the debtor last wrote on."""
+    text = text.strip()
+    if not text:
+        raise InboxError(_("Escriba una respuesta."))
+    now = timezone.now()
+    with transaction.atomic():
+        thread = Thread.objects.select_for_update().select_related("debtor").get(pk=thread_id)
+        point = thread.last_contact_point
+        if point is None or not thread.last_channel:
+            raise InboxError(
+                _("El deudor no ha escrito por ningún canal; no hay a dónde responder.")
+            )
+        if thread.last_channel == "whatsapp" and (
+            thread.whatsapp_window_until is None or thread.whatsapp_window_until <= now
+        ):
+            raise InboxError(
+                _(
+                    "Pasaron más de 24 horas desde el último mensaje por WhatsApp: "
+                    "se necesita una plantilla aprobada."
+                )
+            )
+        message = Message.objects.create(
+            thread=thread,
+            direction=Message.Direction.OUT,
+            author=Message.Author.AGENT,
+            agent=agent,
+            channel=thread.last_channel,
+            contact_point=point,
+            address=point.value,
+            text=text,
+            occurred_at=now,
+        )
+        message.outreach = queue_reply(
+            thread.debtor,
+            channel=thread.last_channel,
+            contact_point=point,
+            text=text,
+            key=f"agent:{message.pk}",
+            now=now,
+        )
+        message.save(update_fields=["outreach"])
+        if thread.state != Thread.State.WITH_AGENT or thread.assigned_to_id is None:
+            thread.state = Thread.State.WITH_AGENT
+            thread.assigned_to = agent  # type: ignore[assignment]
+        thread.needs_attention = False
+        thread.unread = False
+        thread.save()
+        return message
+
+
+def add_note(thread_id: int, agent: AbstractBaseUser, text: str) -> Message:
+    text = text.strip()
+    if not text:
+        raise InboxError(_("La nota está vacía."))
+    thread = Thread.objects.get(pk=thread_id)
+    return Message.objects.create(
+        thread=thread,
+        direction=Message.Direction.OUT,
+        kind=Message.Kind.NOTE,
+        author=Message.Author.AGENT,
+        agent=agent,
+        text=text,
+        occurred_at=timezone.now(),
+    )
+
+
+def record_outcome(thread_id: int, agent: AbstractBaseUser, *, reason: str, outcome: str) -> Thread:
+    if reason and reason not in Thread.NonPayment.values:
+        raise InboxError(_("Elija un motivo de la lista."))
+    with transaction.atomic():
+        thread = Thread.objects.select_for_update().get(pk=thread_id)
+        thread.non_payment_reason = reason
+        thread.outcome = outcome.strip()[:200]
+        thread.save()
+        _system(thread, _("Resultado: %(outcome)s") % {"outcome": thread.outcome or "-"}, agent)
+        return thread
+
+
+def hand_back(thread_id: int, agent: AbstractBaseUser, *, close: bool = False) -> Thread:
+    with transaction.atomic():
+        thread = Thread.objects.select_for_update().get(pk=thread_id)
+        thread.state = Thread.State.CLOSED if close else Thread.State.BOT
+        thread.assigned_to = None
+        thread.handoff_reason = ""
+        thread.needs_attention = False
+        thread.unread = False
+        thread.misunderstood_in_row = 0
+        thread.save()
+        label = _("cerró la conversación") if close else _("devolvió la conversación al bot")
+        _system(thread, f"{agent.get_username()} {label}.", agent)
+        return thread
+
+
+def _system(thread: Thread, text: str, agent: AbstractBaseUser | None = None) -> None:
+    Message.objects.create(
+        thread=thread,
+        direction=Message.Direction.OUT,
+        kind=Message.Kind.NOTE,
+        author=Message.Author.SYSTEM,
+        agent=agent,
+        text=text,
+        occurred_at=timezone.now(),
+    )

@@ -1,0 +1,282 @@
+"""A debtor's message arrives: keep it in their thread and answer at once.
+
+``receive(event)`` is called by ``outreach.events.apply_event`` inside the
+webhook's transaction, after the webhook was verified and stored. It finds
+the debtor by the address, stores the message once (by the provider's id),
+asks the NLU what it means (with the debtor's local date), lets ``bot.decide``
+choose the answer, carries out the action (a promise, a handoff, an invalid
+contact point) and queues the answer through the outbox (``queue_reply``,
+key ``reply:<message id>``), all in the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from recaudo.conversations import actions, bot
+from recaudo.conversations.models import Message, Thread
+from recaudo.conversations.nlu import understand
+from recaudo.outreach.channels.base import Event
+from recaudo.outreach.models import Outreach
+from recaudo.outreach.notify import queue_reply
+from recaudo.policies.rendering import format_date, format_money, locale_for
+from recaudo.portfolio.models import ContactPoint, Debt, Debtor
+
+WHATSAPP_WINDOW = timedelta(hours=24)
+LANGUAGES = ("es", "pt", "en")
+WHEN = {"es": "el {date} a las {time}", "pt": "em {date} às {time}", "en": "on {date} at {time}"}
+
+
+def receive(event: Event, *, opted_out: bool = False) -> Message | None:
+    """Store and answer one inbound message; None when no debtor has that address.
+
+    ``opted_out``: the webhook layer has already applied an opt-out for this
+    message; it is recorded and confirmed once (unless the provider itself
+    confirms, as Twilio's Advanced Opt-Out does for STOP words).
+    """
+    point = find_contact_point(event)
+    if point is None:
+        return None
+    debtor = point.debtor
+    now = timezone.now()
+    occurred = event.occurred_at or now
+    thread = _thread_for(debtor)
+    try:
+        with transaction.atomic():
+            message = Message.objects.create(
+                thread=thread,
+                direction=Message.Direction.IN,
+                author=Message.Author.DEBTOR,
+                channel=event.channel,
+                contact_point=point,
+                address=event.address[:254],
+                text=event.text,
+                provider_event_id=_event_id(event),
+                in_reply_to=event.provider_message_id[:200],
+                attachment=_attachment(event),
+                occurred_at=occurred,
+            )
+    except IntegrityError:
+        return None  # a repeated webhook: already stored and answered
+    thread.last_inbound_at = occurred
+    thread.last_channel = event.channel
+    thread.last_contact_point = point
+    thread.unread = True
+    if event.channel == "whatsapp":
+        thread.whatsapp_window_until = occurred + WHATSAPP_WINDOW
+    local_now = timezone.localtime(now, _zone(debtor.timezone))
+    understood = understand(event.text, local_now.date(), _language(debtor))
+    message.intent = "opt_out" if opted_out else understood.intent
+    message.confidence = understood.confidence
+    message.slots = dict(understood.slots)
+    message.save(update_fields=["intent", "confidence", "slots"])
+
+    if message.intent == "opt_out":
+        if not opted_out:
+            _apply_opt_out(event)
+        thread.misunderstood_in_row = 0
+        thread.save()
+        if not _provider_confirms_opt_out(event):
+            _answer(thread, message, bot.text("opt_out", _language(debtor)), now)
+        return message
+
+    if thread.state != Thread.State.BOT:
+        # A person has the thread: they answer; the bot stays quiet.
+        thread.needs_attention = True
+        thread.save()
+        return message
+
+    facts = debtor_facts(debtor, thread, local_now)
+    reply = bot.decide(message.intent, message.slots, facts)
+    thread.misunderstood_in_row = (
+        thread.misunderstood_in_row + 1 if message.intent == "other" else 0
+    )
+    answer = reply.text
+    if reply.action == "promise":
+        answer = _promise(debtor, reply.slots, facts, local_now.date())
+    elif reply.action == "invalidate_point":
+        actions.invalidate_contact_point(point, f"{event.channel}: wrong person", occurred)
+    elif reply.action == "dispute":
+        actions.dispute_debts(debtor, reason=event.text)
+    if reply.handoff_reason:
+        actions.hand_off(thread, reply.handoff_reason, now=now)
+        thread.misunderstood_in_row = 0
+    thread.save()
+    if answer:
+        _answer(thread, message, answer, now)
+    return message
+
+
+def find_contact_point(event: Event) -> ContactPoint | None:
+    """The contact point with the sender's address; of several debtors, the one we wrote to."""
+    from recaudo.outreach.events import _points_for
+
+    points = list(_points_for(event).select_related("debtor", "debtor__creditor").order_by("pk"))
+    if len(points) <= 1:
+        return points[0] if points else None
+    sent = Outreach.objects.filter(contact_point__in=points, channel=event.channel)
+    if event.provider_message_id:
+        replied_to = sent.filter(provider_message_id=event.provider_message_id).first()
+        if replied_to is not None:
+            return next(p for p in points if p.pk == replied_to.contact_point_id)
+    latest = sent.exclude(sent_at__isnull=True).order_by("-sent_at").first()
+    if latest is not None:
+        return next(p for p in points if p.pk == latest.contact_point_id)
+    return points[0]
+
+
+def debtor_facts(debtor: Debtor, thread: Thread, local_now: datetime) -> bot.Facts:
+    from recaudo.outreach.links import payment_link
+
+    language = _language(debtor)
+    locale = locale_for(language, debtor.country)
+    today = local_now.date()
+    owed = [
+        d for d in Debt.objects.filter(debtor=debtor, status__in=Debt.COLLECTIBLE) if d.balance > 0
+    ]
+    balance = ""
+    if owed:
+        currency = owed[0].currency
+        total = sum((d.balance for d in owed if d.currency == currency), Decimal(0))
+        balance = format_money(total, currency, locale)
+    upcoming = sorted(d.due_on for d in owed)
+    nearest = next((day for day in upcoming if day >= today), upcoming[-1] if upcoming else None)
+    overdue = bool(upcoming) and upcoming[0] < today
+    shown = upcoming[0] if overdue else nearest
+    wait = ""
+    opens = bot.next_agent_time(local_now)
+    if opens is not None:
+        when = WHEN.get(language, WHEN["es"])
+        wait = when.format(date=format_date(opens.date(), locale), time=opens.strftime("%H:%M"))
+    creditor = debtor.creditor
+    return bot.Facts(
+        language=language,
+        name=debtor.first_name or debtor.full_name,
+        brand=creditor.brand_name or creditor.name,
+        balance=balance,
+        next_due=format_date(shown, locale, today) if shown else "",
+        overdue=overdue,
+        link=payment_link(debtor.pk) if owed else "",
+        misunderstood_in_row=thread.misunderstood_in_row,
+        agent_wait=wait,
+    )
+
+
+def _promise(debtor: Debtor, slots: dict[str, str], facts: bot.Facts, today: date) -> str:
+    from recaudo.payments.actions import make_promise
+    from recaudo.payments.links import live_link
+    from recaudo.payments.rules import AgreementError
+    from recaudo.payments.terms import collectible_debts, terms_for
+
+    day = date.fromisoformat(slots["date"])
+    currency = terms_for(debtor).currency
+    total = sum(
+        (
+            d.balance
+            for d in collectible_debts(debtor)
+            if d.currency == currency and d.status == "open"
+        ),
+        Decimal(0),
+    )
+    amount = Decimal(slots["amount"]) if slots.get("amount") else total
+    amount = min(amount, total) if total > 0 else amount
+    try:
+        with transaction.atomic():
+            promise = make_promise(
+                live_link(debtor.pk), promised_on=day, amount=amount, source="bot"
+            )
+    except AgreementError as error:
+        return bot.promise_refused(facts, str(error))
+    locale = locale_for(facts.language, debtor.country)
+    return bot.promise_confirmation(
+        facts,
+        amount=format_money(promise.amount, promise.currency, locale),
+        day=format_date(promise.promised_on, locale, today),
+    )
+
+
+def _answer(thread: Thread, inbound: Message, text: str, now: datetime) -> Message:
+    outreach = queue_reply(
+        thread.debtor,
+        channel=inbound.channel,
+        contact_point=inbound.contact_point,  # type: ignore[arg-type]
+        text=text,
+        key=f"reply:{inbound.pk}",
+        now=now,
+    )
+    return Message.objects.create(
+        thread=thread,
+        direction=Message.Direction.OUT,
+        author=Message.Author.BOT,
+        channel=inbound.channel,
+        contact_point=inbound.contact_point,
+        address=inbound.address,
+        text=text,
+        outreach=outreach,
+        occurred_at=now,
+    )
+
+
+def _apply_opt_out(event: Event) -> None:
+    """The NLU heard an opt-out the keyword rules missed: honour it on this channel."""
+    from recaudo.outreach.events import apply_opt_out
+
+    apply_opt_out(event, everything=False)
+
+
+def _provider_confirms_opt_out(event: Event) -> bool:
+    # Twilio's Advanced Opt-Out answers STOP words itself; a second text would be one too many.
+    raw_type = event.raw.get("OptOutType") if isinstance(event.raw, dict) else None
+    return event.channel == "sms" and (event.kind == "opt_out" or bool(raw_type))
+
+
+def _thread_for(debtor: Debtor) -> Thread:
+    thread, _created = Thread.objects.get_or_create(
+        debtor=debtor, defaults={"creditor_id": debtor.creditor_id}
+    )
+    return Thread.objects.select_for_update().get(pk=thread.pk)
+
+
+def _event_id(event: Event) -> str:
+    if event.provider_event_id:
+        return event.provider_event_id[:300]
+    when = event.occurred_at.isoformat() if event.occurred_at else ""
+    seed = "\n".join((event.channel, event.address, event.text, when))
+    return "sha256:" + hashlib.sha256(seed.encode()).hexdigest()
+
+
+def _attachment(event: Event) -> dict[str, str] | None:
+    raw = event.raw if isinstance(event.raw, dict) else {}
+    for kind in ("image", "document"):
+        media = raw.get(kind)
+        if isinstance(media, dict) and media.get("id"):
+            return {
+                "kind": kind,
+                "id": str(media["id"]),
+                "mime_type": str(media.get("mime_type", "")),
+            }
+    if raw.get("MediaUrl0"):
+        return {
+            "kind": "media",
+            "url": str(raw["MediaUrl0"]),
+            "mime_type": str(raw.get("MediaContentType0", "")),
+        }
+    return None
+
+
+def _language(debtor: Debtor) -> str:
+    code = (debtor.language or "es")[:2].lower()
+    return code if code in LANGUAGES else "es"
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (KeyError, ValueError):
+        return ZoneInfo("UTC")

@@ -1,0 +1,182 @@
+"""Conversation threads: one per debtor, every channel, every message kept.
+
+A ``Thread`` is the debtor's conversation with the creditor across channels;
+its ``state`` says who answers (the bot, or a person). ``Message`` rows hold
+what the debtor wrote and what the bot or an agent answered (the answers are
+sent through the outbox; ``outreach`` links the row that carries it).
+Outreach sent by policy steps is not copied here: the timeline reads it from
+the outbox (``timeline.py``).
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from recaudo.outreach.models import Outreach
+from recaudo.portfolio.models import ContactPoint, Creditor, Debtor
+
+MONEY = {"max_digits": 16, "decimal_places": 2}
+
+
+class Thread(models.Model):
+    class State(models.TextChoices):
+        BOT = "bot", _("bot")
+        WAITING_AGENT = "waiting_agent", _("esperando a un agente")
+        WITH_AGENT = "with_agent", _("con un agente")
+        CLOSED = "closed", _("cerrada")
+
+    class Reason(models.TextChoices):
+        """Why a person is needed; the order is the queue's urgency."""
+
+        HUMAN = "human", _("pidió hablar con una persona")
+        DISPUTE = "dispute", _("disputa")
+        ALREADY_PAID = "already_paid", _("dice que ya pagó")
+        NOT_UNDERSTOOD = "not_understood", _("el bot no entendió")
+        OTHER = "other", _("otro")
+
+    class NonPayment(models.TextChoices):
+        FORGOT = "forgot", _("se le olvidó")
+        NO_MONEY = "no_money", _("no tiene dinero")
+        DISPUTE = "dispute", _("disputa o problema con el producto")
+        OTHER = "other", _("otro")
+
+    # Lower is more urgent (see Reason).
+    URGENCY = {"human": 0, "dispute": 1, "already_paid": 2, "not_understood": 3, "other": 4}
+    QUEUE_STATES = (State.WAITING_AGENT, State.WITH_AGENT)
+
+    creditor = models.ForeignKey(
+        Creditor, on_delete=models.CASCADE, related_name="+", verbose_name=_("acreedor")
+    )
+    debtor = models.OneToOneField(
+        Debtor, on_delete=models.CASCADE, related_name="thread", verbose_name=_("deudor")
+    )
+    state = models.CharField(_("estado"), max_length=15, choices=State.choices, default="bot")
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("agente"),
+    )
+    handoff_reason = models.CharField(
+        _("motivo de derivación"), max_length=20, choices=Reason.choices, blank=True
+    )
+    urgency = models.PositiveSmallIntegerField(_("urgencia"), default=9)
+    balance_at_handoff = models.DecimalField(_("saldo al derivar"), default=Decimal(0), **MONEY)
+    handed_off_at = models.DateTimeField(_("derivada"), null=True, blank=True)
+    needs_attention = models.BooleanField(_("requiere atención"), default=False)
+    unread = models.BooleanField(_("sin leer"), default=False)
+    misunderstood_in_row = models.PositiveSmallIntegerField(_("no entendidos seguidos"), default=0)
+    last_inbound_at = models.DateTimeField(_("último mensaje recibido"), null=True, blank=True)
+    whatsapp_window_until = models.DateTimeField(_("ventana de WhatsApp hasta"), null=True)
+    last_channel = models.CharField(_("último canal"), max_length=10, blank=True)
+    last_contact_point = models.ForeignKey(
+        ContactPoint,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("último punto de contacto"),
+    )
+    non_payment_reason = models.CharField(
+        _("motivo de no pago"), max_length=10, choices=NonPayment.choices, blank=True
+    )
+    outcome = models.CharField(_("resultado"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("creada"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("actualizada"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("conversación")
+        verbose_name_plural = _("conversaciones")
+        indexes = [
+            # The inbox queue: threads needing a person, most urgent first.
+            models.Index(
+                fields=["state", "urgency", "-balance_at_handoff", "handed_off_at"],
+                name="thread_queue_idx",
+                condition=Q(state__in=["waiting_agent", "with_agent"]),
+            ),
+            models.Index(fields=["assigned_to", "state"], name="thread_agent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.debtor} ({self.get_state_display()})"
+
+
+class Message(models.Model):
+    class Direction(models.TextChoices):
+        IN = "in", _("recibido")
+        OUT = "out", _("enviado")
+
+    class Author(models.TextChoices):
+        DEBTOR = "debtor", _("deudor")
+        BOT = "bot", _("bot")
+        AGENT = "agent", _("agente")
+        SYSTEM = "system", _("sistema")
+
+    class Kind(models.TextChoices):
+        MESSAGE = "message", _("mensaje")
+        NOTE = "note", _("nota interna")
+
+    thread = models.ForeignKey(
+        Thread, on_delete=models.CASCADE, related_name="messages", verbose_name=_("conversación")
+    )
+    direction = models.CharField(_("dirección"), max_length=3, choices=Direction.choices)
+    kind = models.CharField(_("tipo"), max_length=8, choices=Kind.choices, default="message")
+    author = models.CharField(_("autor"), max_length=6, choices=Author.choices)
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("agente"),
+    )
+    channel = models.CharField(_("canal"), max_length=10, blank=True)
+    contact_point = models.ForeignKey(
+        ContactPoint,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("punto de contacto"),
+    )
+    address = models.CharField(_("dirección"), max_length=254, blank=True)
+    text = models.TextField(_("texto"), blank=True)
+    intent = models.CharField(_("intención"), max_length=20, blank=True)
+    confidence = models.FloatField(_("confianza"), null=True, blank=True)
+    slots = models.JSONField(_("datos"), default=dict, blank=True)
+    outreach = models.ForeignKey(
+        Outreach,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("envío"),
+    )
+    provider_event_id = models.CharField(_("id del proveedor"), max_length=300, blank=True)
+    in_reply_to = models.CharField(_("responde a"), max_length=200, blank=True)
+    attachment = models.JSONField(_("adjunto"), null=True, blank=True)
+    occurred_at = models.DateTimeField(_("fecha"))
+    created_at = models.DateTimeField(_("registrado"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("mensaje")
+        verbose_name_plural = _("mensajes")
+        constraints = [
+            # A repeated webhook stores the message once.
+            models.UniqueConstraint(
+                fields=["channel", "provider_event_id"],
+                condition=~Q(provider_event_id=""),
+                name="message_once_per_provider_event",
+            )
+        ]
+        indexes = [models.Index(fields=["thread", "occurred_at"], name="message_timeline_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.author}: {self.text[:40]}"

@@ -1,0 +1,109 @@
+"""A debtor's whole conversation, in time order: messages plus the outbox.
+
+Messages come from ``Message``; what policy steps and notices sent comes
+from the debtor's ``Outreach`` rows (read at query time, so the dispatcher
+needs no change). An answer's Outreach row is shown once, on its message,
+with its delivery state.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import datetime
+
+from recaudo.conversations.models import Message, Thread
+from recaudo.outreach.models import Outreach
+
+
+@dataclass(frozen=True)
+class Entry:
+    at: datetime
+    direction: str  # in | out
+    kind: str  # message | note | outreach
+    author: str  # debtor | bot | agent | system | policy
+    channel: str
+    text: str
+    status: str  # the delivery state of what we sent ("" for inbound and notes)
+    intent: str = ""
+    agent: str = ""
+
+
+def timeline(thread: Thread) -> list[Entry]:
+    entries: list[Entry] = []
+    shown: set[int] = set()
+    for message in thread.messages.select_related("outreach", "agent").order_by(
+        "occurred_at", "pk"
+    ):
+        status = message.outreach.status if message.outreach is not None else ""
+        if message.outreach_id:
+            shown.add(message.outreach_id)
+        entries.append(
+            Entry(
+                at=message.occurred_at,
+                direction=message.direction,
+                kind=message.kind,
+                author=message.author,
+                channel=message.channel,
+                text=message.text,
+                status=status,
+                intent=message.intent,
+                agent=message.agent.get_username() if message.agent else "",
+            )
+        )
+    for row in Outreach.objects.filter(debtor_id=thread.debtor_id).exclude(pk__in=shown):
+        entries.append(
+            Entry(
+                at=row.sent_at or row.window_start,
+                direction=Message.Direction.OUT,
+                kind="outreach",
+                author="policy" if row.action != Outreach.Action.REPLY else "bot",
+                channel=row.channel,
+                text=_outreach_text(row),
+                status=row.status,
+            )
+        )
+    return sorted(entries, key=lambda entry: entry.at)
+
+
+def _outreach_text(row: Outreach) -> str:
+    context = row.notice_context or {}
+    if context.get("text"):
+        return str(context["text"])
+    label = row.template_key or row.get_action_display()
+    return f"[{label}] {row.amount_due} {row.currency}"
+
+
+def as_csv(thread: Thread) -> str:
+    """The record of every communication with the debtor, one row per entry."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "fecha_utc",
+            "direccion",
+            "tipo",
+            "autor",
+            "agente",
+            "canal",
+            "estado",
+            "intencion",
+            "texto",
+        ]
+    )
+    for entry in timeline(thread):
+        writer.writerow(
+            [
+                entry.at.isoformat(),
+                entry.direction,
+                entry.kind,
+                entry.author,
+                entry.agent,
+                entry.channel,
+                entry.status,
+                entry.intent,
+                entry.text,
+            ]
+        )
+    return out.getvalue()

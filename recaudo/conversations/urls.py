@@ -1,0 +1,16 @@
+from django.urls import path
+
+from recaudo.conversations import views
+
+app_name = "inbox"
+
+urlpatterns = [
+    path("", views.queue, name="queue"),
+    path("<int:thread_id>/", views.thread, name="thread"),
+    path("<int:thread_id>/tomar", views.take, name="take"),
+    path("<int:thread_id>/responder", views.answer, name="answer"),
+    path("<int:thread_id>/nota", views.note, name="note"),
+    path("<int:thread_id>/resultado", views.outcome, name="outcome"),
+    path("<int:thread_id>/devolver", views.hand_back, name="hand_back"),
+    path("<int:thread_id>/registro.csv", views.export_csv, name="export_csv"),
+]

@@ -1,0 +1,106 @@
+"""The bot's dialog rules, on plain data (no database)."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from recaudo.conversations import bot
+
+FACTS = bot.Facts(
+    language="es",
+    name="Lucía",
+    brand="Marca",
+    balance="$200.000,50",
+    next_due="30 de noviembre",
+    overdue=False,
+    link="https://pagos.example/p/abc",
+    misunderstood_in_row=0,
+    agent_wait="",
+)
+BOGOTA = ZoneInfo("America/Bogota")
+
+
+def test_the_balance_answer_names_the_amount_the_due_date_and_the_link():
+    reply = bot.decide("balance", {}, FACTS)
+
+    assert reply.text == (
+        "Su saldo pendiente es $200.000,50, con vencimiento el 30 de noviembre. "
+        "Puede pagar aquí: https://pagos.example/p/abc"
+    )
+    assert reply.action == "none"
+
+
+def test_a_debtor_who_owes_nothing_is_told_so_instead_of_a_balance():
+    reply = bot.decide("balance", {}, replace(FACTS, balance="", next_due="", link=""))
+
+    assert reply.text == "No tiene saldo pendiente con Marca. ¡Gracias!"
+
+
+def test_a_promise_with_a_date_asks_the_caller_to_record_it():
+    reply = bot.decide("promise_to_pay", {"date": "2026-11-27"}, FACTS)
+
+    assert reply.action == "promise"
+    assert reply.slots == {"date": "2026-11-27"}
+
+
+def test_a_promise_without_a_date_asks_which_day():
+    reply = bot.decide("promise_to_pay", {}, FACTS)
+
+    assert reply.action == "ask_date"
+    assert "¿Qué día podría pagar?" in reply.text
+
+
+def test_asking_for_a_person_inside_agent_hours_says_a_person_answers_now():
+    reply = bot.decide("human", {}, FACTS)
+
+    assert (reply.action, reply.handoff_reason) == ("handoff", "human")
+    assert reply.text == "Enseguida le atiende una persona."
+
+
+def test_asking_for_a_person_outside_agent_hours_says_when():
+    reply = bot.decide("human", {}, replace(FACTS, agent_wait="el 23 de noviembre a las 08:00"))
+
+    assert reply.text == "Una persona le responderá el 23 de noviembre a las 08:00."
+
+
+def test_the_first_message_not_understood_asks_to_rephrase_and_the_second_hands_over():
+    first = bot.decide("other", {}, FACTS)
+    second = bot.decide("other", {}, replace(FACTS, misunderstood_in_row=1))
+
+    assert first.action == "none"
+    assert "no le entendí" in first.text
+    assert (second.action, second.handoff_reason) == ("handoff", "not_understood")
+
+
+def test_a_dispute_pauses_the_debt_and_goes_to_a_person():
+    reply = bot.decide("dispute", {}, FACTS)
+
+    assert (reply.action, reply.handoff_reason) == ("dispute", "dispute")
+
+
+def test_hardship_gets_an_empathetic_answer_with_the_plan_offer():
+    reply = bot.decide("hardship", {}, FACTS)
+
+    assert reply.text.startswith("Lamentamos mucho")
+    assert "https://pagos.example/p/abc" in reply.text
+
+
+def test_portuguese_and_english_debtors_get_answers_in_their_language():
+    portuguese = bot.decide("balance", {}, replace(FACTS, language="pt"))
+    english = bot.decide("payment_link", {}, replace(FACTS, language="en"))
+
+    assert portuguese.text.startswith("Seu saldo em aberto é $200.000,50")
+    assert english.text.startswith("You can pay online")
+
+
+def test_agents_answer_on_weekdays_from_eight_to_six_local_time():
+    assert bot.next_agent_time(datetime(2026, 11, 23, 10, 0, tzinfo=BOGOTA)) is None
+    assert bot.next_agent_time(datetime(2026, 11, 23, 19, 0, tzinfo=BOGOTA)) == datetime(
+        2026, 11, 24, 8, 0, tzinfo=BOGOTA
+    )
+    # Saturday afternoon -> Monday morning (no agents on Sunday).
+    assert bot.next_agent_time(datetime(2026, 11, 28, 14, 0, tzinfo=BOGOTA)) == datetime(
+        2026, 11, 30, 8, 0, tzinfo=BOGOTA
+    )
