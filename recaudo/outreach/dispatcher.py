@@ -95,6 +95,7 @@ class Dispatcher:
             max_workers=settings.DISPATCH_SEND_THREADS, thread_name_prefix="send"
         )
         self._side: Any = None
+        self._nested = False
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
@@ -109,6 +110,9 @@ class Dispatcher:
         """Expire dead leases, claim one batch and process it."""
         now = now or timezone.now()
         result = BatchResult()
+        # Called inside an enclosing transaction (tests), the claim is not
+        # committed and another connection cannot see it: no start marker then.
+        self._nested = connection.in_atomic_block
         expired = self.expire_leases(now)
         if expired:
             result.counts["unknown_after_lease"] += expired
@@ -203,6 +207,14 @@ class Dispatcher:
                 else:
                     self._apply_decision(row, decision, now, result)
             started = time.monotonic()
+            # Only rows still under this worker's claim are sent: a lease that
+            # expired meanwhile (a very slow batch) gave the row back.
+            held = self._mark_started([row.pk for row, _ in to_send])
+            lost = [row for row, _ in to_send if row.pk not in held]
+            if lost:
+                log.warning("lease lost before sending outreach %s", [r.pk for r in lost])
+                result.counts["lease_lost"] += len(lost)
+            to_send = [(row, message) for row, message in to_send if row.pk in held]
             outcomes = self._send_all(to_send)
             done = now + timedelta(seconds=time.monotonic() - started)
             accepted = []
@@ -264,26 +276,29 @@ class Dispatcher:
     def _send_all(self, to_send: list[tuple[Outreach, OutboundMessage]]) -> list[ProviderResult]:
         if not to_send:
             return []
-        self._mark_started([row.pk for row, _ in to_send])
         futures = [self.pool.submit(self._send_one, message) for _, message in to_send]
         return [future.result() for future in futures]
 
-    def _mark_started(self, ids: list[int]) -> None:
+    def _mark_started(self, ids: list[int]) -> set[int]:
         """Record, committed at once, that these rows are about to reach the provider.
 
-        PostgreSQL only: a connection of its own, outside the batch's transaction
-        (on SQLite, one worker, the batch's write lock would block it).
+        Returns the rows still ``sending`` under this worker's claim: only those
+        may be sent. PostgreSQL only: a connection of its own, outside the
+        batch's transaction. On SQLite (one worker, which expires leases only
+        between its own batches), or inside an enclosing transaction, every
+        row is still held.
         """
-        if connection.vendor != "postgresql":
-            return
+        if connection.vendor != "postgresql" or not ids or self._nested:
+            return set(ids)
         if self._side is None or self._side.closed:
             self._side = connection.get_new_connection(connection.get_connection_params())
             self._side.autocommit = True
-        self._side.execute(
+        cursor = self._side.execute(
             "UPDATE outreach_outreach SET send_started_at = clock_timestamp() "
-            "WHERE id = ANY(%s) AND claimed_by = %s",
+            "WHERE id = ANY(%s) AND claimed_by = %s AND status = 'sending' RETURNING id",
             [ids, self.name],
         )
+        return {found for (found,) in cursor.fetchall()}
 
     def _send_one(self, message: OutboundMessage) -> ProviderResult:
         limiter = self._limiter(message.channel)

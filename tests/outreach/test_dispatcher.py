@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import random
 import threading
 from datetime import UTC, date, datetime, timedelta
@@ -414,3 +415,40 @@ def test_a_batch_gets_each_debtors_live_payment_link_in_one_go(creditor):
     assert tokens[first.pk] == existing
     assert tokens[second.pk] == payment_token(second.pk)
     assert len(tokens[second.pk]) >= 43
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    "postgres" not in os.environ.get("DATABASE_URL", ""),
+    reason="the start marker is written on a second PostgreSQL connection",
+)
+def test_a_row_whose_lease_expired_during_a_slow_batch_is_not_sent(
+    creditor, channels, dispatcher, monkeypatch
+):
+    from django.db import connection
+
+    import recaudo.outreach.dispatcher as module
+
+    _debtor, _debt, outreach = _planned(creditor)
+    render = module.build_message
+
+    def slow_render(**kwargs):
+        # Meanwhile another worker found the lease expired and took the row back.
+        other = connection.get_new_connection(connection.get_connection_params())
+        other.autocommit = True
+        other.execute(
+            "UPDATE outreach_outreach SET status = 'planned', claimed_by = '', "
+            "lease_until = NULL WHERE id = %s",
+            [outreach.pk],
+        )
+        other.close()
+        return render(**kwargs)
+
+    monkeypatch.setattr(module, "build_message", slow_render)
+
+    result = dispatcher.run_once(SEND_AT)
+
+    outreach.refresh_from_db()
+    assert channels.all_sent() == []
+    assert result.counts["lease_lost"] == 1
+    assert outreach.status == "planned"

@@ -31,6 +31,9 @@ from tests.helpers import ROOT, database_url, free_port
 DAY = date(2026, 11, 24)  # a Tuesday
 PLANNED_AT = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
 SEND_AT = datetime(2026, 11, 24, 16, 0, tzinfo=UTC)  # 10:00 in Mexico City
+# Short, so the killed worker's rows come back quickly; long enough that a
+# batch on a busy 2-core machine finishes well within it.
+LEASE_SECONDS = 8
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -51,7 +54,7 @@ class Sandbox:
             "DATABASE_URL": database_url(),
             "SANDBOX_URL": self.url,
             "SMTP_PORT": str(self.smtp_port),
-            "DISPATCH_LEASE_SECONDS": "5",
+            "DISPATCH_LEASE_SECONDS": str(LEASE_SECONDS),
             "LOG_LEVEL": "WARNING",
         }
         self.process = subprocess.Popen(
@@ -210,7 +213,7 @@ def test_a_worker_killed_mid_batch_causes_no_duplicate_and_the_others_send_the_r
         time.sleep(0.01)
     victim.send_signal(signal.SIGKILL)
     victim.wait(timeout=10)
-    time.sleep(5.5)  # its lease (5 s) expires
+    time.sleep(LEASE_SECONDS + 0.5)  # its lease expires
 
     _wait([sandbox.worker(f"w{n}") for n in range(2)])
 
