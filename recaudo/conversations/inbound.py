@@ -83,7 +83,7 @@ def receive(event: Event, *, opted_out: bool = False) -> Message | None:
         thread.misunderstood_in_row = 0
         thread.save()
         if not _provider_confirms_opt_out(event):
-            _answer(thread, message, bot.text("opt_out", _language(debtor)), now)
+            _answer(thread, message, bot.text("opt_out", _language(debtor)), now, final=True)
         return message
 
     if thread.state != Thread.State.BOT:
@@ -109,7 +109,7 @@ def receive(event: Event, *, opted_out: bool = False) -> Message | None:
         thread.misunderstood_in_row = 0
     thread.save()
     if answer:
-        _answer(thread, message, answer, now)
+        _answer(thread, message, answer, now, final=reply.action == "invalidate_point")
     return message
 
 
@@ -201,7 +201,10 @@ def _promise(debtor: Debtor, slots: dict[str, str], facts: bot.Facts, today: dat
     )
 
 
-def _answer(thread: Thread, inbound: Message, text: str, now: datetime) -> Message:
+def _answer(
+    thread: Thread, inbound: Message, text: str, now: datetime, *, final: bool = False
+) -> Message:
+    """Queue the bot's answer; ``final`` for the last word to a point we stop using."""
     outreach = queue_reply(
         thread.debtor,
         channel=inbound.channel,
@@ -209,6 +212,7 @@ def _answer(thread: Thread, inbound: Message, text: str, now: datetime) -> Messa
         text=text,
         key=f"reply:{inbound.pk}",
         now=now,
+        final=final,
     )
     return Message.objects.create(
         thread=thread,

@@ -58,6 +58,9 @@ class SendFacts:
     notice: bool = False
     # An answer to the debtor's own message: not held back by hours or caps.
     reply: bool = False
+    # The last word to a point we stop using (opt-out confirmation, apology to
+    # a wrong number): sent although the point is opted out or invalid.
+    final: bool = False
 
 
 Verdict = Literal["send", "cancel", "fallback", "postpone"]
@@ -89,6 +92,8 @@ def decide(pack: object, facts: SendFacts, now: datetime) -> Decision:
     owed = sum((d.balance for d in open_debts), Decimal(0))
     ids = tuple(d.id for d in open_debts)
     point = facts.point
+    if facts.reply and facts.final and point is not None:
+        return Decision("send", owed=owed, open_debt_ids=ids)
     if point is None or point.invalid:
         return Decision("fallback", "contact_point_invalid", owed=owed, open_debt_ids=ids)
     if point.opted_out:

@@ -242,6 +242,7 @@ class Dispatcher:
                 window_end=row.window_end,
                 notice=row.action == Outreach.Action.NOTICE,
                 reply=row.action == Outreach.Action.REPLY,
+                final=bool((row.notice_context or {}).get("final")),
             ),
             now,
         )

@@ -110,8 +110,14 @@ def queue_reply(
     text: str,
     key: str,
     now: datetime | None = None,
+    final: bool = False,
 ) -> Outreach:
     """Queue an answer to a message the debtor just sent (the bot's or an agent's).
+
+    ``final``: the one last message to a contact point we stop using because
+    of that very message (the confirmation of an opt-out, the apology to a
+    wrong number). It goes out although the point is now opted out or
+    invalid; nothing else will.
 
     Sent by the worker as free text on the channel the debtor wrote on (for
     WhatsApp, inside the 24-hour window their message opened). An answer is
@@ -143,7 +149,7 @@ def queue_reply(
                 window_start=now,
                 window_end=now + timedelta(hours=23),
                 notice_key=key[:200],
-                notice_context={"text": text},
+                notice_context={"text": text, "final": True} if final else {"text": text},
             )
     except IntegrityError:
         return Outreach.objects.filter(notice_key=key).get()

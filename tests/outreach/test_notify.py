@@ -199,3 +199,34 @@ def test_a_refunded_payment_is_reversed_once_reopens_its_debts_and_sends_the_not
     assert AuditEvent.objects.filter(kind="payment_reversed").count() == 1
     notice = Outreach.objects.get(template_key="payment_failed")
     assert notice.notice_key == f"payment-reversed:{checkout.payment_id}"
+
+
+def test_the_confirmation_of_an_opt_out_is_the_one_message_that_still_goes_out(creditor):
+    from recaudo.outreach.notify import queue_reply
+
+    debtor = _debtor(creditor)
+    point = debtor.contact_points.get()
+    point.opted_out_at = NOW
+    point.save()
+    confirmation = queue_reply(
+        debtor,
+        channel="whatsapp",
+        contact_point=point,
+        text="Listo, no te escribiremos más por aquí.",
+        key="reply:optout",
+        now=NOW,
+        final=True,
+    )
+    other = queue_reply(
+        debtor, channel="whatsapp", contact_point=point, text="¿Algo más?", key="r2", now=NOW
+    )
+
+    channels = Recorder()
+    worker = Dispatcher(channels=channels, name="t", rng=random.Random(1))
+    worker.run_once(NOW + timedelta(seconds=1))
+    worker.close()
+
+    confirmation.refresh_from_db()
+    other.refresh_from_db()
+    assert [m.text for m in channels.sent] == ["Listo, no te escribiremos más por aquí."]
+    assert (confirmation.status, other.status) == ("sent", "failed")
