@@ -43,3 +43,52 @@ def phone_page(browser):
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def sandbox(live_server, settings):
+    """``recaudo sandbox`` as its own process on free ports, every provider pointed at it.
+
+    Webhooks go to the live server; statuses are delivered in order, always
+    read, never duplicated, so the tests can wait for them.
+    """
+    import copy
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+
+    from recaudo.outreach.channels.registry import reset_channels
+    from tests.helpers import ROOT, database_url, free_port
+
+    port, smtp_port = free_port(), free_port()
+    url = f"http://127.0.0.1:{port}"
+    environment = {**os.environ, "DATABASE_URL": database_url(), "SANDBOX_URL": url}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "recaudo.cli", "sandbox", "--port", str(port), "--smtp-port",
+         str(smtp_port), "--webhook-base-url", live_server.url, "--seed", "3",
+         "--read-probability", "1", "--out-of-order-probability", "0",
+         "--duplicate-probability", "0", "--no-pair-limit"],
+        cwd=ROOT, env=environment,
+    )  # fmt: skip
+    for _ in range(200):
+        try:
+            httpx.get(f"{url}/_sandbox/health", timeout=0.5)
+            break
+        except httpx.HTTPError:
+            time.sleep(0.1)
+    channels = copy.deepcopy(settings.CHANNELS)
+    channels["whatsapp"]["base_url"] = f"{url}/whatsapp/v21.0"
+    channels["sms"]["base_url"] = f"{url}/twilio"
+    channels["rcs"]["base_url"] = f"{url}/rbm"
+    channels["email"]["port"] = smtp_port
+    settings.CHANNELS = channels
+    settings.SANDBOX_URL = url
+    settings.PUBLIC_BASE_URL = live_server.url
+    settings.PAYMENTS = {"providers": {"sandbox": {"base_url": f"{url}/payments"}}}
+    reset_channels()
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+    reset_channels()

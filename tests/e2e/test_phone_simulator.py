@@ -2,61 +2,24 @@
 
 from __future__ import annotations
 
-import copy
-import os
-import subprocess
-import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 
-import httpx
 import pytest
 from django.contrib.auth import get_user_model
 
-from recaudo.outreach.channels.registry import reset_channels
 from recaudo.outreach.dispatcher import Dispatcher
 from recaudo.outreach.models import Outreach
 from recaudo.policies.planner import plan
 from recaudo.portfolio.models import ChannelConsent
 from tests.e2e.conftest import ARTIFACTS
 from tests.factories import make_creditor, make_debt, make_debtor
-from tests.helpers import ROOT, database_url, free_port
 
 DAY = date(2026, 11, 24)
 PLANNED_AT = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
 SEND_AT = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # 10:00 in Bogotá
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
-
-
-@pytest.fixture
-def sandbox(live_server, settings):
-    port, smtp_port = free_port(), free_port()
-    url = f"http://127.0.0.1:{port}"
-    environment = {**os.environ, "DATABASE_URL": database_url(), "SANDBOX_URL": url}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "recaudo.cli", "sandbox", "--port", str(port), "--smtp-port",
-         str(smtp_port), "--webhook-base-url", live_server.url, "--seed", "3",
-         "--read-probability", "1", "--out-of-order-probability", "0",
-         "--duplicate-probability", "0"],
-        cwd=ROOT, env=environment,
-    )  # fmt: skip
-    for _ in range(200):
-        try:
-            httpx.get(f"{url}/_sandbox/health", timeout=0.5)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    channels = copy.deepcopy(settings.CHANNELS)
-    channels["whatsapp"]["base_url"] = f"{url}/whatsapp/v21.0"
-    settings.CHANNELS = channels
-    settings.SANDBOX_URL = url
-    settings.PUBLIC_BASE_URL = live_server.url
-    reset_channels()
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
-    reset_channels()
 
 
 def test_a_reminder_reaches_the_phone_simulator_and_its_ticks_turn_to_read(

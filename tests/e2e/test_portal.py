@@ -6,14 +6,10 @@ sandbox``), takes the payment on its page and posts the signed webhook back.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from datetime import timedelta
 from decimal import Decimal
 
-import httpx
 import pytest
 from django.utils import timezone
 
@@ -23,34 +19,14 @@ from recaudo.payments.models import Checkout, Instalment, InstalmentPlan, Promis
 from recaudo.portfolio.models import ChannelConsent, Debt, Payment
 from tests.e2e.conftest import ARTIFACTS
 from tests.factories import make_creditor, make_debt, make_debtor
-from tests.helpers import ROOT, database_url, free_port
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
 
 @pytest.fixture
-def provider(live_server, settings):
-    """The sandbox as a separate process on free ports; Recaudo's settings point at it."""
-    port, smtp_port = free_port(), free_port()
-    url = f"http://127.0.0.1:{port}"
-    environment = {**os.environ, "DATABASE_URL": database_url(), "SANDBOX_URL": url}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "recaudo.cli", "sandbox", "--port", str(port), "--smtp-port",
-         str(smtp_port), "--webhook-base-url", live_server.url, "--seed", "3"],
-        cwd=ROOT, env=environment,
-    )  # fmt: skip
-    for _ in range(200):
-        try:
-            httpx.get(f"{url}/_sandbox/health", timeout=0.5)
-            break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    settings.SANDBOX_URL = url
-    settings.PUBLIC_BASE_URL = live_server.url
-    settings.PAYMENTS = {"providers": {"sandbox": {"base_url": f"{url}/payments"}}}
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
+def provider(sandbox):
+    """The sandbox (tests/e2e/conftest.py) as the payment provider."""
+    return sandbox
 
 
 @pytest.fixture
