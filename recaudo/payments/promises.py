@@ -72,3 +72,25 @@ def break_overdue_promises(today: date) -> int:
                 broken += 1
                 promise_broken(promise)
     return broken
+
+
+def promise_record(debtor_ids: Iterable[int]) -> dict[int, tuple[int, int]]:
+    """(kept, broken) promises per debtor: a signal for insights and for agents.
+
+    Debtors without a settled promise are absent.
+    """
+    from django.db.models import Count, Q
+
+    rows = (
+        Promise.objects.filter(debtor_id__in=list(debtor_ids))
+        .values("debtor_id")
+        .annotate(
+            kept=Count("id", filter=Q(status=Promise.Status.KEPT)),
+            broken=Count("id", filter=Q(status=Promise.Status.BROKEN)),
+        )
+    )
+    return {
+        row["debtor_id"]: (row["kept"], row["broken"])
+        for row in rows
+        if row["kept"] or row["broken"]
+    }

@@ -9,6 +9,7 @@ webhook's amount and status are never trusted.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
@@ -93,6 +94,13 @@ def _process(provider, provider_name: str, fetch_id: str) -> tuple[str, int]:  #
     except ProviderError as error:
         return f"lookup failed: {error}", 400 if error.permanent else 502
     checkout = Checkout.objects.filter(provider=provider_name, reference=record.reference).first()
+    if checkout is None and not record.reference and record.payment_id:
+        # A refund or a dispute names the payment, not the checkout.
+        checkout = Checkout.objects.filter(
+            provider=provider_name, payment__external_id=record.payment_id
+        ).first()
+        if checkout is not None:
+            record = replace(record, reference=checkout.reference)
     if checkout is None:
         return f"ignored: no checkout {record.reference!r}", 200
     try:

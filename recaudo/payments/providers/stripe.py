@@ -32,6 +32,11 @@ def stripe_signature(secret: str, body: bytes, timestamp: int) -> str:
     return f"t={timestamp},v1={hex_hmac(secret, f'{timestamp}.'.encode() + body)}"
 
 
+CHARGE_PREFIX = "charge:"
+# Events after which a paid charge may have been taken back.
+REVERSAL_EVENTS = {"charge.refunded", "charge.dispute.funds_withdrawn"}
+
+
 class StripeProvider(HttpProvider):
     name = "stripe"
 
@@ -65,6 +70,8 @@ class StripeProvider(HttpProvider):
         return CheckoutSession(session_id=body["id"], url=body["url"])
 
     def fetch(self, fetch_id: str) -> ProviderRecord:
+        if fetch_id.startswith(CHARGE_PREFIX):
+            return self._fetch_charge(fetch_id.removeprefix(CHARGE_PREFIX))
         body = self.request("GET", f"/v1/checkout/sessions/{fetch_id}", headers=self._headers())
         try:
             currency = body["currency"].upper()
@@ -84,6 +91,30 @@ class StripeProvider(HttpProvider):
             )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise ProviderError(f"stripe session {fetch_id} is malformed: {error}") from None
+
+    def _fetch_charge(self, charge_id: str) -> ProviderRecord:
+        """A charge after a refund or a dispute: reversed when the money went back.
+
+        The record names no checkout reference (a charge has none); it names
+        the payment intent, which is the payment's id in Recaudo.
+        """
+        body = self.request("GET", f"/v1/charges/{charge_id}", headers=self._headers())
+        try:
+            currency = body["currency"].upper()
+            # A full refund, or a dispute (the money is held or gone until it
+            # is won): the payment no longer stands. Partial refunds are left
+            # to the back office.
+            taken_back = bool(body.get("refunded")) or bool(body.get("disputed"))
+            return ProviderRecord(
+                status="reversed" if taken_back else "open",
+                reference="",
+                amount=from_minor_units(int(body["amount"]), currency),
+                currency=currency,
+                payment_id=body.get("payment_intent") or "",
+                method="stripe",
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            raise ProviderError(f"stripe charge {charge_id} is malformed: {error}") from None
 
     def verify_webhook(
         self,
@@ -115,6 +146,12 @@ class StripeProvider(HttpProvider):
             obj = event["data"]["object"]
         except (ValueError, KeyError, TypeError):
             raise ProviderError("Stripe event is malformed", permanent=True) from None
-        # Only Checkout Session events name something ``fetch`` can read.
-        fetch_id = str(obj.get("id", "")) if kind.startswith("checkout.session.") else ""
+        # Checkout Session events name a session ``fetch`` can read; a refund
+        # or a lost dispute names the charge, read back to confirm it.
+        if kind.startswith("checkout.session."):
+            fetch_id = str(obj.get("id", ""))
+        elif kind in REVERSAL_EVENTS:
+            fetch_id = CHARGE_PREFIX + str(obj.get("charge") or obj.get("id", ""))
+        else:
+            fetch_id = ""
         return WebhookNotice(event_id=str(event["id"]), fetch_id=fetch_id, kind=kind)
