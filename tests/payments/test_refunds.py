@@ -131,3 +131,27 @@ def test_kept_and_broken_promises_are_counted_per_debtor(creditor):
         keeper.pk: (2, 0),
         breaker.pk: (1, 1),
     }
+
+
+@pytest.mark.parametrize(
+    ("foreground", "background"),
+    [
+        ("#1f2937", "#ffffff"),  # body text
+        ("#4b5563", "#ffffff"),  # muted text, footer
+        ("#b91c1c", "#fef2f2"),  # errors
+        ("#166534", "#f0fdf4"),  # notices
+        ("#1d4ed8", "#ffffff"),  # links
+        ("#6b7280", "#ffffff"),  # input borders (non-text: 3:1)
+    ],
+)
+def test_the_portals_colours_meet_wcag_aa_contrast(foreground, background):
+    from pathlib import Path
+
+    from recaudo.payments.rules import contrast_ratio
+
+    css = (
+        Path(__file__).resolve().parents[2] / "recaudo/payments/templates/payments/base.html"
+    ).read_text()
+    assert foreground in css and background in css
+    minimum = 3.0 if foreground == "#6b7280" else 4.5
+    assert contrast_ratio(foreground, background) >= minimum
