@@ -6,16 +6,19 @@ is an Outreach row the worker sends.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from recaudo.conversations.models import Message, Thread
-from recaudo.outreach.notify import queue_reply
+from recaudo.conversations.models import CallAssignment, Message, Thread
+from recaudo.outreach.models import Outreach
+from recaudo.outreach.notify import notify, queue_reply
+from recaudo.policies.models import Template
 from recaudo.portfolio.models import ContactPoint, Debt, Debtor
 
 
@@ -125,6 +128,185 @@ def answer(thread_id: int, agent: AbstractBaseUser, text: str) -> Message:
         thread.unread = False
         thread.save()
         return message
+
+
+def whatsapp_templates(thread: Thread) -> list[Template]:
+    """Approved WhatsApp templates in the debtor's language, the creditor's own first.
+
+    One per key: a creditor's template replaces the shipped one of the same key.
+    """
+    rows = (
+        Template.objects.filter(
+            Q(creditor_id=thread.creditor_id) | Q(creditor__isnull=True),
+            channel="whatsapp",
+            language=thread.debtor.language,
+        )
+        .exclude(whatsapp_template_name="")
+        .order_by("key", F("creditor_id").asc(nulls_last=True))
+    )
+    chosen: dict[str, Template] = {}
+    for row in rows:
+        chosen.setdefault(row.key, row)
+    return list(chosen.values())
+
+
+def send_template(thread_id: int, agent: AbstractBaseUser, template_key: str) -> Message:
+    """Queue an approved WhatsApp template (allowed outside the 24-hour window).
+
+    The outbox renders it with the debtor's data when it is sent.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        thread = Thread.objects.select_for_update().select_related("debtor").get(pk=thread_id)
+        template = next((t for t in whatsapp_templates(thread) if t.key == template_key), None)
+        if template is None:
+            raise InboxError(_("Elija una plantilla de WhatsApp de la lista."))
+        message = Message.objects.create(
+            thread=thread,
+            direction=Message.Direction.OUT,
+            author=Message.Author.AGENT,
+            agent=agent,
+            channel="whatsapp",
+            text=f"[{template.whatsapp_template_name}] {template.body}",
+            occurred_at=now,
+        )
+        outreach = notify(
+            thread.debtor,
+            template.key,
+            key=f"agent-template:{message.pk}",
+            channels=("whatsapp",),
+            now=now,
+        )
+        if outreach is None:
+            # Rolls the message back too: nothing was queued.
+            raise InboxError(
+                _(
+                    "No se puede escribir por WhatsApp a este deudor "
+                    "(sin número o sin consentimiento)."
+                )
+            )
+        message.outreach = outreach
+        message.contact_point = outreach.contact_point
+        message.address = outreach.contact_point.value if outreach.contact_point else ""
+        message.save(update_fields=["outreach", "contact_point", "address"])
+        thread.state = Thread.State.WITH_AGENT
+        thread.assigned_to = agent  # type: ignore[assignment]
+        thread.needs_attention = False
+        thread.unread = False
+        thread.save()
+        return message
+
+
+def take_call(task_id: int, agent: AbstractBaseUser) -> CallAssignment:
+    with transaction.atomic():
+        task = Outreach.objects.select_for_update().get(pk=task_id, action="call_task")
+        if task.status != Outreach.Status.PLANNED:
+            raise InboxError(_("Esta llamada ya fue registrada."))
+        assignment = CallAssignment.objects.filter(outreach=task).first()
+        if assignment is not None and assignment.agent_id != agent.pk:
+            raise InboxError(_("Otra persona ya tomó esta llamada."))
+        if assignment is None:
+            assignment = CallAssignment.objects.create(
+                outreach=task, agent=agent, taken_at=timezone.now()
+            )
+        return assignment
+
+
+def record_call(
+    task_id: int,
+    agent: AbstractBaseUser,
+    outcome: str,
+    *,
+    promise_date: date | None = None,
+    promise_amount: Decimal | None = None,
+    note: str = "",
+    now: datetime | None = None,
+) -> Outreach:
+    """Record a call attempt: the task becomes a contact made (``sent``) now.
+
+    It then counts against the country's contact rules (the planner and the
+    dispatcher read sent rows as history). A wrong number invalidates the
+    phone; a promise with a date becomes a ``Promise``.
+    """
+    from recaudo.conversations.calls import OUTCOMES, call_phone
+
+    if outcome not in OUTCOMES:
+        raise InboxError(_("Elija un resultado de la lista."))
+    now = now or timezone.now()
+    with transaction.atomic():
+        task = (
+            Outreach.objects.select_for_update()
+            .select_related("debtor")
+            .get(pk=task_id, action="call_task")
+        )
+        if task.status != Outreach.Status.PLANNED:
+            raise InboxError(_("Esta llamada ya fue registrada."))
+        assignment = CallAssignment.objects.filter(outreach=task).first()
+        if assignment is not None and assignment.agent_id != agent.pk:
+            raise InboxError(_("Otra persona ya tomó esta llamada."))
+        if assignment is None:
+            CallAssignment.objects.create(outreach=task, agent=agent, taken_at=now)
+        phone = call_phone(task)
+        Outreach.objects.filter(pk=task.pk, status=Outreach.Status.PLANNED).update(
+            status=Outreach.Status.SENT,
+            sent_at=now,
+            status_reason=outcome,
+            contact_point=phone or task.contact_point,
+            updated_at=now,
+        )
+        details = [str(OUTCOMES[outcome])]
+        if outcome == "wrong_number" and phone is not None:
+            invalidate_contact_point(phone, "call: wrong number", now)
+            details.append(phone.value)
+        if outcome == "promise" and promise_date is not None:
+            promise = _call_promise(task.debtor, promise_date, promise_amount)
+            details.append(
+                f"{promise.promised_on.isoformat()} {promise.amount:.2f} {promise.currency}"
+            )
+        if note.strip():
+            details.append(note.strip())
+        thread, _created = Thread.objects.get_or_create(
+            debtor=task.debtor, defaults={"creditor_id": task.creditor_id}
+        )
+        Message.objects.create(
+            thread=thread,
+            direction=Message.Direction.OUT,
+            kind=Message.Kind.NOTE,
+            author=Message.Author.AGENT,
+            agent=agent,
+            channel="call",
+            contact_point=phone,
+            address=phone.value if phone else "",
+            text=_("Llamada: %(details)s") % {"details": " · ".join(details)},
+            outreach=task,
+            occurred_at=now,
+        )
+        task.refresh_from_db()
+        return task
+
+
+def _call_promise(debtor: Debtor, promised_on: date, amount: Decimal | None):  # type: ignore[no-untyped-def]
+    from recaudo.payments.actions import make_promise
+    from recaudo.payments.links import live_link
+    from recaudo.payments.rules import AgreementError
+    from recaudo.payments.terms import collectible_debts, terms_for
+
+    if amount is None:
+        currency = terms_for(debtor).currency
+        amount = sum(
+            (
+                d.balance
+                for d in collectible_debts(debtor)
+                if d.currency == currency and d.status == "open"
+            ),
+            Decimal(0),
+        )
+    try:
+        return make_promise(
+            live_link(debtor.pk), promised_on=promised_on, amount=amount, source="agent"
+        )
+    except AgreementError as error:
+        raise InboxError(str(error)) from error
 
 
 def add_note(thread_id: int, agent: AbstractBaseUser, text: str) -> Message:

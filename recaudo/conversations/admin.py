@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from recaudo.conversations.models import Message, Thread
+from recaudo.conversations.models import AgentProfile, CallAssignment, Message, Thread
 
 
 class MessageInline(admin.TabularInline):
@@ -25,3 +25,15 @@ class MessageAdmin(admin.ModelAdmin):
     list_display = ("thread", "direction", "author", "channel", "intent", "occurred_at")
     list_filter = ("direction", "author", "channel", "intent")
     raw_id_fields = ("thread", "contact_point", "outreach", "agent")
+
+
+@admin.register(AgentProfile)
+class AgentProfileAdmin(admin.ModelAdmin):
+    list_display = ("user", "creditor")
+    raw_id_fields = ("user",)
+
+
+@admin.register(CallAssignment)
+class CallAssignmentAdmin(admin.ModelAdmin):
+    list_display = ("outreach", "agent", "taken_at")
+    raw_id_fields = ("outreach", "agent")

@@ -180,3 +180,63 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.author}: {self.text[:40]}"
+
+
+class AgentProfile(models.Model):
+    """Which creditor's conversations and call tasks a staff user works on.
+
+    No profile, or no creditor, means every creditor (a small team working
+    for all of them); superusers always see everything.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="agent_profile",
+        verbose_name=_("usuario"),
+    )
+    creditor = models.ForeignKey(
+        Creditor,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acreedor"),
+        help_text=_("Vacío: todos los acreedores."),
+    )
+
+    class Meta:
+        verbose_name = _("perfil de agente")
+        verbose_name_plural = _("perfiles de agente")
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.creditor or '*'}"
+
+
+class CallAssignment(models.Model):
+    """Who took a call task (an Outreach row with action ``call_task``).
+
+    Kept here rather than on the Outreach row: the outbox does not know about
+    agents. One per task, so two agents cannot both take it.
+    """
+
+    outreach = models.OneToOneField(
+        Outreach,
+        on_delete=models.CASCADE,
+        related_name="call_assignment",
+        verbose_name=_("tarea de llamada"),
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("agente"),
+    )
+    taken_at = models.DateTimeField(_("tomada"))
+
+    class Meta:
+        verbose_name = _("asignación de llamada")
+        verbose_name_plural = _("asignaciones de llamadas")
+
+    def __str__(self) -> str:
+        return f"{self.outreach_id} → {self.agent}"

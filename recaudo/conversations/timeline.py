@@ -13,6 +13,8 @@ import io
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.db.models import QuerySet
+
 from recaudo.conversations.models import Message, Thread
 from recaudo.outreach.models import Outreach
 
@@ -31,11 +33,18 @@ class Entry:
 
 
 def timeline(thread: Thread) -> list[Entry]:
+    return _entries(thread.debtor_id, Message.objects.filter(thread=thread))
+
+
+def debtor_timeline(debtor_id: int) -> list[Entry]:
+    """The same for a debtor who may have no thread yet (a call task's debtor)."""
+    return _entries(debtor_id, Message.objects.filter(thread__debtor_id=debtor_id))
+
+
+def _entries(debtor_id: int, messages: QuerySet[Message]) -> list[Entry]:
     entries: list[Entry] = []
     shown: set[int] = set()
-    for message in thread.messages.select_related("outreach", "agent").order_by(
-        "occurred_at", "pk"
-    ):
+    for message in messages.select_related("outreach", "agent").order_by("occurred_at", "pk"):
         status = message.outreach.status if message.outreach is not None else ""
         if message.outreach_id:
             shown.add(message.outreach_id)
@@ -52,7 +61,7 @@ def timeline(thread: Thread) -> list[Entry]:
                 agent=message.agent.get_username() if message.agent else "",
             )
         )
-    for row in Outreach.objects.filter(debtor_id=thread.debtor_id).exclude(pk__in=shown):
+    for row in Outreach.objects.filter(debtor_id=debtor_id).exclude(pk__in=shown):
         entries.append(
             Entry(
                 at=row.sent_at or row.window_start,

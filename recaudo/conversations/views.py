@@ -5,19 +5,24 @@ Thin views over ``actions.py``; staff only; plain forms (works without JS).
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from recaudo.conversations import actions
+from recaudo.conversations.calls import OUTCOMES, balance, check_call, worklist
 from recaudo.conversations.models import Thread
-from recaudo.conversations.timeline import as_csv, timeline
+from recaudo.conversations.scope import visible_call_tasks, visible_threads
+from recaudo.conversations.timeline import as_csv, debtor_timeline, timeline
 
 CANNED_ANSWERS = (
     _("Hola, le habla una persona del equipo de cobranza. ¿En qué le puedo ayudar?"),
@@ -47,9 +52,23 @@ class OutcomeForm(forms.Form):
     outcome = forms.CharField(label=_("Resultado"), max_length=200, required=False)
 
 
-def _threads_for(request: HttpRequest):  # type: ignore[no-untyped-def]
-    # Staff see every creditor's threads: users are not yet tied to creditors.
-    return Thread.objects.select_related("debtor", "creditor", "assigned_to")
+class TemplateForm(forms.Form):
+    template = forms.CharField(max_length=60)
+
+
+class CallOutcomeForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Resultado de la llamada"), choices=OUTCOMES.items())
+    promise_date = forms.DateField(
+        label=_("Fecha prometida"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    promise_amount = forms.DecimalField(
+        label=_("Monto prometido"), required=False, min_value=Decimal("0.01"), decimal_places=2
+    )
+    note = forms.CharField(label=_("Nota"), max_length=500, required=False)
+
+
+def _threads_for(request: HttpRequest) -> QuerySet[Thread]:
+    return visible_threads(request.user)
 
 
 @staff_member_required
@@ -68,8 +87,13 @@ def queue(request: HttpRequest) -> HttpResponse:
 @staff_member_required
 def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
     found = get_object_or_404(_threads_for(request), pk=thread_id)
+    window_closed = found.last_channel == "whatsapp" and (
+        found.whatsapp_window_until is None or found.whatsapp_window_until <= timezone.now()
+    )
     context = {
         "thread": found,
+        "window_closed": window_closed,
+        "templates": actions.whatsapp_templates(found) if window_closed else [],
         "entries": timeline(found),
         "answer_form": AnswerForm(),
         "note_form": NoteForm(),
@@ -107,6 +131,21 @@ def answer(request: HttpRequest, thread_id: int) -> HttpResponse:
     try:
         actions.answer(thread_id, request.user, form.cleaned_data["text"])  # type: ignore[arg-type]
         messages.success(request, _("Respuesta en cola para enviar."))
+    except actions.InboxError as error:
+        messages.error(request, str(error))
+    return _back(thread_id)
+
+
+@staff_member_required
+@require_POST
+def send_template(request: HttpRequest, thread_id: int) -> HttpResponse:
+    get_object_or_404(_threads_for(request), pk=thread_id)
+    form = TemplateForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise actions.InboxError(_("Elija una plantilla de WhatsApp de la lista."))
+        actions.send_template(thread_id, request.user, form.cleaned_data["template"])  # type: ignore[arg-type]
+        messages.success(request, _("Plantilla en cola para enviar."))
     except actions.InboxError as error:
         messages.error(request, str(error))
     return _back(thread_id)
@@ -153,3 +192,68 @@ def export_csv(request: HttpRequest, thread_id: int) -> HttpResponse:
         f'attachment; filename="conversacion-{found.debtor.external_id}.csv"'
     )
     return response
+
+
+@staff_member_required
+def calls(request: HttpRequest) -> HttpResponse:
+    tasks = list(worklist(request.user))  # type: ignore[arg-type]
+    rows = [(task, check_call(task)) for task in tasks]
+    return render(request, "conversations/calls.html", {"rows": rows})
+
+
+@staff_member_required
+def call(request: HttpRequest, task_id: int) -> HttpResponse:
+    task = get_object_or_404(
+        visible_call_tasks(request.user).select_related("debtor", "call_assignment__agent"),
+        pk=task_id,
+    )
+    assignment = getattr(task, "call_assignment", None)
+    context = {
+        "task": task,
+        "assignment": assignment,
+        "check": check_call(task),
+        "balance": balance(task.debtor),
+        "entries": debtor_timeline(task.debtor_id),
+        "form": CallOutcomeForm(),
+        "thread": Thread.objects.filter(debtor_id=task.debtor_id).first(),
+    }
+    return render(request, "conversations/call.html", context)
+
+
+def _back_to_call(task_id: int) -> HttpResponse:
+    return redirect(reverse("inbox:call", args=[task_id]))
+
+
+@staff_member_required
+@require_POST
+def take_call(request: HttpRequest, task_id: int) -> HttpResponse:
+    get_object_or_404(visible_call_tasks(request.user), pk=task_id)
+    try:
+        actions.take_call(task_id, request.user)  # type: ignore[arg-type]
+    except actions.InboxError as error:
+        messages.error(request, str(error))
+    return _back_to_call(task_id)
+
+
+@staff_member_required
+@require_POST
+def record_call(request: HttpRequest, task_id: int) -> HttpResponse:
+    get_object_or_404(visible_call_tasks(request.user), pk=task_id)
+    form = CallOutcomeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Revise el resultado de la llamada."))
+        return _back_to_call(task_id)
+    try:
+        actions.record_call(
+            task_id,
+            request.user,  # type: ignore[arg-type]
+            form.cleaned_data["outcome"],
+            promise_date=form.cleaned_data["promise_date"],
+            promise_amount=form.cleaned_data["promise_amount"],
+            note=form.cleaned_data["note"],
+        )
+    except actions.InboxError as error:
+        messages.error(request, str(error))
+        return _back_to_call(task_id)
+    messages.success(request, _("Llamada registrada."))
+    return redirect(reverse("inbox:calls"))
