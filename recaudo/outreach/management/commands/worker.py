@@ -79,13 +79,22 @@ class Command(BaseCommand):
         self.stdout.write(f"worker stopped; {summary or 'nothing sent'}")
 
     def _plan_daily(self, planned_on: date | None) -> date:
-        """Plan today once per process (idempotent: other workers find it planned)."""
+        """Once a day per process: settle promises and plans, then plan the day.
+
+        Both are idempotent: other workers find the day settled and planned.
+        """
         today = timezone.now().date()
         if planned_on == today:
             return today
+        from recaudo.payments.agreements import settle_agreements
         from recaudo.policies.planner import plan
 
         started = time.perf_counter()
+        # Promises and plans first: broken ones put their debts back on the
+        # policy that the planner then follows.
+        settled = settle_agreements(today)
         result = plan(today)
-        self.stdout.write(f"{result.summary_lines()[0]} ({time.perf_counter() - started:.1f} s)")
+        elapsed = time.perf_counter() - started
+        details = ", ".join(f"{key}: {count}" for key, count in settled.items())
+        self.stdout.write(f"{result.summary_lines()[0]} ({elapsed:.1f} s); {details}")
         return today
