@@ -8,10 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from recaudo.outreach.models import Outreach
-from recaudo.portfolio.models import ChannelConsent, ContactPoint
-
-PHONE_CHANNELS = frozenset(ContactPoint.PHONE_CHANNELS)
-CONSENT_ALWAYS = frozenset({"whatsapp"})
+from recaudo.policies.planning import StepInfo, choose_channel
 
 
 def fall_back(
@@ -28,43 +25,28 @@ def fall_back(
     ``failed``, when no channel is left.
     """
     from recaudo.compliance.store import pack_for
+    from recaudo.outreach.notify import usable_points
 
     now = now or timezone.now()
-    remaining = list(outreach.fallback_channels or [])
-    pack = pack_for(outreach.creditor_id, outreach.debtor.country)
-    needs_consent = pack.consent_required | CONSENT_ALWAYS
-    points = list(
-        ContactPoint.objects.filter(
-            debtor_id=outreach.debtor_id, opted_out_at__isnull=True, invalid_since__isnull=True
-        ).order_by("-preferred", "id")
-    )
-    consents: set[tuple[int, str]] = set()
-    withdrawn: set[tuple[int, str]] = set()
-    for point_id, channel, revoked_at in ChannelConsent.objects.filter(
-        contact_point__in=points
-    ).values_list("contact_point_id", "channel", "revoked_at"):
-        (withdrawn if revoked_at else consents).add((point_id, channel))
     failed_channel = outreach.channel
-    while remaining:
-        channel = remaining.pop(0)
-        for point in points:
-            if channel not in (point.channels or []) or (point.pk, channel) in withdrawn:
-                continue
-            if channel in needs_consent and (point.pk, channel) not in consents:
-                continue
-            with transaction.atomic():
-                outreach.channel = channel
-                outreach.contact_point = point
-                outreach.fallback_channels = remaining
-                outreach.status = Outreach.Status.PLANNED
-                outreach.status_reason = f"{failed_channel}: {reason}"[:200]
-                outreach.last_error_code = error_code[:50]
-                outreach.lease_until = None
-                outreach.claimed_by = ""
-                outreach.provider_message_id = ""
-                outreach.next_attempt_at = now
-                outreach.save()
-            return True
+    pack = pack_for(outreach.creditor_id, outreach.debtor.country)
+    # The same choice the planner makes, over the channels still left.
+    step = StepInfo(0, 0, 0, outreach.action, tuple(outreach.fallback_channels or ()), "", "")
+    choice = choose_channel(step, usable_points(outreach.debtor), pack.consent_required)
+    if choice is not None:
+        with transaction.atomic():
+            outreach.channel = choice.channel
+            outreach.contact_point_id = choice.contact_point_id
+            outreach.fallback_channels = list(choice.fallbacks)
+            outreach.status = Outreach.Status.PLANNED
+            outreach.status_reason = f"{failed_channel}: {reason}"[:200]
+            outreach.last_error_code = error_code[:50]
+            outreach.lease_until = None
+            outreach.claimed_by = ""
+            outreach.provider_message_id = ""
+            outreach.next_attempt_at = now
+            outreach.save()
+        return True
     outreach.status = Outreach.Status.FAILED
     outreach.status_reason = f"{failed_channel}: {reason}"[:200]
     outreach.last_error_code = error_code[:50]

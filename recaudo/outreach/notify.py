@@ -60,7 +60,7 @@ def notify(
     now = now or timezone.now()
     pack = pack_for(debtor.creditor_id, debtor.country)
     step = StepInfo(0, 0, 0, "notice", tuple(channels), template_key, "")
-    choice = choose_channel(step, _usable_points(debtor), pack.consent_required)
+    choice = choose_channel(step, usable_points(debtor), pack.consent_required)
     if choice is None:
         return None
     today = timezone.localtime(now, _zone(debtor.timezone)).date()
@@ -168,7 +168,8 @@ def notice_values(context: Mapping[str, Any] | None) -> dict[str, Any]:
     return values
 
 
-def _usable_points(debtor: Debtor) -> list[UsablePoint]:
+def usable_points(debtor: Debtor) -> list[UsablePoint]:
+    """The debtor's points that are not opted out or invalid, less withdrawn channels."""
     points = list(
         ContactPoint.objects.filter(
             debtor=debtor, opted_out_at__isnull=True, invalid_since__isnull=True
