@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
@@ -102,6 +103,35 @@ def check_timestamp(timestamp: str, tolerance: int | None, now: float | None = N
         seconds //= 1000
     if seconds < (now if now is not None else time.time()) - tolerance:
         raise SignatureError("timestamp is outside the tolerance")
+
+
+def verify_timestamped_signature(
+    *,
+    provider: str,
+    secret: str,
+    header_name: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    tolerance: int | None,
+    now: float | None = None,
+) -> None:
+    """Stripe's scheme ``t=<unix>,v1=<hex HMAC-SHA256 of "t.body">`` (the sandbox uses it too).
+
+    Any ``v1`` that matches is accepted (secret rotation sends several); ``t``
+    must be within ``tolerance`` seconds.
+    """
+    header = headers.get(header_name, "")
+    if not secret:
+        raise SignatureError(f"the {provider} webhook secret is not configured")
+    if not header:
+        raise SignatureError(f"no {header_name} header", missing=True)
+    timestamp, signatures = parse_signature_header(header)
+    if not timestamp or not signatures:
+        raise SignatureError(f"{header_name} is malformed")
+    expected = hex_hmac(secret, f"{timestamp}.".encode() + body)
+    if not any(hmac.compare_digest(expected, given) for given in signatures):
+        raise SignatureError("signature does not match")
+    check_timestamp(timestamp, tolerance, now)
 
 
 class HttpProvider:

@@ -6,7 +6,6 @@ the same scheme as Stripe's. See docs/payments.md.
 
 from __future__ import annotations
 
-import hmac
 import json
 from collections.abc import Mapping
 from decimal import Decimal
@@ -17,11 +16,9 @@ from recaudo.payments.providers.base import (
     HttpProvider,
     ProviderError,
     ProviderRecord,
-    SignatureError,
     WebhookNotice,
-    check_timestamp,
     hex_hmac,
-    parse_signature_header,
+    verify_timestamped_signature,
 )
 
 SIGNATURE_HEADER = "X-Sandbox-Signature"
@@ -79,19 +76,15 @@ class SandboxProvider(HttpProvider):
         tolerance: int | None = 300,
         now: float | None = None,
     ) -> None:
-        secret = self.config.get("webhook_secret", "")
-        header = headers.get(SIGNATURE_HEADER, "")
-        if not secret:
-            raise SignatureError("the sandbox webhook secret is not configured")
-        if not header:
-            raise SignatureError(f"no {SIGNATURE_HEADER} header", missing=True)
-        timestamp, signatures = parse_signature_header(header)
-        if not timestamp or not signatures:
-            raise SignatureError(f"{SIGNATURE_HEADER} is malformed")
-        expected = hex_hmac(secret, f"{timestamp}.".encode() + body)
-        if not any(hmac.compare_digest(expected, given) for given in signatures):
-            raise SignatureError("signature does not match")
-        check_timestamp(timestamp, tolerance, now)
+        verify_timestamped_signature(
+            provider="sandbox",
+            secret=self.config.get("webhook_secret", ""),
+            header_name=SIGNATURE_HEADER,
+            headers=headers,
+            body=body,
+            tolerance=tolerance,
+            now=now,
+        )
 
     def parse_webhook(self, body: bytes, query: Mapping[str, str]) -> WebhookNotice:
         try:

@@ -6,7 +6,6 @@ currency's minor unit (``unit_amount``) and come back as ``amount_total``.
 
 from __future__ import annotations
 
-import hmac
 import json
 from collections.abc import Mapping
 from typing import Any
@@ -17,11 +16,9 @@ from recaudo.payments.providers.base import (
     HttpProvider,
     ProviderError,
     ProviderRecord,
-    SignatureError,
     WebhookNotice,
-    check_timestamp,
     hex_hmac,
-    parse_signature_header,
+    verify_timestamped_signature,
 )
 from recaudo.payments.rules import from_minor_units, minor_units
 
@@ -125,19 +122,15 @@ class StripeProvider(HttpProvider):
         now: float | None = None,
     ) -> None:
         """Any ``v1`` that matches (secret rotation sends several) and a recent ``t``."""
-        secret = self.config.get("webhook_secret", "")
-        header = headers.get(SIGNATURE_HEADER, "")
-        if not secret:
-            raise SignatureError("the Stripe webhook secret is not configured")
-        if not header:
-            raise SignatureError("no Stripe-Signature header", missing=True)
-        timestamp, signatures = parse_signature_header(header)
-        if not timestamp or not signatures:
-            raise SignatureError("Stripe-Signature is malformed")
-        expected = hex_hmac(secret, f"{timestamp}.".encode() + body)
-        if not any(hmac.compare_digest(expected, given) for given in signatures):
-            raise SignatureError("signature does not match")
-        check_timestamp(timestamp, tolerance, now)
+        verify_timestamped_signature(
+            provider="Stripe",
+            secret=self.config.get("webhook_secret", ""),
+            header_name=SIGNATURE_HEADER,
+            headers=headers,
+            body=body,
+            tolerance=tolerance,
+            now=now,
+        )
 
     def parse_webhook(self, body: bytes, query: Mapping[str, str]) -> WebhookNotice:
         try:
