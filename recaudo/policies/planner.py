@@ -204,7 +204,7 @@ def _plan_creditor(
                     due.step.id,
                     due.anchor_due_on,
                     day,
-                    _ACTIONS.get(due.step.action, due.step.action),
+                    due.step.action,
                     choice.channel,
                     _fallbacks_json(choice.fallbacks),
                     choice.contact_point_id,
@@ -253,7 +253,6 @@ def _plan_creditor(
 
 
 PLANNED = str(Outreach.Status.PLANNED.value)
-_ACTIONS = {"message": "message", "call_task": "call_task", "offer": "offer"}
 _OUTREACH_COLUMNS = (
     "creditor_id",
     "debtor_id",
@@ -421,9 +420,3 @@ def _consents(text: str | None) -> tuple[frozenset[str], frozenset[str]]:
 @lru_cache(maxsize=4096)
 def _parse_set(text: str | bytes) -> frozenset[str]:
     return frozenset(json.loads(text) or ())
-
-
-def _json(value: Any) -> Any:
-    if isinstance(value, str | bytes):
-        return json.loads(value)
-    return value

@@ -7,7 +7,7 @@ by property-based tests.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -209,10 +209,3 @@ def main_currency(debts: Sequence[OpenDebt]) -> str:
     for debt in debts:
         totals[debt.currency] = totals.get(debt.currency, Decimal(0)) + debt.balance
     return min(totals, key=lambda currency: (-totals[currency], currency))
-
-
-def summarise(counts: Mapping[tuple[str, str], int]) -> list[str]:
-    """Readable lines ``segment / channel: n`` sorted by segment then channel."""
-    return [
-        f"{segment} / {channel}: {count}" for (segment, channel), count in sorted(counts.items())
-    ]
