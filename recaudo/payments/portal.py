@@ -12,10 +12,9 @@ from django.utils.translation import get_language
 from recaudo.payments.contact import contact_rows
 from recaudo.payments.models import DebtorRequest, Instalment, InstalmentPlan, PaymentLink, Promise
 from recaudo.payments.rules import (
-    AgreementError,
-    instalment_schedule,
     minimum_down_payment,
     minimum_partial,
+    plan_choices,
     promise_window,
     settlement_minimum,
 )
@@ -59,28 +58,17 @@ def money(amount: Decimal, currency: str, locale: str) -> str:
 
 
 def _plan_options(terms: Terms, locale: str, today: date) -> list[PlanOption]:
-    down = minimum_down_payment(
-        terms.total, terms.currency, terms.plan_limits.min_down_payment_percent
-    )
     options = []
-    for count in range(1, terms.plan_limits.max_instalments + 1):
-        try:
-            schedule = instalment_schedule(
-                total=terms.total,
-                currency=terms.currency,
-                down_payment=down,
-                count=count,
-                first_day=today,
-            )
-        except AgreementError:
-            break
+    for choice in plan_choices(
+        total=terms.total, currency=terms.currency, limits=terms.plan_limits, first_day=today
+    ):
+        down = sum((item.amount for item in choice.schedule if item.number == 0), Decimal(0))
+        first = next(item for item in choice.schedule if item.number == 1)
         options.append(
             PlanOption(
-                count=count,
+                count=choice.count,
                 down_payment=money(down, terms.currency, locale),
-                instalment=money(
-                    next(i for i in schedule if i.number == 1).amount, terms.currency, locale
-                ),
+                instalment=money(first.amount, terms.currency, locale),
             )
         )
     return options

@@ -96,6 +96,33 @@ def instalment_schedule(
     return schedule
 
 
+@dataclass(frozen=True)
+class PlanChoice:
+    count: int  # monthly instalments after the down payment
+    schedule: tuple[ScheduledInstalment, ...]
+
+
+def plan_choices(
+    *, total: Decimal, currency: str, limits: PlanLimits, first_day: date
+) -> list[PlanChoice]:
+    """Every plan the limits allow for ``total``: the minimum down payment, 1..max instalments.
+
+    What the portal offers and the bot lists; ``agree_plan`` makes the same
+    schedule. Stops at the first count the amount is too small for.
+    """
+    down = minimum_down_payment(total, currency, limits.min_down_payment_percent)
+    choices = []
+    for count in range(1, limits.max_instalments + 1):
+        try:
+            schedule = instalment_schedule(
+                total=total, currency=currency, down_payment=down, count=count, first_day=first_day
+            )
+        except AgreementError:
+            break
+        choices.append(PlanChoice(count, tuple(schedule)))
+    return choices
+
+
 def check_plan(
     *, total: Decimal, currency: str, down_payment: Decimal, count: int, limits: PlanLimits
 ) -> None:

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from recaudo.payments.conf import setting
 from recaudo.payments.models import PaymentSettings
-from recaudo.payments.rules import PlanLimits
+from recaudo.payments.rules import PlanChoice, PlanLimits, plan_choices, settlement_minimum
 from recaudo.policies.loaders import load_segment_rules
 from recaudo.policies.models import Segment
 from recaudo.policies.rules import DebtorFacts, match_segment
@@ -114,4 +114,58 @@ def terms_for(debtor: Debtor) -> Terms:
         plan_limits=limits,
         max_discount_percent=Decimal(segment.max_discount_percent) if segment else Decimal(0),
         max_extension_days=segment.max_extension_days if segment else 0,
+    )
+
+
+@dataclass(frozen=True)
+class PlanQuote:
+    """What the debtor may agree now over their open debts (what ``agree_plan`` would cover)."""
+
+    currency: str
+    total: Decimal  # open balance in ``currency``; 0 when there is nothing a plan could cover
+    choices: tuple[PlanChoice, ...]  # empty: no plan (segment allows none, or amount too small)
+    has_active_plan: bool
+    settlement_minimum: Decimal | None  # pays everything off within the segment's discount
+    max_discount_percent: Decimal
+    max_extension_days: int
+
+
+def plan_quote(debtor: Debtor) -> PlanQuote:
+    """The plans, discount and extension the debtor's segment allows for what they owe now."""
+    from recaudo.payments.models import InstalmentPlan
+
+    terms = terms_for(debtor)
+    total = sum(
+        (
+            debt.balance
+            for debt in collectible_debts(debtor)
+            if debt.currency == terms.currency and debt.status == Debt.Status.OPEN
+        ),
+        Decimal(0),
+    )
+    active = InstalmentPlan.objects.filter(
+        debtor=debtor, status=InstalmentPlan.Status.ACTIVE
+    ).exists()
+    choices = (
+        plan_choices(
+            total=total,
+            currency=terms.currency,
+            limits=terms.plan_limits,
+            first_day=debtor_today(debtor),
+        )
+        if total > 0 and not active
+        else []
+    )
+    return PlanQuote(
+        currency=terms.currency,
+        total=total,
+        choices=tuple(choices),
+        has_active_plan=active,
+        settlement_minimum=(
+            settlement_minimum(total, terms.currency, terms.max_discount_percent)
+            if total > 0 and terms.max_discount_percent > 0
+            else None
+        ),
+        max_discount_percent=terms.max_discount_percent,
+        max_extension_days=terms.max_extension_days,
     )

@@ -11,8 +11,8 @@ class StepInline(admin.TabularInline):
 
 @admin.register(Policy)
 class PolicyAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "creditor", "active")
-    list_filter = ("active", "creditor")
+    list_display = ("name", "code", "creditor", "register", "active")
+    list_filter = ("active", "creditor", "register")
     search_fields = ("name", "code", "description")
     inlines = (StepInline,)
 

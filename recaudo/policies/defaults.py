@@ -3,7 +3,9 @@
 Taken from practice (see docs/policies.md): B2C debtors get a statement two
 weeks before the due date, reminders before and on it, a nudge the day after,
 then weekly messages with a flexible-payment offer, and an agent's call at 30
-days. B2B debtors get formal email only and the same call.
+days. B2B debtors get formal email only and the same call. A policy's
+``register`` (tú or usted) says how its messages address the debtor; the
+bot reads it too (``segments.register_for``).
 
 ``install_defaults`` is idempotent. It runs after every ``migrate`` (creating
 only what is missing, so edits made in the admin stay) and from
@@ -25,6 +27,7 @@ POLICIES: list[dict[str, Any]] = [
     {
         "code": "b2c",
         "name": "Personas (B2C)",
+        "register": "tu",
         "description": (
             "Estado de cuenta 15 días antes, recordatorios 7 días antes y el día del "
             "vencimiento, aviso al día siguiente, luego semanal (7, 14, 21 y 28 días) con "
@@ -45,6 +48,7 @@ POLICIES: list[dict[str, Any]] = [
     {
         "code": "b2b",
         "name": "Empresas (B2B)",
+        "register": "usted",
         "description": (
             "Solo correo, tono formal: estado de cuenta 15 días antes, recordatorios 7 días "
             "antes y al vencimiento, seguimiento a 1, 7 y 14 días, y llamada a los 30. "
@@ -92,7 +96,11 @@ def install_defaults(*, reset: bool = False, using: str = "default") -> dict[str
                 Policy,
                 creditor=None,
                 code=spec["code"],
-                defaults={"name": spec["name"], "description": spec["description"]},
+                defaults={
+                    "name": spec["name"],
+                    "description": spec["description"],
+                    "register": spec["register"],
+                },
             )
             created["policies"] += new
             by_code[spec["code"]] = policy

@@ -32,6 +32,12 @@ class Tone(models.TextChoices):
 
 
 class Policy(models.Model):
+    class Register(models.TextChoices):
+        """How the policy's Spanish messages address the debtor; the bot speaks the same way."""
+
+        TU = "tu", _("tú (personas)")
+        USTED = "usted", _("usted (empresas, formal)")
+
     creditor = models.ForeignKey(
         Creditor,
         on_delete=models.CASCADE,
@@ -45,6 +51,16 @@ class Policy(models.Model):
     name = models.CharField(_("nombre"), max_length=200)
     description = models.TextField(_("descripción"), blank=True)
     active = models.BooleanField(_("activa"), default=True)
+    register = models.CharField(
+        _("trato"),
+        max_length=5,
+        choices=Register.choices,
+        default=Register.TU,
+        help_text=_(
+            "Cómo tratan al deudor las plantillas de esta política; el asistente del chat "
+            "le habla igual."
+        ),
+    )
 
     class Meta:
         verbose_name = _("política")
