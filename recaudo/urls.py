@@ -11,6 +11,7 @@ admin.site.index_title = _("Administración")
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the inbox's language switch
     path("api/v1/", api.urls),
     path("webhooks/", include("recaudo.outreach.webhook_urls")),
     path("sandbox/", include("recaudo.sandbox.urls")),

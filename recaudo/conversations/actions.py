@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -16,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from recaudo.conversations.models import CallAssignment, Message, Thread
-from recaudo.outreach.models import Outreach
+from recaudo.outreach.models import Outreach, OutreachDebt
 from recaudo.outreach.notify import notify, queue_reply
 from recaudo.policies.models import Template
 from recaudo.portfolio.models import ContactPoint, Debt, Debtor
@@ -220,18 +221,23 @@ def record_call(
     promise_date: date | None = None,
     promise_amount: Decimal | None = None,
     note: str = "",
+    call_back_at: datetime | None = None,
     now: datetime | None = None,
 ) -> Outreach:
     """Record a call attempt: the task becomes a contact made (``sent``) now.
 
     It then counts against the country's contact rules (the planner and the
     dispatcher read sent rows as history). A wrong number invalidates the
-    phone; a promise with a date becomes a ``Promise``.
+    phone; a promise with a date becomes a ``Promise``; ``call_back`` queues
+    a new call task for ``call_back_at`` (the debtor's wall-clock time when
+    naive), or the next moment their country allows after it.
     """
     from recaudo.conversations.calls import OUTCOMES, call_phone
 
     if outcome not in OUTCOMES:
         raise InboxError(_("Elija un resultado de la lista."))
+    if outcome == "call_back" and call_back_at is None:
+        raise InboxError(_("Indique el día y la hora para volver a llamar."))
     now = now or timezone.now()
     with transaction.atomic():
         task = (
@@ -244,6 +250,17 @@ def record_call(
         assignment = CallAssignment.objects.filter(outreach=task).first()
         if assignment is not None and assignment.agent_id != agent.pk:
             raise InboxError(_("Otra persona ya tomó esta llamada."))
+        asked_at = None
+        if outcome == "call_back" and call_back_at is not None:
+            asked_at = debtor_moment(call_back_at, task.debtor.timezone)
+            if asked_at <= now:
+                raise InboxError(
+                    _(
+                        "La hora para volver a llamar (%(asked)s, hora del deudor) ya pasó: "
+                        "elija un momento futuro."
+                    )
+                    % {"asked": local_text(asked_at, task.debtor.timezone)}
+                )
         if assignment is None:
             CallAssignment.objects.create(outreach=task, agent=agent, taken_at=now)
         phone = call_phone(task)
@@ -263,6 +280,8 @@ def record_call(
             details.append(
                 f"{promise.promised_on.isoformat()} {promise.amount:.2f} {promise.currency}"
             )
+        if asked_at is not None:
+            details.extend(_queue_call_back(task, agent, phone, asked_at, now))
         if note.strip():
             details.append(note.strip())
         thread, _created = Thread.objects.get_or_create(
@@ -283,6 +302,92 @@ def record_call(
         )
         task.refresh_from_db()
         return task
+
+
+def debtor_moment(moment: datetime, zone_name: str) -> datetime:
+    """``moment`` as an aware datetime; a naive one is wall-clock time in ``zone_name``."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return moment.replace(tzinfo=ZoneInfo(zone_name))
+    return moment
+
+
+def local_text(moment: datetime, zone_name: str) -> str:
+    """Like "2026-11-24 16:00" in the debtor's zone: unambiguous in notes and in any language."""
+    return moment.astimezone(ZoneInfo(zone_name)).strftime("%Y-%m-%d %H:%M")
+
+
+def _queue_call_back(
+    task: Outreach,
+    agent: AbstractBaseUser,
+    phone: ContactPoint | None,
+    asked_at: datetime,
+    now: datetime,
+) -> list[str]:
+    """Queue the next call for the same debts, placed under the country's rules.
+
+    The attempt just recorded is already ``sent``, so it counts: in Colombia
+    (one contact a day) a call back asked for later today lands tomorrow.
+    It is the same agent's task (they told the debtor they would call) and is
+    made once per attempt (``notice_key``). Returns the note's details.
+    """
+    from recaudo.compliance.store import pack_for
+    from recaudo.conversations.calls import place_call_back, placement_history, reason_labels
+
+    if phone is None:
+        raise InboxError(_("No hay un teléfono válido para volver a llamar."))
+    debtor = task.debtor
+    placed = place_call_back(
+        pack_for(debtor.creditor_id, debtor.country),
+        timezone=debtor.timezone,
+        asked_at=asked_at,
+        history=placement_history(debtor.pk, now),
+    )
+    if placed is None:
+        raise InboxError(
+            _("Las reglas del país del deudor no permiten otra llamada en los próximos días.")
+        )
+    follow_up = Outreach.objects.create(
+        creditor_id=task.creditor_id,
+        debtor=debtor,
+        segment_id=task.segment_id,
+        anchor_due_on=task.anchor_due_on,
+        planned_on=placed.starts_at.astimezone(ZoneInfo(debtor.timezone)).date(),
+        action=Outreach.Action.CALL_TASK,
+        channel="call",
+        contact_point=phone,
+        template_key=task.template_key,
+        tone=task.tone,
+        language=task.language,
+        currency=task.currency,
+        amount_due=task.amount_due,
+        window_start=placed.starts_at,
+        window_end=placed.ends_at,
+        notice_key=f"call-back:{task.pk}",
+        notice_context={
+            "call_back_of": task.pk,
+            "asked_for": asked_at.isoformat(),
+            "reasons": list(placed.reasons),
+        },
+    )
+    # The same debts: a payment that settles them cancels this call too.
+    OutreachDebt.objects.bulk_create(
+        OutreachDebt(outreach=follow_up, debt_id=link.debt_id, balance=link.balance)
+        for link in OutreachDebt.objects.filter(outreach=task)
+    )
+    CallAssignment.objects.create(outreach=follow_up, agent=agent, taken_at=now)
+    details = [
+        _("nueva llamada el %(when)s (hora del deudor)")
+        % {"when": local_text(placed.starts_at, debtor.timezone)}
+    ]
+    if placed.moved:
+        details.append(
+            _("pedida para el %(asked)s, no permitido: %(reasons)s")
+            % {
+                "asked": local_text(asked_at, debtor.timezone),
+                "reasons": ", ".join(reason_labels(placed.reasons)),
+            }
+        )
+    return details
 
 
 def _call_promise(debtor: Debtor, promised_on: date, amount: Decimal | None):  # type: ignore[no-untyped-def]

@@ -3,7 +3,8 @@
 Policy steps with action ``call_task`` plan Outreach rows the dispatcher never
 claims; here they become a worklist. A recorded attempt turns the row ``sent``
 (``actions.record_call``), so it counts against the country's contact rules
-like any other contact.
+like any other contact. "Call again later" queues a new task at the moment the
+debtor asked for, or the next one their country allows (``place_call_back``).
 """
 
 from __future__ import annotations
@@ -17,10 +18,12 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from recaudo.compliance.rules import Decision, PastContact, check_contact
+from recaudo.compliance.rules import Decision, PastContact, RulePack, check_contact
 from recaudo.compliance.store import pack_for
+from recaudo.compliance.windows import local_date
 from recaudo.conversations.scope import visible_call_tasks
 from recaudo.outreach.models import Outreach
+from recaudo.policies.planning import place
 from recaudo.portfolio.models import ChannelConsent, ContactPoint, Debt, Debtor
 
 HISTORY_DAYS = 14  # as far back as the weekly caps and gaps look
@@ -32,7 +35,11 @@ OUTCOMES = {
     "refused": _("se negó a pagar"),
     "wrong_number": _("número equivocado"),
     "paid": _("dice que ya pagó"),
+    "call_back": _("volver a llamar más tarde"),
 }
+# Rows that count when a new contact is placed: what was sent and what is
+# already planned (the planner and ``notify`` read the same).
+PLACEMENT_STATUSES = ("planned", "sending", "sent", "delivered", "read", "unknown")
 
 REASONS = {
     "no_phone": _("no hay un teléfono válido para llamar"),
@@ -41,7 +48,20 @@ REASONS = {
     "closed_day": _("hoy no se permite contactar"),
     "holiday": _("es feriado"),
     "opted_out": _("pidió no ser contactado"),
+    "daily_cap": _("ya tuvo hoy los contactos permitidos"),
+    "weekly_cap": _("ya tuvo los contactos permitidos en 7 días"),
+    "calendar_week_cap": _("ya tuvo los contactos permitidos esta semana"),
+    "voice_cap": _("ya tuvo las llamadas permitidas"),
+    "written_cap": _("ya tuvo los mensajes permitidos"),
+    "channel_cap": _("ya tuvo los contactos permitidos por este canal"),
+    "min_gap": _("no pasaron los días mínimos desde el último contacto"),
+    "channel_diversity": _("esta semana ya se usó otro canal"),
+    "search_horizon": _("no hay un momento permitido en los próximos días"),
 }
+
+
+def reason_labels(reasons: tuple[str, ...] | list[str]) -> list[str]:
+    return [str(REASONS.get(reason, reason)) for reason in reasons]
 
 
 @dataclass(frozen=True)
@@ -52,7 +72,7 @@ class CallCheck:
     phone: ContactPoint | None
 
     def reason_labels(self) -> list[str]:
-        return [str(REASONS.get(reason, reason)) for reason in self.reasons]
+        return reason_labels(self.reasons)
 
 
 def worklist(agent: AbstractBaseUser, now: datetime | None = None) -> QuerySet[Outreach]:
@@ -112,6 +132,85 @@ def check_call(task: Outreach, now: datetime | None = None) -> CallCheck:
         history=call_history(debtor.pk, now),
     )
     return CallCheck(decision.allowed, decision.reasons, decision.next_allowed_at, phone)
+
+
+@dataclass(frozen=True)
+class CallBack:
+    """Where a "call me later" lands: the asked moment, or the next one allowed."""
+
+    asked_at: datetime
+    starts_at: datetime
+    ends_at: datetime
+    reasons: tuple[str, ...]  # why ``asked_at`` itself is not allowed (empty: it is)
+
+    @property
+    def moved(self) -> bool:
+        return self.starts_at != self.asked_at
+
+
+def place_call_back(
+    pack: RulePack, *, timezone: str, asked_at: datetime, history: list[PastContact]
+) -> CallBack | None:
+    """Place a call asked for ``asked_at`` as the planner places contacts.
+
+    The same rule function decides (``check_contact`` through the planner's
+    ``place``), with the debtor's sent and planned contacts as history: the
+    call starts at ``asked_at`` when that is allowed, else at the next allowed
+    moment, and its window ends when that day's allowed hours end. ``None``
+    when no moment is allowed within the search horizon.
+    """
+    decision = check_contact(pack, timezone=timezone, channel="call", at=asked_at, history=history)
+    window = place(
+        pack,
+        timezone=timezone,
+        channel="call",
+        day=local_date(timezone, asked_at),
+        history=history,
+        not_before=asked_at,
+    )
+    if window is None:
+        return None
+    return CallBack(asked_at, window[0], window[1], () if decision.allowed else decision.reasons)
+
+
+@dataclass(frozen=True)
+class CallBackInfo:
+    """What a call-back task remembers: the attempt behind it and what was asked."""
+
+    previous_id: int
+    asked_at: datetime
+    moved: bool
+    reason_labels: list[str]
+
+
+def call_back_info(task: Outreach) -> CallBackInfo | None:
+    context = task.notice_context or {}
+    if "call_back_of" not in context:
+        return None
+    asked_at = datetime.fromisoformat(str(context["asked_for"]))
+    return CallBackInfo(
+        previous_id=int(context["call_back_of"]),
+        asked_at=asked_at,
+        moved=asked_at != task.window_start,
+        reason_labels=reason_labels(list(context.get("reasons") or [])),
+    )
+
+
+def follow_up_of(task: Outreach) -> Outreach | None:
+    """The call queued when this attempt ended in "call again later"."""
+    return Outreach.objects.filter(notice_key=f"call-back:{task.pk}").first()
+
+
+def placement_history(debtor_id: int, now: datetime) -> list[PastContact]:
+    """The debtor's recent and planned contacts, as the planner counts them."""
+    since = now - timedelta(days=HISTORY_DAYS)
+    # A task planned weeks ago and called today counts from when it was made.
+    rows = (
+        Outreach.objects.filter(debtor_id=debtor_id, status__in=PLACEMENT_STATUSES)
+        .filter(Q(sent_at__gte=since) | Q(sent_at__isnull=True, window_start__gte=since))
+        .values_list("channel", "sent_at", "window_start")
+    )
+    return [PastContact(channel, sent_at or start) for channel, sent_at, start in rows]
 
 
 def balance(debtor: Debtor) -> Decimal:

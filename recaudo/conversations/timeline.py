@@ -14,9 +14,36 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from recaudo.conversations.models import Message, Thread
 from recaudo.outreach.models import Outreach
+
+# What the inbox shows for the codes an entry carries (the CSV keeps the codes).
+AUTHORS = {
+    "debtor": _("deudor"),
+    "bot": _("bot"),
+    "agent": _("agente"),
+    "system": _("sistema"),
+    "policy": _("envío programado"),
+}
+STATUSES = {
+    "planned": _("programado"),
+    "sending": _("enviando"),
+    "sent": _("enviado"),
+    "delivered": _("entregado"),
+    "read": _("leído"),
+    "failed": _("fallido"),
+    "cancelled": _("cancelado"),
+    "unknown": _("desconocido"),
+}
+CHANNELS = {
+    "whatsapp": "WhatsApp",
+    "sms": "SMS",
+    "rcs": "RCS",
+    "email": _("correo"),
+    "call": _("llamada"),
+}
 
 
 @dataclass(frozen=True)
@@ -30,6 +57,18 @@ class Entry:
     status: str  # the delivery state of what we sent ("" for inbound and notes)
     intent: str = ""
     agent: str = ""
+
+    @property
+    def author_label(self) -> str:
+        return str(AUTHORS.get(self.author, self.author))
+
+    @property
+    def status_label(self) -> str:
+        return str(STATUSES.get(self.status, self.status))
+
+    @property
+    def channel_label(self) -> str:
+        return str(CHANNELS.get(self.channel, self.channel))
 
 
 def timeline(thread: Thread) -> list[Entry]:

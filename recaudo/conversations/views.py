@@ -1,145 +1,279 @@
 """The agent inbox: the queue, one conversation, and what an agent can do in it.
 
-Thin views over ``actions.py``; staff only; plain forms (works without JS).
+Thin views over ``actions.py``; staff only. Every action is a plain form
+(POST, then a redirect: works without JavaScript); when htmx sends it
+(``request.htmx``) the answer is the changed part of the page instead: the
+form itself (reset, or with what was typed when it failed) plus the
+timeline, the state panel and the messages swapped out of band
+(docs/decisions/0008-htmx.md).
 """
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from recaudo.conversations import actions
-from recaudo.conversations.calls import OUTCOMES, balance, check_call, worklist
+from recaudo.conversations.calls import (
+    OUTCOMES,
+    balance,
+    call_back_info,
+    check_call,
+    follow_up_of,
+    worklist,
+)
+from recaudo.conversations.canned import CANNED_ANSWERS, canned_text
 from recaudo.conversations.models import Thread
 from recaudo.conversations.scope import visible_call_tasks, visible_threads
 from recaudo.conversations.timeline import as_csv, debtor_timeline, timeline
-
-CANNED_ANSWERS = (
-    _("Hola, le habla una persona del equipo de cobranza. ¿En qué le puedo ayudar?"),
-    _("Recibimos su comprobante; lo revisamos y le confirmamos hoy mismo."),
-    _("Podemos ofrecerle un plan de cuotas. ¿Cuánto podría pagar al mes?"),
-)
+from recaudo.outreach.models import Outreach
 
 
 class AnswerForm(forms.Form):
     text = forms.CharField(
-        label=_("Respuesta"), widget=forms.Textarea(attrs={"rows": 3}), max_length=1000
+        label=gettext_lazy("Respuesta"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=1000,
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, auto_id="reply_%s", **kwargs)
 
 
 class NoteForm(forms.Form):
     text = forms.CharField(
-        label=_("Nota interna"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000
+        label=gettext_lazy("Nota interna"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=2000,
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, auto_id="note_%s", **kwargs)
 
 
 class OutcomeForm(forms.Form):
     reason = forms.ChoiceField(
-        label=_("Motivo de no pago"),
+        label=gettext_lazy("Motivo de no pago"),
         choices=[("", "—"), *Thread.NonPayment.choices],
         required=False,
     )
-    outcome = forms.CharField(label=_("Resultado"), max_length=200, required=False)
+    outcome = forms.CharField(label=gettext_lazy("Resultado"), max_length=200, required=False)
 
 
 class TemplateForm(forms.Form):
     template = forms.CharField(max_length=60)
 
 
+class WallClockField(forms.DateTimeField):
+    """A date and time without a zone (``<input type="datetime-local">``).
+
+    It is the debtor's local time; the action attaches their zone.
+    """
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+    input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
+
+    def to_python(self, value: Any) -> datetime | None:
+        with timezone.override(ZoneInfo("UTC")):
+            result = super().to_python(value)
+        return result.replace(tzinfo=None) if result is not None else None
+
+
 class CallOutcomeForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Resultado de la llamada"), choices=OUTCOMES.items())
+    outcome = forms.ChoiceField(
+        label=gettext_lazy("Resultado de la llamada"), choices=OUTCOMES.items()
+    )
     promise_date = forms.DateField(
-        label=_("Fecha prometida"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Fecha prometida"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     promise_amount = forms.DecimalField(
-        label=_("Monto prometido"), required=False, min_value=Decimal("0.01"), decimal_places=2
+        label=gettext_lazy("Monto prometido"),
+        required=False,
+        min_value=Decimal("0.01"),
+        decimal_places=2,
     )
-    note = forms.CharField(label=_("Nota"), max_length=500, required=False)
+    call_back_at = WallClockField(
+        label=gettext_lazy("Volver a llamar el (hora del deudor)"), required=False
+    )
+    note = forms.CharField(label=gettext_lazy("Nota"), max_length=500, required=False)
 
 
-def _threads_for(request: HttpRequest) -> QuerySet[Thread]:
-    return visible_threads(request.user)
+def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """``staff_member_required``; an htmx request whose session ended reloads the login page
+    instead of swapping it into a fragment."""
+    protected = staff_member_required(view)
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if request.htmx and not (user.is_active and user.is_staff):  # type: ignore[attr-defined]
+            back = request.htmx.current_url_abs_path or reverse("inbox:queue")  # type: ignore[attr-defined]
+            return HttpResponseClientRedirect(
+                f"{reverse('admin:login')}?{urlencode({'next': back})}"
+            )
+        return protected(request, *args, **kwargs)
+
+    return wrapper
 
 
-@staff_member_required
-def queue(request: HttpRequest) -> HttpResponse:
-    threads = (
-        _threads_for(request)
+def _fragments(
+    request: HttpRequest, main: str, out_of_band: Iterable[str], context: dict[str, Any]
+) -> HttpResponse:
+    """``main`` swapped where the request aimed, the others by their id; messages last."""
+    parts = [render_to_string(main, {**context, "oob": False}, request)]
+    for name in (*out_of_band, "conversations/_flash.html"):
+        parts.append(render_to_string(name, {**context, "oob": True}, request))
+    return HttpResponse("".join(parts))
+
+
+# --- The queue --------------------------------------------------------------------
+
+
+def _queue(request: HttpRequest) -> QuerySet[Thread]:
+    return (
+        visible_threads(request.user)
         .filter(state__in=Thread.QUEUE_STATES)
         .filter(
             Q(assigned_to__isnull=True) | Q(assigned_to=request.user) | Q(state="waiting_agent")
         )
         .order_by("state", "urgency", "-balance_at_handoff", "handed_off_at", "pk")
     )
-    return render(request, "conversations/queue.html", {"threads": threads})
 
 
-@staff_member_required
-def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
-    found = get_object_or_404(_threads_for(request), pk=thread_id)
+@staff_only
+def queue(request: HttpRequest) -> HttpResponse:
+    return render(request, "conversations/queue.html", {"threads": _queue(request)})
+
+
+@staff_only
+def queue_list(request: HttpRequest) -> HttpResponse:
+    """The queue's table alone: the queue page reloads it every few seconds."""
+    if not request.htmx:  # type: ignore[attr-defined]
+        return redirect(reverse("inbox:queue"))
+    response = render(request, "conversations/_queue_list.html", {"threads": _queue(request)})
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+# --- One conversation -------------------------------------------------------------
+
+
+def _thread(request: HttpRequest, thread_id: int) -> Thread:
+    return get_object_or_404(visible_threads(request.user), pk=thread_id)
+
+
+def _thread_context(request: HttpRequest, found: Thread, **forms_: Any) -> dict[str, Any]:
     window_closed = found.last_channel == "whatsapp" and (
         found.whatsapp_window_until is None or found.whatsapp_window_until <= timezone.now()
     )
-    context = {
+    return {
         "thread": found,
         "window_closed": window_closed,
         "templates": actions.whatsapp_templates(found) if window_closed else [],
         "entries": timeline(found),
-        "answer_form": AnswerForm(),
-        "note_form": NoteForm(),
-        "outcome_form": OutcomeForm(
-            initial={"reason": found.non_payment_reason, "outcome": found.outcome}
-        ),
+        "answer_form": forms_.get("answer_form") or AnswerForm(),
+        "note_form": forms_.get("note_form") or NoteForm(),
+        "outcome_form": forms_.get("outcome_form")
+        or OutcomeForm(initial={"reason": found.non_payment_reason, "outcome": found.outcome}),
         "canned_answers": CANNED_ANSWERS,
     }
-    return render(request, "conversations/thread.html", context)
 
 
-def _back(thread_id: int) -> HttpResponse:
-    return redirect(reverse("inbox:thread", args=[thread_id]))
+@staff_only
+def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
+    found = _thread(request, thread_id)
+    return render(request, "conversations/thread.html", _thread_context(request, found))
 
 
-@staff_member_required
+@staff_only
+def canned(request: HttpRequest, thread_id: int, index: int) -> HttpResponse:
+    """A canned answer in the reply box, ready to edit: the box alone for htmx, else
+    the whole page."""
+    found = _thread(request, thread_id)
+    try:
+        text = canned_text(index, found.debtor)
+    except IndexError:
+        raise Http404("no such canned answer") from None
+    form = AnswerForm(initial={"text": text})
+    if request.htmx:  # type: ignore[attr-defined]
+        response = render(request, "conversations/_reply_field.html", {"answer_form": form})
+    else:
+        context = _thread_context(request, found, answer_form=form)
+        response = render(request, "conversations/thread.html", context)
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _after_thread_action(
+    request: HttpRequest, thread_id: int, main: str, *parts: str, **forms_: Any
+) -> HttpResponse:
+    if not request.htmx:  # type: ignore[attr-defined]
+        return redirect(reverse("inbox:thread", args=[thread_id]))
+    found = _thread(request, thread_id)
+    context = _thread_context(request, found, **forms_)
+    names = [f"conversations/{part}" for part in parts]
+    return _fragments(request, f"conversations/{main}", names, context)
+
+
+STATE = "_thread_state.html"
+TIMELINE = "_timeline.html"
+
+
+@staff_only
 @require_POST
 def take(request: HttpRequest, thread_id: int) -> HttpResponse:
-    get_object_or_404(_threads_for(request), pk=thread_id)
+    _thread(request, thread_id)
     try:
         actions.take(thread_id, request.user)  # type: ignore[arg-type]
     except actions.InboxError as error:
         messages.error(request, str(error))
-    return _back(thread_id)
+    return _after_thread_action(request, thread_id, STATE, TIMELINE)
 
 
-@staff_member_required
+@staff_only
 @require_POST
 def answer(request: HttpRequest, thread_id: int) -> HttpResponse:
-    get_object_or_404(_threads_for(request), pk=thread_id)
+    _thread(request, thread_id)
     form = AnswerForm(request.POST)
+    kept = AnswerForm(initial={"text": request.POST.get("text", "")})
     if not form.is_valid():
-        messages.error(request, _("Escriba una respuesta."))
-        return _back(thread_id)
+        messages.error(request, _("Escriba una respuesta de hasta 1000 caracteres."))
+        return _after_thread_action(request, thread_id, "_answer.html", answer_form=kept)
     try:
         actions.answer(thread_id, request.user, form.cleaned_data["text"])  # type: ignore[arg-type]
-        messages.success(request, _("Respuesta en cola para enviar."))
     except actions.InboxError as error:
         messages.error(request, str(error))
-    return _back(thread_id)
+        return _after_thread_action(request, thread_id, "_answer.html", answer_form=kept)
+    messages.success(request, _("Respuesta en cola para enviar."))
+    return _after_thread_action(request, thread_id, "_answer.html", STATE, TIMELINE)
 
 
-@staff_member_required
+@staff_only
 @require_POST
 def send_template(request: HttpRequest, thread_id: int) -> HttpResponse:
-    get_object_or_404(_threads_for(request), pk=thread_id)
+    _thread(request, thread_id)
     form = TemplateForm(request.POST)
     try:
         if not form.is_valid():
@@ -148,45 +282,58 @@ def send_template(request: HttpRequest, thread_id: int) -> HttpResponse:
         messages.success(request, _("Plantilla en cola para enviar."))
     except actions.InboxError as error:
         messages.error(request, str(error))
-    return _back(thread_id)
+    return _after_thread_action(request, thread_id, "_answer.html", STATE, TIMELINE)
 
 
-@staff_member_required
+@staff_only
 @require_POST
 def note(request: HttpRequest, thread_id: int) -> HttpResponse:
-    get_object_or_404(_threads_for(request), pk=thread_id)
+    _thread(request, thread_id)
     form = NoteForm(request.POST)
-    if form.is_valid():
-        actions.add_note(thread_id, request.user, form.cleaned_data["text"])  # type: ignore[arg-type]
-    return _back(thread_id)
+    if not form.is_valid() or not form.cleaned_data["text"].strip():
+        messages.error(request, _("Escriba la nota (hasta 2000 caracteres)."))
+        kept = NoteForm(initial={"text": request.POST.get("text", "")})
+        return _after_thread_action(request, thread_id, "_note_form.html", note_form=kept)
+    actions.add_note(thread_id, request.user, form.cleaned_data["text"])  # type: ignore[arg-type]
+    messages.success(request, _("Nota guardada."))
+    return _after_thread_action(request, thread_id, "_note_form.html", TIMELINE)
 
 
-@staff_member_required
+@staff_only
 @require_POST
 def outcome(request: HttpRequest, thread_id: int) -> HttpResponse:
-    get_object_or_404(_threads_for(request), pk=thread_id)
+    _thread(request, thread_id)
     form = OutcomeForm(request.POST)
-    if form.is_valid():
-        actions.record_outcome(
-            thread_id,
-            request.user,  # type: ignore[arg-type]
-            reason=form.cleaned_data["reason"],
-            outcome=form.cleaned_data["outcome"],
-        )
-    return _back(thread_id)
+    if not form.is_valid():
+        messages.error(request, _("Elija un motivo de la lista."))
+        return _after_thread_action(request, thread_id, "_outcome_form.html", outcome_form=form)
+    actions.record_outcome(
+        thread_id,
+        request.user,  # type: ignore[arg-type]
+        reason=form.cleaned_data["reason"],
+        outcome=form.cleaned_data["outcome"],
+    )
+    messages.success(request, _("Resultado guardado."))
+    return _after_thread_action(request, thread_id, "_outcome_form.html", STATE, TIMELINE)
 
 
-@staff_member_required
+@staff_only
 @require_POST
 def hand_back(request: HttpRequest, thread_id: int) -> HttpResponse:
-    get_object_or_404(_threads_for(request), pk=thread_id)
-    actions.hand_back(thread_id, request.user, close=request.POST.get("close") == "1")  # type: ignore[arg-type]
-    return redirect(reverse("inbox:queue"))
+    _thread(request, thread_id)
+    close = request.POST.get("close") == "1"
+    actions.hand_back(thread_id, request.user, close=close)  # type: ignore[arg-type]
+    messages.success(
+        request, _("Conversación cerrada.") if close else _("Conversación devuelta al bot.")
+    )
+    if not request.htmx:  # type: ignore[attr-defined]
+        return redirect(reverse("inbox:queue"))
+    return _after_thread_action(request, thread_id, "_hand_back.html", STATE, TIMELINE)
 
 
-@staff_member_required
+@staff_only
 def export_csv(request: HttpRequest, thread_id: int) -> HttpResponse:
-    found = get_object_or_404(_threads_for(request), pk=thread_id)
+    found = _thread(request, thread_id)
     response = HttpResponse(as_csv(found), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
         f'attachment; filename="conversacion-{found.debtor.external_id}.csv"'
@@ -194,66 +341,131 @@ def export_csv(request: HttpRequest, thread_id: int) -> HttpResponse:
     return response
 
 
-@staff_member_required
+# --- Call tasks -------------------------------------------------------------------
+
+
+def _call_rows(request: HttpRequest) -> list[tuple[Outreach, Any]]:
+    return [(task, check_call(task)) for task in worklist(request.user)]  # type: ignore[arg-type]
+
+
+@staff_only
 def calls(request: HttpRequest) -> HttpResponse:
-    tasks = list(worklist(request.user))  # type: ignore[arg-type]
-    rows = [(task, check_call(task)) for task in tasks]
-    return render(request, "conversations/calls.html", {"rows": rows})
+    return render(request, "conversations/calls.html", {"rows": _call_rows(request)})
 
 
-@staff_member_required
-def call(request: HttpRequest, task_id: int) -> HttpResponse:
-    task = get_object_or_404(
+@staff_only
+def calls_list(request: HttpRequest) -> HttpResponse:
+    """The worklist's table alone, reloaded every few seconds by the worklist page."""
+    if not request.htmx:  # type: ignore[attr-defined]
+        return redirect(reverse("inbox:calls"))
+    response = render(request, "conversations/_calls_list.html", {"rows": _call_rows(request)})
+    patch_vary_headers(response, ("HX-Request",))
+    return response
+
+
+def _call_task(request: HttpRequest, task_id: int) -> Outreach:
+    return get_object_or_404(
         visible_call_tasks(request.user).select_related("debtor", "call_assignment__agent"),
         pk=task_id,
     )
-    assignment = getattr(task, "call_assignment", None)
-    context = {
+
+
+def _call_context(
+    request: HttpRequest, task: Outreach, form: CallOutcomeForm | None = None
+) -> dict[str, Any]:
+    local_now = timezone.localtime(timezone.now(), ZoneInfo(task.debtor.timezone))
+    form = form or CallOutcomeForm()
+    # The browser offers no moment before the debtor's now; the action checks it again.
+    form.fields["call_back_at"].widget.attrs["min"] = local_now.strftime("%Y-%m-%dT%H:%M")
+    return {
         "task": task,
-        "assignment": assignment,
+        "assignment": getattr(task, "call_assignment", None),
         "check": check_call(task),
         "balance": balance(task.debtor),
         "entries": debtor_timeline(task.debtor_id),
-        "form": CallOutcomeForm(),
+        "form": form,
         "thread": Thread.objects.filter(debtor_id=task.debtor_id).first(),
+        "debtor_now": local_now,
+        "outcome_label": OUTCOMES.get(task.status_reason, task.status_reason),
+        "call_back": call_back_info(task),
+        "follow_up": follow_up_of(task) if task.status != Outreach.Status.PLANNED else None,
     }
-    return render(request, "conversations/call.html", context)
 
 
-def _back_to_call(task_id: int) -> HttpResponse:
-    return redirect(reverse("inbox:call", args=[task_id]))
+@staff_only
+def call(request: HttpRequest, task_id: int) -> HttpResponse:
+    task = _call_task(request, task_id)
+    return render(request, "conversations/call.html", _call_context(request, task))
 
 
-@staff_member_required
+def _after_call_action(
+    request: HttpRequest, task_id: int, *parts: str, form: CallOutcomeForm | None = None
+) -> HttpResponse:
+    if not request.htmx:  # type: ignore[attr-defined]
+        return redirect(reverse("inbox:call", args=[task_id]))
+    task = _call_task(request, task_id)
+    context = _call_context(request, task, form)
+    names = [f"conversations/{part}" for part in parts]
+    return _fragments(request, "conversations/_call_panel.html", names, context)
+
+
+@staff_only
 @require_POST
 def take_call(request: HttpRequest, task_id: int) -> HttpResponse:
-    get_object_or_404(visible_call_tasks(request.user), pk=task_id)
+    _call_task(request, task_id)
     try:
         actions.take_call(task_id, request.user)  # type: ignore[arg-type]
     except actions.InboxError as error:
         messages.error(request, str(error))
-    return _back_to_call(task_id)
+    return _after_call_action(request, task_id)
 
 
-@staff_member_required
+@staff_only
 @require_POST
 def record_call(request: HttpRequest, task_id: int) -> HttpResponse:
-    get_object_or_404(visible_call_tasks(request.user), pk=task_id)
+    _call_task(request, task_id)
     form = CallOutcomeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, _("Revise el resultado de la llamada."))
-        return _back_to_call(task_id)
+        problems = "; ".join(
+            f"{form.fields[name].label if name in form.fields else ''}: {' '.join(errors)}"
+            for name, errors in form.errors.items()
+        )
+        messages.error(
+            request, _("Revise el resultado de la llamada: %(problems)s") % {"problems": problems}
+        )
+        return _after_call_action(request, task_id, form=form)
     try:
-        actions.record_call(
+        task = actions.record_call(
             task_id,
             request.user,  # type: ignore[arg-type]
             form.cleaned_data["outcome"],
             promise_date=form.cleaned_data["promise_date"],
             promise_amount=form.cleaned_data["promise_amount"],
             note=form.cleaned_data["note"],
+            call_back_at=form.cleaned_data["call_back_at"],
         )
     except actions.InboxError as error:
         messages.error(request, str(error))
-        return _back_to_call(task_id)
-    messages.success(request, _("Llamada registrada."))
-    return redirect(reverse("inbox:calls"))
+        return _after_call_action(request, task_id, form=form)
+    messages.success(request, _recorded_text(task))
+    if not request.htmx:  # type: ignore[attr-defined]
+        return redirect(reverse("inbox:calls"))
+    return _after_call_action(request, task_id, TIMELINE)
+
+
+def _recorded_text(task: Outreach) -> str:
+    follow_up = follow_up_of(task)
+    info = call_back_info(follow_up) if follow_up is not None else None
+    if follow_up is None or info is None:
+        return _("Llamada registrada.")
+    when = actions.local_text(follow_up.window_start, task.debtor.timezone)
+    if info.moved:
+        return _(
+            "Llamada registrada. La hora pedida (%(asked)s) no está permitida: %(reasons)s. "
+            "La nueva llamada quedó para el %(when)s (hora del deudor)."
+        ) % {
+            "asked": actions.local_text(info.asked_at, task.debtor.timezone),
+            "reasons": ", ".join(info.reason_labels),
+            "when": when,
+        }
+    return _("Llamada registrada. Nueva llamada el %(when)s (hora del deudor).") % {"when": when}

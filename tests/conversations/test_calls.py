@@ -9,11 +9,12 @@ import pytest
 import time_machine
 from django.contrib.auth.models import User
 
+from recaudo.conversations import actions
 from recaudo.conversations.calls import check_call
 from recaudo.conversations.models import CallAssignment, Message, Thread
-from recaudo.outreach.models import Outreach
+from recaudo.outreach.models import Outreach, OutreachDebt
 from recaudo.payments.models import Promise
-from recaudo.portfolio.models import ChannelConsent
+from recaudo.portfolio.models import ChannelConsent, Debt
 from tests.factories import make_debt, make_debtor
 
 pytestmark = pytest.mark.django_db
@@ -228,3 +229,214 @@ def test_an_attempt_is_recorded_once(client, creditor, agent):
     assert task.status_reason == "refused"
     assert Message.objects.filter(channel="call").count() == 1
     assert Thread.objects.filter(debtor=task.debtor).count() == 1
+
+
+# --- "Call again later" -----------------------------------------------------------
+
+
+def local(day: int, hour: int, minute: int = 0) -> str:
+    """A ``datetime-local`` value in November 2026 (the debtor's wall clock)."""
+    return f"2026-11-{day:02d}T{hour:02d}:{minute:02d}"
+
+
+def follow_up(task: Outreach) -> Outreach:
+    return Outreach.objects.get(notice_key=f"call-back:{task.pk}")
+
+
+def test_a_call_back_at_an_allowed_time_is_recorded_and_a_new_task_is_queued_for_that_moment(
+    client, creditor, agent
+):
+    task = call_task(creditor)
+    debt = task.debtor.debts.get()
+    OutreachDebt.objects.create(outreach=task, debt=debt, balance=debt.balance)
+
+    response = client.post(
+        f"/bandeja/llamadas/{task.pk}/registrar",
+        {"outcome": "call_back", "call_back_at": local(24, 15)},  # Tuesday 15:00 in Bogotá
+        follow=True,
+    )
+
+    task.refresh_from_db()
+    assert (task.status, task.sent_at, task.status_reason) == ("sent", NOW, "call_back")
+    again = follow_up(task)
+    assert (again.action, again.channel, again.status, again.step_id) == (
+        "call_task", "call", "planned", None
+    )  # fmt: skip
+    assert again.window_start == datetime(2026, 11, 24, 20, 0, tzinfo=UTC)  # 15:00 local
+    assert again.window_end == datetime(2026, 11, 25, 0, 0, tzinfo=UTC)  # 19:00 local
+    assert again.planned_on == date(2026, 11, 24)
+    assert again.contact_point_id == task.contact_point_id
+    assert (again.anchor_due_on, again.amount_due, again.currency) == (
+        task.anchor_due_on, task.amount_due, task.currency
+    )  # fmt: skip
+    assert list(again.debt_links.values_list("debt_id", flat=True)) == [debt.pk]
+    assert CallAssignment.objects.get(outreach=again).agent == agent
+    assert Message.objects.get(channel="call").text == (
+        "Llamada: volver a llamar más tarde · nueva llamada el 2026-11-24 15:00 (hora del deudor)"
+    )
+    assert "Llamada registrada. Nueva llamada el 2026-11-24 15:00 (hora del deudor)." in (
+        response.content.decode()
+    )
+    # Not due today: tomorrow's worklist has it, today's does not.
+    assert client.get("/bandeja/llamadas/").context["rows"] == []
+    with time_machine.travel(datetime(2026, 11, 24, 20, 0, tzinfo=UTC), tick=False):
+        rows = client.get("/bandeja/llamadas/").context["rows"]
+        assert [(row[0].pk, row[1].allowed) for row in rows] == [(again.pk, True)]
+        page = client.get(f"/bandeja/llamadas/{again.pk}/").content.decode()
+        assert "El deudor pidió que lo llamaran el 24/11/2026 15:00." in page
+
+
+def test_a_call_back_later_today_in_colombia_moves_to_the_next_allowed_moment_and_says_why(
+    client, creditor, agent
+):
+    task = call_task(creditor)
+
+    response = client.post(
+        f"/bandeja/llamadas/{task.pk}/registrar",
+        {"outcome": "call_back", "call_back_at": local(23, 16)},  # today 16:00, one contact a day
+        follow=True,
+    )
+
+    again = follow_up(task)
+    assert again.window_start == datetime(2026, 11, 24, 12, 0, tzinfo=UTC)  # Tuesday 07:00
+    assert again.notice_context == {
+        "call_back_of": task.pk,
+        "asked_for": "2026-11-23T16:00:00-05:00",
+        "reasons": ["daily_cap"],
+    }
+    assert (
+        "Llamada registrada. La hora pedida (2026-11-23 16:00) no está permitida: ya tuvo hoy los "
+        "contactos permitidos. La nueva llamada quedó para el 2026-11-24 07:00 (hora del deudor)."
+    ) in response.content.decode()
+    assert Message.objects.get(channel="call").text.endswith(
+        "nueva llamada el 2026-11-24 07:00 (hora del deudor) · pedida para el 2026-11-23 16:00, "
+        "no permitido: ya tuvo hoy los contactos permitidos"
+    )
+
+
+def test_a_call_back_asked_for_the_night_moves_to_the_next_morning_window(creditor, agent):
+    task = call_task(creditor)
+
+    actions.record_call(
+        task.pk,
+        agent,
+        "call_back",
+        call_back_at=datetime(2026, 11, 24, 21, 30),  # Tue 21:30
+    )
+
+    again = follow_up(task)
+    assert again.window_start == datetime(2026, 11, 25, 12, 0, tzinfo=UTC)  # Wed 07:00 local
+    assert again.notice_context["reasons"] == ["outside_hours"]
+
+
+def test_a_call_back_in_the_past_is_refused_and_nothing_is_recorded(client, creditor, agent):
+    task = call_task(creditor)
+
+    response = client.post(
+        f"/bandeja/llamadas/{task.pk}/registrar",
+        {"outcome": "call_back", "call_back_at": local(23, 9, 30)},  # 09:30, it is 10:00
+        follow=True,
+    )
+
+    assert (
+        "La hora para volver a llamar (2026-11-23 09:30, hora del deudor) ya pasó: "
+        "elija un momento futuro."
+    ) in response.content.decode()
+    task.refresh_from_db()
+    assert (task.status, task.sent_at) == ("planned", None)
+    assert not Outreach.objects.filter(notice_key__startswith="call-back:").exists()
+    assert not Message.objects.filter(channel="call").exists()
+    assert not CallAssignment.objects.exists()
+
+
+def test_a_call_back_without_a_time_or_with_a_malformed_one_is_refused(client, creditor, agent):
+    task = call_task(creditor)
+
+    missing = client.post(
+        f"/bandeja/llamadas/{task.pk}/registrar", {"outcome": "call_back"}, follow=True
+    )
+    malformed = client.post(
+        f"/bandeja/llamadas/{task.pk}/registrar",
+        {"outcome": "call_back", "call_back_at": "mañana"},
+        follow=True,
+    )
+
+    assert "Indique el día y la hora para volver a llamar." in missing.content.decode()
+    assert "Volver a llamar el (hora del deudor): " in malformed.content.decode()
+    task.refresh_from_db()
+    assert task.status == "planned"
+    assert not Outreach.objects.filter(notice_key__startswith="call-back:").exists()
+
+
+def test_a_call_back_task_is_cancelled_when_its_debts_are_paid(creditor, agent):
+    from recaudo.outreach.settle import cancel_settled
+
+    task = call_task(creditor)
+    debt = task.debtor.debts.get()
+    OutreachDebt.objects.create(outreach=task, debt=debt, balance=debt.balance)
+    actions.record_call(task.pk, agent, "call_back", call_back_at=datetime(2026, 11, 24, 15, 0))
+
+    Debt.objects.filter(pk=debt.pk).update(amount_paid=debt.amount)
+    cancel_settled(task.debtor_id, "paid")
+
+    assert follow_up(task).status == "cancelled"
+
+
+def test_recording_a_call_with_htmx_swaps_the_panel_and_the_timeline_in_place(
+    client, creditor, agent
+):
+    task = call_task(creditor)
+
+    response = client.post(
+        f"/bandeja/llamadas/{task.pk}/registrar",
+        {"outcome": "call_back", "call_back_at": local(24, 15)},
+        headers={"HX-Request": "true"},
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.startswith('<section id="call-panel">')
+    again = follow_up(task)
+    assert "Llamada registrada: volver a llamar más tarde · 23/11/2026 10:00" in html
+    assert f'<a href="/bandeja/llamadas/{again.pk}/">Nueva llamada</a>: 24/11/2026 15:00' in html
+    assert '<section id="timeline" aria-label="Historial" hx-swap-oob="true">' in html
+    assert "Llamada: volver a llamar más tarde" in html
+    assert "Nueva llamada el 2026-11-24 15:00 (hora del deudor)." in html  # the flash, in place
+
+
+def test_a_refused_call_with_htmx_keeps_what_the_agent_entered(client, creditor, agent):
+    task = call_task(creditor)
+
+    response = client.post(
+        f"/bandeja/llamadas/{task.pk}/registrar",
+        {"outcome": "call_back", "call_back_at": local(23, 9, 30), "note": "dijo que más tarde"},
+        headers={"HX-Request": "true"},
+    )
+
+    html = response.content.decode()
+    assert html.startswith('<section id="call-panel">')
+    assert 'value="2026-11-23T09:30"' in html and "dijo que más tarde" in html
+    assert "ya pasó" in html
+    assert 'min="2026-11-23T10:00"' in html  # the browser offers nothing before the debtor's now
+
+
+def test_a_call_back_is_placed_by_the_same_rule_as_the_planner_without_a_database():
+    from recaudo.compliance.rules import PastContact, get_pack
+    from recaudo.conversations.calls import place_call_back
+
+    pack = get_pack("CO")
+    bogota = "America/Bogota"
+    called = [PastContact("call", NOW)]
+
+    allowed = place_call_back(
+        pack, timezone=bogota, asked_at=datetime(2026, 11, 24, 20, 0, tzinfo=UTC), history=called
+    )
+    saturday = place_call_back(
+        pack, timezone=bogota, asked_at=datetime(2026, 11, 28, 21, 0, tzinfo=UTC), history=called
+    )  # Saturday 16:00: Colombia allows 08:00-15:00 on Saturdays, nothing on Sundays
+
+    assert (allowed.starts_at, allowed.moved, allowed.reasons) == (
+        datetime(2026, 11, 24, 20, 0, tzinfo=UTC), False, ()
+    )  # fmt: skip
+    monday_morning = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)  # 07:00 local
+    assert (saturday.starts_at, saturday.reasons) == (monday_morning, ("outside_hours",))
