@@ -2,12 +2,13 @@
 
 ``decide(intent, slots, facts)`` returns a ``Reply``: the text to send (in
 the debtor's language) and one action for ``inbound.py`` to carry out
-(record a promise, hand over to a person, mark the contact point invalid).
-No database here; ``facts`` carries the debtor's real figures, formatted.
+(record a promise, remember a plan offer, hand over to a person, mark the
+contact point invalid). No database here; ``facts`` carries the debtor's
+real figures, formatted, the plans their segment allows (``offers.Menu``)
+and the register their reminders use (tú / usted).
 
-The texts live in this module as plain per-language tables (Spanish is the
-source; Portuguese and English for debtors in Brazil and the US) rather
-than in the shared gettext catalogue, which has no Portuguese.
+The texts are in ``bot_texts.py`` (Spanish in both registers, Portuguese,
+English).
 """
 
 from __future__ import annotations
@@ -16,7 +17,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Literal
 
-Action = Literal["none", "promise", "ask_date", "handoff", "invalidate_point", "dispute"]
+from recaudo.conversations.bot_texts import text
+from recaudo.conversations.offers import Menu, MenuOption, RequestKind, Verdict
+
+Action = Literal[
+    "none", "promise", "ask_date", "handoff", "invalidate_point", "dispute", "offer_plans"
+]
 
 # When a person answers, in the debtor's local time: Monday first.
 AGENT_HOURS: tuple[tuple[time, time] | None, ...] = (
@@ -28,140 +34,6 @@ AGENT_HOURS: tuple[tuple[time, time] | None, ...] = (
     (time(9), time(13)),
     None,
 )
-
-TEXTS: dict[str, dict[str, str]] = {
-    "greeting": {
-        "es": "¡Hola, {name}! Soy el asistente de {brand}. Puedo decirle su saldo, "
-        "enviarle el enlace de pago o anotar la fecha en que va a pagar.",
-        "pt": "Olá, {name}! Sou o assistente da {brand}. Posso informar seu saldo, "
-        "enviar o link de pagamento ou anotar a data em que vai pagar.",
-        "en": "Hi {name}! I'm {brand}'s assistant. I can tell you your balance, "
-        "send the payment link or note the day you will pay.",
-    },
-    "thanks": {
-        "es": "¡Con gusto, {name}! Aquí estamos para lo que necesite.",
-        "pt": "Por nada, {name}! Estamos aqui para o que precisar.",
-        "en": "You're welcome, {name}! We're here if you need anything.",
-    },
-    "balance": {
-        "es": "Su saldo pendiente es {balance}{due}. Puede pagar aquí: {link}",
-        "pt": "Seu saldo em aberto é {balance}{due}. Pague aqui: {link}",
-        "en": "Your outstanding balance is {balance}{due}. You can pay here: {link}",
-    },
-    "due": {
-        "es": ", con vencimiento el {date}",
-        "pt": ", com vencimento em {date}",
-        "en": ", due {date}",
-    },
-    "nothing_owed": {
-        "es": "No tiene saldo pendiente con {brand}. ¡Gracias!",
-        "pt": "Você não tem saldo em aberto com a {brand}. Obrigado!",
-        "en": "You have no outstanding balance with {brand}. Thank you!",
-    },
-    "how_to_pay": {
-        "es": "Puede pagar en línea, con tarjeta o transferencia, en este enlace: {link}",
-        "pt": "Você pode pagar online, com cartão ou transferência, neste link: {link}",
-        "en": "You can pay online, by card or bank transfer, at this link: {link}",
-    },
-    "due_date": {
-        "es": "Su próximo vencimiento es el {date}, por {balance}.",
-        "pt": "Seu próximo vencimento é em {date}, no valor de {balance}.",
-        "en": "Your next due date is {date}, for {balance}.",
-    },
-    "overdue": {
-        "es": "Su cuenta venció el {date}; el saldo es {balance}. Puede pagar aquí: {link}",
-        "pt": "Sua conta venceu em {date}; o saldo é {balance}. Pague aqui: {link}",
-        "en": "Your account was due {date}; the balance is {balance}. Pay here: {link}",
-    },
-    "ask_date": {
-        "es": "¡Gracias! ¿Qué día podría pagar? Por ejemplo: «el viernes» o «el 15».",
-        "pt": "Obrigado! Em que dia você pode pagar? Por exemplo: «sexta» ou «dia 15».",
-        "en": 'Thank you! Which day can you pay? For example: "Friday" or "the 15th".',
-    },
-    "promise_ok": {
-        "es": "Listo, {name}: anotamos su pago de {amount} para el {date}. "
-        "Le recordaremos un día antes. Enlace de pago: {link}",
-        "pt": "Pronto, {name}: anotamos seu pagamento de {amount} para {date}. "
-        "Vamos lembrar um dia antes. Link de pagamento: {link}",
-        "en": "Done, {name}: we noted your payment of {amount} for {date}. "
-        "We'll remind you the day before. Payment link: {link}",
-    },
-    "promise_refused": {
-        "es": "No pudimos anotar esa fecha: {error} ¿Qué otro día podría pagar?",
-        "pt": "Não conseguimos anotar essa data: {error} Em que outro dia pode pagar?",
-        "en": "We couldn't note that date: {error} Which other day could you pay?",
-    },
-    "plan": {
-        "es": "Entendemos, {name}. Queremos ayudarle: en este enlace puede ver las cuotas "
-        "y opciones de pago disponibles para usted: {link}",
-        "pt": "Entendemos, {name}. Queremos ajudar: neste link você vê as parcelas "
-        "e opções de pagamento disponíveis: {link}",
-        "en": "We understand, {name}. We want to help: at this link you can see the "
-        "instalments and payment options available to you: {link}",
-    },
-    "hardship": {
-        "es": "Lamentamos mucho lo que está pasando, {name}. No se preocupe: podemos buscar "
-        "una solución juntos. Aquí puede ver cuotas y opciones a su medida: {link}",
-        "pt": "Sentimos muito pelo que está passando, {name}. Podemos encontrar uma solução "
-        "juntos. Aqui você vê parcelas e opções: {link}",
-        "en": "We're sorry you're going through this, {name}. We can find a solution "
-        "together. Here you can see instalments and options: {link}",
-    },
-    "already_paid": {
-        "es": "¡Gracias por avisar! Envíenos por aquí una foto o PDF del comprobante y una "
-        "persona lo revisará.",
-        "pt": "Obrigado por avisar! Envie por aqui uma foto ou PDF do comprovante e uma "
-        "pessoa vai verificar.",
-        "en": "Thanks for letting us know! Send a photo or PDF of the receipt here and a "
-        "person will check it.",
-    },
-    "dispute": {
-        "es": "Gracias por contarnos. Pausamos los cobros de esa deuda mientras una persona "
-        "revisa su caso.",
-        "pt": "Obrigado por nos contar. Pausamos as cobranças dessa dívida enquanto uma "
-        "pessoa analisa seu caso.",
-        "en": "Thanks for telling us. We've paused collection on that debt while a person "
-        "reviews your case.",
-    },
-    "direct_debit": {
-        "es": "Para el débito automático, una persona le contactará con los pasos.",
-        "pt": "Para o débito automático, uma pessoa vai entrar em contato com os passos.",
-        "en": "For automatic payments, a person will contact you with the steps.",
-    },
-    "wrong_person": {
-        "es": "Disculpe la molestia. Dejaremos de escribir a este número.",
-        "pt": "Desculpe o incômodo. Vamos deixar de escrever para este número.",
-        "en": "Sorry for the trouble. We will stop writing to this number.",
-    },
-    "human": {
-        "es": "Enseguida le atiende una persona.",
-        "pt": "Uma pessoa vai atendê-lo em breve.",
-        "en": "A person will answer you shortly.",
-    },
-    "human_later": {
-        "es": "Una persona le responderá {when}.",
-        "pt": "Uma pessoa vai responder {when}.",
-        "en": "A person will answer you {when}.",
-    },
-    "rephrase": {
-        "es": "Disculpe, no le entendí. Puede escribir, por ejemplo: «cuánto debo», "
-        "«link de pago», «pago el viernes» o «hablar con una persona».",
-        "pt": "Desculpe, não entendi. Você pode escrever, por exemplo: «quanto devo», "
-        "«link de pagamento», «pago na sexta» ou «falar com uma pessoa».",
-        "en": 'Sorry, I didn\'t understand. You can write, for example: "balance", '
-        '"payment link", "I\'ll pay Friday" or "talk to a person".',
-    },
-    "opt_out": {
-        "es": "Listo, no le enviaremos más mensajes por este medio.",
-        "pt": "Pronto, não enviaremos mais mensagens por este canal.",
-        "en": "Done, you won't receive more messages here.",
-    },
-}
-
-
-def text(key: str, language: str, **values: str) -> str:
-    table = TEXTS[key]
-    return table.get(language, table["es"]).format(**values)
 
 
 @dataclass(frozen=True)
@@ -175,6 +47,8 @@ class Facts:
     link: str
     misunderstood_in_row: int  # "other" answers just before this one
     agent_wait: str  # "" inside agent hours, else when a person answers ("el lunes a las 8:00")
+    register: str = "usted"  # "tu" or "usted": as the debtor's reminders (policy.register)
+    menu: Menu | None = None  # the plans the segment allows; None: not looked up (portal link)
 
 
 @dataclass(frozen=True)
@@ -185,69 +59,171 @@ class Reply:
     slots: dict[str, str] = field(default_factory=dict)
 
 
+def say(key: str, facts: Facts, **values: object) -> str:
+    """``key``'s text for this debtor: their language and register."""
+    return text(key, facts.language, facts.register, **values)
+
+
 def _handoff(body: str, facts: Facts, reason: str) -> Reply:
-    lang = facts.language
     if facts.agent_wait:
-        body = f"{body} {text('human_later', lang, when=facts.agent_wait)}".strip()
+        body = f"{body} {say('human_later', facts, when=facts.agent_wait)}".strip()
     elif reason == "human":
-        body = text("human", lang)
+        body = say("human", facts)
     return Reply(body, "handoff", reason)
 
 
-def decide(intent: str, slots: dict[str, str], facts: Facts) -> Reply:
-    lang = facts.language
+def decide(
+    intent: str, slots: dict[str, str], facts: Facts, request: RequestKind = "instalments"
+) -> Reply:
+    """The answer to one message. ``request``: what a plan request asks for (``offers``)."""
     values = {"name": facts.name, "brand": facts.brand, "link": facts.link}
     owed = bool(facts.balance)
     if intent in ("balance", "payment_link", "how_to_pay", "due_date") and not owed:
-        return Reply(text("nothing_owed", lang, **values))
+        return Reply(say("nothing_owed", facts, **values))
     if intent == "greeting":
-        return Reply(text("greeting", lang, **values))
+        return Reply(say("greeting", facts, **values))
     if intent == "thanks":
-        return Reply(text("thanks", lang, **values))
+        return Reply(say("thanks", facts, **values))
     if intent == "balance":
-        due = text("due", lang, date=facts.next_due) if facts.next_due else ""
-        return Reply(text("balance", lang, balance=facts.balance, due=due, **values))
+        due = say("due", facts, date=facts.next_due) if facts.next_due else ""
+        return Reply(say("balance", facts, balance=facts.balance, due=due, **values))
     if intent in ("how_to_pay", "payment_link"):
-        return Reply(text("how_to_pay", lang, **values))
+        return Reply(say("how_to_pay", facts, **values))
     if intent == "due_date":
         key = "overdue" if facts.overdue else "due_date"
-        return Reply(text(key, lang, date=facts.next_due, balance=facts.balance, **values))
+        return Reply(say(key, facts, date=facts.next_due, balance=facts.balance, **values))
     if intent == "promise_to_pay":
         if not owed:
-            return Reply(text("nothing_owed", lang, **values))
+            return Reply(say("nothing_owed", facts, **values))
         if slots.get("date"):
             return Reply("", "promise", slots=dict(slots))
-        return Reply(text("ask_date", lang), "ask_date")
-    if intent == "payment_plan":
-        return Reply(text("plan", lang, **values))
-    if intent == "hardship":
-        return Reply(text("hardship", lang, **values))
+        return Reply(say("ask_date", facts), "ask_date")
+    if intent in ("payment_plan", "hardship"):
+        return _plan_request(intent, request, facts)
     if intent == "already_paid":
-        return _handoff(text("already_paid", lang), facts, "already_paid")
+        return _handoff(say("already_paid", facts), facts, "already_paid")
     if intent == "dispute":
-        return Reply(_handoff(text("dispute", lang), facts, "dispute").text, "dispute", "dispute")
+        return Reply(_handoff(say("dispute", facts), facts, "dispute").text, "dispute", "dispute")
     if intent == "direct_debit":
-        return _handoff(text("direct_debit", lang), facts, "other")
+        return _handoff(say("direct_debit", facts), facts, "other")
     if intent == "wrong_person":
-        return Reply(text("wrong_person", lang), "invalidate_point")
+        return Reply(say("wrong_person", facts), "invalidate_point")
     if intent == "human":
         return _handoff("", facts, "human")
     if intent == "opt_out":
-        return Reply(text("opt_out", lang))
+        return Reply(say("opt_out", facts))
     # "other", or anything the bot has no rule for.
     if facts.misunderstood_in_row >= 1:
-        return _handoff(text("human", lang), facts, "not_understood")
-    return Reply(text("rephrase", lang))
+        return _handoff(say("human", facts), facts, "not_understood")
+    return Reply(say("rephrase", facts))
 
 
-def promise_confirmation(facts: Facts, *, amount: str, day: str) -> str:
-    return text(
-        "promise_ok", facts.language, name=facts.name, amount=amount, date=day, link=facts.link
+def _plan_request(intent: str, request: RequestKind, facts: Facts) -> Reply:
+    """Instalments, a discount or more time: what the debtor's segment allows, in the chat.
+
+    Hardship first gets the empathetic words. The plans are listed with their
+    amounts and the debtor answers with a number; a discount or a new date
+    within the segment's limits is taken on the portal (where beyond them it
+    goes to a supervisor), so the answer gives the link.
+    """
+    values = {"name": facts.name, "brand": facts.brand, "link": facts.link}
+    if not facts.balance:
+        return Reply(say("nothing_owed", facts, **values))
+    menu = facts.menu
+    if menu is None:
+        return Reply(say("hardship" if intent == "hardship" else "plan", facts, **values))
+    lead = say("hardship_lead" if intent == "hardship" else "plan_lead", facts, **values)
+    if menu.active_plan is not None:
+        active = menu.active_plan
+        body = say("plan_active", facts, amount=active.amount, when=active.when, link=active.link)
+        return Reply(f"{lead} {body}")
+    parts = [lead]
+    if request == "discount":
+        if menu.discount_minimum:
+            parts.append(
+                say("discount_ok", facts, minimum=menu.discount_minimum, total=menu.total, **values)
+            )
+        else:
+            parts.append(say("discount_review", facts, **values))
+    elif request == "extension":
+        if menu.extension_days:
+            parts.append(say("extension_ok", facts, days=menu.extension_days, **values))
+        else:
+            parts.append(say("extension_review", facts, **values))
+    if menu.options:
+        if request == "instalments":
+            return Reply(offer_text(menu, facts, lead=" ".join(parts)), "offer_plans")
+        parts.append(say("plans_also", facts))
+        return Reply(" ".join(parts) + "\n\n" + offer_text(menu, facts), "offer_plans")
+    if request != "instalments":
+        return Reply(" ".join(parts))
+    return _handoff(" ".join([*parts, say("plans_none", facts)]), facts, "other")
+
+
+def offer_text(menu: Menu, facts: Facts, lead: str = "") -> str:
+    """The listed plans: a heading with the total and down payment, one line each, how to pick."""
+    if menu.down_payment:
+        heading = say("offer_with_down", facts, total=menu.total, down=menu.down_payment)
+    else:
+        heading = say("offer_without_down", facts, total=menu.total)
+    lines = [option_line(option, facts) for option in menu.options]
+    first = f"{lead} {heading}" if lead else heading
+    return "\n".join([first, *lines, say("offer_pick", facts)])
+
+
+def option_line(option: MenuOption, facts: Facts) -> str:
+    key = "option_one" if option.count == 1 else "option_many"
+    line = say(key, facts, number=option.number, count=option.count, amount=option.instalment)
+    if option.last:
+        line += say("option_last", facts, amount=option.last)
+    return line
+
+
+def pick_reply(verdict: Verdict, facts: Facts, menu: Menu) -> Reply:
+    """The answer to a pick that did not agree a plan (``offers.judge_pick``'s verdict)."""
+    values = {"name": facts.name, "brand": facts.brand, "link": facts.link}
+    if verdict == "active_plan" and menu.active_plan is not None:
+        active = menu.active_plan
+        return Reply(
+            say("plan_active", facts, amount=active.amount, when=active.when, link=active.link)
+        )
+    if verdict in ("nothing_owed", "active_plan"):
+        return Reply(say("plan_not_needed", facts, **values))
+    if verdict == "no_plans":
+        return _handoff(say("plans_none", facts), facts, "other")
+    if verdict == "invalid":
+        lines = [option_line(option, facts) for option in menu.options]
+        asked = say("choice_invalid", facts, last=len(menu.options))
+        return Reply("\n".join([asked, *lines, say("offer_pick", facts)]))
+    lead = say("offer_expired" if verdict == "expired" else "offer_changed", facts)
+    return Reply(offer_text(menu, facts, lead), "offer_plans")
+
+
+def plan_refused(facts: Facts, error: str) -> Reply:
+    return _handoff(say("plan_refused", facts, error=error), facts, "other")
+
+
+def plan_agreed(facts: Facts, *, count: int, amount: str, when: str, link: str) -> str:
+    instalments = (
+        say("instalments_one", facts) if count == 1 else say("instalments_many", facts, count=count)
+    )
+    return say(
+        "plan_agreed",
+        facts,
+        name=facts.name,
+        instalments=instalments,
+        amount=amount,
+        when=when,
+        link=link,
     )
 
 
+def promise_confirmation(facts: Facts, *, amount: str, day: str) -> str:
+    return say("promise_ok", facts, name=facts.name, amount=amount, date=day, link=facts.link)
+
+
 def promise_refused(facts: Facts, error: str) -> str:
-    return text("promise_refused", facts.language, error=error)
+    return say("promise_refused", facts, error=error)
 
 
 def next_agent_time(local_now: datetime) -> datetime | None:

@@ -4,14 +4,18 @@
 webhook's transaction, after the webhook was verified and stored. It finds
 the debtor by the address, stores the message once (by the provider's id),
 asks the NLU what it means (with the debtor's local date), lets ``bot.decide``
-choose the answer, carries out the action (a promise, a handoff, an invalid
-contact point) and queues the answer through the outbox (``queue_reply``,
-key ``reply:<message id>``), all in the same transaction.
+choose the answer, carries out the action (a promise, a plan offer, a
+handoff, an invalid contact point) and queues the answer through the outbox
+(``queue_reply``, key ``reply:<message id>``), all in the same transaction.
+While the thread holds a plan offer, a short answer that picks one of its
+options ("2", "la segunda", "quiero 3 cuotas") agrees that plan
+(``plan_offers.answer_pick``) whatever the NLU thought it was.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -19,17 +23,20 @@ from zoneinfo import ZoneInfo
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from recaudo.conversations import actions, bot
+from recaudo.conversations import actions, bot, plan_offers
 from recaudo.conversations.models import Message, Thread
 from recaudo.conversations.nlu import understand
+from recaudo.conversations.offers import OfferRecord, parse_choice, plan_request_kind
 from recaudo.outreach.channels.base import Event
 from recaudo.outreach.models import Outreach
 from recaudo.outreach.notify import queue_reply
 from recaudo.policies.rendering import format_date, format_money, locale_for
+from recaudo.policies.segments import register_for
 from recaudo.portfolio.models import ContactPoint, Debt, Debtor
 
 WHATSAPP_WINDOW = timedelta(hours=24)
 LANGUAGES = ("es", "pt", "en")
+PLAN_INTENTS = ("payment_plan", "hardship")
 WHEN = {"es": "el {date} a las {time}", "pt": "em {date} às {time}", "en": "on {date} at {time}"}
 
 
@@ -81,9 +88,12 @@ def receive(event: Event, *, opted_out: bool = False) -> Message | None:
         if not opted_out:
             _apply_opt_out(event)
         thread.misunderstood_in_row = 0
+        thread.plan_offer = None
         thread.save()
         if not _provider_confirms_opt_out(event):
-            _answer(thread, message, bot.text("opt_out", _language(debtor)), now, final=True)
+            register = register_for(debtor, local_now.date())
+            confirmation = bot.text("opt_out", _language(debtor), register)
+            _answer(thread, message, confirmation, now, final=True)
         return message
 
     if thread.state != Thread.State.BOT:
@@ -93,10 +103,27 @@ def receive(event: Event, *, opted_out: bool = False) -> Message | None:
         return message
 
     facts = debtor_facts(debtor, thread, local_now)
-    reply = bot.decide(message.intent, message.slots, facts)
-    thread.misunderstood_in_row = (
-        thread.misunderstood_in_row + 1 if message.intent == "other" else 0
-    )
+    today = local_now.date()
+    offer = OfferRecord.from_json(thread.plan_offer)
+    choice = parse_choice(event.text) if offer is not None else None
+    if offer is not None and choice is not None:
+        reply = plan_offers.answer_pick(thread, debtor, offer, choice, facts, today, now)
+        message.slots = {**message.slots, "plan_choice": str(choice.number)}
+        message.save(update_fields=["slots"])
+        thread.misunderstood_in_row = 0
+    else:
+        record = None
+        if message.intent in PLAN_INTENTS and facts.balance:
+            menu, record = plan_offers.menu_for(debtor, facts, today, now)
+            facts = replace(facts, menu=menu)
+        reply = bot.decide(
+            message.intent, message.slots, facts, request=plan_request_kind(event.text)
+        )
+        if reply.action == "offer_plans" and record is not None:
+            thread.plan_offer = record.as_json()
+        thread.misunderstood_in_row = (
+            thread.misunderstood_in_row + 1 if message.intent == "other" else 0
+        )
     answer = reply.text
     if reply.action == "promise":
         answer = _promise(debtor, reply.slots, facts, local_now.date())
@@ -165,6 +192,7 @@ def debtor_facts(debtor: Debtor, thread: Thread, local_now: datetime) -> bot.Fac
         link=payment_link(debtor.pk) if owed else "",
         misunderstood_in_row=thread.misunderstood_in_row,
         agent_wait=wait,
+        register=register_for(debtor, today),
     )
 
 

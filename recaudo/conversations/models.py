@@ -88,6 +88,9 @@ class Thread(models.Model):
         _("motivo de no pago"), max_length=10, choices=NonPayment.choices, blank=True
     )
     outcome = models.CharField(_("resultado"), max_length=200, blank=True)
+    # The instalment plans the bot listed, to check the debtor's "2" against
+    # (offers.OfferRecord as JSON); null when none is pending.
+    plan_offer = models.JSONField(_("oferta de cuotas pendiente"), null=True, blank=True)
     created_at = models.DateTimeField(_("creada"), auto_now_add=True)
     updated_at = models.DateTimeField(_("actualizada"), auto_now=True)
 

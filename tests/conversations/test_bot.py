@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from recaudo.conversations import bot
+import pytest
+
+from recaudo.conversations import bot, bot_texts
+from recaudo.conversations.bot_texts import TEXTS
+from recaudo.conversations.offers import Menu, MenuOption
 
 FACTS = bot.Facts(
     language="es",
@@ -104,3 +109,97 @@ def test_agents_answer_on_weekdays_from_eight_to_six_local_time():
     assert bot.next_agent_time(datetime(2026, 11, 28, 14, 0, tzinfo=BOGOTA)) == datetime(
         2026, 11, 30, 8, 0, tzinfo=BOGOTA
     )
+
+
+# --- Register: tú for consumer portfolios, usted for companies ------------------------
+
+TU_WORDS = re.compile(
+    r"\b(tu|tus|te|ti|puedes|tienes|responde|envíanos|disculpa|elige|pagas|estás|"
+    r"preocupes|podrías|necesites|vas)\b",
+    re.IGNORECASE,
+)
+USTED_WORDS = re.compile(
+    r"\b(usted|su|sus|le|puede|tiene|responda|envíenos|disculpe|elija|preocupe|podría|"
+    r"necesite)\b",
+    re.IGNORECASE,
+)
+
+
+def test_a_consumer_hears_tu_and_a_company_hears_usted():
+    informal = bot.decide("balance", {}, replace(FACTS, register="tu"))
+    formal = bot.decide("balance", {}, replace(FACTS, register="usted"))
+
+    assert informal.text == (
+        "Tu saldo pendiente es $200.000,50, con vencimiento el 30 de noviembre. "
+        "Puedes pagar aquí: https://pagos.example/p/abc"
+    )
+    assert formal.text == (
+        "Su saldo pendiente es $200.000,50, con vencimiento el 30 de noviembre. "
+        "Puede pagar aquí: https://pagos.example/p/abc"
+    )
+
+
+@pytest.mark.parametrize("key", sorted(TEXTS))
+def test_every_spanish_text_speaks_in_the_register_it_is_filed_under(key):
+    spanish = TEXTS[key]["es"]
+    if isinstance(spanish, str):  # no pronoun or verb that changes with the register
+        assert not TU_WORDS.search(spanish) and not USTED_WORDS.search(spanish), spanish
+        return
+    assert set(spanish) == {"tu", "usted"}
+    assert TU_WORDS.search(spanish["tu"]), spanish["tu"]
+    assert not USTED_WORDS.search(spanish["tu"]), spanish["tu"]
+    assert USTED_WORDS.search(spanish["usted"]), spanish["usted"]
+    assert not TU_WORDS.search(spanish["usted"]), spanish["usted"]
+
+
+def test_an_unknown_register_is_refused_by_name():
+    with pytest.raises(ValueError, match="unknown register 'vos'"):
+        bot_texts.text("balance", "es", "vos", balance="", due="", link="")
+
+
+# --- Plans in the chat -----------------------------------------------------------------
+
+MENU = Menu(
+    total="$1.000,00",
+    down_payment="$200,00",
+    options=(
+        MenuOption(1, 1, "$800,00"),
+        MenuOption(2, 3, "$266,66", last="$266,68"),
+    ),
+)
+
+
+def test_a_plan_request_lists_each_option_with_its_exact_amounts_and_asks_for_a_number():
+    reply = bot.decide("payment_plan", {}, replace(FACTS, menu=MENU))
+
+    assert reply.action == "offer_plans"
+    assert reply.text == (
+        "¡Claro, Lucía! Para su saldo de $1.000,00 tenemos estas opciones: un pago inicial de "
+        "$200,00 hoy y el resto en cuotas mensuales.\n"
+        "1) 1 cuota de $800,00\n"
+        "2) 3 cuotas de $266,66 (la última de $266,68)\n"
+        "Responda con el número de la opción que prefiera, por ejemplo «2»."
+    )
+
+
+def test_plans_are_listed_in_portuguese_and_english_too():
+    portuguese = bot.decide("payment_plan", {}, replace(FACTS, menu=MENU, language="pt"))
+    english = bot.decide("payment_plan", {}, replace(FACTS, menu=MENU, language="en"))
+
+    assert "2) 3 parcelas de $266,66 (a última de $266,68)" in portuguese.text
+    assert "2) 3 instalments of $266,66 (the last one $266,68)" in english.text
+    assert english.text.endswith('Reply with the number of the option you prefer, for example "2".')
+
+
+def test_without_the_segments_plans_looked_up_the_answer_is_the_portal_link():
+    reply = bot.decide("payment_plan", {}, FACTS)
+
+    assert reply.action == "none"
+    assert "https://pagos.example/p/abc" in reply.text
+
+
+def test_a_plan_request_when_the_segment_allows_none_goes_to_a_person():
+    reply = bot.decide("payment_plan", {}, replace(FACTS, menu=replace(MENU, options=())))
+
+    assert (reply.action, reply.handoff_reason) == ("handoff", "other")
+    assert "no podemos ofrecerle cuotas" in reply.text

@@ -127,4 +127,4 @@ def test_a_thread_exports_as_csv_with_every_message(client, creditor, agent):
     assert response["Content-Type"].startswith("text/csv")
     assert body.splitlines()[0].startswith("fecha_utc,direccion")
     assert "quiero hablar con alguien" in body
-    assert "Enseguida le atiende una persona." in body
+    assert "Enseguida te atiende una persona." in body

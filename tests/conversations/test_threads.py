@@ -103,7 +103,7 @@ def test_a_promise_without_a_day_asks_which_day_and_records_nothing(debtor):
     if message.intent != "promise_to_pay" or message.slots.get("date"):
         pytest.skip(f"the classifier read {message.intent} {message.slots}")
     assert not Promise.objects.exists()
-    assert "¿Qué día podría pagar?" in replies(debtor)[0]
+    assert "¿Qué día podrías pagar?" in replies(debtor)[0]
 
 
 def test_asking_for_a_person_puts_the_thread_in_the_inbox_queue(debtor):
@@ -127,7 +127,7 @@ def test_stop_writing_opts_out_and_is_confirmed_exactly_once(debtor):
     point = debtor.contact_points.get()
     assert point.opted_out_at is not None
     assert len(replies(debtor)) == 1
-    assert replies(debtor)[0] == "Listo, no le enviaremos más mensajes por este medio."
+    assert replies(debtor)[0] == "Listo, no te enviaremos más mensajes por este medio."
     assert Message.objects.filter(direction="in", intent="opt_out").count() == 1
 
 
@@ -157,14 +157,14 @@ def test_a_wrong_person_invalidates_the_contact_point_and_apologises(debtor):
     point = ContactPoint.objects.get(debtor=debtor)
     assert point.invalid_since == NOW
     assert point.invalid_reason == "whatsapp: wrong person"
-    assert replies(debtor) == ["Disculpe la molestia. Dejaremos de escribir a este número."]
+    assert replies(debtor) == ["Disculpa la molestia. Dejaremos de escribir a este número."]
 
 
 def test_two_messages_not_understood_in_a_row_hand_over_to_a_person(debtor):
     events.apply_event(inbound("zxqv blorp", event_id="wamid.a"))
     thread = Thread.objects.get(debtor=debtor)
     assert thread.state == "bot"
-    assert "no le entendí" in replies(debtor)[0]
+    assert "no te entendí" in replies(debtor)[0]
 
     events.apply_event(inbound("qwerty asdf", event_id="wamid.b"))
 
