@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recaudo.conversations import views
+from recaudo.conversations import export, views
 
 app_name = "inbox"
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("<int:thread_id>/resultado", views.outcome, name="outcome"),
     path("<int:thread_id>/devolver", views.hand_back, name="hand_back"),
     path("<int:thread_id>/registro.csv", views.export_csv, name="export_csv"),
+    path("<int:thread_id>/registro.pdf", export.export_pdf, name="export_pdf"),
     path("llamadas/", views.calls, name="calls"),
     path("llamadas/lista", views.calls_list, name="calls_list"),
     path("llamadas/<int:task_id>/", views.call, name="call"),
