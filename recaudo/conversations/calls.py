@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
@@ -24,7 +23,7 @@ from recaudo.compliance.windows import local_date
 from recaudo.conversations.scope import visible_call_tasks
 from recaudo.outreach.models import Outreach
 from recaudo.policies.planning import place
-from recaudo.portfolio.models import ChannelConsent, ContactPoint, Debt, Debtor
+from recaudo.portfolio.models import ChannelConsent, ContactPoint, Debtor
 
 HISTORY_DAYS = 14  # as far back as the weekly caps and gaps look
 CONTACTED = ("sent", "delivered", "read")
@@ -211,10 +210,3 @@ def placement_history(debtor_id: int, now: datetime) -> list[PastContact]:
         .values_list("channel", "sent_at", "window_start")
     )
     return [PastContact(channel, sent_at or start) for channel, sent_at, start in rows]
-
-
-def balance(debtor: Debtor) -> Decimal:
-    return sum(
-        (d.balance for d in Debt.objects.filter(debtor=debtor, status__in=Debt.COLLECTIBLE)),
-        Decimal(0),
-    )

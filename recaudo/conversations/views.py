@@ -28,21 +28,20 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from recaudo.conversations import actions
 from recaudo.conversations.calls import (
     OUTCOMES,
-    balance,
     call_back_info,
     check_call,
     follow_up_of,
     worklist,
 )
-from recaudo.conversations.canned import CANNED_ANSWERS, canned_text
+from recaudo.conversations.canned import CANNED_ANSWERS, canned_text, owed_text
 from recaudo.conversations.models import Thread
 from recaudo.conversations.scope import visible_call_tasks, visible_threads
 from recaudo.conversations.timeline import as_csv, debtor_timeline, timeline
@@ -188,8 +187,11 @@ def _thread_context(request: HttpRequest, found: Thread, **forms_: Any) -> dict[
     window_closed = found.last_channel == "whatsapp" and (
         found.whatsapp_window_until is None or found.whatsapp_window_until <= timezone.now()
     )
+    zone = found.debtor.timezone
     return {
         "thread": found,
+        "debtor_timezone": zone,
+        "debtor_now": timezone.localtime(timezone.now(), ZoneInfo(zone)),
         "window_closed": window_closed,
         "templates": actions.whatsapp_templates(found) if window_closed else [],
         "entries": timeline(found),
@@ -381,7 +383,8 @@ def _call_context(
         "task": task,
         "assignment": getattr(task, "call_assignment", None),
         "check": check_call(task),
-        "balance": balance(task.debtor),
+        "balance": owed_text(task.debtor, get_language() or "es"),
+        "debtor_timezone": task.debtor.timezone,
         "entries": debtor_timeline(task.debtor_id),
         "form": form,
         "thread": Thread.objects.filter(debtor_id=task.debtor_id).first(),
