@@ -440,3 +440,24 @@ def test_a_call_back_is_placed_by_the_same_rule_as_the_planner_without_a_databas
     )  # fmt: skip
     monday_morning = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)  # 07:00 local
     assert (saturday.starts_at, saturday.reasons) == (monday_morning, ("outside_hours",))
+
+
+def test_a_call_back_without_a_usable_phone_is_refused_and_nothing_is_recorded(
+    client, creditor, agent
+):
+    task = call_task(creditor)
+    task.contact_point.__class__.objects.filter(pk=task.contact_point_id).update(
+        invalid_since=NOW - timedelta(days=1), invalid_reason="bounced"
+    )
+
+    response = client.post(
+        f"/bandeja/llamadas/{task.pk}/registrar",
+        {"outcome": "call_back", "call_back_at": local(24, 15)},
+        follow=True,
+    )
+
+    assert "No hay un teléfono válido para volver a llamar." in response.content.decode()
+    task.refresh_from_db()
+    assert (task.status, task.sent_at) == ("planned", None)
+    assert not Outreach.objects.filter(notice_key__startswith="call-back:").exists()
+    assert not Message.objects.filter(channel="call").exists()
