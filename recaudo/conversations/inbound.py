@@ -108,8 +108,10 @@ def receive(event: Event, *, opted_out: bool = False) -> Message | None:
     choice = parse_choice(event.text) if offer is not None else None
     if offer is not None and choice is not None:
         reply = plan_offers.answer_pick(thread, debtor, offer, choice, facts, today, now)
+        # In context the message answers the offer, whatever the NLU read alone ("2": a date?).
+        message.intent = "payment_plan"
         message.slots = {**message.slots, "plan_choice": str(choice.number)}
-        message.save(update_fields=["slots"])
+        message.save(update_fields=["intent", "slots"])
         thread.misunderstood_in_row = 0
     else:
         record = None

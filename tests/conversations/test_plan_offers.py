@@ -130,7 +130,8 @@ def test_answering_two_agrees_that_plan_and_sends_the_first_instalments_link(deb
     )
     thread = Thread.objects.get(debtor=debtor)
     assert thread.plan_offer is None
-    assert thread.messages.filter(direction="in").last().slots["plan_choice"] == "2"
+    pick = thread.messages.filter(direction="in").last()
+    assert (pick.intent, pick.slots["plan_choice"]) == ("payment_plan", "2")
 
 
 def test_naming_the_instalments_agrees_that_plan_with_the_remainder_in_the_last(debtor):
