@@ -6,7 +6,8 @@ week) in a fresh database, plans them with the default policy, starts the
 provider sandbox (its per-number limit raised, pair limit and webhooks off),
 measures the raw HTTP rate of the sandbox's WhatsApp endpoint from this
 process (same client, same concurrency, no Recaudo logic), then runs one
-Dispatcher until nothing is due. Prints one JSON line: messages, seconds,
+worker's dispatch lanes (recaudo.outreach.lanes) until nothing is due.
+Prints one JSON line: messages, seconds,
 per_second, raw_http_per_second, ratio_to_raw, duplicates (messages the
 sandbox received beyond one per contact), rule_violations (sends the
 country's rules would refuse, re-checked afterwards).
@@ -114,7 +115,6 @@ def build(messages: int) -> None:
 
 def raw_rate(base_url: str, requests: int, threads: int) -> float:
     """Plain template sends to the sandbox, with the dispatcher's client and concurrency."""
-    import httpx
     from django.conf import settings
 
     from recaudo.outreach.channels.registry import get_channel
@@ -122,7 +122,7 @@ def raw_rate(base_url: str, requests: int, threads: int) -> float:
     config = settings.CHANNELS["whatsapp"]
     url = f"{config['base_url']}/{config['phone_number_id']}/messages"
     headers = {"Authorization": f"Bearer {config['access_token']}"}
-    client: httpx.Client = get_channel("whatsapp").client  # type: ignore[attr-defined]
+    client = get_channel("whatsapp").client  # type: ignore[attr-defined]
     values = ["Cliente", "Bench", "$1,250.50", "1 de diciembre", "https://r.example/p/abc"]
 
     def one(n: int) -> int:
@@ -138,12 +138,16 @@ def raw_rate(base_url: str, requests: int, threads: int) -> float:
                 ],
             },
         }
-        return client.post(url, json=body, headers=headers).status_code
+        return client.request("POST", url, json=body, headers=headers).status_code
 
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=threads) as pool:
-        list(pool.map(one, range(requests)))
-    return requests / (time.perf_counter() - started)
+        codes = list(pool.map(one, range(requests)))
+    seconds = time.perf_counter() - started
+    refused = len(codes) - codes.count(200)
+    if refused:  # a raw rate of refusals would flatter the sandbox
+        raise SystemExit(f"the sandbox refused {refused} of {len(codes)} raw sends")
+    return requests / seconds
 
 
 def main() -> None:
@@ -151,6 +155,7 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=20_000)
     parser.add_argument("--database", choices=["sqlite", "postgres"], default="postgres")
     parser.add_argument("--batch-size", type=int, default=500)
+    parser.add_argument("--lanes", type=int, help="dispatch lanes (default: DISPATCH_LANES)")
     arguments = parser.parse_args()
 
     prepare_database(arguments.database)
@@ -181,7 +186,6 @@ def main() -> None:
                 time.sleep(0.1)
         from django.conf import settings
 
-        from recaudo.outreach.dispatcher import Dispatcher
         from recaudo.outreach.models import Outreach
 
         raw = raw_rate(
@@ -191,14 +195,21 @@ def main() -> None:
         )
         httpx.post(f"http://127.0.0.1:{port}/_sandbox/reset", timeout=5)
 
-        dispatcher = Dispatcher(name="bench", batch_size=arguments.batch_size)
+        import threading
+
+        from recaudo.outreach.lanes import lane_count, run_lanes
+
+        lanes = lane_count(arguments.lanes)
         started = time.perf_counter()
-        while dispatcher.run_once(
-            SEND_AT + timedelta(seconds=time.perf_counter() - started)
-        ).claimed:
-            pass
+        run_lanes(
+            clock=lambda: SEND_AT + timedelta(seconds=time.perf_counter() - started),
+            stop=threading.Event(),
+            lanes=lanes,
+            until_idle=True,
+            batch_size=arguments.batch_size,
+            name="bench",
+        )
         seconds = time.perf_counter() - started
-        dispatcher.close()
         sent = Outreach.objects.filter(status="sent").count()
         received = httpx.get(f"http://127.0.0.1:{port}/_sandbox/health", timeout=5).json()[
             "messages"
@@ -209,6 +220,7 @@ def main() -> None:
                     "bench": "dispatch",
                     "database": arguments.database,
                     "messages": arguments.messages,
+                    "lanes": lanes,
                     "sent": sent,
                     "seconds": round(seconds, 2),
                     "per_second": round(sent / seconds, 1),

@@ -172,8 +172,11 @@ CHANNELS = {
 DISPATCH_LEASE_SECONDS = env_int("DISPATCH_LEASE_SECONDS", 120, minimum=5)
 DISPATCH_BATCH_SIZE = env_int("DISPATCH_BATCH_SIZE", 100, minimum=1)
 DISPATCH_MAX_ATTEMPTS = env_int("DISPATCH_MAX_ATTEMPTS", 8, minimum=1)
-# Sends in flight at once per worker (threads sharing one HTTP client per channel).
+# Sends in flight at once per lane (threads sharing one HTTP client per channel).
 DISPATCH_SEND_THREADS = env_int("DISPATCH_SEND_THREADS", 16, minimum=1)
+# Dispatch loops per worker process (PostgreSQL; SQLite always runs one):
+# while one lane waits on the database or the providers, another works.
+DISPATCH_LANES = env_int("DISPATCH_LANES", 2, minimum=1)
 # Provider HTTP timeouts (seconds).
 PROVIDER_TIMEOUT_SECONDS = float(env_int("PROVIDER_TIMEOUT_MS", 10_000, minimum=100)) / 1000
 

@@ -166,18 +166,18 @@ class Dispatcher:
         with transaction.atomic():
             rows = list(
                 Outreach.objects.filter(
-                    id__in=ids, status=Outreach.Status.SENDING, claimed_by=self.name
+                    id__any=ids, status=Outreach.Status.SENDING, claimed_by=self.name
                 ).order_by("id")
             )
             if not rows:
                 return
             debtor_ids = sorted({row.debtor_id for row in rows})
-            if connection.vendor == "postgresql":
-                # Payments lock their debtor FOR UPDATE: they wait for this batch.
-                _lock_for_share(debtor_ids)
+            # The debtors are read under FOR SHARE (PostgreSQL): payments lock
+            # their debtor FOR UPDATE, so they wait for this batch.
             facts = _Facts.load(rows, debtor_ids, now)
             tokens = payment_tokens(
-                {r.debtor_id for r in rows if r.action != Outreach.Action.REPLY}
+                {r.debtor_id for r in rows if r.action != Outreach.Action.REPLY},
+                creditors={pk: debtor.creditor_id for pk, debtor in facts.debtors.items()},
             )
             to_send: list[tuple[Outreach, OutboundMessage]] = []
             for row in rows:
@@ -296,7 +296,7 @@ class Dispatcher:
             self._side.autocommit = True
         cursor = self._side.execute(
             "UPDATE outreach_outreach SET send_started_at = clock_timestamp() "
-            "WHERE id = ANY(%s) AND claimed_by = %s AND status = 'sending' RETURNING id",
+            "WHERE id = ANY(%s::bigint[]) AND claimed_by = %s AND status = 'sending' RETURNING id",
             [ids, self.name],
         )
         return {found for (found,) in cursor.fetchall()}
@@ -325,17 +325,26 @@ class Dispatcher:
         """Mark the accepted sends ``sent`` in one statement (see ``_write`` on the condition)."""
         if not accepted:
             return
-        numeric = "CAST(v.amount AS numeric)" if connection.vendor == "postgresql" else "v.amount"
-        values = ", ".join(["(%s, %s, %s)"] * len(accepted))
-        params: list[Any] = []
-        for row, outcome in accepted:
-            params += [row.pk, outcome.provider_message_id[:200], str(row.amount_due)]
+        params: list[Any]
+        if connection.vendor == "postgresql":
+            # Three arrays, not 3 x 500 placeholders: nothing for psycopg to parse.
+            values = "SELECT * FROM unnest(%s::bigint[], %s::text[], %s::numeric[])"
+            params = [
+                [row.pk for row, _ in accepted],
+                [outcome.provider_message_id[:200] for _, outcome in accepted],
+                [row.amount_due for row, _ in accepted],
+            ]
+        else:
+            values = "VALUES " + ", ".join(["(%s, %s, %s)"] * len(accepted))
+            params = []
+            for row, outcome in accepted:
+                params += [row.pk, outcome.provider_message_id[:200], str(row.amount_due)]
         with connection.cursor() as cursor:
             cursor.execute(
-                f"WITH v (id, provider_id, amount) AS (VALUES {values}) "
+                f"WITH v (id, provider_id, amount) AS ({values}) "
                 "UPDATE outreach_outreach SET status = 'sent', "
                 "provider_message_id = v.provider_id, "
-                f"amount_due = {numeric}, sent_at = %s, status_reason = '', "
+                "amount_due = v.amount, sent_at = %s, status_reason = '', "
                 "last_error_code = '', last_error = '', lease_until = NULL, updated_at = %s "
                 "FROM v WHERE outreach_outreach.id = v.id "
                 "AND outreach_outreach.status = 'sending' AND outreach_outreach.claimed_by = %s "
@@ -422,13 +431,18 @@ class Dispatcher:
             )
 
 
-def _lock_for_share(debtor_ids: list[int]) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id FROM portfolio_debtor WHERE id = ANY(%s) ORDER BY id FOR SHARE",
+def _debtors_locked(debtor_ids: list[int]) -> dict[int, Debtor]:
+    """The batch's debtors; on PostgreSQL read ``FOR SHARE`` (held until the batch commits)."""
+    if connection.vendor != "postgresql":
+        return {d.pk: d for d in Debtor.objects.filter(id__any=debtor_ids)}
+    table = Debtor._meta.db_table
+    return {
+        d.pk: d
+        for d in Debtor.objects.raw(
+            f"SELECT * FROM {table} WHERE id = ANY(%s::bigint[]) ORDER BY id FOR SHARE",
             [debtor_ids],
         )
-        cursor.fetchall()
+    }
 
 
 class _Registry:
@@ -456,15 +470,17 @@ class _Facts:
     @classmethod
     def load(cls, rows: list[Outreach], debtor_ids: list[int], now: datetime) -> _Facts:
         outreach_ids = [row.pk for row in rows]
-        debtors = {d.pk: d for d in Debtor.objects.filter(id__in=debtor_ids)}
-        creditors = {c.pk: c for c in Creditor.objects.filter(id__in={r.creditor_id for r in rows})}
+        debtors = _debtors_locked(debtor_ids)
+        creditors = {
+            c.pk: c for c in Creditor.objects.filter(id__any={r.creditor_id for r in rows})
+        }
         links: dict[int, list[int]] = defaultdict(list)
         for outreach_id, debt_id in OutreachDebt.objects.filter(
-            outreach_id__in=outreach_ids
+            outreach_id__any=outreach_ids
         ).values_list("outreach_id", "debt_id"):
             links[outreach_id].append(debt_id)
         debt_objects = {
-            d.pk: d for d in Debt.objects.filter(id__in={i for ids in links.values() for i in ids})
+            d.pk: d for d in Debt.objects.filter(id__any={i for ids in links.values() for i in ids})
         }
         promised = debts_under_promise(debtor_ids)
         debts = {
@@ -480,20 +496,20 @@ class _Facts:
             for outreach_id, ids in links.items()
         }
         point_ids = {row.contact_point_id for row in rows if row.contact_point_id}
-        points = {p.pk: p for p in ContactPoint.objects.filter(id__in=point_ids)}
+        points = {p.pk: p for p in ContactPoint.objects.filter(id__any=point_ids)}
         consents: dict[int, set[str]] = defaultdict(set)
         withdrawn: dict[int, set[str]] = defaultdict(set)
         for point_id, channel, revoked_at in ChannelConsent.objects.filter(
-            contact_point_id__in=point_ids
+            contact_point_id__any=point_ids
         ).values_list("contact_point_id", "channel", "revoked_at"):
             (withdrawn if revoked_at else consents)[point_id].add(channel)
         history: defaultdict[int, list[PastContact]] = defaultdict(list)
         since = now - timedelta(days=HISTORY_DAYS)
         for debtor_id, channel, sent_at, window_start in (
             Outreach.objects.filter(
-                debtor_id__in=debtor_ids, status__in=CONTACT_STATUSES, updated_at__gte=since
+                debtor_id__any=debtor_ids, status__in=CONTACT_STATUSES, updated_at__gte=since
             )
-            .exclude(id__in=outreach_ids)
+            .exclude(id__any=outreach_ids)
             .values_list("debtor_id", "channel", "sent_at", "window_start")
         ):
             history[debtor_id].append(PastContact(channel, sent_at or window_start))

@@ -8,7 +8,7 @@ via django.core.signing) served at ``/u/<token>`` (unsubscribe.py).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 
 from django.conf import settings
@@ -33,11 +33,16 @@ def payment_url(token: str) -> str:
     return f"{settings.PUBLIC_BASE_URL}/p/{token}"
 
 
-def payment_tokens(debtor_ids: Iterable[int]) -> dict[int, str]:
+def payment_tokens(
+    debtor_ids: Iterable[int], creditors: Mapping[int, int] | None = None
+) -> dict[int, str]:
     """Live payment-link tokens for many debtors at once (one query, one bulk insert).
 
     The same links ``payment_token`` gives, for a whole dispatch batch.
+    ``creditors`` (debtor id -> creditor id), when the caller has it, saves
+    looking it up for the debtors that need a new link.
     """
+    from recaudo.bulk import insert_rows
     from recaudo.payments.conf import setting
     from recaudo.payments.links import new_token
     from recaudo.payments.models import PaymentLink
@@ -48,7 +53,7 @@ def payment_tokens(debtor_ids: Iterable[int]) -> dict[int, str]:
     tokens: dict[int, str] = {}
     for debtor_id, token in (
         PaymentLink.objects.filter(
-            debtor_id__in=wanted, expires_at__gt=now, revoked_at__isnull=True
+            debtor_id__any=sorted(wanted), expires_at__gt=now, revoked_at__isnull=True
         )
         .order_by("debtor_id", "expires_at")
         .values_list("debtor_id", "token")
@@ -57,19 +62,20 @@ def payment_tokens(debtor_ids: Iterable[int]) -> dict[int, str]:
     missing = wanted - set(tokens)
     if missing:
         expires = now + timedelta(days=int(setting("link_days")))
-        creditors = dict(Debtor.objects.filter(id__in=missing).values_list("id", "creditor_id"))
-        made = [
-            PaymentLink(
-                creditor_id=creditors[debtor_id],
-                debtor_id=debtor_id,
-                token=new_token(),
-                expires_at=expires,
+        if creditors is None or not missing <= creditors.keys():
+            creditors = dict(
+                Debtor.objects.filter(id__any=sorted(missing)).values_list("id", "creditor_id")
             )
+        made = [
+            (creditors[debtor_id], debtor_id, new_token(), now, expires)
             for debtor_id in sorted(missing)
             if debtor_id in creditors
         ]
-        PaymentLink.objects.bulk_create(made)
-        tokens.update((link.debtor_id, link.token) for link in made)
+        # One COPY (PostgreSQL) for a dispatch batch's new links, not 500 model saves.
+        insert_rows(
+            PaymentLink, ("creditor_id", "debtor_id", "token", "created_at", "expires_at"), made
+        )
+        tokens.update((debtor_id, token) for _, debtor_id, token, _, _ in made)
     return tokens
 
 

@@ -29,7 +29,7 @@ def debts_under_promise(debtor_ids: Iterable[int]) -> set[int]:
         return set()
     return set(
         Promise.debts.through.objects.filter(
-            promise__debtor_id__in=ids, promise__status=Promise.Status.PENDING
+            promise__debtor_id__any=ids, promise__status=Promise.Status.PENDING
         ).values_list("debt_id", flat=True)
     )
 

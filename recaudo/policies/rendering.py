@@ -15,14 +15,14 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Protocol
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_skeleton
-from babel.numbers import format_currency
+from babel.numbers import format_currency, get_currency_precision
 from django.utils.translation import gettext as _
 from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
@@ -249,11 +249,93 @@ def _plain_spaces(text: str) -> str:
 
 
 def format_money(amount: Decimal, currency: str, locale: str) -> str:
-    """`amount` in `currency` with the currency's ISO minor units (CLP 0, COP 2)."""
+    """`amount` in `currency` with the currency's ISO minor units (CLP 0, COP 2).
+
+    Babel's CLDR formatting, compiled once per currency and locale into the
+    separators and affixes it produces (``_MoneyShape``): the same text as
+    ``babel.numbers.format_currency`` at a small fraction of its cost, which
+    matters when a dispatcher formats thousands of amounts a second.
+    Anything the shape does not cover (negative amounts, unusual groupings)
+    goes to Babel itself.
+    """
+    code = currency.upper()
+    shape = _money_shape(code, locale)
+    value = Decimal(amount)
+    if shape is not None and value >= 0 and value.is_finite():
+        return shape.format(value)
+    return _babel_money(value, code, locale)
+
+
+def _babel_money(amount: Decimal, currency: str, locale: str) -> str:
     formatted = format_currency(
-        Decimal(amount), currency.upper(), locale=_babel_locale(locale), currency_digits=True
+        amount, currency, locale=_babel_locale(locale), currency_digits=True
     )
     return _plain_spaces(formatted)
+
+
+@dataclass(frozen=True)
+class _MoneyShape:
+    """How Babel writes a non-negative amount of one currency in one locale."""
+
+    prefix: str
+    suffix: str
+    decimal: str  # "" when the currency has no minor unit
+    group: str
+    min_grouped_digits: int  # integer digits from which groups are separated (4 or 5)
+    quantum: Decimal
+
+    def format(self, amount: Decimal) -> str:
+        try:
+            rounded = amount.quantize(self.quantum, rounding=ROUND_HALF_EVEN)
+        except InvalidOperation:  # too many digits for the context: let Babel say
+            return ""
+        whole, _, fraction = f"{rounded:f}".partition(".")
+        if len(whole) >= self.min_grouped_digits:
+            whole = f"{int(whole):,}".replace(",", self.group)
+        number = f"{whole}{self.decimal}{fraction}" if self.decimal else whole
+        return f"{self.prefix}{number}{self.suffix}"
+
+
+def _number_part(text: str) -> str:
+    """From the first digit to the last: "R$ 1.234,25" -> "1.234,25"."""
+    positions = [i for i, char in enumerate(text) if char.isdigit()]
+    return text[positions[0] : positions[-1] + 1] if positions else ""
+
+
+# Amounts whose Babel text fixes the shape, then checks it.
+_SHAPE_PROBES = ("1234567.25", "12345.5", "1234.75", "999.5", "0.05", "0", "7")
+
+
+@functools.lru_cache(maxsize=512)
+def _money_shape(currency: str, locale: str) -> _MoneyShape | None:
+    """Read the shape off Babel's own output; None when it cannot be matched exactly."""
+    try:
+        digits = get_currency_precision(currency)
+        sample = _babel_money(Decimal("1234567.25"), currency, locale)
+        four = _babel_money(Decimal("1234.25"), currency, locale)
+    except (UnknownLocaleError, ValueError):
+        return None
+    number = _number_part(sample)
+    if not number:
+        return None
+    prefix, _, suffix = sample.partition(number)
+    # "1,234,567.25": the separator after "1" groups; the one before the last
+    # `digits` digits is the decimal mark.
+    grouped = re.fullmatch(r"1(\D+)234(?:\1)567(?:(\D+)(\d+))?", number)
+    if grouped is None or bool(grouped.group(2)) != bool(digits):
+        return None
+    shape = _MoneyShape(
+        prefix=prefix,
+        suffix=suffix,
+        decimal=grouped.group(2) or "",
+        group=grouped.group(1),
+        min_grouped_digits=4 if grouped.group(1) in _number_part(four) else 5,
+        quantum=Decimal(1).scaleb(-digits),
+    )
+    for probe in _SHAPE_PROBES:
+        if shape.format(Decimal(probe)) != _babel_money(Decimal(probe), currency, locale):
+            return None
+    return shape
 
 
 def format_date(day: date, locale: str, today: date | None = None) -> str:

@@ -6,3 +6,8 @@ class PortfolioConfig(AppConfig):
     name = "recaudo.portfolio"
     label = "portfolio"
     verbose_name = _("Cartera")
+
+    def ready(self) -> None:
+        from recaudo.lookups import register
+
+        register()

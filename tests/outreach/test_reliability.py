@@ -207,6 +207,7 @@ def test_nothing_is_sent_about_a_debt_after_its_payment_committed(sandbox):
 
 def test_a_worker_killed_mid_batch_causes_no_duplicate_and_the_others_send_the_rest(sandbox):
     _portfolio(150, second_debt_every=None)
+    started = time.monotonic()
     victim = sandbox.worker("victim", "--batch-size", "50")
     deadline = time.monotonic() + 60
     while Outreach.objects.filter(status="sent").count() < 10 and time.monotonic() < deadline:
@@ -215,7 +216,9 @@ def test_a_worker_killed_mid_batch_causes_no_duplicate_and_the_others_send_the_r
     victim.wait(timeout=10)
     time.sleep(LEASE_SECONDS + 0.5)  # its lease expires
 
-    _wait([sandbox.worker(f"w{n}") for n in range(2)])
+    # The others' clocks run on from the victim's: its leases have expired.
+    now = SEND_AT + timedelta(seconds=time.monotonic() - started)
+    _wait([sandbox.worker(f"w{n}", at=now) for n in range(2)])
 
     statuses = Counter(Outreach.objects.values_list("status", flat=True))
     assert set(statuses) <= {"sent", "unknown"}, statuses
@@ -225,7 +228,7 @@ def test_a_worker_killed_mid_batch_causes_no_duplicate_and_the_others_send_the_r
     # only rows it had started may be unknown (for the status webhooks).
     unknown = Outreach.objects.filter(status="unknown")
     assert all(row.send_started_at is not None for row in unknown)
-    assert all(row.claimed_by == "victim" for row in unknown)
+    assert all(row.claimed_by.split("/")[0] == "victim" for row in unknown)  # any of its lanes
     assert sum(received.values()) >= statuses["sent"]
 
 

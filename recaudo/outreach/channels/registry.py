@@ -1,9 +1,12 @@
 """The channels by name, and the one HTTP wrapper every HTTP channel uses.
 
 ``get_channel(name)`` returns one instance per name per process, built on
-first use from ``settings.CHANNELS[name]``; HTTP channels keep one
-``httpx.Client`` (keep-alive, ``PROVIDER_TIMEOUT_SECONDS``), opened on their
-first request. Tests that change settings call ``reset_channels()``.
+first use from ``settings.CHANNELS[name]``; HTTP channels keep one client
+(keep-alive, ``PROVIDER_TIMEOUT_SECONDS``), opened on their first request:
+``transport.PooledHTTP`` normally, an ``httpx.Client`` over the transport a
+test passes in (``httpx.MockTransport``). Both take the same arguments and
+fail with httpx's exceptions. Tests that change settings call
+``reset_channels()``.
 
 ``request`` turns transport failures into a ``ProviderResult`` so that
 ``send`` never raises for the network:
@@ -29,6 +32,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.module_loading import import_string
 
 from recaudo.outreach.channels.base import Channel, ProviderResult
+from recaudo.outreach.channels.transport import Answer, PooledHTTP
 
 # Dotted paths, imported on first use: the channel modules import the helpers
 # below, so importing them here at module level would be circular.
@@ -86,26 +90,28 @@ def channel_config(
 
 
 class HttpChannelMixin:
-    """One lazily opened ``httpx.Client`` per channel instance."""
+    """One lazily opened HTTP client per channel instance (see the module's docstring)."""
 
     def _init_http(self, config: dict[str, Any], transport: httpx.BaseTransport | None) -> None:
         self._timeout = float(config.get("timeout_seconds") or settings.PROVIDER_TIMEOUT_SECONDS)
         self._transport = transport
-        self._client: httpx.Client | None = None
+        self._client: PooledHTTP | httpx.Client | None = None
         self._client_lock = threading.Lock()
 
     @property
-    def client(self) -> httpx.Client:
+    def client(self) -> PooledHTTP | httpx.Client:
         if self._client is None:
             with self._client_lock:
                 if self._client is None:
                     # retries=1 re-attempts a failed *connect* only: nothing was sent.
-                    transport = self._transport or httpx.HTTPTransport(retries=1)
-                    self._client = httpx.Client(
-                        transport=transport,
-                        timeout=httpx.Timeout(self._timeout),
-                        headers={"User-Agent": "recaudo"},
-                    )
+                    if self._transport is None:
+                        self._client = PooledHTTP(timeout=self._timeout, retries=1)
+                    else:
+                        self._client = httpx.Client(
+                            transport=self._transport,
+                            timeout=httpx.Timeout(self._timeout),
+                            headers={"User-Agent": "recaudo"},
+                        )
         return self._client
 
     def close(self) -> None:
@@ -115,8 +121,8 @@ class HttpChannelMixin:
 
 
 def request(
-    client: httpx.Client, method: str, url: str, **kwargs: Any
-) -> httpx.Response | ProviderResult:
+    client: PooledHTTP | httpx.Client, method: str, url: str, **kwargs: Any
+) -> Answer | httpx.Response | ProviderResult:
     """Send one request; a transport failure comes back as a ``ProviderResult``."""
     try:
         return client.request(method, url, **kwargs)
@@ -132,7 +138,7 @@ def request(
         )
 
 
-def retry_after_seconds(response: httpx.Response) -> float | None:
+def retry_after_seconds(response: Answer | httpx.Response) -> float | None:
     """The Retry-After header in seconds, when it is a number."""
     raw = response.headers.get("Retry-After", "").strip()
     try:
@@ -141,7 +147,7 @@ def retry_after_seconds(response: httpx.Response) -> float | None:
         return None  # an HTTP date: rare from these providers; the dispatcher's backoff applies
 
 
-def response_json(response: httpx.Response) -> dict[str, Any]:
+def response_json(response: Answer | httpx.Response) -> dict[str, Any]:
     """The answer's JSON object, or {} (with the text kept) when it is not one."""
     try:
         data = response.json()

@@ -83,8 +83,7 @@ def test_it_opens_the_http_client_on_first_use_with_the_configured_timeout(setti
     assert channel._client is None
     client = channel.client
     assert client is channel.client
-    assert client.timeout.read == 2.5
-    assert client.timeout.connect == 2.5
+    assert client.timeout == 2.5
 
 
 def test_a_reset_closes_the_http_client():

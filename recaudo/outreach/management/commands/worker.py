@@ -9,10 +9,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import close_old_connections
 from django.utils import timezone
 
-from recaudo.outreach.dispatcher import Dispatcher
+from recaudo.outreach.lanes import lane_count, run_lanes
 
 
 class Command(BaseCommand):
@@ -34,6 +33,11 @@ class Command(BaseCommand):
         parser.add_argument("--batch-size", type=int, help="rows claimed per batch")
         parser.add_argument("--name", help="this worker's name in the claims")
         parser.add_argument(
+            "--lanes",
+            type=int,
+            help="dispatch loops in this process (default DISPATCH_LANES; SQLite: 1)",
+        )
+        parser.add_argument(
             "--at",
             help="act as if the clock had started at this ISO moment (tests and replays); "
             "time then advances normally",
@@ -47,7 +51,8 @@ class Command(BaseCommand):
 
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
-        dispatcher = Dispatcher(batch_size=options["batch_size"], name=options["name"])
+        if options["lanes"] is not None and options["lanes"] < 1:
+            raise CommandError("--lanes: give 1 or more")
         offset = timedelta(0)
         if options["at"]:
             try:
@@ -58,23 +63,25 @@ class Command(BaseCommand):
                 raise CommandError("--at: give a time zone, e.g. 2026-11-24T16:00:00+00:00")
             offset = start - timezone.now()
         planned_on: date | None = None
-        totals: dict[str, int] = {}
-        try:
-            while not stop.is_set():
-                close_old_connections()
-                if not options["no_planning"]:
-                    planned_on = self._plan_daily(planned_on)
-                result = dispatcher.run_once(timezone.now() + offset)
-                for key, count in result.counts.items():
-                    totals[key] = totals.get(key, 0) + count
-                if options["once"]:
-                    break
-                if result.claimed == 0:
-                    if options["until_idle"]:
-                        break
-                    stop.wait(options["idle_sleep"])
-        finally:
-            dispatcher.close()
+
+        def plan_daily() -> None:
+            nonlocal planned_on
+            if not options["no_planning"]:
+                planned_on = self._plan_daily(planned_on)
+
+        lanes = 1 if options["once"] else lane_count(options["lanes"])
+        self.stdout.write(f"worker started with {lanes} lane{'s' if lanes > 1 else ''}")
+        totals = run_lanes(
+            clock=lambda: timezone.now() + offset,
+            stop=stop,
+            lanes=lanes,
+            until_idle=options["until_idle"],
+            once=options["once"],
+            idle_sleep=options["idle_sleep"],
+            batch_size=options["batch_size"],
+            name=options["name"],
+            between_batches=plan_daily,
+        )
         summary = ", ".join(f"{key}: {count}" for key, count in sorted(totals.items()))
         self.stdout.write(f"worker stopped; {summary or 'nothing sent'}")
 
