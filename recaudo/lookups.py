@@ -17,7 +17,20 @@ from django.db.models.fields.related_lookups import RelatedIn
 from django.db.models.lookups import In
 
 
-class AnyOf(In):
+class _IdsAsGiven:
+    """A list of plain ints (ids) needs no per-element preparation."""
+
+    rhs: Any
+
+    def get_prep_lookup(self) -> Any:
+        if isinstance(self.rhs, (list, tuple, set, frozenset)) and all(
+            type(value) is int for value in self.rhs
+        ):
+            return list(self.rhs)
+        return super().get_prep_lookup()  # type: ignore[misc]
+
+
+class AnyOf(_IdsAsGiven, In):
     """``In`` everywhere, written as ``= ANY(array)`` on PostgreSQL."""
 
     lookup_name = "any"
@@ -26,7 +39,9 @@ class AnyOf(In):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         field = self.lhs.output_field
         values = [
-            field.get_db_prep_value(value, connection, prepared=True)
+            value
+            if type(value) is int  # ids: nothing to prepare
+            else field.get_db_prep_value(value, connection, prepared=True)
             for value in self.rhs
             if value is not None
         ]
@@ -35,7 +50,7 @@ class AnyOf(In):
         return f"{lhs} = ANY(%s::{field.db_type(connection)}[])", [*lhs_params, values]
 
 
-class RelatedAnyOf(RelatedIn):
+class RelatedAnyOf(_IdsAsGiven, RelatedIn):
     """``debtor_id__any=[...]`` on a foreign key: the ids of the related rows."""
 
     lookup_name = "any"

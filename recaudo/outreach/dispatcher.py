@@ -59,6 +59,20 @@ HISTORY_DAYS = 14
 MAX_LATE = timedelta(hours=24)
 
 
+# Outreach columns a batch never reads (loaded on access if a rare path does).
+_NOT_NEEDED = (
+    "created_at", "sent_at", "send_started_at", "delivered_at", "read_at", "failed_at",
+    "provider_message_id", "last_error",
+)  # fmt: skip
+# What a batch reads of its debts (the re-check and the message).
+_DEBT_COLUMNS = (
+    "id", "creditor_id", "debtor_id", "invoice_number", "description", "currency", "amount",
+    "amount_paid", "due_on", "status",
+)  # fmt: skip
+# What a batch reads of its debtors (rendering and the country's rules).
+_DEBTOR_COLUMNS = "id, creditor_id, kind, full_name, first_name, country, timezone, language"
+
+
 @dataclass
 class BatchResult:
     claimed: int = 0
@@ -167,7 +181,9 @@ class Dispatcher:
             rows = list(
                 Outreach.objects.filter(
                     id__any=ids, status=Outreach.Status.SENDING, claimed_by=self.name
-                ).order_by("id")
+                )
+                .defer(*_NOT_NEEDED)
+                .order_by("id")
             )
             if not rows:
                 return
@@ -433,13 +449,15 @@ class Dispatcher:
 
 def _debtors_locked(debtor_ids: list[int]) -> dict[int, Debtor]:
     """The batch's debtors; on PostgreSQL read ``FOR SHARE`` (held until the batch commits)."""
+    columns = [column.strip() for column in _DEBTOR_COLUMNS.split(",")]
     if connection.vendor != "postgresql":
-        return {d.pk: d for d in Debtor.objects.filter(id__any=debtor_ids)}
+        return {d.pk: d for d in Debtor.objects.filter(id__any=debtor_ids).only(*columns)}
     table = Debtor._meta.db_table
     return {
         d.pk: d
         for d in Debtor.objects.raw(
-            f"SELECT * FROM {table} WHERE id = ANY(%s::bigint[]) ORDER BY id FOR SHARE",
+            f"SELECT {_DEBTOR_COLUMNS} FROM {table} WHERE id = ANY(%s::bigint[]) "
+            "ORDER BY id FOR SHARE",
             [debtor_ids],
         )
     }
@@ -479,9 +497,8 @@ class _Facts:
             outreach_id__any=outreach_ids
         ).values_list("outreach_id", "debt_id"):
             links[outreach_id].append(debt_id)
-        debt_objects = {
-            d.pk: d for d in Debt.objects.filter(id__any={i for ids in links.values() for i in ids})
-        }
+        debt_ids = {i for ids in links.values() for i in ids}
+        debt_objects = {d.pk: d for d in Debt.objects.filter(id__any=debt_ids).only(*_DEBT_COLUMNS)}
         promised = debts_under_promise(debtor_ids)
         debts = {
             outreach_id: [
@@ -496,7 +513,12 @@ class _Facts:
             for outreach_id, ids in links.items()
         }
         point_ids = {row.contact_point_id for row in rows if row.contact_point_id}
-        points = {p.pk: p for p in ContactPoint.objects.filter(id__any=point_ids)}
+        points = {
+            p.pk: p
+            for p in ContactPoint.objects.filter(id__any=point_ids).only(
+                "id", "debtor_id", "kind", "value", "channels", "opted_out_at", "invalid_since"
+            )
+        }
         consents: dict[int, set[str]] = defaultdict(set)
         withdrawn: dict[int, set[str]] = defaultdict(set)
         for point_id, channel, revoked_at in ChannelConsent.objects.filter(

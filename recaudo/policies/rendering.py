@@ -340,7 +340,12 @@ def _money_shape(currency: str, locale: str) -> _MoneyShape | None:
 
 def format_date(day: date, locale: str, today: date | None = None) -> str:
     """ "15 de diciembre" / "December 15"; with the year when it is not today's year."""
-    with_year = today is not None and day.year != today.year
+    return _format_date(day, locale, today is not None and day.year != today.year)
+
+
+# A portfolio has few distinct due dates: each is formatted once per locale.
+@functools.lru_cache(maxsize=4096)
+def _format_date(day: date, locale: str, with_year: bool) -> str:
     babel_locale = _babel_locale(locale)
     patterns = _DATE_PATTERNS.get(babel_locale.language)
     if patterns is None:
