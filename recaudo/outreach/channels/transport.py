@@ -22,9 +22,13 @@ clients' failures the same way:
   these as "may have arrived" and never resend blindly.
 
 A pooled connection is reused only if the server has not closed it while it
-sat idle (an idle keep-alive socket that is readable is at EOF), so a stale
-connection never swallows a request. Not supported, because no channel
-needs them: proxies, HTTP/2, streaming bodies, client certificates.
+sat idle (an idle keep-alive socket that is readable is at EOF); if the
+server closes it just as the request is written, the write fails (a closed
+peer reads nothing) and the request is written once more on a new
+connection. A failure after the request was written is never retried.
+
+Not supported, because no channel needs them: proxies, HTTP/2, streaming
+bodies, client certificates.
 """
 
 from __future__ import annotations
@@ -117,20 +121,30 @@ class PooledHTTP:
             sent_headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
         sent_headers.update(headers or {})
         host = key[1] if parts.port is None else f"{key[1]}:{key[2]}"
-        connection = self._checkout(key) or self._connect(key, url)
-        try:
-            connection.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
-            connection.putheader("Host", host)
-            for name, value in sent_headers.items():
-                connection.putheader(name, value)
-            connection.putheader("Content-Length", str(len(body)))
-            connection.endheaders(body or None)
-        except TimeoutError as exc:
-            connection.close()
-            raise httpx.WriteTimeout(f"writing the request to {url} timed out: {exc}") from exc
-        except OSError as exc:
-            connection.close()
-            raise httpx.WriteError(f"writing the request to {url} failed: {exc}") from exc
+        connection = self._checkout(key)
+        reused = connection is not None
+        while True:
+            if connection is None:
+                connection = self._connect(key, url)
+            try:
+                connection.putrequest(method, target, skip_host=True, skip_accept_encoding=True)
+                connection.putheader("Host", host)
+                for name, value in sent_headers.items():
+                    connection.putheader(name, value)
+                connection.putheader("Content-Length", str(len(body)))
+                connection.endheaders(body or None)
+                break
+            except TimeoutError as exc:
+                connection.close()
+                raise httpx.WriteTimeout(f"writing the request to {url} timed out: {exc}") from exc
+            except OSError as exc:
+                connection.close()
+                if reused:
+                    # The server closed this kept-alive connection as we wrote:
+                    # a closed peer reads nothing, so a fresh connection is safe.
+                    connection, reused = None, False
+                    continue
+                raise httpx.WriteError(f"writing the request to {url} failed: {exc}") from exc
         try:
             response = connection.getresponse()
             content = response.read()

@@ -19,7 +19,8 @@ class Recorder(BaseHTTPRequestHandler):
     seen: list[dict] = []
     connections: set[tuple[str, int]] = set()
     delay = 0.0
-    close_after_answer = False
+    close_after_answer = False  # closes the connection after answering
+    say_close = False  # ... and says so with "Connection: close"
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length", 0))
@@ -34,6 +35,8 @@ class Recorder(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(payload)))
         self.send_header("Retry-After", "7")
+        if type(self).say_close:
+            self.send_header("Connection", "close")
         self.end_headers()
         self.wfile.write(payload)
         if type(self).close_after_answer:
@@ -99,13 +102,26 @@ def test_sequential_requests_reuse_one_kept_alive_connection(server):
     assert len(handler.connections) == 1
 
 
-def test_a_connection_the_server_closed_while_idle_is_not_used_again(server):
+def test_an_answer_that_says_connection_close_does_not_leave_its_connection_pooled(server):
     _, handler, base = server
-    handler.close_after_answer = True
+    handler.close_after_answer = handler.say_close = True
     client = PooledHTTP(timeout=5)
 
     for _ in range(3):
         assert client.request("POST", f"{base}/m", json={}).status_code == 201
+
+    assert len(handler.seen) == 3
+    assert len(handler.connections) == 3
+
+
+def test_a_connection_the_server_closed_while_idle_is_not_used_again(server):
+    _, handler, base = server
+    handler.close_after_answer = True  # closes without saying so
+    client = PooledHTTP(timeout=5)
+
+    for _ in range(3):
+        assert client.request("POST", f"{base}/m", json={}).status_code == 201
+        time.sleep(0.3)  # idle: the server's close arrives
 
     # Every request arrived once, each on a fresh connection.
     assert len(handler.seen) == 3
