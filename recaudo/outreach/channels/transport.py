@@ -6,7 +6,7 @@ client, and 0.7 ms even with a lighter transport under it; the same request
 over the standard library's ``http.client`` costs about 0.25 ms. On a 2-core
 machine that difference decides whether one worker reaches 1,000 messages
 per second. Measurements and the alternatives weighed (urllib3, aiohttp):
-docs/decisions/0008-channel-http-client.md.
+docs/decisions/0010-channel-http-client-and-lanes.md.
 
 ``PooledHTTP.request`` takes the subset of httpx's arguments the channels
 use (``json``, ``data``, ``params``, ``headers``, ``auth``) and returns an
