@@ -61,11 +61,29 @@ HISTORY_DAYS = 14
 MAX_LATE = timedelta(hours=24)
 
 
-# Outreach columns a batch never reads (loaded on access if a rare path does).
-_NOT_NEEDED = (
-    "created_at", "sent_at", "send_started_at", "delivered_at", "read_at", "failed_at",
-    "provider_message_id", "last_error",
-)  # fmt: skip
+@dataclass(slots=True)
+class _ClaimedRow:
+    """A claimed Outreach row as the batch reads it; the model only on rare paths."""
+
+    id: int
+    creditor_id: int
+    debtor_id: int
+    action: str
+    channel: str
+    contact_point_id: int | None
+    template_key: str
+    language: str
+    attempts: int
+    notice_context: dict[str, Any] | None
+    window_end: datetime
+    amount_due: Decimal | None
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+_ROW_COLUMNS = tuple(_ClaimedRow.__dataclass_fields__)
 
 
 @dataclass(slots=True)
@@ -228,13 +246,14 @@ class Dispatcher:
 
     def process(self, ids: list[int], result: BatchResult, now: datetime) -> None:
         with transaction.atomic():
-            rows = list(
-                Outreach.objects.filter(
+            rows = [
+                _ClaimedRow(*values)
+                for values in Outreach.objects.filter(
                     id__any=ids, status=Outreach.Status.SENDING, claimed_by=self.name
                 )
-                .defer(*_NOT_NEEDED)
                 .order_by("id")
-            )
+                .values_list(*_ROW_COLUMNS)
+            ]
             if not rows:
                 return
             debtor_ids = sorted({row.debtor_id for row in rows})
@@ -245,7 +264,7 @@ class Dispatcher:
                 {r.debtor_id for r in rows if r.action != Outreach.Action.REPLY},
                 creditors={pk: debtor.creditor_id for pk, debtor in facts.debtors.items()},
             )
-            to_send: list[tuple[Outreach, OutboundMessage]] = []
+            to_send: list[tuple[_ClaimedRow, OutboundMessage]] = []
             for row in rows:
                 decision = self._decide(row, facts, now)
                 if decision.verdict == "send":
@@ -291,7 +310,7 @@ class Dispatcher:
                     self._apply_result(row, outcome, done, result)
             self._record_sent(accepted, done, result)
 
-    def _decide(self, row: Outreach, facts: _Facts, now: datetime) -> Decision:
+    def _decide(self, row: _ClaimedRow, facts: _Facts, now: datetime) -> Decision:
         debtor = facts.debtors[row.debtor_id]
         if now > row.window_end + MAX_LATE:
             return Decision("cancel", "expired")
@@ -314,33 +333,34 @@ class Dispatcher:
         )
 
     def _apply_decision(
-        self, row: Outreach, decision: Decision, now: datetime, result: BatchResult
+        self, row: _ClaimedRow, decision: Decision, now: datetime, result: BatchResult
     ) -> None:
         if decision.verdict == "cancel":
-            row.status = Outreach.Status.CANCELLED
-            row.status_reason = decision.reason
-            row.lease_until = None
-            row.save(update_fields=["status", "status_reason", "lease_until", "updated_at"])
+            self._write(
+                row, now, status=Outreach.Status.CANCELLED, status_reason=decision.reason,
+                lease_until=None,
+            )  # fmt: skip
             result.counts[f"cancelled:{decision.reason}"] += 1
         elif decision.verdict == "postpone":
-            row.status = Outreach.Status.PLANNED
-            row.status_reason = f"postponed: {decision.reason}"[:200]
-            row.next_attempt_at = decision.not_before or now + timedelta(hours=1)
-            row.attempts = max(0, row.attempts - 1)  # not an attempt at the provider
-            row.lease_until = None
-            row.claimed_by = ""
-            row.save()
+            self._write(
+                row, now, status=Outreach.Status.PLANNED,
+                status_reason=f"postponed: {decision.reason}"[:200],
+                next_attempt_at=decision.not_before or now + timedelta(hours=1),
+                attempts=max(0, row.attempts - 1),  # not an attempt at the provider
+                lease_until=None, claimed_by="",
+            )  # fmt: skip
             result.counts["postponed"] += 1
         else:
             self._fall_back(row, decision.reason, result, now)
 
     def _fall_back(
-        self, row: Outreach, reason: str, result: BatchResult, now: datetime, code: str = ""
+        self, row: _ClaimedRow, reason: str, result: BatchResult, now: datetime, code: str = ""
     ) -> None:
-        moved = fall_back(row, reason, error_code=code, now=now)
+        outreach = Outreach.objects.select_related("debtor").get(pk=row.pk)
+        moved = fall_back(outreach, reason, error_code=code, now=now)
         result.counts["fell_back" if moved else "failed"] += 1
 
-    def _send_all(self, to_send: list[tuple[Outreach, OutboundMessage]]) -> list[ProviderResult]:
+    def _send_all(self, to_send: list[tuple[_ClaimedRow, OutboundMessage]]) -> list[ProviderResult]:
         """Send concurrently: each sending thread takes the next message until none is left.
 
         One task per thread rather than one per message: no future, lock and
@@ -405,7 +425,7 @@ class Dispatcher:
         return limiter
 
     def _record_sent(
-        self, accepted: list[tuple[Outreach, ProviderResult]], now: datetime, result: BatchResult
+        self, accepted: list[tuple[_ClaimedRow, ProviderResult]], now: datetime, result: BatchResult
     ) -> None:
         """Mark the accepted sends ``sent`` in one statement (see ``_write`` on the condition)."""
         if not accepted:
@@ -447,7 +467,7 @@ class Dispatcher:
                 )
                 Outreach.objects.filter(pk=row.pk, sent_at__isnull=True).update(sent_at=now)
 
-    def _write(self, row: Outreach, now: datetime, **fields: Any) -> bool:
+    def _write(self, row: _ClaimedRow, now: datetime, **fields: Any) -> bool:
         """Write the send's outcome unless a status webhook has moved the row on meanwhile.
 
         The batch does not lock its rows (the send-started marker is written on
@@ -461,7 +481,7 @@ class Dispatcher:
         )
 
     def _apply_result(
-        self, row: Outreach, outcome: ProviderResult, now: datetime, result: BatchResult
+        self, row: _ClaimedRow, outcome: ProviderResult, now: datetime, result: BatchResult
     ) -> None:
         step = after_send(
             outcome,
@@ -554,7 +574,7 @@ class _Facts:
     history: defaultdict[int, list[PastContact]]
 
     @classmethod
-    def load(cls, rows: list[Outreach], debtor_ids: list[int], now: datetime) -> _Facts:
+    def load(cls, rows: list[_ClaimedRow], debtor_ids: list[int], now: datetime) -> _Facts:
         outreach_ids = [row.pk for row in rows]
         debtors = _debtors_locked(debtor_ids)
         creditors = {
