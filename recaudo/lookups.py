@@ -36,6 +36,8 @@ class AnyOf(_IdsAsGiven, In):
     lookup_name = "any"
 
     def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        if not self.rhs_is_direct_value():  # a subquery: plain IN
+            return super().as_sql(compiler, connection)
         lhs, lhs_params = self.process_lhs(compiler, connection)
         field = self.lhs.output_field
         values = [
@@ -47,7 +49,10 @@ class AnyOf(_IdsAsGiven, In):
         ]
         # Typed as the column: a smallint[] against a bigint column cannot use
         # PostgreSQL's hashed ANY and compares every row with every element.
-        return f"{lhs} = ANY(%s::{field.db_type(connection)}[])", [*lhs_params, values]
+        # The base type only: "varchar(64)" or "numeric(20, 4)" in a cast would
+        # cut or round the values, and match rows IN would not.
+        base_type = field.db_type(connection).split("(")[0]
+        return f"{lhs} = ANY(%s::{base_type}[])", [*lhs_params, values]
 
 
 class RelatedAnyOf(_IdsAsGiven, RelatedIn):

@@ -22,7 +22,7 @@ import socket
 import threading
 import time
 from collections import Counter, defaultdict
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -356,7 +356,18 @@ class Dispatcher:
     def _fall_back(
         self, row: _ClaimedRow, reason: str, result: BatchResult, now: datetime, code: str = ""
     ) -> None:
-        outreach = Outreach.objects.select_related("debtor").get(pk=row.pk)
+        # Only a row still under this claim moves on, locked until the batch
+        # commits: a lease that expired meanwhile gave it to someone else.
+        claimed = Outreach.objects.filter(
+            pk=row.pk, status=Outreach.Status.SENDING, claimed_by=self.name
+        )
+        if connection.vendor == "postgresql":
+            claimed = claimed.select_for_update(of=("self",))
+        outreach = claimed.select_related("debtor").first()
+        if outreach is None:
+            log.warning("lease lost before falling back from outreach %s", row.pk)
+            result.counts["lease_lost"] += 1
+            return
         moved = fall_back(outreach, reason, error_code=code, now=now)
         result.counts["fell_back" if moved else "failed"] += 1
 
@@ -381,9 +392,17 @@ class Dispatcher:
                 outcomes[index] = self._send_one(to_send[index][1])
 
         tasks = [self.pool.submit(drain) for _ in range(min(self.threads, len(to_send)))]
+        # Every task ends before the batch's transaction (and its FOR SHARE
+        # locks) can: _send_one never raises, so no thread outlives the batch.
+        wait(tasks)
         for task in tasks:
             task.result()
-        return [outcome for outcome in outcomes if outcome is not None]
+        return [
+            outcome
+            if outcome is not None
+            else ProviderResult("unknown", error_message="no outcome recorded")
+            for outcome in outcomes
+        ]
 
     def _mark_started(self, ids: list[int]) -> set[int]:
         """Record, committed at once, that these rows are about to reach the provider.
@@ -407,13 +426,23 @@ class Dispatcher:
         return {found for (found,) in cursor.fetchall()}
 
     def _send_one(self, message: OutboundMessage) -> ProviderResult:
-        limiter = self._limiter(message.channel)
-        limiter.acquire()
+        """One send; never raises, so every outcome is written."""
         try:
-            return self.channels.get(message.channel).send(message)
+            self._limiter(message.channel).acquire()
+        except Exception as error:  # the shared limit's database: nothing was sent
+            log.exception("rate limit unavailable for outreach %s", message.outreach_id)
+            return ProviderResult(
+                "retry", error_code="rate_limit_unavailable", error_message=str(error)[:500]
+            )
+        try:
+            outcome = self.channels.get(message.channel).send(message)
         except Exception as error:  # a bug in a channel must not lose the outcome
             log.exception("send failed for outreach %s", message.outreach_id)
             return ProviderResult("unknown", error_message=f"{type(error).__name__}: {error}")
+        if not isinstance(outcome, ProviderResult):
+            log.error("channel %s returned %r", message.channel, outcome)
+            return ProviderResult("unknown", error_message="the channel returned no result")
+        return outcome
 
     def _limiter(self, channel: str) -> RateLimiter:
         limiter = self.limiters.get(channel)

@@ -67,12 +67,13 @@ def run_lanes(
     errors: list[BaseException] = []
 
     def lane(index: int) -> None:
-        dispatcher = Dispatcher(
-            name=base if count == 1 else f"{base}/{index + 1}",
-            batch_size=batch_size,
-            **(dispatcher_options or {}),
-        )
+        dispatcher = None
         try:
+            dispatcher = Dispatcher(
+                name=base if count == 1 else f"{base}/{index + 1}",
+                batch_size=batch_size,
+                **(dispatcher_options or {}),
+            )
             while not stop.is_set():
                 close_old_connections()
                 if index == 0 and between_batches is not None:
@@ -91,9 +92,12 @@ def run_lanes(
             errors.append(error)
             stop.set()
         finally:
-            dispatcher.close()
-            if count > 1:
-                connection.close()  # this thread's own connection
+            try:
+                if dispatcher is not None:
+                    dispatcher.close()
+            finally:
+                if count > 1:
+                    connection.close()  # this thread's own connection
 
     if count == 1:
         lane(0)
@@ -104,10 +108,17 @@ def run_lanes(
         ]
         for thread in threads:
             thread.start()
-        for thread in threads:
-            # Short joins keep the main thread free to take SIGTERM/SIGINT.
-            while thread.is_alive():
-                thread.join(timeout=0.5)
+        try:
+            for thread in threads:
+                # Short joins keep the main thread free to take SIGTERM/SIGINT.
+                while thread.is_alive():
+                    thread.join(timeout=0.5)
+        finally:
+            # Interrupted here (Ctrl-C without the worker's handlers): the
+            # lanes finish their batch in hand rather than die with the process.
+            stop.set()
+            for thread in threads:
+                thread.join()
     if errors:
         raise errors[0]
     return totals

@@ -261,8 +261,10 @@ def format_money(amount: Decimal, currency: str, locale: str) -> str:
     code = currency.upper()
     shape = _money_shape(code, locale)
     value = Decimal(amount)
-    if shape is not None and value >= 0 and value.is_finite():
-        return shape.format(value)
+    if shape is not None and value.is_finite() and not value.is_signed():
+        formatted = shape.format(value)
+        if formatted is not None:
+            return formatted
     return _babel_money(value, code, locale)
 
 
@@ -284,11 +286,12 @@ class _MoneyShape:
     min_grouped_digits: int  # integer digits from which groups are separated (4 or 5)
     quantum: Decimal
 
-    def format(self, amount: Decimal) -> str:
+    def format(self, amount: Decimal) -> str | None:
+        """The text, or None when the shape cannot say (Babel then does)."""
         try:
             rounded = amount.quantize(self.quantum, rounding=ROUND_HALF_EVEN)
-        except InvalidOperation:  # too many digits for the context: let Babel say
-            return ""
+        except InvalidOperation:  # too many digits for the context
+            return None
         whole, _, fraction = f"{rounded:f}".partition(".")
         if len(whole) >= self.min_grouped_digits:
             whole = f"{int(whole):,}".replace(",", self.group)

@@ -63,3 +63,14 @@ def test_the_shipped_locales_use_the_compiled_formatter():
 def test_a_grouping_the_shape_cannot_express_goes_to_babel():
     assert _money_shape("INR", "en_IN") is None
     assert format_money(Decimal("1234567.5"), "INR", "en_IN") == "₹12,34,567.50"
+
+
+def test_negative_zero_and_amounts_too_long_to_round_are_written_by_babel():
+    assert format_money(Decimal("-0"), "USD", "en_US") == _babel_money(
+        Decimal("-0"), "USD", "en_US"
+    )
+    huge = Decimal("1E+30")
+    with pytest.raises(Exception):  # noqa: B017 - Babel's own error, whatever its class
+        _babel_money(huge, "MXN", "es_MX")
+    with pytest.raises(Exception):  # noqa: B017
+        format_money(huge, "MXN", "es_MX")  # never an empty amount

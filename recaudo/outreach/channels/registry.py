@@ -126,6 +126,12 @@ def request(
     """Send one request; a transport failure comes back as a ``ProviderResult``."""
     try:
         return client.request(method, url, **kwargs)
+    except (httpx.LocalProtocolError, httpx.UnsupportedProtocol) as exc:
+        # The request could not even be written (a header or URL refused
+        # here): nothing left, and resending it would fail the same way.
+        return ProviderResult(
+            outcome="fallback", error_code="request_invalid", error_message=_describe(exc)
+        )
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
         return ProviderResult(
             outcome="retry", error_code="connect_error", error_message=_describe(exc)

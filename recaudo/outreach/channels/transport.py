@@ -40,6 +40,7 @@ import select
 import socket
 import ssl
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
@@ -77,15 +78,22 @@ class PooledHTTP:
         timeout: float,
         retries: int = 1,
         max_idle_per_origin: int = 64,
+        keepalive_expiry: float = 5.0,
         user_agent: str = "recaudo",
         ssl_context: ssl.SSLContext | None = None,
     ) -> None:
         self.timeout = timeout
         self.retries = retries
         self.max_idle = max_idle_per_origin
+        # Like httpx: a connection idle longer than this is not reused. A NAT
+        # or load balancer may have dropped it without a word, and a request
+        # written into it would end "unknown" rather than sent.
+        self.keepalive_expiry = keepalive_expiry
         self.user_agent = user_agent
         self._ssl = ssl_context
-        self._idle: defaultdict[_Key, list[http.client.HTTPConnection]] = defaultdict(list)
+        self._idle: defaultdict[_Key, list[tuple[float, http.client.HTTPConnection]]] = defaultdict(
+            list
+        )
         self._lock = threading.Lock()
         self.is_closed = False
 
@@ -120,7 +128,8 @@ class PooledHTTP:
             pair = f"{auth[0]}:{auth[1]}".encode()
             sent_headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
         sent_headers.update(headers or {})
-        host = key[1] if parts.port is None else f"{key[1]}:{key[2]}"
+        name = f"[{key[1]}]" if ":" in key[1] else key[1]  # an IPv6 address
+        host = name if parts.port is None else f"{name}:{key[2]}"
         connection = self._checkout(key)
         reused = connection is not None
         while True:
@@ -137,6 +146,12 @@ class PooledHTTP:
             except TimeoutError as exc:
                 connection.close()
                 raise httpx.WriteTimeout(f"writing the request to {url} timed out: {exc}") from exc
+            except (ValueError, http.client.HTTPException) as exc:
+                # A header or URL http.client refuses: nothing left this process.
+                connection.close()
+                raise httpx.LocalProtocolError(
+                    f"cannot write the request to {url}: {exc}"
+                ) from exc
             except OSError as exc:
                 connection.close()
                 if reused:
@@ -168,7 +183,7 @@ class PooledHTTP:
             pools = list(self._idle.values())
             self._idle.clear()
         for pool in pools:
-            for connection in pool:
+            for _, connection in pool:
                 connection.close()
 
     # -- the pool ------------------------------------------------------------
@@ -179,16 +194,17 @@ class PooledHTTP:
                 pool = self._idle.get(key)
                 if not pool:
                     return None
-                connection = pool.pop()
-            if _still_open(connection):
+                idle_since, connection = pool.pop()
+            fresh = time.monotonic() - idle_since <= self.keepalive_expiry
+            if fresh and _still_open(connection):
                 return connection
-            connection.close()  # the server closed it while it was idle
+            connection.close()  # idle too long, or the server closed it
 
     def _checkin(self, key: _Key, connection: http.client.HTTPConnection) -> None:
         with self._lock:
             pool = self._idle[key]
             if not self.is_closed and len(pool) < self.max_idle:
-                pool.append(connection)
+                pool.append((time.monotonic(), connection))
                 return
         connection.close()
 
@@ -196,7 +212,9 @@ class PooledHTTP:
         scheme, host, port = key
         for attempt in range(self.retries + 1):
             if scheme == "https":
-                context = self._ssl or ssl.create_default_context()
+                if self._ssl is None:
+                    self._ssl = ssl.create_default_context()
+                context = self._ssl
                 connection: http.client.HTTPConnection = http.client.HTTPSConnection(
                     host, port, timeout=self.timeout, context=context
                 )

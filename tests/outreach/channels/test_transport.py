@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
+from recaudo.outreach.channels import transport
 from recaudo.outreach.channels.transport import PooledHTTP
 
 
@@ -177,3 +178,41 @@ def test_a_closed_client_keeps_no_connection(server):
 
     assert client.is_closed
     assert not client._idle
+
+
+def test_a_connection_idle_longer_than_the_keepalive_expiry_is_not_reused(server):
+    _, handler, base = server
+    client = PooledHTTP(timeout=5, keepalive_expiry=0.2)
+
+    client.request("POST", f"{base}/m", json={})
+    client.request("POST", f"{base}/m", json={})  # at once: the same connection
+    time.sleep(0.4)
+    client.request("POST", f"{base}/m", json={})  # idle too long: a new one
+
+    assert len(handler.seen) == 3
+    assert len(handler.connections) == 2
+
+
+def test_a_write_that_fails_on_a_reused_connection_is_made_once_on_a_new_one(server, monkeypatch):
+    _, handler, base = server
+    # The idle check cannot see it coming (as when the close crosses the write).
+    monkeypatch.setattr(transport, "_still_open", lambda connection: True)
+    client = PooledHTTP(timeout=5)
+    client.request("POST", f"{base}/m", json={"n": 1})
+    # The server's end of the kept-alive connection goes away unseen: the
+    # pooled socket is shut for writing, so the next write fails at once.
+    ((_, pooled),) = client._idle[("http", "127.0.0.1", int(base.rsplit(":", 1)[1]))]
+    pooled.sock.shutdown(socket.SHUT_WR)
+
+    answer = client.request("POST", f"{base}/m", json={"n": 2})
+
+    assert answer.status_code == 201
+    assert [json.loads(seen["body"])["n"] for seen in handler.seen] == [1, 2]  # each once
+
+
+def test_a_header_http_client_refuses_is_a_local_error_nothing_was_sent(server):
+    _, handler, base = server
+
+    with pytest.raises(httpx.LocalProtocolError, match="cannot write the request"):
+        PooledHTTP(timeout=5).request("POST", f"{base}/m", json={}, headers={"X-Bad": "a\nb"})
+    assert handler.seen == []
