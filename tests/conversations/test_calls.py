@@ -29,13 +29,6 @@ def frozen_time():
         yield
 
 
-@pytest.fixture
-def agent(client):
-    user = User.objects.create_user("ana", password="x", is_staff=True)
-    client.force_login(user)
-    return user
-
-
 def call_task(creditor, phone: str = PHONE, *, consent: bool = True, **overrides) -> Outreach:
     debtor = make_debtor(creditor, phone=phone)
     make_debt(debtor, "250000.00", due_on=date(2026, 10, 24))

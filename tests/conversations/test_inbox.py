@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -10,10 +10,9 @@ import time_machine
 from django.contrib.auth.models import User
 
 from recaudo.conversations.models import Message, Thread
-from recaudo.outreach import events
-from recaudo.outreach.channels.base import Event
 from recaudo.outreach.models import Outreach
-from tests.factories import make_debt, make_debtor
+from tests.conversations.helpers import waiting_thread
+from tests.factories import make_debtor
 
 pytestmark = pytest.mark.django_db
 
@@ -24,24 +23,6 @@ NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # Monday 10:00 in Bogotá
 def frozen_time():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def agent(client):
-    user = User.objects.create_user("ana", password="x", is_staff=True)
-    client.force_login(user)
-    return user
-
-
-def waiting_thread(creditor, phone: str, amount: str, text: str) -> Thread:
-    debtor = make_debtor(creditor, phone=phone)
-    make_debt(debtor, amount, due_on=date(2026, 11, 30))
-    events.apply_event(
-        Event(
-            channel="sms", kind="inbound", provider_event_id=f"SM{phone}", address=phone, text=text
-        )
-    )
-    return Thread.objects.get(debtor=debtor)
 
 
 def test_the_inbox_requires_a_staff_login(client, creditor):

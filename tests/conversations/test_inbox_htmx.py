@@ -5,7 +5,7 @@ without JavaScript; the inbox in English."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -14,10 +14,8 @@ from django.contrib.staticfiles import finders
 from django.test import Client
 
 from recaudo.conversations.models import Message, Thread
-from recaudo.outreach import events
-from recaudo.outreach.channels.base import Event
 from recaudo.outreach.models import Outreach
-from tests.factories import make_debt, make_debtor
+from tests.conversations.helpers import waiting_thread
 
 pytestmark = pytest.mark.django_db
 
@@ -29,28 +27,6 @@ HTMX = {"HX-Request": "true"}
 def frozen_time():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-@pytest.fixture
-def agent(client):
-    user = User.objects.create_user("ana", password="x", is_staff=True)
-    client.force_login(user)
-    return user
-
-
-def waiting_thread(creditor, phone: str, **debtor) -> Thread:
-    person = make_debtor(creditor, phone=phone, **debtor)
-    make_debt(person, "250000.00", due_on=date(2026, 11, 30))
-    events.apply_event(
-        Event(
-            channel="sms",
-            kind="inbound",
-            provider_event_id=f"SM{phone}",
-            address=phone,
-            text="quiero hablar con alguien",
-        )
-    )
-    return Thread.objects.get(debtor=person)
 
 
 def visible_text(html: str) -> str:

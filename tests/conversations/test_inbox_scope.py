@@ -11,12 +11,11 @@ import time_machine
 from django.contrib.auth.models import User
 
 from recaudo.conversations.models import AgentProfile, Message, Thread
-from recaudo.outreach import events
-from recaudo.outreach.channels.base import Event
 from recaudo.outreach.models import Outreach
 from recaudo.policies.models import Template
 from recaudo.portfolio.models import ChannelConsent
-from tests.factories import make_creditor, make_debt, make_debtor
+from tests.conversations.helpers import waiting_thread
+from tests.factories import make_creditor, make_debtor
 
 pytestmark = pytest.mark.django_db
 
@@ -27,21 +26,6 @@ NOW = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # Monday 10:00 in Bogotá
 def frozen_time():
     with time_machine.travel(NOW, tick=False):
         yield
-
-
-def waiting_thread(creditor, phone: str) -> Thread:
-    debtor = make_debtor(creditor, phone=phone)
-    make_debt(debtor, "1000.00", due_on=date(2026, 11, 30))
-    events.apply_event(
-        Event(
-            channel="sms",
-            kind="inbound",
-            provider_event_id=f"SM{phone}",
-            address=phone,
-            text="quiero hablar con alguien",
-        )
-    )
-    return Thread.objects.get(debtor=debtor)
 
 
 def call_task(creditor, phone: str) -> Outreach:
@@ -71,8 +55,8 @@ def login(client, *, creditor=None, superuser: bool = False) -> User:
 
 def test_an_agent_tied_to_a_creditor_sees_only_its_threads(client, two_creditors):
     mine, theirs = two_creditors
-    own = waiting_thread(mine, "+573001110101")
-    other = waiting_thread(theirs, "+573001110102")
+    own = waiting_thread(mine, "+573001110101", "1000.00")
+    other = waiting_thread(theirs, "+573001110102", "1000.00")
     login(client, creditor=mine)
 
     queue = client.get("/bandeja/")
@@ -108,7 +92,10 @@ def test_an_agent_tied_to_a_creditor_sees_only_its_call_tasks(client, two_credit
 @pytest.mark.parametrize("tied", [False, True], ids=["without-a-profile", "with-an-empty-one"])
 def test_staff_without_a_creditor_see_every_creditor(client, two_creditors, tied):
     mine, theirs = two_creditors
-    threads = [waiting_thread(mine, "+573001110105"), waiting_thread(theirs, "+573001110106")]
+    threads = [
+        waiting_thread(mine, "+573001110105", "1000.00"),
+        waiting_thread(theirs, "+573001110106", "1000.00"),
+    ]
     user = login(client)
     if tied:
         AgentProfile.objects.create(user=user, creditor=None)
@@ -120,7 +107,10 @@ def test_staff_without_a_creditor_see_every_creditor(client, two_creditors, tied
 
 def test_a_superuser_sees_everything_even_with_a_creditor_profile(client, two_creditors):
     mine, theirs = two_creditors
-    threads = [waiting_thread(mine, "+573001110107"), waiting_thread(theirs, "+573001110108")]
+    threads = [
+        waiting_thread(mine, "+573001110107", "1000.00"),
+        waiting_thread(theirs, "+573001110108", "1000.00"),
+    ]
     tasks = [call_task(mine, "+573001110109"), call_task(theirs, "+573001110110")]
     login(client, creditor=mine, superuser=True)
 
@@ -133,7 +123,7 @@ def test_a_superuser_sees_everything_even_with_a_creditor_profile(client, two_cr
 
 
 def whatsapp_thread_outside_the_window(creditor) -> Thread:
-    thread = waiting_thread(creditor, "+573001110111")
+    thread = waiting_thread(creditor, "+573001110111", "1000.00")
     point = thread.debtor.contact_points.get()
     ChannelConsent.objects.create(
         contact_point=point, channel="whatsapp", source="contrato", granted_at=NOW - timedelta(30)
