@@ -26,7 +26,7 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -61,8 +61,19 @@ HISTORY_DAYS = 14
 MAX_LATE = timedelta(hours=24)
 
 
+class _Row:
+    """A row a batch reads as plain values, not a model (thousands a second)."""
+
+    __slots__ = ()
+    id: int
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
 @dataclass(slots=True)
-class _ClaimedRow:
+class _ClaimedRow(_Row):
     """A claimed Outreach row as the batch reads it; the model only on rare paths."""
 
     id: int
@@ -78,18 +89,12 @@ class _ClaimedRow:
     window_end: datetime
     amount_due: Decimal | None
 
-    @property
-    def pk(self) -> int:
-        return self.id
-
 
 _ROW_COLUMNS = tuple(_ClaimedRow.__dataclass_fields__)
 
 
 @dataclass(slots=True)
-class _DebtorRow:
-    """A debtor as a batch reads it: a plain row, not a model (thousands a second)."""
-
+class _DebtorRow(_Row):
     id: int
     creditor_id: int
     kind: str
@@ -99,13 +104,9 @@ class _DebtorRow:
     timezone: str
     language: str
 
-    @property
-    def pk(self) -> int:
-        return self.id
-
 
 @dataclass(slots=True)
-class _DebtRow:
+class _DebtRow(_Row):
     id: int
     creditor_id: int
     debtor_id: int
@@ -117,13 +118,9 @@ class _DebtRow:
     due_on: date
     status: str
 
-    @property
-    def pk(self) -> int:
-        return self.id
-
 
 @dataclass(slots=True)
-class _PointRow:
+class _PointRow(_Row):
     id: int
     debtor_id: int
     kind: str
@@ -131,10 +128,6 @@ class _PointRow:
     channels: list[str]
     opted_out_at: datetime | None
     invalid_since: datetime | None
-
-    @property
-    def pk(self) -> int:
-        return self.id
 
 
 _DEBTOR_COLUMNS = tuple(_DebtorRow.__dataclass_fields__)
@@ -397,12 +390,7 @@ class Dispatcher:
         wait(tasks)
         for task in tasks:
             task.result()
-        return [
-            outcome
-            if outcome is not None
-            else ProviderResult("unknown", error_message="no outcome recorded")
-            for outcome in outcomes
-        ]
+        return cast(list[ProviderResult], outcomes)  # every index was taken and filled
 
     def _mark_started(self, ids: list[int]) -> set[int]:
         """Record, committed at once, that these rows are about to reach the provider.
