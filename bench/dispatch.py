@@ -7,7 +7,7 @@ provider sandbox (its per-number limit raised, pair limit and webhooks off),
 measures the raw HTTP rate of the sandbox's WhatsApp endpoint from this
 process (same client, same concurrency, no Recaudo logic; before and after
 the dispatch, the higher of the two counts), then runs one
-worker's dispatch lanes (recaudo.outreach.lanes) until nothing is due.
+worker's dispatch lanes (recaudo.delivery.lanes) until nothing is due.
 Prints one JSON line: messages, seconds,
 per_second, raw_http_per_second, ratio_to_raw, duplicates (messages the
 sandbox received beyond one per contact), rule_violations (sends the
@@ -62,7 +62,7 @@ def build(messages: int) -> None:
     from django.db import transaction
 
     from recaudo.bulk import RawJSON, insert_rows, reserve_ids
-    from recaudo.policies.planner import plan
+    from recaudo.outreach.planner import plan
     from recaudo.portfolio.models import ChannelConsent, ContactPoint, Creditor, Debt, Debtor
 
     call_command("migrate", verbosity=0)
@@ -118,7 +118,7 @@ def raw_rate(base_url: str, requests: int, threads: int) -> float:
     """Plain template sends to the sandbox, with the dispatcher's client and concurrency."""
     from django.conf import settings
 
-    from recaudo.outreach.channels.registry import get_channel
+    from recaudo.delivery.channels.registry import get_channel
 
     config = settings.CHANNELS["whatsapp"]
     url = f"{config['base_url']}/{config['phone_number_id']}/messages"
@@ -202,7 +202,7 @@ def main() -> None:
 
         import threading
 
-        from recaudo.outreach.lanes import lane_count, run_lanes
+        from recaudo.delivery.lanes import lane_count, run_lanes
 
         lanes = lane_count(arguments.lanes)
         started = time.perf_counter()

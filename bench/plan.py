@@ -353,7 +353,7 @@ def main() -> None:
 
     django.setup()
     from recaudo.outreach.models import Outreach
-    from recaudo.policies.planner import plan
+    from recaudo.outreach.planner import plan
 
     limit_seconds = time_limit()
     started = time.perf_counter()

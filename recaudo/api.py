@@ -440,7 +440,3 @@ def commit(
     if outcome.errors:
         raise outcome_problem(outcome)
     return Status(*answers[0])
-
-
-# Each app's router mounts itself on ``api`` when imported (it needs the helpers above).
-import recaudo.portfolio.api  # noqa: E402, F401

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "recaudo.compliance",
     "recaudo.policies",
     "recaudo.outreach",
+    "recaudo.delivery",
     "recaudo.sandbox",
     "recaudo.conversations",
     "recaudo.payments",

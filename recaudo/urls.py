@@ -3,7 +3,11 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from recaudo.api import api
-from recaudo.outreach.unsubscribe import unsubscribe
+from recaudo.delivery.views import unsubscribe
+from recaudo.portfolio.api import router as portfolio_router
+
+# The API root holds the shared helpers; each app's router is mounted here, above both.
+api.add_router("", portfolio_router)
 
 admin.site.site_header = _("Recaudo: cobranza amigable")
 admin.site.site_title = "Recaudo"
@@ -13,7 +17,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the inbox's language switch
     path("api/v1/", api.urls),
-    path("webhooks/", include("recaudo.outreach.webhook_urls")),
+    path("webhooks/", include("recaudo.delivery.webhook_urls")),
     path("sandbox/", include("recaudo.sandbox.urls")),
     path("u/<str:token>", unsubscribe, name="unsubscribe"),
     path("p/", include("recaudo.payments.urls")),

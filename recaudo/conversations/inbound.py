@@ -27,7 +27,7 @@ from recaudo.conversations import actions, bot, plan_offers
 from recaudo.conversations.models import Message, Thread
 from recaudo.conversations.nlu import understand
 from recaudo.conversations.offers import OfferRecord, parse_choice, plan_request_kind
-from recaudo.outreach.channels.base import Event
+from recaudo.outreach.contract import Event
 from recaudo.outreach.models import Outreach
 from recaudo.outreach.notify import queue_reply
 from recaudo.policies.rendering import format_date, format_money, locale_for
@@ -144,7 +144,7 @@ def receive(event: Event, *, opted_out: bool = False) -> Message | None:
 
 def find_contact_point(event: Event) -> ContactPoint | None:
     """The contact point with the sender's address; of several debtors, the one we wrote to."""
-    from recaudo.outreach.events import _points_for
+    from recaudo.delivery.provider_events import _points_for
 
     points = list(_points_for(event).select_related("debtor", "debtor__creditor").order_by("pk"))
     if len(points) <= 1:
@@ -161,7 +161,7 @@ def find_contact_point(event: Event) -> ContactPoint | None:
 
 
 def debtor_facts(debtor: Debtor, thread: Thread, local_now: datetime) -> bot.Facts:
-    from recaudo.outreach.links import payment_link
+    from recaudo.payments.links import payment_link
 
     language = _language(debtor)
     locale = locale_for(language, debtor.country)
@@ -259,7 +259,7 @@ def _answer(
 
 def _apply_opt_out(event: Event) -> None:
     """The NLU heard an opt-out the keyword rules missed: honour it on this channel."""
-    from recaudo.outreach.events import apply_opt_out
+    from recaudo.delivery.provider_events import apply_opt_out
 
     apply_opt_out(event, everything=False)
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 import secrets
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from recaudo.outreach.notify import notify
+from recaudo.outreach.settle import cancel_settled
 from recaudo.payments.concessions import settle_discount
 from recaudo.payments.models import (
     Checkout,
@@ -35,11 +37,27 @@ from recaudo.payments.rules import (
 )
 from recaudo.payments.terms import Terms, collectible_debts, debtor_today, terms_for
 from recaudo.portfolio import events
-from recaudo.portfolio.actions import record_payment, reverse_payment
+from recaudo.portfolio.actions import PaymentResult, record_payment, reverse_payment
 from recaudo.portfolio.models import Debt
 from recaudo.portfolio.rules import InputError
 
 ACTOR = "portal"
+
+
+
+def settle_payment(**payment: Any) -> PaymentResult:
+    """Record a payment (``portfolio.actions.record_payment``'s arguments) and stop what it settles.
+
+    The debtor's planned reminders about debts the payment settled are
+    cancelled in the payment's own transaction, so no screen shows them as
+    still to come. (The dispatcher's locked re-check is what guarantees none
+    is sent after a payment, whatever route recorded it.)
+    """
+    with transaction.atomic():
+        result = record_payment(**payment)
+        if result.created:
+            cancel_settled(result.payment.debtor_id, f"paid ({result.payment.external_id})")
+        return result
 
 
 def start_checkout(
@@ -123,7 +141,7 @@ def apply_provider_record(checkout_id: int, record: ProviderRecord) -> Checkout:
         debt = (
             checkout.debt if checkout.debt and checkout.debt.currency == record.currency else None
         )
-        result = record_payment(
+        result = settle_payment(
             creditor=checkout.creditor,
             debtor=checkout.debtor,
             external_id=record.payment_id,
@@ -192,8 +210,6 @@ def agree_plan(
     The planner and dispatcher skip debts in arrangement, and the debtor's
     planned reminders about them are cancelled in the same transaction.
     """
-    from recaudo.outreach.settle import cancel_settled
-
     with transaction.atomic():
         debtor = link.debtor
         type(debtor).objects.select_for_update().filter(pk=debtor.pk).first()

@@ -16,8 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from recaudo.delivery.views import opt_out
 from recaudo.outreach.models import Outreach
-from recaudo.outreach.unsubscribe import opt_out
 from recaudo.payments.rules import AgreementError
 from recaudo.portfolio.models import ChannelConsent, ContactPoint, Debtor
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -11,6 +12,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from recaudo.bulk import insert_rows
 from recaudo.payments.conf import setting
 from recaudo.payments.models import LinkRenewalRequest, PaymentLink, PaymentLinkOpen
 from recaudo.portfolio.models import Debtor
@@ -101,3 +103,56 @@ def allow_request(address: str, now: float | None = None) -> bool:
         cache.add(key, 1, timeout=120)
         return True
     return count <= limit
+
+
+def payment_token(debtor_id: int) -> str:
+    """The token of the debtor's live payment link (the WhatsApp URL-button suffix)."""
+    return live_link(debtor_id).token
+
+
+def payment_link(debtor_id: int) -> str:
+    return payment_url(payment_token(debtor_id))
+
+
+def payment_url(token: str) -> str:
+    return f"{settings.PUBLIC_BASE_URL}/p/{token}"
+
+
+def payment_tokens(
+    debtor_ids: Iterable[int], creditors: Mapping[int, int] | None = None
+) -> dict[int, str]:
+    """Live payment-link tokens for many debtors at once (one query, one bulk insert).
+
+    The same links ``payment_token`` gives, for a whole dispatch batch.
+    ``creditors`` (debtor id -> creditor id), when the caller has it, saves
+    looking it up for the debtors that need a new link.
+    """
+    wanted = set(debtor_ids)
+    now = timezone.now()
+    tokens: dict[int, str] = {}
+    for debtor_id, token in (
+        PaymentLink.objects.filter(
+            debtor_id__any=sorted(wanted), expires_at__gt=now, revoked_at__isnull=True
+        )
+        .order_by("debtor_id", "expires_at")
+        .values_list("debtor_id", "token")
+    ):
+        tokens[debtor_id] = token  # the latest expiry wins
+    missing = wanted - set(tokens)
+    if missing:
+        expires = now + timedelta(days=int(setting("link_days")))
+        if creditors is None or not missing <= creditors.keys():
+            creditors = dict(
+                Debtor.objects.filter(id__any=sorted(missing)).values_list("id", "creditor_id")
+            )
+        made = [
+            (creditors[debtor_id], debtor_id, new_token(), now, expires)
+            for debtor_id in sorted(missing)
+            if debtor_id in creditors
+        ]
+        # One COPY (PostgreSQL) for a dispatch batch's new links, not 500 model saves.
+        insert_rows(
+            PaymentLink, ("creditor_id", "debtor_id", "token", "created_at", "expires_at"), made
+        )
+        tokens.update((debtor_id, token) for _, debtor_id, token, _, _ in made)
+    return tokens

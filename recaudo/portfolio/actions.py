@@ -102,10 +102,6 @@ def record_payment(
             payment.unallocated = remainder
             payment.save(update_fields=["unallocated"])
         events.payment_recorded(payment, applied, actor=actor)
-        # Reminders about what this payment settled stop in the same transaction.
-        from recaudo.outreach.settle import cancel_settled
-
-        cancel_settled(debtor.pk, f"paid ({external_id})")
         return PaymentResult(payment, created=True)
 
 

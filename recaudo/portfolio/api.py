@@ -35,7 +35,6 @@ from recaudo.api import (
     ProblemOut,
     Words,
     actor_of,
-    api,
     bulk_body,
     canonical_body,
     check_bulk_size,
@@ -614,6 +613,3 @@ def record_payment(
     return commit(
         request, response, write, answer, payload=payload, idempotency_key=idempotency_key
     )
-
-
-api.add_router("", router)

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from recaudo.conversations.models import Thread
-from recaudo.outreach import events
-from recaudo.outreach.channels.base import Event
+from recaudo.delivery import provider_events as events
+from recaudo.outreach.contract import Event
 from tests.factories import make_debt, make_debtor
 
 

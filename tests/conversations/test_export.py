@@ -14,8 +14,8 @@ from pypdf import PdfReader
 from recaudo.conversations import actions
 from recaudo.conversations.export import drawable, thread_pdf
 from recaudo.conversations.models import AgentProfile, Thread
-from recaudo.outreach import events
-from recaudo.outreach.channels.base import Event
+from recaudo.delivery import provider_events as events
+from recaudo.outreach.contract import Event
 from recaudo.outreach.models import Outreach
 from tests.factories import make_creditor, make_debt, make_debtor
 

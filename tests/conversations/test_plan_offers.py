@@ -9,8 +9,8 @@ import pytest
 import time_machine
 
 from recaudo.conversations.models import Message, Thread
-from recaudo.outreach import events
-from recaudo.outreach.channels.base import Event
+from recaudo.delivery import provider_events as events
+from recaudo.outreach.contract import Event
 from recaudo.outreach.models import Outreach
 from recaudo.payments.links import live_link
 from recaudo.payments.models import InstalmentPlan

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 import pytest
 import time_machine
 
-from recaudo.outreach import events
-from recaudo.outreach.channels.base import Event
+from recaudo.delivery import provider_events as events
+from recaudo.outreach.contract import Event
 from recaudo.outreach.models import Outreach
 from recaudo.policies.models import Policy, Segment
 from tests.factories import make_debt, make_debtor

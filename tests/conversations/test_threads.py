@@ -10,8 +10,8 @@ import time_machine
 
 from recaudo.conversations.inbound import receive
 from recaudo.conversations.models import Message, Thread
-from recaudo.outreach import events
-from recaudo.outreach.channels.base import Event
+from recaudo.delivery import provider_events as events
+from recaudo.outreach.contract import Event
 from recaudo.outreach.models import Outreach
 from recaudo.payments.models import Promise
 from recaudo.portfolio.models import ChannelConsent, ContactPoint

@@ -59,7 +59,7 @@ def sandbox(live_server, settings):
 
     import httpx
 
-    from recaudo.outreach.channels.registry import reset_channels
+    from recaudo.delivery.channels.registry import reset_channels
     from tests.helpers import ROOT, database_url, free_port
 
     port, smtp_port = free_port(), free_port()

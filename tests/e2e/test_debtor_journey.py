@@ -15,9 +15,9 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from recaudo.outreach.dispatcher import Dispatcher
+from recaudo.delivery.dispatcher import Dispatcher
 from recaudo.outreach.models import Outreach
-from recaudo.policies.planner import plan
+from recaudo.outreach.planner import plan
 from recaudo.portfolio.models import ChannelConsent, Debt, Payment
 from tests.e2e.conftest import ARTIFACTS
 from tests.factories import make_creditor, make_debt, make_debtor

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from recaudo.conversations.models import Message, Thread
-from recaudo.outreach.dispatcher import Dispatcher
+from recaudo.delivery.dispatcher import Dispatcher
 from recaudo.outreach.models import Outreach
 from recaudo.portfolio.models import ChannelConsent
 from tests.e2e.conftest import ARTIFACTS

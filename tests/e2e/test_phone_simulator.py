@@ -8,9 +8,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.contrib.auth import get_user_model
 
-from recaudo.outreach.dispatcher import Dispatcher
+from recaudo.delivery.dispatcher import Dispatcher
 from recaudo.outreach.models import Outreach
-from recaudo.policies.planner import plan
+from recaudo.outreach.planner import plan
 from recaudo.portfolio.models import ChannelConsent
 from tests.e2e.conftest import ARTIFACTS
 from tests.factories import make_creditor, make_debt, make_debtor

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from recaudo.outreach.channels.base import ProviderResult
-from recaudo.outreach.dispatcher import Dispatcher
+from recaudo.delivery.dispatcher import Dispatcher
+from recaudo.outreach.contract import ProviderResult
 from recaudo.outreach.models import Outreach
 from recaudo.outreach.notify import notify
 from recaudo.payments.actions import apply_provider_record

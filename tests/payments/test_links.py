@@ -9,8 +9,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from recaudo.outreach.links import payment_link, payment_token
-from recaudo.payments.links import live_link
+from recaudo.payments.links import live_link, payment_link, payment_token
 from recaudo.payments.models import LinkRenewalRequest, PaymentLink, PaymentLinkOpen
 
 pytestmark = pytest.mark.django_db

@@ -115,7 +115,7 @@ def test_a_promise_beyond_the_creditors_window_is_refused(client, debtor, frozen
 
 def test_agreeing_a_plan_cancels_the_reminders_planned_for_those_debts(db):
     from recaudo.payments.actions import agree_plan
-    from tests.outreach.test_events import make_outreach
+    from tests.delivery.test_provider_events import make_outreach
 
     outreach = make_outreach(status="planned")
     link = live_link(outreach.debtor_id)

@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DeliveryConfig(AppConfig):
+    """Sending the outbox and hearing back from providers (no models of its own)."""
+
+    name = "recaudo.delivery"
+    label = "delivery"
+    verbose_name = _("Envío")

@@ -1,0 +1,204 @@
+"""RCS through Google RCS Business Messaging (RBM); see docs/channels.md.
+
+Our idempotency key is the RBM ``messageId``: RBM ignores a second message
+with an ID the agent already used, and echoes the ID in DELIVERED/READ events.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import logging
+import uuid
+from datetime import datetime
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+import httpx
+from django.http import HttpRequest
+
+from recaudo.delivery.channels.registry import (
+    HttpChannelMixin,
+    channel_config,
+    request,
+    response_json,
+    retry_after_seconds,
+)
+from recaudo.outreach.contract import (
+    Event,
+    EventKind,
+    OutboundMessage,
+    PayloadError,
+    ProviderResult,
+    SignatureError,
+)
+
+logger = logging.getLogger(__name__)
+
+OPERATOR_RETRY_AFTER_SECONDS = 3600.0
+EVENT_KINDS: dict[str, EventKind] = {"DELIVERED": "delivered", "READ": "read"}
+
+
+class RbmChannel(HttpChannelMixin):
+    name: ClassVar[str] = "rcs"
+
+    def __init__(
+        self,
+        settings_override: dict[str, Any] | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.config = channel_config(
+            self.name, settings_override, ("base_url", "agent_id", "access_token", "client_token")
+        )
+        self._init_http(self.config, transport)
+
+    # -- sending -------------------------------------------------------------
+
+    def send(self, message: OutboundMessage) -> ProviderResult:
+        # Messages outside the outbox (bot, agent) have no key: any unique ID will do.
+        message_id = message.idempotency_key or str(uuid.uuid4())
+        phone = quote(message.to, safe="+")
+        answer = request(
+            self.client,
+            "POST",
+            f"{self.config['base_url'].rstrip('/')}/v1/phones/{phone}/agentMessages",
+            params={"messageId": message_id, "agentId": self.config["agent_id"]},
+            json={"contentMessage": {"text": message.text}},
+            headers={"Authorization": f"Bearer {self.config['access_token']}"},
+        )
+        if isinstance(answer, ProviderResult):
+            return answer
+        body = response_json(answer)
+        error = body.get("error") if isinstance(body.get("error"), dict) else {}
+        status = str(error.get("status") or f"http_{answer.status_code}")
+        result: dict[str, Any] = {
+            "error_code": status,
+            "error_message": str(error.get("message") or f"HTTP {answer.status_code}")[:500],
+            "raw": body,
+        }
+        code = answer.status_code
+        if code == 200:
+            return ProviderResult(outcome="accepted", provider_message_id=message_id, raw=body)
+        if code == 409 or status == "ALREADY_EXISTS":
+            # This messageId was taken before: the message is already on its way.
+            return ProviderResult(outcome="accepted", provider_message_id=message_id, raw=body)
+        if code == 404 or status == "NOT_FOUND":
+            return ProviderResult(outcome="fallback", **result)  # the phone cannot take RCS
+        if code == 429 or code >= 500:
+            return ProviderResult(
+                outcome="retry", retry_after=retry_after_seconds(answer), **result
+            )
+        if code in (401, 403):
+            logger.error("RBM auth failure, sends paused: %s", result["error_message"])
+            wait = max(retry_after_seconds(answer) or 0.0, OPERATOR_RETRY_AFTER_SECONDS)
+            return ProviderResult(outcome="retry", retry_after=wait, **result)
+        # 400 INVALID_ARGUMENT and the like: the device or the content is not
+        # supported; the number itself is fine, so the next channel may work.
+        logger.warning("RBM refused outreach %s: %s", message.outreach_id, result["error_message"])
+        return ProviderResult(outcome="fallback", **result)
+
+    # -- webhooks ------------------------------------------------------------
+
+    def verify_setup(self, body: bytes) -> str | None:
+        """The ``secret`` to answer Google's webhook-setup POST with, or None (answer 403).
+
+        Google's first POST is ``{"clientToken": ..., "secret": ...}`` and carries
+        no X-Goog-Signature; the view checks it with this before ``verify_signature``.
+        """
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError):
+            return None
+        if not isinstance(data, dict) or "secret" not in data or "message" in data:
+            return None
+        token = str(data.get("clientToken") or "")
+        if not hmac.compare_digest(token.encode(), self.config["client_token"].encode()):
+            return None
+        return str(data["secret"])
+
+    def verify_signature(self, request: HttpRequest) -> None:
+        header = request.headers.get("X-Goog-Signature", "")
+        if not header:
+            raise SignatureError("missing X-Goog-Signature")
+        try:
+            data = _decoded_data(request.body)
+        except PayloadError as exc:
+            raise SignatureError(f"cannot check X-Goog-Signature: {exc}") from None
+        digest = hmac.new(self.config["client_token"].encode(), data, hashlib.sha512).digest()
+        if not hmac.compare_digest(header.encode(), base64.b64encode(digest)):
+            raise SignatureError("X-Goog-Signature does not match message.data")
+
+    def parse_webhook(self, request: HttpRequest) -> list[Event]:
+        try:
+            payload = json.loads(_decoded_data(request.body))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise PayloadError(f"RBM message.data is not JSON: {exc}") from None
+        if not isinstance(payload, dict):
+            raise PayloadError("RBM message.data is not a JSON object")
+        phone = str(payload.get("senderPhoneNumber", ""))
+        occurred_at = _rfc3339(payload.get("sendTime"))
+        message_id = str(payload.get("messageId", ""))
+        if "eventType" in payload:  # UserEvent: about one of our messages
+            return [
+                Event(
+                    channel=self.name,
+                    kind=EVENT_KINDS.get(str(payload["eventType"]), "other"),  # IS_TYPING: other
+                    provider_message_id=message_id,
+                    provider_event_id=str(payload.get("eventId", "")),
+                    reference=message_id,
+                    occurred_at=occurred_at,
+                    address=phone,
+                    raw=payload,
+                )
+            ]
+        text = ""
+        if isinstance(payload.get("text"), str):
+            text = payload["text"]
+        elif isinstance(payload.get("suggestionResponse"), dict):
+            reply = payload["suggestionResponse"]
+            text = str(reply.get("postbackData") or reply.get("text") or "")
+        return [
+            Event(
+                channel=self.name,
+                kind="inbound" if text and phone else "other",  # files, locations, server events
+                provider_event_id=message_id,
+                occurred_at=occurred_at,
+                address=phone,
+                text=text,
+                raw=payload,
+            )
+        ]
+
+
+def _decoded_data(body: bytes) -> bytes:
+    """The base64-decoded ``message.data`` of a Pub/Sub-push style body."""
+    try:
+        envelope = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise PayloadError(f"RBM webhook is not JSON: {exc}") from None
+    message = envelope.get("message") if isinstance(envelope, dict) else None
+    data = message.get("data") if isinstance(message, dict) else None
+    if not isinstance(data, str):
+        raise PayloadError("RBM webhook has no message.data")
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise PayloadError(f"RBM message.data is not base64: {exc}") from None
+
+
+def _rfc3339(raw: Any) -> datetime | None:
+    if not isinstance(raw, str):
+        return None
+    # Google sends up to nanoseconds ("...00.123456789Z"); Python reads microseconds.
+    text = raw.replace("Z", "+00:00")
+    if "." in text:
+        head, _, tail = text.partition(".")
+        digits = len(tail) - len(tail.lstrip("0123456789"))
+        text = f"{head}.{tail[: min(digits, 6)]}{tail[digits:]}"
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None

@@ -1,0 +1,238 @@
+"""SMS through Twilio Programmable Messaging; see docs/channels.md.
+
+Our idempotency key rides in the StatusCallback URL (``?ref=``), so status
+callbacks name the outreach attempt even when the send outcome was never
+written. Webhook signatures are computed over ``PUBLIC_BASE_URL`` + the
+request path, so ``PUBLIC_BASE_URL`` must be the URL Twilio calls.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+from typing import Any, ClassVar
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import httpx
+from django.conf import settings
+from django.http import HttpRequest, QueryDict
+
+from recaudo.delivery.channels.registry import (
+    HttpChannelMixin,
+    channel_config,
+    request,
+    response_json,
+    retry_after_seconds,
+)
+from recaudo.outreach.contract import (
+    Event,
+    EventKind,
+    OutboundMessage,
+    PayloadError,
+    ProviderResult,
+    SignatureError,
+)
+
+logger = logging.getLogger(__name__)
+
+OPERATOR_RETRY_AFTER_SECONDS = 3600.0
+OPTED_OUT_CODE = 21610  # the debtor sent STOP: Twilio refuses until they send START
+INVALID_NUMBER_CODES = {21211}  # "To" is not a valid phone number
+# Not reachable by SMS (landline, not mobile, unroutable): the same phone may
+# still take calls, so the contact point stays valid.
+NOT_SMS_CAPABLE_CODES = {21612, 21614, 21635}
+RATE_CODES = {20429, 14107}
+# Our account or sender is wrong: every message fails until an operator acts.
+OPERATOR_CODES = {20003, 20005, 21212, 21606, 21659, 21703, 21704}
+
+# Twilio's own opt-out keywords (single word, any case). Twilio blocks the
+# number after them even without Advanced Opt-Out (which adds OptOutType).
+TWILIO_STOP_KEYWORDS = {
+    "STOP",
+    "STOPALL",
+    "UNSUBSCRIBE",
+    "CANCEL",
+    "END",
+    "QUIT",
+    "REVOKE",
+    "OPTOUT",
+}
+
+STATUS_KINDS: dict[str, EventKind] = {
+    "sent": "sent",
+    "delivered": "delivered",
+    "read": "read",
+    "failed": "failed",
+    "undelivered": "failed",
+}
+
+
+class TwilioSmsChannel(HttpChannelMixin):
+    name: ClassVar[str] = "sms"
+
+    def __init__(
+        self,
+        settings_override: dict[str, Any] | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        config = channel_config(
+            self.name, settings_override, ("base_url", "account_sid", "auth_token")
+        )
+        if not (config.get("from_number") or config.get("messaging_service_sid")):
+            config = channel_config(self.name, config, ("from_number",))  # raises, naming it
+        config.setdefault("public_base_url", settings.PUBLIC_BASE_URL)
+        self.config = config
+        self._init_http(config, transport)
+
+    # -- sending -------------------------------------------------------------
+
+    def status_callback_url(self, idempotency_key: str) -> str:
+        url = f"{self.config['public_base_url'].rstrip('/')}/webhooks/twilio"
+        return f"{url}?ref={quote(idempotency_key, safe='')}" if idempotency_key else url
+
+    def build_form(self, message: OutboundMessage) -> dict[str, str]:
+        form = {"To": message.to, "Body": message.text}
+        if self.config.get("messaging_service_sid"):
+            form["MessagingServiceSid"] = self.config["messaging_service_sid"]
+        else:
+            form["From"] = self.config["from_number"]
+        form["StatusCallback"] = self.status_callback_url(message.idempotency_key)
+        return form
+
+    def send(self, message: OutboundMessage) -> ProviderResult:
+        account = self.config["account_sid"]
+        url = f"{self.config['base_url'].rstrip('/')}/2010-04-01/Accounts/{account}/Messages.json"
+        answer = request(
+            self.client,
+            "POST",
+            url,
+            data=self.build_form(message),
+            auth=(account, self.config["auth_token"]),
+        )
+        if isinstance(answer, ProviderResult):
+            return answer
+        body = response_json(answer)
+        if answer.status_code in (200, 201):
+            sid = body.get("sid")
+            if isinstance(sid, str) and sid:
+                return ProviderResult(outcome="accepted", provider_message_id=sid, raw=body)
+            return ProviderResult(
+                outcome="unknown",
+                error_code="no_sid",
+                error_message="success without sid",
+                raw=body,
+            )
+        return classify_error(answer.status_code, body, retry_after_seconds(answer))
+
+    # -- webhooks ------------------------------------------------------------
+
+    def expected_signature(self, url: str, params: QueryDict | dict[str, Any]) -> str:
+        """base64(HMAC-SHA1(auth token, url + each sorted name + its sorted values))."""
+        payload = url
+        for name in sorted(set(params)):
+            values = params.getlist(name) if isinstance(params, QueryDict) else [params[name]]
+            for value in sorted(set(values)):
+                payload += name + value
+        digest = hmac.new(self.config["auth_token"].encode(), payload.encode(), hashlib.sha1)
+        return base64.b64encode(digest.digest()).decode()
+
+    def verify_signature(self, request: HttpRequest) -> None:
+        header = request.headers.get("X-Twilio-Signature", "")
+        if not header:
+            raise SignatureError("missing X-Twilio-Signature")
+        url = self.config["public_base_url"].rstrip("/") + request.get_full_path()
+        for candidate in _url_variants(url):
+            expected = self.expected_signature(candidate, request.POST)
+            if hmac.compare_digest(header.encode(), expected.encode()):
+                return
+        raise SignatureError("X-Twilio-Signature does not match (is PUBLIC_BASE_URL right?)")
+
+    def parse_webhook(self, request: HttpRequest) -> list[Event]:
+        params = request.POST
+        sid = params.get("MessageSid") or params.get("SmsSid") or ""
+        if not sid:
+            raise PayloadError(
+                "Twilio webhook has no MessageSid (not a form-encoded message event)"
+            )
+        raw = {key: values[0] if len(values) == 1 else values for key, values in params.lists()}
+        reference = request.GET.get("ref", "")
+        status = params.get("MessageStatus") or ""
+        if status and status != "received":
+            return [
+                Event(
+                    channel=self.name,
+                    kind=STATUS_KINDS.get(status, "other"),
+                    provider_message_id=sid,
+                    provider_event_id=f"{sid}:{status}",
+                    reference=reference,
+                    address=params.get("To", ""),
+                    error_code=params.get("ErrorCode", ""),
+                    error_message=params.get("ErrorMessage", ""),
+                    raw=raw,
+                )
+            ]
+        text = params.get("Body", "")
+        kind: EventKind = "inbound" if text.strip() else "other"
+        opt_out_type = params.get("OptOutType")
+        if opt_out_type is not None:
+            if opt_out_type.upper() == "STOP":
+                kind = "opt_out"
+        elif text.strip().upper() in TWILIO_STOP_KEYWORDS:
+            kind = "opt_out"
+        return [
+            Event(
+                channel=self.name,
+                kind=kind,
+                provider_event_id=sid,
+                reference=reference,
+                address=params.get("From", ""),
+                text=text,
+                raw=raw,
+            )
+        ]
+
+
+def classify_error(
+    status_code: int, body: dict[str, Any], retry_after: float | None
+) -> ProviderResult:
+    """Twilio's error answer as an outcome (the table in docs/channels.md)."""
+    code = body.get("code")
+    code = code if isinstance(code, int) else None
+    result: dict[str, Any] = {
+        "error_code": str(code) if code is not None else f"http_{status_code}",
+        "error_message": str(body.get("message") or f"HTTP {status_code}")[:500],
+        "raw": body,
+    }
+    if code == OPTED_OUT_CODE:
+        return ProviderResult(outcome="permanent", **result)
+    if code in INVALID_NUMBER_CODES:
+        return ProviderResult(outcome="permanent", invalidates_contact_point=True, **result)
+    if code in NOT_SMS_CAPABLE_CODES:
+        return ProviderResult(outcome="permanent", **result)
+    if code in RATE_CODES or status_code == 429:
+        return ProviderResult(outcome="retry", retry_after=retry_after, **result)
+    if code in OPERATOR_CODES or status_code in (401, 403):
+        logger.error("Twilio auth/sender failure, sends paused: %s", result["error_message"])
+        wait = max(retry_after or 0.0, OPERATOR_RETRY_AFTER_SECONDS)
+        return ProviderResult(outcome="retry", retry_after=wait, **result)
+    if status_code >= 500:
+        return ProviderResult(outcome="retry", retry_after=retry_after, **result)
+    return ProviderResult(outcome="permanent", **result)
+
+
+def _url_variants(url: str) -> list[str]:
+    """The URL as called and with its default port added or removed (as twilio-python does)."""
+    parts = urlsplit(url)
+    default_port = {"https": 443, "http": 80}.get(parts.scheme)
+    if default_port is None or not parts.hostname:
+        return [url]
+    host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+    if parts.port == default_port:
+        other = parts._replace(netloc=host)
+    elif parts.port is None:
+        other = parts._replace(netloc=f"{host}:{default_port}")
+    else:
+        return [url]
+    return [url, urlunsplit(other)]

@@ -1,0 +1,331 @@
+"""WhatsApp Business Cloud API (Meta Graph API); see docs/channels.md.
+
+Sends templates (any time) or free-form text (inside the 24-hour window) to
+``POST {base_url}/{phone_number_id}/messages``; our idempotency key travels
+in ``biz_opaque_callback_data`` and comes back in status webhooks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import httpx
+from django.http import HttpRequest
+
+from recaudo.delivery.channels.registry import (
+    HttpChannelMixin,
+    channel_config,
+    request,
+    response_json,
+    retry_after_seconds,
+)
+from recaudo.outreach.contract import (
+    Event,
+    EventKind,
+    OutboundMessage,
+    PayloadError,
+    ProviderResult,
+    SignatureError,
+)
+
+logger = logging.getLogger(__name__)
+
+# Seconds to wait after an auth or account failure: every message would fail
+# the same way until an operator acts, so do not hammer Meta meanwhile.
+OPERATOR_RETRY_AFTER_SECONDS = 3600.0
+
+# This channel cannot carry this message to this person now: try the next one.
+FALLBACK_CODES = {
+    131047: "more than 24 hours since the debtor's last message",
+    131049: "per-user marketing cap",
+    131050: "debtor stopped marketing messages",
+    130472: "number is part of a Meta experiment",
+}
+# The template or its parameters are wrong: a bug or a configuration problem.
+TEMPLATE_CODES = {100, 131008, 131009, 132000, 132001, 132005, 132007, 132008, 132012}
+TEMPLATE_CODES |= {132015, 132016}  # paused / disabled by Meta
+# Throughput, pair-rate, spam-rate and maintenance limits: the same send works later.
+RATE_CODES = {4, 80007, 130429, 131048, 131056, 131057}
+# Token expired, permissions, account locked or unpaid: an operator must act.
+OPERATOR_CODES = {0, 3, 10, 190, 368, 131031, 131042} | set(range(200, 300))
+# Not a WhatsApp number (or old app, terms not accepted). The phone may still
+# take SMS or calls, so the contact point is not invalidated; see docs/channels.md.
+UNDELIVERABLE_CODE = 131026
+
+STATUS_KINDS: dict[str, EventKind] = {
+    "sent": "sent",
+    "delivered": "delivered",
+    "read": "read",
+    "failed": "failed",
+}
+
+
+class WhatsAppChannel(HttpChannelMixin):
+    name: ClassVar[str] = "whatsapp"
+
+    def __init__(
+        self,
+        settings_override: dict[str, Any] | None = None,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.config = channel_config(
+            self.name,
+            settings_override,
+            ("base_url", "phone_number_id", "access_token", "app_secret"),
+        )
+        self._init_http(self.config, transport)
+
+    # -- sending -------------------------------------------------------------
+
+    def build_payload(self, message: OutboundMessage) -> dict[str, Any]:
+        payload: dict[str, Any] = {
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": message.to.lstrip("+"),
+        }
+        if message.template_name:
+            components: list[dict[str, Any]] = []
+            if message.template_parameters:
+                parameters = [{"type": "text", "text": p} for p in message.template_parameters]
+                components.append({"type": "body", "parameters": parameters})
+            if message.button_url_suffix:
+                components.append(
+                    {
+                        "type": "button",
+                        "sub_type": "url",
+                        "index": "0",
+                        "parameters": [{"type": "text", "text": message.button_url_suffix}],
+                    }
+                )
+            template: dict[str, Any] = {
+                "name": message.template_name,
+                "language": {"code": message.template_language or "es"},
+            }
+            if components:
+                template["components"] = components
+            payload.update(type="template", template=template)
+        else:
+            preview = "https://" in message.text or "http://" in message.text
+            payload.update(type="text", text={"preview_url": preview, "body": message.text})
+        if message.idempotency_key:
+            payload["biz_opaque_callback_data"] = message.idempotency_key
+        return payload
+
+    def send(self, message: OutboundMessage) -> ProviderResult:
+        url = f"{self.config['base_url'].rstrip('/')}/{self.config['phone_number_id']}/messages"
+        answer = request(
+            self.client,
+            "POST",
+            url,
+            json=self.build_payload(message),
+            headers={"Authorization": f"Bearer {self.config['access_token']}"},
+        )
+        if isinstance(answer, ProviderResult):
+            return answer
+        body = response_json(answer)
+        if answer.status_code == 200:
+            messages = body.get("messages")
+            first = messages[0] if isinstance(messages, list) and messages else {}
+            wamid = first.get("id", "") if isinstance(first, dict) else ""
+            if wamid:
+                return ProviderResult(outcome="accepted", provider_message_id=wamid, raw=body)
+            # 200 without an id: it may have been taken; the status webhook settles it.
+            return ProviderResult(
+                outcome="unknown",
+                error_code="no_message_id",
+                error_message="200 without id",
+                raw=body,
+            )
+        return classify_error(answer.status_code, body, retry_after_seconds(answer), message)
+
+    # -- webhooks ------------------------------------------------------------
+
+    def verify_subscription(self, params: Mapping[str, str]) -> str | None:
+        """The ``hub.challenge`` to answer Meta's GET check with, or None (answer 403)."""
+        token = params.get("hub.verify_token") or ""
+        expected = self.config.get("verify_token") or ""
+        if params.get("hub.mode") != "subscribe" or not expected:
+            return None
+        if not hmac.compare_digest(token.encode(), expected.encode()):
+            return None
+        return params.get("hub.challenge") or ""
+
+    def verify_signature(self, request: HttpRequest) -> None:
+        header = request.headers.get("X-Hub-Signature-256", "")
+        if not header.startswith("sha256="):
+            raise SignatureError("missing X-Hub-Signature-256")
+        secret = self.config["app_secret"].encode()
+        expected = hmac.new(secret, request.body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(header.removeprefix("sha256=").lower(), expected):
+            raise SignatureError("X-Hub-Signature-256 does not match the body")
+
+    def parse_webhook(self, request: HttpRequest) -> list[Event]:
+        try:
+            body = json.loads(request.body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise PayloadError(f"WhatsApp webhook is not JSON: {exc}") from None
+        if not isinstance(body, dict) or not isinstance(body.get("entry"), list):
+            raise PayloadError("WhatsApp webhook has no 'entry' list")
+        events: list[Event] = []
+        for entry in body["entry"]:
+            changes = entry.get("changes") if isinstance(entry, dict) else None
+            if not isinstance(changes, list):
+                events.append(self._other(entry))
+                continue
+            for change in changes:
+                events.extend(self._parse_change(change))
+        return events
+
+    def _parse_change(self, change: Any) -> list[Event]:
+        if not isinstance(change, dict) or not isinstance(change.get("value"), dict):
+            return [self._other(change)]
+        value = change["value"]
+        if change.get("field") != "messages":
+            return [self._other(change)]  # template status, user_preferences, ...
+        events: list[Event] = []
+        for status in _items(value, "statuses"):
+            events.append(self._parse_status(status))
+        for inbound in _items(value, "messages"):
+            events.append(self._parse_message(inbound))
+        for error in _items(value, "errors"):  # account-level errors without a status
+            events.append(self._other(error, error=error))
+        if not events:
+            events.append(self._other(change))
+        return events
+
+    def _parse_status(self, status: Any) -> Event:
+        if not isinstance(status, dict):
+            return self._other(status)
+        state = str(status.get("status", ""))
+        wamid = str(status.get("id", ""))
+        errors = status.get("errors")
+        error = errors[0] if isinstance(errors, list) and errors else {}
+        return Event(
+            channel=self.name,
+            kind=STATUS_KINDS.get(state, "other"),
+            provider_message_id=wamid,
+            provider_event_id=f"{wamid}:{state}" if wamid else "",
+            reference=str(status.get("biz_opaque_callback_data", "")),
+            occurred_at=_timestamp(status.get("timestamp")),
+            address=_phone(status.get("recipient_id")),
+            **_error_fields(error),
+            raw=status,
+        )
+
+    def _parse_message(self, inbound: Any) -> Event:
+        if not isinstance(inbound, dict):
+            return self._other(inbound)
+        kind: EventKind = "inbound"
+        kind_of = inbound.get("type")
+        text = ""
+        if kind_of == "text":
+            text = _get(inbound, "text", "body")
+        elif kind_of == "button":  # quick-reply button of one of our templates
+            text = _get(inbound, "button", "payload") or _get(inbound, "button", "text")
+        elif kind_of == "interactive":
+            reply_type = _get(inbound, "interactive", "type")
+            text = _get(inbound, "interactive", reply_type, "id")
+            text = text or _get(inbound, "interactive", reply_type, "title")
+        if not text:
+            kind = "other"  # images, locations, reactions, unsupported, new types
+        errors = inbound.get("errors")
+        return Event(
+            channel=self.name,
+            kind=kind,
+            provider_message_id=_get(inbound, "context", "id"),  # the message replied to
+            provider_event_id=str(inbound.get("id", "")),
+            occurred_at=_timestamp(inbound.get("timestamp")),
+            address=_phone(inbound.get("from")),
+            text=text,
+            **_error_fields(errors[0] if isinstance(errors, list) and errors else {}),
+            raw=inbound,
+        )
+
+    def _other(self, raw: Any, error: Any = None) -> Event:
+        fields = _error_fields(error or {})
+        return Event(channel=self.name, kind="other", **fields, raw=_as_dict(raw))
+
+
+def classify_error(
+    status_code: int, body: dict[str, Any], retry_after: float | None, message: OutboundMessage
+) -> ProviderResult:
+    """Meta's error answer as an outcome (the table in docs/channels.md)."""
+    error = body.get("error") if isinstance(body.get("error"), dict) else {}
+    code = error.get("code")
+    code = code if isinstance(code, int) else None
+    details = _get(error, "error_data", "details")
+    text = str(error.get("message", "")) + (f": {details}" if details else "")
+    result: dict[str, Any] = {
+        "error_code": str(code) if code is not None else f"http_{status_code}",
+        "error_message": text[:500] or f"HTTP {status_code}",
+        "raw": body,
+    }
+    if code in FALLBACK_CODES:
+        return ProviderResult(outcome="fallback", **result)
+    if code == UNDELIVERABLE_CODE:
+        return ProviderResult(outcome="permanent", **result)
+    if code in TEMPLATE_CODES:
+        logger.error(
+            "WhatsApp refused template %r (%s) for outreach %s: %s",
+            message.template_name,
+            message.template_language,
+            message.outreach_id,
+            result["error_message"],
+        )
+        return ProviderResult(outcome="fallback", **result)
+    if code in RATE_CODES or status_code == 429:
+        return ProviderResult(outcome="retry", retry_after=retry_after, **result)
+    if code in OPERATOR_CODES or status_code in (401, 403):
+        logger.error("WhatsApp auth/account failure, sends paused: %s", result["error_message"])
+        wait = max(retry_after or 0.0, OPERATOR_RETRY_AFTER_SECONDS)
+        return ProviderResult(outcome="retry", retry_after=wait, **result)
+    if status_code >= 500 or error.get("is_transient") is True:
+        return ProviderResult(outcome="retry", retry_after=retry_after, **result)
+    logger.warning("WhatsApp error not in our table, falling back: %s", result["error_message"])
+    return ProviderResult(outcome="fallback", **result)
+
+
+def _items(value: dict[str, Any], key: str) -> list[Any]:
+    items = value.get(key)
+    return items if isinstance(items, list) else []
+
+
+def _get(data: Any, *keys: Any) -> str:
+    for key in keys:
+        if not isinstance(data, dict):
+            return ""
+        data = data.get(key)
+    return str(data) if isinstance(data, str | int) else ""
+
+
+def _error_fields(error: Any) -> dict[str, str]:
+    if not isinstance(error, dict) or not error:
+        return {}
+    details = _get(error, "error_data", "details")
+    text = str(error.get("title") or error.get("message") or "")
+    return {
+        "error_code": _get(error, "code"),
+        "error_message": (text + (f": {details}" if details else ""))[:500],
+    }
+
+
+def _timestamp(raw: Any) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(int(raw), tz=UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
+        return None
+
+
+def _phone(raw: Any) -> str:
+    digits = str(raw or "").lstrip("+")
+    return f"+{digits}" if digits else ""
+
+
+def _as_dict(raw: Any) -> dict[str, Any]:
+    return raw if isinstance(raw, dict) else {"value": raw}

@@ -1,0 +1,663 @@
+"""The dispatcher: claim due contacts, re-check them, send them, record what happened.
+
+At most once. A batch is claimed in a short transaction of its own: the rows
+become ``sending`` with a lease and that is committed before any provider is
+called. Then, in a second transaction, the debtors of the batch are locked
+(``FOR SHARE``: a payment, which locks its debtor ``FOR UPDATE``, waits for
+the batch and is seen by the next one), every row is re-checked with
+``dispatch_rules.decide`` (still owed? usable contact point? does the
+country's rule allow it now?), the allowed ones are sent concurrently within
+the provider's shared rate limit, and every outcome is written before the
+transaction commits. A worker killed mid-batch rolls that transaction back:
+its rows stay ``sending`` until their lease expires, then become ``unknown``
+and are settled by the providers' status webhooks, never sent again.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import socket
+import threading
+import time
+from collections import Counter, defaultdict
+from concurrent.futures import ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any, cast
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from recaudo.compliance.rules import PastContact
+from recaudo.compliance.store import pack_for
+from recaudo.delivery.messages import NoTemplate, build_message, reply_message
+from recaudo.delivery.ratelimit import RateLimiter
+from recaudo.delivery.rules import (
+    DebtState,
+    Decision,
+    PointState,
+    SendFacts,
+    after_send,
+    decide,
+)
+from recaudo.outreach.contract import OutboundMessage, ProviderResult
+from recaudo.outreach.fallback import fall_back
+from recaudo.outreach.models import Outreach, OutreachDebt
+from recaudo.payments.links import payment_tokens
+from recaudo.payments.promises import debts_under_promise
+from recaudo.portfolio.models import ChannelConsent, ContactPoint, Creditor, Debt, Debtor
+
+log = logging.getLogger(__name__)
+
+# Statuses that count as a contact made (or on its way) for the rules.
+CONTACT_STATUSES = ("sending", "sent", "delivered", "read", "unknown")
+HISTORY_DAYS = 14
+# A contact more than this late (worker down, queue backed up) is dropped:
+# the next policy step will say something more current.
+MAX_LATE = timedelta(hours=24)
+
+
+class _Row:
+    """A row a batch reads as plain values, not a model (thousands a second)."""
+
+    __slots__ = ()
+    id: int
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+
+@dataclass(slots=True)
+class _ClaimedRow(_Row):
+    """A claimed Outreach row as the batch reads it; the model only on rare paths."""
+
+    id: int
+    creditor_id: int
+    debtor_id: int
+    action: str
+    channel: str
+    contact_point_id: int | None
+    template_key: str
+    language: str
+    attempts: int
+    notice_context: dict[str, Any] | None
+    window_end: datetime
+    amount_due: Decimal | None
+
+
+_ROW_COLUMNS = tuple(_ClaimedRow.__dataclass_fields__)
+
+
+@dataclass(slots=True)
+class _DebtorRow(_Row):
+    id: int
+    creditor_id: int
+    kind: str
+    full_name: str
+    first_name: str
+    country: str
+    timezone: str
+    language: str
+
+
+@dataclass(slots=True)
+class _DebtRow(_Row):
+    id: int
+    creditor_id: int
+    debtor_id: int
+    invoice_number: str
+    description: str
+    currency: str
+    amount: Decimal
+    amount_paid: Decimal
+    due_on: date
+    status: str
+
+
+@dataclass(slots=True)
+class _PointRow(_Row):
+    id: int
+    debtor_id: int
+    kind: str
+    value: str
+    channels: list[str]
+    opted_out_at: datetime | None
+    invalid_since: datetime | None
+
+
+_DEBTOR_COLUMNS = tuple(_DebtorRow.__dataclass_fields__)
+_DEBT_COLUMNS = tuple(_DebtRow.__dataclass_fields__)
+_POINT_COLUMNS = tuple(_PointRow.__dataclass_fields__)
+
+
+@dataclass
+class BatchResult:
+    claimed: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class Dispatcher:
+    """Sends due outreach. One per worker process; ``channels`` maps name -> channel."""
+
+    def __init__(
+        self,
+        *,
+        channels: Any = None,
+        name: str | None = None,
+        batch_size: int | None = None,
+        lease_seconds: int | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        if channels is None:
+            from recaudo.delivery.channels.registry import get_channel
+
+            channels = _Registry(get_channel)
+        self.channels = channels
+        self.name = name or worker_name()
+        self.batch_size = batch_size or settings.DISPATCH_BATCH_SIZE
+        self.lease = timedelta(seconds=lease_seconds or settings.DISPATCH_LEASE_SECONDS)
+        self.rng = rng or random.Random()
+        self.limiters: dict[str, RateLimiter] = {}
+        self.threads = settings.DISPATCH_SEND_THREADS
+        self.pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="send")
+        self._side: Any = None
+        self._nested = False
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=True)
+        for limiter in self.limiters.values():
+            limiter.close()
+        if self._side is not None and not self._side.closed:
+            self._side.close()
+
+    # --- the loop -----------------------------------------------------------
+
+    def run_once(self, now: datetime | None = None) -> BatchResult:
+        """Expire dead leases, claim one batch and process it."""
+        now = now or timezone.now()
+        result = BatchResult()
+        # Called inside an enclosing transaction (tests), the claim is not
+        # committed and another connection cannot see it: no start marker then.
+        self._nested = connection.in_atomic_block
+        expired = self.expire_leases(now)
+        if expired:
+            result.counts["unknown_after_lease"] += expired
+        ids = self.claim(now)
+        result.claimed = len(ids)
+        if ids:
+            self.process(ids, result, now)
+        return result
+
+    def expire_leases(self, now: datetime) -> int:
+        """Rows of a worker that died: back to the queue if never sent, else ``unknown``.
+
+        ``unknown`` rows are never resent blindly; status webhooks settle them.
+        """
+        expired = Outreach.objects.filter(status=Outreach.Status.SENDING, lease_until__lt=now)
+        # Never handed to the provider: safe to send again.
+        returned = expired.filter(send_started_at__isnull=True).update(
+            status=Outreach.Status.PLANNED,
+            status_reason="returned to the queue: its worker stopped before sending",
+            lease_until=None,
+            claimed_by="",
+            updated_at=now,
+        )
+        unknown = expired.update(
+            status=Outreach.Status.UNKNOWN,
+            status_reason="lease expired during sending",
+            lease_until=None,
+            updated_at=now,
+        )
+        return returned + unknown
+
+    def claim(self, now: datetime) -> list[int]:
+        """Mark up to a batch of due rows ``sending`` under this worker's lease (committed)."""
+        skip_locked = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE outreach_outreach SET status = 'sending', lease_until = %s, "
+                "claimed_by = %s, attempts = attempts + 1, send_started_at = NULL, "
+                "updated_at = %s "
+                "WHERE id IN (SELECT id FROM outreach_outreach WHERE status = 'planned' "
+                "AND action <> 'call_task' AND window_start <= %s "
+                "AND (next_attempt_at IS NULL OR next_attempt_at <= %s) "
+                f"ORDER BY window_start, id LIMIT %s{skip_locked}) RETURNING id",
+                [now + self.lease, self.name, now, now, now, self.batch_size],
+            )
+            return sorted(row[0] for row in cursor.fetchall())
+
+    # --- one batch ----------------------------------------------------------
+
+    def process(self, ids: list[int], result: BatchResult, now: datetime) -> None:
+        with transaction.atomic():
+            rows = [
+                _ClaimedRow(*values)
+                for values in Outreach.objects.filter(
+                    id__any=ids, status=Outreach.Status.SENDING, claimed_by=self.name
+                )
+                .order_by("id")
+                .values_list(*_ROW_COLUMNS)
+            ]
+            if not rows:
+                return
+            debtor_ids = sorted({row.debtor_id for row in rows})
+            # The debtors are read under FOR SHARE (PostgreSQL): payments lock
+            # their debtor FOR UPDATE, so they wait for this batch.
+            facts = _Facts.load(rows, debtor_ids, now)
+            tokens = payment_tokens(
+                {r.debtor_id for r in rows if r.action != Outreach.Action.REPLY},
+                creditors={pk: debtor.creditor_id for pk, debtor in facts.debtors.items()},
+            )
+            to_send: list[tuple[_ClaimedRow, OutboundMessage]] = []
+            for row in rows:
+                decision = self._decide(row, facts, now)
+                if decision.verdict == "send":
+                    try:
+                        if row.action == Outreach.Action.REPLY:
+                            message = reply_message(row, facts.points[row.contact_point_id].value)
+                        else:
+                            message = build_message(
+                                outreach=row,
+                                creditor=facts.creditors[row.creditor_id],
+                                debtor=facts.debtors[row.debtor_id],
+                                debts=facts.open_debt_objects(row.pk, decision.open_debt_ids),
+                                address=facts.points[row.contact_point_id].value,
+                                today=now.date(),
+                                link_token=tokens.get(row.debtor_id),
+                            )
+                    except NoTemplate as error:
+                        log.error("outreach %s: %s", row.pk, error)
+                        self._fall_back(row, "no_template", result, now)
+                        continue
+                    if row.action not in (Outreach.Action.NOTICE, Outreach.Action.REPLY):
+                        row.amount_due = decision.owed
+                    to_send.append((row, message))
+                    facts.history[row.debtor_id].append(PastContact(row.channel, now))
+                else:
+                    self._apply_decision(row, decision, now, result)
+            started = time.monotonic()
+            # Only rows still under this worker's claim are sent: a lease that
+            # expired meanwhile (a very slow batch) gave the row back.
+            held = self._mark_started([row.pk for row, _ in to_send])
+            lost = [row for row, _ in to_send if row.pk not in held]
+            if lost:
+                log.warning("lease lost before sending outreach %s", [r.pk for r in lost])
+                result.counts["lease_lost"] += len(lost)
+            to_send = [(row, message) for row, message in to_send if row.pk in held]
+            outcomes = self._send_all(to_send)
+            done = now + timedelta(seconds=time.monotonic() - started)
+            accepted = []
+            for (row, _message), outcome in zip(to_send, outcomes, strict=True):
+                if outcome.outcome == "accepted":
+                    accepted.append((row, outcome))
+                else:
+                    self._apply_result(row, outcome, done, result)
+            self._record_sent(accepted, done, result)
+
+    def _decide(self, row: _ClaimedRow, facts: _Facts, now: datetime) -> Decision:
+        debtor = facts.debtors[row.debtor_id]
+        if now > row.window_end + MAX_LATE:
+            return Decision("cancel", "expired")
+        pack = pack_for(row.creditor_id, debtor.country)
+        return decide(
+            pack,
+            SendFacts(
+                channel=row.channel,
+                debts=facts.debts.get(row.pk, ()),
+                point=facts.point_state(row.contact_point_id),
+                consent_required=pack.consent_required,
+                timezone=debtor.timezone,
+                history=facts.history[row.debtor_id],
+                window_end=row.window_end,
+                notice=row.action == Outreach.Action.NOTICE,
+                reply=row.action == Outreach.Action.REPLY,
+                final=bool((row.notice_context or {}).get("final")),
+            ),
+            now,
+        )
+
+    def _apply_decision(
+        self, row: _ClaimedRow, decision: Decision, now: datetime, result: BatchResult
+    ) -> None:
+        if decision.verdict == "cancel":
+            self._write(
+                row, now, status=Outreach.Status.CANCELLED, status_reason=decision.reason,
+                lease_until=None,
+            )  # fmt: skip
+            result.counts[f"cancelled:{decision.reason}"] += 1
+        elif decision.verdict == "postpone":
+            self._write(
+                row, now, status=Outreach.Status.PLANNED,
+                status_reason=f"postponed: {decision.reason}"[:200],
+                next_attempt_at=decision.not_before or now + timedelta(hours=1),
+                attempts=max(0, row.attempts - 1),  # not an attempt at the provider
+                lease_until=None, claimed_by="",
+            )  # fmt: skip
+            result.counts["postponed"] += 1
+        else:
+            self._fall_back(row, decision.reason, result, now)
+
+    def _fall_back(
+        self, row: _ClaimedRow, reason: str, result: BatchResult, now: datetime, code: str = ""
+    ) -> None:
+        # Only a row still under this claim moves on, locked until the batch
+        # commits: a lease that expired meanwhile gave it to someone else.
+        claimed = Outreach.objects.filter(
+            pk=row.pk, status=Outreach.Status.SENDING, claimed_by=self.name
+        )
+        if connection.vendor == "postgresql":
+            claimed = claimed.select_for_update(of=("self",))
+        outreach = claimed.select_related("debtor").first()
+        if outreach is None:
+            log.warning("lease lost before falling back from outreach %s", row.pk)
+            result.counts["lease_lost"] += 1
+            return
+        moved = fall_back(outreach, reason, error_code=code, now=now)
+        result.counts["fell_back" if moved else "failed"] += 1
+
+    def _send_all(self, to_send: list[tuple[_ClaimedRow, OutboundMessage]]) -> list[ProviderResult]:
+        """Send concurrently: each sending thread takes the next message until none is left.
+
+        One task per thread rather than one per message: no future, lock and
+        hand-over per message, which cost as much CPU as a request itself.
+        """
+        if not to_send:
+            return []
+        outcomes: list[ProviderResult | None] = [None] * len(to_send)
+        pending = iter(range(len(to_send)))
+        taking = threading.Lock()
+
+        def drain() -> None:
+            while True:
+                with taking:
+                    index = next(pending, None)
+                if index is None:
+                    return
+                outcomes[index] = self._send_one(to_send[index][1])
+
+        tasks = [self.pool.submit(drain) for _ in range(min(self.threads, len(to_send)))]
+        # Every task ends before the batch's transaction (and its FOR SHARE
+        # locks) can: _send_one never raises, so no thread outlives the batch.
+        wait(tasks)
+        for task in tasks:
+            task.result()
+        return cast(list[ProviderResult], outcomes)  # every index was taken and filled
+
+    def _mark_started(self, ids: list[int]) -> set[int]:
+        """Record, committed at once, that these rows are about to reach the provider.
+
+        Returns the rows still ``sending`` under this worker's claim: only those
+        may be sent. PostgreSQL only: a connection of its own, outside the
+        batch's transaction. On SQLite (one worker, which expires leases only
+        between its own batches), or inside an enclosing transaction, every
+        row is still held.
+        """
+        if connection.vendor != "postgresql" or not ids or self._nested:
+            return set(ids)
+        if self._side is None or self._side.closed:
+            self._side = connection.get_new_connection(connection.get_connection_params())
+            self._side.autocommit = True
+        cursor = self._side.execute(
+            "UPDATE outreach_outreach SET send_started_at = clock_timestamp() "
+            "WHERE id = ANY(%s::bigint[]) AND claimed_by = %s AND status = 'sending' RETURNING id",
+            [ids, self.name],
+        )
+        return {found for (found,) in cursor.fetchall()}
+
+    def _send_one(self, message: OutboundMessage) -> ProviderResult:
+        """One send; never raises, so every outcome is written."""
+        try:
+            self._limiter(message.channel).acquire()
+        except Exception as error:  # the shared limit's database: nothing was sent
+            log.exception("rate limit unavailable for outreach %s", message.outreach_id)
+            return ProviderResult(
+                "retry", error_code="rate_limit_unavailable", error_message=str(error)[:500]
+            )
+        try:
+            outcome = self.channels.get(message.channel).send(message)
+        except Exception as error:  # a bug in a channel must not lose the outcome
+            log.exception("send failed for outreach %s", message.outreach_id)
+            return ProviderResult("unknown", error_message=f"{type(error).__name__}: {error}")
+        if not isinstance(outcome, ProviderResult):
+            log.error("channel %s returned %r", message.channel, outcome)
+            return ProviderResult("unknown", error_message="the channel returned no result")
+        return outcome
+
+    def _limiter(self, channel: str) -> RateLimiter:
+        limiter = self.limiters.get(channel)
+        if limiter is None:
+            config = settings.CHANNELS.get(channel, {})
+            sender = config.get("phone_number_id") or config.get("from_number") or channel
+            limiter = RateLimiter(f"{channel}:{sender}", config.get("rate_per_second", 10))
+            self.limiters[channel] = limiter
+        return limiter
+
+    def _record_sent(
+        self, accepted: list[tuple[_ClaimedRow, ProviderResult]], now: datetime, result: BatchResult
+    ) -> None:
+        """Mark the accepted sends ``sent`` in one statement (see ``_write`` on the condition)."""
+        if not accepted:
+            return
+        params: list[Any]
+        if connection.vendor == "postgresql":
+            # Three arrays, not 3 x 500 placeholders: nothing for psycopg to parse.
+            values = "SELECT * FROM unnest(%s::bigint[], %s::text[], %s::numeric[])"
+            params = [
+                [row.pk for row, _ in accepted],
+                [outcome.provider_message_id[:200] for _, outcome in accepted],
+                [row.amount_due for row, _ in accepted],
+            ]
+        else:
+            values = "VALUES " + ", ".join(["(%s, %s, %s)"] * len(accepted))
+            params = []
+            for row, outcome in accepted:
+                params += [row.pk, outcome.provider_message_id[:200], str(row.amount_due)]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH v (id, provider_id, amount) AS ({values}) "
+                "UPDATE outreach_outreach SET status = 'sent', "
+                "provider_message_id = v.provider_id, "
+                "amount_due = v.amount, sent_at = %s, status_reason = '', "
+                "last_error_code = '', last_error = '', lease_until = NULL, updated_at = %s "
+                "FROM v WHERE outreach_outreach.id = v.id "
+                "AND outreach_outreach.status = 'sending' AND outreach_outreach.claimed_by = %s "
+                "RETURNING outreach_outreach.id",
+                [*params, now, now, self.name],
+            )
+            written = {found for (found,) in cursor.fetchall()}
+        for row, outcome in accepted:
+            result.counts[f"sent:{row.channel}"] += 1
+            if row.pk not in written:
+                # A status webhook matched by our reference got there first and
+                # moved the row on; keep its status, add what it may lack.
+                Outreach.objects.filter(pk=row.pk, provider_message_id="").update(
+                    provider_message_id=outcome.provider_message_id[:200]
+                )
+                Outreach.objects.filter(pk=row.pk, sent_at__isnull=True).update(sent_at=now)
+
+    def _write(self, row: _ClaimedRow, now: datetime, **fields: Any) -> bool:
+        """Write the send's outcome unless a status webhook has moved the row on meanwhile.
+
+        The batch does not lock its rows (the send-started marker is written on
+        another connection), so the write is conditional: only a row still
+        ``sending`` under this worker's claim is changed.
+        """
+        return bool(
+            Outreach.objects.filter(
+                pk=row.pk, status=Outreach.Status.SENDING, claimed_by=self.name
+            ).update(updated_at=now, **fields)
+        )
+
+    def _apply_result(
+        self, row: _ClaimedRow, outcome: ProviderResult, now: datetime, result: BatchResult
+    ) -> None:
+        step = after_send(
+            outcome,
+            attempts=row.attempts,
+            max_attempts=settings.DISPATCH_MAX_ATTEMPTS,
+            now=now,
+            rng=self.rng,
+        )
+        errors = {
+            "last_error_code": outcome.error_code[:50],
+            "last_error": outcome.error_message[:500],
+            "lease_until": None,
+        }
+        if step.next == "sent":
+            provider_id = outcome.provider_message_id[:200]
+            if not self._write(
+                row, now, status=Outreach.Status.SENT, provider_message_id=provider_id,
+                sent_at=now, status_reason="", amount_due=row.amount_due, **errors,
+            ):  # fmt: skip
+                # A status webhook matched by our reference got there first and
+                # moved the row on; keep its status, add what it may lack.
+                Outreach.objects.filter(pk=row.pk, provider_message_id="").update(
+                    provider_message_id=provider_id
+                )
+                Outreach.objects.filter(pk=row.pk, sent_at__isnull=True).update(sent_at=now)
+            result.counts[f"sent:{row.channel}"] += 1
+        elif step.next == "unknown":
+            self._write(
+                row, now, status=Outreach.Status.UNKNOWN,
+                status_reason="the provider's answer was lost", **errors,
+            )  # fmt: skip
+            result.counts["unknown"] += 1
+        elif step.next == "retry":
+            self._write(
+                row, now, status=Outreach.Status.PLANNED, next_attempt_at=step.retry_at,
+                claimed_by="",
+                status_reason=f"retry: {outcome.error_code or outcome.error_message}"[:200],
+                **errors,
+            )  # fmt: skip
+            result.counts["retry"] += 1
+        else:
+            if step.invalidate_point and row.contact_point_id:
+                ContactPoint.objects.filter(pk=row.contact_point_id).update(
+                    invalid_since=now, invalid_reason=f"{row.channel}: {outcome.error_code}"[:200]
+                )
+            if step.opted_out and row.contact_point_id:
+                ChannelConsent.objects.filter(
+                    contact_point_id=row.contact_point_id, channel=row.channel
+                ).update(revoked_at=now)
+            self._fall_back(
+                row, outcome.error_message or outcome.error_code, result, now, outcome.error_code
+            )
+
+
+def _debtors_locked(debtor_ids: list[int]) -> dict[int, _DebtorRow]:
+    """The batch's debtors; on PostgreSQL read ``FOR SHARE`` (held until the batch commits)."""
+    if connection.vendor != "postgresql":
+        found = Debtor.objects.filter(id__any=debtor_ids).values_list(*_DEBTOR_COLUMNS)
+        return {values[0]: _DebtorRow(*values) for values in found}
+    table = Debtor._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {', '.join(_DEBTOR_COLUMNS)} FROM {table} "
+            "WHERE id = ANY(%s::bigint[]) ORDER BY id FOR SHARE",
+            [debtor_ids],
+        )
+        return {values[0]: _DebtorRow(*values) for values in cursor.fetchall()}
+
+
+class _Registry:
+    def __init__(self, getter: Any) -> None:
+        self.getter = getter
+
+    def get(self, name: str) -> Any:
+        return self.getter(name)
+
+
+@dataclass
+class _Facts:
+    """What a batch's decisions need, loaded in a few queries."""
+
+    debtors: dict[int, _DebtorRow]
+    creditors: dict[int, Creditor]
+    debts: dict[int, list[DebtState]]
+    debt_objects: dict[int, _DebtRow]
+    links: dict[int, list[int]]
+    points: dict[int, _PointRow]
+    consents: dict[int, set[str]]
+    withdrawn: dict[int, set[str]]  # consents the debtor took back: never used again
+    history: defaultdict[int, list[PastContact]]
+
+    @classmethod
+    def load(cls, rows: list[_ClaimedRow], debtor_ids: list[int], now: datetime) -> _Facts:
+        outreach_ids = [row.pk for row in rows]
+        debtors = _debtors_locked(debtor_ids)
+        creditors = {
+            c.pk: c for c in Creditor.objects.filter(id__any={r.creditor_id for r in rows})
+        }
+        links: dict[int, list[int]] = defaultdict(list)
+        for outreach_id, debt_id in OutreachDebt.objects.filter(
+            outreach_id__any=outreach_ids
+        ).values_list("outreach_id", "debt_id"):
+            links[outreach_id].append(debt_id)
+        debt_ids = {i for ids in links.values() for i in ids}
+        debt_objects = {
+            values[0]: _DebtRow(*values)
+            for values in Debt.objects.filter(id__any=debt_ids).values_list(*_DEBT_COLUMNS)
+        }
+        promised = debts_under_promise(debtor_ids)
+        debts = {
+            outreach_id: [
+                DebtState(
+                    d,
+                    "promised" if d in promised else debt_objects[d].status,
+                    debt_objects[d].amount - debt_objects[d].amount_paid,
+                )
+                for d in ids
+                if d in debt_objects
+            ]
+            for outreach_id, ids in links.items()
+        }
+        point_ids = {row.contact_point_id for row in rows if row.contact_point_id}
+        points = {
+            values[0]: _PointRow(*values)
+            for values in ContactPoint.objects.filter(id__any=point_ids).values_list(
+                *_POINT_COLUMNS
+            )
+        }
+        consents: dict[int, set[str]] = defaultdict(set)
+        withdrawn: dict[int, set[str]] = defaultdict(set)
+        for point_id, channel, revoked_at in ChannelConsent.objects.filter(
+            contact_point_id__any=point_ids
+        ).values_list("contact_point_id", "channel", "revoked_at"):
+            (withdrawn if revoked_at else consents)[point_id].add(channel)
+        history: defaultdict[int, list[PastContact]] = defaultdict(list)
+        since = now - timedelta(days=HISTORY_DAYS)
+        for debtor_id, channel, sent_at, window_start in (
+            Outreach.objects.filter(
+                debtor_id__any=debtor_ids, status__in=CONTACT_STATUSES, updated_at__gte=since
+            )
+            .exclude(id__any=outreach_ids)
+            .values_list("debtor_id", "channel", "sent_at", "window_start")
+        ):
+            history[debtor_id].append(PastContact(channel, sent_at or window_start))
+        return cls(
+            debtors, creditors, debts, debt_objects, links, points, consents, withdrawn, history
+        )
+
+    def point_state(self, point_id: int | None) -> PointState | None:
+        point = self.points.get(point_id) if point_id else None
+        if point is None:
+            return None
+        return PointState(
+            id=point.pk,
+            channels=frozenset(point.channels or ()) - self.withdrawn.get(point.pk, set()),
+            consented=frozenset(self.consents.get(point.pk, ())),
+            opted_out=point.opted_out_at is not None,
+            invalid=point.invalid_since is not None,
+        )
+
+    def open_debt_objects(self, outreach_id: int, open_ids: tuple[int, ...]) -> list[_DebtRow]:
+        return [self.debt_objects[i] for i in open_ids if i in self.debt_objects]

@@ -1,0 +1,107 @@
+"""``recaudo worker``: send due outreach until stopped; plan each morning."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from recaudo.delivery.lanes import lane_count, run_lanes
+
+
+class Command(BaseCommand):
+    help = (
+        "Claim due outreach in batches, re-check each at the moment of sending and send "
+        "it within the provider's rate limit; run the daily planning. Stops cleanly on "
+        "SIGTERM or SIGINT (the batch in hand is finished first)."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--once", action="store_true", help="process one batch and exit")
+        parser.add_argument(
+            "--until-idle", action="store_true", help="exit when nothing is due any more"
+        )
+        parser.add_argument("--idle-sleep", type=float, default=1.0, help="seconds between polls")
+        parser.add_argument(
+            "--no-planning", action="store_true", help="do not run the daily planner"
+        )
+        parser.add_argument("--batch-size", type=int, help="rows claimed per batch")
+        parser.add_argument("--name", help="this worker's name in the claims")
+        parser.add_argument(
+            "--lanes",
+            type=int,
+            help="dispatch loops in this process (default DISPATCH_LANES; SQLite: 1)",
+        )
+        parser.add_argument(
+            "--at",
+            help="act as if the clock had started at this ISO moment (tests and replays); "
+            "time then advances normally",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        stop = threading.Event()
+
+        def request_stop(signum: int, frame: Any) -> None:
+            stop.set()
+
+        signal.signal(signal.SIGTERM, request_stop)
+        signal.signal(signal.SIGINT, request_stop)
+        if options["lanes"] is not None and options["lanes"] < 1:
+            raise CommandError("--lanes: give 1 or more")
+        offset = timedelta(0)
+        if options["at"]:
+            try:
+                start = datetime.fromisoformat(options["at"])
+            except ValueError:
+                raise CommandError(f"--at: '{options['at']}' is not an ISO moment") from None
+            if start.tzinfo is None:
+                raise CommandError("--at: give a time zone, e.g. 2026-11-24T16:00:00+00:00")
+            offset = start - timezone.now()
+        planned_on: date | None = None
+
+        def plan_daily() -> None:
+            nonlocal planned_on
+            if not options["no_planning"]:
+                planned_on = self._plan_daily(planned_on)
+
+        lanes = 1 if options["once"] else lane_count(options["lanes"])
+        self.stdout.write(f"worker started with {lanes} lane{'s' if lanes > 1 else ''}")
+        totals = run_lanes(
+            clock=lambda: timezone.now() + offset,
+            stop=stop,
+            lanes=lanes,
+            until_idle=options["until_idle"],
+            once=options["once"],
+            idle_sleep=options["idle_sleep"],
+            batch_size=options["batch_size"],
+            name=options["name"],
+            between_batches=plan_daily,
+        )
+        summary = ", ".join(f"{key}: {count}" for key, count in sorted(totals.items()))
+        self.stdout.write(f"worker stopped; {summary or 'nothing sent'}")
+
+    def _plan_daily(self, planned_on: date | None) -> date:
+        """Once a day per process: settle promises and plans, then plan the day.
+
+        Both are idempotent: other workers find the day settled and planned.
+        """
+        today = timezone.now().date()
+        if planned_on == today:
+            return today
+        from recaudo.outreach.planner import plan
+        from recaudo.payments.agreements import settle_agreements
+
+        started = time.perf_counter()
+        # Promises and plans first: broken ones put their debts back on the
+        # policy that the planner then follows.
+        settled = settle_agreements(today)
+        result = plan(today)
+        elapsed = time.perf_counter() - started
+        details = ", ".join(f"{key}: {count}" for key, count in settled.items())
+        self.stdout.write(f"{result.summary_lines()[0]} ({elapsed:.1f} s); {details}")
+        return today

@@ -1,0 +1,153 @@
+"""Provider status and inbound webhooks: verify, store, then process.
+
+Each POST is checked against the provider's signature before anything is
+read or stored (401 without a signature, 403 with a wrong one), stored as a
+``WebhookEvent`` (a repeated delivery finds the stored one and is not
+processed again), then parsed by the channel and applied in one transaction
+by ``events.process_webhook``. See docs/webhooks.md.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from recaudo.delivery import provider_events as events
+from recaudo.delivery.channels.registry import get_channel
+from recaudo.outreach.contract import SignatureError
+
+logger = logging.getLogger(__name__)
+
+# Twilio wants TwiML or an empty 200; an empty <Response> sends no reply.
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+# Headers kept with a stored webhook: enough to read it again and to check
+# where it came from; ":path" is the path and query (Twilio's ?ref=).
+KEPT_HEADERS = (
+    "Content-Type",
+    "User-Agent",
+    "Host",
+    "X-Forwarded-Proto",
+    "X-Hub-Signature-256",
+    "X-Twilio-Signature",
+    "I-Twilio-Idempotency-Token",
+    "X-Home-Region",
+    "X-Goog-Signature",
+)
+
+
+@dataclass(frozen=True)
+class Provider:
+    name: str  # WebhookEvent.provider
+    channel: str  # the channel registry's name
+    signature_header: str
+
+
+WHATSAPP = Provider("whatsapp", "whatsapp", "X-Hub-Signature-256")
+TWILIO = Provider("twilio", "sms", "X-Twilio-Signature")
+RBM = Provider("rbm", "rcs", "X-Goog-Signature")
+
+
+def _channel(provider: Provider) -> Any:
+    return get_channel(provider.channel)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def whatsapp(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return _whatsapp_subscription(request)
+    return _receive(request, WHATSAPP)
+
+
+def _whatsapp_subscription(request: HttpRequest) -> HttpResponse:
+    """Meta's check of the callback URL: echo the challenge if the token is ours."""
+    challenge = _channel(WHATSAPP).verify_subscription(request.GET)
+    if challenge is None:
+        logger.warning("webhook whatsapp: subscription check refused")
+        return HttpResponse("Forbidden", status=403, content_type="text/plain")
+    return HttpResponse(challenge, content_type="text/plain")
+
+
+@csrf_exempt
+@require_POST
+def twilio(request: HttpRequest) -> HttpResponse:
+    response = _receive(request, TWILIO)
+    if response.status_code == 200:
+        return HttpResponse(EMPTY_TWIML, content_type="text/xml")
+    return response
+
+
+@csrf_exempt
+@require_POST
+def rbm(request: HttpRequest) -> HttpResponse:
+    if not request.headers.get(RBM.signature_header):
+        # Google's one-time setup POST is unsigned: it proves itself with our
+        # clientToken and wants its ``secret`` back. Nothing is stored.
+        secret = _channel(RBM).verify_setup(request.body)
+        if secret is not None:
+            return HttpResponse(secret, content_type="text/plain")
+    return _receive(request, RBM)
+
+
+def _receive(request: HttpRequest, provider: Provider) -> HttpResponse:
+    if not request.headers.get(provider.signature_header):
+        logger.warning("webhook %s: no %s header", provider.name, provider.signature_header)
+        return HttpResponse(status=401)
+    channel = _channel(provider)
+    try:
+        channel.verify_signature(request)
+    except SignatureError:
+        logger.warning("webhook %s: wrong signature", provider.name)
+        return HttpResponse(status=403)
+
+    stored, _created = events.store_webhook(
+        provider.name,
+        dedupe_key=events.dedupe_key(
+            provider.name, request.body, event_id=_event_id(provider, request)
+        ),
+        headers=_kept_headers(request),
+        body=request.body.decode("utf-8", errors="replace"),
+    )
+    try:
+        events.process_webhook(stored, lambda: channel.parse_webhook(request))
+    except Exception as error:
+        # A bug or an outage on our side, not the provider's: keep the stored
+        # event unprocessed and answer 500 so the provider retries it.
+        logger.exception("webhook %s: processing event %s failed", provider.name, stored.pk)
+        events.record_failure(stored, error)
+        return HttpResponse(status=500)
+    return HttpResponse(status=200)
+
+
+def _kept_headers(request: HttpRequest) -> dict[str, str]:
+    kept = {name: request.headers[name] for name in KEPT_HEADERS if name in request.headers}
+    kept[":path"] = request.get_full_path()
+    return kept
+
+
+def _event_id(provider: Provider, request: HttpRequest) -> str:
+    """The provider's own id for this delivery, when the request carries one.
+
+    Twilio sends one callback per message and status; Pub/Sub (RBM) keeps the
+    same ``message.messageId`` on every retry of a push, while the body may
+    change (``deliveryAttempt``). WhatsApp batches several statuses in one
+    body without an id of its own, so its body hash is the key.
+    """
+    if provider is TWILIO:
+        sid = request.POST.get("MessageSid") or request.POST.get("SmsSid") or ""
+        status = request.POST.get("MessageStatus") or request.POST.get("SmsStatus") or ""
+        return f"{sid}:{status}" if sid else ""
+    if provider is RBM:
+        try:
+            payload = json.loads(request.body)
+            message_id = payload["message"]["messageId"]
+        except (ValueError, KeyError, TypeError):
+            return ""
+        return f"pubsub:{message_id}" if isinstance(message_id, str) and message_id else ""
+    return ""

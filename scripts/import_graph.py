@@ -1,0 +1,243 @@
+"""The app-level import graph of recaudo, read from the source with ast.
+
+    python scripts/import_graph.py            # the graph as a Markdown block for docs/architecture.md
+    python scripts/import_graph.py --check    # exit 1 if the layering is broken
+
+Only imports that run when a module is loaded (module top, class bodies) make the layered graph; an
+import inside a function is listed apart, since it must name the cycle it breaks.
+"""
+
+from __future__ import annotations
+
+import ast
+import sys
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "recaudo"
+
+# Lowest first: an app may import the apps before it in this list, never those after it.
+LAYERS = (
+    "portfolio",
+    "compliance",
+    "policies",
+    "outreach",
+    "payments",
+    "conversations",
+    "delivery",
+)
+# Beside the layers: may import any of them; none of them imports it.
+BESIDE = ("sandbox",)
+
+
+@dataclass(frozen=True)
+class Edge:
+    source: str  # module path, e.g. recaudo/outreach/planner.py
+    target: str  # imported module, e.g. recaudo.payments.links
+    top_level: bool
+
+
+def app_of_module(dotted: str) -> str:
+    parts = dotted.split(".")
+    if len(parts) < 2 or parts[0] != "recaudo":
+        return ""
+    return parts[1] if (PACKAGE / parts[1]).is_dir() else "project"
+
+
+def app_of_path(path: Path) -> str:
+    relative = path.relative_to(PACKAGE)
+    return relative.parts[0] if len(relative.parts) > 1 else "project"
+
+
+def module_of_path(path: Path) -> str:
+    relative = path.relative_to(ROOT).with_suffix("")
+    parts = list(relative.parts)
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def _resolve(node: ast.ImportFrom, module: str, is_package: bool) -> str:
+    if not node.level:
+        return node.module or ""
+    base = module.split(".")
+    if not is_package:
+        base = base[:-1]
+    base = base[: len(base) - (node.level - 1)]
+    return ".".join([*base, node.module] if node.module else base)
+
+
+def imports_of(path: Path) -> list[Edge]:
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    module = module_of_path(path)
+    source = str(path.relative_to(ROOT))
+    edges: list[Edge] = []
+
+    def visit(node: ast.AST, in_function: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.Import):
+                edges.extend(
+                    Edge(source, alias.name, not in_function)
+                    for alias in child.names
+                    if alias.name.startswith("recaudo")
+                )
+            elif isinstance(child, ast.ImportFrom):
+                target = _resolve(child, module, path.name == "__init__.py")
+                if target.startswith("recaudo"):
+                    # `from recaudo.app import module` names a module too; count the deeper one
+                    # where it exists so file-level cycles are found.
+                    for alias in child.names:
+                        deeper = f"{target}.{alias.name}"
+                        edges.append(
+                            Edge(source, deeper if _is_module(deeper) else target, not in_function)
+                        )
+            elif isinstance(child, ast.If) and _is_type_checking(child.test):
+                continue  # imports for the type checker only never run
+            else:
+                visit(
+                    child,
+                    in_function or isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef),
+                )
+
+    visit(tree, False)
+    return edges
+
+
+def _is_type_checking(test: ast.expr) -> bool:
+    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
+
+
+def _is_module(dotted: str) -> bool:
+    path = ROOT.joinpath(*dotted.split("."))
+    return path.with_suffix(".py").is_file() or (path / "__init__.py").is_file()
+
+
+def source_files() -> list[Path]:
+    return sorted(
+        path
+        for path in PACKAGE.rglob("*.py")
+        if "migrations" not in path.parts and "__pycache__" not in path.parts
+    )
+
+
+def all_edges() -> list[Edge]:
+    return [edge for path in source_files() for edge in imports_of(path)]
+
+
+def app_graph(edges: list[Edge]) -> dict[tuple[str, str], int]:
+    """How many top-level imports run from one app into another."""
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    for edge in edges:
+        source = app_of_path(ROOT / edge.source)
+        target = app_of_module(edge.target)
+        if edge.top_level and target and source != target:
+            counts[(source, target)] += 1
+    return dict(counts)
+
+
+def rank(app: str) -> int | None:
+    return LAYERS.index(app) if app in LAYERS else None
+
+
+def upward_edges(edges: list[Edge]) -> list[Edge]:
+    """Top-level imports from a lower layer into a higher one, or into the sandbox."""
+    found = []
+    for edge in edges:
+        if not edge.top_level:
+            continue
+        source = app_of_path(ROOT / edge.source)
+        target = app_of_module(edge.target)
+        if target in BESIDE and source not in BESIDE and source != "project":
+            found.append(edge)
+        source_rank, target_rank = rank(source), rank(target)
+        if source_rank is not None and target_rank is not None and target_rank > source_rank:
+            found.append(edge)
+    return found
+
+
+def file_cycles(edges: list[Edge]) -> list[list[str]]:
+    """Strongly connected groups of modules (top-level imports) that span more than one app."""
+    graph: dict[str, set[str]] = defaultdict(set)
+    for edge in edges:
+        if edge.top_level:
+            graph[module_of_path(ROOT / edge.source)].add(edge.target)
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    groups: list[list[str]] = []
+    counter = 0
+
+    def connect(node: str) -> None:
+        nonlocal counter
+        index[node] = low[node] = counter
+        counter += 1
+        stack.append(node)
+        on_stack.add(node)
+        for neighbour in sorted(graph.get(node, ())):
+            if neighbour not in index:
+                connect(neighbour)
+                low[node] = min(low[node], low[neighbour])
+            elif neighbour in on_stack:
+                low[node] = min(low[node], index[neighbour])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                groups.append(sorted(group))
+
+    sys.setrecursionlimit(10_000)
+    for node in sorted(graph):
+        if node not in index:
+            connect(node)
+    return [group for group in groups if len({app_of_module(m) for m in group}) > 1]
+
+
+def function_level_imports(edges: list[Edge]) -> list[Edge]:
+    return [edge for edge in edges if not edge.top_level]
+
+
+def markdown(edges: list[Edge]) -> str:
+    counts = app_graph(edges)
+    order = [*LAYERS, *BESIDE, "project"]
+    lines = ["```", "app            imports (top-level imports counted)"]
+    for app in order:
+        targets = sorted(
+            ((target, n) for (source, target), n in counts.items() if source == app),
+            key=lambda item: order.index(item[0]) if item[0] in order else len(order),
+        )
+        described = ", ".join(f"{target} ({n})" for target, n in targets) or "-"
+        lines.append(f"{app:<14} {described}")
+    lines.append("```")
+    upward = upward_edges(edges)
+    lines.append("")
+    lines.append(f"Imports that run back up a layer: {len(upward)}.")
+    lines.extend(f"- `{edge.source}` imports `{edge.target}`" for edge in upward)
+    lines.append(f"Import cycles between files of different apps: {len(file_cycles(edges))}.")
+    return "\n".join(lines)
+
+
+def main(argv: list[str]) -> int:
+    edges = all_edges()
+    if "--check" in argv:
+        upward, cycles = upward_edges(edges), file_cycles(edges)
+        for edge in upward:
+            print(f"upward: {edge.source} imports {edge.target}")
+        for group in cycles:
+            print("cycle: " + " -> ".join(group))
+        return 1 if len(upward) > 1 or cycles else 0
+    print(markdown(edges))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
