@@ -10,7 +10,7 @@ debtor asked for, or the next one their country allows (``place_call_back``).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, QuerySet
@@ -21,12 +21,10 @@ from recaudo.compliance.rules import Decision, PastContact, RulePack, check_cont
 from recaudo.compliance.store import pack_for
 from recaudo.compliance.windows import local_date
 from recaudo.conversations.scope import visible_call_tasks
+from recaudo.outreach.history import debtor_history
 from recaudo.outreach.models import Outreach
 from recaudo.policies.planning import place
 from recaudo.portfolio.models import ChannelConsent, ContactPoint, Debtor
-
-HISTORY_DAYS = 14  # as far back as the weekly caps and gaps look
-CONTACTED = ("sent", "delivered", "read")
 
 OUTCOMES = {
     "promise": _("promesa de pago"),
@@ -36,9 +34,6 @@ OUTCOMES = {
     "paid": _("dice que ya pagó"),
     "call_back": _("volver a llamar más tarde"),
 }
-# Rows that count when a new contact is placed: what was sent and what is
-# already planned (the planner and ``notify`` read the same).
-PLACEMENT_STATUSES = ("planned", "sending", "sent", "delivered", "read", "unknown")
 
 REASONS = {
     "no_phone": _("no hay un teléfono válido para llamar"),
@@ -102,11 +97,8 @@ def call_phone(task: Outreach) -> ContactPoint | None:
 
 
 def call_history(debtor_id: int, now: datetime) -> list[PastContact]:
-    """The debtor's contacts that reached them recently (what the caps count)."""
-    rows = Outreach.objects.filter(
-        debtor_id=debtor_id, status__in=CONTACTED, sent_at__gte=now - timedelta(days=HISTORY_DAYS)
-    ).values_list("channel", "sent_at")
-    return [PastContact(channel, sent_at) for channel, sent_at in rows]
+    """The debtor's recent contacts, as the caps count them at the moment of calling."""
+    return debtor_history(debtor_id, now, placing=False)
 
 
 def check_call(task: Outreach, now: datetime | None = None) -> CallCheck:
@@ -202,11 +194,4 @@ def follow_up_of(task: Outreach) -> Outreach | None:
 
 def placement_history(debtor_id: int, now: datetime) -> list[PastContact]:
     """The debtor's recent and planned contacts, as the planner counts them."""
-    since = now - timedelta(days=HISTORY_DAYS)
-    # A task planned weeks ago and called today counts from when it was made.
-    rows = (
-        Outreach.objects.filter(debtor_id=debtor_id, status__in=PLACEMENT_STATUSES)
-        .filter(Q(sent_at__gte=since) | Q(sent_at__isnull=True, window_start__gte=since))
-        .values_list("channel", "sent_at", "window_start")
-    )
-    return [PastContact(channel, sent_at or start) for channel, sent_at, start in rows]
+    return debtor_history(debtor_id, now, placing=True)

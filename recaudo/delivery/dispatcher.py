@@ -46,6 +46,7 @@ from recaudo.delivery.rules import (
 )
 from recaudo.outreach.contract import OutboundMessage, ProviderResult
 from recaudo.outreach.fallback import fall_back
+from recaudo.outreach.history import past_contacts
 from recaudo.outreach.models import Outreach, OutreachDebt
 from recaudo.payments.links import payment_tokens
 from recaudo.payments.promises import debts_under_promise
@@ -53,9 +54,6 @@ from recaudo.portfolio.models import ChannelConsent, ContactPoint, Creditor, Deb
 
 log = logging.getLogger(__name__)
 
-# Statuses that count as a contact made (or on its way) for the rules.
-CONTACT_STATUSES = ("sending", "sent", "delivered", "read", "unknown")
-HISTORY_DAYS = 14
 # A contact more than this late (worker down, queue backed up) is dropped:
 # the next policy step will say something more current.
 MAX_LATE = timedelta(hours=24)
@@ -633,16 +631,8 @@ class _Facts:
             contact_point_id__any=point_ids
         ).values_list("contact_point_id", "channel", "revoked_at"):
             (withdrawn if revoked_at else consents)[point_id].add(channel)
-        history: defaultdict[int, list[PastContact]] = defaultdict(list)
-        since = now - timedelta(days=HISTORY_DAYS)
-        for debtor_id, channel, sent_at, window_start in (
-            Outreach.objects.filter(
-                debtor_id__any=debtor_ids, status__in=CONTACT_STATUSES, updated_at__gte=since
-            )
-            .exclude(id__any=outreach_ids)
-            .values_list("debtor_id", "channel", "sent_at", "window_start")
-        ):
-            history[debtor_id].append(PastContact(channel, sent_at or window_start))
+        # What the caps count at the moment of sending (outreach/history.py), less this batch.
+        history = past_contacts(debtor_ids, now, placing=False, exclude_ids=outreach_ids)
         return cls(
             debtors, creditors, debts, debt_objects, links, points, consents, withdrawn, history
         )

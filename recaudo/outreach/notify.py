@@ -20,8 +20,8 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from recaudo.compliance.rules import PastContact
 from recaudo.compliance.store import pack_for
+from recaudo.outreach.history import debtor_history
 from recaudo.outreach.models import Outreach
 from recaudo.policies.planning import (
     EMAIL_CHANNELS,
@@ -34,7 +34,6 @@ from recaudo.policies.planning import (
 from recaudo.portfolio.models import ChannelConsent, ContactPoint, Debt, Debtor
 
 DEFAULT_CHANNELS = ("whatsapp", "sms", "email")
-HISTORY_DAYS = 14
 
 
 def notify(
@@ -69,7 +68,7 @@ def notify(
         timezone=debtor.timezone,
         channel=choice.channel,
         day=today,
-        history=_history(debtor, now),
+        history=debtor_history(debtor.pk, now, placing=True),
         not_before=now,
     )
     if window is None:
@@ -195,15 +194,6 @@ def usable_points(debtor: Debtor) -> list[UsablePoint]:
             )
         )
     return usable
-
-
-def _history(debtor: Debtor, now: datetime) -> list[PastContact]:
-    rows = Outreach.objects.filter(
-        debtor=debtor,
-        status__in=("planned", "sending", "sent", "delivered", "read", "unknown"),
-        window_start__gte=now - timedelta(days=HISTORY_DAYS),
-    ).values_list("channel", "sent_at", "window_start")
-    return [PastContact(channel, sent_at or start) for channel, sent_at, start in rows]
 
 
 def _zone(name: str) -> Any:

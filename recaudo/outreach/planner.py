@@ -27,6 +27,7 @@ from django.utils import timezone
 from recaudo.bulk import RawJSON, collector_paused, insert_rows, reserve_ids
 from recaudo.compliance.rules import PastContact
 from recaudo.compliance.store import pack_for
+from recaudo.outreach.history import HISTORY_DAYS, contact_moment, counted_statuses
 from recaudo.outreach.models import Outreach, OutreachDebt, PlannerRun
 from recaudo.policies.loaders import load_policies, load_segment_rules, segment_names
 from recaudo.policies.planning import (
@@ -43,9 +44,6 @@ from recaudo.policies.planning import (
 )
 from recaudo.policies.rules import DebtorFacts, match_segment
 from recaudo.portfolio.models import Creditor
-
-# Outreach statuses that count as a contact made (or about to be made).
-COUNTED_STATUSES = ("planned", "sending", "sent", "delivered", "read", "failed", "unknown")
 
 
 @dataclass
@@ -362,31 +360,39 @@ def _load(creditor_id: int, due_dates: Sequence[date], day: date) -> _Loaded:
                     bool(preferred),
                 )
             )
-        # Contacts already planned or made: idempotency keys and the rules' history.
-        since = timezone.now().replace(microsecond=0) - timedelta(days=14)
-        since = min(since, _start_of(day) - timedelta(days=14))
-        status_marks = ", ".join(["%s"] * len(COUNTED_STATUSES))
+        # Contacts already planned or made: idempotency keys and the rules' history
+        # (outreach/history.py says which count; placing a step, planned rows do).
+        since = timezone.now().replace(microsecond=0) - timedelta(days=HISTORY_DAYS)
+        since = min(since, _start_of(day) - timedelta(days=HISTORY_DAYS))
+        counted = counted_statuses(placing=True)
+        status_marks = ", ".join(["%s"] * len(counted))
         cursor.execute(
-            "SELECT o.debtor_id, o.step_id, o.anchor_due_on, o.channel, o.window_start, o.status "
+            "SELECT o.debtor_id, o.step_id, o.anchor_due_on, o.channel, o.window_start, "
+            "o.sent_at, o.status "
             "FROM outreach_outreach o JOIN plan_debtors p ON p.id = o.debtor_id "
-            f"WHERE o.anchor_due_on IN ({marks}) OR (o.window_start >= %s "
+            f"WHERE o.anchor_due_on IN ({marks}) OR (COALESCE(o.sent_at, o.window_start) >= %s "
             f"AND o.status IN ({status_marks}))",
-            [*due_dates, since, *COUNTED_STATUSES],
+            [*due_dates, since, *counted],
         )
         planned: set[tuple[int, int, date]] = set()
         history: dict[int, list[PastContact]] = defaultdict(list)
-        for debtor_id, step_id, anchor, channel, start, status in cursor.fetchall():
+        for debtor_id, step_id, anchor, channel, start, sent_at, status in cursor.fetchall():
             if isinstance(anchor, str):
                 anchor = date.fromisoformat(anchor)
             planned.add((debtor_id, step_id, anchor))
-            if status in COUNTED_STATUSES:
-                if isinstance(start, str):
-                    start = datetime.fromisoformat(start)
-                if start.tzinfo is None:  # SQLite keeps UTC without an offset
-                    start = start.replace(tzinfo=UTC)
-                history[debtor_id].append(PastContact(channel, start))
+            if status in counted:
+                moment = _utc(contact_moment(sent_at, start))
+                if moment >= since:
+                    history[debtor_id].append(PastContact(channel, moment))
         cursor.execute("DROP TABLE plan_debtors")
     return _Loaded(set(due_dates), debtors, debts, points, planned, history)
+
+
+def _utc(value: datetime | str) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    # SQLite keeps UTC without an offset.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 def _start_of(day: date) -> datetime:
