@@ -44,6 +44,7 @@ from recaudo.delivery.rules import (
     after_send,
     decide,
 )
+from recaudo.outreach import sending
 from recaudo.outreach.contract import OutboundMessage, ProviderResult
 from recaudo.outreach.fallback import fall_back
 from recaudo.outreach.history import past_contacts
@@ -196,42 +197,13 @@ class Dispatcher:
         return result
 
     def expire_leases(self, now: datetime) -> int:
-        """Rows of a worker that died: back to the queue if never sent, else ``unknown``.
-
-        ``unknown`` rows are never resent blindly; status webhooks settle them.
-        """
-        expired = Outreach.objects.filter(status=Outreach.Status.SENDING, lease_until__lt=now)
-        # Never handed to the provider: safe to send again.
-        returned = expired.filter(send_started_at__isnull=True).update(
-            status=Outreach.Status.PLANNED,
-            status_reason="returned to the queue: its worker stopped before sending",
-            lease_until=None,
-            claimed_by="",
-            updated_at=now,
-        )
-        unknown = expired.update(
-            status=Outreach.Status.UNKNOWN,
-            status_reason="lease expired during sending",
-            lease_until=None,
-            updated_at=now,
-        )
-        return returned + unknown
+        return sending.expire_leases(now)
 
     def claim(self, now: datetime) -> list[int]:
         """Mark up to a batch of due rows ``sending`` under this worker's lease (committed)."""
-        skip_locked = " FOR UPDATE SKIP LOCKED" if connection.vendor == "postgresql" else ""
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE outreach_outreach SET status = 'sending', lease_until = %s, "
-                "claimed_by = %s, attempts = attempts + 1, send_started_at = NULL, "
-                "updated_at = %s "
-                "WHERE id IN (SELECT id FROM outreach_outreach WHERE status = 'planned' "
-                "AND action <> 'call_task' AND window_start <= %s "
-                "AND (next_attempt_at IS NULL OR next_attempt_at <= %s) "
-                f"ORDER BY window_start, id LIMIT %s{skip_locked}) RETURNING id",
-                [now + self.lease, self.name, now, now, now, self.batch_size],
-            )
-            return sorted(row[0] for row in cursor.fetchall())
+        return sending.claim_due(
+            self.name, now=now, lease_until=now + self.lease, limit=self.batch_size
+        )
 
     # --- one batch ----------------------------------------------------------
 
@@ -327,18 +299,13 @@ class Dispatcher:
         self, row: _ClaimedRow, decision: Decision, now: datetime, result: BatchResult
     ) -> None:
         if decision.verdict == "cancel":
-            self._write(
-                row, now, status=Outreach.Status.CANCELLED, status_reason=decision.reason,
-                lease_until=None,
-            )  # fmt: skip
+            sending.cancel_claimed(row.pk, self.name, now, reason=decision.reason)
             result.counts[f"cancelled:{decision.reason}"] += 1
         elif decision.verdict == "postpone":
-            self._write(
-                row, now, status=Outreach.Status.PLANNED,
-                status_reason=f"postponed: {decision.reason}"[:200],
-                next_attempt_at=decision.not_before or now + timedelta(hours=1),
+            sending.postpone_claimed(
+                row.pk, self.name, now, reason=decision.reason,
+                not_before=decision.not_before or now + timedelta(hours=1),
                 attempts=max(0, row.attempts - 1),  # not an attempt at the provider
-                lease_until=None, claimed_by="",
             )  # fmt: skip
             result.counts["postponed"] += 1
         else:
@@ -349,12 +316,7 @@ class Dispatcher:
     ) -> None:
         # Only a row still under this claim moves on, locked until the batch
         # commits: a lease that expired meanwhile gave it to someone else.
-        claimed = Outreach.objects.filter(
-            pk=row.pk, status=Outreach.Status.SENDING, claimed_by=self.name
-        )
-        if connection.vendor == "postgresql":
-            claimed = claimed.select_for_update(of=("self",))
-        outreach = claimed.select_related("debtor").first()
+        outreach = sending.lock_claimed(row.pk, self.name)
         if outreach is None:
             log.warning("lease lost before falling back from outreach %s", row.pk)
             result.counts["lease_lost"] += 1
@@ -404,12 +366,7 @@ class Dispatcher:
         if self._side is None or self._side.closed:
             self._side = connection.get_new_connection(connection.get_connection_params())
             self._side.autocommit = True
-        cursor = self._side.execute(
-            "UPDATE outreach_outreach SET send_started_at = clock_timestamp() "
-            "WHERE id = ANY(%s::bigint[]) AND claimed_by = %s AND status = 'sending' RETURNING id",
-            [ids, self.name],
-        )
-        return {found for (found,) in cursor.fetchall()}
+        return sending.mark_started(self._side, ids, self.name)
 
     def _send_one(self, message: OutboundMessage) -> ProviderResult:
         """One send; never raises, so every outcome is written."""
@@ -445,55 +402,15 @@ class Dispatcher:
         """Mark the accepted sends ``sent`` in one statement (see ``_write`` on the condition)."""
         if not accepted:
             return
-        params: list[Any]
-        if connection.vendor == "postgresql":
-            # Three arrays, not 3 x 500 placeholders: nothing for psycopg to parse.
-            values = "SELECT * FROM unnest(%s::bigint[], %s::text[], %s::numeric[])"
-            params = [
-                [row.pk for row, _ in accepted],
-                [outcome.provider_message_id[:200] for _, outcome in accepted],
-                [row.amount_due for row, _ in accepted],
-            ]
-        else:
-            values = "VALUES " + ", ".join(["(%s, %s, %s)"] * len(accepted))
-            params = []
-            for row, outcome in accepted:
-                params += [row.pk, outcome.provider_message_id[:200], str(row.amount_due)]
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"WITH v (id, provider_id, amount) AS ({values}) "
-                "UPDATE outreach_outreach SET status = 'sent', "
-                "provider_message_id = v.provider_id, "
-                "amount_due = v.amount, sent_at = %s, status_reason = '', "
-                "last_error_code = '', last_error = '', lease_until = NULL, updated_at = %s "
-                "FROM v WHERE outreach_outreach.id = v.id "
-                "AND outreach_outreach.status = 'sending' AND outreach_outreach.claimed_by = %s "
-                "RETURNING outreach_outreach.id",
-                [*params, now, now, self.name],
-            )
-            written = {found for (found,) in cursor.fetchall()}
+        written = sending.record_sent(
+            [(row.pk, outcome.provider_message_id, row.amount_due) for row, outcome in accepted],
+            now=now,
+            worker=self.name,
+        )
         for row, outcome in accepted:
             result.counts[f"sent:{row.channel}"] += 1
             if row.pk not in written:
-                # A status webhook matched by our reference got there first and
-                # moved the row on; keep its status, add what it may lack.
-                Outreach.objects.filter(pk=row.pk, provider_message_id="").update(
-                    provider_message_id=outcome.provider_message_id[:200]
-                )
-                Outreach.objects.filter(pk=row.pk, sent_at__isnull=True).update(sent_at=now)
-
-    def _write(self, row: _ClaimedRow, now: datetime, **fields: Any) -> bool:
-        """Write the send's outcome unless a status webhook has moved the row on meanwhile.
-
-        The batch does not lock its rows (the send-started marker is written on
-        another connection), so the write is conditional: only a row still
-        ``sending`` under this worker's claim is changed.
-        """
-        return bool(
-            Outreach.objects.filter(
-                pk=row.pk, status=Outreach.Status.SENDING, claimed_by=self.name
-            ).update(updated_at=now, **fields)
-        )
+                sending.complete_sent(row.pk, outcome.provider_message_id, now)
 
     def _apply_result(
         self, row: _ClaimedRow, outcome: ProviderResult, now: datetime, result: BatchResult
@@ -505,37 +422,18 @@ class Dispatcher:
             now=now,
             rng=self.rng,
         )
-        errors = {
-            "last_error_code": outcome.error_code[:50],
-            "last_error": outcome.error_message[:500],
-            "lease_until": None,
-        }
+        errors = {"error_code": outcome.error_code, "error": outcome.error_message}
         if step.next == "sent":
-            provider_id = outcome.provider_message_id[:200]
-            if not self._write(
-                row, now, status=Outreach.Status.SENT, provider_message_id=provider_id,
-                sent_at=now, status_reason="", amount_due=row.amount_due, **errors,
-            ):  # fmt: skip
-                # A status webhook matched by our reference got there first and
-                # moved the row on; keep its status, add what it may lack.
-                Outreach.objects.filter(pk=row.pk, provider_message_id="").update(
-                    provider_message_id=provider_id
-                )
-                Outreach.objects.filter(pk=row.pk, sent_at__isnull=True).update(sent_at=now)
+            sending.sent_claimed(
+                row.pk, self.name, now, provider_id=outcome.provider_message_id,
+                amount_due=row.amount_due, **errors,
+            )  # fmt: skip
             result.counts[f"sent:{row.channel}"] += 1
         elif step.next == "unknown":
-            self._write(
-                row, now, status=Outreach.Status.UNKNOWN,
-                status_reason="the provider's answer was lost", **errors,
-            )  # fmt: skip
+            sending.unknown_claimed(row.pk, self.name, now, **errors)
             result.counts["unknown"] += 1
         elif step.next == "retry":
-            self._write(
-                row, now, status=Outreach.Status.PLANNED, next_attempt_at=step.retry_at,
-                claimed_by="",
-                status_reason=f"retry: {outcome.error_code or outcome.error_message}"[:200],
-                **errors,
-            )  # fmt: skip
+            sending.retry_claimed(row.pk, self.name, now, retry_at=step.retry_at, **errors)
             result.counts["retry"] += 1
         else:
             if step.invalidate_point and row.contact_point_id:
