@@ -1,14 +1,15 @@
 """What the providers' webhooks tell us, applied to the outbox.
 
-Plain functions over ``channels.base.Event`` and the models, so they are
+Plain functions over ``outreach.contract.Event`` and the models, so they are
 tested without HTTP. The webhook views (``webhooks.py``) verify the
 signature, call ``store_webhook`` and then ``process_webhook``.
 
 Rules (see docs/webhooks.md):
 
-- Status moves forward only: planned/sending/unknown -> sent -> delivered ->
-  read. A repeated or late event changes nothing; "read" before "delivered"
-  ends as read with ``delivered_at`` filled in too.
+- Status moves forward only (the outbox's rule, outreach/progress.py):
+  planned/sending/unknown -> sent -> delivered -> read. A repeated or late
+  event changes nothing; "read" before "delivered" ends as read with
+  ``delivered_at`` filled in too.
 - "failed" on a row not yet delivered records the error, marks the contact
   point invalid (or unable to take that channel) when the code says the
   address is wrong, and falls back to the step's next channel.
@@ -36,6 +37,7 @@ from django.utils import timezone
 from recaudo.outreach.contract import Event, PayloadError
 from recaudo.outreach.fallback import fall_back
 from recaudo.outreach.models import Outreach, WebhookEvent
+from recaudo.outreach.progress import record_failure_report, record_progress
 from recaudo.portfolio.models import ChannelConsent, ContactPoint
 
 Status = Outreach.Status
@@ -45,23 +47,6 @@ INBOUND_OUTCOME = "inbound: kept for the conversation"
 OPT_OUT_OUTCOME = "opt-out"
 UNREADABLE_OUTCOME = "unreadable"
 DUPLICATE_OUTCOME = "duplicate"
-
-# How far a message has gone; a status event only ever moves a row forward.
-PROGRESS = {
-    Status.PLANNED: 0,
-    Status.SENDING: 0,
-    Status.UNKNOWN: 0,
-    Status.SENT: 1,
-    Status.DELIVERED: 2,
-    Status.READ: 3,
-}
-MILESTONES = (
-    (Status.SENT, "sent_at"),
-    (Status.DELIVERED, "delivered_at"),
-    (Status.READ, "read_at"),
-)
-# A failure report counts only while the provider has not said it arrived.
-FAILABLE = (Status.PLANNED, Status.SENDING, Status.UNKNOWN, Status.SENT)
 
 # Provider error codes that say the address itself is wrong ("address": the
 # contact point is marked invalid) or cannot take this channel ("channel":
@@ -261,33 +246,19 @@ def find_outreach(event: Event) -> Outreach | None:
     return found
 
 
-def next_status(current: str, reported: str) -> str | None:
-    """The status after a provider's report, or None when it changes nothing."""
-    if current not in PROGRESS or reported not in PROGRESS:
-        return None
-    return reported if PROGRESS[reported] > PROGRESS[current] else None
-
-
 def apply_status(event: Event) -> str:
     outreach = find_outreach(event)
     if outreach is None:
         return f"{event.kind}: no outreach for {event.provider_message_id or event.reference}"
     previous = outreach.status
-    status = next_status(previous, event.kind)
+    status = record_progress(
+        outreach,
+        event.kind,
+        when=event.occurred_at or timezone.now(),
+        provider_message_id=event.provider_message_id,
+    )
     if status is None:
         return f"outreach {outreach.pk}: {event.kind} ignored ({previous})"
-    when = event.occurred_at or timezone.now()
-    changed = ["status", "updated_at"]
-    outreach.status = status
-    # A later milestone implies the earlier ones (a "read" may come first).
-    for milestone, field in MILESTONES:
-        if getattr(outreach, field) is None:
-            setattr(outreach, field, when)
-            changed.append(field)
-        if milestone == status:
-            break
-    changed += _reconcile(outreach, event)
-    outreach.save(update_fields=changed)
     return f"outreach {outreach.pk}: {previous} -> {status}"
 
 
@@ -295,29 +266,19 @@ def apply_failure(event: Event) -> str:
     outreach = find_outreach(event)
     if outreach is None:
         return f"failed: no outreach for {event.provider_message_id or event.reference}"
-    if outreach.status not in FAILABLE:
-        return f"outreach {outreach.pk}: failed ignored ({outreach.status})"
     channel = outreach.channel
     code = event.error_code or ""
     reason = event.error_message or code or "failed"
-    changed = ["last_error_code", "last_error", "updated_at", *_reconcile(outreach, event)]
-    outreach.last_error_code = code[:50]
-    outreach.last_error = reason[:500]
-    outreach.save(update_fields=changed)
+    if not record_failure_report(
+        outreach, code=code, reason=reason, provider_message_id=event.provider_message_id
+    ):
+        return f"outreach {outreach.pk}: failed ignored ({outreach.status})"
     invalidated = _invalidate_contact_point(outreach, code, reason, event.occurred_at)
     moved = fall_back(outreach, reason, error_code=code)
     result = f"outreach {outreach.pk}: {channel} failed ({code or 'no code'})"
     if invalidated:
         result += f", contact point {invalidated}"
     return result + (f", fallback to {outreach.channel}" if moved else ", no channel left")
-
-
-def _reconcile(outreach: Outreach, event: Event) -> list[str]:
-    """Record the provider's id on a row whose send outcome was never written."""
-    if event.provider_message_id and not outreach.provider_message_id:
-        outreach.provider_message_id = event.provider_message_id[:200]
-        return ["provider_message_id"]
-    return []
 
 
 def _invalidate_contact_point(
