@@ -16,9 +16,23 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from recaudo.compliance.store import pack_for
+from recaudo.conversations.calls import (
+    OUTCOMES,
+    call_phone,
+    place_call_back,
+    placement_history,
+    reason_labels,
+)
 from recaudo.conversations.models import CallAssignment, Message, Thread
-from recaudo.outreach.models import Outreach, OutreachDebt
+from recaudo.outreach.models import Outreach
 from recaudo.outreach.notify import notify, queue_reply
+from recaudo.outreach.tasks import mark_called, queue_call_back
+from recaudo.payments.actions import make_promise
+from recaudo.payments.links import live_link
+from recaudo.payments.reports import report_debt
+from recaudo.payments.rules import AgreementError
+from recaudo.payments.terms import collectible_debts, terms_for
 from recaudo.policies.models import Template
 from recaudo.portfolio.models import ContactPoint, Debt, Debtor
 
@@ -50,9 +64,6 @@ def dispute_debts(debtor: Debtor, *, reason: str) -> bool:
     With a single debt owed it is that one (reported as the portal does);
     with several, an agent asks which.
     """
-    from recaudo.payments.links import live_link
-    from recaudo.payments.reports import report_debt
-    from recaudo.payments.terms import collectible_debts
 
     debts = collectible_debts(debtor)
     if len(debts) != 1:
@@ -232,7 +243,6 @@ def record_call(
     a new call task for ``call_back_at`` (the debtor's wall-clock time when
     naive), or the next moment their country allows after it.
     """
-    from recaudo.conversations.calls import OUTCOMES, call_phone
 
     if outcome not in OUTCOMES:
         raise InboxError(_("Elija un resultado de la lista."))
@@ -264,13 +274,7 @@ def record_call(
         if assignment is None:
             CallAssignment.objects.create(outreach=task, agent=agent, taken_at=now)
         phone = call_phone(task)
-        Outreach.objects.filter(pk=task.pk, status=Outreach.Status.PLANNED).update(
-            status=Outreach.Status.SENT,
-            sent_at=now,
-            status_reason=outcome,
-            contact_point=phone or task.contact_point,
-            updated_at=now,
-        )
+        mark_called(task, outcome=outcome, phone=phone, now=now)
         details = [str(OUTCOMES[outcome])]
         if outcome == "wrong_number" and phone is not None:
             invalidate_contact_point(phone, "call: wrong number", now)
@@ -330,8 +334,6 @@ def _queue_call_back(
     It is the same agent's task (they told the debtor they would call) and is
     made once per attempt (``notice_key``). Returns the note's details.
     """
-    from recaudo.compliance.store import pack_for
-    from recaudo.conversations.calls import place_call_back, placement_history, reason_labels
 
     if phone is None:
         raise InboxError(_("No hay un teléfono válido para volver a llamar."))
@@ -346,33 +348,13 @@ def _queue_call_back(
         raise InboxError(
             _("Las reglas del país del deudor no permiten otra llamada en los próximos días.")
         )
-    follow_up = Outreach.objects.create(
-        creditor_id=task.creditor_id,
-        debtor=debtor,
-        segment_id=task.segment_id,
-        anchor_due_on=task.anchor_due_on,
-        planned_on=placed.starts_at.astimezone(ZoneInfo(debtor.timezone)).date(),
-        action=Outreach.Action.CALL_TASK,
-        channel="call",
-        contact_point=phone,
-        template_key=task.template_key,
-        tone=task.tone,
-        language=task.language,
-        currency=task.currency,
-        amount_due=task.amount_due,
-        window_start=placed.starts_at,
-        window_end=placed.ends_at,
-        notice_key=f"call-back:{task.pk}",
-        notice_context={
-            "call_back_of": task.pk,
-            "asked_for": asked_at.isoformat(),
-            "reasons": list(placed.reasons),
-        },
-    )
-    # The same debts: a payment that settles them cancels this call too.
-    OutreachDebt.objects.bulk_create(
-        OutreachDebt(outreach=follow_up, debt_id=link.debt_id, balance=link.balance)
-        for link in OutreachDebt.objects.filter(outreach=task)
+    follow_up = queue_call_back(
+        task,
+        phone=phone,
+        starts_at=placed.starts_at,
+        ends_at=placed.ends_at,
+        asked_at=asked_at,
+        reasons=placed.reasons,
     )
     CallAssignment.objects.create(outreach=follow_up, agent=agent, taken_at=now)
     details = [
@@ -391,10 +373,6 @@ def _queue_call_back(
 
 
 def _call_promise(debtor: Debtor, promised_on: date, amount: Decimal | None):  # type: ignore[no-untyped-def]
-    from recaudo.payments.actions import make_promise
-    from recaudo.payments.links import live_link
-    from recaudo.payments.rules import AgreementError
-    from recaudo.payments.terms import collectible_debts, terms_for
 
     if amount is None:
         currency = terms_for(debtor).currency

@@ -1,6 +1,8 @@
-"""Cancelling contacts that are no longer owed, in the payment's own transaction."""
+"""Cancelling contacts that are no longer owed, in the transaction of what settled them."""
 
 from __future__ import annotations
+
+from datetime import date
 
 from django.db.models import Exists, F, OuterRef
 
@@ -21,3 +23,14 @@ def cancel_settled(debtor_id: int, reason: str) -> int:
         .exclude(Exists(still_owed))
         .update(status=Outreach.Status.CANCELLED, status_reason=reason[:200])
     )
+
+
+def cancel_for_due_date(debt_id: int, old_due_on: date, reason: str) -> int:
+    """Cancel the planned contacts about ``debt_id`` anchored on its old due date.
+
+    Called when a due date moves (an extension): they no longer fit, and the
+    planner plans the steps of the new date.
+    """
+    return Outreach.objects.filter(
+        status=Outreach.Status.PLANNED, anchor_due_on=old_due_on, debt_links__debt_id=debt_id
+    ).update(status=Outreach.Status.CANCELLED, status_reason=reason[:200])

@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from recaudo.outreach.models import Outreach
+from recaudo.outreach.settle import cancel_for_due_date, cancel_settled
 from recaudo.payments.models import DebtorRequest, PaymentLink
 from recaudo.payments.rules import AgreementError, discount_percent, extension_allowed
 from recaudo.payments.terms import collectible_debts, debtor_today, terms_for
@@ -109,8 +109,6 @@ def refuse(request_id: int, supervisor: str) -> bool:
 
 def settle_discount(request_id: int, paid: Decimal, actor: str) -> bool:
     """The agreed amount arrived: write off what is left of the debts (called in a transaction)."""
-    from recaudo.outreach.settle import cancel_settled
-
     request = DebtorRequest.objects.select_for_update().get(pk=request_id)
     if request.status != DebtorRequest.Status.APPROVED or paid < (request.amount or 0):
         return False
@@ -178,7 +176,5 @@ def _apply_extension(request: DebtorRequest, by: str) -> None:
             },
         )
         # Contacts planned for the old date no longer fit; the planner plans the new one.
-        Outreach.objects.filter(
-            status=Outreach.Status.PLANNED, anchor_due_on=old, debt_links__debt=debt
-        ).update(status=Outreach.Status.CANCELLED, status_reason=f"due date moved ({request.pk})")
+        cancel_for_due_date(debt.pk, old, f"due date moved ({request.pk})")
     _decide(request, DebtorRequest.Status.APPROVED, by)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from recaudo.outreach.settle import cancel_settled
 from recaudo.payments.models import DebtorReport, PaymentLink
 from recaudo.payments.rules import AgreementError
 from recaudo.portfolio import events
@@ -43,8 +44,6 @@ def report_debt(
     if not reason:
         raise AgreementError(_("Cuéntenos el motivo."))
     mime = receipt_type(receipt) if receipt else ""
-    from recaudo.outreach.settle import cancel_settled
-
     with transaction.atomic():
         debt = (
             Debt.objects.select_for_update()
