@@ -55,13 +55,14 @@ class CreditorRuleOverride(models.Model):
         # loosen the law must never reach the table.
         self.clean()
         super().save(*args, **kwargs)
+        # Not at module top: store.py imports this module (the override table it reads).
         from recaudo.compliance.store import clear_cache
 
         clear_cache()
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         result = super().delete(*args, **kwargs)
-        from recaudo.compliance.store import clear_cache
+        from recaudo.compliance.store import clear_cache  # see save()
 
         clear_cache()
         return result

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from time import monotonic
 
+from recaudo.compliance.models import CreditorRuleOverride
 from recaudo.compliance.packs import RulePack, get_pack
 from recaudo.compliance.tighten import tighten
 
@@ -33,8 +34,6 @@ def pack_for(creditor_id: int | None, country: str) -> RulePack:
         return cached[1]
     pack = get_pack(key[1])
     if creditor_id is not None:
-        from recaudo.compliance.models import CreditorRuleOverride
-
         overrides = (
             CreditorRuleOverride.objects.filter(creditor_id=creditor_id, country=key[1])
             .values_list("overrides", flat=True)

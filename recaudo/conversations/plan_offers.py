@@ -28,8 +28,10 @@ from recaudo.conversations.offers import (
     judge_pick,
     new_record,
 )
+from recaudo.payments.actions import agree_plan
+from recaudo.payments.links import instalment_url, live_link
 from recaudo.payments.models import Instalment, InstalmentPlan
-from recaudo.payments.rules import from_minor_units, minor_units
+from recaudo.payments.rules import AgreementError, from_minor_units, minor_units
 from recaudo.payments.terms import PlanQuote, plan_quote
 from recaudo.policies.rendering import format_date, format_money, locale_for
 from recaudo.portfolio.models import Debtor
@@ -39,8 +41,6 @@ def menu_for(
     debtor: Debtor, facts: bot.Facts, today: date, now: datetime
 ) -> tuple[Menu, OfferRecord | None]:
     """What the debtor's segment allows now, formatted, and the offer to remember (None: none)."""
-    from recaudo.payments.links import instalment_url, live_link
-
     quote = plan_quote(debtor)
     locale = locale_for(facts.language, debtor.country)
 
@@ -101,10 +101,6 @@ def answer_pick(
     now: datetime,
 ) -> bot.Reply:
     """Agree the plan the debtor picked, or say why not. Updates ``thread.plan_offer`` (unsaved)."""
-    from recaudo.payments.actions import agree_plan
-    from recaudo.payments.links import instalment_url, live_link
-    from recaudo.payments.rules import AgreementError
-
     menu, current = menu_for(debtor, facts, today, now)
     verdict, count = judge_pick(
         offer,

@@ -34,6 +34,7 @@ from django.utils import timezone
 
 from recaudo.compliance.rules import PastContact
 from recaudo.compliance.store import pack_for
+from recaudo.delivery.channels.registry import get_channel
 from recaudo.delivery.messages import NoTemplate, build_message, reply_message
 from recaudo.delivery.ratelimit import RateLimiter
 from recaudo.delivery.rules import (
@@ -157,8 +158,6 @@ class Dispatcher:
         rng: random.Random | None = None,
     ) -> None:
         if channels is None:
-            from recaudo.delivery.channels.registry import get_channel
-
             channels = _Registry(get_channel)
         self.channels = channels
         self.name = name or worker_name()

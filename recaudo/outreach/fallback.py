@@ -7,7 +7,9 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from recaudo.compliance.store import pack_for
 from recaudo.outreach.models import Outreach
+from recaudo.outreach.notify import usable_points
 from recaudo.policies.planning import StepInfo, choose_channel
 
 
@@ -24,9 +26,6 @@ def fall_back(
     country's rules before sending). Returns False, and marks the row
     ``failed``, when no channel is left.
     """
-    from recaudo.compliance.store import pack_for
-    from recaudo.outreach.notify import usable_points
-
     now = now or timezone.now()
     failed_channel = outreach.channel
     pack = pack_for(outreach.creditor_id, outreach.debtor.country)

@@ -20,6 +20,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from recaudo.payments.models import Promise
+from recaudo.payments.reminders import promise_broken
 from recaudo.portfolio.models import Payment
 
 
@@ -57,8 +58,6 @@ def break_overdue_promises(today: date) -> int:
 
     Each break and its ``promise_broken`` notice commit together, once per promise.
     """
-    from recaudo.payments.reminders import promise_broken
-
     overdue = Promise.objects.filter(status=Promise.Status.PENDING, promised_on__lt=today)
     for debtor_id in set(overdue.values_list("debtor_id", flat=True)):
         with transaction.atomic():

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+from recaudo.outreach.models import Outreach
 from recaudo.outreach.notify import notify
 from recaudo.payments.models import Instalment, InstalmentPlan, Promise
 from recaudo.payments.rules import from_minor_units, minor_units
@@ -73,8 +74,6 @@ def plan_broken(plan: InstalmentPlan) -> None:
 
 
 def _queue(debtor: object, key: str, context: dict[str, str]) -> bool:
-    from recaudo.outreach.models import Outreach
-
     if Outreach.objects.filter(notice_key=key).exists():
         return False
     return notify(debtor, "promise_reminder", key=key, context=context) is not None  # type: ignore[arg-type]

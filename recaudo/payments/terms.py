@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 
 from recaudo.payments.conf import setting
-from recaudo.payments.models import PaymentSettings
+from recaudo.payments.models import InstalmentPlan, PaymentSettings
 from recaudo.payments.rules import PlanChoice, PlanLimits, plan_choices, settlement_minimum
 from recaudo.policies.loaders import load_segment_rules
 from recaudo.policies.models import Segment
@@ -132,8 +132,6 @@ class PlanQuote:
 
 def plan_quote(debtor: Debtor) -> PlanQuote:
     """The plans, discount and extension the debtor's segment allows for what they owe now."""
-    from recaudo.payments.models import InstalmentPlan
-
     terms = terms_for(debtor)
     total = sum(
         (

@@ -16,6 +16,7 @@ class PoliciesConfig(AppConfig):
 
 def _install_defaults(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:
     """Create the shipped policies and templates that are missing after each migrate."""
+    # Not at module top: defaults.py imports the models, which cannot load before the app registry.
     from recaudo.policies.defaults import install_defaults
 
     install_defaults(using=using)

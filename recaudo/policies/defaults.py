@@ -20,6 +20,9 @@ from typing import Any
 
 from django.db import transaction
 
+from recaudo.policies.default_templates import DEFAULT_TEMPLATES
+from recaudo.policies.models import Policy, Segment, Step, Template
+
 PHONE_FIRST = ["whatsapp", "sms", "email"]
 EMAIL_FIRST = ["email", "whatsapp", "sms"]
 
@@ -79,9 +82,6 @@ def install_defaults(*, reset: bool = False, using: str = "default") -> dict[str
     With ``reset``, existing default rows are put back as shipped too.
     Returns how many rows were created (or reset) per kind.
     """
-    from recaudo.policies.default_templates import DEFAULT_TEMPLATES
-    from recaudo.policies.models import Policy, Segment, Step, Template
-
     def put(model: Any, defaults: dict[str, Any], **key: Any) -> tuple[Any, bool]:
         manager = model.objects.using(using)
         if reset:

@@ -321,6 +321,7 @@ class Template(models.Model):
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
+        # Not at module top: template_checks -> rendering imports this module (Template).
         from recaudo.policies.template_checks import template_errors
 
         errors = template_errors(

@@ -23,14 +23,15 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_skeleton
 from babel.numbers import format_currency, get_currency_precision
+from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils.translation import gettext as _
 from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
+from recaudo.policies.models import Template
+
 if TYPE_CHECKING:
     from jinja2 import Template as JinjaTemplate
-
-    from recaudo.policies.models import Template
 
 PLACEHOLDERS: dict[str, str] = {
     "nombre": "Nombre de pila con el que se saluda al deudor.",
@@ -575,10 +576,6 @@ def select_template(
     Spanish. A debtor is better served by a default in their language than by
     a creditor's text they may not read.
     """
-    from django.db.models import Case, IntegerField, Q, Value, When
-
-    from recaudo.policies.models import Template
-
     wanted = _language_of(language)
     owners = Q(creditor__isnull=True)
     if creditor_id is not None:

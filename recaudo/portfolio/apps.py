@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from recaudo.lookups import register
+
 
 class PortfolioConfig(AppConfig):
     name = "recaudo.portfolio"
@@ -8,6 +10,4 @@ class PortfolioConfig(AppConfig):
     verbose_name = _("Cartera")
 
     def ready(self) -> None:
-        from recaudo.lookups import register
-
         register()

@@ -26,6 +26,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from recaudo.payments.conf import provider_config
 from recaudo.sandbox.webhooks import Planned, Webhook
 
 DEFAULT_API_KEY = "sandbox-payments-key"
@@ -60,8 +61,6 @@ class PaymentsFake:
     @classmethod
     def from_django_settings(cls, base_url: str) -> PaymentsFake:
         try:
-            from recaudo.payments.conf import provider_config
-
             config = provider_config("sandbox")
         except Exception:  # no Django settings: the defaults
             config = {}

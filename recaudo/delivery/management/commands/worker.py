@@ -12,6 +12,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from recaudo.delivery.lanes import lane_count, run_lanes
+from recaudo.outreach.planner import plan
+from recaudo.payments.agreements import settle_agreements
 
 
 class Command(BaseCommand):
@@ -93,8 +95,6 @@ class Command(BaseCommand):
         today = timezone.now().date()
         if planned_on == today:
             return today
-        from recaudo.outreach.planner import plan
-        from recaudo.payments.agreements import settle_agreements
 
         started = time.perf_counter()
         # Promises and plans first: broken ones put their debts back on the

@@ -13,6 +13,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from recaudo.outreach.planner import plan
 from recaudo.portfolio.models import Creditor
 from recaudo.sandbox.demo import seed
 from recaudo.sandbox.demo import write as seed_write
@@ -66,7 +67,6 @@ class Command(BaseCommand):
                 )
         # Today's contacts, so the outbox is not empty (idempotent: a second
         # run the same day plans nothing new).
-        from recaudo.outreach.planner import plan
 
         for line in plan().summary_lines():
             self.stdout.write(line)
