@@ -211,7 +211,7 @@ def send_template(thread_id: int, agent: AbstractBaseUser, template_key: str) ->
 
 def take_call(task_id: int, agent: AbstractBaseUser) -> CallAssignment:
     with transaction.atomic():
-        task = Outreach.objects.select_for_update().get(pk=task_id, action="call_task")
+        task = Outreach.objects.call_tasks().select_for_update().get(pk=task_id)
         if task.status != Outreach.Status.PLANNED:
             raise InboxError(_("Esta llamada ya fue registrada."))
         assignment = CallAssignment.objects.filter(outreach=task).first()
@@ -251,9 +251,10 @@ def record_call(
     now = now or timezone.now()
     with transaction.atomic():
         task = (
-            Outreach.objects.select_for_update()
+            Outreach.objects.call_tasks()
+            .select_for_update()
             .select_related("debtor")
-            .get(pk=task_id, action="call_task")
+            .get(pk=task_id)
         )
         if task.status != Outreach.Status.PLANNED:
             raise InboxError(_("Esta llamada ya fue registrada."))

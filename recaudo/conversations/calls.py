@@ -189,7 +189,7 @@ def call_back_info(task: Outreach) -> CallBackInfo | None:
 
 def follow_up_of(task: Outreach) -> Outreach | None:
     """The call queued when this attempt ended in "call again later"."""
-    return Outreach.objects.filter(notice_key=f"call-back:{task.pk}").first()
+    return Outreach.objects.for_notice(f"call-back:{task.pk}").first()
 
 
 def placement_history(debtor_id: int, now: datetime) -> list[PastContact]:

@@ -30,7 +30,7 @@ def visible_threads(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Thread]:
 
 
 def visible_call_tasks(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Outreach]:
-    tasks = Outreach.objects.filter(action=Outreach.Action.CALL_TASK)
+    tasks = Outreach.objects.call_tasks()
     creditor_id = creditor_scope(user)
     if creditor_id is not None:
         tasks = tasks.filter(creditor_id=creditor_id)

@@ -11,6 +11,24 @@ from recaudo.portfolio.models import ContactPoint, Creditor, Debt, Debtor
 MONEY = {"max_digits": 14, "decimal_places": 2}
 
 
+class OutreachQuerySet(models.QuerySet["Outreach"]):
+    """Named questions about the outbox, so status and action strings live in one place."""
+
+    def planned(self) -> OutreachQuerySet:
+        """Rows still waiting: cancelling, postponing or sending them is still possible."""
+        return self.filter(status=Outreach.Status.PLANNED)
+
+    def call_tasks(self) -> OutreachQuerySet:
+        return self.filter(action=Outreach.Action.CALL_TASK)
+
+    def for_notice(self, key: str) -> OutreachQuerySet:
+        """The notice, reply or call back queued once per ``key`` (at most one row)."""
+        return self.filter(notice_key=key[:200])
+
+    def on_point(self, contact_point_id: int) -> OutreachQuerySet:
+        return self.filter(contact_point_id=contact_point_id)
+
+
 class Outreach(models.Model):
     """One contact planned for a debtor by one policy step.
 
@@ -34,9 +52,6 @@ class Outreach(models.Model):
         OFFER = "offer", _("oferta")
         NOTICE = "notice", _("aviso")
         REPLY = "reply", _("respuesta")
-
-    # Statuses in which the row still waits to be sent.
-    PENDING = (Status.PLANNED,)
 
     creditor = models.ForeignKey(
         Creditor,
@@ -134,6 +149,8 @@ class Outreach(models.Model):
     last_error = models.CharField(_("último error"), max_length=500, blank=True, db_default="")
     created_at = models.DateTimeField(_("creado"), auto_now_add=True)
     updated_at = models.DateTimeField(_("actualizado"), auto_now=True)
+
+    objects = OutreachQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("contacto planificado")

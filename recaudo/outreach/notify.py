@@ -53,7 +53,7 @@ def notify(
     Returns the row (the existing one when ``key`` was used before), or None
     when the debtor cannot be reached on any of ``channels``.
     """
-    existing = Outreach.objects.filter(notice_key=key).first()
+    existing = Outreach.objects.for_notice(key).first()
     if existing is not None:
         return existing
     now = now or timezone.now()
@@ -98,7 +98,7 @@ def notify(
             )
     except IntegrityError:
         # Another process queued the same notice meanwhile.
-        return Outreach.objects.filter(notice_key=key).first()
+        return Outreach.objects.for_notice(key).first()
 
 
 def queue_reply(
@@ -124,7 +124,7 @@ def queue_reply(
     hours and caps do not hold it back; an opt-out still does. Once per
     ``key`` (e.g. the inbound message's id).
     """
-    existing = Outreach.objects.filter(notice_key=key).first()
+    existing = Outreach.objects.for_notice(key).first()
     if existing is not None:
         return existing
     now = now or timezone.now()
@@ -151,7 +151,7 @@ def queue_reply(
                 notice_context={"text": text, "final": True} if final else {"text": text},
             )
     except IntegrityError:
-        return Outreach.objects.filter(notice_key=key).get()
+        return Outreach.objects.for_notice(key).get()
 
 
 def notice_values(context: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -19,7 +19,8 @@ def cancel_settled(debtor_id: int, reason: str) -> int:
         outreach=OuterRef("pk"), debt__status="open", debt__amount_paid__lt=F("debt__amount")
     )
     return (
-        Outreach.objects.filter(debtor_id=debtor_id, status=Outreach.Status.PLANNED)
+        Outreach.objects.planned()
+        .filter(debtor_id=debtor_id)
         .exclude(Exists(still_owed))
         .update(status=Outreach.Status.CANCELLED, status_reason=reason[:200])
     )
@@ -31,6 +32,8 @@ def cancel_for_due_date(debt_id: int, old_due_on: date, reason: str) -> int:
     Called when a due date moves (an extension): they no longer fit, and the
     planner plans the steps of the new date.
     """
-    return Outreach.objects.filter(
-        status=Outreach.Status.PLANNED, anchor_due_on=old_due_on, debt_links__debt_id=debt_id
-    ).update(status=Outreach.Status.CANCELLED, status_reason=reason[:200])
+    return (
+        Outreach.objects.planned()
+        .filter(anchor_due_on=old_due_on, debt_links__debt_id=debt_id)
+        .update(status=Outreach.Status.CANCELLED, status_reason=reason[:200])
+    )

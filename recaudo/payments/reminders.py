@@ -74,6 +74,6 @@ def plan_broken(plan: InstalmentPlan) -> None:
 
 
 def _queue(debtor: object, key: str, context: dict[str, str]) -> bool:
-    if Outreach.objects.filter(notice_key=key).exists():
+    if Outreach.objects.for_notice(key).exists():
         return False
     return notify(debtor, "promise_reminder", key=key, context=context) is not None  # type: ignore[arg-type]
