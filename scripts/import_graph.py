@@ -1,10 +1,12 @@
 """The app-level import graph of recaudo, read from the source with ast.
 
-    python scripts/import_graph.py            # the graph as a Markdown block for docs/architecture.md
-    python scripts/import_graph.py --check    # exit 1 if the layering is broken
+    python scripts/import_graph.py           # the graph, as docs/architecture.md shows it
+    python scripts/import_graph.py --check   # exit 1 if the layering is broken
+    python scripts/import_graph.py --write   # put the graph in docs/architecture.md
 
-Only imports that run when a module is loaded (module top, class bodies) make the layered graph; an
-import inside a function is listed apart, since it must name the cycle it breaks.
+Only imports that run when a module is loaded (module top, class bodies) make the layered graph. An
+import of the project inside a function must say why on its line or the line above (a comment naming
+the cycle it breaks, or why it cannot load earlier); ``--check`` fails on one that does not.
 """
 
 from __future__ import annotations
@@ -37,6 +39,8 @@ class Edge:
     source: str  # module path, e.g. recaudo/outreach/planner.py
     target: str  # imported module, e.g. recaudo.payments.links
     top_level: bool
+    line: int = 0
+    explained: bool = False  # a comment on its line or the line above
 
 
 def app_of_module(dotted: str) -> str:
@@ -70,7 +74,15 @@ def _resolve(node: ast.ImportFrom, module: str, is_package: bool) -> str:
 
 
 def imports_of(path: Path) -> list[Edge]:
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    text = path.read_text(encoding="utf-8")
+    lines = text.splitlines()
+    tree = ast.parse(text, filename=str(path))
+
+    def explained(line: int) -> bool:
+        here = lines[line - 1]
+        above = lines[line - 2].strip() if line >= 2 else ""
+        return "#" in here or above.startswith("#")
+
     module = module_of_path(path)
     source = str(path.relative_to(ROOT))
     edges: list[Edge] = []
@@ -79,7 +91,13 @@ def imports_of(path: Path) -> list[Edge]:
         for child in ast.iter_child_nodes(node):
             if isinstance(child, ast.Import):
                 edges.extend(
-                    Edge(source, alias.name, not in_function)
+                    Edge(
+                        source,
+                        alias.name,
+                        not in_function,
+                        child.lineno,
+                        explained(child.lineno),
+                    )
                     for alias in child.names
                     if alias.name.startswith("recaudo")
                 )
@@ -91,7 +109,13 @@ def imports_of(path: Path) -> list[Edge]:
                     for alias in child.names:
                         deeper = f"{target}.{alias.name}"
                         edges.append(
-                            Edge(source, deeper if _is_module(deeper) else target, not in_function)
+                            Edge(
+                                source,
+                                deeper if _is_module(deeper) else target,
+                                not in_function,
+                                child.lineno,
+                                explained(child.lineno),
+                            )
                         )
             elif isinstance(child, ast.If) and _is_type_checking(child.test):
                 continue  # imports for the type checker only never run
@@ -144,19 +168,19 @@ def rank(app: str) -> int | None:
 
 
 def upward_edges(edges: list[Edge]) -> list[Edge]:
-    """Top-level imports from a lower layer into a higher one, or into the sandbox."""
-    found = []
+    """Top-level imports from a lower layer into a higher one or into the sandbox, one per pair."""
+    found: dict[tuple[str, str], Edge] = {}
     for edge in edges:
         if not edge.top_level:
             continue
         source = app_of_path(ROOT / edge.source)
         target = app_of_module(edge.target)
-        if target in BESIDE and source not in BESIDE and source != "project":
-            found.append(edge)
         source_rank, target_rank = rank(source), rank(target)
-        if source_rank is not None and target_rank is not None and target_rank > source_rank:
-            found.append(edge)
-    return found
+        if (target in BESIDE and source not in BESIDE and source != "project") or (
+            source_rank is not None and target_rank is not None and target_rank > source_rank
+        ):
+            found.setdefault((edge.source, edge.target), edge)
+    return list(found.values())
 
 
 def file_cycles(edges: list[Edge]) -> list[list[str]]:
@@ -203,7 +227,12 @@ def file_cycles(edges: list[Edge]) -> list[list[str]]:
 
 
 def function_level_imports(edges: list[Edge]) -> list[Edge]:
-    return [edge for edge in edges if not edge.top_level]
+    """Project imports inside functions, one per statement."""
+    found: dict[tuple[str, int], Edge] = {}
+    for edge in edges:
+        if not edge.top_level:
+            found.setdefault((edge.source, edge.line), edge)
+    return sorted(found.values(), key=lambda edge: (edge.source, edge.line))
 
 
 def markdown(edges: list[Edge]) -> str:
@@ -223,18 +252,50 @@ def markdown(edges: list[Edge]) -> str:
     lines.append(f"Imports that run back up a layer: {len(upward)}.")
     lines.extend(f"- `{edge.source}` imports `{edge.target}`" for edge in upward)
     lines.append(f"Import cycles between files of different apps: {len(file_cycles(edges))}.")
+    deferred = function_level_imports(edges)
+    lines.append("")
+    lines.append(f"Imports of the project inside functions: {len(deferred)}, each with its reason.")
+    lines.extend(f"- `{edge.source}:{edge.line}` imports `{edge.target}`" for edge in deferred)
     return "\n".join(lines)
+
+
+def check(edges: list[Edge]) -> list[str]:
+    """What breaks the layering: more than one import back up, a cross-app cycle, an unexplained
+    import inside a function."""
+    problems = []
+    upward = upward_edges(edges)
+    if len(upward) > 1:
+        problems += [f"upward: {edge.source} imports {edge.target}" for edge in upward]
+    problems += ["cycle: " + " -> ".join(group) for group in file_cycles(edges)]
+    problems += [
+        f"unexplained import inside a function: {edge.source}:{edge.line} imports {edge.target}"
+        for edge in function_level_imports(edges)
+        if not edge.explained
+    ]
+    return problems
+
+
+BEGIN = "<!-- import graph: begin (scripts/import_graph.py writes it) -->"
+END = "<!-- import graph: end -->"
+
+
+def write_doc(edges: list[Edge]) -> None:
+    doc = ROOT / "docs" / "architecture.md"
+    text = doc.read_text(encoding="utf-8")
+    before, rest = text.split(BEGIN, 1)
+    after = rest.split(END, 1)[1]
+    doc.write_text(f"{before}{BEGIN}\n{markdown(edges)}\n{END}{after}", encoding="utf-8")
 
 
 def main(argv: list[str]) -> int:
     edges = all_edges()
+    if "--write" in argv:
+        write_doc(edges)
+        return 0
     if "--check" in argv:
-        upward, cycles = upward_edges(edges), file_cycles(edges)
-        for edge in upward:
-            print(f"upward: {edge.source} imports {edge.target}")
-        for group in cycles:
-            print("cycle: " + " -> ".join(group))
-        return 1 if len(upward) > 1 or cycles else 0
+        problems = check(edges)
+        print("\n".join(problems) or "layers: ok")
+        return 1 if problems else 0
     print(markdown(edges))
     return 0
 
