@@ -27,6 +27,7 @@ from recaudo.conversations import actions, bot, plan_offers
 from recaudo.conversations.models import Message, Thread
 from recaudo.conversations.nlu import understand
 from recaudo.conversations.offers import OfferRecord, parse_choice, plan_request_kind
+from recaudo.outreach import optouts
 from recaudo.outreach.contract import Event
 from recaudo.outreach.models import Outreach
 from recaudo.outreach.notify import queue_reply
@@ -144,9 +145,11 @@ def receive(event: Event, *, opted_out: bool = False) -> Message | None:
 
 def find_contact_point(event: Event) -> ContactPoint | None:
     """The contact point with the sender's address; of several debtors, the one we wrote to."""
-    from recaudo.delivery.provider_events import _points_for
-
-    points = list(_points_for(event).select_related("debtor", "debtor__creditor").order_by("pk"))
+    points = list(
+        optouts.points_for(event.address)
+        .select_related("debtor", "debtor__creditor")
+        .order_by("pk")
+    )
     if len(points) <= 1:
         return points[0] if points else None
     sent = Outreach.objects.filter(contact_point__in=points, channel=event.channel)
@@ -258,10 +261,13 @@ def _answer(
 
 
 def _apply_opt_out(event: Event) -> None:
-    """The NLU heard an opt-out the keyword rules missed: honour it on this channel."""
-    from recaudo.delivery.provider_events import apply_opt_out
+    """The bot heard an opt-out the webhook layer did not apply: honour it.
 
-    apply_opt_out(event, everything=False)
+    Through the webhook this is the classifier's backup (a wording the lexicon
+    misses): this channel. Called directly, the lexicon's scope.
+    """
+    scope = optouts.opt_out_scope(event.text) or "channel"
+    optouts.apply_opt_out(event, scope=scope, source="bot", actor="debtor")
 
 
 def _provider_confirms_opt_out(event: Event) -> bool:
