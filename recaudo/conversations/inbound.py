@@ -1,6 +1,6 @@
 """A debtor's message arrives: keep it in their thread and answer at once.
 
-``receive(event)`` is called by ``outreach.events.apply_event`` inside the
+``receive(event)`` is called by ``delivery.provider_events.apply_event`` inside the
 webhook's transaction, after the webhook was verified and stored. It finds
 the debtor by the address, stores the message once (by the provider's id),
 asks the NLU what it means (with the debtor's local date), lets ``bot.decide``
@@ -27,9 +27,14 @@ from recaudo.conversations import actions, bot, plan_offers
 from recaudo.conversations.models import Message, Thread
 from recaudo.conversations.nlu import understand
 from recaudo.conversations.offers import OfferRecord, parse_choice, plan_request_kind
+from recaudo.outreach import optouts
 from recaudo.outreach.contract import Event
 from recaudo.outreach.models import Outreach
 from recaudo.outreach.notify import queue_reply
+from recaudo.payments.actions import make_promise
+from recaudo.payments.links import live_link, payment_link
+from recaudo.payments.rules import AgreementError
+from recaudo.payments.terms import collectible_debts, terms_for
 from recaudo.policies.rendering import format_date, format_money, locale_for
 from recaudo.policies.segments import register_for
 from recaudo.portfolio.models import ContactPoint, Debt, Debtor
@@ -144,9 +149,11 @@ def receive(event: Event, *, opted_out: bool = False) -> Message | None:
 
 def find_contact_point(event: Event) -> ContactPoint | None:
     """The contact point with the sender's address; of several debtors, the one we wrote to."""
-    from recaudo.delivery.provider_events import _points_for
-
-    points = list(_points_for(event).select_related("debtor", "debtor__creditor").order_by("pk"))
+    points = list(
+        optouts.points_for(event.address)
+        .select_related("debtor", "debtor__creditor")
+        .order_by("pk")
+    )
     if len(points) <= 1:
         return points[0] if points else None
     sent = Outreach.objects.filter(contact_point__in=points, channel=event.channel)
@@ -161,8 +168,6 @@ def find_contact_point(event: Event) -> ContactPoint | None:
 
 
 def debtor_facts(debtor: Debtor, thread: Thread, local_now: datetime) -> bot.Facts:
-    from recaudo.payments.links import payment_link
-
     language = _language(debtor)
     locale = locale_for(language, debtor.country)
     today = local_now.date()
@@ -199,11 +204,6 @@ def debtor_facts(debtor: Debtor, thread: Thread, local_now: datetime) -> bot.Fac
 
 
 def _promise(debtor: Debtor, slots: dict[str, str], facts: bot.Facts, today: date) -> str:
-    from recaudo.payments.actions import make_promise
-    from recaudo.payments.links import live_link
-    from recaudo.payments.rules import AgreementError
-    from recaudo.payments.terms import collectible_debts, terms_for
-
     day = date.fromisoformat(slots["date"])
     currency = terms_for(debtor).currency
     total = sum(
@@ -258,10 +258,13 @@ def _answer(
 
 
 def _apply_opt_out(event: Event) -> None:
-    """The NLU heard an opt-out the keyword rules missed: honour it on this channel."""
-    from recaudo.delivery.provider_events import apply_opt_out
+    """The bot heard an opt-out the webhook layer did not apply: honour it.
 
-    apply_opt_out(event, everything=False)
+    Through the webhook this is the classifier's backup (a wording the lexicon
+    misses): this channel. Called directly, the lexicon's scope.
+    """
+    scope = optouts.opt_out_scope(event.text) or "channel"
+    optouts.apply_opt_out(event, scope=scope, source="bot", actor="debtor")
 
 
 def _provider_confirms_opt_out(event: Event) -> bool:

@@ -36,6 +36,7 @@ from recaudo.compliance.rules import PastContact
 from recaudo.compliance.store import pack_for
 from recaudo.delivery.channels.registry import get_channel
 from recaudo.delivery.messages import NoTemplate, build_message, reply_message
+from recaudo.delivery.provider_events import CHANNEL_PROVIDERS
 from recaudo.delivery.ratelimit import RateLimiter
 from recaudo.delivery.rules import (
     DebtState,
@@ -45,7 +46,7 @@ from recaudo.delivery.rules import (
     after_send,
     decide,
 )
-from recaudo.outreach import sending
+from recaudo.outreach import optouts, sending
 from recaudo.outreach.contract import OutboundMessage, ProviderResult
 from recaudo.outreach.fallback import fall_back
 from recaudo.outreach.history import past_contacts
@@ -440,9 +441,13 @@ class Dispatcher:
                     invalid_since=now, invalid_reason=f"{row.channel}: {outcome.error_code}"[:200]
                 )
             if step.opted_out and row.contact_point_id:
-                ChannelConsent.objects.filter(
-                    contact_point_id=row.contact_point_id, channel=row.channel
-                ).update(revoked_at=now)
+                optouts.record_provider_refusal(
+                    row.contact_point_id,
+                    row.channel,
+                    actor=CHANNEL_PROVIDERS.get(row.channel, row.channel),
+                    reason=f"{outcome.error_code}: {outcome.error_message}",
+                    when=now,
+                )
             self._fall_back(
                 row, outcome.error_message or outcome.error_code, result, now, outcome.error_code
             )

@@ -13,9 +13,12 @@ Rules (see docs/webhooks.md):
 - "failed" on a row not yet delivered records the error, marks the contact
   point invalid (or unable to take that channel) when the code says the
   address is wrong, and falls back to the step's next channel.
-- An opt-out revokes the channel's consent on every contact point with that
-  address (all channels when the words mean everything) and cancels the
-  planned outreach on them, in the same transaction.
+- An inbound message is an opt-out when ``outreach.optouts.opt_out_scope``
+  (the one lexicon, which the bot's NLU also uses) or the provider says so;
+  ``optouts.apply_opt_out`` then revokes the channel's consent on every
+  contact point with that address (all channels when the words mean
+  everything), cancels the planned outreach on them and writes the audit
+  event, in the same transaction.
 - Other inbound messages are kept for the conversations app
   (``inbound_webhooks``).
 """
@@ -25,7 +28,6 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Literal
@@ -34,17 +36,18 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from recaudo.outreach import optouts
 from recaudo.outreach.contract import Event, PayloadError
 from recaudo.outreach.fallback import fall_back
 from recaudo.outreach.models import Outreach, WebhookEvent
+from recaudo.outreach.optouts import OPT_OUT_OUTCOME
 from recaudo.outreach.progress import record_failure_report, record_progress
-from recaudo.portfolio.models import ChannelConsent, ContactPoint
+from recaudo.portfolio.models import ContactPoint
 
 Status = Outreach.Status
 logger = logging.getLogger(__name__)
 
 INBOUND_OUTCOME = "inbound: kept for the conversation"
-OPT_OUT_OUTCOME = "opt-out"
 UNREADABLE_OUTCOME = "unreadable"
 DUPLICATE_OUTCOME = "duplicate"
 
@@ -69,26 +72,9 @@ INVALIDATING_CODES: dict[str, dict[str, Invalidation]] = {
 }
 TEXT_CHANNELS = ("whatsapp", "sms", "rcs")
 
-# Opt-out words, compared with the whole message (upper case, no accents or
-# punctuation), like Twilio does: "STOP" opts out, "STOP PLEASE" does not.
-# Twilio's defaults plus our Spanish/Portuguese policy list
-# (../shared/reference/channels-api.md §2.5).
-CHANNEL_OPT_OUT_WORDS = frozenset(
-    {
-        "STOP", "END", "QUIT", "CANCEL", "UNSUBSCRIBE", "REVOKE", "OPTOUT", "OPT OUT",
-        "BAJA", "DAR DE BAJA", "ALTO", "PARAR", "PARE", "CANCELAR", "DETENER", "FIN",
-        "SALIR", "ARRET", "ARRETE", "SAIR", "PARAR MENSAGENS",
-    }
-)  # fmt: skip
-# Words that ask us to stop contacting them at all (on this contact point).
-ALL_OPT_OUT_WORDS = frozenset(
-    {
-        "STOPALL", "STOP ALL", "NO MAS", "NO ME CONTACTEN", "NO ME CONTACTEN MAS",
-        "NO ME ESCRIBAN", "NO ME ESCRIBAN MAS", "NO ME LLAMEN", "BAJA TOTAL",
-    }
-)  # fmt: skip
 # WebhookEvent.provider -> the channel that reads its webhooks.
 PROVIDER_CHANNELS = {"whatsapp": "whatsapp", "twilio": "sms", "rbm": "rcs"}
+CHANNEL_PROVIDERS = {channel: provider for provider, channel in PROVIDER_CHANNELS.items()}
 REFERENCE = re.compile(r"^outreach-(\d+)-(\d+)$")
 
 
@@ -197,11 +183,18 @@ def apply_event(event: Event) -> str:
     if event.kind == "failed":
         return apply_failure(event)
     if event.kind in ("opt_out", "inbound"):
-        scope = opt_out_scope(event)
+        scope = optouts.opt_out_scope(event.text, provider_says_stop=provider_says_stop(event))
         if scope is not None:
-            outcome = apply_opt_out(event, everything=scope == "all")
+            outcome = optouts.apply_opt_out(
+                event,
+                scope=scope,
+                source="webhook",
+                actor=CHANNEL_PROVIDERS.get(event.channel, event.channel),
+            )
             _keep_in_conversation(event)
             return outcome
+        # Not at module top: the worker imports this module (through the dispatcher), and the
+        # bot's model (scikit-learn) is only needed where webhooks are processed.
         from recaudo.conversations.inbound import receive
 
         receive(event)
@@ -209,9 +202,15 @@ def apply_event(event: Event) -> str:
     return f"{event.kind}: kept"
 
 
+def provider_says_stop(event: Event) -> bool:
+    """The provider decided it is an opt-out (Twilio's Advanced Opt-Out knows its keywords)."""
+    raw_type = event.raw.get("OptOutType") if isinstance(event.raw, dict) else None
+    return event.kind == "opt_out" or str(raw_type or "").upper() == "STOP"
+
+
 def _keep_in_conversation(event: Event) -> None:
     """Record an opt-out in the debtor's thread (and confirm it once); never undo the opt-out."""
-    from recaudo.conversations.inbound import receive
+    from recaudo.conversations.inbound import receive  # see apply_event: the bot loads lazily
 
     try:
         with transaction.atomic():
@@ -301,86 +300,3 @@ def _invalidate_contact_point(
         point.channels = channels
         point.save(update_fields=["channels"])
     return f"without {outreach.channel}"
-
-
-# --- Opt-outs ----------------------------------------------------------------
-
-
-def normalize_words(text: str) -> str:
-    """Upper case, no accents, no punctuation, single spaces: how keywords are compared."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    words = re.sub(r"[^\w\s]", " ", plain.upper())
-    return " ".join(words.split())
-
-
-def opt_out_scope(event: Event) -> Literal["channel", "all"] | None:
-    """Whether an inbound message opts out of this channel, of everything, or not at all."""
-    words = normalize_words(event.text)
-    if words in ALL_OPT_OUT_WORDS:
-        return "all"
-    # Twilio's Advanced Opt-Out already decided (it knows the configured keywords).
-    raw_type = event.raw.get("OptOutType") if isinstance(event.raw, dict) else None
-    if event.kind == "opt_out" or str(raw_type or "").upper() == "STOP":
-        return "channel"
-    if words in CHANNEL_OPT_OUT_WORDS:
-        return "channel"
-    return None
-
-
-def apply_opt_out(event: Event, *, everything: bool) -> str:
-    """Revoke the channel (or everything) on every contact point with this address."""
-    when = event.occurred_at or timezone.now()
-    points = list(_points_for(event).select_related("debtor").select_for_update(of=("self",)))
-    if not points:
-        return f"{OPT_OUT_OUTCOME}: no contact point for this address"
-    cancelled = 0
-    for point in points:
-        channels = list(point.channels or []) if everything else [event.channel]
-        if event.channel not in channels:
-            channels.append(event.channel)
-        for channel in channels:
-            _revoke_consent(point, channel, when)
-        # A revoked consent takes the channel off the point in every country
-        # (planner, dispatcher and fallback all honour it); "everything" also
-        # opts the whole point out.
-        if everything and point.opted_out_at is None:
-            point.opted_out_at = when
-            point.save(update_fields=["opted_out_at"])
-        planned = Outreach.objects.filter(contact_point=point, status=Status.PLANNED)
-        if point.opted_out_at is None:
-            planned = planned.filter(channel__in=channels)
-        cancelled += planned.update(
-            status=Status.CANCELLED,
-            status_reason=f"opt-out by {event.channel}: {event.text[:50]}"[:200],
-            updated_at=timezone.now(),
-        )
-    scope = "all channels" if everything else event.channel
-    return (
-        f"{OPT_OUT_OUTCOME}: {scope} on {len(points)} contact point(s), "
-        f"{cancelled} planned outreach cancelled"
-    )
-
-
-def _points_for(event: Event) -> QuerySet[ContactPoint]:
-    address = event.address.strip()
-    if "@" in address:
-        return ContactPoint.objects.filter(kind=ContactPoint.Kind.EMAIL, value__iexact=address)
-    if address and not address.startswith("+"):
-        address = "+" + address  # WhatsApp's wa_id has no plus sign
-    return ContactPoint.objects.filter(kind=ContactPoint.Kind.PHONE, value=address)
-
-
-def _revoke_consent(point: ContactPoint, channel: str, when: datetime) -> None:
-    updated = ChannelConsent.objects.filter(
-        contact_point=point, channel=channel, revoked_at__isnull=True
-    ).update(revoked_at=when)
-    if updated:
-        return
-    # No consent on record (a channel the country lets us use without one):
-    # keep the refusal anyway, so it is never asked for again by mistake.
-    ChannelConsent.objects.get_or_create(
-        contact_point=point,
-        channel=channel,
-        defaults={"source": "opt-out", "granted_at": when, "revoked_at": when},
-    )

@@ -4,8 +4,8 @@ The portal shows the debtor's usable contact points (values masked) and the
 channels each one is used on. The debtor may prefer one point, stop one
 channel on one point (its consent is withdrawn, by a revoked
 ``ChannelConsent`` the planner and ``notify`` already honour, and the contacts
-planned on it are cancelled) or stop everything (``unsubscribe.opt_out`` on
-every point).
+planned on it are cancelled) or stop everything (every point opted out). Both
+stops are carried out and audited by ``outreach.optouts``.
 """
 
 from __future__ import annotations
@@ -13,15 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from recaudo.delivery.views import opt_out
-from recaudo.outreach.models import Outreach
+from recaudo.outreach import optouts
 from recaudo.payments.rules import AgreementError
 from recaudo.portfolio.models import ChannelConsent, ContactPoint, Debtor
 
-SOURCE = "portal"
 CHANNEL_LABELS = {
     "whatsapp": "WhatsApp",
     "sms": "SMS",
@@ -47,14 +44,6 @@ class PointRow:
     channels: list[ChannelChoice]
 
 
-def mask(point: ContactPoint) -> str:
-    """Enough to recognise one's own phone or mailbox, not to learn it."""
-    if point.kind == ContactPoint.Kind.EMAIL:
-        name, _at, domain = point.value.partition("@")
-        return f"{name[:1]}•••@{domain}"
-    return f"••• {point.value[-4:]}"
-
-
 def contact_rows(debtor: Debtor) -> list[PointRow]:
     withdrawn = set(
         ChannelConsent.objects.filter(
@@ -71,13 +60,13 @@ def contact_rows(debtor: Debtor) -> list[PointRow]:
                 f"{point.pk}:{channel}",
                 point.pk,
                 channel,
-                f"{_(CHANNEL_LABELS.get(channel, channel))} · {mask(point)}",
+                f"{_(CHANNEL_LABELS.get(channel, channel))} · {point.masked_value}",
             )
             for channel in point.channels or ()
             if (point.pk, channel) not in withdrawn
         ]
         if channels:
-            rows.append(PointRow(point.pk, mask(point), point.preferred, channels))
+            rows.append(PointRow(point.pk, point.masked_value, point.preferred, channels))
     return rows
 
 
@@ -94,29 +83,15 @@ def stop_channel(debtor: Debtor, choice: str) -> int:
     point_id, _sep, channel = choice.partition(":")
     if not point_id.isdigit():
         raise AgreementError(_("Elija una opción de la lista."))
-    now = timezone.now()
     with transaction.atomic():
         point = _usable_point(debtor, int(point_id))
         if channel not in (point.channels or ()):
             raise AgreementError(_("Elija una opción de la lista."))
-        consent, created = ChannelConsent.objects.get_or_create(
-            contact_point=point,
-            channel=channel,
-            defaults={"source": SOURCE, "granted_at": now, "revoked_at": now},
-        )
-        if not created and consent.revoked_at is None:
-            ChannelConsent.objects.filter(pk=consent.pk).update(revoked_at=now)
-        return Outreach.objects.filter(
-            contact_point=point, channel=channel, status=Outreach.Status.PLANNED
-        ).update(status=Outreach.Status.CANCELLED, status_reason=f"opted out on portal ({channel})")
+        return optouts.stop_channel(point, channel, source="portal", actor="debtor")
 
 
 def stop_everything(debtor: Debtor) -> int:
-    cancelled = 0
-    with transaction.atomic():
-        for point in ContactPoint.objects.filter(debtor=debtor, opted_out_at__isnull=True):
-            cancelled += opt_out(point, "all (portal)")
-        return cancelled
+    return optouts.opt_out_debtor(debtor, source="portal", actor="debtor")
 
 
 def _usable_point(debtor: Debtor, point_id: int) -> ContactPoint:

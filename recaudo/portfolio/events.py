@@ -1,4 +1,4 @@
-"""Audit events: the record of every change to a debtor's debts and payments."""
+"""Audit events: the record of every change to a debtor's debts, payments and consents."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 from django.utils import timezone
 
 from recaudo.bulk import insert_rows
-from recaudo.portfolio.models import AuditEvent, Debt, Debtor, Payment
+from recaudo.portfolio.models import AuditEvent, ContactPoint, Debt, Debtor, Payment
 
 
 def _jsonable(value: Any) -> Any:
@@ -143,4 +143,17 @@ def payment_reversed(payment: Payment, *, actor: str, reason: str) -> AuditEvent
 def debtor_event(debtor: Debtor, kind: str, *, actor: str, data: dict[str, Any]) -> AuditEvent:
     return AuditEvent.objects.create(
         kind=kind, creditor_id=debtor.creditor_id, debtor=debtor, actor=actor, data=_jsonable(data)
+    )
+
+
+def contact_point_event(
+    point: ContactPoint, kind: str, *, actor: str, data: dict[str, Any]
+) -> AuditEvent:
+    """An opt-out or consent change on ``point`` (its debtor loaded: the creditor comes from it)."""
+    return AuditEvent.objects.create(
+        kind=kind,
+        creditor_id=point.debtor.creditor_id,
+        debtor_id=point.debtor_id,
+        actor=actor[:200],
+        data=_jsonable(data),
     )

@@ -134,6 +134,14 @@ class ContactPoint(models.Model):
     def is_usable(self) -> bool:
         return self.opted_out_at is None and self.invalid_since is None
 
+    @property
+    def masked_value(self) -> str:
+        """Enough to recognise one's own phone or mailbox, not to learn it (portal, audit)."""
+        if self.kind == self.Kind.EMAIL:
+            name, _at, domain = self.value.partition("@")
+            return f"{name[:1]}•••@{domain}"
+        return f"••• {self.value[-4:]}"
+
 
 class ChannelConsent(models.Model):
     """Permission to use one contact point on one channel, and its withdrawal."""
@@ -308,7 +316,7 @@ class PaymentAllocation(models.Model):
 
 
 class AuditEvent(models.Model):
-    """An append-only record of every change to a debtor's debts and payments."""
+    """An append-only record of every change to a debtor's debts, payments and consents."""
 
     class Kind(models.TextChoices):
         DEBTOR_CREATED = "debtor_created", _("deudor creado")
@@ -319,6 +327,10 @@ class AuditEvent(models.Model):
         DEBT_STATUS_CHANGED = "debt_status_changed", _("estado de deuda cambiado")
         PAYMENT_RECORDED = "payment_recorded", _("pago registrado")
         PAYMENT_REVERSED = "payment_reversed", _("pago revertido")
+        # The debtor asked us to stop (a message, the unsubscribe link, the portal).
+        OPT_OUT = "opt_out", _("baja de contacto")
+        # A consent changed without the debtor asking us (the provider refused a send).
+        CONSENT_CHANGED = "consent_changed", _("consentimiento cambiado")
 
     # The history is written only by this code, next to the rows it names, so
     # the database does not re-check its references: on PostgreSQL those

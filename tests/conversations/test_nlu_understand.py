@@ -7,8 +7,7 @@ from datetime import date
 import pytest
 
 from recaudo.conversations.nlu import INTENTS, Understanding, understand
-from recaudo.conversations.nlu.optout import is_opt_out
-from recaudo.conversations.nlu.text import normalize
+from recaudo.outreach.optouts import opt_out_scope
 
 TODAY = date(2026, 11, 22)
 
@@ -85,7 +84,7 @@ def test_opt_out_phrases_in_spanish_portuguese_and_english_are_always_opt_out(te
     ],
 )
 def test_the_opt_out_rules_leave_ordinary_words_near_their_vocabulary_alone(text):
-    assert not is_opt_out(normalize(text))
+    assert opt_out_scope(text) is None
 
 
 @pytest.mark.parametrize(

@@ -15,7 +15,7 @@ from recaudo.outreach.contract import OutboundMessage, ProviderResult
 from recaudo.outreach.models import Outreach
 from recaudo.outreach.planner import plan
 from recaudo.payments.actions import settle_payment
-from recaudo.portfolio.models import ChannelConsent, ContactPoint, Debt
+from recaudo.portfolio.models import AuditEvent, ChannelConsent, ContactPoint, Debt
 from tests.factories import make_debt, make_debtor
 
 DAY = date(2026, 11, 24)  # Tuesday
@@ -240,6 +240,26 @@ def test_a_carrier_opt_out_revokes_the_consent_for_that_channel(creditor, channe
     consent = ChannelConsent.objects.get(contact_point__debtor=debtor, channel="sms")
     assert consent.revoked_at is not None
     assert outreach.channel == "email"
+
+
+def test_a_carrier_opt_out_is_audited_as_a_consent_change_by_the_provider(
+    creditor, channels, dispatcher
+):
+    debtor, _debt, outreach = _planned(creditor, whatsapp=False)
+    channels.get("sms").results.append(
+        ProviderResult("permanent", error_code="21610", error_message="unsubscribed recipient")
+    )
+
+    dispatcher.run_once(SEND_AT)
+
+    [event] = AuditEvent.objects.filter(debtor=debtor, kind="consent_changed")
+    assert (event.actor, event.data["channel"], event.data["source"], event.data["text"]) == (
+        "twilio",
+        "sms",
+        "provider",
+        "21610: unsubscribed recipient",
+    )
+    assert event.data["contact_point"] == outreach.contact_point_id
 
 
 def test_a_lost_answer_leaves_the_contact_unknown_and_it_is_never_sent_again(

@@ -309,28 +309,6 @@ def test_a_failure_for_an_unknown_row_found_by_reference_falls_back():
 # --- opt-outs and replies ----------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("text", "scope"),
-    [
-        ("STOP", "channel"),
-        ("stop", "channel"),
-        ("¡Baja!", "channel"),
-        ("  Cancelar ", "channel"),
-        ("alto", "channel"),
-        ("STOPALL", "all"),
-        ("No más", "all"),
-        ("no me contacten más", "all"),
-        ("STOP PLEASE", None),
-        ("quiero pagar el viernes", None),
-        ("", None),
-    ],
-)
-def test_opt_out_words_are_matched_against_the_whole_message(text, scope):
-    event = Event(channel="sms", kind="inbound", text=text)
-
-    assert events.opt_out_scope(event) == scope
-
-
 COPIED_FIELDS = (
     "creditor", "debtor", "step", "planned_on", "action", "contact_point", "template_key",
     "tone", "language", "currency", "amount_due", "window_start", "window_end",

@@ -1,134 +1,14 @@
 """Text clean-up shared by the rules, the slot parsers and the classifier.
 
-Debtors write fast on a phone: no accents, letters repeated for emphasis,
-chat abbreviations ("q", "xq", "pls", "tmb") and emojis. Everything downstream
-works on one canonical form so that a rule written once ("no me escriban mas")
-also matches "No me escribaaan más!!".
+The canonical form (``normalize``, ``simplify``) lives in ``outreach.text``,
+shared with the opt-out lexicon; this module adds the language guess.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
+from recaudo.outreach.text import normalize, simplify, strip_accents
 
-# Emojis carry meaning ("🙏" is thanks, "👋" a greeting); they become words the
-# classifier can weigh.
-EMOJI_WORDS = {
-    "🙏": " emojithanks ",
-    "👍": " emojiok ",
-    "👌": " emojiok ",
-    "👋": " emojiwave ",
-    "😊": " emojismile ",
-    "🙂": " emojismile ",
-    "😀": " emojismile ",
-    "😁": " emojismile ",
-    "❤": " emojiheart ",
-    "😡": " emojiangry ",
-    "😠": " emojiangry ",
-    "🤬": " emojiangry ",
-    "😢": " emojisad ",
-    "😭": " emojisad ",
-    "😔": " emojisad ",
-    "😞": " emojisad ",
-    "🤔": " emojithink ",
-    "💰": " emojimoney ",
-    "💸": " emojimoney ",
-    "💵": " emojimoney ",
-    "✅": " emojicheck ",
-    "📎": " emojiattach ",
-    "🧾": " emojireceipt ",
-    "🛑": " stop ",
-    "✋": " emojihand ",
-    "🚫": " emojino ",
-}
-
-# Whole-word chat abbreviations and common misspellings, already accent-free.
-ABBREVIATIONS = {
-    "q": "que",
-    "k": "que",
-    "ke": "que",
-    "xq": "porque",
-    "pq": "porque",
-    "porq": "porque",
-    "xk": "porque",
-    "tmb": "tambien",
-    "tb": "tambien",
-    "tbn": "tambien",
-    "pls": "por favor",
-    "plz": "por favor",
-    "plis": "por favor",
-    "porfa": "por favor",
-    "porfis": "por favor",
-    "xfa": "por favor",
-    "xfavor": "por favor",
-    "pf": "por favor",
-    "d": "de",
-    "x": "por",
-    "xa": "para",
-    "pa": "para",
-    "dnd": "donde",
-    "cdo": "cuando",
-    "qdo": "cuando",
-    "qro": "quiero",
-    "kiero": "quiero",
-    "kero": "quiero",
-    "msj": "mensaje",
-    "msjs": "mensajes",
-    "mje": "mensaje",
-    "mjes": "mensajes",
-    "nro": "numero",
-    "num": "numero",
-    "tel": "telefono",
-    "cel": "celular",
-    "bn": "bien",
-    "hno": "hermano",
-    "sta": "esta",
-    "tons": "entonces",
-    "vdd": "verdad",
-    "ud": "usted",
-    "uds": "ustedes",
-    "mñn": "manana",
-    "mñna": "manana",
-    "mnn": "manana",
-    "vc": "voce",
-    "vcs": "voces",
-    "obg": "obrigado",
-    "obgd": "obrigado",
-    "u": "you",
-    "ur": "your",
-    "pmt": "payment",
-    "thx": "thanks",
-    "ty": "thanks",
-    "tks": "thanks",
-}
-
-_REPEATS = re.compile(r"([a-z])\1{2,}")
-_SPACES = re.compile(r"\s+")
-_WORD = re.compile(r"[a-z0-9ñ]+|[^\sa-z0-9ñ]")
-
-
-def strip_accents(text: str) -> str:
-    """Lower case without diacritics ("Mañana" -> "manana", "não" -> "nao")."""
-    decomposed = unicodedata.normalize("NFD", text.lower())
-    return "".join(char for char in decomposed if unicodedata.category(char) != "Mn")
-
-
-def simplify(text: str) -> str:
-    """Accent-free, lower case, single spaces, emphasis repeats collapsed ("holaaa" -> "hola").
-
-    Digits and punctuation stay: the slot parsers need "$2.500" and "10/12".
-    """
-    for emoji, word in EMOJI_WORDS.items():
-        if emoji in text:
-            text = text.replace(emoji, word)
-    text = _REPEATS.sub(r"\1", strip_accents(text)).replace("'", "").replace("\u2019", "")
-    return _SPACES.sub(" ", text).strip()
-
-
-def normalize(text: str) -> str:
-    """The classifier's and the rules' view: `simplify` plus abbreviations expanded."""
-    words = [ABBREVIATIONS.get(word, word) for word in _WORD.findall(simplify(text))]
-    return " ".join(words)
+__all__ = ["detect_language", "normalize", "simplify", "strip_accents"]
 
 
 def _words(text: str) -> frozenset[str]:

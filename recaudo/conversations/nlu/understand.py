@@ -9,8 +9,8 @@ from recaudo.conversations.nlu.amounts import as_text, find_amount
 from recaudo.conversations.nlu.dataset import INTENTS, LANGUAGES
 from recaudo.conversations.nlu.dates import find_date
 from recaudo.conversations.nlu.model import get_model
-from recaudo.conversations.nlu.optout import is_opt_out
 from recaudo.conversations.nlu.text import detect_language, normalize, simplify
+from recaudo.outreach.optout_lexicon import opt_out_scope  # optouts' rules, no Django needed
 
 # Below this the classifier's best guess is not trusted and the intent is
 # "other": in 5-fold cross-validation on the training set, guesses under
@@ -32,7 +32,8 @@ def understand(text: str, today: date, language: str | None = None) -> Understan
 
     `today` is the debtor's local date (relative dates count from it);
     `language` ("es", "pt", "en") is guessed from the text when not given.
-    Confidence is in [0, 1]: 1.0 for a rule (opt-out), else the classifier's
+    Confidence is in [0, 1]: 1.0 for a rule (the opt-out lexicon of
+    ``outreach.optouts``, which the webhook layer uses too), else the classifier's
     probability; below `CONFIDENCE_THRESHOLD` the intent is "other" and the
     low confidence is kept so the dialog can tell "not understood" apart.
     """
@@ -42,7 +43,7 @@ def understand(text: str, today: date, language: str | None = None) -> Understan
     if not normalized.strip():
         return Understanding("other", 0.0, {}, language)
 
-    if is_opt_out(normalized):
+    if opt_out_scope(text) is not None:
         intent, confidence = "opt_out", RULE_CONFIDENCE
     else:
         prediction = get_model().predict(text)
