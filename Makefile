@@ -23,6 +23,7 @@ run: install
 
 lint: install
 	$(BIN)/ruff check recaudo tests bench
+	$(BIN)/mypy
 
 test: lint
 	$(BIN)/pytest -q

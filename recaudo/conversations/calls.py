@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -74,7 +74,7 @@ class CallCheck:
         return reason_labels(self.reasons)
 
 
-def worklist(agent: AbstractBaseUser, now: datetime | None = None) -> QuerySet[Outreach]:
+def worklist(agent: User, now: datetime | None = None) -> QuerySet[Outreach]:
     """Call tasks due by today that are free or taken by ``agent``, oldest first."""
     now = now or timezone.now()
     return (
@@ -106,7 +106,7 @@ def call_history(debtor_id: int, now: datetime) -> list[PastContact]:
     rows = Outreach.objects.filter(
         debtor_id=debtor_id, status__in=CONTACTED, sent_at__gte=now - timedelta(days=HISTORY_DAYS)
     ).values_list("channel", "sent_at")
-    return [PastContact(channel, sent_at) for channel, sent_at in rows]
+    return [PastContact(channel, sent_at) for channel, sent_at in rows if sent_at is not None]
 
 
 def check_call(task: Outreach, now: datetime | None = None) -> CallCheck:

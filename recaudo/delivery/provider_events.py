@@ -47,7 +47,7 @@ UNREADABLE_OUTCOME = "unreadable"
 DUPLICATE_OUTCOME = "duplicate"
 
 # How far a message has gone; a status event only ever moves a row forward.
-PROGRESS = {
+PROGRESS: dict[str, int] = {
     Status.PLANNED: 0,
     Status.SENDING: 0,
     Status.UNKNOWN: 0,

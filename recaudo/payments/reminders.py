@@ -15,6 +15,7 @@ from decimal import Decimal
 from recaudo.outreach.notify import notify
 from recaudo.payments.models import Instalment, InstalmentPlan, Promise
 from recaudo.payments.rules import from_minor_units, minor_units
+from recaudo.portfolio.models import Debtor
 
 
 def promise_context(promised_on: date, amount: Decimal, currency: str) -> dict[str, str]:
@@ -72,9 +73,9 @@ def plan_broken(plan: InstalmentPlan) -> None:
     notify(plan.debtor, "plan_broken", key=f"plan-broken:{plan.pk}")
 
 
-def _queue(debtor: object, key: str, context: dict[str, str]) -> bool:
+def _queue(debtor: Debtor, key: str, context: dict[str, str]) -> bool:
     from recaudo.outreach.models import Outreach
 
     if Outreach.objects.filter(notice_key=key).exists():
         return False
-    return notify(debtor, "promise_reminder", key=key, context=context) is not None  # type: ignore[arg-type]
+    return notify(debtor, "promise_reminder", key=key, context=context) is not None
