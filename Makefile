@@ -23,6 +23,8 @@ run: install
 
 lint: install
 	$(BIN)/ruff check recaudo tests bench
+	$(BIN)/mypy
+	$(BIN)/python scripts/import_graph.py --check
 
 test: lint
 	$(BIN)/pytest -q

@@ -123,7 +123,7 @@ def raw_rate(base_url: str, requests: int, threads: int) -> float:
     config = settings.CHANNELS["whatsapp"]
     url = f"{config['base_url']}/{config['phone_number_id']}/messages"
     headers = {"Authorization": f"Bearer {config['access_token']}"}
-    client = get_channel("whatsapp").client  # type: ignore[attr-defined]
+    client = get_channel("whatsapp").client  # type: ignore[attr-defined]  # WhatsAppChannel has one
     values = ["Cliente", "Bench", "$1,250.50", "1 de diciembre", "https://r.example/p/abc"]
 
     def one(n: int) -> int:

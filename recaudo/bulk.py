@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 from django.db import connection, models
 from psycopg.types.json import Jsonb
@@ -108,7 +108,8 @@ def insert_rows(
     """Insert ``rows`` (tuples ordered as ``columns``, field attnames) into ``model``'s table."""
     if not rows:
         return
-    fields = [model._meta.get_field(name) for name in columns]
+    # Attnames name concrete columns, never a reverse relation or a generic foreign key.
+    fields = [cast(models.Field, model._meta.get_field(name)) for name in columns]
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     pick = _postgres_converter if connection.vendor == "postgresql" else _sqlite_converter

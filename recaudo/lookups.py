@@ -9,6 +9,7 @@ for every field by ``PortfolioConfig.ready``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import Field
@@ -27,7 +28,7 @@ class _IdsAsGiven:
             type(value) is int for value in self.rhs
         ):
             return list(self.rhs)
-        return super().get_prep_lookup()  # type: ignore[misc]
+        return super().get_prep_lookup()  # type: ignore[misc]  # a mixin: the lookup after it has it
 
 
 class AnyOf(_IdsAsGiven, In):
@@ -35,7 +36,7 @@ class AnyOf(_IdsAsGiven, In):
 
     lookup_name = "any"
 
-    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, Sequence[Any]]:
         if not self.rhs_is_direct_value():  # a subquery: plain IN
             return super().as_sql(compiler, connection)
         lhs, lhs_params = self.process_lhs(compiler, connection)

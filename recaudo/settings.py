@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 
@@ -128,7 +129,7 @@ PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"
 # unless set; the sandbox accepts the placeholder credentials below, which
 # are not secrets. Production sets the real URLs and credentials.
 SANDBOX_URL = env_str("SANDBOX_URL", "http://127.0.0.1:8025").rstrip("/")
-CHANNELS = {
+CHANNELS: dict[str, dict[str, Any]] = {  # per channel: text, numbers and flags
     "whatsapp": {
         # Real: https://graph.facebook.com/v21.0
         "base_url": env_str("WHATSAPP_BASE_URL", f"{SANDBOX_URL}/whatsapp/v21.0"),

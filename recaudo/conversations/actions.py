@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -35,6 +36,9 @@ from recaudo.payments.rules import AgreementError
 from recaudo.payments.terms import collectible_debts, terms_for
 from recaudo.policies.models import Template
 from recaudo.portfolio.models import ContactPoint, Debt, Debtor
+
+if TYPE_CHECKING:
+    from recaudo.payments.models import Promise
 
 
 class InboxError(ValueError):
@@ -78,12 +82,12 @@ def dispute_debts(debtor: Debtor, *, reason: str) -> bool:
     return True
 
 
-def take(thread_id: int, agent: AbstractBaseUser) -> Thread:
+def take(thread_id: int, agent: User) -> Thread:
     with transaction.atomic():
         thread = Thread.objects.select_for_update().get(pk=thread_id)
         if thread.assigned_to_id not in (None, agent.pk) and thread.state == "with_agent":
             raise InboxError(_("Otra persona ya atiende esta conversación."))
-        thread.assigned_to = agent  # type: ignore[assignment]
+        thread.assigned_to = agent
         thread.state = Thread.State.WITH_AGENT
         thread.unread = False
         thread.save()
@@ -91,7 +95,7 @@ def take(thread_id: int, agent: AbstractBaseUser) -> Thread:
         return thread
 
 
-def answer(thread_id: int, agent: AbstractBaseUser, text: str) -> Message:
+def answer(thread_id: int, agent: User, text: str) -> Message:
     """Queue an agent's free-text answer on the channel the debtor last wrote on."""
     text = text.strip()
     if not text:
@@ -135,7 +139,7 @@ def answer(thread_id: int, agent: AbstractBaseUser, text: str) -> Message:
         message.save(update_fields=["outreach"])
         if thread.state != Thread.State.WITH_AGENT or thread.assigned_to_id is None:
             thread.state = Thread.State.WITH_AGENT
-            thread.assigned_to = agent  # type: ignore[assignment]
+            thread.assigned_to = agent
         thread.needs_attention = False
         thread.unread = False
         thread.save()
@@ -162,7 +166,7 @@ def whatsapp_templates(thread: Thread) -> list[Template]:
     return list(chosen.values())
 
 
-def send_template(thread_id: int, agent: AbstractBaseUser, template_key: str) -> Message:
+def send_template(thread_id: int, agent: User, template_key: str) -> Message:
     """Queue an approved WhatsApp template (allowed outside the 24-hour window).
 
     The outbox renders it with the debtor's data when it is sent.
@@ -202,14 +206,14 @@ def send_template(thread_id: int, agent: AbstractBaseUser, template_key: str) ->
         message.address = outreach.contact_point.value if outreach.contact_point else ""
         message.save(update_fields=["outreach", "contact_point", "address"])
         thread.state = Thread.State.WITH_AGENT
-        thread.assigned_to = agent  # type: ignore[assignment]
+        thread.assigned_to = agent
         thread.needs_attention = False
         thread.unread = False
         thread.save()
         return message
 
 
-def take_call(task_id: int, agent: AbstractBaseUser) -> CallAssignment:
+def take_call(task_id: int, agent: User) -> CallAssignment:
     with transaction.atomic():
         task = Outreach.objects.call_tasks().select_for_update().get(pk=task_id)
         if task.status != Outreach.Status.PLANNED:
@@ -226,7 +230,7 @@ def take_call(task_id: int, agent: AbstractBaseUser) -> CallAssignment:
 
 def record_call(
     task_id: int,
-    agent: AbstractBaseUser,
+    agent: User,
     outcome: str,
     *,
     promise_date: date | None = None,
@@ -323,7 +327,7 @@ def local_text(moment: datetime, zone_name: str) -> str:
 
 def _queue_call_back(
     task: Outreach,
-    agent: AbstractBaseUser,
+    agent: User,
     phone: ContactPoint | None,
     asked_at: datetime,
     now: datetime,
@@ -373,7 +377,7 @@ def _queue_call_back(
     return details
 
 
-def _call_promise(debtor: Debtor, promised_on: date, amount: Decimal | None):  # type: ignore[no-untyped-def]
+def _call_promise(debtor: Debtor, promised_on: date, amount: Decimal | None) -> Promise:
 
     if amount is None:
         currency = terms_for(debtor).currency
@@ -393,7 +397,7 @@ def _call_promise(debtor: Debtor, promised_on: date, amount: Decimal | None):  #
         raise InboxError(str(error)) from error
 
 
-def add_note(thread_id: int, agent: AbstractBaseUser, text: str) -> Message:
+def add_note(thread_id: int, agent: User, text: str) -> Message:
     text = text.strip()
     if not text:
         raise InboxError(_("La nota está vacía."))
@@ -409,7 +413,7 @@ def add_note(thread_id: int, agent: AbstractBaseUser, text: str) -> Message:
     )
 
 
-def record_outcome(thread_id: int, agent: AbstractBaseUser, *, reason: str, outcome: str) -> Thread:
+def record_outcome(thread_id: int, agent: User, *, reason: str, outcome: str) -> Thread:
     if reason and reason not in Thread.NonPayment.values:
         raise InboxError(_("Elija un motivo de la lista."))
     with transaction.atomic():
@@ -421,7 +425,7 @@ def record_outcome(thread_id: int, agent: AbstractBaseUser, *, reason: str, outc
         return thread
 
 
-def hand_back(thread_id: int, agent: AbstractBaseUser, *, close: bool = False) -> Thread:
+def hand_back(thread_id: int, agent: User, *, close: bool = False) -> Thread:
     with transaction.atomic():
         thread = Thread.objects.select_for_update().get(pk=thread_id)
         thread.state = Thread.State.CLOSED if close else Thread.State.BOT
@@ -436,7 +440,7 @@ def hand_back(thread_id: int, agent: AbstractBaseUser, *, close: bool = False) -
         return thread
 
 
-def _system(thread: Thread, text: str, agent: AbstractBaseUser | None = None) -> None:
+def _system(thread: Thread, text: str, agent: User | None = None) -> None:
     Message.objects.create(
         thread=thread,
         direction=Message.Direction.OUT,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -69,7 +69,7 @@ class CallCheck:
         return reason_labels(self.reasons)
 
 
-def worklist(agent: AbstractBaseUser, now: datetime | None = None) -> QuerySet[Outreach]:
+def worklist(agent: User, now: datetime | None = None) -> QuerySet[Outreach]:
     """Call tasks due by today that are free or taken by ``agent``, oldest first."""
     now = now or timezone.now()
     return (

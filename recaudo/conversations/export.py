@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 
 import reportlab
 from django.contrib.admin.views.decorators import staff_member_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,10 +34,11 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from recaudo.conversations.models import Thread
-from recaudo.conversations.scope import visible_threads
+from recaudo.conversations.scope import AgentRequest, visible_threads
 from recaudo.conversations.timeline import Entry, timeline
 
 FONT_FILES = {"Vera": "Vera.ttf", "Vera-Bold": "VeraBd.ttf", "Vera-Italic": "VeraIt.ttf"}
@@ -192,7 +193,7 @@ def thread_pdf(thread: Thread, *, now: datetime | None = None) -> bytes:
 
     footer = drawable(f"{creditor.name} · {debtor.full_name} · {debtor.external_id}")
 
-    def decorate(canvas, document) -> None:  # type: ignore[no-untyped-def]
+    def decorate(canvas: Canvas, document: SimpleDocTemplate) -> None:
         canvas.saveState()
         canvas.setFont("Vera", 7)
         canvas.drawString(MARGIN, 10 * mm, footer[:120])
@@ -223,7 +224,7 @@ def _filename(external_id: str) -> str:
 
 
 @staff_member_required
-def export_pdf(request: HttpRequest, thread_id: int) -> HttpResponse:
+def export_pdf(request: AgentRequest, thread_id: int) -> HttpResponse:
     """The thread's record as a PDF download; a thread of another creditor is a 404."""
     found = get_object_or_404(
         visible_threads(request.user).select_related("debtor", "creditor"), pk=thread_id

@@ -235,10 +235,12 @@ def _answer(
     thread: Thread, inbound: Message, text: str, now: datetime, *, final: bool = False
 ) -> Message:
     """Queue the bot's answer; ``final`` for the last word to a point we stop using."""
+    point = inbound.contact_point
+    assert point is not None  # an inbound message is stored with the point it came on
     outreach = queue_reply(
         thread.debtor,
         channel=inbound.channel,
-        contact_point=inbound.contact_point,  # type: ignore[arg-type]
+        contact_point=point,
         text=text,
         key=f"reply:{inbound.pk}",
         now=now,

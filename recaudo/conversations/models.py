@@ -11,6 +11,7 @@ the outbox (``timeline.py``).
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -20,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from recaudo.outreach.models import Outreach
 from recaudo.portfolio.models import ContactPoint, Creditor, Debtor
 
-MONEY = {"max_digits": 16, "decimal_places": 2}
+MONEY: dict[str, Any] = {"max_digits": 16, "decimal_places": 2}
 
 
 class Thread(models.Model):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import User
 from django.db.models import QuerySet
+from django.http import HttpRequest
+from django_htmx.middleware import HtmxDetails
 
 from recaudo.conversations.models import AgentProfile, Thread
 from recaudo.outreach.models import Outreach
@@ -11,7 +13,17 @@ from recaudo.outreach.models import Outreach
 EVERY_CREDITOR = None
 
 
-def creditor_scope(user: AbstractBaseUser | AnonymousUser) -> int | None:
+class HtmxRequest(HttpRequest):
+    htmx: HtmxDetails  # set on every request by django-htmx's middleware (settings.MIDDLEWARE)
+
+
+class AgentRequest(HtmxRequest):
+    """A request that ``staff_member_required`` let through: its user is logged in."""
+
+    user: User
+
+
+def creditor_scope(user: User) -> int | None:
     """The creditor a user is tied to, or None for every creditor."""
     if getattr(user, "is_superuser", False):
         return EVERY_CREDITOR
@@ -21,7 +33,7 @@ def creditor_scope(user: AbstractBaseUser | AnonymousUser) -> int | None:
     return creditor_id
 
 
-def visible_threads(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Thread]:
+def visible_threads(user: User) -> QuerySet[Thread]:
     threads = Thread.objects.select_related("debtor", "creditor", "assigned_to")
     creditor_id = creditor_scope(user)
     if creditor_id is not None:
@@ -29,7 +41,7 @@ def visible_threads(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Thread]:
     return threads
 
 
-def visible_call_tasks(user: AbstractBaseUser | AnonymousUser) -> QuerySet[Outreach]:
+def visible_call_tasks(user: User) -> QuerySet[Outreach]:
     tasks = Outreach.objects.call_tasks()
     creditor_id = creditor_scope(user)
     if creditor_id is not None:

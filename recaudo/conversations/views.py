@@ -22,7 +22,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -43,7 +43,12 @@ from recaudo.conversations.calls import (
 )
 from recaudo.conversations.canned import CANNED_ANSWERS, canned_text, owed_text
 from recaudo.conversations.models import Thread
-from recaudo.conversations.scope import visible_call_tasks, visible_threads
+from recaudo.conversations.scope import (
+    AgentRequest,
+    HtmxRequest,
+    visible_call_tasks,
+    visible_threads,
+)
 from recaudo.conversations.timeline import as_csv, debtor_timeline, timeline
 from recaudo.outreach.models import Outreach
 
@@ -56,7 +61,8 @@ class AnswerForm(forms.Form):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, auto_id="reply_%s", **kwargs)
+        kwargs.setdefault("auto_id", "reply_%s")
+        super().__init__(*args, **kwargs)
 
 
 class NoteForm(forms.Form):
@@ -67,7 +73,8 @@ class NoteForm(forms.Form):
     )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, auto_id="note_%s", **kwargs)
+        kwargs.setdefault("auto_id", "note_%s")
+        super().__init__(*args, **kwargs)
 
 
 class OutcomeForm(forms.Form):
@@ -125,10 +132,10 @@ def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
     protected = staff_member_required(view)
 
     @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HtmxRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         user = request.user
-        if request.htmx and not (user.is_active and user.is_staff):  # type: ignore[attr-defined]
-            back = request.htmx.current_url_abs_path or reverse("inbox:queue")  # type: ignore[attr-defined]
+        if request.htmx and not (user.is_active and user.is_staff):
+            back = request.htmx.current_url_abs_path or reverse("inbox:queue")
             return HttpResponseClientRedirect(
                 f"{reverse('admin:login')}?{urlencode({'next': back})}"
             )
@@ -138,7 +145,7 @@ def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
 
 
 def _fragments(
-    request: HttpRequest, main: str, out_of_band: Iterable[str], context: dict[str, Any]
+    request: AgentRequest, main: str, out_of_band: Iterable[str], context: dict[str, Any]
 ) -> HttpResponse:
     """``main`` swapped where the request aimed, the others by their id; messages last."""
     parts = [render_to_string(main, {**context, "oob": False}, request)]
@@ -150,7 +157,7 @@ def _fragments(
 # --- The queue --------------------------------------------------------------------
 
 
-def _queue(request: HttpRequest) -> QuerySet[Thread]:
+def _queue(request: AgentRequest) -> QuerySet[Thread]:
     return (
         visible_threads(request.user)
         .filter(state__in=Thread.QUEUE_STATES)
@@ -162,14 +169,14 @@ def _queue(request: HttpRequest) -> QuerySet[Thread]:
 
 
 @staff_only
-def queue(request: HttpRequest) -> HttpResponse:
+def queue(request: AgentRequest) -> HttpResponse:
     return render(request, "conversations/queue.html", {"threads": _queue(request)})
 
 
 @staff_only
-def queue_list(request: HttpRequest) -> HttpResponse:
+def queue_list(request: AgentRequest) -> HttpResponse:
     """The queue's table alone: the queue page reloads it every few seconds."""
-    if not request.htmx:  # type: ignore[attr-defined]
+    if not request.htmx:
         return redirect(reverse("inbox:queue"))
     response = render(request, "conversations/_queue_list.html", {"threads": _queue(request)})
     patch_vary_headers(response, ("HX-Request",))
@@ -179,11 +186,11 @@ def queue_list(request: HttpRequest) -> HttpResponse:
 # --- One conversation -------------------------------------------------------------
 
 
-def _thread(request: HttpRequest, thread_id: int) -> Thread:
+def _thread(request: AgentRequest, thread_id: int) -> Thread:
     return get_object_or_404(visible_threads(request.user), pk=thread_id)
 
 
-def _thread_context(request: HttpRequest, found: Thread, **forms_: Any) -> dict[str, Any]:
+def _thread_context(request: AgentRequest, found: Thread, **forms_: Any) -> dict[str, Any]:
     window_closed = found.last_channel == "whatsapp" and (
         found.whatsapp_window_until is None or found.whatsapp_window_until <= timezone.now()
     )
@@ -204,13 +211,13 @@ def _thread_context(request: HttpRequest, found: Thread, **forms_: Any) -> dict[
 
 
 @staff_only
-def thread(request: HttpRequest, thread_id: int) -> HttpResponse:
+def thread(request: AgentRequest, thread_id: int) -> HttpResponse:
     found = _thread(request, thread_id)
     return render(request, "conversations/thread.html", _thread_context(request, found))
 
 
 @staff_only
-def canned(request: HttpRequest, thread_id: int, index: int) -> HttpResponse:
+def canned(request: AgentRequest, thread_id: int, index: int) -> HttpResponse:
     """A canned answer in the reply box, ready to edit: the box alone for htmx, else
     the whole page."""
     found = _thread(request, thread_id)
@@ -219,7 +226,7 @@ def canned(request: HttpRequest, thread_id: int, index: int) -> HttpResponse:
     except IndexError:
         raise Http404("no such canned answer") from None
     form = AnswerForm(initial={"text": text})
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         response = render(request, "conversations/_reply_field.html", {"answer_form": form})
     else:
         context = _thread_context(request, found, answer_form=form)
@@ -229,9 +236,9 @@ def canned(request: HttpRequest, thread_id: int, index: int) -> HttpResponse:
 
 
 def _after_thread_action(
-    request: HttpRequest, thread_id: int, main: str, *parts: str, **forms_: Any
+    request: AgentRequest, thread_id: int, main: str, *parts: str, **forms_: Any
 ) -> HttpResponse:
-    if not request.htmx:  # type: ignore[attr-defined]
+    if not request.htmx:
         return redirect(reverse("inbox:thread", args=[thread_id]))
     found = _thread(request, thread_id)
     context = _thread_context(request, found, **forms_)
@@ -245,10 +252,10 @@ TIMELINE = "_timeline.html"
 
 @staff_only
 @require_POST
-def take(request: HttpRequest, thread_id: int) -> HttpResponse:
+def take(request: AgentRequest, thread_id: int) -> HttpResponse:
     _thread(request, thread_id)
     try:
-        actions.take(thread_id, request.user)  # type: ignore[arg-type]
+        actions.take(thread_id, request.user)
     except actions.InboxError as error:
         messages.error(request, str(error))
     return _after_thread_action(request, thread_id, STATE, TIMELINE)
@@ -256,7 +263,7 @@ def take(request: HttpRequest, thread_id: int) -> HttpResponse:
 
 @staff_only
 @require_POST
-def answer(request: HttpRequest, thread_id: int) -> HttpResponse:
+def answer(request: AgentRequest, thread_id: int) -> HttpResponse:
     _thread(request, thread_id)
     form = AnswerForm(request.POST)
     kept = AnswerForm(initial={"text": request.POST.get("text", "")})
@@ -264,7 +271,7 @@ def answer(request: HttpRequest, thread_id: int) -> HttpResponse:
         messages.error(request, _("Escriba una respuesta de hasta 1000 caracteres."))
         return _after_thread_action(request, thread_id, "_answer.html", answer_form=kept)
     try:
-        actions.answer(thread_id, request.user, form.cleaned_data["text"])  # type: ignore[arg-type]
+        actions.answer(thread_id, request.user, form.cleaned_data["text"])
     except actions.InboxError as error:
         messages.error(request, str(error))
         return _after_thread_action(request, thread_id, "_answer.html", answer_form=kept)
@@ -274,13 +281,13 @@ def answer(request: HttpRequest, thread_id: int) -> HttpResponse:
 
 @staff_only
 @require_POST
-def send_template(request: HttpRequest, thread_id: int) -> HttpResponse:
+def send_template(request: AgentRequest, thread_id: int) -> HttpResponse:
     _thread(request, thread_id)
     form = TemplateForm(request.POST)
     try:
         if not form.is_valid():
             raise actions.InboxError(_("Elija una plantilla de WhatsApp de la lista."))
-        actions.send_template(thread_id, request.user, form.cleaned_data["template"])  # type: ignore[arg-type]
+        actions.send_template(thread_id, request.user, form.cleaned_data["template"])
         messages.success(request, _("Plantilla en cola para enviar."))
     except actions.InboxError as error:
         messages.error(request, str(error))
@@ -289,21 +296,21 @@ def send_template(request: HttpRequest, thread_id: int) -> HttpResponse:
 
 @staff_only
 @require_POST
-def note(request: HttpRequest, thread_id: int) -> HttpResponse:
+def note(request: AgentRequest, thread_id: int) -> HttpResponse:
     _thread(request, thread_id)
     form = NoteForm(request.POST)
     if not form.is_valid() or not form.cleaned_data["text"].strip():
         messages.error(request, _("Escriba la nota (hasta 2000 caracteres)."))
         kept = NoteForm(initial={"text": request.POST.get("text", "")})
         return _after_thread_action(request, thread_id, "_note_form.html", note_form=kept)
-    actions.add_note(thread_id, request.user, form.cleaned_data["text"])  # type: ignore[arg-type]
+    actions.add_note(thread_id, request.user, form.cleaned_data["text"])
     messages.success(request, _("Nota guardada."))
     return _after_thread_action(request, thread_id, "_note_form.html", TIMELINE)
 
 
 @staff_only
 @require_POST
-def outcome(request: HttpRequest, thread_id: int) -> HttpResponse:
+def outcome(request: AgentRequest, thread_id: int) -> HttpResponse:
     _thread(request, thread_id)
     form = OutcomeForm(request.POST)
     if not form.is_valid():
@@ -311,7 +318,7 @@ def outcome(request: HttpRequest, thread_id: int) -> HttpResponse:
         return _after_thread_action(request, thread_id, "_outcome_form.html", outcome_form=form)
     actions.record_outcome(
         thread_id,
-        request.user,  # type: ignore[arg-type]
+        request.user,
         reason=form.cleaned_data["reason"],
         outcome=form.cleaned_data["outcome"],
     )
@@ -321,20 +328,20 @@ def outcome(request: HttpRequest, thread_id: int) -> HttpResponse:
 
 @staff_only
 @require_POST
-def hand_back(request: HttpRequest, thread_id: int) -> HttpResponse:
+def hand_back(request: AgentRequest, thread_id: int) -> HttpResponse:
     _thread(request, thread_id)
     close = request.POST.get("close") == "1"
-    actions.hand_back(thread_id, request.user, close=close)  # type: ignore[arg-type]
+    actions.hand_back(thread_id, request.user, close=close)
     messages.success(
         request, _("Conversación cerrada.") if close else _("Conversación devuelta al bot.")
     )
-    if not request.htmx:  # type: ignore[attr-defined]
+    if not request.htmx:
         return redirect(reverse("inbox:queue"))
     return _after_thread_action(request, thread_id, "_hand_back.html", STATE, TIMELINE)
 
 
 @staff_only
-def export_csv(request: HttpRequest, thread_id: int) -> HttpResponse:
+def export_csv(request: AgentRequest, thread_id: int) -> HttpResponse:
     found = _thread(request, thread_id)
     response = HttpResponse(as_csv(found), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
@@ -346,26 +353,26 @@ def export_csv(request: HttpRequest, thread_id: int) -> HttpResponse:
 # --- Call tasks -------------------------------------------------------------------
 
 
-def _call_rows(request: HttpRequest) -> list[tuple[Outreach, Any]]:
-    return [(task, check_call(task)) for task in worklist(request.user)]  # type: ignore[arg-type]
+def _call_rows(request: AgentRequest) -> list[tuple[Outreach, Any]]:
+    return [(task, check_call(task)) for task in worklist(request.user)]
 
 
 @staff_only
-def calls(request: HttpRequest) -> HttpResponse:
+def calls(request: AgentRequest) -> HttpResponse:
     return render(request, "conversations/calls.html", {"rows": _call_rows(request)})
 
 
 @staff_only
-def calls_list(request: HttpRequest) -> HttpResponse:
+def calls_list(request: AgentRequest) -> HttpResponse:
     """The worklist's table alone, reloaded every few seconds by the worklist page."""
-    if not request.htmx:  # type: ignore[attr-defined]
+    if not request.htmx:
         return redirect(reverse("inbox:calls"))
     response = render(request, "conversations/_calls_list.html", {"rows": _call_rows(request)})
     patch_vary_headers(response, ("HX-Request",))
     return response
 
 
-def _call_task(request: HttpRequest, task_id: int) -> Outreach:
+def _call_task(request: AgentRequest, task_id: int) -> Outreach:
     return get_object_or_404(
         visible_call_tasks(request.user).select_related("debtor", "call_assignment__agent"),
         pk=task_id,
@@ -373,7 +380,7 @@ def _call_task(request: HttpRequest, task_id: int) -> Outreach:
 
 
 def _call_context(
-    request: HttpRequest, task: Outreach, form: CallOutcomeForm | None = None
+    request: AgentRequest, task: Outreach, form: CallOutcomeForm | None = None
 ) -> dict[str, Any]:
     local_now = timezone.localtime(timezone.now(), ZoneInfo(task.debtor.timezone))
     form = form or CallOutcomeForm()
@@ -396,15 +403,15 @@ def _call_context(
 
 
 @staff_only
-def call(request: HttpRequest, task_id: int) -> HttpResponse:
+def call(request: AgentRequest, task_id: int) -> HttpResponse:
     task = _call_task(request, task_id)
     return render(request, "conversations/call.html", _call_context(request, task))
 
 
 def _after_call_action(
-    request: HttpRequest, task_id: int, *parts: str, form: CallOutcomeForm | None = None
+    request: AgentRequest, task_id: int, *parts: str, form: CallOutcomeForm | None = None
 ) -> HttpResponse:
-    if not request.htmx:  # type: ignore[attr-defined]
+    if not request.htmx:
         return redirect(reverse("inbox:call", args=[task_id]))
     task = _call_task(request, task_id)
     context = _call_context(request, task, form)
@@ -414,10 +421,10 @@ def _after_call_action(
 
 @staff_only
 @require_POST
-def take_call(request: HttpRequest, task_id: int) -> HttpResponse:
+def take_call(request: AgentRequest, task_id: int) -> HttpResponse:
     _call_task(request, task_id)
     try:
-        actions.take_call(task_id, request.user)  # type: ignore[arg-type]
+        actions.take_call(task_id, request.user)
     except actions.InboxError as error:
         messages.error(request, str(error))
     return _after_call_action(request, task_id)
@@ -425,12 +432,13 @@ def take_call(request: HttpRequest, task_id: int) -> HttpResponse:
 
 @staff_only
 @require_POST
-def record_call(request: HttpRequest, task_id: int) -> HttpResponse:
+def record_call(request: AgentRequest, task_id: int) -> HttpResponse:
     _call_task(request, task_id)
     form = CallOutcomeForm(request.POST)
     if not form.is_valid():
         problems = "; ".join(
-            f"{form.fields[name].label if name in form.fields else ''}: {' '.join(errors)}"
+            f"{form.fields[name].label if name in form.fields else ''}: "
+            f"{' '.join(map(str, errors))}"
             for name, errors in form.errors.items()
         )
         messages.error(
@@ -440,7 +448,7 @@ def record_call(request: HttpRequest, task_id: int) -> HttpResponse:
     try:
         task = actions.record_call(
             task_id,
-            request.user,  # type: ignore[arg-type]
+            request.user,
             form.cleaned_data["outcome"],
             promise_date=form.cleaned_data["promise_date"],
             promise_amount=form.cleaned_data["promise_amount"],
@@ -451,7 +459,7 @@ def record_call(request: HttpRequest, task_id: int) -> HttpResponse:
         messages.error(request, str(error))
         return _after_call_action(request, task_id, form=form)
     messages.success(request, _recorded_text(task))
-    if not request.htmx:  # type: ignore[attr-defined]
+    if not request.htmx:
         return redirect(reverse("inbox:calls"))
     return _after_call_action(request, task_id, TIMELINE)
 

@@ -231,6 +231,7 @@ class Dispatcher:
             for row in rows:
                 decision = self._decide(row, facts, now)
                 if decision.verdict == "send":
+                    assert row.contact_point_id is not None  # decide() sends to a point only
                     try:
                         if row.action == Outreach.Action.REPLY:
                             message = reply_message(row, facts.points[row.contact_point_id].value)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from django.db import connection
 
@@ -41,7 +42,7 @@ class RateLimiter:
         # In-process bucket (SQLite).
         self._tokens = self.rate
         self._updated = time.monotonic()
-        self._connection = None
+        self._connection: Any = None  # the backend's own DB-API connection
 
     def acquire(self) -> None:
         """Block until one token is available, then take it."""
@@ -92,7 +93,7 @@ class RateLimiter:
             conn.commit()
         return (count - available) / self.rate
 
-    def _conn(self):  # type: ignore[no-untyped-def]
+    def _conn(self) -> Any:
         if self._connection is None or self._connection.closed:
             params = connection.get_connection_params()
             self._connection = connection.get_new_connection(params)

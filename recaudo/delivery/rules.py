@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
+from recaudo.compliance.packs import RulePack
 from recaudo.compliance.rules import PastContact, check_contact
 from recaudo.outreach.contract import ProviderResult
 
@@ -75,7 +76,7 @@ class Decision:
     open_debt_ids: tuple[int, ...] = ()
 
 
-def decide(pack: object, facts: SendFacts, now: datetime) -> Decision:
+def decide(pack: RulePack, facts: SendFacts, now: datetime) -> Decision:
     """Send, cancel, fall back or postpone one contact at ``now``."""
     open_debts = [d for d in facts.debts if d.status == "open" and d.balance > 0]
     if not open_debts and not (facts.notice or facts.reply):

@@ -56,7 +56,7 @@ class PlanResult:
     skipped: Counter[str] = field(default_factory=Counter)
     already_planned: int = 0
     # Seconds spent loading, deciding, writing and committing (for tuning).
-    timings: Counter[str] = field(default_factory=Counter)
+    timings: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
 
     def summary_lines(self) -> list[str]:
         verb = "would plan" if self.dry_run else "planned"

@@ -16,7 +16,7 @@ from recaudo.outreach.models import Outreach
 Status = Outreach.Status
 
 # How far a message has gone; a status report only ever moves a row forward.
-PROGRESS = {
+PROGRESS: dict[str, int] = {
     Status.PLANNED: 0,
     Status.SENDING: 0,
     Status.UNKNOWN: 0,

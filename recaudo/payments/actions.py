@@ -7,7 +7,7 @@ first, the provider is called, then its answer is saved.
 from __future__ import annotations
 
 import secrets
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -190,7 +190,7 @@ def _reverse(checkout: Checkout, record: ProviderRecord) -> Checkout:
     return checkout
 
 
-def _instalment_paid(instalment: Instalment, amount: Decimal, now) -> None:  # type: ignore[no-untyped-def]
+def _instalment_paid(instalment: Instalment, amount: Decimal, now: datetime) -> None:
     if amount >= instalment.amount:
         Instalment.objects.filter(pk=instalment.pk).update(
             status=Instalment.Status.PAID, paid_at=now

@@ -16,6 +16,7 @@ from recaudo.outreach.models import Outreach
 from recaudo.outreach.notify import notify
 from recaudo.payments.models import Instalment, InstalmentPlan, Promise
 from recaudo.payments.rules import from_minor_units, minor_units
+from recaudo.portfolio.models import Debtor
 
 
 def promise_context(promised_on: date, amount: Decimal, currency: str) -> dict[str, str]:
@@ -73,7 +74,7 @@ def plan_broken(plan: InstalmentPlan) -> None:
     notify(plan.debtor, "plan_broken", key=f"plan-broken:{plan.pk}")
 
 
-def _queue(debtor: object, key: str, context: dict[str, str]) -> bool:
+def _queue(debtor: Debtor, key: str, context: dict[str, str]) -> bool:
     if Outreach.objects.for_notice(key).exists():
         return False
-    return notify(debtor, "promise_reminder", key=key, context=context) is not None  # type: ignore[arg-type]
+    return notify(debtor, "promise_reminder", key=key, context=context) is not None

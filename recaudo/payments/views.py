@@ -261,7 +261,7 @@ def promise(request: HttpRequest, link: PaymentLink, lang: str) -> HttpResponse:
 def report(request: HttpRequest, link: PaymentLink, lang: str) -> HttpResponse:
     upload = request.FILES.get("receipt")
     try:
-        if upload is not None and upload.size > reports.MAX_RECEIPT_BYTES:
+        if upload is not None and (upload.size or 0) > reports.MAX_RECEIPT_BYTES:
             raise AgreementError(_("El comprobante supera los 5 MB."))
         reports.report_debt(
             link,

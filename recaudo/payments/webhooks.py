@@ -21,7 +21,7 @@ from recaudo.payments.actions import apply_provider_record
 from recaudo.payments.conf import setting
 from recaudo.payments.models import Checkout, PaymentWebhookEvent
 from recaudo.payments.providers import PROVIDERS, get_provider
-from recaudo.payments.providers.base import ProviderError, SignatureError
+from recaudo.payments.providers.base import HttpProvider, ProviderError, SignatureError
 from recaudo.portfolio.rules import InputError
 
 logger = logging.getLogger(__name__)
@@ -85,7 +85,7 @@ def _tolerance(provider_name: str) -> int | None:
     return None if provider_name == "mercadopago" else int(setting("signature_tolerance"))
 
 
-def _process(provider, provider_name: str, fetch_id: str) -> tuple[str, int]:  # type: ignore[no-untyped-def]
+def _process(provider: HttpProvider, provider_name: str, fetch_id: str) -> tuple[str, int]:
     """Fetch the provider's record and settle the checkout it names; 5xx asks for a retry."""
     if not fetch_id:
         return "ignored: nothing to fetch", 200

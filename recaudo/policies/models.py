@@ -13,6 +13,7 @@ defines its own (a creditor's own segments replace the defaults entirely).
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -21,6 +22,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from recaudo.portfolio.models import Creditor
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 CHANNELS = ("whatsapp", "sms", "rcs", "email", "call")
 
@@ -120,7 +124,7 @@ class Step(models.Model):
         return f"{self.policy} {sign}{self.offset_days} {self.get_action_display()}"
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, StrOrPromise] = {}
         channels = self.channels
         if not isinstance(channels, list) or not all(isinstance(c, str) for c in channels):
             errors["channels"] = _("Debe ser una lista de canales.")
@@ -220,13 +224,13 @@ class Segment(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         self.currency = self.currency.upper()
         self.country = self.country.upper()
         super().save(*args, **kwargs)
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, StrOrPromise] = {}
         if (
             self.min_days_past_due is not None
             and self.max_days_past_due is not None
@@ -315,7 +319,7 @@ class Template(models.Model):
     def __str__(self) -> str:
         return f"{self.key} · {self.channel} · {self.language}"
 
-    def save(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # Rejected when saved, not when sent: every save path is checked.
         self.clean()
         super().save(*args, **kwargs)

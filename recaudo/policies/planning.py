@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+from recaudo.compliance.packs import RulePack
 from recaudo.compliance.rules import PastContact, check_contact, next_window
 
 # Channels a phone number can carry and the one an email address can.
@@ -157,7 +158,7 @@ def local_midnight(timezone: str, day: date) -> datetime:
 
 
 def place(
-    pack: object,
+    pack: RulePack,
     *,
     timezone: str,
     channel: str,

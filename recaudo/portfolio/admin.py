@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from babel.numbers import format_currency
 from django import forms
@@ -36,6 +36,9 @@ from recaudo.portfolio.models import (
     PaymentAllocation,
 )
 
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
+
 
 def money(amount: Decimal | None, currency: str) -> str:
     if amount is None:
@@ -57,7 +60,7 @@ def form_changes(form: forms.ModelForm, *, skip: tuple[str, ...] = ()) -> dict[s
     return events.changes({name: form.initial.get(name) for name in names}, after)
 
 
-def _is_set_filter(field_name: str, title: str) -> type[admin.SimpleListFilter]:
+def _is_set_filter(field_name: str, title: StrOrPromise) -> type[admin.SimpleListFilter]:
     """A yes/no filter on whether a nullable date field is filled in."""
 
     class IsSetFilter(admin.SimpleListFilter):
@@ -131,7 +134,8 @@ class ContactPointForm(forms.ModelForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         kind, value = data.get("kind"), data.get("value")
         # Inline on a debtor's page the debtor is not a form field but already set.
         debtor = data.get("debtor") or (self.instance.debtor if self.instance.debtor_id else None)
@@ -201,7 +205,8 @@ class DebtorForm(forms.ModelForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         cleaners = {
             "country": rules.clean_country,
             "timezone": rules.clean_timezone,
@@ -250,7 +255,7 @@ class DebtorAdmin(NoDeleteMixin, admin.ModelAdmin):
             .annotate(total=Sum(F("amount") - F("amount_paid")))
             .values("total")
         )
-        output = DecimalField(max_digits=20, decimal_places=4)
+        output: DecimalField = DecimalField(max_digits=20, decimal_places=4)
         return super().get_queryset(request).annotate(owed=Subquery(owed, output_field=output))
 
     @admin.display(description=_("saldo por cobrar"), ordering="owed")
@@ -262,7 +267,9 @@ class DebtorAdmin(NoDeleteMixin, admin.ModelAdmin):
     ) -> None:
         super().save_model(request, obj, form, change)
         kind = AuditEvent.Kind.DEBTOR_UPDATED if change else AuditEvent.Kind.DEBTOR_CREATED
-        data = {"changes": form_changes(form)} if change else {"external_id": obj.external_id}
+        data: dict[str, Any] = (
+            {"changes": form_changes(form)} if change else {"external_id": obj.external_id}
+        )
         events.debtor_event(obj, kind, actor=actor(request), data=data)
 
 
@@ -316,12 +323,13 @@ class DebtForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         status = self.fields.get("status")
-        if status is not None:
+        if isinstance(status, forms.ChoiceField):
             # "Pagada" is the result of payments, never a choice.
-            status.choices = [c for c in status.choices if c[0] != Debt.Status.PAID]
+            status.choices = [c for c in Debt.Status.choices if c[0] != Debt.Status.PAID]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         debtor, creditor = data.get("debtor"), data.get("creditor")
         if debtor and creditor and debtor.creditor_id != creditor.pk:
             self.add_error("debtor", _("El deudor pertenece a otro acreedor."))
@@ -398,7 +406,7 @@ class DebtAdmin(NoDeleteMixin, admin.ModelAdmin):
     def save_model(
         self, request: HttpRequest, obj: Debt, form: forms.ModelForm, change: bool
     ) -> None:
-        old_status = form.initial.get("status", obj.status) if change else None
+        old_status = form.initial.get("status", obj.status)
         if obj.amount_paid and obj.amount == obj.amount_paid:
             obj.status = Debt.Status.PAID  # lowered to what was already paid
         super().save_model(request, obj, form, change)

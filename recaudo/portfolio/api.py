@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime, time
 from decimal import Decimal
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 from zoneinfo import ZoneInfo
 
 from django.db import connection
@@ -90,16 +90,26 @@ _DEBTOR_DOC = (
 )
 _DEBT_DOC = "A debt. Debtor fields on it create or update its debtor too."
 _PAYMENT_DOC = "A payment of a debtor or a debt. Without a debt it pays the oldest first."
-DebtorIn = _body("DebtorIn", DEBTOR_COLUMNS, REQUIRED["debtors"], _DEBTOR_DOC)
-DebtorPut = _body("DebtorPut", DEBTOR_COLUMNS, ["full_name"], _DEBTOR_DOC)
-DebtIn = _body("DebtIn", DEBT_COLUMNS, REQUIRED["debts"], _DEBT_DOC)
-DebtPut = _body("DebtPut", DEBT_COLUMNS, ["debtor_external_id", "amount", "due_on"], _DEBT_DOC)
-PaymentIn = _body("PaymentIn", PAYMENT_COLUMNS, REQUIRED["payments"], _PAYMENT_DOC)
+if TYPE_CHECKING:
+    # Built at run time from the column lists, so mypy cannot see their fields.
+    DebtorIn: TypeAlias = Any
+    DebtorPut: TypeAlias = Any
+    DebtIn: TypeAlias = Any
+    DebtPut: TypeAlias = Any
+    PaymentIn: TypeAlias = Any
+    DebtorBulk: TypeAlias = Any
+    DebtBulk: TypeAlias = Any
+    PaymentBulk: TypeAlias = Any
+else:
+    DebtorIn = _body("DebtorIn", DEBTOR_COLUMNS, REQUIRED["debtors"], _DEBTOR_DOC)
+    DebtorPut = _body("DebtorPut", DEBTOR_COLUMNS, ["full_name"], _DEBTOR_DOC)
+    DebtIn = _body("DebtIn", DEBT_COLUMNS, REQUIRED["debts"], _DEBT_DOC)
+    DebtPut = _body("DebtPut", DEBT_COLUMNS, ["debtor_external_id", "amount", "due_on"], _DEBT_DOC)
+    PaymentIn = _body("PaymentIn", PAYMENT_COLUMNS, REQUIRED["payments"], _PAYMENT_DOC)
 
-
-DebtorBulk = bulk_body("DebtorBulk", DebtorIn)
-DebtBulk = bulk_body("DebtBulk", DebtIn)
-PaymentBulk = bulk_body("PaymentBulk", PaymentIn)
+    DebtorBulk = bulk_body("DebtorBulk", DebtorIn)
+    DebtBulk = bulk_body("DebtBulk", DebtIn)
+    PaymentBulk = bulk_body("PaymentBulk", PaymentIn)
 
 
 class DebtorFilters(Schema):

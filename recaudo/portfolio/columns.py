@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
@@ -197,9 +198,9 @@ def map_header(kind: str, header: list[str]) -> dict[str, int]:
     """Column index per canonical field; every problem with the header at once."""
     spec = COLUMNS[kind]
     lookup = {name: name for name in spec}
-    for name, aliases in spec.items():
+    for canonical, aliases in spec.items():
         for alias in aliases:
-            lookup.setdefault(alias, name)
+            lookup.setdefault(alias, canonical)
     positions: dict[str, int] = {}
     errors = []
     for index, raw in enumerate(header):
@@ -376,7 +377,7 @@ class _Collector:
     def __init__(self) -> None:
         self.errors: list[InputError] = []
 
-    def __call__(self, function, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __call__(self, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         try:
             return function(*args, **kwargs)
         except InputError as error:
@@ -388,8 +389,13 @@ class _Collector:
             raise RowErrors(self.errors)
 
 
-def clean_debtor(values: dict[str, Any], defaults: Defaults, check=None) -> DebtorInput:  # type: ignore[no-untyped-def]
-    """Clean a debtor's fields. ``check`` collects errors (a new one when None)."""
+def clean_debtor(
+    values: dict[str, Any], defaults: Defaults, check: _Collector | None = None
+) -> DebtorInput | None:
+    """Clean a debtor's fields. ``check`` collects errors (a new one when None).
+
+    None when ``check`` was passed in and holds errors; otherwise errors raise.
+    """
     own = check is None
     check = check or _Collector()
     external_id = check(_identifier, values, "debtor_external_id")
@@ -445,7 +451,8 @@ def clean_debtor(values: dict[str, Any], defaults: Defaults, check=None) -> Debt
     if own:
         check.done()
     if check.errors:
-        return None  # type: ignore[return-value]
+        return None
+    assert kind is not None  # an unknown kind is an error above
     return DebtorInput(
         external_id=external_id,
         full_name=full_name,
@@ -533,12 +540,13 @@ def clean_debt(values: dict[str, Any], defaults: Defaults) -> DebtInput:
         errors.extend(error for error in check.errors if error.field != "debtor_external_id")
     if errors:
         raise RowErrors(errors)
+    assert amount is not None and due_on is not None  # else an error was raised above
     return DebtInput(
         external_id=external_id,
         debtor_external_id=debtor_external_id,
         currency=currency,
-        amount=amount,  # type: ignore[arg-type]
-        due_on=due_on,  # type: ignore[arg-type]
+        amount=amount,
+        due_on=due_on,
         issued_on=issued_on,
         invoice_number=invoice_number,
         description=description,

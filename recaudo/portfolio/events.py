@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 
 from django.utils import timezone
 
-from recaudo.bulk import insert_rows
+from recaudo.bulk import RawJSON, insert_rows
 from recaudo.portfolio.models import AuditEvent, ContactPoint, Debt, Debtor, Payment
 
 
@@ -54,7 +54,7 @@ class EventRow(NamedTuple):
     payment_id: int | None
     kind: str
     actor: str
-    data: dict[str, Any]
+    data: dict[str, Any] | RawJSON  # RawJSON: already serialised
 
 
 def event_row(

@@ -74,12 +74,12 @@ def import_file(
     actor = actor or f"import:{path.name}"
     try:
         table = open_table(path, max_bytes=settings.IMPORT_MAX_FILE_MB * 1_000_000)
-    except FileProblem as problem:
-        return ImportResult(kind, 0, Outcome(), dry_run, file_problem=str(problem))
+    except FileProblem as error:
+        return ImportResult(kind, 0, Outcome(), dry_run, file_problem=str(error))
     try:
         positions = map_header(kind, table.header)
-    except HeaderProblem as problem:
-        outcome = Outcome(errors=[RowError(1, *_split(error)) for error in problem.errors])
+    except HeaderProblem as bad_header:
+        outcome = Outcome(errors=[RowError(1, *_split(error)) for error in bad_header.errors])
         return ImportResult(kind, 0, outcome, dry_run)
 
     defaults = Defaults(country=creditor.country, currency=creditor.default_currency)
@@ -339,4 +339,8 @@ def _writer(kind: str, creditor: Creditor, actor: str, outcome: Outcome, default
     return _DebtorsFileWriter(creditor, actor, outcome)
 
 
-_CLEANERS = {"debtors": clean_debtor, "debts": clean_debt, "payments": clean_payment}
+_CLEANERS: dict[str, Callable[[dict[str, Any], Defaults], Any]] = {
+    "debtors": clean_debtor,
+    "debts": clean_debt,
+    "payments": clean_payment,
+}

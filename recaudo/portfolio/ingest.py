@@ -86,7 +86,7 @@ def run_in_transaction(work: Callable[[Outcome], None], *, dry_run: bool) -> Out
 
 
 def _contact_values(info: DebtorInput) -> list[tuple[str, str]]:
-    points = []
+    points: list[tuple[str, str]] = []
     if info.phone:
         points.append((ContactPoint.Kind.PHONE, info.phone))
     if info.email:
@@ -265,11 +265,11 @@ class DebtorSync:
         consents: list[ChannelConsent] = []
         for debtor_id, info in wanted:
             for kind, value in _contact_values(info):
-                point_id = known_points.get((debtor_id, kind, value))
-                if point_id is None:
+                known_id = known_points.get((debtor_id, kind, value))
+                if known_id is None:
                     to_create.append((debtor_id, kind, value, _CHANNELS_JSON[kind], info))
                     continue
-                consents.extend(self._consents(point_id, kind, info, known_consents))
+                consents.extend(self._consents(known_id, kind, info, known_consents))
         if to_create:
             # Ids are needed only to attach consents; most files carry none.
             with_consent = any(item[4].consent for item in to_create)
@@ -315,7 +315,7 @@ class DebtorSync:
         ]
 
 
-_CHANNELS_JSON = {
+_CHANNELS_JSON: dict[str, RawJSON] = {
     ContactPoint.Kind.PHONE: RawJSON(json.dumps(list(ContactPoint.PHONE_CHANNELS))),
     ContactPoint.Kind.EMAIL: RawJSON(json.dumps(list(ContactPoint.EMAIL_CHANNELS))),
 }
@@ -573,7 +573,8 @@ class PaymentWriter:
                     "debt_external_id", f"debt '{debt.external_id}' belongs to another debtor"
                 )
         else:
-            debtor = debt.debtor  # type: ignore[union-attr]
+            assert debt is not None  # clean_payment refuses a payment naming neither
+            debtor = debt.debtor
         currency = payment.currency or (debt.currency if debt else self.defaults.currency)
         return actions.record_payment(
             creditor=self.creditor,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-MONEY = {"max_digits": 20, "decimal_places": 4}
+MONEY: dict[str, Any] = {"max_digits": 20, "decimal_places": 4}
 
 
 class Creditor(models.Model):

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
+from typing import Literal, overload
 from zoneinfo import ZoneInfo, available_timezones
 
 import phonenumbers
@@ -42,7 +43,10 @@ def known_currencies() -> frozenset[str]:
 
 @lru_cache(maxsize=1)
 def known_countries() -> frozenset[str]:
-    return frozenset(code for code in Locale("en").territories if len(code) == 2 and code.isalpha())
+    territories = Locale("en").territories  # Babel types its keys loosely
+    return frozenset(
+        code for code in territories if isinstance(code, str) and len(code) == 2 and code.isalpha()
+    )
 
 
 @lru_cache(maxsize=1)
@@ -102,7 +106,7 @@ _AMOUNT_CHARS = re.compile(r"^[0-9.,]+$")
 _PLAIN_AMOUNT = re.compile(r"^[0-9]{1,15}(\.[0-9]{1,2})?$")
 
 
-def clean_amount(raw: str | int | Decimal, currency: str, field: str = "amount") -> Decimal:
+def clean_amount(raw: str | int | Decimal | None, currency: str, field: str = "amount") -> Decimal:
     """Parse an amount written as people write it, exactly, for ``currency``.
 
     Accepts ``1234.50``, ``1234,50``, ``1.234,50``, ``1,234.50``, ``$ 1.234``.
@@ -187,6 +191,12 @@ def _strip_grouping(text: str, mark: str, original: str, field: str) -> str:
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
 
 
+@overload
+def clean_date(
+    raw: str | date | datetime | None, field: str, *, required: Literal[True] = True
+) -> date: ...
+@overload
+def clean_date(raw: str | date | datetime | None, field: str, *, required: bool) -> date | None: ...
 def clean_date(
     raw: str | date | datetime | None, field: str, *, required: bool = True
 ) -> date | None:

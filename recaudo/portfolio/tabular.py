@@ -10,11 +10,11 @@ import codecs
 import csv
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 # Control characters never found in a text export; their presence means the
 # file is binary or in an encoding other than UTF-8 / Latin-1 (UTF-16, say).
@@ -35,7 +35,7 @@ class Table:
     header: list[str]
     rows: Iterator[tuple[int, list[str]]]
     size_bytes: int
-    position: callable  # type: ignore[valid-type]  # bytes consumed so far, for progress
+    position: Callable[[], int]  # bytes consumed so far, for progress
 
 
 def open_table(path: Path, *, max_bytes: int) -> Table:
@@ -110,7 +110,7 @@ class _CountingReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer) -> int:  # type: ignore[no-untyped-def]
+    def readinto(self, buffer: Any) -> int:
         data = self.raw.read(len(buffer))
         buffer[: len(data)] = data
         self.consumed += len(data)
@@ -184,6 +184,9 @@ def _open_xlsx(path: Path, size: int) -> Table:
             "keep the data in a single sheet"
         )
     sheet = workbook.active
+    if sheet is None:  # the workbook's active-sheet index points at no sheet
+        workbook.close()
+        raise FileProblem(f"{path.name}: the workbook has no active sheet")
     iterator = sheet.iter_rows()
     header_cells = next(iterator, None)
     if not header_cells:
@@ -197,8 +200,8 @@ def _open_xlsx(path: Path, size: int) -> Table:
     def rows() -> Iterator[tuple[int, list[str]]]:
         try:
             for cells in iterator:
-                line = cells[0].row if cells and hasattr(cells[0], "row") else 0
-                values = []
+                line = (cells[0].row or 0) if cells and hasattr(cells[0], "row") else 0
+                values: list[str] = []
                 for cell in cells[: len(header)]:
                     if cell.data_type == "f":
                         values.append(FormulaCell(cell.value))

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -19,4 +19,5 @@ class ReplyForm(forms.Form):
 
     def __init__(self, *args: Any, phones: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["phone"].choices = [(phone, phone) for phone in phones]
+        field = cast(forms.ChoiceField, self.fields["phone"])  # declared above
+        field.choices = [(phone, phone) for phone in phones]

@@ -94,6 +94,7 @@ class PaymentsFake:
             return 400, {"error": "'amount' must be greater than zero"}
         if len(self.sessions) >= MAX_SESSIONS:
             self.sessions.pop(next(iter(self.sessions)))
+        metadata = body.get("metadata")
         session = Session(
             id=f"sbx_cs_{secrets.token_hex(12)}",
             amount=str(amount),
@@ -103,7 +104,7 @@ class PaymentsFake:
             success_url=body["success_url"],
             cancel_url=body["cancel_url"],
             notification_url=str(body.get("notification_url", "")),
-            metadata=body.get("metadata") if isinstance(body.get("metadata"), dict) else {},
+            metadata=metadata if isinstance(metadata, dict) else {},
             created=int(time.time()),
         )
         self.sessions[session.id] = session
@@ -125,7 +126,7 @@ class PaymentsFake:
         session.status = "paid" if paid else "failed"
         if paid:
             session.payment_id = f"sbx_pay_{secrets.token_hex(12)}"
-        event = {
+        event: dict[str, Any] = {
             "id": f"sbx_evt_{secrets.token_hex(12)}",
             "type": f"checkout.session.{session.status}",
             "created": int(time.time()),

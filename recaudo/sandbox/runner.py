@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from aiohttp import web
 from aiosmtpd.smtp import SMTP
@@ -100,7 +100,7 @@ class BackgroundSandbox:
         self.thread.join(timeout=10)
         self.loop.close()
 
-    def run(self, coroutine, timeout: float = 30) -> T:  # type: ignore[no-untyped-def]
+    def run(self, coroutine: Coroutine[Any, Any, T], timeout: float = 30) -> T:
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result(timeout)
 
     def call(self, function: Callable[[], T], timeout: float = 10) -> T:

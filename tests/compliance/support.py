@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from recaudo.compliance.rules import Decision, PastContact, RulePack, check_contact, get_pack
@@ -30,7 +31,7 @@ def check(
     at: datetime,
     channel: str = "whatsapp",
     history: Sequence[tuple[str, datetime]] = (),
-    opted_out: frozenset[str] | str = frozenset(),
+    opted_out: frozenset[str] | Literal["all"] = frozenset(),
 ) -> Decision:
     rule_pack = get_pack(pack) if isinstance(pack, str) else pack
     return check_contact(
@@ -39,5 +40,5 @@ def check(
         channel=channel,
         at=at,
         history=[PastContact(past_channel, moment) for past_channel, moment in history],
-        opted_out=opted_out,  # type: ignore[arg-type]
+        opted_out=opted_out,
     )

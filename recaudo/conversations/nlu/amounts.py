@@ -15,9 +15,10 @@ its spans (so "el 15" is a day, not fifteen pesos). Decisions (docs/nlu.md):
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
-WORD_NUMBERS = {
+WORD_NUMBERS: dict[str, int | Decimal] = {
     "un": 1,
     "una": 1,
     "uno": 1,
@@ -147,7 +148,7 @@ def _blank(text: str, spans: list[range]) -> str:
     return "".join(characters)
 
 
-def find_amount(text: str, taken: list[range] = ()) -> Decimal | None:  # type: ignore[assignment]
+def find_amount(text: str, taken: Sequence[range] = ()) -> Decimal | None:
     """The amount the simplified `text` names, ignoring character spans already `taken`."""
     text = _blank(text, list(taken))
     candidates: list[tuple[int, bool, Decimal]] = []
@@ -182,5 +183,5 @@ def find_amount(text: str, taken: list[range] = ()) -> Decimal | None:  # type: 
         candidates.append((match.start(), True, value))
     if not candidates:
         return None
-    marked = [candidate for candidate in candidates if candidate[1]]
-    return min(marked or candidates)[2]
+    marked_ones = [candidate for candidate in candidates if candidate[1]]
+    return min(marked_ones or candidates)[2]

@@ -345,7 +345,7 @@ def find_date(
                 taken.append(span)
     if found:
         return max(found)[2], taken
-    match = _TODAY.search(text)
-    if match:
-        return today, [*taken, range(*match.span())]
+    today_match = _TODAY.search(text)
+    if today_match:
+        return today, [*taken, range(*today_match.span())]
     return None, taken

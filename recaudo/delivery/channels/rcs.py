@@ -72,7 +72,8 @@ class RbmChannel(HttpChannelMixin):
         if isinstance(answer, ProviderResult):
             return answer
         body = response_json(answer)
-        error = body.get("error") if isinstance(body.get("error"), dict) else {}
+        error = body.get("error")
+        error = error if isinstance(error, dict) else {}
         status = str(error.get("status") or f"http_{answer.status_code}")
         result: dict[str, Any] = {
             "error_code": status,

@@ -132,7 +132,9 @@ class TwilioSmsChannel(HttpChannelMixin):
         """base64(HMAC-SHA1(auth token, url + each sorted name + its sorted values))."""
         payload = url
         for name in sorted(set(params)):
-            values = params.getlist(name) if isinstance(params, QueryDict) else [params[name]]
+            values: list[Any] = (
+                params.getlist(name) if isinstance(params, QueryDict) else [params[name]]
+            )
             for value in sorted(set(values)):
                 payload += name + value
         digest = hmac.new(self.config["auth_token"].encode(), payload.encode(), hashlib.sha1)

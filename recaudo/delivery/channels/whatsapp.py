@@ -256,7 +256,8 @@ def classify_error(
     status_code: int, body: dict[str, Any], retry_after: float | None, message: OutboundMessage
 ) -> ProviderResult:
     """Meta's error answer as an outcome (the table in docs/channels.md)."""
-    error = body.get("error") if isinstance(body.get("error"), dict) else {}
+    error = body.get("error")
+    error = error if isinstance(error, dict) else {}
     code = error.get("code")
     code = code if isinstance(code, int) else None
     details = _get(error, "error_data", "details")
@@ -304,7 +305,7 @@ def _get(data: Any, *keys: Any) -> str:
     return str(data) if isinstance(data, str | int) else ""
 
 
-def _error_fields(error: Any) -> dict[str, str]:
+def _error_fields(error: Any) -> dict[str, Any]:
     if not isinstance(error, dict) or not error:
         return {}
     details = _get(error, "error_data", "details")

@@ -17,7 +17,7 @@ PROVIDERS: dict[str, type[HttpProvider]] = {
 }
 
 
-def get_provider(name: str, transport: httpx.BaseTransport | None = None):  # type: ignore[no-untyped-def]
+def get_provider(name: str, transport: httpx.BaseTransport | None = None) -> HttpProvider:
     try:
         provider_class = PROVIDERS[name]
     except KeyError:

@@ -177,6 +177,27 @@ class HttpProvider:
                 raise ProviderError(f"{self.name} answered with no JSON") from None
         raise ProviderError(last_error or f"{self.name} did not answer")
 
+    # What each provider implements.
+
+    def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
+        raise NotImplementedError
+
+    def fetch(self, fetch_id: str) -> ProviderRecord:
+        raise NotImplementedError
+
+    def verify_webhook(
+        self,
+        headers: Mapping[str, str],
+        body: bytes,
+        query: Mapping[str, str],
+        tolerance: int | None = None,
+        now: float | None = None,
+    ) -> None:
+        raise NotImplementedError
+
+    def parse_webhook(self, body: bytes, query: Mapping[str, str]) -> WebhookNotice:
+        raise NotImplementedError
+
     def require(self, *keys: str) -> None:
         missing = [key for key in keys if not self.config.get(key)]
         if missing:

@@ -16,13 +16,19 @@ from recaudo.payments.providers.base import (
     HttpProvider,
     ProviderError,
     ProviderRecord,
+    RecordStatus,
     WebhookNotice,
     hex_hmac,
     verify_timestamped_signature,
 )
 
 SIGNATURE_HEADER = "X-Sandbox-Signature"
-_STATUS = {"open": "open", "paid": "paid", "failed": "failed", "expired": "failed"}
+_STATUS: dict[str, RecordStatus] = {
+    "open": "open",
+    "paid": "paid",
+    "failed": "failed",
+    "expired": "failed",
+}
 
 
 def sign(secret: str, body: bytes, timestamp: int) -> str:
@@ -58,7 +64,7 @@ class SandboxProvider(HttpProvider):
         body = self.request("GET", f"/v1/checkout/sessions/{fetch_id}", headers=self._headers())
         try:
             return ProviderRecord(
-                status=_STATUS.get(body["status"], "open"),  # type: ignore[arg-type]
+                status=_STATUS.get(body["status"], "open"),
                 reference=body["reference"],
                 amount=Decimal(str(body["amount"])),
                 currency=body["currency"].upper(),

@@ -16,6 +16,7 @@ from recaudo.payments.providers.base import (
     HttpProvider,
     ProviderError,
     ProviderRecord,
+    RecordStatus,
     WebhookNotice,
     hex_hmac,
     verify_timestamped_signature,
@@ -72,6 +73,7 @@ class StripeProvider(HttpProvider):
         body = self.request("GET", f"/v1/checkout/sessions/{fetch_id}", headers=self._headers())
         try:
             currency = body["currency"].upper()
+            status: RecordStatus
             if body.get("payment_status") == "paid":
                 status = "paid"
             elif body.get("status") == "expired":
@@ -79,7 +81,7 @@ class StripeProvider(HttpProvider):
             else:
                 status = "open"
             return ProviderRecord(
-                status=status,  # type: ignore[arg-type]
+                status=status,
                 reference=body.get("client_reference_id") or "",
                 amount=from_minor_units(int(body["amount_total"]), currency),
                 currency=currency,

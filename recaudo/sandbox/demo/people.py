@@ -45,6 +45,7 @@ def plain(text: str) -> str:
 def mobile_number(rng: random.Random, country: str, used: set[str]) -> str:
     """A valid, unused mobile number in E.164, shaped like the country's example number."""
     example = phonenumbers.example_number_for_type(country, phonenumbers.PhoneNumberType.MOBILE)
+    assert example is not None  # phonenumbers has one for every demo country
     template = phonenumbers.national_significant_number(example)
     prefixes = MOBILE_PREFIXES.get(country, (template[:3],))
     for attempt in range(500):
@@ -67,6 +68,7 @@ def mobile_number(rng: random.Random, country: str, used: set[str]) -> str:
 
 def fixed_line(country: str) -> str:
     example = phonenumbers.example_number_for_type(country, phonenumbers.PhoneNumberType.FIXED_LINE)
+    assert example is not None  # phonenumbers has one for every demo country
     return phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.E164)
 
 

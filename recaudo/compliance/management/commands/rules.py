@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import UTC, datetime
-from typing import Any, TextIO
+from typing import Any, Literal, TextIO
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -146,7 +146,7 @@ def check_line(line: str) -> Decision:
 
     opted_out_data = data.get("opted_out", [])
     if opted_out_data == "all":
-        opted_out: frozenset[str] | str = "all"
+        opted_out: frozenset[str] | Literal["all"] = "all"
     elif isinstance(opted_out_data, list) and all(isinstance(c, str) for c in opted_out_data):
         opted_out = frozenset(opted_out_data)
     else:
@@ -157,5 +157,5 @@ def check_line(line: str) -> Decision:
         channel=channel,
         at=at,
         history=history,
-        opted_out=opted_out,  # type: ignore[arg-type]
+        opted_out=opted_out,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
@@ -17,6 +18,6 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--today", type=date.fromisoformat, default=None)
 
-    def handle(self, *args: object, **options: object) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         today = options["today"] or timezone.now().date()
-        self.stdout.write(json.dumps(settle_agreements(today)))  # type: ignore[arg-type]
+        self.stdout.write(json.dumps(settle_agreements(today)))
