@@ -47,10 +47,16 @@ class Recorder(BaseHTTPRequestHandler):
         pass
 
 
+class Server(ThreadingHTTPServer):
+    # socketserver's default listen backlog is 5: forty threads connecting at once on a busy
+    # machine overflow it and the kernel resets connections the client never got to use.
+    request_queue_size = 128
+
+
 @pytest.fixture
 def server():
     handler = type("Handler", (Recorder,), {"seen": [], "connections": set()})
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd = Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield httpd, handler, f"http://127.0.0.1:{httpd.server_address[1]}"
