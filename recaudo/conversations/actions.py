@@ -16,6 +16,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from recaudo.channels import find_channel
 from recaudo.conversations.models import CallAssignment, Message, Thread
 from recaudo.outreach.models import Outreach, OutreachDebt
 from recaudo.outreach.notify import notify, queue_reply
@@ -93,9 +94,7 @@ def answer(thread_id: int, agent: AbstractBaseUser, text: str) -> Message:
             raise InboxError(
                 _("El deudor no ha escrito por ningún canal; no hay a dónde responder.")
             )
-        if thread.last_channel == "whatsapp" and (
-            thread.whatsapp_window_until is None or thread.whatsapp_window_until <= now
-        ):
+        if window_closed(thread, now):
             raise InboxError(
                 _(
                     "Pasaron más de 24 horas desde el último mensaje por WhatsApp: "
@@ -129,6 +128,17 @@ def answer(thread_id: int, agent: AbstractBaseUser, text: str) -> Message:
         thread.unread = False
         thread.save()
         return message
+
+
+def window_closed(thread: Thread, now: datetime) -> bool:
+    """Whether the debtor's last channel takes only approved templates now (its window closed).
+
+    A thread keeps one window, WhatsApp's: the only channel that has one.
+    """
+    facts = find_channel(thread.last_channel)
+    if facts is None or not facts.templates_outside_window:
+        return False
+    return thread.whatsapp_window_until is None or thread.whatsapp_window_until <= now
 
 
 def whatsapp_templates(thread: Thread) -> list[Template]:

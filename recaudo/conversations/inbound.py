@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from recaudo.channels import find_channel
 from recaudo.conversations import actions, bot, plan_offers
 from recaudo.conversations.models import Message, Thread
 from recaudo.conversations.nlu import understand
@@ -34,7 +35,6 @@ from recaudo.policies.rendering import format_date, format_money, locale_for
 from recaudo.policies.segments import register_for
 from recaudo.portfolio.models import ContactPoint, Debt, Debtor
 
-WHATSAPP_WINDOW = timedelta(hours=24)
 LANGUAGES = ("es", "pt", "en")
 PLAN_INTENTS = ("payment_plan", "hardship")
 WHEN = {"es": "el {date} a las {time}", "pt": "em {date} às {time}", "en": "on {date} at {time}"}
@@ -75,8 +75,9 @@ def receive(event: Event, *, opted_out: bool = False) -> Message | None:
     thread.last_channel = event.channel
     thread.last_contact_point = point
     thread.unread = True
-    if event.channel == "whatsapp":
-        thread.whatsapp_window_until = occurred + WHATSAPP_WINDOW
+    facts = find_channel(event.channel)
+    if facts is not None and facts.service_window is not None:  # WhatsApp: the only one
+        thread.whatsapp_window_until = occurred + facts.service_window
     local_now = timezone.localtime(now, _zone(debtor.timezone))
     understood = understand(event.text, local_now.date(), _language(debtor))
     message.intent = "opt_out" if opted_out else understood.intent
