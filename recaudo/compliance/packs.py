@@ -18,12 +18,14 @@ from typing import Any
 
 from babel import Locale
 
-CHANNELS = ("whatsapp", "sms", "rcs", "email", "call")
+from recaudo.channels import CHANNEL_NAMES, VOICE_CHANNELS, WRITTEN_CHANNELS
+
+CHANNELS = CHANNEL_NAMES
 # A "kind" groups channels the way the laws do: Chile caps phone contacts and
 # written messages separately.
 KINDS: dict[str, frozenset[str]] = {
-    "voice": frozenset({"call"}),
-    "written": frozenset({"whatsapp", "sms", "rcs", "email"}),
+    "voice": frozenset(VOICE_CHANNELS),
+    "written": frozenset(WRITTEN_CHANNELS),
 }
 SCOPES = ("all", *KINDS, *CHANNELS)
 PERIODS = ("day", "rolling_7_days", "calendar_week")

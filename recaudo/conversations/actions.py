@@ -17,6 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from recaudo.channels import find_channel
 from recaudo.compliance.store import pack_for
 from recaudo.conversations.calls import (
     OUTCOMES,
@@ -108,9 +109,7 @@ def answer(thread_id: int, agent: User, text: str) -> Message:
             raise InboxError(
                 _("El deudor no ha escrito por ningún canal; no hay a dónde responder.")
             )
-        if thread.last_channel == "whatsapp" and (
-            thread.whatsapp_window_until is None or thread.whatsapp_window_until <= now
-        ):
+        if window_closed(thread, now):
             raise InboxError(
                 _(
                     "Pasaron más de 24 horas desde el último mensaje por WhatsApp: "
@@ -144,6 +143,17 @@ def answer(thread_id: int, agent: User, text: str) -> Message:
         thread.unread = False
         thread.save()
         return message
+
+
+def window_closed(thread: Thread, now: datetime) -> bool:
+    """Whether the debtor's last channel takes only approved templates now (its window closed).
+
+    A thread keeps one window, WhatsApp's: the only channel that has one.
+    """
+    facts = find_channel(thread.last_channel)
+    if facts is None or not facts.templates_outside_window:
+        return False
+    return thread.whatsapp_window_until is None or thread.whatsapp_window_until <= now
 
 
 def whatsapp_templates(thread: Thread) -> list[Template]:

@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from recaudo.channels import find_channel
 from recaudo.conversations import actions, bot, plan_offers
 from recaudo.conversations.models import Message, Thread
 from recaudo.conversations.nlu import understand
@@ -39,7 +40,6 @@ from recaudo.policies.rendering import format_date, format_money, locale_for
 from recaudo.policies.segments import register_for
 from recaudo.portfolio.models import ContactPoint, Debt, Debtor
 
-WHATSAPP_WINDOW = timedelta(hours=24)
 LANGUAGES = ("es", "pt", "en")
 PLAN_INTENTS = ("payment_plan", "hardship")
 WHEN = {"es": "el {date} a las {time}", "pt": "em {date} às {time}", "en": "on {date} at {time}"}
@@ -80,8 +80,9 @@ def receive(event: Event, *, opted_out: bool = False) -> Message | None:
     thread.last_channel = event.channel
     thread.last_contact_point = point
     thread.unread = True
-    if event.channel == "whatsapp":
-        thread.whatsapp_window_until = occurred + WHATSAPP_WINDOW
+    channel = find_channel(event.channel)
+    if channel is not None and channel.service_window is not None:  # WhatsApp: the only one
+        thread.whatsapp_window_until = occurred + channel.service_window
     local_now = timezone.localtime(now, _zone(debtor.timezone))
     understood = understand(event.text, local_now.date(), _language(debtor))
     message.intent = "opt_out" if opted_out else understood.intent

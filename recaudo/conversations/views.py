@@ -191,9 +191,7 @@ def _thread(request: AgentRequest, thread_id: int) -> Thread:
 
 
 def _thread_context(request: AgentRequest, found: Thread, **forms_: Any) -> dict[str, Any]:
-    window_closed = found.last_channel == "whatsapp" and (
-        found.whatsapp_window_until is None or found.whatsapp_window_until <= timezone.now()
-    )
+    window_closed = actions.window_closed(found, timezone.now())
     zone = found.debtor.timezone
     return {
         "thread": found,

@@ -418,6 +418,7 @@ class Dispatcher:
     ) -> None:
         step = after_send(
             outcome,
+            channel=row.channel,
             attempts=row.attempts,
             max_attempts=settings.DISPATCH_MAX_ATTEMPTS,
             now=now,

@@ -30,14 +30,15 @@ import logging
 import re
 from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Literal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+import recaudo.channels
+from recaudo.delivery.channels.registry import get_channel
 from recaudo.outreach import optouts
-from recaudo.outreach.contract import Event, PayloadError
+from recaudo.outreach.contract import Event, PayloadError, WebhookRequest
 from recaudo.outreach.fallback import fall_back
 from recaudo.outreach.models import Outreach, WebhookEvent
 from recaudo.outreach.optouts import OPT_OUT_OUTCOME
@@ -51,29 +52,8 @@ INBOUND_OUTCOME = "inbound: kept for the conversation"
 UNREADABLE_OUTCOME = "unreadable"
 DUPLICATE_OUTCOME = "duplicate"
 
-# Provider error codes that say the address itself is wrong ("address": the
-# contact point is marked invalid) or cannot take this channel ("channel":
-# the channel is taken off the point, the phone still works for the others).
-# Anything else falls back without touching the contact point. Twilio 30003
-# ("handset unreachable": switched off, out of coverage) is temporary and
-# deliberately not here.
-Invalidation = Literal["address", "channel"]
-INVALIDATING_CODES: dict[str, dict[str, Invalidation]] = {
-    # Not a WhatsApp number (or an old app / terms not accepted): SMS still works.
-    "whatsapp": {"131026": "channel"},
-    "sms": {
-        "21211": "address",  # invalid 'To' number
-        "30005": "address",  # unknown destination handset
-        "30006": "channel",  # landline or unreachable carrier: no texts, calls may work
-        "21614": "channel",  # 'To' is not a mobile number
-    },
-    # RBM: the phone is not RCS-capable, or the message could not be delivered for good.
-    "rcs": {"NOT_FOUND": "channel", "PERMANENT": "channel", "INVALID_ARGUMENT": "channel"},
-}
-TEXT_CHANNELS = ("whatsapp", "sms", "rcs")
-
-# WebhookEvent.provider -> the channel that reads its webhooks.
-PROVIDER_CHANNELS = {"whatsapp": "whatsapp", "twilio": "sms", "rbm": "rcs"}
+# WebhookEvent.provider -> the channel that reads its webhooks, and back.
+PROVIDER_CHANNELS = recaudo.channels.PROVIDER_CHANNELS
 CHANNEL_PROVIDERS = {channel: provider for provider, channel in PROVIDER_CHANNELS.items()}
 REFERENCE = re.compile(r"^outreach-(\d+)-(\d+)$")
 
@@ -151,15 +131,11 @@ def inbound_webhooks(since: datetime | None = None) -> QuerySet[WebhookEvent]:
 
 def stored_events(stored: WebhookEvent) -> list[Event]:
     """The events of a stored webhook, read again by its channel (raises PayloadError)."""
-    from django.test.client import RequestFactory
-
-    from recaudo.delivery.channels.registry import get_channel
-
-    request = RequestFactory().generic(
-        "POST",
-        stored.headers.get(":path", "/"),
-        stored.body.encode(),
-        content_type=stored.headers.get("Content-Type", "application/octet-stream"),
+    request = WebhookRequest(
+        method="POST",
+        path=stored.headers.get(":path", "/"),
+        headers={name: value for name, value in stored.headers.items() if name != ":path"},
+        body=stored.body.encode(),
     )
     return get_channel(PROVIDER_CHANNELS[stored.provider]).parse_webhook(request)
 
@@ -283,7 +259,8 @@ def apply_failure(event: Event) -> str:
 def _invalidate_contact_point(
     outreach: Outreach, code: str, reason: str, when: datetime | None
 ) -> str:
-    scope = INVALIDATING_CODES.get(outreach.channel, {}).get(code)
+    facts = recaudo.channels.find_channel(outreach.channel)
+    scope = facts.errors.invalidation(code) if facts is not None else None
     if scope is None or outreach.contact_point_id is None:
         return ""
     point = ContactPoint.objects.select_for_update().filter(pk=outreach.contact_point_id).first()

@@ -16,12 +16,13 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
+from recaudo.channels import OPT_IN_CHANNELS, find_channel
 from recaudo.compliance.packs import RulePack
 from recaudo.compliance.rules import PastContact, check_contact
 from recaudo.outreach.contract import ProviderResult
 
-# Channels that may never be used without an opt-in (Meta's WhatsApp policy).
-ALWAYS_NEEDS_CONSENT = frozenset({"whatsapp"})
+# Channels that may never be used without an opt-in, whatever the country.
+ALWAYS_NEEDS_CONSENT = frozenset(OPT_IN_CHANNELS)
 # Backoff for transient failures: base * 2^(attempt-1), capped, with full jitter.
 BACKOFF_BASE_SECONDS = 30.0
 BACKOFF_MAX_SECONDS = 3600.0
@@ -130,7 +131,7 @@ class AfterSend:
     next: Next
     retry_at: datetime | None = None
     invalidate_point: bool = False
-    opted_out: bool = False  # the provider says the person opted out (Twilio 21610)
+    opted_out: bool = False  # the provider says the person opted out (e.g. Twilio 21610)
 
 
 def backoff_seconds(attempt: int, rng: random.Random) -> float:
@@ -140,9 +141,15 @@ def backoff_seconds(attempt: int, rng: random.Random) -> float:
 
 
 def after_send(
-    result: ProviderResult, *, attempts: int, max_attempts: int, now: datetime, rng: random.Random
+    result: ProviderResult,
+    *,
+    channel: str,
+    attempts: int,
+    max_attempts: int,
+    now: datetime,
+    rng: random.Random,
 ) -> AfterSend:
-    """The row's next state from the provider's answer."""
+    """The row's next state from ``channel``'s answer."""
     if result.outcome == "accepted":
         return AfterSend("sent")
     if result.outcome == "unknown":
@@ -156,8 +163,9 @@ def after_send(
         return AfterSend("retry", retry_at=now + timedelta(seconds=wait))
     if result.outcome == "fallback":
         return AfterSend("fallback")
+    facts = find_channel(channel)
     return AfterSend(
         "fallback",
         invalidate_point=result.invalidates_contact_point,
-        opted_out=result.error_code == "21610",
+        opted_out=facts is not None and result.error_code in facts.errors.opted_out,
     )

@@ -9,18 +9,18 @@ by ``events.process_webhook``. See docs/webhooks.md.
 
 from __future__ import annotations
 
-import json
 import logging
-from dataclasses import dataclass
-from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from recaudo.channels import RCS, SMS, WHATSAPP, ChannelFacts
 from recaudo.delivery import provider_events as events
-from recaudo.delivery.channels.registry import get_channel
-from recaudo.outreach.contract import SignatureError
+from recaudo.delivery.channels.rcs import RbmChannel
+from recaudo.delivery.channels.registry import channel_class, get_channel
+from recaudo.delivery.channels.whatsapp import WhatsAppChannel
+from recaudo.outreach.contract import SignatureError, WebhookRequest
 
 logger = logging.getLogger(__name__)
 
@@ -41,22 +41,6 @@ KEPT_HEADERS = (
 )
 
 
-@dataclass(frozen=True)
-class Provider:
-    name: str  # WebhookEvent.provider
-    channel: str  # the channel registry's name
-    signature_header: str
-
-
-WHATSAPP = Provider("whatsapp", "whatsapp", "X-Hub-Signature-256")
-TWILIO = Provider("twilio", "sms", "X-Twilio-Signature")
-RBM = Provider("rbm", "rcs", "X-Goog-Signature")
-
-
-def _channel(provider: Provider) -> Any:
-    return get_channel(provider.channel)
-
-
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def whatsapp(request: HttpRequest) -> HttpResponse:
@@ -67,7 +51,9 @@ def whatsapp(request: HttpRequest) -> HttpResponse:
 
 def _whatsapp_subscription(request: HttpRequest) -> HttpResponse:
     """Meta's check of the callback URL: echo the challenge if the token is ours."""
-    challenge = _channel(WHATSAPP).verify_subscription(request.GET)
+    channel = get_channel(WHATSAPP.name)
+    assert isinstance(channel, WhatsAppChannel)  # the registry maps "whatsapp" to it
+    challenge = channel.verify_subscription(request.GET)
     if challenge is None:
         logger.warning("webhook whatsapp: subscription check refused")
         return HttpResponse("Forbidden", status=403, content_type="text/plain")
@@ -77,7 +63,7 @@ def _whatsapp_subscription(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 @require_POST
 def twilio(request: HttpRequest) -> HttpResponse:
-    response = _receive(request, TWILIO)
+    response = _receive(request, SMS)
     if response.status_code == 200:
         return HttpResponse(EMPTY_TWIML, content_type="text/xml")
     return response
@@ -86,31 +72,34 @@ def twilio(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 @require_POST
 def rbm(request: HttpRequest) -> HttpResponse:
-    if not request.headers.get(RBM.signature_header):
+    if not request.headers.get(channel_class(RCS.name).signature_header):
         # Google's one-time setup POST is unsigned: it proves itself with our
         # clientToken and wants its ``secret`` back. Nothing is stored.
-        secret = _channel(RBM).verify_setup(request.body)
+        channel = get_channel(RCS.name)
+        assert isinstance(channel, RbmChannel)  # the registry maps "rcs" to it
+        secret = channel.verify_setup(request.body)
         if secret is not None:
             return HttpResponse(secret, content_type="text/plain")
-    return _receive(request, RBM)
+    return _receive(request, RCS)
 
 
-def _receive(request: HttpRequest, provider: Provider) -> HttpResponse:
-    if not request.headers.get(provider.signature_header):
-        logger.warning("webhook %s: no %s header", provider.name, provider.signature_header)
+def _receive(http_request: HttpRequest, facts: ChannelFacts) -> HttpResponse:
+    provider = facts.provider  # WebhookEvent.provider
+    request = WebhookRequest.from_http(http_request)
+    header = channel_class(facts.name).signature_header
+    if not request.headers.get(header):
+        logger.warning("webhook %s: no %s header", provider, header)
         return HttpResponse(status=401)
-    channel = _channel(provider)
+    channel = get_channel(facts.name)
     try:
         channel.verify_signature(request)
     except SignatureError:
-        logger.warning("webhook %s: wrong signature", provider.name)
+        logger.warning("webhook %s: wrong signature", provider)
         return HttpResponse(status=403)
 
     stored, _created = events.store_webhook(
-        provider.name,
-        dedupe_key=events.dedupe_key(
-            provider.name, request.body, event_id=_event_id(provider, request)
-        ),
+        provider,
+        dedupe_key=events.dedupe_key(provider, request.body, event_id=channel.webhook_id(request)),
         headers=_kept_headers(request),
         body=request.body.decode("utf-8", errors="replace"),
     )
@@ -119,35 +108,13 @@ def _receive(request: HttpRequest, provider: Provider) -> HttpResponse:
     except Exception as error:
         # A bug or an outage on our side, not the provider's: keep the stored
         # event unprocessed and answer 500 so the provider retries it.
-        logger.exception("webhook %s: processing event %s failed", provider.name, stored.pk)
+        logger.exception("webhook %s: processing event %s failed", provider, stored.pk)
         events.record_failure(stored, error)
         return HttpResponse(status=500)
     return HttpResponse(status=200)
 
 
-def _kept_headers(request: HttpRequest) -> dict[str, str]:
+def _kept_headers(request: WebhookRequest) -> dict[str, str]:
     kept = {name: request.headers[name] for name in KEPT_HEADERS if name in request.headers}
-    kept[":path"] = request.get_full_path()
+    kept[":path"] = request.path
     return kept
-
-
-def _event_id(provider: Provider, request: HttpRequest) -> str:
-    """The provider's own id for this delivery, when the request carries one.
-
-    Twilio sends one callback per message and status; Pub/Sub (RBM) keeps the
-    same ``message.messageId`` on every retry of a push, while the body may
-    change (``deliveryAttempt``). WhatsApp batches several statuses in one
-    body without an id of its own, so its body hash is the key.
-    """
-    if provider is TWILIO:
-        sid = request.POST.get("MessageSid") or request.POST.get("SmsSid") or ""
-        status = request.POST.get("MessageStatus") or request.POST.get("SmsStatus") or ""
-        return f"{sid}:{status}" if sid else ""
-    if provider is RBM:
-        try:
-            payload = json.loads(request.body)
-            message_id = payload["message"]["messageId"]
-        except (ValueError, KeyError, TypeError):
-            return ""
-        return f"pubsub:{message_id}" if isinstance(message_id, str) and message_id else ""
-    return ""

@@ -2,7 +2,9 @@
 
 A channel turns a rendered ``OutboundMessage`` into one provider request
 (``send``), and a provider's webhook request into ``Event``s
-(``verify_signature`` first, then ``parse_webhook``). Base URLs and
+(``verify_signature`` first, then ``parse_webhook``). Webhooks arrive as a
+``WebhookRequest`` (plain data: method, path, headers, body), the same for
+message channels and payment providers (``WebhookAdapter``). Base URLs and
 credentials come from settings (``settings.CHANNELS[name]``), so the same
 client talks to the real provider or to the sandbox.
 
@@ -26,11 +28,14 @@ client talks to the real provider or to the sandbox.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, ClassVar, Literal, Protocol
+from functools import cached_property
+from typing import Any, ClassVar, Literal, Protocol, TypeVar
 
-from django.http import HttpRequest
+from django.http import HttpRequest, QueryDict
+from django.utils.datastructures import CaseInsensitiveMapping
 
 Outcome = Literal["accepted", "retry", "fallback", "permanent", "unknown"]
 EventKind = Literal["sent", "delivered", "read", "failed", "inbound", "opt_out", "other"]
@@ -91,23 +96,82 @@ class Event:
     raw: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class WebhookRequest:
+    """A webhook request as plain data: what every webhook adapter verifies and parses.
+
+    The views build it once from Django's request (``from_http``); a stored
+    webhook is rebuilt from its row. Header names match whatever their case.
+    """
+
+    method: str = "POST"
+    path: str = "/"  # with the query string, as received (``HttpRequest.get_full_path()``)
+    headers: Mapping[str, str] = field(default_factory=dict)
+    body: bytes = b""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "headers", CaseInsensitiveMapping(self.headers))
+
+    @classmethod
+    def from_http(cls, request: HttpRequest) -> WebhookRequest:
+        return cls(
+            method=request.method or "POST",
+            path=request.get_full_path(),
+            headers=dict(request.headers),
+            body=request.body,
+        )
+
+    @property
+    def query_string(self) -> str:
+        return self.path.partition("?")[2]
+
+    @cached_property
+    def query(self) -> QueryDict:
+        """The query string's parameters (``HttpRequest.GET``)."""
+        return QueryDict(self.query_string)
+
+    @cached_property
+    def form(self) -> QueryDict:
+        """A url-encoded POST body's fields, empty for any other body (``HttpRequest.POST``)."""
+        content_type = self.headers.get("Content-Type", "").partition(";")[0].strip().lower()
+        if self.method != "POST" or content_type != "application/x-www-form-urlencoded":
+            return QueryDict()
+        return QueryDict(self.body, encoding="utf-8")
+
+
 class SignatureError(Exception):
-    """The webhook is not from the provider: missing or wrong signature."""
+    """The webhook is not from the provider: the signature is ``missing`` or wrong."""
+
+    def __init__(self, message: str = "", *, missing: bool = False) -> None:
+        super().__init__(message)
+        self.missing = missing
 
 
 class PayloadError(Exception):
     """The webhook is signed but cannot be read (not JSON, missing fields)."""
 
 
-class Channel(Protocol):
-    name: ClassVar[str]
+Notice_co = TypeVar("Notice_co", covariant=True)
 
-    def send(self, message: OutboundMessage) -> ProviderResult: ...
 
-    def verify_signature(self, request: HttpRequest) -> None:
+class WebhookAdapter(Protocol[Notice_co]):
+    """What message channels and payment providers both offer for their webhooks."""
+
+    def verify_signature(self, request: WebhookRequest) -> None:
         """Raise SignatureError unless the request is signed by the provider."""
         ...
 
-    def parse_webhook(self, request: HttpRequest) -> list[Event]:
-        """The events in a verified webhook request (raise PayloadError if unreadable)."""
+    def parse_webhook(self, request: WebhookRequest) -> Notice_co:
+        """What a verified webhook request says (raise PayloadError if unreadable)."""
+        ...
+
+
+class Channel(WebhookAdapter[list[Event]], Protocol):
+    name: ClassVar[str]
+    signature_header: ClassVar[str]  # "" for a channel without webhooks
+
+    def send(self, message: OutboundMessage) -> ProviderResult: ...
+
+    def webhook_id(self, request: WebhookRequest) -> str:
+        """The provider's own id for this delivery of a webhook, or "" when it has none."""
         ...

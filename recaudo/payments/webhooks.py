@@ -17,11 +17,12 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from recaudo.outreach.contract import PayloadError, SignatureError, WebhookRequest
 from recaudo.payments.actions import apply_provider_record
 from recaudo.payments.conf import setting
 from recaudo.payments.models import Checkout, PaymentWebhookEvent
 from recaudo.payments.providers import PROVIDERS, get_provider
-from recaudo.payments.providers.base import HttpProvider, ProviderError, SignatureError
+from recaudo.payments.providers.base import HttpProvider, ProviderError
 from recaudo.portfolio.rules import InputError
 
 logger = logging.getLogger(__name__)
@@ -37,22 +38,21 @@ KEPT_HEADERS = (
 
 @csrf_exempt
 @require_POST
-def payment_webhook(request: HttpRequest, provider_name: str) -> HttpResponse:
+def payment_webhook(http_request: HttpRequest, provider_name: str) -> HttpResponse:
     if provider_name not in PROVIDERS:
         return HttpResponse("unknown provider", status=404, content_type="text/plain")
     provider = get_provider(provider_name)
-    body = request.body
-    query = {key: request.GET.get(key, "") for key in request.GET}
+    request = WebhookRequest.from_http(http_request)
     try:
-        provider.verify_webhook(request.headers, body, query, tolerance=_tolerance(provider_name))
+        provider.verify_signature(request, tolerance=_tolerance(provider_name))
     except SignatureError as error:
         logger.warning("payment webhook from %s refused: %s", provider_name, error)
         return HttpResponse(
             str(error), status=401 if error.missing else 403, content_type="text/plain"
         )
     try:
-        notice = provider.parse_webhook(body, query)
-    except ProviderError as error:
+        notice = provider.parse_webhook(request)
+    except PayloadError as error:
         return HttpResponse(str(error), status=400, content_type="text/plain")
     try:
         with transaction.atomic():
@@ -62,8 +62,8 @@ def payment_webhook(request: HttpRequest, provider_name: str) -> HttpResponse:
                 headers={
                     name: request.headers[name] for name in KEPT_HEADERS if name in request.headers
                 }
-                | ({"query": request.META.get("QUERY_STRING", "")}),
-                body=body.decode("utf-8", "replace"),
+                | ({"query": request.query_string}),
+                body=request.body.decode("utf-8", "replace"),
             )
     except IntegrityError:
         event = PaymentWebhookEvent.objects.get(provider=provider_name, event_id=notice.event_id)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from recaudo.channels import WRITTEN_CHANNELS
+
 # The payment-flow keys a policy's steps use, with their tone.
 STEP_KEYS = {
     "statement": "preventive",
@@ -653,7 +655,7 @@ def _build() -> list[dict]:
     for language in LANGUAGES:
         for key in b2c:
             tone = STEP_KEYS.get(key, "")
-            for channel in ("whatsapp", "sms", "rcs", "email"):
+            for channel in WRITTEN_CHANNELS:
                 templates.append(_template(key, channel, language, tone))
         for key in B2B_KEYS:
             tone = "preventive" if key != "b2b_overdue" else "early"

@@ -21,12 +21,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from recaudo.channels import CHANNEL_NAMES, WRITTEN_CHANNELS
 from recaudo.portfolio.models import Creditor
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
-CHANNELS = ("whatsapp", "sms", "rcs", "email", "call")
+CHANNELS = CHANNEL_NAMES
 
 
 class Tone(models.TextChoices):
@@ -280,7 +281,7 @@ class Template(models.Model):
     )
     key = models.SlugField(_("clave"), max_length=60)
     channel = models.CharField(
-        _("canal"), max_length=10, choices=[(c, c) for c in CHANNELS if c != "call"]
+        _("canal"), max_length=10, choices=[(c, c) for c in WRITTEN_CHANNELS]
     )
     language = models.CharField(_("idioma"), max_length=5, default="es")
     tone = models.CharField(_("tono"), max_length=10, choices=Tone.choices, blank=True)

@@ -15,15 +15,15 @@ from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
+import recaudo.channels
 from recaudo.compliance.packs import RulePack
 from recaudo.compliance.rules import PastContact, check_contact, next_window
 
 # Channels a phone number can carry and the one an email address can.
-PHONE_CHANNELS = frozenset({"whatsapp", "sms", "rcs", "call"})
-EMAIL_CHANNELS = frozenset({"email"})
-# Channels that may never be used without an opt-in, whatever the country
-# (Meta's WhatsApp Business policy).
-ALWAYS_NEEDS_CONSENT = frozenset({"whatsapp"})
+PHONE_CHANNELS = frozenset(recaudo.channels.PHONE_CHANNELS)
+EMAIL_CHANNELS = frozenset(recaudo.channels.EMAIL_CHANNELS)
+# Channels that may never be used without an opt-in, whatever the country.
+ALWAYS_NEEDS_CONSENT = frozenset(recaudo.channels.OPT_IN_CHANNELS)
 # How far ahead the planner looks for a moment the rules allow.
 MAX_PLACEMENT_ATTEMPTS = 20
 

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
+from recaudo.channels import WRITTEN_CHANNELS
 from recaudo.policies.models import Template
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ ALLOWED_FILTERS = frozenset(
         "wordwrap",
     ]
 )
-TEMPLATE_CHANNELS = ("whatsapp", "sms", "rcs", "email")
+TEMPLATE_CHANNELS = WRITTEN_CHANNELS  # every written message comes from a template
 SUPPORTED_LANGUAGES = ("es", "en", "pt")
 FALLBACK_LANGUAGE = "es"
 MAX_OUTPUT_LENGTH = 20_000

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+from recaudo.channels import CHANNEL_NAMES, EMAIL_CHANNELS, PHONE_CHANNELS
 from recaudo.portfolio.rules import (
     InputError,
     clean_amount,
@@ -335,7 +336,7 @@ _STATUSES = {
 }
 _TRUE = {"1", "true", "yes", "si", "s", "y", "x"}
 _FALSE = {"0", "false", "no", "n", ""}
-_CHANNELS = {"whatsapp", "sms", "rcs", "call", "email"}
+_CHANNELS = frozenset(CHANNEL_NAMES)
 _CHANNEL_ALIASES = {
     "correo": "email",
     "llamada": "call",
@@ -442,11 +443,11 @@ def clean_debtor(
         check.errors.append(
             InputError("whatsapp_opt_in", f"'{values.get('whatsapp_opt_in')}' is not yes or no")
         )
-    if ({"whatsapp", "sms", "rcs", "call"} & consent) and not phone:
+    if (consent & set(PHONE_CHANNELS)) and not phone:
         check.errors.append(
             InputError("consent", "phone channels are authorised but there is no phone")
         )
-    if "email" in consent and not email:
+    if (consent & set(EMAIL_CHANNELS)) and not email:
         check.errors.append(InputError("consent", "email is authorised but there is no email"))
     if own:
         check.done()

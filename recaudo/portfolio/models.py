@@ -9,6 +9,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+import recaudo.channels
+
 MONEY: dict[str, Any] = {"max_digits": 20, "decimal_places": 4}
 
 
@@ -86,18 +88,19 @@ class ContactPoint(models.Model):
         PHONE = "phone", _("teléfono")
         EMAIL = "email", _("correo")
 
-    class Channel(models.TextChoices):
-        WHATSAPP = "whatsapp", "WhatsApp"
-        SMS = "sms", "SMS"
-        RCS = "rcs", "RCS"
-        CALL = "call", _("llamada")
-        EMAIL = "email", _("correo")
-
-    PHONE_CHANNELS = ("whatsapp", "sms", "rcs", "call")
-    EMAIL_CHANNELS = ("email",)
+    PHONE_CHANNELS = recaudo.channels.PHONE_CHANNELS
+    EMAIL_CHANNELS = recaudo.channels.EMAIL_CHANNELS
+    # Phone channels first, then email: the order the migrations recorded.
+    Channel = models.TextChoices(  # type: ignore[call-overload]  # members built from recaudo.channels
+        "Channel",
+        [
+            (name.upper(), (name, _(recaudo.channels.channel_facts(name).label)))
+            for name in (*PHONE_CHANNELS, *EMAIL_CHANNELS)
+        ],
+    )
     # Channels that may not be used without an explicit opt-in (Meta's policy
     # for WhatsApp; see ../shared/reference/channels-api.md).
-    CONSENT_REQUIRED = ("whatsapp",)
+    CONSENT_REQUIRED = recaudo.channels.OPT_IN_CHANNELS
 
     debtor = models.ForeignKey(
         Debtor,

@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl
 import httpx
 import pytest
 
+from recaudo.outreach.contract import WebhookRequest
 from recaudo.payments.providers.base import CheckoutRequest, ProviderError, SignatureError
 from recaudo.payments.providers.mercadopago import MercadoPagoProvider, manifest
 from recaudo.payments.providers.stripe import StripeProvider, stripe_signature
@@ -29,6 +30,10 @@ REQUEST = CheckoutRequest(
 )
 
 
+def webhook(headers: dict, body: bytes = STRIPE_BODY, query: str = "") -> WebhookRequest:
+    return WebhookRequest(path=f"/webhooks/payments/test{query}", headers=headers, body=body)
+
+
 def _stripe(handler=None, **config) -> StripeProvider:
     transport = httpx.MockTransport(handler) if handler else None
     values = {"base_url": "https://api.stripe.test", "secret_key": "sk_test_1"}
@@ -39,31 +44,31 @@ def _stripe(handler=None, **config) -> StripeProvider:
 def test_the_stripe_signature_matches_the_reference_vector():
     assert stripe_signature("whsec_test", STRIPE_BODY, 1700000000) == STRIPE_HEADER
     provider = _stripe(webhook_secret="whsec_test")
-    provider.verify_webhook({"Stripe-Signature": STRIPE_HEADER}, STRIPE_BODY, {}, tolerance=None)
-    provider.verify_webhook(
-        {"Stripe-Signature": STRIPE_HEADER}, STRIPE_BODY, {}, tolerance=300, now=1700000100
+    provider.verify_signature(webhook({"Stripe-Signature": STRIPE_HEADER}), tolerance=None)
+    provider.verify_signature(
+        webhook({"Stripe-Signature": STRIPE_HEADER}), tolerance=300, now=1700000100
     )
 
 
 def test_a_stripe_signature_that_is_old_forged_or_missing_is_refused():
     provider = _stripe(webhook_secret="whsec_test")
     with pytest.raises(SignatureError):
-        provider.verify_webhook(
-            {"Stripe-Signature": STRIPE_HEADER}, STRIPE_BODY, {}, tolerance=300, now=1700000301
+        provider.verify_signature(
+            webhook({"Stripe-Signature": STRIPE_HEADER}), tolerance=300, now=1700000301
         )
     with pytest.raises(SignatureError):
-        provider.verify_webhook(
-            {"Stripe-Signature": STRIPE_HEADER}, STRIPE_BODY + b" ", {}, tolerance=None
+        provider.verify_signature(
+            webhook({"Stripe-Signature": STRIPE_HEADER}, STRIPE_BODY + b" "), tolerance=None
         )
     with pytest.raises(SignatureError) as missing:
-        provider.verify_webhook({}, STRIPE_BODY, {}, tolerance=None)
+        provider.verify_signature(webhook({}), tolerance=None)
     assert missing.value.missing
 
 
 def test_any_matching_v1_is_accepted_during_secret_rotation():
     provider = _stripe(webhook_secret="whsec_test")
     rotated = "t=1700000000,v1=" + "0" * 64 + "," + STRIPE_HEADER.split(",")[1]
-    provider.verify_webhook({"Stripe-Signature": rotated}, STRIPE_BODY, {}, tolerance=None)
+    provider.verify_signature(webhook({"Stripe-Signature": rotated}), tolerance=None)
 
 
 def test_a_stripe_checkout_session_is_created_form_encoded_in_minor_units():
@@ -135,9 +140,9 @@ def test_the_mercado_pago_signature_matches_the_reference_vector():
     assert text == f"id:123456;request-id:{MP_REQUEST_ID};ts:1742505638683;"
     provider = MercadoPagoProvider({"webhook_secret": "mp_secret"})
     headers = {"x-signature": f"ts=1742505638683,v1={MP_V1}", "x-request-id": MP_REQUEST_ID}
-    provider.verify_webhook(headers, b"{}", {"data.id": "123456"})
+    provider.verify_signature(webhook(headers, b"{}", "?data.id=123456"))
     with pytest.raises(SignatureError):
-        provider.verify_webhook(headers, b"{}", {"data.id": "123457"})
+        provider.verify_signature(webhook(headers, b"{}", "?data.id=123457"))
     assert manifest("ABC123", "", "1") == "id:abc123;ts:1;"
 
 
@@ -175,7 +180,10 @@ def test_a_mercado_pago_preference_and_payment_lookup_follow_the_api():
         "999",
     )
     notice = provider.parse_webhook(
-        b'{"id":1122,"type":"payment","action":"payment.updated","data":{"id":"999"}}',
-        {"data.id": "999", "type": "payment"},
+        webhook(
+            {},
+            b'{"id":1122,"type":"payment","action":"payment.updated","data":{"id":"999"}}',
+            "?data.id=999&type=payment",
+        )
     )
     assert (notice.event_id, notice.fetch_id) == ("1122", "999")

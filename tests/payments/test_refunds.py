@@ -9,6 +9,7 @@ import httpx
 import pytest
 from django.utils import timezone
 
+from recaudo.outreach.contract import WebhookRequest
 from recaudo.outreach.models import Outreach
 from recaudo.payments import webhooks
 from recaudo.payments.actions import apply_provider_record
@@ -78,7 +79,7 @@ def test_a_stripe_refund_confirmed_by_the_charge_reverses_the_payment_and_reopen
     }
     stripe = _stripe(charge)
 
-    notice = stripe.parse_webhook(_event("charge.refunded", charge), {})
+    notice = stripe.parse_webhook(WebhookRequest(body=_event("charge.refunded", charge)))
     outcome, status = webhooks._process(stripe, "stripe", notice.fetch_id)
 
     assert status == 200
@@ -101,7 +102,7 @@ def test_a_refund_event_the_charge_does_not_confirm_changes_nothing(creditor):
     }
     stripe = _stripe(charge)
 
-    notice = stripe.parse_webhook(_event("charge.refunded", charge), {})
+    notice = stripe.parse_webhook(WebhookRequest(body=_event("charge.refunded", charge)))
     webhooks._process(stripe, "stripe", notice.fetch_id)
 
     debt.refresh_from_db()

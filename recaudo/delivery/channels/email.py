@@ -20,21 +20,20 @@ from email.utils import formatdate, make_msgid, parseaddr
 from typing import Any, ClassVar
 
 from django.conf import settings
-from django.http import HttpRequest
 
+from recaudo.channels import EMAIL
 from recaudo.delivery.channels.registry import channel_config
 from recaudo.outreach.contract import (
     Event,
     OutboundMessage,
     ProviderResult,
     SignatureError,
+    WebhookRequest,
 )
 
 logger = logging.getLogger(__name__)
 
 OPERATOR_RETRY_AFTER_SECONDS = 3600.0
-# Mailbox unknown (550), user not local (551), mailbox name not allowed (553).
-INVALID_ADDRESS_CODES = {550, 551, 553}
 # RFC 5322 allows 998 characters a line. The default 78 makes Python fold long
 # List-Unsubscribe URLs into RFC 2047 encoded words, which clients cannot use.
 WIRE_POLICY = email.policy.SMTP.clone(max_line_length=998)
@@ -43,7 +42,8 @@ _NOT_ID_CHARACTERS = re.compile(r"[^A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]")
 
 
 class EmailChannel:
-    name: ClassVar[str] = "email"
+    name: ClassVar[str] = EMAIL.name
+    signature_header: ClassVar[str] = ""  # no status webhooks
 
     def __init__(
         self, settings_override: dict[str, Any] | None = None, transport: Any = None
@@ -131,7 +131,7 @@ class EmailChannel:
         code, reply = rcpt_reply or (0, b"")
         if code not in (250, 251):
             if code >= 500:
-                invalid = code in INVALID_ADDRESS_CODES
+                invalid = str(code) in EMAIL.errors.invalid_address
                 return _refused("permanent", code, reply, invalidates_contact_point=invalid)
             return _refused("retry", code, reply)
         try:
@@ -158,10 +158,13 @@ class EmailChannel:
 
     # -- webhooks ------------------------------------------------------------
 
-    def verify_signature(self, request: HttpRequest) -> None:
+    def verify_signature(self, request: WebhookRequest) -> None:
         raise SignatureError("email has no status webhooks")
 
-    def parse_webhook(self, request: HttpRequest) -> list[Event]:
+    def webhook_id(self, request: WebhookRequest) -> str:
+        return ""
+
+    def parse_webhook(self, request: WebhookRequest) -> list[Event]:
         return []
 
 

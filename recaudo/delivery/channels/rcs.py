@@ -18,8 +18,8 @@ from typing import Any, ClassVar
 from urllib.parse import quote
 
 import httpx
-from django.http import HttpRequest
 
+from recaudo.channels import RCS
 from recaudo.delivery.channels.registry import (
     HttpChannelMixin,
     channel_config,
@@ -34,6 +34,7 @@ from recaudo.outreach.contract import (
     PayloadError,
     ProviderResult,
     SignatureError,
+    WebhookRequest,
 )
 
 logger = logging.getLogger(__name__)
@@ -43,7 +44,8 @@ EVENT_KINDS: dict[str, EventKind] = {"DELIVERED": "delivered", "READ": "read"}
 
 
 class RbmChannel(HttpChannelMixin):
-    name: ClassVar[str] = "rcs"
+    name: ClassVar[str] = RCS.name
+    signature_header: ClassVar[str] = "X-Goog-Signature"
 
     def __init__(
         self,
@@ -120,8 +122,8 @@ class RbmChannel(HttpChannelMixin):
             return None
         return str(data["secret"])
 
-    def verify_signature(self, request: HttpRequest) -> None:
-        header = request.headers.get("X-Goog-Signature", "")
+    def verify_signature(self, request: WebhookRequest) -> None:
+        header = request.headers.get(self.signature_header, "")
         if not header:
             raise SignatureError("missing X-Goog-Signature")
         try:
@@ -132,7 +134,17 @@ class RbmChannel(HttpChannelMixin):
         if not hmac.compare_digest(header.encode(), base64.b64encode(digest)):
             raise SignatureError("X-Goog-Signature does not match message.data")
 
-    def parse_webhook(self, request: HttpRequest) -> list[Event]:
+    def webhook_id(self, request: WebhookRequest) -> str:
+        # Pub/Sub keeps the same ``message.messageId`` on every retry of a
+        # push, while the body may change (``deliveryAttempt``).
+        try:
+            payload = json.loads(request.body)
+            message_id = payload["message"]["messageId"]
+        except (ValueError, KeyError, TypeError):
+            return ""
+        return f"pubsub:{message_id}" if isinstance(message_id, str) and message_id else ""
+
+    def parse_webhook(self, request: WebhookRequest) -> list[Event]:
         try:
             payload = json.loads(_decoded_data(request.body))
         except (ValueError, UnicodeDecodeError) as exc:

@@ -35,7 +35,8 @@ from recaudo.delivery.channels.transport import Answer, PooledHTTP
 from recaudo.outreach.contract import Channel, ProviderResult
 
 # Dotted paths, imported on first use: the channel modules import the helpers
-# below, so importing them here at module level would be circular.
+# below, so importing them here at module level would be circular. The names
+# are those of recaudo.channels, where each channel's facts are.
 CHANNEL_CLASSES: dict[str, str] = {
     "whatsapp": "recaudo.delivery.channels.whatsapp.WhatsAppChannel",
     "sms": "recaudo.delivery.channels.sms.TwilioSmsChannel",
@@ -47,19 +48,25 @@ _instances: dict[str, Channel] = {}
 _lock = threading.Lock()
 
 
+def channel_class(name: str) -> type[Channel]:
+    """The class of channel ``name`` (its module imported on first use)."""
+    if name not in CHANNEL_CLASSES:
+        raise ImproperlyConfigured(
+            f"Unknown channel {name!r}; known channels: {', '.join(sorted(CHANNEL_CLASSES))}"
+        )
+    return import_string(CHANNEL_CLASSES[name])
+
+
 def get_channel(name: str) -> Channel:
     """The process-wide instance of channel ``name`` (built on first use)."""
     channel = _instances.get(name)
     if channel is not None:
         return channel
-    if name not in CHANNEL_CLASSES:
-        raise ImproperlyConfigured(
-            f"Unknown channel {name!r}; known channels: {', '.join(sorted(CHANNEL_CLASSES))}"
-        )
+    channel_type = channel_class(name)
     with _lock:
         channel = _instances.get(name)
         if channel is None:
-            channel = import_string(CHANNEL_CLASSES[name])()
+            channel = channel_type()
             _instances[name] = channel
     return channel
 

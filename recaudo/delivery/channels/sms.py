@@ -17,8 +17,9 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import httpx
 from django.conf import settings
-from django.http import HttpRequest, QueryDict
+from django.http import QueryDict
 
+from recaudo.channels import SMS
 from recaudo.delivery.channels.registry import (
     HttpChannelMixin,
     channel_config,
@@ -33,19 +34,14 @@ from recaudo.outreach.contract import (
     PayloadError,
     ProviderResult,
     SignatureError,
+    WebhookRequest,
 )
 
 logger = logging.getLogger(__name__)
 
 OPERATOR_RETRY_AFTER_SECONDS = 3600.0
-OPTED_OUT_CODE = 21610  # the debtor sent STOP: Twilio refuses until they send START
-INVALID_NUMBER_CODES = {21211}  # "To" is not a valid phone number
-# Not reachable by SMS (landline, not mobile, unroutable): the same phone may
-# still take calls, so the contact point stays valid.
-NOT_SMS_CAPABLE_CODES = {21612, 21614, 21635}
-RATE_CODES = {20429, 14107}
-# Our account or sender is wrong: every message fails until an operator acts.
-OPERATOR_CODES = {20003, 20005, 21212, 21606, 21659, 21703, 21704}
+# What Twilio's error codes mean lives with the channel's facts (recaudo.channels).
+ERRORS = SMS.errors
 
 # Twilio's own opt-out keywords (single word, any case). Twilio blocks the
 # number after them even without Advanced Opt-Out (which adds OptOutType).
@@ -70,7 +66,8 @@ STATUS_KINDS: dict[str, EventKind] = {
 
 
 class TwilioSmsChannel(HttpChannelMixin):
-    name: ClassVar[str] = "sms"
+    name: ClassVar[str] = SMS.name
+    signature_header: ClassVar[str] = "X-Twilio-Signature"
 
     def __init__(
         self,
@@ -140,26 +137,32 @@ class TwilioSmsChannel(HttpChannelMixin):
         digest = hmac.new(self.config["auth_token"].encode(), payload.encode(), hashlib.sha1)
         return base64.b64encode(digest.digest()).decode()
 
-    def verify_signature(self, request: HttpRequest) -> None:
-        header = request.headers.get("X-Twilio-Signature", "")
+    def verify_signature(self, request: WebhookRequest) -> None:
+        header = request.headers.get(self.signature_header, "")
         if not header:
             raise SignatureError("missing X-Twilio-Signature")
-        url = self.config["public_base_url"].rstrip("/") + request.get_full_path()
+        url = self.config["public_base_url"].rstrip("/") + request.path
         for candidate in _url_variants(url):
-            expected = self.expected_signature(candidate, request.POST)
+            expected = self.expected_signature(candidate, request.form)
             if hmac.compare_digest(header.encode(), expected.encode()):
                 return
         raise SignatureError("X-Twilio-Signature does not match (is PUBLIC_BASE_URL right?)")
 
-    def parse_webhook(self, request: HttpRequest) -> list[Event]:
-        params = request.POST
+    def webhook_id(self, request: WebhookRequest) -> str:
+        # One callback per message and status.
+        sid = request.form.get("MessageSid") or request.form.get("SmsSid") or ""
+        status = request.form.get("MessageStatus") or request.form.get("SmsStatus") or ""
+        return f"{sid}:{status}" if sid else ""
+
+    def parse_webhook(self, request: WebhookRequest) -> list[Event]:
+        params = request.form
         sid = params.get("MessageSid") or params.get("SmsSid") or ""
         if not sid:
             raise PayloadError(
                 "Twilio webhook has no MessageSid (not a form-encoded message event)"
             )
         raw = {key: values[0] if len(values) == 1 else values for key, values in params.lists()}
-        reference = request.GET.get("ref", "")
+        reference = request.query.get("ref", "")
         status = params.get("MessageStatus") or ""
         if status and status != "received":
             return [
@@ -202,20 +205,23 @@ def classify_error(
     """Twilio's error answer as an outcome (the table in docs/channels.md)."""
     code = body.get("code")
     code = code if isinstance(code, int) else None
+    key = str(code) if code is not None else ""
     result: dict[str, Any] = {
         "error_code": str(code) if code is not None else f"http_{status_code}",
         "error_message": str(body.get("message") or f"HTTP {status_code}")[:500],
         "raw": body,
     }
-    if code == OPTED_OUT_CODE:
+    if key in ERRORS.opted_out:
         return ProviderResult(outcome="permanent", **result)
-    if code in INVALID_NUMBER_CODES:
+    if key in ERRORS.invalid_address:
         return ProviderResult(outcome="permanent", invalidates_contact_point=True, **result)
-    if code in NOT_SMS_CAPABLE_CODES:
+    if key in ERRORS.unreachable or key in ERRORS.refused:
+        # Not reachable by SMS: the same phone may still take calls, so the
+        # contact point stays valid.
         return ProviderResult(outcome="permanent", **result)
-    if code in RATE_CODES or status_code == 429:
+    if key in ERRORS.temporary or status_code == 429:
         return ProviderResult(outcome="retry", retry_after=retry_after, **result)
-    if code in OPERATOR_CODES or status_code in (401, 403):
+    if key in ERRORS.operator or status_code in (401, 403):
         logger.error("Twilio auth/sender failure, sends paused: %s", result["error_message"])
         wait = max(retry_after or 0.0, OPERATOR_RETRY_AFTER_SECONDS)
         return ProviderResult(outcome="retry", retry_after=wait, **result)

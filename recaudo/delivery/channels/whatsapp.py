@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import httpx
-from django.http import HttpRequest
 
+from recaudo.channels import WHATSAPP
 from recaudo.delivery.channels.registry import (
     HttpChannelMixin,
     channel_config,
@@ -32,6 +32,7 @@ from recaudo.outreach.contract import (
     PayloadError,
     ProviderResult,
     SignatureError,
+    WebhookRequest,
 )
 
 logger = logging.getLogger(__name__)
@@ -40,23 +41,8 @@ logger = logging.getLogger(__name__)
 # the same way until an operator acts, so do not hammer Meta meanwhile.
 OPERATOR_RETRY_AFTER_SECONDS = 3600.0
 
-# This channel cannot carry this message to this person now: try the next one.
-FALLBACK_CODES = {
-    131047: "more than 24 hours since the debtor's last message",
-    131049: "per-user marketing cap",
-    131050: "debtor stopped marketing messages",
-    130472: "number is part of a Meta experiment",
-}
-# The template or its parameters are wrong: a bug or a configuration problem.
-TEMPLATE_CODES = {100, 131008, 131009, 132000, 132001, 132005, 132007, 132008, 132012}
-TEMPLATE_CODES |= {132015, 132016}  # paused / disabled by Meta
-# Throughput, pair-rate, spam-rate and maintenance limits: the same send works later.
-RATE_CODES = {4, 80007, 130429, 131048, 131056, 131057}
-# Token expired, permissions, account locked or unpaid: an operator must act.
-OPERATOR_CODES = {0, 3, 10, 190, 368, 131031, 131042} | set(range(200, 300))
-# Not a WhatsApp number (or old app, terms not accepted). The phone may still
-# take SMS or calls, so the contact point is not invalidated; see docs/channels.md.
-UNDELIVERABLE_CODE = 131026
+# What Meta's error codes mean lives with the channel's facts (recaudo.channels).
+ERRORS = WHATSAPP.errors
 
 STATUS_KINDS: dict[str, EventKind] = {
     "sent": "sent",
@@ -67,7 +53,8 @@ STATUS_KINDS: dict[str, EventKind] = {
 
 
 class WhatsAppChannel(HttpChannelMixin):
-    name: ClassVar[str] = "whatsapp"
+    name: ClassVar[str] = WHATSAPP.name
+    signature_header: ClassVar[str] = "X-Hub-Signature-256"
 
     def __init__(
         self,
@@ -156,8 +143,8 @@ class WhatsAppChannel(HttpChannelMixin):
             return None
         return params.get("hub.challenge") or ""
 
-    def verify_signature(self, request: HttpRequest) -> None:
-        header = request.headers.get("X-Hub-Signature-256", "")
+    def verify_signature(self, request: WebhookRequest) -> None:
+        header = request.headers.get(self.signature_header, "")
         if not header.startswith("sha256="):
             raise SignatureError("missing X-Hub-Signature-256")
         secret = self.config["app_secret"].encode()
@@ -165,7 +152,12 @@ class WhatsAppChannel(HttpChannelMixin):
         if not hmac.compare_digest(header.removeprefix("sha256=").lower(), expected):
             raise SignatureError("X-Hub-Signature-256 does not match the body")
 
-    def parse_webhook(self, request: HttpRequest) -> list[Event]:
+    def webhook_id(self, request: WebhookRequest) -> str:
+        # One body batches several statuses without an id of its own: the
+        # body's hash is the key.
+        return ""
+
+    def parse_webhook(self, request: WebhookRequest) -> list[Event]:
         try:
             body = json.loads(request.body)
         except (ValueError, UnicodeDecodeError) as exc:
@@ -260,6 +252,7 @@ def classify_error(
     error = error if isinstance(error, dict) else {}
     code = error.get("code")
     code = code if isinstance(code, int) else None
+    key = str(code) if code is not None else ""
     details = _get(error, "error_data", "details")
     text = str(error.get("message", "")) + (f": {details}" if details else "")
     result: dict[str, Any] = {
@@ -267,11 +260,13 @@ def classify_error(
         "error_message": text[:500] or f"HTTP {status_code}",
         "raw": body,
     }
-    if code in FALLBACK_CODES:
+    if key in ERRORS.not_now:
         return ProviderResult(outcome="fallback", **result)
-    if code == UNDELIVERABLE_CODE:
+    if key in ERRORS.unreachable:
+        # Not a WhatsApp number: the phone may still take SMS or calls, so the
+        # contact point is not invalidated; see docs/channels.md.
         return ProviderResult(outcome="permanent", **result)
-    if code in TEMPLATE_CODES:
+    if key in ERRORS.template:
         logger.error(
             "WhatsApp refused template %r (%s) for outreach %s: %s",
             message.template_name,
@@ -280,9 +275,9 @@ def classify_error(
             result["error_message"],
         )
         return ProviderResult(outcome="fallback", **result)
-    if code in RATE_CODES or status_code == 429:
+    if key in ERRORS.temporary or status_code == 429:
         return ProviderResult(outcome="retry", retry_after=retry_after, **result)
-    if code in OPERATOR_CODES or status_code in (401, 403):
+    if key in ERRORS.operator or status_code in (401, 403):
         logger.error("WhatsApp auth/account failure, sends paused: %s", result["error_message"])
         wait = max(retry_after or 0.0, OPERATOR_RETRY_AFTER_SECONDS)
         return ProviderResult(outcome="retry", retry_after=wait, **result)

@@ -3,6 +3,11 @@
 A provider's webhook only says *that* something happened; the amount and the
 status we record always come from ``fetch`` (the provider's own record,
 read with our credentials), so a forged or stale webhook cannot move money.
+
+Webhooks go through the same adapter interface as the message channels'
+(``recaudo.outreach.contract.WebhookAdapter``): ``verify_signature(request)``
+raises ``SignatureError``, ``parse_webhook(request)`` returns a
+``WebhookNotice`` or raises ``PayloadError``; the request is a ``WebhookRequest``.
 """
 
 from __future__ import annotations
@@ -10,13 +15,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
 import httpx
 from django.conf import settings
+
+from recaudo.outreach.contract import SignatureError, WebhookRequest
 
 RecordStatus = Literal["open", "paid", "failed", "reversed"]
 
@@ -27,14 +33,6 @@ class ProviderError(Exception):
     def __init__(self, message: str, *, permanent: bool = False) -> None:
         super().__init__(message)
         self.permanent = permanent
-
-
-class SignatureError(Exception):
-    """A webhook's signature is missing (``missing``) or wrong."""
-
-    def __init__(self, message: str, *, missing: bool = False) -> None:
-        super().__init__(message)
-        self.missing = missing
 
 
 @dataclass(frozen=True)
@@ -106,12 +104,11 @@ def check_timestamp(timestamp: str, tolerance: int | None, now: float | None = N
 
 
 def verify_timestamped_signature(
+    request: WebhookRequest,
     *,
     provider: str,
     secret: str,
     header_name: str,
-    headers: Mapping[str, str],
-    body: bytes,
     tolerance: int | None,
     now: float | None = None,
 ) -> None:
@@ -120,7 +117,7 @@ def verify_timestamped_signature(
     Any ``v1`` that matches is accepted (secret rotation sends several); ``t``
     must be within ``tolerance`` seconds.
     """
-    header = headers.get(header_name, "")
+    header = request.headers.get(header_name, "")
     if not secret:
         raise SignatureError(f"the {provider} webhook secret is not configured")
     if not header:
@@ -128,7 +125,7 @@ def verify_timestamped_signature(
     timestamp, signatures = parse_signature_header(header)
     if not timestamp or not signatures:
         raise SignatureError(f"{header_name} is malformed")
-    expected = hex_hmac(secret, f"{timestamp}.".encode() + body)
+    expected = hex_hmac(secret, f"{timestamp}.".encode() + request.body)
     if not any(hmac.compare_digest(expected, given) for given in signatures):
         raise SignatureError("signature does not match")
     check_timestamp(timestamp, tolerance, now)
@@ -185,17 +182,12 @@ class HttpProvider:
     def fetch(self, fetch_id: str) -> ProviderRecord:
         raise NotImplementedError
 
-    def verify_webhook(
-        self,
-        headers: Mapping[str, str],
-        body: bytes,
-        query: Mapping[str, str],
-        tolerance: int | None = None,
-        now: float | None = None,
+    def verify_signature(
+        self, request: WebhookRequest, tolerance: int | None = None, now: float | None = None
     ) -> None:
         raise NotImplementedError
 
-    def parse_webhook(self, body: bytes, query: Mapping[str, str]) -> WebhookNotice:
+    def parse_webhook(self, request: WebhookRequest) -> WebhookNotice:
         raise NotImplementedError
 
     def require(self, *keys: str) -> None:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import hmac
 import json
-from collections.abc import Mapping
 from decimal import Decimal
 
+from recaudo.outreach.contract import PayloadError, WebhookRequest
 from recaudo.payments.providers.base import (
     CheckoutRequest,
     CheckoutSession,
@@ -100,16 +100,11 @@ class MercadoPagoProvider(HttpProvider):
         except (KeyError, TypeError, ArithmeticError, AttributeError) as error:
             raise ProviderError(f"Mercado Pago payment {fetch_id} is malformed: {error}") from None
 
-    def verify_webhook(
-        self,
-        headers: Mapping[str, str],
-        body: bytes,
-        query: Mapping[str, str],
-        tolerance: int | None = None,
-        now: float | None = None,
+    def verify_signature(
+        self, request: WebhookRequest, tolerance: int | None = None, now: float | None = None
     ) -> None:
         secret = self.config.get("webhook_secret", "")
-        header = headers.get("x-signature", "")
+        header = request.headers.get("x-signature", "")
         if not secret:
             raise SignatureError("the Mercado Pago webhook secret is not configured")
         if not header:
@@ -117,20 +112,22 @@ class MercadoPagoProvider(HttpProvider):
         timestamp, signatures = parse_signature_header(header)
         if not timestamp or not signatures:
             raise SignatureError("x-signature is malformed")
-        text = manifest(query.get("data.id", ""), headers.get("x-request-id", ""), timestamp)
+        data_id = request.query.get("data.id", "")
+        text = manifest(data_id, request.headers.get("x-request-id", ""), timestamp)
         expected = hex_hmac(secret, text.encode())
         if not any(hmac.compare_digest(expected, given) for given in signatures):
             raise SignatureError("signature does not match")
         check_timestamp(timestamp, tolerance, now)
 
-    def parse_webhook(self, body: bytes, query: Mapping[str, str]) -> WebhookNotice:
+    def parse_webhook(self, request: WebhookRequest) -> WebhookNotice:
+        query = request.query
         try:
-            event = json.loads(body)
+            event = json.loads(request.body)
             kind = str(event.get("type") or query.get("type", ""))
             payment_id = str(query.get("data.id") or event["data"]["id"])
             event_id = str(event.get("id") or f"{payment_id}:{event.get('action', '')}")
         except (ValueError, KeyError, TypeError, AttributeError):
-            raise ProviderError("Mercado Pago notification is malformed", permanent=True) from None
+            raise PayloadError("Mercado Pago notification is malformed") from None
         return WebhookNotice(
             event_id=event_id, fetch_id=payment_id if kind == "payment" else "", kind=kind
         )

@@ -7,9 +7,9 @@ the same scheme as Stripe's. See docs/payments.md.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from decimal import Decimal
 
+from recaudo.outreach.contract import PayloadError, WebhookRequest
 from recaudo.payments.providers.base import (
     CheckoutRequest,
     CheckoutSession,
@@ -74,31 +74,25 @@ class SandboxProvider(HttpProvider):
         except (KeyError, ArithmeticError, AttributeError) as error:
             raise ProviderError(f"sandbox session {fetch_id} is malformed: {error}") from None
 
-    def verify_webhook(
-        self,
-        headers: Mapping[str, str],
-        body: bytes,
-        query: Mapping[str, str],
-        tolerance: int | None = 300,
-        now: float | None = None,
+    def verify_signature(
+        self, request: WebhookRequest, tolerance: int | None = 300, now: float | None = None
     ) -> None:
         verify_timestamped_signature(
+            request,
             provider="sandbox",
             secret=self.config.get("webhook_secret", ""),
             header_name=SIGNATURE_HEADER,
-            headers=headers,
-            body=body,
             tolerance=tolerance,
             now=now,
         )
 
-    def parse_webhook(self, body: bytes, query: Mapping[str, str]) -> WebhookNotice:
+    def parse_webhook(self, request: WebhookRequest) -> WebhookNotice:
         try:
-            event = json.loads(body)
+            event = json.loads(request.body)
             return WebhookNotice(
                 event_id=str(event["id"]),
                 fetch_id=str(event["data"]["session_id"]),
                 kind=str(event.get("type", "")),
             )
         except (ValueError, KeyError, TypeError):
-            raise ProviderError("sandbox event is malformed", permanent=True) from None
+            raise PayloadError("sandbox event is malformed") from None

@@ -7,9 +7,9 @@ currency's minor unit (``unit_amount``) and come back as ``amount_total``.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from typing import Any
 
+from recaudo.outreach.contract import PayloadError, WebhookRequest
 from recaudo.payments.providers.base import (
     CheckoutRequest,
     CheckoutSession,
@@ -115,32 +115,26 @@ class StripeProvider(HttpProvider):
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise ProviderError(f"stripe charge {charge_id} is malformed: {error}") from None
 
-    def verify_webhook(
-        self,
-        headers: Mapping[str, str],
-        body: bytes,
-        query: Mapping[str, str],
-        tolerance: int | None = 300,
-        now: float | None = None,
+    def verify_signature(
+        self, request: WebhookRequest, tolerance: int | None = 300, now: float | None = None
     ) -> None:
         """Any ``v1`` that matches (secret rotation sends several) and a recent ``t``."""
         verify_timestamped_signature(
+            request,
             provider="Stripe",
             secret=self.config.get("webhook_secret", ""),
             header_name=SIGNATURE_HEADER,
-            headers=headers,
-            body=body,
             tolerance=tolerance,
             now=now,
         )
 
-    def parse_webhook(self, body: bytes, query: Mapping[str, str]) -> WebhookNotice:
+    def parse_webhook(self, request: WebhookRequest) -> WebhookNotice:
         try:
-            event = json.loads(body)
+            event = json.loads(request.body)
             kind = str(event["type"])
             obj = event["data"]["object"]
         except (ValueError, KeyError, TypeError):
-            raise ProviderError("Stripe event is malformed", permanent=True) from None
+            raise PayloadError("Stripe event is malformed") from None
         # Checkout Session events name a session ``fetch`` can read; a refund
         # or a lost dispute names the charge, read back to confirm it.
         if kind.startswith("checkout.session."):

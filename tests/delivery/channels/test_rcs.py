@@ -11,7 +11,12 @@ import pytest
 from django.test import RequestFactory
 
 from recaudo.delivery.channels.rcs import RbmChannel
-from recaudo.outreach.contract import OutboundMessage, PayloadError, SignatureError
+from recaudo.outreach.contract import (
+    OutboundMessage,
+    PayloadError,
+    SignatureError,
+    WebhookRequest,
+)
 
 CONFIG = {
     "base_url": "https://rbm.test",
@@ -145,8 +150,10 @@ def push(data: bytes, signature: str | None = None, **message: object):
         "subscription": "projects/rbm-agent/subscriptions/rbm-agent-sub",
     }
     headers = {} if signature is None else {"HTTP_X_GOOG_SIGNATURE": signature}
-    return RequestFactory().post(
-        "/webhooks/rbm", data=json.dumps(body), content_type="application/json", **headers
+    return WebhookRequest.from_http(
+        RequestFactory().post(
+            "/webhooks/rbm", data=json.dumps(body), content_type="application/json", **headers
+        )
     )
 
 
@@ -177,6 +184,7 @@ def test_it_refuses_a_signed_body_without_data_as_unsigned():
     request = RequestFactory().post(
         "/webhooks/rbm", data="{}", content_type="application/json", HTTP_X_GOOG_SIGNATURE="x"
     )
+    request = WebhookRequest.from_http(request)
     with pytest.raises(SignatureError):
         RbmChannel(CONFIG).verify_signature(request)
 
@@ -258,6 +266,7 @@ def test_it_refuses_data_that_is_not_a_json_object(data):
 @pytest.mark.parametrize("body", ["not json", "{}", '{"message": {"data": "***"}}'])
 def test_it_refuses_a_body_that_is_not_a_push_message(body):
     request = RequestFactory().post("/webhooks/rbm", data=body, content_type="application/json")
+    request = WebhookRequest.from_http(request)
     with pytest.raises(PayloadError):
         RbmChannel(CONFIG).parse_webhook(request)
 

@@ -10,7 +10,12 @@ import pytest
 from django.test import RequestFactory
 
 from recaudo.delivery.channels.sms import TwilioSmsChannel
-from recaudo.outreach.contract import OutboundMessage, PayloadError, SignatureError
+from recaudo.outreach.contract import (
+    OutboundMessage,
+    PayloadError,
+    SignatureError,
+    WebhookRequest,
+)
 
 ACCOUNT_SID = "AC" + "a" * 32
 CONFIG = {
@@ -193,11 +198,13 @@ def test_it_reports_unknown_when_the_connection_dropped_before_the_answer():
 
 def form_post(path: str, params: dict, signature: str | None = None):
     headers = {} if signature is None else {"HTTP_X_TWILIO_SIGNATURE": signature}
-    return RequestFactory().post(
-        path,
-        data=urlencode(params),
-        content_type="application/x-www-form-urlencoded",
-        **headers,
+    return WebhookRequest.from_http(
+        RequestFactory().post(
+            path,
+            data=urlencode(params),
+            content_type="application/x-www-form-urlencoded",
+            **headers,
+        )
     )
 
 

@@ -9,7 +9,12 @@ import pytest
 from django.test import RequestFactory
 
 from recaudo.delivery.channels.whatsapp import WhatsAppChannel
-from recaudo.outreach.contract import OutboundMessage, PayloadError, SignatureError
+from recaudo.outreach.contract import (
+    OutboundMessage,
+    PayloadError,
+    SignatureError,
+    WebhookRequest,
+)
 
 CONFIG = {
     "base_url": "https://graph.test/v21.0",
@@ -234,8 +239,10 @@ def test_it_reports_unknown_for_a_success_without_a_message_id():
 
 def signed_post(body: bytes, signature: str | None):
     headers = {} if signature is None else {"HTTP_X_HUB_SIGNATURE_256": signature}
-    return RequestFactory().post(
-        "/webhooks/whatsapp", data=body, content_type="application/json", **headers
+    return WebhookRequest.from_http(
+        RequestFactory().post(
+            "/webhooks/whatsapp", data=body, content_type="application/json", **headers
+        )
     )
 
 
