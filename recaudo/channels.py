@@ -190,3 +190,9 @@ def channel_facts(name: str) -> ChannelFacts:
 def find_channel(name: str) -> ChannelFacts | None:
     """The facts of channel ``name``, or None for a name that is not a channel."""
     return _BY_NAME.get(name)
+
+
+def provider_of(name: str) -> str:
+    """Who carries channel ``name`` (the actor of what it reports), or the name itself."""
+    channel = _BY_NAME.get(name)
+    return channel.provider if channel is not None and channel.provider else name

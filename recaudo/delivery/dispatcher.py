@@ -32,11 +32,11 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from recaudo.channels import provider_of
 from recaudo.compliance.rules import PastContact
 from recaudo.compliance.store import pack_for
 from recaudo.delivery.channels.registry import get_channel
 from recaudo.delivery.messages import NoTemplate, build_message, reply_message
-from recaudo.delivery.provider_events import CHANNEL_PROVIDERS
 from recaudo.delivery.ratelimit import RateLimiter
 from recaudo.delivery.rules import (
     DebtState,
@@ -446,7 +446,7 @@ class Dispatcher:
                 optouts.record_provider_refusal(
                     row.contact_point_id,
                     row.channel,
-                    actor=CHANNEL_PROVIDERS.get(row.channel, row.channel),
+                    actor=provider_of(row.channel),
                     reason=f"{outcome.error_code}: {outcome.error_message}",
                     when=now,
                 )

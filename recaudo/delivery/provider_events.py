@@ -36,6 +36,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 import recaudo.channels
+from recaudo.conversations.inbound import receive
 from recaudo.delivery.channels.registry import get_channel
 from recaudo.outreach import optouts
 from recaudo.outreach.contract import Event, PayloadError, WebhookRequest
@@ -52,9 +53,8 @@ INBOUND_OUTCOME = "inbound: kept for the conversation"
 UNREADABLE_OUTCOME = "unreadable"
 DUPLICATE_OUTCOME = "duplicate"
 
-# WebhookEvent.provider -> the channel that reads its webhooks, and back.
+# WebhookEvent.provider -> the channel that reads its webhooks.
 PROVIDER_CHANNELS = recaudo.channels.PROVIDER_CHANNELS
-CHANNEL_PROVIDERS = {channel: provider for provider, channel in PROVIDER_CHANNELS.items()}
 REFERENCE = re.compile(r"^outreach-(\d+)-(\d+)$")
 
 
@@ -165,14 +165,10 @@ def apply_event(event: Event) -> str:
                 event,
                 scope=scope,
                 source="webhook",
-                actor=CHANNEL_PROVIDERS.get(event.channel, event.channel),
+                actor=recaudo.channels.provider_of(event.channel),
             )
             _keep_in_conversation(event)
             return outcome
-        # Not at module top: the worker imports this module (through the dispatcher), and the
-        # bot's model (scikit-learn) is only needed where webhooks are processed.
-        from recaudo.conversations.inbound import receive
-
         receive(event)
         return INBOUND_OUTCOME
     return f"{event.kind}: kept"
@@ -186,8 +182,6 @@ def provider_says_stop(event: Event) -> bool:
 
 def _keep_in_conversation(event: Event) -> None:
     """Record an opt-out in the debtor's thread (and confirm it once); never undo the opt-out."""
-    from recaudo.conversations.inbound import receive  # see apply_event: the bot loads lazily
-
     try:
         with transaction.atomic():
             receive(event, opted_out=True)
