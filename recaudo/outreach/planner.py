@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -135,7 +135,7 @@ def _plan_creditor(
     names = segment_names(segments)
     created_before = result.created
 
-    outreach_rows: list[tuple[Any, ...]] = []
+    outreach_rows: list[PlannedRow] = []
     debt_rows: list[tuple[int, int, Decimal]] = []  # (outreach index, debt id, balance)
     result.debtors_considered += len(data.debtors)
     packs: dict[str, Any] = {}
@@ -195,28 +195,28 @@ def _plan_creditor(
                 else sum((debt.balance for debt in due.debts), Decimal(0))
             )
             outreach_rows.append(
-                (
-                    creditor.pk,
-                    debtor_id,
-                    segment.id,
-                    due.step.id,
-                    due.anchor_due_on,
-                    day,
-                    due.step.action,
-                    choice.channel,
-                    _fallbacks_json(choice.fallbacks),
-                    choice.contact_point_id,
-                    due.step.template_key,
-                    due.step.tone,
-                    language,
-                    due.debts[0].currency,
-                    amount,
-                    window[0],
-                    window[1],
-                    PLANNED,
-                    "",
-                    now,
-                    now,
+                PlannedRow(
+                    creditor_id=creditor.pk,
+                    debtor_id=debtor_id,
+                    segment_id=segment.id,
+                    step_id=due.step.id,
+                    anchor_due_on=due.anchor_due_on,
+                    planned_on=day,
+                    action=due.step.action,
+                    channel=choice.channel,
+                    fallback_channels=_fallbacks_json(choice.fallbacks),
+                    contact_point_id=choice.contact_point_id,
+                    template_key=due.step.template_key,
+                    tone=due.step.tone,
+                    language=language,
+                    currency=due.debts[0].currency,
+                    amount_due=amount,
+                    window_start=window[0],
+                    window_end=window[1],
+                    status=PLANNED,
+                    status_reason="",
+                    created_at=now,
+                    updated_at=now,
                 )
             )
             debt_rows.extend((index, debt.id, debt.balance) for debt in due.debts)
@@ -230,7 +230,7 @@ def _plan_creditor(
         ids = reserve_ids(Outreach, len(outreach_rows))
         insert_rows(
             Outreach,
-            ("id", *_OUTREACH_COLUMNS),
+            ("id", *PlannedRow._fields),
             [(ids[i], *row) for i, row in enumerate(outreach_rows)],
         )
         insert_rows(
@@ -251,29 +251,32 @@ def _plan_creditor(
 
 
 PLANNED = str(Outreach.Status.PLANNED.value)
-_OUTREACH_COLUMNS = (
-    "creditor_id",
-    "debtor_id",
-    "segment_id",
-    "step_id",
-    "anchor_due_on",
-    "planned_on",
-    "action",
-    "channel",
-    "fallback_channels",
-    "contact_point_id",
-    "template_key",
-    "tone",
-    "language",
-    "currency",
-    "amount_due",
-    "window_start",
-    "window_end",
-    "status",
-    "status_reason",
-    "created_at",
-    "updated_at",
-)
+
+
+class PlannedRow(NamedTuple):
+    """One planned contact as the planner writes it: the fields are the columns, in order."""
+
+    creditor_id: int
+    debtor_id: int
+    segment_id: int
+    step_id: int
+    anchor_due_on: date
+    planned_on: date
+    action: str
+    channel: str
+    fallback_channels: RawJSON
+    contact_point_id: int | None
+    template_key: str
+    tone: str
+    language: str
+    currency: str
+    amount_due: Decimal
+    window_start: datetime
+    window_end: datetime
+    status: str
+    status_reason: str
+    created_at: datetime
+    updated_at: datetime
 
 
 @dataclass
