@@ -129,6 +129,10 @@ PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/"
 # unless set; the sandbox accepts the placeholder credentials below, which
 # are not secrets. Production sets the real URLs and credentials.
 SANDBOX_URL = env_str("SANDBOX_URL", "http://127.0.0.1:8025").rstrip("/")
+# The phone simulator (/sandbox/) and the sandbox payment provider's webhook
+# are served only when this is on: they are for trying Recaudo, not for the
+# internet. On by default only in debug mode (`make run`).
+SANDBOX_ENABLED = env_bool("SANDBOX_ENABLED", DEBUG)
 CHANNELS: dict[str, dict[str, Any]] = {  # per channel: text, numbers and flags
     "whatsapp": {
         # Real: https://graph.facebook.com/v21.0

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
@@ -18,9 +19,11 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the inbox's language switch
     path("api/v1/", api.urls),
     path("webhooks/", include("recaudo.delivery.webhook_urls")),
-    path("sandbox/", include("recaudo.sandbox.urls")),
     path("u/<str:token>", unsubscribe, name="unsubscribe"),
     path("p/", include("recaudo.payments.urls")),
     path("bandeja/", include("recaudo.conversations.urls")),
     path("webhooks/payments/", include("recaudo.payments.webhook_urls")),
 ]
+if settings.SANDBOX_ENABLED:
+    # The phone simulator shows debtors' phones and answers as them: never on the internet.
+    urlpatterns.append(path("sandbox/", include("recaudo.sandbox.urls")))

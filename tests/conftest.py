@@ -1,6 +1,14 @@
 from __future__ import annotations
 
+import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from unittest import mock
+
 import pytest
+from django.test import override_settings
+from django.urls import clear_url_caches
 
 from tests.factories import make_creditor
 
@@ -8,3 +16,39 @@ from tests.factories import make_creditor
 @pytest.fixture
 def creditor(db):
     return make_creditor()
+
+
+def _reload_urls() -> None:
+    import recaudo.urls
+    from recaudo.api import api
+
+    # The API keeps the routers of the first load; ninja refuses new ones once it
+    # has made its URLs, and they would be the same.
+    with mock.patch.object(api, "add_router"):
+        importlib.reload(recaudo.urls)
+    clear_url_caches()
+
+
+@contextmanager
+def urls_under(**overrides: Any) -> Iterator[None]:
+    """recaudo/urls.py loaded again under these settings (it reads SANDBOX_ENABLED once)."""
+    try:
+        with override_settings(**overrides):
+            _reload_urls()
+            yield
+    finally:
+        _reload_urls()
+
+
+@pytest.fixture
+def sandbox_enabled() -> Iterator[None]:
+    """The phone simulator mounted and the sandbox payment provider's webhook answered
+    (tests run with DEBUG off, so both are off unless a test asks)."""
+    with urls_under(SANDBOX_ENABLED=True):
+        yield
+
+
+@pytest.fixture
+def sandbox_disabled() -> Iterator[None]:
+    with urls_under(SANDBOX_ENABLED=False):
+        yield

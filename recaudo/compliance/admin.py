@@ -11,13 +11,14 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from recaudo.admin_scope import CreditorScoped
 from recaudo.compliance.describe import describe
 from recaudo.compliance.models import CreditorRuleOverride
 from recaudo.compliance.packs import is_country_code
 
 
 @admin.register(CreditorRuleOverride)
-class CreditorRuleOverrideAdmin(admin.ModelAdmin):
+class CreditorRuleOverrideAdmin(CreditorScoped, admin.ModelAdmin):
     list_display = ("creditor", "country", "note", "updated_at")
     list_select_related = ("creditor",)
     list_filter = ("country",)

@@ -1,4 +1,4 @@
-"""What a staff user may see: their creditor's threads and call tasks, or all."""
+"""What a staff user may see: their creditor's threads, call tasks and debtors, or all."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from django_htmx.middleware import HtmxDetails
 
 from recaudo.conversations.models import AgentProfile, Thread
 from recaudo.outreach.models import Outreach
+from recaudo.portfolio.models import Debtor
 
 EVERY_CREDITOR = None
 
@@ -47,3 +48,11 @@ def visible_call_tasks(user: User) -> QuerySet[Outreach]:
     if creditor_id is not None:
         tasks = tasks.filter(creditor_id=creditor_id)
     return tasks
+
+
+def visible_debtors(user: User) -> QuerySet[Debtor]:
+    debtors = Debtor.objects.select_related("creditor")
+    creditor_id = creditor_scope(user)
+    if creditor_id is not None:
+        debtors = debtors.filter(creditor_id=creditor_id)
+    return debtors

@@ -1,9 +1,10 @@
 from django.contrib import admin
 
+from recaudo.admin_scope import CreditorScoped
 from recaudo.outreach.models import Outreach, OutreachDebt, PlannerRun, WebhookEvent
 
 
-class OutreachDebtInline(admin.TabularInline):
+class OutreachDebtInline(CreditorScoped, admin.TabularInline):
     model = OutreachDebt
     extra = 0
     raw_id_fields = ("debt",)
@@ -11,7 +12,7 @@ class OutreachDebtInline(admin.TabularInline):
 
 
 @admin.register(Outreach)
-class OutreachAdmin(admin.ModelAdmin):
+class OutreachAdmin(CreditorScoped, admin.ModelAdmin):
     list_display = (
         "id",
         "debtor",
@@ -32,15 +33,21 @@ class OutreachAdmin(admin.ModelAdmin):
 
 
 @admin.register(PlannerRun)
-class PlannerRunAdmin(admin.ModelAdmin):
+class PlannerRunAdmin(CreditorScoped, admin.ModelAdmin):
     list_display = ("creditor", "run_on", "outreach_created", "started_at", "finished_at")
     list_filter = ("creditor",)
     date_hierarchy = "run_on"
 
 
 @admin.register(WebhookEvent)
-class WebhookEventAdmin(admin.ModelAdmin):
-    """Read only: a stored webhook is evidence of what the provider said."""
+class WebhookEventAdmin(CreditorScoped, admin.ModelAdmin):
+    """Read only: a stored webhook is evidence of what the provider said.
+
+    It names no creditor but carries debtors' numbers and words: only for those who
+    see every creditor.
+    """
+
+    creditor_path = None
 
     list_display = ("id", "provider", "received_at", "processed_at", "outcome")
     list_filter = ("provider", ("processed_at", admin.EmptyFieldListFilter))
@@ -56,7 +63,7 @@ class WebhookEventAdmin(admin.ModelAdmin):
         "body",
     )
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request, obj=None) -> bool:
         return False
 
     def has_change_permission(self, request, obj=None) -> bool:

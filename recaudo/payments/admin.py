@@ -3,6 +3,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from recaudo.admin_scope import CreditorScoped
 from recaudo.payments import concessions
 from recaudo.payments.models import (
     Checkout,
@@ -19,12 +20,12 @@ from recaudo.payments.models import (
 
 
 @admin.register(PaymentSettings)
-class PaymentSettingsAdmin(admin.ModelAdmin):
+class PaymentSettingsAdmin(CreditorScoped, admin.ModelAdmin):
     list_display = ["creditor", "provider", "min_partial_percent", "promise_max_days"]
 
 
 @admin.register(PaymentLink)
-class PaymentLinkAdmin(admin.ModelAdmin):
+class PaymentLinkAdmin(CreditorScoped, admin.ModelAdmin):
     # The token is a bearer credential: shown only in part, never searchable.
     list_display = ["debtor", "creditor", "created_at", "expires_at", "revoked_at"]
     list_filter = ["creditor"]
@@ -32,7 +33,7 @@ class PaymentLinkAdmin(admin.ModelAdmin):
     readonly_fields = ["creditor", "debtor", "created_at", "expires_at"]
 
 
-class InstalmentInline(admin.TabularInline):
+class InstalmentInline(CreditorScoped, admin.TabularInline):
     model = Instalment
     extra = 0
     readonly_fields = ["number", "due_on", "amount", "status", "paid_at"]
@@ -40,7 +41,7 @@ class InstalmentInline(admin.TabularInline):
 
 
 @admin.register(InstalmentPlan)
-class InstalmentPlanAdmin(admin.ModelAdmin):
+class InstalmentPlanAdmin(CreditorScoped, admin.ModelAdmin):
     list_display = ["debtor", "total", "currency", "instalment_count", "status", "created_at"]
     list_filter = ["status", "creditor"]
     inlines = [InstalmentInline]
@@ -48,14 +49,14 @@ class InstalmentPlanAdmin(admin.ModelAdmin):
 
 
 @admin.register(Promise)
-class PromiseAdmin(admin.ModelAdmin):
+class PromiseAdmin(CreditorScoped, admin.ModelAdmin):
     list_display = ["debtor", "amount", "currency", "promised_on", "status", "source"]
     list_filter = ["status", "creditor"]
     readonly_fields = ["debts"]
 
 
 @admin.register(Checkout)
-class CheckoutAdmin(admin.ModelAdmin):
+class CheckoutAdmin(CreditorScoped, admin.ModelAdmin):
     list_display = ["created_at", "debtor", "kind", "amount", "currency", "provider", "status"]
     list_filter = ["provider", "status", "kind"]
     exclude = ["link"]
@@ -63,17 +64,20 @@ class CheckoutAdmin(admin.ModelAdmin):
 
 
 @admin.register(PaymentWebhookEvent)
-class PaymentWebhookEventAdmin(admin.ModelAdmin):
+class PaymentWebhookEventAdmin(CreditorScoped, admin.ModelAdmin):
+    creditor_path = None  # names no creditor: only for those who see every creditor
     list_display = ["received_at", "provider", "event_id", "processed_at", "outcome"]
     list_filter = ["provider"]
     readonly_fields = ["provider", "event_id", "received_at", "headers", "body", "processed_at"]
 
 
-admin.site.register(LinkRenewalRequest)
+@admin.register(LinkRenewalRequest)
+class LinkRenewalRequestAdmin(CreditorScoped, admin.ModelAdmin):
+    pass
 
 
 @admin.register(DebtorReport)
-class DebtorReportAdmin(admin.ModelAdmin):
+class DebtorReportAdmin(CreditorScoped, admin.ModelAdmin):
     list_display = ["created_at", "debtor", "debt", "kind", "receipt_type", "reviewed_at"]
     list_filter = ["kind", "creditor"]
     exclude = ["receipt"]
@@ -81,7 +85,7 @@ class DebtorReportAdmin(admin.ModelAdmin):
 
 
 @admin.register(DebtorRequest)
-class DebtorRequestAdmin(admin.ModelAdmin):
+class DebtorRequestAdmin(CreditorScoped, admin.ModelAdmin):
     """New due dates and discounts beyond the segment's limits wait here for a supervisor."""
 
     list_display = [

@@ -1,16 +1,18 @@
 from django.contrib import admin
 
+from recaudo.admin_scope import CreditorScoped
 from recaudo.policies.models import Policy, Segment, Step, Template
 
 
-class StepInline(admin.TabularInline):
+class StepInline(CreditorScoped, admin.TabularInline):
     model = Step
     extra = 0
     fields = ("offset_days", "action", "channels", "template_key", "tone")
 
 
 @admin.register(Policy)
-class PolicyAdmin(admin.ModelAdmin):
+class PolicyAdmin(CreditorScoped, admin.ModelAdmin):
+    shared_without_creditor = True  # the shipped defaults: every creditor's, a superuser's to edit
     list_display = ("name", "code", "creditor", "register", "active")
     list_filter = ("active", "creditor", "register")
     search_fields = ("name", "code", "description")
@@ -18,7 +20,8 @@ class PolicyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Segment)
-class SegmentAdmin(admin.ModelAdmin):
+class SegmentAdmin(CreditorScoped, admin.ModelAdmin):
+    shared_without_creditor = True
     list_display = ("name", "creditor", "position", "is_default", "debtor_kind", "policy")
     list_filter = ("creditor", "debtor_kind", "is_default", "country")
     search_fields = ("name",)
@@ -54,7 +57,8 @@ class SegmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Template)
-class TemplateAdmin(admin.ModelAdmin):
+class TemplateAdmin(CreditorScoped, admin.ModelAdmin):
+    shared_without_creditor = True
     list_display = ("key", "channel", "language", "tone", "creditor", "updated_at")
     list_filter = ("channel", "language", "tone", "creditor")
     search_fields = ("key", "subject", "body", "whatsapp_template_name")

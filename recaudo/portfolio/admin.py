@@ -22,6 +22,7 @@ from django.utils.html import format_html
 from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext_lazy as _
 
+from recaudo.admin_scope import CreditorScoped
 from recaudo.portfolio import events, rules
 from recaudo.portfolio.models import (
     ApiKey,
@@ -78,10 +79,10 @@ def _is_set_filter(field_name: str, title: StrOrPromise) -> type[admin.SimpleLis
     return IsSetFilter
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(CreditorScoped, admin.ModelAdmin):
     """For records that only the system writes: audit events, idempotency answers."""
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -99,7 +100,7 @@ class NoDeleteMixin:
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(CreditorScoped, admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
@@ -112,7 +113,7 @@ class ReadOnlyInline(admin.TabularInline):
 
 
 @admin.register(Creditor)
-class CreditorAdmin(admin.ModelAdmin):
+class CreditorAdmin(CreditorScoped, admin.ModelAdmin):
     list_display = ("name", "brand_name", "country", "default_currency", "tax_id", "created_at")
     search_fields = ("name", "legal_name", "brand_name", "tax_id")
     list_filter = ("country", "default_currency")
@@ -156,7 +157,7 @@ class ContactPointForm(forms.ModelForm):
         return data
 
 
-class ContactPointInline(admin.TabularInline):
+class ContactPointInline(CreditorScoped, admin.TabularInline):
     model = ContactPoint
     form = ContactPointForm
     extra = 0
@@ -224,7 +225,7 @@ class DebtorForm(forms.ModelForm):
 
 
 @admin.register(Debtor)
-class DebtorAdmin(NoDeleteMixin, admin.ModelAdmin):
+class DebtorAdmin(NoDeleteMixin, CreditorScoped, admin.ModelAdmin):
     form = DebtorForm
     list_display = (
         "full_name",
@@ -274,7 +275,7 @@ class DebtorAdmin(NoDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(ContactPoint)
-class ContactPointAdmin(admin.ModelAdmin):
+class ContactPointAdmin(CreditorScoped, admin.ModelAdmin):
     form = ContactPointForm
     list_display = ("value", "kind", "debtor", "preferred", "opted_out_at", "invalid_since")
     list_select_related = ("debtor",)
@@ -291,7 +292,7 @@ class ContactPointAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChannelConsent)
-class ChannelConsentAdmin(admin.ModelAdmin):
+class ChannelConsentAdmin(CreditorScoped, admin.ModelAdmin):
     list_display = ("contact_point", "debtor_name", "channel", "source", "granted_at", "revoked_at")
     list_select_related = ("contact_point__debtor",)
     list_filter = ("channel", _is_set_filter("revoked_at", _("revocado")), "source")
@@ -363,7 +364,7 @@ class DebtForm(forms.ModelForm):
 
 
 @admin.register(Debt)
-class DebtAdmin(NoDeleteMixin, admin.ModelAdmin):
+class DebtAdmin(NoDeleteMixin, CreditorScoped, admin.ModelAdmin):
     form = DebtForm
     list_display = (
         "external_id",
@@ -501,7 +502,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(CreditorScoped, admin.ModelAdmin):
     list_display = ("name", "prefix", "creditor", "created_at", "last_used_at", "revoked_at")
     list_select_related = ("creditor",)
     list_filter = ("creditor", _is_set_filter("revoked_at", _("revocada")))
@@ -509,7 +510,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     # The secret is shown once when the key is made (API/command), never stored.
     readonly_fields = ("creditor", "prefix", "key_hash", "created_at", "last_used_at")
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 

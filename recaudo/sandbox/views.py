@@ -1,4 +1,9 @@
-"""The phone simulator: what a demo debtor sees on their phone, and their answers (staff only)."""
+"""The phone simulator: what a demo debtor sees on their phone, and their answers (staff only).
+
+Mounted only with ``SANDBOX_ENABLED``. A staff user sees the debtors of their
+creditor, as in the inbox (``conversations.scope``); another creditor's debtor
+is a 404, as if it did not exist.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +16,11 @@ from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from recaudo.conversations.scope import AgentRequest, visible_debtors
 from recaudo.portfolio.models import ContactPoint, Debtor
 from recaudo.sandbox.client import SandboxClient, SandboxUnavailable
 from recaudo.sandbox.forms import ReplyForm
@@ -37,9 +43,9 @@ def ticks(status: str) -> tuple[str, str]:
 
 
 @staff_member_required
-def debtor_list(request: HttpRequest) -> HttpResponse:
+def debtor_list(request: AgentRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()
-    debtors = Debtor.objects.select_related("creditor").order_by("full_name", "pk")
+    debtors = visible_debtors(request.user).order_by("full_name", "pk")
     if query:
         debtors = debtors.filter(
             Q(full_name__icontains=query)
@@ -79,8 +85,8 @@ def _conversations(
 
 
 @staff_member_required
-def debtor_phone(request: HttpRequest, pk: int) -> HttpResponse:
-    debtor = get_object_or_404(Debtor.objects.select_related("creditor"), pk=pk)
+def debtor_phone(request: AgentRequest, pk: int) -> HttpResponse:
+    debtor = get_object_or_404(visible_debtors(request.user), pk=pk)
     points = list(debtor.contact_points.order_by("kind", "pk"))
     phones = [point.value for point in points if point.kind == ContactPoint.Kind.PHONE]
     client = SandboxClient()

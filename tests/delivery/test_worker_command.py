@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -16,7 +17,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_the_worker_stops_cleanly_on_sigterm_and_says_what_it_did():
-    environment = {**os.environ, "DATABASE_URL": database_url(), "LOG_LEVEL": "WARNING"}
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "LOG_LEVEL": "WARNING",
+        "PYTHONUNBUFFERED": "1",
+    }
     worker = subprocess.Popen(
         [sys.executable, "-m", "recaudo.cli", "worker", "--no-planning", "--idle-sleep", "0.2"],
         cwd=ROOT,
@@ -25,12 +31,17 @@ def test_the_worker_stops_cleanly_on_sigterm_and_says_what_it_did():
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(3)
+    # Started (its stop handler installed) when it says so, however busy the machine is.
+    assert worker.stdout is not None
+    ready, _, _ = select.select([worker.stdout], [], [], 60)
+    started = worker.stdout.readline() if ready else ""
+    time.sleep(0.5)
     assert worker.poll() is None  # still polling for work
 
     worker.send_signal(signal.SIGTERM)
     output, errors = worker.communicate(timeout=20)
 
+    assert started.startswith("worker started"), errors
     assert worker.returncode == 0, errors
     assert "worker stopped; nothing sent" in output
 

@@ -46,8 +46,9 @@ def phone_page(browser):
 
 
 @pytest.fixture
-def sandbox(live_server, settings):
-    """``recaudo sandbox`` as its own process on free ports, every provider pointed at it.
+def sandbox(live_server, settings, sandbox_enabled):
+    """``recaudo sandbox`` as its own process on free ports, every provider pointed at it,
+    the phone simulator mounted.
 
     Webhooks go to the live server; statuses are delivered in order, always
     read, never duplicated, so the tests can wait for them.

@@ -52,6 +52,7 @@ def debtor(db):
 @pytest.fixture
 def payment_sandbox(settings):
     """The sandbox provider on a free port, in a thread; Recaudo's settings point at it."""
+    settings.SANDBOX_ENABLED = True  # its webhook is answered only then
     sandbox = Sandbox(behaviour=Behaviour(webhook_base_url=settings.PUBLIC_BASE_URL), seed=3)
     background = BackgroundSandbox(sandbox, smtp_port=None)
     with background as running:

@@ -122,6 +122,20 @@ def test_a_webhook_for_an_unknown_provider_is_not_found(client, db):
     assert response.status_code == 404
 
 
+def test_with_the_sandbox_disabled_its_provider_webhook_is_not_found_and_nothing_is_stored(
+    client, debtor, settings
+):
+    # Signed with the sandbox's published secret, as anyone could.
+    settings.SANDBOX_ENABLED = False
+    body = json.dumps(
+        {"id": "sbx_evt_1", "type": "checkout.session.paid", "data": {"session_id": "sbx_cs_1"}}
+    ).encode()
+    response = _post(client, body, sign(SECRET, body, int(time.time())))
+    assert response.status_code == 404
+    assert not PaymentWebhookEvent.objects.exists()
+    assert not Payment.objects.exists()
+
+
 def test_paying_the_down_payment_of_a_plan_marks_that_instalment_paid(
     client, debtor, payment_sandbox, frozen
 ):

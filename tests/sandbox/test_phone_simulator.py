@@ -15,7 +15,7 @@ from tests.factories import make_debtor
 from tests.sandbox.conftest import CREDENTIALS
 from tests.sandbox.support import hub_signature_is_valid
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("sandbox_enabled")]
 PHONE = "+5215512345671"
 
 

@@ -47,8 +47,11 @@ class Command(BaseCommand):
                 children[name] = subprocess.Popen(argv, env=environment)
                 if name == "sandbox":
                     time.sleep(1.0)  # let it listen before the worker sends
+            simulator = (
+                f"{public}/sandbox/" if settings.SANDBOX_ENABLED else "off (SANDBOX_ENABLED)"
+            )
             self.stdout.write(
-                f"Recaudo: {public}/admin/  ·  phone simulator: {public}/sandbox/  ·  "
+                f"Recaudo: {public}/admin/  ·  phone simulator: {simulator}  ·  "
                 f"sandbox: {settings.SANDBOX_URL}"
             )
             while not stopping:
