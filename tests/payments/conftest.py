@@ -16,7 +16,8 @@ NOW = "2026-11-20 15:00:00+00:00"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
+def _fresh_cache(db):
+    # The rate limits live in the shared cache, a database table.
     cache.clear()
     yield
     cache.clear()
