@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 
 from recaudo.env import env_bool, env_int, env_list, env_secret, env_str
 
@@ -15,7 +17,11 @@ VAR_DIR = Path(env_str("RECAUDO_VAR_DIR", str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_secret("SECRET_KEY", fallback_file=VAR_DIR / "secret_key")
+# Without SECRET_KEY a key is generated into this file (development); with DEBUG
+# off, `recaudo check --deploy` and the start of the web app and the worker
+# refuse it (recaudo/checks.py).
+SECRET_KEY_FILE = VAR_DIR / "secret_key"
+SECRET_KEY = env_secret("SECRET_KEY", fallback_file=SECRET_KEY_FILE)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 
 INSTALLED_APPS = [
@@ -26,6 +32,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "ninja",  # serves the API docs' assets locally (no CDN)
+    "axes",  # login throttling (docs/security.md)
+    "csp",  # Content-Security-Policy header
     "recaudo.portfolio",
     "recaudo.compliance",
     "recaudo.policies",
@@ -46,6 +54,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",  # request.htmx (docs/decisions/0008)
+    "csp.middleware.CSPMiddleware",
+    # Last: turns a refused login into the lockout page (recaudo/access.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "recaudo.urls"
@@ -90,6 +101,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The throttle first: a locked-out login is refused before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "recaudo.access.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -125,9 +142,81 @@ PLANNER_CATCH_UP_DAYS = env_int("PLANNER_CATCH_UP_DAYS", 3, minimum=0)
 # Where debtors and providers reach this app (payment links, webhook URLs).
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# HTTPS and the browser (docs/security.md). Behind this many reverse proxies that
+# end TLS, each setting X-Forwarded-Proto and appending to X-Forwarded-For; 0:
+# clients connect to Recaudo directly and those headers are ignored.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0, minimum=0)
+if TRUSTED_PROXY_COUNT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SECURE_CONTENT_TYPE_NOSNIFF = env_bool("SECURE_CONTENT_TYPE_NOSNIFF", True)
+# Payment links carry their token in the path: never send it to another site.
+SECURE_REFERRER_POLICY = env_str("SECURE_REFERRER_POLICY", "same-origin")
+X_FRAME_OPTIONS = env_str("X_FRAME_OPTIONS", "DENY")
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
+CSRF_TRUSTED_ORIGINS = env_list(
+    "CSRF_TRUSTED_ORIGINS", [PUBLIC_BASE_URL] if PUBLIC_BASE_URL.startswith("https://") else []
+)
+# Scripts only from our own static files (htmx is vendored; the API docs' Swagger
+# UI is served by django-ninja from static files too). Inline styles are allowed:
+# the pages keep their CSS in <style> blocks (the portal's carries the creditor's
+# colour) and htmx adds its own; see docs/decisions/0012-deployment-security.md.
+# No form-action: the portal's forms end in a redirect to the payment provider.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+
+# Shared state: login lockouts and the portal's rate limit hold across processes
+# and restarts. The database cache's table is made by `recaudo migrate` (see
+# recaudo/portfolio/apps.py); Redis when REDIS_URL is set.
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "recaudo",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "recaudo_cache",
+        }
+    }
+
+# Login throttling (django-axes, database handler): after LOGIN_FAILURE_LIMIT
+# wrong passwords for one user name from one address, that pair is refused for
+# LOGIN_LOCKOUT_MINUTES; each refused try starts the wait again.
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "recaudo.access.request_client_address"
+AXES_LOCKOUT_CALLABLE = "recaudo.access.lockout_response"
+# Its admin pages (user names and addresses of every login) are not creditor data and would
+# be unscoped in the admin: lockouts are read and lifted with `recaudo axes_list_attempts` /
+# `recaudo axes_reset_username` instead.
+AXES_ENABLE_ADMIN = False
+
 # Providers. Every base URL points at the local sandbox (`recaudo sandbox`)
 # unless set; the sandbox accepts the placeholder credentials below, which
-# are not secrets. Production sets the real URLs and credentials.
+# are not secrets. Production sets the real URLs and credentials (or empty
+# ones for a channel it does not use): recaudo/delivery/checks.py refuses the
+# placeholders with DEBUG off.
 SANDBOX_URL = env_str("SANDBOX_URL", "http://127.0.0.1:8025").rstrip("/")
 # The phone simulator (/sandbox/) and the sandbox payment provider's webhook
 # are served only when this is on: they are for trying Recaudo, not for the
@@ -186,9 +275,33 @@ DISPATCH_LANES = env_int("DISPATCH_LANES", 2, minimum=1)
 # Provider HTTP timeouts (seconds).
 PROVIDER_TIMEOUT_SECONDS = float(env_int("PROVIDER_TIMEOUT_MS", 10_000, minimum=100)) / 1000
 
+# Payment providers; the other keys of PAYMENTS keep the defaults in
+# recaudo/payments/conf.py. The sandbox provider's secrets are public, so it and
+# /webhooks/payments/sandbox exist only while SANDBOX_PAYMENTS_ENABLED.
+SANDBOX_PAYMENTS_ENABLED = env_bool("SANDBOX_PAYMENTS_ENABLED", DEBUG)
+PAYMENTS = {
+    # Empty: the sandbox while it is enabled, otherwise none (check --deploy refuses that).
+    "default_provider": env_str("PAYMENTS_DEFAULT_PROVIDER", ""),
+    "providers": {
+        "stripe": {
+            "base_url": env_str("STRIPE_BASE_URL", "https://api.stripe.com"),
+            "secret_key": env_str("STRIPE_SECRET_KEY", ""),
+            "webhook_secret": env_str("STRIPE_WEBHOOK_SECRET", ""),
+        },
+        "mercadopago": {
+            "base_url": env_str("MERCADOPAGO_BASE_URL", "https://api.mercadopago.com"),
+            "access_token": env_str("MERCADOPAGO_ACCESS_TOKEN", ""),
+            "webhook_secret": env_str("MERCADOPAGO_WEBHOOK_SECRET", ""),
+        },
+    },
+}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # django-axes announces its version at every start; its login failures (other
+    # axes loggers) stay at LOG_LEVEL.
+    "loggers": {"axes.apps": {"level": "WARNING"}},
 }

@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from recaudo.delivery import checks
+
 
 class DeliveryConfig(AppConfig):
     """Sending the outbox and hearing back from providers (no models of its own)."""
@@ -8,3 +10,6 @@ class DeliveryConfig(AppConfig):
     name = "recaudo.delivery"
     label = "delivery"
     verbose_name = _("Envío")
+
+    def ready(self) -> None:
+        checks.register()

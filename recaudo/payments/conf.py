@@ -19,8 +19,9 @@ def _defaults() -> dict[str, Any]:
         "link_days": 30,
         # Portal requests per client IP per minute (then a 429 page).
         "open_rate_per_minute": 30,
-        # The provider a creditor without PaymentSettings uses.
-        "default_provider": "sandbox",
+        # The provider a creditor without PaymentSettings uses; empty: the
+        # sandbox while SANDBOX_PAYMENTS_ENABLED, otherwise none.
+        "default_provider": "",
         # Smallest partial payment, as a percent of what is owed (creditor may change).
         "min_partial_percent": 10,
         # A promise may name a date from tomorrow up to this many days ahead.
@@ -58,6 +59,8 @@ def payments_settings() -> dict[str, Any]:
                 merged["providers"].setdefault(name, {}).update(config)
         else:
             merged[key] = value
+    if not merged["default_provider"] and getattr(settings, "SANDBOX_PAYMENTS_ENABLED", False):
+        merged["default_provider"] = "sandbox"
     return merged
 
 

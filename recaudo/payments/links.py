@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
+from recaudo import access
 from recaudo.bulk import insert_rows
 from recaudo.payments.conf import setting
 from recaudo.payments.models import LinkRenewalRequest, PaymentLink, PaymentLinkOpen
@@ -85,13 +86,17 @@ def request_renewal(token: str) -> None:
 
 
 def client_address(request_meta: dict) -> str:
-    # Behind a proxy, REMOTE_ADDR must be set from the trusted header by the proxy
-    # layer; a client-supplied X-Forwarded-For is not trusted here.
-    return str(request_meta.get("REMOTE_ADDR", ""))
+    # Behind TRUSTED_PROXY_COUNT proxies, the address they saw (recaudo/access.py);
+    # whatever the client itself wrote into X-Forwarded-For is not trusted.
+    return access.client_address(request_meta)
 
 
 def allow_request(address: str, now: float | None = None) -> bool:
-    """A fixed one-minute window per client address, in Django's cache."""
+    """A fixed one-minute window per client address, in Django's shared cache.
+
+    The cache is a database table (or Redis with REDIS_URL), so the count holds
+    for every web process and across restarts.
+    """
     limit = int(setting("open_rate_per_minute"))
     minute = int((now if now is not None else timezone.now().timestamp()) // 60)
     key = f"payments:open:{hashlib.sha256(address.encode()).hexdigest()[:32]}:{minute}"

@@ -1,9 +1,11 @@
 """Payment provider webhooks at ``/webhooks/payments/<provider>``.
 
-Verify the signature first (401 without one, 403 with a wrong one; nothing
-is stored either way), store the event once by the provider's event id,
-then fetch the provider's own record and settle the checkout from it: a
-webhook's amount and status are never trusted.
+Only available providers answer (the sandbox only while
+SANDBOX_PAYMENTS_ENABLED; otherwise 404, nothing read or stored). Verify the
+signature first (401 without one, 403 with a wrong one; nothing is stored
+either way), store the event once by the provider's event id, then fetch the
+provider's own record and settle the checkout from it: a webhook's amount and
+status are never trusted.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -22,7 +23,7 @@ from recaudo.outreach.contract import PayloadError, SignatureError, WebhookReque
 from recaudo.payments.actions import apply_provider_record
 from recaudo.payments.conf import setting
 from recaudo.payments.models import Checkout, PaymentWebhookEvent
-from recaudo.payments.providers import PROVIDERS, get_provider
+from recaudo.payments.providers import get_provider, is_available
 from recaudo.payments.providers.base import HttpProvider, ProviderError
 from recaudo.portfolio.rules import InputError
 
@@ -40,10 +41,8 @@ KEPT_HEADERS = (
 @csrf_exempt
 @require_POST
 def payment_webhook(http_request: HttpRequest, provider_name: str) -> HttpResponse:
-    if provider_name not in PROVIDERS or (
-        # Its signing secret is a published placeholder: only where the sandbox is on.
-        provider_name == "sandbox" and not settings.SANDBOX_ENABLED
-    ):
+    if not is_available(provider_name):
+        # Unknown, or the sandbox while it is off: nothing is read or stored.
         return HttpResponse("unknown provider", status=404, content_type="text/plain")
     provider = get_provider(provider_name)
     request = WebhookRequest.from_http(http_request)

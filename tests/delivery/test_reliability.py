@@ -77,8 +77,9 @@ class Sandbox:
 
     def worker(self, name: str, *extra: str, at: datetime = SEND_AT) -> subprocess.Popen[str]:
         return subprocess.Popen(
-            [sys.executable, "-m", "recaudo.cli", "worker", "--no-planning", "--until-idle",
-             "--at", at.isoformat(), "--name", name, "--batch-size", "10", *extra],
+            # --skip-checks: the test settings keep the sandbox's public secrets.
+            [sys.executable, "-m", "recaudo.cli", "worker", "--skip-checks", "--no-planning",
+             "--until-idle", "--at", at.isoformat(), "--name", name, "--batch-size", "10", *extra],
             cwd=ROOT, env=self.environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             text=True,
         )  # fmt: skip

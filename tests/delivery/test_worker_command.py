@@ -1,4 +1,8 @@
-"""``recaudo worker`` as a process: it stops cleanly when told to."""
+"""``recaudo worker`` as a process: it stops cleanly when told to.
+
+The test settings keep the sandbox's public secrets, which stop a worker with
+DEBUG off (recaudo/checks.py), so these workers start with ``--skip-checks``.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +28,10 @@ def test_the_worker_stops_cleanly_on_sigterm_and_says_what_it_did():
         "PYTHONUNBUFFERED": "1",
     }
     worker = subprocess.Popen(
-        [sys.executable, "-m", "recaudo.cli", "worker", "--no-planning", "--idle-sleep", "0.2"],
+        [
+            *(sys.executable, "-m", "recaudo.cli", "worker", "--skip-checks"),
+            *("--no-planning", "--idle-sleep", "0.2"),
+        ],
         cwd=ROOT,
         env=environment,
         stdout=subprocess.PIPE,
@@ -49,7 +56,10 @@ def test_the_worker_stops_cleanly_on_sigterm_and_says_what_it_did():
 def test_the_worker_refuses_a_moment_without_a_time_zone():
     environment = {**os.environ, "DATABASE_URL": database_url()}
     run = subprocess.run(
-        [sys.executable, "-m", "recaudo.cli", "worker", "--once", "--at", "2026-11-24T10:00"],
+        [
+            *(sys.executable, "-m", "recaudo.cli", "worker", "--skip-checks"),
+            *("--once", "--at", "2026-11-24T10:00"),
+        ],
         cwd=ROOT,
         env=environment,
         capture_output=True,

@@ -16,7 +16,8 @@ NOW = "2026-11-20 15:00:00+00:00"
 
 
 @pytest.fixture(autouse=True)
-def _fresh_cache():
+def _fresh_cache(db):
+    # The rate limits live in the shared cache, a database table.
     cache.clear()
     yield
     cache.clear()
@@ -52,7 +53,7 @@ def debtor(db):
 @pytest.fixture
 def payment_sandbox(settings):
     """The sandbox provider on a free port, in a thread; Recaudo's settings point at it."""
-    settings.SANDBOX_ENABLED = True  # its webhook is answered only then
+    settings.SANDBOX_PAYMENTS_ENABLED = True  # its checkouts and webhook exist only then
     sandbox = Sandbox(behaviour=Behaviour(webhook_base_url=settings.PUBLIC_BASE_URL), seed=3)
     background = BackgroundSandbox(sandbox, smtp_port=None)
     with background as running:

@@ -126,7 +126,7 @@ def test_with_the_sandbox_disabled_its_provider_webhook_is_not_found_and_nothing
     client, debtor, settings
 ):
     # Signed with the sandbox's published secret, as anyone could.
-    settings.SANDBOX_ENABLED = False
+    settings.SANDBOX_PAYMENTS_ENABLED = False
     body = json.dumps(
         {"id": "sbx_evt_1", "type": "checkout.session.paid", "data": {"session_id": "sbx_cs_1"}}
     ).encode()

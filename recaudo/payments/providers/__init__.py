@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import httpx
+from django.conf import settings
 
 from recaudo.payments.conf import provider_config
-from recaudo.payments.providers.base import HttpProvider
+from recaudo.payments.providers.base import HttpProvider, ProviderError
 from recaudo.payments.providers.mercadopago import MercadoPagoProvider
 from recaudo.payments.providers.sandbox import SandboxProvider
 from recaudo.payments.providers.stripe import StripeProvider
@@ -17,9 +18,25 @@ PROVIDERS: dict[str, type[HttpProvider]] = {
 }
 
 
+def is_available(name: str) -> bool:
+    """A known provider; the sandbox only while SANDBOX_PAYMENTS_ENABLED (its keys are public)."""
+    if name == "sandbox":
+        return bool(getattr(settings, "SANDBOX_PAYMENTS_ENABLED", False))
+    return name in PROVIDERS
+
+
 def get_provider(name: str, transport: httpx.BaseTransport | None = None) -> HttpProvider:
-    try:
-        provider_class = PROVIDERS[name]
-    except KeyError:
-        raise LookupError(f"unknown payment provider '{name}'") from None
-    return provider_class(provider_config(name), transport=transport)
+    """The provider ``name``; ProviderError (permanent) when it is unknown, unset or off."""
+    if name not in PROVIDERS:
+        raise ProviderError(
+            f"unknown payment provider {name!r}"
+            if name
+            else "no payment provider is set (PAYMENTS_DEFAULT_PROVIDER)",
+            permanent=True,
+        )
+    if not is_available(name):
+        raise ProviderError(
+            f"the {name} payment provider is off (SANDBOX_PAYMENTS_ENABLED is false)",
+            permanent=True,
+        )
+    return PROVIDERS[name](provider_config(name), transport=transport)

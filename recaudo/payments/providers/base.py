@@ -136,6 +136,9 @@ class HttpProvider:
 
     name = ""
     retries = 2
+    # The environment variable behind each configuration key (recaudo/settings.py);
+    # the sandbox's keys have none.
+    variables: dict[str, str] = {}
 
     def __init__(self, config: dict[str, Any], transport: httpx.BaseTransport | None = None):
         self.config = config
@@ -193,8 +196,8 @@ class HttpProvider:
     def require(self, *keys: str) -> None:
         missing = [key for key in keys if not self.config.get(key)]
         if missing:
-            raise ProviderError(
-                f"{self.name} is not configured: set PAYMENTS['providers']['{self.name}']"
-                f"[{', '.join(missing)}]",
-                permanent=True,
+            names = ", ".join(
+                self.variables.get(key, f"PAYMENTS['providers']['{self.name}']['{key}']")
+                for key in missing
             )
+            raise ProviderError(f"{self.name} is not configured: set {names}", permanent=True)

@@ -44,6 +44,11 @@ def manifest(data_id: str, request_id: str, timestamp: str) -> str:
 
 class MercadoPagoProvider(HttpProvider):
     name = "mercadopago"
+    variables = {
+        "base_url": "MERCADOPAGO_BASE_URL",
+        "access_token": "MERCADOPAGO_ACCESS_TOKEN",
+        "webhook_secret": "MERCADOPAGO_WEBHOOK_SECRET",
+    }
 
     def _headers(self) -> dict[str, str]:
         self.require("base_url", "access_token")

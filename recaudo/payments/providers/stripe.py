@@ -37,6 +37,11 @@ REVERSAL_EVENTS = {"charge.refunded", "charge.dispute.funds_withdrawn"}
 
 class StripeProvider(HttpProvider):
     name = "stripe"
+    variables = {
+        "base_url": "STRIPE_BASE_URL",
+        "secret_key": "STRIPE_SECRET_KEY",
+        "webhook_secret": "STRIPE_WEBHOOK_SECRET",
+    }
 
     def _headers(self) -> dict[str, str]:
         self.require("base_url", "secret_key")

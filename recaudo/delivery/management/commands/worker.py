@@ -8,9 +8,11 @@ import time
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from recaudo.checks import SECRETS
 from recaudo.delivery.lanes import lane_count, run_lanes
 from recaudo.outreach.planner import plan
 from recaudo.payments.agreements import settle_agreements
@@ -46,6 +48,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not options["skip_checks"]:
+            # With DEBUG off, a secret left at its public sandbox value (or a generated
+            # SECRET_KEY) stops the worker as it stops the web app (docs/security.md).
+            self.check(tags=[SECRETS], include_deployment_checks=True)
         stop = threading.Event()
 
         def request_stop(signum: int, frame: Any) -> None:
