@@ -196,3 +196,12 @@ def provider_of(name: str) -> str:
     """Who carries channel ``name`` (the actor of what it reports), or the name itself."""
     channel = _BY_NAME.get(name)
     return channel.provider if channel is not None and channel.provider else name
+
+
+def consent_needed(consent_required: frozenset[str] | set[str]) -> frozenset[str]:
+    """The channels that need the debtor's consent: the country's, and every opt-in channel.
+
+    ``consent_required`` is the country's rule pack's list. The planner's
+    channel choice and the dispatcher's re-check both ask this.
+    """
+    return frozenset(consent_required) | frozenset(OPT_IN_CHANNELS)

@@ -15,13 +15,13 @@ from recaudo.channels import (
     PROVIDER_CHANNELS,
     WRITTEN_CHANNELS,
     channel_facts,
+    consent_needed,
     find_channel,
 )
 from recaudo.compliance.rules import CHANNELS as COMPLIANCE_CHANNELS
 from recaudo.delivery.channels.registry import CHANNEL_CLASSES, channel_class
 from recaudo.delivery.rules import after_send
 from recaudo.outreach.contract import ProviderResult, WebhookRequest
-from recaudo.policies.planning import ALWAYS_NEEDS_CONSENT
 from recaudo.portfolio.models import ContactPoint
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)
@@ -35,7 +35,7 @@ def test_every_app_lists_the_channels_in_the_same_order():
     assert ContactPoint.EMAIL_CHANNELS == ("email",)
     # Phone channels first, as the migrations recorded the choices.
     assert ContactPoint.Channel.values == ["whatsapp", "sms", "rcs", "call", "email"]
-    assert set(ALWAYS_NEEDS_CONSENT) == {"whatsapp"}
+    assert consent_needed(frozenset()) == {"whatsapp"}
 
 
 def test_every_channel_with_webhooks_has_a_registered_class_that_names_it():

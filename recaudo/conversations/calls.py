@@ -36,6 +36,7 @@ OUTCOMES = {
 }
 
 REASONS = {
+    "nothing_owed": _("ya pagó (o se cerró) lo que motivó esta llamada"),
     "no_phone": _("no hay un teléfono válido para llamar"),
     "no_consent": _("el país exige consentimiento para llamar y no lo hay"),
     "outside_hours": _("fuera del horario permitido"),
@@ -70,11 +71,17 @@ class CallCheck:
 
 
 def worklist(agent: User, now: datetime | None = None) -> QuerySet[Outreach]:
-    """Call tasks due by today that are free or taken by ``agent``, oldest first."""
+    """Call tasks due by today that are free or taken by ``agent``, oldest first.
+
+    A task whose debts were all paid or closed since it was planned is left
+    out (a payment by file import or the API does not cancel it at once).
+    """
     now = now or timezone.now()
     return (
         visible_call_tasks(agent)
-        .filter(status=Outreach.Status.PLANNED, planned_on__lte=now.date())
+        .planned()
+        .still_owed()
+        .filter(planned_on__lte=now.date())
         .filter(Q(call_assignment__isnull=True) | Q(call_assignment__agent=agent))
         .select_related("debtor", "contact_point", "call_assignment__agent")
         .order_by("window_start", "pk")
@@ -106,6 +113,8 @@ def check_call(task: Outreach, now: datetime | None = None) -> CallCheck:
     now = now or timezone.now()
     debtor: Debtor = task.debtor
     phone = call_phone(task)
+    if not Outreach.objects.filter(pk=task.pk).still_owed().exists():
+        return CallCheck(False, ("nothing_owed",), None, phone)
     if phone is None:
         return CallCheck(False, ("no_phone",), None, None)
     pack = pack_for(debtor.creditor_id, debtor.country)

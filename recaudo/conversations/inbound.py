@@ -272,8 +272,7 @@ def _apply_opt_out(event: Event) -> None:
 
 def _provider_confirms_opt_out(event: Event) -> bool:
     # Twilio's Advanced Opt-Out answers STOP words itself; a second text would be one too many.
-    raw_type = event.raw.get("OptOutType") if isinstance(event.raw, dict) else None
-    return event.channel == "sms" and (event.kind == "opt_out" or bool(raw_type))
+    return event.channel == "sms" and optouts.provider_says_stop(event)
 
 
 def _thread_for(debtor: Debtor) -> Thread:

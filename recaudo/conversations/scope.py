@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from django_htmx.middleware import HtmxDetails
 
 from recaudo.conversations.models import AgentProfile, Thread
-from recaudo.outreach.models import Outreach
+from recaudo.outreach.models import Outreach, OutreachQuerySet
 from recaudo.portfolio.models import Debtor
 
 EVERY_CREDITOR = None
@@ -42,7 +42,7 @@ def visible_threads(user: User) -> QuerySet[Thread]:
     return threads
 
 
-def visible_call_tasks(user: User) -> QuerySet[Outreach]:
+def visible_call_tasks(user: User) -> OutreachQuerySet:
     tasks = Outreach.objects.call_tasks()
     creditor_id = creditor_scope(user)
     if creditor_id is not None:

@@ -5,7 +5,7 @@ become ``sending`` with a lease and that is committed before any provider is
 called. Then, in a second transaction, the debtors of the batch are locked
 (``FOR SHARE``: a payment, which locks its debtor ``FOR UPDATE``, waits for
 the batch and is seen by the next one), every row is re-checked with
-``dispatch_rules.decide`` (still owed? usable contact point? does the
+``delivery.rules.decide`` (still owed? usable contact point? does the
 country's rule allow it now?), the allowed ones are sent concurrently within
 the provider's shared rate limit, and every outcome is written before the
 transaction commits. A worker killed mid-batch rolls that transaction back:

@@ -159,7 +159,8 @@ def apply_event(event: Event) -> str:
     if event.kind == "failed":
         return apply_failure(event)
     if event.kind in ("opt_out", "inbound"):
-        scope = optouts.opt_out_scope(event.text, provider_says_stop=provider_says_stop(event))
+        stop = optouts.provider_says_stop(event)
+        scope = optouts.opt_out_scope(event.text, provider_says_stop=stop)
         if scope is not None:
             outcome = optouts.apply_opt_out(
                 event,
@@ -172,12 +173,6 @@ def apply_event(event: Event) -> str:
         receive(event)
         return INBOUND_OUTCOME
     return f"{event.kind}: kept"
-
-
-def provider_says_stop(event: Event) -> bool:
-    """The provider decided it is an opt-out (Twilio's Advanced Opt-Out knows its keywords)."""
-    raw_type = event.raw.get("OptOutType") if isinstance(event.raw, dict) else None
-    return event.kind == "opt_out" or str(raw_type or "").upper() == "STOP"
 
 
 def _keep_in_conversation(event: Event) -> None:

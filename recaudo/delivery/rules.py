@@ -16,13 +16,12 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Literal
 
-from recaudo.channels import OPT_IN_CHANNELS, find_channel
+from recaudo.channels import VOICE_CHANNELS, consent_needed, find_channel
 from recaudo.compliance.packs import RulePack
 from recaudo.compliance.rules import PastContact, check_contact
 from recaudo.outreach.contract import ProviderResult
 
 # Channels that may never be used without an opt-in, whatever the country.
-ALWAYS_NEEDS_CONSENT = frozenset(OPT_IN_CHANNELS)
 # Backoff for transient failures: base * 2^(attempt-1), capped, with full jitter.
 BACKOFF_BASE_SECONDS = 30.0
 BACKOFF_MAX_SECONDS = 3600.0
@@ -100,9 +99,10 @@ def decide(pack: RulePack, facts: SendFacts, now: datetime) -> Decision:
         return Decision("fallback", "contact_point_invalid", owed=owed, open_debt_ids=ids)
     if point.opted_out:
         return Decision("fallback", "opted_out", owed=owed, open_debt_ids=ids)
-    if facts.channel != "call" and facts.channel not in point.channels:
+    # A call is made by an agent on any usable phone; a written channel must be on the point.
+    if facts.channel not in VOICE_CHANNELS and facts.channel not in point.channels:
         return Decision("fallback", "channel_not_on_point", owed=owed, open_debt_ids=ids)
-    needs_consent = facts.consent_required | ALWAYS_NEEDS_CONSENT
+    needs_consent = consent_needed(facts.consent_required)
     if facts.channel in needs_consent and facts.channel not in point.consented:
         return Decision("fallback", "no_consent", owed=owed, open_debt_ids=ids)
     if facts.reply:

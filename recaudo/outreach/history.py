@@ -5,11 +5,13 @@ planner placing a step, ``notify`` placing a notice, the dispatcher at the
 moment of sending, an agent about to call, a call-back being placed) reads
 this module, so the answer cannot differ between them.
 
-- A contact counts from the moment it was attempted: every outbound attempt,
-  whether or not it reached the debtor, is a contact (the conservative reading
-  of the contact laws: see docs/compliance.md). So rows being sent, sent,
-  delivered, read, in doubt (``unknown``) and failed count; cancelled rows
-  never left and do not.
+- Every outbound attempt counts, whether or not it reached the debtor (the
+  conservative reading of the contact laws, docs/compliance.md "Attempts
+  count"). So rows being sent, sent, delivered, read and in doubt
+  (``unknown``) count, and a failed row counts when it had reached a provider
+  (``sent_at``: the provider took it, then reported it failed). A row that
+  failed before any provider saw it (no usable channel left, refused at once)
+  and a cancelled row never left, and do not count.
 - Its moment is when it was sent, else the start of its send window.
 - When a *new* contact is being placed, what is already planned counts too:
   deliberately, so that two steps planned for the same day never both fit
@@ -33,22 +35,45 @@ Status = Outreach.Status
 # As far back as the rules look: the weekly caps roll over 7 days, the gaps are shorter;
 # twice that covers a week's rows whose moment moved (a retry sent days after its window).
 HISTORY_DAYS = 14
-# Contacts made or on their way to the provider.
+# Contacts made or on their way to the provider (and FAILED ones that had reached it).
 ATTEMPTED: tuple[str, ...] = (
     Status.SENDING,
     Status.SENT,
     Status.DELIVERED,
     Status.READ,
     Status.UNKNOWN,
-    Status.FAILED,
 )
 # What counts when a new contact is placed: the attempts and what is already planned.
 PLACED: tuple[str, ...] = (Status.PLANNED, *ATTEMPTED)
 
 
 def counted_statuses(*, placing: bool) -> tuple[str, ...]:
-    """The statuses that count: with planned rows when a new contact is being placed."""
+    """The statuses that count whatever else is true of the row (see ``counts``)."""
     return PLACED if placing else ATTEMPTED
+
+
+def counts(status: str, sent_at: datetime | None, *, placing: bool) -> bool:
+    """Whether a row in ``status`` (sent at ``sent_at``) counts toward the caps."""
+    if status == Status.FAILED:
+        return sent_at is not None
+    return status in counted_statuses(placing=placing)
+
+
+def counted(*, placing: bool) -> Q:
+    """``counts`` as a query condition, for the ORM."""
+    return Q(status__in=counted_statuses(placing=placing)) | Q(
+        status=Status.FAILED, sent_at__isnull=False
+    )
+
+
+def counted_sql(alias: str, *, placing: bool) -> tuple[str, list[str]]:
+    """``counts`` as SQL over table alias ``alias``, with its parameters (the planner's query)."""
+    statuses = counted_statuses(placing=placing)
+    marks = ", ".join(["%s"] * len(statuses))
+    return (
+        f"({alias}.status IN ({marks}) OR ({alias}.status = %s AND {alias}.sent_at IS NOT NULL))",
+        [*statuses, Status.FAILED],
+    )
 
 
 def history_since(now: datetime) -> datetime:
@@ -70,8 +95,8 @@ def past_contacts(
     since = history_since(now)
     rows = Outreach.objects.filter(
         Q(sent_at__gte=since) | Q(sent_at__isnull=True, window_start__gte=since),
+        counted(placing=placing),
         debtor_id__any=sorted(set(debtor_ids)),
-        status__in=counted_statuses(placing=placing),
     )
     excluded = sorted(set(exclude_ids))
     if excluded:

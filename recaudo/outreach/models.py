@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from recaudo.portfolio.models import ContactPoint, Creditor, Debt, Debtor
@@ -27,8 +27,22 @@ class OutreachQuerySet(models.QuerySet["Outreach"]):
         """The notice, reply or call back queued once per ``key`` (at most one row)."""
         return self.filter(notice_key=key[:200])
 
-    def on_point(self, contact_point_id: int) -> OutreachQuerySet:
-        return self.filter(contact_point_id=contact_point_id)
+    def settled(self) -> OutreachQuerySet:
+        """Rows with no debt still owed (open, with a balance) among theirs."""
+        return self.exclude(Exists(_owed_debts()))
+
+    def still_owed(self) -> OutreachQuerySet:
+        """Rows not about debts since paid or closed: with a debt still owed, or about none."""
+        linked = OutreachDebt.objects.filter(outreach=OuterRef("pk"))
+        return self.filter(Exists(_owed_debts()) | ~Exists(linked))
+
+
+def _owed_debts() -> models.QuerySet[OutreachDebt]:
+    return OutreachDebt.objects.filter(
+        outreach=OuterRef("pk"),
+        debt__status=Debt.Status.OPEN,
+        debt__amount_paid__lt=F("debt__amount"),
+    )
 
 
 class Outreach(models.Model):

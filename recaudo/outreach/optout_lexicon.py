@@ -35,7 +35,7 @@ def _words(*phrases: str) -> frozenset[str]:
 # https://support.twilio.com/hc/en-us/articles/223134027); its Proxy docs add
 # French ARRET (https://www.twilio.com/docs/proxy/opt-out-keywords). Spanish
 # and Portuguese are not Twilio defaults: they, and the English extras, are
-# our policy (../shared/reference/channels-api.md §2.5).
+# our policy (docs/channels.md, "Sources").
 #
 # Decisions where the two old lists disagreed:
 # - "FIN" alone is Spanish for END, a carrier keyword: it stops the channel on
@@ -184,10 +184,10 @@ def opt_out_scope(text: str, *, provider_says_stop: bool = False) -> Scope | Non
     (Twilio's ``OptOutType=STOP``); it counts for the channel unless the words
     say everything.
     """
-    words = keyword_form(text)
-    scope = KEYWORD_SCOPES.get(words)
+    scope = keyword_scope(text)
     if scope is not None:
         return scope
+    words = keyword_form(text)
     if provider_says_stop or any(pattern.search(words) for pattern in _COMPILED):
         return "channel"
     return None

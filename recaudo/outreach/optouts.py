@@ -66,6 +66,7 @@ __all__ = [
     "opt_out_point",
     "opt_out_scope",
     "points_for",
+    "provider_says_stop",
     "record_provider_refusal",
     "stop_channel",
 ]
@@ -86,6 +87,16 @@ REFUSAL_SOURCES: dict[Source, str] = {
     "portal": "portal",
     "provider": "opt-out",
 }
+
+
+def provider_says_stop(event: Event) -> bool:
+    """The provider decided it is an opt-out (Twilio's Advanced Opt-Out knows its keywords).
+
+    Such a provider also answers the debtor itself: our own confirmation would
+    be a second text.
+    """
+    raw_type = event.raw.get("OptOutType") if isinstance(event.raw, dict) else None
+    return event.kind == "opt_out" or str(raw_type or "").upper() == "STOP"
 
 
 def points_for(address: str) -> QuerySet[ContactPoint]:
@@ -236,24 +247,28 @@ def _withdraw(
     kind: str = AuditEvent.Kind.OPT_OUT,
     cancel: bool = True,
 ) -> int:
-    """Withdraw ``point``'s consent (one channel or all), cancel what it stops, audit it."""
+    """Withdraw ``point``'s consent (one channel or all), cancel what it stops, audit it.
+
+    The same request again (a mail scanner posting the unsubscribe link twice,
+    a second STOP) changes nothing and writes no second audit event.
+    """
     if scope == "channel" and channel:
         channels = [channel]
     else:
         channels = sorted({*(point.channels or ()), *([channel] if channel else [])})
     refusal_source = REFUSAL_SOURCES[source]
-    for name in channels:
-        _revoke_consent(point, name, when, refusal_source)
+    changed = sum(_revoke_consent(point, name, when, refusal_source) for name in channels)
     if scope == "all":
-        ChannelConsent.objects.filter(contact_point=point, revoked_at__isnull=True).update(
-            revoked_at=when
-        )
+        changed += ChannelConsent.objects.filter(
+            contact_point=point, revoked_at__isnull=True
+        ).update(revoked_at=when)
         if point.opted_out_at is None:
             point.opted_out_at = when
             point.save(update_fields=["opted_out_at"])
+            changed += 1
     cancelled = 0
     if cancel:
-        planned = Outreach.objects.filter(contact_point=point, status=Outreach.Status.PLANNED)
+        planned = Outreach.objects.planned().filter(contact_point=point)
         if point.opted_out_at is None:
             planned = planned.filter(channel__in=channels)
         cancelled = planned.update(
@@ -261,6 +276,8 @@ def _withdraw(
             status_reason=_cancel_reason(source, channel, text)[:200],
             updated_at=timezone.now(),
         )
+    if not changed and not cancelled:
+        return 0
     events.contact_point_event(
         point,
         kind,
@@ -280,19 +297,21 @@ def _withdraw(
     return cancelled
 
 
-def _revoke_consent(point: ContactPoint, channel: str, when: datetime, source: str) -> None:
+def _revoke_consent(point: ContactPoint, channel: str, when: datetime, source: str) -> bool:
+    """Whether anything changed: a live consent revoked, or a refusal recorded."""
     updated = ChannelConsent.objects.filter(
         contact_point=point, channel=channel, revoked_at__isnull=True
     ).update(revoked_at=when)
     if updated:
-        return
+        return True
     # No consent on record (a channel the country lets us use without one):
     # keep the refusal anyway, so it is never asked for again by mistake.
-    ChannelConsent.objects.get_or_create(
+    _consent, created = ChannelConsent.objects.get_or_create(
         contact_point=point,
         channel=channel,
         defaults={"source": source, "granted_at": when, "revoked_at": when},
     )
+    return created
 
 
 def _cancel_reason(source: Source, channel: str | None, text: str) -> str:

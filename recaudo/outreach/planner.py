@@ -27,7 +27,7 @@ from django.utils import timezone
 from recaudo.bulk import RawJSON, collector_paused, insert_rows, reserve_ids
 from recaudo.compliance.rules import PastContact
 from recaudo.compliance.store import pack_for
-from recaudo.outreach.history import HISTORY_DAYS, contact_moment, counted_statuses
+from recaudo.outreach.history import HISTORY_DAYS, contact_moment, counted_sql, counts
 from recaudo.outreach.models import Outreach, OutreachDebt, PlannerRun
 from recaudo.policies.loaders import load_policies, load_segment_rules, segment_names
 from recaudo.policies.planning import (
@@ -367,15 +367,15 @@ def _load(creditor_id: int, due_dates: Sequence[date], day: date) -> _Loaded:
         # (outreach/history.py says which count; placing a step, planned rows do).
         since = timezone.now().replace(microsecond=0) - timedelta(days=HISTORY_DAYS)
         since = min(since, _start_of(day) - timedelta(days=HISTORY_DAYS))
-        counted = counted_statuses(placing=True)
-        status_marks = ", ".join(["%s"] * len(counted))
+        # The same rule as history.past_contacts, in the planner's one set-based query.
+        counted, counted_params = counted_sql("o", placing=True)
         cursor.execute(
             "SELECT o.debtor_id, o.step_id, o.anchor_due_on, o.channel, o.window_start, "
             "o.sent_at, o.status "
             "FROM outreach_outreach o JOIN plan_debtors p ON p.id = o.debtor_id "
             f"WHERE o.anchor_due_on IN ({marks}) OR (COALESCE(o.sent_at, o.window_start) >= %s "
-            f"AND o.status IN ({status_marks}))",
-            [*due_dates, since, *counted],
+            f"AND {counted})",
+            [*due_dates, since, *counted_params],
         )
         planned: set[tuple[int, int, date]] = set()
         history: dict[int, list[PastContact]] = defaultdict(list)
@@ -383,7 +383,7 @@ def _load(creditor_id: int, due_dates: Sequence[date], day: date) -> _Loaded:
             if isinstance(anchor, str):
                 anchor = date.fromisoformat(anchor)
             planned.add((debtor_id, step_id, anchor))
-            if status in counted:
+            if counts(status, sent_at, placing=True):
                 moment = _utc(contact_moment(sent_at, start))
                 if moment >= since:
                     history[debtor_id].append(PastContact(channel, moment))

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.db.models import Exists, F, OuterRef
-
-from recaudo.outreach.models import Outreach, OutreachDebt
+from recaudo.outreach.models import Outreach
 
 
 def cancel_settled(debtor_id: int, reason: str) -> int:
@@ -15,13 +13,10 @@ def cancel_settled(debtor_id: int, reason: str) -> int:
     A contact about several debts stays while one of them is still owed (the
     dispatcher sends the amount still owed at the moment of sending).
     """
-    still_owed = OutreachDebt.objects.filter(
-        outreach=OuterRef("pk"), debt__status="open", debt__amount_paid__lt=F("debt__amount")
-    )
     return (
         Outreach.objects.planned()
         .filter(debtor_id=debtor_id)
-        .exclude(Exists(still_owed))
+        .settled()
         .update(status=Outreach.Status.CANCELLED, status_reason=reason[:200])
     )
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -38,15 +37,26 @@ from recaudo.payments.rules import (
 from recaudo.payments.terms import Terms, collectible_debts, debtor_today, terms_for
 from recaudo.portfolio import events
 from recaudo.portfolio.actions import PaymentResult, record_payment, reverse_payment
-from recaudo.portfolio.models import Debt
+from recaudo.portfolio.models import Creditor, Debt, Debtor
 from recaudo.portfolio.rules import InputError
 
 ACTOR = "portal"
 
 
 
-def settle_payment(**payment: Any) -> PaymentResult:
-    """Record a payment (``portfolio.actions.record_payment``'s arguments) and stop what it settles.
+def settle_payment(
+    *,
+    creditor: Creditor,
+    debtor: Debtor,
+    external_id: str,
+    amount: Decimal,
+    currency: str,
+    paid_at: datetime,
+    method: str = "",
+    debt: Debt | None = None,
+    actor: str,
+) -> PaymentResult:
+    """Record a payment (``portfolio.actions.record_payment``) and stop what it settles.
 
     The debtor's planned reminders about debts the payment settled are
     cancelled in the payment's own transaction, so no screen shows them as
@@ -54,7 +64,17 @@ def settle_payment(**payment: Any) -> PaymentResult:
     is sent after a payment, whatever route recorded it.)
     """
     with transaction.atomic():
-        result = record_payment(**payment)
+        result = record_payment(
+            creditor=creditor,
+            debtor=debtor,
+            external_id=external_id,
+            amount=amount,
+            currency=currency,
+            paid_at=paid_at,
+            method=method,
+            debt=debt,
+            actor=actor,
+        )
         if result.created:
             cancel_settled(result.payment.debtor_id, f"paid ({result.payment.external_id})")
         return result

@@ -23,7 +23,6 @@ from recaudo.compliance.rules import PastContact, check_contact, next_window
 PHONE_CHANNELS = frozenset(recaudo.channels.PHONE_CHANNELS)
 EMAIL_CHANNELS = frozenset(recaudo.channels.EMAIL_CHANNELS)
 # Channels that may never be used without an opt-in, whatever the country.
-ALWAYS_NEEDS_CONSENT = frozenset(recaudo.channels.OPT_IN_CHANNELS)
 # How far ahead the planner looks for a moment the rules allow.
 MAX_PLACEMENT_ATTEMPTS = 20
 
@@ -134,7 +133,7 @@ def choose_channel(
     Preferred points come first. The rest of the step's reachable channels
     are kept, in order, as fallbacks.
     """
-    needs_consent = consent_required | ALWAYS_NEEDS_CONSENT
+    needs_consent = recaudo.channels.consent_needed(consent_required)
     ordered = points if len(points) < 2 else sorted(points, key=_preferred_first)
     reachable: list[tuple[str, int]] = []
     for channel in step.channels:

@@ -98,10 +98,6 @@ class ContactPoint(models.Model):
             for name in (*PHONE_CHANNELS, *EMAIL_CHANNELS)
         ],
     )
-    # Channels that may not be used without an explicit opt-in (Meta's policy
-    # for WhatsApp; see ../shared/reference/channels-api.md).
-    CONSENT_REQUIRED = recaudo.channels.OPT_IN_CHANNELS
-
     debtor = models.ForeignKey(
         Debtor,
         on_delete=models.CASCADE,

@@ -454,3 +454,32 @@ def test_a_call_back_without_a_usable_phone_is_refused_and_nothing_is_recorded(
     assert (task.status, task.sent_at) == ("planned", None)
     assert not Outreach.objects.filter(notice_key__startswith="call-back:").exists()
     assert not Message.objects.filter(channel="call").exists()
+
+
+def test_a_task_whose_debts_were_paid_by_an_import_leaves_the_worklist_and_calling_is_refused(
+    client, creditor, agent
+):
+    from recaudo.portfolio.actions import record_payment
+
+    task = call_task(creditor)
+    debt = task.debtor.debts.get()
+    OutreachDebt.objects.create(outreach=task, debt=debt, balance=debt.balance)
+    # A payment by file import or the API does not cancel the task at once.
+    record_payment(
+        creditor=creditor,
+        debtor=task.debtor,
+        external_id="IMP-1",
+        amount=debt.amount,
+        currency=debt.currency,
+        paid_at=NOW,
+        actor="import:test",
+    )
+    task.refresh_from_db()
+
+    assert task.status == "planned"
+    assert client.get("/bandeja/llamadas/").context["rows"] == []
+    check = check_call(task)
+    assert (check.allowed, check.reasons) == (False, ("nothing_owed",))
+    detail = client.get(f"/bandeja/llamadas/{task.pk}/").content.decode()
+    assert "ya pagó (o se cerró) lo que motivó esta llamada" in detail
+    assert "tel:" not in detail

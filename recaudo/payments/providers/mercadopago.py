@@ -1,6 +1,6 @@
 """Mercado Pago Checkout Pro preferences, payment lookups and x-signature webhooks.
 
-See ../shared/reference/channels-api.md §6. A notification names a payment
+See docs/payments.md. A notification names a payment
 id; ``GET /v1/payments/{id}`` is the truth (status, amount, our reference).
 """
 

@@ -1,6 +1,6 @@
 """Stripe Checkout Sessions (form-encoded API) and Stripe-Signature webhooks.
 
-See ../shared/reference/channels-api.md §5. Amounts go to Stripe in the
+See docs/payments.md. Amounts go to Stripe in the
 currency's minor unit (``unit_amount``) and come back as ``amount_total``.
 """
 

@@ -2,9 +2,9 @@
 
 ``generate`` is pure: the same debtor count, seed and reference date give the
 same plain records (names, ids, phones, amounts, dates), using only its own
-``random.Random``; nothing here touches the database. ``seed_write.write``
-saves the records; ``seed_people`` and ``seed_ids`` make the people and their
-documents, ``seed_data`` holds the word lists and the creditors' catalogues.
+``random.Random``; nothing here touches the database. ``write.write``
+saves the records; ``people`` and ``ids`` make the people and their
+documents, ``data`` holds the word lists and the creditors' catalogues.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""``recaudo seed``: load a reproducible demo portfolio (see portfolio/seed.py)."""
+"""``recaudo seed``: load a reproducible demo portfolio (see sandbox/demo/seed.py)."""
 
 from __future__ import annotations
 
