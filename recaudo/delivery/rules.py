@@ -21,7 +21,6 @@ from recaudo.compliance.packs import RulePack
 from recaudo.compliance.rules import PastContact, check_contact
 from recaudo.outreach.contract import ProviderResult
 
-# Channels that may never be used without an opt-in, whatever the country.
 # Backoff for transient failures: base * 2^(attempt-1), capped, with full jitter.
 BACKOFF_BASE_SECONDS = 30.0
 BACKOFF_MAX_SECONDS = 3600.0
