@@ -26,10 +26,16 @@ from babel.numbers import format_currency, get_currency_precision
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils.translation import gettext as _
 from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
-from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
+from jinja2.sandbox import SecurityError
 
 from recaudo.channels import WRITTEN_CHANNELS
 from recaudo.policies.models import Template
+from recaudo.policies.sandbox import (
+    MAX_OUTPUT_LENGTH,
+    BoundExceeded,
+    MessageSandbox,
+    render_bounded,
+)
 
 if TYPE_CHECKING:
     from jinja2 import Template as JinjaTemplate
@@ -86,7 +92,6 @@ ALLOWED_FILTERS = frozenset(
 TEMPLATE_CHANNELS = WRITTEN_CHANNELS  # every written message comes from a template
 SUPPORTED_LANGUAGES = ("es", "en", "pt")
 FALLBACK_LANGUAGE = "es"
-MAX_OUTPUT_LENGTH = 20_000
 
 _DATE_PATTERNS = {
     "es": ("d 'de' MMMM", "d 'de' MMMM 'de' y"),
@@ -143,38 +148,8 @@ class DebtLike(Protocol):
     description: str
 
 
-class _MessageSandbox(ImmutableSandboxedEnvironment):
-    """The sandbox, plus bounds on what one expression may allocate.
-
-    Without them ``{{ "x" * 10**9 }}`` would exhaust memory, even on save,
-    since Jinja folds constant expressions when it compiles.
-    """
-
-    intercepted_binops = frozenset({"*", "**", "%"})
-
-    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
-        if operator == "%" and isinstance(left, str):
-            raise SecurityError(_("el formato con % no está permitido; use ~ para unir textos"))
-        if (
-            operator == "**"
-            and isinstance(left, int)
-            and isinstance(right, int)
-            and abs(left).bit_length() * abs(right) > 4096
-        ):
-            raise SecurityError(_("la potencia es demasiado grande"))
-        if operator == "*":
-            for sequence, times in ((left, right), (right, left)):
-                if (
-                    isinstance(sequence, str | list | tuple)
-                    and isinstance(times, int)
-                    and len(sequence) * times > MAX_OUTPUT_LENGTH
-                ):
-                    raise SecurityError(_("el resultado de la multiplicación es demasiado largo"))
-        return super().call_binop(context, operator, left, right)
-
-
-def _new_environment(*, autoescape: bool) -> _MessageSandbox:
-    environment = _MessageSandbox(
+def _new_environment(*, autoescape: bool) -> MessageSandbox:
+    environment = MessageSandbox(
         undefined=StrictUndefined,
         autoescape=autoescape,
         trim_blocks=True,
@@ -186,7 +161,7 @@ def _new_environment(*, autoescape: bool) -> _MessageSandbox:
 
 
 @functools.cache
-def text_environment() -> _MessageSandbox:
+def text_environment() -> MessageSandbox:
     """The sandbox for template bodies and subjects (plain text, no escaping)."""
     return _new_environment(autoescape=False)
 
@@ -482,13 +457,15 @@ def syntax_message(exc: TemplateSyntaxError) -> str:
 
 def render_source(source: str, context: Mapping[str, Any]) -> str:
     try:
-        output = _compiled(source).render(context)
+        output = render_bounded(_compiled(source), context)
     except TemplateSyntaxError as exc:
         raise RenderError(syntax_message(exc)) from exc
     except UndefinedError as exc:
         raise RenderError(
             _("Usa algo que no existe: %(detail)s.") % {"detail": exc.message}
         ) from exc
+    except BoundExceeded as exc:
+        raise RenderError(_("Supera un límite de costo: %(detail)s.") % {"detail": exc}) from exc
     except SecurityError as exc:
         raise RenderError(_("Intenta algo no permitido: %(detail)s.") % {"detail": exc}) from exc
     except Exception as exc:  # a user's template can fail in any way; name it
