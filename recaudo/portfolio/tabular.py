@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -20,6 +21,20 @@ from typing import Any, BinaryIO
 # file is binary or in an encoding other than UTF-8 / Latin-1 (UTF-16, say).
 _CONTROL_BYTES = bytes([*range(0, 9), 11, 12, *range(14, 32), 127])
 _SCAN_CHUNK = 1 << 20
+
+# Bounds on an XLSX, checked on the zip before openpyxl parses anything: an
+# XLSX is a zip of XML, and a small file can inflate to gigabytes, declare a
+# million rows, or carry a DTD whose entities expand without end.
+XLSX_MAX_INFLATION = 10  # all parts together: at most 10x IMPORT_MAX_FILE_MB
+XLSX_MAX_RATIO = 100  # one part over XLSX_RATIO_FROM bytes: at most 100x its compressed size
+XLSX_RATIO_FROM = 1_000_000
+XLSX_MAX_PARTS = 10_000
+XLSX_MAX_ROWS = 1_048_576  # Excel's own limit, the header included
+XLSX_MAX_EMPTY_RUN = 10_000  # empty rows in a row before the file is refused
+_XML_HEAD = 1 << 16  # the prolog (where a DOCTYPE would be) must end within this
+_PROLOG_NOISE = re.compile(rb"<\?.*?\?>|<!--.*?-->", re.DOTALL)
+_ROOT_START = re.compile(rb"<[A-Za-z_]")
+_DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"[A-Z]*(\d*)(?::[A-Z]*(\d+))?\"")
 
 
 class FileProblem(Exception):
@@ -51,6 +66,7 @@ def open_table(path: Path, *, max_bytes: int) -> Table:
         )
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
+        _check_xlsx_archive(path, max_inflated=max_bytes * XLSX_MAX_INFLATION)
         return _open_xlsx(path, size)
     if suffix in {".xls", ".ods", ".numbers"}:
         raise FileProblem(f"{path.name}: {suffix} files are not read; save it as .xlsx or .csv")
@@ -169,12 +185,80 @@ def _cell_text(value: object) -> str:
     return str(value).strip()
 
 
+def _check_xlsx_archive(path: Path, *, max_inflated: int) -> None:
+    """Refuse an XLSX bomb from its zip directory and the heads of its XML parts.
+
+    The sizes in the zip directory are the most ``zipfile`` (and so openpyxl)
+    will ever inflate a part to: a part that inflates further fails its
+    check. So they can be trusted to refuse early.
+    """
+    name = path.name
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError) as error:
+        raise FileProblem(f"{name}: not a readable XLSX workbook ({error})") from None
+    with archive:
+        parts = archive.infolist()
+        if len(parts) > XLSX_MAX_PARTS:
+            raise FileProblem(
+                f"{name}: the workbook has {len(parts):,} parts; an XLSX export has a few dozen"
+            )
+        inflated = sum(part.file_size for part in parts)
+        if inflated > max_inflated:
+            raise FileProblem(
+                f"{name}: the workbook inflates to {inflated / 1_000_000:,.0f} MB; the limit is "
+                f"{max_inflated / 1_000_000:,.0f} MB ({XLSX_MAX_INFLATION} times "
+                "IMPORT_MAX_FILE_MB); split it, or save it as CSV"
+            )
+        for part in parts:
+            ratio = part.file_size // max(part.compress_size, 1)
+            if part.file_size > XLSX_RATIO_FROM and ratio > XLSX_MAX_RATIO:
+                raise FileProblem(
+                    f"{name}: {part.filename} inflates {ratio:,} times (to "
+                    f"{part.file_size / 1_000_000:,.0f} MB); a real sheet inflates "
+                    f"less than {XLSX_MAX_RATIO} times, so the file is refused"
+                )
+            if part.filename.endswith((".xml", ".rels", ".vml")):
+                _check_xml_part(archive, part, name)
+
+
+def _check_xml_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo, name: str) -> None:
+    try:
+        with archive.open(part) as member:
+            head = member.read(_XML_HEAD)
+    except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as error:
+        raise FileProblem(f"{name}: not a readable XLSX workbook ({error})") from None
+    if b"\x00" in head:  # UTF-16 or binary: Excel writes its XML in UTF-8
+        raise FileProblem(f"{name}: {part.filename} is not UTF-8 XML; save the workbook again")
+    prolog = _PROLOG_NOISE.sub(b"", head)
+    root = _ROOT_START.search(prolog)
+    if root is not None:
+        prolog = prolog[: root.start()]
+    # A DOCTYPE (and so any ENTITY) can only come before the root element;
+    # "<!" left there is one, or a comment too long to be an export's.
+    if b"<!" in prolog or (root is None and len(head) == _XML_HEAD):
+        raise FileProblem(
+            f"{name}: {part.filename} declares a DOCTYPE or entities, which an XLSX export "
+            "never has; the file is refused"
+        )
+    if part.filename.startswith("xl/worksheets/"):
+        dimension = _DIMENSION.search(head)
+        if dimension is not None:
+            last_row = int(dimension.group(2) or dimension.group(1) or 0)
+            if last_row > XLSX_MAX_ROWS:
+                raise FileProblem(
+                    f"{name}: the sheet declares {last_row:,} rows; the limit is "
+                    f"{XLSX_MAX_ROWS:,} (Excel's own)"
+                )
+
+
 def _open_xlsx(path: Path, size: int) -> Table:
     import openpyxl  # imported here: slow to import and only needed for XLSX
 
     try:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError) as error:
+        # SyntaxError: XML that does not parse (ElementTree's ParseError).
         raise FileProblem(f"{path.name}: not a readable XLSX workbook ({error})") from None
     if len(workbook.sheetnames) != 1:
         names = ", ".join(workbook.sheetnames)
@@ -187,20 +271,31 @@ def _open_xlsx(path: Path, size: int) -> Table:
     if sheet is None:  # the workbook's active-sheet index points at no sheet
         workbook.close()
         raise FileProblem(f"{path.name}: the workbook has no active sheet")
-    iterator = sheet.iter_rows()
-    header_cells = next(iterator, None)
+    header_cells = next(sheet.iter_rows(max_row=1), None)
     if not header_cells:
         workbook.close()
         raise FileProblem(f"{path.name}: the sheet is empty")
     header = [_cell_text(cell.value) for cell in header_cells]
     while header and not header[-1]:
         header.pop()
+    # Only the header's columns are read: a sheet declaring 16,384 columns
+    # would otherwise have every row padded to that width.
+    iterator = sheet.iter_rows(min_row=2, max_col=max(len(header), 1))
     consumed = [0]
 
     def rows() -> Iterator[tuple[int, list[str]]]:
+        empty_run = 0
+        line = 1
         try:
             for cells in iterator:
-                line = (cells[0].row or 0) if cells and hasattr(cells[0], "row") else 0
+                # Empty cells (and the empty rows openpyxl makes up for gaps)
+                # carry no row number: such a row is the one after the last.
+                numbers = (getattr(cell, "row", None) for cell in cells)
+                line = next((number for number in numbers if number), line + 1)
+                if line > XLSX_MAX_ROWS:
+                    raise FileProblem(
+                        f"{path.name}: line {line}: the sheet has more than {XLSX_MAX_ROWS:,} rows"
+                    )
                 values: list[str] = []
                 for cell in cells[: len(header)]:
                     if cell.data_type == "f":
@@ -209,8 +304,17 @@ def _open_xlsx(path: Path, size: int) -> Table:
                         values.append(_cell_text(cell.value))
                 consumed[0] = int(size * min(1.0, line / max(sheet.max_row or 1, 1)))
                 if not any(values):
+                    empty_run += 1
+                    if empty_run > XLSX_MAX_EMPTY_RUN:
+                        raise FileProblem(
+                            f"{path.name}: line {line}: more than {XLSX_MAX_EMPTY_RUN:,} empty "
+                            "rows in a row; delete the empty rows and import again"
+                        )
                     continue
+                empty_run = 0
                 yield line, values
+        except SyntaxError as error:  # XML that does not parse, met while reading
+            raise FileProblem(f"{path.name}: not a readable XLSX workbook ({error})") from None
         finally:
             workbook.close()
 
