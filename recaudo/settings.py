@@ -296,12 +296,36 @@ PAYMENTS = {
     },
 }
 
+# Every handler redacts bearer tokens (/p/, /u/), query values, phones and
+# emails (recaudo/logs.py). Django's own loggers are configured here so that
+# none keeps a handler of Django's defaults, which would not redact.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact": {"()": "recaudo.logs.RedactingFilter"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # django-axes announces its version at every start; its login failures (other
-    # axes loggers) stay at LOG_LEVEL.
-    "loggers": {"axes.apps": {"level": "WARNING"}},
+    "loggers": {
+        # To the root's handler only ("Not Found: /p/…" is redacted there).
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # runserver's access lines.
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        # django-axes announces its version at every start; its login failures
+        # (other axes loggers) stay at LOG_LEVEL.
+        "axes.apps": {"level": "WARNING"},
+    },
 }
