@@ -84,7 +84,7 @@ def test_a_recursive_macro_or_loop_fails_cleanly():
 
 def test_a_render_that_runs_out_of_time_is_stopped(monkeypatch):
     monkeypatch.setattr(sandbox, "MAX_RENDER_SECONDS", 0.0)
-    body = "{% for d in deudas %}{{ d.monto }}{% endfor %}"
+    body = "{% for c in nombre_completo * 5 %}{{ c }}{% endfor %}"
 
     with pytest.raises(RenderError, match="tarda más de 0,0 s en generarse"):
         render(subject="", body=body, channel="sms", context=sample_context())
