@@ -303,5 +303,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # django-axes announces its version at every start; its login failures (other
     # axes loggers) stay at LOG_LEVEL.
-    "loggers": {"axes.apps": {"level": "WARNING"}},
+    # The sandbox's SMTP server (aiosmtpd) logs every command and address it sees at INFO:
+    # a flood under `make run`, and debtors' emails in the log.
+    "loggers": {"axes.apps": {"level": "WARNING"}, "mail.log": {"level": "WARNING"}},
 }
