@@ -16,8 +16,6 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from babel import Locale
-
 from recaudo.channels import CHANNEL_NAMES, VOICE_CHANNELS, WRITTEN_CHANNELS
 
 CHANNELS = CHANNEL_NAMES
@@ -298,18 +296,6 @@ def load_pack_file(path: Path) -> RulePack:
 @cache
 def _file_pack(name: str) -> RulePack:
     return load_pack_file(PACKS_DIR / f"{name}.json")
-
-
-@lru_cache(maxsize=512)
-def is_country_code(code: str) -> bool:
-    """Whether ``code`` is an ISO 3166-1 alpha-2 country (Babel's CLDR territories)."""
-    return (
-        len(code) == 2
-        and code.isalpha()
-        and code.isupper()
-        and code != "ZZ"  # CLDR's "unknown region"
-        and code in Locale("en").territories
-    )
 
 
 @lru_cache(maxsize=512)

@@ -15,12 +15,13 @@ from typing import Literal, overload
 from zoneinfo import ZoneInfo, available_timezones
 
 import phonenumbers
-from babel import Locale
 from babel.numbers import get_currency_precision, list_currencies
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from phonenumbers import timezone as phone_timezone
 from phonenumbers.tzdata import TIMEZONE_LONGEST_PREFIX
+
+from recaudo.countries import iso_countries
 
 
 class InputError(ValueError):
@@ -41,12 +42,9 @@ def known_currencies() -> frozenset[str]:
     return frozenset(code for code in list_currencies() if code not in _NON_MONEY_CODES)
 
 
-@lru_cache(maxsize=1)
 def known_countries() -> frozenset[str]:
-    territories = Locale("en").territories  # Babel types its keys loosely
-    return frozenset(
-        code for code in territories if isinstance(code, str) and len(code) == 2 and code.isalpha()
-    )
+    """The assigned ISO 3166-1 alpha-2 codes (recaudo/countries.py says which and why)."""
+    return iso_countries()
 
 
 @lru_cache(maxsize=1)
@@ -231,7 +229,9 @@ def clean_country(raw: str, field: str = "country") -> str:
     if not code:
         raise InputError(field, "is required")
     if code not in known_countries():
-        raise InputError(field, f"'{raw.strip()}' is not an ISO 3166 country code")
+        raise InputError(
+            field, f"'{raw.strip()}' is not an assigned ISO 3166-1 country code (e.g. CO, MX)"
+        )
     return code
 
 
