@@ -21,6 +21,12 @@ from functools import cache
 
 from babel import Locale
 
+# The countries with a reviewed contact-rule pack (recaudo/compliance/packs/).
+# Every other country gets the strictest known pack, and its debtors' time
+# zone comes from their phone number (docs/compliance.md). Here, not in the
+# compliance app, because the portfolio app (below it) needs it too.
+RULE_PACK_COUNTRIES = ("CO", "MX", "CL", "PE", "AR", "BR", "ES", "US")
+
 _EXCEPTIONALLY_RESERVED = frozenset(
     {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "FX", "IC", "SU", "TA", "UK", "UN"}
 )

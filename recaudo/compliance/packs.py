@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from recaudo.channels import CHANNEL_NAMES, VOICE_CHANNELS, WRITTEN_CHANNELS
+from recaudo.countries import RULE_PACK_COUNTRIES
 
 CHANNELS = CHANNEL_NAMES
 # A "kind" groups channels the way the laws do: Chile caps phone contacts and
@@ -31,7 +32,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CONFIDENCES = ("high", "medium", "low")
 BASES = ("legal", "default", "creditor")
 PACKS_DIR = Path(__file__).resolve().parent / "packs"
-PACK_COUNTRIES = ("CO", "MX", "CL", "PE", "AR", "BR", "ES", "US")
+PACK_COUNTRIES = RULE_PACK_COUNTRIES
 
 
 @dataclass(frozen=True)

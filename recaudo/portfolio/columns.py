@@ -301,7 +301,12 @@ class Defaults:
     timezone: str = field(init=False)
 
     def __post_init__(self) -> None:
-        self.timezone = timezone_for(self.country)
+        try:
+            self.timezone = timezone_for(self.country)
+        except InputError:
+            # A creditor in a country with no known zone: each debtor's zone
+            # then comes from its phone or is given in the row.
+            self.timezone = ""
 
 
 _KINDS = {
@@ -421,7 +426,7 @@ def clean_debtor(
     if zone_text:
         zone = check(clean_timezone, zone_text)
     else:
-        zone = timezone_for(country, phone) if country else defaults.timezone
+        zone = check(timezone_for, country, phone) if country else defaults.timezone
     language_text = check(_text, values, "language", 10)
     language = (
         check(clean_language, language_text) if language_text else language_for(country or "")

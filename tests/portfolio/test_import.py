@@ -150,6 +150,59 @@ def test_a_changed_amount_updates_the_debt_and_leaves_an_audit_event(creditor, t
     assert event.actor == "import:b.csv"
 
 
+def test_a_country_code_that_iso_has_not_assigned_is_refused_naming_the_column(
+    creditor, tmp_path
+):
+    text = (
+        "external_id,debtor_id,name,phone,country,currency,amount,due_on\n"
+        "D1,X1,Ana Ruiz,+525512345678,ZZ,COP,100,2026-11-01\n"
+        "D2,X2,Luis Gil,+525512345679,eu,COP,100,2026-11-01\n"
+        "D3,X3,Eva Sol,+525512345670,XK,COP,100,2026-11-01\n"
+    )
+    path = write(tmp_path, "paises.csv", text)
+
+    errors = import_errors("debts", str(path))
+
+    assert errors[:-1] == [
+        f"line {line}: country: '{code}' is not an assigned ISO 3166-1 country code (e.g. CO, MX)"
+        for line, code in ((2, "ZZ"), (3, "eu"), (4, "XK"))
+    ]
+    assert Debtor.objects.count() == 0
+
+
+def test_a_debtor_in_a_country_without_a_pack_takes_its_phones_time_zone_never_utc(
+    creditor, tmp_path
+):
+    text = (
+        "external_id,debtor_id,name,phone,country,currency,amount,due_on\n"
+        "D1,X1,Ana Ruiz,+525512345678,AQ,COP,100,2026-11-01\n"
+        "D2,X2,Luis Gil,+59899123456,EC,COP,100,2026-11-01\n"
+    )
+    path = write(tmp_path, "paises.csv", text)
+
+    run_import("debts", str(path))
+
+    assert list(Debtor.objects.order_by("external_id").values_list("country", "timezone")) == [
+        ("AQ", "America/Mexico_City"),
+        ("EC", "America/Montevideo"),
+    ]
+
+
+def test_a_debtor_whose_time_zone_cannot_be_told_is_refused(creditor, tmp_path):
+    text = (
+        "external_id,debtor_id,name,email,country,currency,amount,due_on\n"
+        "D1,X1,Ana Ruiz,ana@ejemplo.example,AQ,COP,100,2026-11-01\n"
+    )
+    path = write(tmp_path, "paises.csv", text)
+
+    errors = import_errors("debts", str(path))
+
+    assert errors[:-1] == [
+        "line 2: timezone: neither the country (AQ) nor the phone tells the debtor's time zone; "
+        "give it (e.g. America/Bogota)"
+    ]
+
+
 def test_a_file_with_errors_is_rejected_whole_naming_every_line_and_column(creditor, tmp_path):
     text = (
         "external_id,debtor_id,name,phone,email,currency,amount,issued_on,due_on\n"
