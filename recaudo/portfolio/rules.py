@@ -317,7 +317,7 @@ _phone_zone_cache: dict[tuple[str, str], str] = {}
 
 
 def _phone_zone(region: str | None, phone_e164: str) -> str:
-    """The phone's zone if it names one; "" when ``region`` is given and the phone is not from it."""
+    """The phone's zone if it names one; "" if ``region`` is given and the phone is not from it."""
     number = phonenumbers.parse(phone_e164, None)
     if region is not None and phonenumbers.region_code_for_number(number) != region:
         return ""

@@ -440,7 +440,7 @@ def test_a_debt_with_a_pending_promise_to_pay_is_not_reminded(creditor):
     assert list(outreach.debt_links.values_list("debt_id", flat=True)) == [other.pk]
 
 
-def test_a_debtor_in_a_country_without_a_pack_is_planned_in_the_strictest_hours_of_its_phones_zone():
+def test_a_debtor_in_a_country_without_a_pack_is_planned_in_strictest_hours_of_its_phones_zone():
     from zoneinfo import ZoneInfo
 
     from recaudo.compliance.packs import get_pack
@@ -459,7 +459,7 @@ def test_a_debtor_in_a_country_without_a_pack_is_planned_in_the_strictest_hours_
     local_start = outreach.window_start.astimezone(ZoneInfo(zone))
     local_end = outreach.window_end.astimezone(ZoneInfo(zone))
     assert local_start.date() == DAY and local_start.weekday() < 5
-    assert 9 <= local_start.hour and (local_end.hour, local_end.minute) <= (18, 0)
+    assert local_start.hour >= 9 and (local_end.hour, local_end.minute) <= (18, 0)
     assert get_pack("EC").generic
     assert check_contact(
         pack_for(creditor.pk, "EC"), timezone=zone, channel=outreach.channel,
