@@ -349,6 +349,22 @@ _CHANNEL_ALIASES = {
     "telefono": "call",
     "wa": "whatsapp",
 }
+# Columns stored as typed and shown (and exported) as text. A value starting
+# like a spreadsheet formula is refused in them, as an XLSX formula cell is:
+# the other columns are parsed strictly (a phone's "+", an amount) and ids
+# have their own pattern.
+FREE_TEXT_FIELDS = frozenset(
+    {
+        "full_name",
+        "first_name",
+        "national_id_type",
+        "national_id_number",
+        "tags",
+        "invoice_number",
+        "description",
+        "method",
+    }
+)
 _ID_PATTERN = re.compile(r"^[\w.\-/:#]{1,100}$")
 
 

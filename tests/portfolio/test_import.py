@@ -482,3 +482,26 @@ def test_the_same_external_ids_belong_separately_to_each_creditor(creditor, tmp_
     assert Debt.objects.filter(creditor=creditor).count() == 3
     assert Debt.objects.filter(creditor=other).count() == 3
     assert Debtor.objects.filter(external_id="C-1").count() == 2
+
+
+def test_a_csv_with_formula_like_text_is_refused_as_an_xlsx_formula_is(creditor, tmp_path):
+    text = (
+        "external_id,debtor_id,name,phone,currency,amount,due_on,description\n"
+        'D1,X1,"=HYPERLINK(""http://x"",""clic"")",+57 300 123 4567,COP,100,2026-11-01,ok\n'
+        "D2,X2,Luis Gil,+57 300 123 4568,COP,100,2026-11-01,-2\n"
+        "D3,X3,@Eva,+57 300 123 4569,COP,100,2026-11-01,+1 555\n"
+        "D4,X4,Raúl Paz,+57 300 123 4570,COP,100,2026-11-01,1+1 y -2\n"
+    )
+    path = write(tmp_path, "formulas.csv", text)
+
+    errors = import_errors("debts", str(path))
+
+    assert errors[:-1] == [
+        "line 2: name: '=HYPERLINK(\"http://x\",\"clic\")' starts like a spreadsheet formula "
+        "('='); remove that character",
+        "line 3: description: '-2' starts like a spreadsheet formula ('-'); remove that character",
+        "line 4: name: '@Eva' starts like a spreadsheet formula ('@'); remove that character",
+        "line 4: description: '+1 555' starts like a spreadsheet formula ('+'); remove that "
+        "character",
+    ]
+    assert Debtor.objects.count() == 0
