@@ -304,9 +304,10 @@ class Defaults:
         try:
             self.timezone = timezone_for(self.country)
         except InputError:
-            # A creditor in a country with no known zone: each debtor's zone
-            # then comes from its phone or is given in the row.
-            self.timezone = ""
+            # A creditor in a country with no known zone: its bare dates are
+            # read in UTC. Never a debtor's contact zone: clean_debtor derives
+            # that from the debtor's own country and phone, or refuses the row.
+            self.timezone = "UTC"
 
 
 _KINDS = {
