@@ -327,5 +327,8 @@ LOGGING = {
         # django-axes announces its version at every start; its login failures
         # (other axes loggers) stay at LOG_LEVEL.
         "axes.apps": {"level": "WARNING"},
+        # The sandbox's SMTP server (aiosmtpd) logs every command and address it
+        # sees at INFO: a flood under `make run`, and debtors' emails in the log.
+        "mail.log": {"level": "WARNING"},
     },
 }

@@ -436,13 +436,29 @@ def test_a_debt_for_another_creditors_debtor_is_refused_and_nothing_is_saved(two
     assert not Debt.objects.exists()
 
 
+def test_the_outbox_is_read_only_in_the_admin_even_for_a_superuser(two):
+    mine, _theirs = two
+    row = _outreach(mine)
+    admin_user = User.objects.create_superuser("root", password="x")
+    client = Client()
+    client.force_login(admin_user)
+
+    assert client.get(url(Outreach, "add")).status_code == 403
+    page = client.get(url(Outreach, "change", row.pk))
+    assert page.status_code == 200
+    assert page.context["has_change_permission"] is False
+    client.post(url(Outreach, "change", row.pk), {"status": "cancelled"})
+    row.refresh_from_db()
+    assert row.status == "planned"
+
+
 def test_a_raw_id_box_refuses_and_does_not_name_another_creditors_row(two):
     mine, theirs = two
-    row = _outreach(mine)
+    row = _thread(mine)
     stranger = make_debtor(theirs, full_name="Nombre Que No Debe Verse")
     agent, _ = agent_of(mine)
 
-    form = agent.get(url(Outreach, "change", row.pk)).context["adminform"].form
+    form = agent.get(url(Thread, "change", row.pk)).context["adminform"].form
     widget = form.fields["debtor"].widget
 
     assert list(form.fields["debtor"].queryset) == [row.debtor]

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from recaudo.admin_scope import CreditorScoped
 from recaudo.compliance.describe import describe
 from recaudo.compliance.models import CreditorRuleOverride
-from recaudo.compliance.packs import is_country_code
+from recaudo.countries import is_country_code
 
 
 @admin.register(CreditorRuleOverride)

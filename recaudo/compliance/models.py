@@ -8,8 +8,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from recaudo.compliance.packs import RulePack, get_pack, is_country_code
+from recaudo.compliance.packs import RulePack, get_pack
 from recaudo.compliance.tighten import tighten
+from recaudo.countries import is_country_code
 from recaudo.portfolio.models import Creditor
 
 

@@ -16,9 +16,8 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
-from babel import Locale
-
 from recaudo.channels import CHANNEL_NAMES, VOICE_CHANNELS, WRITTEN_CHANNELS
+from recaudo.countries import RULE_PACK_COUNTRIES
 
 CHANNELS = CHANNEL_NAMES
 # A "kind" groups channels the way the laws do: Chile caps phone contacts and
@@ -33,7 +32,7 @@ WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CONFIDENCES = ("high", "medium", "low")
 BASES = ("legal", "default", "creditor")
 PACKS_DIR = Path(__file__).resolve().parent / "packs"
-PACK_COUNTRIES = ("CO", "MX", "CL", "PE", "AR", "BR", "ES", "US")
+PACK_COUNTRIES = RULE_PACK_COUNTRIES
 
 
 @dataclass(frozen=True)
@@ -298,18 +297,6 @@ def load_pack_file(path: Path) -> RulePack:
 @cache
 def _file_pack(name: str) -> RulePack:
     return load_pack_file(PACKS_DIR / f"{name}.json")
-
-
-@lru_cache(maxsize=512)
-def is_country_code(code: str) -> bool:
-    """Whether ``code`` is an ISO 3166-1 alpha-2 country (Babel's CLDR territories)."""
-    return (
-        len(code) == 2
-        and code.isalpha()
-        and code.isupper()
-        and code != "ZZ"  # CLDR's "unknown region"
-        and code in Locale("en").territories
-    )
 
 
 @lru_cache(maxsize=512)

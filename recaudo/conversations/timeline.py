@@ -8,7 +8,6 @@ with its delivery state.
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +16,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from recaudo.conversations.models import Message, Thread
+from recaudo.exports import csv_writer
 from recaudo.outreach.models import Outreach
 
 # What the inbox shows for the codes an entry carries (the CSV keeps the codes).
@@ -126,7 +126,7 @@ def _outreach_text(row: Outreach) -> str:
 def as_csv(thread: Thread) -> str:
     """The record of every communication with the debtor, one row per entry."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(
         [
             "fecha_utc",

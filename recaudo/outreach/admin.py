@@ -4,7 +4,22 @@ from recaudo.admin_scope import CreditorScoped
 from recaudo.outreach.models import Outreach, OutreachDebt, PlannerRun, WebhookEvent
 
 
-class OutreachDebtInline(CreditorScoped, admin.TabularInline):
+class ReadOnly:
+    """The outbox's rows are written by its own functions only (the planner places each
+    contact under the country's rules; a row made or edited by hand would skip them):
+    staff read them here, and act on them from the inbox."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class OutreachDebtInline(ReadOnly, CreditorScoped, admin.TabularInline):
     model = OutreachDebt
     extra = 0
     raw_id_fields = ("debt",)
@@ -12,7 +27,7 @@ class OutreachDebtInline(CreditorScoped, admin.TabularInline):
 
 
 @admin.register(Outreach)
-class OutreachAdmin(CreditorScoped, admin.ModelAdmin):
+class OutreachAdmin(ReadOnly, CreditorScoped, admin.ModelAdmin):
     list_display = (
         "id",
         "debtor",
@@ -33,7 +48,7 @@ class OutreachAdmin(CreditorScoped, admin.ModelAdmin):
 
 
 @admin.register(PlannerRun)
-class PlannerRunAdmin(CreditorScoped, admin.ModelAdmin):
+class PlannerRunAdmin(ReadOnly, CreditorScoped, admin.ModelAdmin):
     list_display = ("creditor", "run_on", "outreach_created", "started_at", "finished_at")
     list_filter = ("creditor",)
     date_hierarchy = "run_on"

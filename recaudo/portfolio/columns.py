@@ -301,7 +301,13 @@ class Defaults:
     timezone: str = field(init=False)
 
     def __post_init__(self) -> None:
-        self.timezone = timezone_for(self.country)
+        try:
+            self.timezone = timezone_for(self.country)
+        except InputError:
+            # A creditor in a country with no known zone: its bare dates are
+            # read in UTC. Never a debtor's contact zone: clean_debtor derives
+            # that from the debtor's own country and phone, or refuses the row.
+            self.timezone = "UTC"
 
 
 _KINDS = {
@@ -344,6 +350,22 @@ _CHANNEL_ALIASES = {
     "telefono": "call",
     "wa": "whatsapp",
 }
+# Columns stored as typed and shown (and exported) as text. A value starting
+# like a spreadsheet formula is refused in them, as an XLSX formula cell is:
+# the other columns are parsed strictly (a phone's "+", an amount) and ids
+# have their own pattern.
+FREE_TEXT_FIELDS = frozenset(
+    {
+        "full_name",
+        "first_name",
+        "national_id_type",
+        "national_id_number",
+        "tags",
+        "invoice_number",
+        "description",
+        "method",
+    }
+)
 _ID_PATTERN = re.compile(r"^[\w.\-/:#]{1,100}$")
 
 
@@ -421,7 +443,7 @@ def clean_debtor(
     if zone_text:
         zone = check(clean_timezone, zone_text)
     else:
-        zone = timezone_for(country, phone) if country else defaults.timezone
+        zone = check(timezone_for, country, phone) if country else defaults.timezone
     language_text = check(_text, values, "language", 10)
     language = (
         check(clean_language, language_text) if language_text else language_for(country or "")

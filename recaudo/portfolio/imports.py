@@ -15,8 +15,10 @@ from django.conf import settings
 from django.db import IntegrityError
 
 from recaudo.bulk import collector_paused
+from recaudo.exports import looks_like_formula
 from recaudo.portfolio.columns import (
     DEBTOR_COLUMNS,
+    FREE_TEXT_FIELDS,
     DebtInput,
     DebtorInput,
     Defaults,
@@ -168,6 +170,16 @@ def _cleaned_chunks(
                         )
                     )
                     value = ""
+                elif name in FREE_TEXT_FIELDS and looks_like_formula(value.strip()):
+                    # The CSV twin of a formula cell: text a spreadsheet would run.
+                    chunk.errors.append(
+                        RowError(
+                            line,
+                            header[index],
+                            f"'{value.strip()}' starts like a spreadsheet formula "
+                            f"({value.strip()[0]!r}); remove that character",
+                        )
+                    )
                 values[name] = value
             if debtor_details:
                 _skip_known_debtor(values, debtor_details, known_debtors)

@@ -15,12 +15,13 @@ from typing import Literal, overload
 from zoneinfo import ZoneInfo, available_timezones
 
 import phonenumbers
-from babel import Locale
 from babel.numbers import get_currency_precision, list_currencies
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from phonenumbers import timezone as phone_timezone
 from phonenumbers.tzdata import TIMEZONE_LONGEST_PREFIX
+
+from recaudo.countries import RULE_PACK_COUNTRIES, iso_countries
 
 
 class InputError(ValueError):
@@ -41,12 +42,9 @@ def known_currencies() -> frozenset[str]:
     return frozenset(code for code in list_currencies() if code not in _NON_MONEY_CODES)
 
 
-@lru_cache(maxsize=1)
 def known_countries() -> frozenset[str]:
-    territories = Locale("en").territories  # Babel types its keys loosely
-    return frozenset(
-        code for code in territories if isinstance(code, str) and len(code) == 2 and code.isalpha()
-    )
+    """The assigned ISO 3166-1 alpha-2 codes (recaudo/countries.py says which and why)."""
+    return iso_countries()
 
 
 @lru_cache(maxsize=1)
@@ -231,7 +229,9 @@ def clean_country(raw: str, field: str = "country") -> str:
     if not code:
         raise InputError(field, "is required")
     if code not in known_countries():
-        raise InputError(field, f"'{raw.strip()}' is not an ISO 3166 country code")
+        raise InputError(
+            field, f"'{raw.strip()}' is not an assigned ISO 3166-1 country code (e.g. CO, MX)"
+        )
     return code
 
 
@@ -280,14 +280,22 @@ def clean_timezone(raw: str, field: str = "timezone") -> str:
 
 
 def timezone_for(country: str, phone_e164: str | None = None) -> str:
-    """The debtor's zone: the phone's zone when it names exactly one, else the country's."""
+    """The debtor's zone: the phone's zone when it names exactly one, else the country's.
+
+    In a country with a rule pack only a phone of that country counts; in one
+    without, the phone tells where the debtor is whatever its country (a
+    Uruguayan number is in Montevideo). Never UTC: when neither the phone nor
+    the country names a zone, ``InputError`` asks for the debtor's zone.
+    """
     if phone_e164:
+        # In a country without a pack the phone's own region decides.
+        region = country if country in RULE_PACK_COUNTRIES else None
         # Zones are assigned by number prefix (phonenumbers looks at most
         # TIMEZONE_LONGEST_PREFIX digits), so the answer is remembered per prefix.
-        key = (country, phone_e164[: _ZONE_PREFIX_LENGTH + 1])
+        key = (region or "", phone_e164[: _ZONE_PREFIX_LENGTH + 1])
         zone = _phone_zone_cache.get(key)
         if zone is None:
-            zone = _phone_zone(country, phone_e164)
+            zone = _phone_zone(region, phone_e164)
             if len(_phone_zone_cache) < 100_000:
                 _phone_zone_cache[key] = zone
         if zone:
@@ -296,17 +304,22 @@ def timezone_for(country: str, phone_e164: str | None = None) -> str:
         return COUNTRY_DEFAULT_TIMEZONE[country]
     zones = sorted(_zones_for_country(country))
     if zones:
-        return zones[0]
-    return "UTC"
+        return _CANONICAL_ZONE.get(zones[0], zones[0])
+    raise InputError(
+        "timezone",
+        f"neither the country ({country or '-'}) nor the phone tells the debtor's time zone; "
+        "give it (e.g. America/Bogota)",
+    )
 
 
 _ZONE_PREFIX_LENGTH = TIMEZONE_LONGEST_PREFIX
 _phone_zone_cache: dict[tuple[str, str], str] = {}
 
 
-def _phone_zone(country: str, phone_e164: str) -> str:
+def _phone_zone(region: str | None, phone_e164: str) -> str:
+    """The phone's zone if it names one; "" if ``region`` is given and the phone is not from it."""
     number = phonenumbers.parse(phone_e164, None)
-    if phonenumbers.region_code_for_number(number) != country:
+    if region is not None and phonenumbers.region_code_for_number(number) != region:
         return ""
     zones = [
         zone for zone in phone_timezone.time_zones_for_number(number) if zone in known_timezones()

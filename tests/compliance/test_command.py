@@ -97,6 +97,26 @@ def test_check_reports_each_bad_line_and_carries_on_then_exits_with_1():
     assert "10 of 12 lines" in str(error)
 
 
+def test_check_refuses_unknown_channels_in_opted_out_and_history_naming_them():
+    at = "2026-11-24T15:00:00Z"
+    outputs, error = run_check(
+        line(country="CO", channel="whatsapp", at=at, opted_out=["whatsap"]),
+        line(country="CO", channel="sms", at=at, opted_out=["sms", 3]),
+        line(country="CO", channel="sms", at=at, history=[{"channel": "SMS", "at": at}]),
+        line(country="ZZ", channel="sms", at=at),
+        line(country="EU", channel="sms", at=at),
+    )
+    known = "expected one of whatsapp, sms, rcs, email, call"
+    assert outputs == [
+        {"error": f"line 1: opted_out[0]: unknown channel 'whatsap'; {known}"},
+        {"error": f"line 2: opted_out[1]: unknown channel 3; {known}"},
+        {"error": f"line 3: history[0].channel: unknown channel 'SMS'; {known}"},
+        {"error": "line 4: country: 'ZZ' is not an ISO 3166-1 alpha-2 code"},
+        {"error": "line 5: country: 'EU' is not an ISO 3166-1 alpha-2 code"},
+    ]
+    assert error is not None and error.returncode == 1
+
+
 def test_check_answers_an_unknown_channel_as_a_refusal():
     outputs, error = run_check(line(country="CO", channel="fax", at="2026-11-24T15:00:00Z"))
     assert (outputs, error) == (

@@ -438,3 +438,30 @@ def test_a_debt_with_a_pending_promise_to_pay_is_not_reminded(creditor):
 
     outreach = Outreach.objects.get()
     assert list(outreach.debt_links.values_list("debt_id", flat=True)) == [other.pk]
+
+
+def test_a_debtor_in_a_country_without_a_pack_is_planned_in_strictest_hours_of_its_phones_zone():
+    from zoneinfo import ZoneInfo
+
+    from recaudo.compliance.packs import get_pack
+    from recaudo.portfolio.rules import timezone_for
+
+    creditor = make_creditor(country="EC", default_currency="USD")
+    zone = timezone_for("EC", "+59899123456")  # a Uruguayan mobile
+    debtor = _debtor(creditor, country="EC", timezone=zone)
+    debtor.contact_points.filter(kind="phone").update(value="+59899123456")
+    _due(debtor, 7, amount="100.00")
+
+    _plan()
+
+    assert zone == "America/Montevideo"
+    outreach = Outreach.objects.get()
+    local_start = outreach.window_start.astimezone(ZoneInfo(zone))
+    local_end = outreach.window_end.astimezone(ZoneInfo(zone))
+    assert local_start.date() == DAY and local_start.weekday() < 5
+    assert local_start.hour >= 9 and (local_end.hour, local_end.minute) <= (18, 0)
+    assert get_pack("EC").generic
+    assert check_contact(
+        pack_for(creditor.pk, "EC"), timezone=zone, channel=outreach.channel,
+        at=outreach.window_start,
+    ).allowed  # fmt: skip

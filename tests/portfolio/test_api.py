@@ -203,6 +203,17 @@ def test_put_debtor_creates_it_with_contact_points_and_consents(api, key, credit
     ]
 
 
+@pytest.mark.parametrize("country", ["ZZ", "EU", "QO", "UN"])
+def test_a_debtor_in_a_country_iso_has_not_assigned_is_refused_naming_the_field(api, country):
+    response = put(api, "/debtors/C-1", {**MARIA, "phone": "+573001234567", "country": country})
+
+    body = assert_problem(response, 422)
+    assert [(error["field"], error["detail"]) for error in body["errors"]] == [
+        ("country", f"'{country}' is not an assigned ISO 3166-1 country code (e.g. CO, MX)")
+    ]
+    assert nothing_written()
+
+
 def test_an_identical_put_of_a_debtor_is_unchanged_and_writes_nothing_new(api):
     first = put(api, "/debtors/C-1", MARIA)
     debtor = Debtor.objects.get()

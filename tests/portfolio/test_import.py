@@ -150,6 +150,59 @@ def test_a_changed_amount_updates_the_debt_and_leaves_an_audit_event(creditor, t
     assert event.actor == "import:b.csv"
 
 
+def test_a_country_code_that_iso_has_not_assigned_is_refused_naming_the_column(
+    creditor, tmp_path
+):
+    text = (
+        "external_id,debtor_id,name,phone,country,currency,amount,due_on\n"
+        "D1,X1,Ana Ruiz,+525512345678,ZZ,COP,100,2026-11-01\n"
+        "D2,X2,Luis Gil,+525512345679,eu,COP,100,2026-11-01\n"
+        "D3,X3,Eva Sol,+525512345670,XK,COP,100,2026-11-01\n"
+    )
+    path = write(tmp_path, "paises.csv", text)
+
+    errors = import_errors("debts", str(path))
+
+    assert errors[:-1] == [
+        f"line {line}: country: '{code}' is not an assigned ISO 3166-1 country code (e.g. CO, MX)"
+        for line, code in ((2, "ZZ"), (3, "eu"), (4, "XK"))
+    ]
+    assert Debtor.objects.count() == 0
+
+
+def test_a_debtor_in_a_country_without_a_pack_takes_its_phones_time_zone_never_utc(
+    creditor, tmp_path
+):
+    text = (
+        "external_id,debtor_id,name,phone,country,currency,amount,due_on\n"
+        "D1,X1,Ana Ruiz,+525512345678,AQ,COP,100,2026-11-01\n"
+        "D2,X2,Luis Gil,+59899123456,EC,COP,100,2026-11-01\n"
+    )
+    path = write(tmp_path, "paises.csv", text)
+
+    run_import("debts", str(path))
+
+    assert list(Debtor.objects.order_by("external_id").values_list("country", "timezone")) == [
+        ("AQ", "America/Mexico_City"),
+        ("EC", "America/Montevideo"),
+    ]
+
+
+def test_a_debtor_whose_time_zone_cannot_be_told_is_refused(creditor, tmp_path):
+    text = (
+        "external_id,debtor_id,name,email,country,currency,amount,due_on\n"
+        "D1,X1,Ana Ruiz,ana@ejemplo.example,AQ,COP,100,2026-11-01\n"
+    )
+    path = write(tmp_path, "paises.csv", text)
+
+    errors = import_errors("debts", str(path))
+
+    assert errors[:-1] == [
+        "line 2: timezone: neither the country (AQ) nor the phone tells the debtor's time zone; "
+        "give it (e.g. America/Bogota)"
+    ]
+
+
 def test_a_file_with_errors_is_rejected_whole_naming_every_line_and_column(creditor, tmp_path):
     text = (
         "external_id,debtor_id,name,phone,email,currency,amount,issued_on,due_on\n"
@@ -429,3 +482,26 @@ def test_the_same_external_ids_belong_separately_to_each_creditor(creditor, tmp_
     assert Debt.objects.filter(creditor=creditor).count() == 3
     assert Debt.objects.filter(creditor=other).count() == 3
     assert Debtor.objects.filter(external_id="C-1").count() == 2
+
+
+def test_a_csv_with_formula_like_text_is_refused_as_an_xlsx_formula_is(creditor, tmp_path):
+    text = (
+        "external_id,debtor_id,name,phone,currency,amount,due_on,description\n"
+        'D1,X1,"=HYPERLINK(""http://x"",""clic"")",+57 300 123 4567,COP,100,2026-11-01,ok\n'
+        "D2,X2,Luis Gil,+57 300 123 4568,COP,100,2026-11-01,-2\n"
+        "D3,X3,@Eva,+57 300 123 4569,COP,100,2026-11-01,+1 555\n"
+        "D4,X4,Raúl Paz,+57 300 123 4570,COP,100,2026-11-01,1+1 y -2\n"
+    )
+    path = write(tmp_path, "formulas.csv", text)
+
+    errors = import_errors("debts", str(path))
+
+    assert errors[:-1] == [
+        "line 2: name: '=HYPERLINK(\"http://x\",\"clic\")' starts like a spreadsheet formula "
+        "('='); remove that character",
+        "line 3: description: '-2' starts like a spreadsheet formula ('-'); remove that character",
+        "line 4: name: '@Eva' starts like a spreadsheet formula ('@'); remove that character",
+        "line 4: description: '+1 555' starts like a spreadsheet formula ('+'); remove that "
+        "character",
+    ]
+    assert Debtor.objects.count() == 0

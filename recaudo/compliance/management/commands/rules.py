@@ -15,10 +15,12 @@ from typing import Any, Literal, TextIO
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from recaudo.channels import CHANNEL_NAMES
 from recaudo.compliance.describe import describe
-from recaudo.compliance.packs import get_pack, has_own_pack, is_country_code
+from recaudo.compliance.packs import get_pack, has_own_pack
 from recaudo.compliance.rules import Decision, PastContact, check_contact
 from recaudo.compliance.windows import zone
+from recaudo.countries import is_country_code
 
 INPUT_FIELDS = ("country", "timezone", "channel", "at", "history", "opted_out")
 
@@ -96,6 +98,16 @@ def parse_moment(value: Any, where: str) -> datetime:
     return moment
 
 
+def _known_channel(value: Any, where: str) -> str:
+    """A channel name from ``recaudo.channels``: a typo in an opt-out or the
+    history must fail the line, never silently allow the contact."""
+    if value not in CHANNEL_NAMES:
+        raise BadLine(
+            f"{where}: unknown channel {value!r}; expected one of {', '.join(CHANNEL_NAMES)}"
+        )
+    return str(value)
+
+
 def check_line(line: str) -> Decision:
     """The decision for one input line; ``BadLine`` naming the field if it is malformed."""
     if not line.strip():
@@ -138,8 +150,7 @@ def check_line(line: str) -> Decision:
     for index, item in enumerate(history_data):
         if not isinstance(item, dict) or set(item) != {"channel", "at"}:
             raise BadLine(f"history[{index}]: expected an object with channel and at")
-        if not isinstance(item["channel"], str):
-            raise BadLine(f"history[{index}].channel: expected a channel name")
+        _known_channel(item["channel"], f"history[{index}].channel")
         history.append(
             PastContact(item["channel"], parse_moment(item["at"], f"history[{index}].at"))
         )
@@ -147,8 +158,11 @@ def check_line(line: str) -> Decision:
     opted_out_data = data.get("opted_out", [])
     if opted_out_data == "all":
         opted_out: frozenset[str] | Literal["all"] = "all"
-    elif isinstance(opted_out_data, list) and all(isinstance(c, str) for c in opted_out_data):
-        opted_out = frozenset(opted_out_data)
+    elif isinstance(opted_out_data, list):
+        opted_out = frozenset(
+            _known_channel(item, f"opted_out[{index}]")
+            for index, item in enumerate(opted_out_data)
+        )
     else:
         raise BadLine('opted_out: expected a list of channels or "all"')
     return check_contact(
