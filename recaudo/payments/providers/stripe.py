@@ -6,9 +6,9 @@ currency's minor unit (``unit_amount``) and come back as ``amount_total``.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from recaudo.inputs import loads_json
 from recaudo.outreach.contract import PayloadError, WebhookRequest
 from recaudo.payments.providers.base import (
     CheckoutRequest,
@@ -135,7 +135,7 @@ class StripeProvider(HttpProvider):
 
     def parse_webhook(self, request: WebhookRequest) -> WebhookNotice:
         try:
-            event = json.loads(request.body)
+            event = loads_json(request.body)
             kind = str(event["type"])
             obj = event["data"]["object"]
         except (ValueError, KeyError, TypeError):
