@@ -113,6 +113,7 @@ def unstorable_paths(value: Any) -> Iterator[list[str | int]]:
 
 # --- the middleware ------------------------------------------------------------------
 
+
 class RefuseUnstorableInput:
     """400 for a NUL in the path, the query, a header, a cookie or a browser's form.
 

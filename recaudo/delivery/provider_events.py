@@ -75,8 +75,8 @@ def store_webhook(
     provider: str, *, dedupe_key: str, headers: dict[str, str], body: str
 ) -> tuple[WebhookEvent, bool]:
     """Store a verified webhook request; a repeated delivery returns the stored one."""
-    # PostgreSQL text cannot hold NUL; a signed body with one is still kept.
-    body = storable(body)
+    # PostgreSQL text cannot hold NUL (nor a lone surrogate); a signed request with one is kept.
+    body, dedupe_key, headers = storable(body), storable(dedupe_key), storable(headers)
     try:
         with transaction.atomic():
             stored = WebhookEvent.objects.create(

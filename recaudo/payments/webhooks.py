@@ -29,6 +29,7 @@ from recaudo.payments.providers.base import HttpProvider, ProviderError
 from recaudo.portfolio.rules import InputError
 
 logger = logging.getLogger(__name__)
+EVENT_ID_LENGTH = PaymentWebhookEvent._meta.get_field("event_id").max_length or 200
 KEPT_HEADERS = (
     "Content-Type",
     "User-Agent",
@@ -59,6 +60,8 @@ def payment_webhook(http_request: HttpRequest, provider_name: str) -> HttpRespon
     except PayloadError as error:
         return HttpResponse(str(error), status=400, content_type="text/plain")
     event_id = storable(notice.event_id)
+    if len(event_id) > EVENT_ID_LENGTH:
+        return HttpResponse("event id too long", status=400, content_type="text/plain")
     try:
         with transaction.atomic():
             event = PaymentWebhookEvent.objects.create(

@@ -140,6 +140,8 @@ class StripeProvider(HttpProvider):
             obj = event["data"]["object"]
         except (ValueError, KeyError, TypeError):
             raise PayloadError("Stripe event is malformed") from None
+        if not isinstance(obj, dict):
+            raise PayloadError("Stripe event's data.object is not an object")
         # Checkout Session events name a session ``fetch`` can read; a refund
         # or a lost dispute names the charge, read back to confirm it.
         if kind.startswith("checkout.session."):
