@@ -21,8 +21,8 @@ from recaudo.inputs import MAX_JSON_DEPTH, storable
 from recaudo.outreach.contract import Event
 from recaudo.outreach.models import Outreach, WebhookEvent
 from recaudo.payments.models import PaymentWebhookEvent
-from recaudo.payments.providers.mercadopago import manifest
 from recaudo.payments.providers.base import hex_hmac
+from recaudo.payments.providers.mercadopago import manifest
 from recaudo.payments.providers.sandbox import sign
 from recaudo.portfolio.apikeys import create_key
 from recaudo.portfolio.models import AuditEvent, Debtor, Payment
@@ -120,7 +120,7 @@ def test_an_import_with_a_far_date_names_the_line_and_column(creditor, tmp_path)
 
 
 def test_every_cleaned_date_lies_in_the_one_range():
-    assert DATE_RANGE == (date(1900, 1, 1), date(2199, 12, 31))
+    assert (date(1900, 1, 1), date(2199, 12, 31)) == DATE_RANGE
     assert clean_date("31/12/2199", "due_on") == date(2199, 12, 31)
     for text in ("2200-01-01", "31/12/9999", "1899-12-31"):
         with pytest.raises(InputError) as error:
@@ -291,11 +291,12 @@ def test_deeply_nested_json_is_a_4xx_in_the_api_and_the_webhooks(client, api, pa
     assert problem(api.post("/api/v1/debtors/bulk", body, "application/json"), 400)
     assert post_whatsapp(client, body).status_code == 200
     assert WebhookEvent.objects.get().outcome.startswith("unreadable")
+    signature = hex_hmac(STRIPE_SECRET, f"{stamp}.".encode() + body)
     stripe = client.post(
         "/webhooks/payments/stripe",
         body,
         content_type="application/json",
-        HTTP_STRIPE_SIGNATURE=f"t={stamp},v1={hex_hmac(STRIPE_SECRET, f'{stamp}.'.encode() + body)}",
+        HTTP_STRIPE_SIGNATURE=f"t={stamp},v1={signature}",
     )
     assert stripe.status_code == 400
     signed = hex_hmac(MERCADOPAGO_SECRET, manifest("", "", str(stamp)).encode())
