@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -26,12 +27,21 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, Header, NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
-from pydantic import BaseModel, BeforeValidator, ConfigDict, WithJsonSchema, create_model
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    WithJsonSchema,
+    create_model,
+)
 
+from recaudo.inputs import TooDeep, loads_json, unstorable_paths
 from recaudo.portfolio.apikeys import API_KEY_AUTH
 from recaudo.portfolio.columns import Defaults, RowErrors
 from recaudo.portfolio.ingest import CHUNK_ROWS, Outcome, run_in_transaction
 from recaudo.portfolio.models import ApiKey, Creditor, IdempotencyRecord
+from recaudo.portfolio.rules import InputError, date_in_range, datetime_in_range
 
 logger = logging.getLogger(__name__)
 
@@ -42,10 +52,31 @@ CONFLICTS = "conflicts"
 
 
 class DecimalJsonParser(Parser):
-    """JSON numbers with a fraction are read as Decimal: 0.1 stays 0.1, never a binary float."""
+    """JSON numbers with a fraction are read as Decimal: 0.1 stays 0.1, never a binary float.
+
+    The API's one reading of bodies: nesting is bounded (400), and a NUL or a
+    lone surrogate in any string is a 422 naming the field (docs/security.md#input).
+    """
 
     def parse_body(self, request: HttpRequest) -> Any:
-        return json.loads(request.body, parse_float=Decimal)
+        try:
+            data = loads_json(request.body, parse_float=Decimal)
+        except TooDeep as error:
+            raise _kept(request, Problem(400, "Bad request", f"The body is {error}.")) from None
+        errors = [
+            field_error(path, "holds a NUL character or a lone surrogate, never accepted")
+            for path in unstorable_paths(data)
+        ]
+        if errors:
+            raise _kept(request, invalid(errors))
+        return data
+
+
+def _kept(request: HttpRequest, problem: "Problem") -> "Problem":
+    # ninja turns whatever parse_body raises into "Cannot parse request body";
+    # on_http_error answers with the problem kept on the request instead.
+    request.recaudo_problem = problem  # type: ignore[attr-defined]  # read by on_http_error
+    return problem
 
 
 api = NinjaAPI(
@@ -198,6 +229,8 @@ def on_body_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpRespo
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(kept := getattr(request, "recaudo_problem", None), Problem):
+        return problem_response(kept)
     if str(exc).startswith("Cannot parse request body"):
         return problem_response(Problem(400, "Bad request", "The body is not valid JSON."))
     return problem_response(Problem(exc.status_code, str(exc), str(exc)))
@@ -247,6 +280,22 @@ Words = Annotated[
 Flag = Annotated[str | None, BeforeValidator(_as_flag), _either("boolean", "string")]
 
 
+def _in_range(value: date | None) -> date | None:
+    # A query parameter's name is in the error's location; the message says only why.
+    try:
+        if isinstance(value, datetime):
+            return datetime_in_range(value, "")
+        return None if value is None else date_in_range(value, "")
+    except InputError as error:
+        raise ValueError(error.message) from None
+
+
+# Days and times in query parameters, in DATE_RANGE like every date that enters
+# (one validator after the union, so an error names the parameter alone).
+Day = Annotated[date | None, AfterValidator(_in_range)]
+DayOrMoment = Annotated[date | datetime | None, AfterValidator(_in_range)]
+
+
 def canonical_body(
     name: str,
     fields: Iterable[str],
@@ -274,9 +323,13 @@ def bulk_body(name: str, item: type[BaseModel]) -> Any:
     return create_model(name, __config__=ConfigDict(extra="forbid"), items=items)
 
 
+# A database OFFSET is a bigint; far below it, no list is that long.
+MAX_OFFSET = 2**31 - 1
+
+
 class PageIn(Schema):
     limit: int = Field(100, ge=1, le=1000)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class PageOut(Schema):

@@ -29,6 +29,7 @@ import hashlib
 import logging
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
@@ -38,6 +39,7 @@ from django.utils import timezone
 import recaudo.channels
 from recaudo.conversations.inbound import receive
 from recaudo.delivery.channels.registry import get_channel
+from recaudo.inputs import storable
 from recaudo.outreach import optouts
 from recaudo.outreach.contract import Event, PayloadError, WebhookRequest
 from recaudo.outreach.fallback import fall_back
@@ -45,6 +47,7 @@ from recaudo.outreach.models import Outreach, WebhookEvent
 from recaudo.outreach.optouts import OPT_OUT_OUTCOME
 from recaudo.outreach.progress import record_failure_report, record_progress
 from recaudo.portfolio.models import ContactPoint
+from recaudo.portfolio.rules import InputError, datetime_in_range
 
 Status = Outreach.Status
 logger = logging.getLogger(__name__)
@@ -72,8 +75,8 @@ def store_webhook(
     provider: str, *, dedupe_key: str, headers: dict[str, str], body: str
 ) -> tuple[WebhookEvent, bool]:
     """Store a verified webhook request; a repeated delivery returns the stored one."""
-    # PostgreSQL text cannot hold NUL; a signed body with one is still kept.
-    body = body.replace("\x00", "\N{REPLACEMENT CHARACTER}")
+    # PostgreSQL text cannot hold NUL (nor a lone surrogate); a signed request with one is kept.
+    body, dedupe_key, headers = storable(body), storable(dedupe_key), storable(headers)
     try:
         with transaction.atomic():
             stored = WebhookEvent.objects.create(
@@ -144,13 +147,57 @@ def stored_events(stored: WebhookEvent) -> list[Event]:
 
 
 def process_events(events: Iterable[Event]) -> str:
-    """Apply each event; the outcome lists what happened, messages from debtors first."""
-    outcomes = [apply_event(event) for event in events]
+    """Apply each event in its own savepoint; the outcome lists what happened, debtors' first.
+
+    One event's fault never loses the others of its batch: it is logged, noted
+    in the outcome (``error: ...``) and rolled back alone.
+    """
+    outcomes = [_apply_alone(storable_event(event)) for event in events]
     if not outcomes:
         return "no events"
     from_debtors = [o for o in outcomes if o.startswith((INBOUND_OUTCOME, OPT_OUT_OUTCOME))]
     others = [o for o in outcomes if o not in from_debtors]
     return "; ".join(dict.fromkeys(from_debtors + others))
+
+
+def storable_event(event: Event) -> Event:
+    """The event as the database can keep it: the one place provider events are cleaned.
+
+    A signed body may still carry NUL or lone surrogates (PostgreSQL refuses
+    both): they become U+FFFD in every text. A time outside DATE_RANGE is
+    dropped (the moment of processing stands in for it).
+    """
+    texts = {
+        name: storable(getattr(event, name))
+        for name in (
+            "channel",
+            "provider_message_id",
+            "provider_event_id",
+            "reference",
+            "address",
+            "text",
+            "error_code",
+            "error_message",
+        )
+    }
+    occurred_at = event.occurred_at
+    if occurred_at is not None:
+        try:
+            datetime_in_range(occurred_at, "occurred_at")
+        except InputError:
+            occurred_at = None
+    return replace(event, **texts, occurred_at=occurred_at, raw=storable(event.raw))
+
+
+def _apply_alone(event: Event) -> str:
+    try:
+        with transaction.atomic():
+            return apply_event(event)
+    except Exception as error:
+        logger.exception(
+            "webhook event %s (%s) not applied", event.provider_event_id or "-", event.kind
+        )
+        return f"error: {event.kind} {event.provider_message_id}: {type(error).__name__}"
 
 
 def apply_event(event: Event) -> str:

@@ -6,8 +6,6 @@ Thin like views.py: plain forms, POST then 303 back to the portal with
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,7 +15,7 @@ from recaudo.payments.models import DebtorRequest, PaymentLink
 from recaudo.payments.rules import AgreementError
 from recaudo.payments.terms import terms_for
 from recaudo.payments.views import _portal_url, _render_portal, portal_view
-from recaudo.portfolio.rules import InputError, clean_amount
+from recaudo.portfolio.rules import InputError, clean_amount, clean_date
 
 
 def _done(link: PaymentLink, lang: str, done: str) -> HttpResponse:
@@ -31,7 +29,7 @@ def extension(request: HttpRequest, link: PaymentLink, lang: str) -> HttpRespons
         asked = concessions.request_extension(
             link,
             debt_id=int(request.POST.get("debt", "0") or 0),
-            new_due_on=date.fromisoformat(request.POST.get("date", "")),
+            new_due_on=clean_date(request.POST.get("date", ""), "date"),
             reason=request.POST.get("reason", ""),
         )
     except AgreementError as error:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from datetime import date
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -34,7 +33,7 @@ from recaudo.payments.providers.base import ProviderError
 from recaudo.payments.rules import AgreementError, check_partial, minimum_partial
 from recaudo.payments.terms import collectible_debts, terms_for
 from recaudo.portfolio.models import Debt
-from recaudo.portfolio.rules import InputError, clean_amount
+from recaudo.portfolio.rules import InputError, clean_amount, clean_date
 
 logger = logging.getLogger(__name__)
 LANGUAGES = ("es", "en")
@@ -245,7 +244,7 @@ def plan(request: HttpRequest, link: PaymentLink, lang: str) -> HttpResponse:
 def promise(request: HttpRequest, link: PaymentLink, lang: str) -> HttpResponse:
     terms = terms_for(link.debtor)
     try:
-        promised_on = date.fromisoformat(request.POST.get("date", ""))
+        promised_on = clean_date(request.POST.get("date", ""), "date")
         raw_amount = request.POST.get("amount", "").strip()
         amount = clean_amount(raw_amount, terms.currency) if raw_amount else terms.total
         actions.make_promise(link, promised_on=promised_on, amount=amount)

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from recaudo.inputs import storable
 from recaudo.outreach.contract import PayloadError, SignatureError, WebhookRequest
 from recaudo.payments.actions import apply_provider_record
 from recaudo.payments.conf import setting
@@ -28,6 +29,7 @@ from recaudo.payments.providers.base import HttpProvider, ProviderError
 from recaudo.portfolio.rules import InputError
 
 logger = logging.getLogger(__name__)
+EVENT_ID_LENGTH = PaymentWebhookEvent._meta.get_field("event_id").max_length or 200
 KEPT_HEADERS = (
     "Content-Type",
     "User-Agent",
@@ -57,22 +59,27 @@ def payment_webhook(http_request: HttpRequest, provider_name: str) -> HttpRespon
         notice = provider.parse_webhook(request)
     except PayloadError as error:
         return HttpResponse(str(error), status=400, content_type="text/plain")
+    event_id = storable(notice.event_id)
+    if len(event_id) > EVENT_ID_LENGTH:
+        return HttpResponse("event id too long", status=400, content_type="text/plain")
     try:
         with transaction.atomic():
             event = PaymentWebhookEvent.objects.create(
                 provider=provider_name,
-                event_id=notice.event_id,
+                event_id=event_id,
                 headers={
                     name: request.headers[name] for name in KEPT_HEADERS if name in request.headers
                 }
                 | ({"query": request.query_string}),
-                body=request.body.decode("utf-8", "replace"),
+                # Signed, so kept; PostgreSQL cannot store NUL or lone surrogates.
+                body=storable(request.body.decode("utf-8", "replace")),
             )
     except IntegrityError:
-        event = PaymentWebhookEvent.objects.get(provider=provider_name, event_id=notice.event_id)
+        event = PaymentWebhookEvent.objects.get(provider=provider_name, event_id=event_id)
         if event.processed_at is not None:
             return HttpResponse("already processed", content_type="text/plain")
-    outcome, status = _process(provider, provider_name, notice.fetch_id)
+    outcome, status = _process(provider, provider_name, storable(notice.fetch_id))
+    outcome = storable(outcome)
     if status == 200:
         PaymentWebhookEvent.objects.filter(pk=event.pk).update(
             processed_at=timezone.now(), outcome=outcome[:300]

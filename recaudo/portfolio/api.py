@@ -27,6 +27,8 @@ from recaudo.api import (
     IDEMPOTENCY_DOC,
     Amount,
     Answer,
+    Day,
+    DayOrMoment,
     Flag,
     IdempotencyKey,
     PageIn,
@@ -123,16 +125,16 @@ class DebtFilters(Schema):
     status: Debt.Status | None = None
     debtor_external_id: str | None = None
     currency: str | None = Field(None, description="ISO 4217 code, e.g. COP")
-    due_after: date | None = Field(None, description="Due on or after this day")
-    due_before: date | None = Field(None, description="Due on or before this day")
+    due_after: Day = Field(None, description="Due on or after this day")
+    due_before: Day = Field(None, description="Due on or before this day")
 
 
 class PaymentFilters(Schema):
     debtor_external_id: str | None = None
-    paid_after: date | datetime | None = Field(
+    paid_after: DayOrMoment = Field(
         None, description="Paid at or after; a day or a naive time is in the creditor's zone"
     )
-    paid_before: date | datetime | None = Field(
+    paid_before: DayOrMoment = Field(
         None, description="Paid at or before; a day means up to the end of that day"
     )
 

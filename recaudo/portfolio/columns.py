@@ -28,6 +28,7 @@ from recaudo.portfolio.rules import (
     clean_phone,
     clean_tags,
     clean_timezone,
+    datetime_in_range,
     language_for,
     timezone_for,
 )
@@ -613,15 +614,15 @@ def clean_datetime(raw: Any, field: str, zone: str) -> datetime:
         if len(text) <= 10:
             # A date alone; fromisoformat would read an ISO one as midnight.
             day = clean_date(text, field)
-            return datetime.combine(day, time(12), tzinfo=ZoneInfo(zone))
+            return datetime_in_range(datetime.combine(day, time(12), tzinfo=ZoneInfo(zone)), field)
         try:
             value = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
             day = clean_date(text, field)
-            return datetime.combine(day, time(12), tzinfo=ZoneInfo(zone))
+            return datetime_in_range(datetime.combine(day, time(12), tzinfo=ZoneInfo(zone)), field)
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(zone))
-    return value
+    return datetime_in_range(value, field)
 
 
 def _raw(values: dict[str, Any], name: str) -> Any:

@@ -16,6 +16,7 @@ from django.db import IntegrityError
 
 from recaudo.bulk import collector_paused
 from recaudo.exports import looks_like_formula
+from recaudo.inputs import has_unstorable
 from recaudo.portfolio.columns import (
     DEBTOR_COLUMNS,
     FREE_TEXT_FIELDS,
@@ -181,6 +182,17 @@ def _cleaned_chunks(
                         )
                     )
                 values[name] = value
+            unstorable = [
+                name
+                for name, value in values.items()
+                if isinstance(value, str) and has_unstorable(value)
+            ]
+            if unstorable:
+                chunk.errors.extend(
+                    RowError(line, header[positions[name]], "holds a NUL character, never accepted")
+                    for name in unstorable
+                )
+                continue
             if debtor_details:
                 _skip_known_debtor(values, debtor_details, known_debtors)
             try:

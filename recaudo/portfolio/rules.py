@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Literal, overload
@@ -188,6 +188,31 @@ def _strip_grouping(text: str, mark: str, original: str, field: str) -> str:
 
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y")
 
+# Every date and time that enters (API, import, portal, webhooks) lies in this
+# range, checked after conversion to UTC: a year-10000 timestamp stored once
+# breaks every page that reads it (Python's datetime ends at 9999).
+DATE_RANGE = (date(1900, 1, 1), date(2199, 12, 31))
+
+
+def date_in_range(value: date, field: str) -> date:
+    """``value`` itself; an InputError naming ``field`` outside ``DATE_RANGE``."""
+    earliest, latest = DATE_RANGE
+    if not earliest <= value <= latest:
+        raise InputError(field, f"{value.isoformat()} is not between {earliest} and {latest}")
+    return value
+
+
+def datetime_in_range(value: datetime, field: str) -> datetime:
+    """An aware ``value`` whose UTC day lies in ``DATE_RANGE`` (naive values are read as UTC)."""
+    try:
+        in_utc = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+    except (OverflowError, ValueError):
+        in_utc = None
+    if in_utc is None or not DATE_RANGE[0] <= in_utc.date() <= DATE_RANGE[1]:
+        earliest, latest = DATE_RANGE
+        raise InputError(field, f"{value.isoformat()} is not between {earliest} and {latest} UTC")
+    return value
+
 
 @overload
 def clean_date(
@@ -198,7 +223,15 @@ def clean_date(raw: str | date | datetime | None, field: str, *, required: bool)
 def clean_date(
     raw: str | date | datetime | None, field: str, *, required: bool = True
 ) -> date | None:
-    """Dates as ISO (2026-12-15) or day first (15/12/2026), as written in Latin America."""
+    """Dates as ISO (2026-12-15) or day first (15/12/2026), as written in Latin America.
+
+    Only days in ``DATE_RANGE`` are dates.
+    """
+    day = _parse_date(raw, field, required=required)
+    return None if day is None else date_in_range(day, field)
+
+
+def _parse_date(raw: str | date | datetime | None, field: str, *, required: bool) -> date | None:
     if isinstance(raw, datetime):
         return raw.date()
     if isinstance(raw, date):

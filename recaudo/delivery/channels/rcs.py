@@ -10,7 +10,6 @@ import base64
 import binascii
 import hashlib
 import hmac
-import json
 import logging
 import uuid
 from datetime import datetime
@@ -27,6 +26,7 @@ from recaudo.delivery.channels.registry import (
     response_json,
     retry_after_seconds,
 )
+from recaudo.inputs import loads_json
 from recaudo.outreach.contract import (
     Event,
     EventKind,
@@ -112,7 +112,7 @@ class RbmChannel(HttpChannelMixin):
         no X-Goog-Signature; the view checks it with this before ``verify_signature``.
         """
         try:
-            data = json.loads(body)
+            data = loads_json(body)
         except (ValueError, UnicodeDecodeError):
             return None
         if not isinstance(data, dict) or "secret" not in data or "message" in data:
@@ -138,7 +138,7 @@ class RbmChannel(HttpChannelMixin):
         # Pub/Sub keeps the same ``message.messageId`` on every retry of a
         # push, while the body may change (``deliveryAttempt``).
         try:
-            payload = json.loads(request.body)
+            payload = loads_json(request.body)
             message_id = payload["message"]["messageId"]
         except (ValueError, KeyError, TypeError):
             return ""
@@ -146,7 +146,7 @@ class RbmChannel(HttpChannelMixin):
 
     def parse_webhook(self, request: WebhookRequest) -> list[Event]:
         try:
-            payload = json.loads(_decoded_data(request.body))
+            payload = loads_json(_decoded_data(request.body))
         except (ValueError, UnicodeDecodeError) as exc:
             raise PayloadError(f"RBM message.data is not JSON: {exc}") from None
         if not isinstance(payload, dict):
@@ -189,7 +189,7 @@ class RbmChannel(HttpChannelMixin):
 def _decoded_data(body: bytes) -> bytes:
     """The base64-decoded ``message.data`` of a Pub/Sub-push style body."""
     try:
-        envelope = json.loads(body)
+        envelope = loads_json(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise PayloadError(f"RBM webhook is not JSON: {exc}") from None
     message = envelope.get("message") if isinstance(envelope, dict) else None

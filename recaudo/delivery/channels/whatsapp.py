@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -25,6 +24,7 @@ from recaudo.delivery.channels.registry import (
     response_json,
     retry_after_seconds,
 )
+from recaudo.inputs import loads_json, signatures_match
 from recaudo.outreach.contract import (
     Event,
     EventKind,
@@ -149,7 +149,7 @@ class WhatsAppChannel(HttpChannelMixin):
             raise SignatureError("missing X-Hub-Signature-256")
         secret = self.config["app_secret"].encode()
         expected = hmac.new(secret, request.body, hashlib.sha256).hexdigest()
-        if not hmac.compare_digest(header.removeprefix("sha256=").lower(), expected):
+        if not signatures_match(expected, header.removeprefix("sha256=").lower()):
             raise SignatureError("X-Hub-Signature-256 does not match the body")
 
     def webhook_id(self, request: WebhookRequest) -> str:
@@ -159,7 +159,7 @@ class WhatsAppChannel(HttpChannelMixin):
 
     def parse_webhook(self, request: WebhookRequest) -> list[Event]:
         try:
-            body = json.loads(request.body)
+            body = loads_json(request.body)
         except (ValueError, UnicodeDecodeError) as exc:
             raise PayloadError(f"WhatsApp webhook is not JSON: {exc}") from None
         if not isinstance(body, dict) or not isinstance(body.get("entry"), list):

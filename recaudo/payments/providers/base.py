@@ -22,6 +22,7 @@ from typing import Any, Literal
 import httpx
 from django.conf import settings
 
+from recaudo.inputs import signatures_match
 from recaudo.outreach.contract import SignatureError, WebhookRequest
 
 RecordStatus = Literal["open", "paid", "failed", "reversed"]
@@ -126,7 +127,7 @@ def verify_timestamped_signature(
     if not timestamp or not signatures:
         raise SignatureError(f"{header_name} is malformed")
     expected = hex_hmac(secret, f"{timestamp}.".encode() + request.body)
-    if not any(hmac.compare_digest(expected, given) for given in signatures):
+    if not any(signatures_match(expected, given) for given in signatures):
         raise SignatureError("signature does not match")
     check_timestamp(timestamp, tolerance, now)
 

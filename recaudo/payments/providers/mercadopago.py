@@ -6,10 +6,9 @@ id; ``GET /v1/payments/{id}`` is the truth (status, amount, our reference).
 
 from __future__ import annotations
 
-import hmac
-import json
 from decimal import Decimal
 
+from recaudo.inputs import loads_json, signatures_match
 from recaudo.outreach.contract import PayloadError, WebhookRequest
 from recaudo.payments.providers.base import (
     CheckoutRequest,
@@ -120,14 +119,14 @@ class MercadoPagoProvider(HttpProvider):
         data_id = request.query.get("data.id", "")
         text = manifest(data_id, request.headers.get("x-request-id", ""), timestamp)
         expected = hex_hmac(secret, text.encode())
-        if not any(hmac.compare_digest(expected, given) for given in signatures):
+        if not any(signatures_match(expected, given) for given in signatures):
             raise SignatureError("signature does not match")
         check_timestamp(timestamp, tolerance, now)
 
     def parse_webhook(self, request: WebhookRequest) -> WebhookNotice:
         query = request.query
         try:
-            event = json.loads(request.body)
+            event = loads_json(request.body)
             kind = str(event.get("type") or query.get("type", ""))
             payment_id = str(query.get("data.id") or event["data"]["id"])
             event_id = str(event.get("id") or f"{payment_id}:{event.get('action', '')}")

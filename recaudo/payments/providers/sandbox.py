@@ -6,9 +6,9 @@ the same scheme as Stripe's. See docs/payments.md.
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
+from recaudo.inputs import loads_json
 from recaudo.outreach.contract import PayloadError, WebhookRequest
 from recaudo.payments.providers.base import (
     CheckoutRequest,
@@ -88,7 +88,7 @@ class SandboxProvider(HttpProvider):
 
     def parse_webhook(self, request: WebhookRequest) -> WebhookNotice:
         try:
-            event = json.loads(request.body)
+            event = loads_json(request.body)
             return WebhookNotice(
                 event_id=str(event["id"]),
                 fetch_id=str(event["data"]["session_id"]),

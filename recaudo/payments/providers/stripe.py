@@ -6,9 +6,9 @@ currency's minor unit (``unit_amount``) and come back as ``amount_total``.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from recaudo.inputs import loads_json
 from recaudo.outreach.contract import PayloadError, WebhookRequest
 from recaudo.payments.providers.base import (
     CheckoutRequest,
@@ -135,11 +135,13 @@ class StripeProvider(HttpProvider):
 
     def parse_webhook(self, request: WebhookRequest) -> WebhookNotice:
         try:
-            event = json.loads(request.body)
+            event = loads_json(request.body)
             kind = str(event["type"])
             obj = event["data"]["object"]
         except (ValueError, KeyError, TypeError):
             raise PayloadError("Stripe event is malformed") from None
+        if not isinstance(obj, dict):
+            raise PayloadError("Stripe event's data.object is not an object")
         # Checkout Session events name a session ``fetch`` can read; a refund
         # or a lost dispute names the charge, read back to confirm it.
         if kind.startswith("checkout.session."):
