@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from recaudo.api import api
 from recaudo.delivery.views import unsubscribe
 from recaudo.portfolio.api import router as portfolio_router
+from recaudo.site import favicon, home
 
 # The API root holds the shared helpers; each app's router is mounted here, above both.
 api.add_router("", portfolio_router)
@@ -15,6 +16,8 @@ admin.site.site_title = "Recaudo"
 admin.site.index_title = _("Administración")
 
 urlpatterns = [
+    path("", home, name="home"),
+    path("favicon.ico", favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the inbox's language switch
     path("api/v1/", api.urls),
