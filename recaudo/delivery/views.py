@@ -2,7 +2,9 @@
 
 ``GET /u/<token>`` shows what will happen and a button; ``POST /u/<token>``
 (the button, or the mail client's one-click request with
-``List-Unsubscribe=One-Click``) stops that contact point
+``List-Unsubscribe=One-Click``) stops that contact point. The page shows
+the address masked (``an***@example.com``); a link older than
+``UNSUBSCRIBE_LINK_DAYS`` shows none at all, and still stops it
 (``outreach.optouts.opt_out_point``: its consents revoked, the point opted
 out, the contacts planned on it cancelled, the audit event written, in one
 transaction). The token is signed (links.py), so it names one contact point
@@ -25,12 +27,16 @@ from recaudo.portfolio.models import ContactPoint
 @require_http_methods(["GET", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     found = read_unsubscribe_token(token)
-    point = ContactPoint.objects.filter(pk=found[0]).first() if found else None
-    if point is None:
+    point = ContactPoint.objects.filter(pk=found.contact_point_id).first() if found else None
+    if found is None or point is None:
         return render(request, "delivery/unsubscribe.html", {"state": "unknown"}, status=404)
-    channel = found[1] if found else ""
+    # An old link still stops them, but names nobody.
+    address = "" if found.expired else point.masked_value
     if request.method == "GET":
         state = "done" if point.opted_out_at else "ask"
-        return render(request, "delivery/unsubscribe.html", {"state": state, "point": point})
-    optouts.opt_out_point(point, channel=channel, source="unsubscribe page", actor="debtor")
-    return render(request, "delivery/unsubscribe.html", {"state": "done", "point": point})
+    else:
+        optouts.opt_out_point(
+            point, channel=found.channel, source="unsubscribe page", actor="debtor"
+        )
+        state = "done"
+    return render(request, "delivery/unsubscribe.html", {"state": state, "address": address})

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 
-from recaudo.outreach.links import unsubscribe_link, unsubscribe_token
+from recaudo.outreach.links import UNSUBSCRIBE_LINK_DAYS, unsubscribe_link, unsubscribe_token
 from recaudo.outreach.models import Outreach
 from recaudo.portfolio.models import ChannelConsent, ContactPoint
 from tests.factories import make_debtor
@@ -88,3 +89,40 @@ def test_the_link_uses_the_public_address_of_the_app(creditor, settings):
     point = _email_point(creditor)
 
     assert unsubscribe_link(point.pk, "email").startswith("https://cobros.example.com/u/")
+
+
+def test_the_page_shows_the_address_masked_never_whole(creditor, client):
+    point = _email_point(creditor)
+    link = f"/u/{unsubscribe_token(point.pk, 'email')}"
+
+    asked = client.get(link).content.decode()
+    done = client.post(link).content.decode()
+
+    for page in (asked, done):
+        assert "ana@example.com" not in page
+        assert "a•••@example.com" in page
+
+
+def test_an_old_link_names_nobody_but_still_stops_the_messages(creditor, client):
+    point = _email_point(creditor)
+    with time_machine.travel(datetime.now(UTC) - timedelta(days=UNSUBSCRIBE_LINK_DAYS + 1)):
+        link = f"/u/{unsubscribe_token(point.pk, 'email')}"
+
+    asked = client.get(link)
+    done = client.post(link)
+
+    assert asked.status_code == 200
+    assert "example.com" not in asked.content.decode()
+    assert "Este enlace es antiguo" in asked.content.decode()
+    assert done.status_code == 200
+    assert "example.com" not in done.content.decode()
+    point.refresh_from_db()
+    assert point.opted_out_at is not None
+
+
+def test_a_link_just_inside_its_time_still_shows_the_masked_address(creditor, client):
+    point = _email_point(creditor)
+    with time_machine.travel(datetime.now(UTC) - timedelta(days=UNSUBSCRIBE_LINK_DAYS - 1)):
+        link = f"/u/{unsubscribe_token(point.pk, 'email')}"
+
+    assert "a•••@example.com" in client.get(link).content.decode()
