@@ -14,7 +14,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -27,7 +27,7 @@ from django.utils import timezone
 from recaudo.bulk import RawJSON, collector_paused, insert_rows, reserve_ids
 from recaudo.compliance.rules import PastContact
 from recaudo.compliance.store import pack_for
-from recaudo.outreach.history import HISTORY_DAYS, contact_moment, counted_sql, counts
+from recaudo.outreach.history import contact_moment, counted_sql, counts, history_since
 from recaudo.outreach.models import Outreach, OutreachDebt, PlannerRun
 from recaudo.policies.loaders import load_policies, load_segment_rules, segment_names
 from recaudo.policies.planning import (
@@ -365,8 +365,9 @@ def _load(creditor_id: int, due_dates: Sequence[date], day: date) -> _Loaded:
             )
         # Contacts already planned or made: idempotency keys and the rules' history
         # (outreach/history.py says which count; placing a step, planned rows do).
-        since = timezone.now().replace(microsecond=0) - timedelta(days=HISTORY_DAYS)
-        since = min(since, _start_of(day) - timedelta(days=HISTORY_DAYS))
+        since = min(
+            history_since(timezone.now().replace(microsecond=0)), history_since(_start_of(day))
+        )
         # The same rule as history.past_contacts, in the planner's one set-based query.
         counted, counted_params = counted_sql("o", placing=True)
         cursor.execute(

@@ -50,7 +50,7 @@ def live_link(debtor_id: int, now: datetime | None = None) -> PaymentLink:
 
 
 def url_for(link: PaymentLink) -> str:
-    return f"{settings.PUBLIC_BASE_URL}/p/{link.token}"
+    return payment_url(link.token)
 
 
 def instalment_url(link: PaymentLink, number: int) -> str:
