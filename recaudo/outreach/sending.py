@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
+from django.utils import timezone
 
 from recaudo.outreach.models import Outreach
 
@@ -64,21 +65,6 @@ def claim_due(worker: str, *, now: datetime, lease_until: datetime, limit: int) 
             ],
         )  # fmt: skip
         return sorted(row[0] for row in cursor.fetchall())
-
-
-def mark_started(side_connection: Any, ids: Sequence[int], worker: str) -> set[int]:
-    """Record, committed at once on ``side_connection``, that these rows are about to be sent.
-
-    PostgreSQL only (a psycopg connection of its own, in autocommit, outside
-    the batch's transaction). Returns the rows still ``sending`` under
-    ``worker``'s claim: only those may be sent.
-    """
-    cursor = side_connection.execute(
-        f"UPDATE {TABLE} SET send_started_at = clock_timestamp() "
-        "WHERE id = ANY(%s::bigint[]) AND claimed_by = %s AND status = %s RETURNING id",
-        [list(ids), worker, Status.SENDING],
-    )
-    return {found for (found,) in cursor.fetchall()}
 
 
 def record_sent(
@@ -208,3 +194,47 @@ def lock_claimed(pk: int, worker: str) -> Outreach | None:
     if connection.vendor == "postgresql":
         claimed = claimed.select_for_update(of=("self",))
     return claimed.select_related("debtor").first()
+
+
+def start_send(cursor: Any, pk: int, worker: str) -> bool:
+    """Mark one row's request as about to leave (on the gate's transaction; see delivery/gate.py).
+
+    ``cursor``: a DB-API cursor taking ``%s`` placeholders, with ``rowcount``.
+    False when the row is no longer ``sending`` under ``worker``'s claim (its
+    lease expired and someone else holds it): then it must not be sent.
+    """
+    now = "clock_timestamp()" if connection.vendor == "postgresql" else "%s"
+    params: list[Any] = [pk, worker, Status.SENDING]
+    if connection.vendor != "postgresql":
+        params.insert(0, _utc_now_text())
+    cursor.execute(
+        f"UPDATE {TABLE} SET send_started_at = {now} "
+        "WHERE id = %s AND claimed_by = %s AND status = %s",
+        params,
+    )
+    return bool(cursor.rowcount == 1)
+
+
+def _utc_now_text() -> str:
+    return str(connection.ops.adapt_datetimefield_value(timezone.now()))
+
+
+def renew_lease(ids: Sequence[int], worker: str, lease_until: datetime) -> int:
+    """A batch still sending keeps its rows: their lease moves on (never taken over mid-send)."""
+    if not ids:
+        return 0
+    return Outreach.objects.filter(
+        id__any=list(ids), status=Status.SENDING, claimed_by=worker
+    ).update(lease_until=lease_until)
+
+
+def requeue_claimed(pk: int, worker: str, now: datetime, *, attempts: int) -> bool:
+    """The debtor changed between the batch's decision and the send: decide again, at once.
+
+    Not an attempt at the provider (nothing left), so the attempt is given back.
+    """
+    return _write_claimed(
+        pk, worker, now, status=Status.PLANNED,
+        status_reason="decided again: the debtor changed before the send",
+        attempts=attempts, lease_until=None, claimed_by="", send_started_at=None,
+    )  # fmt: skip
