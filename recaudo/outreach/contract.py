@@ -80,6 +80,20 @@ class ProviderResult:
 
 
 @dataclass(frozen=True)
+class LookupResult:
+    """What a provider says about a message whose send answer was lost (see delivery/reconcile.py).
+
+    ``found``: it has it (``provider_message_id``); ``absent``: it never got
+    it, so the request never arrived; ``unclear``: it cannot tell (several
+    candidates, an error), and the row stays ``unknown`` for staff.
+    """
+
+    answer: Literal["found", "absent", "unclear"]
+    provider_message_id: str = ""
+    detail: str = ""
+
+
+@dataclass(frozen=True)
 class Event:
     """One thing a provider told us: a status change or an inbound message."""
 

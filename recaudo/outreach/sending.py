@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from recaudo.outreach.models import Outreach
@@ -238,3 +239,31 @@ def requeue_claimed(pk: int, worker: str, now: datetime, *, attempts: int) -> bo
         status_reason="decided again: the debtor changed before the send",
         attempts=attempts, lease_until=None, claimed_by="", send_started_at=None,
     )  # fmt: skip
+
+
+def reconciled_sent(pk: int, provider_id: str, now: datetime) -> bool:
+    """The provider has the message whose answer was lost: it was sent."""
+    return bool(
+        Outreach.objects.filter(pk=pk, status=Status.UNKNOWN).update(
+            status=Status.SENT,
+            provider_message_id=provider_id[:200],
+            sent_at=F("send_started_at"),
+            status_reason="reconciled: the provider has it",
+            updated_at=now,
+        )
+    )
+
+
+def reconciled_absent(pk: int, now: datetime) -> bool:
+    """The provider never got it: the request never arrived, so it may be sent (once) again."""
+    return bool(
+        Outreach.objects.filter(pk=pk, status=Status.UNKNOWN).update(
+            status=Status.PLANNED,
+            status_reason="reconciled: the provider never got it; queued again",
+            send_started_at=None,
+            claimed_by="",
+            lease_until=None,
+            next_attempt_at=None,
+            updated_at=now,
+        )
+    )
