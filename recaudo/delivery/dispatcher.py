@@ -2,15 +2,17 @@
 
 At most once. A batch is claimed in a short transaction of its own: the rows
 become ``sending`` with a lease and that is committed before any provider is
-called. Then, in a second transaction, the debtors of the batch are locked
-(``FOR SHARE``: a payment, which locks its debtor ``FOR UPDATE``, waits for
-the batch and is seen by the next one), every row is re-checked with
+called. A second short transaction re-checks every row with
 ``delivery.rules.decide`` (still owed? usable contact point? does the
-country's rule allow it now?), the allowed ones are sent concurrently within
-the provider's shared rate limit, and every outcome is written before the
-transaction commits. A worker killed mid-batch rolls that transaction back:
-its rows stay ``sending`` until their lease expires, then become ``unknown``
-and are settled by the providers' status webhooks, never sent again.
+country's rule allow it now?) and commits the rows not to send. Then each
+message passes the gate (``delivery/gate.py``: the debtor locked for
+milliseconds, its state compared with the decision's, the send-started mark
+committed) just before its request, concurrently within the provider's shared
+rate limit, while the batch's lease is renewed. A third transaction writes the
+outcomes. A worker killed mid-batch leaves rows without a mark (they return
+to the queue when the lease expires) and rows with one (``unknown``:
+reconciled with the provider or surfaced to staff, never resent blindly).
+See docs/dispatcher.md.
 """
 
 from __future__ import annotations
