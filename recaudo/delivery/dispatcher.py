@@ -39,7 +39,7 @@ from recaudo.compliance.rules import PastContact
 from recaudo.compliance.store import pack_for
 from recaudo.delivery import crashpoints
 from recaudo.delivery.channels.registry import get_channel
-from recaudo.delivery.gate import DebtorState, Gate, GateVerdict, debtor_states
+from recaudo.delivery.gate import DebtorState, Gate, GateVerdict, debtor_states, start
 from recaudo.delivery.messages import NoTemplate, build_message, reply_message
 from recaudo.delivery.ratelimit import RateLimiter
 from recaudo.delivery.rules import (
@@ -372,7 +372,7 @@ class Dispatcher:
         taking = threading.Lock()
         nested = self._nested
         if nested:  # inside a test's transaction: the gate's connection could not see the rows
-            verdicts = [self._gate_nested(row, states, batch_ids) for row, _ in to_send]
+            verdicts = [self._gate_nested(row, m, states, batch_ids) for row, m in to_send]
 
         def drain() -> None:
             while True:
@@ -404,7 +404,11 @@ class Dispatcher:
         return cast(list[tuple[GateVerdict, ProviderResult | None]], outcomes)
 
     def _gate_nested(
-        self, row: _ClaimedRow, states: dict[int, DebtorState], batch_ids: list[int]
+        self,
+        row: _ClaimedRow,
+        message: OutboundMessage,
+        states: dict[int, DebtorState],
+        batch_ids: list[int],
     ) -> GateVerdict:
         """The gate on the batch's own connection (tests that run inside a transaction)."""
         with connection.cursor() as cursor:
@@ -412,7 +416,7 @@ class Dispatcher:
                 row.debtor_id
             ):
                 return "changed"
-            return "go" if sending.start_send(cursor, row.pk, self.name) else "lost"
+            return "go" if start(cursor, message, self.name) else "lost"
 
     def _send_one(
         self,
@@ -431,7 +435,7 @@ class Dispatcher:
             )
         if seen is not None:
             try:
-                verdict = self.gate.pass_through(row.pk, row.debtor_id, seen, batch_ids)
+                verdict = self.gate.pass_through(message, row.debtor_id, seen, batch_ids)
             except Exception as error:  # the mark was not written: nothing was sent
                 log.exception("send gate failed for outreach %s", message.outreach_id)
                 return "go", ProviderResult(

@@ -35,6 +35,7 @@ from typing import Any, Literal
 from django.db import connection
 
 from recaudo.outreach import sending
+from recaudo.outreach.contract import OutboundMessage
 from recaudo.outreach.models import Outreach
 from recaudo.payments.models import Promise
 from recaudo.portfolio.models import ChannelConsent, ContactPoint, Debt, Debtor
@@ -160,7 +161,7 @@ class Gate:
                     raw.rollback()
 
     def pass_through(
-        self, pk: int, debtor_id: int, seen: DebtorState, batch_ids: list[int]
+        self, message: OutboundMessage, debtor_id: int, seen: DebtorState, batch_ids: list[int]
     ) -> GateVerdict:
         """Lock the debtor, compare its state with ``seen``, mark the send started, commit."""
         with self._lock:
@@ -176,7 +177,7 @@ class Gate:
                 now_state = debtor_states(cursor, [debtor_id], batch_ids).get(debtor_id)
                 if now_state != seen:
                     verdict: GateVerdict = "changed"
-                elif sending.start_send(cursor, pk, self.worker):
+                elif start(cursor, message, self.worker):
                     verdict = "go"
                 else:
                     verdict = "lost"
@@ -193,6 +194,19 @@ class Gate:
                         raw.execute("ROLLBACK")
                 self.close()
                 raise
+
+
+def start(cursor: Any, message: OutboundMessage, worker: str) -> bool:
+    """The send-started mark with what is about to leave."""
+    assert message.outreach_id is not None
+    return sending.start_send(
+        cursor,
+        message.outreach_id,
+        worker,
+        text=message.text,
+        subject=message.subject,
+        template=message.template_version,
+    )
 
 
 class _Cursor:

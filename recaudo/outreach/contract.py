@@ -65,6 +65,8 @@ class OutboundMessage:
     idempotency_key: str = ""
     # Email: the one-click unsubscribe URL (List-Unsubscribe).
     unsubscribe_url: str = ""
+    # The template it was rendered from, "<id> v<version>" (empty for free text).
+    template_version: str = ""
     metadata: dict[str, Any] = field(default_factory=dict)
 
 

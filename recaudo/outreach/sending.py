@@ -197,20 +197,24 @@ def lock_claimed(pk: int, worker: str) -> Outreach | None:
     return claimed.select_related("debtor").first()
 
 
-def start_send(cursor: Any, pk: int, worker: str) -> bool:
+def start_send(
+    cursor: Any, pk: int, worker: str, *, text: str = "", subject: str = "", template: str = ""
+) -> bool:
     """Mark one row's request as about to leave (on the gate's transaction; see delivery/gate.py).
 
     ``cursor``: a DB-API cursor taking ``%s`` placeholders, with ``rowcount``.
+    The text, subject and template version are recorded with the mark: the
+    record holds exactly what left, even if the answer is lost.
     False when the row is no longer ``sending`` under ``worker``'s claim (its
     lease expired and someone else holds it): then it must not be sent.
     """
     now = "clock_timestamp()" if connection.vendor == "postgresql" else "%s"
-    params: list[Any] = [pk, worker, Status.SENDING]
+    params: list[Any] = [text, subject[:200], template[:40], pk, worker, Status.SENDING]
     if connection.vendor != "postgresql":
         params.insert(0, _utc_now_text())
     cursor.execute(
-        f"UPDATE {TABLE} SET send_started_at = {now} "
-        "WHERE id = %s AND claimed_by = %s AND status = %s",
+        f"UPDATE {TABLE} SET send_started_at = {now}, sent_text = %s, sent_subject = %s, "
+        "template_version = %s WHERE id = %s AND claimed_by = %s AND status = %s",
         params,
     )
     return bool(cursor.rowcount == 1)

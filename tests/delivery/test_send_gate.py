@@ -164,3 +164,39 @@ def test_a_slow_batch_keeps_its_lease_so_no_other_worker_takes_its_rows(creditor
     assert taken == 0
     assert results[0].counts == {"sent:whatsapp": 4}
     assert set(Outreach.objects.values_list("status", flat=True)) == {"sent"}
+
+
+@pytest.mark.django_db
+def test_the_outbox_keeps_the_exact_text_and_template_version_that_left(creditor):
+    from recaudo.policies.models import Template
+
+    [debtor] = _debtors(creditor, 1)
+    channels = Channels()
+    dispatcher = Dispatcher(channels=channels, name="w", rng=random.Random(1))
+    try:
+        dispatcher.run_once(SEND_AT)
+    finally:
+        dispatcher.close()
+
+    [message] = channels.all_sent()
+    row = Outreach.objects.get(debtor=debtor)
+    template = Template.objects.get(
+        key=row.template_key, channel="whatsapp", language="es", creditor=None
+    )
+    assert row.sent_text == message.text
+    assert "Lucía" in row.sent_text and "/p/" in row.sent_text
+    assert row.template_version == f"{template.pk} v{template.version}"
+
+
+@pytest.mark.django_db
+def test_each_save_of_a_template_raises_its_version():
+    from recaudo.policies.models import Template
+
+    template = Template.objects.filter(creditor=None).first()
+    before = template.version
+    template.body = template.body + " "
+    template.save()
+    template.save()
+
+    template.refresh_from_db()
+    assert template.version == before + 2
