@@ -31,7 +31,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from recaudo.channels import provider_of
@@ -398,7 +398,10 @@ class Dispatcher:
             if not running:
                 break
             elapsed = timedelta(seconds=time.monotonic() - started)
-            sending.renew_lease(ids, self.name, now + elapsed + self.lease)
+            try:
+                sending.renew_lease(ids, self.name, now + elapsed + self.lease)
+            except DatabaseError:  # one missed renewal is not fatal; the next one may pass
+                log.warning("could not renew the lease of a batch in flight", exc_info=True)
         for task in tasks:
             task.result()
         return cast(list[tuple[GateVerdict, ProviderResult | None]], outcomes)
