@@ -274,6 +274,12 @@ DISPATCH_SEND_THREADS = env_int("DISPATCH_SEND_THREADS", 16, minimum=1)
 # Dispatch loops per worker process (PostgreSQL; SQLite always runs one):
 # while one lane waits on the database or the providers, another works.
 DISPATCH_LANES = env_int("DISPATCH_LANES", 2, minimum=1)
+# For the reliability tests only: kill the worker at a named point of a batch
+# (recaudo/delivery/crashpoints.py). Never set in production.
+DISPATCH_CRASH_AT = env_str("DISPATCH_CRASH_AT", "")
+# Unknown contacts (the provider's answer was lost) older than this are
+# reconciled with the provider where it can be asked (delivery/reconcile.py).
+RECONCILE_AFTER_SECONDS = env_int("RECONCILE_AFTER_SECONDS", 300, minimum=1)
 # Provider HTTP timeouts (seconds).
 PROVIDER_TIMEOUT_SECONDS = float(env_int("PROVIDER_TIMEOUT_MS", 10_000, minimum=100)) / 1000
 

@@ -152,6 +152,13 @@ class Outreach(models.Model):
     # called. A row whose lease expires without it never reached the provider
     # and goes back to the queue; with it, the row becomes ``unknown``.
     send_started_at = models.DateTimeField(_("envío iniciado"), null=True, blank=True)
+    # What left, exactly as it left (written with the send-started mark), and
+    # the template it came from ("<id> v<version>"): the record of the contact.
+    sent_text = models.TextField(_("texto enviado"), blank=True, db_default="")
+    sent_subject = models.CharField(_("asunto enviado"), max_length=200, blank=True, db_default="")
+    template_version = models.CharField(
+        _("versión de la plantilla"), max_length=40, blank=True, db_default=""
+    )
     provider_message_id = models.CharField(
         _("id del proveedor"), max_length=200, blank=True, db_default=""
     )

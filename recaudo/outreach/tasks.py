@@ -16,9 +16,7 @@ from recaudo.portfolio.models import ContactPoint
 Status = Outreach.Status
 
 
-def mark_called(
-    task: Outreach, *, outcome: str, phone: ContactPoint | None, now: datetime
-) -> bool:
+def mark_called(task: Outreach, *, outcome: str, phone: ContactPoint | None, now: datetime) -> bool:
     """The call was made: the task becomes a contact made (``sent``) now.
 
     It then counts against the country's contact rules (outreach/history.py).
