@@ -116,6 +116,15 @@ def log_context(**fields: str) -> Iterator[None]:
         _context.reset(token)
 
 
+def bind(**fields: str) -> None:
+    """Add ``fields`` to the current context until ``unbind`` (for what outlives a block)."""
+    _context.set({**_context.get({}), **fields})
+
+
+def unbind(*names: str) -> None:
+    _context.set({key: value for key, value in _context.get({}).items() if key not in names})
+
+
 def current_context() -> dict[str, str]:
     return dict(_context.get({}))
 
