@@ -86,7 +86,7 @@ WHERE status = 'planned'
 WEBHOOKS = """
 INSERT INTO outreach_webhookevent (provider, dedupe_key, received_at, headers, body,
                                    processed_at, outcome)
-SELECT (ARRAY['meta', 'twilio', 'google'])[1 + g %% 3], 'k' || g, t.at, '{}'::jsonb,
+SELECT (ARRAY['whatsapp', 'twilio', 'rbm'])[1 + g %% 3], 'k' || g, t.at, '{}'::jsonb,
        '{"entry": []}', CASE WHEN g %% 200 = 0 THEN NULL ELSE t.at END, 'status: delivered'
 FROM generate_series(1, %(rows)s) AS g
 CROSS JOIN LATERAL (

@@ -229,8 +229,8 @@ def test_webhooks_are_counted_stored_and_failed_per_provider_over_the_last_24_ho
             processed_at=NOW if processed else None,
         )
 
-    stored(WebhookEvent, "meta", "a", processed=True, hours_ago=1)
-    stored(WebhookEvent, "meta", "b", processed=False, hours_ago=2)
+    stored(WebhookEvent, "whatsapp", "a", processed=True, hours_ago=1)
+    stored(WebhookEvent, "whatsapp", "b", processed=False, hours_ago=2)
     stored(WebhookEvent, "twilio", "c", processed=True, hours_ago=3)
     stored(WebhookEvent, "twilio", "d", processed=False, hours_ago=30)  # too long ago
     stored(PaymentWebhookEvent, "stripe", "evt_1", processed=True, hours_ago=1)
@@ -238,12 +238,12 @@ def test_webhooks_are_counted_stored_and_failed_per_provider_over_the_last_24_ho
     found = samples()
 
     assert named(found, "recaudo_webhook_requests_stored_last_24h") == {
-        (("provider", "meta"),): 2,
+        (("provider", "whatsapp"),): 2,
         (("provider", "twilio"),): 1,
         (("provider", "stripe"),): 1,
     }
     assert named(found, "recaudo_webhook_requests_failed_last_24h") == {
-        (("provider", "meta"),): 1,
+        (("provider", "whatsapp"),): 1,
         (("provider", "twilio"),): 0,
         (("provider", "stripe"),): 0,
     }
