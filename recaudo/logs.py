@@ -125,10 +125,6 @@ def unbind(*names: str) -> None:
     _context.set({key: value for key, value in _context.get({}).items() if key not in names})
 
 
-def current_context() -> dict[str, str]:
-    return dict(_context.get({}))
-
-
 class ContextFilter(logging.Filter):
     """Puts the current request id (or the worker's lane and batch) on every record."""
 
@@ -167,6 +163,9 @@ class JsonFormatter(_JsonFormatter):
 
     def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
         time = log_data.pop("time", None)
+        # Django's request object (on django.request's lines): its repr says less than
+        # request_id and the message already do.
+        log_data.pop("request", None)
         ordered = {"time": time.isoformat() if time is not None else None, **log_data}
         return {
             key: REDACTED if key in BODY_FIELDS else redact_value(value, as_text=True)

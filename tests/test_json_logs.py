@@ -41,6 +41,8 @@ def test_a_request_logs_a_json_line_carrying_the_request_id_that_the_response_re
     assert line["level"] == "WARNING"
     assert line["message"] == f"Not Found: /p/{REDACTED}/nada"
     assert datetime.fromisoformat(line["time"]).utcoffset().total_seconds() == 0
+    assert line["status_code"] == 404
+    assert "request" not in line
     assert PORTAL_TOKEN not in written.getvalue()
 
 
