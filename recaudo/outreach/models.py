@@ -207,6 +207,21 @@ class Outreach(models.Model):
             models.Index(
                 fields=["lease_until"], name="outreach_lease_idx", condition=Q(status="sending")
             ),
+            # /metrics: rows whose fate nobody knows (staff must see every one), and what
+            # happened in the last hours, read without scanning the history (recaudo/metrics.py).
+            models.Index(
+                fields=["creditor", "channel"],
+                name="outreach_unknown_idx",
+                condition=Q(status="unknown"),
+            ),
+            *(
+                models.Index(
+                    fields=[moment],
+                    name=f"outreach_{moment}_idx",
+                    condition=Q(**{f"{moment}__isnull": False}),
+                )
+                for moment in ("sent_at", "delivered_at", "read_at", "failed_at")
+            ),
         ]
 
     def __str__(self) -> str:
