@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('outreach', '0005_reply_action'),
+        ('outreach', '0006_metrics_indexes'),
     ]
 
     operations = [
