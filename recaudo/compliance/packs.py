@@ -76,6 +76,22 @@ class Gap:
 
 
 @dataclass(frozen=True)
+class Retention:
+    """How long the law makes us keep one class of records, in whole years.
+
+    ``contact`` records are what shows how and when a debtor was contacted
+    (the outbox, opt-outs, consents); ``accounting`` records are the debts,
+    payments and their history. Archived rows are deleted only after this.
+    """
+
+    years: int
+    source: Source
+
+
+RETENTION_CLASSES = ("contact", "accounting")
+
+
+@dataclass(frozen=True)
 class RulePack:
     country: str
     name: str
@@ -92,6 +108,8 @@ class RulePack:
     consent_source: Source | None = None
     generic: bool = False
     notes: tuple[str, ...] = ()
+    # Record class (``RETENTION_CLASSES``) -> how long the law keeps it.
+    retention: tuple[tuple[str, Retention], ...] = ()
     # The planner hashes packs ~100k times per run (caches keyed by pack);
     # hashing the nested data each time would dominate, so it is done once.
     _hash: int = field(default=0, init=False, repr=False, compare=False)
@@ -115,6 +133,11 @@ def _identity(pack: RulePack) -> tuple[Any, ...]:
         pack.consent_required,
         pack.generic,
     )
+
+
+def retention_years(pack: RulePack, record_class: str) -> int:
+    """Whole years records of ``record_class`` are kept under ``pack`` (every pack states both)."""
+    return dict(pack.retention)[record_class].years
 
 
 def scope_channels(scope: str) -> frozenset[str]:
@@ -202,7 +225,7 @@ def parse_pack(data: Any, where: str = "") -> RulePack:
         raise PackError(f"{where or 'pack'}: expected an object")
     known = {
         "country", "name", "timezone", "windows", "holidays", "caps", "gaps",
-        "channel_diversity", "consent_required", "generic", "notes",
+        "channel_diversity", "consent_required", "generic", "notes", "retention",
     }  # fmt: skip
     unknown = set(data) - known
     if unknown:
@@ -269,7 +292,28 @@ def parse_pack(data: Any, where: str = "") -> RulePack:
         ),
         generic=bool(data.get("generic", False)),
         notes=tuple(data.get("notes", ())),
+        retention=_retention(_require(data, "retention", where), f"{where}retention"),
     )
+
+
+def _retention(value: Any, where: str) -> tuple[tuple[str, Retention], ...]:
+    if not isinstance(value, dict) or set(value) != set(RETENTION_CLASSES):
+        raise PackError(f"{where}: expected {' and '.join(RETENTION_CLASSES)}")
+    return tuple(
+        (
+            name,
+            Retention(
+                parse_count(value[name].get("years"), f"{where}.{name}.years", minimum=1),
+                parse_source(value[name].get("source"), f"{where}.{name}.source"),
+            ),
+        )
+        for name in RETENTION_CLASSES
+        if isinstance(value[name], dict) or _not_object(f"{where}.{name}")
+    )
+
+
+def _not_object(where: str) -> bool:
+    raise PackError(f"{where}: expected an object with years and source")
 
 
 def _period(value: Any, where: str) -> str:
