@@ -87,32 +87,44 @@ def owed_by(debtor: Debtor) -> dict[str, Decimal]:
     return owed
 
 
-def _needles(debtor: Debtor, points: list[ContactPoint]) -> list[str]:
-    """The person's identifiers as they may appear in stored texts (longest first)."""
+@dataclass(frozen=True)
+class _Identifiers:
+    """The person's identifiers as they may appear in stored texts."""
+
+    needles: list[str]  # replaced wherever they occur (long enough not to hit other words)
+    exact: frozenset[str]  # replaced where a whole value equals one (short ids, greetings)
+    replacements: dict[str, str]  # a needle's replacement when not ERASED (the old id)
+
+
+def _identifiers(debtor: Debtor, points: list[ContactPoint], reference: str) -> _Identifiers:
     found = {debtor.full_name, debtor.first_name, debtor.national_id_number, debtor.external_id}
     for point in points:
         found.add(point.value)
         found.add(quote(point.value, safe=""))
         if point.kind == ContactPoint.Kind.PHONE:
             found.add(point.value.lstrip("+"))  # WhatsApp's wa_id, Twilio's From without +
-    # Very short values ("Ana") would blank unrelated words; greetings are blanked by field.
-    return sorted((n for n in found if n and len(n) >= 5), key=len, reverse=True)
+    found.discard("")
+    # Very short values ("Ana") would blank unrelated words inside texts.
+    needles = sorted((n for n in found if len(n) >= 5), key=len, reverse=True)
+    return _Identifiers(needles, frozenset(found), {debtor.external_id: reference})
 
 
-def _scrub(value: Any, needles: list[str], replacements: dict[str, str]) -> Any:
+def _scrub(value: Any, ids: _Identifiers) -> Any:
     if isinstance(value, dict):
         return {
             key: ERASED
             if key in FREE_TEXT_KEYS and isinstance(item, str) and item
-            else _scrub(item, needles, replacements)
+            else _scrub(item, ids)
             for key, item in value.items()
         }
     if isinstance(value, list):
-        return [_scrub(item, needles, replacements) for item in value]
+        return [_scrub(item, ids) for item in value]
     if isinstance(value, str):
-        for needle in needles:
+        if value in ids.exact:
+            return ids.replacements.get(value, ERASED)
+        for needle in ids.needles:
             if needle in value:
-                value = value.replace(needle, replacements.get(needle, ERASED))
+                value = value.replace(needle, ids.replacements.get(needle, ERASED))
         return value
     return value
 
@@ -159,9 +171,9 @@ def _erase(
     result.forced = bool(result.owed)
     counts = result.counts
     points = list(ContactPoint.objects.filter(debtor=debtor))
-    needles = _needles(debtor, points)
     reference = erased_reference(debtor.creditor_id, debtor.external_id)
-    replacements = {debtor.external_id: reference}
+    ids = _identifiers(debtor, points, reference)
+    needles = ids.needles
     result.reference = reference
 
     counts["planned_contacts_cancelled"] = outbox.cancel_for_erasure(debtor.pk)
@@ -217,12 +229,12 @@ def _erase(
 
     events = list(AuditEvent.objects.filter(debtor=debtor))
     for event in events:
-        event.data = _scrub(event.data, needles, replacements)
+        event.data = _scrub(event.data, ids)
     AuditEvent.objects.bulk_update(events, ["data"])
     counts["audit_events"] = len(events)
     archived = list(ArchivedRecord.objects.filter(debtor_id=debtor.pk))
     for record in archived:
-        record.data = _scrub(record.data, needles, replacements)
+        record.data = _scrub(record.data, ids)
     ArchivedRecord.objects.bulk_update(archived, ["data"])
     counts["archived_rows"] = len(archived)
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -17,6 +22,7 @@ from recaudo.privacy import archive
 from recaudo.privacy.models import ArchivedRecord
 from tests.delivery.test_provider_events import make_outreach, status_event
 from tests.factories import make_creditor
+from tests.helpers import ROOT, database_url
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -243,3 +249,40 @@ def test_on_postgresql_each_month_gets_its_partition_and_an_emptied_past_one_is_
         cursor.execute(f'SELECT source_id FROM "{archive.partition_name(november)}"')
         assert cursor.fetchall() == [(row.pk,)]
     assert ArchivedRecord.objects.count() == 1
+
+
+def test_an_archive_process_killed_mid_batch_loses_nothing_and_copies_nothing(tmp_path):
+    creditor = make_creditor()
+    rows = [_aged(make_outreach(creditor), OLD) for _ in range(3)]
+    flag = tmp_path / "copied"
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.workers.archive_batch",
+            str(flag),
+            NOW.isoformat(),
+            "6",
+            "2",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": database_url()},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not flag.exists() and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.05)
+    assert flag.exists(), process.stderr.read() if process.poll() is not None else "no flag"
+
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+
+    assert Outreach.objects.count() == 3
+    assert ArchivedRecord.objects.count() == 0
+    _run()
+    assert sorted(ArchivedRecord.objects.values_list("source_id", flat=True)) == sorted(
+        row.pk for row in rows
+    )
+    assert Outreach.objects.count() == 0
