@@ -560,6 +560,7 @@ class PaymentWriter:
             d.external_id: d
             for d in Debtor.objects.filter(creditor=self.creditor, external_id__in=debtor_ids)
         }
+        debtors.update(self._erased_debtors(debtor_ids - set(debtors)))
         debts = {
             d.external_id: d
             for d in Debt.objects.filter(
@@ -586,6 +587,21 @@ class PaymentWriter:
             self.outcome.counts[
                 "payments_recorded" if result.created else "payments_unchanged"
             ] += 1
+
+    def _erased_debtors(self, unknown: set[str]) -> dict[str, Debtor]:
+        """Erased debtors named by the id they had: payments are accounts, and still recorded."""
+        if (
+            not unknown
+            or not Debtor.objects.filter(creditor=self.creditor, erased_at__isnull=False).exists()
+        ):
+            return {}
+        references = erased_matches(self.creditor.pk, unknown)
+        return {
+            references[d.external_id]: d
+            for d in Debtor.objects.filter(
+                creditor=self.creditor, external_id__in=list(references), erased_at__isnull=False
+            )
+        }
 
     def _record(
         self, payment: PaymentInput, debtors: dict[str, Debtor], debts: dict[str, Debt]

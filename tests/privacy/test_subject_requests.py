@@ -15,7 +15,8 @@ from recaudo.conversations.models import Message, Thread
 from recaudo.outreach.models import Outreach, WebhookEvent
 from recaudo.payments.models import DebtorRequest
 from recaudo.portfolio.actions import record_payment
-from recaudo.portfolio.ingest import DebtorSync, Outcome
+from recaudo.portfolio.columns import Defaults, PaymentInput
+from recaudo.portfolio.ingest import DebtorSync, Outcome, PaymentWriter
 from recaudo.portfolio.models import AuditEvent, ChannelConsent, ContactPoint, Debt, Debtor, Payment
 from recaudo.privacy import archive
 from recaudo.privacy.erase import ErasureRefused, erase
@@ -259,3 +260,20 @@ def test_an_erased_debtor_is_erased_once_and_archived_rows_about_them_are_scrubb
     assert AuditEvent.objects.filter(kind="debtor_erased").count() == 1
     record = ArchivedRecord.objects.get(source_id=999)
     assert record.data == {"notice_context": {"text": "[borrado]"}, "channel": "sms"}
+
+
+def test_a_payment_naming_an_erased_debtors_old_id_is_still_recorded_against_the_reference():
+    debtor = _debtor_with_history(paid=False)
+    original_id = debtor.external_id
+    erase(debtor, reason="orden de la SIC", actor="cli:x", now=NOW, force=True)
+    outcome = Outcome()
+    writer = PaymentWriter(debtor.creditor, "import:pagos.csv", outcome, Defaults("CO", "COP"))
+
+    writer.write(
+        [(2, PaymentInput("PAY-9", Decimal("100000"), "COP", NOW, debtor_external_id=original_id))]
+    )
+
+    assert outcome.errors == []
+    payment = Payment.objects.get(external_id="PAY-9")
+    assert payment.debtor_id == debtor.pk
+    assert Debt.objects.get(debtor=debtor).status == "paid"
