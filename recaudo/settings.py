@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "recaudo.sandbox",
     "recaudo.conversations",
     "recaudo.payments",
+    "recaudo.privacy",
 ]
 
 MIDDLEWARE = [
@@ -149,6 +150,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("API_MAX_BODY_MB", 50, minimum=1) * 1_000_
 # Planner: when it did not run for some days, steps that fell due on at most
 # this many missed days are still planned (once); older ones are skipped.
 PLANNER_CATCH_UP_DAYS = env_int("PLANNER_CATCH_UP_DAYS", 3, minimum=0)
+
+# The archive job (`recaudo archive`, docs/privacy.md): finished rows older than
+# this many months leave the live tables (at least 1: the caps look back 14 days).
+ARCHIVE_AFTER_MONTHS = env_int("ARCHIVE_AFTER_MONTHS", 6, minimum=1)
+ARCHIVE_BATCH_SIZE = env_int("ARCHIVE_BATCH_SIZE", 1000, minimum=1)
+# Providers' raw webhook payloads, once archived, are deleted after this many days.
+ARCHIVE_WEBHOOK_RETENTION_DAYS = env_int("ARCHIVE_WEBHOOK_RETENTION_DAYS", 730, minimum=1)
 
 # Where debtors and providers reach this app (payment links, webhook URLs).
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -88,6 +88,13 @@ def describe(pack: RulePack) -> list[str]:
         lines.append(f"Prior consent needed for: {channels}. {cite(pack.consent_source)}")
     else:
         lines.append("No channel needs prior consent by this pack (WhatsApp always does).")
+    if pack.retention:
+        lines.append("")
+        lines.append("Records kept (then deleted from the archive, docs/privacy.md):")
+        lines.extend(
+            f"  - {name} records: {item.years} years. {cite(item.source)}"
+            for name, item in pack.retention
+        )
     if pack.notes:
         lines.append("")
         lines.append("Also:")

@@ -86,6 +86,22 @@ class AfterConversation:
 
 
 @dataclass(frozen=True)
+class Retention:
+    """How long the law makes us keep one class of records, in whole years.
+
+    ``contact`` records are what shows how and when a debtor was contacted
+    (the outbox, opt-outs, consents); ``accounting`` records are the debts,
+    payments and their history. Archived rows are deleted only after this.
+    """
+
+    years: int
+    source: Source
+
+
+RETENTION_CLASSES = ("contact", "accounting")
+
+
+@dataclass(frozen=True)
 class RulePack:
     country: str
     name: str
@@ -103,6 +119,8 @@ class RulePack:
     after_conversation: AfterConversation | None = None
     generic: bool = False
     notes: tuple[str, ...] = ()
+    # Record class (``RETENTION_CLASSES``) -> how long the law keeps it.
+    retention: tuple[tuple[str, Retention], ...] = ()
     # The planner hashes packs ~100k times per run (caches keyed by pack);
     # hashing the nested data each time would dominate, so it is done once.
     _hash: int = field(default=0, init=False, repr=False, compare=False)
@@ -127,6 +145,11 @@ def _identity(pack: RulePack) -> tuple[Any, ...]:
         pack.after_conversation,
         pack.generic,
     )
+
+
+def retention_years(pack: RulePack, record_class: str) -> int:
+    """Whole years records of ``record_class`` are kept under ``pack`` (every pack states both)."""
+    return dict(pack.retention)[record_class].years
 
 
 def scope_channels(scope: str) -> frozenset[str]:
@@ -215,6 +238,7 @@ def parse_pack(data: Any, where: str = "") -> RulePack:
     known = {
         "country", "name", "timezone", "windows", "holidays", "caps", "gaps",
         "channel_diversity", "consent_required", "after_conversation", "generic", "notes",
+        "retention",
     }  # fmt: skip
     unknown = set(data) - known
     if unknown:
@@ -293,7 +317,28 @@ def parse_pack(data: Any, where: str = "") -> RulePack:
         ),
         generic=bool(data.get("generic", False)),
         notes=tuple(data.get("notes", ())),
+        retention=_retention(_require(data, "retention", where), f"{where}retention"),
     )
+
+
+def _retention(value: Any, where: str) -> tuple[tuple[str, Retention], ...]:
+    if not isinstance(value, dict) or set(value) != set(RETENTION_CLASSES):
+        raise PackError(f"{where}: expected {' and '.join(RETENTION_CLASSES)}")
+    return tuple(
+        (
+            name,
+            Retention(
+                parse_count(value[name].get("years"), f"{where}.{name}.years", minimum=1),
+                parse_source(value[name].get("source"), f"{where}.{name}.source"),
+            ),
+        )
+        for name in RETENTION_CLASSES
+        if isinstance(value[name], dict) or _not_object(f"{where}.{name}")
+    )
+
+
+def _not_object(where: str) -> bool:
+    raise PackError(f"{where}: expected an object with years and source")
 
 
 def _period(value: Any, where: str) -> str:

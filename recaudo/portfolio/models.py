@@ -69,6 +69,10 @@ class Debtor(models.Model):
     tags = models.JSONField(_("etiquetas"), default=list, blank=True)
     created_at = models.DateTimeField(_("creado"), auto_now_add=True)
     updated_at = models.DateTimeField(_("actualizado"), auto_now=True)
+    # Set when the person's data was erased at their request (``recaudo debtor
+    # erase``): the row is then only a pseudonymous reference for the debts and
+    # payments the law keeps, and imports and the API refuse to write it again.
+    erased_at = models.DateTimeField(_("datos borrados"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("deudor")
@@ -333,6 +337,9 @@ class AuditEvent(models.Model):
         OPT_OUT = "opt_out", _("baja de contacto")
         # A consent changed without the debtor asking us (the provider refused a send).
         CONSENT_CHANGED = "consent_changed", _("consentimiento cambiado")
+        # Data-subject requests (docs/privacy.md): what was handed over or erased, never the data.
+        DEBTOR_EXPORTED = "debtor_exported", _("datos del deudor exportados")
+        DEBTOR_ERASED = "debtor_erased", _("datos del deudor borrados")
 
     # The history is written only by this code, next to the rows it names, so
     # the database does not re-check its references: on PostgreSQL those
