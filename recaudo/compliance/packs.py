@@ -103,6 +103,9 @@ class RulePack:
     after_conversation: AfterConversation | None = None
     generic: bool = False
     notes: tuple[str, ...] = ()
+    # The debtor's region (state, autonomous community) whose holidays apply
+    # too; set by ``store.pack_for``, never in a pack file.
+    region: str = ""
     # The planner hashes packs ~100k times per run (caches keyed by pack);
     # hashing the nested data each time would dominate, so it is done once.
     _hash: int = field(default=0, init=False, repr=False, compare=False)
@@ -126,6 +129,7 @@ def _identity(pack: RulePack) -> tuple[Any, ...]:
         pack.consent_required,
         pack.after_conversation,
         pack.generic,
+        pack.region,
     )
 
 
