@@ -121,6 +121,9 @@ class RulePack:
     notes: tuple[str, ...] = ()
     # Record class (``RETENTION_CLASSES``) -> how long the law keeps it.
     retention: tuple[tuple[str, Retention], ...] = ()
+    # The debtor's region (state, autonomous community) whose holidays apply
+    # too; set by ``store.pack_for``, never in a pack file.
+    region: str = ""
     # The planner hashes packs ~100k times per run (caches keyed by pack);
     # hashing the nested data each time would dominate, so it is done once.
     _hash: int = field(default=0, init=False, repr=False, compare=False)
@@ -144,6 +147,7 @@ def _identity(pack: RulePack) -> tuple[Any, ...]:
         pack.consent_required,
         pack.after_conversation,
         pack.generic,
+        pack.region,
     )
 
 

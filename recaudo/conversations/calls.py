@@ -128,7 +128,7 @@ def check_call(task: Outreach, now: datetime | None = None) -> CallCheck:
         return CallCheck(False, ("nothing_owed",), None, phone)
     if phone is None:
         return CallCheck(False, ("no_phone",), None, None)
-    pack = pack_for(debtor.creditor_id, debtor.country)
+    pack = pack_for(debtor.creditor_id, debtor.country, debtor.region)
     if "call" in pack.consent_required and not (
         ChannelConsent.objects.filter(
             contact_point=phone, channel="call", revoked_at__isnull=True

@@ -108,6 +108,7 @@ class _DebtorRow(_Row):
     country: str
     timezone: str
     language: str
+    region: str
 
 
 @dataclass(slots=True)
@@ -304,7 +305,7 @@ class Dispatcher:
         debtor = facts.debtors[row.debtor_id]
         if now > row.window_end + MAX_LATE:
             return Decision("cancel", "expired")
-        pack = pack_for(row.creditor_id, debtor.country)
+        pack = pack_for(row.creditor_id, debtor.country, debtor.region)
         return decide(
             pack,
             SendFacts(

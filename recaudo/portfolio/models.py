@@ -65,6 +65,9 @@ class Debtor(models.Model):
     national_id_number = models.CharField(_("número de documento"), max_length=40, blank=True)
     country = models.CharField(_("país"), max_length=2)
     timezone = models.CharField(_("zona horaria"), max_length=64)
+    # The state or autonomous community (its holidays code: SP, MD, CT...):
+    # its public holidays apply too. Empty: national holidays only (recaudo/regions.py).
+    region = models.CharField(_("región"), max_length=3, blank=True, db_default="")
     language = models.CharField(_("idioma"), max_length=5, default="es")
     tags = models.JSONField(_("etiquetas"), default=list, blank=True)
     created_at = models.DateTimeField(_("creado"), auto_now_add=True)
