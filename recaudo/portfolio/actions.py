@@ -147,8 +147,8 @@ def _same_payment(existing: Payment, debtor: Debtor, amount: Decimal, currency: 
         raise PaymentConflict(
             "external_id",
             gettext(
-                "el pago '%(id)s' ya se registró por %(amount)s %(currency)s "
-                "para el deudor '%(debtor)s'"
+                "el pago %(id)s ya se registró por %(amount)s %(currency)s "
+                "para el deudor %(debtor)s"
             )
             % {
                 "id": existing.external_id,
