@@ -132,7 +132,9 @@ def import_file(
             _flush(writer, chunk.records, outcome, positions, table.header)
             if on_progress:
                 on_progress(chunk.position, table.size_bytes)
-        if rows_seen == 0 and len(outcome.errors) == len(header_errors):
+        if rows_seen == 0 and header_errors and len(outcome.errors) == len(header_errors):
+            outcome.errors.append(RowError(2, "file", gettext("ninguna fila de datos")))
+        elif rows_seen == 0 and not outcome.errors:
             problem.append(
                 gettext("%(file)s: el archivo tiene encabezado pero ninguna fila de datos")
                 % {"file": path.name}
