@@ -164,7 +164,8 @@ def test_a_country_code_that_iso_has_not_assigned_is_refused_naming_the_column(
     errors = import_errors("debts", str(path))
 
     assert errors[:-1] == [
-        f"línea {line}: country: '{code}' no es un código de país ISO 3166-1 asignado (p. ej. CO, MX)"
+        f"línea {line}: country: '{code}' no es un código de país ISO 3166-1 asignado "
+        "(p. ej. CO, MX)"
         for line, code in ((2, "ZZ"), (3, "eu"), (4, "XK"))
     ]
     assert Debtor.objects.count() == 0
@@ -264,7 +265,10 @@ def test_rows_referring_to_an_unknown_debtor_without_details_are_refused(credito
     ("content", "message"),
     [
         (b"", "el archivo está vacío"),
-        (b"external_id,debtor_id,amount,due_on\n", "el archivo tiene encabezado pero ninguna fila de datos"),
+        (
+            b"external_id,debtor_id,amount,due_on\n",
+            "el archivo tiene encabezado pero ninguna fila de datos",
+        ),
         (
             b"\xff\xfee\x00x\x00t\x00\n\x00",
             "línea 1: el archivo no es texto UTF-8 ni Latin-1 (byte 0x00)",
@@ -501,7 +505,8 @@ def test_a_csv_with_formula_like_text_is_refused_as_an_xlsx_formula_is(creditor,
         "de cálculo ('='); quite ese carácter",
         "línea 3: description: '-2' empieza como una fórmula de hoja de cálculo ('-'); quite ese "
         "carácter",
-        "línea 4: name: '@Eva' empieza como una fórmula de hoja de cálculo ('@'); quite ese carácter",
+        "línea 4: name: '@Eva' empieza como una fórmula de hoja de cálculo ('@'); quite ese "
+        "carácter",
         "línea 4: description: '+1 555' empieza como una fórmula de hoja de cálculo ('+'); quite "
         "ese carácter",
     ]
