@@ -46,12 +46,12 @@ def record_payment(
     """
     if debt is not None and debt.debtor_id != debtor.pk:
         raise InputError(
-            "debt_id", gettext("la deuda '%(id)s' es de otro deudor") % {"id": debt.external_id}
+            "debt_id", gettext("la deuda %(id)s es de otro deudor") % {"id": debt.external_id}
         )
     if debt is not None and debt.currency != currency:
         raise InputError(
             "currency",
-            gettext("el pago está en %(currency)s pero la deuda '%(id)s' está en %(debt_currency)s")
+            gettext("el pago está en %(currency)s pero la deuda %(id)s está en %(debt_currency)s")
             % {"currency": currency, "id": debt.external_id, "debt_currency": debt.currency},
         )
     with transaction.atomic():
