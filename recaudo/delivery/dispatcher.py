@@ -39,7 +39,7 @@ from recaudo.compliance.rules import PastContact
 from recaudo.compliance.store import pack_for
 from recaudo.delivery import crashpoints
 from recaudo.delivery.channels.registry import get_channel
-from recaudo.delivery.gate import DebtorState, Gate, GateVerdict, debtor_states, start
+from recaudo.delivery.gate import Gate, GateVerdict, State, debtor_states, start
 from recaudo.delivery.messages import NoTemplate, build_message, reply_message
 from recaudo.delivery.ratelimit import RateLimiter
 from recaudo.delivery.rules import (
@@ -237,7 +237,7 @@ class Dispatcher:
 
     def _decide_batch(
         self, ids: list[int], result: BatchResult, now: datetime
-    ) -> tuple[list[tuple[_ClaimedRow, OutboundMessage]], dict[int, DebtorState]]:
+    ) -> tuple[list[tuple[_ClaimedRow, OutboundMessage]], dict[int, State]]:
         """Re-check every claimed row and build the messages to send, in one short transaction.
 
         Rows not to send are cancelled, postponed or moved to their next
@@ -295,7 +295,7 @@ class Dispatcher:
                 facts.history[row.debtor_id].append(PastContact(row.channel, now))
         return to_send, states
 
-    def _states(self, debtor_ids: list[int], batch_ids: list[int]) -> dict[int, DebtorState]:
+    def _states(self, debtor_ids: list[int], batch_ids: list[int]) -> dict[int, State]:
         if self._nested:
             with connection.cursor() as cursor:
                 return debtor_states(cursor, debtor_ids, batch_ids)
@@ -355,7 +355,7 @@ class Dispatcher:
     def _send_all(
         self,
         to_send: list[tuple[_ClaimedRow, OutboundMessage]],
-        states: dict[int, DebtorState],
+        states: dict[int, State],
         batch_ids: list[int],
         now: datetime,
     ) -> list[tuple[GateVerdict, ProviderResult | None]]:
@@ -411,7 +411,7 @@ class Dispatcher:
         self,
         row: _ClaimedRow,
         message: OutboundMessage,
-        states: dict[int, DebtorState],
+        states: dict[int, State],
         batch_ids: list[int],
     ) -> GateVerdict:
         """The gate on the batch's own connection (tests that run inside a transaction)."""
@@ -426,7 +426,7 @@ class Dispatcher:
         self,
         row: _ClaimedRow,
         message: OutboundMessage,
-        seen: DebtorState | None,
+        seen: State | None,
         batch_ids: list[int],
     ) -> tuple[GateVerdict, ProviderResult | None]:
         """One send through the gate; never raises, so every outcome is written."""
