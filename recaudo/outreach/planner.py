@@ -34,6 +34,7 @@ from recaudo.policies.planning import (
     EMAIL_CHANNELS,
     PHONE_CHANNELS,
     OpenDebt,
+    StepInfo,
     UsablePoint,
     candidate_due_dates,
     choose_channel,
@@ -42,7 +43,7 @@ from recaudo.policies.planning import (
     missed_days,
     place,
 )
-from recaudo.policies.rules import DebtorFacts, match_segment
+from recaudo.policies.rules import DebtorFacts, SegmentRule, match_segment
 from recaudo.portfolio.models import Creditor
 
 
@@ -55,6 +56,7 @@ class PlanResult:
     by_segment_channel: Counter[tuple[str, str]] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
     already_planned: int = 0
+    chunks: int = 0  # ranges of debtors loaded, decided and written one after the other
     # Seconds spent loading, deciding, writing and committing (for tuning).
     timings: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
 
@@ -84,20 +86,31 @@ def plan(
     creditor: Creditor | None = None,
     dry_run: bool = False,
     now: datetime | None = None,
+    chunk_debtors: int | None = None,
 ) -> PlanResult:
-    """Plan ``day`` (the debtors' local date; default: today in UTC) for one or all creditors."""
+    """Plan ``day`` (the debtors' local date; default: today in UTC) for one or all creditors.
+
+    The day's debtors are loaded, decided and written ``chunk_debtors`` at a
+    time (default: the ``PLANNER_CHUNK_DEBTORS`` setting), in ranges of debtor
+    ids, so that memory stays bounded whatever the portfolio's size. Each
+    debtor's decisions depend only on that debtor's data, so the rows are the
+    same whatever the chunk size. Everything is still one transaction.
+    """
     now = now or timezone.now()
     day = day or now.date()
+    chunk = chunk_debtors or settings.PLANNER_CHUNK_DEBTORS
+    if chunk < 1:
+        raise ValueError(f"chunk_debtors must be at least 1, not {chunk}")
     result = PlanResult(day, dry_run)
     creditors = [creditor] if creditor else list(Creditor.objects.order_by("id"))
     try:
         with collector_paused(), transaction.atomic():
             if connection.vendor == "postgresql":
-                # Hash joins over a day's debtors fit in memory instead of batches.
+                # Hash joins over a chunk's debtors fit in memory instead of batches.
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL work_mem = '64MB'")
             for each in creditors:
-                _plan_creditor(each, day, now, result, dry_run)
+                _plan_creditor(each, day, now, result, dry_run, chunk)
             if dry_run:
                 raise _DryRun
             clock = time.perf_counter()
@@ -107,8 +120,26 @@ def plan(
     return result
 
 
+@dataclass
+class _Context:
+    """What every chunk of one creditor's day shares: the rules and caches of pure results."""
+
+    creditor_id: int
+    day: date
+    now: datetime
+    missed: int
+    since: datetime  # contacts from this moment on count as history
+    segments: list[SegmentRule]
+    policies: dict[int, list[StepInfo]]
+    names: dict[int, str]
+    packs: dict[str, Any] = field(default_factory=dict)
+    first_windows: dict[tuple[str, str, str], tuple[datetime, datetime] | None] = field(
+        default_factory=dict
+    )
+
+
 def _plan_creditor(
-    creditor: Creditor, day: date, now: datetime, result: PlanResult, dry_run: bool
+    creditor: Creditor, day: date, now: datetime, result: PlanResult, dry_run: bool, chunk: int
 ) -> None:
     if connection.vendor == "postgresql":
         # One planner per creditor at a time; a second waits, then finds
@@ -128,18 +159,49 @@ def _plan_creditor(
     missed = missed_days(day, last_run, settings.PLANNER_CATCH_UP_DAYS)
     due_dates = sorted(candidate_due_dates(offsets, day, missed))
     started = timezone.now()
-    clock = time.perf_counter()
-    data = _load(creditor.pk, due_dates, day)
-    result.timings["load"] += time.perf_counter() - clock
-    clock = time.perf_counter()
-    names = segment_names(segments)
+    # Contacts from this moment on count as history (outreach/history.py).
+    since = min(history_since(timezone.now().replace(microsecond=0)), history_since(_start_of(day)))
+    context = _Context(
+        creditor.pk, day, now, missed, since, segments, policies, segment_names(segments)
+    )
     created_before = result.created
+    clock = time.perf_counter()
+    ranges = _candidates(creditor.pk, due_dates, chunk)
+    result.timings["load"] += time.perf_counter() - clock
+    for first, last in ranges:
+        result.chunks += 1
+        clock = time.perf_counter()
+        data = _load(due_dates, since, first, last)
+        result.timings["load"] += time.perf_counter() - clock
+        clock = time.perf_counter()
+        outreach_rows, debt_rows = _decide(context, data, result)
+        del data
+        result.timings["decide"] += time.perf_counter() - clock
+        clock = time.perf_counter()
+        _write(outreach_rows, debt_rows)
+        result.timings["write"] += time.perf_counter() - clock
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE plan_debtors")
+    if not dry_run:
+        PlannerRun.objects.create(
+            creditor=creditor,
+            run_on=day,
+            started_at=started,
+            finished_at=timezone.now(),
+            outreach_created=result.created - created_before,
+            summary={f"{s} / {c}": n for (s, c), n in result.by_segment_channel.items()},
+        )
 
+
+def _decide(
+    context: _Context, data: _Loaded, result: PlanResult
+) -> tuple[list[PlannedRow], list[tuple[int, int, Decimal]]]:
+    """The rows to write for one chunk's debtors: (outreach rows, (row index, debt, balance))."""
+    day, missed, names = context.day, context.missed, context.names
+    packs, first_windows = context.packs, context.first_windows
     outreach_rows: list[PlannedRow] = []
-    debt_rows: list[tuple[int, int, Decimal]] = []  # (outreach index, debt id, balance)
+    debt_rows: list[tuple[int, int, Decimal]] = []
     result.debtors_considered += len(data.debtors)
-    packs: dict[str, Any] = {}
-    first_windows: dict[tuple[str, str, str], tuple[datetime, datetime] | None] = {}
     counts: defaultdict[tuple[str, str], int] = defaultdict(int)
     for debtor_id, (kind, country, zone, language, tags) in data.debtors.items():
         debts = data.debts.get(debtor_id, [])
@@ -154,13 +216,15 @@ def _plan_creditor(
             balance=balance,
             tags=tags,
         )
-        segment = match_segment(segments, facts)
+        segment = match_segment(context.segments, facts)
         if segment is None:
             result.skipped["no_segment"] += 1
             continue
-        steps = policies.get(segment.policy_id, [])
+        steps = context.policies.get(segment.policy_id, [])
         due_today = [debt for debt in debts if debt.due_on in data.due_dates]
-        pack = packs.get(country) or packs.setdefault(country, pack_for(creditor.pk, country))
+        pack = packs.get(country) or packs.setdefault(
+            country, pack_for(context.creditor_id, country)
+        )
         history = list(data.history.get(debtor_id, ()))
         for due in due_steps(steps, due_today, day, missed, descending=True):
             key = (debtor_id, due.step.id, due.anchor_due_on)
@@ -196,7 +260,7 @@ def _plan_creditor(
             )
             outreach_rows.append(
                 PlannedRow(
-                    creditor_id=creditor.pk,
+                    creditor_id=context.creditor_id,
                     debtor_id=debtor_id,
                     segment_id=segment.id,
                     step_id=due.step.id,
@@ -215,39 +279,31 @@ def _plan_creditor(
                     window_end=window[1],
                     status=PLANNED,
                     status_reason="",
-                    created_at=now,
-                    updated_at=now,
+                    created_at=context.now,
+                    updated_at=context.now,
                 )
             )
             debt_rows.extend((index, debt.id, debt.balance) for debt in due.debts)
             counts[(names[segment.id], choice.channel)] += 1
-
     result.by_segment_channel.update(counts)
     result.created += len(outreach_rows)
-    result.timings["decide"] += time.perf_counter() - clock
-    clock = time.perf_counter()
-    if outreach_rows:
-        ids = reserve_ids(Outreach, len(outreach_rows))
-        insert_rows(
-            Outreach,
-            ("id", *PlannedRow._fields),
-            [(ids[i], *row) for i, row in enumerate(outreach_rows)],
-        )
-        insert_rows(
-            OutreachDebt,
-            ("outreach_id", "debt_id", "balance"),
-            [(ids[index], debt_id, balance) for index, debt_id, balance in debt_rows],
-        )
-    result.timings["write"] += time.perf_counter() - clock
-    if not dry_run:
-        PlannerRun.objects.create(
-            creditor=creditor,
-            run_on=day,
-            started_at=started,
-            finished_at=timezone.now(),
-            outreach_created=result.created - created_before,
-            summary={f"{s} / {c}": n for (s, c), n in result.by_segment_channel.items()},
-        )
+    return outreach_rows, debt_rows
+
+
+def _write(outreach_rows: list[PlannedRow], debt_rows: list[tuple[int, int, Decimal]]) -> None:
+    if not outreach_rows:
+        return
+    ids = reserve_ids(Outreach, len(outreach_rows))
+    insert_rows(
+        Outreach,
+        ("id", *PlannedRow._fields),
+        [(ids[i], *row) for i, row in enumerate(outreach_rows)],
+    )
+    insert_rows(
+        OutreachDebt,
+        ("outreach_id", "debt_id", "balance"),
+        [(ids[index], debt_id, balance) for index, debt_id, balance in debt_rows],
+    )
 
 
 PLANNED = str(Outreach.Status.PLANNED.value)
@@ -289,14 +345,9 @@ class _Loaded:
     history: dict[int, list[PastContact]]
 
 
-def _load(creditor_id: int, due_dates: Sequence[date], day: date) -> _Loaded:
-    """Everything the decisions need about the debtors with a debt due on ``due_dates``."""
-    sqlite = connection.vendor == "sqlite"
-
-    def text(column: str) -> str:
-        # JSON read as text: the few distinct values are parsed once each.
-        return column if sqlite else f"{column}::text"
-
+def _candidates(creditor_id: int, due_dates: Sequence[date], chunk: int) -> list[tuple[int, int]]:
+    """Gather the debtors with an open debt due on ``due_dates`` (temporary table
+    ``plan_debtors``) and cut them into ranges of ids of at most ``chunk`` debtors each."""
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS plan_debtors")
         marks = ", ".join(["%s"] * len(due_dates))
@@ -306,12 +357,43 @@ def _load(creditor_id: int, due_dates: Sequence[date], day: date) -> _Loaded:
             f"AND due_on IN ({marks})",
             [creditor_id, *due_dates],
         )
-        if not sqlite:
+        if connection.vendor != "sqlite":
             cursor.execute("ANALYZE plan_debtors")  # good join plans need its size
+        # The first id of every chunk, and the last id of all.
+        cursor.execute(
+            "SELECT id, last FROM (SELECT id, row_number() OVER (ORDER BY id) AS place, "
+            "max(id) OVER () AS last FROM plan_debtors) AS ranked "
+            "WHERE (place - 1) %% %s = 0 ORDER BY id",
+            [chunk],
+        )
+        firsts = cursor.fetchall()
+    return [
+        (first, firsts[index + 1][0] - 1 if index + 1 < len(firsts) else last)
+        for index, (first, last) in enumerate(firsts)
+    ]
+
+
+def _load(due_dates: Sequence[date], since: datetime, first: int, last: int) -> _Loaded:
+    """Everything the decisions need about the candidate debtors with ids ``first``..``last``.
+
+    Each query names the id range on both sides of its join so that the
+    portfolio's indexes on the debtor are read for that range only.
+    """
+    sqlite = connection.vendor == "sqlite"
+
+    def text(column: str) -> str:
+        # JSON read as text: the few distinct values are parsed once each.
+        return column if sqlite else f"{column}::text"
+
+    within = [first, last, first, last]
+    with connection.cursor() as cursor:
+        marks = ", ".join(["%s"] * len(due_dates))
         # Debtors: the segment's facts and where and how to reach them.
         cursor.execute(
             f"SELECT d.id, d.kind, d.country, d.timezone, d.language, {text('d.tags')} "
-            "FROM portfolio_debtor d JOIN plan_debtors p ON p.id = d.id"
+            "FROM portfolio_debtor d JOIN plan_debtors p ON p.id = d.id "
+            "WHERE p.id BETWEEN %s AND %s AND d.id BETWEEN %s AND %s",
+            within,
         )
         debtors = {
             row[0]: (row[1], row[2], row[3], row[4], _json_set(row[5])) for row in cursor.fetchall()
@@ -327,9 +409,11 @@ def _load(creditor_id: int, due_dates: Sequence[date], day: date) -> _Loaded:
         cursor.execute(
             f"SELECT b.id, b.debtor_id, {balance}, b.currency "
             "FROM portfolio_debt b JOIN plan_debtors p ON p.id = b.debtor_id "
-            "WHERE b.status = 'open' AND NOT EXISTS (SELECT 1 FROM payments_promise_debts pd "
+            "WHERE p.id BETWEEN %s AND %s AND b.debtor_id BETWEEN %s AND %s "
+            "AND b.status = 'open' AND NOT EXISTS (SELECT 1 FROM payments_promise_debts pd "
             "JOIN payments_promise pr ON pr.id = pd.promise_id "
-            "WHERE pd.debt_id = b.id AND pr.status = 'pending')"
+            "WHERE pd.debt_id = b.id AND pr.status = 'pending')",
+            within,
         )
         debts: dict[int, list[OpenDebt]] = defaultdict(list)
         fromisoformat = date.fromisoformat
@@ -348,7 +432,9 @@ def _load(creditor_id: int, due_dates: Sequence[date], day: date) -> _Loaded:
             "ELSE '-' || k.channel END, ',') FROM portfolio_channelconsent k "
             "WHERE k.contact_point_id = c.id) "
             "FROM portfolio_contactpoint c JOIN plan_debtors p ON p.id = c.debtor_id "
-            "WHERE c.opted_out_at IS NULL AND c.invalid_since IS NULL"
+            "WHERE p.id BETWEEN %s AND %s AND c.debtor_id BETWEEN %s AND %s "
+            "AND c.opted_out_at IS NULL AND c.invalid_since IS NULL",
+            within,
         )
         points: dict[int, list[UsablePoint]] = defaultdict(list)
         for point_id, debtor_id, kind, channels, preferred, consented in cursor.fetchall():
@@ -365,18 +451,16 @@ def _load(creditor_id: int, due_dates: Sequence[date], day: date) -> _Loaded:
             )
         # Contacts already planned or made: idempotency keys and the rules' history
         # (outreach/history.py says which count; placing a step, planned rows do).
-        since = min(
-            history_since(timezone.now().replace(microsecond=0)), history_since(_start_of(day))
-        )
         # The same rule as history.past_contacts, in the planner's one set-based query.
         counted, counted_params = counted_sql("o", placing=True)
         cursor.execute(
             "SELECT o.debtor_id, o.step_id, o.anchor_due_on, o.channel, o.window_start, "
             "o.sent_at, o.status "
             "FROM outreach_outreach o JOIN plan_debtors p ON p.id = o.debtor_id "
-            f"WHERE o.anchor_due_on IN ({marks}) OR (COALESCE(o.sent_at, o.window_start) >= %s "
-            f"AND {counted})",
-            [*due_dates, since, *counted_params],
+            "WHERE p.id BETWEEN %s AND %s AND o.debtor_id BETWEEN %s AND %s "
+            f"AND (o.anchor_due_on IN ({marks}) OR (COALESCE(o.sent_at, o.window_start) >= %s "
+            f"AND {counted}))",
+            [*within, *due_dates, since, *counted_params],
         )
         planned: set[tuple[int, int, date]] = set()
         history: dict[int, list[PastContact]] = defaultdict(list)
@@ -388,7 +472,6 @@ def _load(creditor_id: int, due_dates: Sequence[date], day: date) -> _Loaded:
                 moment = _utc(contact_moment(sent_at, start))
                 if moment >= since:
                     history[debtor_id].append(PastContact(channel, moment))
-        cursor.execute("DROP TABLE plan_debtors")
     return _Loaded(set(due_dates), debtors, debts, points, planned, history)
 
 
