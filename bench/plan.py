@@ -454,6 +454,12 @@ def main() -> None:
     parser.add_argument(
         "--planner-only", action="store_true", help="skip the limit query and the naive estimate"
     )
+    parser.add_argument(
+        "--chunk-debtors",
+        type=int,
+        default=None,
+        help="debtors planned at a time (default: the PLANNER_CHUNK_DEBTORS setting)",
+    )
     arguments = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="recaudo-bench-plan-"))
@@ -498,12 +504,14 @@ def main() -> None:
     if not fresh:
         with connection.cursor() as cursor:
             tables = [m._meta.db_table for m in (OutreachDebt, Outreach, PlannerRun)]
-            cursor.execute(f"TRUNCATE {', '.join(tables)}")
+            cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
             cursor.execute(f"VACUUM ANALYZE {', '.join(tables)}")
     limit_seconds = None if arguments.planner_only else time_limit()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     started = time.perf_counter()
-    result = plan(DAY, now=datetime(2026, 11, 24, 6, 0, tzinfo=UTC))
+    result = plan(
+        DAY, now=datetime(2026, 11, 24, 6, 0, tzinfo=UTC), chunk_debtors=arguments.chunk_debtors
+    )
     seconds = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     created = Outreach.objects.count()
@@ -527,6 +535,7 @@ def main() -> None:
                 "limit_seconds": limit_seconds and round(limit_seconds, 2),
                 "ratio_to_limit": limit_seconds and round(seconds / limit_seconds, 2),
                 "naive_seconds_estimate": naive and round(naive, 1),
+                "chunks": result.chunks,
                 "timings": {phase: round(value, 2) for phase, value in result.timings.items()},
                 "skipped": dict(result.skipped),
             }
