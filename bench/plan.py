@@ -508,11 +508,18 @@ def main() -> None:
             cursor.execute(f"VACUUM ANALYZE {', '.join(tables)}")
     limit_seconds = None if arguments.planner_only else time_limit()
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    server_before = _server_cpu_seconds()
+    cpu_before = time.process_time()
     started = time.perf_counter()
     result = plan(
         DAY, now=datetime(2026, 11, 24, 6, 0, tzinfo=UTC), chunk_debtors=arguments.chunk_debtors
     )
     seconds = time.perf_counter() - started
+    cpu_seconds = time.process_time() - cpu_before
+    server_after = _server_cpu_seconds()
+    server_seconds = (
+        None if server_before is None or server_after is None else server_after - server_before
+    )
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     created = Outreach.objects.count()
     assert created == result.created, (created, result.created)
@@ -530,6 +537,9 @@ def main() -> None:
                 "outreach_created": result.created,
                 "seconds": round(seconds, 2),
                 "per_debt_us": round(seconds / arguments.debts * 1e6, 3),
+                "cpu_seconds": round(cpu_seconds, 2),
+                "server_cpu_seconds": server_seconds and round(server_seconds, 2),
+                "load_average": round(os.getloadavg()[0], 1),
                 "peak_rss_mb": round(peak_mb, 1),
                 "rss_before_plan_mb": round(rss_before, 1),
                 "limit_seconds": limit_seconds and round(limit_seconds, 2),
@@ -548,6 +558,27 @@ def main() -> None:
     for path in workdir.iterdir():
         path.unlink()
     workdir.rmdir()
+
+
+def _server_cpu_seconds() -> float | None:
+    """CPU time used so far by this connection's PostgreSQL backend (on this machine only).
+
+    With the planner's own CPU time it is the run's work whatever else the
+    machine is doing: on two shared cores the wall time is not.
+    """
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # utime and stime, fields 14 and 15 of proc(5), counted after the ")".
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _admin(base: str) -> Any:

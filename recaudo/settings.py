@@ -142,7 +142,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("API_MAX_BODY_MB", 50, minimum=1) * 1_000_
 PLANNER_CATCH_UP_DAYS = env_int("PLANNER_CATCH_UP_DAYS", 3, minimum=0)
 # Planner: the day's debtors are loaded, decided and written this many at a
 # time, so that its memory stays bounded whatever the portfolio's size.
-PLANNER_CHUNK_DEBTORS = env_int("PLANNER_CHUNK_DEBTORS", 100_000, minimum=1)
+PLANNER_CHUNK_DEBTORS = env_int("PLANNER_CHUNK_DEBTORS", 50_000, minimum=1)
 
 # Where debtors and providers reach this app (payment links, webhook URLs).
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
