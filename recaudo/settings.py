@@ -150,6 +150,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("API_MAX_BODY_MB", 50, minimum=1) * 1_000_
 # Planner: when it did not run for some days, steps that fell due on at most
 # this many missed days are still planned (once); older ones are skipped.
 PLANNER_CATCH_UP_DAYS = env_int("PLANNER_CATCH_UP_DAYS", 3, minimum=0)
+# Planner: the day's debtors are loaded, decided and written this many at a
+# time, so that its memory stays bounded whatever the portfolio's size.
+PLANNER_CHUNK_DEBTORS = env_int("PLANNER_CHUNK_DEBTORS", 50_000, minimum=1)
 
 # The archive job (`recaudo archive`, docs/privacy.md): finished rows older than
 # this many months leave the live tables (at least 1: the caps look back 14 days).
