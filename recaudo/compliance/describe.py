@@ -82,6 +82,13 @@ def describe(pack: RulePack) -> list[str]:
         lines.append(f"Prior consent needed for: {channels}. {cite(pack.consent_source)}")
     else:
         lines.append("No channel needs prior consent by this pack (WhatsApp always does).")
+    notices = (
+        "Notices the debtor triggered (receipts, answers) count toward the frequency rules."
+        if pack.notices_counted
+        else "Notices the debtor triggered (receipts, answers) do not count toward the "
+        "frequency rules; hours still hold."
+    )
+    lines.append(f"{notices} {cite(pack.notices_source)}" if pack.notices_source else notices)
     if pack.notes:
         lines.append("")
         lines.append("Also:")

@@ -90,6 +90,12 @@ class RulePack:
     channel_diversity_source: Source | None = None
     consent_required: frozenset[str] = frozenset()
     consent_source: Source | None = None
+    # Whether notices the debtor triggered (a receipt, "payment failed", a plan
+    # agreed, an answer to their request, an opt-out confirmation) count toward
+    # the caps, gaps and channel rules, and are held by them. A pack that is
+    # silent counts them (the conservative reading); hours hold either way.
+    notices_counted: bool = True
+    notices_source: Source | None = None
     generic: bool = False
     notes: tuple[str, ...] = ()
     # The planner hashes packs ~100k times per run (caches keyed by pack);
@@ -113,6 +119,7 @@ def _identity(pack: RulePack) -> tuple[Any, ...]:
         pack.gaps,
         pack.max_channels_per_week,
         pack.consent_required,
+        pack.notices_counted,
         pack.generic,
     )
 
@@ -202,7 +209,7 @@ def parse_pack(data: Any, where: str = "") -> RulePack:
         raise PackError(f"{where or 'pack'}: expected an object")
     known = {
         "country", "name", "timezone", "windows", "holidays", "caps", "gaps",
-        "channel_diversity", "consent_required", "generic", "notes",
+        "channel_diversity", "consent_required", "notices", "generic", "notes",
     }  # fmt: skip
     unknown = set(data) - known
     if unknown:
@@ -235,6 +242,11 @@ def parse_pack(data: Any, where: str = "") -> RulePack:
     )
     diversity = data.get("channel_diversity")
     consent = data.get("consent_required")
+    notices = data.get("notices")
+    if notices is not None and (
+        not isinstance(notices, dict) or not isinstance(notices.get("count_toward_caps"), bool)
+    ):
+        raise PackError(f"{where}notices.count_toward_caps: expected true or false")
     return RulePack(
         country=_text(_require(data, "country", where), f"{where}country"),
         name=_text(_require(data, "name", where), f"{where}name"),
@@ -266,6 +278,10 @@ def parse_pack(data: Any, where: str = "") -> RulePack:
             parse_source(consent.get("source"), f"{where}consent_required.source")
             if consent
             else None
+        ),
+        notices_counted=notices["count_toward_caps"] if notices else True,
+        notices_source=(
+            parse_source(notices.get("source"), f"{where}notices.source") if notices else None
         ),
         generic=bool(data.get("generic", False)),
         notes=tuple(data.get("notes", ())),

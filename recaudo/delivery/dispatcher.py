@@ -49,8 +49,9 @@ from recaudo.delivery.rules import (
 from recaudo.outreach import optouts, sending
 from recaudo.outreach.contract import OutboundMessage, ProviderResult
 from recaudo.outreach.fallback import fall_back
-from recaudo.outreach.history import past_contacts
+from recaudo.outreach.history import TRIGGERED, past_contacts
 from recaudo.outreach.models import Outreach, OutreachDebt
+from recaudo.outreach.notify import answer_until
 from recaudo.payments.links import payment_tokens
 from recaudo.payments.promises import debts_under_promise
 from recaudo.portfolio.models import ChannelConsent, ContactPoint, Creditor, Debt, Debtor
@@ -252,7 +253,9 @@ class Dispatcher:
                     if row.action not in (Outreach.Action.NOTICE, Outreach.Action.REPLY):
                         row.amount_due = decision.owed
                     to_send.append((row, message))
-                    facts.history[row.debtor_id].append(PastContact(row.channel, now))
+                    facts.history[row.debtor_id].append(
+                        PastContact(row.channel, now, row.action in TRIGGERED)
+                    )
                 else:
                     self._apply_decision(row, decision, now, result)
             started = time.monotonic()
@@ -292,6 +295,7 @@ class Dispatcher:
                 notice=row.action == Outreach.Action.NOTICE,
                 reply=row.action == Outreach.Action.REPLY,
                 final=bool((row.notice_context or {}).get("final")),
+                answer_until=answer_until(row.notice_context),
             ),
             now,
         )

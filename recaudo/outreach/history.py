@@ -13,6 +13,10 @@ this module, so the answer cannot differ between them.
   failed before any provider saw it (no usable channel left, refused at once)
   and a cancelled row never left, and do not count.
 - Its moment is when it was sent, else the start of its send window.
+- A notice or a reply (``TRIGGERED``: something the debtor's own action
+  called for) is marked as such (``PastContact.notice``); the country's pack
+  says whether those count (``RulePack.notices_counted``, docs/compliance.md
+  "Notices are not collection contacts").
 - When a *new* contact is being placed, what is already planned counts too:
   deliberately, so that two steps planned for the same day never both fit
   under a cap of one. At the moment of sending, planned rows do not count
@@ -43,6 +47,8 @@ ATTEMPTED: tuple[str, ...] = (
     Status.READ,
     Status.UNKNOWN,
 )
+# Rows the debtor's own action called for: notices (a receipt, "payment failed"...) and replies.
+TRIGGERED: tuple[str, ...] = (Outreach.Action.NOTICE, Outreach.Action.REPLY)
 # What counts when a new contact is placed: the attempts and what is already planned.
 PLACED: tuple[str, ...] = (Status.PLANNED, *ATTEMPTED)
 
@@ -102,10 +108,12 @@ def past_contacts(
     if excluded:
         rows = rows.exclude(id__any=excluded)
     history: defaultdict[int, list[PastContact]] = defaultdict(list)
-    for debtor_id, channel, sent_at, window_start in rows.values_list(
-        "debtor_id", "channel", "sent_at", "window_start"
+    for debtor_id, channel, sent_at, window_start, action in rows.values_list(
+        "debtor_id", "channel", "sent_at", "window_start", "action"
     ):
-        history[debtor_id].append(PastContact(channel, contact_moment(sent_at, window_start)))
+        history[debtor_id].append(
+            PastContact(channel, contact_moment(sent_at, window_start), action in TRIGGERED)
+        )
     return history
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from recaudo.channels import answer_window
 from recaudo.compliance.store import pack_for
 from recaudo.outreach.history import debtor_history
 from recaudo.outreach.models import Outreach
@@ -70,6 +71,7 @@ def notify(
         day=today,
         history=debtor_history(debtor.pk, now, placing=True),
         not_before=now,
+        notice=True,
     )
     if window is None:
         return None
@@ -110,6 +112,7 @@ def queue_reply(
     key: str,
     now: datetime | None = None,
     final: bool = False,
+    opened_at: datetime | None = None,
 ) -> Outreach:
     """Queue an answer to a message the debtor just sent (the bot's or an agent's).
 
@@ -123,12 +126,23 @@ def queue_reply(
     not a collection contact the debtor did not ask for, so the country's
     hours and caps do not hold it back; an opt-out still does. Once per
     ``key`` (e.g. the inbound message's id).
+
+    ``opened_at``: when the debtor wrote (default ``now``). Their message opens
+    the channel for answers until ``answer_window`` after it (WhatsApp's
+    customer-service window, 24 hours elsewhere): inside it the answer needs
+    no consent on file; the moment is stored as ``answer_until``.
     """
     existing = Outreach.objects.for_notice(key).first()
     if existing is not None:
         return existing
     now = now or timezone.now()
     today = timezone.localtime(now, _zone(debtor.timezone)).date()
+    context: dict[str, Any] = {
+        "text": text,
+        "answer_until": ((opened_at or now) + answer_window(channel)).isoformat(),
+    }
+    if final:
+        context["final"] = True
     try:
         with transaction.atomic():
             return Outreach.objects.create(
@@ -148,10 +162,16 @@ def queue_reply(
                 window_start=now,
                 window_end=now + timedelta(hours=23),
                 notice_key=key[:200],
-                notice_context={"text": text, "final": True} if final else {"text": text},
+                notice_context=context,
             )
     except IntegrityError:
         return Outreach.objects.for_notice(key).get()
+
+
+def answer_until(context: Mapping[str, Any] | None) -> datetime | None:
+    """Until when a reply's row may go out without a consent (see ``queue_reply``)."""
+    value = (context or {}).get("answer_until")
+    return datetime.fromisoformat(str(value)) if value else None
 
 
 def notice_values(context: Mapping[str, Any] | None) -> dict[str, Any]:
