@@ -45,6 +45,7 @@ def notify(
     context: Mapping[str, Any] | None = None,
     channels: Sequence[str] = DEFAULT_CHANNELS,
     now: datetime | None = None,
+    record_unreachable: bool = False,
 ) -> Outreach | None:
     """Queue the notice ``template_key`` for ``debtor`` once per ``key``.
 
@@ -52,7 +53,10 @@ def notify(
     example ``{"paid_amount": "150000.00"}``, ``{"promise_date":
     "2026-12-01", "promise_amount": "50000"}`` (strings, stored as JSON).
     Returns the row (the existing one when ``key`` was used before), or None
-    when the debtor cannot be reached on any of ``channels``.
+    when the debtor cannot be reached on any of ``channels``; with
+    ``record_unreachable`` that case leaves a failed row instead (reason
+    ``unreachable`` or ``no_window``), so staff see the notice that could not
+    go and the key is used up.
     """
     existing = Outreach.objects.for_notice(key).first()
     if existing is not None:
@@ -61,9 +65,11 @@ def notify(
     pack = pack_for(debtor.creditor_id, debtor.country)
     step = StepInfo(0, 0, 0, "notice", tuple(channels), template_key, "")
     choice = choose_channel(step, usable_points(debtor), pack.consent_required)
-    if choice is None:
-        return None
     today = timezone.localtime(now, _zone(debtor.timezone)).date()
+    if choice is None:
+        if record_unreachable:
+            return _unreachable(debtor, template_key, key, context, channels, now, "unreachable")
+        return None
     window = place(
         pack,
         timezone=debtor.timezone,
@@ -74,6 +80,8 @@ def notify(
         notice=True,
     )
     if window is None:
+        if record_unreachable:
+            return _unreachable(debtor, template_key, key, context, channels, now, "no_window")
         return None
     owed = [d for d in Debt.objects.filter(debtor=debtor, status="open") if d.balance > 0]
     currency = owed[0].currency if owed else debtor.creditor.default_currency
@@ -168,6 +176,45 @@ def queue_reply(
         return Outreach.objects.for_notice(key).get()
 
 
+def _unreachable(
+    debtor: Debtor,
+    template_key: str,
+    key: str,
+    context: Mapping[str, Any] | None,
+    channels: Sequence[str],
+    now: datetime,
+    reason: str,
+) -> Outreach | None:
+    """The failed row of a notice that has nowhere (or no moment) to go."""
+    today = timezone.localtime(now, _zone(debtor.timezone)).date()
+    try:
+        with transaction.atomic():
+            return Outreach.objects.create(
+                creditor_id=debtor.creditor_id,
+                debtor=debtor,
+                anchor_due_on=today,
+                planned_on=today,
+                action=Outreach.Action.NOTICE,
+                channel=channels[0],
+                fallback_channels=[],
+                contact_point=None,
+                template_key=template_key,
+                tone="",
+                language=debtor.language,
+                currency=debtor.creditor.default_currency,
+                amount_due=Decimal(0),
+                window_start=now,
+                window_end=now + timedelta(seconds=1),
+                status=Outreach.Status.FAILED,
+                status_reason=reason,
+                failed_at=now,
+                notice_key=key[:200],
+                notice_context=dict(context or {}),
+            )
+    except IntegrityError:
+        return Outreach.objects.for_notice(key).first()
+
+
 def answer_until(context: Mapping[str, Any] | None) -> datetime | None:
     """Until when a reply's row may go out without a consent (see ``queue_reply``)."""
     value = (context or {}).get("answer_until")
@@ -184,6 +231,19 @@ def notice_values(context: Mapping[str, Any] | None) -> dict[str, Any]:
         values["promise_amount"] = Decimal(str(context["promise_amount"]))
     if context.get("promise_date"):
         values["promise_date"] = date.fromisoformat(str(context["promise_date"]))
+    # A receipt (payments/receipts.py) and a supervisor's decision (payments/concessions.py).
+    if context.get("paid_on"):
+        values["paid_on"] = date.fromisoformat(str(context["paid_on"]))
+    if context.get("payment_reference"):
+        values["payment_reference"] = str(context["payment_reference"])
+    if context.get("remaining_balance") not in (None, ""):
+        values["remaining_balance"] = Decimal(str(context["remaining_balance"]))
+    if context.get("new_due_on"):
+        values["new_due_on"] = date.fromisoformat(str(context["new_due_on"]))
+    if context.get("agreed_amount"):
+        values["agreed_amount"] = Decimal(str(context["agreed_amount"]))
+    if context.get("currency"):
+        values["notice_currency"] = str(context["currency"])
     return values
 
 

@@ -16,6 +16,7 @@ from recaudo.checks import SECRETS
 from recaudo.delivery.lanes import lane_count, run_lanes
 from recaudo.outreach.planner import plan
 from recaudo.payments.agreements import settle_agreements
+from recaudo.payments.receipts import SWEEP_SECONDS, thank_new_payments
 
 
 class Command(BaseCommand):
@@ -71,11 +72,16 @@ class Command(BaseCommand):
                 raise CommandError("--at: give a time zone, e.g. 2026-11-24T16:00:00+00:00")
             offset = start - timezone.now()
         planned_on: date | None = None
+        thanked_at = float("-inf")
 
         def plan_daily() -> None:
-            nonlocal planned_on
+            nonlocal planned_on, thanked_at
             if not options["no_planning"]:
                 planned_on = self._plan_daily(planned_on)
+            # Payments recorded by the API, a file or staff get their receipt within a minute.
+            if time.monotonic() - thanked_at >= SWEEP_SECONDS:
+                thanked_at = time.monotonic()
+                thank_new_payments(timezone.now() + offset)
 
         lanes = 1 if options["once"] else lane_count(options["lanes"])
         self.stdout.write(f"worker started with {lanes} lane{'s' if lanes > 1 else ''}")
