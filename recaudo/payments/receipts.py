@@ -62,11 +62,15 @@ def owed_after(debtor_id: int, currency: str) -> Decimal:
 
 
 def paid_in_full(debtor: Debtor) -> bool:
-    """Nothing is owed on any debt and at least one was paid: the debtor is "a paz y salvo"."""
+    """The debtor is "a paz y salvo": has debts, owes nothing on any, and has paid.
+
+    A debt is settled when paid or written off (what an approved discount
+    leaves, once its amount is paid).
+    """
     debts = list(Debt.objects.filter(debtor=debtor).only("status", "amount", "amount_paid"))
-    if not any(debt.status == Debt.Status.PAID for debt in debts):
+    if not debts or not all(debt.status in SETTLED or debt.balance <= 0 for debt in debts):
         return False
-    return all(debt.status in SETTLED or debt.balance <= 0 for debt in debts)
+    return Payment.objects.filter(debtor=debtor, status=Payment.Status.RECEIVED).exists()
 
 
 def receipt_context(payment: Payment) -> dict[str, Any]:
