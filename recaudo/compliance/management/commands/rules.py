@@ -22,7 +22,7 @@ from recaudo.compliance.rules import Decision, PastContact, check_contact
 from recaudo.compliance.windows import zone
 from recaudo.countries import is_country_code
 
-INPUT_FIELDS = ("country", "timezone", "channel", "at", "history", "opted_out")
+INPUT_FIELDS = ("country", "timezone", "channel", "at", "history", "opted_out", "notice")
 
 
 class BadLine(ValueError):
@@ -148,11 +148,19 @@ def check_line(line: str) -> Decision:
         raise BadLine('history: expected a list of {"channel", "at"} objects')
     history: list[PastContact] = []
     for index, item in enumerate(history_data):
-        if not isinstance(item, dict) or set(item) != {"channel", "at"}:
+        if (
+            not isinstance(item, dict)
+            or not {"channel", "at"} <= set(item) <= {"channel", "at", "notice"}
+            or not isinstance(item.get("notice", False), bool)
+        ):
             raise BadLine(f"history[{index}]: expected an object with channel and at")
         _known_channel(item["channel"], f"history[{index}].channel")
         history.append(
-            PastContact(item["channel"], parse_moment(item["at"], f"history[{index}].at"))
+            PastContact(
+                item["channel"],
+                parse_moment(item["at"], f"history[{index}].at"),
+                item.get("notice", False),
+            )
         )
 
     opted_out_data = data.get("opted_out", [])
@@ -165,6 +173,9 @@ def check_line(line: str) -> Decision:
         )
     else:
         raise BadLine('opted_out: expected a list of channels or "all"')
+    notice = data.get("notice", False)
+    if not isinstance(notice, bool):
+        raise BadLine(f"notice: expected true or false, got {notice!r}")
     return check_contact(
         pack,
         timezone=timezone,
@@ -172,4 +183,5 @@ def check_line(line: str) -> Decision:
         at=at,
         history=history,
         opted_out=opted_out,
+        notice=notice,
     )
