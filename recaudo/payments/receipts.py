@@ -119,7 +119,8 @@ def unthanked(now: datetime) -> Any:
             created_at__gte=now - RECORDED_WITHIN,
             paid_at__gte=now - PAID_WITHIN,
         )
-        .exclude(Exists(Outreach.objects.filter(notice_key=notice_key)))
+        # ``notice_key <> ''`` lets PostgreSQL use the partial unique index on it.
+        .exclude(Exists(Outreach.objects.filter(notice_key=notice_key).exclude(notice_key="")))
         .order_by("created_at", "id")
     )
 

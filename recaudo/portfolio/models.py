@@ -291,6 +291,10 @@ class Payment(models.Model):
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
         ]
+        indexes = [
+            # The worker's sweep of recent payments to thank (payments/receipts.py).
+            models.Index(fields=["created_at"], name="payment_created_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.external_id} {self.amount} {self.currency}"

@@ -234,3 +234,20 @@ def test_the_certificate_names_the_debtor_the_creditor_and_the_settled_debts(deb
     assert pdf is not None and pdf.startswith(b"%PDF")
     # ReportLab compresses page streams; the document's metadata is plain.
     assert b"Tienda Sol" in pdf
+
+
+def test_the_sweep_can_find_recent_payments_and_their_thanks_by_index_on_postgresql(debtor):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the plan is PostgreSQL's")
+    from recaudo.payments.receipts import unthanked
+
+    sql, params = unthanked(NOW).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+
+    assert "payment_created_idx" in plan
+    assert "outreach_notice_once" in plan
