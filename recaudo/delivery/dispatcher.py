@@ -49,7 +49,7 @@ from recaudo.delivery.rules import (
 from recaudo.outreach import optouts, sending
 from recaudo.outreach.contract import OutboundMessage, ProviderResult
 from recaudo.outreach.fallback import fall_back
-from recaudo.outreach.history import TRIGGERED, past_contacts
+from recaudo.outreach.history import past_contacts, triggered
 from recaudo.outreach.models import Outreach, OutreachDebt
 from recaudo.outreach.notify import answer_until
 from recaudo.payments.links import payment_tokens
@@ -254,7 +254,7 @@ class Dispatcher:
                         row.amount_due = decision.owed
                     to_send.append((row, message))
                     facts.history[row.debtor_id].append(
-                        PastContact(row.channel, now, row.action in TRIGGERED)
+                        PastContact(row.channel, now, triggered(row.action, row.template_key))
                     )
                 else:
                     self._apply_decision(row, decision, now, result)
@@ -296,6 +296,7 @@ class Dispatcher:
                 reply=row.action == Outreach.Action.REPLY,
                 final=bool((row.notice_context or {}).get("final")),
                 answer_until=answer_until(row.notice_context),
+                template_key=row.template_key,
             ),
             now,
         )

@@ -20,6 +20,7 @@ from recaudo.channels import VOICE_CHANNELS, consent_needed, find_channel
 from recaudo.compliance.packs import RulePack
 from recaudo.compliance.rules import PastContact, check_contact
 from recaudo.outreach.contract import ProviderResult
+from recaudo.outreach.history import COLLECTION_NOTICES
 
 # Backoff for transient failures: base * 2^(attempt-1), capped, with full jitter.
 BACKOFF_BASE_SECONDS = 30.0
@@ -64,6 +65,9 @@ class SendFacts:
     # For a reply: until when the debtor's own message opened the channel for
     # answers (``notify.queue_reply``); inside it no consent on file is needed.
     answer_until: datetime | None = None
+    # The row's template: a notice that asks for money (``COLLECTION_NOTICES``)
+    # is judged as a collection attempt.
+    template_key: str = ""
 
 
 Verdict = Literal["send", "cancel", "fallback", "postpone"]
@@ -118,7 +122,7 @@ def decide(pack: RulePack, facts: SendFacts, now: datetime) -> Decision:
         channel=facts.channel,
         at=now,
         history=facts.history,
-        notice=facts.notice,
+        notice=facts.notice and facts.template_key not in COLLECTION_NOTICES,
     )
     if not verdict.allowed:
         if "opted_out" in verdict.reasons:

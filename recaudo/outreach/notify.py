@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from recaudo.channels import answer_window
 from recaudo.compliance.store import pack_for
-from recaudo.outreach.history import debtor_history
+from recaudo.outreach.history import debtor_history, triggered
 from recaudo.outreach.models import Outreach
 from recaudo.policies.planning import (
     EMAIL_CHANNELS,
@@ -77,7 +77,7 @@ def notify(
         day=today,
         history=debtor_history(debtor.pk, now, placing=True),
         not_before=now,
-        notice=True,
+        notice=triggered(Outreach.Action.NOTICE, template_key),
     )
     if window is None:
         if record_unreachable:

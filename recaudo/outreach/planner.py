@@ -28,11 +28,11 @@ from recaudo.bulk import RawJSON, collector_paused, insert_rows, reserve_ids
 from recaudo.compliance.rules import PastContact
 from recaudo.compliance.store import pack_for
 from recaudo.outreach.history import (
-    TRIGGERED,
     contact_moment,
     counted_sql,
     counts,
     history_since,
+    triggered,
 )
 from recaudo.outreach.models import Outreach, OutreachDebt, PlannerRun
 from recaudo.policies.loaders import load_policies, load_segment_rules, segment_names
@@ -378,7 +378,7 @@ def _load(creditor_id: int, due_dates: Sequence[date], day: date) -> _Loaded:
         counted, counted_params = counted_sql("o", placing=True)
         cursor.execute(
             "SELECT o.debtor_id, o.step_id, o.anchor_due_on, o.channel, o.window_start, "
-            "o.sent_at, o.status, o.action "
+            "o.sent_at, o.status, o.action, o.template_key "
             "FROM outreach_outreach o JOIN plan_debtors p ON p.id = o.debtor_id "
             f"WHERE o.anchor_due_on IN ({marks}) OR (COALESCE(o.sent_at, o.window_start) >= %s "
             f"AND {counted})",
@@ -386,7 +386,7 @@ def _load(creditor_id: int, due_dates: Sequence[date], day: date) -> _Loaded:
         )
         planned: set[tuple[int, int, date]] = set()
         history: dict[int, list[PastContact]] = defaultdict(list)
-        for debtor_id, step_id, anchor, channel, start, sent_at, status, action in (
+        for debtor_id, step_id, anchor, channel, start, sent_at, status, action, key in (
             cursor.fetchall()
         ):
             if isinstance(anchor, str):
@@ -395,7 +395,9 @@ def _load(creditor_id: int, due_dates: Sequence[date], day: date) -> _Loaded:
             if counts(status, sent_at, placing=True):
                 moment = _utc(contact_moment(sent_at, start))
                 if moment >= since:
-                    history[debtor_id].append(PastContact(channel, moment, action in TRIGGERED))
+                    history[debtor_id].append(
+                        PastContact(channel, moment, triggered(action, key))
+                    )
         cursor.execute("DROP TABLE plan_debtors")
     return _Loaded(set(due_dates), debtors, debts, points, planned, history)
 

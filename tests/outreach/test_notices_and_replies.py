@@ -222,3 +222,20 @@ def test_an_opt_out_still_stops_an_answer_the_debtor_would_otherwise_have_opened
     reply.refresh_from_db()
     assert reply.status == "failed"
     assert sent == []
+
+
+@pytest.mark.django_db
+def test_a_notice_that_asks_for_money_is_a_collection_attempt_and_waits_behind_the_caps(
+    creditor,
+):
+    debtor = _consented(creditor)
+    make_debt(debtor, "150000.00")
+    _sent_reminder(debtor, NOW - timedelta(hours=2))
+
+    broken = notify(debtor, "promise_broken", key="promise-broken:1", now=NOW)
+
+    assert broken is not None
+    assert broken.window_start.date() > NOW.date()  # Colombia: one contact a day
+    [past] = [p for p in debtor_history(debtor.pk, NOW + timedelta(days=1), placing=True)
+              if p.channel == broken.channel and p.at == broken.window_start]  # fmt: skip
+    assert past.notice is False
