@@ -22,6 +22,7 @@ year's payments loaded today thanks nobody.
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -34,6 +35,8 @@ from django.utils import timezone
 from recaudo.outreach.models import Outreach
 from recaudo.outreach.notify import notify
 from recaudo.portfolio.models import Debt, Debtor, Payment
+
+log = logging.getLogger(__name__)
 
 KEY_PREFIX = "thanks:"
 RECORDED_WITHIN = timedelta(days=2)
@@ -130,6 +133,12 @@ def thank_new_payments(now: datetime | None = None, *, limit: int = SWEEP_BATCH)
     now = now or timezone.now()
     queued = 0
     for payment in unthanked(now).select_related("debtor", "debtor__creditor")[:limit]:
-        if thank_payment(payment, now=now) is not None:
-            queued += 1
+        try:
+            if thank_payment(payment, now=now) is not None:
+                queued += 1
+        except Exception:
+            # One payment's fault (a broken template context, a bad zone) must
+            # neither stop the worker nor keep the others waiting; it is logged
+            # and tried again on the next sweep.
+            log.exception("could not thank payment %s", payment.pk)
     return queued
