@@ -134,6 +134,8 @@ def answer(thread_id: int, agent: User, text: str) -> Message:
             text=text,
             key=f"agent:{message.pk}",
             now=now,
+            # The debtor's last message opened the channel for answers (outreach.notify).
+            opened_at=thread.last_inbound_at,
         )
         message.save(update_fields=["outreach"])
         if thread.state != Thread.State.WITH_AGENT or thread.assigned_to_id is None:

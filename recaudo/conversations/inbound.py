@@ -248,6 +248,7 @@ def _answer(
         key=f"reply:{inbound.pk}",
         now=now,
         final=final,
+        opened_at=min(inbound.occurred_at, now),
     )
     return Message.objects.create(
         thread=thread,

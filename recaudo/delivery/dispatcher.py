@@ -53,8 +53,9 @@ from recaudo.delivery.rules import (
 from recaudo.outreach import optouts, sending
 from recaudo.outreach.contract import OutboundMessage, ProviderResult
 from recaudo.outreach.fallback import fall_back
-from recaudo.outreach.history import past_contacts
+from recaudo.outreach.history import past_contacts, triggered
 from recaudo.outreach.models import Outreach, OutreachDebt
+from recaudo.outreach.notify import answer_until
 from recaudo.payments.links import payment_tokens
 from recaudo.payments.promises import debts_under_promise
 from recaudo.portfolio.models import ChannelConsent, ContactPoint, Creditor, Debt, Debtor
@@ -292,7 +293,9 @@ class Dispatcher:
                 if row.action not in (Outreach.Action.NOTICE, Outreach.Action.REPLY):
                     row.amount_due = decision.owed
                 to_send.append((row, message))
-                facts.history[row.debtor_id].append(PastContact(row.channel, now))
+                facts.history[row.debtor_id].append(
+                    PastContact(row.channel, now, triggered(row.action, row.template_key))
+                )
         return to_send, states
 
     def _states(self, debtor_ids: list[int], batch_ids: list[int]) -> dict[int, State]:
@@ -319,6 +322,8 @@ class Dispatcher:
                 notice=row.action == Outreach.Action.NOTICE,
                 reply=row.action == Outreach.Action.REPLY,
                 final=bool((row.notice_context or {}).get("final")),
+                answer_until=answer_until(row.notice_context),
+                template_key=row.template_key,
             ),
             now,
         )

@@ -10,7 +10,7 @@ from typing import Any
 from recaudo.outreach.contract import OutboundMessage
 from recaudo.outreach.links import unsubscribe_link
 from recaudo.outreach.notify import notice_values
-from recaudo.payments.links import payment_token, payment_url
+from recaudo.payments.links import certificate_url, payment_token, payment_url
 from recaudo.policies.models import Template
 from recaudo.policies.rendering import (
     RenderError,
@@ -68,6 +68,7 @@ def build_message(
     language = template.language
     token = link_token or payment_token(debtor.pk)
     link = payment_url(token)
+    notice_context = getattr(outreach, "notice_context", None)
     context = build_context(
         creditor=creditor,
         debtor=debtor,
@@ -75,7 +76,10 @@ def build_message(
         payment_link=link,
         today=today,
         language=language,
-        **notice_values(getattr(outreach, "notice_context", None)),
+        # A receipt of the last payment links the "paz y salvo" certificate.
+        certificate_link=certificate_url(token) if (notice_context or {}).get("paid_in_full")
+        else "",
+        **notice_values(notice_context),
     )
     try:
         rendered = render(

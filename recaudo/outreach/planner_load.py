@@ -19,7 +19,8 @@ from typing import Any
 from django.db import connection
 
 from recaudo.compliance.rules import PastContact
-from recaudo.outreach.history import contact_moment, counted_sql, counts
+from recaudo.outreach.history import contact_moment, counted_sql, counts, triggered
+from recaudo.outreach.tasks import CONVERSATION_OUTCOMES
 from recaudo.policies.planning import EMAIL_CHANNELS, PHONE_CHANNELS, OpenDebt, UsablePoint
 
 
@@ -150,7 +151,7 @@ def load_chunk(due_dates: Sequence[date], since: datetime, first: int, last: int
         counted, counted_params = counted_sql("o", placing=True)
         cursor.execute(
             "SELECT o.debtor_id, o.step_id, o.anchor_due_on, o.channel, o.window_start, "
-            "o.sent_at, o.status "
+            "o.sent_at, o.status, o.action, o.template_key, o.status_reason "
             "FROM outreach_outreach o JOIN plan_debtors p ON p.id = o.debtor_id "
             "WHERE p.id BETWEEN %s AND %s AND o.debtor_id BETWEEN %s AND %s "
             f"AND (o.anchor_due_on IN ({marks}) OR (COALESCE(o.sent_at, o.window_start) >= %s "
@@ -159,14 +160,22 @@ def load_chunk(due_dates: Sequence[date], since: datetime, first: int, last: int
         )
         planned: set[tuple[int, int, date]] = set()
         history: dict[int, list[PastContact]] = defaultdict(list)
-        for debtor_id, step_id, anchor, channel, start, sent_at, status in cursor.fetchall():
+        for row in cursor.fetchall():
+            debtor_id, step_id, anchor, channel, start, sent_at, status, action, key, reason = row
             if isinstance(anchor, str):
                 anchor = date.fromisoformat(anchor)
             planned.add((debtor_id, step_id, anchor))
             if counts(status, sent_at, placing=True):
                 moment = _utc(contact_moment(sent_at, start))
                 if moment >= since:
-                    history[debtor_id].append(PastContact(channel, moment))
+                    history[debtor_id].append(
+                        PastContact(
+                            channel,
+                            moment,
+                            triggered(action, key),
+                            conversation=action == "call_task" and reason in CONVERSATION_OUTCOMES,
+                        )
+                    )
     return Loaded(set(due_dates), debtors, debts, points, planned, history)
 
 

@@ -28,6 +28,7 @@ from recaudo.payments.models import (
 from recaudo.payments.promises import keep_paid_promises
 from recaudo.payments.providers import get_provider
 from recaudo.payments.providers.base import CheckoutRequest, ProviderError, ProviderRecord
+from recaudo.payments.receipts import thank_payment
 from recaudo.payments.rules import (
     AgreementError,
     check_plan,
@@ -181,13 +182,10 @@ def apply_provider_record(checkout_id: int, record: ProviderRecord) -> Checkout:
         if checkout.settlement_id is not None:
             settle_discount(checkout.settlement_id, record.amount, f"{checkout.provider}:discount")
         keep_paid_promises(checkout.debtor_id)
-        # The thank-you, once per payment however often the provider reports it.
-        notify(
-            checkout.debtor,
-            "payment_thanks",
-            key=f"thanks:{result.payment.pk}",
-            context={"paid_amount": str(record.amount)},
-        )
+        # The thank-you with its receipt, once per payment however often the
+        # provider reports it (after the discount and plan above, so the
+        # balance it names is the one left).
+        thank_payment(result.payment, now=now)
         return checkout
 
 

@@ -11,6 +11,7 @@ from django.utils.translation import get_language
 
 from recaudo.payments.contact import contact_rows
 from recaudo.payments.models import DebtorRequest, Instalment, InstalmentPlan, PaymentLink, Promise
+from recaudo.payments.receipts import paid_in_full
 from recaudo.payments.rules import (
     minimum_down_payment,
     minimum_partial,
@@ -153,6 +154,7 @@ def portal_context(link: PaymentLink) -> dict[str, Any]:
         "payable_debts": [row for row in rows if not row.in_arrangement],
         "total": money(terms.total, terms.currency, locale),
         "has_debts": bool(rows),
+        "certificate_available": not rows and paid_in_full(debtor),
         "currency": terms.currency,
         "minimum_partial": money(minimum, terms.currency, locale),
         "minimum_partial_value": minimum,

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from recaudo.payments import actions, concessions, links, reports
+from recaudo.payments.certificate import certificate_pdf
 from recaudo.payments.models import (
     Checkout,
     DebtorRequest,
@@ -75,6 +76,23 @@ def portal_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
 def invalid(request: HttpRequest, token: str) -> HttpResponse:
     response = render(request, "payments/invalid.html", {"token": token}, status=404)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@portal_view
+def certificate(request: HttpRequest, link: PaymentLink, lang: str) -> HttpResponse:
+    """The "paz y salvo" PDF once nothing is owed; until then, the portal says why not."""
+    pdf = certificate_pdf(link.debtor)
+    if pdf is None:
+        return _render_portal(
+            request, link, lang, error=_("Aún tiene saldo pendiente: el paz y salvo estará "
+                                        "disponible cuando pague todas sus deudas."),
+            status=404,
+        )  # fmt: skip
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="paz-y-salvo.pdf"'
     response["Cache-Control"] = "no-store"
     return response
 

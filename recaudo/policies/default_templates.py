@@ -31,6 +31,19 @@ EVENT_KEYS = (
     "payment_failed",
     "promise_broken",
     "plan_broken",
+    "paid_in_full",
+    "extension_approved",
+    "discount_approved",
+    "request_refused",
+)
+# Notices whose email says everything in its opening (a receipt, a decision):
+# no list of debts, which a notice does not carry.
+SELF_CONTAINED_EMAILS = (
+    "payment_thanks",
+    "paid_in_full",
+    "extension_approved",
+    "discount_approved",
+    "request_refused",
 )
 B2B_KEYS = ("b2b_statement", "b2b_reminder_before", "b2b_due_today", "b2b_overdue")
 LANGUAGES = ("es", "en", "pt")
@@ -88,12 +101,53 @@ _SMS: dict[str, dict[str, str]] = {
         "{{ vence }}. Queremos ajudar: pague ou escolha um plano em {{ enlace_pago }}",
     },
     "payment_thanks": {
-        "es": "{{ marca }}: hola {{ nombre }}, recibimos tu pago de {{ monto_pagado }}. "
+        "es": "{{ marca }}: hola {{ nombre }}, recibimos tu pago de {{ monto_pagado }} del "
+        "{{ fecha_pago }} (ref. {{ referencia_pago }}). Saldo pendiente: {{ saldo_pendiente }}. "
         "¡Muchas gracias!",
         "en": "{{ marca }}: Thank you, {{ nombre }}. We received your payment of "
-        "{{ monto_pagado }}. Have a great day.",
-        "pt": "{{ marca }}: obrigado, {{ nombre }}. Recebemos seu pagamento de {{ monto_pagado }}. "
-        "Tenha um bom dia.",
+        "{{ monto_pagado }} on {{ fecha_pago }} (ref. {{ referencia_pago }}). Remaining balance: "
+        "{{ saldo_pendiente }}.",
+        "pt": "{{ marca }}: obrigado, {{ nombre }}. Recebemos seu pagamento de {{ monto_pagado }} "
+        "em {{ fecha_pago }} (ref. {{ referencia_pago }}). Saldo em aberto: {{ saldo_pendiente }}.",
+    },
+    "paid_in_full": {
+        "es": "{{ marca }}: hola {{ nombre }}, recibimos tu pago de {{ monto_pagado }} del "
+        "{{ fecha_pago }} (ref. {{ referencia_pago }}) y ya no tienes saldo pendiente. Tu paz y "
+        "salvo: {{ enlace_paz_y_salvo }} ¡Gracias!",
+        "en": "{{ marca }}: Thank you, {{ nombre }}. We received your payment of "
+        "{{ monto_pagado }} on {{ fecha_pago }} (ref. {{ referencia_pago }}) and you owe nothing "
+        "more. Your certificate: {{ enlace_paz_y_salvo }}",
+        "pt": "{{ marca }}: obrigado, {{ nombre }}. Recebemos seu pagamento de {{ monto_pagado }} "
+        "em {{ fecha_pago }} (ref. {{ referencia_pago }}) e sua conta foi quitada. Seu "
+        "certificado: {{ enlace_paz_y_salvo }}",
+    },
+    "extension_approved": {
+        "es": "{{ marca }}: hola {{ nombre }}, aprobamos tu nueva fecha de pago: "
+        "{{ nueva_fecha }}. Puedes pagar {{ saldo_pendiente }} en {{ enlace_pago }}",
+        "en": "{{ marca }}: Hi {{ nombre }}, your new payment date is approved: "
+        "{{ nueva_fecha }}. You can pay {{ saldo_pendiente }} at {{ enlace_pago }} Reply STOP to "
+        "opt out.",
+        "pt": "{{ marca }}: oi {{ nombre }}, aprovamos sua nova data de pagamento: "
+        "{{ nueva_fecha }}. Pague {{ saldo_pendiente }} em {{ enlace_pago }}",
+    },
+    "discount_approved": {
+        "es": "{{ marca }}: hola {{ nombre }}, aprobamos tu descuento: con un pago de "
+        "{{ monto_acordado }} saldas tu deuda de {{ saldo_pendiente }}. Paga en {{ enlace_pago }}",
+        "en": "{{ marca }}: Hi {{ nombre }}, your discount is approved: a payment of "
+        "{{ monto_acordado }} settles your balance of {{ saldo_pendiente }}. Pay at "
+        "{{ enlace_pago }} Reply STOP to opt out.",
+        "pt": "{{ marca }}: oi {{ nombre }}, aprovamos seu desconto: um pagamento de "
+        "{{ monto_acordado }} quita seu saldo de {{ saldo_pendiente }}. Pague em {{ enlace_pago }}",
+    },
+    "request_refused": {
+        "es": "{{ marca }}: hola {{ nombre }}, revisamos tu solicitud y esta vez no pudimos "
+        "aprobarla. Tu saldo es {{ saldo_pendiente }}; puedes pagar o elegir un plan en "
+        "{{ enlace_pago }}",
+        "en": "{{ marca }}: Hi {{ nombre }}, we reviewed your request and could not approve it "
+        "this time. Your balance is {{ saldo_pendiente }}; pay or choose a plan at "
+        "{{ enlace_pago }} Reply STOP to opt out.",
+        "pt": "{{ marca }}: oi {{ nombre }}, seu pedido foi analisado e desta vez foi recusado. "
+        "Saldo: {{ saldo_pendiente }}. Pague ou escolha um plano em {{ enlace_pago }}",
     },
     "promise_reminder": {
         "es": "{{ marca }}: hola {{ nombre }}, te recordamos el pago de {{ monto_promesa }} que "
@@ -207,12 +261,60 @@ _WHATSAPP: dict[str, dict[str, str]] = {
         "aqui: {{ enlace_pago }}\nSe algo não estiver certo, responda e verificamos.",
     },
     "payment_thanks": {
-        "es": "¡Gracias, {{ nombre }}! En {{ marca }} recibimos tu pago de {{ monto_pagado }}. "
-        "Que tengas un buen día.",
+        "es": "¡Gracias, {{ nombre }}! En {{ marca }} recibimos tu pago de {{ monto_pagado }} del "
+        "{{ fecha_pago }} (referencia {{ referencia_pago }}). Tu saldo pendiente es "
+        "{{ saldo_pendiente }}. Que tengas un buen día.",
         "en": "Thank you, {{ nombre }}! {{ marca }} has received your payment of "
-        "{{ monto_pagado }}. Have a great day.",
-        "pt": "Obrigado, {{ nombre }}! Recebemos seu pagamento de {{ monto_pagado }}. Um abraço da "
-        "equipe {{ marca }}.",
+        "{{ monto_pagado }} on {{ fecha_pago }} (reference {{ referencia_pago }}). Your remaining "
+        "balance is {{ saldo_pendiente }}. Have a great day.",
+        "pt": "Obrigado, {{ nombre }}! Recebemos seu pagamento de {{ monto_pagado }} em "
+        "{{ fecha_pago }} (referência {{ referencia_pago }}). Seu saldo em aberto é "
+        "{{ saldo_pendiente }}. Um abraço da equipe {{ marca }}.",
+    },
+    "paid_in_full": {
+        "es": "¡Gracias, {{ nombre }}! En {{ marca }} recibimos tu pago de {{ monto_pagado }} del "
+        "{{ fecha_pago }} (referencia {{ referencia_pago }}) y ya no tienes saldo pendiente. "
+        "Descarga tu paz y salvo aquí: {{ enlace_paz_y_salvo }}\nQue tengas un buen día.",
+        "en": "Thank you, {{ nombre }}! {{ marca }} has received your payment of "
+        "{{ monto_pagado }} on {{ fecha_pago }} (reference {{ referencia_pago }}) and you owe "
+        "nothing more. Download your certificate of payment in full here: "
+        "{{ enlace_paz_y_salvo }}\nHave a great day.",
+        "pt": "Obrigado, {{ nombre }}! Recebemos seu pagamento de {{ monto_pagado }} em "
+        "{{ fecha_pago }} (referência {{ referencia_pago }}) e sua conta está quitada. Baixe seu "
+        "termo de quitação aqui: {{ enlace_paz_y_salvo }}\nUm abraço da equipe {{ marca }}.",
+    },
+    "extension_approved": {
+        "es": "Hola {{ nombre }}, te escribimos de {{ marca }}. Aprobamos tu nueva fecha de pago: "
+        "{{ nueva_fecha }}. Cuando quieras, puedes pagar {{ saldo_pendiente }} aquí: "
+        "{{ enlace_pago }}\n¡Gracias!",
+        "en": "Hi {{ nombre }}, this is {{ marca }}. Your new payment date is approved: "
+        "{{ nueva_fecha }}. Whenever you're ready, you can pay {{ saldo_pendiente }} here: "
+        "{{ enlace_pago }}\nThank you!",
+        "pt": "Olá, {{ nombre }}! Aqui é da equipe {{ marca }}. Aprovamos sua nova data de "
+        "pagamento: {{ nueva_fecha }}. Quando quiser, você pode pagar {{ saldo_pendiente }} aqui: "
+        "{{ enlace_pago }}\nObrigado!",
+    },
+    "discount_approved": {
+        "es": "Hola {{ nombre }}, te escribimos de {{ marca }}. Aprobamos tu descuento: con un "
+        "pago de {{ monto_acordado }} saldas tu deuda de {{ saldo_pendiente }}. Puedes pagar "
+        "aquí: {{ enlace_pago }}\n¡Gracias!",
+        "en": "Hi {{ nombre }}, this is {{ marca }}. Your discount is approved: a payment of "
+        "{{ monto_acordado }} settles your balance of {{ saldo_pendiente }}. You can pay here: "
+        "{{ enlace_pago }}\nThank you!",
+        "pt": "Olá, {{ nombre }}! Aqui é da equipe {{ marca }}. Aprovamos seu desconto: um "
+        "pagamento de {{ monto_acordado }} quita seu saldo de {{ saldo_pendiente }}. Você pode "
+        "pagar aqui: {{ enlace_pago }}\nObrigado!",
+    },
+    "request_refused": {
+        "es": "Hola {{ nombre }}, te escribimos de {{ marca }}. Revisamos tu solicitud y esta vez "
+        "no pudimos aprobarla. Tu saldo es {{ saldo_pendiente }}: puedes pagarlo o elegir un plan "
+        "aquí: {{ enlace_pago }}\nSi quieres conversarlo, responde a este mensaje.",
+        "en": "Hi {{ nombre }}, this is {{ marca }}. We reviewed your request and could not "
+        "approve it this time. Your balance is {{ saldo_pendiente }}: you can pay it or choose a "
+        "plan here: {{ enlace_pago }}\nIf you'd like to talk it over, reply to this message.",
+        "pt": "Olá, {{ nombre }}! Aqui é da equipe {{ marca }}. Analisamos seu pedido e desta vez "
+        "não foi possível aprová-lo. Seu saldo é {{ saldo_pendiente }}: você pode pagar ou "
+        "escolher um plano aqui: {{ enlace_pago }}\nSe quiser conversar, responda esta mensagem.",
     },
     "promise_reminder": {
         "es": "Hola {{ nombre }}, te escribimos de {{ marca }} para recordarte el pago de "
@@ -367,14 +469,101 @@ _EMAIL: dict[str, dict[str, tuple[str, str]]] = {
         ),
     },
     "payment_thanks": {
-        "es": ("Gracias por tu pago a {{ marca }}", "Recibimos tu pago de {{ monto_pagado }}."),
+        "es": (
+            "Gracias por tu pago a {{ marca }}",
+            "Recibimos tu pago. Este es tu recibo:\n\nMonto: {{ monto_pagado }}\nFecha: "
+            "{{ fecha_pago }}\nReferencia: {{ referencia_pago }}\nSaldo pendiente: "
+            "{{ saldo_pendiente }}\n\nPuedes ver tu cuenta en {{ enlace_pago }}",
+        ),
         "en": (
             "Thank you for your payment to {{ marca }}",
-            "We received your payment of {{ monto_pagado }}.",
+            "We received your payment. Here is your receipt:\n\nAmount: {{ monto_pagado }}\nDate: "
+            "{{ fecha_pago }}\nReference: {{ referencia_pago }}\nRemaining balance: "
+            "{{ saldo_pendiente }}\n\nYou can see your account at {{ enlace_pago }}",
         ),
         "pt": (
             "{{ marca }}: obrigado pelo seu pagamento",
-            "Recebemos seu pagamento de {{ monto_pagado }}.",
+            "Recebemos seu pagamento. Este é o seu recibo:\n\nValor: {{ monto_pagado }}\nData: "
+            "{{ fecha_pago }}\nReferência: {{ referencia_pago }}\nSaldo em aberto: "
+            "{{ saldo_pendiente }}\n\nVeja sua conta em {{ enlace_pago }}",
+        ),
+    },
+    "paid_in_full": {
+        "es": (
+            "Estás a paz y salvo con {{ marca }}",
+            "Recibimos tu pago y ya no tienes saldo pendiente. Este es tu recibo:\n\nMonto: "
+            "{{ monto_pagado }}\nFecha: {{ fecha_pago }}\nReferencia: {{ referencia_pago }}\n\nTu "
+            "certificado de paz y salvo (PDF): {{ enlace_paz_y_salvo }}\n\nPuedes ver tu cuenta "
+            "en {{ enlace_pago }}",
+        ),
+        "en": (
+            "You're all paid up with {{ marca }}",
+            "We received your payment and you owe nothing more. Here is your receipt:\n\nAmount: "
+            "{{ monto_pagado }}\nDate: {{ fecha_pago }}\nReference: {{ referencia_pago }}\n\nYour "
+            "certificate of payment in full (PDF): {{ enlace_paz_y_salvo }}\n\nYou can see your "
+            "account at {{ enlace_pago }}",
+        ),
+        "pt": (
+            "{{ marca }}: sua conta está quitada",
+            "Recebemos seu pagamento e sua conta está quitada. Este é o seu recibo:\n\nValor: "
+            "{{ monto_pagado }}\nData: {{ fecha_pago }}\nReferência: {{ referencia_pago }}\n\nSeu "
+            "termo de quitação (PDF): {{ enlace_paz_y_salvo }}\n\nVeja sua conta em "
+            "{{ enlace_pago }}",
+        ),
+    },
+    "extension_approved": {
+        "es": (
+            "{{ marca }}: aprobamos tu nueva fecha de pago",
+            "Revisamos tu solicitud y la aprobamos: tu nueva fecha de pago es el "
+            "{{ nueva_fecha }}.\n\nSaldo: {{ saldo_pendiente }}\nPara pagar o ver tus opciones: "
+            "{{ enlace_pago }}",
+        ),
+        "en": (
+            "{{ marca }}: your new payment date is approved",
+            "We reviewed your request and approved it: your new payment date is "
+            "{{ nueva_fecha }}.\n\nBalance: {{ saldo_pendiente }}\nTo pay or see your options: "
+            "{{ enlace_pago }}",
+        ),
+        "pt": (
+            "{{ marca }}: sua nova data de pagamento foi aprovada",
+            "Analisamos seu pedido e ele foi aprovado: sua nova data de pagamento é "
+            "{{ nueva_fecha }}.\n\nSaldo: {{ saldo_pendiente }}\nPara pagar ou ver suas opções: "
+            "{{ enlace_pago }}",
+        ),
+    },
+    "discount_approved": {
+        "es": (
+            "{{ marca }}: aprobamos tu descuento",
+            "Revisamos tu solicitud y la aprobamos: con un pago de {{ monto_acordado }} saldas tu "
+            "deuda de {{ saldo_pendiente }}.\n\nPara pagar: {{ enlace_pago }}",
+        ),
+        "en": (
+            "{{ marca }}: your discount is approved",
+            "We reviewed your request and approved it: a payment of {{ monto_acordado }} settles "
+            "your balance of {{ saldo_pendiente }}.\n\nTo pay: {{ enlace_pago }}",
+        ),
+        "pt": (
+            "{{ marca }}: seu desconto foi aprovado",
+            "Analisamos seu pedido e ele foi aprovado: um pagamento de {{ monto_acordado }} quita "
+            "seu saldo de {{ saldo_pendiente }}.\n\nPara pagar: {{ enlace_pago }}",
+        ),
+    },
+    "request_refused": {
+        "es": (
+            "{{ marca }}: respuesta a tu solicitud",
+            "Revisamos tu solicitud y esta vez no pudimos aprobarla.\n\nTu saldo es "
+            "{{ saldo_pendiente }}. Puedes pagarlo o elegir un plan de pagos en {{ enlace_pago }}",
+        ),
+        "en": (
+            "{{ marca }}: about your request",
+            "We reviewed your request and could not approve it this time.\n\nYour balance is "
+            "{{ saldo_pendiente }}. You can pay it or choose a payment plan at {{ enlace_pago }}",
+        ),
+        "pt": (
+            "{{ marca }}: resposta ao seu pedido",
+            "Analisamos seu pedido e desta vez não foi possível aprová-lo.\n\nSeu saldo é "
+            "{{ saldo_pendiente }}. Você pode pagar ou escolher um plano de pagamento em "
+            "{{ enlace_pago }}",
         ),
     },
     "promise_reminder": {
@@ -546,11 +735,6 @@ _B2B_PAY = {
     "pt": "Total: {{ total }}\n\nO pagamento pode ser feito online em {{ enlace_pago }} ou pelos "
     "meios habituais.",
 }
-_STILL_OWED = {
-    "es": "{% if deudas %}\n\nSaldo pendiente:\n",
-    "en": "{% if deudas %}\n\nRemaining balance:\n",
-    "pt": "{% if deudas %}\n\nSaldo em aberto:\n",
-}
 _ALREADY_PAID = {
     "es": "Si ya pagaste, gracias y no tengas en cuenta este mensaje.",
     "en": "If you already paid, thank you, and please ignore this message.",
@@ -595,14 +779,8 @@ def _email_body(key: str, language: str) -> str:
                 _B2B_SIGNATURE[language],
             )
         )
-    if key == "payment_thanks":
-        middle = (
-            _STILL_OWED[language]
-            + _debt_list(_DEBT_LINE[language])
-            + _PAY[language]
-            + "\n{% endif %}"
-        )
-        return "\n\n".join((_GREETING[language], opening + "\n" + middle, _SIGNATURE[language]))
+    if key in SELF_CONTAINED_EMAILS:
+        return "\n\n".join((_GREETING[language], opening, _SIGNATURE[language]))
     parts = [
         _GREETING[language],
         opening,

@@ -54,6 +54,12 @@ PLACEHOLDERS: dict[str, str] = {
     "fecha_promesa": "Fecha prometida de pago, con formato.",
     "monto_promesa": "Monto prometido, con formato de moneda.",
     "monto_pagado": "Monto pagado, con formato de moneda.",
+    "fecha_pago": "Fecha del pago, con formato (recibos).",
+    "referencia_pago": "Referencia del pago (su id externo; recibos).",
+    "saldo_pendiente": "Lo que sigue adeudado después del pago, con formato de moneda (recibos).",
+    "enlace_paz_y_salvo": "Enlace al certificado de paz y salvo (PDF) cuando ya no debe nada.",
+    "nueva_fecha": "Nueva fecha de pago aprobada, con formato.",
+    "monto_acordado": "Monto aprobado para saldar la deuda con descuento, con formato de moneda.",
 }
 # Fields of each item of `deudas`; `factura` (the invoice number, possibly
 # empty) is there for B2B statements.
@@ -351,13 +357,21 @@ def build_context(
     promise_amount: Decimal | None = None,
     paid_amount: Decimal | None = None,
     language: str | None = None,
+    paid_on: date | None = None,
+    payment_reference: str = "",
+    remaining_balance: Decimal | None = None,
+    certificate_link: str = "",
+    new_due_on: date | None = None,
+    agreed_amount: Decimal | None = None,
+    notice_currency: str = "",
 ) -> dict[str, Any]:
     """Every placeholder's value, formatted for the debtor's language and country.
 
     `language` overrides the debtor's when the template found is in another
     one (the Spanish fallback), so that dates and money match the text.
     Promise and paid amounts are in the debts' currency (the creditor's
-    default when there are none or they are mixed).
+    default when there are none or they are mixed), or in ``notice_currency``
+    when a notice names its own (a receipt: the payment's).
     """
     code = _language_of(language or debtor.language)
     locale = locale_for(code, debtor.country)
@@ -384,6 +398,8 @@ def build_context(
     if not balances:
         balances[creditor.default_currency.upper()] = Decimal(0)
     currency = next(iter(balances)) if len(balances) == 1 else creditor.default_currency.upper()
+    if notice_currency:
+        currency = notice_currency.upper()
     earliest = ordered[0].due_on if ordered else None
     support = [value for value in (creditor.support_email, creditor.support_phone) if value]
 
@@ -404,6 +420,12 @@ def build_context(
         "fecha_promesa": format_date(promise_date, locale, today) if promise_date else "",
         "monto_promesa": money(promise_amount),
         "monto_pagado": money(paid_amount),
+        "fecha_pago": format_date(paid_on, locale, today) if paid_on else "",
+        "referencia_pago": payment_reference,
+        "saldo_pendiente": money(remaining_balance),
+        "enlace_paz_y_salvo": certificate_link,
+        "nueva_fecha": format_date(new_due_on, locale, today) if new_due_on else "",
+        "monto_acordado": money(agreed_amount),
     }
 
 
@@ -440,6 +462,12 @@ def _sample_context_cached(language: str) -> dict[str, Any]:
         promise_amount=Decimal("90000"),
         paid_amount=Decimal("185000"),
         language=language,
+        paid_on=date(2026, 11, 30),
+        payment_reference="PAY-000123",
+        remaining_balance=Decimal("0"),
+        certificate_link="https://pagos.example.com/p/AbC123/paz-y-salvo",
+        new_due_on=date(2026, 12, 22),
+        agreed_amount=Decimal("150000"),
     )
 
 

@@ -371,7 +371,8 @@ class Payment(models.Model):
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
         ]
-        # /metrics counts the payments recorded in the last hours (recaudo/metrics.py).
+        # /metrics counts the payments recorded in the last hours (recaudo/metrics.py);
+        # the worker's sweep of recent payments to thank reads it too (payments/receipts.py).
         indexes = [models.Index(fields=["created_at"], name="payment_created_idx")]
 
     def __str__(self) -> str:

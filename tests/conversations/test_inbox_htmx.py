@@ -122,7 +122,7 @@ def test_an_htmx_answer_resets_the_reply_box_and_shows_the_answer_in_the_timelin
     assert "Respuesta en cola para enviar." in html
     message = Message.objects.get(author="agent", kind="message")
     reply = Outreach.objects.get(notice_key=f"agent:{message.pk}")
-    assert reply.notice_context == {"text": "Hola, soy Ana."}
+    assert reply.notice_context["text"] == "Hola, soy Ana."
     # The message was shown by this fragment: the next full page does not repeat it.
     assert (
         "Respuesta en cola para enviar."

@@ -34,6 +34,18 @@ EVENT_KEYS = {
     "payment_failed",
     "promise_broken",
     "plan_broken",
+    "paid_in_full",
+    "extension_approved",
+    "discount_approved",
+    "request_refused",
+}
+# Notices that carry no debts: their emails say everything in the opening.
+SELF_CONTAINED = {
+    "payment_thanks",
+    "paid_in_full",
+    "extension_approved",
+    "discount_approved",
+    "request_refused",
 }
 B2B_KEYS = {"b2b_statement", "b2b_reminder_before", "b2b_due_today", "b2b_overdue"}
 LANGUAGES = ("es", "en", "pt")
@@ -88,6 +100,12 @@ def context_for(language: str, *, debts: int = 2) -> dict:
         promise_date=date(2026, 12, 10),
         promise_amount=Decimal(amount),
         paid_amount=Decimal(amount),
+        paid_on=date(2026, 11, 30),
+        payment_reference="PAY-000123",
+        remaining_balance=Decimal(amount),
+        certificate_link="https://pagos.recaudo.co/p/7Hk2Qm9x/paz-y-salvo",
+        new_due_on=date(2026, 12, 22),
+        agreed_amount=Decimal(amount),
     )
 
 
@@ -163,12 +181,12 @@ def test_every_default_template_renders_with_a_realistic_context(spec):
 
     assert "{{" not in message.text and "{%" not in message.text
     assert context["marca"] in message.text or context["marca"] in message.subject
-    if spec["key"] != "payment_thanks" or spec["channel"] == "email":
+    if spec["key"] not in ("payment_thanks", "paid_in_full") or spec["channel"] == "email":
         assert context["enlace_pago"] in message.text
     if spec["channel"] == "email":
         assert message.subject and "\n" not in message.subject
         assert f'<a href="{context["enlace_pago"]}">' in message.html
-        if spec["key"] not in ("payment_thanks",):
+        if spec["key"] not in SELF_CONTAINED:
             for debt in context["deudas"]:
                 assert debt.monto in message.text
     else:
@@ -243,7 +261,11 @@ def test_the_payment_offer_mentions_instalments_and_choosing_a_date():
 
 def test_event_templates_use_their_own_placeholders():
     uses = {
-        "payment_thanks": "monto_pagado",
+        "payment_thanks": "referencia_pago",
+        "paid_in_full": "enlace_paz_y_salvo",
+        "extension_approved": "nueva_fecha",
+        "discount_approved": "monto_acordado",
+        "request_refused": "saldo_pendiente",
         "promise_reminder": "fecha_promesa",
         "promise_broken": "fecha_promesa",
     }
@@ -281,18 +303,19 @@ def test_no_default_template_threatens_or_rushes():
         assert not [word for word in THREATS if word in text], template_id(spec)
 
 
-def test_the_email_of_thanks_lists_what_is_still_owed_only_when_something_is():
+def test_the_email_of_thanks_is_a_receipt_with_amount_date_reference_and_balance():
     spec = next(
         t
         for t in DEFAULT_TEMPLATES
         if (t["key"], t["channel"], t["language"]) == ("payment_thanks", "email", "es")
     )
 
-    settled = rendered(spec, context_for("es", debts=0)).text
-    owing = rendered(spec, context_for("es", debts=1)).text
+    text = rendered(spec, context_for("es", debts=0)).text
 
-    assert "Saldo pendiente" not in settled
-    assert "Saldo pendiente:\n- Plan hogar 1: $189.900,00 (vencimiento: 15 de diciembre)" in owing
+    assert (
+        "Monto: $189.900,00\nFecha: 30 de noviembre\nReferencia: PAY-000123\n"
+        "Saldo pendiente: $189.900,00"
+    ) in text
 
 
 def test_a_rendered_email_reads_as_expected():

@@ -339,6 +339,12 @@ def test_the_context_formats_every_placeholder_for_the_debtor():
         "fecha_promesa": "5 de diciembre",
         "monto_promesa": "$75.000,00",
         "monto_pagado": "$20.000,00",
+        "fecha_pago": "",
+        "referencia_pago": "",
+        "saldo_pendiente": "",
+        "enlace_paz_y_salvo": "",
+        "nueva_fecha": "",
+        "monto_acordado": "",
     }
     assert [(d.descripcion, d.monto, d.vence, d.factura) for d in context["deudas"]] == [
         ("Internet noviembre", "$100.000,00", "24 de noviembre", ""),

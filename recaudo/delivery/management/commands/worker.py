@@ -17,6 +17,7 @@ from recaudo.delivery.lanes import lane_count, run_lanes
 from recaudo.delivery.reconcile import reconcile_unknown
 from recaudo.outreach.planner import plan
 from recaudo.payments.agreements import settle_agreements
+from recaudo.payments.receipts import SWEEP_SECONDS, thank_new_payments
 
 
 class Command(BaseCommand):
@@ -72,13 +73,18 @@ class Command(BaseCommand):
                 raise CommandError("--at: give a time zone, e.g. 2026-11-24T16:00:00+00:00")
             offset = start - timezone.now()
         planned_on: date | None = None
+        thanked_at = float("-inf")
 
         reconciled_at: float | None = None
 
         def plan_daily() -> None:
-            nonlocal planned_on, reconciled_at
+            nonlocal planned_on, reconciled_at, thanked_at
             if not options["no_planning"]:
                 planned_on = self._plan_daily(planned_on)
+            # Payments recorded by the API, a file or staff get their receipt within a minute.
+            if time.monotonic() - thanked_at >= SWEEP_SECONDS:
+                thanked_at = time.monotonic()
+                thank_new_payments(timezone.now() + offset)
             # Unknown contacts: asked about once a minute (delivery/reconcile.py).
             if reconciled_at is None or time.monotonic() - reconciled_at >= 60:
                 reconciled_at = time.monotonic()
