@@ -242,14 +242,14 @@ def plan(request: HttpRequest, link: PaymentLink, lang: str) -> HttpResponse:
         count = int(request.POST.get("count", ""))
         down_payment = clean_amount(request.POST.get("down_payment", ""), terms.currency)
         actions.agree_plan(link, down_payment=down_payment, count=count)
+    except AgreementError as error:  # a ValueError too: caught first, so its reason shows
+        return _render_portal(request, link, lang, str(error), 400)
     except (ValueError, InputError):
         name = down_payment_name(translation.get_language(), link.debtor.country)
         message = _("Revise estos datos: %(down_payment)s y número de cuotas.") % {
             "down_payment": name
         }
         return _render_portal(request, link, lang, message, 400)
-    except AgreementError as error:
-        return _render_portal(request, link, lang, str(error), 400)
     return HttpResponseRedirect(_portal_url(link.token, lang, done="plan"), status=303)
 
 
