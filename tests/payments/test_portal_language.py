@@ -16,7 +16,10 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def brazilian(db):
     creditor = make_creditor(
-        brand_name="Loja Sol", country="BR", default_currency="BRL", support_phone="+55 11 5555 0100"
+        brand_name="Loja Sol",
+        country="BR",
+        default_currency="BRL",
+        support_phone="+55 11 5555 0100",
     )
     debtor = make_debtor(
         creditor,
