@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from recaudo.languages import django_language
 from recaudo.outreach.contract import OutboundMessage
 from recaudo.outreach.links import unsubscribe_link
 from recaudo.outreach.notify import notice_values
@@ -128,5 +129,5 @@ def reply_message(outreach: Any, address: str) -> OutboundMessage:
 def _reply_subject(language: str) -> str:
     from django.utils import translation
 
-    with translation.override(language or "es"):
+    with translation.override(django_language(language)):
         return translation.gettext("Respuesta sobre su cuenta")
