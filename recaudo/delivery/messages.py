@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
-from recaudo.languages import django_language
+from recaudo.languages import debtor_language, django_language
 from recaudo.outreach.contract import OutboundMessage
 from recaudo.outreach.links import unsubscribe_link
 from recaudo.outreach.notify import notice_values
@@ -20,28 +20,54 @@ from recaudo.policies.rendering import (
     select_template,
     whatsapp_parameter_values,
 )
+from recaudo.policies.segments import register_for
 
 TEMPLATE_CACHE_SECONDS = 60.0
-_templates: dict[tuple[str, str, str, int], tuple[float, Template | None]] = {}
+_templates: dict[tuple[str, str, str, int, str], tuple[float, Template | None]] = {}
+_register_keys: list[tuple[float, frozenset[str]]] = []
 
 
 class NoTemplate(Exception):
     """No template (or no usable one) for this key, channel and language."""
 
 
-def cached_template(key: str, channel: str, language: str, creditor_id: int) -> Template | None:
-    cache_key = (key, channel, language, creditor_id)
+def cached_template(
+    key: str, channel: str, language: str, creditor_id: int, register: str = ""
+) -> Template | None:
+    cache_key = (key, channel, language, creditor_id, register)
     hit = _templates.get(cache_key)
     now = time.monotonic()
     if hit and now - hit[0] < TEMPLATE_CACHE_SECONDS:
         return hit[1]
-    template = select_template(key, channel, language, creditor_id)
+    template = select_template(key, channel, language, creditor_id, register)
     _templates[cache_key] = (now, template)
     return template
 
 
 def clear_template_cache() -> None:
     _templates.clear()
+    _register_keys.clear()
+
+
+def _keys_with_registers() -> frozenset[str]:
+    """Template keys written per register (tú / usted); refreshed like the templates."""
+    now = time.monotonic()
+    if _register_keys and now - _register_keys[0][0] < TEMPLATE_CACHE_SECONDS:
+        return _register_keys[0][1]
+    keys = frozenset(Template.objects.exclude(register="").values_list("key", flat=True))
+    _register_keys[:] = [(now, keys)]
+    return keys
+
+
+def debtor_register(key: str, debtor: Any, today: date) -> str:
+    """The debtor's register when ``key`` has texts per register; "" otherwise.
+
+    Only Spanish has two. The policy decides (``segments.register_for``), so a
+    notice says "usted" to the debtors whose reminders and bot do.
+    """
+    if debtor_language(debtor.language) != "es" or key not in _keys_with_registers():
+        return ""
+    return register_for(debtor, today)
 
 
 def build_message(
@@ -60,10 +86,12 @@ def build_message(
     it already (the dispatcher does, for a whole batch at once).
     """
     channel = outreach.channel
-    template = cached_template(outreach.template_key, channel, debtor.language, creditor.pk)
+    key = outreach.template_key
+    register = debtor_register(key, debtor, today)
+    template = cached_template(key, channel, debtor.language, creditor.pk, register)
     if template is None and channel == "rcs":
         # RCS reuses the SMS text where no RCS template was written.
-        template = cached_template(outreach.template_key, "sms", debtor.language, creditor.pk)
+        template = cached_template(key, "sms", debtor.language, creditor.pk, register)
     if template is None:
         raise NoTemplate(f"no template '{outreach.template_key}' for {channel}")
     language = template.language
