@@ -12,6 +12,13 @@ See docs/languages.md for the rules and the sources of the country words.
 
 from __future__ import annotations
 
+import functools
+from decimal import Decimal
+
+from babel import Locale, UnknownLocaleError
+from babel.numbers import format_currency
+from django.utils.translation import get_language
+
 # Debtor language -> the Django language whose catalogues hold its texts.
 DJANGO_LANGUAGE = {"es": "es", "en": "en", "pt": "pt-br"}
 DEBTOR_LANGUAGES = tuple(DJANGO_LANGUAGE)
@@ -58,3 +65,33 @@ def _down_payment(language: str | None, country: str | None) -> tuple[str, str]:
     if code == "es":
         return _DOWN_PAYMENT_ES.get((country or "").strip().upper(), _DOWN_PAYMENT_ES_OTHER)
     return _DOWN_PAYMENT[code]
+
+
+@functools.lru_cache(maxsize=1024)
+def locale_for(language: str, country: str) -> str:
+    """The Babel locale for a reader: "es_CO", else "es"; unknown languages become "es"."""
+    code = (language or "").strip().replace("-", "_").split("_")[0].lower() or FALLBACK
+    try:
+        Locale.parse(code)
+    except (UnknownLocaleError, ValueError):
+        code = FALLBACK
+    region = (country or "").strip().upper()
+    if region:
+        try:
+            Locale.parse(f"{code}_{region}")
+        except (UnknownLocaleError, ValueError):
+            return code
+        return f"{code}_{region}"
+    return code
+
+
+def staff_money(amount: Decimal | None, currency: str, country: str = "") -> str:
+    """An amount on a staff page (admin lists): the reader's language, the money's country.
+
+    ``1.522,17 MXN`` or ``$1,522.17``, never a bare ``1522,17`` or ``599.0000 MXN``.
+    """
+    if amount is None or not currency:
+        return "-"
+    locale = locale_for(get_language() or FALLBACK, country)
+    text = format_currency(Decimal(amount), currency.upper(), locale=locale, currency_digits=True)
+    return text.replace("\u00a0", " ").replace("\u202f", " ")

@@ -29,6 +29,7 @@ from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SecurityError
 
 from recaudo.channels import WRITTEN_CHANNELS
+from recaudo.languages import locale_for as locale_for  # re-exported: callers import it here
 from recaudo.policies.models import Template
 from recaudo.policies.sandbox import (
     MAX_OUTPUT_LENGTH,
@@ -199,24 +200,6 @@ def _language_of(language: str) -> str:
 @functools.lru_cache(maxsize=256)
 def _babel_locale(code: str) -> Locale:
     return Locale.parse(code)
-
-
-@functools.lru_cache(maxsize=1024)
-def locale_for(language: str, country: str) -> str:
-    """The Babel locale for a debtor: "es_CO", else "es"; unknown languages become "es"."""
-    code = _language_of(language)
-    try:
-        Locale.parse(code)
-    except (UnknownLocaleError, ValueError):
-        code = FALLBACK_LANGUAGE
-    region = (country or "").strip().upper()
-    if region:
-        try:
-            Locale.parse(f"{code}_{region}")
-        except (UnknownLocaleError, ValueError):
-            return code
-        return f"{code}_{region}"
-    return code
 
 
 def _plain_spaces(text: str) -> str:
