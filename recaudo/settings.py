@@ -127,7 +127,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "es"
-LANGUAGES = [("es", "Español"), ("en", "English")]
+# Debtors read Spanish, English or Brazilian Portuguese (recaudo/languages.py maps
+# a debtor's "pt" to Django's "pt-br", whose catalogues live in locale/pt_BR).
+LANGUAGES = [("es", "Español"), ("en", "English"), ("pt-br", "Português (Brasil)")]
 LOCALE_PATHS = [BASE_DIR / "recaudo" / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"

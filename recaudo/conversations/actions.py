@@ -15,6 +15,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from recaudo.channels import find_channel
@@ -36,6 +37,7 @@ from recaudo.payments.reports import report_debt
 from recaudo.payments.rules import AgreementError
 from recaudo.payments.terms import collectible_debts, terms_for
 from recaudo.policies.models import Template
+from recaudo.policies.rendering import format_date, format_money, locale_for
 from recaudo.portfolio.models import ContactPoint, Debt, Debtor
 
 if TYPE_CHECKING:
@@ -298,8 +300,10 @@ def record_call(
             details.append(phone.value)
         if outcome == "promise" and promise_date is not None:
             promise = _call_promise(task.debtor, promise_date, promise_amount)
+            locale = locale_for(get_language() or "es", task.debtor.country)
             details.append(
-                f"{promise.promised_on.isoformat()} {promise.amount:.2f} {promise.currency}"
+                f"{format_date(promise.promised_on, locale, now.date())} "
+                f"{format_money(promise.amount, promise.currency, locale)}"
             )
         if asked_at is not None:
             details.extend(_queue_call_back(task, agent, phone, asked_at, now))

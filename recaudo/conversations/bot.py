@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from recaudo.conversations.bot_texts import text
 from recaudo.conversations.offers import Menu, MenuOption, RequestKind, Verdict
+from recaudo.languages import down_payment_phrase
 
 Action = Literal[
     "none", "promise", "ask_date", "handoff", "invalidate_point", "dispute", "offer_plans"
@@ -60,6 +61,7 @@ class Facts:
     agent_wait: str  # "" inside agent hours, else when a person answers ("el lunes a las 8:00")
     register: str = "usted"  # "tu" or "usted": as the debtor's reminders (policy.register)
     menu: Menu | None = None  # the plans the segment allows; None: not looked up (portal link)
+    country: str = ""  # ISO 3166 code: names the down payment as the country does
 
 
 @dataclass(frozen=True)
@@ -174,7 +176,14 @@ def _plan_request(intent: str, request: RequestKind, facts: Facts) -> Reply:
 def offer_text(menu: Menu, facts: Facts, lead: str = "") -> str:
     """The listed plans: a heading with the total and down payment, one line each, how to pick."""
     if menu.down_payment:
-        heading = say("offer_with_down", facts, total=menu.total, down=menu.down_payment)
+        heading = say(
+            "offer_with_down",
+            facts,
+            total=menu.total,
+            down=menu.down_payment,
+            # "un pie" in Chile, "un enganche" in Mexico (docs/languages.md).
+            down_name=down_payment_phrase(facts.language, facts.country),
+        )
     else:
         heading = say("offer_without_down", facts, total=menu.total)
     lines = [option_line(option, facts) for option in menu.options]

@@ -157,9 +157,9 @@ TEXTS: dict[str, dict[str, Text]] = {
     },
     "offer_with_down": {
         "es": _es(
-            "Para tu saldo de {total} tenemos estas opciones: un pago inicial de {down} hoy "
+            "Para tu saldo de {total} tenemos estas opciones: {down_name} de {down} hoy "
             "y el resto en cuotas mensuales.",
-            "Para su saldo de {total} tenemos estas opciones: un pago inicial de {down} hoy "
+            "Para su saldo de {total} tenemos estas opciones: {down_name} de {down} hoy "
             "y el resto en cuotas mensuales.",
         ),
         "pt": "Para o seu saldo de {total} temos estas opções: uma entrada de {down} hoje "

@@ -203,6 +203,7 @@ def debtor_facts(debtor: Debtor, thread: Thread, local_now: datetime) -> bot.Fac
         misunderstood_in_row=thread.misunderstood_in_row,
         agent_wait=wait,
         register=register_for(debtor, today),
+        country=debtor.country,
     )
 
 

@@ -12,8 +12,10 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from recaudo.languages import down_payment_name
 from recaudo.outreach.notify import notify
 from recaudo.outreach.settle import cancel_settled
 from recaudo.payments.concessions import settle_discount
@@ -241,12 +243,14 @@ def agree_plan(
         if not debts:
             raise AgreementError(_("No hay deudas para incluir en un plan."))
         total = sum((debt.balance for debt in debts), Decimal(0))
+        name = down_payment_name(get_language(), debtor.country).capitalize()
         check_plan(
             total=total,
             currency=terms.currency,
             down_payment=down_payment,
             count=count,
             limits=terms.plan_limits,
+            down_payment_name=name,
         )
         schedule = instalment_schedule(
             total=total,
@@ -254,6 +258,7 @@ def agree_plan(
             down_payment=down_payment,
             count=count,
             first_day=debtor_today(debtor),
+            down_payment_name=name,
         )
         plan = InstalmentPlan.objects.create(
             creditor_id=link.creditor_id,

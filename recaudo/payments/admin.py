@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from recaudo.admin_scope import CreditorScoped
+from recaudo.languages import staff_money
 from recaudo.payments import concessions
 from recaudo.payments.models import (
     Checkout,
@@ -42,25 +43,40 @@ class InstalmentInline(CreditorScoped, admin.TabularInline):
 
 @admin.register(InstalmentPlan)
 class InstalmentPlanAdmin(CreditorScoped, admin.ModelAdmin):
-    list_display = ["debtor", "total", "currency", "instalment_count", "status", "created_at"]
+    list_display = ["debtor", "total_display", "instalment_count", "status", "created_at"]
+    list_select_related = ["debtor"]
     list_filter = ["status", "creditor"]
     inlines = [InstalmentInline]
     readonly_fields = ["debts"]
 
+    @admin.display(description=_("total"), ordering="total")
+    def total_display(self, obj: InstalmentPlan) -> str:
+        return staff_money(obj.total, obj.currency, obj.debtor.country)
+
 
 @admin.register(Promise)
 class PromiseAdmin(CreditorScoped, admin.ModelAdmin):
-    list_display = ["debtor", "amount", "currency", "promised_on", "status", "source"]
+    list_display = ["debtor", "amount_display", "promised_on", "status", "source"]
+    list_select_related = ["debtor"]
     list_filter = ["status", "creditor"]
     readonly_fields = ["debts"]
+
+    @admin.display(description=_("monto"), ordering="amount")
+    def amount_display(self, obj: Promise) -> str:
+        return staff_money(obj.amount, obj.currency, obj.debtor.country)
 
 
 @admin.register(Checkout)
 class CheckoutAdmin(CreditorScoped, admin.ModelAdmin):
-    list_display = ["created_at", "debtor", "kind", "amount", "currency", "provider", "status"]
+    list_display = ["created_at", "debtor", "kind", "amount_display", "provider", "status"]
+    list_select_related = ["debtor"]
     list_filter = ["provider", "status", "kind"]
     exclude = ["link"]
     readonly_fields = [field.name for field in Checkout._meta.fields if field.name != "link"]
+
+    @admin.display(description=_("monto"), ordering="amount")
+    def amount_display(self, obj: Checkout) -> str:
+        return staff_money(obj.amount, obj.currency, obj.debtor.country)
 
 
 @admin.register(PaymentWebhookEvent)

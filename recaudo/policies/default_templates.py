@@ -14,6 +14,14 @@ from __future__ import annotations
 import re
 
 from recaudo.channels import WRITTEN_CHANNELS
+from recaudo.policies.default_templates_usted import (
+    USTED_ALREADY_PAID,
+    USTED_EMAIL,
+    USTED_PAY,
+    USTED_SIGNATURE,
+    USTED_SMS,
+    USTED_WHATSAPP,
+)
 
 # The payment-flow keys a policy's steps use, with their tone.
 STEP_KEYS = {
@@ -818,6 +826,7 @@ def _template(key: str, channel: str, language: str, tone: str) -> dict:
         "key": key,
         "channel": channel,
         "language": language,
+        "register": "",  # any: the "tú" texts, and every Portuguese and English one
         "tone": tone,
         "subject": subject,
         "body": body,
@@ -825,6 +834,34 @@ def _template(key: str, channel: str, language: str, tone: str) -> dict:
         "whatsapp_template_language": whatsapp_language,
         "whatsapp_parameters": parameters,
     }
+
+
+def _usted_template(key: str, channel: str, tone: str) -> dict:
+    """The Spanish "usted" text of a B2C key (default_templates_usted.py)."""
+    values = _template(key, channel, "es", tone)
+    if channel == "email":
+        subject, opening = USTED_EMAIL[key]
+        parts = [_GREETING["es"], opening]
+        if key == "payment_thanks":
+            parts[1] += "\n" + _STILL_OWED["es"] + _debt_list(_DEBT_LINE["es"]) + USTED_PAY
+            parts[1] += "\n{% endif %}"
+        else:
+            parts.append(_debt_list(_DEBT_LINE["es"]) + USTED_PAY)
+            if key != "payment_failed":
+                parts.append(USTED_ALREADY_PAID)
+        parts.append(USTED_SIGNATURE)
+        values.update(subject=subject, body="\n\n".join(parts))
+    elif channel == "whatsapp":
+        body = USTED_WHATSAPP[key]
+        values.update(
+            body=body,
+            whatsapp_template_name=f"recaudo_{key}_usted",
+            whatsapp_parameters=_placeholders_in_order(body),
+        )
+    else:
+        values.update(body=USTED_SMS[key])
+    values["register"] = "usted"
+    return values
 
 
 def _build() -> list[dict]:
@@ -838,6 +875,11 @@ def _build() -> list[dict]:
         for key in B2B_KEYS:
             tone = "preventive" if key != "b2b_overdue" else "early"
             templates.append(_template(key, "email", language, tone))
+    # The same B2C keys in "usted", for debtors whose policy says so (docs/languages.md).
+    for key in b2c:
+        if key in USTED_SMS:
+            for channel in WRITTEN_CHANNELS:
+                templates.append(_usted_template(key, channel, STEP_KEYS.get(key, "")))
     return templates
 
 

@@ -29,6 +29,7 @@ from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SecurityError
 
 from recaudo.channels import WRITTEN_CHANNELS
+from recaudo.languages import locale_for as locale_for  # re-exported: callers import it here
 from recaudo.policies.models import Template
 from recaudo.policies.sandbox import (
     MAX_OUTPUT_LENGTH,
@@ -205,24 +206,6 @@ def _language_of(language: str) -> str:
 @functools.lru_cache(maxsize=256)
 def _babel_locale(code: str) -> Locale:
     return Locale.parse(code)
-
-
-@functools.lru_cache(maxsize=1024)
-def locale_for(language: str, country: str) -> str:
-    """The Babel locale for a debtor: "es_CO", else "es"; unknown languages become "es"."""
-    code = _language_of(language)
-    try:
-        Locale.parse(code)
-    except (UnknownLocaleError, ValueError):
-        code = FALLBACK_LANGUAGE
-    region = (country or "").strip().upper()
-    if region:
-        try:
-            Locale.parse(f"{code}_{region}")
-        except (UnknownLocaleError, ValueError):
-            return code
-        return f"{code}_{region}"
-    return code
 
 
 def _plain_spaces(text: str) -> str:
@@ -573,14 +556,16 @@ def whatsapp_parameter_values(parameters: Sequence[str], context: Mapping[str, A
 
 
 def select_template(
-    key: str, channel: str, language: str, creditor_id: int | None
+    key: str, channel: str, language: str, creditor_id: int | None, register: str = ""
 ) -> Template | None:
     """The template to send, in one query.
 
     The debtor's language wins over ownership: the creditor's own template in
     that language, else the default in that language, else the same two in
     Spanish. A debtor is better served by a default in their language than by
-    a creditor's text they may not read.
+    a creditor's text they may not read. Among those, the text written for
+    the debtor's ``register`` ("tu" / "usted", their policy's) comes first,
+    then one written for any register, last one written for the other.
     """
     wanted = _language_of(language)
     owners = Q(creditor__isnull=True)
@@ -588,16 +573,22 @@ def select_template(
         owners |= Q(creditor_id=creditor_id)
     rank = Case(
         When(language=wanted, creditor__isnull=False, then=Value(0)),
-        When(language=wanted, then=Value(1)),
-        When(creditor__isnull=False, then=Value(2)),
-        default=Value(3),
+        When(language=wanted, then=Value(3)),
+        When(creditor__isnull=False, then=Value(6)),
+        default=Value(9),
+        output_field=IntegerField(),
+    )
+    register_rank = Case(
+        When(register=register or "-", then=Value(0)),
+        When(register="", then=Value(1)),
+        default=Value(2),
         output_field=IntegerField(),
     )
     return (
         Template.objects.filter(
             owners, key=key, channel=channel, language__in={wanted, FALLBACK_LANGUAGE}
         )
-        .annotate(rank=rank)
-        .order_by("rank")
+        .annotate(rank=rank + register_rank)
+        .order_by("rank", "register")
         .first()
     )

@@ -566,3 +566,25 @@ def _debt(amount: str, due_on: date, currency: str = "COP"):
         invoice_number="",
         description="",
     )
+
+
+@pytest.mark.django_db
+def test_the_text_written_for_the_debtors_register_wins_over_one_for_any(creditor):
+    tu = _save("prueba", "es", body="hola, tu pago")
+    usted = Template.objects.create(
+        key="prueba", channel="sms", language="es", register="usted", body="hola, su pago"
+    )
+
+    assert select_template("prueba", "sms", "es", creditor.pk, "usted") == usted
+    assert select_template("prueba", "sms", "es", creditor.pk, "tu") == tu
+    assert select_template("prueba", "sms", "es", creditor.pk) == tu
+
+
+@pytest.mark.django_db
+def test_the_creditors_own_text_wins_over_a_default_in_the_debtors_register(creditor):
+    own = _save("prueba", "es", creditor, body="hola, tu pago")
+    Template.objects.create(
+        key="prueba", channel="sms", language="es", register="usted", body="hola, su pago"
+    )
+
+    assert select_template("prueba", "sms", "es", creditor.pk, "usted") == own
