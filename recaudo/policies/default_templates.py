@@ -842,10 +842,7 @@ def _usted_template(key: str, channel: str, tone: str) -> dict:
     if channel == "email":
         subject, opening = USTED_EMAIL[key]
         parts = [_GREETING["es"], opening]
-        if key == "payment_thanks":
-            parts[1] += "\n" + _STILL_OWED["es"] + _debt_list(_DEBT_LINE["es"]) + USTED_PAY
-            parts[1] += "\n{% endif %}"
-        else:
+        if key != "payment_thanks":  # a receipt: what was paid and what is left, nothing to pay
             parts.append(_debt_list(_DEBT_LINE["es"]) + USTED_PAY)
             if key != "payment_failed":
                 parts.append(USTED_ALREADY_PAID)

@@ -24,7 +24,8 @@ USTED_SMS: dict[str, str] = {
     "{{ total }} en cuotas o elegir una fecha de pago en {{ enlace_pago }}",
     "overdue_late": "{{ marca }}: hola {{ nombre }}, su saldo de {{ total }} sigue pendiente desde "
     "el {{ vence }}. Queremos ayudarle: pague o elija un plan en {{ enlace_pago }}",
-    "payment_thanks": "{{ marca }}: hola {{ nombre }}, recibimos su pago de {{ monto_pagado }}. "
+    "payment_thanks": "{{ marca }}: hola {{ nombre }}, recibimos su pago de {{ monto_pagado }} "
+    "del {{ fecha_pago }} (ref. {{ referencia_pago }}). Saldo pendiente: {{ saldo_pendiente }}. "
     "¡Muchas gracias!",
     "promise_reminder": "{{ marca }}: hola {{ nombre }}, le recordamos el pago de "
     "{{ monto_promesa }} que acordamos para el {{ fecha_promesa }}. Puede pagar en "
@@ -60,7 +61,8 @@ USTED_WHATSAPP: dict[str, str] = {
     "elegir un plan aquí: {{ enlace_pago }}\nSi algo no cuadra, responda a este mensaje y lo "
     "revisamos.",
     "payment_thanks": "¡Gracias, {{ nombre }}! En {{ marca }} recibimos su pago de "
-    "{{ monto_pagado }}. Que tenga un buen día.",
+    "{{ monto_pagado }} del {{ fecha_pago }} (referencia {{ referencia_pago }}). Su saldo "
+    "pendiente es {{ saldo_pendiente }}. Que tenga un buen día.",
     "promise_reminder": "Hola {{ nombre }}, le escribimos de {{ marca }} para recordarle el pago "
     "de {{ monto_promesa }} que acordamos para el {{ fecha_promesa }}.\nPuede pagar aquí: "
     "{{ enlace_pago }}\n¡Gracias!",
@@ -108,7 +110,8 @@ USTED_EMAIL: dict[str, tuple[str, str]] = {
     ),
     "payment_thanks": (
         "Gracias por su pago a {{ marca }}",
-        "Recibimos su pago de {{ monto_pagado }}.",
+        "Recibimos su pago de {{ monto_pagado }} del {{ fecha_pago }} (referencia "
+        "{{ referencia_pago }}). Su saldo pendiente es {{ saldo_pendiente }}.",
     ),
     "promise_reminder": (
         "Recordatorio de su pago del {{ fecha_promesa }} a {{ marca }}",
