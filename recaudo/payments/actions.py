@@ -25,7 +25,6 @@ from recaudo.payments.models import (
     PaymentLink,
     Promise,
 )
-from recaudo.payments.promises import keep_paid_promises
 from recaudo.payments.providers import get_provider
 from recaudo.payments.providers.base import CheckoutRequest, ProviderError, ProviderRecord
 from recaudo.payments.rules import (
@@ -176,11 +175,11 @@ def apply_provider_record(checkout_id: int, record: ProviderRecord) -> Checkout:
         checkout.payment = result.payment
         checkout.completed_at = now
         checkout.save(update_fields=["status", "payment", "completed_at"])
-        if checkout.instalment is not None:
-            _instalment_paid(checkout.instalment, record.amount, now)
+        # The instalments it covers and the promises it keeps were brought up to
+        # date in the payment's transaction (agreements.after_payment), as for
+        # every route.
         if checkout.settlement_id is not None:
             settle_discount(checkout.settlement_id, record.amount, f"{checkout.provider}:discount")
-        keep_paid_promises(checkout.debtor_id)
         # The thank-you, once per payment however often the provider reports it.
         notify(
             checkout.debtor,
@@ -208,18 +207,6 @@ def _reverse(checkout: Checkout, record: ProviderRecord) -> Checkout:
     checkout.save(update_fields=["status"])
     notify(checkout.debtor, "payment_failed", key=f"payment-reversed:{checkout.payment_id}")
     return checkout
-
-
-def _instalment_paid(instalment: Instalment, amount: Decimal, now: datetime) -> None:
-    if amount >= instalment.amount:
-        Instalment.objects.filter(pk=instalment.pk).update(
-            status=Instalment.Status.PAID, paid_at=now
-        )
-    plan = instalment.plan
-    if not plan.instalments.exclude(status=Instalment.Status.PAID).exists():
-        InstalmentPlan.objects.filter(pk=plan.pk).update(
-            status=InstalmentPlan.Status.COMPLETED, ended_at=now
-        )
 
 
 def agree_plan(
