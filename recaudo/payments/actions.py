@@ -265,7 +265,34 @@ def agree_plan(
                 debt, Debt.Status.OPEN, actor=f"{source}:plan", reason=f"plan {plan.pk}"
             )
         cancel_settled(debtor.pk, f"plan {plan.pk} agreed")
+        _close_what_the_plan_replaces(plan, debts)
         return plan
+
+
+def _close_what_the_plan_replaces(plan: InstalmentPlan, debts: list[Debt]) -> None:
+    """A plan supersedes open promises and pending requests over the same debts.
+
+    A promise folded into the plan is ``superseded`` (never broken: no "we did
+    not receive your payment" to a debtor current on the plan). A discount or
+    new-date request still waiting for a supervisor is ``cancelled`` and the
+    debtor is told why, once per request (notice ``request_closed``).
+    """
+    now = timezone.now()
+    debt_ids = [debt.pk for debt in debts]
+    Promise.objects.filter(
+        debtor_id=plan.debtor_id, status=Promise.Status.PENDING, debts__in=debt_ids
+    ).update(status=Promise.Status.SUPERSEDED, settled_at=now)
+    pending = list(
+        DebtorRequest.objects.filter(
+            debtor_id=plan.debtor_id, status=DebtorRequest.Status.PENDING, debts__in=debt_ids
+        ).distinct()
+    )
+    for request in pending:
+        request.status = DebtorRequest.Status.CANCELLED
+        request.decided_at = now
+        request.decided_by = f"plan:{plan.pk}"
+        request.save(update_fields=["status", "decided_at", "decided_by"])
+        notify(plan.debtor, "request_closed", key=f"request-closed:{request.pk}")
 
 
 def make_promise(

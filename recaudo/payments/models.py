@@ -164,6 +164,8 @@ class Promise(models.Model):
         PENDING = "pending", _("pendiente")
         KEPT = "kept", _("cumplida")
         BROKEN = "broken", _("incumplida")
+        # Folded into an instalment plan over the same debts: never broken.
+        SUPERSEDED = "superseded", _("reemplazada por un plan")
 
     creditor = models.ForeignKey(Creditor, on_delete=models.PROTECT, related_name="+")
     debtor = models.ForeignKey(Debtor, on_delete=models.PROTECT, related_name="promises")
@@ -204,6 +206,8 @@ class DebtorRequest(models.Model):
         APPROVED = "approved", _("aprobado")
         REFUSED = "refused", _("rechazado")
         SETTLED = "settled", _("pagado")
+        # Still pending when the debtor agreed a plan over the same debts.
+        CANCELLED = "cancelled", _("cerrado por un plan")
 
     creditor = models.ForeignKey(Creditor, on_delete=models.PROTECT, related_name="+")
     debtor = models.ForeignKey(Debtor, on_delete=models.PROTECT, related_name="portal_requests")

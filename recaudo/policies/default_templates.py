@@ -31,6 +31,7 @@ EVENT_KEYS = (
     "payment_failed",
     "promise_broken",
     "plan_broken",
+    "request_closed",
 )
 B2B_KEYS = ("b2b_statement", "b2b_reminder_before", "b2b_due_today", "b2b_overdue")
 LANGUAGES = ("es", "en", "pt")
@@ -133,6 +134,15 @@ _SMS: dict[str, dict[str, str]] = {
         "pt": "{{ marca }}: oi {{ nombre }}, uma parcela do seu plano de pagamento ficou em "
         "aberto e o plano foi encerrado. Seu saldo: {{ total }}. Pague ou monte um novo plano em "
         "{{ enlace_pago }}",
+    },
+    "request_closed": {
+        "es": "{{ marca }}: hola {{ nombre }}, como acordamos tu plan de cuotas, cerramos tu "
+        "pedido de descuento o de nueva fecha: el plan lo reemplaza. Tus cuotas: {{ enlace_pago }}",
+        "en": "{{ marca }}: Hi {{ nombre }}, since we agreed your payment plan, we closed your "
+        "request for a discount or a new date: the plan replaces it. Your instalments: "
+        "{{ enlace_pago }} Reply STOP to opt out.",
+        "pt": "{{ marca }}: oi {{ nombre }}, como combinamos seu plano de parcelas, encerramos "
+        "seu pedido de desconto ou de nova data: o plano o substitui. Parcelas: {{ enlace_pago }}",
     },
 }
 
@@ -263,6 +273,17 @@ _WHATSAPP: dict[str, dict[str, str]] = {
         "não foi paga, e o plano foi encerrado. Seu saldo é de {{ total }}. Você pode pagar ou "
         "montar um novo plano aqui: {{ enlace_pago }}\nSe precisar de ajuda, responda esta "
         "mensagem.",
+    },
+    "request_closed": {
+        "es": "Hola {{ nombre }}, te escribimos de {{ marca }}. Como acordamos tu plan de cuotas, "
+        "cerramos tu pedido de descuento o de nueva fecha: el plan lo reemplaza.\nPuedes ver tus "
+        "cuotas aquí: {{ enlace_pago }}\nSi tienes preguntas, responde a este mensaje.",
+        "en": "Hi {{ nombre }}, this is {{ marca }}. Since we agreed your payment plan, we closed "
+        "your request for a discount or a new date: the plan replaces it.\nYou can see your "
+        "instalments here: {{ enlace_pago }}\nIf you have questions, reply to this message.",
+        "pt": "Olá, {{ nombre }}! Aqui é da equipe {{ marca }}. Como combinamos seu plano de "
+        "parcelas, encerramos seu pedido de desconto ou de nova data: o plano o substitui.\n"
+        "Veja suas parcelas aqui: {{ enlace_pago }}\nSe tiver dúvidas, responda esta mensagem.",
     },
 }
 
@@ -448,6 +469,23 @@ _EMAIL: dict[str, dict[str, tuple[str, str]]] = {
             "responda este e-mail.",
         ),
     },
+    "request_closed": {
+        "es": (
+            "Tu pedido a {{ marca }} y tu plan de cuotas",
+            "Como acordamos tu plan de cuotas, cerramos tu pedido de descuento o de nueva fecha: "
+            "el plan lo reemplaza. Desde el enlace puedes ver tus cuotas y pagarlas.",
+        ),
+        "en": (
+            "Your request to {{ marca }} and your payment plan",
+            "Since we agreed your payment plan, we closed your request for a discount or a new "
+            "date: the plan replaces it. From the link you can see and pay your instalments.",
+        ),
+        "pt": (
+            "{{ marca }}: seu pedido e seu plano de parcelas",
+            "Como combinamos seu plano de parcelas, encerramos seu pedido de desconto ou de nova "
+            "data: o plano o substitui. Pelo link você pode ver e pagar suas parcelas.",
+        ),
+    },
     "b2b_statement": {
         "es": (
             "{{ marca }}: estado de cuenta de {{ nombre_completo }}",
@@ -608,7 +646,7 @@ def _email_body(key: str, language: str) -> str:
         opening,
         _debt_list(_DEBT_LINE[language]) + _PAY[language],
     ]
-    if key != "payment_failed":
+    if key not in ("payment_failed", "request_closed"):
         parts.append(_ALREADY_PAID[language])
     parts.append(_SIGNATURE[language])
     return "\n\n".join(parts)
