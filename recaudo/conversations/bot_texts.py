@@ -53,6 +53,52 @@ TEXTS: dict[str, dict[str, Text]] = {
         "pt": ", com vencimento em {date}",
         "en": ", due {date}",
     },
+    "balance_split": {
+        "es": _es(
+            "Tu saldo pendiente es {balance}: {overdue} ya vencido y {upcoming} que vence más "
+            "adelante (el próximo vencimiento es el {date}). Puedes pagar aquí: {link}",
+            "Su saldo pendiente es {balance}: {overdue} ya vencido y {upcoming} que vence más "
+            "adelante (el próximo vencimiento es el {date}). Puede pagar aquí: {link}",
+        ),
+        "pt": "Seu saldo em aberto é {balance}: {overdue} já vencido e {upcoming} a vencer "
+        "(o próximo vencimento é em {date}). Pague aqui: {link}",
+        "en": "Your outstanding balance is {balance}: {overdue} overdue and {upcoming} due "
+        "later (next due date {date}). You can pay here: {link}",
+    },
+    "balance_overdue": {
+        "es": _es(
+            "Tu saldo pendiente es {balance}, vencido desde el {date}. Puedes pagar aquí: {link}",
+            "Su saldo pendiente es {balance}, vencido desde el {date}. Puede pagar aquí: {link}",
+        ),
+        "pt": "Seu saldo em aberto é {balance}, vencido desde {date}. Pague aqui: {link}",
+        "en": "Your outstanding balance is {balance}, overdue since {date}. "
+        "You can pay here: {link}",
+    },
+    "balance_upcoming": {
+        "es": _es(
+            "Tu saldo pendiente es {balance}; tu próximo pago, de {amount}, vence el {date}. "
+            "Puedes pagar aquí: {link}",
+            "Su saldo pendiente es {balance}; su próximo pago, de {amount}, vence el {date}. "
+            "Puede pagar aquí: {link}",
+        ),
+        "pt": "Seu saldo em aberto é {balance}; seu próximo pagamento, de {amount}, vence em "
+        "{date}. Pague aqui: {link}",
+        "en": "Your outstanding balance is {balance}; your next payment, {amount}, is due "
+        "{date}. You can pay here: {link}",
+    },
+    "balance_plan": {
+        "es": _es(
+            "Tu saldo pendiente es {balance} y lo estás pagando con tu plan de cuotas: la "
+            "próxima cuota, de {amount}, vence el {date}. Puedes pagarla aquí: {link}",
+            "Su saldo pendiente es {balance} y lo está pagando con su plan de cuotas: la "
+            "próxima cuota, de {amount}, vence el {date}. Puede pagarla aquí: {link}",
+        ),
+        "pt": "Seu saldo em aberto é {balance} e você o está pagando com seu plano de "
+        "parcelas: a próxima parcela, de {amount}, vence em {date}. Pague aqui: {link}",
+        "en": "Your outstanding balance is {balance}, which you are paying with your "
+        "instalment plan: the next instalment, {amount}, is due {date}. You can pay it here: "
+        "{link}",
+    },
     "nothing_owed": {
         "es": _es(
             "No tienes saldo pendiente con {brand}. ¡Gracias!",

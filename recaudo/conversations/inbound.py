@@ -34,6 +34,7 @@ from recaudo.outreach.models import Outreach
 from recaudo.outreach.notify import queue_reply
 from recaudo.payments.actions import make_promise
 from recaudo.payments.links import live_link, payment_link
+from recaudo.payments.models import Instalment, InstalmentPlan
 from recaudo.payments.rules import AgreementError
 from recaudo.payments.terms import collectible_debts, terms_for
 from recaudo.policies.rendering import format_date, format_money, locale_for
@@ -175,15 +176,32 @@ def debtor_facts(debtor: Debtor, thread: Thread, local_now: datetime) -> bot.Fac
     owed = [
         d for d in Debt.objects.filter(debtor=debtor, status__in=Debt.COLLECTIBLE) if d.balance > 0
     ]
-    balance = ""
+    balance = overdue_balance = upcoming_balance = next_payment = upcoming_due = ""
     if owed:
         currency = owed[0].currency
-        total = sum((d.balance for d in owed if d.currency == currency), Decimal(0))
+        same = [d for d in owed if d.currency == currency]
+        total = sum((d.balance for d in same), Decimal(0))
         balance = format_money(total, currency, locale)
+        late = sum((d.balance for d in same if d.due_on < today), Decimal(0))
+        ahead = [d for d in same if d.due_on >= today]
+        if late and ahead:
+            overdue_balance = format_money(late, currency, locale)
+            upcoming_balance = format_money(total - late, currency, locale)
+        elif late:
+            overdue_balance = balance
+        if ahead:
+            first = min(d.due_on for d in ahead)
+            upcoming_due = format_date(first, locale, today)
+            amount = sum((d.balance for d in ahead if d.due_on == first), Decimal(0))
+            next_payment = format_money(amount, currency, locale)
     upcoming = sorted(d.due_on for d in owed)
     nearest = next((day for day in upcoming if day >= today), upcoming[-1] if upcoming else None)
     overdue = bool(upcoming) and upcoming[0] < today
     shown = upcoming[0] if overdue else nearest
+    instalment = next_instalment(debtor)
+    if instalment is not None and owed:
+        next_payment = format_money(instalment.amount, instalment.plan.currency, locale)
+        upcoming_due = format_date(instalment.due_on, locale, today)
     wait = ""
     opens = bot.next_agent_time(local_now)
     if opens is not None:
@@ -201,6 +219,25 @@ def debtor_facts(debtor: Debtor, thread: Thread, local_now: datetime) -> bot.Fac
         misunderstood_in_row=thread.misunderstood_in_row,
         agent_wait=wait,
         register=register_for(debtor, today),
+        overdue_balance=overdue_balance,
+        upcoming_balance=upcoming_balance,
+        next_payment=next_payment,
+        upcoming_due=upcoming_due,
+        on_plan=instalment is not None,
+    )
+
+
+def next_instalment(debtor: Debtor) -> Instalment | None:
+    """The oldest unpaid instalment of the debtor's active plan, if they have one."""
+    return (
+        Instalment.objects.filter(
+            plan__debtor=debtor,
+            plan__status=InstalmentPlan.Status.ACTIVE,
+            status=Instalment.Status.PENDING,
+        )
+        .select_related("plan")
+        .order_by("number")
+        .first()
     )
 
 

@@ -19,9 +19,25 @@ from recaudo.policies.rendering import (
     select_template,
     whatsapp_parameter_values,
 )
+from recaudo.portfolio.models import Debt
 
 TEMPLATE_CACHE_SECONDS = 60.0
 _templates: dict[tuple[str, str, str, int], tuple[float, Template | None]] = {}
+
+
+def _whole_balance(debtor_id: int, template: Template) -> list[Debt] | None:
+    """The debtor's collectible debts, when the template names their whole balance (``saldo``).
+
+    Read only for such templates: a reminder about one instalment says "tu pago
+    de {{ total }}", a balance names everything ("tu saldo de {{ saldo }}").
+    """
+    if "saldo" not in template.body and "saldo" not in (template.subject or ""):
+        return None
+    return [
+        debt
+        for debt in Debt.objects.filter(debtor_id=debtor_id, status__in=Debt.COLLECTIBLE)
+        if debt.balance > 0
+    ]
 
 
 class NoTemplate(Exception):
@@ -69,6 +85,7 @@ def build_message(
     token = link_token or payment_token(debtor.pk)
     link = payment_url(token)
     context = build_context(
+        balance_debts=_whole_balance(debtor.pk, template),
         creditor=creditor,
         debtor=debtor,
         debts=list(debts),
