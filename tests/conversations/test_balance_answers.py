@@ -73,7 +73,8 @@ def test_a_loan_in_monthly_instalments_names_the_balance_and_the_next_instalment
         make_debt(debtor, "100000.00", due_on=date(2026 if month == 12 else 2027, month, 5))
     text = _ask()
     assert text.startswith(
-        "Tu saldo pendiente es $300.000,00; tu próximo pago, de $100.000,00, vence el 5 de diciembre."
+        "Tu saldo pendiente es $300.000,00; tu próximo pago, de $100.000,00, "
+        "vence el 5 de diciembre."
     )
 
 
