@@ -128,7 +128,7 @@ def decide(
 
 
 def balance_answer(facts: Facts, values: dict[str, str]) -> str:
-    """The balance ("tu saldo") is everything owed; what is overdue and what falls due later are told apart.
+    """The balance ("tu saldo") is everything owed; overdue and later amounts are told apart.
 
     One instalment of a larger balance is named as the next payment, never as the balance.
     """

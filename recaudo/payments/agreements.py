@@ -29,6 +29,7 @@ from django.utils import timezone
 from recaudo.payments.models import Instalment, InstalmentPlan
 from recaudo.payments.promises import break_overdue_promises, keep_paid_promises
 from recaudo.payments.reminders import plan_broken, remind_instalments, remind_promises
+from recaudo.payments.reports import resume_unreviewed
 from recaudo.payments.rules import instalments_covered
 from recaudo.payments.terms import creditor_settings
 from recaudo.portfolio import events
@@ -70,7 +71,9 @@ def count_toward_plan(debtor_id: int, *, undo: bool = False) -> int:
         Instalment.objects.filter(
             pk__in=[item.pk for item in instalments[covered:]], status=Instalment.Status.PAID
         ).update(status=Instalment.Status.PENDING, paid_at=None)
-    still_owed = any(debt.balance > 0 for debt in plan.debts.filter(status__in=Debt.COLLECTIBLE))
+    # A debt paused by a report ("ya pagué", a dispute) is still owed until reviewed.
+    owing = [*Debt.COLLECTIBLE, Debt.Status.DISPUTED]
+    still_owed = any(debt.balance > 0 for debt in plan.debts.filter(status__in=owing))
     if not still_owed or not plan.instalments.exclude(status=Instalment.Status.PAID).exists():
         if not still_owed:
             plan.instalments.filter(status=Instalment.Status.PENDING).update(
@@ -140,4 +143,5 @@ def settle_agreements(today: date) -> dict[str, int]:
         "plans_broken": len(break_missed_plans(today)),
         "promise_reminders": remind_promises(today),
         "instalment_reminders": remind_instalments(today),
+        "reports_resumed": resume_unreviewed(today),
     }

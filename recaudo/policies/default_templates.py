@@ -32,6 +32,7 @@ EVENT_KEYS = (
     "promise_broken",
     "plan_broken",
     "request_closed",
+    "report_rejected",
 )
 B2B_KEYS = ("b2b_statement", "b2b_reminder_before", "b2b_due_today", "b2b_overdue")
 LANGUAGES = ("es", "en", "pt")
@@ -143,6 +144,16 @@ _SMS: dict[str, dict[str, str]] = {
         "{{ enlace_pago }} Reply STOP to opt out.",
         "pt": "{{ marca }}: oi {{ nombre }}, como combinamos seu plano de parcelas, encerramos "
         "seu pedido de desconto ou de nova data: o plano o substitui. Parcelas: {{ enlace_pago }}",
+    },
+    "report_rejected": {
+        "es": "{{ marca }}: hola {{ nombre }}, revisamos el pago que nos informaste y no lo "
+        "encontramos. Si tienes otro comprobante, responde a este mensaje. "
+        "Pagar: {{ enlace_pago }}",
+        "en": "{{ marca }}: Hi {{ nombre }}, we checked the payment you told us about and could "
+        "not find it. If you have another receipt, reply to this message. Pay: {{ enlace_pago }} "
+        "Reply STOP to opt out.",
+        "pt": "{{ marca }}: oi {{ nombre }}, verificamos o pagamento que voce informou e nao o "
+        "encontramos. Se tiver outro comprovante, responda. Pagar: {{ enlace_pago }}",
     },
 }
 
@@ -284,6 +295,20 @@ _WHATSAPP: dict[str, dict[str, str]] = {
         "pt": "Olá, {{ nombre }}! Aqui é da equipe {{ marca }}. Como combinamos seu plano de "
         "parcelas, encerramos seu pedido de desconto ou de nova data: o plano o substitui.\n"
         "Veja suas parcelas aqui: {{ enlace_pago }}\nSe tiver dúvidas, responda esta mensagem.",
+    },
+    "report_rejected": {
+        "es": "Hola {{ nombre }}, te escribimos de {{ marca }}. Revisamos el pago que nos "
+        "informaste y no lo encontramos, así que tu saldo de {{ saldo }} sigue pendiente.\n"
+        "Si tienes otro comprobante, responde a este mensaje y lo revisamos. También puedes "
+        "pagar aquí: {{ enlace_pago }}\nGracias.",
+        "en": "Hi {{ nombre }}, this is {{ marca }}. We checked the payment you told us about "
+        "and could not find it, so your balance of {{ saldo }} is still open.\nIf you have "
+        "another receipt, reply to this message and we'll check it. You can also pay here: "
+        "{{ enlace_pago }}\nThank you.",
+        "pt": "Olá, {{ nombre }}! Aqui é da equipe {{ marca }}. Verificamos o pagamento que "
+        "você informou e não o encontramos, então seu saldo de {{ saldo }} segue em aberto.\n"
+        "Se tiver outro comprovante, responda esta mensagem e verificamos. Você também pode "
+        "pagar aqui: {{ enlace_pago }}\nObrigado.",
     },
 }
 
@@ -486,6 +511,23 @@ _EMAIL: dict[str, dict[str, tuple[str, str]]] = {
             "data: o plano o substitui. Pelo link você pode ver e pagar suas parcelas.",
         ),
     },
+    "report_rejected": {
+        "es": (
+            "Revisamos tu pago a {{ marca }}",
+            "Revisamos el pago que nos informaste y no lo encontramos, así que tu saldo sigue "
+            "pendiente. Si tienes otro comprobante, responde a este correo y lo revisamos.",
+        ),
+        "en": (
+            "We checked your payment to {{ marca }}",
+            "We checked the payment you told us about and could not find it, so your balance "
+            "is still open. If you have another receipt, reply to this email and we'll check it.",
+        ),
+        "pt": (
+            "{{ marca }}: verificamos seu pagamento",
+            "Verificamos o pagamento que você informou e não o encontramos, então seu saldo "
+            "segue em aberto. Se tiver outro comprovante, responda este e-mail e verificamos.",
+        ),
+    },
     "b2b_statement": {
         "es": (
             "{{ marca }}: estado de cuenta de {{ nombre_completo }}",
@@ -646,7 +688,7 @@ def _email_body(key: str, language: str) -> str:
         opening,
         _debt_list(_DEBT_LINE[language]) + _PAY[language],
     ]
-    if key not in ("payment_failed", "request_closed"):
+    if key not in ("payment_failed", "request_closed", "report_rejected"):
         parts.append(_ALREADY_PAID[language])
     parts.append(_SIGNATURE[language])
     return "\n\n".join(parts)

@@ -35,6 +35,7 @@ EVENT_KEYS = {
     "promise_broken",
     "plan_broken",
     "request_closed",
+    "report_rejected",
 }
 B2B_KEYS = {"b2b_statement", "b2b_reminder_before", "b2b_due_today", "b2b_overdue"}
 LANGUAGES = ("es", "en", "pt")
