@@ -21,7 +21,14 @@ from recaudo.conversations.bot_texts import text
 from recaudo.conversations.offers import Menu, MenuOption, RequestKind, Verdict
 
 Action = Literal[
-    "none", "promise", "ask_date", "handoff", "invalidate_point", "dispute", "offer_plans"
+    "none",
+    "promise",
+    "ask_date",
+    "handoff",
+    "invalidate_point",
+    "dispute",
+    "offer_plans",
+    "report_paid",
 ]
 
 # When a person answers, in the debtor's local time: Monday first.
@@ -110,7 +117,9 @@ def decide(
     if intent in ("payment_plan", "hardship"):
         return _plan_request(intent, request, facts)
     if intent == "already_paid":
-        return _handoff(say("already_paid", facts), facts, "already_paid")
+        # Which debts it pays, the pause and the handover: conversations.debt_reports.
+        handoff = _handoff(say("already_paid", facts), facts, "already_paid")
+        return Reply(handoff.text, "report_paid", "already_paid")
     if intent == "dispute":
         return Reply(_handoff(say("dispute", facts), facts, "dispute").text, "dispute", "dispute")
     if intent == "direct_debit":

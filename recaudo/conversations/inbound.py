@@ -24,7 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from recaudo.channels import find_channel
-from recaudo.conversations import actions, bot, plan_offers
+from recaudo.conversations import actions, bot, debt_reports, plan_offers
 from recaudo.conversations.models import Message, Thread
 from recaudo.conversations.nlu import understand
 from recaudo.conversations.offers import OfferRecord, parse_choice, plan_request_kind
@@ -43,6 +43,8 @@ from recaudo.portfolio.models import ContactPoint, Debt, Debtor
 
 LANGUAGES = ("es", "pt", "en")
 PLAN_INTENTS = ("payment_plan", "hardship")
+# What a message with an image or document and these intents is: a receipt.
+RECEIPT_INTENTS = ("other", "greeting", "thanks", "already_paid")
 WHEN = {"es": "el {date} a las {time}", "pt": "em {date} às {time}", "en": "on {date} at {time}"}
 
 
@@ -111,6 +113,20 @@ def receive(event: Event, *, opted_out: bool = False) -> Message | None:
 
     facts = debtor_facts(debtor, thread, local_now)
     today = local_now.date()
+    if message.attachment and message.intent in RECEIPT_INTENTS:
+        # A photo or PDF alone (or with a greeting): a receipt of a payment made.
+        message.intent = "already_paid"
+        message.save(update_fields=["intent"])
+    if thread.report_question and message.intent not in ("already_paid", "dispute"):
+        answer, handoff = debt_reports.handle(
+            thread, debtor, "already_paid", event.text, facts, today, answering=True
+        )
+        if handoff:
+            actions.hand_off(thread, "already_paid", now=now)
+        thread.misunderstood_in_row = 0
+        thread.save()
+        _answer(thread, message, answer, now)
+        return message
     offer = OfferRecord.from_json(thread.plan_offer)
     choice = parse_choice(event.text) if offer is not None else None
     if offer is not None and choice is not None:
@@ -138,8 +154,11 @@ def receive(event: Event, *, opted_out: bool = False) -> Message | None:
         answer = _promise(debtor, reply.slots, facts, local_now.date())
     elif reply.action == "invalidate_point":
         actions.invalidate_contact_point(point, f"{event.channel}: wrong person", occurred)
-    elif reply.action == "dispute":
-        actions.dispute_debts(debtor, reason=event.text)
+    elif reply.action in ("dispute", "report_paid"):
+        kind = "dispute" if reply.action == "dispute" else "already_paid"
+        answer, handoff = debt_reports.handle(thread, debtor, kind, event.text, facts, today)
+        if not handoff:
+            reply = replace(reply, handoff_reason="")
     if reply.handoff_reason:
         actions.hand_off(thread, reply.handoff_reason, now=now)
         thread.misunderstood_in_row = 0
