@@ -68,16 +68,28 @@ class Sandbox:
             self.whatsapp.configure()
         return errors
 
-    def inbound(self, channel: str, phone: str, text: str, name: str = "") -> MessageRecord:
-        """The debtor answers: record it and post the provider's inbound webhook."""
+    def inbound(
+        self,
+        channel: str,
+        phone: str,
+        text: str,
+        name: str = "",
+        media: tuple[bytes, str] | None = None,
+    ) -> MessageRecord:
+        """The debtor answers: record it and post the provider's inbound webhook.
+
+        ``media`` (content, mime type): a photo or PDF, on WhatsApp only.
+        """
         if channel not in INBOUND_CHANNELS:
             raise InboundError(f"channel must be one of {', '.join(INBOUND_CHANNELS)}")
         if not normalize_address(phone) or "@" in phone:
             raise InboundError("'from' must be a phone number")
-        if not text.strip():
+        if media is not None and channel != "whatsapp":
+            raise InboundError("the sandbox sends photos and PDFs on whatsapp only")
+        if not text.strip() and media is None:
             raise InboundError("'text' must not be empty")
         if channel == "whatsapp":
-            record, webhook = self.whatsapp.inbound(phone, text, name)
+            record, webhook = self.whatsapp.inbound(phone, text, name, media=media)
         elif channel == "sms":
             record, webhook = self.twilio.inbound(phone, text)
         else:
