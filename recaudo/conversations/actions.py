@@ -32,7 +32,7 @@ from recaudo.outreach.notify import notify, queue_reply
 from recaudo.outreach.tasks import mark_called, queue_call_back
 from recaudo.payments.actions import make_promise
 from recaudo.payments.links import live_link
-from recaudo.payments.reports import report_debt, report_debts
+from recaudo.payments.reports import report_debts
 from recaudo.payments.rules import AgreementError
 from recaudo.payments.terms import collectible_debts, terms_for
 from recaudo.policies.models import Template
@@ -61,26 +61,6 @@ def invalidate_contact_point(point: ContactPoint, reason: str, when: datetime) -
     ContactPoint.objects.filter(pk=point.pk, invalid_since__isnull=True).update(
         invalid_since=when, invalid_reason=reason[:200]
     )
-
-
-def dispute_debts(debtor: Debtor, *, reason: str) -> bool:
-    """Pause collection on the debt the debtor disputes, when it is clear which one.
-
-    With a single debt owed it is that one (reported as the portal does);
-    with several, an agent asks which.
-    """
-
-    debts = collectible_debts(debtor)
-    if len(debts) != 1:
-        return False
-    report_debt(
-        live_link(debtor.pk),
-        debt_id=debts[0].pk,
-        kind="dispute",
-        reason=(reason or "dispute").strip() or "dispute",
-        receipt=None,
-    )
-    return True
 
 
 def take(thread_id: int, agent: User) -> Thread:
