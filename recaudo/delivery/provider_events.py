@@ -40,8 +40,7 @@ import recaudo.channels
 from recaudo.conversations import debt_reports
 from recaudo.conversations.inbound import receive
 from recaudo.conversations.models import Message
-from recaudo.delivery.channels.registry import get_channel
-from recaudo.delivery.channels.whatsapp import MediaError
+from recaudo.delivery.channels.registry import MediaError, get_channel
 from recaudo.inputs import storable
 from recaudo.outreach import optouts
 from recaudo.outreach.contract import Event, PayloadError, WebhookRequest
@@ -238,10 +237,11 @@ def keep_receipt(message: Message, channel_name: str) -> None:
     """
     attachment = dict(message.attachment or {})
     download = getattr(get_channel(channel_name), "download_media", None)
-    if download is None or not attachment.get("id"):
+    reference = attachment.get("id") or attachment.get("url")  # WhatsApp's media id, an MMS URL
+    if download is None or not reference:
         return
     try:
-        content, _declared = download(str(attachment["id"]), MAX_RECEIPT_BYTES)
+        content, _declared = download(str(reference), MAX_RECEIPT_BYTES)
         media_type = receipt_type(content)
     except (MediaError, AgreementError) as error:
         attachment["error"] = str(error)[:200]

@@ -102,6 +102,18 @@ async def whatsapp_media_file(request: web.Request) -> web.Response:
     return web.Response(body=content, content_type=mime_type)
 
 
+async def twilio_media(request: web.Request) -> web.Response:
+    found = sandbox_of(request).twilio.media_file(
+        request.match_info["account_sid"],
+        request.match_info["media_sid"],
+        request.headers.get("Authorization", ""),
+    )
+    if found is None:
+        return web.json_response({"code": 20404, "message": "not found", "status": 404}, status=404)
+    content, mime_type = found
+    return web.Response(body=content, content_type=mime_type)
+
+
 async def twilio_send(request: web.Request) -> web.Response:
     if (failure := injected_error(request)) is not None:
         return failure
@@ -198,6 +210,7 @@ async def inbound(request: web.Request) -> web.Response:
             str(body.get("text", "")),
             str(body.get("name", "")),
             media=media,
+            origin=f"{request.scheme}://{request.host}",
         )
     except InboundError as error:
         return bad_request(str(error))
@@ -239,6 +252,10 @@ def build_app(sandbox: Sandbox) -> web.Application:
     app.router.add_get("/whatsapp/_media/{media_id}", whatsapp_media_file)
     app.router.add_get("/whatsapp/{version}/{media_id}", whatsapp_media)
     app.router.add_post("/twilio/2010-04-01/Accounts/{account_sid}/Messages.json", twilio_send)
+    app.router.add_get(
+        "/twilio/2010-04-01/Accounts/{account_sid}/Messages/{message_sid}/Media/{media_sid}",
+        twilio_media,
+    )
     app.router.add_post("/rbm/v1/phones/{phone}/agentMessages", rbm_send)
     app.router.add_get("/_sandbox/health", health)
     app.router.add_get("/_sandbox/messages", messages)

@@ -22,7 +22,7 @@ class ReplyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     attachment = forms.FileField(
-        label=_("Foto o PDF (por WhatsApp, como un comprobante)"),
+        label=_("Foto o PDF (por WhatsApp o MMS, como un comprobante)"),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,application/pdf"}),
     )
@@ -33,8 +33,8 @@ class ReplyForm(forms.Form):
         if not (cleaned.get("text") or "").strip() and upload is None:
             raise forms.ValidationError(_("Escriba un mensaje o adjunte un archivo."))
         if upload is not None:
-            if cleaned.get("channel") != "whatsapp":
-                self.add_error("attachment", _("Los archivos se envían solo por WhatsApp."))
+            if cleaned.get("channel") not in ("whatsapp", "sms"):
+                self.add_error("attachment", _("Los archivos se envían por WhatsApp o SMS (MMS)."))
             elif upload.size > MAX_ATTACHMENT_BYTES:
                 self.add_error("attachment", _("El archivo supera los 10 MB."))
         return cleaned

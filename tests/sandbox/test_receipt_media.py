@@ -37,11 +37,17 @@ def debtor(creditor):
 
 
 @pytest.fixture
-def channels(server, settings):
+def channels(server, receiver, settings):
     settings.SANDBOX_URL = server.url
     settings.CHANNELS = {
         **settings.CHANNELS,
         "whatsapp": {**settings.CHANNELS["whatsapp"], "base_url": f"{server.url}/whatsapp/v21.0"},
+        # Twilio signs the URL it posted to: the receiver stands in for Recaudo's address.
+        "sms": {
+            **settings.CHANNELS["sms"],
+            "base_url": f"{server.url}/twilio",
+            "public_base_url": receiver.url,
+        },
     }
     reset_channels()
     yield server
@@ -56,24 +62,34 @@ def staff():
     return browser
 
 
-def _send_from_phone(staff, debtor, receiver, content: bytes, mime: str, text: str = ""):
+def _send_from_phone(
+    staff, debtor, receiver, content: bytes, mime: str, text: str = "", channel: str = "whatsapp"
+):
     """Post the simulator's form; return the webhook the sandbox sent, replayed into Recaudo."""
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     upload = SimpleUploadedFile("comprobante", content, content_type=mime)
     response = staff.post(
         reverse("sandbox:phone", args=[debtor.pk]),
-        {"channel": "whatsapp", "phone": PHONE, "text": text, "attachment": upload},
+        {"channel": channel, "phone": PHONE, "text": text, "attachment": upload},
     )
     assert response.status_code == 302, response.content.decode()[:400]
     [webhook] = receiver.wait_for(1)
-    answer = Client().post(
-        "/webhooks/whatsapp",
-        webhook.body,
-        content_type="application/json",
-        HTTP_X_HUB_SIGNATURE_256=webhook.headers["X-Hub-Signature-256"],
-    )
-    assert answer.status_code == 200
+    if channel == "sms":
+        answer = Client().post(
+            webhook.path,
+            webhook.body,
+            content_type="application/x-www-form-urlencoded",
+            HTTP_X_TWILIO_SIGNATURE=webhook.headers["X-Twilio-Signature"],
+        )
+    else:
+        answer = Client().post(
+            "/webhooks/whatsapp",
+            webhook.body,
+            content_type="application/json",
+            HTTP_X_HUB_SIGNATURE_256=webhook.headers["X-Hub-Signature-256"],
+        )
+    assert answer.status_code == 200, answer.content
     return webhook
 
 
@@ -111,3 +127,15 @@ def test_the_media_token_is_sent_only_to_the_api_host_or_metas_file_host(channel
     channel = WhatsAppChannel(transport=httpx.MockTransport(handler))
     with pytest.raises(MediaError, match=r"refused to send the token to evil\.example"):
         channel.download_media("123", 1000)
+
+
+def test_a_photo_sent_by_mms_is_fetched_with_the_accounts_credentials_and_kept(
+    staff, debtor, channels, receiver
+):
+    png = b"\x89PNG\r\n\x1a\n" + b"1" * 80
+    _send_from_phone(staff, debtor, receiver, png, "image/png", channel="sms")
+    message = Message.objects.get(direction="in")
+    assert message.attachment["kind"] == "media"
+    assert (bytes(message.media), message.media_type) == (png, "image/png")
+    report = DebtorReport.objects.get()
+    assert (bytes(report.receipt), report.receipt_type) == (png, "image/png")

@@ -20,6 +20,7 @@ import httpx
 from recaudo.channels import WHATSAPP
 from recaudo.delivery.channels.registry import (
     HttpChannelMixin,
+    MediaError,
     channel_config,
     request,
     response_json,
@@ -55,10 +56,6 @@ STATUS_KINDS: dict[str, EventKind] = {
 
 # Where Meta serves the files of received media (the URL needs the access token).
 MEDIA_HOSTS = ("lookaside.fbsbx.com",)
-
-
-class MediaError(Exception):
-    """A received file could not be fetched (gone, too big, refused)."""
 
 
 class WhatsAppChannel(HttpChannelMixin):
