@@ -116,6 +116,16 @@ def handle(
     return answer, True
 
 
+def answers_question(thread: Thread, text: str) -> bool:
+    """Whether the message picks debts from the list the bot asked about."""
+    question = thread.report_question or {}
+    listed = {pk for pk in question.get("debts", []) if isinstance(pk, int)}
+    debts = [d for d in collectible_debts(thread.debtor) if d.pk in listed]
+    order = {pk: position for position, pk in enumerate(question.get("debts", []))}
+    debts.sort(key=lambda d: order[d.pk])
+    return bool(picked(debts, text))
+
+
 def picked(debts: list[Debt], text: str) -> list[Debt]:
     """The debts a message names: all of them, by invoice or id, or by their number in a list."""
     plain = _plain(text)

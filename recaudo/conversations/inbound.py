@@ -117,16 +117,19 @@ def receive(event: Event, *, opted_out: bool = False) -> Message | None:
         # A photo or PDF alone (or with a greeting): a receipt of a payment made.
         message.intent = "already_paid"
         message.save(update_fields=["intent"])
-    if thread.report_question and message.intent not in ("already_paid", "dispute"):
+    if thread.report_question and debt_reports.answers_question(thread, event.text):
+        kind = str(thread.report_question.get("kind", "already_paid"))
         answer, handoff = debt_reports.handle(
-            thread, debtor, "already_paid", event.text, facts, today, answering=True
+            thread, debtor, kind, event.text, facts, today, answering=True
         )
         if handoff:
-            actions.hand_off(thread, "already_paid", now=now)
+            actions.hand_off(thread, kind, now=now)
         thread.misunderstood_in_row = 0
         thread.save()
         _answer(thread, message, answer, now)
         return message
+    # Anything else moves on: the question is dropped (asked again if the debtor insists).
+    thread.report_question = None
     offer = OfferRecord.from_json(thread.plan_offer)
     choice = parse_choice(event.text) if offer is not None else None
     if offer is not None and choice is not None:

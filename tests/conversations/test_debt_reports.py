@@ -163,3 +163,12 @@ def test_an_agent_recording_that_the_debtor_already_paid_pauses_the_calls_debts(
     assert _statuses(debtor) == {"FV-1": "disputed", "FV-2": "open"}
     report = DebtorReport.objects.get()
     assert (report.source, report.reason) == ("call", "Pagó en el banco el viernes")
+
+
+def test_a_message_that_does_not_answer_which_debt_drops_the_question_and_is_answered(debtor):
+    _say("ya pagué", "wamid.1")
+    assert Thread.objects.get(debtor=debtor).report_question is not None
+    answer = _say("cuánto debo", "wamid.2")
+    assert answer.startswith("Tu saldo pendiente es $200.000,50")
+    assert Thread.objects.get(debtor=debtor).report_question is None
+    assert not DebtorReport.objects.exists()
