@@ -26,7 +26,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from recaudo.payments.models import Instalment, InstalmentPlan
+from recaudo.payments.models import DebtorReport, Instalment, InstalmentPlan
 from recaudo.payments.promises import break_overdue_promises, keep_paid_promises
 from recaudo.payments.reminders import plan_broken, remind_instalments, remind_promises
 from recaudo.payments.reports import resume_unreviewed
@@ -103,6 +103,10 @@ def break_missed_plans(today: date) -> list[int]:
         instalments__due_on__lt=today,
     ).distinct()
     for plan in candidates.select_related("creditor"):
+        if DebtorReport.objects.filter(
+            debt__in=plan.debts.all(), status=DebtorReport.Status.PENDING
+        ).exists():
+            continue  # the debtor says it is paid: not broken while staff review it
         grace = creditor_settings(plan.creditor).plan_grace_days
         if plan.instalments.filter(
             status=Instalment.Status.PENDING, due_on__lt=today - timedelta(days=grace)

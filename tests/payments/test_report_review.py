@@ -174,3 +174,17 @@ def test_staff_review_the_queue_in_the_admin_and_see_only_their_creditors_receip
         foreign.pk: "pending",
     }
     assert Payment.objects.get().debtor_id == reachable.pk
+
+
+def test_a_plan_whose_debt_is_reported_paid_is_not_broken_while_the_report_waits(
+    reachable, frozen
+):
+    agree_plan(live_link(reachable.pk), down_payment=Decimal("283913.50"), count=2)
+    october, _november = _debts(reachable)
+    report_debts(reachable, [october.pk], kind="already_paid", reason="Pagué", source="bot")
+    assert settle_agreements(date(2026, 11, 30))["plans_broken"] == 0
+    assert InstalmentPlan.objects.get().status == "active"
+    # Unreviewed past its pause: the report expires, then the plan breaks as usual.
+    result = settle_agreements(date(2026, 12, 1))
+    assert (result["reports_resumed"], InstalmentPlan.objects.get().status) == (1, "active")
+    assert settle_agreements(date(2026, 12, 2))["plans_broken"] == 1
