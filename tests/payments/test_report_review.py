@@ -176,9 +176,7 @@ def test_staff_review_the_queue_in_the_admin_and_see_only_their_creditors_receip
     assert Payment.objects.get().debtor_id == reachable.pk
 
 
-def test_a_plan_whose_debt_is_reported_paid_is_not_broken_while_the_report_waits(
-    reachable, frozen
-):
+def test_a_plan_whose_debt_is_reported_paid_is_not_broken_while_the_report_waits(reachable, frozen):
     agree_plan(live_link(reachable.pk), down_payment=Decimal("283913.50"), count=2)
     october, _november = _debts(reachable)
     report_debts(reachable, [october.pk], kind="already_paid", reason="Pagué", source="bot")
