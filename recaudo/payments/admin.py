@@ -102,8 +102,11 @@ class DebtorReportAdmin(CreditorScoped, admin.ModelAdmin):
     ]
     list_filter = ["status", "kind", "source", "creditor"]
     exclude = ["receipt"]
+    # Staff may only say how much they found paid, before confirming.
     readonly_fields = [
-        field.name for field in DebtorReport._meta.fields if field.name != "receipt"
+        field.name
+        for field in DebtorReport._meta.fields
+        if field.name not in ("receipt", "found_amount")
     ] + ["receipt_link"]
     actions = ["confirm", "reject"]
 
@@ -158,7 +161,10 @@ class DebtorReportAdmin(CreditorScoped, admin.ModelAdmin):
         done = 0
         for report in queryset:
             try:
-                review(report.pk, reviewer=str(request.user))
+                if review is reports.confirm_report:
+                    review(report.pk, reviewer=str(request.user), amount=report.found_amount)
+                else:
+                    review(report.pk, reviewer=str(request.user))
             except AgreementError as error:
                 self.message_user(request, f"{report}: {error}", messages.WARNING)
                 continue

@@ -346,6 +346,10 @@ class DebtorReport(models.Model):
     created_at = models.DateTimeField(_("creado"), auto_now_add=True)
     reviewed_at = models.DateTimeField(_("revisado"), null=True, blank=True)
     reviewed_by = models.CharField(_("revisado por"), max_length=150, blank=True)
+    # What staff found paid, when it is not the debt's whole balance (set before confirming).
+    found_amount = models.DecimalField(
+        _("monto encontrado (si no es el saldo)"), null=True, blank=True, **MONEY
+    )
     payment = models.ForeignKey(
         Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

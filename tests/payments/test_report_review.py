@@ -164,6 +164,12 @@ def test_staff_review_the_queue_in_the_admin_and_see_only_their_creditors_receip
     assert listing.status_code == 200
     assert f"/{report.pk}/receipt/" in listing.content.decode()
     assert f"/{foreign.pk}/receipt/" not in listing.content.decode()
+    # Staff found a part of the balance paid, and say so on the report before confirming.
+    change = staff.post(
+        reverse("admin:payments_debtorreport_change", args=[report.pk]),
+        {"found_amount": "100000.00"},
+    )
+    assert change.status_code == 302, change.content.decode()[:600]
     response = staff.post(
         reverse("admin:payments_debtorreport_changelist"),
         {"action": "confirm", "_selected_action": [report.pk, foreign.pk]},
@@ -173,7 +179,10 @@ def test_staff_review_the_queue_in_the_admin_and_see_only_their_creditors_receip
         report.pk: "confirmed",
         foreign.pk: "pending",
     }
-    assert Payment.objects.get().debtor_id == reachable.pk
+    payment = Payment.objects.get()
+    assert (payment.debtor_id, payment.amount) == (reachable.pk, Decimal("100000.00"))
+    october.refresh_from_db()
+    assert (october.status, october.balance) == ("open", Decimal("85000.50"))
 
 
 def test_a_plan_whose_debt_is_reported_paid_is_not_broken_while_the_report_waits(reachable, frozen):
