@@ -29,6 +29,7 @@ LAYERS = (
     "payments",
     "conversations",
     "delivery",
+    "privacy",
 )
 # Beside the layers: may import any of them; none of them imports it.
 BESIDE = ("sandbox",)

@@ -76,6 +76,32 @@ class Gap:
 
 
 @dataclass(frozen=True)
+class AfterConversation:
+    """No contact in ``scope`` for ``days`` local calendar days after a conversation about
+    the debt, the day of the conversation being the first (US Regulation F)."""
+
+    scope: str
+    days: int
+    source: Source
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long the law makes us keep one class of records, in whole years.
+
+    ``contact`` records are what shows how and when a debtor was contacted
+    (the outbox, opt-outs, consents); ``accounting`` records are the debts,
+    payments and their history. Archived rows are deleted only after this.
+    """
+
+    years: int
+    source: Source
+
+
+RETENTION_CLASSES = ("contact", "accounting")
+
+
+@dataclass(frozen=True)
 class RulePack:
     country: str
     name: str
@@ -90,8 +116,14 @@ class RulePack:
     channel_diversity_source: Source | None = None
     consent_required: frozenset[str] = frozenset()
     consent_source: Source | None = None
+    after_conversation: AfterConversation | None = None
     generic: bool = False
     notes: tuple[str, ...] = ()
+    # Record class (``RETENTION_CLASSES``) -> how long the law keeps it.
+    retention: tuple[tuple[str, Retention], ...] = ()
+    # The debtor's region (state, autonomous community) whose holidays apply
+    # too; set by ``store.pack_for``, never in a pack file.
+    region: str = ""
     # The planner hashes packs ~100k times per run (caches keyed by pack);
     # hashing the nested data each time would dominate, so it is done once.
     _hash: int = field(default=0, init=False, repr=False, compare=False)
@@ -113,8 +145,15 @@ def _identity(pack: RulePack) -> tuple[Any, ...]:
         pack.gaps,
         pack.max_channels_per_week,
         pack.consent_required,
+        pack.after_conversation,
         pack.generic,
+        pack.region,
     )
+
+
+def retention_years(pack: RulePack, record_class: str) -> int:
+    """Whole years records of ``record_class`` are kept under ``pack`` (every pack states both)."""
+    return dict(pack.retention)[record_class].years
 
 
 def scope_channels(scope: str) -> frozenset[str]:
@@ -202,7 +241,8 @@ def parse_pack(data: Any, where: str = "") -> RulePack:
         raise PackError(f"{where or 'pack'}: expected an object")
     known = {
         "country", "name", "timezone", "windows", "holidays", "caps", "gaps",
-        "channel_diversity", "consent_required", "generic", "notes",
+        "channel_diversity", "consent_required", "after_conversation", "generic", "notes",
+        "retention",
     }  # fmt: skip
     unknown = set(data) - known
     if unknown:
@@ -235,6 +275,9 @@ def parse_pack(data: Any, where: str = "") -> RulePack:
     )
     diversity = data.get("channel_diversity")
     consent = data.get("consent_required")
+    after = data.get("after_conversation")
+    if after is not None and not isinstance(after, dict):
+        raise PackError(f"{where}after_conversation: expected an object")
     return RulePack(
         country=_text(_require(data, "country", where), f"{where}country"),
         name=_text(_require(data, "name", where), f"{where}name"),
@@ -267,9 +310,39 @@ def parse_pack(data: Any, where: str = "") -> RulePack:
             if consent
             else None
         ),
+        after_conversation=(
+            AfterConversation(
+                parse_scope(after.get("scope"), f"{where}after_conversation.scope"),
+                parse_count(after.get("days"), f"{where}after_conversation.days", minimum=1),
+                parse_source(after.get("source"), f"{where}after_conversation.source"),
+            )
+            if after
+            else None
+        ),
         generic=bool(data.get("generic", False)),
         notes=tuple(data.get("notes", ())),
+        retention=_retention(_require(data, "retention", where), f"{where}retention"),
     )
+
+
+def _retention(value: Any, where: str) -> tuple[tuple[str, Retention], ...]:
+    if not isinstance(value, dict) or set(value) != set(RETENTION_CLASSES):
+        raise PackError(f"{where}: expected {' and '.join(RETENTION_CLASSES)}")
+    return tuple(
+        (
+            name,
+            Retention(
+                parse_count(value[name].get("years"), f"{where}.{name}.years", minimum=1),
+                parse_source(value[name].get("source"), f"{where}.{name}.source"),
+            ),
+        )
+        for name in RETENTION_CLASSES
+        if isinstance(value[name], dict) or _not_object(f"{where}.{name}")
+    )
+
+
+def _not_object(where: str) -> bool:
+    raise PackError(f"{where}: expected an object with years and source")
 
 
 def _period(value: Any, where: str) -> str:

@@ -9,25 +9,28 @@ Returning the same pack object also keeps the rule caches in windows.py warm.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from time import monotonic
 
 from recaudo.compliance.models import CreditorRuleOverride
 from recaudo.compliance.packs import RulePack, get_pack
 from recaudo.compliance.tighten import tighten
+from recaudo.regions import regions
 
 logger = logging.getLogger(__name__)
 
 CACHE_SECONDS = 60.0
-_cache: dict[tuple[int | None, str], tuple[float, RulePack]] = {}
+_cache: dict[tuple[int | None, str, str], tuple[float, RulePack]] = {}
 
 
 def clear_cache() -> None:
     _cache.clear()
 
 
-def pack_for(creditor_id: int | None, country: str) -> RulePack:
-    """The country's pack tightened by the creditor's override, if it has one."""
-    key = (creditor_id, country.strip().upper())
+def pack_for(creditor_id: int | None, country: str, region: str = "") -> RulePack:
+    """The country's pack tightened by the creditor's override, if it has one, with the
+    debtor's ``region`` (whose public holidays apply too; recaudo/regions.py)."""
+    key = (creditor_id, country.strip().upper(), region)
     now = monotonic()
     cached = _cache.get(key)
     if cached is not None and now - cached[0] < CACHE_SECONDS:
@@ -53,5 +56,7 @@ def pack_for(creditor_id: int | None, country: str) -> RulePack:
                     error,
                 )
                 pack = tighten(pack, overrides, strict=False)
+    if region and region in regions(key[1]):
+        pack = replace(pack, region=region)
     _cache[key] = (now, pack)
     return pack

@@ -33,21 +33,19 @@ def zone(name: str) -> ZoneInfo:
         raise ValueError(f"unknown IANA time zone {name!r}") from None
 
 
-@lru_cache(maxsize=512)
-def holiday_dates(country: str, year: int) -> frozenset[date]:
-    """National public holidays of ``country`` in ``year`` (empty if unknown to ``holidays``).
-
-    Subdivisions (states, regions) are ignored: a debtor's subdivision is not
-    known here; the packs note where regional holidays matter.
-    """
+@lru_cache(maxsize=4096)
+def holiday_dates(country: str, year: int, region: str = "") -> frozenset[date]:
+    """Public holidays of ``country`` in ``year``, with ``region``'s own when one is given
+    (a subdivision code of the ``holidays`` library; see recaudo/regions.py).
+    Empty if ``holidays`` does not know the country."""
     try:
-        return frozenset(holidays.country_holidays(country, years=year))
+        return frozenset(holidays.country_holidays(country, subdiv=region or None, years=year))
     except NotImplementedError:
         return frozenset()
 
 
 def is_holiday(pack: RulePack, local_date: date) -> bool:
-    return local_date in holiday_dates(pack.country, local_date.year)
+    return local_date in holiday_dates(pack.country, local_date.year, pack.region)
 
 
 def local_date(timezone: str, moment: datetime) -> date:

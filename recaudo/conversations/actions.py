@@ -354,7 +354,7 @@ def _queue_call_back(
         raise InboxError(_("No hay un teléfono válido para volver a llamar."))
     debtor = task.debtor
     placed = place_call_back(
-        pack_for(debtor.creditor_id, debtor.country),
+        pack_for(debtor.creditor_id, debtor.country, debtor.region),
         timezone=debtor.timezone,
         asked_at=asked_at,
         history=placement_history(debtor.pk, now),

@@ -14,8 +14,9 @@ English).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from recaudo.conversations.bot_texts import text
 from recaudo.conversations.offers import Menu, MenuOption, RequestKind, Verdict
@@ -31,8 +32,9 @@ Action = Literal[
     "report_paid",
 ]
 
-# When a person answers, in the debtor's local time: Monday first.
-AGENT_HOURS: tuple[tuple[time, time] | None, ...] = (
+# When a person answers by default (a creditor without shifts of its own),
+# in the team's local time: Monday first.
+DEFAULT_AGENT_WEEK: tuple[tuple[time, time] | None, ...] = (
     (time(8), time(18)),
     (time(8), time(18)),
     (time(8), time(18)),
@@ -41,6 +43,15 @@ AGENT_HOURS: tuple[tuple[time, time] | None, ...] = (
     (time(9), time(13)),
     None,
 )
+
+
+@dataclass(frozen=True)
+class AgentHours:
+    """When a creditor's team answers: its week (Monday first), its zone, its holidays."""
+
+    week: tuple[tuple[time, time] | None, ...]
+    timezone: str
+    holidays: frozenset[date] = frozenset()  # the team's days off (its country's holidays)
 
 
 @dataclass(frozen=True)
@@ -283,17 +294,23 @@ def promise_refused(facts: Facts, error: str) -> str:
     return say("promise_refused", facts, error=error)
 
 
-def next_agent_time(local_now: datetime) -> datetime | None:
-    """None when a person answers now; else the local start of the next agent shift."""
-    hours = AGENT_HOURS[local_now.weekday()]
-    if hours is not None and hours[0] <= local_now.time() < hours[1]:
-        return None
-    for days_ahead in range(0, 8):
+def next_agent_time(now: datetime, hours: AgentHours) -> datetime | None:
+    """None when a person answers now; else the start of the team's next shift.
+
+    ``now`` is aware; the answer is in the team's zone (show it in the
+    debtor's). Days off (holidays) are skipped; a fortnight is searched.
+    """
+    team = ZoneInfo(hours.timezone)
+    local_now = now.astimezone(team)
+    for days_ahead in range(0, 15):
         day = local_now.date() + timedelta(days=days_ahead)
-        hours = AGENT_HOURS[day.weekday()]
-        if hours is None:
+        shift = hours.week[day.weekday()]
+        if shift is None or day in hours.holidays:
             continue
-        start = datetime.combine(day, hours[0], tzinfo=local_now.tzinfo)
+        start = datetime.combine(day, shift[0], tzinfo=team)
+        end = datetime.combine(day, shift[1], tzinfo=team)
+        if days_ahead == 0 and start <= local_now < end:
+            return None
         if start > local_now:
             return start
     return None

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from recaudo.channels import find_channel
 from recaudo.conversations import actions, bot, debt_reports, plan_offers
+from recaudo.conversations.hours import agent_hours
 from recaudo.conversations.models import Message, Thread
 from recaudo.conversations.nlu import understand
 from recaudo.conversations.offers import OfferRecord, parse_choice, plan_request_kind
@@ -225,11 +226,12 @@ def debtor_facts(debtor: Debtor, thread: Thread, local_now: datetime) -> bot.Fac
         next_payment = format_money(instalment.amount, instalment.plan.currency, locale)
         upcoming_due = format_date(instalment.due_on, locale, today)
     wait = ""
-    opens = bot.next_agent_time(local_now)
+    creditor = debtor.creditor
+    opens = bot.next_agent_time(local_now, agent_hours(creditor, today))
     if opens is not None:
+        opens = opens.astimezone(local_now.tzinfo)  # said in the debtor's own time
         when = WHEN.get(language, WHEN["es"])
         wait = when.format(date=format_date(opens.date(), locale), time=opens.strftime("%H:%M"))
-    creditor = debtor.creditor
     return bot.Facts(
         language=language,
         name=debtor.first_name or debtor.full_name,

@@ -28,7 +28,7 @@ def fall_back(
     """
     now = now or timezone.now()
     failed_channel = outreach.channel
-    pack = pack_for(outreach.creditor_id, outreach.debtor.country)
+    pack = pack_for(outreach.creditor_id, outreach.debtor.country, outreach.debtor.region)
     # The same choice the planner makes, over the channels still left.
     step = StepInfo(0, 0, 0, outreach.action, tuple(outreach.fallback_channels or ()), "", "")
     choice = choose_channel(step, usable_points(outreach.debtor), pack.consent_required)

@@ -57,7 +57,7 @@ def notify(
     if existing is not None:
         return existing
     now = now or timezone.now()
-    pack = pack_for(debtor.creditor_id, debtor.country)
+    pack = pack_for(debtor.creditor_id, debtor.country, debtor.region)
     step = StepInfo(0, 0, 0, "notice", tuple(channels), template_key, "")
     choice = choose_channel(step, usable_points(debtor), pack.consent_required)
     if choice is None:

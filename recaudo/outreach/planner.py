@@ -138,10 +138,10 @@ def _plan_creditor(
     outreach_rows: list[PlannedRow] = []
     debt_rows: list[tuple[int, int, Decimal]] = []  # (outreach index, debt id, balance)
     result.debtors_considered += len(data.debtors)
-    packs: dict[str, Any] = {}
+    packs: dict[tuple[str, str], Any] = {}
     first_windows: dict[tuple[str, str, str], tuple[datetime, datetime] | None] = {}
     counts: defaultdict[tuple[str, str], int] = defaultdict(int)
-    for debtor_id, (kind, country, zone, language, tags) in data.debtors.items():
+    for debtor_id, (kind, country, zone, language, tags, region) in data.debtors.items():
         debts = data.debts.get(debtor_id, [])
         if not debts:
             continue
@@ -160,7 +160,9 @@ def _plan_creditor(
             continue
         steps = policies.get(segment.policy_id, [])
         due_today = [debt for debt in debts if debt.due_on in data.due_dates]
-        pack = packs.get(country) or packs.setdefault(country, pack_for(creditor.pk, country))
+        pack = packs.get((country, region)) or packs.setdefault(
+            (country, region), pack_for(creditor.pk, country, region)
+        )
         history = list(data.history.get(debtor_id, ()))
         for due in due_steps(steps, due_today, day, missed, descending=True):
             key = (debtor_id, due.step.id, due.anchor_due_on)
@@ -282,7 +284,7 @@ class PlannedRow(NamedTuple):
 @dataclass
 class _Loaded:
     due_dates: set[date]
-    debtors: dict[int, tuple[str, str, str, str, frozenset[str]]]
+    debtors: dict[int, tuple[str, str, str, str, frozenset[str], str]]
     debts: dict[int, list[OpenDebt]]
     points: dict[int, list[UsablePoint]]
     planned: set[tuple[int, int, date]]
@@ -310,11 +312,12 @@ def _load(creditor_id: int, due_dates: Sequence[date], day: date) -> _Loaded:
             cursor.execute("ANALYZE plan_debtors")  # good join plans need its size
         # Debtors: the segment's facts and where and how to reach them.
         cursor.execute(
-            f"SELECT d.id, d.kind, d.country, d.timezone, d.language, {text('d.tags')} "
-            "FROM portfolio_debtor d JOIN plan_debtors p ON p.id = d.id"
+            f"SELECT d.id, d.kind, d.country, d.timezone, d.language, {text('d.tags')}, "
+            "d.region FROM portfolio_debtor d JOIN plan_debtors p ON p.id = d.id"
         )
         debtors = {
-            row[0]: (row[1], row[2], row[3], row[4], _json_set(row[5])) for row in cursor.fetchall()
+            row[0]: (row[1], row[2], row[3], row[4], _json_set(row[5]), row[6])
+            for row in cursor.fetchall()
         }
         # All their open debts (the balance and the oldest due date decide the segment).
         # SQLite keeps decimals as REAL: subtract there, round to the cent

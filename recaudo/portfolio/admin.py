@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from recaudo.admin_scope import CreditorScoped
 from recaudo.portfolio import events, rules
 from recaudo.portfolio.models import (
+    AgentShift,
     ApiKey,
     AuditEvent,
     ChannelConsent,
@@ -112,12 +113,19 @@ class ReadOnlyInline(CreditorScoped, admin.TabularInline):
         return False
 
 
+class AgentShiftInline(admin.TabularInline):
+    model = AgentShift
+    extra = 0
+    max_num = 7
+
+
 @admin.register(Creditor)
 class CreditorAdmin(CreditorScoped, admin.ModelAdmin):
     list_display = ("name", "brand_name", "country", "default_currency", "tax_id", "created_at")
     search_fields = ("name", "legal_name", "brand_name", "tax_id")
     list_filter = ("country", "default_currency")
     readonly_fields = ("created_at",)
+    inlines = (AgentShiftInline,)
 
 
 class ContactPointForm(forms.ModelForm):

@@ -169,6 +169,7 @@ class DebtorOut(Schema):
     national_id_number: str
     country: str
     timezone: str
+    region: str
     language: str
     tags: list[str]
     contact_points: list[ContactPointOut]

@@ -32,6 +32,7 @@ from recaudo.portfolio.rules import (
     language_for,
     timezone_for,
 )
+from recaudo.regions import find_region, region_from_phone, regions
 
 # canonical field -> accepted header spellings (normalised: lower case, no
 # accents, words joined by "_"). The canonical name is always accepted.
@@ -88,6 +89,17 @@ DEBTOR_COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "country": ("pais",),
     "timezone": ("time_zone", "zona_horaria"),
+    "region": (
+        "state",
+        "province",
+        "region",
+        "departamento",
+        "provincia",
+        "comunidad",
+        "comunidad_autonoma",
+        "uf",
+        "estado_federal",
+    ),
     "language": ("lang", "idioma"),
     "tags": ("etiquetas",),
     "phone": (
@@ -236,6 +248,7 @@ class DebtorInput(NamedTuple):
     timezone: str
     language: str
     national_id_type: str = ""
+    region: str = ""
     national_id_number: str = ""
     tags: tuple[str, ...] = ()
     phone: str | None = None
@@ -250,6 +263,7 @@ class DebtorInput(NamedTuple):
             "kind": self.kind,
             "country": self.country,
             "timezone": self.timezone,
+            "region": self.region,
             "language": self.language,
             "national_id_type": self.national_id_type,
             "national_id_number": self.national_id_number,
@@ -445,6 +459,18 @@ def clean_debtor(
         zone = check(clean_timezone, zone_text)
     else:
         zone = check(timezone_for, country, phone) if country else defaults.timezone
+    region_text = check(_text, values, "region", 60)
+    region = ""
+    if region_text and country:
+        found = find_region(country, region_text)
+        if found is None:
+            known = ", ".join(regions(country)) or "none"
+            check.errors.append(
+                InputError("region", f"'{region_text}' is not a region of {country} ({known})")
+            )
+        region = found or ""
+    elif country:
+        region = region_from_phone(country, phone)
     language_text = check(_text, values, "language", 10)
     language = (
         check(clean_language, language_text) if language_text else language_for(country or "")
@@ -485,6 +511,7 @@ def clean_debtor(
         country=country,
         timezone=zone,
         language=language,
+        region=region,
         national_id_type=check(_text, values, "national_id_type", 20) or "",
         national_id_number=check(_text, values, "national_id_number", 40) or "",
         tags=tuple(clean_tags(check(_text, values, "tags", 500) or "")),

@@ -12,6 +12,7 @@ import json
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -26,6 +27,7 @@ from recaudo.portfolio.columns import (
     Defaults,
     PaymentInput,
 )
+from recaudo.portfolio.erased import erased_matches
 from recaudo.portfolio.events import EventRow, changes, event_row, save_events
 from recaudo.portfolio.models import (
     AuditEvent,
@@ -108,6 +110,11 @@ class DebtorSync:
         # A creditor's first load finds nothing to update: skip the lookups.
         # (A concurrent import of the same ids fails on the unique constraints.)
         self.had_debtors = Debtor.objects.filter(creditor=creditor).exists()
+        # Erased debtors are never written again (docs/privacy.md): only looked for when any is.
+        self.has_erased = (
+            self.had_debtors
+            and Debtor.objects.filter(creditor=creditor, erased_at__isnull=False).exists()
+        )
         # When set, the owner writes the "created" events (with what else it created).
         self.defer_created_events = False
         self.created: dict[int, str] = {}
@@ -143,13 +150,26 @@ class DebtorSync:
         if pending:
             self._write(pending)
 
+    def _erased(self, external_ids: list[str]) -> dict[str, datetime]:
+        """Which of these unknown ids belonged to an erased debtor -> when it was erased."""
+        if not self.has_erased or not external_ids:
+            return {}
+        references = erased_matches(self.creditor.pk, external_ids)
+        return {
+            references[reference]: erased_at
+            for reference, erased_at in Debtor.objects.filter(
+                creditor=self.creditor, external_id__in=list(references), erased_at__isnull=False
+            ).values_list("external_id", "erased_at")
+            if erased_at is not None
+        }
+
     def _write(self, pending: dict[str, tuple[int | str, DebtorInput | None]]) -> None:
         existing = (
             {
                 row["external_id"]: row
                 for row in Debtor.objects.filter(
                     creditor=self.creditor, external_id__in=list(pending)
-                ).values("id", "external_id", *_DEBTOR_FIELDS)
+                ).values("id", "external_id", "erased_at", *_DEBTOR_FIELDS)
             }
             if self.had_debtors
             else {}
@@ -157,8 +177,21 @@ class DebtorSync:
         new_debtors: list[tuple[str, DebtorInput]] = []
         contacts_for_existing: dict[int, DebtorInput] = {}
         events: list[EventRow] = []
+        erased = self._erased([key for key in pending if key not in existing])
         for external_id, (line, info) in pending.items():
             row = existing.get(external_id)
+            erased_at = erased.get(external_id) or (row or {}).get("erased_at")
+            if erased_at is not None:
+                self.outcome.error(
+                    line,
+                    InputError(
+                        "debtor_external_id",
+                        f"debtor '{external_id}' was erased at their request on "
+                        f"{erased_at:%Y-%m-%d}; their data is not loaded again "
+                        "(see docs/privacy.md)",
+                    ),
+                )
+                continue
             if row is None:
                 if info is None:
                     self.outcome.error(
@@ -208,6 +241,7 @@ class DebtorSync:
                         info.kind,
                         info.country,
                         info.timezone,
+                        info.region,
                         info.language,
                         info.national_id_type,
                         info.national_id_number,
@@ -325,6 +359,7 @@ _DEBTOR_FIELDS = (
     "kind",
     "country",
     "timezone",
+    "region",
     "language",
     "national_id_type",
     "national_id_number",
@@ -527,6 +562,7 @@ class PaymentWriter:
             d.external_id: d
             for d in Debtor.objects.filter(creditor=self.creditor, external_id__in=debtor_ids)
         }
+        debtors.update(self._erased_debtors(debtor_ids - set(debtors)))
         debts = {
             d.external_id: d
             for d in Debt.objects.filter(
@@ -553,6 +589,21 @@ class PaymentWriter:
             self.outcome.counts[
                 "payments_recorded" if result.created else "payments_unchanged"
             ] += 1
+
+    def _erased_debtors(self, unknown: set[str]) -> dict[str, Debtor]:
+        """Erased debtors named by the id they had: payments are accounts, and still recorded."""
+        if (
+            not unknown
+            or not Debtor.objects.filter(creditor=self.creditor, erased_at__isnull=False).exists()
+        ):
+            return {}
+        references = erased_matches(self.creditor.pk, unknown)
+        return {
+            references[d.external_id]: d
+            for d in Debtor.objects.filter(
+                creditor=self.creditor, external_id__in=list(references), erased_at__isnull=False
+            )
+        }
 
     def _record(
         self, payment: PaymentInput, debtors: dict[str, Debtor], debts: dict[str, Debt]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +29,13 @@ class Creditor(models.Model):
     )
     support_email = models.EmailField(_("correo de soporte"), blank=True)
     support_phone = models.CharField(_("teléfono de soporte"), max_length=20, blank=True)
+    agent_timezone = models.CharField(
+        _("zona horaria del equipo"),
+        max_length=64,
+        blank=True,
+        db_default="",
+        help_text=_("Donde trabajan sus agentes. Vacío: la zona principal del país del acreedor."),
+    )
     created_at = models.DateTimeField(_("creado"), auto_now_add=True)
 
     class Meta:
@@ -36,6 +45,70 @@ class Creditor(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        if self.agent_timezone:
+            try:
+                ZoneInfo(self.agent_timezone)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValidationError(
+                    {
+                        "agent_timezone": _(
+                            "'%(zone)s' no es una zona horaria IANA (p. ej. America/Bogota)."
+                        )
+                        % {"zone": self.agent_timezone}
+                    }
+                ) from None
+
+
+class AgentShift(models.Model):
+    """When the creditor's team answers debtors: one weekday's hours, in the team's zone.
+
+    A creditor without shifts has the default week (Mon-Fri 08:00-18:00, Sat
+    09:00-13:00); the team does not work on its country's public holidays.
+    The bot tells a debtor who asks for a person when one will answer
+    (conversations/bot.py, ``next_agent_time``).
+    """
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("lunes")
+        TUESDAY = 1, _("martes")
+        WEDNESDAY = 2, _("miércoles")
+        THURSDAY = 3, _("jueves")
+        FRIDAY = 4, _("viernes")
+        SATURDAY = 5, _("sábado")
+        SUNDAY = 6, _("domingo")
+
+    creditor = models.ForeignKey(
+        Creditor,
+        on_delete=models.CASCADE,
+        related_name="agent_shifts",
+        verbose_name=_("acreedor"),
+    )
+    weekday = models.PositiveSmallIntegerField(_("día"), choices=Weekday.choices)
+    starts_at = models.TimeField(_("desde"))
+    ends_at = models.TimeField(_("hasta"))
+
+    class Meta:
+        verbose_name = _("turno de atención")
+        verbose_name_plural = _("horario de atención de personas")
+        ordering = ("creditor", "weekday")
+        constraints = [
+            models.UniqueConstraint(
+                fields=("creditor", "weekday"), name="agent_shift_one_per_weekday"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="agent_shift_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.starts_at:%H:%M}-{self.ends_at:%H:%M}"
+
+    def clean(self) -> None:
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": _("El turno debe terminar después de empezar.")})
 
 
 class Debtor(models.Model):
@@ -65,10 +138,17 @@ class Debtor(models.Model):
     national_id_number = models.CharField(_("número de documento"), max_length=40, blank=True)
     country = models.CharField(_("país"), max_length=2)
     timezone = models.CharField(_("zona horaria"), max_length=64)
+    # The state or autonomous community (its holidays code: SP, MD, CT...):
+    # its public holidays apply too. Empty: national holidays only (recaudo/regions.py).
+    region = models.CharField(_("región"), max_length=3, blank=True, db_default="")
     language = models.CharField(_("idioma"), max_length=5, default="es")
     tags = models.JSONField(_("etiquetas"), default=list, blank=True)
     created_at = models.DateTimeField(_("creado"), auto_now_add=True)
     updated_at = models.DateTimeField(_("actualizado"), auto_now=True)
+    # Set when the person's data was erased at their request (``recaudo debtor
+    # erase``): the row is then only a pseudonymous reference for the debts and
+    # payments the law keeps, and imports and the API refuse to write it again.
+    erased_at = models.DateTimeField(_("datos borrados"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("deudor")
@@ -291,6 +371,8 @@ class Payment(models.Model):
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
         ]
+        # /metrics counts the payments recorded in the last hours (recaudo/metrics.py).
+        indexes = [models.Index(fields=["created_at"], name="payment_created_idx")]
 
     def __str__(self) -> str:
         return f"{self.external_id} {self.amount} {self.currency}"
@@ -331,6 +413,9 @@ class AuditEvent(models.Model):
         OPT_OUT = "opt_out", _("baja de contacto")
         # A consent changed without the debtor asking us (the provider refused a send).
         CONSENT_CHANGED = "consent_changed", _("consentimiento cambiado")
+        # Data-subject requests (docs/privacy.md): what was handed over or erased, never the data.
+        DEBTOR_EXPORTED = "debtor_exported", _("datos del deudor exportados")
+        DEBTOR_ERASED = "debtor_erased", _("datos del deudor borrados")
 
     # The history is written only by this code, next to the rows it names, so
     # the database does not re-check its references: on PostgreSQL those

@@ -125,6 +125,15 @@ async def twilio_send(request: web.Request) -> web.Response:
     return answer(request, reply)
 
 
+async def twilio_list(request: web.Request) -> web.Response:
+    reply = sandbox_of(request).twilio.list_messages(
+        request.match_info["account_sid"],
+        request.headers.get("Authorization", ""),
+        dict(request.query),
+    )
+    return answer(request, reply)
+
+
 async def rbm_send(request: web.Request) -> web.Response:
     body = await read_json(request)
     reply = sandbox_of(request).rbm.send(
@@ -252,6 +261,7 @@ def build_app(sandbox: Sandbox) -> web.Application:
     app.router.add_get("/whatsapp/_media/{media_id}", whatsapp_media_file)
     app.router.add_get("/whatsapp/{version}/{media_id}", whatsapp_media)
     app.router.add_post("/twilio/2010-04-01/Accounts/{account_sid}/Messages.json", twilio_send)
+    app.router.add_get("/twilio/2010-04-01/Accounts/{account_sid}/Messages.json", twilio_list)
     app.router.add_get(
         "/twilio/2010-04-01/Accounts/{account_sid}/Messages/{message_sid}/Media/{media_sid}",
         twilio_media,

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from recaudo.compliance.packs import PACK_COUNTRIES, Cap, RulePack, get_pack, scope_channels
+from recaudo.compliance.packs import (
+    PACK_COUNTRIES,
+    RETENTION_CLASSES,
+    Cap,
+    RulePack,
+    get_pack,
+    retention_years,
+    scope_channels,
+)
 
 
 def _covers(strict: Cap, loose: Cap) -> bool:
@@ -51,3 +59,16 @@ def test_a_country_without_a_pack_keeps_its_code_for_its_holidays():
     assert (pack.country, pack.generic) == ("UY", True)
     assert pack.consent_required == {"whatsapp", "sms", "rcs", "email", "call"}
     assert pack.max_channels_per_week == 1
+
+
+@pytest.mark.parametrize("record_class", RETENTION_CLASSES)
+def test_the_generic_pack_keeps_records_at_least_as_long_as_every_country_pack(record_class):
+    longest = max(retention_years(get_pack(country), record_class) for country in PACK_COUNTRIES)
+    assert retention_years(get_pack("ZZ"), record_class) == longest
+
+
+def test_every_pack_states_both_retentions_with_a_source():
+    for country in (*PACK_COUNTRIES, "ZZ"):
+        pack = get_pack(country)
+        assert {name for name, _ in pack.retention} == set(RETENTION_CLASSES)
+        assert all(item.source.law and item.years >= 1 for _, item in pack.retention)

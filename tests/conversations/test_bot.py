@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -100,15 +100,41 @@ def test_portuguese_and_english_debtors_get_answers_in_their_language():
     assert english.text.startswith("You can pay online")
 
 
+DEFAULT_HOURS = bot.AgentHours(week=bot.DEFAULT_AGENT_WEEK, timezone="America/Bogota")
+
+
 def test_agents_answer_on_weekdays_from_eight_to_six_local_time():
-    assert bot.next_agent_time(datetime(2026, 11, 23, 10, 0, tzinfo=BOGOTA)) is None
-    assert bot.next_agent_time(datetime(2026, 11, 23, 19, 0, tzinfo=BOGOTA)) == datetime(
-        2026, 11, 24, 8, 0, tzinfo=BOGOTA
-    )
+    assert bot.next_agent_time(datetime(2026, 11, 23, 10, 0, tzinfo=BOGOTA), DEFAULT_HOURS) is None
+    assert bot.next_agent_time(
+        datetime(2026, 11, 23, 19, 0, tzinfo=BOGOTA), DEFAULT_HOURS
+    ) == datetime(2026, 11, 24, 8, 0, tzinfo=BOGOTA)
     # Saturday afternoon -> Monday morning (no agents on Sunday).
-    assert bot.next_agent_time(datetime(2026, 11, 28, 14, 0, tzinfo=BOGOTA)) == datetime(
-        2026, 11, 30, 8, 0, tzinfo=BOGOTA
+    assert bot.next_agent_time(
+        datetime(2026, 11, 28, 14, 0, tzinfo=BOGOTA), DEFAULT_HOURS
+    ) == datetime(2026, 11, 30, 8, 0, tzinfo=BOGOTA)
+
+
+def test_a_team_on_holiday_answers_from_its_next_working_day():
+    # Monday 7 December 2026 in the afternoon; Tuesday 8 is a holiday in Colombia.
+    hours = bot.AgentHours(
+        week=bot.DEFAULT_AGENT_WEEK,
+        timezone="America/Bogota",
+        holidays=frozenset({date(2026, 12, 8)}),
     )
+
+    assert bot.next_agent_time(datetime(2026, 12, 7, 19, 0, tzinfo=BOGOTA), hours) == datetime(
+        2026, 12, 9, 8, 0, tzinfo=BOGOTA
+    )
+
+
+def test_a_team_in_another_zone_opens_at_its_own_eight_oclock():
+    # A team in Mexico City (UTC-6) opens at 08:00 there: 09:00 in Bogotá (UTC-5).
+    hours = bot.AgentHours(week=bot.DEFAULT_AGENT_WEEK, timezone="America/Mexico_City")
+
+    opens = bot.next_agent_time(datetime(2026, 11, 24, 7, 30, tzinfo=BOGOTA), hours)
+
+    assert opens is not None
+    assert opens.astimezone(BOGOTA) == datetime(2026, 11, 24, 9, 0, tzinfo=BOGOTA)
 
 
 # --- Register: tú for consumer portfolios, usted for companies ------------------------

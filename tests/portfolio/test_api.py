@@ -176,6 +176,7 @@ def test_put_debtor_creates_it_with_contact_points_and_consents(api, key, credit
         "national_id_number": "",
         "country": "CO",
         "timezone": "America/Bogota",
+        "region": "",
         "language": "es",
         "tags": ["norte", "vip"],
         "contact_points": [

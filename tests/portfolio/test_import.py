@@ -296,11 +296,11 @@ def test_unknown_and_missing_columns_are_all_named(creditor, tmp_path):
         "line 1: color: unknown column (known: amount, consent, country, currency, "
         "debtor_external_id, description, due_on, email, external_id, first_name, full_name, "
         "invoice_number, issued_on, kind, language, national_id_number, national_id_type, "
-        "phone, status, tags, timezone, whatsapp_opt_in)",
+        "phone, region, status, tags, timezone, whatsapp_opt_in)",
         "line 1: tamaño: unknown column (known: amount, consent, country, currency, "
         "debtor_external_id, description, due_on, email, external_id, first_name, full_name, "
         "invoice_number, issued_on, kind, language, national_id_number, national_id_type, "
-        "phone, status, tags, timezone, whatsapp_opt_in)",
+        "phone, region, status, tags, timezone, whatsapp_opt_in)",
         "line 1: due_on: required column is missing",
     ]
 

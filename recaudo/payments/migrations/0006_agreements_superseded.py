@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("payments", "0004_checkout_reversed"),
+        ("payments", "0005_metrics_indexes"),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("payments", "0005_agreements_superseded"),
+        ("payments", "0006_agreements_superseded"),
         ("portfolio", "0004_opt_out_and_consent_events"),
     ]
 

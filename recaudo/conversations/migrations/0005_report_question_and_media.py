@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("conversations", "0003_thread_plan_offer"),
+        ("conversations", "0004_metrics_indexes"),
     ]
 
     operations = [
