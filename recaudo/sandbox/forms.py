@@ -5,8 +5,8 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-# The simulator lets a tester send a file bigger than Recaudo accepts (5 MB) to see it refused.
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+# What fits in one request to the sandbox (5 MB, base64 adds a third).
+MAX_ATTACHMENT_BYTES = 3 * 1024 * 1024 + 512 * 1024
 REPLY_CHANNELS = [("whatsapp", "WhatsApp"), ("sms", "SMS"), ("rcs", "RCS")]
 
 
@@ -36,7 +36,7 @@ class ReplyForm(forms.Form):
             if cleaned.get("channel") not in ("whatsapp", "sms"):
                 self.add_error("attachment", _("Los archivos se envían por WhatsApp o SMS (MMS)."))
             elif upload.size > MAX_ATTACHMENT_BYTES:
-                self.add_error("attachment", _("El archivo supera los 10 MB."))
+                self.add_error("attachment", _("El archivo supera los 3,5 MB."))
         return cleaned
 
     def sent_file(self) -> tuple[bytes, str] | None:
