@@ -312,6 +312,8 @@ SANDBOX_PAYMENTS_ENABLED = env_bool("SANDBOX_PAYMENTS_ENABLED", DEBUG)
 PAYMENTS = {
     # Empty: the sandbox while it is enabled, otherwise none (check --deploy refuses that).
     "default_provider": env_str("PAYMENTS_DEFAULT_PROVIDER", ""),
+    # Days reminders stay paused on a debt reported paid or disputed, awaiting review.
+    "report_pause_days": env_int("PAYMENTS_REPORT_PAUSE_DAYS", 10, minimum=1),
     "providers": {
         "stripe": {
             "base_url": env_str("STRIPE_BASE_URL", "https://api.stripe.com"),

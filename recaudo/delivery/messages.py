@@ -23,12 +23,27 @@ from recaudo.policies.rendering import (
     whatsapp_parameter_values,
 )
 from recaudo.policies.segments import register_for
-from recaudo.portfolio.models import Debtor
+from recaudo.portfolio.models import Debt, Debtor
 
 TEMPLATE_CACHE_SECONDS = 60.0
 _templates: dict[tuple[str, str, str, int, str], tuple[float, Template | None]] = {}
 _register_keys: list[tuple[float, frozenset[str]]] = []
 _step_registers: dict[int, tuple[float, dict[str, frozenset[str]]]] = {}
+
+
+def _whole_balance(debtor_id: int, template: Template) -> list[Debt] | None:
+    """The debtor's collectible debts, when the template names their whole balance (``saldo``).
+
+    Read only for such templates: a reminder about one instalment says "tu pago
+    de {{ total }}", a balance names everything ("tu saldo de {{ saldo }}").
+    """
+    if "saldo" not in template.body and "saldo" not in (template.subject or ""):
+        return None
+    return [
+        debt
+        for debt in Debt.objects.filter(debtor_id=debtor_id, status__in=Debt.COLLECTIBLE)
+        if debt.balance > 0
+    ]
 
 
 class NoTemplate(Exception):
@@ -129,6 +144,7 @@ def build_message(
     link = payment_url(token)
     notice_context = getattr(outreach, "notice_context", None)
     context = build_context(
+        balance_debts=_whole_balance(debtor.pk, template),
         creditor=creditor,
         debtor=debtor,
         debts=list(debts),

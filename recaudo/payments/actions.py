@@ -27,7 +27,6 @@ from recaudo.payments.models import (
     PaymentLink,
     Promise,
 )
-from recaudo.payments.promises import keep_paid_promises
 from recaudo.payments.providers import get_provider
 from recaudo.payments.providers.base import CheckoutRequest, ProviderError, ProviderRecord
 from recaudo.payments.receipts import thank_payment
@@ -179,11 +178,11 @@ def apply_provider_record(checkout_id: int, record: ProviderRecord) -> Checkout:
         checkout.payment = result.payment
         checkout.completed_at = now
         checkout.save(update_fields=["status", "payment", "completed_at"])
-        if checkout.instalment is not None:
-            _instalment_paid(checkout.instalment, record.amount, now)
+        # The instalments it covers and the promises it keeps were brought up to
+        # date in the payment's transaction (agreements.after_payment), as for
+        # every route.
         if checkout.settlement_id is not None:
             settle_discount(checkout.settlement_id, record.amount, f"{checkout.provider}:discount")
-        keep_paid_promises(checkout.debtor_id)
         # The thank-you with its receipt, once per payment however often the
         # provider reports it (after the discount and plan above, so the
         # balance it names is the one left).
@@ -208,18 +207,6 @@ def _reverse(checkout: Checkout, record: ProviderRecord) -> Checkout:
     checkout.save(update_fields=["status"])
     notify(checkout.debtor, "payment_failed", key=f"payment-reversed:{checkout.payment_id}")
     return checkout
-
-
-def _instalment_paid(instalment: Instalment, amount: Decimal, now: datetime) -> None:
-    if amount >= instalment.amount:
-        Instalment.objects.filter(pk=instalment.pk).update(
-            status=Instalment.Status.PAID, paid_at=now
-        )
-    plan = instalment.plan
-    if not plan.instalments.exclude(status=Instalment.Status.PAID).exists():
-        InstalmentPlan.objects.filter(pk=plan.pk).update(
-            status=InstalmentPlan.Status.COMPLETED, ended_at=now
-        )
 
 
 def agree_plan(
@@ -281,7 +268,34 @@ def agree_plan(
                 debt, Debt.Status.OPEN, actor=f"{source}:plan", reason=f"plan {plan.pk}"
             )
         cancel_settled(debtor.pk, f"plan {plan.pk} agreed")
+        _close_what_the_plan_replaces(plan, debts)
         return plan
+
+
+def _close_what_the_plan_replaces(plan: InstalmentPlan, debts: list[Debt]) -> None:
+    """A plan supersedes open promises and pending requests over the same debts.
+
+    A promise folded into the plan is ``superseded`` (never broken: no "we did
+    not receive your payment" to a debtor current on the plan). A discount or
+    new-date request still waiting for a supervisor is ``cancelled`` and the
+    debtor is told why, once per request (notice ``request_closed``).
+    """
+    now = timezone.now()
+    debt_ids = [debt.pk for debt in debts]
+    Promise.objects.filter(
+        debtor_id=plan.debtor_id, status=Promise.Status.PENDING, debts__in=debt_ids
+    ).update(status=Promise.Status.SUPERSEDED, settled_at=now)
+    pending = list(
+        DebtorRequest.objects.filter(
+            debtor_id=plan.debtor_id, status=DebtorRequest.Status.PENDING, debts__in=debt_ids
+        ).distinct()
+    )
+    for request in pending:
+        request.status = DebtorRequest.Status.CANCELLED
+        request.decided_at = now
+        request.decided_by = f"plan:{plan.pk}"
+        request.save(update_fields=["status", "decided_at", "decided_by"])
+        notify(plan.debtor, "request_closed", key=f"request-closed:{request.pk}")
 
 
 def make_promise(

@@ -105,6 +105,22 @@ def instalment_schedule(
     return schedule
 
 
+def instalments_covered(amounts: list[Decimal], paid: Decimal) -> int:
+    """How many instalments, oldest first, what was paid toward the plan covers in full.
+
+    A payment counts toward the plan whatever route it took; an amount short
+    of the next instalment leaves it pending until more arrives.
+    """
+    covered = 0
+    running = Decimal(0)
+    for amount in amounts:
+        running += amount
+        if running > paid:
+            break
+        covered += 1
+    return covered
+
+
 @dataclass(frozen=True)
 class PlanChoice:
     count: int  # monthly instalments after the down payment

@@ -43,6 +43,8 @@ EVENT_KEYS = (
     "extension_approved",
     "discount_approved",
     "request_refused",
+    "request_closed",
+    "report_rejected",
 )
 # Notices whose email says everything in its opening (a receipt, a decision):
 # no list of debts, which a notice does not carry.
@@ -93,19 +95,19 @@ _SMS: dict[str, dict[str, str]] = {
     },
     "payment_offer": {
         "es": "{{ marca }}: hola {{ nombre }}, si te queda mejor, puedes pagar tu saldo de "
-        "{{ total }} en cuotas o elegir una fecha de pago en {{ enlace_pago }}",
-        "en": "{{ marca }}: Hi {{ nombre }}, if it helps, you can pay your balance of {{ total }} "
+        "{{ saldo }} en cuotas o elegir una fecha de pago en {{ enlace_pago }}",
+        "en": "{{ marca }}: Hi {{ nombre }}, if it helps, you can pay your balance of {{ saldo }} "
         "in instalments or pick a payment date at {{ enlace_pago }} Reply STOP to opt out.",
         "pt": "{{ marca }}: oi {{ nombre }}, se preferir, pague seu saldo de "
-        "{{ total }} em parcelas ou escolha uma data de pagamento em {{ enlace_pago }}",
+        "{{ saldo }} em parcelas ou escolha uma data de pagamento em {{ enlace_pago }}",
     },
     "overdue_late": {
-        "es": "{{ marca }}: hola {{ nombre }}, tu saldo de {{ total }} sigue pendiente desde el "
+        "es": "{{ marca }}: hola {{ nombre }}, tu pago de {{ total }} sigue pendiente desde el "
         "{{ vence }}. Queremos ayudarte: paga o elige un plan en {{ enlace_pago }}",
-        "en": "{{ marca }}: Hi {{ nombre }}, your balance of {{ total }} has been open since "
+        "en": "{{ marca }}: Hi {{ nombre }}, your payment of {{ total }} has been open since "
         "{{ vence }}. We're here to help: pay or choose a plan at {{ enlace_pago }} "
         "Reply STOP to opt out.",
-        "pt": "{{ marca }}: oi {{ nombre }}, seu saldo de {{ total }} segue em aberto desde "
+        "pt": "{{ marca }}: oi {{ nombre }}, seu pagamento de {{ total }} segue em aberto desde "
         "{{ vence }}. Queremos ajudar: pague ou escolha um plano em {{ enlace_pago }}",
     },
     "payment_thanks": {
@@ -187,14 +189,33 @@ _SMS: dict[str, dict[str, str]] = {
     },
     "plan_broken": {
         "es": "{{ marca }}: hola {{ nombre }}, no recibimos una cuota de tu plan de pagos, por eso "
-        "el plan se dio por terminado. Tu saldo es {{ total }}. Paga o arma un nuevo plan en "
+        "el plan se dio por terminado. Tu saldo es {{ saldo }}. Paga o arma un nuevo plan en "
         "{{ enlace_pago }}",
         "en": "{{ marca }}: Hi {{ nombre }}, we didn't receive an instalment of your payment "
-        "plan, so the plan has ended. Your balance is {{ total }}. Pay or set up a new plan at "
+        "plan, so the plan has ended. Your balance is {{ saldo }}. Pay or set up a new plan at "
         "{{ enlace_pago }} Reply STOP to opt out.",
         "pt": "{{ marca }}: oi {{ nombre }}, uma parcela do seu plano de pagamento ficou em "
-        "aberto e o plano foi encerrado. Seu saldo: {{ total }}. Pague ou monte um novo plano em "
+        "aberto e o plano foi encerrado. Seu saldo: {{ saldo }}. Pague ou monte um novo plano em "
         "{{ enlace_pago }}",
+    },
+    "request_closed": {
+        "es": "{{ marca }}: hola {{ nombre }}, como acordamos tu plan de cuotas, cerramos tu "
+        "pedido de descuento o de nueva fecha: el plan lo reemplaza. Tus cuotas: {{ enlace_pago }}",
+        "en": "{{ marca }}: Hi {{ nombre }}, since we agreed your payment plan, we closed your "
+        "request for a discount or a new date: the plan replaces it. Your instalments: "
+        "{{ enlace_pago }} Reply STOP to opt out.",
+        "pt": "{{ marca }}: oi {{ nombre }}, como combinamos seu plano de parcelas, encerramos "
+        "seu pedido de desconto ou de nova data: o plano o substitui. Parcelas: {{ enlace_pago }}",
+    },
+    "report_rejected": {
+        "es": "{{ marca }}: hola {{ nombre }}, revisamos el pago que nos informaste y no lo "
+        "encontramos. Si tienes otro comprobante, responde a este mensaje. "
+        "Pagar: {{ enlace_pago }}",
+        "en": "{{ marca }}: Hi {{ nombre }}, we checked the payment you told us about and could "
+        "not find it. If you have another receipt, reply to this message. Pay: {{ enlace_pago }} "
+        "Reply STOP to opt out.",
+        "pt": "{{ marca }}: oi {{ nombre }}, verificamos o pagamento que voce informou e nao o "
+        "encontramos. Se tiver outro comprovante, responda. Pagar: {{ enlace_pago }}",
     },
 }
 
@@ -245,26 +266,26 @@ _WHATSAPP: dict[str, dict[str, str]] = {
     },
     "payment_offer": {
         "es": "Hola {{ nombre }}, te escribimos de {{ marca }}. Queremos ayudarte con tu saldo de "
-        "{{ total }}: desde este enlace puedes pagarlo en cuotas o elegir la fecha que mejor te "
+        "{{ saldo }}: desde este enlace puedes pagarlo en cuotas o elegir la fecha que mejor te "
         "quede: {{ enlace_pago }}\nSi tienes preguntas, responde a este mensaje.",
         "en": "Hi {{ nombre }}, this is {{ marca }}. We'd like to help with your balance of "
-        "{{ total }}: from this link you can pay in instalments or choose the date that suits "
+        "{{ saldo }}: from this link you can pay in instalments or choose the date that suits "
         "you: {{ enlace_pago }}\nIf you have questions, just reply to this message.",
         "pt": "Olá, {{ nombre }}! Aqui é da equipe {{ marca }}. "
         "Queremos ajudar com seu saldo de "
-        "{{ total }}: por este link você pode parcelar ou escolher a data que for melhor: "
+        "{{ saldo }}: por este link você pode parcelar ou escolher a data que for melhor: "
         "{{ enlace_pago }}\nSe tiver dúvidas, responda esta mensagem.",
     },
     "overdue_late": {
-        "es": "Hola {{ nombre }}, te escribimos de {{ marca }}. Tu saldo de {{ total }} sigue "
+        "es": "Hola {{ nombre }}, te escribimos de {{ marca }}. Tu pago de {{ total }} sigue "
         "pendiente desde el {{ vence }} y queremos ayudarte a resolverlo: puedes pagar o elegir "
         "un plan aquí: {{ enlace_pago }}\nSi algo no cuadra, responde a este mensaje y lo "
         "revisamos.",
-        "en": "Hi {{ nombre }}, this is {{ marca }}. Your balance of {{ total }} has been open "
+        "en": "Hi {{ nombre }}, this is {{ marca }}. Your payment of {{ total }} has been open "
         "since {{ vence }} and we'd like to help you settle it: you can pay or choose a plan "
         "here: {{ enlace_pago }}\nIf something doesn't look right, reply and we'll check it.",
         "pt": "Olá, {{ nombre }}! Aqui é da equipe {{ marca }}. "
-        "Seu saldo de {{ total }} está em aberto "
+        "Seu pagamento de {{ total }} está em aberto "
         "desde {{ vence }} e queremos ajudar a resolver: você pode pagar ou escolher um plano "
         "aqui: {{ enlace_pago }}\nSe algo não estiver certo, responda e verificamos.",
     },
@@ -362,17 +383,42 @@ _WHATSAPP: dict[str, dict[str, str]] = {
     },
     "plan_broken": {
         "es": "Hola {{ nombre }}, te escribimos de {{ marca }}. No recibimos una cuota de tu plan "
-        "de pagos, así que el plan se dio por terminado. Tu saldo es de {{ total }}. Puedes pagar "
+        "de pagos, así que el plan se dio por terminado. Tu saldo es de {{ saldo }}. Puedes pagar "
         "o armar un nuevo plan aquí: {{ enlace_pago }}\nSi necesitas ayuda, responde a este "
         "mensaje.",
         "en": "Hi {{ nombre }}, this is {{ marca }}. We didn't receive an instalment of your "
-        "payment plan, so the plan has ended. Your balance is {{ total }}. You can pay or set up "
+        "payment plan, so the plan has ended. Your balance is {{ saldo }}. You can pay or set up "
         "a new plan here: {{ enlace_pago }}\nIf you need help, reply to this message.",
         "pt": "Olá, {{ nombre }}! Aqui é da equipe {{ marca }}. "
         "Uma parcela do seu plano de pagamento "
-        "não foi paga, e o plano foi encerrado. Seu saldo é de {{ total }}. Você pode pagar ou "
+        "não foi paga, e o plano foi encerrado. Seu saldo é de {{ saldo }}. Você pode pagar ou "
         "montar um novo plano aqui: {{ enlace_pago }}\nSe precisar de ajuda, responda esta "
         "mensagem.",
+    },
+    "request_closed": {
+        "es": "Hola {{ nombre }}, te escribimos de {{ marca }}. Como acordamos tu plan de cuotas, "
+        "cerramos tu pedido de descuento o de nueva fecha: el plan lo reemplaza.\nPuedes ver tus "
+        "cuotas aquí: {{ enlace_pago }}\nSi tienes preguntas, responde a este mensaje.",
+        "en": "Hi {{ nombre }}, this is {{ marca }}. Since we agreed your payment plan, we closed "
+        "your request for a discount or a new date: the plan replaces it.\nYou can see your "
+        "instalments here: {{ enlace_pago }}\nIf you have questions, reply to this message.",
+        "pt": "Olá, {{ nombre }}! Aqui é da equipe {{ marca }}. Como combinamos seu plano de "
+        "parcelas, encerramos seu pedido de desconto ou de nova data: o plano o substitui.\n"
+        "Veja suas parcelas aqui: {{ enlace_pago }}\nSe tiver dúvidas, responda esta mensagem.",
+    },
+    "report_rejected": {
+        "es": "Hola {{ nombre }}, te escribimos de {{ marca }}. Revisamos el pago que nos "
+        "informaste y no lo encontramos, así que tu saldo de {{ saldo }} sigue pendiente.\n"
+        "Si tienes otro comprobante, responde a este mensaje y lo revisamos. También puedes "
+        "pagar aquí: {{ enlace_pago }}\nGracias.",
+        "en": "Hi {{ nombre }}, this is {{ marca }}. We checked the payment you told us about "
+        "and could not find it, so your balance of {{ saldo }} is still open.\nIf you have "
+        "another receipt, reply to this message and we'll check it. You can also pay here: "
+        "{{ enlace_pago }}\nThank you.",
+        "pt": "Olá, {{ nombre }}! Aqui é da equipe {{ marca }}. Verificamos o pagamento que "
+        "você informou e não o encontramos, então seu saldo de {{ saldo }} segue em aberto.\n"
+        "Se tiver outro comprovante, responda esta mensagem e verificamos. Você também pode "
+        "pagar aqui: {{ enlace_pago }}\nObrigado.",
     },
 }
 
@@ -442,17 +488,17 @@ _EMAIL: dict[str, dict[str, tuple[str, str]]] = {
     "payment_offer": {
         "es": (
             "Opciones para ponerte al día con {{ marca }}",
-            "Queremos ayudarte con tu saldo pendiente de {{ total }}. Desde el enlace de pago "
+            "Queremos ayudarte con tu saldo pendiente de {{ saldo }}. Desde el enlace de pago "
             "puedes pagarlo en cuotas o elegir la fecha que mejor te quede.",
         ),
         "en": (
             "Options to catch up with {{ marca }}",
-            "We'd like to help with your balance of {{ total }}. From the payment link you can "
+            "We'd like to help with your balance of {{ saldo }}. From the payment link you can "
             "pay in instalments or choose the date that suits you best.",
         ),
         "pt": (
             "{{ marca }}: opções para ficar em dia",
-            "Queremos ajudar com seu saldo em aberto de {{ total }}. Pelo link de pagamento você "
+            "Queremos ajudar com seu saldo em aberto de {{ saldo }}. Pelo link de pagamento você "
             "pode parcelar ou escolher a data que for melhor.",
         ),
     },
@@ -645,6 +691,40 @@ _EMAIL: dict[str, dict[str, tuple[str, str]]] = {
             "responda este e-mail.",
         ),
     },
+    "request_closed": {
+        "es": (
+            "Tu pedido a {{ marca }} y tu plan de cuotas",
+            "Como acordamos tu plan de cuotas, cerramos tu pedido de descuento o de nueva fecha: "
+            "el plan lo reemplaza. Desde el enlace puedes ver tus cuotas y pagarlas.",
+        ),
+        "en": (
+            "Your request to {{ marca }} and your payment plan",
+            "Since we agreed your payment plan, we closed your request for a discount or a new "
+            "date: the plan replaces it. From the link you can see and pay your instalments.",
+        ),
+        "pt": (
+            "{{ marca }}: seu pedido e seu plano de parcelas",
+            "Como combinamos seu plano de parcelas, encerramos seu pedido de desconto ou de nova "
+            "data: o plano o substitui. Pelo link você pode ver e pagar suas parcelas.",
+        ),
+    },
+    "report_rejected": {
+        "es": (
+            "Revisamos tu pago a {{ marca }}",
+            "Revisamos el pago que nos informaste y no lo encontramos, así que tu saldo sigue "
+            "pendiente. Si tienes otro comprobante, responde a este correo y lo revisamos.",
+        ),
+        "en": (
+            "We checked your payment to {{ marca }}",
+            "We checked the payment you told us about and could not find it, so your balance "
+            "is still open. If you have another receipt, reply to this email and we'll check it.",
+        ),
+        "pt": (
+            "{{ marca }}: verificamos seu pagamento",
+            "Verificamos o pagamento que você informou e não o encontramos, então seu saldo "
+            "segue em aberto. Se tiver outro comprovante, responda este e-mail e verificamos.",
+        ),
+    },
     "b2b_statement": {
         "es": (
             "{{ marca }}: estado de cuenta de {{ nombre_completo }}",
@@ -794,7 +874,7 @@ def _email_body(key: str, language: str) -> str:
         opening,
         _debt_list(_DEBT_LINE[language]) + _PAY[language],
     ]
-    if key != "payment_failed":
+    if key not in ("payment_failed", "request_closed", "report_rejected"):
         parts.append(_ALREADY_PAID[language])
     parts.append(_SIGNATURE[language])
     return "\n\n".join(parts)

@@ -45,7 +45,10 @@ PLACEHOLDERS: dict[str, str] = {
     "nombre": "Nombre de pila con el que se saluda al deudor.",
     "nombre_completo": "Nombre completo del deudor.",
     "marca": "Marca del acreedor, como la conoce el deudor.",
-    "total": "Total adeudado, con formato de moneda.",
+    "total": "Total de las deudas de este mensaje, con formato de moneda.",
+    "saldo": "Saldo completo del deudor (vencido y por vencer), con formato de moneda.",
+    "saldo_vencido": "Parte del saldo completo ya vencida, con formato de moneda.",
+    "saldo_por_vencer": "Parte del saldo completo que vence más adelante, con formato de moneda.",
     "moneda": "Código ISO de la moneda (COP, MXN...).",
     "vence": "Fecha de vencimiento más próxima, con formato.",
     "dias_vencido": "Días de mora (número entero; 0 si aún no vence).",
@@ -347,8 +350,14 @@ def build_context(
     new_due_on: date | None = None,
     agreed_amount: Decimal | None = None,
     notice_currency: str = "",
+    balance_debts: Iterable[DebtLike] | None = None,
 ) -> dict[str, Any]:
     """Every placeholder's value, formatted for the debtor's language and country.
+
+    ``total`` is what the message's own debts owe (one instalment of a loan,
+    say); ``saldo`` is everything the debtor owes (``balance_debts``: their
+    collectible debts; the message's debts when not given), split into
+    ``saldo_vencido`` (due before ``today``) and ``saldo_por_vencer``.
 
     `language` overrides the debtor's when the template found is in another
     one (the Spanish fallback), so that dates and money match the text.
@@ -389,6 +398,16 @@ def build_context(
     def money(amount: Decimal | None) -> str:
         return "" if amount is None else format_money(amount, currency, locale)
 
+    overdue = upcoming = Decimal(0)
+    for debt in ordered if balance_debts is None else balance_debts:
+        if debt.currency.upper() != currency:
+            continue
+        balance = Decimal(debt.amount) - Decimal(debt.amount_paid or 0)
+        if debt.due_on < today:
+            overdue += balance
+        else:
+            upcoming += balance
+
     return {
         "nombre": (debtor.first_name or debtor.full_name).strip(),
         "nombre_completo": debtor.full_name.strip(),
@@ -409,6 +428,9 @@ def build_context(
         "enlace_paz_y_salvo": certificate_link,
         "nueva_fecha": format_date(new_due_on, locale, today) if new_due_on else "",
         "monto_acordado": money(agreed_amount),
+        "saldo": money(overdue + upcoming),
+        "saldo_vencido": money(overdue),
+        "saldo_por_vencer": money(upcoming),
     }
 
 

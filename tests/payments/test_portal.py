@@ -153,12 +153,14 @@ def test_an_instalment_missed_beyond_the_grace_days_breaks_the_plan_and_reopens_
         "plans_broken": 0,
         "promise_reminders": 0,
         "instalment_reminders": 0,
+        "reports_resumed": 0,
     }
     assert settle_agreements(date(2026, 11, 26)) == {
         "promises_broken": 0,
         "plans_broken": 1,
         "promise_reminders": 0,
         "instalment_reminders": 0,
+        "reports_resumed": 0,
     }
     plan = InstalmentPlan.objects.get()
     assert plan.status == "broken"
@@ -173,6 +175,7 @@ def test_an_instalment_missed_beyond_the_grace_days_breaks_the_plan_and_reopens_
         "plans_broken": 0,
         "promise_reminders": 0,
         "instalment_reminders": 0,
+        "reports_resumed": 0,
     }
 
 

@@ -38,6 +38,8 @@ EVENT_KEYS = {
     "extension_approved",
     "discount_approved",
     "request_refused",
+    "request_closed",
+    "report_rejected",
 }
 # Notices that carry no debts: their emails say everything in the opening.
 SELF_CONTAINED = {

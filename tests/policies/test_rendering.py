@@ -193,8 +193,8 @@ def test_whatsapp_parameters_must_be_known_placeholders():
     body = "Hola {{ nombre }}, debes {{ total }}."
 
     assert errors(body, channel="whatsapp", parameters=["nombre", "total"]) == {}
-    assert errors(body, channel="whatsapp", parameters=["nombre", "saldo"]) == {
-        "whatsapp_parameters": "Parámetro desconocido: saldo. Los marcadores disponibles son: "
+    assert errors(body, channel="whatsapp", parameters=["nombre", "deuda"]) == {
+        "whatsapp_parameters": "Parámetro desconocido: deuda. Los marcadores disponibles son: "
         + ", ".join(name for name in PLACEHOLDERS if name != "deudas")
         + "."
     }
@@ -345,6 +345,10 @@ def test_the_context_formats_every_placeholder_for_the_debtor():
         "enlace_paz_y_salvo": "",
         "nueva_fecha": "",
         "monto_acordado": "",
+        # Both debts fell due before TODAY: all of the balance is overdue.
+        "saldo": "$150.000,00",
+        "saldo_vencido": "$150.000,00",
+        "saldo_por_vencer": "$0,00",
     }
     assert [(d.descripcion, d.monto, d.vence, d.factura) for d in context["deudas"]] == [
         ("Internet noviembre", "$100.000,00", "24 de noviembre", ""),
