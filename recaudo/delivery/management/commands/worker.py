@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from recaudo.checks import SECRETS
 from recaudo.delivery.lanes import lane_count, run_lanes
+from recaudo.operations.heartbeat import Heartbeat
 from recaudo.outreach.planner import plan
 from recaudo.payments.agreements import settle_agreements
 
@@ -72,12 +73,17 @@ class Command(BaseCommand):
             offset = start - timezone.now()
         planned_on: date | None = None
 
+        lanes = 1 if options["once"] else lane_count(options["lanes"])
+        # Read by /readyz (recaudo/health.py): written from the loop, so a stuck loop goes stale.
+        heartbeat = Heartbeat(options["name"], lanes=lanes)
+        heartbeat.beat()
+
         def plan_daily() -> None:
             nonlocal planned_on
+            heartbeat.beat()
             if not options["no_planning"]:
                 planned_on = self._plan_daily(planned_on)
 
-        lanes = 1 if options["once"] else lane_count(options["lanes"])
         self.stdout.write(f"worker started with {lanes} lane{'s' if lanes > 1 else ''}")
         totals = run_lanes(
             clock=lambda: timezone.now() + offset,
@@ -90,6 +96,7 @@ class Command(BaseCommand):
             name=options["name"],
             between_batches=plan_daily,
         )
+        heartbeat.remove()
         summary = ", ".join(f"{key}: {count}" for key, count in sorted(totals.items()))
         self.stdout.write(f"worker stopped; {summary or 'nothing sent'}")
 
