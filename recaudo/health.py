@@ -23,7 +23,7 @@ from datetime import datetime
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.migrations.executor import MigrationExecutor
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
@@ -64,21 +64,24 @@ def worker_fresh() -> bool:
     return age is not None and age <= stale
 
 
+def queue_head(now: datetime) -> QuerySet[Outreach]:
+    """Due outreach in the order the dispatcher claims it."""
+    return (
+        Outreach.objects.planned()
+        .exclude(action=Outreach.Action.CALL_TASK)
+        .filter(window_start__lte=now)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .order_by("window_start", "id")
+    )
+
+
 def queue_lag_seconds(now: datetime) -> float:
     """How long the next row the dispatcher would claim has been due (0 when none is).
 
     The dispatcher's own order and conditions (recaudo/outreach/sending.py's
     claim), so the query walks the same partial index (``outreach_due_idx``).
     """
-    head = (
-        Outreach.objects.planned()
-        .exclude(action=Outreach.Action.CALL_TASK)
-        .filter(window_start__lte=now)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .order_by("window_start", "id")
-        .values_list("window_start", "next_attempt_at")
-        .first()
-    )
+    head = queue_head(now).values_list("window_start", "next_attempt_at").first()
     if head is None:
         return 0.0
     window_start, next_attempt_at = head
@@ -120,9 +123,7 @@ def failed_checks() -> list[str]:
 
 
 def healthz() -> HttpResponse:
-    response = HttpResponse("ok", content_type="text/plain")
-    response["Cache-Control"] = NOT_CACHED
-    return response
+    return HttpResponse("ok", content_type="text/plain")
 
 
 def readyz() -> HttpResponse:
@@ -130,8 +131,11 @@ def readyz() -> HttpResponse:
     body: dict[str, object] = {"ready": not failed}
     if failed:
         body["failed"] = failed
+        log.warning("readyz: not ready (%s)", ", ".join(failed))
     response = JsonResponse(body, status=503 if failed else 200)
-    response["Cache-Control"] = NOT_CACHED
+    # Logged above with the reason; Django's own line ("Service Unavailable: /readyz")
+    # would repeat it at every probe without one.
+    response._has_been_logged = True  # type: ignore[attr-defined]
     return response
 
 
@@ -144,7 +148,14 @@ class HealthMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.method in ("GET", "HEAD"):
             if request.path_info == HEALTH_PATH:
-                return healthz()
+                return _probe_answer(request, healthz())
             if request.path_info == READY_PATH:
-                return readyz()
+                return _probe_answer(request, readyz())
         return self.get_response(request)
+
+
+def _probe_answer(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = NOT_CACHED
+    if request.method == "HEAD":
+        response.content = b""  # the status says it all; WSGI servers drop a HEAD's body
+    return response

@@ -43,6 +43,9 @@ class ServerOptions:
             "accesslog": None,
             "errorlog": "-",
             "proc_name": "recaudo-web",
+            # gunicorn's run-time control socket (gunicornc) is not used: stop and
+            # reload go through signals from the service manager.
+            "control_socket_disable": True,
         }
 
 
