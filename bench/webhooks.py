@@ -1,6 +1,7 @@
 """Benchmark: signed WhatsApp webhooks against `recaudo serve` on PostgreSQL.
 
 Usage: python bench/webhooks.py --requests 20000 [--concurrency 32] [--threads 1]
+                                [--processing inline|deferred]
 
 Makes a fresh PostgreSQL database (BENCH_POSTGRES_URL, default the local
 server), a portfolio with one sent WhatsApp message per debtor, then starts
@@ -10,6 +11,10 @@ those messages, half inbound text messages from the debtors' phones. One in
 twenty requests repeats an earlier one (providers deliver at least once):
 each event must be stored once. The client is asyncio + aiohttp with a fixed
 pool of ``--concurrency`` connections.
+
+With ``--processing deferred`` (WEBHOOK_PROCESSING) the requests only store;
+the bench then applies them as ``recaudo worker`` does (``process_pending``)
+in this process and reports that rate too (processed_per_second).
 
 Prints one JSON line: requests, per_second, p50_ms, p99_ms, errors, stored,
 duplicates, and the server's worker class.
@@ -24,7 +29,6 @@ import hmac
 import json
 import os
 import random
-import secrets
 import signal
 import subprocess
 import sys
@@ -263,6 +267,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=1, help="1: sync worker; more: gthread")
+    parser.add_argument("--processing", choices=["inline", "deferred"], default="inline")
     parser.add_argument("--seed", type=int, default=14)
     arguments = parser.parse_args()
 
@@ -270,6 +275,7 @@ def main() -> None:
     database_url = fresh_database()
     port = 8790 + os.getpid() % 100
     environment = server_environment(database_url, workdir, port)
+    environment["WEBHOOK_PROCESSING"] = arguments.processing
     os.environ.update(environment)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recaudo.settings")
 
@@ -298,8 +304,16 @@ def main() -> None:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
 
+    from recaudo.delivery.provider_events import process_pending
     from recaudo.outreach.models import Outreach, WebhookEvent
 
+    processed_per_second = None
+    if arguments.processing == "deferred":
+        started = time.perf_counter()
+        processed = 0
+        while tried := process_pending():
+            processed += tried
+        processed_per_second = round(processed / (time.perf_counter() - started), 1)
     stored = WebhookEvent.objects.count()
     unique = len(set(bodies))
     print(
@@ -311,6 +325,7 @@ def main() -> None:
                 "workers": arguments.workers,
                 "worker_class": "gthread" if arguments.threads > 1 else "sync",
                 "threads": arguments.threads,
+                "processing": arguments.processing,
                 "per_second": round(arguments.requests / elapsed, 1),
                 "p50_ms": round(percentile(latencies, 0.50) * 1000, 2),
                 "p99_ms": round(percentile(latencies, 0.99) * 1000, 2),
@@ -318,6 +333,7 @@ def main() -> None:
                 "stored": stored,
                 "duplicates": duplicates,
                 "each_event_stored_once": stored == unique,
+                "processed_per_second": processed_per_second,
                 "unprocessed": WebhookEvent.objects.filter(processed_at__isnull=True).count(),
                 "delivered": Outreach.objects.filter(status=Outreach.Status.DELIVERED).count(),
             }

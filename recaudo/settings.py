@@ -10,7 +10,7 @@ from typing import Any
 import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 
-from recaudo.env import env_bool, env_int, env_list, env_secret, env_str
+from recaudo.env import ConfigurationError, env_bool, env_int, env_list, env_secret, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("RECAUDO_VAR_DIR", str(BASE_DIR / "var")))
@@ -303,6 +303,11 @@ DISPATCH_SEND_THREADS = env_int("DISPATCH_SEND_THREADS", 16, minimum=1)
 # Dispatch loops per worker process (PostgreSQL; SQLite always runs one):
 # while one lane waits on the database or the providers, another works.
 DISPATCH_LANES = env_int("DISPATCH_LANES", 2, minimum=1)
+# Provider webhooks: "inline" processes each in its request; "deferred" answers once
+# it is stored and leaves it to `recaudo worker` (docs/webhooks.md#deferred-processing).
+WEBHOOK_PROCESSING = env_str("WEBHOOK_PROCESSING", "inline")
+if WEBHOOK_PROCESSING not in ("inline", "deferred"):
+    raise ConfigurationError(f"WEBHOOK_PROCESSING={WEBHOOK_PROCESSING!r}: use inline or deferred")
 # Provider HTTP timeouts (seconds).
 PROVIDER_TIMEOUT_SECONDS = float(env_int("PROVIDER_TIMEOUT_MS", 10_000, minimum=100)) / 1000
 

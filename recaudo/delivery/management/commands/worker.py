@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from recaudo.checks import SECRETS
 from recaudo.delivery.lanes import lane_count, run_lanes
+from recaudo.delivery.provider_events import process_pending
 from recaudo.operations.heartbeat import Heartbeat
 from recaudo.outreach.planner import plan
 from recaudo.payments.agreements import settle_agreements
@@ -81,6 +82,8 @@ class Command(BaseCommand):
         def plan_daily() -> None:
             nonlocal planned_on
             heartbeat.beat()
+            if settings.WEBHOOK_PROCESSING == "deferred":
+                process_pending()
             if not options["no_planning"]:
                 planned_on = self._plan_daily(planned_on)
 
