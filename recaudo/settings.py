@@ -144,7 +144,7 @@ STORAGES = {
 WEB_HOST = env_str("WEB_HOST", "127.0.0.1")
 WEB_PORT = env_int("WEB_PORT", 8000, minimum=1)
 WEB_WORKERS = env_int("WEB_WORKERS", 2 * (os.cpu_count() or 1) + 1, minimum=1)
-WEB_THREADS = env_int("WEB_THREADS", 1, minimum=1)
+WEB_THREADS = env_int("WEB_THREADS", 4, minimum=1)
 # A worker silent this long (seconds) is killed and replaced.
 WEB_TIMEOUT = env_int("WEB_TIMEOUT", 30, minimum=1)
 # On SIGTERM, requests in flight get this long (seconds) to finish.
