@@ -38,8 +38,7 @@ class Server:
         self.environment = environment
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
+def start(tmp_path: Path, *options: str) -> Iterator[Server]:
     port = free_port()
     environment = {
         **os.environ,
@@ -56,14 +55,14 @@ def server(tmp_path: Path) -> Iterator[Server]:
     }
     environment.pop("PGPASSWORD", None)
     process = subprocess.Popen(
-        [sys.executable, "-m", "recaudo.cli", "serve", "--port", str(port), "--workers", "2"],
+        [sys.executable, "-m", "recaudo.cli", "serve", "--port", str(port), *options],
         cwd=ROOT,
         env=environment,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 180
     while True:
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
@@ -83,8 +82,20 @@ def server(tmp_path: Path) -> Iterator[Server]:
             process.communicate()
 
 
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[Server]:
+    """Two workers (gthread, the default), static files collected first."""
+    yield from start(tmp_path, "--workers", "2")
+
+
+@pytest.fixture
+def sync_server(tmp_path: Path) -> Iterator[Server]:
+    """One sync worker, so the request in flight is on the only worker; no static files."""
+    yield from start(tmp_path, "--workers", "1", "--threads", "1", "--no-collectstatic")
+
+
 def test_it_serves_pages_static_files_and_the_probes(server: Server):
-    with httpx.Client(base_url=server.url) as client:
+    with httpx.Client(base_url=server.url, timeout=60) as client:
         page = client.get("/admin/login/")
         script = client.get("/static/conversations/htmx.min.js")
         compressed = client.get(
@@ -104,7 +115,9 @@ def test_it_serves_pages_static_files_and_the_probes(server: Server):
     assert "set-cookie" not in ready.headers
 
 
-def test_sigterm_lets_a_request_in_flight_finish_then_exits_zero(server: Server):
+@pytest.mark.parametrize("which", ["server", "sync_server"])
+def test_sigterm_lets_a_request_in_flight_finish_then_exits_zero(which: str, request):
+    server: Server = request.getfixturevalue(which)
     body = whatsapp_body(wa_status("delivered", "wamid.in-flight"))
     secret = server.environment["WHATSAPP_APP_SECRET"].encode()
     signature = hmac.new(secret, body, hashlib.sha256).hexdigest()
