@@ -209,7 +209,7 @@ async def send_all(
         queue.put_nowait(item)
 
     connector = aiohttp.TCPConnector(limit=concurrency)
-    timeout = aiohttp.ClientTimeout(total=30)
+    timeout = aiohttp.ClientTimeout(total=120)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
         # /readyz, one at a time: what a load balancer's probe costs (three queries
         # once the first probe of each worker has checked the migrations).
@@ -246,7 +246,7 @@ async def send_all(
                         await response.read()
                         if response.status != 200:
                             errors += 1
-                except aiohttp.ClientError:
+                except (aiohttp.ClientError, TimeoutError):
                     errors += 1
                 latencies.append(time.perf_counter() - started)
 

@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from functools import partial
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
@@ -127,7 +128,7 @@ def process_pending(limit: int = 500) -> int:
     )
     for stored in pending:
         try:
-            process_webhook(stored, lambda stored=stored: stored_events(stored))
+            process_webhook(stored, partial(stored_events, stored))
         except Exception as error:
             logger.exception("webhook %s: processing event %s failed", stored.provider, stored.pk)
             record_failure(stored, error)
