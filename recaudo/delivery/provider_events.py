@@ -28,10 +28,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from functools import partial
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
