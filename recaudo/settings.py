@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs' assets locally (no CDN)
     "axes",  # login throttling (docs/security.md)
     "csp",  # Content-Security-Policy header
+    "recaudo.operations",
     "recaudo.portfolio",
     "recaudo.compliance",
     "recaudo.policies",
@@ -53,11 +54,16 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Before all: every log line of the request, a refusal's too, carries its id.
+    # Before all: /healthz and /readyz answer load balancers probing by IP over plain
+    # HTTP, before the Host check and the HTTPS redirect (recaudo/health.py).
+    "recaudo.health.HealthMiddleware",
+    # Then: every log line of the request, a refusal's too, carries its id.
     "recaudo.request_id.RequestIdMiddleware",
-    # First: a NUL in the path, query or headers is a 400 before anything reads them.
+    # Then: a NUL in the path, query or headers is a 400 before anything reads them.
     "recaudo.inputs.RefuseUnstorableInput",
     "django.middleware.security.SecurityMiddleware",
+    # Static files from STATIC_ROOT (after the HTTPS redirect and its headers).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -137,6 +143,29 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# WhiteNoise serves them (`recaudo serve` collects them first), gzipped where it
+# pays; no manifest: a file not collected is served by its plain name, never a 500.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# `recaudo serve` (gunicorn; docs/operations.md#serving). WEB_THREADS 1 runs
+# gunicorn's sync worker, more its gthread worker (docs/decisions/0013).
+WEB_HOST = env_str("WEB_HOST", "127.0.0.1")
+WEB_PORT = env_int("WEB_PORT", 8000, minimum=1)
+WEB_WORKERS = env_int("WEB_WORKERS", 2 * (os.cpu_count() or 1) + 1, minimum=1)
+WEB_THREADS = env_int("WEB_THREADS", 4, minimum=1)
+# A worker silent this long (seconds) is killed and replaced.
+WEB_TIMEOUT = env_int("WEB_TIMEOUT", 30, minimum=1)
+# On SIGTERM, requests in flight get this long (seconds) to finish.
+WEB_GRACEFUL_TIMEOUT = env_int("WEB_GRACEFUL_TIMEOUT", 30, minimum=1)
+WEB_KEEPALIVE = env_int("WEB_KEEPALIVE", 5, minimum=0)
+# /readyz: a worker's heartbeat older than this (seconds) is not ready (0: not checked);
+# the oldest due outreach waiting longer than this (seconds) is not ready (0: not checked).
+READY_WORKER_STALE_SECONDS = env_int("READY_WORKER_STALE_SECONDS", 60, minimum=0)
+READY_MAX_QUEUE_LAG_SECONDS = env_int("READY_MAX_QUEUE_LAG_SECONDS", 900, minimum=0)
 
 # Imports: files above this size are refused before they are read.
 IMPORT_MAX_FILE_MB = env_int("IMPORT_MAX_FILE_MB", 100, minimum=1)
@@ -302,6 +331,11 @@ DISPATCH_CRASH_AT = env_str("DISPATCH_CRASH_AT", "")
 # Unknown contacts (the provider's answer was lost) older than this are
 # reconciled with the provider where it can be asked (delivery/reconcile.py).
 RECONCILE_AFTER_SECONDS = env_int("RECONCILE_AFTER_SECONDS", 300, minimum=1)
+# Provider webhooks: "inline" processes each in its request; "deferred" answers once
+# it is stored and leaves it to `recaudo worker` (docs/webhooks.md#deferred-processing).
+WEBHOOK_PROCESSING = env_str("WEBHOOK_PROCESSING", "inline")
+if WEBHOOK_PROCESSING not in ("inline", "deferred"):
+    raise ConfigurationError(f"WEBHOOK_PROCESSING={WEBHOOK_PROCESSING!r}: use inline or deferred")
 # Provider HTTP timeouts (seconds).
 PROVIDER_TIMEOUT_SECONDS = float(env_int("PROVIDER_TIMEOUT_MS", 10_000, minimum=100)) / 1000
 

@@ -31,6 +31,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
@@ -113,6 +114,36 @@ def process_webhook(stored: WebhookEvent, parse: Callable[[], list[Event]]) -> s
         locked.outcome = outcome[:200]
         locked.save(update_fields=["processed_at", "outcome"])
     return outcome
+
+
+def process_pending(limit: int = 500) -> int:
+    """Process stored webhooks not yet tried, oldest first (WEBHOOK_PROCESSING=deferred).
+
+    Run by ``recaudo worker``. Several workers may pick the same rows:
+    ``process_webhook`` locks each, so the second finds it processed. A row
+    whose processing failed keeps its error as its outcome and is not tried
+    again until the provider delivers it again (the view then clears it).
+    Returns how many were tried.
+    """
+    pending = list(
+        WebhookEvent.objects.filter(processed_at__isnull=True, outcome="").order_by(
+            "received_at", "id"
+        )[:limit]
+    )
+    for stored in pending:
+        try:
+            process_webhook(stored, partial(stored_events, stored))
+        except Exception as error:
+            logger.exception("webhook %s: processing event %s failed", stored.provider, stored.pk)
+            record_failure(stored, error)
+    return len(pending)
+
+
+def retry_later(stored: WebhookEvent) -> None:
+    """A repeated delivery of a webhook whose processing failed: the worker tries it again."""
+    WebhookEvent.objects.filter(pk=stored.pk, processed_at__isnull=True).exclude(
+        outcome=""
+    ).update(outcome="")
 
 
 def record_failure(stored: WebhookEvent, error: BaseException) -> None:
