@@ -111,7 +111,7 @@ class ReadOnlyInline(CreditorScoped, admin.TabularInline):
         return False
 
 
-class AgentShiftInline(admin.TabularInline):
+class AgentShiftInline(CreditorScoped, admin.TabularInline):
     model = AgentShift
     extra = 0
     max_num = 7
