@@ -33,7 +33,8 @@ RUN mkdir -p /srv/recaudo/var \
        recaudo collectstatic --no-input --verbosity 0 \
     && chown -R recaudo:recaudo /srv/recaudo
 
-COPY --chmod=0755 deploy/entrypoint.sh /usr/local/bin/recaudo-entrypoint
+# The script is executable in the repository; COPY keeps its mode.
+COPY deploy/entrypoint.sh /usr/local/bin/recaudo-entrypoint
 
 USER recaudo
 WORKDIR /srv/recaudo
