@@ -10,7 +10,14 @@ from typing import Any
 import dj_database_url
 from csp.constants import NONE, SELF, UNSAFE_INLINE
 
-from recaudo.env import env_bool, env_int, env_list, env_secret, env_str
+from recaudo.env import (
+    ConfigurationError,
+    env_bool,
+    env_int,
+    env_list,
+    env_secret,
+    env_str,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("RECAUDO_VAR_DIR", str(BASE_DIR / "var")))
@@ -45,6 +52,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Before all: every log line of the request, a refusal's too, carries its id.
+    "recaudo.request_id.RequestIdMiddleware",
     # First: a NUL in the path, query or headers is a 400 before anything reads them.
     "recaudo.inputs.RefuseUnstorableInput",
     "django.middleware.security.SecurityMiddleware",
@@ -277,6 +286,12 @@ DISPATCH_SEND_THREADS = env_int("DISPATCH_SEND_THREADS", 16, minimum=1)
 # Dispatch loops per worker process (PostgreSQL; SQLite always runs one):
 # while one lane waits on the database or the providers, another works.
 DISPATCH_LANES = env_int("DISPATCH_LANES", 2, minimum=1)
+# For the reliability tests only: kill the worker at a named point of a batch
+# (recaudo/delivery/crashpoints.py). Never set in production.
+DISPATCH_CRASH_AT = env_str("DISPATCH_CRASH_AT", "")
+# Unknown contacts (the provider's answer was lost) older than this are
+# reconciled with the provider where it can be asked (delivery/reconcile.py).
+RECONCILE_AFTER_SECONDS = env_int("RECONCILE_AFTER_SECONDS", 300, minimum=1)
 # Provider HTTP timeouts (seconds).
 PROVIDER_TIMEOUT_SECONDS = float(env_int("PROVIDER_TIMEOUT_MS", 10_000, minimum=100)) / 1000
 
@@ -304,23 +319,39 @@ PAYMENTS = {
 # Every handler redacts bearer tokens (/p/, /u/), query values, phones and
 # emails (recaudo/logs.py). Django's own loggers are configured here so that
 # none keeps a handler of Django's defaults, which would not redact.
+# LOG_FORMAT=json (production): one JSON object per line with the request id
+# (docs/operations.md, "Metrics and logs"); text: plain lines for a terminal.
+LOG_FORMAT = env_str("LOG_FORMAT", "text")
+if LOG_FORMAT not in {"text", "json"}:
+    raise ConfigurationError(f"LOG_FORMAT={LOG_FORMAT!r}: use text or json")
+# /metrics answers only with this bearer token; unset, it is a 404 (recaudo/metrics.py).
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+LOG_FILTERS = ["context", "redact"]  # in this order: the context's fields are redacted too
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "recaudo.logs.RedactingFilter"}},
+    "filters": {
+        "context": {"()": "recaudo.logs.ContextFilter"},
+        "redact": {"()": "recaudo.logs.RedactingFilter"},
+    },
     "formatters": {
         "django.server": {
             "()": "django.utils.log.ServerFormatter",
             "format": "[{server_time}] {message}",
             "style": "{",
-        }
+        },
+        "json": {"()": "recaudo.logs.JsonFormatter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["redact"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": LOG_FILTERS,
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        },
         "django.server": {
             "class": "logging.StreamHandler",
-            "formatter": "django.server",
-            "filters": ["redact"],
+            "formatter": "json" if LOG_FORMAT == "json" else "django.server",
+            "filters": LOG_FILTERS,
         },
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from recaudo.api import api
 from recaudo.delivery.views import unsubscribe
+from recaudo.metrics import metrics
 from recaudo.portfolio.api import router as portfolio_router
 from recaudo.site import favicon, home
 
@@ -18,6 +19,7 @@ admin.site.index_title = _("Administración")
 urlpatterns = [
     path("", home, name="home"),
     path("favicon.ico", favicon, name="favicon"),
+    path("metrics", metrics, name="metrics"),  # 404 unless METRICS_TOKEN is set
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),  # set_language: the inbox's language switch
     path("api/v1/", api.urls),

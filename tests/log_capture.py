@@ -7,7 +7,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from recaudo.logs import RedactingFilter
+from recaudo.logs import JsonFormatter, RedactingFilter
 
 
 def configured_handlers() -> list[logging.Handler]:
@@ -34,3 +34,18 @@ def written_logs() -> Iterator[io.StringIO]:
     finally:
         for handler, stream in zip(handlers, previous, strict=True):
             handler.setStream(stream)  # type: ignore[attr-defined]
+
+
+@contextmanager
+def written_json_logs() -> Iterator[io.StringIO]:
+    """As ``written_logs``, with the handlers formatting as ``LOG_FORMAT=json`` makes them."""
+    handlers = configured_handlers()
+    previous = [handler.formatter for handler in handlers]
+    for handler in handlers:
+        handler.setFormatter(JsonFormatter())
+    try:
+        with written_logs() as written:
+            yield written
+    finally:
+        for handler, formatter in zip(handlers, previous, strict=True):
+            handler.setFormatter(formatter)

@@ -74,7 +74,13 @@ def describe(pack: RulePack) -> list[str]:
             f"  - At most {pack.max_channels_per_week} channel(s) per calendar week and per "
             f"rolling 7 days. {cite(pack.channel_diversity_source)}"
         )
-    if not (pack.caps or pack.gaps or pack.max_channels_per_week):
+    if pack.after_conversation is not None:
+        rule = pack.after_conversation
+        lines.append(
+            f"  - No {scope_words(rule.scope)} for {rule.days} days after a telephone "
+            f"conversation about the debt (its day counts as the first). {cite(rule.source)}"
+        )
+    if not (pack.caps or pack.gaps or pack.max_channels_per_week or pack.after_conversation):
         lines.append("  - No frequency limit.")
     lines.append("")
     if pack.consent_required and pack.consent_source is not None:

@@ -76,6 +76,16 @@ class Gap:
 
 
 @dataclass(frozen=True)
+class AfterConversation:
+    """No contact in ``scope`` for ``days`` local calendar days after a conversation about
+    the debt, the day of the conversation being the first (US Regulation F)."""
+
+    scope: str
+    days: int
+    source: Source
+
+
+@dataclass(frozen=True)
 class RulePack:
     country: str
     name: str
@@ -90,6 +100,7 @@ class RulePack:
     channel_diversity_source: Source | None = None
     consent_required: frozenset[str] = frozenset()
     consent_source: Source | None = None
+    after_conversation: AfterConversation | None = None
     generic: bool = False
     notes: tuple[str, ...] = ()
     # The planner hashes packs ~100k times per run (caches keyed by pack);
@@ -113,6 +124,7 @@ def _identity(pack: RulePack) -> tuple[Any, ...]:
         pack.gaps,
         pack.max_channels_per_week,
         pack.consent_required,
+        pack.after_conversation,
         pack.generic,
     )
 
@@ -202,7 +214,7 @@ def parse_pack(data: Any, where: str = "") -> RulePack:
         raise PackError(f"{where or 'pack'}: expected an object")
     known = {
         "country", "name", "timezone", "windows", "holidays", "caps", "gaps",
-        "channel_diversity", "consent_required", "generic", "notes",
+        "channel_diversity", "consent_required", "after_conversation", "generic", "notes",
     }  # fmt: skip
     unknown = set(data) - known
     if unknown:
@@ -235,6 +247,9 @@ def parse_pack(data: Any, where: str = "") -> RulePack:
     )
     diversity = data.get("channel_diversity")
     consent = data.get("consent_required")
+    after = data.get("after_conversation")
+    if after is not None and not isinstance(after, dict):
+        raise PackError(f"{where}after_conversation: expected an object")
     return RulePack(
         country=_text(_require(data, "country", where), f"{where}country"),
         name=_text(_require(data, "name", where), f"{where}name"),
@@ -265,6 +280,15 @@ def parse_pack(data: Any, where: str = "") -> RulePack:
         consent_source=(
             parse_source(consent.get("source"), f"{where}consent_required.source")
             if consent
+            else None
+        ),
+        after_conversation=(
+            AfterConversation(
+                parse_scope(after.get("scope"), f"{where}after_conversation.scope"),
+                parse_count(after.get("days"), f"{where}after_conversation.days", minimum=1),
+                parse_source(after.get("source"), f"{where}after_conversation.source"),
+            )
+            if after
             else None
         ),
         generic=bool(data.get("generic", False)),

@@ -67,6 +67,9 @@ SEARCH_LIMIT = timedelta(days=SEARCH_DAYS)
 class PastContact:
     channel: str
     at: datetime  # aware
+    # A telephone conversation with the debtor about the debt (an agent's call
+    # that reached them): some laws bar calls for days after one (US Reg F).
+    conversation: bool = False
 
 
 @dataclass(frozen=True)
@@ -83,16 +86,17 @@ class _Seen:
     channel: str
     local_date: date
     expires_at: datetime  # when it stops counting for rolling 7 days (UTC)
+    conversation: bool = False
 
 
 @lru_cache(maxsize=65536)
-def _seen(timezone: str, channel: str, at: datetime) -> _Seen:
+def _seen(timezone: str, channel: str, at: datetime, conversation: bool = False) -> _Seen:
     local = at.astimezone(zone(timezone))
     wall_clock_week_later = (local.replace(tzinfo=None) + WEEK).replace(
         tzinfo=local.tzinfo, fold=local.fold
     )
     expires_at = max(at.astimezone(UTC) + WEEK, wall_clock_week_later.astimezone(UTC))
-    return _Seen(channel, local.date(), expires_at)
+    return _Seen(channel, local.date(), expires_at, conversation)
 
 
 def _cap_reason(cap: Cap) -> str:
@@ -142,8 +146,13 @@ def check_contact(
     # (None: never). Holding again is monotonic because the history is fixed.
     unblocked_at: list[datetime | None] = []
     if not never:
-        seen = [_seen(timezone, past.channel, past.at) for past in history if past.at <= at]
+        seen = [
+            _seen(timezone, past.channel, past.at, past.conversation)
+            for past in history
+            if past.at <= at
+        ]
         if seen:
+            _check_after_conversation(pack, timezone, channel, today, seen, reasons, unblocked_at)
             _check_caps(pack, timezone, channel, at_utc, today, seen, reasons, unblocked_at)
             _check_gaps(pack, timezone, channel, today, seen, reasons, unblocked_at)
             _check_diversity(pack, timezone, channel, at_utc, today, seen, reasons, unblocked_at)
@@ -200,6 +209,25 @@ def _check_caps(
         if count + 1 > cap.limit:
             reasons.append(_cap_reason(cap))
             unblocked_at.append(unblock if cap.limit > 0 else None)
+
+
+def _check_after_conversation(
+    pack: RulePack,
+    timezone: str,
+    channel: str,
+    today: date,
+    seen: list[_Seen],
+    reasons: list[str],
+    unblocked_at: list[datetime | None],
+) -> None:
+    """US Reg F §1006.14(b)(2)(ii): the conversation's day is day one of the seven."""
+    rule = pack.after_conversation
+    if rule is None or channel not in scope_channels(rule.scope):
+        return
+    talked = [past.local_date for past in seen if past.conversation]
+    if talked and (today - max(talked)).days < rule.days:
+        reasons.append("after_conversation")
+        unblocked_at.append(day_start(timezone, max(talked) + timedelta(days=rule.days)))
 
 
 def _check_gaps(

@@ -51,6 +51,7 @@ REASONS = {
     "channel_cap": _("ya tuvo los contactos permitidos por este canal"),
     "min_gap": _("no pasaron los días mínimos desde el último contacto"),
     "channel_diversity": _("esta semana ya se usó otro canal"),
+    "after_conversation": _("habló con un agente hace menos de 7 días"),
     "search_horizon": _("no hay un momento permitido en los próximos días"),
 }
 
@@ -108,6 +109,16 @@ def call_history(debtor_id: int, now: datetime) -> list[PastContact]:
     return debtor_history(debtor_id, now, placing=False)
 
 
+def requested(history: list[PastContact]) -> list[PastContact]:
+    """A call the debtor asked for: their earlier conversations do not bar it.
+
+    US Regulation F §1006.14(b)(3)(i) exempts calls made with the person's
+    prior consent, given directly within the seven days after a conversation;
+    "call me later" is that consent. Caps and hours still hold.
+    """
+    return [PastContact(past.channel, past.at) for past in history]
+
+
 def check_call(task: Outreach, now: datetime | None = None) -> CallCheck:
     """Whether the agent may call for ``task`` now, under the debtor's country rules."""
     now = now or timezone.now()
@@ -124,12 +135,15 @@ def check_call(task: Outreach, now: datetime | None = None) -> CallCheck:
         ).exists()
     ):
         return CallCheck(False, ("no_consent",), None, phone)
+    history = call_history(debtor.pk, now)
+    if call_back_info(task) is not None:
+        history = requested(history)
     decision: Decision = check_contact(
         pack,
         timezone=debtor.timezone,
         channel="call",
         at=now,
-        history=call_history(debtor.pk, now),
+        history=history,
     )
     return CallCheck(decision.allowed, decision.reasons, decision.next_allowed_at, phone)
 
@@ -159,6 +173,7 @@ def place_call_back(
     moment, and its window ends when that day's allowed hours end. ``None``
     when no moment is allowed within the search horizon.
     """
+    history = requested(history)  # the debtor asked for this call
     decision = check_contact(pack, timezone=timezone, channel="call", at=asked_at, history=history)
     window = place(
         pack,

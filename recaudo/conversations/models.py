@@ -180,7 +180,13 @@ class Message(models.Model):
                 name="message_once_per_provider_event",
             )
         ]
-        indexes = [models.Index(fields=["thread", "occurred_at"], name="message_timeline_idx")]
+        indexes = [
+            models.Index(fields=["thread", "occurred_at"], name="message_timeline_idx"),
+            # /metrics counts the bot's answers of the last hours (recaudo/metrics.py).
+            models.Index(
+                fields=["created_at"], name="message_bot_answer_idx", condition=Q(author="bot")
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.author}: {self.text[:40]}"

@@ -116,6 +116,8 @@ def _entries(debtor_id: int, messages: QuerySet[Message]) -> list[Entry]:
 
 
 def _outreach_text(row: Outreach) -> str:
+    if row.sent_text:  # exactly what left
+        return row.sent_text
     context = row.notice_context or {}
     if context.get("text"):
         return str(context["text"])

@@ -2,15 +2,17 @@
 
 At most once. A batch is claimed in a short transaction of its own: the rows
 become ``sending`` with a lease and that is committed before any provider is
-called. Then, in a second transaction, the debtors of the batch are locked
-(``FOR SHARE``: a payment, which locks its debtor ``FOR UPDATE``, waits for
-the batch and is seen by the next one), every row is re-checked with
+called. A second short transaction re-checks every row with
 ``delivery.rules.decide`` (still owed? usable contact point? does the
-country's rule allow it now?), the allowed ones are sent concurrently within
-the provider's shared rate limit, and every outcome is written before the
-transaction commits. A worker killed mid-batch rolls that transaction back:
-its rows stay ``sending`` until their lease expires, then become ``unknown``
-and are settled by the providers' status webhooks, never sent again.
+country's rule allow it now?) and commits the rows not to send. Then each
+message passes the gate (``delivery/gate.py``: the debtor locked for
+milliseconds, its state compared with the decision's, the send-started mark
+committed) just before its request, concurrently within the provider's shared
+rate limit, while the batch's lease is renewed. A third transaction writes the
+outcomes. A worker killed mid-batch leaves rows without a mark (they return
+to the queue when the lease expires) and rows with one (``unknown``:
+reconciled with the provider or surfaced to staff, never resent blindly).
+See docs/dispatcher.md.
 """
 
 from __future__ import annotations
@@ -29,13 +31,15 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from recaudo.channels import provider_of
 from recaudo.compliance.rules import PastContact
 from recaudo.compliance.store import pack_for
+from recaudo.delivery import crashpoints
 from recaudo.delivery.channels.registry import get_channel
+from recaudo.delivery.gate import DebtorState, Gate, GateVerdict, debtor_states, start
 from recaudo.delivery.messages import NoTemplate, build_message, reply_message
 from recaudo.delivery.ratelimit import RateLimiter
 from recaudo.delivery.rules import (
@@ -168,15 +172,14 @@ class Dispatcher:
         self.limiters: dict[str, RateLimiter] = {}
         self.threads = settings.DISPATCH_SEND_THREADS
         self.pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="send")
-        self._side: Any = None
+        self.gate = Gate(self.name)
         self._nested = False
 
     def close(self) -> None:
         self.pool.shutdown(wait=True)
         for limiter in self.limiters.values():
             limiter.close()
-        if self._side is not None and not self._side.closed:
-            self._side.close()
+        self.gate.close()
 
     # --- the loop -----------------------------------------------------------
 
@@ -208,6 +211,39 @@ class Dispatcher:
     # --- one batch ----------------------------------------------------------
 
     def process(self, ids: list[int], result: BatchResult, now: datetime) -> None:
+        """Decide the batch (short, committed), send each message through the gate, record."""
+        crashpoints.reached("claimed")
+        to_send, states = self._decide_batch(ids, result, now)
+        crashpoints.reached("decided")
+        started = time.monotonic()
+        outcomes = self._send_all(to_send, states, ids, now)
+        done = now + timedelta(seconds=time.monotonic() - started)
+        with transaction.atomic():
+            accepted = []
+            for (row, _message), (verdict, outcome) in zip(to_send, outcomes, strict=True):
+                if verdict == "changed":
+                    sending.requeue_claimed(row.pk, self.name, done, attempts=row.attempts - 1)
+                    result.counts["decided_again"] += 1
+                elif verdict == "lost":
+                    log.warning("lease lost before sending outreach %s", row.pk)
+                    result.counts["lease_lost"] += 1
+                elif outcome is not None and outcome.outcome == "accepted":
+                    accepted.append((row, outcome))
+                elif outcome is not None:
+                    self._apply_result(row, outcome, done, result)
+            self._record_sent(accepted, done, result)
+        crashpoints.reached("recorded")
+
+    def _decide_batch(
+        self, ids: list[int], result: BatchResult, now: datetime
+    ) -> tuple[list[tuple[_ClaimedRow, OutboundMessage]], dict[int, DebtorState]]:
+        """Re-check every claimed row and build the messages to send, in one short transaction.
+
+        Rows not to send are cancelled, postponed or moved to their next
+        channel here, and committed with the decisions: the debtors' locks
+        last milliseconds, not the batch's sends.
+        """
+        to_send: list[tuple[_ClaimedRow, OutboundMessage]] = []
         with transaction.atomic():
             rows = [
                 _ClaimedRow(*values)
@@ -218,61 +254,51 @@ class Dispatcher:
                 .values_list(*_ROW_COLUMNS)
             ]
             if not rows:
-                return
+                return [], {}
             debtor_ids = sorted({row.debtor_id for row in rows})
-            # The debtors are read under FOR SHARE (PostgreSQL): payments lock
-            # their debtor FOR UPDATE, so they wait for this batch.
+            # Read before the facts: whatever changes after this shows at the gate.
+            states = self._states(debtor_ids, ids)
+            # The debtors are read under FOR SHARE (PostgreSQL): a payment
+            # waits for these decisions (milliseconds) and the gate sees it.
             facts = _Facts.load(rows, debtor_ids, now)
             tokens = payment_tokens(
                 {r.debtor_id for r in rows if r.action != Outreach.Action.REPLY},
                 creditors={pk: debtor.creditor_id for pk, debtor in facts.debtors.items()},
             )
-            to_send: list[tuple[_ClaimedRow, OutboundMessage]] = []
             for row in rows:
                 decision = self._decide(row, facts, now)
-                if decision.verdict == "send":
-                    assert row.contact_point_id is not None  # decide() sends to a point only
-                    try:
-                        if row.action == Outreach.Action.REPLY:
-                            message = reply_message(row, facts.points[row.contact_point_id].value)
-                        else:
-                            message = build_message(
-                                outreach=row,
-                                creditor=facts.creditors[row.creditor_id],
-                                debtor=facts.debtors[row.debtor_id],
-                                debts=facts.open_debt_objects(row.pk, decision.open_debt_ids),
-                                address=facts.points[row.contact_point_id].value,
-                                today=now.date(),
-                                link_token=tokens.get(row.debtor_id),
-                            )
-                    except NoTemplate as error:
-                        log.error("outreach %s: %s", row.pk, error)
-                        self._fall_back(row, "no_template", result, now)
-                        continue
-                    if row.action not in (Outreach.Action.NOTICE, Outreach.Action.REPLY):
-                        row.amount_due = decision.owed
-                    to_send.append((row, message))
-                    facts.history[row.debtor_id].append(PastContact(row.channel, now))
-                else:
+                if decision.verdict != "send":
                     self._apply_decision(row, decision, now, result)
-            started = time.monotonic()
-            # Only rows still under this worker's claim are sent: a lease that
-            # expired meanwhile (a very slow batch) gave the row back.
-            held = self._mark_started([row.pk for row, _ in to_send])
-            lost = [row for row, _ in to_send if row.pk not in held]
-            if lost:
-                log.warning("lease lost before sending outreach %s", [r.pk for r in lost])
-                result.counts["lease_lost"] += len(lost)
-            to_send = [(row, message) for row, message in to_send if row.pk in held]
-            outcomes = self._send_all(to_send)
-            done = now + timedelta(seconds=time.monotonic() - started)
-            accepted = []
-            for (row, _message), outcome in zip(to_send, outcomes, strict=True):
-                if outcome.outcome == "accepted":
-                    accepted.append((row, outcome))
-                else:
-                    self._apply_result(row, outcome, done, result)
-            self._record_sent(accepted, done, result)
+                    continue
+                assert row.contact_point_id is not None  # decide() sends to a point only
+                try:
+                    if row.action == Outreach.Action.REPLY:
+                        message = reply_message(row, facts.points[row.contact_point_id].value)
+                    else:
+                        message = build_message(
+                            outreach=row,
+                            creditor=facts.creditors[row.creditor_id],
+                            debtor=facts.debtors[row.debtor_id],
+                            debts=facts.open_debt_objects(row.pk, decision.open_debt_ids),
+                            address=facts.points[row.contact_point_id].value,
+                            today=now.date(),
+                            link_token=tokens.get(row.debtor_id),
+                        )
+                except NoTemplate as error:
+                    log.error("outreach %s: %s", row.pk, error)
+                    self._fall_back(row, "no_template", result, now)
+                    continue
+                if row.action not in (Outreach.Action.NOTICE, Outreach.Action.REPLY):
+                    row.amount_due = decision.owed
+                to_send.append((row, message))
+                facts.history[row.debtor_id].append(PastContact(row.channel, now))
+        return to_send, states
+
+    def _states(self, debtor_ids: list[int], batch_ids: list[int]) -> dict[int, DebtorState]:
+        if self._nested:
+            with connection.cursor() as cursor:
+                return debtor_states(cursor, debtor_ids, batch_ids)
+        return self.gate.states(debtor_ids, batch_ids)
 
     def _decide(self, row: _ClaimedRow, facts: _Facts, now: datetime) -> Decision:
         debtor = facts.debtors[row.debtor_id]
@@ -325,17 +351,28 @@ class Dispatcher:
         moved = fall_back(outreach, reason, error_code=code, now=now)
         result.counts["fell_back" if moved else "failed"] += 1
 
-    def _send_all(self, to_send: list[tuple[_ClaimedRow, OutboundMessage]]) -> list[ProviderResult]:
+    def _send_all(
+        self,
+        to_send: list[tuple[_ClaimedRow, OutboundMessage]],
+        states: dict[int, DebtorState],
+        batch_ids: list[int],
+        now: datetime,
+    ) -> list[tuple[GateVerdict, ProviderResult | None]]:
         """Send concurrently: each sending thread takes the next message until none is left.
 
         One task per thread rather than one per message: no future, lock and
         hand-over per message, which cost as much CPU as a request itself.
+        While they send, this thread renews the batch's lease, so a slow
+        (rate-limited) batch is never taken over by another worker.
         """
         if not to_send:
             return []
-        outcomes: list[ProviderResult | None] = [None] * len(to_send)
+        outcomes: list[tuple[GateVerdict, ProviderResult | None] | None] = [None] * len(to_send)
         pending = iter(range(len(to_send)))
         taking = threading.Lock()
+        nested = self._nested
+        if nested:  # inside a test's transaction: the gate's connection could not see the rows
+            verdicts = [self._gate_nested(row, m, states, batch_ids) for row, m in to_send]
 
         def drain() -> None:
             while True:
@@ -343,50 +380,83 @@ class Dispatcher:
                     index = next(pending, None)
                 if index is None:
                     return
-                outcomes[index] = self._send_one(to_send[index][1])
+                row, message = to_send[index]
+                if nested and verdicts[index] != "go":
+                    outcomes[index] = (verdicts[index], None)
+                    continue
+                outcomes[index] = self._send_one(
+                    row, message, None if nested else states.get(row.debtor_id), batch_ids
+                )
 
         tasks = [self.pool.submit(drain) for _ in range(min(self.threads, len(to_send)))]
-        # Every task ends before the batch's transaction (and its FOR SHARE
-        # locks) can: _send_one never raises, so no thread outlives the batch.
-        wait(tasks)
+        started = time.monotonic()
+        renew_every = max(1.0, self.lease.total_seconds() / 3)
+        ids = [row.pk for row, _ in to_send]
+        while True:
+            # Every task ends before the batch's outcomes are written: _send_one never raises.
+            _done, running = wait(tasks, timeout=renew_every)
+            if not running:
+                break
+            elapsed = timedelta(seconds=time.monotonic() - started)
+            try:
+                sending.renew_lease(ids, self.name, now + elapsed + self.lease)
+            except DatabaseError:  # one missed renewal is not fatal; the next one may pass
+                log.warning("could not renew the lease of a batch in flight", exc_info=True)
         for task in tasks:
             task.result()
-        return cast(list[ProviderResult], outcomes)  # every index was taken and filled
+        return cast(list[tuple[GateVerdict, ProviderResult | None]], outcomes)
 
-    def _mark_started(self, ids: list[int]) -> set[int]:
-        """Record, committed at once, that these rows are about to reach the provider.
+    def _gate_nested(
+        self,
+        row: _ClaimedRow,
+        message: OutboundMessage,
+        states: dict[int, DebtorState],
+        batch_ids: list[int],
+    ) -> GateVerdict:
+        """The gate on the batch's own connection (tests that run inside a transaction)."""
+        with connection.cursor() as cursor:
+            if debtor_states(cursor, [row.debtor_id], batch_ids).get(row.debtor_id) != states.get(
+                row.debtor_id
+            ):
+                return "changed"
+            return "go" if start(cursor, message, self.name) else "lost"
 
-        Returns the rows still ``sending`` under this worker's claim: only those
-        may be sent. PostgreSQL only: a connection of its own, outside the
-        batch's transaction. On SQLite (one worker, which expires leases only
-        between its own batches), or inside an enclosing transaction, every
-        row is still held.
-        """
-        if connection.vendor != "postgresql" or not ids or self._nested:
-            return set(ids)
-        if self._side is None or self._side.closed:
-            self._side = connection.get_new_connection(connection.get_connection_params())
-            self._side.autocommit = True
-        return sending.mark_started(self._side, ids, self.name)
-
-    def _send_one(self, message: OutboundMessage) -> ProviderResult:
-        """One send; never raises, so every outcome is written."""
+    def _send_one(
+        self,
+        row: _ClaimedRow,
+        message: OutboundMessage,
+        seen: DebtorState | None,
+        batch_ids: list[int],
+    ) -> tuple[GateVerdict, ProviderResult | None]:
+        """One send through the gate; never raises, so every outcome is written."""
         try:
             self._limiter(message.channel).acquire()
         except Exception as error:  # the shared limit's database: nothing was sent
             log.exception("rate limit unavailable for outreach %s", message.outreach_id)
-            return ProviderResult(
+            return "go", ProviderResult(
                 "retry", error_code="rate_limit_unavailable", error_message=str(error)[:500]
             )
+        if seen is not None:
+            try:
+                verdict = self.gate.pass_through(message, row.debtor_id, seen, batch_ids)
+            except Exception as error:  # the mark was not written: nothing was sent
+                log.exception("send gate failed for outreach %s", message.outreach_id)
+                return "go", ProviderResult(
+                    "retry", error_code="gate_unavailable", error_message=str(error)[:500]
+                )
+            if verdict != "go":
+                return verdict, None
+        crashpoints.reached("marked")
         try:
             outcome = self.channels.get(message.channel).send(message)
         except Exception as error:  # a bug in a channel must not lose the outcome
             log.exception("send failed for outreach %s", message.outreach_id)
-            return ProviderResult("unknown", error_message=f"{type(error).__name__}: {error}")
+            return "go", ProviderResult("unknown", error_message=f"{type(error).__name__}: {error}")
+        crashpoints.reached("answered")
         if not isinstance(outcome, ProviderResult):
             log.error("channel %s returned %r", message.channel, outcome)
-            return ProviderResult("unknown", error_message="the channel returned no result")
-        return outcome
+            return "go", ProviderResult("unknown", error_message="the channel returned no result")
+        return "go", outcome
 
     def _limiter(self, channel: str) -> RateLimiter:
         limiter = self.limiters.get(channel)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
@@ -28,6 +29,7 @@ from django.conf import settings
 from django.db import close_old_connections, connection
 
 from recaudo.delivery.dispatcher import Dispatcher, worker_name
+from recaudo.logs import log_context
 
 log = logging.getLogger(__name__)
 
@@ -76,9 +78,12 @@ def run_lanes(
             )
             while not stop.is_set():
                 close_old_connections()
-                if index == 0 and between_batches is not None:
-                    between_batches()
-                result = dispatcher.run_once(clock())
+                # Every log line of this batch (and of the planning before it) names
+                # the lane and the batch (docs/operations.md, "Metrics and logs").
+                with log_context(worker=dispatcher.name, batch_id=uuid.uuid4().hex[:16]):
+                    if index == 0 and between_batches is not None:
+                        between_batches()
+                    result = dispatcher.run_once(clock())
                 with totals_lock:
                     totals.update(result.counts)
                 if once:

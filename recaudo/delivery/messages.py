@@ -104,6 +104,7 @@ def build_message(
         template_parameters=parameters,
         button_url_suffix=token if parameters else "",
         idempotency_key=reference,
+        template_version=f"{template.pk} v{template.version}",
         unsubscribe_url=unsubscribe_link(outreach.contact_point_id, channel)
         if channel == "email"
         else "",

@@ -65,6 +65,8 @@ class OutboundMessage:
     idempotency_key: str = ""
     # Email: the one-click unsubscribe URL (List-Unsubscribe).
     unsubscribe_url: str = ""
+    # The template it was rendered from, "<id> v<version>" (empty for free text).
+    template_version: str = ""
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
@@ -77,6 +79,20 @@ class ProviderResult:
     retry_after: float | None = None  # seconds, when the provider said
     invalidates_contact_point: bool = False
     raw: dict[str, Any] = field(default_factory=dict)  # the provider's answer, for the record
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    """What a provider says about a message whose send answer was lost (see delivery/reconcile.py).
+
+    ``found``: it has it (``provider_message_id``); ``absent``: it never got
+    it, so the request never arrived; ``unclear``: it cannot tell (several
+    candidates, an error), and the row stays ``unknown`` for staff.
+    """
+
+    answer: Literal["found", "absent", "unclear"]
+    provider_message_id: str = ""
+    detail: str = ""
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from django.db.models import Q
 
 from recaudo.compliance.rules import PastContact
 from recaudo.outreach.models import Outreach
+from recaudo.outreach.tasks import CONVERSATION_OUTCOMES
 
 Status = Outreach.Status
 
@@ -102,10 +103,13 @@ def past_contacts(
     if excluded:
         rows = rows.exclude(id__any=excluded)
     history: defaultdict[int, list[PastContact]] = defaultdict(list)
-    for debtor_id, channel, sent_at, window_start in rows.values_list(
-        "debtor_id", "channel", "sent_at", "window_start"
+    for debtor_id, channel, sent_at, window_start, action, reason in rows.values_list(
+        "debtor_id", "channel", "sent_at", "window_start", "action", "status_reason"
     ):
-        history[debtor_id].append(PastContact(channel, contact_moment(sent_at, window_start)))
+        talked = action == Outreach.Action.CALL_TASK and reason in CONVERSATION_OUTCOMES
+        history[debtor_id].append(
+            PastContact(channel, contact_moment(sent_at, window_start), conversation=talked)
+        )
     return history
 
 

@@ -152,6 +152,13 @@ class Outreach(models.Model):
     # called. A row whose lease expires without it never reached the provider
     # and goes back to the queue; with it, the row becomes ``unknown``.
     send_started_at = models.DateTimeField(_("envío iniciado"), null=True, blank=True)
+    # What left, exactly as it left (written with the send-started mark), and
+    # the template it came from ("<id> v<version>"): the record of the contact.
+    sent_text = models.TextField(_("texto enviado"), blank=True, db_default="")
+    sent_subject = models.CharField(_("asunto enviado"), max_length=200, blank=True, db_default="")
+    template_version = models.CharField(
+        _("versión de la plantilla"), max_length=40, blank=True, db_default=""
+    )
     provider_message_id = models.CharField(
         _("id del proveedor"), max_length=200, blank=True, db_default=""
     )
@@ -199,6 +206,21 @@ class Outreach(models.Model):
             # Expired leases (a worker died mid-send) are found by this.
             models.Index(
                 fields=["lease_until"], name="outreach_lease_idx", condition=Q(status="sending")
+            ),
+            # /metrics: rows whose fate nobody knows (staff must see every one), and what
+            # happened in the last hours, read without scanning the history (recaudo/metrics.py).
+            models.Index(
+                fields=["creditor", "channel"],
+                name="outreach_unknown_idx",
+                condition=Q(status="unknown"),
+            ),
+            *(
+                models.Index(
+                    fields=[moment],
+                    name=f"outreach_{moment}_idx",
+                    condition=Q(**{f"{moment}__isnull": False}),
+                )
+                for moment in ("sent_at", "delivered_at", "read_at", "failed_at")
             ),
         ]
 

@@ -16,6 +16,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
 
 from recaudo.outreach.models import Outreach
 
@@ -64,21 +66,6 @@ def claim_due(worker: str, *, now: datetime, lease_until: datetime, limit: int) 
             ],
         )  # fmt: skip
         return sorted(row[0] for row in cursor.fetchall())
-
-
-def mark_started(side_connection: Any, ids: Sequence[int], worker: str) -> set[int]:
-    """Record, committed at once on ``side_connection``, that these rows are about to be sent.
-
-    PostgreSQL only (a psycopg connection of its own, in autocommit, outside
-    the batch's transaction). Returns the rows still ``sending`` under
-    ``worker``'s claim: only those may be sent.
-    """
-    cursor = side_connection.execute(
-        f"UPDATE {TABLE} SET send_started_at = clock_timestamp() "
-        "WHERE id = ANY(%s::bigint[]) AND claimed_by = %s AND status = %s RETURNING id",
-        [list(ids), worker, Status.SENDING],
-    )
-    return {found for (found,) in cursor.fetchall()}
 
 
 def record_sent(
@@ -208,3 +195,79 @@ def lock_claimed(pk: int, worker: str) -> Outreach | None:
     if connection.vendor == "postgresql":
         claimed = claimed.select_for_update(of=("self",))
     return claimed.select_related("debtor").first()
+
+
+def start_send(
+    cursor: Any, pk: int, worker: str, *, text: str = "", subject: str = "", template: str = ""
+) -> bool:
+    """Mark one row's request as about to leave (on the gate's transaction; see delivery/gate.py).
+
+    ``cursor``: a DB-API cursor taking ``%s`` placeholders, with ``rowcount``.
+    The text, subject and template version are recorded with the mark: the
+    record holds exactly what left, even if the answer is lost.
+    False when the row is no longer ``sending`` under ``worker``'s claim (its
+    lease expired and someone else holds it): then it must not be sent.
+    """
+    now = "clock_timestamp()" if connection.vendor == "postgresql" else "%s"
+    params: list[Any] = [text, subject[:200], template[:40], pk, worker, Status.SENDING]
+    if connection.vendor != "postgresql":
+        params.insert(0, _utc_now_text())
+    cursor.execute(
+        f"UPDATE {TABLE} SET send_started_at = {now}, sent_text = %s, sent_subject = %s, "
+        "template_version = %s WHERE id = %s AND claimed_by = %s AND status = %s",
+        params,
+    )
+    return bool(cursor.rowcount == 1)
+
+
+def _utc_now_text() -> str:
+    return str(connection.ops.adapt_datetimefield_value(timezone.now()))
+
+
+def renew_lease(ids: Sequence[int], worker: str, lease_until: datetime) -> int:
+    """A batch still sending keeps its rows: their lease moves on (never taken over mid-send)."""
+    if not ids:
+        return 0
+    return Outreach.objects.filter(
+        id__any=list(ids), status=Status.SENDING, claimed_by=worker
+    ).update(lease_until=lease_until)
+
+
+def requeue_claimed(pk: int, worker: str, now: datetime, *, attempts: int) -> bool:
+    """The debtor changed between the batch's decision and the send: decide again, at once.
+
+    Not an attempt at the provider (nothing left), so the attempt is given back.
+    """
+    return _write_claimed(
+        pk, worker, now, status=Status.PLANNED,
+        status_reason="decided again: the debtor changed before the send",
+        attempts=attempts, lease_until=None, claimed_by="", send_started_at=None,
+    )  # fmt: skip
+
+
+def reconciled_sent(pk: int, provider_id: str, now: datetime) -> bool:
+    """The provider has the message whose answer was lost: it was sent."""
+    return bool(
+        Outreach.objects.filter(pk=pk, status=Status.UNKNOWN).update(
+            status=Status.SENT,
+            provider_message_id=provider_id[:200],
+            sent_at=F("send_started_at"),
+            status_reason="reconciled: the provider has it",
+            updated_at=now,
+        )
+    )
+
+
+def reconciled_absent(pk: int, now: datetime) -> bool:
+    """The provider never got it: the request never arrived, so it may be sent (once) again."""
+    return bool(
+        Outreach.objects.filter(pk=pk, status=Status.UNKNOWN).update(
+            status=Status.PLANNED,
+            status_reason="reconciled: the provider never got it; queued again",
+            send_started_at=None,
+            claimed_by="",
+            lease_until=None,
+            next_attempt_at=None,
+            updated_at=now,
+        )
+    )

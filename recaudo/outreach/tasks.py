@@ -15,10 +15,14 @@ from recaudo.portfolio.models import ContactPoint
 
 Status = Outreach.Status
 
+# Call outcomes (the agent inbox's keys, stored as the task's status_reason)
+# that mean the agent talked with the debtor about the debt: a "telephone
+# conversation" for rules such as US Regulation F's seven days without calls
+# after one. "no_answer" and "wrong_number" are not.
+CONVERSATION_OUTCOMES = frozenset({"promise", "refused", "paid", "call_back"})
 
-def mark_called(
-    task: Outreach, *, outcome: str, phone: ContactPoint | None, now: datetime
-) -> bool:
+
+def mark_called(task: Outreach, *, outcome: str, phone: ContactPoint | None, now: datetime) -> bool:
     """The call was made: the task becomes a contact made (``sent``) now.
 
     It then counts against the country's contact rules (outreach/history.py).

@@ -300,6 +300,8 @@ class PaymentWebhookEvent(models.Model):
                 fields=["provider", "event_id"], name="payment_webhook_once_per_provider"
             )
         ]
+        # /metrics counts the webhooks received in the last hours (recaudo/metrics.py).
+        indexes = [models.Index(fields=["received_at"], name="payment_webhook_received_idx")]
 
     def __str__(self) -> str:
         return f"{self.provider} {self.event_id}"

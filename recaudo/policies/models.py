@@ -299,6 +299,8 @@ class Template(models.Model):
         blank=True,
         help_text=_('Marcadores en orden de {{1}}, {{2}}…: por ejemplo ["nombre", "total"].'),
     )
+    # Bumped by every save: each outbound message records the version it used.
+    version = models.PositiveIntegerField(_("versión"), default=1, editable=False)
     updated_at = models.DateTimeField(_("actualizada"), auto_now=True)
 
     class Meta:
@@ -323,6 +325,9 @@ class Template(models.Model):
     def save(self, *args: Any, **kwargs: Any) -> None:
         # Rejected when saved, not when sent: every save path is checked.
         self.clean()
+        if self.pk is not None:
+            previous = Template.objects.filter(pk=self.pk).values_list("version", flat=True).first()
+            self.version = (previous or 0) + 1
         super().save(*args, **kwargs)
 
     def clean(self) -> None:

@@ -291,6 +291,8 @@ class Payment(models.Model):
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
         ]
+        # /metrics counts the payments recorded in the last hours (recaudo/metrics.py).
+        indexes = [models.Index(fields=["created_at"], name="payment_created_idx")]
 
     def __str__(self) -> str:
         return f"{self.external_id} {self.amount} {self.currency}"

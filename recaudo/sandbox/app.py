@@ -93,6 +93,15 @@ async def twilio_send(request: web.Request) -> web.Response:
     return answer(request, reply)
 
 
+async def twilio_list(request: web.Request) -> web.Response:
+    reply = sandbox_of(request).twilio.list_messages(
+        request.match_info["account_sid"],
+        request.headers.get("Authorization", ""),
+        dict(request.query),
+    )
+    return answer(request, reply)
+
+
 async def rbm_send(request: web.Request) -> web.Response:
     body = await read_json(request)
     reply = sandbox_of(request).rbm.send(
@@ -210,6 +219,7 @@ def build_app(sandbox: Sandbox) -> web.Application:
     app[SANDBOX_KEY] = sandbox
     app.router.add_post("/whatsapp/{version}/{phone_number_id}/messages", whatsapp_send)
     app.router.add_post("/twilio/2010-04-01/Accounts/{account_sid}/Messages.json", twilio_send)
+    app.router.add_get("/twilio/2010-04-01/Accounts/{account_sid}/Messages.json", twilio_list)
     app.router.add_post("/rbm/v1/phones/{phone}/agentMessages", rbm_send)
     app.router.add_get("/_sandbox/health", health)
     app.router.add_get("/_sandbox/messages", messages)

@@ -39,6 +39,7 @@ class MessageRecord:
     html: str = ""
     headers: dict[str, str] | None = None
     history: list[tuple[str, float]] = field(default_factory=list)
+    sender: str = ""  # our number or sender id, where the provider records one
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -98,6 +99,9 @@ class MessageLog:
             record.error_code = error_code
         record.history.append((status, time.time() if at is None else at))
         return True
+
+    def all(self, channel: str) -> list[MessageRecord]:
+        return [record for record in self.by_id.values() if record.channel == channel]
 
     def for_address(self, address: str, channel: str = "") -> list[MessageRecord]:
         ids = self.by_address.get(normalize_address(address), ())

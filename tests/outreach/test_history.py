@@ -96,3 +96,21 @@ def test_the_planners_sql_and_the_orm_count_the_same_rows(placing):
     by_orm = Outreach.objects.filter(counted(placing=placing)).values_list("pk", flat=True)
     assert by_sql == set(by_orm)
     assert len(by_sql) == (5 if placing else 4)
+
+
+@pytest.mark.parametrize(
+    ("outcome", "talked"),
+    [("promise", True), ("refused", True), ("paid", True), ("call_back", True),
+     ("no_answer", False), ("wrong_number", False)],
+)  # fmt: skip
+def test_a_call_that_reached_the_debtor_counts_as_a_conversation(outcome, talked):
+    from recaudo.outreach.tasks import mark_called
+
+    row = make_outreach(status="planned")
+    Outreach.objects.filter(pk=row.pk).update(action="call_task", channel="call")
+    row.refresh_from_db()
+    mark_called(row, outcome=outcome, phone=None, now=SENT_AT)
+
+    assert debtor_history(row.debtor_id, LATER, placing=False) == [
+        PastContact("call", SENT_AT, conversation=talked)
+    ]

@@ -12,6 +12,8 @@ import base64
 import hashlib
 import hmac
 import logging
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 from typing import Any, ClassVar
 from urllib.parse import quote, urlsplit, urlunsplit
 
@@ -30,6 +32,7 @@ from recaudo.delivery.channels.registry import (
 from recaudo.outreach.contract import (
     Event,
     EventKind,
+    LookupResult,
     OutboundMessage,
     PayloadError,
     ProviderResult,
@@ -122,6 +125,46 @@ class TwilioSmsChannel(HttpChannelMixin):
                 raw=body,
             )
         return classify_error(answer.status_code, body, retry_after_seconds(answer))
+
+    def lookup(self, to: str, since: datetime) -> LookupResult:
+        """Did Twilio get a message to ``to`` from our sender at or after ``since``?
+
+        Twilio's Messages list (``GET .../Messages.json`` filtered by ``To``
+        and ``From``, newest first) holds every message it accepted, from the
+        moment it was created. One of ours to that number since the send
+        started is the lost answer; none means the request never arrived.
+        Our contact rules never send two messages to one number within
+        minutes, so more than one is ``unclear`` rather than a guess.
+        """
+        account = self.config["account_sid"]
+        url = f"{self.config['base_url'].rstrip('/')}/2010-04-01/Accounts/{account}/Messages.json"
+        params = {"To": to, "PageSize": "20"}
+        if self.config.get("from_number") and not self.config.get("messaging_service_sid"):
+            params["From"] = self.config["from_number"]
+        answer = request(
+            self.client, "GET", url, params=params, auth=(account, self.config["auth_token"])
+        )
+        if isinstance(answer, ProviderResult):
+            return LookupResult("unclear", detail=answer.error_message)
+        if answer.status_code != 200:
+            return LookupResult("unclear", detail=f"HTTP {answer.status_code}")
+        body = response_json(answer)
+        candidates = []
+        for item in body.get("messages") or []:
+            try:
+                created = parsedate_to_datetime(str(item.get("date_created", "")))
+            except (TypeError, ValueError):
+                continue
+            # date_created has whole seconds: allow the second the mark fell in.
+            if item.get("direction", "").startswith("outbound") and created >= since.replace(
+                microsecond=0
+            ) - timedelta(seconds=1):
+                candidates.append(str(item.get("sid", "")))
+        if len(candidates) == 1 and candidates[0]:
+            return LookupResult("found", provider_message_id=candidates[0])
+        if not candidates:
+            return LookupResult("absent")
+        return LookupResult("unclear", detail=f"{len(candidates)} messages since the send started")
 
     # -- webhooks ------------------------------------------------------------
 

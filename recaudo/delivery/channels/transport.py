@@ -149,9 +149,7 @@ class PooledHTTP:
             except (ValueError, http.client.HTTPException) as exc:
                 # A header or URL http.client refuses: nothing left this process.
                 connection.close()
-                raise httpx.LocalProtocolError(
-                    f"cannot write the request to {url}: {exc}"
-                ) from exc
+                raise httpx.LocalProtocolError(f"cannot write the request to {url}: {exc}") from exc
             except OSError as exc:
                 connection.close()
                 if reused:

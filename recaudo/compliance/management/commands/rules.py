@@ -145,14 +145,26 @@ def check_line(line: str) -> Decision:
 
     history_data = data.get("history", [])
     if not isinstance(history_data, list):
-        raise BadLine('history: expected a list of {"channel", "at"} objects')
+        raise BadLine('history: expected a list of {"channel", "at"[, "conversation"]} objects')
     history: list[PastContact] = []
     for index, item in enumerate(history_data):
-        if not isinstance(item, dict) or set(item) != {"channel", "at"}:
-            raise BadLine(f"history[{index}]: expected an object with channel and at")
+        if (
+            not isinstance(item, dict)
+            or not {"channel", "at"} <= set(item) <= {"channel", "at", "conversation"}
+        ):
+            raise BadLine(
+                f"history[{index}]: expected an object with channel and at (and conversation)"
+            )
         _known_channel(item["channel"], f"history[{index}].channel")
+        conversation = item.get("conversation", False)
+        if not isinstance(conversation, bool):
+            raise BadLine(f"history[{index}].conversation: expected true or false")
         history.append(
-            PastContact(item["channel"], parse_moment(item["at"], f"history[{index}].at"))
+            PastContact(
+                item["channel"],
+                parse_moment(item["at"], f"history[{index}].at"),
+                conversation=conversation,
+            )
         )
 
     opted_out_data = data.get("opted_out", [])

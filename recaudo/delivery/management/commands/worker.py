@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from recaudo.checks import SECRETS
 from recaudo.delivery.lanes import lane_count, run_lanes
+from recaudo.delivery.reconcile import reconcile_unknown
 from recaudo.outreach.planner import plan
 from recaudo.payments.agreements import settle_agreements
 
@@ -72,10 +73,19 @@ class Command(BaseCommand):
             offset = start - timezone.now()
         planned_on: date | None = None
 
+        reconciled_at: float | None = None
+
         def plan_daily() -> None:
-            nonlocal planned_on
+            nonlocal planned_on, reconciled_at
             if not options["no_planning"]:
                 planned_on = self._plan_daily(planned_on)
+            # Unknown contacts: asked about once a minute (delivery/reconcile.py).
+            if reconciled_at is None or time.monotonic() - reconciled_at >= 60:
+                reconciled_at = time.monotonic()
+                settled = reconcile_unknown(timezone.now() + offset)
+                if settled:
+                    summary = ", ".join(f"{key}: {count}" for key, count in sorted(settled.items()))
+                    self.stdout.write(f"unknown contacts reconciled; {summary}")
 
         lanes = 1 if options["once"] else lane_count(options["lanes"])
         self.stdout.write(f"worker started with {lanes} lane{'s' if lanes > 1 else ''}")
