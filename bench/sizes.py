@@ -45,6 +45,15 @@ WEBHOOK_BODY = (
 )
 
 
+# A reminder as it leaves: about the length of the shipped templates, with its link.
+SENT_TEXT = (
+    "Hola Ana, te recordamos que tu factura F000123 de Comercial Andina por $1.234,50 "
+    "vence el 1 de diciembre. Puedes pagarla o proponer un plan aquí: "
+    "https://cobranza.example/p/Jx7kQ2mN9vB4cT6yR1wE8uI3oP5aS0dF7gH2jK4lZ9x "
+    "Si ya pagaste, ignora este mensaje."
+)
+
+
 def table_sizes(conn: psycopg.Connection) -> dict[str, dict[str, Any]]:
     rows = conn.execute(
         "SELECT c.relname, c.reltuples::bigint, pg_relation_size(c.oid), "
@@ -113,7 +122,9 @@ def measure_rows(conn: psycopg.Connection, sample: int) -> tuple[dict[str, Any],
     steps = {
         "claim": "status = 'sending', lease_until = now() + interval '120 s', "
         "claimed_by = 'worker-01:12345/1', attempts = attempts + 1, next_attempt_at = NULL",
-        "send_started": "send_started_at = clock_timestamp()",
+        # The mark keeps what leaves (recaudo/outreach/sending.py, start_send).
+        "send_started": "send_started_at = clock_timestamp(), template_version = 'v2', "
+        f"sent_text = '{SENT_TEXT}'",
         "sent": "status = 'sent', sent_at = now(), lease_until = NULL, "
         "provider_message_id = 'wamid.HBgM' || upper(md5(id::text)) || 'AA'",
         "status_update": "status = 'delivered', delivered_at = now()",
