@@ -99,6 +99,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'recaudo.sqlite3'}"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0),
+        # Behind PgBouncer in transaction mode a cursor cannot outlive its
+        # transaction (docs/operations.md#pgbouncer): fetch results at once.
+        disable_server_side_cursors=env_bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", False),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
