@@ -198,6 +198,21 @@ def provider_of(name: str) -> str:
     return channel.provider if channel is not None and channel.provider else name
 
 
+# A debtor who writes first opens the channel they wrote on for our answers
+# for this long, consent or not (docs/conversations.md "Answers need no
+# consent"): WhatsApp's own customer-service window where the channel has
+# one, else 24 hours (our choice for an SMS, RCS or email reply).
+ANSWER_WINDOW = timedelta(hours=24)
+
+
+def answer_window(name: str) -> timedelta:
+    """How long after the debtor's message an answer on channel ``name`` may go out."""
+    channel = _BY_NAME.get(name)
+    if channel is not None and channel.service_window is not None:
+        return channel.service_window
+    return ANSWER_WINDOW
+
+
 def consent_needed(consent_required: frozenset[str] | set[str]) -> frozenset[str]:
     """The channels that need the debtor's consent: the country's, and every opt-in channel.
 

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "ninja",  # serves the API docs' assets locally (no CDN)
     "axes",  # login throttling (docs/security.md)
     "csp",  # Content-Security-Policy header
+    "recaudo.operations",
     "recaudo.portfolio",
     "recaudo.compliance",
     "recaudo.policies",
@@ -53,11 +54,16 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # Before all: every log line of the request, a refusal's too, carries its id.
+    # Before all: /healthz and /readyz answer load balancers probing by IP over plain
+    # HTTP, before the Host check and the HTTPS redirect (recaudo/health.py).
+    "recaudo.health.HealthMiddleware",
+    # Then: every log line of the request, a refusal's too, carries its id.
     "recaudo.request_id.RequestIdMiddleware",
-    # First: a NUL in the path, query or headers is a 400 before anything reads them.
+    # Then: a NUL in the path, query or headers is a 400 before anything reads them.
     "recaudo.inputs.RefuseUnstorableInput",
     "django.middleware.security.SecurityMiddleware",
+    # Static files from STATIC_ROOT (after the HTTPS redirect and its headers).
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -93,6 +99,9 @@ DATABASES = {
     "default": dj_database_url.parse(
         env_str("DATABASE_URL", f"sqlite:///{VAR_DIR / 'recaudo.sqlite3'}"),
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0),
+        # Behind PgBouncer in transaction mode a cursor cannot outlive its
+        # transaction (docs/operations.md#pgbouncer): fetch results at once.
+        disable_server_side_cursors=env_bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", False),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -127,7 +136,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 LANGUAGE_CODE = "es"
-LANGUAGES = [("es", "Español"), ("en", "English")]
+# Debtors read Spanish, English or Brazilian Portuguese (recaudo/languages.py maps
+# a debtor's "pt" to Django's "pt-br", whose catalogues live in locale/pt_BR).
+LANGUAGES = [("es", "Español"), ("en", "English"), ("pt-br", "Português (Brasil)")]
 LOCALE_PATHS = [BASE_DIR / "recaudo" / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"
@@ -135,6 +146,29 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# WhiteNoise serves them (`recaudo serve` collects them first), gzipped where it
+# pays; no manifest: a file not collected is served by its plain name, never a 500.
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# `recaudo serve` (gunicorn; docs/operations.md#serving). WEB_THREADS 1 runs
+# gunicorn's sync worker, more its gthread worker (docs/decisions/0013).
+WEB_HOST = env_str("WEB_HOST", "127.0.0.1")
+WEB_PORT = env_int("WEB_PORT", 8000, minimum=1)
+WEB_WORKERS = env_int("WEB_WORKERS", 2 * (os.cpu_count() or 1) + 1, minimum=1)
+WEB_THREADS = env_int("WEB_THREADS", 4, minimum=1)
+# A worker silent this long (seconds) is killed and replaced.
+WEB_TIMEOUT = env_int("WEB_TIMEOUT", 30, minimum=1)
+# On SIGTERM, requests in flight get this long (seconds) to finish.
+WEB_GRACEFUL_TIMEOUT = env_int("WEB_GRACEFUL_TIMEOUT", 30, minimum=1)
+WEB_KEEPALIVE = env_int("WEB_KEEPALIVE", 5, minimum=0)
+# /readyz: a worker's heartbeat older than this (seconds) is not ready (0: not checked);
+# the oldest due outreach waiting longer than this (seconds) is not ready (0: not checked).
+READY_WORKER_STALE_SECONDS = env_int("READY_WORKER_STALE_SECONDS", 60, minimum=0)
+READY_MAX_QUEUE_LAG_SECONDS = env_int("READY_MAX_QUEUE_LAG_SECONDS", 900, minimum=0)
 
 # Imports: files above this size are refused before they are read.
 IMPORT_MAX_FILE_MB = env_int("IMPORT_MAX_FILE_MB", 100, minimum=1)
@@ -150,6 +184,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("API_MAX_BODY_MB", 50, minimum=1) * 1_000_
 # Planner: when it did not run for some days, steps that fell due on at most
 # this many missed days are still planned (once); older ones are skipped.
 PLANNER_CATCH_UP_DAYS = env_int("PLANNER_CATCH_UP_DAYS", 3, minimum=0)
+# Planner: the day's debtors are loaded, decided and written this many at a
+# time, so that its memory stays bounded whatever the portfolio's size.
+PLANNER_CHUNK_DEBTORS = env_int("PLANNER_CHUNK_DEBTORS", 50_000, minimum=1)
 
 # The archive job (`recaudo archive`, docs/privacy.md): finished rows older than
 # this many months leave the live tables (at least 1: the caps look back 14 days).
@@ -297,6 +334,11 @@ DISPATCH_CRASH_AT = env_str("DISPATCH_CRASH_AT", "")
 # Unknown contacts (the provider's answer was lost) older than this are
 # reconciled with the provider where it can be asked (delivery/reconcile.py).
 RECONCILE_AFTER_SECONDS = env_int("RECONCILE_AFTER_SECONDS", 300, minimum=1)
+# Provider webhooks: "inline" processes each in its request; "deferred" answers once
+# it is stored and leaves it to `recaudo worker` (docs/webhooks.md#deferred-processing).
+WEBHOOK_PROCESSING = env_str("WEBHOOK_PROCESSING", "inline")
+if WEBHOOK_PROCESSING not in ("inline", "deferred"):
+    raise ConfigurationError(f"WEBHOOK_PROCESSING={WEBHOOK_PROCESSING!r}: use inline or deferred")
 # Provider HTTP timeouts (seconds).
 PROVIDER_TIMEOUT_SECONDS = float(env_int("PROVIDER_TIMEOUT_MS", 10_000, minimum=100)) / 1000
 
@@ -307,6 +349,8 @@ SANDBOX_PAYMENTS_ENABLED = env_bool("SANDBOX_PAYMENTS_ENABLED", DEBUG)
 PAYMENTS = {
     # Empty: the sandbox while it is enabled, otherwise none (check --deploy refuses that).
     "default_provider": env_str("PAYMENTS_DEFAULT_PROVIDER", ""),
+    # Days reminders stay paused on a debt reported paid or disputed, awaiting review.
+    "report_pause_days": env_int("PAYMENTS_REPORT_PAUSE_DAYS", 10, minimum=1),
     "providers": {
         "stripe": {
             "base_url": env_str("STRIPE_BASE_URL", "https://api.stripe.com"),

@@ -22,6 +22,7 @@ PACKAGE = ROOT / "recaudo"
 
 # Lowest first: an app may import the apps before it in this list, never those after it.
 LAYERS = (
+    "operations",
     "portfolio",
     "compliance",
     "policies",

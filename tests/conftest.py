@@ -26,6 +26,17 @@ def _development_settings(settings):
     settings.CSRF_COOKIE_SECURE = False
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in Spanish: a request (LocaleMiddleware, the portal's
+    debtor language) leaves its language active in the thread after it."""
+    from django.utils import translation
+
+    translation.activate("es")
+    yield
+    translation.activate("es")
+
+
 @pytest.fixture
 def creditor(db):
     return make_creditor()

@@ -95,6 +95,13 @@ def describe(pack: RulePack) -> list[str]:
             f"  - {name} records: {item.years} years. {cite(item.source)}"
             for name, item in pack.retention
         )
+    notices = (
+        "Notices the debtor triggered (receipts, answers) count toward the frequency rules."
+        if pack.notices_counted
+        else "Notices the debtor triggered (receipts, answers) do not count toward the "
+        "frequency rules; hours still hold."
+    )
+    lines.append(f"{notices} {cite(pack.notices_source)}" if pack.notices_source else notices)
     if pack.notes:
         lines.append("")
         lines.append("Also:")

@@ -117,6 +117,12 @@ class RulePack:
     consent_required: frozenset[str] = frozenset()
     consent_source: Source | None = None
     after_conversation: AfterConversation | None = None
+    # Whether notices the debtor triggered (a receipt, "payment failed", a plan
+    # agreed, an answer to their request, an opt-out confirmation) count toward
+    # the caps, gaps and channel rules, and are held by them. A pack that is
+    # silent counts them (the conservative reading); hours hold either way.
+    notices_counted: bool = True
+    notices_source: Source | None = None
     generic: bool = False
     notes: tuple[str, ...] = ()
     # Record class (``RETENTION_CLASSES``) -> how long the law keeps it.
@@ -146,6 +152,7 @@ def _identity(pack: RulePack) -> tuple[Any, ...]:
         pack.max_channels_per_week,
         pack.consent_required,
         pack.after_conversation,
+        pack.notices_counted,
         pack.generic,
         pack.region,
     )
@@ -241,8 +248,8 @@ def parse_pack(data: Any, where: str = "") -> RulePack:
         raise PackError(f"{where or 'pack'}: expected an object")
     known = {
         "country", "name", "timezone", "windows", "holidays", "caps", "gaps",
-        "channel_diversity", "consent_required", "after_conversation", "generic", "notes",
-        "retention",
+        "channel_diversity", "consent_required", "after_conversation", "notices", "generic",
+        "notes", "retention",
     }  # fmt: skip
     unknown = set(data) - known
     if unknown:
@@ -278,6 +285,11 @@ def parse_pack(data: Any, where: str = "") -> RulePack:
     after = data.get("after_conversation")
     if after is not None and not isinstance(after, dict):
         raise PackError(f"{where}after_conversation: expected an object")
+    notices = data.get("notices")
+    if notices is not None and (
+        not isinstance(notices, dict) or not isinstance(notices.get("count_toward_caps"), bool)
+    ):
+        raise PackError(f"{where}notices.count_toward_caps: expected true or false")
     return RulePack(
         country=_text(_require(data, "country", where), f"{where}country"),
         name=_text(_require(data, "name", where), f"{where}name"),
@@ -318,6 +330,10 @@ def parse_pack(data: Any, where: str = "") -> RulePack:
             )
             if after
             else None
+        ),
+        notices_counted=notices["count_toward_caps"] if notices else True,
+        notices_source=(
+            parse_source(notices.get("source"), f"{where}notices.source") if notices else None
         ),
         generic=bool(data.get("generic", False)),
         notes=tuple(data.get("notes", ())),

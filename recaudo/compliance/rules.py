@@ -16,6 +16,12 @@ Choices that are ours, not the law's (see docs/compliance.md):
 - A minimum gap of N days means N local calendar days: with N=2 a written
   contact on Monday allows the next one from Wednesday 00:00 local.
 - A calendar week runs Monday 00:00 to Monday 00:00 local.
+- A notice the debtor triggered (``notice=True``: a receipt, "payment
+  failed", a plan agreed, an answer to their request, an opt-out
+  confirmation) is not a collection attempt where the pack says notices do
+  not count (``RulePack.notices_counted``): it is held only by the hours,
+  closed days and holidays, and past notices are left out of the counts for
+  every other contact.
 """
 
 from __future__ import annotations
@@ -67,6 +73,8 @@ SEARCH_LIMIT = timedelta(days=SEARCH_DAYS)
 class PastContact:
     channel: str
     at: datetime  # aware
+    # A notice the debtor triggered (see the module's notes), not a collection attempt.
+    notice: bool = False
     # A telephone conversation with the debtor about the debt (an agent's call
     # that reached them): some laws bar calls for days after one (US Reg F).
     conversation: bool = False
@@ -117,10 +125,12 @@ def check_contact(
     at: datetime,
     history: Sequence[PastContact] = (),
     opted_out: frozenset[str] | Literal["all"] = frozenset(),
+    notice: bool = False,
 ) -> Decision:
     """Whether a contact on ``channel`` at ``at`` is allowed, every reason it is not,
     and the earliest moment >= ``at`` at which it would be (``None``: never, or not
-    within the search horizon)."""
+    within the search horizon). ``notice``: the contact is a notice the debtor
+    triggered, not a collection attempt (see the module's notes)."""
     if at.tzinfo is None or at.utcoffset() is None:
         raise ValueError("at: must be an aware datetime")
     at_utc = at.astimezone(UTC)
@@ -145,11 +155,12 @@ def check_contact(
     # Each frequency rule that is broken says from when it would hold again
     # (None: never). Holding again is monotonic because the history is fixed.
     unblocked_at: list[datetime | None] = []
-    if not never:
+    frequency_holds = pack.notices_counted or not notice
+    if not never and frequency_holds:
         seen = [
             _seen(timezone, past.channel, past.at, past.conversation)
             for past in history
-            if past.at <= at
+            if past.at <= at and (pack.notices_counted or not past.notice)
         ]
         if seen:
             _check_after_conversation(pack, timezone, channel, today, seen, reasons, unblocked_at)

@@ -15,6 +15,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from recaudo.channels import find_channel
@@ -32,10 +33,11 @@ from recaudo.outreach.notify import notify, queue_reply
 from recaudo.outreach.tasks import mark_called, queue_call_back
 from recaudo.payments.actions import make_promise
 from recaudo.payments.links import live_link
-from recaudo.payments.reports import report_debt
+from recaudo.payments.reports import report_debts
 from recaudo.payments.rules import AgreementError
 from recaudo.payments.terms import collectible_debts, terms_for
 from recaudo.policies.models import Template
+from recaudo.policies.rendering import format_date, format_money, locale_for
 from recaudo.portfolio.models import ContactPoint, Debt, Debtor
 
 if TYPE_CHECKING:
@@ -61,26 +63,6 @@ def invalidate_contact_point(point: ContactPoint, reason: str, when: datetime) -
     ContactPoint.objects.filter(pk=point.pk, invalid_since__isnull=True).update(
         invalid_since=when, invalid_reason=reason[:200]
     )
-
-
-def dispute_debts(debtor: Debtor, *, reason: str) -> bool:
-    """Pause collection on the debt the debtor disputes, when it is clear which one.
-
-    With a single debt owed it is that one (reported as the portal does);
-    with several, an agent asks which.
-    """
-
-    debts = collectible_debts(debtor)
-    if len(debts) != 1:
-        return False
-    report_debt(
-        live_link(debtor.pk),
-        debt_id=debts[0].pk,
-        kind="dispute",
-        reason=(reason or "dispute").strip() or "dispute",
-        receipt=None,
-    )
-    return True
 
 
 def take(thread_id: int, agent: User) -> Thread:
@@ -134,6 +116,8 @@ def answer(thread_id: int, agent: User, text: str) -> Message:
             text=text,
             key=f"agent:{message.pk}",
             now=now,
+            # The debtor's last message opened the channel for answers (outreach.notify).
+            opened_at=thread.last_inbound_at,
         )
         message.save(update_fields=["outreach"])
         if thread.state != Thread.State.WITH_AGENT or thread.assigned_to_id is None:
@@ -296,9 +280,13 @@ def record_call(
             details.append(phone.value)
         if outcome == "promise" and promise_date is not None:
             promise = _call_promise(task.debtor, promise_date, promise_amount)
+            locale = locale_for(get_language() or "es", task.debtor.country)
             details.append(
-                f"{promise.promised_on.isoformat()} {promise.amount:.2f} {promise.currency}"
+                f"{format_date(promise.promised_on, locale, now.date())} "
+                f"{format_money(promise.amount, promise.currency, locale)}"
             )
+        if outcome == "paid":
+            details.extend(_call_report(task, agent, note))
         if asked_at is not None:
             details.extend(_queue_call_back(task, agent, phone, asked_at, now))
         if note.strip():
@@ -321,6 +309,24 @@ def record_call(
         )
         task.refresh_from_db()
         return task
+
+
+def _call_report(task: Outreach, agent: User, note: str) -> list[str]:
+    """The debtor "dice que ya pagó": reminders on the call's debts pause until staff review it."""
+    owed = {debt.pk: debt for debt in collectible_debts(task.debtor)}
+    named = [pk for pk in task.debt_links.values_list("debt_id", flat=True) if pk in owed]
+    debt_ids = named or list(owed)
+    if not debt_ids:
+        return []
+    reports = report_debts(
+        task.debtor,
+        debt_ids,
+        kind="already_paid",
+        reason=note.strip() or _("Dijo por teléfono que ya pagó."),
+        source="call",
+    )
+    until = max(report.pause_until for report in reports if report.pause_until)
+    return [_("recordatorios en pausa hasta el %(date)s") % {"date": until.isoformat()}]
 
 
 def debtor_moment(moment: datetime, zone_name: str) -> datetime:

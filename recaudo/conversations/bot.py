@@ -20,9 +20,17 @@ from zoneinfo import ZoneInfo
 
 from recaudo.conversations.bot_texts import text
 from recaudo.conversations.offers import Menu, MenuOption, RequestKind, Verdict
+from recaudo.languages import down_payment_phrase
 
 Action = Literal[
-    "none", "promise", "ask_date", "handoff", "invalidate_point", "dispute", "offer_plans"
+    "none",
+    "promise",
+    "ask_date",
+    "handoff",
+    "invalidate_point",
+    "dispute",
+    "offer_plans",
+    "report_paid",
 ]
 
 # When a person answers by default (a creditor without shifts of its own),
@@ -60,6 +68,15 @@ class Facts:
     agent_wait: str  # "" inside agent hours, else when a person answers ("el lunes a las 8:00")
     register: str = "usted"  # "tu" or "usted": as the debtor's reminders (policy.register)
     menu: Menu | None = None  # the plans the segment allows; None: not looked up (portal link)
+    country: str = ""  # ISO 3166 code: names the down payment as the country does
+    # The balance split by due date: what is already overdue and what falls due later.
+    overdue_balance: str = ""
+    upcoming_balance: str = ""
+    # The next payment ahead: the amount falling due on ``upcoming_due`` (on a plan:
+    # its next pending instalment and that instalment's date).
+    next_payment: str = ""
+    upcoming_due: str = ""
+    on_plan: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,13 +113,14 @@ def decide(
     if intent == "thanks":
         return Reply(say("thanks", facts, **values))
     if intent == "balance":
-        due = say("due", facts, date=facts.next_due) if facts.next_due else ""
-        return Reply(say("balance", facts, balance=facts.balance, due=due, **values))
+        return Reply(balance_answer(facts, values))
     if intent in ("how_to_pay", "payment_link"):
         return Reply(say("how_to_pay", facts, **values))
     if intent == "due_date":
-        key = "overdue" if facts.overdue else "due_date"
-        return Reply(say(key, facts, date=facts.next_due, balance=facts.balance, **values))
+        if facts.on_plan or facts.overdue_balance or facts.overdue:
+            return Reply(balance_answer(facts, values))
+        amount = facts.next_payment or facts.balance
+        return Reply(say("due_date", facts, date=facts.next_due, balance=amount, **values))
     if intent == "promise_to_pay":
         if not owed:
             return Reply(say("nothing_owed", facts, **values))
@@ -112,7 +130,9 @@ def decide(
     if intent in ("payment_plan", "hardship"):
         return _plan_request(intent, request, facts)
     if intent == "already_paid":
-        return _handoff(say("already_paid", facts), facts, "already_paid")
+        # Which debts it pays, the pause and the handover: conversations.debt_reports.
+        handoff = _handoff(say("already_paid", facts), facts, "already_paid")
+        return Reply(handoff.text, "report_paid", "already_paid")
     if intent == "dispute":
         return Reply(_handoff(say("dispute", facts), facts, "dispute").text, "dispute", "dispute")
     if intent == "direct_debit":
@@ -127,6 +147,45 @@ def decide(
     if facts.misunderstood_in_row >= 1:
         return _handoff(say("human", facts), facts, "not_understood")
     return Reply(say("rephrase", facts))
+
+
+def balance_answer(facts: Facts, values: dict[str, str]) -> str:
+    """The balance ("tu saldo") is everything owed; overdue and later amounts are told apart.
+
+    One instalment of a larger balance is named as the next payment, never as the balance.
+    """
+    if facts.on_plan and facts.next_payment:
+        return say(
+            "balance_plan",
+            facts,
+            balance=facts.balance,
+            amount=facts.next_payment,
+            date=facts.upcoming_due,
+            **values,
+        )
+    if facts.overdue_balance and facts.upcoming_balance:
+        return say(
+            "balance_split",
+            facts,
+            balance=facts.balance,
+            overdue=facts.overdue_balance,
+            upcoming=facts.upcoming_balance,
+            date=facts.upcoming_due,
+            **values,
+        )
+    if facts.overdue_balance:
+        return say("balance_overdue", facts, balance=facts.balance, date=facts.next_due, **values)
+    if facts.next_payment and facts.next_payment != facts.balance and facts.upcoming_due:
+        return say(
+            "balance_upcoming",
+            facts,
+            balance=facts.balance,
+            amount=facts.next_payment,
+            date=facts.upcoming_due,
+            **values,
+        )
+    due = say("due", facts, date=facts.next_due) if facts.next_due else ""
+    return say("balance", facts, balance=facts.balance, due=due, **values)
 
 
 def _plan_request(intent: str, request: RequestKind, facts: Facts) -> Reply:
@@ -174,7 +233,14 @@ def _plan_request(intent: str, request: RequestKind, facts: Facts) -> Reply:
 def offer_text(menu: Menu, facts: Facts, lead: str = "") -> str:
     """The listed plans: a heading with the total and down payment, one line each, how to pick."""
     if menu.down_payment:
-        heading = say("offer_with_down", facts, total=menu.total, down=menu.down_payment)
+        heading = say(
+            "offer_with_down",
+            facts,
+            total=menu.total,
+            down=menu.down_payment,
+            # "un pie" in Chile, "un enganche" in Mexico (docs/languages.md).
+            down_name=down_payment_phrase(facts.language, facts.country),
+        )
     else:
         heading = say("offer_without_down", facts, total=menu.total)
     lines = [option_line(option, facts) for option in menu.options]

@@ -53,6 +53,52 @@ TEXTS: dict[str, dict[str, Text]] = {
         "pt": ", com vencimento em {date}",
         "en": ", due {date}",
     },
+    "balance_split": {
+        "es": _es(
+            "Tu saldo pendiente es {balance}: {overdue} ya vencido y {upcoming} que vence más "
+            "adelante (el próximo vencimiento es el {date}). Puedes pagar aquí: {link}",
+            "Su saldo pendiente es {balance}: {overdue} ya vencido y {upcoming} que vence más "
+            "adelante (el próximo vencimiento es el {date}). Puede pagar aquí: {link}",
+        ),
+        "pt": "Seu saldo em aberto é {balance}: {overdue} já vencido e {upcoming} a vencer "
+        "(o próximo vencimento é em {date}). Pague aqui: {link}",
+        "en": "Your outstanding balance is {balance}: {overdue} overdue and {upcoming} due "
+        "later (next due date {date}). You can pay here: {link}",
+    },
+    "balance_overdue": {
+        "es": _es(
+            "Tu saldo pendiente es {balance}, vencido desde el {date}. Puedes pagar aquí: {link}",
+            "Su saldo pendiente es {balance}, vencido desde el {date}. Puede pagar aquí: {link}",
+        ),
+        "pt": "Seu saldo em aberto é {balance}, vencido desde {date}. Pague aqui: {link}",
+        "en": "Your outstanding balance is {balance}, overdue since {date}. "
+        "You can pay here: {link}",
+    },
+    "balance_upcoming": {
+        "es": _es(
+            "Tu saldo pendiente es {balance}; tu próximo pago, de {amount}, vence el {date}. "
+            "Puedes pagar aquí: {link}",
+            "Su saldo pendiente es {balance}; su próximo pago, de {amount}, vence el {date}. "
+            "Puede pagar aquí: {link}",
+        ),
+        "pt": "Seu saldo em aberto é {balance}; seu próximo pagamento, de {amount}, vence em "
+        "{date}. Pague aqui: {link}",
+        "en": "Your outstanding balance is {balance}; your next payment, {amount}, is due "
+        "{date}. You can pay here: {link}",
+    },
+    "balance_plan": {
+        "es": _es(
+            "Tu saldo pendiente es {balance} y lo estás pagando con tu plan de cuotas: la "
+            "próxima cuota, de {amount}, vence el {date}. Puedes pagarla aquí: {link}",
+            "Su saldo pendiente es {balance} y lo está pagando con su plan de cuotas: la "
+            "próxima cuota, de {amount}, vence el {date}. Puede pagarla aquí: {link}",
+        ),
+        "pt": "Seu saldo em aberto é {balance} e você o está pagando com seu plano de "
+        "parcelas: a próxima parcela, de {amount}, vence em {date}. Pague aqui: {link}",
+        "en": "Your outstanding balance is {balance}, which you are paying with your "
+        "instalment plan: the next instalment, {amount}, is due {date}. You can pay it here: "
+        "{link}",
+    },
     "nothing_owed": {
         "es": _es(
             "No tienes saldo pendiente con {brand}. ¡Gracias!",
@@ -157,9 +203,9 @@ TEXTS: dict[str, dict[str, Text]] = {
     },
     "offer_with_down": {
         "es": _es(
-            "Para tu saldo de {total} tenemos estas opciones: un pago inicial de {down} hoy "
+            "Para tu saldo de {total} tenemos estas opciones: {down_name} de {down} hoy "
             "y el resto en cuotas mensuales.",
-            "Para su saldo de {total} tenemos estas opciones: un pago inicial de {down} hoy "
+            "Para su saldo de {total} tenemos estas opciones: {down_name} de {down} hoy "
             "y el resto en cuotas mensuales.",
         ),
         "pt": "Para o seu saldo de {total} temos estas opções: uma entrada de {down} hoje "
@@ -327,6 +373,54 @@ TEXTS: dict[str, dict[str, Text]] = {
         "en": "We couldn't agree the plan: {error} We've passed your case to a person on our team.",
     },
     # --- Handoffs and the rest -----------------------------------------------------
+    "report_which": {
+        "es": _es(
+            "Gracias por avisar. ¿De cuál deuda se trata? Responde con el número, o «todas»:"
+            "\n{options}",
+            "Gracias por avisar. ¿De cuál deuda se trata? Responda con el número, o «todas»:"
+            "\n{options}",
+        ),
+        "pt": "Obrigado por avisar. De qual dívida se trata? Responda com o número, ou "
+        "«todas»:\n{options}",
+        "en": "Thanks for letting us know. Which debt is it about? Reply with its number, or "
+        '"all":\n{options}',
+    },
+    "report_paid_ok": {
+        "es": _es(
+            "¡Gracias por avisar! Pausamos los recordatorios de {debts} hasta el {date} "
+            "mientras una persona revisa tu pago. Si aún no enviaste el comprobante, "
+            "envíalo por aquí como foto o PDF.",
+            "¡Gracias por avisar! Pausamos los recordatorios de {debts} hasta el {date} "
+            "mientras una persona revisa su pago. Si aún no envió el comprobante, "
+            "envíelo por aquí como foto o PDF.",
+        ),
+        "pt": "Obrigado por avisar! Pausamos os lembretes de {debts} até {date} enquanto uma "
+        "pessoa verifica seu pagamento. Se ainda não enviou o comprovante, envie por aqui "
+        "como foto ou PDF.",
+        "en": "Thanks for letting us know! We've paused reminders about {debts} until {date} "
+        "while a person checks your payment. If you haven't sent the receipt yet, send it "
+        "here as a photo or PDF.",
+    },
+    "report_dispute_ok": {
+        "es": _es(
+            "Gracias por contarnos. Pausamos los cobros de {debts} hasta el {date} mientras "
+            "una persona revisa tu caso.",
+            "Gracias por contarnos. Pausamos los cobros de {debts} hasta el {date} mientras "
+            "una persona revisa su caso.",
+        ),
+        "pt": "Obrigado por nos contar. Pausamos as cobranças de {debts} até {date} enquanto "
+        "uma pessoa analisa seu caso.",
+        "en": "Thanks for telling us. We've paused collection of {debts} until {date} while "
+        "a person reviews your case.",
+    },
+    "receipt_received": {
+        "es": _es(
+            "¡Gracias! Recibimos tu comprobante; una persona lo revisará y te avisaremos.",
+            "¡Gracias! Recibimos su comprobante; una persona lo revisará y le avisaremos.",
+        ),
+        "pt": "Obrigado! Recebemos seu comprovante; uma pessoa vai verificar e avisaremos você.",
+        "en": "Thank you! We received your receipt; a person will check it and let you know.",
+    },
     "already_paid": {
         "es": _es(
             "¡Gracias por avisar! Envíanos por aquí una foto o PDF del comprobante y una "

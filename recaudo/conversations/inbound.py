@@ -24,7 +24,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from recaudo.channels import find_channel
-from recaudo.conversations import actions, bot, plan_offers
+from recaudo.conversations import actions, bot, debt_reports, plan_offers
 from recaudo.conversations.hours import agent_hours
 from recaudo.conversations.models import Message, Thread
 from recaudo.conversations.nlu import understand
@@ -35,6 +35,7 @@ from recaudo.outreach.models import Outreach
 from recaudo.outreach.notify import queue_reply
 from recaudo.payments.actions import make_promise
 from recaudo.payments.links import live_link, payment_link
+from recaudo.payments.models import Instalment, InstalmentPlan
 from recaudo.payments.rules import AgreementError
 from recaudo.payments.terms import collectible_debts, terms_for
 from recaudo.policies.rendering import format_date, format_money, locale_for
@@ -43,6 +44,8 @@ from recaudo.portfolio.models import ContactPoint, Debt, Debtor
 
 LANGUAGES = ("es", "pt", "en")
 PLAN_INTENTS = ("payment_plan", "hardship")
+# What a message with an image or document and these intents is: a receipt.
+RECEIPT_INTENTS = ("other", "greeting", "thanks", "already_paid")
 WHEN = {"es": "el {date} a las {time}", "pt": "em {date} às {time}", "en": "on {date} at {time}"}
 
 
@@ -111,6 +114,23 @@ def receive(event: Event, *, opted_out: bool = False) -> Message | None:
 
     facts = debtor_facts(debtor, thread, local_now)
     today = local_now.date()
+    if message.attachment and message.intent in RECEIPT_INTENTS:
+        # A photo or PDF alone (or with a greeting): a receipt of a payment made.
+        message.intent = "already_paid"
+        message.save(update_fields=["intent"])
+    if thread.report_question and debt_reports.answers_question(thread, event.text):
+        kind = str(thread.report_question.get("kind", "already_paid"))
+        answer, handoff = debt_reports.handle(
+            thread, debtor, kind, event.text, facts, today, answering=True
+        )
+        if handoff:
+            actions.hand_off(thread, kind, now=now)
+        thread.misunderstood_in_row = 0
+        thread.save()
+        _answer(thread, message, answer, now)
+        return message
+    # Anything else moves on: the question is dropped (asked again if the debtor insists).
+    thread.report_question = None
     offer = OfferRecord.from_json(thread.plan_offer)
     choice = parse_choice(event.text) if offer is not None else None
     if offer is not None and choice is not None:
@@ -138,8 +158,11 @@ def receive(event: Event, *, opted_out: bool = False) -> Message | None:
         answer = _promise(debtor, reply.slots, facts, local_now.date())
     elif reply.action == "invalidate_point":
         actions.invalidate_contact_point(point, f"{event.channel}: wrong person", occurred)
-    elif reply.action == "dispute":
-        actions.dispute_debts(debtor, reason=event.text)
+    elif reply.action in ("dispute", "report_paid"):
+        kind = "dispute" if reply.action == "dispute" else "already_paid"
+        answer, handoff = debt_reports.handle(thread, debtor, kind, event.text, facts, today)
+        if not handoff:
+            reply = replace(reply, handoff_reason="")
     if reply.handoff_reason:
         actions.hand_off(thread, reply.handoff_reason, now=now)
         thread.misunderstood_in_row = 0
@@ -176,15 +199,32 @@ def debtor_facts(debtor: Debtor, thread: Thread, local_now: datetime) -> bot.Fac
     owed = [
         d for d in Debt.objects.filter(debtor=debtor, status__in=Debt.COLLECTIBLE) if d.balance > 0
     ]
-    balance = ""
+    balance = overdue_balance = upcoming_balance = next_payment = upcoming_due = ""
     if owed:
         currency = owed[0].currency
-        total = sum((d.balance for d in owed if d.currency == currency), Decimal(0))
+        same = [d for d in owed if d.currency == currency]
+        total = sum((d.balance for d in same), Decimal(0))
         balance = format_money(total, currency, locale)
+        late = sum((d.balance for d in same if d.due_on < today), Decimal(0))
+        ahead = [d for d in same if d.due_on >= today]
+        if late and ahead:
+            overdue_balance = format_money(late, currency, locale)
+            upcoming_balance = format_money(total - late, currency, locale)
+        elif late:
+            overdue_balance = balance
+        if ahead:
+            first = min(d.due_on for d in ahead)
+            upcoming_due = format_date(first, locale, today)
+            amount = sum((d.balance for d in ahead if d.due_on == first), Decimal(0))
+            next_payment = format_money(amount, currency, locale)
     upcoming = sorted(d.due_on for d in owed)
     nearest = next((day for day in upcoming if day >= today), upcoming[-1] if upcoming else None)
     overdue = bool(upcoming) and upcoming[0] < today
     shown = upcoming[0] if overdue else nearest
+    instalment = next_instalment(debtor)
+    if instalment is not None and owed:
+        next_payment = format_money(instalment.amount, instalment.plan.currency, locale)
+        upcoming_due = format_date(instalment.due_on, locale, today)
     wait = ""
     creditor = debtor.creditor
     opens = bot.next_agent_time(local_now, agent_hours(creditor, today))
@@ -203,6 +243,26 @@ def debtor_facts(debtor: Debtor, thread: Thread, local_now: datetime) -> bot.Fac
         misunderstood_in_row=thread.misunderstood_in_row,
         agent_wait=wait,
         register=register_for(debtor, today),
+        country=debtor.country,
+        overdue_balance=overdue_balance,
+        upcoming_balance=upcoming_balance,
+        next_payment=next_payment,
+        upcoming_due=upcoming_due,
+        on_plan=instalment is not None,
+    )
+
+
+def next_instalment(debtor: Debtor) -> Instalment | None:
+    """The oldest unpaid instalment of the debtor's active plan, if they have one."""
+    return (
+        Instalment.objects.filter(
+            plan__debtor=debtor,
+            plan__status=InstalmentPlan.Status.ACTIVE,
+            status=Instalment.Status.PENDING,
+        )
+        .select_related("plan")
+        .order_by("number")
+        .first()
     )
 
 
@@ -248,6 +308,7 @@ def _answer(
         key=f"reply:{inbound.pk}",
         now=now,
         final=final,
+        opened_at=min(inbound.occurred_at, now),
     )
     return Message.objects.create(
         thread=thread,

@@ -92,6 +92,9 @@ class Thread(models.Model):
     # The instalment plans the bot listed, to check the debtor's "2" against
     # (offers.OfferRecord as JSON); null when none is pending.
     plan_offer = models.JSONField(_("oferta de cuotas pendiente"), null=True, blank=True)
+    # "Which debt?" after a "ya pagué" or a dispute over several debts: the kind,
+    # the debtor's words and the debt ids listed, in order; null when none is asked.
+    report_question = models.JSONField(_("pregunta sobre qué deuda"), null=True, blank=True)
     created_at = models.DateTimeField(_("creada"), auto_now_add=True)
     updated_at = models.DateTimeField(_("actualizada"), auto_now=True)
 
@@ -166,6 +169,10 @@ class Message(models.Model):
     provider_event_id = models.CharField(_("id del proveedor"), max_length=300, blank=True)
     in_reply_to = models.CharField(_("responde a"), max_length=200, blank=True)
     attachment = models.JSONField(_("adjunto"), null=True, blank=True)
+    # The attachment itself, downloaded from the provider while the webhook was
+    # processed, once its size and type (by its first bytes) checked out.
+    media = models.BinaryField(_("archivo adjunto"), null=True, blank=True)
+    media_type = models.CharField(_("tipo del archivo adjunto"), max_length=30, blank=True)
     occurred_at = models.DateTimeField(_("fecha"))
     created_at = models.DateTimeField(_("registrado"), auto_now_add=True)
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from recaudo.conversations.models import Message, Thread
 from recaudo.exports import csv_writer
 from recaudo.outreach.models import Outreach
+from recaudo.policies.templatetags.money import reader_money
 
 # What the inbox shows for the codes an entry carries (the CSV keeps the codes).
 AUTHORS = {
@@ -100,7 +101,8 @@ def _entries(debtor_id: int, messages: QuerySet[Message]) -> list[Entry]:
                 agent=message.agent.get_username() if message.agent else "",
             )
         )
-    for row in Outreach.objects.filter(debtor_id=debtor_id).exclude(pk__in=shown):
+    rows = Outreach.objects.filter(debtor_id=debtor_id).exclude(pk__in=shown)
+    for row in rows.select_related("debtor"):
         entries.append(
             Entry(
                 at=row.sent_at or row.window_start,
@@ -122,7 +124,7 @@ def _outreach_text(row: Outreach) -> str:
     if context.get("text"):
         return str(context["text"])
     label = row.template_key or row.get_action_display()
-    return f"[{label}] {row.amount_due} {row.currency}"
+    return f"[{label}] {reader_money(row.amount_due, row.currency, row.debtor.country)}"
 
 
 def as_csv(thread: Thread) -> str:

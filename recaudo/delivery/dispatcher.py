@@ -39,7 +39,7 @@ from recaudo.compliance.rules import PastContact
 from recaudo.compliance.store import pack_for
 from recaudo.delivery import crashpoints
 from recaudo.delivery.channels.registry import get_channel
-from recaudo.delivery.gate import DebtorState, Gate, GateVerdict, debtor_states, start
+from recaudo.delivery.gate import Gate, GateVerdict, State, debtor_states, start
 from recaudo.delivery.messages import NoTemplate, build_message, reply_message
 from recaudo.delivery.ratelimit import RateLimiter
 from recaudo.delivery.rules import (
@@ -53,8 +53,9 @@ from recaudo.delivery.rules import (
 from recaudo.outreach import optouts, sending
 from recaudo.outreach.contract import OutboundMessage, ProviderResult
 from recaudo.outreach.fallback import fall_back
-from recaudo.outreach.history import past_contacts
+from recaudo.outreach.history import past_contacts, triggered
 from recaudo.outreach.models import Outreach, OutreachDebt
+from recaudo.outreach.notify import answer_until
 from recaudo.payments.links import payment_tokens
 from recaudo.payments.promises import debts_under_promise
 from recaudo.portfolio.models import ChannelConsent, ContactPoint, Creditor, Debt, Debtor
@@ -237,7 +238,7 @@ class Dispatcher:
 
     def _decide_batch(
         self, ids: list[int], result: BatchResult, now: datetime
-    ) -> tuple[list[tuple[_ClaimedRow, OutboundMessage]], dict[int, DebtorState]]:
+    ) -> tuple[list[tuple[_ClaimedRow, OutboundMessage]], dict[int, State]]:
         """Re-check every claimed row and build the messages to send, in one short transaction.
 
         Rows not to send are cancelled, postponed or moved to their next
@@ -292,10 +293,12 @@ class Dispatcher:
                 if row.action not in (Outreach.Action.NOTICE, Outreach.Action.REPLY):
                     row.amount_due = decision.owed
                 to_send.append((row, message))
-                facts.history[row.debtor_id].append(PastContact(row.channel, now))
+                facts.history[row.debtor_id].append(
+                    PastContact(row.channel, now, triggered(row.action, row.template_key))
+                )
         return to_send, states
 
-    def _states(self, debtor_ids: list[int], batch_ids: list[int]) -> dict[int, DebtorState]:
+    def _states(self, debtor_ids: list[int], batch_ids: list[int]) -> dict[int, State]:
         if self._nested:
             with connection.cursor() as cursor:
                 return debtor_states(cursor, debtor_ids, batch_ids)
@@ -319,6 +322,8 @@ class Dispatcher:
                 notice=row.action == Outreach.Action.NOTICE,
                 reply=row.action == Outreach.Action.REPLY,
                 final=bool((row.notice_context or {}).get("final")),
+                answer_until=answer_until(row.notice_context),
+                template_key=row.template_key,
             ),
             now,
         )
@@ -355,7 +360,7 @@ class Dispatcher:
     def _send_all(
         self,
         to_send: list[tuple[_ClaimedRow, OutboundMessage]],
-        states: dict[int, DebtorState],
+        states: dict[int, State],
         batch_ids: list[int],
         now: datetime,
     ) -> list[tuple[GateVerdict, ProviderResult | None]]:
@@ -411,7 +416,7 @@ class Dispatcher:
         self,
         row: _ClaimedRow,
         message: OutboundMessage,
-        states: dict[int, DebtorState],
+        states: dict[int, State],
         batch_ids: list[int],
     ) -> GateVerdict:
         """The gate on the batch's own connection (tests that run inside a transaction)."""
@@ -426,7 +431,7 @@ class Dispatcher:
         self,
         row: _ClaimedRow,
         message: OutboundMessage,
-        seen: DebtorState | None,
+        seen: State | None,
         batch_ids: list[int],
     ) -> tuple[GateVerdict, ProviderResult | None]:
         """One send through the gate; never raises, so every outcome is written."""

@@ -63,23 +63,57 @@ class DebtorState:
     last_started: Any
 
 
+# Every fact a decision rests on, per debtor, as one digest (same text both times:
+# the same statement reads it before the decision and at the gate).
+_STATE_SQL = (
+    "SELECT d.id, md5(concat_ws('|', d.country, d.timezone, "
+    f"(SELECT string_agg(concat_ws(',', b.id, b.status, b.amount_paid, b.amount), ';' "
+    f"ORDER BY b.id) FROM {DEBTS} b WHERE b.debtor_id = d.id), "
+    f"(SELECT max(o.send_started_at)::text FROM {OUTREACH} o "
+    "WHERE o.debtor_id = d.id AND o.id <> ALL(%s::bigint[])), "
+    f"(SELECT string_agg(pd.debt_id::text, ',' ORDER BY pd.debt_id) FROM {PROMISES} p "
+    f"JOIN {PROMISE_DEBTS} pd ON pd.promise_id = p.id "
+    "WHERE p.debtor_id = d.id AND p.status = %s), "
+    # Each point with its consents, looked up by the point (an index, whatever the stats).
+    f"(SELECT string_agg(concat_ws(',', c.id, c.opted_out_at, c.invalid_since, "
+    f"c.channels::text, (SELECT string_agg(concat_ws(':', k.id, k.channel, k.revoked_at), "
+    f"';' ORDER BY k.id) FROM {CONSENTS} k WHERE k.contact_point_id = c.id)), '/' "
+    f"ORDER BY c.id) FROM {POINTS} c WHERE c.debtor_id = d.id))) "
+    f"FROM {DEBTORS} d WHERE d.id = ANY(%s::bigint[]) ORDER BY d.id"
+)
+
+
+# A debtor's state: a digest on PostgreSQL, the rows themselves on SQLite.
+State = DebtorState | str
+
+
 def _in(ids: list[int]) -> str:
     return ", ".join(["%s"] * len(ids))
 
 
 def debtor_states(
-    cursor: Any, debtor_ids: Iterable[int], batch_ids: Iterable[int]
-) -> dict[int, DebtorState]:
-    """The state of each debtor, read with ``cursor`` (Django's or a DB-API one with ``%s``).
+    cursor: Any, debtor_ids: Iterable[int], batch_ids: Iterable[int], *, lock: bool = False
+) -> dict[int, State]:
+    """The state of each debtor, read with ``cursor`` (Django's or a DB-API one with ``%s``):
+    comparable values, equal when nothing the decision rests on changed.
 
     ``batch_ids``: the batch's own rows, left out of "last started" (the batch
-    counts them itself when it decides).
+    counts them itself when it decides). ``lock``: lock the debtors' rows
+    (``FOR NO KEY UPDATE``, PostgreSQL) in the same statement. On PostgreSQL
+    one statement computes a digest per debtor (``_STATE_SQL``); SQLite
+    (one worker) reads the rows and compares them in Python.
     """
     ids = sorted(set(debtor_ids))
     if not ids:
         return {}
     batch = sorted(set(batch_ids)) or [0]
-    marks = _in(ids)
+    if connection.vendor == "postgresql":
+        sql = _STATE_SQL + (" FOR NO KEY UPDATE OF d" if lock else "")
+        cursor.execute(sql, [batch, Promise.Status.PENDING, ids])
+        return dict(cursor.fetchall())
+    marks, others = _in(ids), _in(batch)
+    id_params: list[Any] = list(ids)
+    batch_params: list[Any] = batch
     queries = {
         "debtor": f"SELECT id, country, timezone FROM {DEBTORS} WHERE id IN ({marks})",
         "debts": f"SELECT debtor_id, id, status, amount_paid, amount FROM {DEBTS} "
@@ -93,15 +127,15 @@ def debtor_states(
         f"JOIN {POINTS} cp ON cp.id = c.contact_point_id "
         f"WHERE cp.debtor_id IN ({marks}) ORDER BY c.id",
         "last_started": f"SELECT debtor_id, MAX(send_started_at) FROM {OUTREACH} "
-        f"WHERE debtor_id IN ({marks}) AND id NOT IN ({_in(batch)}) GROUP BY debtor_id",
+        f"WHERE debtor_id IN ({marks}) AND id NOT IN ({others}) GROUP BY debtor_id",
     }
     found: dict[str, dict[int, list[tuple[Any, ...]]]] = {}
     for name, sql in queries.items():
-        params: list[Any] = list(ids)
+        params: list[Any] = list(id_params)
         if name == "promised":
             params.append(Promise.Status.PENDING)
         elif name == "last_started":
-            params += batch
+            params += batch_params
         cursor.execute(sql, params)
         rows: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
         for debtor_id, *values in cursor.fetchall():
@@ -132,7 +166,10 @@ class Gate:
         self.worker = worker
         self.vendor = connection.vendor
         self._connection: Any = None
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the connection: one user at a time
+        self._ready = threading.Condition()  # the queue of messages at the gate
+        self._queue: list[_Ticket] = []
+        self._leading = False
 
     def close(self) -> None:
         if self._connection is not None:
@@ -149,7 +186,7 @@ class Gate:
             self._connection = raw
         return self._connection
 
-    def states(self, debtor_ids: Iterable[int], batch_ids: list[int]) -> dict[int, DebtorState]:
+    def states(self, debtor_ids: Iterable[int], batch_ids: list[int]) -> dict[int, State]:
         """The debtors' state before the batch decides (read on the gate's connection, so both
         readings decode alike); whatever changes after this is caught at the gate."""
         with self._lock:
@@ -161,39 +198,96 @@ class Gate:
                     raw.rollback()
 
     def pass_through(
-        self, message: OutboundMessage, debtor_id: int, seen: DebtorState, batch_ids: list[int]
+        self, message: OutboundMessage, debtor_id: int, seen: State, batch_ids: list[int]
     ) -> GateVerdict:
-        """Lock the debtor, compare its state with ``seen``, mark the send started, commit."""
+        """Lock the debtor, compare its state with ``seen``, mark the send started, commit.
+
+        Group commit: a commit waits for the database to make it durable (a
+        WAL flush, milliseconds each), so one transaction per message would
+        cap a lane at a few hundred messages a second, and at a few dozen on
+        a busy disk. Messages arriving while a group is at the database wait
+        and go together in the next one: the first to arrive leads, running
+        every queued message in one transaction (debtors locked in id order),
+        the others wait for its verdicts. Under load a group holds as many
+        messages as there are sending threads; alone, a message goes alone.
+        """
+        ticket = _Ticket(message, debtor_id, seen, batch_ids)
+        with self._ready:
+            self._queue.append(ticket)
+            while ticket.verdict is None and ticket.error is None:
+                if self._leading:
+                    self._ready.wait()
+                    continue
+                self._leading = True
+                group, self._queue = self._queue, []
+                self._ready.release()
+                try:
+                    self._run(group)
+                finally:
+                    self._ready.acquire()
+                    self._leading = False
+                    self._ready.notify_all()
+        if ticket.error is not None:
+            raise ticket.error
+        assert ticket.verdict is not None
+        return ticket.verdict
+
+    def _run(self, group: list[_Ticket]) -> None:
+        """One transaction for a group of messages; every ticket gets a verdict or the error."""
         with self._lock:
-            raw = self._open()
             try:
+                raw = self._open()
                 cursor = _Cursor(raw.cursor(), self.vendor)
-                if self.vendor == "postgresql":
-                    cursor.execute(
-                        f"SELECT id FROM {DEBTORS} WHERE id = %s FOR NO KEY UPDATE", [debtor_id]
-                    )
-                else:
+                debtor_ids = sorted({ticket.debtor_id for ticket in group})
+                batch_ids = sorted({pk for ticket in group for pk in ticket.batch_ids})
+                if self.vendor != "postgresql":
                     cursor.execute("BEGIN IMMEDIATE", [])
-                now_state = debtor_states(cursor, [debtor_id], batch_ids).get(debtor_id)
-                if now_state != seen:
-                    verdict: GateVerdict = "changed"
-                elif start(cursor, message, self.worker):
-                    verdict = "go"
-                else:
-                    verdict = "lost"
+                # PostgreSQL: the debtors locked and their state read in one statement.
+                now = debtor_states(cursor, debtor_ids, batch_ids, lock=True)
+                unchanged = [t.message for t in group if now.get(t.debtor_id) == t.seen]
+                marked = sending.start_sends(
+                    cursor, [_started(message) for message in unchanged], self.worker
+                )
+                verdicts: list[GateVerdict] = [
+                    "changed"
+                    if now.get(ticket.debtor_id) != ticket.seen
+                    else ("go" if ticket.message.outreach_id in marked else "lost")
+                    for ticket in group
+                ]
                 if self.vendor == "postgresql":
                     raw.commit()
                 else:
                     cursor.execute("COMMIT", [])
-                return verdict
-            except BaseException:
+            except BaseException as error:
                 with contextlib.suppress(Exception):  # the connection is dropped anyway
                     if self.vendor == "postgresql":
-                        raw.rollback()
+                        self._connection.rollback()
                     else:
-                        raw.execute("ROLLBACK")
+                        self._connection.execute("ROLLBACK")
                 self.close()
-                raise
+                for ticket in group:
+                    ticket.error = error
+                return
+        # Only once committed do the requests go.
+        for ticket, verdict in zip(group, verdicts, strict=True):
+            ticket.verdict = verdict
+
+
+@dataclass(slots=True)
+class _Ticket:
+    message: OutboundMessage
+    debtor_id: int
+    seen: State
+    batch_ids: list[int]
+    verdict: GateVerdict | None = None
+    error: BaseException | None = None
+
+
+def _started(message: OutboundMessage) -> sending.Started:
+    assert message.outreach_id is not None
+    return sending.Started(
+        message.outreach_id, message.text, message.subject, message.template_version
+    )
 
 
 def start(cursor: Any, message: OutboundMessage, worker: str) -> bool:

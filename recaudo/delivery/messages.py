@@ -7,11 +7,14 @@ from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
+from django.db.models import Q
+
+from recaudo.languages import debtor_language, django_language
 from recaudo.outreach.contract import OutboundMessage
 from recaudo.outreach.links import unsubscribe_link
 from recaudo.outreach.notify import notice_values
-from recaudo.payments.links import payment_token, payment_url
-from recaudo.policies.models import Template
+from recaudo.payments.links import certificate_url, payment_token, payment_url
+from recaudo.policies.models import Step, Template
 from recaudo.policies.rendering import (
     RenderError,
     build_context,
@@ -19,28 +22,97 @@ from recaudo.policies.rendering import (
     select_template,
     whatsapp_parameter_values,
 )
+from recaudo.policies.segments import register_for
+from recaudo.portfolio.models import Debt, Debtor
 
 TEMPLATE_CACHE_SECONDS = 60.0
-_templates: dict[tuple[str, str, str, int], tuple[float, Template | None]] = {}
+_templates: dict[tuple[str, str, str, int, str], tuple[float, Template | None]] = {}
+_register_keys: list[tuple[float, frozenset[str]]] = []
+_step_registers: dict[int, tuple[float, dict[str, frozenset[str]]]] = {}
+
+
+def _whole_balance(debtor_id: int, template: Template) -> list[Debt] | None:
+    """The debtor's collectible debts, when the template names their whole balance (``saldo``).
+
+    Read only for such templates: a reminder about one instalment says "tu pago
+    de {{ total }}", a balance names everything ("tu saldo de {{ saldo }}").
+    """
+    if "saldo" not in template.body and "saldo" not in (template.subject or ""):
+        return None
+    return [
+        debt
+        for debt in Debt.objects.filter(debtor_id=debtor_id, status__in=Debt.COLLECTIBLE)
+        if debt.balance > 0
+    ]
 
 
 class NoTemplate(Exception):
     """No template (or no usable one) for this key, channel and language."""
 
 
-def cached_template(key: str, channel: str, language: str, creditor_id: int) -> Template | None:
-    cache_key = (key, channel, language, creditor_id)
+def cached_template(
+    key: str, channel: str, language: str, creditor_id: int, register: str = ""
+) -> Template | None:
+    cache_key = (key, channel, language, creditor_id, register)
     hit = _templates.get(cache_key)
     now = time.monotonic()
     if hit and now - hit[0] < TEMPLATE_CACHE_SECONDS:
         return hit[1]
-    template = select_template(key, channel, language, creditor_id)
+    template = select_template(key, channel, language, creditor_id, register)
     _templates[cache_key] = (now, template)
     return template
 
 
 def clear_template_cache() -> None:
     _templates.clear()
+    _register_keys.clear()
+    _step_registers.clear()
+
+
+def _keys_with_registers() -> frozenset[str]:
+    """Template keys written per register (tú / usted); refreshed like the templates."""
+    now = time.monotonic()
+    if _register_keys and now - _register_keys[0][0] < TEMPLATE_CACHE_SECONDS:
+        return _register_keys[0][1]
+    keys = frozenset(Template.objects.exclude(register="").values_list("key", flat=True))
+    _register_keys[:] = [(now, keys)]
+    return keys
+
+
+def _registers_of_steps(creditor_id: int) -> dict[str, frozenset[str]]:
+    """Per template key, the registers of the active policies whose steps use it."""
+    now = time.monotonic()
+    hit = _step_registers.get(creditor_id)
+    if hit and now - hit[0] < TEMPLATE_CACHE_SECONDS:
+        return hit[1]
+    found: dict[str, set[str]] = {}
+    rows = Step.objects.filter(
+        Q(policy__creditor__isnull=True) | Q(policy__creditor_id=creditor_id),
+        policy__active=True,
+    ).values_list("template_key", "policy__register")
+    for key, register in rows:
+        found.setdefault(key, set()).add(register)
+    registers = {key: frozenset(values) for key, values in found.items()}
+    _step_registers[creditor_id] = (now, registers)
+    return registers
+
+
+def debtor_register(key: str, debtor: Any, today: date) -> str:
+    """The debtor's register when ``key`` has texts per register; "" otherwise.
+
+    Only Spanish has two. The policy decides, so a notice says "usted" to the
+    debtors whose reminders and bot do. A reminder's key used by policies of
+    one register only needs no lookup (thousands a second); a notice's key,
+    or one shared, asks the debtor's segment (``segments.register_for``).
+    """
+    if debtor_language(debtor.language) != "es" or key not in _keys_with_registers():
+        return ""
+    registers = _registers_of_steps(debtor.creditor_id).get(key, frozenset())
+    if len(registers) == 1:
+        return next(iter(registers))
+    # The dispatcher reads plain rows; the segment rules want the model.
+    model = debtor if isinstance(debtor, Debtor) else Debtor.objects.get(pk=debtor.pk)
+    return register_for(model, today)
 
 
 def build_message(
@@ -59,23 +131,30 @@ def build_message(
     it already (the dispatcher does, for a whole batch at once).
     """
     channel = outreach.channel
-    template = cached_template(outreach.template_key, channel, debtor.language, creditor.pk)
+    key = outreach.template_key
+    register = debtor_register(key, debtor, today)
+    template = cached_template(key, channel, debtor.language, creditor.pk, register)
     if template is None and channel == "rcs":
         # RCS reuses the SMS text where no RCS template was written.
-        template = cached_template(outreach.template_key, "sms", debtor.language, creditor.pk)
+        template = cached_template(key, "sms", debtor.language, creditor.pk, register)
     if template is None:
         raise NoTemplate(f"no template '{outreach.template_key}' for {channel}")
     language = template.language
     token = link_token or payment_token(debtor.pk)
     link = payment_url(token)
+    notice_context = getattr(outreach, "notice_context", None)
     context = build_context(
+        balance_debts=_whole_balance(debtor.pk, template),
         creditor=creditor,
         debtor=debtor,
         debts=list(debts),
         payment_link=link,
         today=today,
         language=language,
-        **notice_values(getattr(outreach, "notice_context", None)),
+        # A receipt of the last payment links the "paz y salvo" certificate.
+        certificate_link=certificate_url(token) if (notice_context or {}).get("paid_in_full")
+        else "",
+        **notice_values(notice_context),
     )
     try:
         rendered = render(
@@ -129,5 +208,5 @@ def reply_message(outreach: Any, address: str) -> OutboundMessage:
 def _reply_subject(language: str) -> str:
     from django.utils import translation
 
-    with translation.override(language or "es"):
+    with translation.override(django_language(language)):
         return translation.gettext("Respuesta sobre su cuenta")

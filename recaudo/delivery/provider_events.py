@@ -31,14 +31,17 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 import recaudo.channels
+from recaudo.conversations import debt_reports
 from recaudo.conversations.inbound import receive
-from recaudo.delivery.channels.registry import get_channel
+from recaudo.conversations.models import Message
+from recaudo.delivery.channels.registry import MediaError, get_channel
 from recaudo.inputs import storable
 from recaudo.outreach import optouts
 from recaudo.outreach.contract import Event, PayloadError, WebhookRequest
@@ -46,6 +49,8 @@ from recaudo.outreach.fallback import fall_back
 from recaudo.outreach.models import Outreach, WebhookEvent
 from recaudo.outreach.optouts import OPT_OUT_OUTCOME
 from recaudo.outreach.progress import record_failure_report, record_progress
+from recaudo.payments.reports import MAX_RECEIPT_BYTES, receipt_type
+from recaudo.payments.rules import AgreementError
 from recaudo.portfolio.models import ContactPoint
 from recaudo.portfolio.rules import InputError, datetime_in_range
 
@@ -109,6 +114,36 @@ def process_webhook(stored: WebhookEvent, parse: Callable[[], list[Event]]) -> s
         locked.outcome = outcome[:200]
         locked.save(update_fields=["processed_at", "outcome"])
     return outcome
+
+
+def process_pending(limit: int = 500) -> int:
+    """Process stored webhooks not yet tried, oldest first (WEBHOOK_PROCESSING=deferred).
+
+    Run by ``recaudo worker``. Several workers may pick the same rows:
+    ``process_webhook`` locks each, so the second finds it processed. A row
+    whose processing failed keeps its error as its outcome and is not tried
+    again until the provider delivers it again (the view then clears it).
+    Returns how many were tried.
+    """
+    pending = list(
+        WebhookEvent.objects.filter(processed_at__isnull=True, outcome="").order_by(
+            "received_at", "id"
+        )[:limit]
+    )
+    for stored in pending:
+        try:
+            process_webhook(stored, partial(stored_events, stored))
+        except Exception as error:
+            logger.exception("webhook %s: processing event %s failed", stored.provider, stored.pk)
+            record_failure(stored, error)
+    return len(pending)
+
+
+def retry_later(stored: WebhookEvent) -> None:
+    """A repeated delivery of a webhook whose processing failed: the worker tries it again."""
+    WebhookEvent.objects.filter(pk=stored.pk, processed_at__isnull=True).exclude(
+        outcome=""
+    ).update(outcome="")
 
 
 def record_failure(stored: WebhookEvent, error: BaseException) -> None:
@@ -217,9 +252,34 @@ def apply_event(event: Event) -> str:
             )
             _keep_in_conversation(event)
             return outcome
-        receive(event)
+        message = receive(event)
+        if message is not None and message.attachment:
+            keep_receipt(message, event.channel)
         return INBOUND_OUTCOME
     return f"{event.kind}: kept"
+
+
+def keep_receipt(message: Message, channel_name: str) -> None:
+    """Download the image or document the debtor sent and hand it to their reports.
+
+    Part of processing the stored webhook (the provider's media API, with the
+    channel's credentials). Only files whose first bytes prove an image or a
+    PDF within the receipt size are kept; otherwise the attachment records why.
+    """
+    attachment = dict(message.attachment or {})
+    download = getattr(get_channel(channel_name), "download_media", None)
+    reference = attachment.get("id") or attachment.get("url")  # WhatsApp's media id, an MMS URL
+    if download is None or not reference:
+        return
+    try:
+        content, _declared = download(str(reference), MAX_RECEIPT_BYTES)
+        media_type = receipt_type(content)
+    except (MediaError, AgreementError) as error:
+        attachment["error"] = str(error)[:200]
+        message.attachment = attachment
+        message.save(update_fields=["attachment"])
+        return
+    debt_reports.receipt_arrived(message, content, media_type)
 
 
 def _keep_in_conversation(event: Event) -> None:

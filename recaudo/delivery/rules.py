@@ -20,6 +20,7 @@ from recaudo.channels import VOICE_CHANNELS, consent_needed, find_channel
 from recaudo.compliance.packs import RulePack
 from recaudo.compliance.rules import PastContact, check_contact
 from recaudo.outreach.contract import ProviderResult
+from recaudo.outreach.history import COLLECTION_NOTICES
 
 # Backoff for transient failures: base * 2^(attempt-1), capped, with full jitter.
 BACKOFF_BASE_SECONDS = 30.0
@@ -61,6 +62,12 @@ class SendFacts:
     # The last word to a point we stop using (opt-out confirmation, apology to
     # a wrong number): sent although the point is opted out or invalid.
     final: bool = False
+    # For a reply: until when the debtor's own message opened the channel for
+    # answers (``notify.queue_reply``); inside it no consent on file is needed.
+    answer_until: datetime | None = None
+    # The row's template: a notice that asks for money (``COLLECTION_NOTICES``)
+    # is judged as a collection attempt.
+    template_key: str = ""
 
 
 Verdict = Literal["send", "cancel", "fallback", "postpone"]
@@ -102,12 +109,20 @@ def decide(pack: RulePack, facts: SendFacts, now: datetime) -> Decision:
     if facts.channel not in VOICE_CHANNELS and facts.channel not in point.channels:
         return Decision("fallback", "channel_not_on_point", owed=owed, open_debt_ids=ids)
     needs_consent = consent_needed(facts.consent_required)
-    if facts.channel in needs_consent and facts.channel not in point.consented:
+    # A debtor who wrote first asked for the answer: their message is the
+    # permission on that channel while it lasts (an opt-out still stops it, above).
+    asked = facts.reply and facts.answer_until is not None and now < facts.answer_until
+    if facts.channel in needs_consent and facts.channel not in point.consented and not asked:
         return Decision("fallback", "no_consent", owed=owed, open_debt_ids=ids)
     if facts.reply:
         return Decision("send", owed=owed, open_debt_ids=ids)
     verdict = check_contact(
-        pack, timezone=facts.timezone, channel=facts.channel, at=now, history=facts.history
+        pack,
+        timezone=facts.timezone,
+        channel=facts.channel,
+        at=now,
+        history=facts.history,
+        notice=facts.notice and facts.template_key not in COLLECTION_NOTICES,
     )
     if not verdict.allowed:
         if "opted_out" in verdict.reasons:

@@ -15,11 +15,16 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from recaudo.languages import debtor_language, django_language
 from recaudo.outreach import optouts
 from recaudo.outreach.links import read_unsubscribe_token
+from recaudo.payments.terms import debtor_today
+from recaudo.policies.models import Policy
+from recaudo.policies.segments import register_for
 from recaudo.portfolio.models import ContactPoint
 
 
@@ -32,6 +37,14 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "delivery/unsubscribe.html", {"state": "unknown"}, status=404)
     # An old link still stops them, but names nobody.
     address = "" if found.expired else point.masked_value
+    # The debtor's language and register, as in their messages (docs/languages.md).
+    debtor = point.debtor
+    translation.activate(django_language(debtor.language))
+    request.LANGUAGE_CODE = translation.get_language()
+    tu = (
+        debtor_language(debtor.language) == "es"
+        and register_for(debtor, debtor_today(debtor)) == Policy.Register.TU
+    )
     if request.method == "GET":
         state = "done" if point.opted_out_at else "ask"
     else:
@@ -39,4 +52,6 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
             point, channel=found.channel, source="unsubscribe page", actor="debtor"
         )
         state = "done"
-    return render(request, "delivery/unsubscribe.html", {"state": state, "address": address})
+    return render(
+        request, "delivery/unsubscribe.html", {"state": state, "address": address, "tu": tu}
+    )

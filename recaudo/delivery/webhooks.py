@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -97,12 +98,17 @@ def _receive(http_request: HttpRequest, facts: ChannelFacts) -> HttpResponse:
         logger.warning("webhook %s: wrong signature", provider)
         return HttpResponse(status=403)
 
-    stored, _created = events.store_webhook(
+    stored, created = events.store_webhook(
         provider,
         dedupe_key=events.dedupe_key(provider, request.body, event_id=channel.webhook_id(request)),
         headers=_kept_headers(request),
         body=request.body.decode("utf-8", errors="replace"),
     )
+    if settings.WEBHOOK_PROCESSING == "deferred":
+        # Stored and committed: the worker processes it (events.process_pending).
+        if not created:
+            events.retry_later(stored)
+        return HttpResponse(status=200)
     try:
         events.process_webhook(stored, lambda: channel.parse_webhook(request))
     except Exception as error:

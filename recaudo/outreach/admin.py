@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from recaudo.admin_scope import CreditorScoped
+from recaudo.languages import staff_money
 from recaudo.outreach.models import Outreach, OutreachDebt, PlannerRun, WebhookEvent
 
 
@@ -34,8 +36,7 @@ class OutreachAdmin(ReadOnly, CreditorScoped, admin.ModelAdmin):
         "channel",
         "action",
         "template_key",
-        "amount_due",
-        "currency",
+        "amount_display",
         "window_start",
         "status",
     )
@@ -45,6 +46,10 @@ class OutreachAdmin(ReadOnly, CreditorScoped, admin.ModelAdmin):
     date_hierarchy = "planned_on"
     inlines = (OutreachDebtInline,)
     list_select_related = ("debtor",)
+
+    @admin.display(description=_("monto"), ordering="amount_due")
+    def amount_display(self, obj: Outreach) -> str:
+        return staff_money(obj.amount_due, obj.currency, obj.debtor.country)
 
 
 @admin.register(PlannerRun)

@@ -13,6 +13,11 @@ this module, so the answer cannot differ between them.
   failed before any provider saw it (no usable channel left, refused at once)
   and a cancelled row never left, and do not count.
 - Its moment is when it was sent, else the start of its send window.
+- A notice or a reply (``triggered``: something the debtor's own action
+  called for, not one of the ``COLLECTION_NOTICES``) is marked as such
+  (``PastContact.notice``); the country's pack
+  says whether those count (``RulePack.notices_counted``, docs/compliance.md
+  "Notices are not collection contacts").
 - When a *new* contact is being placed, what is already planned counts too:
   deliberately, so that two steps planned for the same day never both fit
   under a cap of one. At the moment of sending, planned rows do not count
@@ -44,6 +49,17 @@ ATTEMPTED: tuple[str, ...] = (
     Status.READ,
     Status.UNKNOWN,
 )
+# Rows the debtor's own action called for: notices (a receipt, "payment failed"...) and replies.
+TRIGGERED: tuple[str, ...] = (Outreach.Action.NOTICE, Outreach.Action.REPLY)
+# Notices that are collection attempts all the same: we send them on our own
+# initiative to ask for money (a reminder of a promise or an instalment, "we
+# have not received the payment"). They count and wait like any reminder.
+COLLECTION_NOTICES = frozenset({"promise_reminder", "promise_broken", "plan_broken"})
+
+
+def triggered(action: str, template_key: str) -> bool:
+    """Whether a row is a notice the debtor triggered rather than a collection attempt."""
+    return action in TRIGGERED and template_key not in COLLECTION_NOTICES
 # What counts when a new contact is placed: the attempts and what is already planned.
 PLACED: tuple[str, ...] = (Status.PLANNED, *ATTEMPTED)
 
@@ -103,12 +119,20 @@ def past_contacts(
     if excluded:
         rows = rows.exclude(id__any=excluded)
     history: defaultdict[int, list[PastContact]] = defaultdict(list)
-    for debtor_id, channel, sent_at, window_start, action, reason in rows.values_list(
-        "debtor_id", "channel", "sent_at", "window_start", "action", "status_reason"
-    ):
+    for debtor_id, channel, sent_at, window_start, action, reason, template_key in (
+        rows.values_list(
+            "debtor_id", "channel", "sent_at", "window_start", "action", "status_reason",
+            "template_key",
+        )
+    ):  # fmt: skip
         talked = action == Outreach.Action.CALL_TASK and reason in CONVERSATION_OUTCOMES
         history[debtor_id].append(
-            PastContact(channel, contact_moment(sent_at, window_start), conversation=talked)
+            PastContact(
+                channel,
+                contact_moment(sent_at, window_start),
+                triggered(action, template_key),
+                conversation=talked,
+            )
         )
     return history
 

@@ -302,7 +302,15 @@ class WebhookEvent(models.Model):
                 fields=["provider", "dedupe_key"], name="webhook_event_once_per_provider"
             )
         ]
-        indexes = [models.Index(fields=["received_at"], name="webhook_received_idx")]
+        indexes = [
+            models.Index(fields=["received_at"], name="webhook_received_idx"),
+            # Deferred processing (WEBHOOK_PROCESSING=deferred): the worker's next ones.
+            models.Index(
+                fields=["received_at"],
+                name="webhook_pending_idx",
+                condition=Q(processed_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.provider} {self.dedupe_key}"

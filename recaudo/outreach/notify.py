@@ -20,8 +20,9 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from recaudo.channels import answer_window
 from recaudo.compliance.store import pack_for
-from recaudo.outreach.history import debtor_history
+from recaudo.outreach.history import debtor_history, triggered
 from recaudo.outreach.models import Outreach
 from recaudo.policies.planning import (
     EMAIL_CHANNELS,
@@ -44,6 +45,7 @@ def notify(
     context: Mapping[str, Any] | None = None,
     channels: Sequence[str] = DEFAULT_CHANNELS,
     now: datetime | None = None,
+    record_unreachable: bool = False,
 ) -> Outreach | None:
     """Queue the notice ``template_key`` for ``debtor`` once per ``key``.
 
@@ -51,7 +53,10 @@ def notify(
     example ``{"paid_amount": "150000.00"}``, ``{"promise_date":
     "2026-12-01", "promise_amount": "50000"}`` (strings, stored as JSON).
     Returns the row (the existing one when ``key`` was used before), or None
-    when the debtor cannot be reached on any of ``channels``.
+    when the debtor cannot be reached on any of ``channels``; with
+    ``record_unreachable`` that case leaves a failed row instead (reason
+    ``unreachable`` or ``no_window``), so staff see the notice that could not
+    go and the key is used up.
     """
     existing = Outreach.objects.for_notice(key).first()
     if existing is not None:
@@ -60,9 +65,11 @@ def notify(
     pack = pack_for(debtor.creditor_id, debtor.country, debtor.region)
     step = StepInfo(0, 0, 0, "notice", tuple(channels), template_key, "")
     choice = choose_channel(step, usable_points(debtor), pack.consent_required)
-    if choice is None:
-        return None
     today = timezone.localtime(now, _zone(debtor.timezone)).date()
+    if choice is None:
+        if record_unreachable:
+            return _unreachable(debtor, template_key, key, context, channels, now, "unreachable")
+        return None
     window = place(
         pack,
         timezone=debtor.timezone,
@@ -70,8 +77,11 @@ def notify(
         day=today,
         history=debtor_history(debtor.pk, now, placing=True),
         not_before=now,
+        notice=triggered(Outreach.Action.NOTICE, template_key),
     )
     if window is None:
+        if record_unreachable:
+            return _unreachable(debtor, template_key, key, context, channels, now, "no_window")
         return None
     owed = [d for d in Debt.objects.filter(debtor=debtor, status="open") if d.balance > 0]
     currency = owed[0].currency if owed else debtor.creditor.default_currency
@@ -110,6 +120,7 @@ def queue_reply(
     key: str,
     now: datetime | None = None,
     final: bool = False,
+    opened_at: datetime | None = None,
 ) -> Outreach:
     """Queue an answer to a message the debtor just sent (the bot's or an agent's).
 
@@ -123,12 +134,23 @@ def queue_reply(
     not a collection contact the debtor did not ask for, so the country's
     hours and caps do not hold it back; an opt-out still does. Once per
     ``key`` (e.g. the inbound message's id).
+
+    ``opened_at``: when the debtor wrote (default ``now``). Their message opens
+    the channel for answers until ``answer_window`` after it (WhatsApp's
+    customer-service window, 24 hours elsewhere): inside it the answer needs
+    no consent on file; the moment is stored as ``answer_until``.
     """
     existing = Outreach.objects.for_notice(key).first()
     if existing is not None:
         return existing
     now = now or timezone.now()
     today = timezone.localtime(now, _zone(debtor.timezone)).date()
+    context: dict[str, Any] = {
+        "text": text,
+        "answer_until": ((opened_at or now) + answer_window(channel)).isoformat(),
+    }
+    if final:
+        context["final"] = True
     try:
         with transaction.atomic():
             return Outreach.objects.create(
@@ -148,10 +170,55 @@ def queue_reply(
                 window_start=now,
                 window_end=now + timedelta(hours=23),
                 notice_key=key[:200],
-                notice_context={"text": text, "final": True} if final else {"text": text},
+                notice_context=context,
             )
     except IntegrityError:
         return Outreach.objects.for_notice(key).get()
+
+
+def _unreachable(
+    debtor: Debtor,
+    template_key: str,
+    key: str,
+    context: Mapping[str, Any] | None,
+    channels: Sequence[str],
+    now: datetime,
+    reason: str,
+) -> Outreach | None:
+    """The failed row of a notice that has nowhere (or no moment) to go."""
+    today = timezone.localtime(now, _zone(debtor.timezone)).date()
+    try:
+        with transaction.atomic():
+            return Outreach.objects.create(
+                creditor_id=debtor.creditor_id,
+                debtor=debtor,
+                anchor_due_on=today,
+                planned_on=today,
+                action=Outreach.Action.NOTICE,
+                channel=channels[0],
+                fallback_channels=[],
+                contact_point=None,
+                template_key=template_key,
+                tone="",
+                language=debtor.language,
+                currency=debtor.creditor.default_currency,
+                amount_due=Decimal(0),
+                window_start=now,
+                window_end=now + timedelta(seconds=1),
+                status=Outreach.Status.FAILED,
+                status_reason=reason,
+                failed_at=now,
+                notice_key=key[:200],
+                notice_context=dict(context or {}),
+            )
+    except IntegrityError:
+        return Outreach.objects.for_notice(key).first()
+
+
+def answer_until(context: Mapping[str, Any] | None) -> datetime | None:
+    """Until when a reply's row may go out without a consent (see ``queue_reply``)."""
+    value = (context or {}).get("answer_until")
+    return datetime.fromisoformat(str(value)) if value else None
 
 
 def notice_values(context: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -164,6 +231,19 @@ def notice_values(context: Mapping[str, Any] | None) -> dict[str, Any]:
         values["promise_amount"] = Decimal(str(context["promise_amount"]))
     if context.get("promise_date"):
         values["promise_date"] = date.fromisoformat(str(context["promise_date"]))
+    # A receipt (payments/receipts.py) and a supervisor's decision (payments/concessions.py).
+    if context.get("paid_on"):
+        values["paid_on"] = date.fromisoformat(str(context["paid_on"]))
+    if context.get("payment_reference"):
+        values["payment_reference"] = str(context["payment_reference"])
+    if context.get("remaining_balance") not in (None, ""):
+        values["remaining_balance"] = Decimal(str(context["remaining_balance"]))
+    if context.get("new_due_on"):
+        values["new_due_on"] = date.fromisoformat(str(context["new_due_on"]))
+    if context.get("agreed_amount"):
+        values["agreed_amount"] = Decimal(str(context["agreed_amount"]))
+    if context.get("currency"):
+        values["notice_currency"] = str(context["currency"])
     return values
 
 

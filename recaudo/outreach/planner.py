@@ -3,8 +3,10 @@
 Loads what the decisions need in a few set-based queries (a temporary table
 holds the day's candidate debtors), decides with the pure functions of
 planning.py and the compliance rules, and writes the rows in bulk, all in one
-transaction. Idempotent: a contact is unique per (debtor, step, due date),
-and keys already planned are skipped before writing.
+transaction, one chunk of debtors (a range of ids) after another so that
+memory stays bounded however large the portfolio. Idempotent: a contact is
+unique per (debtor, step, due date), and keys already planned are skipped
+before writing.
 """
 
 from __future__ import annotations
@@ -12,9 +14,8 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter, defaultdict
-from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -27,14 +28,12 @@ from django.utils import timezone
 from recaudo.bulk import RawJSON, collector_paused, insert_rows, reserve_ids
 from recaudo.compliance.rules import PastContact
 from recaudo.compliance.store import pack_for
-from recaudo.outreach.history import contact_moment, counted_sql, counts, history_since
+from recaudo.outreach.history import history_since
 from recaudo.outreach.models import Outreach, OutreachDebt, PlannerRun
+from recaudo.outreach.planner_load import Loaded, candidate_ranges, load_chunk, start_of
 from recaudo.policies.loaders import load_policies, load_segment_rules, segment_names
 from recaudo.policies.planning import (
-    EMAIL_CHANNELS,
-    PHONE_CHANNELS,
-    OpenDebt,
-    UsablePoint,
+    StepInfo,
     candidate_due_dates,
     choose_channel,
     currency_and_balance,
@@ -42,7 +41,7 @@ from recaudo.policies.planning import (
     missed_days,
     place,
 )
-from recaudo.policies.rules import DebtorFacts, match_segment
+from recaudo.policies.rules import DebtorFacts, SegmentRule, match_segment
 from recaudo.portfolio.models import Creditor
 
 
@@ -55,6 +54,7 @@ class PlanResult:
     by_segment_channel: Counter[tuple[str, str]] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
     already_planned: int = 0
+    chunks: int = 0  # ranges of debtors loaded, decided and written one after the other
     # Seconds spent loading, deciding, writing and committing (for tuning).
     timings: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
 
@@ -84,20 +84,34 @@ def plan(
     creditor: Creditor | None = None,
     dry_run: bool = False,
     now: datetime | None = None,
+    chunk_debtors: int | None = None,
 ) -> PlanResult:
-    """Plan ``day`` (the debtors' local date; default: today in UTC) for one or all creditors."""
+    """Plan ``day`` (the debtors' local date; default: today in UTC) for one or all creditors.
+
+    The day's debtors are loaded, decided and written ``chunk_debtors`` at a
+    time (default: the ``PLANNER_CHUNK_DEBTORS`` setting), in ranges of debtor
+    ids, so that memory stays bounded whatever the portfolio's size. Each
+    debtor's decisions depend only on that debtor's data, so the rows are the
+    same whatever the chunk size. Everything is still one transaction.
+    """
     now = now or timezone.now()
     day = day or now.date()
+    chunk = chunk_debtors or settings.PLANNER_CHUNK_DEBTORS
+    if chunk < 1:
+        raise ValueError(f"chunk_debtors must be at least 1, not {chunk}")
     result = PlanResult(day, dry_run)
     creditors = [creditor] if creditor else list(Creditor.objects.order_by("id"))
     try:
         with collector_paused(), transaction.atomic():
             if connection.vendor == "postgresql":
-                # Hash joins over a day's debtors fit in memory instead of batches.
+                # Hash joins over a chunk's debtors fit in memory instead of batches.
+                # JIT compiling pays for long analytic queries, not for these: on a
+                # 10M-debt portfolio it added half a second to each chunk's queries.
                 with connection.cursor() as cursor:
                     cursor.execute("SET LOCAL work_mem = '64MB'")
+                    cursor.execute("SET LOCAL jit = off")
             for each in creditors:
-                _plan_creditor(each, day, now, result, dry_run)
+                _plan_creditor(each, day, now, result, dry_run, chunk)
             if dry_run:
                 raise _DryRun
             clock = time.perf_counter()
@@ -107,8 +121,25 @@ def plan(
     return result
 
 
+@dataclass
+class _Context:
+    """What every chunk of one creditor's day shares: the rules and caches of pure results."""
+
+    creditor_id: int
+    day: date
+    now: datetime
+    missed: int
+    segments: list[SegmentRule]
+    policies: dict[int, list[StepInfo]]
+    names: dict[int, str]
+    packs: dict[tuple[str, str], Any] = field(default_factory=dict)
+    first_windows: dict[tuple[str, str, str], tuple[datetime, datetime] | None] = field(
+        default_factory=dict
+    )
+
+
 def _plan_creditor(
-    creditor: Creditor, day: date, now: datetime, result: PlanResult, dry_run: bool
+    creditor: Creditor, day: date, now: datetime, result: PlanResult, dry_run: bool, chunk: int
 ) -> None:
     if connection.vendor == "postgresql":
         # One planner per creditor at a time; a second waits, then finds
@@ -128,18 +159,47 @@ def _plan_creditor(
     missed = missed_days(day, last_run, settings.PLANNER_CATCH_UP_DAYS)
     due_dates = sorted(candidate_due_dates(offsets, day, missed))
     started = timezone.now()
-    clock = time.perf_counter()
-    data = _load(creditor.pk, due_dates, day)
-    result.timings["load"] += time.perf_counter() - clock
-    clock = time.perf_counter()
-    names = segment_names(segments)
+    # Contacts from this moment on count as history (outreach/history.py).
+    since = min(history_since(timezone.now().replace(microsecond=0)), history_since(start_of(day)))
+    context = _Context(creditor.pk, day, now, missed, segments, policies, segment_names(segments))
     created_before = result.created
+    clock = time.perf_counter()
+    ranges = candidate_ranges(creditor.pk, due_dates, chunk)
+    result.timings["load"] += time.perf_counter() - clock
+    for first, last in ranges:
+        result.chunks += 1
+        clock = time.perf_counter()
+        data = load_chunk(due_dates, since, first, last)
+        result.timings["load"] += time.perf_counter() - clock
+        clock = time.perf_counter()
+        outreach_rows, debt_rows = _decide(context, data, result)
+        del data
+        result.timings["decide"] += time.perf_counter() - clock
+        clock = time.perf_counter()
+        _write(outreach_rows, debt_rows)
+        result.timings["write"] += time.perf_counter() - clock
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE plan_debtors")
+    if not dry_run:
+        PlannerRun.objects.create(
+            creditor=creditor,
+            run_on=day,
+            started_at=started,
+            finished_at=timezone.now(),
+            outreach_created=result.created - created_before,
+            summary={f"{s} / {c}": n for (s, c), n in result.by_segment_channel.items()},
+        )
 
+
+def _decide(
+    context: _Context, data: Loaded, result: PlanResult
+) -> tuple[list[PlannedRow], list[tuple[int, int, Decimal]]]:
+    """The rows to write for one chunk's debtors: (outreach rows, (row index, debt, balance))."""
+    day, missed, names = context.day, context.missed, context.names
+    packs, first_windows = context.packs, context.first_windows
     outreach_rows: list[PlannedRow] = []
-    debt_rows: list[tuple[int, int, Decimal]] = []  # (outreach index, debt id, balance)
+    debt_rows: list[tuple[int, int, Decimal]] = []
     result.debtors_considered += len(data.debtors)
-    packs: dict[tuple[str, str], Any] = {}
-    first_windows: dict[tuple[str, str, str], tuple[datetime, datetime] | None] = {}
     counts: defaultdict[tuple[str, str], int] = defaultdict(int)
     for debtor_id, (kind, country, zone, language, tags, region) in data.debtors.items():
         debts = data.debts.get(debtor_id, [])
@@ -154,14 +214,14 @@ def _plan_creditor(
             balance=balance,
             tags=tags,
         )
-        segment = match_segment(segments, facts)
+        segment = match_segment(context.segments, facts)
         if segment is None:
             result.skipped["no_segment"] += 1
             continue
-        steps = policies.get(segment.policy_id, [])
+        steps = context.policies.get(segment.policy_id, [])
         due_today = [debt for debt in debts if debt.due_on in data.due_dates]
         pack = packs.get((country, region)) or packs.setdefault(
-            (country, region), pack_for(creditor.pk, country, region)
+            (country, region), pack_for(context.creditor_id, country, region)
         )
         history = list(data.history.get(debtor_id, ()))
         for due in due_steps(steps, due_today, day, missed, descending=True):
@@ -198,7 +258,7 @@ def _plan_creditor(
             )
             outreach_rows.append(
                 PlannedRow(
-                    creditor_id=creditor.pk,
+                    creditor_id=context.creditor_id,
                     debtor_id=debtor_id,
                     segment_id=segment.id,
                     step_id=due.step.id,
@@ -217,39 +277,31 @@ def _plan_creditor(
                     window_end=window[1],
                     status=PLANNED,
                     status_reason="",
-                    created_at=now,
-                    updated_at=now,
+                    created_at=context.now,
+                    updated_at=context.now,
                 )
             )
             debt_rows.extend((index, debt.id, debt.balance) for debt in due.debts)
             counts[(names[segment.id], choice.channel)] += 1
-
     result.by_segment_channel.update(counts)
     result.created += len(outreach_rows)
-    result.timings["decide"] += time.perf_counter() - clock
-    clock = time.perf_counter()
-    if outreach_rows:
-        ids = reserve_ids(Outreach, len(outreach_rows))
-        insert_rows(
-            Outreach,
-            ("id", *PlannedRow._fields),
-            [(ids[i], *row) for i, row in enumerate(outreach_rows)],
-        )
-        insert_rows(
-            OutreachDebt,
-            ("outreach_id", "debt_id", "balance"),
-            [(ids[index], debt_id, balance) for index, debt_id, balance in debt_rows],
-        )
-    result.timings["write"] += time.perf_counter() - clock
-    if not dry_run:
-        PlannerRun.objects.create(
-            creditor=creditor,
-            run_on=day,
-            started_at=started,
-            finished_at=timezone.now(),
-            outreach_created=result.created - created_before,
-            summary={f"{s} / {c}": n for (s, c), n in result.by_segment_channel.items()},
-        )
+    return outreach_rows, debt_rows
+
+
+def _write(outreach_rows: list[PlannedRow], debt_rows: list[tuple[int, int, Decimal]]) -> None:
+    if not outreach_rows:
+        return
+    ids = reserve_ids(Outreach, len(outreach_rows))
+    insert_rows(
+        Outreach,
+        ("id", *PlannedRow._fields),
+        [(ids[i], *row) for i, row in enumerate(outreach_rows)],
+    )
+    insert_rows(
+        OutreachDebt,
+        ("outreach_id", "debt_id", "balance"),
+        [(ids[index], debt_id, balance) for index, debt_id, balance in debt_rows],
+    )
 
 
 PLANNED = str(Outreach.Status.PLANNED.value)
@@ -281,155 +333,6 @@ class PlannedRow(NamedTuple):
     updated_at: datetime
 
 
-@dataclass
-class _Loaded:
-    due_dates: set[date]
-    debtors: dict[int, tuple[str, str, str, str, frozenset[str], str]]
-    debts: dict[int, list[OpenDebt]]
-    points: dict[int, list[UsablePoint]]
-    planned: set[tuple[int, int, date]]
-    history: dict[int, list[PastContact]]
-
-
-def _load(creditor_id: int, due_dates: Sequence[date], day: date) -> _Loaded:
-    """Everything the decisions need about the debtors with a debt due on ``due_dates``."""
-    sqlite = connection.vendor == "sqlite"
-
-    def text(column: str) -> str:
-        # JSON read as text: the few distinct values are parsed once each.
-        return column if sqlite else f"{column}::text"
-
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS plan_debtors")
-        marks = ", ".join(["%s"] * len(due_dates))
-        cursor.execute(
-            "CREATE TEMPORARY TABLE plan_debtors AS SELECT DISTINCT debtor_id AS id "
-            "FROM portfolio_debt WHERE creditor_id = %s AND status = 'open' "
-            f"AND due_on IN ({marks})",
-            [creditor_id, *due_dates],
-        )
-        if not sqlite:
-            cursor.execute("ANALYZE plan_debtors")  # good join plans need its size
-        # Debtors: the segment's facts and where and how to reach them.
-        cursor.execute(
-            f"SELECT d.id, d.kind, d.country, d.timezone, d.language, {text('d.tags')}, "
-            "d.region FROM portfolio_debtor d JOIN plan_debtors p ON p.id = d.id"
-        )
-        debtors = {
-            row[0]: (row[1], row[2], row[3], row[4], _json_set(row[5]), row[6])
-            for row in cursor.fetchall()
-        }
-        # All their open debts (the balance and the oldest due date decide the segment).
-        # SQLite keeps decimals as REAL: subtract there, round to the cent
-        # and read the text (15 significant digits, exact for 14-digit money).
-        balance = (
-            "CAST(ROUND(b.amount - b.amount_paid, 2) AS TEXT), CAST(b.due_on AS TEXT)"
-            if sqlite
-            else "b.amount - b.amount_paid, b.due_on"
-        )
-        cursor.execute(
-            f"SELECT b.id, b.debtor_id, {balance}, b.currency "
-            "FROM portfolio_debt b JOIN plan_debtors p ON p.id = b.debtor_id "
-            "WHERE b.status = 'open' AND NOT EXISTS (SELECT 1 FROM payments_promise_debts pd "
-            "JOIN payments_promise pr ON pr.id = pd.promise_id "
-            "WHERE pd.debt_id = b.id AND pr.status = 'pending')"
-        )
-        debts: dict[int, list[OpenDebt]] = defaultdict(list)
-        fromisoformat = date.fromisoformat
-        for debt_id, debtor_id, owed, due_on, currency in cursor.fetchall():
-            if sqlite:
-                owed, due_on = Decimal(owed), fromisoformat(due_on)
-            debts[debtor_id].append(OpenDebt(debt_id, due_on, owed, currency))
-        # Usable contact points (not opted out, not invalid) with their
-        # consents, gathered per point by the consent table's unique index. A
-        # withdrawn consent ("-sms") takes the channel off the point in every
-        # country, whether or not the country required the consent.
-        gather = "group_concat" if sqlite else "string_agg"
-        cursor.execute(
-            f"SELECT c.id, c.debtor_id, c.kind, {text('c.channels')}, c.preferred, "
-            f"(SELECT {gather}(CASE WHEN k.revoked_at IS NULL THEN k.channel "
-            "ELSE '-' || k.channel END, ',') FROM portfolio_channelconsent k "
-            "WHERE k.contact_point_id = c.id) "
-            "FROM portfolio_contactpoint c JOIN plan_debtors p ON p.id = c.debtor_id "
-            "WHERE c.opted_out_at IS NULL AND c.invalid_since IS NULL"
-        )
-        points: dict[int, list[UsablePoint]] = defaultdict(list)
-        for point_id, debtor_id, kind, channels, preferred, consented in cursor.fetchall():
-            allowed = PHONE_CHANNELS if kind == "phone" else EMAIL_CHANNELS
-            given, withdrawn = _consents(consented)
-            points[debtor_id].append(
-                UsablePoint(
-                    point_id,
-                    kind,
-                    (_json_set(channels) & allowed) - withdrawn,
-                    given,
-                    bool(preferred),
-                )
-            )
-        # Contacts already planned or made: idempotency keys and the rules' history
-        # (outreach/history.py says which count; placing a step, planned rows do).
-        since = min(
-            history_since(timezone.now().replace(microsecond=0)), history_since(_start_of(day))
-        )
-        # The same rule as history.past_contacts, in the planner's one set-based query.
-        counted, counted_params = counted_sql("o", placing=True)
-        cursor.execute(
-            "SELECT o.debtor_id, o.step_id, o.anchor_due_on, o.channel, o.window_start, "
-            "o.sent_at, o.status "
-            "FROM outreach_outreach o JOIN plan_debtors p ON p.id = o.debtor_id "
-            f"WHERE o.anchor_due_on IN ({marks}) OR (COALESCE(o.sent_at, o.window_start) >= %s "
-            f"AND {counted})",
-            [*due_dates, since, *counted_params],
-        )
-        planned: set[tuple[int, int, date]] = set()
-        history: dict[int, list[PastContact]] = defaultdict(list)
-        for debtor_id, step_id, anchor, channel, start, sent_at, status in cursor.fetchall():
-            if isinstance(anchor, str):
-                anchor = date.fromisoformat(anchor)
-            planned.add((debtor_id, step_id, anchor))
-            if counts(status, sent_at, placing=True):
-                moment = _utc(contact_moment(sent_at, start))
-                if moment >= since:
-                    history[debtor_id].append(PastContact(channel, moment))
-        cursor.execute("DROP TABLE plan_debtors")
-    return _Loaded(set(due_dates), debtors, debts, points, planned, history)
-
-
-def _utc(value: datetime | str) -> datetime:
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    # SQLite keeps UTC without an offset.
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
-
-
-def _start_of(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=UTC)
-
-
 @lru_cache(maxsize=1024)
 def _fallbacks_json(fallbacks: tuple[str, ...]) -> RawJSON:
     return RawJSON(json.dumps(list(fallbacks)))
-
-
-def _json_set(value: Any) -> frozenset[str]:
-    """A JSON list column as a set; the few distinct texts are parsed once each."""
-    if isinstance(value, str | bytes):
-        return _parse_set(value)
-    return frozenset(value or ())
-
-
-@lru_cache(maxsize=4096)
-def _consents(text: str | None) -> tuple[frozenset[str], frozenset[str]]:
-    """("whatsapp,-sms") -> (consented {"whatsapp"}, withdrawn {"sms"})."""
-    if not text:
-        return frozenset(), frozenset()
-    names = text.split(",")
-    return (
-        frozenset(name for name in names if not name.startswith("-")),
-        frozenset(name[1:] for name in names if name.startswith("-")),
-    )
-
-
-@lru_cache(maxsize=4096)
-def _parse_set(text: str | bytes) -> frozenset[str]:
-    return frozenset(json.loads(text) or ())

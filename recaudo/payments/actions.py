@@ -12,8 +12,10 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
+from recaudo.languages import down_payment_name
 from recaudo.outreach.notify import notify
 from recaudo.outreach.settle import cancel_settled
 from recaudo.payments.concessions import settle_discount
@@ -25,9 +27,9 @@ from recaudo.payments.models import (
     PaymentLink,
     Promise,
 )
-from recaudo.payments.promises import keep_paid_promises
 from recaudo.payments.providers import get_provider
 from recaudo.payments.providers.base import CheckoutRequest, ProviderError, ProviderRecord
+from recaudo.payments.receipts import thank_payment
 from recaudo.payments.rules import (
     AgreementError,
     check_plan,
@@ -176,18 +178,15 @@ def apply_provider_record(checkout_id: int, record: ProviderRecord) -> Checkout:
         checkout.payment = result.payment
         checkout.completed_at = now
         checkout.save(update_fields=["status", "payment", "completed_at"])
-        if checkout.instalment is not None:
-            _instalment_paid(checkout.instalment, record.amount, now)
+        # The instalments it covers and the promises it keeps were brought up to
+        # date in the payment's transaction (agreements.after_payment), as for
+        # every route.
         if checkout.settlement_id is not None:
             settle_discount(checkout.settlement_id, record.amount, f"{checkout.provider}:discount")
-        keep_paid_promises(checkout.debtor_id)
-        # The thank-you, once per payment however often the provider reports it.
-        notify(
-            checkout.debtor,
-            "payment_thanks",
-            key=f"thanks:{result.payment.pk}",
-            context={"paid_amount": str(record.amount)},
-        )
+        # The thank-you with its receipt, once per payment however often the
+        # provider reports it (after the discount and plan above, so the
+        # balance it names is the one left).
+        thank_payment(result.payment, now=now)
         return checkout
 
 
@@ -208,18 +207,6 @@ def _reverse(checkout: Checkout, record: ProviderRecord) -> Checkout:
     checkout.save(update_fields=["status"])
     notify(checkout.debtor, "payment_failed", key=f"payment-reversed:{checkout.payment_id}")
     return checkout
-
-
-def _instalment_paid(instalment: Instalment, amount: Decimal, now: datetime) -> None:
-    if amount >= instalment.amount:
-        Instalment.objects.filter(pk=instalment.pk).update(
-            status=Instalment.Status.PAID, paid_at=now
-        )
-    plan = instalment.plan
-    if not plan.instalments.exclude(status=Instalment.Status.PAID).exists():
-        InstalmentPlan.objects.filter(pk=plan.pk).update(
-            status=InstalmentPlan.Status.COMPLETED, ended_at=now
-        )
 
 
 def agree_plan(
@@ -243,12 +230,14 @@ def agree_plan(
         if not debts:
             raise AgreementError(_("No hay deudas para incluir en un plan."))
         total = sum((debt.balance for debt in debts), Decimal(0))
+        name = down_payment_name(get_language(), debtor.country).capitalize()
         check_plan(
             total=total,
             currency=terms.currency,
             down_payment=down_payment,
             count=count,
             limits=terms.plan_limits,
+            down_payment_name=name,
         )
         schedule = instalment_schedule(
             total=total,
@@ -256,6 +245,7 @@ def agree_plan(
             down_payment=down_payment,
             count=count,
             first_day=debtor_today(debtor),
+            down_payment_name=name,
         )
         plan = InstalmentPlan.objects.create(
             creditor_id=link.creditor_id,
@@ -278,7 +268,34 @@ def agree_plan(
                 debt, Debt.Status.OPEN, actor=f"{source}:plan", reason=f"plan {plan.pk}"
             )
         cancel_settled(debtor.pk, f"plan {plan.pk} agreed")
+        _close_what_the_plan_replaces(plan, debts)
         return plan
+
+
+def _close_what_the_plan_replaces(plan: InstalmentPlan, debts: list[Debt]) -> None:
+    """A plan supersedes open promises and pending requests over the same debts.
+
+    A promise folded into the plan is ``superseded`` (never broken: no "we did
+    not receive your payment" to a debtor current on the plan). A discount or
+    new-date request still waiting for a supervisor is ``cancelled`` and the
+    debtor is told why, once per request (notice ``request_closed``).
+    """
+    now = timezone.now()
+    debt_ids = [debt.pk for debt in debts]
+    Promise.objects.filter(
+        debtor_id=plan.debtor_id, status=Promise.Status.PENDING, debts__in=debt_ids
+    ).update(status=Promise.Status.SUPERSEDED, settled_at=now)
+    pending = list(
+        DebtorRequest.objects.filter(
+            debtor_id=plan.debtor_id, status=DebtorRequest.Status.PENDING, debts__in=debt_ids
+        ).distinct()
+    )
+    for request in pending:
+        request.status = DebtorRequest.Status.CANCELLED
+        request.decided_at = now
+        request.decided_by = f"plan:{plan.pk}"
+        request.save(update_fields=["status", "decided_at", "decided_by"])
+        notify(plan.debtor, "request_closed", key=f"request-closed:{request.pk}")
 
 
 def make_promise(

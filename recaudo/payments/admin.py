@@ -1,10 +1,15 @@
+from collections.abc import Callable
+
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from recaudo.admin_scope import CreditorScoped
-from recaudo.payments import concessions
+from recaudo.languages import staff_money
+from recaudo.payments import concessions, reports
 from recaudo.payments.models import (
     Checkout,
     DebtorReport,
@@ -17,6 +22,7 @@ from recaudo.payments.models import (
     PaymentWebhookEvent,
     Promise,
 )
+from recaudo.payments.rules import AgreementError
 
 
 @admin.register(PaymentSettings)
@@ -42,25 +48,40 @@ class InstalmentInline(CreditorScoped, admin.TabularInline):
 
 @admin.register(InstalmentPlan)
 class InstalmentPlanAdmin(CreditorScoped, admin.ModelAdmin):
-    list_display = ["debtor", "total", "currency", "instalment_count", "status", "created_at"]
+    list_display = ["debtor", "total_display", "instalment_count", "status", "created_at"]
+    list_select_related = ["debtor"]
     list_filter = ["status", "creditor"]
     inlines = [InstalmentInline]
     readonly_fields = ["debts"]
 
+    @admin.display(description=_("total"), ordering="total")
+    def total_display(self, obj: InstalmentPlan) -> str:
+        return staff_money(obj.total, obj.currency, obj.debtor.country)
+
 
 @admin.register(Promise)
 class PromiseAdmin(CreditorScoped, admin.ModelAdmin):
-    list_display = ["debtor", "amount", "currency", "promised_on", "status", "source"]
+    list_display = ["debtor", "amount_display", "promised_on", "status", "source"]
+    list_select_related = ["debtor"]
     list_filter = ["status", "creditor"]
     readonly_fields = ["debts"]
+
+    @admin.display(description=_("monto"), ordering="amount")
+    def amount_display(self, obj: Promise) -> str:
+        return staff_money(obj.amount, obj.currency, obj.debtor.country)
 
 
 @admin.register(Checkout)
 class CheckoutAdmin(CreditorScoped, admin.ModelAdmin):
-    list_display = ["created_at", "debtor", "kind", "amount", "currency", "provider", "status"]
+    list_display = ["created_at", "debtor", "kind", "amount_display", "provider", "status"]
+    list_select_related = ["debtor"]
     list_filter = ["provider", "status", "kind"]
     exclude = ["link"]
     readonly_fields = [field.name for field in Checkout._meta.fields if field.name != "link"]
+
+    @admin.display(description=_("monto"), ordering="amount")
+    def amount_display(self, obj: Checkout) -> str:
+        return staff_money(obj.amount, obj.currency, obj.debtor.country)
 
 
 @admin.register(PaymentWebhookEvent)
@@ -78,10 +99,93 @@ class LinkRenewalRequestAdmin(CreditorScoped, admin.ModelAdmin):
 
 @admin.register(DebtorReport)
 class DebtorReportAdmin(CreditorScoped, admin.ModelAdmin):
-    list_display = ["created_at", "debtor", "debt", "kind", "receipt_type", "reviewed_at"]
-    list_filter = ["kind", "creditor"]
+    """The review queue: "ya pagué" and disputes, with the receipt the debtor sent.
+
+    Confirm records the payment (or accepts the dispute); reject resumes the
+    reminders and tells the debtor. Each staff user sees their creditor's only.
+    """
+
+    list_display = [
+        "created_at",
+        "debtor",
+        "debt",
+        "kind",
+        "source",
+        "status",
+        "pause_until",
+        "receipt_link",
+        "reviewed_by",
+    ]
+    list_filter = ["status", "kind", "source", "creditor"]
     exclude = ["receipt"]
-    readonly_fields = ["creditor", "debtor", "debt", "kind", "reason", "receipt_type", "created_at"]
+    # Staff may only say how much they found paid, before confirming.
+    readonly_fields = [
+        field.name
+        for field in DebtorReport._meta.fields
+        if field.name not in ("receipt", "found_amount")
+    ] + ["receipt_link"]
+    actions = ["confirm", "reject"]
+
+    def get_urls(self) -> list[URLPattern]:
+        own = [
+            path(
+                "<int:report_id>/receipt/",
+                self.admin_site.admin_view(self.receipt_view),
+                name="payments_debtorreport_receipt",
+            )
+        ]
+        return own + super().get_urls()
+
+    def receipt_view(self, request: HttpRequest, report_id: int) -> HttpResponse:
+        """The receipt as stored, with the type its first bytes proved (never its name's)."""
+        report = self.get_queryset(request).filter(pk=report_id).first()
+        if report is None or not report.receipt or not self.has_view_permission(request, report):
+            raise Http404
+        response = HttpResponse(bytes(report.receipt), content_type=report.receipt_type)
+        response["Content-Disposition"] = "inline"
+        response["X-Content-Type-Options"] = "nosniff"
+        # A PDF or image opened here runs nothing: no scripts, no plugins, no frames.
+        response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    @admin.display(description=_("comprobante"))
+    def receipt_link(self, report: DebtorReport) -> str:
+        if not report.receipt_type:
+            return "—"
+        url = reverse("admin:payments_debtorreport_receipt", args=[report.pk])
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, _("ver"))
+
+    @admin.action(description=_("Confirmar: registrar el pago (o aceptar la disputa)"))
+    def confirm(self, request: HttpRequest, queryset: QuerySet[DebtorReport]) -> None:
+        done = self._review(request, queryset, reports.confirm_report)
+        self.message_user(request, _("%(count)s reportes confirmados.") % {"count": done})
+
+    @admin.action(description=_("Rechazar: reanudar los recordatorios y avisar al deudor"))
+    def reject(self, request: HttpRequest, queryset: QuerySet[DebtorReport]) -> None:
+        done = self._review(request, queryset, reports.reject_report)
+        self.message_user(
+            request, _("%(count)s reportes rechazados.") % {"count": done}, messages.INFO
+        )
+
+    def _review(
+        self,
+        request: HttpRequest,
+        queryset: QuerySet[DebtorReport],
+        review: Callable[..., DebtorReport],
+    ) -> int:
+        done = 0
+        for report in queryset:
+            try:
+                if review is reports.confirm_report:
+                    review(report.pk, reviewer=str(request.user), amount=report.found_amount)
+                else:
+                    review(report.pk, reviewer=str(request.user))
+            except AgreementError as error:
+                self.message_user(request, f"{report}: {error}", messages.WARNING)
+                continue
+            done += 1
+        return done
 
 
 @admin.register(DebtorRequest)

@@ -1,4 +1,13 @@
-"""Daily upkeep of agreements: broken promises and missed instalments.
+"""Agreements over payments: instalments paid, promises kept, and the daily upkeep.
+
+``after_payment(payment)`` runs in the transaction of every payment recorded
+or reversed, whatever its route (portal, provider webhook, API, import,
+admin, an agent confirming a receipt): ``portfolio.actions`` calls it (the
+payments app registers it at start-up). What was paid toward the debts of
+the debtor's active plan since the plan was agreed covers its instalments
+oldest first; pending promises covered by payments are kept.
+
+Daily upkeep: broken promises and missed instalments.
 
 Run by ``recaudo settle_agreements`` (once a day is enough; it is idempotent).
 It also queues the notices: ``promise_broken`` and ``plan_broken`` with each
@@ -11,27 +20,93 @@ promise whose date passed unkept is broken. Both are one transaction each.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
-from recaudo.payments.models import Instalment, InstalmentPlan
-from recaudo.payments.promises import break_overdue_promises
+from recaudo.payments.models import DebtorReport, Instalment, InstalmentPlan
+from recaudo.payments.promises import break_overdue_promises, keep_paid_promises
 from recaudo.payments.reminders import plan_broken, remind_instalments, remind_promises
+from recaudo.payments.reports import resume_unreviewed
+from recaudo.payments.rules import instalments_covered
 from recaudo.payments.terms import creditor_settings
 from recaudo.portfolio import events
-from recaudo.portfolio.models import Debt
+from recaudo.portfolio.models import Debt, Payment, PaymentAllocation
+
+
+def after_payment(payment: Payment) -> None:
+    """A payment was recorded or reversed: bring the debtor's agreements up to date."""
+    count_toward_plan(payment.debtor_id, undo=payment.status == Payment.Status.REVERSED)
+    keep_paid_promises(payment.debtor_id)
+
+
+def count_toward_plan(debtor_id: int, *, undo: bool = False) -> int:
+    """Mark paid the instalments that payments since the plan cover, oldest first.
+
+    What counts is the money applied to the plan's debts by payments recorded
+    after the plan was agreed (a reversed payment no longer counts; with
+    ``undo`` the instalments it had covered go back to pending). The plan is
+    completed when every instalment is paid or nothing is left owing on its
+    debts. Returns how many instalments became paid.
+    """
+    plan = InstalmentPlan.objects.filter(
+        debtor_id=debtor_id, status=InstalmentPlan.Status.ACTIVE
+    ).first()
+    if plan is None:
+        return 0
+    paid = PaymentAllocation.objects.filter(
+        debt__in=plan.debts.all(),
+        payment__status=Payment.Status.RECEIVED,
+        payment__created_at__gte=plan.created_at,
+    ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    instalments = list(plan.instalments.order_by("number"))
+    covered = instalments_covered([item.amount for item in instalments], paid)
+    now = timezone.now()
+    newly_paid = Instalment.objects.filter(
+        pk__in=[item.pk for item in instalments[:covered]], status=Instalment.Status.PENDING
+    ).update(status=Instalment.Status.PAID, paid_at=now)
+    if undo:
+        Instalment.objects.filter(
+            pk__in=[item.pk for item in instalments[covered:]], status=Instalment.Status.PAID
+        ).update(status=Instalment.Status.PENDING, paid_at=None)
+    # A debt paused by a report ("ya pagué", a dispute) is still owed until reviewed.
+    owing = [*Debt.COLLECTIBLE, Debt.Status.DISPUTED]
+    still_owed = any(debt.balance > 0 for debt in plan.debts.filter(status__in=owing))
+    if not still_owed or not plan.instalments.exclude(status=Instalment.Status.PAID).exists():
+        if not still_owed:
+            plan.instalments.filter(status=Instalment.Status.PENDING).update(
+                status=Instalment.Status.PAID, paid_at=now
+            )
+        InstalmentPlan.objects.filter(pk=plan.pk, status=InstalmentPlan.Status.ACTIVE).update(
+            status=InstalmentPlan.Status.COMPLETED, ended_at=now
+        )
+    return newly_paid
 
 
 def break_missed_plans(today: date) -> list[int]:
     """Break active plans with an instalment unpaid beyond the grace period; their ids."""
     broken = []
+    late = InstalmentPlan.objects.filter(
+        status=InstalmentPlan.Status.ACTIVE,
+        instalments__status=Instalment.Status.PENDING,
+        instalments__due_on__lt=today,
+    ).distinct()
+    for debtor_id in set(late.values_list("debtor_id", flat=True)):
+        # Payments recorded before their route counted toward plans still count.
+        with transaction.atomic():
+            count_toward_plan(debtor_id)
     candidates = InstalmentPlan.objects.filter(
         status=InstalmentPlan.Status.ACTIVE,
         instalments__status=Instalment.Status.PENDING,
         instalments__due_on__lt=today,
     ).distinct()
     for plan in candidates.select_related("creditor"):
+        if DebtorReport.objects.filter(
+            debt__in=plan.debts.all(), status=DebtorReport.Status.PENDING
+        ).exists():
+            continue  # the debtor says it is paid: not broken while staff review it
         grace = creditor_settings(plan.creditor).plan_grace_days
         if plan.instalments.filter(
             status=Instalment.Status.PENDING, due_on__lt=today - timedelta(days=grace)
@@ -72,4 +147,5 @@ def settle_agreements(today: date) -> dict[str, int]:
         "plans_broken": len(break_missed_plans(today)),
         "promise_reminders": remind_promises(today),
         "instalment_reminders": remind_instalments(today),
+        "reports_resumed": resume_unreviewed(today),
     }

@@ -11,3 +11,10 @@ class PaymentsConfig(AppConfig):
 
     def ready(self) -> None:
         checks.register()
+        # Models load only once the app registry is ready, so not at the module's top.
+        from recaudo.payments.agreements import after_payment
+
+        # Same: portfolio.actions imports the portfolio's models.
+        from recaudo.portfolio.actions import add_payment_follow_up
+
+        add_payment_follow_up(after_payment)

@@ -18,8 +18,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from recaudo.outreach.notify import notify
 from recaudo.outreach.settle import cancel_for_due_date, cancel_settled
 from recaudo.payments.models import DebtorRequest, PaymentLink
+from recaudo.payments.receipts import owed_after
 from recaudo.payments.rules import AgreementError, discount_percent, extension_allowed
 from recaudo.payments.terms import collectible_debts, debtor_today, terms_for
 from recaudo.portfolio import events
@@ -86,7 +88,11 @@ def request_discount(link: PaymentLink, *, amount: Decimal, reason: str = "") ->
 
 
 def approve(request_id: int, supervisor: str) -> bool:
-    """A supervisor approves a pending request; False when it was no longer pending."""
+    """A supervisor approves a pending request; False when it was no longer pending.
+
+    The debtor, who was told "le avisaremos", gets the decision as a notice
+    with the new terms and the payment link (``announce_decision``).
+    """
     with transaction.atomic():
         request = DebtorRequest.objects.select_for_update().get(pk=request_id)
         if request.status != DebtorRequest.Status.PENDING:
@@ -95,16 +101,44 @@ def approve(request_id: int, supervisor: str) -> bool:
             _apply_extension(request, supervisor)
         else:
             _decide(request, DebtorRequest.Status.APPROVED, supervisor)
+        announce_decision(request)
         return True
 
 
 def refuse(request_id: int, supervisor: str) -> bool:
+    """A supervisor refuses a pending request; the debtor is told, with the balance and the link."""
     with transaction.atomic():
         request = DebtorRequest.objects.select_for_update().get(pk=request_id)
         if request.status != DebtorRequest.Status.PENDING:
             return False
         _decide(request, DebtorRequest.Status.REFUSED, supervisor)
+        announce_decision(request)
         return True
+
+
+def announce_decision(request: DebtorRequest) -> None:
+    """Queue the notice of a supervisor's decision, once per request (in the caller's transaction).
+
+    A notice the debtor's own request called for: only the hours hold it back
+    where the country's pack leaves notices out of the caps (docs/compliance.md).
+    """
+    debts = list(request.debts.all())
+    currency = request.currency or (debts[0].currency if debts else "")
+    context: dict[str, str] = {
+        "currency": currency,
+        "remaining_balance": str(owed_after(request.debtor_id, currency)),
+    }
+    if request.status == DebtorRequest.Status.REFUSED:
+        template = "request_refused"
+    elif request.kind == DebtorRequest.Kind.EXTENSION:
+        template = "extension_approved"
+        assert request.new_due_on is not None
+        context["new_due_on"] = request.new_due_on.isoformat()
+    else:
+        template = "discount_approved"
+        context["agreed_amount"] = str(request.amount or 0)
+        context["remaining_balance"] = str(request.owed or context["remaining_balance"])
+    notify(request.debtor, template, key=f"request-decided:{request.pk}", context=context)
 
 
 def settle_discount(request_id: int, paid: Decimal, actor: str) -> bool:

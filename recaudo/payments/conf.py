@@ -28,6 +28,9 @@ def _defaults() -> dict[str, Any]:
         "promise_max_days": 15,
         # An instalment missed by more than this breaks the plan.
         "plan_grace_days": 5,
+        # "Ya pagué" or a dispute pauses reminders on the debt this many days at
+        # most; unreviewed by then, the report expires and reminders resume.
+        "report_pause_days": 10,
         # Stripe-like tolerance for signed webhook timestamps (seconds).
         "signature_tolerance": 300,
         "providers": {

@@ -123,6 +123,11 @@ def payment_url(token: str) -> str:
     return f"{settings.PUBLIC_BASE_URL}/p/{token}"
 
 
+def certificate_url(token: str) -> str:
+    """The "paz y salvo" certificate (PDF) of the debtor whose link ``token`` is."""
+    return f"{payment_url(token)}/paz-y-salvo"
+
+
 def payment_tokens(
     debtor_ids: Iterable[int], creditors: Mapping[int, int] | None = None
 ) -> dict[int, str]:

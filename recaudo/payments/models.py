@@ -164,6 +164,8 @@ class Promise(models.Model):
         PENDING = "pending", _("pendiente")
         KEPT = "kept", _("cumplida")
         BROKEN = "broken", _("incumplida")
+        # Folded into an instalment plan over the same debts: never broken.
+        SUPERSEDED = "superseded", _("reemplazada por un plan")
 
     creditor = models.ForeignKey(Creditor, on_delete=models.PROTECT, related_name="+")
     debtor = models.ForeignKey(Debtor, on_delete=models.PROTECT, related_name="promises")
@@ -204,6 +206,8 @@ class DebtorRequest(models.Model):
         APPROVED = "approved", _("aprobado")
         REFUSED = "refused", _("rechazado")
         SETTLED = "settled", _("pagado")
+        # Still pending when the debtor agreed a plan over the same debts.
+        CANCELLED = "cancelled", _("cerrado por un plan")
 
     creditor = models.ForeignKey(Creditor, on_delete=models.PROTECT, related_name="+")
     debtor = models.ForeignKey(Debtor, on_delete=models.PROTECT, related_name="portal_requests")
@@ -308,11 +312,23 @@ class PaymentWebhookEvent(models.Model):
 
 
 class DebtorReport(models.Model):
-    """The debtor says a debt is already paid or disputes it, from the portal."""
+    """The debtor says a debt is already paid or disputes it (portal, chat or call).
+
+    Reminders about the debt pause (it goes ``disputed``) until staff review
+    the report or ``pause_until`` passes, whichever comes first; the debt then
+    goes back to ``status_before``. Confirming an "already paid" report
+    records the payment.
+    """
 
     class Kind(models.TextChoices):
         ALREADY_PAID = "already_paid", _("ya pagada")
         DISPUTE = "dispute", _("disputa")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("por revisar")
+        CONFIRMED = "confirmed", _("confirmado")
+        REJECTED = "rejected", _("rechazado")
+        EXPIRED = "expired", _("vencido sin revisar")
 
     creditor = models.ForeignKey(Creditor, on_delete=models.PROTECT, related_name="+")
     debtor = models.ForeignKey(Debtor, on_delete=models.PROTECT, related_name="reports")
@@ -323,12 +339,27 @@ class DebtorReport(models.Model):
     # not in a public media folder.
     receipt = models.BinaryField(_("comprobante"), null=True, blank=True)
     receipt_type = models.CharField(_("tipo de comprobante"), max_length=30, blank=True)
+    source = models.CharField(_("origen"), max_length=20, default="portal")
+    status = models.CharField(
+        _("estado"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    status_before = models.CharField(_("estado previo de la deuda"), max_length=20, blank=True)
+    pause_until = models.DateField(_("recordatorios en pausa hasta"), null=True, blank=True)
     created_at = models.DateTimeField(_("creado"), auto_now_add=True)
     reviewed_at = models.DateTimeField(_("revisado"), null=True, blank=True)
+    reviewed_by = models.CharField(_("revisado por"), max_length=150, blank=True)
+    # What staff found paid, when it is not the debt's whole balance (set before confirming).
+    found_amount = models.DecimalField(
+        _("monto encontrado (si no es el saldo)"), null=True, blank=True, **MONEY
+    )
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("reporte del deudor")
         verbose_name_plural = _("reportes del deudor")
+        indexes = [models.Index(fields=["status", "pause_until"], name="report_pause_idx")]
 
     def __str__(self) -> str:
         return f"{self.kind} {self.debt_id}"

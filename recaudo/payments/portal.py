@@ -9,8 +9,10 @@ from typing import Any
 
 from django.utils.translation import get_language
 
+from recaudo.languages import debtor_language, down_payment_name
 from recaudo.payments.contact import contact_rows
 from recaudo.payments.models import DebtorRequest, Instalment, InstalmentPlan, PaymentLink, Promise
+from recaudo.payments.receipts import paid_in_full
 from recaudo.payments.rules import (
     minimum_down_payment,
     minimum_partial,
@@ -19,7 +21,9 @@ from recaudo.payments.rules import (
     settlement_minimum,
 )
 from recaudo.payments.terms import Terms, collectible_debts, debtor_today, terms_for
+from recaudo.policies.models import Policy
 from recaudo.policies.rendering import format_date, format_money, locale_for
+from recaudo.policies.segments import register_for
 from recaudo.portfolio.models import Debt
 
 
@@ -51,6 +55,17 @@ class InstalmentRow:
 
 def locale_of(link: PaymentLink) -> str:
     return locale_for(get_language() or "es", link.debtor.country)
+
+
+def speaks_tu(link: PaymentLink, today: date) -> bool:
+    """Whether the page says "tú": Spanish, and the debtor's policy addresses them so.
+
+    One register per debtor: the portal speaks as their reminders and the bot
+    do (``policies.segments.register_for``). Portuguese and English have one.
+    """
+    if debtor_language(get_language()) != "es":
+        return False
+    return register_for(link.debtor, today) == Policy.Register.TU
 
 
 def money(amount: Decimal, currency: str, locale: str) -> str:
@@ -127,6 +142,9 @@ def portal_context(link: PaymentLink) -> dict[str, Any]:
     )
     return {
         "brand": creditor.brand_name or creditor.name,
+        "tu": speaks_tu(link, today),
+        # "Pie" in Chile, "Enganche" in Mexico, "Entrada" in Brazil (docs/languages.md).
+        "down_payment_label": down_payment_name(get_language(), debtor.country).capitalize(),
         "discount_offer": money(offer.amount, offer.currency, locale)
         if offer and offer.amount
         else "",
@@ -153,6 +171,7 @@ def portal_context(link: PaymentLink) -> dict[str, Any]:
         "payable_debts": [row for row in rows if not row.in_arrangement],
         "total": money(terms.total, terms.currency, locale),
         "has_debts": bool(rows),
+        "certificate_available": not rows and paid_in_full(debtor),
         "currency": terms.currency,
         "minimum_partial": money(minimum, terms.currency, locale),
         "minimum_partial_value": minimum,

@@ -62,6 +62,11 @@ def break_overdue_promises(today: date) -> int:
     for debtor_id in set(overdue.values_list("debtor_id", flat=True)):
         with transaction.atomic():
             keep_paid_promises(debtor_id)
+    # A promise whose debts are under an active plan was folded into it (a plan
+    # agreed before plans superseded promises): it is not broken.
+    overdue.filter(debts__instalment_plans__status="active").update(
+        status=Promise.Status.SUPERSEDED, settled_at=timezone.now()
+    )
     broken = 0
     for promise in overdue.select_related("debtor", "debtor__creditor"):
         with transaction.atomic():

@@ -65,7 +65,13 @@ def minimum_down_payment(total: Decimal, currency: str, percent: Decimal) -> Dec
 
 
 def instalment_schedule(
-    *, total: Decimal, currency: str, down_payment: Decimal, count: int, first_day: date
+    *,
+    total: Decimal,
+    currency: str,
+    down_payment: Decimal,
+    count: int,
+    first_day: date,
+    down_payment_name: str = "",
 ) -> list[ScheduledInstalment]:
     """The down payment on ``first_day``, then ``count`` monthly instalments.
 
@@ -78,7 +84,10 @@ def instalment_schedule(
     total_units = minor_units(total, currency)
     down_units = minor_units(down_payment, currency)
     if not 0 <= down_units < total_units:
-        raise AgreementError(_("El pie debe ser menor que el total."))
+        raise AgreementError(
+            _("%(down_payment)s: debe ser menor que el total.")
+            % {"down_payment": down_payment_name or _("Pago inicial")}
+        )
     rest = total_units - down_units
     if rest < count:
         raise AgreementError(_("El monto es demasiado pequeño para tantas cuotas."))
@@ -94,6 +103,22 @@ def instalment_schedule(
             )
         )
     return schedule
+
+
+def instalments_covered(amounts: list[Decimal], paid: Decimal) -> int:
+    """How many instalments, oldest first, what was paid toward the plan covers in full.
+
+    A payment counts toward the plan whatever route it took; an amount short
+    of the next instalment leaves it pending until more arrives.
+    """
+    covered = 0
+    running = Decimal(0)
+    for amount in amounts:
+        running += amount
+        if running > paid:
+            break
+        covered += 1
+    return covered
 
 
 @dataclass(frozen=True)
@@ -124,9 +149,18 @@ def plan_choices(
 
 
 def check_plan(
-    *, total: Decimal, currency: str, down_payment: Decimal, count: int, limits: PlanLimits
+    *,
+    total: Decimal,
+    currency: str,
+    down_payment: Decimal,
+    count: int,
+    limits: PlanLimits,
+    down_payment_name: str = "",
 ) -> None:
-    """Raise ``AgreementError`` when the plan is outside the segment's limits."""
+    """Raise ``AgreementError`` when the plan is outside the segment's limits.
+
+    ``down_payment_name``: the country's word for it ("Enganche"), languages.py.
+    """
     if count > limits.max_instalments:
         raise AgreementError(
             _("Puede elegir hasta %(count)s cuotas.") % {"count": limits.max_instalments}
@@ -134,8 +168,11 @@ def check_plan(
     minimum = minimum_down_payment(total, currency, limits.min_down_payment_percent)
     if down_payment < minimum:
         raise AgreementError(
-            _("El pie mínimo es %(percent)s%% del total.")
-            % {"percent": f"{limits.min_down_payment_percent.normalize():f}"}
+            _("%(down_payment)s: el mínimo es %(percent)s%% del total.")
+            % {
+                "down_payment": down_payment_name or _("Pago inicial"),
+                "percent": f"{limits.min_down_payment_percent.normalize():f}",
+            }
         )
 
 

@@ -9,6 +9,7 @@ app_name = "payments"
 urlpatterns = [
     path("<str:token>", views.portal, name="portal"),
     path("<str:token>/pagar", views.pay, name="pay"),
+    path("<str:token>/paz-y-salvo", views.certificate, name="certificate"),
     path("<str:token>/cuota/<int:number>", views.pay_instalment, name="instalment"),
     path("<str:token>/plan", views.plan, name="plan"),
     path("<str:token>/promesa", views.promise, name="promise"),

@@ -19,7 +19,9 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from recaudo.languages import debtor_language, django_language, down_payment_name
 from recaudo.payments import actions, concessions, links, reports
+from recaudo.payments.certificate import certificate_pdf
 from recaudo.payments.models import (
     Checkout,
     DebtorRequest,
@@ -27,26 +29,31 @@ from recaudo.payments.models import (
     InstalmentPlan,
     PaymentLink,
 )
-from recaudo.payments.portal import locale_of, money, portal_context
+from recaudo.payments.portal import locale_of, money, portal_context, speaks_tu
 from recaudo.payments.providers import get_provider
 from recaudo.payments.providers.base import ProviderError
 from recaudo.payments.rules import AgreementError, check_partial, minimum_partial
-from recaudo.payments.terms import collectible_debts, terms_for
+from recaudo.payments.terms import collectible_debts, debtor_today, terms_for
 from recaudo.portfolio.models import Debt
 from recaudo.portfolio.rules import InputError, clean_amount, clean_date
 
 logger = logging.getLogger(__name__)
-LANGUAGES = ("es", "en")
 
 
 def _language(request: HttpRequest) -> str:
-    """``?lang=`` (or the form's ``lang``) wins; else LocaleMiddleware's choice."""
-    asked = request.GET.get("lang") or request.POST.get("lang") or ""
-    if asked in LANGUAGES:
-        translation.activate(asked)
-        request.LANGUAGE_CODE = asked
-        return asked
+    """``?lang=`` (or the form's ``lang``): ``es``, ``en`` or ``pt``; "" when not asked."""
+    asked = (request.GET.get("lang") or request.POST.get("lang") or "").strip().lower()
+    if asked and debtor_language(asked) == asked.split("-")[0]:
+        code = debtor_language(asked)
+        _activate(request, code)
+        return code
     return ""
+
+
+def _activate(request: HttpRequest, code: str) -> None:
+    language = django_language(code)
+    translation.activate(language)
+    request.LANGUAGE_CODE = language
 
 
 def _portal_url(token: str, lang: str, **params: str) -> str:
@@ -68,6 +75,10 @@ def portal_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
         if not links.is_live(link):
             return invalid(request, token)
         assert link is not None
+        if not lang:
+            # The debtor's language, not the browser's: a Brazilian debtor reads
+            # Portuguese on any phone; ``?lang=`` still switches.
+            _activate(request, link.debtor.language)
         return view(request, link, lang, *args, **kwargs)
 
     return wrapper
@@ -75,6 +86,23 @@ def portal_view(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse
 
 def invalid(request: HttpRequest, token: str) -> HttpResponse:
     response = render(request, "payments/invalid.html", {"token": token}, status=404)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@portal_view
+def certificate(request: HttpRequest, link: PaymentLink, lang: str) -> HttpResponse:
+    """The "paz y salvo" PDF once nothing is owed; until then, the portal says why not."""
+    pdf = certificate_pdf(link.debtor)
+    if pdf is None:
+        return _render_portal(
+            request, link, lang, error=_("Aún tiene saldo pendiente: el paz y salvo estará "
+                                        "disponible cuando pague todas sus deudas."),
+            status=404,
+        )  # fmt: skip
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = 'inline; filename="paz-y-salvo.pdf"'
     response["Cache-Control"] = "no-store"
     return response
 
@@ -232,10 +260,14 @@ def plan(request: HttpRequest, link: PaymentLink, lang: str) -> HttpResponse:
         count = int(request.POST.get("count", ""))
         down_payment = clean_amount(request.POST.get("down_payment", ""), terms.currency)
         actions.agree_plan(link, down_payment=down_payment, count=count)
-    except (ValueError, InputError):
-        return _render_portal(request, link, lang, _("Revise el pie y el número de cuotas."), 400)
-    except AgreementError as error:
+    except AgreementError as error:  # a ValueError too: caught first, so its reason shows
         return _render_portal(request, link, lang, str(error), 400)
+    except (ValueError, InputError):
+        name = down_payment_name(translation.get_language(), link.debtor.country)
+        message = _("Revise estos datos: %(down_payment)s y número de cuotas.") % {
+            "down_payment": name
+        }
+        return _render_portal(request, link, lang, message, 400)
     return HttpResponseRedirect(_portal_url(link.token, lang, done="plan"), status=303)
 
 
@@ -310,6 +342,7 @@ def checkout_return(
             locale,
         ),
         "portal_url": _portal_url(link.token, lang),
+        "tu": speaks_tu(link, debtor_today(link.debtor)),
     }
     return render(request, "payments/result.html", context)
 

@@ -59,6 +59,6 @@ class SegmentAdmin(CreditorScoped, admin.ModelAdmin):
 @admin.register(Template)
 class TemplateAdmin(CreditorScoped, admin.ModelAdmin):
     shared_without_creditor = True
-    list_display = ("key", "channel", "language", "tone", "creditor", "updated_at")
-    list_filter = ("channel", "language", "tone", "creditor")
+    list_display = ("key", "channel", "language", "register", "tone", "creditor", "updated_at")
+    list_filter = ("channel", "language", "register", "tone", "creditor")
     search_fields = ("key", "subject", "body", "whatsapp_template_name")

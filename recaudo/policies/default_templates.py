@@ -14,6 +14,14 @@ from __future__ import annotations
 import re
 
 from recaudo.channels import WRITTEN_CHANNELS
+from recaudo.policies.default_templates_usted import (
+    USTED_ALREADY_PAID,
+    USTED_EMAIL,
+    USTED_PAY,
+    USTED_SIGNATURE,
+    USTED_SMS,
+    USTED_WHATSAPP,
+)
 
 # The payment-flow keys a policy's steps use, with their tone.
 STEP_KEYS = {
@@ -31,6 +39,21 @@ EVENT_KEYS = (
     "payment_failed",
     "promise_broken",
     "plan_broken",
+    "paid_in_full",
+    "extension_approved",
+    "discount_approved",
+    "request_refused",
+    "request_closed",
+    "report_rejected",
+)
+# Notices whose email says everything in its opening (a receipt, a decision):
+# no list of debts, which a notice does not carry.
+SELF_CONTAINED_EMAILS = (
+    "payment_thanks",
+    "paid_in_full",
+    "extension_approved",
+    "discount_approved",
+    "request_refused",
 )
 B2B_KEYS = ("b2b_statement", "b2b_reminder_before", "b2b_due_today", "b2b_overdue")
 LANGUAGES = ("es", "en", "pt")
@@ -72,28 +95,69 @@ _SMS: dict[str, dict[str, str]] = {
     },
     "payment_offer": {
         "es": "{{ marca }}: hola {{ nombre }}, si te queda mejor, puedes pagar tu saldo de "
-        "{{ total }} en cuotas o elegir una fecha de pago en {{ enlace_pago }}",
-        "en": "{{ marca }}: Hi {{ nombre }}, if it helps, you can pay your balance of {{ total }} "
+        "{{ saldo }} en cuotas o elegir una fecha de pago en {{ enlace_pago }}",
+        "en": "{{ marca }}: Hi {{ nombre }}, if it helps, you can pay your balance of {{ saldo }} "
         "in instalments or pick a payment date at {{ enlace_pago }} Reply STOP to opt out.",
         "pt": "{{ marca }}: oi {{ nombre }}, se preferir, pague seu saldo de "
-        "{{ total }} em parcelas ou escolha uma data de pagamento em {{ enlace_pago }}",
+        "{{ saldo }} em parcelas ou escolha uma data de pagamento em {{ enlace_pago }}",
     },
     "overdue_late": {
-        "es": "{{ marca }}: hola {{ nombre }}, tu saldo de {{ total }} sigue pendiente desde el "
+        "es": "{{ marca }}: hola {{ nombre }}, tu pago de {{ total }} sigue pendiente desde el "
         "{{ vence }}. Queremos ayudarte: paga o elige un plan en {{ enlace_pago }}",
-        "en": "{{ marca }}: Hi {{ nombre }}, your balance of {{ total }} has been open since "
+        "en": "{{ marca }}: Hi {{ nombre }}, your payment of {{ total }} has been open since "
         "{{ vence }}. We're here to help: pay or choose a plan at {{ enlace_pago }} "
         "Reply STOP to opt out.",
-        "pt": "{{ marca }}: oi {{ nombre }}, seu saldo de {{ total }} segue em aberto desde "
+        "pt": "{{ marca }}: oi {{ nombre }}, seu pagamento de {{ total }} segue em aberto desde "
         "{{ vence }}. Queremos ajudar: pague ou escolha um plano em {{ enlace_pago }}",
     },
     "payment_thanks": {
-        "es": "{{ marca }}: hola {{ nombre }}, recibimos tu pago de {{ monto_pagado }}. "
+        "es": "{{ marca }}: hola {{ nombre }}, recibimos tu pago de {{ monto_pagado }} del "
+        "{{ fecha_pago }} (ref. {{ referencia_pago }}). Saldo pendiente: {{ saldo_pendiente }}. "
         "¡Muchas gracias!",
         "en": "{{ marca }}: Thank you, {{ nombre }}. We received your payment of "
-        "{{ monto_pagado }}. Have a great day.",
-        "pt": "{{ marca }}: obrigado, {{ nombre }}. Recebemos seu pagamento de {{ monto_pagado }}. "
-        "Tenha um bom dia.",
+        "{{ monto_pagado }} on {{ fecha_pago }} (ref. {{ referencia_pago }}). Remaining balance: "
+        "{{ saldo_pendiente }}.",
+        "pt": "{{ marca }}: obrigado, {{ nombre }}. Recebemos seu pagamento de {{ monto_pagado }} "
+        "em {{ fecha_pago }} (ref. {{ referencia_pago }}). Saldo em aberto: {{ saldo_pendiente }}.",
+    },
+    "paid_in_full": {
+        "es": "{{ marca }}: hola {{ nombre }}, recibimos tu pago de {{ monto_pagado }} del "
+        "{{ fecha_pago }} (ref. {{ referencia_pago }}) y ya no tienes saldo pendiente. Tu paz y "
+        "salvo: {{ enlace_paz_y_salvo }} ¡Gracias!",
+        "en": "{{ marca }}: Thank you, {{ nombre }}. We received your payment of "
+        "{{ monto_pagado }} on {{ fecha_pago }} (ref. {{ referencia_pago }}) and you owe nothing "
+        "more. Your certificate: {{ enlace_paz_y_salvo }}",
+        "pt": "{{ marca }}: obrigado, {{ nombre }}. Recebemos seu pagamento de {{ monto_pagado }} "
+        "em {{ fecha_pago }} (ref. {{ referencia_pago }}) e sua conta foi quitada. Seu "
+        "certificado: {{ enlace_paz_y_salvo }}",
+    },
+    "extension_approved": {
+        "es": "{{ marca }}: hola {{ nombre }}, aprobamos tu nueva fecha de pago: "
+        "{{ nueva_fecha }}. Puedes pagar {{ saldo_pendiente }} en {{ enlace_pago }}",
+        "en": "{{ marca }}: Hi {{ nombre }}, your new payment date is approved: "
+        "{{ nueva_fecha }}. You can pay {{ saldo_pendiente }} at {{ enlace_pago }} Reply STOP to "
+        "opt out.",
+        "pt": "{{ marca }}: oi {{ nombre }}, aprovamos sua nova data de pagamento: "
+        "{{ nueva_fecha }}. Pague {{ saldo_pendiente }} em {{ enlace_pago }}",
+    },
+    "discount_approved": {
+        "es": "{{ marca }}: hola {{ nombre }}, aprobamos tu descuento: con un pago de "
+        "{{ monto_acordado }} saldas tu deuda de {{ saldo_pendiente }}. Paga en {{ enlace_pago }}",
+        "en": "{{ marca }}: Hi {{ nombre }}, your discount is approved: a payment of "
+        "{{ monto_acordado }} settles your balance of {{ saldo_pendiente }}. Pay at "
+        "{{ enlace_pago }} Reply STOP to opt out.",
+        "pt": "{{ marca }}: oi {{ nombre }}, aprovamos seu desconto: um pagamento de "
+        "{{ monto_acordado }} quita seu saldo de {{ saldo_pendiente }}. Pague em {{ enlace_pago }}",
+    },
+    "request_refused": {
+        "es": "{{ marca }}: hola {{ nombre }}, revisamos tu solicitud y esta vez no pudimos "
+        "aprobarla. Tu saldo es {{ saldo_pendiente }}; puedes pagar o elegir un plan en "
+        "{{ enlace_pago }}",
+        "en": "{{ marca }}: Hi {{ nombre }}, we reviewed your request and could not approve it "
+        "this time. Your balance is {{ saldo_pendiente }}; pay or choose a plan at "
+        "{{ enlace_pago }} Reply STOP to opt out.",
+        "pt": "{{ marca }}: oi {{ nombre }}, seu pedido foi analisado e desta vez foi recusado. "
+        "Saldo: {{ saldo_pendiente }}. Pague ou escolha um plano em {{ enlace_pago }}",
     },
     "promise_reminder": {
         "es": "{{ marca }}: hola {{ nombre }}, te recordamos el pago de {{ monto_promesa }} que "
@@ -125,14 +189,33 @@ _SMS: dict[str, dict[str, str]] = {
     },
     "plan_broken": {
         "es": "{{ marca }}: hola {{ nombre }}, no recibimos una cuota de tu plan de pagos, por eso "
-        "el plan se dio por terminado. Tu saldo es {{ total }}. Paga o arma un nuevo plan en "
+        "el plan se dio por terminado. Tu saldo es {{ saldo }}. Paga o arma un nuevo plan en "
         "{{ enlace_pago }}",
         "en": "{{ marca }}: Hi {{ nombre }}, we didn't receive an instalment of your payment "
-        "plan, so the plan has ended. Your balance is {{ total }}. Pay or set up a new plan at "
+        "plan, so the plan has ended. Your balance is {{ saldo }}. Pay or set up a new plan at "
         "{{ enlace_pago }} Reply STOP to opt out.",
         "pt": "{{ marca }}: oi {{ nombre }}, uma parcela do seu plano de pagamento ficou em "
-        "aberto e o plano foi encerrado. Seu saldo: {{ total }}. Pague ou monte um novo plano em "
+        "aberto e o plano foi encerrado. Seu saldo: {{ saldo }}. Pague ou monte um novo plano em "
         "{{ enlace_pago }}",
+    },
+    "request_closed": {
+        "es": "{{ marca }}: hola {{ nombre }}, como acordamos tu plan de cuotas, cerramos tu "
+        "pedido de descuento o de nueva fecha: el plan lo reemplaza. Tus cuotas: {{ enlace_pago }}",
+        "en": "{{ marca }}: Hi {{ nombre }}, since we agreed your payment plan, we closed your "
+        "request for a discount or a new date: the plan replaces it. Your instalments: "
+        "{{ enlace_pago }} Reply STOP to opt out.",
+        "pt": "{{ marca }}: oi {{ nombre }}, como combinamos seu plano de parcelas, encerramos "
+        "seu pedido de desconto ou de nova data: o plano o substitui. Parcelas: {{ enlace_pago }}",
+    },
+    "report_rejected": {
+        "es": "{{ marca }}: hola {{ nombre }}, revisamos el pago que nos informaste y no lo "
+        "encontramos. Si tienes otro comprobante, responde a este mensaje. "
+        "Pagar: {{ enlace_pago }}",
+        "en": "{{ marca }}: Hi {{ nombre }}, we checked the payment you told us about and could "
+        "not find it. If you have another receipt, reply to this message. Pay: {{ enlace_pago }} "
+        "Reply STOP to opt out.",
+        "pt": "{{ marca }}: oi {{ nombre }}, verificamos o pagamento que voce informou e nao o "
+        "encontramos. Se tiver outro comprovante, responda. Pagar: {{ enlace_pago }}",
     },
 }
 
@@ -183,36 +266,84 @@ _WHATSAPP: dict[str, dict[str, str]] = {
     },
     "payment_offer": {
         "es": "Hola {{ nombre }}, te escribimos de {{ marca }}. Queremos ayudarte con tu saldo de "
-        "{{ total }}: desde este enlace puedes pagarlo en cuotas o elegir la fecha que mejor te "
+        "{{ saldo }}: desde este enlace puedes pagarlo en cuotas o elegir la fecha que mejor te "
         "quede: {{ enlace_pago }}\nSi tienes preguntas, responde a este mensaje.",
         "en": "Hi {{ nombre }}, this is {{ marca }}. We'd like to help with your balance of "
-        "{{ total }}: from this link you can pay in instalments or choose the date that suits "
+        "{{ saldo }}: from this link you can pay in instalments or choose the date that suits "
         "you: {{ enlace_pago }}\nIf you have questions, just reply to this message.",
         "pt": "Olá, {{ nombre }}! Aqui é da equipe {{ marca }}. "
         "Queremos ajudar com seu saldo de "
-        "{{ total }}: por este link você pode parcelar ou escolher a data que for melhor: "
+        "{{ saldo }}: por este link você pode parcelar ou escolher a data que for melhor: "
         "{{ enlace_pago }}\nSe tiver dúvidas, responda esta mensagem.",
     },
     "overdue_late": {
-        "es": "Hola {{ nombre }}, te escribimos de {{ marca }}. Tu saldo de {{ total }} sigue "
+        "es": "Hola {{ nombre }}, te escribimos de {{ marca }}. Tu pago de {{ total }} sigue "
         "pendiente desde el {{ vence }} y queremos ayudarte a resolverlo: puedes pagar o elegir "
         "un plan aquí: {{ enlace_pago }}\nSi algo no cuadra, responde a este mensaje y lo "
         "revisamos.",
-        "en": "Hi {{ nombre }}, this is {{ marca }}. Your balance of {{ total }} has been open "
+        "en": "Hi {{ nombre }}, this is {{ marca }}. Your payment of {{ total }} has been open "
         "since {{ vence }} and we'd like to help you settle it: you can pay or choose a plan "
         "here: {{ enlace_pago }}\nIf something doesn't look right, reply and we'll check it.",
         "pt": "Olá, {{ nombre }}! Aqui é da equipe {{ marca }}. "
-        "Seu saldo de {{ total }} está em aberto "
+        "Seu pagamento de {{ total }} está em aberto "
         "desde {{ vence }} e queremos ajudar a resolver: você pode pagar ou escolher um plano "
         "aqui: {{ enlace_pago }}\nSe algo não estiver certo, responda e verificamos.",
     },
     "payment_thanks": {
-        "es": "¡Gracias, {{ nombre }}! En {{ marca }} recibimos tu pago de {{ monto_pagado }}. "
-        "Que tengas un buen día.",
+        "es": "¡Gracias, {{ nombre }}! En {{ marca }} recibimos tu pago de {{ monto_pagado }} del "
+        "{{ fecha_pago }} (referencia {{ referencia_pago }}). Tu saldo pendiente es "
+        "{{ saldo_pendiente }}. Que tengas un buen día.",
         "en": "Thank you, {{ nombre }}! {{ marca }} has received your payment of "
-        "{{ monto_pagado }}. Have a great day.",
-        "pt": "Obrigado, {{ nombre }}! Recebemos seu pagamento de {{ monto_pagado }}. Um abraço da "
-        "equipe {{ marca }}.",
+        "{{ monto_pagado }} on {{ fecha_pago }} (reference {{ referencia_pago }}). Your remaining "
+        "balance is {{ saldo_pendiente }}. Have a great day.",
+        "pt": "Obrigado, {{ nombre }}! Recebemos seu pagamento de {{ monto_pagado }} em "
+        "{{ fecha_pago }} (referência {{ referencia_pago }}). Seu saldo em aberto é "
+        "{{ saldo_pendiente }}. Um abraço da equipe {{ marca }}.",
+    },
+    "paid_in_full": {
+        "es": "¡Gracias, {{ nombre }}! En {{ marca }} recibimos tu pago de {{ monto_pagado }} del "
+        "{{ fecha_pago }} (referencia {{ referencia_pago }}) y ya no tienes saldo pendiente. "
+        "Descarga tu paz y salvo aquí: {{ enlace_paz_y_salvo }}\nQue tengas un buen día.",
+        "en": "Thank you, {{ nombre }}! {{ marca }} has received your payment of "
+        "{{ monto_pagado }} on {{ fecha_pago }} (reference {{ referencia_pago }}) and you owe "
+        "nothing more. Download your certificate of payment in full here: "
+        "{{ enlace_paz_y_salvo }}\nHave a great day.",
+        "pt": "Obrigado, {{ nombre }}! Recebemos seu pagamento de {{ monto_pagado }} em "
+        "{{ fecha_pago }} (referência {{ referencia_pago }}) e sua conta está quitada. Baixe seu "
+        "termo de quitação aqui: {{ enlace_paz_y_salvo }}\nUm abraço da equipe {{ marca }}.",
+    },
+    "extension_approved": {
+        "es": "Hola {{ nombre }}, te escribimos de {{ marca }}. Aprobamos tu nueva fecha de pago: "
+        "{{ nueva_fecha }}. Cuando quieras, puedes pagar {{ saldo_pendiente }} aquí: "
+        "{{ enlace_pago }}\n¡Gracias!",
+        "en": "Hi {{ nombre }}, this is {{ marca }}. Your new payment date is approved: "
+        "{{ nueva_fecha }}. Whenever you're ready, you can pay {{ saldo_pendiente }} here: "
+        "{{ enlace_pago }}\nThank you!",
+        "pt": "Olá, {{ nombre }}! Aqui é da equipe {{ marca }}. Aprovamos sua nova data de "
+        "pagamento: {{ nueva_fecha }}. Quando quiser, você pode pagar {{ saldo_pendiente }} aqui: "
+        "{{ enlace_pago }}\nObrigado!",
+    },
+    "discount_approved": {
+        "es": "Hola {{ nombre }}, te escribimos de {{ marca }}. Aprobamos tu descuento: con un "
+        "pago de {{ monto_acordado }} saldas tu deuda de {{ saldo_pendiente }}. Puedes pagar "
+        "aquí: {{ enlace_pago }}\n¡Gracias!",
+        "en": "Hi {{ nombre }}, this is {{ marca }}. Your discount is approved: a payment of "
+        "{{ monto_acordado }} settles your balance of {{ saldo_pendiente }}. You can pay here: "
+        "{{ enlace_pago }}\nThank you!",
+        "pt": "Olá, {{ nombre }}! Aqui é da equipe {{ marca }}. Aprovamos seu desconto: um "
+        "pagamento de {{ monto_acordado }} quita seu saldo de {{ saldo_pendiente }}. Você pode "
+        "pagar aqui: {{ enlace_pago }}\nObrigado!",
+    },
+    "request_refused": {
+        "es": "Hola {{ nombre }}, te escribimos de {{ marca }}. Revisamos tu solicitud y esta vez "
+        "no pudimos aprobarla. Tu saldo es {{ saldo_pendiente }}: puedes pagarlo o elegir un plan "
+        "aquí: {{ enlace_pago }}\nSi quieres conversarlo, responde a este mensaje.",
+        "en": "Hi {{ nombre }}, this is {{ marca }}. We reviewed your request and could not "
+        "approve it this time. Your balance is {{ saldo_pendiente }}: you can pay it or choose a "
+        "plan here: {{ enlace_pago }}\nIf you'd like to talk it over, reply to this message.",
+        "pt": "Olá, {{ nombre }}! Aqui é da equipe {{ marca }}. Analisamos seu pedido e desta vez "
+        "não foi possível aprová-lo. Seu saldo é {{ saldo_pendiente }}: você pode pagar ou "
+        "escolher um plano aqui: {{ enlace_pago }}\nSe quiser conversar, responda esta mensagem.",
     },
     "promise_reminder": {
         "es": "Hola {{ nombre }}, te escribimos de {{ marca }} para recordarte el pago de "
@@ -252,17 +383,42 @@ _WHATSAPP: dict[str, dict[str, str]] = {
     },
     "plan_broken": {
         "es": "Hola {{ nombre }}, te escribimos de {{ marca }}. No recibimos una cuota de tu plan "
-        "de pagos, así que el plan se dio por terminado. Tu saldo es de {{ total }}. Puedes pagar "
+        "de pagos, así que el plan se dio por terminado. Tu saldo es de {{ saldo }}. Puedes pagar "
         "o armar un nuevo plan aquí: {{ enlace_pago }}\nSi necesitas ayuda, responde a este "
         "mensaje.",
         "en": "Hi {{ nombre }}, this is {{ marca }}. We didn't receive an instalment of your "
-        "payment plan, so the plan has ended. Your balance is {{ total }}. You can pay or set up "
+        "payment plan, so the plan has ended. Your balance is {{ saldo }}. You can pay or set up "
         "a new plan here: {{ enlace_pago }}\nIf you need help, reply to this message.",
         "pt": "Olá, {{ nombre }}! Aqui é da equipe {{ marca }}. "
         "Uma parcela do seu plano de pagamento "
-        "não foi paga, e o plano foi encerrado. Seu saldo é de {{ total }}. Você pode pagar ou "
+        "não foi paga, e o plano foi encerrado. Seu saldo é de {{ saldo }}. Você pode pagar ou "
         "montar um novo plano aqui: {{ enlace_pago }}\nSe precisar de ajuda, responda esta "
         "mensagem.",
+    },
+    "request_closed": {
+        "es": "Hola {{ nombre }}, te escribimos de {{ marca }}. Como acordamos tu plan de cuotas, "
+        "cerramos tu pedido de descuento o de nueva fecha: el plan lo reemplaza.\nPuedes ver tus "
+        "cuotas aquí: {{ enlace_pago }}\nSi tienes preguntas, responde a este mensaje.",
+        "en": "Hi {{ nombre }}, this is {{ marca }}. Since we agreed your payment plan, we closed "
+        "your request for a discount or a new date: the plan replaces it.\nYou can see your "
+        "instalments here: {{ enlace_pago }}\nIf you have questions, reply to this message.",
+        "pt": "Olá, {{ nombre }}! Aqui é da equipe {{ marca }}. Como combinamos seu plano de "
+        "parcelas, encerramos seu pedido de desconto ou de nova data: o plano o substitui.\n"
+        "Veja suas parcelas aqui: {{ enlace_pago }}\nSe tiver dúvidas, responda esta mensagem.",
+    },
+    "report_rejected": {
+        "es": "Hola {{ nombre }}, te escribimos de {{ marca }}. Revisamos el pago que nos "
+        "informaste y no lo encontramos, así que tu saldo de {{ saldo }} sigue pendiente.\n"
+        "Si tienes otro comprobante, responde a este mensaje y lo revisamos. También puedes "
+        "pagar aquí: {{ enlace_pago }}\nGracias.",
+        "en": "Hi {{ nombre }}, this is {{ marca }}. We checked the payment you told us about "
+        "and could not find it, so your balance of {{ saldo }} is still open.\nIf you have "
+        "another receipt, reply to this message and we'll check it. You can also pay here: "
+        "{{ enlace_pago }}\nThank you.",
+        "pt": "Olá, {{ nombre }}! Aqui é da equipe {{ marca }}. Verificamos o pagamento que "
+        "você informou e não o encontramos, então seu saldo de {{ saldo }} segue em aberto.\n"
+        "Se tiver outro comprovante, responda esta mensagem e verificamos. Você também pode "
+        "pagar aqui: {{ enlace_pago }}\nObrigado.",
     },
 }
 
@@ -332,17 +488,17 @@ _EMAIL: dict[str, dict[str, tuple[str, str]]] = {
     "payment_offer": {
         "es": (
             "Opciones para ponerte al día con {{ marca }}",
-            "Queremos ayudarte con tu saldo pendiente de {{ total }}. Desde el enlace de pago "
+            "Queremos ayudarte con tu saldo pendiente de {{ saldo }}. Desde el enlace de pago "
             "puedes pagarlo en cuotas o elegir la fecha que mejor te quede.",
         ),
         "en": (
             "Options to catch up with {{ marca }}",
-            "We'd like to help with your balance of {{ total }}. From the payment link you can "
+            "We'd like to help with your balance of {{ saldo }}. From the payment link you can "
             "pay in instalments or choose the date that suits you best.",
         ),
         "pt": (
             "{{ marca }}: opções para ficar em dia",
-            "Queremos ajudar com seu saldo em aberto de {{ total }}. Pelo link de pagamento você "
+            "Queremos ajudar com seu saldo em aberto de {{ saldo }}. Pelo link de pagamento você "
             "pode parcelar ou escolher a data que for melhor.",
         ),
     },
@@ -367,14 +523,101 @@ _EMAIL: dict[str, dict[str, tuple[str, str]]] = {
         ),
     },
     "payment_thanks": {
-        "es": ("Gracias por tu pago a {{ marca }}", "Recibimos tu pago de {{ monto_pagado }}."),
+        "es": (
+            "Gracias por tu pago a {{ marca }}",
+            "Recibimos tu pago. Este es tu recibo:\n\nMonto: {{ monto_pagado }}\nFecha: "
+            "{{ fecha_pago }}\nReferencia: {{ referencia_pago }}\nSaldo pendiente: "
+            "{{ saldo_pendiente }}\n\nPuedes ver tu cuenta en {{ enlace_pago }}",
+        ),
         "en": (
             "Thank you for your payment to {{ marca }}",
-            "We received your payment of {{ monto_pagado }}.",
+            "We received your payment. Here is your receipt:\n\nAmount: {{ monto_pagado }}\nDate: "
+            "{{ fecha_pago }}\nReference: {{ referencia_pago }}\nRemaining balance: "
+            "{{ saldo_pendiente }}\n\nYou can see your account at {{ enlace_pago }}",
         ),
         "pt": (
             "{{ marca }}: obrigado pelo seu pagamento",
-            "Recebemos seu pagamento de {{ monto_pagado }}.",
+            "Recebemos seu pagamento. Este é o seu recibo:\n\nValor: {{ monto_pagado }}\nData: "
+            "{{ fecha_pago }}\nReferência: {{ referencia_pago }}\nSaldo em aberto: "
+            "{{ saldo_pendiente }}\n\nVeja sua conta em {{ enlace_pago }}",
+        ),
+    },
+    "paid_in_full": {
+        "es": (
+            "Estás a paz y salvo con {{ marca }}",
+            "Recibimos tu pago y ya no tienes saldo pendiente. Este es tu recibo:\n\nMonto: "
+            "{{ monto_pagado }}\nFecha: {{ fecha_pago }}\nReferencia: {{ referencia_pago }}\n\nTu "
+            "certificado de paz y salvo (PDF): {{ enlace_paz_y_salvo }}\n\nPuedes ver tu cuenta "
+            "en {{ enlace_pago }}",
+        ),
+        "en": (
+            "You're all paid up with {{ marca }}",
+            "We received your payment and you owe nothing more. Here is your receipt:\n\nAmount: "
+            "{{ monto_pagado }}\nDate: {{ fecha_pago }}\nReference: {{ referencia_pago }}\n\nYour "
+            "certificate of payment in full (PDF): {{ enlace_paz_y_salvo }}\n\nYou can see your "
+            "account at {{ enlace_pago }}",
+        ),
+        "pt": (
+            "{{ marca }}: sua conta está quitada",
+            "Recebemos seu pagamento e sua conta está quitada. Este é o seu recibo:\n\nValor: "
+            "{{ monto_pagado }}\nData: {{ fecha_pago }}\nReferência: {{ referencia_pago }}\n\nSeu "
+            "termo de quitação (PDF): {{ enlace_paz_y_salvo }}\n\nVeja sua conta em "
+            "{{ enlace_pago }}",
+        ),
+    },
+    "extension_approved": {
+        "es": (
+            "{{ marca }}: aprobamos tu nueva fecha de pago",
+            "Revisamos tu solicitud y la aprobamos: tu nueva fecha de pago es el "
+            "{{ nueva_fecha }}.\n\nSaldo: {{ saldo_pendiente }}\nPara pagar o ver tus opciones: "
+            "{{ enlace_pago }}",
+        ),
+        "en": (
+            "{{ marca }}: your new payment date is approved",
+            "We reviewed your request and approved it: your new payment date is "
+            "{{ nueva_fecha }}.\n\nBalance: {{ saldo_pendiente }}\nTo pay or see your options: "
+            "{{ enlace_pago }}",
+        ),
+        "pt": (
+            "{{ marca }}: sua nova data de pagamento foi aprovada",
+            "Analisamos seu pedido e ele foi aprovado: sua nova data de pagamento é "
+            "{{ nueva_fecha }}.\n\nSaldo: {{ saldo_pendiente }}\nPara pagar ou ver suas opções: "
+            "{{ enlace_pago }}",
+        ),
+    },
+    "discount_approved": {
+        "es": (
+            "{{ marca }}: aprobamos tu descuento",
+            "Revisamos tu solicitud y la aprobamos: con un pago de {{ monto_acordado }} saldas tu "
+            "deuda de {{ saldo_pendiente }}.\n\nPara pagar: {{ enlace_pago }}",
+        ),
+        "en": (
+            "{{ marca }}: your discount is approved",
+            "We reviewed your request and approved it: a payment of {{ monto_acordado }} settles "
+            "your balance of {{ saldo_pendiente }}.\n\nTo pay: {{ enlace_pago }}",
+        ),
+        "pt": (
+            "{{ marca }}: seu desconto foi aprovado",
+            "Analisamos seu pedido e ele foi aprovado: um pagamento de {{ monto_acordado }} quita "
+            "seu saldo de {{ saldo_pendiente }}.\n\nPara pagar: {{ enlace_pago }}",
+        ),
+    },
+    "request_refused": {
+        "es": (
+            "{{ marca }}: respuesta a tu solicitud",
+            "Revisamos tu solicitud y esta vez no pudimos aprobarla.\n\nTu saldo es "
+            "{{ saldo_pendiente }}. Puedes pagarlo o elegir un plan de pagos en {{ enlace_pago }}",
+        ),
+        "en": (
+            "{{ marca }}: about your request",
+            "We reviewed your request and could not approve it this time.\n\nYour balance is "
+            "{{ saldo_pendiente }}. You can pay it or choose a payment plan at {{ enlace_pago }}",
+        ),
+        "pt": (
+            "{{ marca }}: resposta ao seu pedido",
+            "Analisamos seu pedido e desta vez não foi possível aprová-lo.\n\nSeu saldo é "
+            "{{ saldo_pendiente }}. Você pode pagar ou escolher um plano de pagamento em "
+            "{{ enlace_pago }}",
         ),
     },
     "promise_reminder": {
@@ -446,6 +689,40 @@ _EMAIL: dict[str, dict[str, tuple[str, str]]] = {
             "Uma parcela do seu plano de pagamento não foi paga, e o plano foi encerrado. Você "
             "pode pagar seu saldo ou montar um novo plano pelo link; se precisar de ajuda, "
             "responda este e-mail.",
+        ),
+    },
+    "request_closed": {
+        "es": (
+            "Tu pedido a {{ marca }} y tu plan de cuotas",
+            "Como acordamos tu plan de cuotas, cerramos tu pedido de descuento o de nueva fecha: "
+            "el plan lo reemplaza. Desde el enlace puedes ver tus cuotas y pagarlas.",
+        ),
+        "en": (
+            "Your request to {{ marca }} and your payment plan",
+            "Since we agreed your payment plan, we closed your request for a discount or a new "
+            "date: the plan replaces it. From the link you can see and pay your instalments.",
+        ),
+        "pt": (
+            "{{ marca }}: seu pedido e seu plano de parcelas",
+            "Como combinamos seu plano de parcelas, encerramos seu pedido de desconto ou de nova "
+            "data: o plano o substitui. Pelo link você pode ver e pagar suas parcelas.",
+        ),
+    },
+    "report_rejected": {
+        "es": (
+            "Revisamos tu pago a {{ marca }}",
+            "Revisamos el pago que nos informaste y no lo encontramos, así que tu saldo sigue "
+            "pendiente. Si tienes otro comprobante, responde a este correo y lo revisamos.",
+        ),
+        "en": (
+            "We checked your payment to {{ marca }}",
+            "We checked the payment you told us about and could not find it, so your balance "
+            "is still open. If you have another receipt, reply to this email and we'll check it.",
+        ),
+        "pt": (
+            "{{ marca }}: verificamos seu pagamento",
+            "Verificamos o pagamento que você informou e não o encontramos, então seu saldo "
+            "segue em aberto. Se tiver outro comprovante, responda este e-mail e verificamos.",
         ),
     },
     "b2b_statement": {
@@ -546,11 +823,6 @@ _B2B_PAY = {
     "pt": "Total: {{ total }}\n\nO pagamento pode ser feito online em {{ enlace_pago }} ou pelos "
     "meios habituais.",
 }
-_STILL_OWED = {
-    "es": "{% if deudas %}\n\nSaldo pendiente:\n",
-    "en": "{% if deudas %}\n\nRemaining balance:\n",
-    "pt": "{% if deudas %}\n\nSaldo em aberto:\n",
-}
 _ALREADY_PAID = {
     "es": "Si ya pagaste, gracias y no tengas en cuenta este mensaje.",
     "en": "If you already paid, thank you, and please ignore this message.",
@@ -595,20 +867,14 @@ def _email_body(key: str, language: str) -> str:
                 _B2B_SIGNATURE[language],
             )
         )
-    if key == "payment_thanks":
-        middle = (
-            _STILL_OWED[language]
-            + _debt_list(_DEBT_LINE[language])
-            + _PAY[language]
-            + "\n{% endif %}"
-        )
-        return "\n\n".join((_GREETING[language], opening + "\n" + middle, _SIGNATURE[language]))
+    if key in SELF_CONTAINED_EMAILS:
+        return "\n\n".join((_GREETING[language], opening, _SIGNATURE[language]))
     parts = [
         _GREETING[language],
         opening,
         _debt_list(_DEBT_LINE[language]) + _PAY[language],
     ]
-    if key != "payment_failed":
+    if key not in ("payment_failed", "request_closed", "report_rejected"):
         parts.append(_ALREADY_PAID[language])
     parts.append(_SIGNATURE[language])
     return "\n\n".join(parts)
@@ -640,6 +906,7 @@ def _template(key: str, channel: str, language: str, tone: str) -> dict:
         "key": key,
         "channel": channel,
         "language": language,
+        "register": "",  # any: the "tú" texts, and every Portuguese and English one
         "tone": tone,
         "subject": subject,
         "body": body,
@@ -647,6 +914,31 @@ def _template(key: str, channel: str, language: str, tone: str) -> dict:
         "whatsapp_template_language": whatsapp_language,
         "whatsapp_parameters": parameters,
     }
+
+
+def _usted_template(key: str, channel: str, tone: str) -> dict:
+    """The Spanish "usted" text of a B2C key (default_templates_usted.py)."""
+    values = _template(key, channel, "es", tone)
+    if channel == "email":
+        subject, opening = USTED_EMAIL[key]
+        parts = [_GREETING["es"], opening]
+        if key != "payment_thanks":  # a receipt: what was paid and what is left, nothing to pay
+            parts.append(_debt_list(_DEBT_LINE["es"]) + USTED_PAY)
+            if key != "payment_failed":
+                parts.append(USTED_ALREADY_PAID)
+        parts.append(USTED_SIGNATURE)
+        values.update(subject=subject, body="\n\n".join(parts))
+    elif channel == "whatsapp":
+        body = USTED_WHATSAPP[key]
+        values.update(
+            body=body,
+            whatsapp_template_name=f"recaudo_{key}_usted",
+            whatsapp_parameters=_placeholders_in_order(body),
+        )
+    else:
+        values.update(body=USTED_SMS[key])
+    values["register"] = "usted"
+    return values
 
 
 def _build() -> list[dict]:
@@ -660,6 +952,11 @@ def _build() -> list[dict]:
         for key in B2B_KEYS:
             tone = "preventive" if key != "b2b_overdue" else "early"
             templates.append(_template(key, "email", language, tone))
+    # The same B2C keys in "usted", for debtors whose policy says so (docs/languages.md).
+    for key in b2c:
+        if key in USTED_SMS:
+            for channel in WRITTEN_CHANNELS:
+                templates.append(_usted_template(key, channel, STEP_KEYS.get(key, "")))
     return templates
 
 

@@ -131,12 +131,14 @@ def install_defaults(*, reset: bool = False, using: str = "default") -> dict[str
             key = values.pop("key")
             channel = values.pop("channel")
             language = values.pop("language")
+            register = values.pop("register", "")
             _, new = put(
                 Template,
                 creditor=None,
                 key=key,
                 channel=channel,
                 language=language,
+                register=register,
                 defaults=values,
             )
             created["templates"] += new

@@ -284,6 +284,17 @@ class Template(models.Model):
         _("canal"), max_length=10, choices=[(c, c) for c in WRITTEN_CHANNELS]
     )
     language = models.CharField(_("idioma"), max_length=5, default="es")
+    register = models.CharField(
+        _("trato"),
+        max_length=5,
+        choices=Policy.Register.choices,
+        blank=True,
+        default="",
+        help_text=_(
+            "Vacío: para cualquier trato. Con «usted» o «tú», el texto que reciben los deudores "
+            "cuya política trata así; se prefiere al vacío."
+        ),
+    )
     tone = models.CharField(_("tono"), max_length=10, choices=Tone.choices, blank=True)
     subject = models.CharField(_("asunto"), max_length=200, blank=True)
     body = models.TextField(_("texto"))
@@ -306,21 +317,22 @@ class Template(models.Model):
     class Meta:
         verbose_name = _("plantilla")
         verbose_name_plural = _("plantillas")
-        ordering = ("key", "channel", "language")
+        ordering = ("key", "channel", "language", "register")
         constraints = [
             models.UniqueConstraint(
-                fields=("creditor", "key", "channel", "language"),
-                name="template_unique_per_creditor",
+                fields=("creditor", "key", "channel", "language", "register"),
+                name="template_unique_per_creditor_register",
             ),
             models.UniqueConstraint(
-                fields=("key", "channel", "language"),
+                fields=("key", "channel", "language", "register"),
                 condition=Q(creditor__isnull=True),
-                name="template_default_unique",
+                name="template_default_unique_register",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.key} · {self.channel} · {self.language}"
+        register = f" · {self.register}" if self.register else ""
+        return f"{self.key} · {self.channel} · {self.language}{register}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         # Rejected when saved, not when sent: every save path is checked.

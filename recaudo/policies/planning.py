@@ -164,6 +164,7 @@ def place(
     day: date,
     history: Sequence[PastContact],
     not_before: datetime | None = None,
+    notice: bool = False,
 ) -> tuple[datetime, datetime] | None:
     """The first send window, on ``day`` or later, in which the contact is allowed.
 
@@ -171,6 +172,8 @@ def place(
     ``check_contact`` allows, given the debtor's earlier and already planned
     contacts, and ends where that day's allowed hours end. ``not_before`` (a
     moment on or after the day began) makes the search begin later.
+    ``notice``: a notice the debtor triggered, placed as ``check_contact`` says
+    (only the hours hold where the pack leaves notices out of the caps).
     """
     at = local_midnight(timezone, day)
     if not_before is not None and not_before > at:
@@ -178,7 +181,7 @@ def place(
     for _ in range(MAX_PLACEMENT_ATTEMPTS):
         start, end = next_window(pack, timezone, at)
         decision = check_contact(
-            pack, timezone=timezone, channel=channel, at=start, history=history
+            pack, timezone=timezone, channel=channel, at=start, history=history, notice=notice
         )
         if decision.allowed:
             return start, end

@@ -29,6 +29,7 @@ from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SecurityError
 
 from recaudo.channels import WRITTEN_CHANNELS
+from recaudo.languages import locale_for as locale_for  # re-exported: callers import it here
 from recaudo.policies.models import Template
 from recaudo.policies.sandbox import (
     MAX_OUTPUT_LENGTH,
@@ -44,7 +45,10 @@ PLACEHOLDERS: dict[str, str] = {
     "nombre": "Nombre de pila con el que se saluda al deudor.",
     "nombre_completo": "Nombre completo del deudor.",
     "marca": "Marca del acreedor, como la conoce el deudor.",
-    "total": "Total adeudado, con formato de moneda.",
+    "total": "Total de las deudas de este mensaje, con formato de moneda.",
+    "saldo": "Saldo completo del deudor (vencido y por vencer), con formato de moneda.",
+    "saldo_vencido": "Parte del saldo completo ya vencida, con formato de moneda.",
+    "saldo_por_vencer": "Parte del saldo completo que vence más adelante, con formato de moneda.",
     "moneda": "Código ISO de la moneda (COP, MXN...).",
     "vence": "Fecha de vencimiento más próxima, con formato.",
     "dias_vencido": "Días de mora (número entero; 0 si aún no vence).",
@@ -54,6 +58,12 @@ PLACEHOLDERS: dict[str, str] = {
     "fecha_promesa": "Fecha prometida de pago, con formato.",
     "monto_promesa": "Monto prometido, con formato de moneda.",
     "monto_pagado": "Monto pagado, con formato de moneda.",
+    "fecha_pago": "Fecha del pago, con formato (recibos).",
+    "referencia_pago": "Referencia del pago (su id externo; recibos).",
+    "saldo_pendiente": "Lo que sigue adeudado después del pago, con formato de moneda (recibos).",
+    "enlace_paz_y_salvo": "Enlace al certificado de paz y salvo (PDF) cuando ya no debe nada.",
+    "nueva_fecha": "Nueva fecha de pago aprobada, con formato.",
+    "monto_acordado": "Monto aprobado para saldar la deuda con descuento, con formato de moneda.",
 }
 # Fields of each item of `deudas`; `factura` (the invoice number, possibly
 # empty) is there for B2B statements.
@@ -201,24 +211,6 @@ def _babel_locale(code: str) -> Locale:
     return Locale.parse(code)
 
 
-@functools.lru_cache(maxsize=1024)
-def locale_for(language: str, country: str) -> str:
-    """The Babel locale for a debtor: "es_CO", else "es"; unknown languages become "es"."""
-    code = _language_of(language)
-    try:
-        Locale.parse(code)
-    except (UnknownLocaleError, ValueError):
-        code = FALLBACK_LANGUAGE
-    region = (country or "").strip().upper()
-    if region:
-        try:
-            Locale.parse(f"{code}_{region}")
-        except (UnknownLocaleError, ValueError):
-            return code
-        return f"{code}_{region}"
-    return code
-
-
 def _plain_spaces(text: str) -> str:
     # Babel puts no-break spaces between symbol and amount; SMS encodings
     # (GSM-7) have no such character.
@@ -351,13 +343,27 @@ def build_context(
     promise_amount: Decimal | None = None,
     paid_amount: Decimal | None = None,
     language: str | None = None,
+    paid_on: date | None = None,
+    payment_reference: str = "",
+    remaining_balance: Decimal | None = None,
+    certificate_link: str = "",
+    new_due_on: date | None = None,
+    agreed_amount: Decimal | None = None,
+    notice_currency: str = "",
+    balance_debts: Iterable[DebtLike] | None = None,
 ) -> dict[str, Any]:
     """Every placeholder's value, formatted for the debtor's language and country.
+
+    ``total`` is what the message's own debts owe (one instalment of a loan,
+    say); ``saldo`` is everything the debtor owes (``balance_debts``: their
+    collectible debts; the message's debts when not given), split into
+    ``saldo_vencido`` (due before ``today``) and ``saldo_por_vencer``.
 
     `language` overrides the debtor's when the template found is in another
     one (the Spanish fallback), so that dates and money match the text.
     Promise and paid amounts are in the debts' currency (the creditor's
-    default when there are none or they are mixed).
+    default when there are none or they are mixed), or in ``notice_currency``
+    when a notice names its own (a receipt: the payment's).
     """
     code = _language_of(language or debtor.language)
     locale = locale_for(code, debtor.country)
@@ -384,11 +390,23 @@ def build_context(
     if not balances:
         balances[creditor.default_currency.upper()] = Decimal(0)
     currency = next(iter(balances)) if len(balances) == 1 else creditor.default_currency.upper()
+    if notice_currency:
+        currency = notice_currency.upper()
     earliest = ordered[0].due_on if ordered else None
     support = [value for value in (creditor.support_email, creditor.support_phone) if value]
 
     def money(amount: Decimal | None) -> str:
         return "" if amount is None else format_money(amount, currency, locale)
+
+    overdue = upcoming = Decimal(0)
+    for debt in ordered if balance_debts is None else balance_debts:
+        if debt.currency.upper() != currency:
+            continue
+        balance = Decimal(debt.amount) - Decimal(debt.amount_paid or 0)
+        if debt.due_on < today:
+            overdue += balance
+        else:
+            upcoming += balance
 
     return {
         "nombre": (debtor.first_name or debtor.full_name).strip(),
@@ -404,6 +422,15 @@ def build_context(
         "fecha_promesa": format_date(promise_date, locale, today) if promise_date else "",
         "monto_promesa": money(promise_amount),
         "monto_pagado": money(paid_amount),
+        "fecha_pago": format_date(paid_on, locale, today) if paid_on else "",
+        "referencia_pago": payment_reference,
+        "saldo_pendiente": money(remaining_balance),
+        "enlace_paz_y_salvo": certificate_link,
+        "nueva_fecha": format_date(new_due_on, locale, today) if new_due_on else "",
+        "monto_acordado": money(agreed_amount),
+        "saldo": money(overdue + upcoming),
+        "saldo_vencido": money(overdue),
+        "saldo_por_vencer": money(upcoming),
     }
 
 
@@ -440,6 +467,12 @@ def _sample_context_cached(language: str) -> dict[str, Any]:
         promise_amount=Decimal("90000"),
         paid_amount=Decimal("185000"),
         language=language,
+        paid_on=date(2026, 11, 30),
+        payment_reference="PAY-000123",
+        remaining_balance=Decimal("0"),
+        certificate_link="https://pagos.example.com/p/AbC123/paz-y-salvo",
+        new_due_on=date(2026, 12, 22),
+        agreed_amount=Decimal("150000"),
     )
 
 
@@ -545,14 +578,16 @@ def whatsapp_parameter_values(parameters: Sequence[str], context: Mapping[str, A
 
 
 def select_template(
-    key: str, channel: str, language: str, creditor_id: int | None
+    key: str, channel: str, language: str, creditor_id: int | None, register: str = ""
 ) -> Template | None:
     """The template to send, in one query.
 
     The debtor's language wins over ownership: the creditor's own template in
     that language, else the default in that language, else the same two in
     Spanish. A debtor is better served by a default in their language than by
-    a creditor's text they may not read.
+    a creditor's text they may not read. Among those, the text written for
+    the debtor's ``register`` ("tu" / "usted", their policy's) comes first,
+    then one written for any register, last one written for the other.
     """
     wanted = _language_of(language)
     owners = Q(creditor__isnull=True)
@@ -560,16 +595,22 @@ def select_template(
         owners |= Q(creditor_id=creditor_id)
     rank = Case(
         When(language=wanted, creditor__isnull=False, then=Value(0)),
-        When(language=wanted, then=Value(1)),
-        When(creditor__isnull=False, then=Value(2)),
-        default=Value(3),
+        When(language=wanted, then=Value(3)),
+        When(creditor__isnull=False, then=Value(6)),
+        default=Value(9),
+        output_field=IntegerField(),
+    )
+    register_rank = Case(
+        When(register=register or "-", then=Value(0)),
+        When(register="", then=Value(1)),
+        default=Value(2),
         output_field=IntegerField(),
     )
     return (
         Template.objects.filter(
             owners, key=key, channel=channel, language__in={wanted, FALLBACK_LANGUAGE}
         )
-        .annotate(rank=rank)
-        .order_by("rank")
+        .annotate(rank=rank + register_rank)
+        .order_by("rank", "register")
         .first()
     )

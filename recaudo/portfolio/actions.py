@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -23,6 +24,29 @@ class PaymentConflict(InputError):
 class PaymentResult:
     payment: Payment
     created: bool
+
+
+PaymentFollowUp = Callable[[Payment], None]
+_follow_ups: list[PaymentFollowUp] = []
+
+
+def add_payment_follow_up(follow_up: PaymentFollowUp) -> None:
+    """Run ``follow_up(payment)`` whenever a payment is recorded or reversed, by any route.
+
+    It runs inside the payment's own transaction, after its allocations. The
+    portfolio is the lowest app and cannot import the apps that hold
+    agreements over payments (instalment plans, promises); they register
+    here once at start-up (``AppConfig.ready``), so a transfer recorded by an
+    import, the API, the admin or an agent counts exactly as a portal payment
+    does. An explicit list, not a Django signal: one place to read who runs.
+    """
+    if follow_up not in _follow_ups:
+        _follow_ups.append(follow_up)
+
+
+def _follow_up(payment: Payment) -> None:
+    for follow_up in _follow_ups:
+        follow_up(payment)
 
 
 def record_payment(
@@ -106,6 +130,7 @@ def record_payment(
             payment.unallocated = remainder
             payment.save(update_fields=["unallocated"])
         events.payment_recorded(payment, applied, actor=actor)
+        _follow_up(payment)
         return PaymentResult(payment, created=True)
 
 
@@ -135,6 +160,7 @@ def reverse_payment(payment: Payment, *, reason: str, actor: str) -> bool:
         payment.status = Payment.Status.REVERSED
         payment.save(update_fields=["status"])
         events.payment_reversed(payment, actor=actor, reason=reason)
+        _follow_up(payment)
         return True
 
 

@@ -13,16 +13,15 @@ import json
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from babel.numbers import format_currency
 from django import forms
 from django.contrib import admin
 from django.db.models import DecimalField, F, OuterRef, QuerySet, Subquery, Sum
 from django.http import HttpRequest
 from django.utils.html import format_html
-from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext_lazy as _
 
 from recaudo.admin_scope import CreditorScoped
+from recaudo.languages import staff_money
 from recaudo.portfolio import events, rules
 from recaudo.portfolio.models import (
     AgentShift,
@@ -42,10 +41,9 @@ if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 
-def money(amount: Decimal | None, currency: str) -> str:
-    if amount is None:
-        return "-"
-    return format_currency(amount, currency, locale=to_locale(get_language() or "es"))
+def money(amount: Decimal | None, currency: str, country: str = "") -> str:
+    """The reader's language with the money's country (languages.staff_money)."""
+    return staff_money(amount, currency, country)
 
 
 def actor(request: HttpRequest) -> str:
@@ -113,7 +111,7 @@ class ReadOnlyInline(CreditorScoped, admin.TabularInline):
         return False
 
 
-class AgentShiftInline(admin.TabularInline):
+class AgentShiftInline(CreditorScoped, admin.TabularInline):
     model = AgentShift
     extra = 0
     max_num = 7
@@ -189,11 +187,11 @@ class DebtInline(ReadOnlyInline):
 
     @admin.display(description=_("monto"))
     def amount_shown(self, obj: Debt) -> str:
-        return money(obj.amount, obj.currency)
+        return money(obj.amount, obj.currency, obj.debtor.country)
 
     @admin.display(description=_("saldo"))
     def balance_shown(self, obj: Debt) -> str:
-        return money(obj.balance, obj.currency)
+        return money(obj.balance, obj.currency, obj.debtor.country)
 
 
 class DebtorForm(forms.ModelForm):
@@ -269,7 +267,9 @@ class DebtorAdmin(NoDeleteMixin, CreditorScoped, admin.ModelAdmin):
 
     @admin.display(description=_("saldo por cobrar"), ordering="owed")
     def open_balance(self, obj: Debtor) -> str:
-        return money(getattr(obj, "owed", None) or Decimal(0), obj.creditor.default_currency)
+        return money(
+            getattr(obj, "owed", None) or Decimal(0), obj.creditor.default_currency, obj.country
+        )
 
     def save_model(
         self, request: HttpRequest, obj: Debtor, form: forms.ModelForm, change: bool
@@ -366,7 +366,13 @@ class DebtForm(forms.ModelForm):
                 self.add_error(
                     "amount",
                     _("No puede ser menor que lo ya pagado (%(paid)s).")
-                    % {"paid": money(self.instance.amount_paid, currency)},
+                    % {
+                        "paid": money(
+                            self.instance.amount_paid,
+                            currency,
+                            self.instance.debtor.country if self.instance.debtor_id else "",
+                        )
+                    },
                 )
         return data
 
@@ -402,15 +408,15 @@ class DebtAdmin(NoDeleteMixin, CreditorScoped, admin.ModelAdmin):
 
     @admin.display(description=_("monto"), ordering="amount")
     def amount_display(self, obj: Debt) -> str:
-        return money(obj.amount, obj.currency)
+        return money(obj.amount, obj.currency, obj.debtor.country)
 
     @admin.display(description=_("pagado"), ordering="amount_paid")
     def amount_paid_display(self, obj: Debt) -> str:
-        return money(obj.amount_paid, obj.currency) if obj.pk else "-"
+        return money(obj.amount_paid, obj.currency, obj.debtor.country) if obj.pk else "-"
 
     @admin.display(description=_("saldo"), ordering=F("amount") - F("amount_paid"))
     def balance_display(self, obj: Debt) -> str:
-        return money(obj.balance, obj.currency) if obj.pk else "-"
+        return money(obj.balance, obj.currency, obj.debtor.country) if obj.pk else "-"
 
     def save_model(
         self, request: HttpRequest, obj: Debt, form: forms.ModelForm, change: bool
@@ -477,7 +483,7 @@ class PaymentAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("monto"), ordering="amount")
     def amount_display(self, obj: Payment) -> str:
-        return money(obj.amount, obj.currency)
+        return money(obj.amount, obj.currency, obj.debtor.country)
 
 
 @admin.register(PaymentAllocation)

@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 import recaudo.channels
+from recaudo.languages import staff_money
 
 MONEY: dict[str, Any] = {"max_digits": 20, "decimal_places": 4}
 
@@ -315,7 +316,7 @@ class Debt(models.Model):
         indexes = [models.Index(fields=["debtor", "status", "due_on"])]
 
     def __str__(self) -> str:
-        return f"{self.external_id} {self.amount} {self.currency}"
+        return f"{self.external_id} {staff_money(self.amount, self.currency)}"
 
     @property
     def balance(self) -> Decimal:
@@ -371,11 +372,12 @@ class Payment(models.Model):
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
         ]
-        # /metrics counts the payments recorded in the last hours (recaudo/metrics.py).
+        # /metrics counts the payments recorded in the last hours (recaudo/metrics.py);
+        # the worker's sweep of recent payments to thank reads it too (payments/receipts.py).
         indexes = [models.Index(fields=["created_at"], name="payment_created_idx")]
 
     def __str__(self) -> str:
-        return f"{self.external_id} {self.amount} {self.currency}"
+        return f"{self.external_id} {staff_money(self.amount, self.currency)}"
 
 
 class PaymentAllocation(models.Model):
@@ -394,7 +396,7 @@ class PaymentAllocation(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.amount} -> {self.debt_id}"
+        return f"{self.amount.normalize():f} -> {self.debt_id}"
 
 
 class AuditEvent(models.Model):

@@ -199,12 +199,13 @@ def _erase(
     ).update(revoked_at=now)
 
     counts["messages"] = Message.objects.filter(thread__debtor=debtor).update(
-        text="", address="", slots={}, attachment=None, intent=""
+        text="", address="", slots={}, attachment=None, intent="", media=None, media_type=""
     )
     Thread.objects.filter(debtor=debtor).update(
         state=Thread.State.CLOSED,
         outcome="",
         plan_offer=None,
+        report_question=None,
         needs_attention=False,
         unread=False,
         last_contact_point=None,

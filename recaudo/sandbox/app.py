@@ -7,6 +7,7 @@ the dispatcher and answer; they never wait on a webhook or touch a database.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import secrets
 import time
@@ -80,6 +81,37 @@ async def whatsapp_send(request: web.Request) -> web.Response:
     response = answer(request, reply)
     await maybe_slow(request)
     return response
+
+
+async def whatsapp_media(request: web.Request) -> web.Response:
+    """Meta's media API: ``GET /{version}/{media-id}`` gives the file's URL."""
+    origin = f"{request.scheme}://{request.host}"
+    reply = sandbox_of(request).whatsapp.media_info(
+        request.match_info["media_id"], request.headers.get("Authorization", ""), origin
+    )
+    return answer(request, reply)
+
+
+async def whatsapp_media_file(request: web.Request) -> web.Response:
+    found = sandbox_of(request).whatsapp.media_file(
+        request.match_info["media_id"], request.headers.get("Authorization", "")
+    )
+    if found is None:
+        return web.json_response({"error": {"message": "not found", "code": 100}}, status=404)
+    content, mime_type = found
+    return web.Response(body=content, content_type=mime_type)
+
+
+async def twilio_media(request: web.Request) -> web.Response:
+    found = sandbox_of(request).twilio.media_file(
+        request.match_info["account_sid"],
+        request.match_info["media_sid"],
+        request.headers.get("Authorization", ""),
+    )
+    if found is None:
+        return web.json_response({"code": 20404, "message": "not found", "status": 404}, status=404)
+    content, mime_type = found
+    return web.Response(body=content, content_type=mime_type)
 
 
 async def twilio_send(request: web.Request) -> web.Response:
@@ -174,12 +206,20 @@ async def inbound(request: web.Request) -> web.Response:
     body = await read_json(request)
     if not isinstance(body, dict):
         return bad_request("send a JSON object {channel, from, text}")
+    media = None
+    if body.get("media"):
+        try:
+            media = (base64.b64decode(str(body["media"]), validate=True), str(body["media_type"]))
+        except (KeyError, ValueError):
+            return bad_request("'media' must be base64 with its 'media_type'")
     try:
         record = sandbox_of(request).inbound(
             str(body.get("channel", "")),
             str(body.get("from", "")),
             str(body.get("text", "")),
             str(body.get("name", "")),
+            media=media,
+            origin=f"{request.scheme}://{request.host}",
         )
     except InboundError as error:
         return bad_request(str(error))
@@ -218,8 +258,14 @@ def build_app(sandbox: Sandbox) -> web.Application:
     app = web.Application(client_max_size=5 * 1024 * 1024)
     app[SANDBOX_KEY] = sandbox
     app.router.add_post("/whatsapp/{version}/{phone_number_id}/messages", whatsapp_send)
+    app.router.add_get("/whatsapp/_media/{media_id}", whatsapp_media_file)
+    app.router.add_get("/whatsapp/{version}/{media_id}", whatsapp_media)
     app.router.add_post("/twilio/2010-04-01/Accounts/{account_sid}/Messages.json", twilio_send)
     app.router.add_get("/twilio/2010-04-01/Accounts/{account_sid}/Messages.json", twilio_list)
+    app.router.add_get(
+        "/twilio/2010-04-01/Accounts/{account_sid}/Messages/{message_sid}/Media/{media_sid}",
+        twilio_media,
+    )
     app.router.add_post("/rbm/v1/phones/{phone}/agentMessages", rbm_send)
     app.router.add_get("/_sandbox/health", health)
     app.router.add_get("/_sandbox/messages", messages)

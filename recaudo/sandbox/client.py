@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import httpx
@@ -36,6 +37,16 @@ class SandboxClient:
     def messages(self, address: str) -> list[dict[str, Any]]:
         return self._request("GET", "/_sandbox/messages", params={"address": address})["messages"]
 
-    def inbound(self, channel: str, phone: str, text: str, name: str = "") -> dict[str, Any]:
+    def inbound(
+        self,
+        channel: str,
+        phone: str,
+        text: str,
+        name: str = "",
+        media: tuple[bytes, str] | None = None,
+    ) -> dict[str, Any]:
         payload = {"channel": channel, "from": phone, "text": text, "name": name}
+        if media is not None:
+            payload["media"] = base64.b64encode(media[0]).decode()
+            payload["media_type"] = media[1]
         return self._request("POST", "/_sandbox/inbound", json=payload)["message"]

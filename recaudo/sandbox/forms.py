@@ -5,6 +5,8 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+# What fits in one request to the sandbox (5 MB, base64 adds a third).
+MAX_ATTACHMENT_BYTES = 3 * 1024 * 1024 + 512 * 1024
 REPLY_CHANNELS = [("whatsapp", "WhatsApp"), ("sms", "SMS"), ("rcs", "RCS")]
 
 
@@ -14,8 +16,35 @@ class ReplyForm(forms.Form):
     channel = forms.ChoiceField(label=_("Canal"), choices=REPLY_CHANNELS)
     phone = forms.ChoiceField(label=_("Desde el teléfono"))
     text = forms.CharField(
-        label=_("Mensaje"), max_length=1600, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Mensaje"),
+        max_length=1600,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
+    attachment = forms.FileField(
+        label=_("Foto o PDF (por WhatsApp o MMS, como un comprobante)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,application/pdf"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        upload = cleaned.get("attachment")
+        if not (cleaned.get("text") or "").strip() and upload is None:
+            raise forms.ValidationError(_("Escriba un mensaje o adjunte un archivo."))
+        if upload is not None:
+            if cleaned.get("channel") not in ("whatsapp", "sms"):
+                self.add_error("attachment", _("Los archivos se envían por WhatsApp o SMS (MMS)."))
+            elif upload.size > MAX_ATTACHMENT_BYTES:
+                self.add_error("attachment", _("El archivo supera los 3,5 MB."))
+        return cleaned
+
+    def sent_file(self) -> tuple[bytes, str] | None:
+        """The attached file and the type its browser declared (the sandbox sends it as is)."""
+        upload = self.cleaned_data.get("attachment")
+        if upload is None:
+            return None
+        return upload.read(), upload.content_type or "application/octet-stream"
 
     def __init__(self, *args: Any, phones: list[str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -68,18 +68,32 @@ class Sandbox:
             self.whatsapp.configure()
         return errors
 
-    def inbound(self, channel: str, phone: str, text: str, name: str = "") -> MessageRecord:
-        """The debtor answers: record it and post the provider's inbound webhook."""
+    def inbound(
+        self,
+        channel: str,
+        phone: str,
+        text: str,
+        name: str = "",
+        media: tuple[bytes, str] | None = None,
+        origin: str = "",
+    ) -> MessageRecord:
+        """The debtor answers: record it and post the provider's inbound webhook.
+
+        ``media`` (content, mime type): a photo or PDF, on WhatsApp or as an
+        MMS (whose media URL is under ``origin``, the sandbox's own address).
+        """
         if channel not in INBOUND_CHANNELS:
             raise InboundError(f"channel must be one of {', '.join(INBOUND_CHANNELS)}")
         if not normalize_address(phone) or "@" in phone:
             raise InboundError("'from' must be a phone number")
-        if not text.strip():
+        if media is not None and channel not in ("whatsapp", "sms"):
+            raise InboundError("the sandbox sends photos and PDFs on whatsapp and sms (MMS)")
+        if not text.strip() and media is None:
             raise InboundError("'text' must not be empty")
         if channel == "whatsapp":
-            record, webhook = self.whatsapp.inbound(phone, text, name)
+            record, webhook = self.whatsapp.inbound(phone, text, name, media=media)
         elif channel == "sms":
-            record, webhook = self.twilio.inbound(phone, text)
+            record, webhook = self.twilio.inbound(phone, text, media=media, origin=origin)
         else:
             record, webhook = self.rbm.inbound(phone, text, time.time())
         if self.behaviour.webhooks_enabled:

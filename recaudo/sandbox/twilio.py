@@ -68,9 +68,21 @@ class TwilioFake:
         self.log = log
         self.rng = rng
         self.opt_outs = OptOuts()
+        # Files debtors sent by MMS (media sid -> (content, mime type)).
+        self.media: dict[str, tuple[bytes, str]] = {}
 
     def reset(self) -> None:
         self.opt_outs = OptOuts()
+        self.media = {}
+
+    def media_file(
+        self, account_sid: str, media_sid: str, authorization: str
+    ) -> tuple[bytes, str] | None:
+        """An MMS file at its media URL, to the account's own credentials only."""
+        expected = (self.credentials.twilio_account_sid, self.credentials.twilio_auth_token)
+        if basic_credentials(authorization) != expected or account_sid != expected[0]:
+            return None
+        return self.media.get(media_sid)
 
     def send(self, account_sid: str, authorization: str, form: Mapping[str, str]) -> Reply:
         expected = (self.credentials.twilio_account_sid, self.credentials.twilio_auth_token)
@@ -241,8 +253,18 @@ class TwilioFake:
             params["ErrorCode"] = error
         return self._signed(url, params, f"twilio {status}")
 
-    def inbound(self, phone: str, text: str) -> tuple[MessageRecord, Webhook]:
-        """The debtor texts back (STOP/BAJA blocks later sends with 21610)."""
+    def inbound(
+        self,
+        phone: str,
+        text: str,
+        media: tuple[bytes, str] | None = None,
+        origin: str = "",
+    ) -> tuple[MessageRecord, Webhook]:
+        """The debtor texts back (STOP/BAJA blocks later sends with 21610).
+
+        ``media`` (content, mime type) makes it an MMS: ``NumMedia=1`` and
+        ``MediaUrl0`` under ``origin`` (the sandbox's own address).
+        """
         kind = self.opt_outs.user_wrote(phone, text)
         sid = new_sid()
         sender = normalize_address(phone)
@@ -273,5 +295,14 @@ class TwilioFake:
             params["MessagingServiceSid"] = self.credentials.twilio_messaging_service_sid
         if kind:
             params["OptOutType"] = kind
+        if media is not None:
+            media_sid = "ME" + secrets.token_hex(16)
+            self.media[media_sid] = media
+            account = self.credentials.twilio_account_sid
+            params["NumMedia"] = "1"
+            params["MediaContentType0"] = media[1]
+            params["MediaUrl0"] = (
+                f"{origin}/twilio/{API_VERSION}/Accounts/{account}/Messages/{sid}/Media/{media_sid}"
+            )
         url = f"{self.behaviour.webhook_base_url}/webhooks/twilio"
         return record, self._signed(url, params, "twilio inbound")

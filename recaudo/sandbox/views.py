@@ -90,7 +90,7 @@ def debtor_phone(request: AgentRequest, pk: int) -> HttpResponse:
     points = list(debtor.contact_points.order_by("kind", "pk"))
     phones = [point.value for point in points if point.kind == ContactPoint.Kind.PHONE]
     client = SandboxClient()
-    form = ReplyForm(request.POST or None, phones=phones)
+    form = ReplyForm(request.POST or None, request.FILES or None, phones=phones)
     if request.method == "POST" and form.is_valid():
         try:
             client.inbound(
@@ -98,6 +98,7 @@ def debtor_phone(request: AgentRequest, pk: int) -> HttpResponse:
                 form.cleaned_data["phone"],
                 form.cleaned_data["text"],
                 name=debtor.full_name,
+                media=form.sent_file(),
             )
         except SandboxUnavailable:
             messages.error(request, _("El sandbox no está en ejecución; no se envió la respuesta."))

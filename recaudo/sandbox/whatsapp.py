@@ -7,6 +7,7 @@ aiohttp layer passes the parsed request in and gets a ``Reply`` back.
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 import random
@@ -84,6 +85,8 @@ class WhatsAppFake:
         self.rng = rng
         self.catalog = catalog or TemplateCatalog()
         self.windows = ConversationWindows()
+        # Files debtors sent (media id -> (content, mime type)), served by the media API.
+        self.media: dict[str, tuple[bytes, str]] = {}
         self.configure()
 
     def configure(self) -> None:
@@ -95,7 +98,33 @@ class WhatsAppFake:
 
     def reset(self) -> None:
         self.windows = ConversationWindows()
+        self.media = {}
         self.configure()
+
+    def media_info(self, media_id: str, authorization: str, base_url: str) -> Reply:
+        """Meta's ``GET /{media-id}``: where to get the file (which needs the token too)."""
+        if authorization != f"Bearer {self.credentials.whatsapp_access_token}":
+            return error_reply(401, 190, "Invalid OAuth access token.")
+        found = self.media.get(media_id)
+        if found is None:
+            return error_reply(404, 100, "Unsupported get request.")
+        content, mime_type = found
+        return Reply(
+            200,
+            {
+                "messaging_product": "whatsapp",
+                "url": f"{base_url}/whatsapp/_media/{media_id}",
+                "mime_type": mime_type,
+                "sha256": hashlib.sha256(content).hexdigest(),
+                "file_size": len(content),
+                "id": media_id,
+            },
+        )
+
+    def media_file(self, media_id: str, authorization: str) -> tuple[bytes, str] | None:
+        if authorization != f"Bearer {self.credentials.whatsapp_access_token}":
+            return None
+        return self.media.get(media_id)
 
     # -- sending ------------------------------------------------------------------
 
@@ -325,8 +354,14 @@ class WhatsAppFake:
             ]
         return self._webhook(self._envelope({"statuses": [entry]}), f"whatsapp {status}")
 
-    def inbound(self, phone: str, text: str, name: str = "") -> tuple[MessageRecord, Webhook]:
-        """The debtor writes: open the 24-hour window and build Meta's webhook."""
+    def inbound(
+        self, phone: str, text: str, name: str = "", media: tuple[bytes, str] | None = None
+    ) -> tuple[MessageRecord, Webhook]:
+        """The debtor writes (or sends a photo or PDF, ``media``: content and mime type).
+
+        Opens the 24-hour window and builds Meta's webhook; a file becomes an
+        ``image`` or ``document`` message whose id the media API serves.
+        """
         wa_id = digits(phone)
         now = time.time()
         self.windows.user_wrote(self.credentials.whatsapp_phone_number_id, wa_id, now)
@@ -354,4 +389,21 @@ class WhatsAppFake:
                 }
             ],
         }
+        if media is not None:
+            content, mime_type = media
+            media_id = str(self.rng.randrange(10**15, 10**16))
+            self.media[media_id] = (content, mime_type)
+            kind = "image" if mime_type.startswith("image/") else "document"
+            item: dict[str, Any] = {
+                "id": media_id,
+                "mime_type": mime_type,
+                "sha256": hashlib.sha256(content).hexdigest(),
+            }
+            if text:
+                item["caption"] = text
+            if kind == "document":
+                item["filename"] = "comprobante.pdf"
+            message = value["messages"][0]
+            del message["text"]
+            message.update({"type": kind, kind: item})
         return record, self._webhook(self._envelope(value), "whatsapp inbound")

@@ -89,7 +89,7 @@ def test_check_reports_each_bad_line_and_carries_on_then_exits_with_1():
         'line 8: opted_out: expected a list of channels or "all"',
         "line 9: timezone: required for UY, which has no pack of its own",
         "line 10: channnel: unknown field; expected country, timezone, channel, at, history, "
-        "opted_out",
+        "opted_out, notice",
         "line 11: empty line; expected a JSON object",
         None,
     ]
@@ -168,3 +168,20 @@ def test_the_recaudo_console_script_checks_lines_from_a_pipe():
         '{"error": "line 2: not valid JSON (Expecting value at column 1)"}',
     ]
     assert "1 of 2 lines could not be checked" in result.stderr
+
+
+def test_check_judges_a_notice_by_the_hours_only_and_leaves_past_notices_out_of_the_caps():
+    morning = '"2026-11-24T15:00:00+00:00"'
+    earlier = '{"channel": "whatsapp", "at": "2026-11-24T13:00:00+00:00"}'
+    lines = [
+        f'{{"country": "CO", "channel": "sms", "at": {morning}, "history": [{earlier}], '
+        '"notice": true}',
+        f'{{"country": "CO", "channel": "sms", "at": {morning}, "history": [{earlier[:-1]}, '
+        '"notice": true}]}',
+        f'{{"country": "CO", "channel": "sms", "at": {morning}, "history": [{earlier}]}}',
+    ]
+
+    answers, error = run_check(*lines)
+
+    assert error is None
+    assert [answer["allowed"] for answer in answers] == [True, True, False]

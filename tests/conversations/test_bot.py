@@ -195,6 +195,23 @@ MENU = Menu(
 )
 
 
+@pytest.mark.parametrize(
+    ("country", "language", "phrase"),
+    [
+        ("MX", "es", "tenemos estas opciones: un enganche de $200,00 hoy"),
+        ("CL", "es", "tenemos estas opciones: un pie de $200,00 hoy"),
+        ("CO", "es", "tenemos estas opciones: una cuota inicial de $200,00 hoy"),
+        ("AR", "es", "tenemos estas opciones: un anticipo de $200,00 hoy"),
+        ("BR", "pt", "temos estas opções: uma entrada de $200,00 hoje"),
+    ],
+)
+def test_the_plan_offer_names_the_down_payment_as_the_debtors_country_does(
+    country, language, phrase
+):
+    facts = replace(FACTS, menu=MENU, country=country, language=language)
+    assert phrase in bot.decide("payment_plan", {}, facts).text
+
+
 def test_a_plan_request_lists_each_option_with_its_exact_amounts_and_asks_for_a_number():
     reply = bot.decide("payment_plan", {}, replace(FACTS, menu=MENU))
 

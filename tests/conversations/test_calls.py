@@ -171,7 +171,7 @@ def test_a_promise_with_a_date_and_amount_becomes_a_promise_to_pay(client, credi
     )
     task.refresh_from_db()
     assert task.status_reason == "promise"
-    assert "2026-11-27 100000.00 COP" in Message.objects.get(channel="call").text
+    assert "27 de noviembre $100.000,00" in Message.objects.get(channel="call").text
 
 
 def test_a_refused_promise_records_nothing_and_says_why(client, creditor, agent):
@@ -483,3 +483,20 @@ def test_a_task_whose_debts_were_paid_by_an_import_leaves_the_worklist_and_calli
     detail = client.get(f"/bandeja/llamadas/{task.pk}/").content.decode()
     assert "ya pagó (o se cerró) lo que motivó esta llamada" in detail
     assert "tel:" not in detail
+
+
+def test_the_call_list_and_the_queue_write_money_as_the_readers_locale_does(
+    client, creditor, agent
+):
+    from tests.conversations.helpers import waiting_thread
+
+    call_task(creditor, amount_due=Decimal("599.0000"))
+    waiting_thread(creditor, "+573001230009", amount="1522.17")
+
+    calls = client.get("/bandeja/llamadas/").content.decode()
+    queue = client.get("/bandeja/").content.decode()
+    english = client.get("/bandeja/llamadas/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert '<td class="amount">$599,00</td>' in calls and "599.0000" not in calls
+    assert '<td class="amount">$1.522,17</td>' in queue and ">1522,17<" not in queue
+    assert '<td class="amount">COP599.00</td>' in english

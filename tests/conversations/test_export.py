@@ -81,7 +81,7 @@ def test_the_pdf_holds_the_creditor_the_debtor_and_every_entry_with_both_times(c
     assert creditor.legal_name in text
     assert "María José Núñez Peña · CLI-ñ/7" in text
     # The reminder (outbox), the question, the bot's answer and the note, in time order.
-    reminder = text.index("[reminder_before] 1000.00 COP")
+    reminder = text.index("[reminder_before] $1.000,00")
     question = text.index("¿Cuánto debo? ¡Ayúdenme, por favor! [U+1F600]")
     answer = text.index("Tu saldo pendiente es $1.000,00")
     note = text.index("Llamar a la señora Núñez el miércoles; pidió descuento.")

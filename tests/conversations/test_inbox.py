@@ -65,7 +65,10 @@ def test_an_agent_takes_a_thread_and_the_answer_is_queued_as_a_reply(client, cre
     assert thread.assigned_to == agent
     message = Message.objects.get(author="agent", kind="message")
     reply = Outreach.objects.get(notice_key=f"agent:{message.pk}")
-    assert reply.notice_context == {"text": "Hola, soy Ana."}
+    assert reply.notice_context["text"] == "Hola, soy Ana."
+    assert reply.notice_context["answer_until"] == (
+        thread.last_inbound_at + timedelta(hours=24)
+    ).isoformat()
     assert reply.channel == "sms"
     assert reply.contact_point_id == thread.last_contact_point_id
     page = client.get(f"/bandeja/{thread.pk}/")

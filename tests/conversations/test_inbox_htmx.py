@@ -122,7 +122,7 @@ def test_an_htmx_answer_resets_the_reply_box_and_shows_the_answer_in_the_timelin
     assert "Respuesta en cola para enviar." in html
     message = Message.objects.get(author="agent", kind="message")
     reply = Outreach.objects.get(notice_key=f"agent:{message.pk}")
-    assert reply.notice_context == {"text": "Hola, soy Ana."}
+    assert reply.notice_context["text"] == "Hola, soy Ana."
     # The message was shown by this fragment: the next full page does not repeat it.
     assert (
         "Respuesta en cola para enviar."
@@ -220,7 +220,7 @@ def test_an_htmx_request_after_the_session_ended_sends_the_browser_to_the_login_
     assert response["HX-Redirect"] == "/admin/login/?next=%2Fbandeja%2F"
 
 
-def test_a_canned_answer_fills_the_reply_box_with_the_debtors_name_and_balance(
+def test_a_canned_answer_fills_the_reply_box_with_the_debtors_name_and_balance_in_their_register(
     client, creditor, agent
 ):
     thread = waiting_thread(creditor, "+573001120009", first_name="Lucía")
@@ -234,8 +234,9 @@ def test_a_canned_answer_fills_the_reply_box_with_the_debtors_name_and_balance(
     balance = client.get(f"/bandeja/{thread.pk}/rapida/1", headers=HTMX).content.decode()
 
     assert greeting.startswith('<div id="reply-field">')
-    assert "Hola, Lucía. Le habla una persona del equipo de cobranza." in greeting
-    assert "Su saldo pendiente es de $250.000,00." in balance
+    # A person is in the B2C policy, whose register is "tú": the chat and the agent agree.
+    assert "Hola, Lucía. Te habla una persona del equipo de cobranza." in greeting
+    assert "Tu saldo pendiente es de $250.000,00." in balance
     assert "<html" not in balance
     assert client.get(f"/bandeja/{thread.pk}/rapida/9", headers=HTMX).status_code == 404
     assert not Outreach.objects.filter(notice_key__startswith="agent:").exists()  # nothing sent
@@ -249,7 +250,26 @@ def test_without_javascript_a_canned_answer_opens_the_page_with_the_reply_box_fi
     html = client.get(f"/bandeja/{thread.pk}/rapida/0").content.decode()
 
     assert "<html" in html
-    assert re.search(r'<textarea name="text"[^>]*>\s*Hola, Lucía\. Le habla', html)
+    assert re.search(r'<textarea name="text"[^>]*>\s*Hola, Lucía\. Te habla', html)
+
+
+def test_a_canned_answer_says_usted_to_a_debtor_whose_policy_says_usted(client, creditor, agent):
+    from recaudo.policies.models import Policy
+
+    Policy.objects.filter(creditor=None).update(register=Policy.Register.USTED)
+    thread = waiting_thread(creditor, "+573001120012", first_name="Lucía")
+
+    balance = client.get(f"/bandeja/{thread.pk}/rapida/1", headers=HTMX).content.decode()
+
+    assert "Su saldo pendiente es de $250.000,00. Puede pagarlo" in balance
+
+
+def test_a_canned_answer_to_a_brazilian_debtor_is_in_portuguese(client, creditor, agent):
+    thread = waiting_thread(creditor, "+573001120013", first_name="João", language="pt")
+
+    balance = client.get(f"/bandeja/{thread.pk}/rapida/1", headers=HTMX).content.decode()
+
+    assert "Seu saldo em aberto é de COP 250.000,00." in balance
 
 
 def test_a_canned_answer_is_in_the_debtors_language_whatever_the_agents(client, creditor, agent):

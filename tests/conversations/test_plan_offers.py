@@ -86,7 +86,7 @@ def test_asking_to_pay_in_instalments_lists_the_segments_plans_with_exact_amount
 
     assert answer == "\n".join(
         [
-            "¡Claro, Lucía! Para tu saldo de $200.000,50 tenemos estas opciones: un pago "
+            "¡Claro, Lucía! Para tu saldo de $200.000,50 tenemos estas opciones: una cuota "
             "inicial de $40.000,10 hoy y el resto en cuotas mensuales.",
             *OFFER_LINES,
             "Responde con el número de la opción que prefieras, por ejemplo «2».",
@@ -195,7 +195,7 @@ def test_answering_after_a_partial_payment_lists_the_new_amounts_and_agrees_noth
     assert not InstalmentPlan.objects.exists()
     assert answer.startswith(
         "Tu saldo cambió desde que te enviamos las opciones; estas son las nuevas. Para tu "
-        "saldo de $100.000,50 tenemos estas opciones: un pago inicial de $20.000,10 hoy"
+        "saldo de $100.000,50 tenemos estas opciones: una cuota inicial de $20.000,10 hoy"
     )
     assert "2) 2 cuotas de $40.000,20" in answer
     assert Thread.objects.get(debtor=debtor).plan_offer["total"] == "100000.50"

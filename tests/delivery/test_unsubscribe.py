@@ -126,3 +126,23 @@ def test_a_link_just_inside_its_time_still_shows_the_masked_address(creditor, cl
         link = f"/u/{unsubscribe_token(point.pk, 'email')}"
 
     assert "a•••@example.com" in client.get(link).content.decode()
+
+
+def test_the_unsubscribe_page_speaks_the_debtors_language_and_register(creditor, client):
+    from recaudo.policies.models import Policy
+
+    point = _email_point(creditor)
+    token = unsubscribe_token(point.pk, "email")
+    Policy.objects.filter(creditor=None).update(register=Policy.Register.TU)
+    spanish_tu = client.get(f"/u/{token}").content.decode()
+    Policy.objects.filter(creditor=None).update(register=Policy.Register.USTED)
+    spanish_usted = client.get(f"/u/{token}").content.decode()
+    point.debtor.language = "pt"
+    point.debtor.save(update_fields=["language"])
+    portuguese = client.get(f"/u/{token}").content.decode()
+
+    assert "sobre tus pagos." in spanish_tu and "sobre sus pagos" not in spanish_tu
+    assert "sobre sus pagos." in spanish_usted
+    assert '<html lang="pt-br">' in portuguese
+    assert "Deixar de receber mensagens" in portuguese
+    assert "sobre seus pagamentos." in portuguese

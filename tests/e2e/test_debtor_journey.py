@@ -102,7 +102,7 @@ def test_a_debtor_asks_the_bot_pays_from_the_reminders_link_and_is_thanked(
     assert set(Debt.objects.values_list("status", flat=True)) == {"paid"}
 
     # The thank-you goes out through the outbox and reaches the phone.
-    thanks = Outreach.objects.get(template_key="payment_thanks")
+    thanks = Outreach.objects.get(template_key="paid_in_full")  # nothing left owed
     _dispatch(max(timezone.now(), thanks.window_start))
     thanks.refresh_from_db()
     assert thanks.status in ("sent", "delivered", "read")

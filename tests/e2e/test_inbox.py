@@ -22,7 +22,8 @@ from tests.e2e.conftest import ARTIFACTS
 from tests.factories import make_creditor, make_debt, make_debtor
 
 PHONE = "+573001239876"
-GREETING = "Hola, Lucía. Le habla una persona del equipo de cobranza. ¿En qué le puedo ayudar?"
+# Lucía is a person: her policy (B2C) says "tú", so the agent's canned answer does too.
+GREETING = "Hola, Lucía. Te habla una persona del equipo de cobranza. ¿En qué te puedo ayudar?"
 ANSWER = f"{GREETING} Soy Ana."
 PASSWORD = "una-clave-larga-de-prueba"
 # Set on the page once; a full reload would lose it.

@@ -93,7 +93,7 @@ def test_a_debtor_pays_everything_from_the_link_and_is_thanked(
     payment = Payment.objects.get()
     assert (payment.amount, payment.currency) == (Decimal("305000.00"), "COP")
     assert set(Debt.objects.values_list("status", flat=True)) == {"paid"}
-    thanks = Outreach.objects.get(template_key="payment_thanks")
+    thanks = Outreach.objects.get(template_key="paid_in_full")  # nothing left owed
     assert thanks.notice_key == f"thanks:{payment.pk}"
     assert Decimal(thanks.notice_context["paid_amount"]) == Decimal("305000")
 

@@ -73,8 +73,16 @@ def test_a_confirmed_payment_thanks_the_debtor_once_and_the_thanks_is_sent_thoug
     apply_provider_record(checkout.pk, record)  # the provider reports it again
 
     notice = Outreach.objects.get(action="notice")
-    assert (notice.template_key, notice.channel) == ("payment_thanks", "whatsapp")
-    assert notice.notice_context == {"paid_amount": "150000.00"}
+    # Everything was paid: the receipt links the "paz y salvo" (payments/receipts.py).
+    assert (notice.template_key, notice.channel) == ("paid_in_full", "whatsapp")
+    assert notice.notice_context == {
+        "paid_amount": "150000.00",
+        "paid_on": notice.notice_context["paid_on"],  # the day it was recorded, today
+        "payment_reference": "pay_1",
+        "remaining_balance": "0",
+        "currency": "COP",
+        "paid_in_full": True,
+    }
     channels = Recorder()
     worker = Dispatcher(channels=channels, name="t", rng=random.Random(1))
     worker.run_once(max(NOW, notice.window_start))

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 
 from recaudo.compliance.rules import PastContact, check_contact
 from recaudo.compliance.store import pack_for
@@ -465,3 +466,87 @@ def test_a_debtor_in_a_country_without_a_pack_is_planned_in_strictest_hours_of_i
         pack_for(creditor.pk, "EC"), timezone=zone, channel=outreach.channel,
         at=outreach.window_start,
     ).allowed  # fmt: skip
+
+
+def _planned_rows() -> tuple[list[tuple], list[tuple]]:
+    """Every planned contact and its debts, without the ids the write happened to take."""
+    fields = [
+        f.attname for f in Outreach._meta.concrete_fields if f.attname not in {"id", "updated_at"}
+    ]
+    rows = sorted(Outreach.objects.values_list(*fields))
+    links = sorted(
+        OutreachDebt.objects.values_list(
+            "outreach__debtor_id",
+            "outreach__step_id",
+            "outreach__anchor_due_on",
+            "debt_id",
+            "balance",
+        )
+    )
+    return rows, links
+
+
+def _plan_and_roll_back(chunk_debtors: int):
+    """Plan DAY in chunks of ``chunk_debtors`` debtors; report the result and rows, keep nothing."""
+
+    class Undo(Exception):
+        pass
+
+    try:
+        with transaction.atomic():
+            result = _plan(chunk_debtors=chunk_debtors)
+            rows = _planned_rows()
+            raise Undo
+    except Undo:
+        pass
+    return result, rows
+
+
+@pytest.mark.parametrize("chunk_debtors", [1, 3])
+def test_planning_in_chunks_of_debtors_writes_exactly_the_rows_of_planning_in_one(
+    creditor, chunk_debtors
+):
+    mexico = make_creditor(country="MX", default_currency="MXN")
+    debtors = [
+        _debtor(creditor, whatsapp=True),
+        _debtor(creditor, kind="company", whatsapp=True),
+        _debtor(creditor, authorised=False, email=False),  # no usable channel
+        _debtor(creditor),
+        _debtor(creditor, email=False),
+        _debtor(mexico, country="MX", timezone="America/Tijuana"),
+        _debtor(mexico, country="MX", timezone="America/Mexico_City", whatsapp=True),
+        _debtor(creditor),
+    ]
+    for number, debtor in enumerate(debtors):
+        _due(debtor, 7, amount=f"{1000 + number}.50")
+        _due(debtor, -1)  # a second contact the same day: placed after the first
+        _due(debtor, 6)  # reminded yesterday: history for today's placement
+        if number % 2:
+            _due(debtor, 7, amount="5.25")  # grouped with the first into one message
+        if number % 3 == 0:
+            _due(debtor, -30)  # a call task
+    _due(_debtor(creditor), 40)  # a debt with no step due: not a candidate
+    _plan(DAY - timedelta(days=1))
+    already = Outreach.objects.filter(
+        debtor=debtors[0], planned_on=DAY - timedelta(days=1), anchor_due_on=DAY + timedelta(days=6)
+    )
+    assert already.count() == 1
+    already.update(anchor_due_on=DAY + timedelta(days=7))  # as if today's step were planned
+
+    chunked, chunked_rows = _plan_and_roll_back(chunk_debtors)
+    whole, whole_rows = _plan_and_roll_back(10_000)
+
+    assert whole.chunks == 2  # one per creditor
+    # Six candidate debtors in Colombia, two in Mexico.
+    assert chunked.chunks == -(-6 // chunk_debtors) + -(-2 // chunk_debtors)
+    assert chunked_rows == whole_rows
+    assert len(whole_rows[0]) > len(debtors)
+    assert (chunked.created, chunked.debtors_considered, chunked.already_planned) == (
+        whole.created,
+        whole.debtors_considered,
+        whole.already_planned,
+    )
+    assert chunked.skipped == whole.skipped
+    assert whole.skipped["no_usable_channel"] > 0
+    assert whole.already_planned == 1
+    assert chunked.by_segment_channel == whole.by_segment_channel

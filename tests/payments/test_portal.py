@@ -37,15 +37,26 @@ def test_the_portal_shows_each_debt_and_the_total_in_colombian_spanish_formats(
         assert f'for="{field}"' in text and f'id="{field}"' in text
 
 
-def test_the_portal_speaks_english_with_lang_en_or_an_english_browser(client, debtor, frozen):
+def test_the_portal_speaks_english_with_lang_en_or_to_an_english_speaking_debtor(
+    client, debtor, frozen
+):
     token = live_link(debtor.pk).token
     by_parameter = client.get(f"/p/{token}?lang=en").content.decode()
-    by_browser = client.get(f"/p/{token}", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
-    for text in (by_parameter, by_browser):
+    debtor.language = "en"
+    debtor.save(update_fields=["language"])
+    by_debtor = client.get(f"/p/{token}").content.decode()
+    for text in (by_parameter, by_debtor):
         assert '<html lang="en">' in text
         assert "Amount due" in text and "Pay everything" in text
         assert "October 15" in text and "COP1,419,567.50" in text
     assert 'name="lang" value="en"' in by_parameter
+
+
+def test_the_debtors_language_wins_over_the_browsers(client, debtor, frozen):
+    token = live_link(debtor.pk).token
+    text = client.get(f"/p/{token}", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert '<html lang="es">' in text and "Total pendiente" in text
+    assert '<a href="?lang=en" lang="en">View in English</a>' in text
 
 
 def test_a_part_payment_below_the_creditors_minimum_is_refused_and_nothing_starts(
@@ -142,12 +153,14 @@ def test_an_instalment_missed_beyond_the_grace_days_breaks_the_plan_and_reopens_
         "plans_broken": 0,
         "promise_reminders": 0,
         "instalment_reminders": 0,
+        "reports_resumed": 0,
     }
     assert settle_agreements(date(2026, 11, 26)) == {
         "promises_broken": 0,
         "plans_broken": 1,
         "promise_reminders": 0,
         "instalment_reminders": 0,
+        "reports_resumed": 0,
     }
     plan = InstalmentPlan.objects.get()
     assert plan.status == "broken"
@@ -162,6 +175,7 @@ def test_an_instalment_missed_beyond_the_grace_days_breaks_the_plan_and_reopens_
         "plans_broken": 0,
         "promise_reminders": 0,
         "instalment_reminders": 0,
+        "reports_resumed": 0,
     }
 
 

@@ -34,6 +34,27 @@ EVENT_KEYS = {
     "payment_failed",
     "promise_broken",
     "plan_broken",
+    "paid_in_full",
+    "extension_approved",
+    "discount_approved",
+    "request_refused",
+    "request_closed",
+    "report_rejected",
+}
+# Notices that carry no debts: their emails say everything in the opening.
+SELF_CONTAINED = {
+    "payment_thanks",
+    "paid_in_full",
+    "extension_approved",
+    "discount_approved",
+    "request_refused",
+}
+USTED_EVENT_KEYS = {
+    "payment_thanks",
+    "promise_reminder",
+    "payment_failed",
+    "promise_broken",
+    "plan_broken",
 }
 B2B_KEYS = {"b2b_statement", "b2b_reminder_before", "b2b_due_today", "b2b_overdue"}
 LANGUAGES = ("es", "en", "pt")
@@ -53,7 +74,8 @@ TODAY = date(2026, 12, 1)
 
 
 def template_id(spec: dict) -> str:
-    return f"{spec['key']}-{spec['channel']}-{spec['language']}"
+    register = f"-{spec['register']}" if spec["register"] else ""
+    return f"{spec['key']}-{spec['channel']}-{spec['language']}{register}"
 
 
 def context_for(language: str, *, debts: int = 2) -> dict:
@@ -88,6 +110,12 @@ def context_for(language: str, *, debts: int = 2) -> dict:
         promise_date=date(2026, 12, 10),
         promise_amount=Decimal(amount),
         paid_amount=Decimal(amount),
+        paid_on=date(2026, 11, 30),
+        payment_reference="PAY-000123",
+        remaining_balance=Decimal(amount),
+        certificate_link="https://pagos.recaudo.co/p/7Hk2Qm9x/paz-y-salvo",
+        new_due_on=date(2026, 12, 22),
+        agreed_amount=Decimal(amount),
     )
 
 
@@ -105,7 +133,9 @@ def rendered(spec: dict, context: dict):
 
 
 def test_every_key_exists_in_every_channel_and_language():
-    found = {(t["key"], t["channel"], t["language"]) for t in DEFAULT_TEMPLATES}
+    found = {
+        (t["key"], t["channel"], t["language"]) for t in DEFAULT_TEMPLATES if not t["register"]
+    }
 
     b2c = {
         (key, channel, language)
@@ -115,7 +145,16 @@ def test_every_key_exists_in_every_channel_and_language():
     }
     b2b = {(key, "email", language) for key in B2B_KEYS for language in LANGUAGES}
     assert found == b2c | b2b
-    assert len(DEFAULT_TEMPLATES) == len(found)
+    usted = {(t["key"], t["channel"], t["language"]) for t in DEFAULT_TEMPLATES if t["register"]}
+    # Every step key and the first notices in "usted" too (default_templates_usted.py);
+    # a key without an usted text falls back to the one for any register.
+    usted_keys = {*STEP_KEYS, *USTED_EVENT_KEYS}
+    assert usted == {
+        (key, channel, "es")
+        for key in usted_keys
+        for channel in ("whatsapp", "sms", "rcs", "email")
+    }
+    assert len(DEFAULT_TEMPLATES) == len(found) + len(usted)
 
 
 def test_every_template_has_the_fields_of_the_model():
@@ -123,6 +162,7 @@ def test_every_template_has_the_fields_of_the_model():
         "key",
         "channel",
         "language",
+        "register",
         "tone",
         "subject",
         "body",
@@ -163,12 +203,12 @@ def test_every_default_template_renders_with_a_realistic_context(spec):
 
     assert "{{" not in message.text and "{%" not in message.text
     assert context["marca"] in message.text or context["marca"] in message.subject
-    if spec["key"] != "payment_thanks" or spec["channel"] == "email":
+    if spec["key"] not in ("payment_thanks", "paid_in_full") or spec["channel"] == "email":
         assert context["enlace_pago"] in message.text
     if spec["channel"] == "email":
         assert message.subject and "\n" not in message.subject
         assert f'<a href="{context["enlace_pago"]}">' in message.html
-        if spec["key"] not in ("payment_thanks",):
+        if spec["key"] not in SELF_CONTAINED:
             for debt in context["deudas"]:
                 assert debt.monto in message.text
     else:
@@ -186,11 +226,13 @@ def test_text_messages_fit_in_two_sms_segments(spec):
 
 
 def test_the_rcs_texts_are_the_sms_texts():
-    bodies = {(t["key"], t["language"], t["channel"]): t["body"] for t in DEFAULT_TEMPLATES}
+    bodies = {
+        (t["key"], t["language"], t["register"], t["channel"]): t["body"] for t in DEFAULT_TEMPLATES
+    }
 
-    for (key, language, channel), body in bodies.items():
+    for (key, language, register, channel), body in bodies.items():
         if channel == "rcs":
-            assert body == bodies[(key, language, "sms")]
+            assert body == bodies[(key, language, register, "sms")]
 
 
 @pytest.mark.parametrize(
@@ -200,7 +242,8 @@ def test_whatsapp_texts_can_be_submitted_to_meta_as_they_are(spec):
     body = spec["body"]
     in_order = list(dict.fromkeys(re.findall(r"{{\s*(\w+)\s*}}", body)))
 
-    assert spec["whatsapp_template_name"] == f"recaudo_{spec['key']}"
+    suffix = f"_{spec['register']}" if spec["register"] else ""
+    assert spec["whatsapp_template_name"] == f"recaudo_{spec['key']}{suffix}"
     assert (
         spec["whatsapp_template_language"]
         == {"es": "es", "en": "en", "pt": "pt_BR"}[spec["language"]]
@@ -243,7 +286,11 @@ def test_the_payment_offer_mentions_instalments_and_choosing_a_date():
 
 def test_event_templates_use_their_own_placeholders():
     uses = {
-        "payment_thanks": "monto_pagado",
+        "payment_thanks": "referencia_pago",
+        "paid_in_full": "enlace_paz_y_salvo",
+        "extension_approved": "nueva_fecha",
+        "discount_approved": "monto_acordado",
+        "request_refused": "saldo_pendiente",
         "promise_reminder": "fecha_promesa",
         "promise_broken": "fecha_promesa",
     }
@@ -281,25 +328,28 @@ def test_no_default_template_threatens_or_rushes():
         assert not [word for word in THREATS if word in text], template_id(spec)
 
 
-def test_the_email_of_thanks_lists_what_is_still_owed_only_when_something_is():
+def test_the_email_of_thanks_is_a_receipt_with_amount_date_reference_and_balance():
     spec = next(
         t
         for t in DEFAULT_TEMPLATES
-        if (t["key"], t["channel"], t["language"]) == ("payment_thanks", "email", "es")
+        if (t["key"], t["channel"], t["language"], t["register"])
+        == ("payment_thanks", "email", "es", "")
     )
 
-    settled = rendered(spec, context_for("es", debts=0)).text
-    owing = rendered(spec, context_for("es", debts=1)).text
+    text = rendered(spec, context_for("es", debts=0)).text
 
-    assert "Saldo pendiente" not in settled
-    assert "Saldo pendiente:\n- Plan hogar 1: $189.900,00 (vencimiento: 15 de diciembre)" in owing
+    assert (
+        "Monto: $189.900,00\nFecha: 30 de noviembre\nReferencia: PAY-000123\n"
+        "Saldo pendiente: $189.900,00"
+    ) in text
 
 
 def test_a_rendered_email_reads_as_expected():
     spec = next(
         t
         for t in DEFAULT_TEMPLATES
-        if (t["key"], t["channel"], t["language"]) == ("reminder_before", "email", "es")
+        if (t["key"], t["channel"], t["language"], t["register"])
+        == ("reminder_before", "email", "es", "")
     )
 
     message = rendered(spec, context_for("es"))
@@ -334,7 +384,33 @@ def test_every_default_template_can_be_saved_as_a_default():
             key=values.pop("key"),
             channel=values.pop("channel"),
             language=values.pop("language"),
+            register=values.pop("register"),
             defaults=values,
         )
 
     assert Template.objects.filter(creditor=None).count() >= len(DEFAULT_TEMPLATES)
+
+
+def test_a_rendered_usted_email_reads_as_expected():
+    spec = next(
+        t
+        for t in DEFAULT_TEMPLATES
+        if (t["key"], t["channel"], t["language"], t["register"])
+        == ("reminder_before", "email", "es", "usted")
+    )
+
+    message = rendered(spec, context_for("es"))
+
+    assert message.subject == "Recordatorio: su pago a Movilnet vence el 15 de diciembre"
+    assert message.text == (
+        "Hola Valentina:\n\n"
+        "Le recordamos que su pago vence el 15 de diciembre. Este es el detalle:\n\n"
+        "- Plan hogar 1: $189.900,00 (vencimiento: 15 de diciembre)\n"
+        "- Plan hogar 2: $379.800,00 (vencimiento: 15 de diciembre)\n\n"
+        "Total: $569.700,00\n\n"
+        "Para pagar o ver sus opciones: https://pagos.recaudo.co/p/7Hk2Qm9x\n\n"
+        "Si ya pagó, gracias y no tenga en cuenta este mensaje.\n\n"
+        "¿Tiene preguntas? Contáctenos: ayuda@example.com o +57 601 555 0100, o responda a "
+        "este correo.\n\n"
+        "Un saludo,\nEquipo Movilnet"
+    )

@@ -37,7 +37,9 @@ def test_every_shipped_spanish_template_of_a_policy_is_written_in_its_register(s
     texts = [
         f"{template['subject']} {template['body']}"
         for template in DEFAULT_TEMPLATES
-        if template["language"] == "es" and template["key"] in keys
+        if template["language"] == "es"
+        and template["key"] in keys
+        and template["register"] in ("", spec["register"])
     ]
     own, other = (TU_WORDS, USTED_WORDS) if spec["register"] == "tu" else (USTED_WORDS, TU_WORDS)
 
@@ -45,6 +47,23 @@ def test_every_shipped_spanish_template_of_a_policy_is_written_in_its_register(s
     for text in texts:
         assert own.search(text), text
         assert not other.search(text), (other.search(text), text)
+
+
+def test_every_shipped_usted_variant_says_usted_and_never_tu():
+    usted = [t for t in DEFAULT_TEMPLATES if t["register"] == "usted"]
+    keys = {t["key"] for t in usted}
+
+    assert keys == {step[3] for step in POLICIES[0]["steps"] if step[3]} | {
+        "payment_thanks",
+        "promise_reminder",
+        "payment_failed",
+        "promise_broken",
+        "plan_broken",
+    }
+    for template in usted:
+        text = f"{template['subject']} {template['body']}"
+        assert USTED_WORDS.search(text), text
+        assert not TU_WORDS.search(text), (TU_WORDS.search(text), text)
 
 
 @pytest.mark.django_db

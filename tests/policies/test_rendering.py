@@ -193,8 +193,8 @@ def test_whatsapp_parameters_must_be_known_placeholders():
     body = "Hola {{ nombre }}, debes {{ total }}."
 
     assert errors(body, channel="whatsapp", parameters=["nombre", "total"]) == {}
-    assert errors(body, channel="whatsapp", parameters=["nombre", "saldo"]) == {
-        "whatsapp_parameters": "Parámetro desconocido: saldo. Los marcadores disponibles son: "
+    assert errors(body, channel="whatsapp", parameters=["nombre", "deuda"]) == {
+        "whatsapp_parameters": "Parámetro desconocido: deuda. Los marcadores disponibles son: "
         + ", ".join(name for name in PLACEHOLDERS if name != "deudas")
         + "."
     }
@@ -339,6 +339,16 @@ def test_the_context_formats_every_placeholder_for_the_debtor():
         "fecha_promesa": "5 de diciembre",
         "monto_promesa": "$75.000,00",
         "monto_pagado": "$20.000,00",
+        "fecha_pago": "",
+        "referencia_pago": "",
+        "saldo_pendiente": "",
+        "enlace_paz_y_salvo": "",
+        "nueva_fecha": "",
+        "monto_acordado": "",
+        # Both debts fell due before TODAY: all of the balance is overdue.
+        "saldo": "$150.000,00",
+        "saldo_vencido": "$150.000,00",
+        "saldo_por_vencer": "$0,00",
     }
     assert [(d.descripcion, d.monto, d.vence, d.factura) for d in context["deudas"]] == [
         ("Internet noviembre", "$100.000,00", "24 de noviembre", ""),
@@ -560,3 +570,25 @@ def _debt(amount: str, due_on: date, currency: str = "COP"):
         invoice_number="",
         description="",
     )
+
+
+@pytest.mark.django_db
+def test_the_text_written_for_the_debtors_register_wins_over_one_for_any(creditor):
+    tu = _save("prueba", "es", body="hola, tu pago")
+    usted = Template.objects.create(
+        key="prueba", channel="sms", language="es", register="usted", body="hola, su pago"
+    )
+
+    assert select_template("prueba", "sms", "es", creditor.pk, "usted") == usted
+    assert select_template("prueba", "sms", "es", creditor.pk, "tu") == tu
+    assert select_template("prueba", "sms", "es", creditor.pk) == tu
+
+
+@pytest.mark.django_db
+def test_the_creditors_own_text_wins_over_a_default_in_the_debtors_register(creditor):
+    own = _save("prueba", "es", creditor, body="hola, tu pago")
+    Template.objects.create(
+        key="prueba", channel="sms", language="es", register="usted", body="hola, su pago"
+    )
+
+    assert select_template("prueba", "sms", "es", creditor.pk, "usted") == own

@@ -902,3 +902,13 @@ def test_a_body_of_the_wrong_shape_is_named_by_where_it_is_wrong(api):
         {"field": "body", "pointer": "#", "detail": "must be a JSON object"},
     ])
     assert nothing_written()
+
+
+def test_a_brazilian_debtor_put_without_a_language_reads_portuguese(api):
+    brazilian = {"full_name": "João Silva", "country": "BR", "phone": "+5511961234567"}
+
+    created = put(api, "/debtors/C-BR", brazilian)
+    written = put(api, "/debtors/C-BR2", {**brazilian, "language": "pt-BR"})
+
+    assert created.status_code == 201 and created.json()["language"] == "pt"
+    assert written.status_code == 201 and written.json()["language"] == "pt"

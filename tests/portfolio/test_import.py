@@ -511,3 +511,24 @@ def test_a_csv_with_formula_like_text_is_refused_as_an_xlsx_formula_is(creditor,
         "ese carácter",
     ]
     assert Debtor.objects.count() == 0
+
+
+def test_brazilian_debtors_default_to_portuguese_and_a_written_pt_br_is_stored_as_pt(
+    creditor, tmp_path
+):
+    path = write(
+        tmp_path,
+        "brasil.csv",
+        "id_deuda;id_cliente;nombre;pais;idioma;moneda;monto;fecha_vencimiento\n"
+        "F-1;C-1;João Silva;BR;;BRL;4583,46;2026-11-01\n"
+        "F-2;C-2;Ana Souza;BR;pt-BR;BRL;100;2026-11-01\n"
+        "F-3;C-3;Camila Rojas;CO;;COP;100;2026-11-01\n",
+    )
+
+    run_import("debts", str(path))
+
+    assert dict(Debtor.objects.values_list("external_id", "language")) == {
+        "C-1": "pt",
+        "C-2": "pt",
+        "C-3": "es",
+    }

@@ -48,7 +48,11 @@ def _debtor_with_history(*, paid: bool) -> Debtor:
             paid_at=NOW,
             actor="api:test",
         )
-    thread = Thread.objects.create(creditor=debtor.creditor, debtor=debtor)
+    thread = Thread.objects.create(
+        creditor=debtor.creditor,
+        debtor=debtor,
+        report_question={"kind": "already_paid", "reason": "ya pagué, Ana", "debts": [debt.pk]},
+    )
     Message.objects.create(
         thread=thread,
         direction="in",
@@ -56,6 +60,8 @@ def _debtor_with_history(*, paid: bool) -> Debtor:
         channel="whatsapp",
         address=PHONE,
         text="Hola, soy Ana María, pago el viernes",
+        media=b"%PDF-1.4 comprobante de Ana",
+        media_type="application/pdf",
         occurred_at=NOW,
     )
     request = DebtorRequest.objects.create(
@@ -153,9 +159,10 @@ def test_erasure_keeps_the_accounts_and_removes_every_personal_detail():
     assert not ChannelConsent.objects.filter(
         contact_point__debtor=debtor, revoked_at__isnull=True
     ).exists()
-    assert list(Message.objects.filter(thread__debtor=debtor).values_list("text", "address")) == [
-        ("", "")
-    ]
+    assert list(
+        Message.objects.filter(thread__debtor=debtor).values_list("text", "address", "media")
+    ) == [("", "", None)]
+    assert Thread.objects.get(debtor=debtor).report_question is None
     assert list(DebtorRequest.objects.filter(debtor=debtor).values_list("reason", flat=True)) == [
         ""
     ]

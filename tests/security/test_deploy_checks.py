@@ -210,12 +210,14 @@ def test_payment_provider_settings_come_from_the_environment(tmp_path):
         "MERCADOPAGO_ACCESS_TOKEN": "APP_USR-1",
         "MERCADOPAGO_WEBHOOK_SECRET": "mp-secret",
         "MERCADOPAGO_BASE_URL": "https://mp.internal",
+        "PAYMENTS_REPORT_PAUSE_DAYS": "7",
     }
 
     payments = settings_from(environment, tmp_path)["PAYMENTS"]
 
     assert payments == {
         "default_provider": "stripe",
+        "report_pause_days": 7,
         "providers": {
             "stripe": {
                 "base_url": "https://stripe.internal",

@@ -96,6 +96,10 @@ def channel_config(
     return config
 
 
+class MediaError(Exception):
+    """A file the debtor sent could not be fetched (gone, too big, refused)."""
+
+
 class HttpChannelMixin:
     """One lazily opened HTTP client per channel instance (see the module's docstring)."""
 

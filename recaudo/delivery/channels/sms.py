@@ -24,6 +24,7 @@ from django.http import QueryDict
 from recaudo.channels import SMS
 from recaudo.delivery.channels.registry import (
     HttpChannelMixin,
+    MediaError,
     channel_config,
     request,
     response_json,
@@ -66,6 +67,10 @@ STATUS_KINDS: dict[str, EventKind] = {
     "failed": "failed",
     "undelivered": "failed",
 }
+
+
+# Where MMS media URLs point (they need the account's credentials).
+MEDIA_HOSTS = ("api.twilio.com",)
 
 
 class TwilioSmsChannel(HttpChannelMixin):
@@ -197,6 +202,34 @@ class TwilioSmsChannel(HttpChannelMixin):
         status = request.form.get("MessageStatus") or request.form.get("SmsStatus") or ""
         return f"{sid}:{status}" if sid else ""
 
+    def download_media(self, url: str, max_bytes: int) -> tuple[bytes, str]:
+        """An MMS file (``MediaUrl0``): Twilio's media URL with the account's credentials.
+
+        The credentials go only to Twilio's API host (or the configured one,
+        the sandbox); Twilio answers with a redirect to a short-lived file
+        URL, fetched without credentials. Files over ``max_bytes`` are refused.
+        """
+        host = urlsplit(url).hostname or ""
+        allowed = {urlsplit(self.config["base_url"]).hostname, *MEDIA_HOSTS}
+        if urlsplit(url).scheme not in ("http", "https") or host not in allowed:
+            raise MediaError(f"refused to send the credentials to {host or url[:40]}")
+        account = self.config["account_sid"]
+        answer = request(self.client, "GET", url, auth=(account, self.config["auth_token"]))
+        for _hop in range(3):
+            if isinstance(answer, ProviderResult):
+                raise MediaError(f"media: {answer.error_code}")
+            location = answer.headers.get("Location", "")
+            if answer.status_code not in (301, 302, 303, 307, 308) or not location:
+                break
+            answer = request(self.client, "GET", location)
+        if isinstance(answer, ProviderResult):
+            raise MediaError(f"media: {answer.error_code}")
+        if answer.status_code != 200:
+            raise MediaError(f"media: HTTP {answer.status_code}")
+        if len(answer.content) > max_bytes:
+            raise MediaError(f"media: larger than {max_bytes} bytes")
+        return answer.content, answer.headers.get("Content-Type", "")
+
     def parse_webhook(self, request: WebhookRequest) -> list[Event]:
         params = request.form
         sid = params.get("MessageSid") or params.get("SmsSid") or ""
@@ -222,7 +255,9 @@ class TwilioSmsChannel(HttpChannelMixin):
                 )
             ]
         text = params.get("Body", "")
-        kind: EventKind = "inbound" if text.strip() else "other"
+        has_media = params.get("NumMedia", "0") not in ("", "0") and bool(params.get("MediaUrl0"))
+        # An MMS with a file and no text (a receipt's photo) is a message too.
+        kind: EventKind = "inbound" if text.strip() or has_media else "other"
         opt_out_type = params.get("OptOutType")
         if opt_out_type is not None:
             if opt_out_type.upper() == "STOP":

@@ -13,12 +13,14 @@ import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, ClassVar
+from urllib.parse import quote, urlsplit
 
 import httpx
 
 from recaudo.channels import WHATSAPP
 from recaudo.delivery.channels.registry import (
     HttpChannelMixin,
+    MediaError,
     channel_config,
     request,
     response_json,
@@ -50,6 +52,10 @@ STATUS_KINDS: dict[str, EventKind] = {
     "read": "read",
     "failed": "failed",
 }
+
+
+# Where Meta serves the files of received media (the URL needs the access token).
+MEDIA_HOSTS = ("lookaside.fbsbx.com",)
 
 
 class WhatsAppChannel(HttpChannelMixin):
@@ -130,6 +136,41 @@ class WhatsAppChannel(HttpChannelMixin):
                 raw=body,
             )
         return classify_error(answer.status_code, body, retry_after_seconds(answer), message)
+
+    # -- media ---------------------------------------------------------------
+
+    def download_media(self, media_id: str, max_bytes: int) -> tuple[bytes, str]:
+        """A file the debtor sent (image, document): its URL by the media id, then the file.
+
+        Both requests carry the access token (Meta: ``GET /{media-id}`` answers
+        ``{url, mime_type, file_size}``; the URL itself needs the token too),
+        so the token goes only to the API's own host or a host listed in
+        ``media_hosts`` (Meta serves files from lookaside.fbsbx.com). Refuses a
+        file larger than ``max_bytes`` before and after downloading it.
+        """
+        base = self.config["base_url"].rstrip("/")
+        headers = {"Authorization": f"Bearer {self.config['access_token']}"}
+        answer = request(self.client, "GET", f"{base}/{quote(media_id, safe='')}", headers=headers)
+        if isinstance(answer, ProviderResult):
+            raise MediaError(f"media {media_id}: {answer.error_code}")
+        info = response_json(answer)
+        url = str(info.get("url") or "")
+        if answer.status_code != 200 or not url:
+            raise MediaError(f"media {media_id}: HTTP {answer.status_code}")
+        host = urlsplit(url).hostname or ""
+        allowed = {urlsplit(base).hostname, *self.config.get("media_hosts", MEDIA_HOSTS)}
+        if host not in allowed:
+            raise MediaError(f"media {media_id}: refused to send the token to {host}")
+        if int(info.get("file_size") or 0) > max_bytes:
+            raise MediaError(f"media {media_id}: larger than {max_bytes} bytes")
+        file = request(self.client, "GET", url, headers=headers)
+        if isinstance(file, ProviderResult):
+            raise MediaError(f"media {media_id}: {file.error_code}")
+        if file.status_code != 200:
+            raise MediaError(f"media {media_id}: file HTTP {file.status_code}")
+        if len(file.content) > max_bytes:
+            raise MediaError(f"media {media_id}: larger than {max_bytes} bytes")
+        return file.content, str(info.get("mime_type") or "")
 
     # -- webhooks ------------------------------------------------------------
 
@@ -224,8 +265,10 @@ class WhatsAppChannel(HttpChannelMixin):
             reply_type = _get(inbound, "interactive", "type")
             text = _get(inbound, "interactive", reply_type, "id")
             text = text or _get(inbound, "interactive", reply_type, "title")
-        if not text:
-            kind = "other"  # images, locations, reactions, unsupported, new types
+        elif kind_of in ("image", "document"):  # a receipt, most likely: kept, with its caption
+            text = _get(inbound, kind_of, "caption")
+        if not text and kind_of not in ("image", "document"):
+            kind = "other"  # locations, reactions, stickers, unsupported, new types
         errors = inbound.get("errors")
         return Event(
             channel=self.name,

@@ -334,7 +334,9 @@ def inbound(body: str, **extra: str) -> dict:
         (inbound("HELP", OptOutType="HELP"), "inbound"),
         (inbound("  stop "), "opt_out"),  # Twilio's default keywords block even without it
         (inbound("stop please"), "inbound"),  # not a single word: Twilio does not block
-        (inbound("", NumMedia="1", MediaUrl0="https://api.twilio.com/media/1"), "other"),
+        # An MMS without text (a receipt's photo) is a message; nothing at all is not.
+        (inbound("", NumMedia="1", MediaUrl0="https://api.twilio.com/media/1"), "inbound"),
+        (inbound(""), "other"),
     ],
 )
 def test_it_reads_inbound_messages_and_opt_outs(params, kind):

@@ -22,7 +22,7 @@ from recaudo.compliance.rules import Decision, PastContact, check_contact
 from recaudo.compliance.windows import zone
 from recaudo.countries import is_country_code
 
-INPUT_FIELDS = ("country", "timezone", "channel", "at", "history", "opted_out")
+INPUT_FIELDS = ("country", "timezone", "channel", "at", "history", "opted_out", "notice")
 
 
 class BadLine(ValueError):
@@ -150,10 +150,12 @@ def check_line(line: str) -> Decision:
     for index, item in enumerate(history_data):
         if (
             not isinstance(item, dict)
-            or not {"channel", "at"} <= set(item) <= {"channel", "at", "conversation"}
+            or not {"channel", "at"} <= set(item) <= {"channel", "at", "conversation", "notice"}
+            or not isinstance(item.get("notice", False), bool)
         ):
             raise BadLine(
-                f"history[{index}]: expected an object with channel and at (and conversation)"
+                f"history[{index}]: expected an object with channel and at "
+                "(and conversation, notice)"
             )
         _known_channel(item["channel"], f"history[{index}].channel")
         conversation = item.get("conversation", False)
@@ -163,6 +165,7 @@ def check_line(line: str) -> Decision:
             PastContact(
                 item["channel"],
                 parse_moment(item["at"], f"history[{index}].at"),
+                notice=item.get("notice", False),
                 conversation=conversation,
             )
         )
@@ -177,6 +180,9 @@ def check_line(line: str) -> Decision:
         )
     else:
         raise BadLine('opted_out: expected a list of channels or "all"')
+    notice = data.get("notice", False)
+    if not isinstance(notice, bool):
+        raise BadLine(f"notice: expected true or false, got {notice!r}")
     return check_contact(
         pack,
         timezone=timezone,
@@ -184,4 +190,5 @@ def check_line(line: str) -> Decision:
         at=at,
         history=history,
         opted_out=opted_out,
+        notice=notice,
     )

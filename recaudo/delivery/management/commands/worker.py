@@ -14,9 +14,12 @@ from django.utils import timezone
 
 from recaudo.checks import SECRETS
 from recaudo.delivery.lanes import lane_count, run_lanes
+from recaudo.delivery.provider_events import process_pending
 from recaudo.delivery.reconcile import reconcile_unknown
+from recaudo.operations.heartbeat import Heartbeat
 from recaudo.outreach.planner import plan
 from recaudo.payments.agreements import settle_agreements
+from recaudo.payments.receipts import SWEEP_SECONDS, thank_new_payments
 
 
 class Command(BaseCommand):
@@ -72,13 +75,26 @@ class Command(BaseCommand):
                 raise CommandError("--at: give a time zone, e.g. 2026-11-24T16:00:00+00:00")
             offset = start - timezone.now()
         planned_on: date | None = None
+        thanked_at = float("-inf")
 
         reconciled_at: float | None = None
 
+        lanes = 1 if options["once"] else lane_count(options["lanes"])
+        # Read by /readyz (recaudo/health.py): written from the loop, so a stuck loop goes stale.
+        heartbeat = Heartbeat(options["name"], lanes=lanes)
+        heartbeat.beat()
+
         def plan_daily() -> None:
-            nonlocal planned_on, reconciled_at
+            nonlocal planned_on, reconciled_at, thanked_at
+            heartbeat.beat()
+            if settings.WEBHOOK_PROCESSING == "deferred":
+                process_pending()
             if not options["no_planning"]:
                 planned_on = self._plan_daily(planned_on)
+            # Payments recorded by the API, a file or staff get their receipt within a minute.
+            if time.monotonic() - thanked_at >= SWEEP_SECONDS:
+                thanked_at = time.monotonic()
+                thank_new_payments(timezone.now() + offset)
             # Unknown contacts: asked about once a minute (delivery/reconcile.py).
             if reconciled_at is None or time.monotonic() - reconciled_at >= 60:
                 reconciled_at = time.monotonic()
@@ -87,7 +103,6 @@ class Command(BaseCommand):
                     summary = ", ".join(f"{key}: {count}" for key, count in sorted(settled.items()))
                     self.stdout.write(f"unknown contacts reconciled; {summary}")
 
-        lanes = 1 if options["once"] else lane_count(options["lanes"])
         self.stdout.write(f"worker started with {lanes} lane{'s' if lanes > 1 else ''}")
         totals = run_lanes(
             clock=lambda: timezone.now() + offset,
@@ -100,6 +115,7 @@ class Command(BaseCommand):
             name=options["name"],
             between_batches=plan_daily,
         )
+        heartbeat.remove()
         summary = ", ".join(f"{key}: {count}" for key, count in sorted(totals.items()))
         self.stdout.write(f"worker stopped; {summary or 'nothing sent'}")
 

@@ -1,0 +1,214 @@
+"""What the planner reads: the day's candidate debtors and, a range of them at a time,
+everything its decisions need about them, in a few set-based queries.
+
+The candidates are kept in a temporary table, ``plan_debtors``, for the length
+of one creditor's run (planner.py drops it).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+from django.db import connection
+
+from recaudo.compliance.rules import PastContact
+from recaudo.outreach.history import contact_moment, counted_sql, counts, triggered
+from recaudo.outreach.tasks import CONVERSATION_OUTCOMES
+from recaudo.policies.planning import EMAIL_CHANNELS, PHONE_CHANNELS, OpenDebt, UsablePoint
+
+
+@dataclass
+class Loaded:
+    due_dates: set[date]
+    debtors: dict[int, tuple[str, str, str, str, frozenset[str], str]]
+    debts: dict[int, list[OpenDebt]]
+    points: dict[int, list[UsablePoint]]
+    planned: set[tuple[int, int, date]]
+    history: dict[int, list[PastContact]]
+
+
+def candidate_ranges(
+    creditor_id: int, due_dates: Sequence[date], chunk: int
+) -> list[tuple[int, int]]:
+    """Ranges of ids of at most ``chunk`` debtors each, covering the debtors with an
+    open debt due on ``due_dates`` (kept in the temporary table ``plan_debtors``)."""
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS plan_debtors")
+        marks = ", ".join(["%s"] * len(due_dates))
+        # Keyed by id, so that each chunk reads its range of it only.
+        # (SQLite: an INTEGER PRIMARY KEY is the rowid itself, no second index.)
+        key = "integer" if connection.vendor == "sqlite" else "bigint"
+        cursor.execute(f"CREATE TEMPORARY TABLE plan_debtors (id {key} PRIMARY KEY)")
+        cursor.execute(
+            "INSERT INTO plan_debtors (id) SELECT DISTINCT debtor_id "
+            "FROM portfolio_debt WHERE creditor_id = %s AND status = 'open' "
+            f"AND due_on IN ({marks})",
+            [creditor_id, *due_dates],
+        )
+        if connection.vendor != "sqlite":
+            cursor.execute("ANALYZE plan_debtors")  # good join plans need its size
+        # The first id of every chunk, and the last id of all.
+        cursor.execute(
+            "SELECT id, last FROM (SELECT id, row_number() OVER (ORDER BY id) AS place, "
+            "max(id) OVER () AS last FROM plan_debtors) AS ranked "
+            "WHERE (place - 1) %% %s = 0 ORDER BY id",
+            [chunk],
+        )
+        firsts = cursor.fetchall()
+    return [
+        (first, firsts[index + 1][0] - 1 if index + 1 < len(firsts) else last)
+        for index, (first, last) in enumerate(firsts)
+    ]
+
+
+def load_chunk(due_dates: Sequence[date], since: datetime, first: int, last: int) -> Loaded:
+    """Everything the decisions need about the candidate debtors with ids ``first``..``last``.
+
+    Each query names the id range on both sides of its join so that the
+    portfolio's indexes on the debtor are read for that range only.
+    """
+    sqlite = connection.vendor == "sqlite"
+
+    def text(column: str) -> str:
+        # JSON read as text: the few distinct values are parsed once each.
+        return column if sqlite else f"{column}::text"
+
+    within = [first, last, first, last]
+    with connection.cursor() as cursor:
+        marks = ", ".join(["%s"] * len(due_dates))
+        # Debtors: the segment's facts and where and how to reach them.
+        cursor.execute(
+            f"SELECT d.id, d.kind, d.country, d.timezone, d.language, {text('d.tags')}, "
+            "d.region FROM portfolio_debtor d JOIN plan_debtors p ON p.id = d.id "
+            "WHERE p.id BETWEEN %s AND %s AND d.id BETWEEN %s AND %s",
+            within,
+        )
+        debtors = {
+            row[0]: (row[1], row[2], row[3], row[4], _json_set(row[5]), row[6])
+            for row in cursor.fetchall()
+        }
+        # All their open debts (the balance and the oldest due date decide the segment).
+        # SQLite keeps decimals as REAL: subtract there, round to the cent
+        # and read the text (15 significant digits, exact for 14-digit money).
+        balance = (
+            "CAST(ROUND(b.amount - b.amount_paid, 2) AS TEXT), CAST(b.due_on AS TEXT)"
+            if sqlite
+            else "b.amount - b.amount_paid, b.due_on"
+        )
+        cursor.execute(
+            f"SELECT b.id, b.debtor_id, {balance}, b.currency "
+            "FROM portfolio_debt b JOIN plan_debtors p ON p.id = b.debtor_id "
+            "WHERE p.id BETWEEN %s AND %s AND b.debtor_id BETWEEN %s AND %s "
+            "AND b.status = 'open' AND NOT EXISTS (SELECT 1 FROM payments_promise_debts pd "
+            "JOIN payments_promise pr ON pr.id = pd.promise_id "
+            "WHERE pd.debt_id = b.id AND pr.status = 'pending')",
+            within,
+        )
+        debts: dict[int, list[OpenDebt]] = defaultdict(list)
+        fromisoformat = date.fromisoformat
+        for debt_id, debtor_id, owed, due_on, currency in cursor.fetchall():
+            if sqlite:
+                owed, due_on = Decimal(owed), fromisoformat(due_on)
+            debts[debtor_id].append(OpenDebt(debt_id, due_on, owed, currency))
+        # Usable contact points (not opted out, not invalid) with their
+        # consents, gathered per point by the consent table's unique index. A
+        # withdrawn consent ("-sms") takes the channel off the point in every
+        # country, whether or not the country required the consent.
+        gather = "group_concat" if sqlite else "string_agg"
+        cursor.execute(
+            f"SELECT c.id, c.debtor_id, c.kind, {text('c.channels')}, c.preferred, "
+            f"(SELECT {gather}(CASE WHEN k.revoked_at IS NULL THEN k.channel "
+            "ELSE '-' || k.channel END, ',') FROM portfolio_channelconsent k "
+            "WHERE k.contact_point_id = c.id) "
+            "FROM portfolio_contactpoint c JOIN plan_debtors p ON p.id = c.debtor_id "
+            "WHERE p.id BETWEEN %s AND %s AND c.debtor_id BETWEEN %s AND %s "
+            "AND c.opted_out_at IS NULL AND c.invalid_since IS NULL",
+            within,
+        )
+        points: dict[int, list[UsablePoint]] = defaultdict(list)
+        for point_id, debtor_id, kind, channels, preferred, consented in cursor.fetchall():
+            allowed = PHONE_CHANNELS if kind == "phone" else EMAIL_CHANNELS
+            given, withdrawn = _consents(consented)
+            points[debtor_id].append(
+                UsablePoint(
+                    point_id,
+                    kind,
+                    (_json_set(channels) & allowed) - withdrawn,
+                    given,
+                    bool(preferred),
+                )
+            )
+        # Contacts already planned or made: idempotency keys and the rules' history
+        # (outreach/history.py says which count; placing a step, planned rows do).
+        # The same rule as history.past_contacts, in the planner's one set-based query.
+        counted, counted_params = counted_sql("o", placing=True)
+        cursor.execute(
+            "SELECT o.debtor_id, o.step_id, o.anchor_due_on, o.channel, o.window_start, "
+            "o.sent_at, o.status, o.action, o.template_key, o.status_reason "
+            "FROM outreach_outreach o JOIN plan_debtors p ON p.id = o.debtor_id "
+            "WHERE p.id BETWEEN %s AND %s AND o.debtor_id BETWEEN %s AND %s "
+            f"AND (o.anchor_due_on IN ({marks}) OR (COALESCE(o.sent_at, o.window_start) >= %s "
+            f"AND {counted}))",
+            [*within, *due_dates, since, *counted_params],
+        )
+        planned: set[tuple[int, int, date]] = set()
+        history: dict[int, list[PastContact]] = defaultdict(list)
+        for row in cursor.fetchall():
+            debtor_id, step_id, anchor, channel, start, sent_at, status, action, key, reason = row
+            if isinstance(anchor, str):
+                anchor = date.fromisoformat(anchor)
+            planned.add((debtor_id, step_id, anchor))
+            if counts(status, sent_at, placing=True):
+                moment = _utc(contact_moment(sent_at, start))
+                if moment >= since:
+                    history[debtor_id].append(
+                        PastContact(
+                            channel,
+                            moment,
+                            triggered(action, key),
+                            conversation=action == "call_task" and reason in CONVERSATION_OUTCOMES,
+                        )
+                    )
+    return Loaded(set(due_dates), debtors, debts, points, planned, history)
+
+
+def _utc(value: datetime | str) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    # SQLite keeps UTC without an offset.
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def start_of(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=UTC)
+
+
+def _json_set(value: Any) -> frozenset[str]:
+    """A JSON list column as a set; the few distinct texts are parsed once each."""
+    if isinstance(value, str | bytes):
+        return _parse_set(value)
+    return frozenset(value or ())
+
+
+@lru_cache(maxsize=4096)
+def _consents(text: str | None) -> tuple[frozenset[str], frozenset[str]]:
+    """("whatsapp,-sms") -> (consented {"whatsapp"}, withdrawn {"sms"})."""
+    if not text:
+        return frozenset(), frozenset()
+    names = text.split(",")
+    return (
+        frozenset(name for name in names if not name.startswith("-")),
+        frozenset(name[1:] for name in names if name.startswith("-")),
+    )
+
+
+@lru_cache(maxsize=4096)
+def _parse_set(text: str | bytes) -> frozenset[str]:
+    return frozenset(json.loads(text) or ())

@@ -1,0 +1,161 @@
+"""The "paz y salvo": a PDF saying the debtor owes the creditor nothing.
+
+Offered on the portal (``/p/<token>/paz-y-salvo``) and linked from the last
+payment's receipt (``payments/receipts.py``) once every debt of the debtor is
+paid (or settled by an approved discount). It names the creditor, the debtor,
+each debt settled with its amount and the date it was settled, the payments
+received, and the moment it was issued. ReportLab writes it with the
+Bitstream Vera fonts its wheel ships, as the conversation export does
+(docs/decisions/0009-pdf-export.md); the texts are translated (Spanish source).
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from xml.sax.saxutils import escape
+from zoneinfo import ZoneInfo
+
+import reportlab
+from babel.dates import format_date as babel_date
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from recaudo.payments.portal import money
+from recaudo.payments.receipts import paid_in_full
+from recaudo.policies.rendering import locale_for
+from recaudo.portfolio.models import Debt, Debtor, Payment
+
+MARGIN = 20 * mm
+
+
+def long_date(day: date, locale: str) -> str:
+    """ "4 de diciembre de 2026" / "December 4, 2026": a certificate always names the year."""
+    return babel_date(day, format="long", locale=locale)
+
+
+@cache
+def _fonts() -> None:
+    folder = Path(reportlab.__file__).parent / "fonts"
+    pdfmetrics.registerFont(TTFont("Vera", str(folder / "Vera.ttf")))
+    pdfmetrics.registerFont(TTFont("Vera-Bold", str(folder / "VeraBd.ttf")))
+
+
+def certificate_pdf(debtor: Debtor, *, now: datetime | None = None) -> bytes | None:
+    """The certificate as PDF bytes, or None while the debtor still owes something."""
+    if not paid_in_full(debtor):
+        return None
+    _fonts()
+    now = now or timezone.now()
+    zone = ZoneInfo(debtor.timezone)
+    today = timezone.localtime(now, zone).date()
+    locale = locale_for(debtor.language, debtor.country)
+    creditor = debtor.creditor
+    brand = creditor.brand_name or creditor.name
+    base = ParagraphStyle("base", fontName="Vera", fontSize=10, leading=14)
+    title = ParagraphStyle("title", parent=base, fontName="Vera-Bold", fontSize=16, leading=20)
+    small = ParagraphStyle("small", parent=base, fontSize=8, leading=11,
+                           textColor=colors.HexColor("#444444"))  # fmt: skip
+
+    def text(value: str, style: ParagraphStyle = base) -> Paragraph:
+        return Paragraph(escape(value), style)
+
+    debts = list(Debt.objects.filter(debtor=debtor).order_by("due_on", "id"))
+    payments = list(
+        Payment.objects.filter(debtor=debtor, status=Payment.Status.RECEIVED).order_by("paid_at")
+    )
+    story: list = [
+        text(_("Paz y salvo"), title),
+        Spacer(1, 6 * mm),
+        text(
+            _(
+                "%(brand)s certifica que %(name)s (cliente %(reference)s) no tiene saldos "
+                "pendientes a la fecha %(date)s."
+            )
+            % {
+                "brand": brand,
+                "name": debtor.full_name,
+                "reference": debtor.external_id,
+                "date": long_date(today, locale),
+            }
+        ),
+        Spacer(1, 5 * mm),
+        text(_("Deudas saldadas"), ParagraphStyle("head", parent=base, fontName="Vera-Bold")),
+    ]
+    rows = [[text(_("Deuda")), text(_("Vencimiento")), text(_("Monto")), text(_("Estado"))]]
+    for debt in debts:
+        rows.append(
+            [
+                text(debt.description or debt.invoice_number or debt.external_id),
+                text(long_date(debt.due_on, locale)),
+                text(money(debt.amount, debt.currency, locale)),
+                text(str(Debt.Status(debt.status).label)),
+            ]
+        )
+    story.append(_table(rows))
+    if payments:
+        story += [
+            Spacer(1, 5 * mm),
+            text(_("Pagos recibidos"), ParagraphStyle("head2", parent=base, fontName="Vera-Bold")),
+        ]
+        payment_rows = [[text(_("Fecha")), text(_("Referencia")), text(_("Monto"))]]
+        for payment in payments:
+            payment_rows.append(
+                [
+                    text(long_date(timezone.localtime(payment.paid_at, zone).date(), locale)),
+                    text(payment.external_id),
+                    text(money(payment.amount, payment.currency, locale)),
+                ]
+            )
+        story.append(_table(payment_rows))
+    support = " · ".join(v for v in (creditor.support_email, creditor.support_phone) if v)
+    story += [
+        Spacer(1, 8 * mm),
+        text(
+            _("Expedido el %(date)s a las %(time)s (%(zone)s).")
+            % {
+                "date": long_date(today, locale),
+                "time": timezone.localtime(now, zone).strftime("%H:%M"),
+                "zone": debtor.timezone,
+            },
+            small,
+        ),
+    ]
+    if support:
+        story.append(text(_("Consultas: %(support)s") % {"support": support}, small))
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=MARGIN,
+        rightMargin=MARGIN,
+        topMargin=MARGIN,
+        bottomMargin=MARGIN,
+        title=_("Paz y salvo"),
+        author=brand,
+    )
+    document.build(story)
+    return buffer.getvalue()
+
+
+def _table(rows: list[list[Paragraph]]) -> Table:
+    table = Table(rows, repeatRows=1, hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.black),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
+    return table
