@@ -9,7 +9,7 @@ debtor asked for, or the next one their country allows (``place_call_back``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.contrib.auth.models import User
@@ -116,7 +116,7 @@ def requested(history: list[PastContact]) -> list[PastContact]:
     prior consent, given directly within the seven days after a conversation;
     "call me later" is that consent. Caps and hours still hold.
     """
-    return [PastContact(past.channel, past.at) for past in history]
+    return [replace(past, conversation=False) for past in history]
 
 
 def check_call(task: Outreach, now: datetime | None = None) -> CallCheck:

@@ -175,6 +175,7 @@ class Dispatcher:
         self.threads = settings.DISPATCH_SEND_THREADS
         self.pool = ThreadPoolExecutor(max_workers=self.threads, thread_name_prefix="send")
         self.gate = Gate(self.name)
+        self._batch_started = time.monotonic()
         self._nested = False
 
     def close(self) -> None:
@@ -188,6 +189,7 @@ class Dispatcher:
     def run_once(self, now: datetime | None = None) -> BatchResult:
         """Expire dead leases, claim one batch and process it."""
         now = now or timezone.now()
+        self._batch_started = time.monotonic()
         result = BatchResult()
         # Called inside an enclosing transaction (tests), the claim is not
         # committed and another connection cannot see it: no start marker then.
@@ -394,23 +396,27 @@ class Dispatcher:
                     row, message, None if nested else states.get(row.debtor_id), batch_ids
                 )
 
-        tasks = [self.pool.submit(drain) for _ in range(min(self.threads, len(to_send)))]
-        started = time.monotonic()
-        renew_every = max(1.0, self.lease.total_seconds() / 3)
         ids = [row.pk for row, _ in to_send]
+        # A fresh lease before the first request: deciding the batch took part of it.
+        sending.renew_lease(ids, self.name, self._clock(now) + self.lease)
+        tasks = [self.pool.submit(drain) for _ in range(min(self.threads, len(to_send)))]
+        renew_every = max(1.0, self.lease.total_seconds() / 3)
         while True:
             # Every task ends before the batch's outcomes are written: _send_one never raises.
             _done, running = wait(tasks, timeout=renew_every)
             if not running:
                 break
-            elapsed = timedelta(seconds=time.monotonic() - started)
             try:
-                sending.renew_lease(ids, self.name, now + elapsed + self.lease)
+                sending.renew_lease(ids, self.name, self._clock(now) + self.lease)
             except DatabaseError:  # one missed renewal is not fatal; the next one may pass
                 log.warning("could not renew the lease of a batch in flight", exc_info=True)
         for task in tasks:
             task.result()
         return cast(list[tuple[GateVerdict, ProviderResult | None]], outcomes)
+
+    def _clock(self, now: datetime) -> datetime:
+        """``now`` (the batch's start, on the worker's clock) moved on by the time spent since."""
+        return now + timedelta(seconds=time.monotonic() - self._batch_started)
 
     def _gate_nested(
         self,

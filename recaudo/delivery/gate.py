@@ -66,17 +66,22 @@ class DebtorState:
 # Every fact a decision rests on, per debtor, as one digest (same text both times:
 # the same statement reads it before the decision and at the gate).
 _STATE_SQL = (
-    "SELECT d.id, md5(concat_ws('|', d.country, d.timezone, "
+    "SELECT d.id, md5(concat_ws('|', d.country, d.timezone, d.region, "
     f"(SELECT string_agg(concat_ws(',', b.id, b.status, b.amount_paid, b.amount), ';' "
     f"ORDER BY b.id) FROM {DEBTS} b WHERE b.debtor_id = d.id), "
     f"(SELECT max(o.send_started_at)::text FROM {OUTREACH} o "
     "WHERE o.debtor_id = d.id AND o.id <> ALL(%s::bigint[])), "
+    # An agent's call recorded meanwhile (it has no send-started mark).
+    f"(SELECT max(o.sent_at)::text FROM {OUTREACH} o "
+    "WHERE o.debtor_id = d.id AND o.action = 'call_task'), "
     f"(SELECT string_agg(pd.debt_id::text, ',' ORDER BY pd.debt_id) FROM {PROMISES} p "
     f"JOIN {PROMISE_DEBTS} pd ON pd.promise_id = p.id "
     "WHERE p.debtor_id = d.id AND p.status = %s), "
     # Each point with its consents, looked up by the point (an index, whatever the stats).
-    f"(SELECT string_agg(concat_ws(',', c.id, c.opted_out_at, c.invalid_since, "
-    f"c.channels::text, (SELECT string_agg(concat_ws(':', k.id, k.channel, k.revoked_at), "
+    f"(SELECT string_agg(concat_ws(',', c.id, coalesce(c.opted_out_at::text, '-'), "
+    "coalesce(c.invalid_since::text, '-'), "
+    f"c.channels::text, (SELECT string_agg(concat_ws(':', k.id, k.channel, "
+    "coalesce(k.revoked_at::text, '-')), "
     f"';' ORDER BY k.id) FROM {CONSENTS} k WHERE k.contact_point_id = c.id)), '/' "
     f"ORDER BY c.id) FROM {POINTS} c WHERE c.debtor_id = d.id))) "
     f"FROM {DEBTORS} d WHERE d.id = ANY(%s::bigint[]) ORDER BY d.id"
@@ -115,7 +120,7 @@ def debtor_states(
     id_params: list[Any] = list(ids)
     batch_params: list[Any] = batch
     queries = {
-        "debtor": f"SELECT id, country, timezone FROM {DEBTORS} WHERE id IN ({marks})",
+        "debtor": f"SELECT id, country, timezone, region FROM {DEBTORS} WHERE id IN ({marks})",
         "debts": f"SELECT debtor_id, id, status, amount_paid, amount FROM {DEBTS} "
         f"WHERE debtor_id IN ({marks}) ORDER BY id",
         "promised": f"SELECT p.debtor_id, pd.debt_id FROM {PROMISES} p "
@@ -177,6 +182,8 @@ class Gate:
             self._connection = None
 
     def _open(self) -> Any:
+        if self._connection is not None and getattr(self._connection, "closed", False):
+            self._connection = None  # dropped by the server (a restart, a pooler): reconnect
         if self._connection is None:
             raw = connection.get_new_connection(connection.get_connection_params())
             if self.vendor == "postgresql":
@@ -192,10 +199,13 @@ class Gate:
         with self._lock:
             raw = self._open()
             try:
-                return debtor_states(_Cursor(raw.cursor(), self.vendor), debtor_ids, batch_ids)
-            finally:
+                states = debtor_states(_Cursor(raw.cursor(), self.vendor), debtor_ids, batch_ids)
                 if self.vendor == "postgresql":
                     raw.rollback()
+                return states
+            except BaseException:
+                self.close()  # a broken connection is not reused: the next batch reconnects
+                raise
 
     def pass_through(
         self, message: OutboundMessage, debtor_id: int, seen: State, batch_ids: list[int]

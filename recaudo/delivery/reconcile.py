@@ -54,7 +54,7 @@ def reconcile_unknown(now: datetime, *, limit: int = 500) -> Counter[str]:
             counts["left_for_staff"] += 1
             continue
         try:
-            answer = lookup(row.contact_point.value, row.send_started_at)
+            answer = lookup(row.contact_point.value, row.send_started_at, row.sent_text)
         except Exception:
             log.exception("lookup failed for outreach %s", row.pk)
             counts["unclear"] += 1

@@ -110,8 +110,9 @@ USTED_EMAIL: dict[str, tuple[str, str]] = {
     ),
     "payment_thanks": (
         "Gracias por su pago a {{ marca }}",
-        "Recibimos su pago de {{ monto_pagado }} del {{ fecha_pago }} (referencia "
-        "{{ referencia_pago }}). Su saldo pendiente es {{ saldo_pendiente }}.",
+        "Recibimos su pago. Este es su recibo:\n\nMonto: {{ monto_pagado }}\n"
+        "Fecha: {{ fecha_pago }}\nReferencia: {{ referencia_pago }}\n"
+        "Saldo pendiente: {{ saldo_pendiente }}\n\nPuede ver su cuenta en {{ enlace_pago }}",
     ),
     "promise_reminder": (
         "Recordatorio de su pago del {{ fecha_promesa }} a {{ marca }}",

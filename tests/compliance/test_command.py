@@ -84,7 +84,7 @@ def test_check_reports_each_bad_line_and_carries_on_then_exits_with_1():
         "line 3: at: not an ISO 8601 datetime with offset (no UTC offset)",
         "line 4: country: 'XX' is not an ISO 3166-1 alpha-2 code",
         "line 5: timezone: unknown IANA time zone 'Mars/Olympus'",
-        "line 6: history[0]: expected an object with channel and at (and conversation)",
+        "line 6: history[0]: expected an object with channel and at (and conversation, notice)",
         "line 7: history[0].at: not an ISO 8601 datetime with offset",
         'line 8: opted_out: expected a list of channels or "all"',
         "line 9: timezone: required for UY, which has no pack of its own",

@@ -28,7 +28,14 @@ def _thanks(debtor, channel: str = "sms"):
         attempts=0,
         channel=channel,
         template_key="payment_thanks",
-        notice_context={"paid_amount": "4583.46"},
+        # What payments/receipts.py stores with a thank-you.
+        notice_context={
+            "paid_amount": "4583.46",
+            "paid_on": "2026-11-30",
+            "payment_reference": "PAY-1",
+            "remaining_balance": "1000.00",
+            "currency": debtor.creditor.default_currency,
+        },
         contact_point_id=None,
     )
     return build_message(
@@ -49,7 +56,8 @@ def test_a_company_whose_policy_says_usted_is_thanked_in_usted(creditor):
     message = _thanks(company, "whatsapp")
 
     assert message.text.startswith("¡Gracias, Ana! En ")
-    assert "recibimos su pago de $4.583,46. Que tenga un buen día." in message.text
+    assert "recibimos su pago de $4.583,46 del 30 de noviembre (referencia PAY-1)" in message.text
+    assert "Su saldo pendiente es $1.000,00. Que tenga un buen día." in message.text
     assert message.template_name == "recaudo_payment_thanks_usted"
 
 
@@ -77,4 +85,5 @@ def test_a_brazilian_debtor_is_thanked_in_portuguese_with_brazilian_money():
 
     message = _thanks(debtor)
 
-    assert "Recebemos seu pagamento de R$ 4.583,46." in message.text
+    assert "Recebemos seu pagamento de R$ 4.583,46 em 30 de novembro (ref. PAY-1)" in message.text
+    assert "Saldo em aberto: R$ 1.000,00." in message.text

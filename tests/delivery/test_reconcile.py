@@ -118,3 +118,24 @@ def test_a_whatsapp_row_cannot_be_asked_about_and_stays_for_staff(creditor, twil
     row.refresh_from_db()
     assert row.status == "unknown"
     assert "para revisión del equipo: 1" in capsys.readouterr().out
+
+
+def test_the_text_that_left_tells_the_lost_message_from_a_later_one_to_the_same_number(
+    creditor, twilio
+):
+    row = _unknown(creditor, "+573001234506", "sms", timezone.now() - timedelta(minutes=10))
+    Outreach.objects.filter(pk=row.pk).update(sent_text="Hola")
+    sid = _send_sms(twilio, "+573001234506")  # body "Hola"
+    answer = httpx.post(
+        f"{twilio.url}/twilio/2010-04-01/Accounts/{CREDENTIALS.twilio_account_sid}/Messages.json",
+        data={"To": "+573001234506", "From": CREDENTIALS.twilio_from_number, "Body": "Recibo"},
+        auth=(CREDENTIALS.twilio_account_sid, CREDENTIALS.twilio_auth_token),
+        timeout=5,
+    )
+    assert answer.status_code == 201
+
+    counts = reconcile_unknown(timezone.now())
+
+    row.refresh_from_db()
+    assert counts == {"found": 1}
+    assert (row.status, row.provider_message_id) == ("sent", sid)

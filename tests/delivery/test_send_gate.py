@@ -181,7 +181,7 @@ def test_the_outbox_keeps_the_exact_text_and_template_version_that_left(creditor
     [message] = channels.all_sent()
     row = Outreach.objects.get(debtor=debtor)
     template = Template.objects.get(
-        key=row.template_key, channel="whatsapp", language="es", creditor=None
+        key=row.template_key, channel="whatsapp", language="es", creditor=None, register=""
     )
     assert row.sent_text == message.text
     assert "Lucía" in row.sent_text and "/p/" in row.sent_text

@@ -20,6 +20,20 @@ FLAGS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(live_server):
+    """Each browser test starts with no portal openings counted against 127.0.0.1.
+
+    The shared cache (a database table here) is not a model, so the flush
+    between live-server tests leaves it; the per-address limit of portal
+    openings per minute would otherwise add up across tests run in the same
+    minute and refuse a later one with 429.
+    """
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not shutil.which(CHROMIUM):

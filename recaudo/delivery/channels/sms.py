@@ -44,6 +44,8 @@ from recaudo.outreach.contract import (
 logger = logging.getLogger(__name__)
 
 OPERATOR_RETRY_AFTER_SECONDS = 3600.0
+# How far Twilio's clock may differ from ours when a lost answer is looked up.
+CLOCK_SKEW = timedelta(minutes=5)
 # What Twilio's error codes mean lives with the channel's facts (recaudo.channels).
 ERRORS = SMS.errors
 
@@ -131,15 +133,18 @@ class TwilioSmsChannel(HttpChannelMixin):
             )
         return classify_error(answer.status_code, body, retry_after_seconds(answer))
 
-    def lookup(self, to: str, since: datetime) -> LookupResult:
+    def lookup(self, to: str, since: datetime, text: str = "") -> LookupResult:
         """Did Twilio get a message to ``to`` from our sender at or after ``since``?
 
         Twilio's Messages list (``GET .../Messages.json`` filtered by ``To``
         and ``From``, newest first) holds every message it accepted, from the
         moment it was created. One of ours to that number since the send
         started is the lost answer; none means the request never arrived.
-        Our contact rules never send two messages to one number within
-        minutes, so more than one is ``unclear`` rather than a guess.
+        Clocks differ (ours, Twilio's ``date_created`` in whole seconds), so
+        candidates are taken from five minutes before the mark, and, when the
+        text that left is known, only those with that body: one is the lost
+        answer, none means the request never arrived, more than one is
+        ``unclear`` rather than a guess.
         """
         account = self.config["account_sid"]
         url = f"{self.config['base_url'].rstrip('/')}/2010-04-01/Accounts/{account}/Messages.json"
@@ -160,10 +165,11 @@ class TwilioSmsChannel(HttpChannelMixin):
                 created = parsedate_to_datetime(str(item.get("date_created", "")))
             except (TypeError, ValueError):
                 continue
-            # date_created has whole seconds: allow the second the mark fell in.
-            if item.get("direction", "").startswith("outbound") and created >= since.replace(
-                microsecond=0
-            ) - timedelta(seconds=1):
+            if (
+                str(item.get("direction", "")).startswith("outbound")
+                and created >= since - CLOCK_SKEW
+                and (not text or item.get("body") == text)
+            ):
                 candidates.append(str(item.get("sid", "")))
         if len(candidates) == 1 and candidates[0]:
             return LookupResult("found", provider_message_id=candidates[0])
