@@ -10,6 +10,7 @@ Each app's ``api.py`` mounts its own router on ``api``; they are imported at
 the end of this module.
 """
 
+import functools
 import hashlib
 import json
 import logging
@@ -24,6 +25,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import translation
 from ninja import Field, Header, NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
@@ -86,13 +88,33 @@ api = NinjaAPI(
         "Debtors, debts and payments of one creditor, authenticated by an API key "
         "(`Authorization: Bearer rk_...` or `X-API-Key: rk_...`). Bodies use the field names "
         "of the file import; amounts are decimal strings. Writes are all or nothing; errors "
-        "are RFC 9457 problem details naming every bad field."
+        "are RFC 9457 problem details naming every bad field. Messages are in English whatever "
+        "the request's Accept-Language; `field` and `pointer` are the stable, machine-readable "
+        "part."
     ),
     urls_namespace="api-v1",
     auth=API_KEY_AUTH,
     parser=DecimalJsonParser(),
 )
 
+
+def _in_english(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Every API message in English: integrators read one language, whatever the site's.
+
+    The rules behind the API (``recaudo.portfolio.rules``) speak the active
+    language, Spanish for the file import's managers; LocaleMiddleware would
+    otherwise pick it from Accept-Language.
+    """
+
+    @functools.wraps(view)
+    def in_english(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        with translation.override("en"):
+            return view(request, *args, **kwargs)
+
+    return in_english
+
+
+api.add_decorator(_in_english, mode="view")
 
 # --- problem details -------------------------------------------------------------------
 

@@ -93,5 +93,5 @@ def test_an_import_with_an_unknown_region_names_the_line_and_the_known_codes(tmp
             "import", "debtors", str(path), "--creditor", str(creditor.pk), stderr=errors
         )
 
-    assert "line 2: region: 'Narnia' is not a region of ES (AN, AR, AS" in errors.getvalue()
+    assert "línea 2: region: 'Narnia' no es una región de ES (AN, AR, AS" in errors.getvalue()
     assert not Debtor.objects.exists()

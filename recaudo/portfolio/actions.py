@@ -9,6 +9,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.translation import gettext
 
 from recaudo.portfolio import events
 from recaudo.portfolio.models import Creditor, Debt, Debtor, Payment, PaymentAllocation
@@ -68,11 +69,14 @@ def record_payment(
     debtor's row, so concurrent payments never lose an update.
     """
     if debt is not None and debt.debtor_id != debtor.pk:
-        raise InputError("debt_id", f"debt {debt.external_id} belongs to another debtor")
+        raise InputError(
+            "debt_id", gettext("la deuda %(id)s es de otro deudor") % {"id": debt.external_id}
+        )
     if debt is not None and debt.currency != currency:
         raise InputError(
             "currency",
-            f"payment is in {currency} but debt {debt.external_id} is in {debt.currency}",
+            gettext("el pago está en %(currency)s pero la deuda %(id)s está en %(debt_currency)s")
+            % {"currency": currency, "id": debt.external_id, "debt_currency": debt.currency},
         )
     with transaction.atomic():
         Debtor.objects.select_for_update().filter(pk=debtor.pk).first()
@@ -168,7 +172,15 @@ def _same_payment(existing: Payment, debtor: Debtor, amount: Decimal, currency: 
     ):
         raise PaymentConflict(
             "external_id",
-            f"payment {existing.external_id} was already recorded with "
-            f"{existing.amount} {existing.currency} for debtor {existing.debtor.external_id}",
+            gettext(
+                "el pago %(id)s ya se registró por %(amount)s %(currency)s "
+                "para el deudor %(debtor)s"
+            )
+            % {
+                "id": existing.external_id,
+                "amount": existing.amount,
+                "currency": existing.currency,
+                "debtor": existing.debtor.external_id,
+            },
         )
     return existing

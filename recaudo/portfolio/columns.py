@@ -16,6 +16,8 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+from django.utils.translation import gettext
+
 from recaudo.channels import CHANNEL_NAMES, EMAIL_CHANNELS, PHONE_CHANNELS
 from recaudo.portfolio.rules import (
     InputError,
@@ -203,9 +205,17 @@ def normalise_header(name: str) -> str:
 
 
 class HeaderProblem(Exception):
-    def __init__(self, errors: list[str]):
+    """What is wrong with a header. ``positions`` is set when the rows can still be checked.
+
+    A column that is unknown, unnamed or repeated is left out and the rows are
+    checked without it, so one pass shows every error; a missing required
+    column would only repeat itself on every row, so it stops the check.
+    """
+
+    def __init__(self, errors: list[str], positions: dict[str, int] | None = None):
         super().__init__("; ".join(errors))
         self.errors = errors
+        self.positions = positions
 
 
 def map_header(kind: str, header: list[str]) -> dict[str, int]:
@@ -220,20 +230,26 @@ def map_header(kind: str, header: list[str]) -> dict[str, int]:
     for index, raw in enumerate(header):
         key = normalise_header(raw)
         if not key:
-            errors.append(f"column {index + 1} has no name")
+            errors.append(gettext("columna %(number)s: no tiene nombre") % {"number": index + 1})
             continue
         name = lookup.get(key)
         if name is None:
-            errors.append(f"{raw}: unknown column (known: {', '.join(sorted(spec))})")
+            errors.append(
+                gettext("%(column)s: columna desconocida (se conocen: %(known)s)")
+                % {"column": raw, "known": ", ".join(sorted(spec))}
+            )
         elif name in positions:
-            errors.append(f"{raw}: means the same as column '{header[positions[name]]}'")
+            errors.append(
+                gettext("%(column)s: significa lo mismo que la columna '%(other)s'")
+                % {"column": raw, "other": header[positions[name]]}
+            )
         else:
             positions[name] = index
-    for name in REQUIRED[kind]:
-        if name not in positions:
-            errors.append(f"{name}: required column is missing")
+    missing = [name for name in REQUIRED[kind] if name not in positions]
+    for name in missing:
+        errors.append(gettext("%(column)s: falta esta columna obligatoria") % {"column": name})
     if errors:
-        raise HeaderProblem(errors)
+        raise HeaderProblem(errors, None if missing else positions)
     return positions
 
 
@@ -388,7 +404,7 @@ def _text(values: dict[str, Any], name: str, limit: int) -> str:
     value = values.get(name)
     text = "" if value is None else str(value).strip()
     if len(text) > limit:
-        raise InputError(name, f"is longer than {limit} characters")
+        raise InputError(name, gettext("tiene más de %(limit)s caracteres") % {"limit": limit})
     return text
 
 
@@ -396,10 +412,14 @@ def _identifier(values: dict[str, Any], name: str, *, required: bool = True) -> 
     text = _text(values, name, 100)
     if not text:
         if required:
-            raise InputError(name, "is required")
+            raise InputError(name, gettext("es obligatorio"))
         return ""
     if not _ID_PATTERN.match(text):
-        raise InputError(name, f"'{text}' has characters not allowed in an id (spaces or symbols)")
+        raise InputError(
+            name,
+            gettext("'%(value)s' tiene caracteres no permitidos en un id (espacios o símbolos)")
+            % {"value": text},
+        )
     return text
 
 
@@ -439,12 +459,18 @@ def clean_debtor(
     external_id = check(_identifier, values, "debtor_external_id")
     full_name = check(_text, values, "full_name", 200)
     if full_name == "":
-        check.errors.append(InputError("full_name", "is required"))
+        check.errors.append(InputError("full_name", gettext("es obligatorio")))
     first_name = check(_text, values, "first_name", 100) or ""
     kind_text = normalise_header(check(_text, values, "kind", 30) or "") or "person"
     kind = _KINDS.get(kind_text)
     if kind is None:
-        check.errors.append(InputError("kind", f"'{values.get('kind')}' is not person or company"))
+        check.errors.append(
+            InputError(
+                "kind",
+                gettext("'%(value)s' no es person (persona) ni company (empresa)")
+                % {"value": values.get("kind")},
+            )
+        )
     country_text = check(_text, values, "country", 60) or ""
     country = check(clean_country, country_text) if country_text else defaults.country
     phone = email = None
@@ -464,9 +490,13 @@ def clean_debtor(
     if region_text and country:
         found = find_region(country, region_text)
         if found is None:
-            known = ", ".join(regions(country)) or "none"
+            known = ", ".join(regions(country)) or gettext("ninguna")
             check.errors.append(
-                InputError("region", f"'{region_text}' is not a region of {country} ({known})")
+                InputError(
+                    "region",
+                    gettext("'%(value)s' no es una región de %(country)s (%(known)s)")
+                    % {"value": region_text, "country": country, "known": known},
+                )
             )
         region = found or ""
     elif country:
@@ -482,7 +512,11 @@ def clean_debtor(
         channel = _CHANNEL_ALIASES.get(normalise_header(item), normalise_header(item))
         if channel not in _CHANNELS:
             check.errors.append(
-                InputError("consent", f"'{item}' is not a channel ({', '.join(sorted(_CHANNELS))})")
+                InputError(
+                    "consent",
+                    gettext("'%(value)s' no es un canal (%(channels)s)")
+                    % {"value": item, "channels": ", ".join(sorted(_CHANNELS))},
+                )
             )
         consent.add(channel)
     opt_in = normalise_header(check(_text, values, "whatsapp_opt_in", 10) or "")
@@ -490,14 +524,19 @@ def clean_debtor(
         consent.add("whatsapp")
     elif opt_in not in _FALSE:
         check.errors.append(
-            InputError("whatsapp_opt_in", f"'{values.get('whatsapp_opt_in')}' is not yes or no")
+            InputError(
+                "whatsapp_opt_in",
+                gettext("'%(value)s' no es sí ni no") % {"value": values.get("whatsapp_opt_in")},
+            )
         )
     if (consent & set(PHONE_CHANNELS)) and not phone:
         check.errors.append(
-            InputError("consent", "phone channels are authorised but there is no phone")
+            InputError("consent", gettext("se autorizan canales de teléfono pero no hay teléfono"))
         )
     if (consent & set(EMAIL_CHANNELS)) and not email:
-        check.errors.append(InputError("consent", "email is authorised but there is no email"))
+        check.errors.append(
+            InputError("consent", gettext("se autoriza el correo pero no hay correo"))
+        )
     if own:
         check.done()
     if check.errors:
@@ -563,7 +602,9 @@ def clean_debt(values: dict[str, Any], defaults: Defaults) -> DebtInput:
     if issued_on and due_on and due_on < issued_on:
         errors.append(
             InputError(
-                "due_on", f"{due_on.isoformat()} is before the issue date {issued_on.isoformat()}"
+                "due_on",
+                gettext("%(value)s es anterior a la fecha de emisión %(issued)s")
+                % {"value": due_on.isoformat(), "issued": issued_on.isoformat()},
             )
         )
     status = None
@@ -572,12 +613,12 @@ def clean_debt(values: dict[str, Any], defaults: Defaults) -> DebtInput:
         status_text = normalise_header(str(status_value))
         status = _STATUSES.get(status_text)
         if status is None:
-            hint = (
-                " (record payments instead)" if status_text in {"paid", "pagada", "pagado"} else ""
-            )
-            errors.append(
-                InputError("status", f"'{status_value}' is not open, disputed or written_off{hint}")
-            )
+            message = gettext("'%(value)s' no es open, disputed ni written_off") % {
+                "value": status_value
+            }
+            if status_text in {"paid", "pagada", "pagado"}:
+                message += " " + gettext("(registre los pagos en su lugar)")
+            errors.append(InputError("status", message))
     invoice_number = description = ""
     try:
         invoice_number = _text(values, "invoice_number", 100)
@@ -612,7 +653,9 @@ def clean_payment(values: dict[str, Any], defaults: Defaults) -> PaymentInput:
     debtor_external_id = check(_identifier, values, "debtor_external_id", required=False)
     debt_external_id = check(_identifier, values, "debt_external_id", required=False)
     if not debtor_external_id and not debt_external_id and external_id:
-        check.errors.append(InputError("debtor_external_id", "name the debtor or the debt paid"))
+        check.errors.append(
+            InputError("debtor_external_id", gettext("indique el deudor o la deuda pagada"))
+        )
     currency_text = check(_text, values, "currency", 10) or ""
     currency = check(clean_currency, currency_text) if currency_text else None
     amount = check(clean_amount, _raw(values, "amount"), currency or defaults.currency)
@@ -637,7 +680,7 @@ def clean_datetime(raw: Any, field: str, zone: str) -> datetime:
     else:
         text = ("" if raw is None else str(raw)).strip()
         if not text:
-            raise InputError(field, "is required")
+            raise InputError(field, gettext("es obligatorio"))
         if len(text) <= 10:
             # A date alone; fromisoformat would read an ISO one as midnight.
             day = clean_date(text, field)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -13,6 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError
+from django.utils.translation import gettext
 
 from recaudo.bulk import collector_paused
 from recaudo.exports import looks_like_formula
@@ -40,10 +41,26 @@ from recaudo.portfolio.ingest import (
     run_in_transaction,
 )
 from recaudo.portfolio.models import Creditor
-from recaudo.portfolio.rules import InputError
+from recaudo.portfolio.rules import InputError, looks_like_company
 from recaudo.portfolio.tabular import FileProblem, FormulaCell, Table, open_table
 
 KINDS = ("debtors", "debts", "payments")
+
+
+@dataclass
+class ProbableCompanies:
+    """Debtors imported as persons whose name looks like a company's: count and first lines."""
+
+    count: int = 0
+    lines: list[int] = field(default_factory=list)
+
+    def add(self, lines: list[int]) -> None:
+        self.count += len(lines)
+        self.lines.extend(lines[: PROBABLE_COMPANY_LINES - len(self.lines)])
+
+
+# How many lines of probable companies a summary names; the count says the rest.
+PROBABLE_COMPANY_LINES = 20
 
 
 @dataclass
@@ -53,6 +70,8 @@ class ImportResult:
     outcome: Outcome
     dry_run: bool
     file_problem: str | None = None
+    # Rows whose debtor has no kind but a name ending like a company's (S.A.S., Ltda...).
+    probable_companies: ProbableCompanies = field(default_factory=ProbableCompanies)
 
     @property
     def ok(self) -> bool:
@@ -79,15 +98,20 @@ def import_file(
         table = open_table(path, max_bytes=settings.IMPORT_MAX_FILE_MB * 1_000_000)
     except FileProblem as error:
         return ImportResult(kind, 0, Outcome(), dry_run, file_problem=str(error))
+    header_errors: list[RowError] = []
     try:
         positions = map_header(kind, table.header)
     except HeaderProblem as bad_header:
-        outcome = Outcome(errors=[RowError(1, *_split(error)) for error in bad_header.errors])
-        return ImportResult(kind, 0, outcome, dry_run)
+        header_errors = [RowError(1, *_split(error)) for error in bad_header.errors]
+        if bad_header.positions is None:
+            return ImportResult(kind, 0, Outcome(errors=header_errors), dry_run)
+        # The rows are still checked without the bad columns: every error in one pass.
+        positions = bad_header.positions
 
     defaults = Defaults(country=creditor.country, currency=creditor.default_currency)
     rows_seen = 0
     problem: list[str] = []
+    companies = ProbableCompanies()
     chunks = _cleaned_chunks(kind, table, positions, defaults)
     if table.size_bytes >= settings.IMPORT_PARALLEL_MIN_BYTES:
         chunks = _in_another_process(chunks)
@@ -95,6 +119,7 @@ def import_file(
     def work(outcome: Outcome) -> None:
         nonlocal rows_seen
         writer = _writer(kind, creditor, actor, outcome, defaults)
+        outcome.errors.extend(header_errors)
         for chunk in chunks:
             if chunk.problem:
                 problem.append(chunk.problem)
@@ -102,12 +127,19 @@ def import_file(
                 break
             rows_seen += chunk.rows
             outcome.errors.extend(chunk.errors)
+            if chunk.probable_companies:
+                companies.add(chunk.probable_companies)
             _flush(writer, chunk.records, outcome, positions, table.header)
             if on_progress:
                 on_progress(chunk.position, table.size_bytes)
-        if rows_seen == 0 and not outcome.errors:
-            problem.append(f"{path.name}: the file has a header but no data rows")
-            outcome.errors.append(RowError(2, "file", "no data rows"))
+        if rows_seen == 0 and header_errors and len(outcome.errors) == len(header_errors):
+            outcome.errors.append(RowError(2, "file", gettext("ninguna fila de datos")))
+        elif rows_seen == 0 and not outcome.errors:
+            problem.append(
+                gettext("%(file)s: el archivo tiene encabezado pero ninguna fila de datos")
+                % {"file": path.name}
+            )
+            outcome.errors.append(RowError(2, "file", gettext("ninguna fila de datos")))
 
     try:
         with collector_paused():
@@ -119,12 +151,15 @@ def import_file(
             rows_seen,
             Outcome(),
             dry_run,
-            file_problem=f"{path.name}: another import or API call changed the same records "
-            f"at the same time ({error}); nothing was imported, try again",
+            file_problem=gettext(
+                "%(file)s: otra importación o llamada a la API cambió los mismos registros "
+                "al mismo tiempo (%(error)s); no se importó nada, inténtelo de nuevo"
+            )
+            % {"file": path.name, "error": error},
         )
     if problem:
         return ImportResult(kind, rows_seen, Outcome(), dry_run, file_problem=problem[0])
-    return ImportResult(kind, rows_seen, outcome, dry_run)
+    return ImportResult(kind, rows_seen, outcome, dry_run, probable_companies=companies)
 
 
 @dataclass
@@ -134,6 +169,7 @@ class _Chunk:
     rows: int
     position: int
     problem: str | None = None
+    probable_companies: list[int] = field(default_factory=list)
 
 
 def _cleaned_chunks(
@@ -155,7 +191,10 @@ def _cleaned_chunks(
                     RowError(
                         line,
                         "row",
-                        f"has {len(cells)} values but the header has {header_width} columns",
+                        gettext(
+                            "tiene %(values)s valores pero el encabezado tiene %(columns)s columnas"
+                        )
+                        % {"values": len(cells), "columns": header_width},
                     )
                 )
                 continue
@@ -167,7 +206,8 @@ def _cleaned_chunks(
                         RowError(
                             line,
                             header[index],
-                            f"contains the formula '{value}'; paste values instead",
+                            gettext("contiene la fórmula '%(formula)s'; pegue valores en su lugar")
+                            % {"formula": value},
                         )
                     )
                     value = ""
@@ -177,8 +217,11 @@ def _cleaned_chunks(
                         RowError(
                             line,
                             header[index],
-                            f"'{value.strip()}' starts like a spreadsheet formula "
-                            f"({value.strip()[0]!r}); remove that character",
+                            gettext(
+                                "'%(value)s' empieza como una fórmula de hoja de cálculo "
+                                "(%(character)s); quite ese carácter"
+                            )
+                            % {"value": value.strip(), "character": repr(value.strip()[0])},
                         )
                     )
                 values[name] = value
@@ -189,7 +232,11 @@ def _cleaned_chunks(
             ]
             if unstorable:
                 chunk.errors.extend(
-                    RowError(line, header[positions[name]], "holds a NUL character, never accepted")
+                    RowError(
+                        line,
+                        header[positions[name]],
+                        gettext("contiene un carácter NUL, que nunca se acepta"),
+                    )
                     for name in unstorable
                 )
                 continue
@@ -203,6 +250,15 @@ def _cleaned_chunks(
                     for error in errors.errors
                 )
                 continue
+            # A debtor without a kind is a person; one whose name ends like a company's is reported.
+            debtor = record if kind == "debtors" else getattr(record, "debtor", None)
+            if (
+                debtor is not None
+                and debtor.kind == "person"
+                and not str(values.get("kind") or "").strip()
+                and looks_like_company(debtor.full_name)
+            ):
+                chunk.probable_companies.append(line)
             if debtor_details and record.debtor is not None:
                 known_debtors[record.debtor_external_id] = hash(_details(values, debtor_details))
             chunk.records.append((line, record))
@@ -234,7 +290,8 @@ def _in_another_process(chunks: Iterator[_Chunk]) -> Iterator[_Chunk]:
             except Empty:
                 if not child.is_alive():
                     raise RuntimeError(
-                        f"the import reader stopped (exit code {child.exitcode})"
+                        gettext("el lector de la importación se detuvo (código de salida %(code)s)")
+                        % {"code": child.exitcode}
                     ) from None
                 continue
             if item is None:
@@ -291,7 +348,15 @@ def _produce(chunks: Iterator[_Chunk], queue: Any) -> None:
             chunk.records = [(line, _encode(record)) for line, record in chunk.records]
             queue.put(chunk)
     except Exception as error:  # the parent must hear why, not wait forever
-        queue.put(_Chunk([], [], 0, 0, problem=f"could not read the file: {error}"))
+        queue.put(
+            _Chunk(
+                [],
+                [],
+                0,
+                0,
+                problem=gettext("no se pudo leer el archivo: %(error)s") % {"error": error},
+            )
+        )
     queue.put(None)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from recaudo.bulk import RawJSON, insert_rows, reserve_ids
 from recaudo.portfolio import actions
@@ -49,7 +50,11 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        return f"line {self.line}: {self.field}: {self.message}"
+        return gettext("línea %(line)s: %(column)s: %(message)s") % {
+            "line": self.line,
+            "column": self.field,
+            "message": self.message,
+        }
 
 
 @dataclass
@@ -61,6 +66,13 @@ class Outcome:
 
     def error(self, line: int | str, error: InputError) -> None:
         self.errors.append(RowError(line, error.field, error.message))
+
+
+def _appears_again(external_id: str, first: int | str) -> str:
+    return gettext("'%(id)s' aparece otra vez (primero en la línea %(line)s)") % {
+        "id": external_id,
+        "line": first,
+    }
 
 
 class _Stop(Exception):
@@ -129,7 +141,7 @@ class DebtorSync:
                         line,
                         InputError(
                             "debtor_external_id",
-                            f"'{external_id}' appears again (first on line {first[0]})",
+                            _appears_again(external_id, first[0]),
                         ),
                     )
                 elif info is not None and hash(info) != first[1]:
@@ -137,7 +149,10 @@ class DebtorSync:
                         line,
                         InputError(
                             "debtor_external_id",
-                            f"the details of debtor '{external_id}' differ from line {first[0]}",
+                            gettext(
+                                "los datos del deudor '%(id)s' difieren de los de la línea %(line)s"
+                            )
+                            % {"id": external_id, "line": first[0]},
                         ),
                     )
                 elif info is not None and first[1] == 0:
@@ -186,9 +201,11 @@ class DebtorSync:
                     line,
                     InputError(
                         "debtor_external_id",
-                        f"debtor '{external_id}' was erased at their request on "
-                        f"{erased_at:%Y-%m-%d}; their data is not loaded again "
-                        "(see docs/privacy.md)",
+                        gettext(
+                            "el deudor '%(id)s' fue borrado a petición suya el %(date)s; "
+                            "sus datos no se vuelven a cargar (vea docs/privacy.md)"
+                        )
+                        % {"id": external_id, "date": f"{erased_at:%Y-%m-%d}"},
                     ),
                 )
                 continue
@@ -198,8 +215,11 @@ class DebtorSync:
                         line,
                         InputError(
                             "debtor_external_id",
-                            f"unknown debtor '{external_id}' (import the debtor first, or add "
-                            "the debtor's name to this row)",
+                            gettext(
+                                "deudor desconocido '%(id)s' (importe primero el deudor, o "
+                                "añada su nombre a esta fila)"
+                            )
+                            % {"id": external_id},
                         ),
                     )
                     continue
@@ -426,9 +446,7 @@ class DebtWriter:
             if first is not None:
                 self.outcome.error(
                     line,
-                    InputError(
-                        "external_id", f"'{debt.external_id}' appears again (first on line {first})"
-                    ),
+                    InputError("external_id", _appears_again(debt.external_id, first)),
                 )
                 continue
             self.seen[debt.external_id] = line
@@ -527,17 +545,22 @@ class DebtWriter:
         if paid > 0 and ("currency" in diff or "debtor_id" in diff):
             field_name = "currency" if "currency" in diff else "debtor_external_id"
             raise InputError(
-                field_name, "cannot change: payments were already applied to this debt"
+                field_name,
+                gettext("no puede cambiar: ya se aplicaron pagos a esta deuda"),
             )
         if "amount" in diff and values["amount"] < paid:
-            raise InputError("amount", f"{values['amount']} is less than the {paid} already paid")
+            raise InputError(
+                "amount",
+                gettext("%(value)s es menos que los %(paid)s ya pagados")
+                % {"value": values["amount"], "paid": paid},
+            )
         if (
             row["status"] == Debt.Status.PAID
             and "status" in values
             and values["status"] != Debt.Status.PAID
             and "amount" not in diff
         ):
-            raise InputError("status", "the debt is paid; its status follows its payments")
+            raise InputError("status", gettext("la deuda está pagada; su estado sigue a sus pagos"))
         if values["amount"] == paid:
             return {"status": Debt.Status.PAID}
         if row["status"] == Debt.Status.PAID and values.get("status") is None:
@@ -576,7 +599,7 @@ class PaymentWriter:
                     line,
                     InputError(
                         "external_id",
-                        f"'{payment.external_id}' appears again (first on line {first})",
+                        _appears_again(payment.external_id, first),
                     ),
                 )
                 continue
@@ -612,16 +635,21 @@ class PaymentWriter:
         if payment.debt_external_id:
             debt = debts.get(payment.debt_external_id)
             if debt is None:
-                raise InputError("debt_external_id", f"unknown debt '{payment.debt_external_id}'")
+                raise InputError(
+                    "debt_external_id",
+                    gettext("deuda desconocida '%(id)s'") % {"id": payment.debt_external_id},
+                )
         if payment.debtor_external_id:
             debtor = debtors.get(payment.debtor_external_id)
             if debtor is None:
                 raise InputError(
-                    "debtor_external_id", f"unknown debtor '{payment.debtor_external_id}'"
+                    "debtor_external_id",
+                    gettext("deudor desconocido '%(id)s'") % {"id": payment.debtor_external_id},
                 )
             if debt is not None and debt.debtor_id != debtor.pk:
                 raise InputError(
-                    "debt_external_id", f"debt '{debt.external_id}' belongs to another debtor"
+                    "debt_external_id",
+                    gettext("la deuda '%(id)s' es de otro deudor") % {"id": debt.external_id},
                 )
         else:
             assert debt is not None  # clean_payment refuses a payment naming neither

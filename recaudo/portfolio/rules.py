@@ -18,6 +18,7 @@ import phonenumbers
 from babel.numbers import get_currency_precision, list_currencies
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext
 from phonenumbers import timezone as phone_timezone
 from phonenumbers.tzdata import TIMEZONE_LONGEST_PREFIX
 
@@ -89,9 +90,12 @@ SUPPORTED_LANGUAGES = ("es", "en", "pt")
 def clean_currency(raw: str, field: str = "currency") -> str:
     code = (raw or "").strip().upper()
     if not code:
-        raise InputError(field, "is required")
+        raise InputError(field, gettext("es obligatorio"))
     if code not in known_currencies():
-        raise InputError(field, f"'{raw.strip()}' is not an ISO 4217 currency code")
+        raise InputError(
+            field,
+            gettext("'%(value)s' no es un código de moneda ISO 4217") % {"value": raw.strip()},
+        )
     return code
 
 
@@ -118,21 +122,25 @@ def clean_amount(raw: str | int | Decimal | None, currency: str, field: str = "a
     else:
         text = str(raw or "").strip()
         if not text:
-            raise InputError(field, "is required")
+            raise InputError(field, gettext("es obligatorio"))
         if _PLAIN_AMOUNT.match(text):
             value = Decimal(text)
         else:
             value = _parse_amount_text(text, currency, field)
     if not value.is_finite():
-        raise InputError(field, f"'{text}' is not a number")
+        raise InputError(field, _not_a_number(text))
     if value <= 0:
-        raise InputError(field, f"must be greater than zero, got {text}")
+        raise InputError(field, _not_positive(text))
     decimals = currency_decimals(currency)
     exponent = value.normalize().as_tuple().exponent
     if isinstance(exponent, int) and -exponent > decimals:
-        raise InputError(field, f"{text} has more decimals than {currency} allows ({decimals})")
+        raise InputError(
+            field,
+            gettext("%(value)s tiene más decimales de los que admite %(currency)s (%(decimals)s)")
+            % {"value": text, "currency": currency, "decimals": decimals},
+        )
     if value >= Decimal("1e15"):
-        raise InputError(field, f"{text} is too large")
+        raise InputError(field, gettext("%(value)s es demasiado grande") % {"value": text})
     return value.quantize(Decimal(1).scaleb(-decimals)) if decimals else value.quantize(Decimal(1))
 
 
@@ -143,16 +151,16 @@ def _parse_amount_text(text: str, currency: str, field: str) -> Decimal:
     if cleaned.upper().startswith(currency):
         cleaned = cleaned[len(currency) :]
     if cleaned.startswith("-"):
-        raise InputError(field, f"must be greater than zero, got {text}")
+        raise InputError(field, _not_positive(text))
     if not cleaned or not _AMOUNT_CHARS.match(cleaned):
-        raise InputError(field, f"'{text}' is not a number")
+        raise InputError(field, _not_a_number(text))
     last_dot, last_comma = cleaned.rfind("."), cleaned.rfind(",")
     if last_dot >= 0 and last_comma >= 0:
         decimal_mark = "." if last_dot > last_comma else ","
         thousands = "," if decimal_mark == "." else "."
         integer, _, fraction = cleaned.rpartition(decimal_mark)
         if decimal_mark in integer:
-            raise InputError(field, f"'{text}' is not a number")
+            raise InputError(field, _not_a_number(text))
         integer = _strip_grouping(integer, thousands, text, field)
         normalized = f"{integer}.{fraction}"
     elif last_dot >= 0 or last_comma >= 0:
@@ -166,8 +174,16 @@ def _parse_amount_text(text: str, currency: str, field: str) -> Decimal:
             else:
                 raise InputError(
                     field,
-                    f"'{text}' has 3 decimals but {currency} allows {currency_decimals(currency)}; "
-                    f"if you meant {parts[0]}{parts[1]}, write it without a separator",
+                    gettext(
+                        "'%(value)s' tiene 3 decimales pero %(currency)s admite %(decimals)s; "
+                        "si quiso decir %(digits)s, escríbalo sin separador"
+                    )
+                    % {
+                        "value": text,
+                        "currency": currency,
+                        "decimals": currency_decimals(currency),
+                        "digits": parts[0] + parts[1],
+                    },
                 )
         else:
             normalized = f"{parts[0] or '0'}.{parts[1]}"
@@ -176,13 +192,24 @@ def _parse_amount_text(text: str, currency: str, field: str) -> Decimal:
     try:
         return Decimal(normalized)
     except InvalidOperation:
-        raise InputError(field, f"'{text}' is not a number") from None
+        raise InputError(field, _not_a_number(text)) from None
+
+
+def _not_a_number(text: str) -> str:
+    return gettext("'%(value)s' no es un número") % {"value": text}
+
+
+def _not_positive(text: str) -> str:
+    return gettext("debe ser mayor que cero; llegó %(value)s") % {"value": text}
 
 
 def _strip_grouping(text: str, mark: str, original: str, field: str) -> str:
     groups = text.split(mark)
     if not groups[0] or any(len(group) != 3 for group in groups[1:]):
-        raise InputError(field, f"'{original}' has misplaced thousands separators")
+        raise InputError(
+            field,
+            gettext("'%(value)s' tiene separadores de miles mal puestos") % {"value": original},
+        )
     return "".join(groups)
 
 
@@ -198,7 +225,11 @@ def date_in_range(value: date, field: str) -> date:
     """``value`` itself; an InputError naming ``field`` outside ``DATE_RANGE``."""
     earliest, latest = DATE_RANGE
     if not earliest <= value <= latest:
-        raise InputError(field, f"{value.isoformat()} is not between {earliest} and {latest}")
+        raise InputError(
+            field,
+            gettext("%(value)s no está entre %(earliest)s y %(latest)s")
+            % {"value": value.isoformat(), "earliest": earliest, "latest": latest},
+        )
     return value
 
 
@@ -210,7 +241,11 @@ def datetime_in_range(value: datetime, field: str) -> datetime:
         in_utc = None
     if in_utc is None or not DATE_RANGE[0] <= in_utc.date() <= DATE_RANGE[1]:
         earliest, latest = DATE_RANGE
-        raise InputError(field, f"{value.isoformat()} is not between {earliest} and {latest} UTC")
+        raise InputError(
+            field,
+            gettext("%(value)s no está entre %(earliest)s y %(latest)s UTC")
+            % {"value": value.isoformat(), "earliest": earliest, "latest": latest},
+        )
     return value
 
 
@@ -239,7 +274,7 @@ def _parse_date(raw: str | date | datetime | None, field: str, *, required: bool
     text = (raw or "").strip()
     if not text:
         if required:
-            raise InputError(field, "is required")
+            raise InputError(field, gettext("es obligatorio"))
         return None
     if len(text) == 10 and text[4] == "-":
         try:
@@ -254,16 +289,21 @@ def _parse_date(raw: str | date | datetime | None, field: str, *, required: bool
             return datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise InputError(field, f"'{text}' is not a date (use 2026-12-15 or 15/12/2026)")
+    raise InputError(
+        field,
+        gettext("'%(value)s' no es una fecha (use 2026-12-15 o 15/12/2026)") % {"value": text},
+    )
 
 
 def clean_country(raw: str, field: str = "country") -> str:
     code = (raw or "").strip().upper()
     if not code:
-        raise InputError(field, "is required")
+        raise InputError(field, gettext("es obligatorio"))
     if code not in known_countries():
         raise InputError(
-            field, f"'{raw.strip()}' is not an assigned ISO 3166-1 country code (e.g. CO, MX)"
+            field,
+            gettext("'%(value)s' no es un código de país ISO 3166-1 asignado (p. ej. CO, MX)")
+            % {"value": raw.strip()},
         )
     return code
 
@@ -272,13 +312,17 @@ def clean_phone(raw: str, country: str | None, field: str = "phone") -> str:
     """Return the number in E.164, reading national numbers in ``country``."""
     text = (raw or "").strip()
     if not text:
-        raise InputError(field, "is required")
+        raise InputError(field, gettext("es obligatorio"))
     try:
         number = phonenumbers.parse(text, country)
     except phonenumbers.NumberParseException:
-        raise InputError(field, f"'{text}' is not a phone number") from None
+        raise InputError(
+            field, gettext("'%(value)s' no es un número de teléfono") % {"value": text}
+        ) from None
     if not phonenumbers.is_valid_number(number):
-        raise InputError(field, f"'{text}' is not a valid phone number")
+        raise InputError(
+            field, gettext("'%(value)s' no es un número de teléfono válido") % {"value": text}
+        )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -293,14 +337,16 @@ _SIMPLE_EMAIL = re.compile(
 def clean_email(raw: str, field: str = "email") -> str:
     text = (raw or "").strip()
     if not text:
-        raise InputError(field, "is required")
+        raise InputError(field, gettext("es obligatorio"))
     if _SIMPLE_EMAIL.match(text):
         local, _, domain = text.rpartition("@")
         return f"{local}@{domain.lower()}"
     try:
         validate_email(text)
     except ValidationError:
-        raise InputError(field, f"'{text}' is not a valid email address") from None
+        raise InputError(
+            field, gettext("'%(value)s' no es una dirección de correo válida") % {"value": text}
+        ) from None
     local, _, domain = text.rpartition("@")
     return f"{local}@{domain.lower()}"
 
@@ -308,7 +354,11 @@ def clean_email(raw: str, field: str = "email") -> str:
 def clean_timezone(raw: str, field: str = "timezone") -> str:
     name = (raw or "").strip()
     if name not in known_timezones():
-        raise InputError(field, f"'{name}' is not an IANA time zone (e.g. America/Bogota)")
+        raise InputError(
+            field,
+            gettext("'%(value)s' no es una zona horaria IANA (p. ej. America/Bogota)")
+            % {"value": name},
+        )
     return _CANONICAL_ZONE.get(name, name)
 
 
@@ -340,8 +390,11 @@ def timezone_for(country: str, phone_e164: str | None = None) -> str:
         return _CANONICAL_ZONE.get(zones[0], zones[0])
     raise InputError(
         "timezone",
-        f"neither the country ({country or '-'}) nor the phone tells the debtor's time zone; "
-        "give it (e.g. America/Bogota)",
+        gettext(
+            "ni el país (%(country)s) ni el teléfono indican la zona horaria del deudor; "
+            "indíquela (p. ej. America/Bogota)"
+        )
+        % {"country": country or "-"},
     )
 
 
@@ -378,7 +431,9 @@ def clean_language(raw: str, field: str = "language") -> str:
     code = (raw or "").strip().lower()[:2]
     if code not in SUPPORTED_LANGUAGES:
         raise InputError(
-            field, f"'{raw}' is not a supported language ({', '.join(SUPPORTED_LANGUAGES)})"
+            field,
+            gettext("'%(value)s' no es un idioma admitido (%(languages)s)")
+            % {"value": raw, "languages": ", ".join(SUPPORTED_LANGUAGES)},
         )
     return code
 
@@ -427,3 +482,47 @@ def allocate_payment(
         allocations.append(Allocation(debt.debt_id, share))
         remaining -= share
     return allocations, remaining
+
+
+# Legal-form suffixes of company names, per country, as written in trade names.
+# Sources are listed with each country in docs/importing.md ("Probable companies").
+COMPANY_SUFFIXES: dict[str, tuple[str, ...]] = {
+    "CO": ("S.A.S.", "S.A.", "Ltda.", "S. en C.", "S.C.A.", "E.U."),
+    "MX": ("S.A. de C.V.", "S. de R.L. de C.V.", "S.A.P.I. de C.V.", "S. de R.L.", "S.C."),
+    "CL": ("SpA", "S.A.", "Ltda.", "EIRL", "E.I.R.L."),
+    "PE": ("S.A.C.", "S.A.A.", "S.R.L.", "E.I.R.L.", "S.A."),
+    "AR": ("S.A.", "S.R.L.", "S.A.S."),
+    "BR": ("Ltda.", "S.A.", "S/A", "ME", "EPP", "EIRELI", "MEI"),
+    "ES": ("S.L.", "S.L.U.", "S.A.", "S.A.U.", "S.Coop."),
+    "US": ("Inc.", "LLC", "L.L.C.", "Corp.", "Ltd."),
+}
+
+
+def _suffix_forms(suffix: str) -> set[str]:
+    """``S.A. de C.V.`` as written with dots and as written without them."""
+    dotted = " ".join(suffix.upper().replace(".", " ").split())
+    bare = " ".join(part.replace(".", "") for part in suffix.upper().split())
+    return {dotted, bare}
+
+
+_COMPANY_FORMS = sorted(
+    {form for suffixes in COMPANY_SUFFIXES.values() for s in suffixes for form in _suffix_forms(s)},
+    key=len,
+    reverse=True,
+)
+_COMPANY_PATTERN = re.compile(
+    r"(?:^|\s)(?:" + "|".join(re.escape(form) for form in _COMPANY_FORMS) + r")$"
+)
+# The last word decides cheaply whether the full check is worth running.
+_COMPANY_LAST_WORDS = frozenset(form.rsplit(" ", 1)[-1] for form in _COMPANY_FORMS)
+
+
+def looks_like_company(name: str) -> bool:
+    """Whether ``name`` ends in a company's legal form (``Ferretería El Tornillo S.A.S.``)."""
+    last = name[name.rfind(" ") + 1 :].upper().replace(".", "")
+    if last not in _COMPANY_LAST_WORDS:
+        return False
+    words = name.upper().replace(",", " ").split()
+    dotted = " ".join(" ".join(words).replace(".", " ").split())
+    bare = " ".join(word.replace(".", "") for word in words)
+    return bool(_COMPANY_PATTERN.search(dotted) or _COMPANY_PATTERN.search(bare))

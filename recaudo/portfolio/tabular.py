@@ -17,6 +17,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from django.utils.formats import number_format
+from django.utils.translation import gettext
+
 # Control characters never found in a text export; their presence means the
 # file is binary or in an encoding other than UTF-8 / Latin-1 (UTF-16, say).
 _CONTROL_BYTES = bytes([*range(0, 9), 11, 12, *range(14, 32), 127])
@@ -53,23 +56,45 @@ class Table:
     position: Callable[[], int]  # bytes consumed so far, for progress
 
 
+def _count(value: float) -> str:
+    """A whole number grouped as the active language writes it (1,000 or 1.000)."""
+    return number_format(round(value), 0, force_grouping=True)
+
+
+def _not_a_workbook(name: str, error: Exception) -> str:
+    return gettext("%(file)s: no es un libro XLSX legible (%(error)s)") % {
+        "file": name,
+        "error": error,
+    }
+
+
 def open_table(path: Path, *, max_bytes: int) -> Table:
     if not path.exists():
-        raise FileProblem(f"{path}: no such file")
+        raise FileProblem(gettext("%(file)s: no existe el archivo") % {"file": path})
     size = path.stat().st_size
     if size == 0:
-        raise FileProblem(f"{path.name}: the file is empty")
+        raise FileProblem(gettext("%(file)s: el archivo está vacío") % {"file": path.name})
     if size > max_bytes:
         raise FileProblem(
-            f"{path.name}: the file is {size / 1_000_000:.1f} MB; the limit is "
-            f"{max_bytes / 1_000_000:.0f} MB (split it, or raise IMPORT_MAX_FILE_MB)"
+            gettext(
+                "%(file)s: el archivo tiene %(size)s MB; el límite es %(limit)s MB "
+                "(divídalo, o suba IMPORT_MAX_FILE_MB)"
+            )
+            % {
+                "file": path.name,
+                "size": number_format(size / 1_000_000, 1, force_grouping=True),
+                "limit": _count(max_bytes / 1_000_000),
+            }
         )
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
         _check_xlsx_archive(path, max_inflated=max_bytes * XLSX_MAX_INFLATION)
         return _open_xlsx(path, size)
     if suffix in {".xls", ".ods", ".numbers"}:
-        raise FileProblem(f"{path.name}: {suffix} files are not read; save it as .xlsx or .csv")
+        raise FileProblem(
+            gettext("%(file)s: los archivos %(suffix)s no se leen; guárdelo como .xlsx o .csv")
+            % {"file": path.name, "suffix": suffix}
+        )
     return _open_csv(path, size)
 
 
@@ -84,8 +109,11 @@ def _detect_encoding(handle: BinaryIO, name: str) -> str:
             bad_at = next(i for i, byte in enumerate(chunk) if byte in _CONTROL_BYTES)
             line += chunk.count(b"\n", 0, bad_at)
             raise FileProblem(
-                f"{name}: line {line}: the file is not UTF-8 or Latin-1 text "
-                f"(byte 0x{chunk[bad_at]:02x}); export it as CSV UTF-8"
+                gettext(
+                    "%(file)s: línea %(line)s: el archivo no es texto UTF-8 ni Latin-1 "
+                    "(byte %(byte)s); expórtelo como CSV UTF-8"
+                )
+                % {"file": name, "line": line, "byte": f"0x{chunk[bad_at]:02x}"}
             )
         if utf8:
             try:
@@ -110,8 +138,11 @@ def _detect_encoding(handle: BinaryIO, name: str) -> str:
         except UnicodeDecodeError as error:
             line += chunk.count(b"\n", 0, error.start)
             raise FileProblem(
-                f"{name}: line {line}: the file is not UTF-8 or Latin-1 text "
-                f"(byte 0x{chunk[error.start]:02x})"
+                gettext(
+                    "%(file)s: línea %(line)s: el archivo no es texto UTF-8 ni Latin-1 "
+                    "(byte %(byte)s)"
+                )
+                % {"file": name, "line": line, "byte": f"0x{chunk[error.start]:02x}"}
             ) from None
         line += chunk.count(b"\n")
     handle.seek(0)
@@ -145,7 +176,9 @@ def _open_csv(path: Path, size: int) -> Table:
     first_line = text.readline()
     if not first_line.strip():
         text.close()
-        raise FileProblem(f"{path.name}: line 1: the header row is empty")
+        raise FileProblem(
+            gettext("%(file)s: línea 1: la fila de encabezado está vacía") % {"file": path.name}
+        )
     delimiter = max((";", ",", "\t"), key=first_line.count)
     header = next(csv.reader([first_line], delimiter=delimiter))
     reader = csv.reader(text, delimiter=delimiter, strict=True)
@@ -160,7 +193,10 @@ def _open_csv(path: Path, size: int) -> Table:
                 except StopIteration:
                     return
                 except csv.Error as error:
-                    raise FileProblem(f"{path.name}: line {start}: {error}") from None
+                    raise FileProblem(
+                        gettext("%(file)s: línea %(line)s: %(error)s")
+                        % {"file": path.name, "line": start, "error": error}
+                    ) from None
                 line = reader.line_num + 1
                 if not values or all(not value.strip() for value in values):
                     continue
@@ -196,27 +232,47 @@ def _check_xlsx_archive(path: Path, *, max_inflated: int) -> None:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as error:
-        raise FileProblem(f"{name}: not a readable XLSX workbook ({error})") from None
+        raise FileProblem(_not_a_workbook(name, error)) from None
     with archive:
         parts = archive.infolist()
         if len(parts) > XLSX_MAX_PARTS:
             raise FileProblem(
-                f"{name}: the workbook has {len(parts):,} parts; an XLSX export has a few dozen"
+                gettext(
+                    "%(file)s: el libro tiene %(parts)s partes; una exportación XLSX tiene "
+                    "unas decenas"
+                )
+                % {"file": name, "parts": _count(len(parts))}
             )
         inflated = sum(part.file_size for part in parts)
         if inflated > max_inflated:
             raise FileProblem(
-                f"{name}: the workbook inflates to {inflated / 1_000_000:,.0f} MB; the limit is "
-                f"{max_inflated / 1_000_000:,.0f} MB ({XLSX_MAX_INFLATION} times "
-                "IMPORT_MAX_FILE_MB); split it, or save it as CSV"
+                gettext(
+                    "%(file)s: el libro se descomprime a %(size)s MB; el límite es %(limit)s MB "
+                    "(%(times)s veces IMPORT_MAX_FILE_MB); divídalo, o guárdelo como CSV"
+                )
+                % {
+                    "file": name,
+                    "size": _count(inflated / 1_000_000),
+                    "limit": _count(max_inflated / 1_000_000),
+                    "times": XLSX_MAX_INFLATION,
+                }
             )
         for part in parts:
             ratio = part.file_size // max(part.compress_size, 1)
             if part.file_size > XLSX_RATIO_FROM and ratio > XLSX_MAX_RATIO:
                 raise FileProblem(
-                    f"{name}: {part.filename} inflates {ratio:,} times (to "
-                    f"{part.file_size / 1_000_000:,.0f} MB); a real sheet inflates "
-                    f"less than {XLSX_MAX_RATIO} times, so the file is refused"
+                    gettext(
+                        "%(file)s: %(part)s se descomprime %(ratio)s veces (a %(size)s MB); "
+                        "una hoja real se descomprime menos de %(limit)s veces, así que el "
+                        "archivo se rechaza"
+                    )
+                    % {
+                        "file": name,
+                        "part": part.filename,
+                        "ratio": _count(ratio),
+                        "size": _count(part.file_size / 1_000_000),
+                        "limit": XLSX_MAX_RATIO,
+                    }
                 )
             if part.filename.endswith((".xml", ".rels", ".vml")):
                 _check_xml_part(archive, part, name)
@@ -227,9 +283,12 @@ def _check_xml_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo, name: str) 
         with archive.open(part) as member:
             head = member.read(_XML_HEAD)
     except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError, RuntimeError) as error:
-        raise FileProblem(f"{name}: not a readable XLSX workbook ({error})") from None
+        raise FileProblem(_not_a_workbook(name, error)) from None
     if b"\x00" in head:  # UTF-16 or binary: Excel writes its XML in UTF-8
-        raise FileProblem(f"{name}: {part.filename} is not UTF-8 XML; save the workbook again")
+        raise FileProblem(
+            gettext("%(file)s: %(part)s no es XML UTF-8; guarde el libro de nuevo")
+            % {"file": name, "part": part.filename}
+        )
     prolog = _PROLOG_NOISE.sub(b"", head)
     root = _ROOT_START.search(prolog)
     if root is not None:
@@ -238,8 +297,11 @@ def _check_xml_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo, name: str) 
     # "<!" left there is one, or a comment too long to be an export's.
     if b"<!" in prolog or (root is None and len(head) == _XML_HEAD):
         raise FileProblem(
-            f"{name}: {part.filename} declares a DOCTYPE or entities, which an XLSX export "
-            "never has; the file is refused"
+            gettext(
+                "%(file)s: %(part)s declara un DOCTYPE o entidades, que una exportación XLSX "
+                "nunca tiene; el archivo se rechaza"
+            )
+            % {"file": name, "part": part.filename}
         )
     if part.filename.startswith("xl/worksheets/"):
         dimension = _DIMENSION.search(head)
@@ -247,8 +309,11 @@ def _check_xml_part(archive: zipfile.ZipFile, part: zipfile.ZipInfo, name: str) 
             last_row = int(dimension.group(2) or dimension.group(1) or 0)
             if last_row > XLSX_MAX_ROWS:
                 raise FileProblem(
-                    f"{name}: the sheet declares {last_row:,} rows; the limit is "
-                    f"{XLSX_MAX_ROWS:,} (Excel's own)"
+                    gettext(
+                        "%(file)s: la hoja declara %(rows)s filas; el límite es %(limit)s "
+                        "(el de Excel)"
+                    )
+                    % {"file": name, "rows": _count(last_row), "limit": _count(XLSX_MAX_ROWS)}
                 )
 
 
@@ -259,22 +324,27 @@ def _open_xlsx(path: Path, size: int) -> Table:
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=False)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError, SyntaxError) as error:
         # SyntaxError: XML that does not parse (ElementTree's ParseError).
-        raise FileProblem(f"{path.name}: not a readable XLSX workbook ({error})") from None
+        raise FileProblem(_not_a_workbook(path.name, error)) from None
     if len(workbook.sheetnames) != 1:
         names = ", ".join(workbook.sheetnames)
         workbook.close()
         raise FileProblem(
-            f"{path.name}: the workbook has {len(workbook.sheetnames)} sheets ({names}); "
-            "keep the data in a single sheet"
+            gettext(
+                "%(file)s: el libro tiene %(count)s hojas (%(names)s); deje los datos en una "
+                "sola hoja"
+            )
+            % {"file": path.name, "count": len(workbook.sheetnames), "names": names}
         )
     sheet = workbook.active
     if sheet is None:  # the workbook's active-sheet index points at no sheet
         workbook.close()
-        raise FileProblem(f"{path.name}: the workbook has no active sheet")
+        raise FileProblem(
+            gettext("%(file)s: el libro no tiene una hoja activa") % {"file": path.name}
+        )
     header_cells = next(sheet.iter_rows(max_row=1), None)
     if not header_cells:
         workbook.close()
-        raise FileProblem(f"{path.name}: the sheet is empty")
+        raise FileProblem(gettext("%(file)s: la hoja está vacía") % {"file": path.name})
     header = [_cell_text(cell.value) for cell in header_cells]
     while header and not header[-1]:
         header.pop()
@@ -294,7 +364,8 @@ def _open_xlsx(path: Path, size: int) -> Table:
                 line = next((number for number in numbers if number), line + 1)
                 if line > XLSX_MAX_ROWS:
                     raise FileProblem(
-                        f"{path.name}: line {line}: the sheet has more than {XLSX_MAX_ROWS:,} rows"
+                        gettext("%(file)s: línea %(line)s: la hoja tiene más de %(limit)s filas")
+                        % {"file": path.name, "line": line, "limit": _count(XLSX_MAX_ROWS)}
                     )
                 values: list[str] = []
                 for cell in cells[: len(header)]:
@@ -307,14 +378,21 @@ def _open_xlsx(path: Path, size: int) -> Table:
                     empty_run += 1
                     if empty_run > XLSX_MAX_EMPTY_RUN:
                         raise FileProblem(
-                            f"{path.name}: line {line}: more than {XLSX_MAX_EMPTY_RUN:,} empty "
-                            "rows in a row; delete the empty rows and import again"
+                            gettext(
+                                "%(file)s: línea %(line)s: más de %(limit)s filas vacías "
+                                "seguidas; borre las filas vacías e importe de nuevo"
+                            )
+                            % {
+                                "file": path.name,
+                                "line": line,
+                                "limit": _count(XLSX_MAX_EMPTY_RUN),
+                            }
                         )
                     continue
                 empty_run = 0
                 yield line, values
         except SyntaxError as error:  # XML that does not parse, met while reading
-            raise FileProblem(f"{path.name}: not a readable XLSX workbook ({error})") from None
+            raise FileProblem(_not_a_workbook(path.name, error)) from None
         finally:
             workbook.close()
 

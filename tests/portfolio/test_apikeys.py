@@ -121,7 +121,7 @@ def test_apikey_create_accepts_the_creditor_id(creditor):
 
 
 def test_apikey_create_for_an_unknown_creditor_fails_and_creates_nothing(creditor):
-    with pytest.raises(CommandError, match="--creditor: no creditor named 'Nadie'"):
+    with pytest.raises(CommandError, match="--creditor: no hay un acreedor llamado 'Nadie'"):
         apikey("create", "--creditor", "Nadie", "--name", "ERP")
 
     assert not ApiKey.objects.exists()

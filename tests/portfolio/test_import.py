@@ -74,7 +74,7 @@ def test_it_imports_a_spanish_semicolon_file_in_latin1(creditor, tmp_path):
 
     out, _ = run_import("debts", str(path))
 
-    assert "3 rows imported" in out
+    assert "3 filas importadas" in out
     maria = Debtor.objects.get(creditor=creditor, external_id="C-1")
     assert maria.full_name == "María José Pérez Gómez"
     assert maria.first_name == "María"
@@ -164,7 +164,8 @@ def test_a_country_code_that_iso_has_not_assigned_is_refused_naming_the_column(
     errors = import_errors("debts", str(path))
 
     assert errors[:-1] == [
-        f"line {line}: country: '{code}' is not an assigned ISO 3166-1 country code (e.g. CO, MX)"
+        f"línea {line}: country: '{code}' no es un código de país ISO 3166-1 asignado "
+        "(p. ej. CO, MX)"
         for line, code in ((2, "ZZ"), (3, "eu"), (4, "XK"))
     ]
     assert Debtor.objects.count() == 0
@@ -198,8 +199,8 @@ def test_a_debtor_whose_time_zone_cannot_be_told_is_refused(creditor, tmp_path):
     errors = import_errors("debts", str(path))
 
     assert errors[:-1] == [
-        "line 2: timezone: neither the country (AQ) nor the phone tells the debtor's time zone; "
-        "give it (e.g. America/Bogota)"
+        "línea 2: timezone: ni el país (AQ) ni el teléfono indican la zona horaria del deudor; "
+        "indíquela (p. ej. America/Bogota)"
     ]
 
 
@@ -217,15 +218,15 @@ def test_a_file_with_errors_is_rejected_whole_naming_every_line_and_column(credi
     errors = import_errors("debts", str(path))
 
     assert errors[:-1] == [
-        "line 3: amount: must be greater than zero, got -5",
-        "line 3: phone: '12345' is not a valid phone number",
-        "line 3: email: 'luis@' is not a valid email address",
-        "line 4: currency: 'ZZZ' is not an ISO 4217 currency code",
-        "line 5: amount: 100.12345 has more decimals than COP allows (2)",
-        "line 5: due_on: 2026-09-01 is before the issue date 2026-10-01",
-        "line 6: external_id: 'D1' appears again (first on line 2)",
+        "línea 3: amount: debe ser mayor que cero; llegó -5",
+        "línea 3: phone: '12345' no es un número de teléfono válido",
+        "línea 3: email: 'luis@' no es una dirección de correo válida",
+        "línea 4: currency: 'ZZZ' no es un código de moneda ISO 4217",
+        "línea 5: amount: 100.12345 tiene más decimales de los que admite COP (2)",
+        "línea 5: due_on: 2026-09-01 es anterior a la fecha de emisión 2026-10-01",
+        "línea 6: external_id: 'D1' aparece otra vez (primero en la línea 2)",
     ]
-    assert "7 error(s) in 5 rows; nothing was imported" in errors[-1]
+    assert "7 errores en 5 filas; no se importó nada" in errors[-1]
     assert snapshot() == dict.fromkeys(snapshot(), 0)
 
 
@@ -236,7 +237,7 @@ def test_the_command_exits_with_status_1_on_a_bad_file(transactional_db, tmp_pat
     result = run_recaudo("import", "debts", str(path))
 
     assert result.returncode == 1
-    assert "line 1: color: unknown column" in result.stderr
+    assert "línea 1: color: columna desconocida" in result.stderr
 
 
 def test_a_dry_run_checks_everything_and_writes_nothing(creditor, tmp_path):
@@ -244,7 +245,7 @@ def test_a_dry_run_checks_everything_and_writes_nothing(creditor, tmp_path):
 
     out, _ = run_import("debts", str(path), "--dry-run")
 
-    assert "3 rows checked (dry run, nothing written)" in out
+    assert "3 filas revisadas (prueba, no se escribió nada)" in out
     assert "debts_created=3" in out
     assert snapshot() == dict.fromkeys(snapshot(), 0)
 
@@ -255,23 +256,26 @@ def test_rows_referring_to_an_unknown_debtor_without_details_are_refused(credito
     errors = import_errors("debts", str(path))
 
     assert errors[0] == (
-        "line 2: debtor_id: unknown debtor 'NOPE' (import the debtor first, or add the "
-        "debtor's name to this row)"
+        "línea 2: debtor_id: deudor desconocido 'NOPE' (importe primero el deudor, o añada su "
+        "nombre a esta fila)"
     )
 
 
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"", "the file is empty"),
-        (b"external_id,debtor_id,amount,due_on\n", "the file has a header but no data rows"),
+        (b"", "el archivo está vacío"),
+        (
+            b"external_id,debtor_id,amount,due_on\n",
+            "el archivo tiene encabezado pero ninguna fila de datos",
+        ),
         (
             b"\xff\xfee\x00x\x00t\x00\n\x00",
-            "line 1: the file is not UTF-8 or Latin-1 text (byte 0x00)",
+            "línea 1: el archivo no es texto UTF-8 ni Latin-1 (byte 0x00)",
         ),
         (
             b"id,debtor_id,amount,due_on\nD1,C1,1\x81,2026-11-01\n",
-            "line 2: the file is not UTF-8 or Latin-1",
+            "línea 2: el archivo no es texto UTF-8 ni Latin-1",
         ),
     ],
 )
@@ -293,15 +297,15 @@ def test_unknown_and_missing_columns_are_all_named(creditor, tmp_path):
     errors = import_errors("debts", str(path))
 
     assert errors[:-1] == [
-        "line 1: color: unknown column (known: amount, consent, country, currency, "
+        "línea 1: color: columna desconocida (se conocen: amount, consent, country, currency, "
         "debtor_external_id, description, due_on, email, external_id, first_name, full_name, "
         "invoice_number, issued_on, kind, language, national_id_number, national_id_type, "
         "phone, region, status, tags, timezone, whatsapp_opt_in)",
-        "line 1: tamaño: unknown column (known: amount, consent, country, currency, "
+        "línea 1: tamaño: columna desconocida (se conocen: amount, consent, country, currency, "
         "debtor_external_id, description, due_on, email, external_id, first_name, full_name, "
         "invoice_number, issued_on, kind, language, national_id_number, national_id_type, "
         "phone, region, status, tags, timezone, whatsapp_opt_in)",
-        "line 1: due_on: required column is missing",
+        "línea 1: due_on: falta esta columna obligatoria",
     ]
 
 
@@ -313,7 +317,7 @@ def test_a_file_over_the_size_limit_is_refused_before_it_is_read(creditor, tmp_p
 
     errors = import_errors("debts", str(path))
 
-    assert "the file is 100.0 MB; the limit is 100 MB" in errors[-1]
+    assert "el archivo tiene 100,0 MB; el límite es 100 MB" in errors[-1]
     assert Debt.objects.count() == 0
 
 
@@ -344,7 +348,7 @@ def test_it_imports_an_xlsx_with_real_dates_and_numbers(creditor, tmp_path):
 
     out, _ = run_import("debts", str(path))
 
-    assert "2 rows imported" in out
+    assert "2 filas importadas" in out
     assert list(Debt.objects.order_by("external_id").values_list("amount", "due_on")) == [
         (Decimal("125000.50"), date(2026, 11, 30)),
         (Decimal("99000.00"), date(2026, 12, 30)),
@@ -363,7 +367,7 @@ def test_an_xlsx_with_formulas_is_refused_naming_the_cells(creditor, tmp_path):
 
     errors = import_errors("debts", str(path))
 
-    assert errors[0] == "line 2: Monto: contains the formula '=1000*2'; paste values instead"
+    assert errors[0] == "línea 2: Monto: contiene la fórmula '=1000*2'; pegue valores en su lugar"
     assert Debt.objects.count() == 0
 
 
@@ -373,7 +377,7 @@ def test_an_xlsx_with_several_sheets_is_refused(creditor, tmp_path):
     errors = import_errors("debts", str(path))
 
     assert (
-        "the workbook has 3 sheets (Sheet, Hoja2, Hoja3); keep the data in a single sheet"
+        "el libro tiene 3 hojas (Sheet, Hoja2, Hoja3); deje los datos en una sola hoja"
         in errors[-1]
     )
 
@@ -384,7 +388,7 @@ def test_a_file_that_is_not_really_xlsx_is_refused(creditor, tmp_path):
 
     errors = import_errors("debts", str(path))
 
-    assert "cartera.xlsx: not a readable XLSX workbook" in errors[-1]
+    assert "cartera.xlsx: no es un libro XLSX legible" in errors[-1]
 
 
 def test_payments_are_applied_oldest_first_and_a_second_import_changes_nothing(creditor, tmp_path):
@@ -431,7 +435,7 @@ def test_a_payment_id_reused_with_another_amount_is_a_conflict(creditor, tmp_pat
     )
 
     assert errors[0] == (
-        "line 2: id_pago: payment P-1 was already recorded with 1000.0000 COP for debtor C-1"
+        "línea 2: id_pago: el pago P-1 ya se registró por 1000.0000 COP para el deudor C-1"
     )
 
 
@@ -465,7 +469,7 @@ def test_with_several_creditors_the_creditor_must_be_named(creditor, tmp_path):
     path = write(tmp_path, "cartera.csv", DEBTS_ES)
 
     errors = import_errors("debts", str(path))
-    assert "there are several creditors; name one with --creditor" in errors[-1]
+    assert "hay varios acreedores; indique uno con --creditor" in errors[-1]
 
     run_import("debts", str(path), "--creditor", "Otra")
     assert Debt.objects.filter(creditor=other).count() == 3
@@ -497,12 +501,14 @@ def test_a_csv_with_formula_like_text_is_refused_as_an_xlsx_formula_is(creditor,
     errors = import_errors("debts", str(path))
 
     assert errors[:-1] == [
-        "line 2: name: '=HYPERLINK(\"http://x\",\"clic\")' starts like a spreadsheet formula "
-        "('='); remove that character",
-        "line 3: description: '-2' starts like a spreadsheet formula ('-'); remove that character",
-        "line 4: name: '@Eva' starts like a spreadsheet formula ('@'); remove that character",
-        "line 4: description: '+1 555' starts like a spreadsheet formula ('+'); remove that "
-        "character",
+        "línea 2: name: '=HYPERLINK(\"http://x\",\"clic\")' empieza como una fórmula de hoja "
+        "de cálculo ('='); quite ese carácter",
+        "línea 3: description: '-2' empieza como una fórmula de hoja de cálculo ('-'); quite ese "
+        "carácter",
+        "línea 4: name: '@Eva' empieza como una fórmula de hoja de cálculo ('@'); quite ese "
+        "carácter",
+        "línea 4: description: '+1 555' empieza como una fórmula de hoja de cálculo ('+'); quite "
+        "ese carácter",
     ]
     assert Debtor.objects.count() == 0
 

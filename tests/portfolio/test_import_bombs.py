@@ -54,8 +54,8 @@ def test_a_workbook_inflating_past_ten_times_the_file_limit_is_refused(
 
     message = refused(bomb)
 
-    assert "bomba.xlsx: the workbook inflates to 11 MB; the limit is 10 MB" in message
-    assert "10 times IMPORT_MAX_FILE_MB" in message
+    assert "bomba.xlsx: el libro se descomprime a 11 MB; el límite es 10 MB" in message
+    assert "10 veces IMPORT_MAX_FILE_MB" in message
 
 
 def test_a_part_inflating_a_thousand_times_is_refused(creditor, workbook):
@@ -65,8 +65,8 @@ def test_a_part_inflating_a_thousand_times_is_refused(creditor, workbook):
 
     message = refused(bomb)
 
-    assert "bomba.xlsx: xl/media/image1.bin inflates" in message
-    assert "a real sheet inflates less than 100 times" in message
+    assert "bomba.xlsx: xl/media/image1.bin se descomprime" in message
+    assert "una hoja real se descomprime menos de 100 veces" in message
 
 
 def test_a_sheet_declaring_more_rows_than_excel_allows_is_refused(creditor, workbook):
@@ -79,7 +79,8 @@ def test_a_sheet_declaring_more_rows_than_excel_allows_is_refused(creditor, work
     message = refused(bomb)
 
     assert message.endswith(
-        "bomba.xlsx: the sheet declares 5,000,000 rows; the limit is 1,048,576 (Excel's own)"
+        "bomba.xlsx: la hoja declara 5\u00a0000\u00a0000 filas; el límite es 1\u00a0048\u00a0576 "
+        "(el de Excel)"
     )
 
 
@@ -96,8 +97,8 @@ def test_a_million_empty_rows_are_refused_after_ten_thousand(creditor, workbook)
     message = refused(bomb)
 
     assert message.endswith(
-        "bomba.xlsx: line 10003: more than 10,000 empty rows in a row; "
-        "delete the empty rows and import again"
+        "bomba.xlsx: línea 10003: más de 10\u00a0000 filas vacías seguidas; "
+        "borre las filas vacías e importe de nuevo"
     )
 
 
@@ -114,8 +115,8 @@ def test_a_part_with_a_dtd_and_entities_is_refused_instead_of_a_traceback(
     message = refused(bomb)
 
     assert message.endswith(
-        f"bomba.xlsx: {member} declares a DOCTYPE or entities, which an XLSX export never has; "
-        "the file is refused"
+        f"bomba.xlsx: {member} declara un DOCTYPE o entidades, que una exportación XLSX nunca "
+        "tiene; el archivo se rechaza"
     )
 
 
@@ -125,11 +126,11 @@ def test_a_doctype_hidden_after_a_long_comment_is_refused(creditor, workbook):
 
     message = refused(bomb)
 
-    assert "sheet1.xml declares a DOCTYPE or entities" in message
+    assert "sheet1.xml declara un DOCTYPE o entidades" in message
 
 
 def test_an_ordinary_workbook_still_imports(creditor, workbook):
     out, _ = run_import("debts", str(workbook))
 
-    assert "1 rows imported" in out
+    assert "1 filas importadas" in out
     assert Debt.objects.get().external_id == "F-1"

@@ -44,15 +44,15 @@ def test_it_reads_amounts_as_people_write_them(text, currency, expected):
 @pytest.mark.parametrize(
     ("text", "currency", "message"),
     [
-        ("0", "MXN", "must be greater than zero"),
-        ("-10", "MXN", "must be greater than zero"),
-        ("10.5", "CLP", "more decimals than CLP allows (0)"),
-        ("10.505", "MXN", "has 3 decimals but MXN allows 2"),
-        ("10.5051", "MXN", "more decimals than MXN allows (2)"),
-        ("diez", "MXN", "is not a number"),
-        ("1.23.4", "MXN", "misplaced thousands separators"),
-        ("", "MXN", "is required"),
-        ("NaN", "MXN", "is not a number"),
+        ("0", "MXN", "debe ser mayor que cero"),
+        ("-10", "MXN", "debe ser mayor que cero"),
+        ("10.5", "CLP", "más decimales de los que admite CLP (0)"),
+        ("10.505", "MXN", "tiene 3 decimales pero MXN admite 2"),
+        ("10.5051", "MXN", "más decimales de los que admite MXN (2)"),
+        ("diez", "MXN", "no es un número"),
+        ("1.23.4", "MXN", "separadores de miles mal puestos"),
+        ("", "MXN", "es obligatorio"),
+        ("NaN", "MXN", "no es un número"),
     ],
 )
 def test_it_refuses_bad_amounts_with_the_reason(text, currency, message):
@@ -63,7 +63,7 @@ def test_it_refuses_bad_amounts_with_the_reason(text, currency, message):
 
 
 def test_it_refuses_unknown_currency_codes():
-    with pytest.raises(InputError, match="'ABC' is not an ISO 4217 currency code"):
+    with pytest.raises(InputError, match="'ABC' no es un código de moneda ISO 4217"):
         clean_currency("ABC")
     assert clean_currency(" cop ") == "COP"
 
@@ -82,7 +82,7 @@ def test_it_reads_iso_and_day_first_dates(text, expected):
 
 
 def test_it_refuses_impossible_dates():
-    with pytest.raises(InputError, match="'31/11/2026' is not a date"):
+    with pytest.raises(InputError, match="'31/11/2026' no es una fecha"):
         clean_date("31/11/2026", "due_on")
 
 
@@ -100,13 +100,13 @@ def test_it_stores_phones_in_e164(text, country, expected):
 
 
 def test_it_refuses_invalid_phones():
-    with pytest.raises(InputError, match="'12345' is not a valid phone number"):
+    with pytest.raises(InputError, match="'12345' no es un número de teléfono válido"):
         clean_phone("12345", "MX")
 
 
 def test_it_lowercases_the_email_domain_only():
     assert clean_email(" Ana.Ruiz@Ejemplo.EXAMPLE ") == "Ana.Ruiz@ejemplo.example"
-    with pytest.raises(InputError, match="not a valid email"):
+    with pytest.raises(InputError, match="no es una dirección de correo válida"):
         clean_email("ana@")
 
 
@@ -115,7 +115,7 @@ def test_it_takes_the_zone_from_the_phone_then_the_country():
     assert timezone_for("CO") == "America/Bogota"
     assert timezone_for("MX", "+526646123456") == "America/Tijuana"
     assert clean_timezone("America/Buenos_Aires") == "America/Argentina/Buenos_Aires"
-    with pytest.raises(InputError, match="not an IANA time zone"):
+    with pytest.raises(InputError, match="no es una zona horaria IANA"):
         clean_timezone("Bogota")
 
 

@@ -240,8 +240,8 @@ def test_an_import_or_api_upsert_naming_the_erased_debtor_is_refused_and_writes_
     sync.sync([(2, original_id, None)])
 
     assert [str(error) for error in outcome.errors] == [
-        f"line 2: debtor_external_id: debtor '{original_id}' was erased at their request on "
-        "2026-12-01; their data is not loaded again (see docs/privacy.md)"
+        f"línea 2: debtor_external_id: el deudor '{original_id}' fue borrado a petición suya el "
+        "2026-12-01; sus datos no se vuelven a cargar (vea docs/privacy.md)"
     ]
     assert Debtor.objects.filter(creditor=debtor.creditor).count() == 1
 

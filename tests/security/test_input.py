@@ -113,8 +113,8 @@ def test_an_import_with_a_far_date_names_the_line_and_column(creditor, tmp_path)
         call_command("import", "payments", str(path), stdout=io.StringIO(), stderr=err)
 
     assert err.getvalue().splitlines() == [
-        "line 3: paid_at: 9999-12-31T23:59:59-05:00 is not between 1900-01-01 and 2199-12-31 UTC",
-        "line 4: paid_at: 1899-01-01 is not between 1900-01-01 and 2199-12-31",
+        "línea 3: paid_at: 9999-12-31T23:59:59-05:00 no está entre 1900-01-01 y 2199-12-31 UTC",
+        "línea 4: paid_at: 1899-01-01 no está entre 1900-01-01 y 2199-12-31",
     ]
     assert not Payment.objects.exists()
 
