@@ -35,7 +35,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from recaudo.conversations.models import Thread
 from recaudo.conversations.scope import AgentRequest, visible_threads
@@ -191,7 +191,17 @@ def thread_pdf(thread: Thread, *, now: datetime | None = None) -> bytes:
     if not entries:
         story.append(Paragraph(_markup(_("Sin comunicaciones registradas.")), styles["base"]))
 
-    footer = drawable(f"{creditor.name} · {debtor.full_name} · {debtor.external_id}")
+    return a4_document(
+        story,
+        footer=f"{creditor.name} · {debtor.full_name} · {debtor.external_id}",
+        title=_("Registro de comunicaciones") + f" · {debtor.full_name}",
+        author=creditor.name,
+    )
+
+
+def a4_document(story: list[Flowable], *, footer: str, title: str, author: str) -> bytes:
+    """``story`` as an A4 PDF with a footer line and page numbers on every page."""
+    footer = drawable(footer)
 
     def decorate(canvas: Canvas, document: SimpleDocTemplate) -> None:
         canvas.saveState()
@@ -210,8 +220,8 @@ def thread_pdf(thread: Thread, *, now: datetime | None = None) -> bytes:
         rightMargin=MARGIN,
         topMargin=MARGIN,
         bottomMargin=MARGIN,
-        title=drawable(_("Registro de comunicaciones") + f" · {debtor.full_name}"),
-        author=drawable(creditor.name),
+        title=drawable(title),
+        author=drawable(author),
         creator="Recaudo",
     )
     document.build(story, onFirstPage=decorate, onLaterPages=decorate)

@@ -7,21 +7,16 @@ ReportLab ships, characters they lack written as ``[U+XXXX]``.
 
 from __future__ import annotations
 
-import io
 from typing import Any
 from xml.sax.saxutils import escape
 
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
-from recaudo.conversations.export import drawable
-
-MARGIN = 18 * mm
+from recaudo.conversations.export import a4_document, drawable
 
 
 def _styles() -> dict[str, ParagraphStyle]:
@@ -178,28 +173,9 @@ def export_pdf(export: dict[str, Any]) -> bytes:
         ("created_at", _("Fecha")), ("kind", _("Tipo")), ("actor", _("Autor")),
     ])  # fmt: skip
 
-    footer = drawable(f"{creditor['name']} · {debtor['external_id']}")
-
-    def decorate(canvas: Canvas, document: SimpleDocTemplate) -> None:
-        canvas.saveState()
-        canvas.setFont("Vera", 7)
-        canvas.drawString(MARGIN, 10 * mm, footer[:120])
-        canvas.drawRightString(
-            A4[0] - MARGIN, 10 * mm, _("Página %(page)s") % {"page": document.page}
-        )
-        canvas.restoreState()
-
-    buffer = io.BytesIO()
-    document = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=MARGIN,
-        bottomMargin=MARGIN,
-        title=drawable(_("Datos personales del deudor")),
-        author=drawable(creditor["name"]),
-        creator="Recaudo",
+    return a4_document(
+        story,
+        footer=f"{creditor['name']} · {debtor['external_id']}",
+        title=_("Datos personales del deudor"),
+        author=creditor["name"],
     )
-    document.build(story, onFirstPage=decorate, onLaterPages=decorate)
-    return buffer.getvalue()
