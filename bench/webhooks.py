@@ -41,7 +41,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-DATABASE = "recaudo_bench_webhooks"
+DATABASE = os.environ.get("BENCH_WEBHOOKS_DATABASE", "recaudo_bench_webhooks")
 DUPLICATE_EVERY = 20
 INBOUND_TEXTS = ["hola", "ya pagué ayer", "cuánto debo?", "me pueden llamar mañana", "gracias"]
 
@@ -287,6 +287,11 @@ def main() -> None:
     )
     parser.add_argument("--processing", choices=["inline", "deferred"], default="inline")
     parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument(
+        "--skip-processing",
+        action="store_true",
+        help="deferred: do not apply the stored rows afterwards (no processed_per_second)",
+    )
     arguments = parser.parse_args()
 
     workdir = Path(tempfile.mkdtemp(prefix="recaudo-bench-webhooks-"))
@@ -326,7 +331,7 @@ def main() -> None:
     from recaudo.outreach.models import Outreach, WebhookEvent
 
     processed_per_second = None
-    if arguments.processing == "deferred":
+    if arguments.processing == "deferred" and not arguments.skip_processing:
         started = time.perf_counter()
         processed = 0
         while tried := process_pending():

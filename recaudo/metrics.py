@@ -31,6 +31,7 @@ from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Met
 from prometheus_client.registry import Collector
 
 from recaudo.conversations.models import Message
+from recaudo.operations.models import WorkerHeartbeat
 from recaudo.outreach.models import Outreach, PlannerRun, WebhookEvent
 from recaudo.payments.models import PROVIDERS, PaymentWebhookEvent
 from recaudo.portfolio.models import Payment
@@ -60,6 +61,7 @@ class DatabaseCollector(Collector):
         yield from _outreach_events(now)
         yield _dispatch_latency(now)
         yield from _webhooks(now)
+        yield _workers(now)
         yield _payments(now)
         yield _bot_answers(now)
         yield from _planner()
@@ -197,23 +199,52 @@ def _webhooks(now: datetime) -> Iterator[Metric]:
     )
     failed = GaugeMetricFamily(
         "recaudo_webhook_requests_failed_last_24h",
-        "Webhook requests stored in the last 24 hours whose processing has not succeeded "
-        "(it failed; the provider retries), by provider.",
+        "Webhook requests stored in the last 24 hours whose processing failed and has not "
+        "succeeded since (listed in the admin's stored webhooks, 'Fallidos'), by provider.",
+        labels=["provider"],
+    )
+    waiting = GaugeMetricFamily(
+        "recaudo_webhook_requests_waiting",
+        "Stored webhook requests not yet tried (WEBHOOK_PROCESSING=deferred: the worker's "
+        "queue), by provider.",
         labels=["provider"],
     )
     since = now - RECENT
-    for model in (WebhookEvent, PaymentWebhookEvent):
+    not_done = Q(processed_at__isnull=True)
+    for model, failure in (
+        (WebhookEvent, not_done & ~Q(outcome="")),
+        (PaymentWebhookEvent, not_done),
+    ):
         rows = (
             model.objects.filter(received_at__gte=since)
             .values("provider")
-            .annotate(n=Count("id"), failed=Count("id", filter=Q(processed_at__isnull=True)))
+            .annotate(n=Count("id"), failed=Count("id", filter=failure))
             .order_by()
         )
         for row in rows:
             stored.add_metric([row["provider"]], row["n"])
             failed.add_metric([row["provider"]], row["failed"])
+    # Counted whole, through the partial index that holds only these rows.
+    queue = (
+        WebhookEvent.objects.filter(not_done, outcome="").values("provider").annotate(n=Count("id"))
+    )
+    for row in queue.order_by():
+        waiting.add_metric([row["provider"]], row["n"])
     yield stored
     yield failed
+    yield waiting
+
+
+def _workers(now: datetime) -> Metric:
+    family = GaugeMetricFamily(
+        "recaudo_worker_heartbeat_age_seconds",
+        "Seconds since each worker (host:pid) last wrote its heartbeat; a worker that died "
+        "keeps growing until its row is removed (docs/operations.md).",
+        labels=["worker"],
+    )
+    for name, seen_at in WorkerHeartbeat.objects.order_by("name").values_list("name", "seen_at"):
+        family.add_metric([name], max(0.0, (now - seen_at).total_seconds()))
+    return family
 
 
 def _payments(now: datetime) -> Metric:

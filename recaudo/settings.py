@@ -62,6 +62,9 @@ MIDDLEWARE = [
     # Then: a NUL in the path, query or headers is a 400 before anything reads them.
     "recaudo.inputs.RefuseUnstorableInput",
     "django.middleware.security.SecurityMiddleware",
+    # Then: provider webhooks are answered without the browser middlewares below
+    # (recaudo/webhook_lane.py).
+    "recaudo.webhook_lane.ProviderWebhookLane",
     # Static files from STATIC_ROOT (after the HTTPS redirect and its headers).
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -13,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from recaudo.conversations.models import Message, Thread
 from recaudo.metrics import render
+from recaudo.operations.models import WorkerHeartbeat
 from recaudo.outreach.models import Outreach, PlannerRun, WebhookEvent
 from recaudo.payments.models import PaymentWebhookEvent
 from recaudo.portfolio.models import Creditor, Payment
@@ -102,6 +103,8 @@ def test_metrics_with_the_token_are_served_in_prometheus_text_format(settings):
         "recaudo_outreach_dispatch_latency_seconds",
         "recaudo_webhook_requests_stored_last_24h",
         "recaudo_webhook_requests_failed_last_24h",
+        "recaudo_webhook_requests_waiting",
+        "recaudo_worker_heartbeat_age_seconds",
         "recaudo_payments_recorded_last_24h",
         "recaudo_bot_answers_last_24h",
         "recaudo_planner_last_run_duration_seconds",
@@ -220,25 +223,28 @@ def test_dispatch_latency_is_a_histogram_of_the_last_hours_sends_from_due_to_sen
 # --- webhooks, payments, the bot, the planner --------------------------------------
 
 
-def test_webhooks_are_counted_stored_and_failed_per_provider_over_the_last_24_hours():
-    def stored(model, provider: str, key: str, *, processed: bool, hours_ago: float) -> None:
+def test_webhooks_are_counted_stored_failed_and_waiting_per_provider():
+    def stored(model, provider: str, key: str, *, processed: bool, hours_ago: float,
+               outcome: str = "") -> None:  # fmt: skip
         field = "dedupe_key" if model is WebhookEvent else "event_id"
         row = model.objects.create(provider=provider, body="{}", **{field: key})
         model.objects.filter(pk=row.pk).update(
             received_at=NOW - timedelta(hours=hours_ago),
             processed_at=NOW if processed else None,
+            outcome=outcome,
         )
 
     stored(WebhookEvent, "whatsapp", "a", processed=True, hours_ago=1)
-    stored(WebhookEvent, "whatsapp", "b", processed=False, hours_ago=2)
+    stored(WebhookEvent, "whatsapp", "b", processed=False, hours_ago=2, outcome="error: KeyError")
+    stored(WebhookEvent, "whatsapp", "w", processed=False, hours_ago=0.1)  # deferred: not tried yet
     stored(WebhookEvent, "twilio", "c", processed=True, hours_ago=3)
-    stored(WebhookEvent, "twilio", "d", processed=False, hours_ago=30)  # too long ago
+    stored(WebhookEvent, "twilio", "d", processed=False, hours_ago=30)  # too long ago for the 24 h
     stored(PaymentWebhookEvent, "stripe", "evt_1", processed=True, hours_ago=1)
 
     found = samples()
 
     assert named(found, "recaudo_webhook_requests_stored_last_24h") == {
-        (("provider", "whatsapp"),): 2,
+        (("provider", "whatsapp"),): 3,
         (("provider", "twilio"),): 1,
         (("provider", "stripe"),): 1,
     }
@@ -246,6 +252,24 @@ def test_webhooks_are_counted_stored_and_failed_per_provider_over_the_last_24_ho
         (("provider", "whatsapp"),): 1,
         (("provider", "twilio"),): 0,
         (("provider", "stripe"),): 0,
+    }
+    # Waiting rows are counted whole, however old.
+    assert named(found, "recaudo_webhook_requests_waiting") == {
+        (("provider", "whatsapp"),): 1,
+        (("provider", "twilio"),): 1,
+    }
+
+
+def test_each_worker_heartbeat_age_is_exposed_and_a_dead_worker_keeps_ageing():
+    for name, seconds_ago in (("web-1:101", 4), ("web-2:202", 600)):
+        WorkerHeartbeat.objects.create(
+            name=name, host=name.split(":")[0], pid=int(name.split(":")[1]), lanes=2,
+            started_at=NOW - timedelta(hours=1), seen_at=NOW - timedelta(seconds=seconds_ago),
+        )  # fmt: skip
+
+    assert named(samples(), "recaudo_worker_heartbeat_age_seconds") == {
+        (("worker", "web-1:101"),): 4,
+        (("worker", "web-2:202"),): 600,
     }
 
 

@@ -33,7 +33,7 @@ from dataclasses import replace
 from datetime import datetime
 from functools import partial
 
-from django.db import IntegrityError, transaction
+from django.db import connections, router, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -79,17 +79,40 @@ def dedupe_key(provider: str, body: bytes, *, event_id: str = "") -> str:
 def store_webhook(
     provider: str, *, dedupe_key: str, headers: dict[str, str], body: str
 ) -> tuple[WebhookEvent, bool]:
-    """Store a verified webhook request; a repeated delivery returns the stored one."""
+    """Store a verified webhook request; a repeated delivery returns the stored one.
+
+    One statement, ``INSERT … ON CONFLICT DO NOTHING RETURNING id``: outside a
+    transaction it is one round trip and one commit (the ORM's create in a
+    savepoint took four round trips; docs/benchmarks.md, "Web server and
+    webhooks"). A conflict means the provider delivered it before.
+    """
     # PostgreSQL text cannot hold NUL (nor a lone surrogate); a signed request with one is kept.
-    body, dedupe_key, headers = storable(body), storable(dedupe_key), storable(headers)
-    try:
-        with transaction.atomic():
-            stored = WebhookEvent.objects.create(
-                provider=provider, dedupe_key=dedupe_key, headers=headers, body=body
-            )
-        return stored, True
-    except IntegrityError:
-        return WebhookEvent.objects.get(provider=provider, dedupe_key=dedupe_key), False
+    values = {
+        "provider": provider,
+        "dedupe_key": storable(dedupe_key),
+        "received_at": timezone.now(),
+        "headers": storable(headers),
+        "body": storable(body),
+        "outcome": "",
+    }
+    connection = connections[router.db_for_write(WebhookEvent)]
+    fields = [field for field in WebhookEvent._meta.concrete_fields if field.name in values]
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(WebhookEvent._meta.db_table)}"
+            f" ({', '.join(quote(field.column) for field in fields)})"
+            f" VALUES ({', '.join(['%s'] * len(fields))})"
+            " ON CONFLICT (provider, dedupe_key) DO NOTHING RETURNING id",
+            [field.get_db_prep_save(values[field.name], connection) for field in fields],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return WebhookEvent.objects.get(provider=provider, dedupe_key=values["dedupe_key"]), False
+    stored = WebhookEvent(id=row[0], **values)
+    stored._state.adding = False
+    stored._state.db = connection.alias
+    return stored, True
 
 
 def process_webhook(stored: WebhookEvent, parse: Callable[[], list[Event]]) -> str:
@@ -122,7 +145,9 @@ def process_pending(limit: int = 500) -> int:
     Run by ``recaudo worker``. Several workers may pick the same rows:
     ``process_webhook`` locks each, so the second finds it processed. A row
     whose processing failed keeps its error as its outcome and is not tried
-    again until the provider delivers it again (the view then clears it).
+    again until the provider delivers it again (the view then clears it) or
+    staff process it again from the admin (listed under "Fallidos" there and
+    counted in /metrics).
     Returns how many were tried.
     """
     pending = list(
@@ -131,19 +156,26 @@ def process_pending(limit: int = 500) -> int:
         )[:limit]
     )
     for stored in pending:
-        try:
-            process_webhook(stored, partial(stored_events, stored))
-        except Exception as error:
-            logger.exception("webhook %s: processing event %s failed", stored.provider, stored.pk)
-            record_failure(stored, error)
+        process_stored(stored)
     return len(pending)
+
+
+def process_stored(stored: WebhookEvent) -> bool:
+    """Apply a stored webhook from its kept body; False (error noted on the row) if it failed."""
+    try:
+        process_webhook(stored, partial(stored_events, stored))
+    except Exception as error:
+        logger.exception("webhook %s: processing event %s failed", stored.provider, stored.pk)
+        record_failure(stored, error)
+        return False
+    return True
 
 
 def retry_later(stored: WebhookEvent) -> None:
     """A repeated delivery of a webhook whose processing failed: the worker tries it again."""
-    WebhookEvent.objects.filter(pk=stored.pk, processed_at__isnull=True).exclude(
+    WebhookEvent.objects.filter(pk=stored.pk, processed_at__isnull=True).exclude(outcome="").update(
         outcome=""
-    ).update(outcome="")
+    )
 
 
 def record_failure(stored: WebhookEvent, error: BaseException) -> None:

@@ -13,7 +13,6 @@ import logging
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from recaudo.channels import RCS, SMS, WHATSAPP, ChannelFacts
@@ -22,6 +21,7 @@ from recaudo.delivery.channels.rcs import RbmChannel
 from recaudo.delivery.channels.registry import channel_class, get_channel
 from recaudo.delivery.channels.whatsapp import WhatsAppChannel
 from recaudo.outreach.contract import SignatureError, WebhookRequest
+from recaudo.webhook_lane import provider_webhook
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ KEPT_HEADERS = (
 )
 
 
-@csrf_exempt
+@provider_webhook
 @require_http_methods(["GET", "POST"])
 def whatsapp(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
@@ -61,7 +61,7 @@ def _whatsapp_subscription(request: HttpRequest) -> HttpResponse:
     return HttpResponse(challenge, content_type="text/plain")
 
 
-@csrf_exempt
+@provider_webhook
 @require_POST
 def twilio(request: HttpRequest) -> HttpResponse:
     response = _receive(request, SMS)
@@ -70,7 +70,7 @@ def twilio(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@csrf_exempt
+@provider_webhook
 @require_POST
 def rbm(request: HttpRequest) -> HttpResponse:
     if not request.headers.get(channel_class(RCS.name).signature_header):

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from recaudo.admin_scope import CreditorScoped
 from recaudo.languages import staff_money
-from recaudo.outreach.models import Outreach, OutreachDebt, PlannerRun, WebhookEvent
+from recaudo.outreach.models import Outreach, OutreachDebt, PlannerRun
 
 
 class ReadOnly:
@@ -57,34 +57,3 @@ class PlannerRunAdmin(ReadOnly, CreditorScoped, admin.ModelAdmin):
     list_display = ("creditor", "run_on", "outreach_created", "started_at", "finished_at")
     list_filter = ("creditor",)
     date_hierarchy = "run_on"
-
-
-@admin.register(WebhookEvent)
-class WebhookEventAdmin(CreditorScoped, admin.ModelAdmin):
-    """Read only: a stored webhook is evidence of what the provider said.
-
-    It names no creditor but carries debtors' numbers and words: only for those who
-    see every creditor.
-    """
-
-    creditor_path = None
-
-    list_display = ("id", "provider", "received_at", "processed_at", "outcome")
-    list_filter = ("provider", ("processed_at", admin.EmptyFieldListFilter))
-    search_fields = ("dedupe_key", "outcome")
-    date_hierarchy = "received_at"
-    readonly_fields = (
-        "provider",
-        "dedupe_key",
-        "received_at",
-        "processed_at",
-        "outcome",
-        "headers",
-        "body",
-    )
-
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False

@@ -16,7 +16,6 @@ from dataclasses import replace
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from recaudo.inputs import storable
@@ -27,6 +26,7 @@ from recaudo.payments.models import Checkout, PaymentWebhookEvent
 from recaudo.payments.providers import get_provider, is_available
 from recaudo.payments.providers.base import HttpProvider, ProviderError
 from recaudo.portfolio.rules import InputError
+from recaudo.webhook_lane import provider_webhook
 
 logger = logging.getLogger(__name__)
 EVENT_ID_LENGTH = PaymentWebhookEvent._meta.get_field("event_id").max_length or 200
@@ -40,7 +40,7 @@ KEPT_HEADERS = (
 )
 
 
-@csrf_exempt
+@provider_webhook
 @require_POST
 def payment_webhook(http_request: HttpRequest, provider_name: str) -> HttpResponse:
     if not is_available(provider_name):

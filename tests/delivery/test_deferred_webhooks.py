@@ -90,3 +90,39 @@ def test_the_worker_applies_pending_webhooks_between_its_batches(client, monkeyp
     outreach.refresh_from_db()
     assert outreach.status == "delivered"
     assert WebhookEvent.objects.get().processed_at is not None
+
+
+def test_staff_find_a_failed_webhook_in_the_admin_and_process_it_again_once_fixed(
+    client, admin_client, monkeypatch
+):
+    from django.urls import reverse
+
+    outreach = make_outreach()
+    post_whatsapp(client, whatsapp_body(wa_status("delivered", seconds=60)))
+    post_whatsapp(client, whatsapp_body(wa_status("read", "wamid.other", seconds=60)))
+    monkeypatch.setattr(events, "process_events", lambda *a, **k: 1 / 0)
+    events.process_pending()
+    monkeypatch.undo()
+    post_whatsapp(client, whatsapp_body(wa_status("read", seconds=90)))  # not tried yet
+    url = reverse("admin:outreach_webhookevent_changelist")
+
+    failed_page = admin_client.get(url, {"estado": "failed"}).content.decode()
+    waiting_page = admin_client.get(url, {"estado": "waiting"}).content.decode()
+
+    assert failed_page.count("error: ZeroDivisionError") == 2
+    assert "error:" not in waiting_page
+    assert "1 webhook recibido" in waiting_page
+
+    # The cause is fixed: staff select every failed row and process them again.
+    failed = WebhookEvent.objects.exclude(outcome="").values_list("pk", flat=True)
+    response = admin_client.post(
+        url,
+        {"action": "process_again", "_selected_action": [str(pk) for pk in failed]},
+        follow=True,
+    )
+
+    assert "2 webhooks procesados; 0 siguen fallando." in response.content.decode()
+    outreach.refresh_from_db()
+    assert outreach.status == "delivered"
+    assert WebhookEvent.objects.filter(processed_at__isnull=True).exclude(outcome="").count() == 0
+    assert WebhookEvent.objects.filter(processed_at__isnull=True, outcome="").count() == 1

@@ -192,6 +192,63 @@ def test_the_webhooks_need_no_csrf_token():
     assert response.status_code == 401
 
 
+def test_every_webhook_route_is_served_by_the_short_lane():
+    from django.urls import get_resolver
+
+    from recaudo.webhook_lane import PREFIX
+
+    def routes(resolver, prefix=""):
+        for pattern in resolver.url_patterns:
+            route = prefix + str(pattern.pattern)
+            if hasattr(pattern, "url_patterns"):
+                yield from routes(pattern, route)
+            else:
+                yield "/" + route, pattern.callback
+
+    webhooks = {route: view for route, view in routes(get_resolver()) if route.startswith(PREFIX)}
+
+    assert set(webhooks) >= {"/webhooks/whatsapp", "/webhooks/twilio", "/webhooks/rbm"}
+    assert [
+        route for route, view in webhooks.items() if not getattr(view, "provider_webhook", False)
+    ] == []
+
+
+@pytest.mark.django_db
+def test_a_webhook_is_answered_without_a_session_cookie_or_a_page_policy(client):
+    make_outreach(make_creditor(), provider_message_id="wamid.L1")
+    client.cookies["sessionid"] = "anything"
+
+    response = post_whatsapp(client, whatsapp_body(wa_status("delivered", "wamid.L1")))
+
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+    assert "Content-Security-Policy" not in response.headers
+    assert Outreach.objects.get(provider_message_id="wamid.L1").status == "delivered"
+
+
+@pytest.mark.django_db
+def test_a_webhook_for_a_host_not_allowed_is_refused_with_400_and_not_stored(client):
+    body = whatsapp_body(wa_status("delivered", "wamid.L2"))
+    digest = hmac.new(WHATSAPP_SECRET.encode(), body, hashlib.sha256).hexdigest()
+
+    response = client.post(
+        "/webhooks/whatsapp",
+        body,
+        content_type="application/json",
+        HTTP_HOST="evil.example",
+        HTTP_X_HUB_SIGNATURE_256=f"sha256={digest}",
+    )
+
+    assert response.status_code == 400
+    assert WebhookEvent.objects.count() == 0
+
+
+def test_a_webhook_to_an_unknown_path_under_webhooks_is_a_404(client):
+    response = client.post("/webhooks/unknown", b"{}", content_type="application/json")
+
+    assert response.status_code == 404
+
+
 # --- WhatsApp's subscription check ---------------------------------------------
 
 
@@ -550,6 +607,38 @@ def moment(seconds: int) -> datetime:
 
 
 # --- concurrency (PostgreSQL) ---------------------------------------------------------
+
+
+@pytest.mark.skipif(
+    not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
+    reason="concurrent inserts need PostgreSQL",
+)
+def test_the_same_webhook_posted_by_eight_threads_at_once_is_stored_and_applied_once(
+    transactional_db,
+):
+    row = make_outreach(make_creditor(), provider_message_id="wamid.D8")
+    body = whatsapp_body(wa_status("delivered", "wamid.D8", seconds=60))
+    barrier = threading.Barrier(8)
+    answers: list[int] = []
+
+    def post():
+        try:
+            barrier.wait(timeout=10)
+            answers.append(post_whatsapp(Client(), body).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert answers == [200] * 8
+    assert WebhookEvent.objects.count() == 1
+    assert WebhookEvent.objects.get().processed_at is not None
+    row.refresh_from_db()
+    assert (row.status, row.delivered_at) == ("delivered", moment(60))
 
 
 @pytest.mark.skipif(
