@@ -14,7 +14,7 @@ Bitstream Vera fonts its wheel ships, as the conversation export does
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from xml.sax.saxutils import escape

@@ -106,9 +106,7 @@ def test_another_debtors_receipt_and_a_reversed_payments_receipt_are_not_found(
     assert "TRF-9" not in text
 
 
-def test_the_history_speaks_portuguese_with_brazilian_money_and_english_on_request(
-    client, frozen
-):
+def test_the_history_speaks_portuguese_with_brazilian_money_and_english_on_request(client, frozen):
     creditor = make_creditor(brand_name="Loja Sol", country="BR", default_currency="BRL")
     debtor = make_debtor(
         creditor, full_name="João Silva", country="BR", timezone="America/Sao_Paulo",

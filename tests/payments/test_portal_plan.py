@@ -134,14 +134,11 @@ def test_an_amount_of_the_debtors_choice_counts_toward_the_instalments_oldest_fi
     assert plan.status == "active"
     assert _statuses(plan) == {0: "paid", 1: "pending", 2: "pending"}
     # The rest of the first instalment is what is left to cover it.
-    _paid_at_the_provider(
-        Checkout.objects.create(
-            reference="ref-rest", link=live_link(debtor.pk), creditor=debtor.creditor,
-            debtor=debtor, kind="part", provider="sandbox", amount=INSTALMENT - Decimal(100000),
-            currency="COP",
-        ),  # fmt: skip
-        "pay-rest",
-    )
+    rest = Checkout.objects.create(
+        reference="ref-rest", link=live_link(debtor.pk), creditor=debtor.creditor, debtor=debtor,
+        kind="part", provider="sandbox", amount=INSTALMENT - Decimal(100000), currency="COP",
+    )  # fmt: skip
+    _paid_at_the_provider(rest, "pay-rest")
     assert _statuses(plan) == {0: "paid", 1: "paid", 2: "pending"}
 
 
