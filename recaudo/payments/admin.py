@@ -156,12 +156,17 @@ class DebtorReportAdmin(CreditorScoped, admin.ModelAdmin):
         url = reverse("admin:payments_debtorreport_receipt", args=[report.pk])
         return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, _("ver"))
 
-    @admin.action(description=_("Confirmar: registrar el pago (o aceptar la disputa)"), permissions=["change"])
+    @admin.action(
+        description=_("Confirmar: registrar el pago (o aceptar la disputa)"), permissions=["change"]
+    )
     def confirm(self, request: HttpRequest, queryset: QuerySet[DebtorReport]) -> None:
         done = self._review(request, queryset, reports.confirm_report)
         self.message_user(request, _("%(count)s reportes confirmados.") % {"count": done})
 
-    @admin.action(description=_("Rechazar: reanudar los recordatorios y avisar al deudor"), permissions=["change"])
+    @admin.action(
+        description=_("Rechazar: reanudar los recordatorios y avisar al deudor"),
+        permissions=["change"],
+    )
     def reject(self, request: HttpRequest, queryset: QuerySet[DebtorReport]) -> None:
         done = self._review(request, queryset, reports.reject_report)
         self.message_user(
