@@ -1,8 +1,8 @@
-"""The "supervisor" who decides requests and reports is whoever may change them in the admin.
+"""In the admin, the "supervisor" who decides requests and reports is whoever may change them.
 
-Recaudo has no supervisor role of its own: the decision is Django's change
-permission on "Pedidos del deudor" and "Reportes del deudor", given per user
-or group. Staff who may only view the queue cannot decide.
+The decision is Django's change permission on "Pedidos del deudor" and
+"Reportes del deudor", given per user or group. Staff who may only view the
+queue cannot decide.
 """
 
 from __future__ import annotations
