@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -76,6 +77,7 @@ class PaymentRow:
     reversed: bool
 
 
+@functools.lru_cache(maxsize=4096)
 def long_date(day: date, locale: str) -> str:
     """ "4 de diciembre de 2026" / "December 4, 2026": a record always names the year."""
     return babel_date(day, format="long", locale=locale)
