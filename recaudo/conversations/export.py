@@ -1,4 +1,7 @@
-"""The record of every communication with a debtor, as a PDF (beside the CSV).
+"""The record of a debtor's communication in the live outbox and the thread, as a PDF.
+
+(Beside the CSV. Contacts the archive job moved out are not in it; ``recaudo
+debtor export`` holds them: docs/conversations.md.)
 
 ``thread_pdf(thread)`` lays out the creditor, the debtor and every timeline
 entry (``timeline.timeline``: messages, notes and the outbox) with its time

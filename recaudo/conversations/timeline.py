@@ -128,7 +128,7 @@ def _outreach_text(row: Outreach) -> str:
 
 
 def as_csv(thread: Thread) -> str:
-    """The record of every communication with the debtor, one row per entry."""
+    """The record of the debtor's communication (thread and live outbox), one row per entry."""
     out = io.StringIO()
     writer = csv_writer(out)
     writer.writerow(

@@ -85,5 +85,5 @@ def cancel_for_erasure(debtor_id: int) -> int:
 def scrub_for_erasure(debtor_id: int) -> int:
     """Blank the personal texts the debtor's rows carry; how many rows."""
     return Outreach.objects.filter(debtor_id=debtor_id).update(
-        notice_context=None, last_error="", claimed_by=""
+        notice_context=None, last_error="", claimed_by="", sent_text="", sent_subject=""
     )

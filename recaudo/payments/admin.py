@@ -156,12 +156,17 @@ class DebtorReportAdmin(CreditorScoped, admin.ModelAdmin):
         url = reverse("admin:payments_debtorreport_receipt", args=[report.pk])
         return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, _("ver"))
 
-    @admin.action(description=_("Confirmar: registrar el pago (o aceptar la disputa)"))
+    @admin.action(
+        description=_("Confirmar: registrar el pago (o aceptar la disputa)"), permissions=["change"]
+    )
     def confirm(self, request: HttpRequest, queryset: QuerySet[DebtorReport]) -> None:
         done = self._review(request, queryset, reports.confirm_report)
         self.message_user(request, _("%(count)s reportes confirmados.") % {"count": done})
 
-    @admin.action(description=_("Rechazar: reanudar los recordatorios y avisar al deudor"))
+    @admin.action(
+        description=_("Rechazar: reanudar los recordatorios y avisar al deudor"),
+        permissions=["change"],
+    )
     def reject(self, request: HttpRequest, queryset: QuerySet[DebtorReport]) -> None:
         done = self._review(request, queryset, reports.reject_report)
         self.message_user(
@@ -206,12 +211,12 @@ class DebtorRequestAdmin(CreditorScoped, admin.ModelAdmin):
     readonly_fields = [field.name for field in DebtorRequest._meta.fields] + ["debts"]
     actions = ["approve", "refuse"]
 
-    @admin.action(description=_("Aprobar los pedidos seleccionados"))
+    @admin.action(description=_("Aprobar los pedidos seleccionados"), permissions=["change"])
     def approve(self, request: HttpRequest, queryset: QuerySet[DebtorRequest]) -> None:
         done = sum(concessions.approve(item.pk, f"admin:{request.user}") for item in queryset)
         self.message_user(request, _("%(count)s pedidos aprobados.") % {"count": done})
 
-    @admin.action(description=_("Rechazar los pedidos seleccionados"))
+    @admin.action(description=_("Rechazar los pedidos seleccionados"), permissions=["change"])
     def refuse(self, request: HttpRequest, queryset: QuerySet[DebtorRequest]) -> None:
         done = sum(concessions.refuse(item.pk, f"admin:{request.user}") for item in queryset)
         self.message_user(

@@ -49,7 +49,8 @@ def count_toward_plan(debtor_id: int, *, undo: bool = False) -> int:
     after the plan was agreed (a reversed payment no longer counts; with
     ``undo`` the instalments it had covered go back to pending). The plan is
     completed when every instalment is paid or nothing is left owing on its
-    debts. Returns how many instalments became paid.
+    debts; then the instalments no money covered are ``cancelled``. Returns how
+    many instalments became paid.
     """
     plan = InstalmentPlan.objects.filter(
         debtor_id=debtor_id, status=InstalmentPlan.Status.ACTIVE
@@ -76,8 +77,10 @@ def count_toward_plan(debtor_id: int, *, undo: bool = False) -> int:
     still_owed = any(debt.balance > 0 for debt in plan.debts.filter(status__in=owing))
     if not still_owed or not plan.instalments.exclude(status=Instalment.Status.PAID).exists():
         if not still_owed:
+            # Settled early (a discount, a write-off): what no money covered is
+            # not owed any more; no reminder names it (``remind_instalments``).
             plan.instalments.filter(status=Instalment.Status.PENDING).update(
-                status=Instalment.Status.PAID, paid_at=now
+                status=Instalment.Status.CANCELLED
             )
         InstalmentPlan.objects.filter(pk=plan.pk, status=InstalmentPlan.Status.ACTIVE).update(
             status=InstalmentPlan.Status.COMPLETED, ended_at=now

@@ -137,6 +137,8 @@ class Instalment(models.Model):
         PENDING = "pending", _("pendiente")
         PAID = "paid", _("pagada")
         MISSED = "missed", _("vencida")
+        # The plan was settled early (a discount, a write-off) before it fell due.
+        CANCELLED = "cancelled", _("anulada")
 
     plan = models.ForeignKey(InstalmentPlan, on_delete=models.CASCADE, related_name="instalments")
     number = models.PositiveSmallIntegerField(_("número"))  # 0: the down payment

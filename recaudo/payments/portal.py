@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_date as babel_date
+from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from recaudo.languages import debtor_language, down_payment_name
 from recaudo.payments.contact import contact_rows
-from recaudo.payments.models import DebtorRequest, Instalment, InstalmentPlan, PaymentLink, Promise
+from recaudo.payments.models import (
+    DebtorReport,
+    DebtorRequest,
+    Instalment,
+    InstalmentPlan,
+    PaymentLink,
+    Promise,
+)
 from recaudo.payments.receipts import paid_in_full
 from recaudo.payments.rules import (
     minimum_down_payment,
@@ -24,7 +36,7 @@ from recaudo.payments.terms import Terms, collectible_debts, debtor_today, terms
 from recaudo.policies.models import Policy
 from recaudo.policies.rendering import format_date, format_money, locale_for
 from recaudo.policies.segments import register_for
-from recaudo.portfolio.models import Debt
+from recaudo.portfolio.models import Debt, Debtor, Payment
 
 
 @dataclass(frozen=True)
@@ -51,6 +63,62 @@ class InstalmentRow:
     due_on: str
     amount: str
     paid: bool
+
+
+@dataclass(frozen=True)
+class PaymentRow:
+    """One payment as the debtor reads it: their date, their money format, a receipt."""
+
+    id: int
+    paid_on: str
+    amount: str
+    method: str
+    reference: str
+    reversed: bool
+
+
+@functools.lru_cache(maxsize=4096)
+def long_date(day: date, locale: str) -> str:
+    """ "4 de diciembre de 2026" / "December 4, 2026": a record always names the year."""
+    return babel_date(day, format="long", locale=locale)
+
+
+def method_label(method: str) -> str:
+    """The payment method in the reader's language: provider codes named, free text kept.
+
+    Stored methods are a provider's code (``stripe``, ``mercadopago:pix``,
+    ``sandbox``), a code a file or the API sent (``transfer``, ``cash``) or
+    the creditor's own words ("Nequi", "transferencia"), which stay as they are.
+    """
+    code = method.strip()
+    provider, _colon, detail = code.partition(":")
+    named = {
+        "stripe": _("tarjeta (Stripe)"),
+        "mercadopago": "Mercado Pago",
+        "sandbox": _("pago en línea de prueba"),
+        "transfer": _("transferencia"),
+        "card": _("tarjeta"),
+        "cash": _("efectivo"),
+    }.get(provider.lower())
+    if named is None:
+        return code or "—"
+    return f"{named} · {detail}" if detail else named
+
+
+def payment_rows(debtor: Debtor, locale: str) -> list[PaymentRow]:
+    """Every payment the debtor made to this creditor, newest first (reversed ones marked)."""
+    zone = ZoneInfo(debtor.timezone)
+    return [
+        PaymentRow(
+            id=payment.pk,
+            paid_on=long_date(timezone.localtime(payment.paid_at, zone).date(), locale),
+            amount=money(payment.amount, payment.currency, locale),
+            method=method_label(payment.method),
+            reference=payment.external_id,
+            reversed=payment.status == Payment.Status.REVERSED,
+        )
+        for payment in Payment.objects.filter(debtor=debtor).order_by("-paid_at", "-pk")
+    ]
 
 
 def locale_of(link: PaymentLink) -> str:
@@ -140,7 +208,15 @@ def portal_context(link: PaymentLink) -> dict[str, Any]:
             debtor=debtor, status=DebtorRequest.Status.PENDING
         ).values_list("kind", flat=True)
     )
+    under_review = [
+        report.debt.description or report.debt.invoice_number or report.debt.external_id
+        for report in DebtorReport.objects.filter(
+            debtor=debtor, status=DebtorReport.Status.PENDING
+        ).select_related("debt")
+    ]
     return {
+        "payments": payment_rows(debtor, locale),
+        "under_review": under_review,
         "brand": creditor.brand_name or creditor.name,
         "tu": speaks_tu(link, today),
         # "Pie" in Chile, "Enganche" in Mexico, "Entrada" in Brazil (docs/languages.md).

@@ -12,9 +12,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.db.models import Exists, OuterRef
+
 from recaudo.outreach.models import Outreach
 from recaudo.outreach.notify import notify
-from recaudo.payments.models import Instalment, InstalmentPlan, Promise
+from recaudo.payments.models import DebtorReport, Instalment, InstalmentPlan, Promise
 from recaudo.payments.rules import from_minor_units, minor_units
 from recaudo.portfolio.models import Debtor
 
@@ -43,13 +45,25 @@ def remind_promises(today: date) -> int:
 
 
 def remind_instalments(today: date) -> int:
-    """Queue a reminder for each pending instalment of an active plan due tomorrow."""
+    """Queue a reminder for each pending instalment of an active plan due tomorrow.
+
+    None while a report ("ya pagué" or a dispute) on one of the plan's debts
+    waits for review: the plan's reminders pause with it (and the plan is not
+    broken meanwhile, ``agreements.break_missed_plans``).
+    """
     queued = 0
-    due = Instalment.objects.filter(
-        status=Instalment.Status.PENDING,
-        plan__status=InstalmentPlan.Status.ACTIVE,
-        due_on=today + timedelta(days=1),
-    ).select_related("plan__debtor", "plan__debtor__creditor")
+    reported = DebtorReport.objects.filter(
+        debt__instalment_plans=OuterRef("plan"), status=DebtorReport.Status.PENDING
+    )
+    due = (
+        Instalment.objects.filter(
+            status=Instalment.Status.PENDING,
+            plan__status=InstalmentPlan.Status.ACTIVE,
+            due_on=today + timedelta(days=1),
+        )
+        .exclude(Exists(reported))
+        .select_related("plan__debtor", "plan__debtor__creditor")
+    )
     for instalment in due:
         key = f"instalment-reminder:{instalment.pk}"
         if _queue(

@@ -169,7 +169,8 @@ def confirm_report(
     "Already paid": the debt goes back to its status and the payment is
     recorded against it (``amount``: the debt's balance by default), once per
     report, so it counts as any payment does (plans, promises, the thank-you).
-    A dispute: the debt is written off.
+    A dispute: the debt is written off (and a plan with nothing left owed
+    is completed, its pending instalments cancelled).
     """
     with transaction.atomic():
         report = _locked(report_id)
@@ -182,6 +183,12 @@ def confirm_report(
         now = timezone.now()
         if report.kind == DebtorReport.Kind.DISPUTE:
             _set_status(debt, Debt.Status.WRITTEN_OFF, actor, f"report {report.pk} confirmed")
+            # agreements imports this module (the daily run resumes reports):
+            # imported here to break that cycle. A plan left with nothing owed
+            # is completed now, its remaining instalments cancelled, never broken.
+            from recaudo.payments.agreements import count_toward_plan
+
+            count_toward_plan(debt.debtor_id)
         else:
             _restore(report, debt, actor, f"report {report.pk} confirmed")
             paid = amount if amount is not None else debt.balance

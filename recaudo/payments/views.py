@@ -21,7 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from recaudo.languages import debtor_language, django_language, down_payment_name
 from recaudo.payments import actions, concessions, links, reports
-from recaudo.payments.certificate import certificate_pdf
+from recaudo.payments.certificate import certificate_pdf, receipt_pdf
 from recaudo.payments.models import (
     Checkout,
     DebtorRequest,
@@ -29,12 +29,12 @@ from recaudo.payments.models import (
     InstalmentPlan,
     PaymentLink,
 )
-from recaudo.payments.portal import locale_of, money, portal_context, speaks_tu
+from recaudo.payments.portal import locale_of, money, payment_rows, portal_context, speaks_tu
 from recaudo.payments.providers import get_provider
 from recaudo.payments.providers.base import ProviderError
 from recaudo.payments.rules import AgreementError, check_partial, minimum_partial
 from recaudo.payments.terms import collectible_debts, debtor_today, terms_for
-from recaudo.portfolio.models import Debt
+from recaudo.portfolio.models import Debt, Payment
 from recaudo.portfolio.rules import InputError, clean_amount, clean_date
 
 logger = logging.getLogger(__name__)
@@ -109,6 +109,25 @@ def certificate(request: HttpRequest, link: PaymentLink, lang: str) -> HttpRespo
 
 @require_GET
 @portal_view
+def receipt(request: HttpRequest, link: PaymentLink, lang: str, payment_id: int) -> HttpResponse:
+    """One received payment's receipt (PDF), for the link's own debtor only."""
+    payment = (
+        Payment.objects.filter(
+            pk=payment_id, debtor_id=link.debtor_id, status=Payment.Status.RECEIVED
+        )
+        .select_related("debtor", "creditor")
+        .first()
+    )
+    if payment is None:
+        return invalid(request, link.token)
+    response = HttpResponse(receipt_pdf(payment, locale_of(link)), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="recibo-{payment.pk}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@portal_view
 def portal(request: HttpRequest, link: PaymentLink, lang: str) -> HttpResponse:
     links.record_open(link, request.headers.get("User-Agent", ""))
     return _render_portal(request, link, lang)
@@ -176,10 +195,12 @@ def _start(
 def pay(request: HttpRequest, link: PaymentLink, lang: str) -> HttpResponse:
     choice = request.POST.get("choice", "")
     terms = terms_for(link.debtor)
-    payable = [debt for debt in collectible_debts(link.debtor) if debt.status == Debt.Status.OPEN]
+    owed = collectible_debts(link.debtor)
+    payable = [debt for debt in owed if debt.status == Debt.Status.OPEN]
     if choice == "all":
-        in_currency = [debt for debt in payable if debt.currency == terms.currency]
-        total = sum((debt.balance for debt in in_currency), Decimal(0))
+        # Everything, the plan's debts too: paying early settles the plan
+        # (``agreements.count_toward_plan`` completes it in the payment's transaction).
+        total = sum((debt.balance for debt in owed if debt.currency == terms.currency), Decimal(0))
         if not total:
             return _render_portal(request, link, lang, _("No hay nada pendiente."), 400)
         return _start(request, link, lang, kind="all", amount=total, currency=terms.currency)
@@ -343,6 +364,8 @@ def checkout_return(
         ),
         "portal_url": _portal_url(link.token, lang),
         "tu": speaks_tu(link, debtor_today(link.debtor)),
+        "payments": payment_rows(link.debtor, locale),
+        "this_payment": checkout.payment_id,
     }
     return render(request, "payments/result.html", context)
 

@@ -50,7 +50,9 @@ from recaudo.privacy.models import ArchivedRecord
 
 ERASED = "[borrado]"
 # Keys of audit and archived data that hold what someone wrote, blanked whole.
-FREE_TEXT_KEYS = frozenset({"text", "reason", "note", "body", "message", "address", "value"})
+FREE_TEXT_KEYS = frozenset(
+    {"text", "reason", "note", "body", "message", "address", "value", "sent_text", "sent_subject"}
+)
 OWED_STATUSES = (Debt.Status.OPEN, Debt.Status.IN_ARRANGEMENT, Debt.Status.DISPUTED)
 
 

@@ -111,7 +111,8 @@ def _outreach(debtor: Debtor) -> list[dict[str, Any]]:
     live = [
         {
             **_fields(row, OUTREACH_FIELDS),
-            "text": (row.notice_context or {}).get("text"),
+            # What left, as it left (``sent_text``); a reply's text before it was sent.
+            "text": row.sent_text or (row.notice_context or {}).get("text"),
             "debts": links.get(row.pk, []),
             "archived": False,
         }
@@ -121,7 +122,8 @@ def _outreach(debtor: Debtor) -> list[dict[str, Any]]:
         {
             **{name: record.data.get(name) for name in OUTREACH_FIELDS},
             "id": record.source_id,
-            "text": (record.data.get("notice_context") or {}).get("text"),
+            "text": record.data.get("sent_text")
+            or (record.data.get("notice_context") or {}).get("text"),
             "debts": record.data.get("debts", []),
             "archived": True,
         }

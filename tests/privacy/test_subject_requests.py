@@ -284,3 +284,43 @@ def test_a_payment_naming_an_erased_debtors_old_id_is_still_recorded_against_the
     payment = Payment.objects.get(external_id="PAY-9")
     assert payment.debtor_id == debtor.pk
     assert Debt.objects.get(debtor=debtor).status == "paid"
+
+
+SENT = "Hola Ana María Restrepo, su saldo de $120.000 venció el 1 de diciembre."
+
+
+def test_the_export_holds_what_each_message_said_as_it_left_live_and_archived():
+    debtor = _debtor_with_history(paid=False)
+    sent = Outreach.objects.get(debtor=debtor)
+    Outreach.objects.filter(pk=sent.pk).update(sent_text=SENT, sent_subject="Su saldo")
+    archive.ensure_partitions([NOW])
+    ArchivedRecord.objects.create(
+        kind="outreach", source_id=998, debtor_id=debtor.pk, country="CO",
+        record_class="contact", occurred_at=NOW, archived_at=NOW,
+        data={"sent_text": "Hola Ana María, recuerde su pago.", "channel": "sms"},
+    )  # fmt: skip
+
+    texts = {row["id"]: row["text"] for row in debtor_export(debtor, now=NOW)["outreach"]}
+
+    assert texts == {sent.pk: SENT, 998: "Hola Ana María, recuerde su pago."}
+
+
+def test_erasure_blanks_what_the_sent_messages_said_live_and_archived():
+    debtor = _debtor_with_history(paid=True)
+    sent = Outreach.objects.get(debtor=debtor)
+    Outreach.objects.filter(pk=sent.pk).update(sent_text=SENT, sent_subject="Su saldo, Ana")
+    archive.ensure_partitions([NOW])
+    ArchivedRecord.objects.create(
+        kind="outreach", source_id=997, debtor_id=debtor.pk, country="CO",
+        record_class="contact", occurred_at=NOW, archived_at=NOW,
+        data={"sent_text": "Hola Ana, recuerde su pago.", "channel": "sms"},
+    )  # fmt: skip
+
+    erase(debtor, reason="titular", actor="cli:x", now=NOW)
+
+    sent.refresh_from_db()
+    assert (sent.sent_text, sent.sent_subject) == ("", "")
+    # The record of contact stays: channel, status, when it was sent.
+    assert (sent.channel, sent.status) == ("whatsapp", "sent") and sent.sent_at is not None
+    record = ArchivedRecord.objects.get(source_id=997)
+    assert record.data == {"sent_text": "[borrado]", "channel": "sms"}
