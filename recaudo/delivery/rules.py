@@ -20,7 +20,7 @@ from recaudo.channels import VOICE_CHANNELS, consent_needed, find_channel
 from recaudo.compliance.packs import RulePack
 from recaudo.compliance.rules import PastContact, check_contact
 from recaudo.outreach.contract import ProviderResult
-from recaudo.outreach.history import COLLECTION_NOTICES
+from recaudo.outreach.models import COLLECTION_NOTICES
 
 # Backoff for transient failures: base * 2^(attempt-1), capped, with full jitter.
 BACKOFF_BASE_SECONDS = 30.0
@@ -71,6 +71,8 @@ class SendFacts:
 
 
 Verdict = Literal["send", "cancel", "fallback", "postpone"]
+# Debt states in which a reminder of an agreement still has something to ask for.
+AGREED_OR_OPEN = frozenset({"open", "promised", "in_arrangement"})
 
 
 @dataclass(frozen=True)
@@ -85,6 +87,13 @@ class Decision:
 def decide(pack: RulePack, facts: SendFacts, now: datetime) -> Decision:
     """Send, cancel, fall back or postpone one contact at ``now``."""
     open_debts = [d for d in facts.debts if d.status == "open" and d.balance > 0]
+    # A reminder of a promise or a plan asks for money on the agreement's debts
+    # (promised or in the plan): once none of them is owed, it has nothing to say.
+    about_agreement = facts.notice and facts.template_key in COLLECTION_NOTICES
+    agreed = [d for d in facts.debts if d.status in AGREED_OR_OPEN and d.balance > 0]
+    if about_agreement and facts.debts and not agreed:
+        disputed = any(d.status == "disputed" for d in facts.debts)
+        return Decision("cancel", "disputed" if disputed else "nothing_owed")
     if not open_debts and not (facts.notice or facts.reply):
         statuses = {d.status for d in facts.debts}
         if "disputed" in statuses:

@@ -33,7 +33,7 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 
 from recaudo.compliance.rules import PastContact
-from recaudo.outreach.models import Outreach
+from recaudo.outreach.models import COLLECTION_NOTICES, Outreach
 from recaudo.outreach.tasks import CONVERSATION_OUTCOMES
 
 Status = Outreach.Status
@@ -51,10 +51,6 @@ ATTEMPTED: tuple[str, ...] = (
 )
 # Rows the debtor's own action called for: notices (a receipt, "payment failed"...) and replies.
 TRIGGERED: tuple[str, ...] = (Outreach.Action.NOTICE, Outreach.Action.REPLY)
-# Notices that are collection attempts all the same: we send them on our own
-# initiative to ask for money (a reminder of a promise or an instalment, "we
-# have not received the payment"). They count and wait like any reminder.
-COLLECTION_NOTICES = frozenset({"promise_reminder", "promise_broken", "plan_broken"})
 
 
 def triggered(action: str, template_key: str) -> bool:

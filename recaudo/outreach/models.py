@@ -28,8 +28,17 @@ class OutreachQuerySet(models.QuerySet["Outreach"]):
         return self.filter(notice_key=key[:200])
 
     def settled(self) -> OutreachQuerySet:
-        """Rows with no debt still owed (open, with a balance) among theirs."""
-        return self.exclude(Exists(_owed_debts()))
+        """Rows about debts none of which is still owed (open, with a balance).
+
+        A row about no debt (a thank-you, a receipt, an answer to the debtor)
+        is never settled: a payment does not cancel it.
+        """
+        linked = OutreachDebt.objects.filter(outreach=OuterRef("pk"))
+        return self.filter(Exists(linked)).exclude(Exists(_owed_debts()))
+
+    def about_agreements(self) -> OutreachQuerySet:
+        """Notices that ask for money on a promise or a plan (``COLLECTION_NOTICES``)."""
+        return self.filter(action=Outreach.Action.NOTICE, template_key__in=COLLECTION_NOTICES)
 
     def still_owed(self) -> OutreachQuerySet:
         """Rows not about debts since paid or closed: with a debt still owed, or about none."""
@@ -43,6 +52,13 @@ def _owed_debts() -> models.QuerySet[OutreachDebt]:
         debt__status=Debt.Status.OPEN,
         debt__amount_paid__lt=F("debt__amount"),
     )
+
+
+# Notices that are collection attempts all the same: we send them on our own
+# initiative to ask for money (a reminder of a promise or an instalment, "we
+# have not received the payment"). They count and wait like any reminder, and
+# they are about the agreement's debts (``notify(debts=...)``).
+COLLECTION_NOTICES = frozenset({"promise_reminder", "promise_broken", "plan_broken"})
 
 
 class Outreach(models.Model):

@@ -6,8 +6,11 @@ or a promise breaks. ``notify`` queues one as an ``Outreach`` row (action
 ``notice``), on the first channel the debtor can be reached on, in a send
 window the debtor's country allows; the dispatcher sends it like any other
 row (re-checking the contact point and the rules, but not whether anything
-is still owed: a thank-you follows a payment). ``key`` makes it happen once
-per event, however often the event is reported.
+is still owed: a thank-you follows a payment; a reminder of a promise or a
+plan is linked to that agreement's debts and held back once none is owed).
+A payment cancels the waiting reminders of agreements, never a thank-you
+(``settle.cancel_settled``). ``key`` makes it happen once per event, however
+often the event is reported.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from django.utils import timezone
 from recaudo.channels import answer_window
 from recaudo.compliance.store import pack_for
 from recaudo.outreach.history import debtor_history, triggered
-from recaudo.outreach.models import Outreach
+from recaudo.outreach.models import Outreach, OutreachDebt
 from recaudo.policies.planning import (
     EMAIL_CHANNELS,
     PHONE_CHANNELS,
@@ -46,8 +49,15 @@ def notify(
     channels: Sequence[str] = DEFAULT_CHANNELS,
     now: datetime | None = None,
     record_unreachable: bool = False,
+    debts: Sequence[Debt] = (),
 ) -> Outreach | None:
     """Queue the notice ``template_key`` for ``debtor`` once per ``key``.
+
+    ``debts`` are the debts the notice is about, for a notice that asks for
+    money on an agreement (a promise's or a plan's: ``COLLECTION_NOTICES``):
+    linked to the row, they let a payment cancel it and the dispatcher hold it
+    back once none of them is owed. A notice about no debt (a thank-you, a
+    receipt) goes whatever is paid meanwhile.
 
     ``context`` carries what the template needs beyond the debts: for
     example ``{"paid_amount": "150000.00"}``, ``{"promise_date":
@@ -87,7 +97,7 @@ def notify(
     currency = owed[0].currency if owed else debtor.creditor.default_currency
     try:
         with transaction.atomic():
-            return Outreach.objects.create(
+            row = Outreach.objects.create(
                 creditor_id=debtor.creditor_id,
                 debtor=debtor,
                 anchor_due_on=today,
@@ -106,6 +116,10 @@ def notify(
                 notice_key=key[:200],
                 notice_context=dict(context or {}),
             )
+            OutreachDebt.objects.bulk_create(
+                OutreachDebt(outreach=row, debt=debt, balance=debt.balance) for debt in debts
+            )
+            return row
     except IntegrityError:
         # Another process queued the same notice meanwhile.
         return Outreach.objects.for_notice(key).first()

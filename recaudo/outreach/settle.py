@@ -8,16 +8,20 @@ from recaudo.outreach.models import Outreach
 
 
 def cancel_settled(debtor_id: int, reason: str) -> int:
-    """Cancel the debtor's planned contacts whose debts are all paid or closed.
+    """Cancel the debtor's planned contacts that a payment, a report or a plan made stale.
 
-    A contact about several debts stays while one of them is still owed (the
-    dispatcher sends the amount still owed at the moment of sending).
+    Those are the contacts whose debts are all paid or closed (one about
+    several debts stays while one of them is still owed: the dispatcher sends
+    the amount still owed at the moment of sending), and the reminders of a
+    promise or a plan (``COLLECTION_NOTICES``): "your promise is due tomorrow"
+    or "we have not received the payment" no longer fits once the debtor has
+    paid, reported or agreed something new. A thank-you, a receipt or an
+    answer to the debtor is never cancelled here.
     """
-    return (
-        Outreach.objects.planned()
-        .filter(debtor_id=debtor_id)
-        .settled()
-        .update(status=Outreach.Status.CANCELLED, status_reason=reason[:200])
+    planned = Outreach.objects.planned().filter(debtor_id=debtor_id)
+    stale = planned.settled() | planned.about_agreements()
+    return Outreach.objects.filter(pk__in=stale.values("pk")).update(
+        status=Outreach.Status.CANCELLED, status_reason=reason[:200]
     )
 
 

@@ -18,7 +18,7 @@ from recaudo.outreach.models import Outreach
 from recaudo.outreach.notify import notify
 from recaudo.payments.models import DebtorReport, Instalment, InstalmentPlan, Promise
 from recaudo.payments.rules import from_minor_units, minor_units
-from recaudo.portfolio.models import Debtor
+from recaudo.portfolio.models import Debt, Debtor
 
 
 def promise_context(promised_on: date, amount: Decimal, currency: str) -> dict[str, str]:
@@ -39,6 +39,7 @@ def remind_promises(today: date) -> int:
             promise.debtor,
             key,
             promise_context(promise.promised_on, promise.amount, promise.currency),
+            list(promise.debts.all()),
         ):
             queued += 1
     return queued
@@ -70,6 +71,7 @@ def remind_instalments(today: date) -> int:
             instalment.plan.debtor,
             key,
             promise_context(instalment.due_on, instalment.amount, instalment.plan.currency),
+            list(instalment.plan.debts.all()),
         ):
             queued += 1
     return queued
@@ -81,14 +83,15 @@ def promise_broken(promise: Promise) -> None:
         "promise_broken",
         key=f"promise-broken:{promise.pk}",
         context=promise_context(promise.promised_on, promise.amount, promise.currency),
+        debts=list(promise.debts.all()),
     )
 
 
 def plan_broken(plan: InstalmentPlan) -> None:
-    notify(plan.debtor, "plan_broken", key=f"plan-broken:{plan.pk}")
+    notify(plan.debtor, "plan_broken", key=f"plan-broken:{plan.pk}", debts=list(plan.debts.all()))
 
 
-def _queue(debtor: Debtor, key: str, context: dict[str, str]) -> bool:
+def _queue(debtor: Debtor, key: str, context: dict[str, str], debts: list[Debt]) -> bool:
     if Outreach.objects.for_notice(key).exists():
         return False
-    return notify(debtor, "promise_reminder", key=key, context=context) is not None
+    return notify(debtor, "promise_reminder", key=key, context=context, debts=debts) is not None

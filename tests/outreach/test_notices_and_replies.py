@@ -239,3 +239,87 @@ def test_a_notice_that_asks_for_money_is_a_collection_attempt_and_waits_behind_t
     [past] = [p for p in debtor_history(debtor.pk, NOW + timedelta(days=1), placing=True)
               if p.channel == broken.channel and p.at == broken.window_start]  # fmt: skip
     assert past.notice is False
+
+
+# --- what a payment cancels: stale reminders, never a thank-you or an answer ------------
+
+
+@pytest.mark.django_db
+def test_a_second_payment_does_not_cancel_a_thank_you_or_an_answer_still_waiting(creditor):
+    from recaudo.outreach.settle import cancel_settled
+
+    debtor = _consented(creditor)
+    debt = make_debt(debtor, "150000.00")
+    late = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # 22:00 in Bogotá: the notice waits
+    thanks = notify(debtor, "payment_thanks", key="thanks:first", now=late)
+    answer = queue_reply(debtor, channel="whatsapp", contact_point=debtor.contact_points.get(),
+                         text="Gracias, recibimos su pago.", key="reply:p", now=late)  # fmt: skip
+    assert thanks is not None and thanks.status == "planned"
+
+    debt.amount_paid = debt.amount
+    debt.status = "paid"
+    debt.save()
+    cancelled = cancel_settled(debtor.pk, "paid (P-2)")
+
+    thanks.refresh_from_db()
+    answer.refresh_from_db()
+    assert cancelled == 0
+    assert (thanks.status, answer.status) == ("planned", "planned")
+
+
+@pytest.mark.django_db
+def test_a_promise_reminder_is_about_the_promised_debts_and_a_payment_cancels_it(creditor):
+    from recaudo.outreach.models import OutreachDebt
+    from recaudo.outreach.settle import cancel_settled
+
+    debtor = _consented(creditor)
+    promised, other = make_debt(debtor, "150000.00"), make_debt(debtor, "90000.00")
+    reminder = notify(debtor, "promise_reminder", key="promise-reminder:7", now=NOW,
+                      context={"promise_date": "2026-11-25", "promise_amount": "150000"},
+                      debts=[promised])  # fmt: skip
+    assert reminder is not None
+    assert list(OutreachDebt.objects.filter(outreach=reminder).values_list("debt", flat=True)) == [
+        promised.pk
+    ]
+
+    cancel_settled(debtor.pk, "paid (P-3)")  # a payment on the other debt: stale all the same
+
+    reminder.refresh_from_db()
+    other.refresh_from_db()
+    assert (reminder.status, reminder.status_reason) == ("cancelled", "paid (P-3)")
+
+
+@pytest.mark.django_db
+def test_a_promise_reminder_whose_debt_was_paid_by_import_is_held_back_at_sending(creditor):
+    # An imported payment cancels nothing itself: the dispatcher's re-check must see it.
+    debtor = _consented(creditor)
+    promised = make_debt(debtor, "150000.00")
+    reminder = notify(debtor, "promise_reminder", key="promise-reminder:8", now=NOW,
+                      context={"promise_date": "2026-11-25", "promise_amount": "150000"},
+                      debts=[promised])  # fmt: skip
+    assert reminder is not None
+    promised.amount_paid = promised.amount
+    promised.status = "paid"
+    promised.save()
+
+    sent = _run(NOW + timedelta(minutes=1))
+
+    reminder.refresh_from_db()
+    assert sent == []
+    assert (reminder.status, reminder.status_reason) == ("cancelled", "nothing_owed")
+
+
+@pytest.mark.django_db
+def test_a_promise_reminder_goes_while_the_promised_debt_is_still_owed(creditor):
+    debtor = _consented(creditor)
+    promised = make_debt(debtor, "150000.00")
+    reminder = notify(debtor, "promise_reminder", key="promise-reminder:9", now=NOW,
+                      context={"promise_date": "2026-11-25", "promise_amount": "150000"},
+                      debts=[promised])  # fmt: skip
+    assert reminder is not None
+
+    sent = _run(NOW + timedelta(minutes=1))
+
+    reminder.refresh_from_db()
+    assert reminder.status == "sent"
+    assert len(sent) == 1
