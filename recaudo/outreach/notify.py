@@ -242,6 +242,15 @@ def notice_values(context: Mapping[str, Any] | None) -> dict[str, Any]:
         values["new_due_on"] = date.fromisoformat(str(context["new_due_on"]))
     if context.get("agreed_amount"):
         values["agreed_amount"] = Decimal(str(context["agreed_amount"]))
+    if context.get("instalments"):  # a plan agreed (payments/actions.py)
+        values["instalments"] = [
+            (
+                int(item["number"]),
+                date.fromisoformat(str(item["due_on"])),
+                Decimal(str(item["amount"])),
+            )
+            for item in context["instalments"]
+        ]
     if context.get("currency"):
         values["notice_currency"] = str(context["currency"])
     return values
