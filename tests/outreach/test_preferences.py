@@ -1,4 +1,4 @@
-"""The debtor's contact preferences: the preferred channel goes first, preferred hours narrow the window.
+"""The debtor's preferences: the preferred channel goes first, preferred hours narrow the window.
 
 Issue 15: a debtor who chose a channel and hours on the portal was still
 contacted on the step's first channel at the first hour the law allows.
@@ -156,7 +156,8 @@ def test_a_change_of_preferences_is_audited_with_old_and_new_values(creditor):
 def test_a_range_that_ends_before_it_starts_is_refused_and_nothing_is_stored(creditor):
     debtor = _debtor(creditor)
 
-    with pytest.raises(ValueError, match="«desde» \\(18:00\\) debe ser anterior a «hasta» \\(08:00\\)"):
+    reason = "«desde» \\(18:00\\) debe ser anterior a «hasta» \\(08:00\\)"
+    with pytest.raises(ValueError, match=reason):
         _prefer(debtor, "sms", hours=(time(18), time(8)))
 
     debtor.refresh_from_db()
@@ -184,7 +185,8 @@ def test_a_preferred_channel_the_step_does_not_list_is_never_added():
 def test_the_preferred_channel_moves_to_the_front_and_the_rest_keep_their_order():
     choice = choose_channel(STEP, POINTS, frozenset(), "sms")
 
-    assert choice is not None and (choice.channel, choice.fallbacks) == ("sms", ("whatsapp", "email"))
+    assert choice is not None
+    assert (choice.channel, choice.fallbacks) == ("sms", ("whatsapp", "email"))
 
 
 def test_a_window_outside_the_preferred_hours_has_no_part_inside_them():

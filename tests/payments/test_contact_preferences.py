@@ -1,4 +1,4 @@
-"""The portal lets the debtor choose a preferred channel and hours; stored, audited, in the admin."""
+"""The portal lets a debtor choose a channel and hours; stored, audited, shown in the admin."""
 
 from __future__ import annotations
 
