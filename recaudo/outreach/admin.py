@@ -113,7 +113,8 @@ class CampaignForm(forms.ModelForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.errors or data.get("creditor") is None or data.get("send_on") is None:
             return data
         channels = data.get("channels") or []
