@@ -250,10 +250,14 @@ def test_a_refused_connection_is_retried():
 
 
 def test_inbound_email_is_refused_without_a_secret_and_unreadable_without_a_sender():
-    channel = EmailChannel({"host": "127.0.0.1", "port": 25, "from_address": "a@b.example"})
+    config = {"host": "127.0.0.1", "port": 25, "from_address": "a@b.example"}
+    channel = EmailChannel(config)
+    unconfigured = EmailChannel({**config, "inbound_secret": ""})
     request = RequestFactory().post("/webhooks/email", data="{}", content_type="application/json")
 
     with pytest.raises(SignatureError, match="not configured"):
+        unconfigured.verify_signature(request)
+    with pytest.raises(SignatureError, match="no X-Recaudo-Signature"):
         channel.verify_signature(request)
     with pytest.raises(PayloadError, match="no sender address"):
         channel.parse_webhook(request)
