@@ -247,6 +247,30 @@ def _next_preferred_start(moment: datetime, hours: tuple[time, time], timezone: 
     return today if today > moment else local_midnight(timezone, local.date() + timedelta(days=1))
 
 
+def preferred_wait(
+    now: datetime,
+    window_start: datetime,
+    window_end: datetime,
+    hours: tuple[time, time],
+    timezone: str,
+) -> datetime | None:
+    """When a contact due ``now`` should wait for the debtor's preferred hours; None: send.
+
+    Only a contact whose window was placed inside those hours waits (one the
+    planner could not fit in them, ``place``'s fallback, goes as placed).
+    """
+    if within_hours(window_start, window_end, hours, timezone) is None:
+        return None
+    local = now.astimezone(ZoneInfo(timezone)).time()
+    if hours[0] <= local < hours[1]:
+        return None
+    zone = ZoneInfo(timezone)
+    day = now.astimezone(zone).date()
+    start = datetime.combine(day, hours[0], tzinfo=zone)
+    tomorrow = datetime.combine(day + timedelta(days=1), hours[0], tzinfo=zone)
+    return start if start > now else tomorrow
+
+
 def currency_and_balance(debts: Sequence[OpenDebt]) -> tuple[str, Decimal]:
     """The main currency (see ``main_currency``) and the balance owed in it."""
     currency = debts[0].currency

@@ -111,6 +111,34 @@ def test_the_dispatcher_sends_nothing_before_the_preferred_hours(creditor):
     assert message.channel == "sms"
 
 
+def test_a_late_dispatcher_waits_for_the_preferred_hours_of_the_next_day(creditor):
+    debtor = _debtor(creditor)
+    _due(debtor, 0)
+    _prefer(debtor, hours=(time(12), time(18)))
+    plan(DAY, now=NOW)
+    tomorrow = DAY + timedelta(days=1)
+
+    # The worker was down all afternoon: at 08:00 the next day the law allows
+    # the contact, the debtor's hours do not yet.
+    assert _dispatch(_at(8, day=tomorrow)) == []
+    row = Outreach.objects.get()
+    assert (row.status, row.status_reason) == ("planned", "postponed: preferred_hours")
+    assert row.next_attempt_at == _at(12, day=tomorrow)
+    [message] = _dispatch(_at(12, 1, day=tomorrow))
+    assert message.channel == "sms"
+
+
+def test_a_contact_the_planner_could_not_fit_in_the_hours_is_sent_as_placed(creditor):
+    debtor = _debtor(creditor)
+    _due(debtor, 0)
+    _prefer(debtor, hours=(time(21), time(23)))  # never inside Colombia's hours
+    plan(DAY, now=NOW)
+
+    [message] = _dispatch(_at(9))
+
+    assert message.channel == "sms"
+
+
 def test_a_receipt_goes_at_once_on_the_preferred_channel_but_a_promise_reminder_waits(creditor):
     debtor = _debtor(creditor, whatsapp=True)
     _due(debtor, 10)
