@@ -157,6 +157,9 @@ EMAIL = ChannelFacts(
     label="correo",
     address_kind="email",
     medium="written",
+    # Inbound mail: the relay that posts each message (raw MIME, signed) to
+    # /webhooks/email (docs/webhooks.md). SMTP itself reports no statuses.
+    provider="mail",
     media=True,
     # SMTP reply codes: mailbox unknown (550), user not local (551), mailbox
     # name not allowed (553). Bounces would come from an ESP's webhooks.

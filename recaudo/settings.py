@@ -318,6 +318,8 @@ CHANNELS: dict[str, dict[str, Any]] = {  # per channel: text, numbers and flags
         "password": env_str("SMTP_PASSWORD", ""),
         "use_tls": env_bool("SMTP_STARTTLS", False),
         "from_address": env_str("EMAIL_FROM", "Recaudo <cobranza@recaudo.example>"),
+        # Signs the inbound mail the relay posts to /webhooks/email (X-Recaudo-Signature).
+        "inbound_secret": env_str("EMAIL_INBOUND_SECRET", "sandbox-email-inbound-secret"),
         "rate_per_second": env_int("EMAIL_RATE_PER_SECOND", 20, minimum=1),
     },
 }

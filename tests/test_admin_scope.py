@@ -24,7 +24,7 @@ from django.utils import timezone
 from recaudo.admin_scope import CreditorScoped, path_to_creditor
 from recaudo.compliance.models import CreditorRuleOverride
 from recaudo.conversations.models import AgentProfile, CallAssignment, Message, Thread
-from recaudo.outreach.models import Outreach, PlannerRun, WebhookEvent
+from recaudo.outreach.models import Campaign, Outreach, PlannerRun, WebhookEvent
 from recaudo.payments.links import live_link
 from recaudo.payments.models import (
     Checkout,
@@ -137,6 +137,14 @@ ROW_OF: dict[str, Callable[[Creditor], models.Model]] = {
         creditor=creditor, key=f"clave-{_n()}", channel="sms", language="es", body="Hola"
     ),
     "outreach.Outreach": _outreach,
+    "outreach.Campaign": lambda creditor: Campaign.objects.create(
+        creditor=creditor,
+        name=f"Campaña {_n()}",
+        template_key="due_today",
+        channels=["sms"],
+        send_on=date(2026, 12, 4),
+        send_until=date(2026, 12, 4),
+    ),
     "outreach.PlannerRun": lambda creditor: PlannerRun.objects.create(
         creditor=creditor,
         run_on=date(2026, 11, 23),

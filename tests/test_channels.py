@@ -39,7 +39,12 @@ def test_every_app_lists_the_channels_in_the_same_order():
 
 
 def test_every_channel_with_webhooks_has_a_registered_class_that_names_it():
-    assert PROVIDER_CHANNELS == {"whatsapp": "whatsapp", "twilio": "sms", "rbm": "rcs"}
+    assert PROVIDER_CHANNELS == {
+        "whatsapp": "whatsapp",
+        "twilio": "sms",
+        "rbm": "rcs",
+        "mail": "email",
+    }
     assert set(CHANNEL_CLASSES) <= set(CHANNEL_NAMES)
     for name in CHANNEL_CLASSES:
         channel_type = channel_class(name)

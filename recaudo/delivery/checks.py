@@ -54,6 +54,10 @@ CHANNEL_SECRETS = (
         "RBM_CLIENT_TOKEN", "rcs", "client_token", "sandbox-rbm-client-token",
         "recaudo.E016", "anyone can sign RCS webhooks: debtors' messages, opt-outs, statuses",
     ),
+    ChannelSecret(
+        "EMAIL_INBOUND_SECRET", "email", "inbound_secret", "sandbox-email-inbound-secret",
+        "recaudo.E017", "anyone can sign inbound emails: debtors' messages, receipts, opt-outs",
+    ),
 )  # fmt: skip
 
 

@@ -27,6 +27,7 @@ from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from datetime import time as clock_time
 from decimal import Decimal
 from typing import Any, cast
 
@@ -94,6 +95,7 @@ class _ClaimedRow(_Row):
     notice_context: dict[str, Any] | None
     window_end: datetime
     amount_due: Decimal | None
+    window_start: datetime
 
 
 _ROW_COLUMNS = tuple(_ClaimedRow.__dataclass_fields__)
@@ -110,6 +112,8 @@ class _DebtorRow(_Row):
     timezone: str
     language: str
     region: str
+    preferred_hours_from: clock_time | None
+    preferred_hours_to: clock_time | None
 
 
 @dataclass(slots=True)
@@ -321,6 +325,10 @@ class Dispatcher:
                 timezone=debtor.timezone,
                 history=facts.history[row.debtor_id],
                 window_end=row.window_end,
+                window_start=row.window_start,
+                preferred_hours=(debtor.preferred_hours_from, debtor.preferred_hours_to)
+                if debtor.preferred_hours_from is not None and debtor.preferred_hours_to is not None
+                else None,
                 notice=row.action == Outreach.Action.NOTICE,
                 reply=row.action == Outreach.Action.REPLY,
                 final=bool((row.notice_context or {}).get("final")),

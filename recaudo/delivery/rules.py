@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 from typing import Literal
 
@@ -21,6 +21,7 @@ from recaudo.compliance.packs import RulePack
 from recaudo.compliance.rules import PastContact, check_contact
 from recaudo.outreach.contract import ProviderResult
 from recaudo.outreach.models import COLLECTION_NOTICES
+from recaudo.policies.planning import preferred_wait
 
 # Backoff for transient failures: base * 2^(attempt-1), capped, with full jitter.
 BACKOFF_BASE_SECONDS = 30.0
@@ -68,6 +69,10 @@ class SendFacts:
     # The row's template: a notice that asks for money (``COLLECTION_NOTICES``)
     # is judged as a collection attempt.
     template_key: str = ""
+    # The debtor's preferred local hours (from, to) and the row's window start:
+    # a collection contact placed inside them is not sent outside them.
+    preferred_hours: tuple[time, time] | None = None
+    window_start: datetime | None = None
 
 
 Verdict = Literal["send", "cancel", "fallback", "postpone"]
@@ -125,13 +130,14 @@ def decide(pack: RulePack, facts: SendFacts, now: datetime) -> Decision:
         return Decision("fallback", "no_consent", owed=owed, open_debt_ids=ids)
     if facts.reply:
         return Decision("send", owed=owed, open_debt_ids=ids)
+    asked_for = facts.notice and facts.template_key not in COLLECTION_NOTICES
     verdict = check_contact(
         pack,
         timezone=facts.timezone,
         channel=facts.channel,
         at=now,
         history=facts.history,
-        notice=facts.notice and facts.template_key not in COLLECTION_NOTICES,
+        notice=asked_for,
     )
     if not verdict.allowed:
         if "opted_out" in verdict.reasons:
@@ -143,6 +149,15 @@ def decide(pack: RulePack, facts: SendFacts, now: datetime) -> Decision:
             owed=owed,
             open_debt_ids=ids,
         )
+    if facts.preferred_hours is not None and facts.window_start is not None and not asked_for:
+        # Late (a worker was down) or put off by the rules: still inside the debtor's hours.
+        wait = preferred_wait(
+            now, facts.window_start, facts.window_end, facts.preferred_hours, facts.timezone
+        )
+        if wait is not None:
+            return Decision(
+                "postpone", "preferred_hours", not_before=wait, owed=owed, open_debt_ids=ids
+            )
     return Decision("send", owed=owed, open_debt_ids=ids)
 
 

@@ -10,4 +10,5 @@ urlpatterns = [
     path("whatsapp", webhooks.whatsapp, name="whatsapp"),
     path("twilio", webhooks.twilio, name="twilio"),
     path("rbm", webhooks.rbm, name="rbm"),
+    path("email", webhooks.email, name="email"),
 ]

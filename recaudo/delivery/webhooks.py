@@ -15,7 +15,7 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from recaudo.channels import RCS, SMS, WHATSAPP, ChannelFacts
+from recaudo.channels import EMAIL, RCS, SMS, WHATSAPP, ChannelFacts
 from recaudo.delivery import provider_events as events
 from recaudo.delivery.channels.rcs import RbmChannel
 from recaudo.delivery.channels.registry import channel_class, get_channel
@@ -39,6 +39,7 @@ KEPT_HEADERS = (
     "I-Twilio-Idempotency-Token",
     "X-Home-Region",
     "X-Goog-Signature",
+    "X-Recaudo-Signature",
 )
 
 
@@ -82,6 +83,13 @@ def rbm(request: HttpRequest) -> HttpResponse:
         if secret is not None:
             return HttpResponse(secret, content_type="text/plain")
     return _receive(request, RCS)
+
+
+@provider_webhook
+@require_POST
+def email(request: HttpRequest) -> HttpResponse:
+    """A debtor's email, posted by the inbound relay as raw MIME (docs/webhooks.md)."""
+    return _receive(request, EMAIL)
 
 
 def _receive(http_request: HttpRequest, facts: ChannelFacts) -> HttpResponse:

@@ -126,6 +126,17 @@ class Outreach(models.Model):
     # The due date whose step this is: with debtor and step it makes a contact
     # unique, so re-running the planner (or catching up) never plans it twice.
     anchor_due_on = models.DateField(_("vencimiento de referencia"))
+    # The campaign that wrote this contact (outreach/campaigns.py); empty otherwise.
+    campaign = models.ForeignKey(
+        "outreach.Campaign",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="contacts",
+        verbose_name=_("campaña"),
+        db_index=False,  # the partial index below: most rows have none
+        db_constraint=False,  # see docs/decisions/0004
+    )
     planned_on = models.DateField(_("planificado para el día"))
     action = models.CharField(_("acción"), max_length=10, choices=Action.choices)
     channel = models.CharField(_("canal"), max_length=10, choices=ContactPoint.Channel.choices)
@@ -213,6 +224,11 @@ class Outreach(models.Model):
                 condition=Q(status="planned"),
             ),
             models.Index(fields=["creditor", "planned_on"], name="outreach_creditor_day_idx"),
+            models.Index(
+                fields=["campaign"],
+                name="outreach_campaign_idx",
+                condition=Q(campaign__isnull=False),
+            ),
             # Status webhooks find the row by the provider's id.
             models.Index(
                 fields=["channel", "provider_message_id"],
@@ -349,3 +365,64 @@ class RateBucket(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class Campaign(models.Model):
+    """A one-off send to a segment ("20% de descuento si pagas antes del viernes").
+
+    Launched on ``send_on`` by ``outreach.campaigns.launch``: one ``Outreach``
+    row per debtor of the segment who still owes and can be reached, under the
+    same rules, caps and at-most-once as every contact (docs/campaigns.md).
+    """
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("programada")
+        LAUNCHED = "launched", _("lanzada")
+        CANCELLED = "cancelled", _("cancelada")
+
+    creditor = models.ForeignKey(
+        Creditor, on_delete=models.CASCADE, related_name="+", verbose_name=_("acreedor")
+    )
+    name = models.CharField(_("nombre"), max_length=200)
+    # Empty: every debtor of the creditor who owes something.
+    segment = models.ForeignKey(
+        "policies.Segment",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("segmento"),
+    )
+    template_key = models.CharField(_("plantilla"), max_length=60)
+    channels = models.JSONField(_("canales"), default=list)
+    send_on = models.DateField(_("enviar el día"))
+    # The last local day a contact may still go (caps or hours can push one later).
+    send_until = models.DateField(_("enviar hasta el día"), blank=True)
+    results_days = models.PositiveSmallIntegerField(
+        _("días para contar pagos"),
+        default=7,
+        help_text=_("Un pago en estos días después del envío cuenta como resultado."),
+    )
+    status = models.CharField(
+        _("estado"), max_length=10, choices=Status.choices, default=Status.SCHEDULED
+    )
+    created_by = models.CharField(_("creada por"), max_length=150, blank=True)
+    created_at = models.DateTimeField(_("creada"), auto_now_add=True)
+    launched_at = models.DateTimeField(_("lanzada"), null=True, blank=True)
+    launch_summary = models.JSONField(_("resumen del lanzamiento"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("campaña")
+        verbose_name_plural = _("campañas")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(send_until__gte=F("send_on")), name="campaign_until_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.send_on})"
+
+    def row_key(self, debtor_id: int) -> str:
+        """The notice key of this campaign's one contact with ``debtor_id`` (at most once)."""
+        return f"campaign:{self.pk}:{debtor_id}"

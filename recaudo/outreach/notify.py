@@ -16,7 +16,7 @@ often the event is reported.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -74,8 +74,11 @@ def notify(
     now = now or timezone.now()
     pack = pack_for(debtor.creditor_id, debtor.country, debtor.region)
     step = StepInfo(0, 0, 0, "notice", tuple(channels), template_key, "")
-    choice = choose_channel(step, usable_points(debtor), pack.consent_required)
+    choice = choose_channel(
+        step, usable_points(debtor), pack.consent_required, debtor.preferred_channel
+    )
     today = timezone.localtime(now, _zone(debtor.timezone)).date()
+    asked_for = triggered(Outreach.Action.NOTICE, template_key)
     if choice is None:
         if record_unreachable:
             return _unreachable(debtor, template_key, key, context, channels, now, "unreachable")
@@ -87,7 +90,10 @@ def notify(
         day=today,
         history=debtor_history(debtor.pk, now, placing=True),
         not_before=now,
-        notice=triggered(Outreach.Action.NOTICE, template_key),
+        notice=asked_for,
+        # The debtor's preferred hours hold for what asks for money, not for
+        # what they just asked for (a receipt goes within minutes).
+        hours=None if asked_for else preferred_hours(debtor),
     )
     if window is None:
         if record_unreachable:
@@ -256,6 +262,15 @@ def notice_values(context: Mapping[str, Any] | None) -> dict[str, Any]:
         values["new_due_on"] = date.fromisoformat(str(context["new_due_on"]))
     if context.get("agreed_amount"):
         values["agreed_amount"] = Decimal(str(context["agreed_amount"]))
+    if context.get("instalments"):  # a plan agreed (payments/actions.py)
+        values["instalments"] = [
+            (
+                int(item["number"]),
+                date.fromisoformat(str(item["due_on"])),
+                Decimal(str(item["amount"])),
+            )
+            for item in context["instalments"]
+        ]
     if context.get("currency"):
         values["notice_currency"] = str(context["currency"])
     return values
@@ -288,6 +303,12 @@ def usable_points(debtor: Debtor) -> list[UsablePoint]:
             )
         )
     return usable
+
+
+def preferred_hours(debtor: Debtor) -> tuple[time, time] | None:
+    """The debtor's preferred local hours (from, to), when they gave both."""
+    start, end = debtor.preferred_hours_from, debtor.preferred_hours_to
+    return (start, end) if start is not None and end is not None else None
 
 
 def _zone(name: str) -> Any:

@@ -229,13 +229,24 @@ def _decide(
             if key in data.planned:
                 result.already_planned += 1
                 continue
-            choice = choose_channel(due.step, data.points.get(debtor_id, ()), pack.consent_required)
+            preference = data.preferences.get(debtor_id)
+            choice = choose_channel(
+                due.step,
+                data.points.get(debtor_id, ()),
+                pack.consent_required,
+                preference.channel if preference else "",
+            )
             if choice is None:
                 result.skipped["no_usable_channel"] += 1
                 continue
-            if history:
+            if history or (preference and preference.hours):
                 window = place(
-                    pack, timezone=zone, channel=choice.channel, day=day, history=history
+                    pack,
+                    timezone=zone,
+                    channel=choice.channel,
+                    day=day,
+                    history=history,
+                    hours=preference.hours if preference else None,
                 )
             else:
                 # With no earlier contact the window depends only on the rules and

@@ -10,11 +10,11 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db import connection
 
@@ -22,6 +22,11 @@ from recaudo.compliance.rules import PastContact
 from recaudo.outreach.history import contact_moment, counted_sql, counts, triggered
 from recaudo.outreach.tasks import CONVERSATION_OUTCOMES
 from recaudo.policies.planning import EMAIL_CHANNELS, PHONE_CHANNELS, OpenDebt, UsablePoint
+
+
+class Preference(NamedTuple):
+    channel: str
+    hours: tuple[time, time] | None
 
 
 @dataclass
@@ -32,6 +37,8 @@ class Loaded:
     points: dict[int, list[UsablePoint]]
     planned: set[tuple[int, int, date]]
     history: dict[int, list[PastContact]]
+    # Debtors who said how they want to be contacted: (channel, (from, to) or None).
+    preferences: dict[int, Preference] = field(default_factory=dict)
 
 
 def candidate_ranges(
@@ -179,7 +186,29 @@ def load_chunk(due_dates: Sequence[date], since: datetime, first: int, last: int
                             conversation=action == "call_task" and reason in CONVERSATION_OUTCOMES,
                         )
                     )
-    return Loaded(set(due_dates), debtors, debts, points, planned, history)
+        preferences = _preferences(cursor, within)
+    return Loaded(set(due_dates), debtors, debts, points, planned, history, preferences)
+
+
+def _preferences(cursor: Any, within: list[int]) -> dict[int, Preference]:
+    """The few candidate debtors with contact preferences (a separate, selective read)."""
+    cursor.execute(
+        "SELECT d.id, d.preferred_channel, d.preferred_hours_from, d.preferred_hours_to "
+        "FROM portfolio_debtor d JOIN plan_debtors p ON p.id = d.id "
+        "WHERE p.id BETWEEN %s AND %s AND d.id BETWEEN %s AND %s "
+        "AND (d.preferred_channel <> '' OR d.preferred_hours_from IS NOT NULL)",
+        within,
+    )
+    found = {}
+    for debtor_id, channel, start, end in cursor.fetchall():
+        hours = (_time(start), _time(end)) if start is not None and end is not None else None
+        found[debtor_id] = Preference(channel or "", hours)
+    return found
+
+
+def _time(value: time | str) -> time:
+    # SQLite returns the text it stores.
+    return value if isinstance(value, time) else time.fromisoformat(value)
 
 
 def _utc(value: datetime | str) -> datetime:

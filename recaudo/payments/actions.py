@@ -269,7 +269,33 @@ def agree_plan(
             )
         cancel_settled(debtor.pk, f"plan {plan.pk} agreed")
         _close_what_the_plan_replaces(plan, debts)
+        announce_plan(plan)
         return plan
+
+
+def announce_plan(plan: InstalmentPlan) -> None:
+    """Queue the "plan agreed" notice: every instalment's date and amount, and the link.
+
+    Whatever the route (the portal, the bot, an agent using either), once per
+    plan. A notice the debtor's own agreement called for: held only by the
+    hours where the country's pack leaves notices out of the caps.
+    """
+    notify(
+        plan.debtor,
+        "plan_agreed",
+        key=f"plan-agreed:{plan.pk}",
+        context={
+            "currency": plan.currency,
+            "instalments": [
+                {
+                    "number": item.number,
+                    "due_on": item.due_on.isoformat(),
+                    "amount": str(item.amount),
+                }
+                for item in plan.instalments.order_by("number")
+            ],
+        },
+    )
 
 
 def _close_what_the_plan_replaces(plan: InstalmentPlan, debts: list[Debt]) -> None:

@@ -65,12 +65,24 @@ def contact_preferences(request: HttpRequest, link: PaymentLink, lang: str) -> H
         if action == "prefer":
             contact.prefer(link.debtor, int(request.POST.get("point", "0") or 0))
             return _done(link, lang, "preferred")
+        if action == "preferences":
+            contact.save_preferences(
+                link.debtor,
+                channel=request.POST.get("preferred_channel", ""),
+                hours=request.POST.get("hours", ""),
+                hours_from=request.POST.get("hours_from", "").strip(),
+                hours_to=request.POST.get("hours_to", "").strip(),
+            )
+            return _done(link, lang, "preferences")
         if action == "stop":
             contact.stop_channel(link.debtor, request.POST.get("channel", ""))
             return _done(link, lang, "stopped")
         if action == "stop-all" and request.POST.get("confirm") == "yes":
             contact.stop_everything(link.debtor)
             return _done(link, lang, "stopped-all")
-    except (AgreementError, ValueError):
+    except AgreementError as error:
+        if action == "preferences":
+            return _render_portal(request, link, lang, str(error), 400)
+    except ValueError:
         pass
     return _render_portal(request, link, lang, _("Elija una opción de la lista."), 400)

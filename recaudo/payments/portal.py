@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date as babel_date
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext as _
 
 from recaudo.languages import debtor_language, down_payment_name
-from recaudo.payments.contact import contact_rows
+from recaudo.payments.contact import (
+    CHANNEL_LABELS,
+    HOURS_LABELS,
+    contact_rows,
+    hours_key,
+    preferable_channels,
+)
 from recaudo.payments.models import (
     DebtorReport,
     DebtorRequest,
@@ -238,6 +244,14 @@ def portal_context(link: PaymentLink) -> dict[str, Any]:
         "extension_first": (today + timedelta(days=1)).isoformat(),
         "max_extension_days": terms.max_extension_days,
         "contact_points": contact_rows(debtor),
+        "preferable_channels": [
+            (channel, gettext(CHANNEL_LABELS[channel])) for channel in preferable_channels(debtor)
+        ],
+        "preferred_channel": debtor.preferred_channel,
+        "hours_choices": list(HOURS_LABELS.items()),
+        "hours_key": hours_key(debtor),
+        "hours_from": _clock(debtor.preferred_hours_from),
+        "hours_to": _clock(debtor.preferred_hours_to),
         "brand_colour": terms.brand_colour,
         "support_email": creditor.support_email,
         "support_phone": creditor.support_phone,
@@ -274,3 +288,7 @@ def portal_context(link: PaymentLink) -> dict[str, Any]:
         "promise_last_text": format_date(last_day, locale, today),
         "can_promise": bool(open_total) and promise is None and plan is None,
     }
+
+
+def _clock(value: time | None) -> str:
+    return value.strftime("%H:%M") if value is not None else ""

@@ -45,6 +45,7 @@ EVENT_KEYS = (
     "request_refused",
     "request_closed",
     "report_rejected",
+    "plan_agreed",
 )
 # Notices whose email says everything in its opening (a receipt, a decision):
 # no list of debts, which a notice does not carry.
@@ -54,7 +55,10 @@ SELF_CONTAINED_EMAILS = (
     "extension_approved",
     "discount_approved",
     "request_refused",
+    "plan_agreed",
 )
+# Notices where "if you already paid, ignore this" makes no sense.
+NO_ALREADY_PAID = ("payment_failed", "request_closed", "report_rejected")
 B2B_KEYS = ("b2b_statement", "b2b_reminder_before", "b2b_due_today", "b2b_overdue")
 LANGUAGES = ("es", "en", "pt")
 WHATSAPP_LANGUAGE = {"es": "es", "en": "en", "pt": "pt_BR"}
@@ -216,6 +220,15 @@ _SMS: dict[str, dict[str, str]] = {
         "Reply STOP to opt out.",
         "pt": "{{ marca }}: oi {{ nombre }}, verificamos o pagamento que voce informou e nao o "
         "encontramos. Se tiver outro comprovante, responda. Pagar: {{ enlace_pago }}",
+    },
+    "plan_agreed": {
+        "es": "{{ marca }}: hola {{ nombre }}, acordamos tu plan de pagos. Primera cuota: "
+        "{{ primera_cuota }}. Ve todas tus cuotas y paga en {{ enlace_pago }}",
+        "en": "{{ marca }}: Hi {{ nombre }}, your payment plan is agreed. First instalment: "
+        "{{ primera_cuota }}. See all your instalments and pay at {{ enlace_pago }} "
+        "Reply STOP to opt out.",
+        "pt": "{{ marca }}: oi {{ nombre }}, seu plano de pagamento foi combinado. Primeira "
+        "parcela: {{ primera_cuota }}. Veja todas as parcelas e pague em {{ enlace_pago }}",
     },
 }
 
@@ -419,6 +432,17 @@ _WHATSAPP: dict[str, dict[str, str]] = {
         "você informou e não o encontramos, então seu saldo de {{ saldo }} segue em aberto.\n"
         "Se tiver outro comprovante, responda esta mensagem e verificamos. Você também pode "
         "pagar aqui: {{ enlace_pago }}\nObrigado.",
+    },
+    "plan_agreed": {
+        "es": "Hola {{ nombre }}, te escribimos de {{ marca }}. Tu plan de pagos quedó acordado. "
+        "Tus cuotas:\n{{ cuotas }}\nPuedes ver y pagar cada cuota aquí: {{ enlace_pago }}\n"
+        "¡Gracias!",
+        "en": "Hi {{ nombre }}, this is {{ marca }}. Your payment plan is agreed. Your "
+        "instalments:\n{{ cuotas }}\nYou can see and pay each instalment here: "
+        "{{ enlace_pago }}\nThank you!",
+        "pt": "Olá, {{ nombre }}! Aqui é da equipe {{ marca }}. Seu plano de pagamento foi "
+        "combinado. Suas parcelas:\n{{ cuotas }}\nVocê pode ver e pagar cada parcela aqui: "
+        "{{ enlace_pago }}\nObrigado!",
     },
 }
 
@@ -638,7 +662,7 @@ _EMAIL: dict[str, dict[str, tuple[str, str]]] = {
     "payment_failed": {
         "es": (
             "Tu pago a {{ marca }} no se pudo completar",
-            "Tu pago en línea no se pudo completar. Puede pasar por muchas razones; puedes "
+            "Tu pago en línea no se pudo completar. A veces pasa, por muchas razones; puedes "
             "intentarlo de nuevo con el mismo medio de pago u otro.",
         ),
         "en": (
@@ -723,6 +747,23 @@ _EMAIL: dict[str, dict[str, tuple[str, str]]] = {
             "{{ marca }}: verificamos seu pagamento",
             "Verificamos o pagamento que você informou e não o encontramos, então seu saldo "
             "segue em aberto. Se tiver outro comprovante, responda este e-mail e verificamos.",
+        ),
+    },
+    "plan_agreed": {
+        "es": (
+            "Tu plan de pagos con {{ marca }}",
+            "Tu plan de pagos quedó acordado. Estas son tus cuotas:\n\n{{ cuotas }}\n\n"
+            "Desde {{ enlace_pago }} puedes ver y pagar cada cuota.",
+        ),
+        "en": (
+            "Your payment plan with {{ marca }}",
+            "Your payment plan is agreed. These are your instalments:\n\n{{ cuotas }}\n\n"
+            "At {{ enlace_pago }} you can see and pay each instalment.",
+        ),
+        "pt": (
+            "{{ marca }}: seu plano de pagamento",
+            "Seu plano de pagamento foi combinado. Estas são suas parcelas:\n\n{{ cuotas }}\n\n"
+            "Em {{ enlace_pago }} você pode ver e pagar cada parcela.",
         ),
     },
     "b2b_statement": {
@@ -874,7 +915,7 @@ def _email_body(key: str, language: str) -> str:
         opening,
         _debt_list(_DEBT_LINE[language]) + _PAY[language],
     ]
-    if key not in ("payment_failed", "request_closed", "report_rejected"):
+    if key not in NO_ALREADY_PAID:
         parts.append(_ALREADY_PAID[language])
     parts.append(_SIGNATURE[language])
     return "\n\n".join(parts)
@@ -922,9 +963,9 @@ def _usted_template(key: str, channel: str, tone: str) -> dict:
     if channel == "email":
         subject, opening = USTED_EMAIL[key]
         parts = [_GREETING["es"], opening]
-        if key != "payment_thanks":  # a receipt: what was paid and what is left, nothing to pay
+        if key not in SELF_CONTAINED_EMAILS:  # a receipt, a decision: all said in the opening
             parts.append(_debt_list(_DEBT_LINE["es"]) + USTED_PAY)
-            if key != "payment_failed":
+            if key not in NO_ALREADY_PAID:
                 parts.append(USTED_ALREADY_PAID)
         parts.append(USTED_SIGNATURE)
         values.update(subject=subject, body="\n\n".join(parts))

@@ -21,7 +21,7 @@ USTED_SMS: dict[str, str] = {
     "overdue_early": "{{ marca }}: hola {{ nombre }}, no hemos recibido su pago de {{ total }} con "
     "vencimiento el {{ vence }}. Puede pagar en {{ enlace_pago }} Si ya lo hizo, gracias.",
     "payment_offer": "{{ marca }}: hola {{ nombre }}, si le queda mejor, puede pagar su saldo de "
-    "{{ total }} en cuotas o elegir una fecha de pago en {{ enlace_pago }}",
+    "{{ saldo }} en cuotas o elegir una fecha de pago en {{ enlace_pago }}",
     "overdue_late": "{{ marca }}: hola {{ nombre }}, su saldo de {{ total }} sigue pendiente desde "
     "el {{ vence }}. Queremos ayudarle: pague o elija un plan en {{ enlace_pago }}",
     "payment_thanks": "{{ marca }}: hola {{ nombre }}, recibimos su pago de {{ monto_pagado }} "
@@ -36,8 +36,24 @@ USTED_SMS: dict[str, str] = {
     "{{ monto_promesa }} que acordamos para el {{ fecha_promesa }}. Si necesita otra fecha, "
     "puede elegirla en {{ enlace_pago }}",
     "plan_broken": "{{ marca }}: hola {{ nombre }}, no recibimos una cuota de su plan de pagos, "
-    "por eso el plan se dio por terminado. Su saldo es {{ total }}. Pague o arme un nuevo plan "
+    "por eso el plan se dio por terminado. Su saldo es {{ saldo }}. Pague o arme un nuevo plan "
     "en {{ enlace_pago }}",
+    "paid_in_full": "{{ marca }}: hola {{ nombre }}, recibimos su pago de {{ monto_pagado }} del "
+    "{{ fecha_pago }} (ref. {{ referencia_pago }}) y ya no tiene saldo pendiente. Su paz y "
+    "salvo: {{ enlace_paz_y_salvo }} ¡Gracias!",
+    "extension_approved": "{{ marca }}: hola {{ nombre }}, aprobamos su nueva fecha de pago: "
+    "{{ nueva_fecha }}. Puede pagar {{ saldo_pendiente }} en {{ enlace_pago }}",
+    "discount_approved": "{{ marca }}: hola {{ nombre }}, aprobamos su descuento: con un pago de "
+    "{{ monto_acordado }} salda su deuda de {{ saldo_pendiente }}. Pague en {{ enlace_pago }}",
+    "request_refused": "{{ marca }}: hola {{ nombre }}, revisamos su solicitud y esta vez no "
+    "pudimos aprobarla. Su saldo es {{ saldo_pendiente }}; puede pagar o elegir un plan en "
+    "{{ enlace_pago }}",
+    "request_closed": "{{ marca }}: hola {{ nombre }}, como acordamos su plan de cuotas, cerramos "
+    "su pedido de descuento o de nueva fecha: el plan lo reemplaza. Sus cuotas: {{ enlace_pago }}",
+    "report_rejected": "{{ marca }}: hola {{ nombre }}, revisamos el pago reportado y no lo "
+    "encontramos. Si tiene otro comprobante, responda a este mensaje. Pagar: {{ enlace_pago }}",
+    "plan_agreed": "{{ marca }}: hola {{ nombre }}, acordamos su plan de pagos. Primera cuota: "
+    "{{ primera_cuota }}. Vea todas sus cuotas y pague en {{ enlace_pago }}",
 }
 
 USTED_WHATSAPP: dict[str, str] = {
@@ -54,7 +70,7 @@ USTED_WHATSAPP: dict[str, str] = {
     "de {{ total }}, que vencía el {{ vence }}; a veces la fecha se pasa.\nPuede pagar aquí: "
     "{{ enlace_pago }}\nSi ya pagó, ¡gracias! y no tenga en cuenta este mensaje.",
     "payment_offer": "Hola {{ nombre }}, le escribimos de {{ marca }}. Queremos ayudarle con su "
-    "saldo de {{ total }}: desde este enlace puede pagarlo en cuotas o elegir la fecha que "
+    "saldo de {{ saldo }}: desde este enlace puede pagarlo en cuotas o elegir la fecha que "
     "mejor le quede: {{ enlace_pago }}\nSi tiene preguntas, responda a este mensaje.",
     "overdue_late": "Hola {{ nombre }}, le escribimos de {{ marca }}. Su saldo de {{ total }} "
     "sigue pendiente desde el {{ vence }} y queremos ayudarle a resolverlo: puede pagar o "
@@ -73,9 +89,32 @@ USTED_WHATSAPP: dict[str, str] = {
     "de {{ monto_promesa }} que acordamos para el {{ fecha_promesa }}. Si necesita otra fecha u "
     "otra forma de pago, puede elegirla aquí: {{ enlace_pago }}\nSi ya pagó, ¡gracias!",
     "plan_broken": "Hola {{ nombre }}, le escribimos de {{ marca }}. No recibimos una cuota de su "
-    "plan de pagos, así que el plan se dio por terminado. Su saldo es de {{ total }}. Puede "
+    "plan de pagos, así que el plan se dio por terminado. Su saldo es de {{ saldo }}. Puede "
     "pagar o armar un nuevo plan aquí: {{ enlace_pago }}\nSi necesita ayuda, responda a este "
     "mensaje.",
+    "paid_in_full": "¡Gracias, {{ nombre }}! En {{ marca }} recibimos su pago de "
+    "{{ monto_pagado }} del {{ fecha_pago }} (referencia {{ referencia_pago }}) y ya no tiene "
+    "saldo pendiente. Descargue su paz y salvo aquí: {{ enlace_paz_y_salvo }}\nQue tenga un "
+    "buen día.",
+    "extension_approved": "Hola {{ nombre }}, le escribimos de {{ marca }}. Aprobamos su nueva "
+    "fecha de pago: {{ nueva_fecha }}. Cuando quiera, puede pagar {{ saldo_pendiente }} aquí: "
+    "{{ enlace_pago }}\n¡Gracias!",
+    "discount_approved": "Hola {{ nombre }}, le escribimos de {{ marca }}. Aprobamos su "
+    "descuento: con un pago de {{ monto_acordado }} salda su deuda de {{ saldo_pendiente }}. "
+    "Puede pagar aquí: {{ enlace_pago }}\n¡Gracias!",
+    "request_refused": "Hola {{ nombre }}, le escribimos de {{ marca }}. Revisamos su solicitud y "
+    "esta vez no pudimos aprobarla. Su saldo es {{ saldo_pendiente }}: puede pagarlo o elegir un "
+    "plan aquí: {{ enlace_pago }}\nSi quiere conversarlo, responda a este mensaje.",
+    "request_closed": "Hola {{ nombre }}, le escribimos de {{ marca }}. Como acordamos su plan de "
+    "cuotas, cerramos su pedido de descuento o de nueva fecha: el plan lo reemplaza.\nPuede ver "
+    "sus cuotas aquí: {{ enlace_pago }}\nSi tiene preguntas, responda a este mensaje.",
+    "report_rejected": "Hola {{ nombre }}, le escribimos de {{ marca }}. Revisamos el pago que "
+    "nos informó y no lo encontramos, así que su saldo de {{ saldo }} sigue pendiente.\nSi tiene "
+    "otro comprobante, responda a este mensaje y lo revisamos. También puede pagar aquí: "
+    "{{ enlace_pago }}\nGracias.",
+    "plan_agreed": "Hola {{ nombre }}, le escribimos de {{ marca }}. Su plan de pagos quedó "
+    "acordado. Sus cuotas:\n{{ cuotas }}\nPuede ver y pagar cada cuota aquí: {{ enlace_pago }}"
+    "\n¡Gracias!",
 }
 
 # (subject, opening paragraph), as default_templates._EMAIL.
@@ -99,7 +138,7 @@ USTED_EMAIL: dict[str, tuple[str, str]] = {
     ),
     "payment_offer": (
         "Opciones para ponerse al día con {{ marca }}",
-        "Queremos ayudarle con su saldo pendiente de {{ total }}. Desde el enlace de pago puede "
+        "Queremos ayudarle con su saldo pendiente de {{ saldo }}. Desde el enlace de pago puede "
         "pagarlo en cuotas o elegir la fecha que mejor le quede.",
     ),
     "overdue_late": (
@@ -133,6 +172,43 @@ USTED_EMAIL: dict[str, tuple[str, str]] = {
         "Su plan de pagos con {{ marca }}",
         "No recibimos una cuota de su plan de pagos, así que el plan se dio por terminado. Puede "
         "pagar su saldo o armar un nuevo plan desde el enlace; si necesita ayuda, respóndanos.",
+    ),
+    "paid_in_full": (
+        "Está a paz y salvo con {{ marca }}",
+        "Recibimos su pago y ya no tiene saldo pendiente. Este es su recibo:\n\n"
+        "Monto: {{ monto_pagado }}\nFecha: {{ fecha_pago }}\nReferencia: {{ referencia_pago }}"
+        "\n\nSu certificado de paz y salvo (PDF): {{ enlace_paz_y_salvo }}\n\n"
+        "Puede ver su cuenta en {{ enlace_pago }}",
+    ),
+    "extension_approved": (
+        "{{ marca }}: aprobamos su nueva fecha de pago",
+        "Revisamos su solicitud y la aprobamos: su nueva fecha de pago es el {{ nueva_fecha }}."
+        "\n\nSaldo: {{ saldo_pendiente }}\nPara pagar o ver sus opciones: {{ enlace_pago }}",
+    ),
+    "discount_approved": (
+        "{{ marca }}: aprobamos su descuento",
+        "Revisamos su solicitud y la aprobamos: con un pago de {{ monto_acordado }} salda su "
+        "deuda de {{ saldo_pendiente }}.\n\nPara pagar: {{ enlace_pago }}",
+    ),
+    "request_refused": (
+        "{{ marca }}: respuesta a su solicitud",
+        "Revisamos su solicitud y esta vez no pudimos aprobarla.\n\nSu saldo es "
+        "{{ saldo_pendiente }}. Puede pagarlo o elegir un plan de pagos en {{ enlace_pago }}",
+    ),
+    "request_closed": (
+        "Su pedido a {{ marca }} y su plan de cuotas",
+        "Como acordamos su plan de cuotas, cerramos su pedido de descuento o de nueva fecha: el "
+        "plan lo reemplaza. Desde el enlace puede ver sus cuotas y pagarlas.",
+    ),
+    "report_rejected": (
+        "Revisamos su pago a {{ marca }}",
+        "Revisamos el pago que nos informó y no lo encontramos, así que su saldo sigue "
+        "pendiente. Si tiene otro comprobante, responda a este correo y lo revisamos.",
+    ),
+    "plan_agreed": (
+        "Su plan de pagos con {{ marca }}",
+        "Su plan de pagos quedó acordado. Estas son sus cuotas:\n\n{{ cuotas }}\n\n"
+        "Desde {{ enlace_pago }} puede ver y pagar cada cuota.",
     ),
 }
 

@@ -124,19 +124,27 @@ def _preferred_first(point: UsablePoint) -> tuple[bool, int]:
 
 
 def choose_channel(
-    step: StepInfo, points: Sequence[UsablePoint], consent_required: frozenset[str]
+    step: StepInfo,
+    points: Sequence[UsablePoint],
+    consent_required: frozenset[str],
+    preferred_channel: str = "",
 ) -> ChannelChoice | None:
     """The first of the step's channels the debtor can be reached on.
 
     A channel needs a usable point that carries it and, where the channel or
     the debtor's country requires it, the debtor's consent on that point.
-    Preferred points come first. The rest of the step's reachable channels
-    are kept, in order, as fallbacks.
+    Preferred points come first. The debtor's ``preferred_channel``, when it is
+    one of the step's, is tried first (the step's others keep their order); a
+    channel the step does not list is never added. The rest of the step's
+    reachable channels are kept, in order, as fallbacks.
     """
     needs_consent = recaudo.channels.consent_needed(consent_required)
     ordered = points if len(points) < 2 else sorted(points, key=_preferred_first)
+    channels = step.channels
+    if preferred_channel and preferred_channel in channels[1:]:
+        channels = (preferred_channel, *(c for c in channels if c != preferred_channel))
     reachable: list[tuple[str, int]] = []
-    for channel in step.channels:
+    for channel in channels:
         for point in ordered:
             if channel not in point.channels:
                 continue
@@ -165,6 +173,7 @@ def place(
     history: Sequence[PastContact],
     not_before: datetime | None = None,
     notice: bool = False,
+    hours: tuple[time, time] | None = None,
 ) -> tuple[datetime, datetime] | None:
     """The first send window, on ``day`` or later, in which the contact is allowed.
 
@@ -174,12 +183,39 @@ def place(
     moment on or after the day began) makes the search begin later.
     ``notice``: a notice the debtor triggered, placed as ``check_contact`` says
     (only the hours hold where the pack leaves notices out of the caps).
+    ``hours``: the debtor's preferred local hours (from, to); the window is
+    the part of the allowed one inside them, never more. When no allowed
+    window within reach meets them, the allowed window is used as if there
+    were no preference (a preference cannot silence the debtor's reminders).
     """
+    if hours is not None:
+        narrowed = _place(pack, timezone, channel, day, history, not_before, notice, hours)
+        if narrowed is not None:
+            return narrowed
+    return _place(pack, timezone, channel, day, history, not_before, notice, None)
+
+
+def _place(
+    pack: RulePack,
+    timezone: str,
+    channel: str,
+    day: date,
+    history: Sequence[PastContact],
+    not_before: datetime | None,
+    notice: bool,
+    hours: tuple[time, time] | None,
+) -> tuple[datetime, datetime] | None:
     at = local_midnight(timezone, day)
     if not_before is not None and not_before > at:
         at = not_before
     for _ in range(MAX_PLACEMENT_ATTEMPTS):
         start, end = next_window(pack, timezone, at)
+        if hours is not None:
+            inside = within_hours(start, end, hours, timezone)
+            if inside is None:
+                at = _next_preferred_start(start, hours, timezone)
+                continue
+            start, end = inside
         decision = check_contact(
             pack, timezone=timezone, channel=channel, at=start, history=history, notice=notice
         )
@@ -189,6 +225,50 @@ def place(
             return None
         at = max(decision.next_allowed_at, start)
     return None
+
+
+def within_hours(
+    start: datetime, end: datetime, hours: tuple[time, time], timezone: str
+) -> tuple[datetime, datetime] | None:
+    """The part of the window ``start``..``end`` inside the local ``hours`` of its day, if any."""
+    zone = ZoneInfo(timezone)
+    day = start.astimezone(zone).date()
+    begin = datetime.combine(day, hours[0], tzinfo=zone)
+    finish = datetime.combine(day, hours[1], tzinfo=zone)
+    lower, upper = max(start, begin), min(end, finish)
+    return (lower, upper) if lower < upper else None
+
+
+def _next_preferred_start(moment: datetime, hours: tuple[time, time], timezone: str) -> datetime:
+    """The next start of the preferred hours after ``moment`` (today's, or tomorrow's)."""
+    zone = ZoneInfo(timezone)
+    local = moment.astimezone(zone)
+    today = datetime.combine(local.date(), hours[0], tzinfo=zone)
+    return today if today > moment else local_midnight(timezone, local.date() + timedelta(days=1))
+
+
+def preferred_wait(
+    now: datetime,
+    window_start: datetime,
+    window_end: datetime,
+    hours: tuple[time, time],
+    timezone: str,
+) -> datetime | None:
+    """When a contact due ``now`` should wait for the debtor's preferred hours; None: send.
+
+    Only a contact whose window was placed inside those hours waits (one the
+    planner could not fit in them, ``place``'s fallback, goes as placed).
+    """
+    if within_hours(window_start, window_end, hours, timezone) is None:
+        return None
+    local = now.astimezone(ZoneInfo(timezone)).time()
+    if hours[0] <= local < hours[1]:
+        return None
+    zone = ZoneInfo(timezone)
+    day = now.astimezone(zone).date()
+    start = datetime.combine(day, hours[0], tzinfo=zone)
+    tomorrow = datetime.combine(day + timedelta(days=1), hours[0], tzinfo=zone)
+    return start if start > now else tomorrow
 
 
 def currency_and_balance(debts: Sequence[OpenDebt]) -> tuple[str, Decimal]:

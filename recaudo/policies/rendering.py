@@ -29,6 +29,7 @@ from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SecurityError
 
 from recaudo.channels import WRITTEN_CHANNELS
+from recaudo.languages import down_payment_name
 from recaudo.languages import locale_for as locale_for  # re-exported: callers import it here
 from recaudo.policies.models import Template
 from recaudo.policies.sandbox import (
@@ -64,6 +65,8 @@ PLACEHOLDERS: dict[str, str] = {
     "enlace_paz_y_salvo": "Enlace al certificado de paz y salvo (PDF) cuando ya no debe nada.",
     "nueva_fecha": "Nueva fecha de pago aprobada, con formato.",
     "monto_acordado": "Monto aprobado para saldar la deuda con descuento, con formato de moneda.",
+    "cuotas": "Las cuotas de un plan acordado, una por línea: «- fecha: monto».",
+    "primera_cuota": "La primera cuota de un plan acordado: «fecha: monto».",
 }
 # Fields of each item of `deudas`; `factura` (the invoice number, possibly
 # empty) is there for B2B statements.
@@ -351,6 +354,7 @@ def build_context(
     agreed_amount: Decimal | None = None,
     notice_currency: str = "",
     balance_debts: Iterable[DebtLike] | None = None,
+    instalments: Sequence[tuple[int, date, Decimal]] = (),
 ) -> dict[str, Any]:
     """Every placeholder's value, formatted for the debtor's language and country.
 
@@ -364,6 +368,9 @@ def build_context(
     Promise and paid amounts are in the debts' currency (the creditor's
     default when there are none or they are mixed), or in ``notice_currency``
     when a notice names its own (a receipt: the payment's).
+
+    ``instalments``: a plan's (number, due date, amount), number 0 being the
+    down payment, named as the debtor's country says it ("cuota inicial").
     """
     code = _language_of(language or debtor.language)
     locale = locale_for(code, debtor.country)
@@ -398,6 +405,13 @@ def build_context(
     def money(amount: Decimal | None) -> str:
         return "" if amount is None else format_money(amount, currency, locale)
 
+    plan_lines = []
+    for number, due_on, amount in sorted(instalments, key=lambda item: item[0]):
+        line = f"{format_date(due_on, locale, today)}: {money(amount)}"
+        if number == 0:
+            line += f" ({down_payment_name(text_language, debtor.country)})"
+        plan_lines.append(line)
+
     overdue = upcoming = Decimal(0)
     for debt in ordered if balance_debts is None else balance_debts:
         if debt.currency.upper() != currency:
@@ -428,6 +442,8 @@ def build_context(
         "enlace_paz_y_salvo": certificate_link,
         "nueva_fecha": format_date(new_due_on, locale, today) if new_due_on else "",
         "monto_acordado": money(agreed_amount),
+        "cuotas": "\n".join(f"- {line}" for line in plan_lines),
+        "primera_cuota": plan_lines[0] if plan_lines else "",
         "saldo": money(overdue + upcoming),
         "saldo_vencido": money(overdue),
         "saldo_por_vencer": money(upcoming),
@@ -473,6 +489,11 @@ def _sample_context_cached(language: str) -> dict[str, Any]:
         certificate_link="https://pagos.example.com/p/AbC123/paz-y-salvo",
         new_due_on=date(2026, 12, 22),
         agreed_amount=Decimal("150000"),
+        instalments=[
+            (0, date(2026, 12, 1), Decimal("55000")),
+            (1, date(2027, 1, 1), Decimal("65000")),
+            (2, date(2027, 2, 1), Decimal("65000")),
+        ],
     )
 
 

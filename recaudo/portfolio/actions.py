@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, time
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -12,8 +12,20 @@ from django.db.models import F
 from django.utils.translation import gettext
 
 from recaudo.portfolio import events
-from recaudo.portfolio.models import Creditor, Debt, Debtor, Payment, PaymentAllocation
-from recaudo.portfolio.rules import InputError, OpenDebt, allocate_payment
+from recaudo.portfolio.models import (
+    AuditEvent,
+    Creditor,
+    Debt,
+    Debtor,
+    Payment,
+    PaymentAllocation,
+)
+from recaudo.portfolio.rules import (
+    InputError,
+    OpenDebt,
+    allocate_payment,
+    clean_preferred_hours,
+)
 
 
 class PaymentConflict(InputError):
@@ -184,3 +196,52 @@ def _same_payment(existing: Payment, debtor: Debtor, amount: Decimal, currency: 
             },
         )
     return existing
+
+
+def set_contact_preferences(
+    debtor: Debtor,
+    *,
+    channel: str,
+    hours_from: time | None,
+    hours_to: time | None,
+    actor: str,
+) -> bool:
+    """Store how the debtor wants to be contacted, audited; False when nothing changed.
+
+    ``channel`` empty means no preference; the caller checks it is one the
+    debtor can be reached on (the portal offers only those).
+    """
+    hours_from, hours_to = clean_preferred_hours(hours_from, hours_to)
+    with transaction.atomic():
+        current = Debtor.objects.select_for_update().get(pk=debtor.pk)
+        old = _preferences(current)
+        new = (channel, hours_from, hours_to)
+        if old == new:
+            return False
+        Debtor.objects.filter(pk=debtor.pk).update(
+            preferred_channel=channel, preferred_hours_from=hours_from, preferred_hours_to=hours_to
+        )
+        debtor.preferred_channel = channel
+        debtor.preferred_hours_from, debtor.preferred_hours_to = hours_from, hours_to
+        names = ("preferred_channel", "preferred_hours_from", "preferred_hours_to")
+        events.debtor_event(
+            debtor,
+            AuditEvent.Kind.DEBTOR_UPDATED,
+            actor=actor,
+            data={
+                "changes": {
+                    name: [_plain(before), _plain(after)]
+                    for name, before, after in zip(names, old, new, strict=True)
+                    if before != after
+                }
+            },
+        )
+        return True
+
+
+def _preferences(debtor: Debtor) -> tuple[str, time | None, time | None]:
+    return (debtor.preferred_channel, debtor.preferred_hours_from, debtor.preferred_hours_to)
+
+
+def _plain(value: str | time | None) -> str:
+    return value.strftime("%H:%M") if isinstance(value, time) else (value or "")

@@ -21,6 +21,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from recaudo.admin_scope import CreditorScoped
+from recaudo.channels import CHANNEL_NAMES
 from recaudo.languages import staff_money
 from recaudo.portfolio import events, rules
 from recaudo.portfolio.models import (
@@ -209,6 +210,9 @@ class DebtorForm(forms.ModelForm):
             "timezone",
             "language",
             "tags",
+            "preferred_channel",
+            "preferred_hours_from",
+            "preferred_hours_to",
         )
 
     def clean(self) -> dict[str, Any]:
@@ -227,6 +231,19 @@ class DebtorForm(forms.ModelForm):
                     self.add_error(
                         field_name, _("Valor no válido: «%(value)s».") % {"value": data[field_name]}
                     )
+        channel = data.get("preferred_channel") or ""
+        if channel and channel not in CHANNEL_NAMES:
+            self.add_error(
+                "preferred_channel",
+                _("Canal desconocido: «%(value)s». Los canales son: %(known)s.")
+                % {"value": channel, "known": ", ".join(CHANNEL_NAMES)},
+            )
+        try:
+            rules.clean_preferred_hours(
+                data.get("preferred_hours_from"), data.get("preferred_hours_to")
+            )
+        except rules.InputError as error:
+            self.add_error("preferred_hours_to", error.message)
         return data
 
 

@@ -150,6 +150,14 @@ class Debtor(models.Model):
     # erase``): the row is then only a pseudonymous reference for the debts and
     # payments the law keeps, and imports and the API refuse to write it again.
     erased_at = models.DateTimeField(_("datos borrados"), null=True, blank=True)
+    # How the debtor asked to be contacted (the portal, or staff in the admin):
+    # the channel goes first in a step's channel order, the hours narrow the
+    # window the country allows (never widen it). docs/policies.md.
+    preferred_channel = models.CharField(
+        _("canal preferido"), max_length=10, blank=True, db_default=""
+    )
+    preferred_hours_from = models.TimeField(_("prefiere desde (hora local)"), null=True, blank=True)
+    preferred_hours_to = models.TimeField(_("prefiere hasta (hora local)"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("deudor")

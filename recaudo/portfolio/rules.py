@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import Literal, overload
@@ -526,3 +526,22 @@ def looks_like_company(name: str) -> bool:
     dotted = " ".join(" ".join(words).replace(".", " ").split())
     bare = " ".join(word.replace(".", "") for word in words)
     return bool(_COMPANY_PATTERN.search(dotted) or _COMPANY_PATTERN.search(bare))
+
+
+def clean_preferred_hours(
+    hours_from: time | None, hours_to: time | None
+) -> tuple[time | None, time | None]:
+    """A debtor's preferred hours: both or neither, the start before the end, same day."""
+    if hours_from is None and hours_to is None:
+        return None, None
+    if hours_from is None or hours_to is None:
+        raise InputError(
+            "preferred_hours", gettext("Indique las dos horas (desde y hasta), o ninguna.")
+        )
+    if hours_from >= hours_to:
+        raise InputError(
+            "preferred_hours",
+            gettext("La hora «desde» (%(start)s) debe ser anterior a «hasta» (%(end)s).")
+            % {"start": hours_from.strftime("%H:%M"), "end": hours_to.strftime("%H:%M")},
+        )
+    return hours_from, hours_to

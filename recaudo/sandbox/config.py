@@ -21,6 +21,9 @@ class Credentials:
     rbm_agent_id: str = "recaudo_sandbox_agent"
     rbm_access_token: str = "sandbox-rbm-token"
     rbm_client_token: str = "sandbox-rbm-client-token"
+    # Signs the debtors' emails posted to /webhooks/email (X-Recaudo-Signature).
+    email_inbound_secret: str = "sandbox-email-inbound-secret"
+    email_inbound_address: str = "cobranza@recaudo.example"
 
     @classmethod
     def from_django_settings(cls) -> Credentials:
@@ -40,6 +43,9 @@ class Credentials:
             rbm_agent_id=rcs["agent_id"],
             rbm_access_token=rcs["access_token"],
             rbm_client_token=rcs["client_token"],
+            email_inbound_secret=channels.get("email", {}).get(
+                "inbound_secret", cls.email_inbound_secret
+            ),
         )
 
 

@@ -7,14 +7,14 @@ from django.utils.translation import gettext_lazy as _
 
 # What fits in one request to the sandbox (5 MB, base64 adds a third).
 MAX_ATTACHMENT_BYTES = 3 * 1024 * 1024 + 512 * 1024
-REPLY_CHANNELS = [("whatsapp", "WhatsApp"), ("sms", "SMS"), ("rcs", "RCS")]
+REPLY_CHANNELS = [("whatsapp", "WhatsApp"), ("sms", "SMS"), ("rcs", "RCS"), ("email", _("Correo"))]
 
 
 class ReplyForm(forms.Form):
     """The debtor's answer, sent through the provider's inbound webhook."""
 
     channel = forms.ChoiceField(label=_("Canal"), choices=REPLY_CHANNELS)
-    phone = forms.ChoiceField(label=_("Desde el teléfono"))
+    phone = forms.ChoiceField(label=_("Desde (teléfono o correo)"))
     text = forms.CharField(
         label=_("Mensaje"),
         max_length=1600,
@@ -22,7 +22,7 @@ class ReplyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     attachment = forms.FileField(
-        label=_("Foto o PDF (por WhatsApp o MMS, como un comprobante)"),
+        label=_("Foto o PDF (por WhatsApp, MMS o correo, como un comprobante)"),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,application/pdf"}),
     )
@@ -32,9 +32,17 @@ class ReplyForm(forms.Form):
         upload = cleaned.get("attachment")
         if not (cleaned.get("text") or "").strip() and upload is None:
             raise forms.ValidationError(_("Escriba un mensaje o adjunte un archivo."))
+        channel, sender = cleaned.get("channel"), cleaned.get("phone") or ""
+        if channel and sender and (channel == "email") != ("@" in sender):
+            self.add_error(
+                "phone",
+                _("Por correo, desde un correo; por los demás canales, desde un teléfono."),
+            )
         if upload is not None:
-            if cleaned.get("channel") not in ("whatsapp", "sms"):
-                self.add_error("attachment", _("Los archivos se envían por WhatsApp o SMS (MMS)."))
+            if channel not in ("whatsapp", "sms", "email"):
+                self.add_error(
+                    "attachment", _("Los archivos se envían por WhatsApp, SMS (MMS) o correo.")
+                )
             elif upload.size > MAX_ATTACHMENT_BYTES:
                 self.add_error("attachment", _("El archivo supera los 3,5 MB."))
         return cleaned
@@ -47,6 +55,7 @@ class ReplyForm(forms.Form):
         return upload.read(), upload.content_type or "application/octet-stream"
 
     def __init__(self, *args: Any, phones: list[str], **kwargs: Any) -> None:
+        """``phones``: the debtor's phones and email addresses, the senders to choose from."""
         super().__init__(*args, **kwargs)
         field = cast(forms.ChoiceField, self.fields["phone"])  # declared above
         field.choices = [(phone, phone) for phone in phones]

@@ -24,6 +24,12 @@ def twilio_signature(
     return base64.b64encode(digest).decode()
 
 
+def mail_signature(secret: str, body: bytes) -> str:
+    """``X-Recaudo-Signature`` of an inbound email: ``sha256=`` + hex HMAC-SHA256 of its MIME."""
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
 def google_signature(client_token: str, data: bytes) -> str:
     """``X-Goog-Signature``: base64 HMAC-SHA512 of the decoded ``message.data``."""
     digest = hmac.new(client_token.encode(), data, hashlib.sha512).digest()

@@ -7,17 +7,22 @@ import email.policy
 import random
 import secrets
 import time
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
 from typing import Any
 
 from recaudo.sandbox.config import Behaviour, Credentials
 from recaudo.sandbox.rbm import RbmFake
 from recaudo.sandbox.rules import TemplateCatalog, normalize_address
+from recaudo.sandbox.signing import mail_signature
 from recaudo.sandbox.store import MessageLog, MessageRecord
 from recaudo.sandbox.twilio import TwilioFake
-from recaudo.sandbox.webhooks import Planned, WebhookDispatcher
+from recaudo.sandbox.webhooks import Planned, Webhook, WebhookDispatcher
 from recaudo.sandbox.whatsapp import WhatsAppFake
 
-INBOUND_CHANNELS = ("whatsapp", "sms", "rcs")
+INBOUND_CHANNELS = ("whatsapp", "sms", "rcs", "email")
+# Channels a debtor can send a photo or PDF on (an MMS, a WhatsApp document, an attachment).
+MEDIA_CHANNELS = ("whatsapp", "sms", "email")
 
 
 class InboundError(ValueError):
@@ -79,18 +84,24 @@ class Sandbox:
     ) -> MessageRecord:
         """The debtor answers: record it and post the provider's inbound webhook.
 
-        ``media`` (content, mime type): a photo or PDF, on WhatsApp or as an
-        MMS (whose media URL is under ``origin``, the sandbox's own address).
+        ``media`` (content, mime type): a photo or PDF, on WhatsApp, as an
+        MMS (whose media URL is under ``origin``, the sandbox's own address)
+        or attached to an email (``phone`` is then the debtor's address).
         """
         if channel not in INBOUND_CHANNELS:
             raise InboundError(f"channel must be one of {', '.join(INBOUND_CHANNELS)}")
-        if not normalize_address(phone) or "@" in phone:
+        if channel == "email":
+            if "@" not in phone:
+                raise InboundError("'from' must be an email address on email")
+        elif not normalize_address(phone) or "@" in phone:
             raise InboundError("'from' must be a phone number")
-        if media is not None and channel not in ("whatsapp", "sms"):
-            raise InboundError("the sandbox sends photos and PDFs on whatsapp and sms (MMS)")
+        if media is not None and channel not in MEDIA_CHANNELS:
+            raise InboundError("the sandbox sends photos and PDFs on whatsapp, sms (MMS) and email")
         if not text.strip() and media is None:
             raise InboundError("'text' must not be empty")
-        if channel == "whatsapp":
+        if channel == "email":
+            record, webhook = self._inbound_email(phone.strip(), text, name, media)
+        elif channel == "whatsapp":
             record, webhook = self.whatsapp.inbound(phone, text, name, media=media)
         elif channel == "sms":
             record, webhook = self.twilio.inbound(phone, text, media=media, origin=origin)
@@ -99,6 +110,50 @@ class Sandbox:
         if self.behaviour.webhooks_enabled:
             self.dispatcher.submit([Planned(0.0, webhook)])
         return record
+
+    def _inbound_email(
+        self, sender: str, text: str, name: str, media: tuple[bytes, str] | None
+    ) -> tuple[MessageRecord, Webhook]:
+        """The debtor's email as the inbound relay posts it: raw MIME, signed."""
+        message = EmailMessage()
+        message["From"] = f"{name} <{sender}>" if name else sender
+        message["To"] = self.credentials.email_inbound_address
+        message["Subject"] = "Comprobante de pago" if media is not None else "Re: su cuenta"
+        message["Date"] = formatdate(localtime=False, usegmt=True)
+        message["Message-ID"] = make_msgid(domain="sandbox.example")
+        message.set_content(text or " ")
+        if media is not None:
+            content, mime = media
+            main, _slash, sub = mime.partition("/")
+            extension = {"application/pdf": "pdf", "image/png": "png"}.get(mime, "jpg")
+            message.add_attachment(
+                content,
+                maintype=main or "application",
+                subtype=sub or "octet-stream",
+                filename=f"comprobante.{extension}",
+            )
+        raw = message.as_bytes(policy=email.policy.SMTP)
+        record = self.log.add(
+            MessageRecord(
+                id=str(message["Message-ID"]),
+                channel="email",
+                direction="inbound",
+                address=sender,
+                text=text,
+                status="received",
+                subject=str(message["Subject"]),
+            )
+        )
+        webhook = Webhook(
+            url=f"{self.behaviour.webhook_base_url}/webhooks/email",
+            body=raw,
+            headers={
+                "Content-Type": "message/rfc822",
+                "X-Recaudo-Signature": mail_signature(self.credentials.email_inbound_secret, raw),
+            },
+            label="email inbound",
+        )
+        return record, webhook
 
     def receive_email(self, sender: str, recipients: list[str], content: bytes) -> None:
         message = email.message_from_bytes(content, policy=email.policy.default)

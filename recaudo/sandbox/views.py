@@ -89,8 +89,10 @@ def debtor_phone(request: AgentRequest, pk: int) -> HttpResponse:
     debtor = get_object_or_404(visible_debtors(request.user), pk=pk)
     points = list(debtor.contact_points.order_by("kind", "pk"))
     phones = [point.value for point in points if point.kind == ContactPoint.Kind.PHONE]
+    # The debtor may also write (and attach a receipt) from their email.
+    senders = phones + [point.value for point in points if point.kind == ContactPoint.Kind.EMAIL]
     client = SandboxClient()
-    form = ReplyForm(request.POST or None, request.FILES or None, phones=phones)
+    form = ReplyForm(request.POST or None, request.FILES or None, phones=senders)
     if request.method == "POST" and form.is_valid():
         try:
             client.inbound(
@@ -119,7 +121,7 @@ def debtor_phone(request: AgentRequest, pk: int) -> HttpResponse:
         "debtor": debtor,
         "points": points,
         "form": form,
-        "can_reply": bool(phones),
+        "can_reply": bool(senders),
         "unavailable": unavailable,
         "sandbox_url": settings.SANDBOX_URL,
         "conversations": [

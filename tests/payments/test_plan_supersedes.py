@@ -75,7 +75,8 @@ def test_a_promise_folded_into_a_plan_is_superseded_and_never_broken(reachable, 
     assert result["promise_reminders"] == 0
     result = settle_agreements(date(2026, 11, 26))
     assert (result["promises_broken"], result["plans_broken"]) == (0, 0)
-    assert [key for key, _ in _notices()] == []
+    # Only the plan's own notice: nothing says a promise was broken.
+    assert [key for key, _ in _notices()] == ["plan_agreed"]
 
 
 def test_the_daily_run_supersedes_a_pending_promise_whose_debts_are_under_a_plan(reachable, frozen):
@@ -110,6 +111,7 @@ def test_pending_discount_and_date_requests_are_cancelled_with_a_message_when_a_
     assert _notices() == [
         ("request_closed", f"request-closed:{discount.pk}"),
         ("request_closed", f"request-closed:{extension.pk}"),
+        ("plan_agreed", f"plan-agreed:{plan.pk}"),
     ]
 
 

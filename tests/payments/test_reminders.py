@@ -31,6 +31,7 @@ def reachable(debtor):
 def _notices() -> list[tuple[str, str, dict]]:
     return list(
         Outreach.objects.filter(action="notice")
+        .exclude(template_key="plan_agreed")  # tested in test_plan_agreed_notice.py
         .order_by("pk")
         .values_list("template_key", "notice_key", "notice_context")
     )

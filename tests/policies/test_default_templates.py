@@ -40,6 +40,7 @@ EVENT_KEYS = {
     "request_refused",
     "request_closed",
     "report_rejected",
+    "plan_agreed",
 }
 # Notices that carry no debts: their emails say everything in the opening.
 SELF_CONTAINED = {
@@ -48,14 +49,10 @@ SELF_CONTAINED = {
     "extension_approved",
     "discount_approved",
     "request_refused",
+    "plan_agreed",
 }
-USTED_EVENT_KEYS = {
-    "payment_thanks",
-    "promise_reminder",
-    "payment_failed",
-    "promise_broken",
-    "plan_broken",
-}
+# Every notice has its "usted" text (the debtor's policy register governs notices too).
+USTED_EVENT_KEYS = EVENT_KEYS
 B2B_KEYS = {"b2b_statement", "b2b_reminder_before", "b2b_due_today", "b2b_overdue"}
 LANGUAGES = ("es", "en", "pt")
 # GSM 03.38: the basic alphabet, and the extension table (two septets each).
@@ -116,6 +113,11 @@ def context_for(language: str, *, debts: int = 2) -> dict:
         certificate_link="https://pagos.recaudo.co/p/7Hk2Qm9x/paz-y-salvo",
         new_due_on=date(2026, 12, 22),
         agreed_amount=Decimal(amount),
+        instalments=[
+            (0, date(2026, 12, 1), Decimal(amount)),
+            (1, date(2027, 1, 1), Decimal(amount) * 2),
+            (2, date(2027, 2, 1), Decimal(amount) * 2),
+        ],
     )
 
 
@@ -146,8 +148,7 @@ def test_every_key_exists_in_every_channel_and_language():
     b2b = {(key, "email", language) for key in B2B_KEYS for language in LANGUAGES}
     assert found == b2c | b2b
     usted = {(t["key"], t["channel"], t["language"]) for t in DEFAULT_TEMPLATES if t["register"]}
-    # Every step key and the first notices in "usted" too (default_templates_usted.py);
-    # a key without an usted text falls back to the one for any register.
+    # Every step key and every notice in "usted" too (default_templates_usted.py).
     usted_keys = {*STEP_KEYS, *USTED_EVENT_KEYS}
     assert usted == {
         (key, channel, "es")

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from recaudo.policies.default_templates import DEFAULT_TEMPLATES
+from recaudo.policies.default_templates import DEFAULT_TEMPLATES, EVENT_KEYS
 from recaudo.policies.defaults import POLICIES
 from recaudo.policies.models import Policy, Segment
 from recaudo.policies.segments import register_for
@@ -53,13 +53,7 @@ def test_every_shipped_usted_variant_says_usted_and_never_tu():
     usted = [t for t in DEFAULT_TEMPLATES if t["register"] == "usted"]
     keys = {t["key"] for t in usted}
 
-    assert keys == {step[3] for step in POLICIES[0]["steps"] if step[3]} | {
-        "payment_thanks",
-        "promise_reminder",
-        "payment_failed",
-        "promise_broken",
-        "plan_broken",
-    }
+    assert keys == {step[3] for step in POLICIES[0]["steps"] if step[3]} | set(EVENT_KEYS)
     for template in usted:
         text = f"{template['subject']} {template['body']}"
         assert USTED_WORDS.search(text), text

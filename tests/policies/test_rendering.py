@@ -345,6 +345,8 @@ def test_the_context_formats_every_placeholder_for_the_debtor():
         "enlace_paz_y_salvo": "",
         "nueva_fecha": "",
         "monto_acordado": "",
+        "cuotas": "",
+        "primera_cuota": "",
         # Both debts fell due before TODAY: all of the balance is overdue.
         "saldo": "$150.000,00",
         "saldo_vencido": "$150.000,00",

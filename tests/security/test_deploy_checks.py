@@ -106,6 +106,7 @@ def test_the_documented_environment_turns_on_https_cookies_hsts_and_the_proxy_he
         ("TWILIO_AUTH_TOKEN", "recaudo.E014"),
         ("RBM_ACCESS_TOKEN", "recaudo.E015"),
         ("RBM_CLIENT_TOKEN", "recaudo.E016"),
+        ("EMAIL_INBOUND_SECRET", "recaudo.E017"),
     ],
 )
 def test_check_deploy_fails_naming_a_channel_secret_left_at_its_sandbox_value(

@@ -4,32 +4,43 @@ The SMTP conversation is driven step by step (MAIL, RCPT, DATA) so that a
 failure is placed exactly: before the message content was sent it is safe to
 retry; once the content may have reached the server, it is ``unknown``.
 Email has no status webhooks here: bounces and complaints would come from an
-ESP (see channels-api.md §4.2), so ``verify_signature`` always refuses and
-``parse_webhook`` returns nothing.
+ESP. What does come in is the debtors' mail: the inbound relay (an MTA's pipe,
+an ESP's raw-MIME forwarding) posts each message as raw MIME to
+``/webhooks/email``, signed with ``X-Recaudo-Signature: sha256=<hex
+HMAC-SHA256 of the body>`` keyed by ``EMAIL_INBOUND_SECRET``. ``parse_webhook``
+makes it an inbound event (sender, text without the quoted history, the
+message it answers); its first image or PDF attachment is the receipt
+``download_media`` reads back from the stored webhook (docs/webhooks.md).
 """
 
 from __future__ import annotations
 
 import email.policy
+import hashlib
+import hmac
 import logging
 import re
 import smtplib
 import ssl
+from datetime import datetime
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid, parseaddr
+from email.parser import BytesParser
+from email.utils import formatdate, make_msgid, parseaddr, parsedate_to_datetime
 from typing import Any, ClassVar
 
 from django.conf import settings
 
 from recaudo.channels import EMAIL
-from recaudo.delivery.channels.registry import channel_config
+from recaudo.delivery.channels.registry import MediaError, channel_config
 from recaudo.outreach.contract import (
     Event,
     OutboundMessage,
+    PayloadError,
     ProviderResult,
     SignatureError,
     WebhookRequest,
 )
+from recaudo.outreach.models import WebhookEvent
 
 logger = logging.getLogger(__name__)
 
@@ -39,11 +50,17 @@ OPERATOR_RETRY_AFTER_SECONDS = 3600.0
 WIRE_POLICY = email.policy.SMTP.clone(max_line_length=998)
 _LEADING_DOT = re.compile(rb"(?m)^\.")
 _NOT_ID_CHARACTERS = re.compile(r"[^A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]")
+# Where a reply's quoted history starts: "El lun, 1 dic 2026 a las 9:00, X escribió:".
+_QUOTE_HEADER = re.compile(r"^\s*(El|On|Em)\b.{0,300}\b(escribió|wrote|escreveu):\s*$")
+MAX_INBOUND_TEXT = 4000
+# Attachments taken as a receipt (their first bytes are checked when kept).
+RECEIPT_TYPES = ("image/", "application/pdf", "application/octet-stream")
+PROVIDER = "mail"
 
 
 class EmailChannel:
     name: ClassVar[str] = EMAIL.name
-    signature_header: ClassVar[str] = ""  # no status webhooks
+    signature_header: ClassVar[str] = "X-Recaudo-Signature"  # inbound mail only
 
     def __init__(
         self, settings_override: dict[str, Any] | None = None, transport: Any = None
@@ -159,13 +176,108 @@ class EmailChannel:
     # -- webhooks ------------------------------------------------------------
 
     def verify_signature(self, request: WebhookRequest) -> None:
-        raise SignatureError("email has no status webhooks")
+        secret = str(self.config.get("inbound_secret") or "")
+        if not secret:
+            raise SignatureError("inbound email is not configured (EMAIL_INBOUND_SECRET)")
+        given = request.headers.get(self.signature_header, "")
+        if not given:
+            raise SignatureError("no X-Recaudo-Signature", missing=True)
+        expected = "sha256=" + hmac.new(secret.encode(), request.body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, given.strip()):
+            raise SignatureError("inbound email: wrong signature")
 
     def webhook_id(self, request: WebhookRequest) -> str:
-        return ""
+        """The message's Message-ID (a relay's retry is the same message), else its hash."""
+        message_id = str(_mime(request.body).get("Message-ID") or "").strip()
+        if message_id:
+            return f"{PROVIDER}:{message_id}"[:300]
+        return f"{PROVIDER}:sha256:" + hashlib.sha256(request.body).hexdigest()
 
     def parse_webhook(self, request: WebhookRequest) -> list[Event]:
-        return []
+        message = _mime(request.body)
+        sender = parseaddr(str(message.get("From") or ""))[1].strip().lower()
+        if "@" not in sender:
+            raise PayloadError("inbound email has no sender address (From)")
+        text = _reply_text(message)
+        raw: dict[str, Any] = {"subject": str(message.get("Subject") or "")[:300]}
+        key = self.webhook_id(request)
+        for number, part in enumerate(message.iter_attachments()):
+            content_type = part.get_content_type()
+            if content_type.startswith(RECEIPT_TYPES):
+                kind = "image" if content_type.startswith("image/") else "document"
+                raw[kind] = {
+                    "id": f"{key}#{number}",
+                    "mime_type": content_type,
+                    "filename": str(part.get_filename() or "")[:200],
+                }
+                break
+        has_file = "image" in raw or "document" in raw
+        return [
+            Event(
+                channel=self.name,
+                kind="inbound" if text or has_file else "other",
+                # The email it answers: of several debtors with this address, the one written to.
+                provider_message_id=str(message.get("In-Reply-To") or "").strip()[:200],
+                provider_event_id=key,
+                occurred_at=_date(message),
+                address=sender,
+                text=text,
+                raw=raw,
+            )
+        ]
+
+    def download_media(self, reference: str, max_bytes: int) -> tuple[bytes, str]:
+        """An attachment of a stored inbound email (``<webhook id>#<n>``): its bytes and type.
+
+        The stored webhook is the mail itself, so nothing is fetched; the size
+        is checked here, the type by its first bytes where it is kept.
+        """
+        key, _sep, number = reference.rpartition("#")
+        stored = WebhookEvent.objects.filter(provider=PROVIDER, dedupe_key=key).first()
+        if stored is None or not number.isdigit():
+            raise MediaError(f"attachment {reference}: no such stored email")
+        parts = list(_mime(stored.body.encode("utf-8", "surrogateescape")).iter_attachments())
+        if int(number) >= len(parts):
+            raise MediaError(f"attachment {reference}: not in the email")
+        part = parts[int(number)]
+        content = part.get_payload(decode=True)
+        if not isinstance(content, bytes) or not content:
+            raise MediaError(f"attachment {reference}: empty")
+        if len(content) > max_bytes:
+            raise MediaError(f"attachment {reference}: larger than {max_bytes} bytes")
+        return content, part.get_content_type()
+
+
+def _mime(body: bytes) -> Any:
+    return BytesParser(policy=email.policy.default).parsebytes(body)
+
+
+def _reply_text(message: Any) -> str:
+    """The debtor's own words: the plain text (or the HTML's), without the quoted history."""
+    part = message.get_body(preferencelist=("plain", "html"))
+    if part is None:
+        return ""
+    try:
+        text = str(part.get_content())
+    except (LookupError, ValueError):
+        return ""
+    if part.get_content_type() == "text/html":
+        text = re.sub(r"<[^>]+>", " ", re.sub(r"(?i)<br\s*/?>|</p>", "\n", text))
+    kept = []
+    for line in text.splitlines():
+        if _QUOTE_HEADER.match(line) or line.strip() == "-- ":
+            break
+        if not line.lstrip().startswith(">"):
+            kept.append(line.rstrip())
+    return "\n".join(kept).strip()[:MAX_INBOUND_TEXT]
+
+
+def _date(message: Any) -> datetime | None:
+    try:
+        moment = parsedate_to_datetime(str(message.get("Date") or ""))
+    except (TypeError, ValueError):
+        return None
+    return moment if moment.tzinfo is not None else None
 
 
 def _refused(

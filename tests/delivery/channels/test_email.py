@@ -10,7 +10,7 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 from django.test import RequestFactory
 
 from recaudo.delivery.channels.email import EmailChannel
-from recaudo.outreach.contract import OutboundMessage, SignatureError
+from recaudo.outreach.contract import OutboundMessage, PayloadError, SignatureError
 
 UNKNOWN_USER = "nadie@example.com"
 FULL_MAILBOX = "lleno@example.com"
@@ -249,10 +249,15 @@ def test_a_refused_connection_is_retried():
     assert (result.outcome, result.error_code) == ("retry", "connect_error")
 
 
-def test_email_has_no_webhooks():
-    channel = EmailChannel({"host": "127.0.0.1", "port": 25, "from_address": "a@b.example"})
+def test_inbound_email_is_refused_without_a_secret_and_unreadable_without_a_sender():
+    config = {"host": "127.0.0.1", "port": 25, "from_address": "a@b.example"}
+    channel = EmailChannel(config)
+    unconfigured = EmailChannel({**config, "inbound_secret": ""})
     request = RequestFactory().post("/webhooks/email", data="{}", content_type="application/json")
 
-    with pytest.raises(SignatureError):
+    with pytest.raises(SignatureError, match="not configured"):
+        unconfigured.verify_signature(request)
+    with pytest.raises(SignatureError, match="no X-Recaudo-Signature"):
         channel.verify_signature(request)
-    assert channel.parse_webhook(request) == []
+    with pytest.raises(PayloadError, match="no sender address"):
+        channel.parse_webhook(request)

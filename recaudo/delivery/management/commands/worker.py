@@ -17,6 +17,7 @@ from recaudo.delivery.lanes import lane_count, run_lanes
 from recaudo.delivery.provider_events import process_pending
 from recaudo.delivery.reconcile import reconcile_unknown
 from recaudo.operations.heartbeat import Heartbeat
+from recaudo.outreach.campaigns import launch_due
 from recaudo.outreach.planner import plan
 from recaudo.payments.agreements import settle_agreements
 from recaudo.payments.receipts import SWEEP_SECONDS, thank_new_payments
@@ -133,6 +134,9 @@ class Command(BaseCommand):
         # policy that the planner then follows.
         settled = settle_agreements(today)
         result = plan(today)
+        # Campaigns whose day came: after the plan, so its reminders keep their places.
+        for campaign_id, summary in launch_due().items():
+            self.stdout.write(f"campaign {campaign_id} launched: {summary}")
         elapsed = time.perf_counter() - started
         details = ", ".join(f"{key}: {count}" for key, count in settled.items())
         self.stdout.write(f"{result.summary_lines()[0]} ({elapsed:.1f} s); {details}")
