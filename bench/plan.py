@@ -502,6 +502,9 @@ def main() -> None:
     from recaudo.outreach.planner import plan
 
     if not fresh:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)  # the code may have moved on since the build
         with connection.cursor() as cursor:
             tables = [m._meta.db_table for m in (OutreachDebt, Outreach, PlannerRun)]
             cursor.execute(f"TRUNCATE {', '.join(tables)} CASCADE")
