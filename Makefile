@@ -18,7 +18,7 @@ install: $(BIN)/recaudo
 
 run: install
 	DEBUG=true $(BIN)/recaudo migrate --no-input
-	DEBUG=true $(BIN)/recaudo demo
+	DEBUG=true PUBLIC_BASE_URL=http://$(HOST):$(PORT) $(BIN)/recaudo demo
 	DEBUG=true $(BIN)/recaudo dev --host $(HOST) --port $(PORT)
 
 lint: install

@@ -18,7 +18,6 @@ from recaudo.portfolio.models import Creditor
 from recaudo.sandbox.demo import seed
 from recaudo.sandbox.demo import write as seed_write
 
-ADMIN_URL = "http://127.0.0.1:8000/admin/"
 USERNAME = "admin"
 DEMO_DEBTORS = 300
 DEMO_SEED = 42
@@ -78,8 +77,11 @@ class Command(BaseCommand):
         elif not user.check_password(password):
             # Someone chose another password for admin: keep theirs, never reset it.
             self.stdout.write(
-                f"Admin:    {ADMIN_URL}\nUsername: {USERNAME}\n"
+                f"Admin:    {settings.PUBLIC_BASE_URL}/admin/\nUsername: {USERNAME}\n"
                 f"Password: (changed by hand; not the one in {password_file()})"
             )
             return
-        self.stdout.write(f"Admin:    {ADMIN_URL}\nUsername: {USERNAME}\nPassword: {password}")
+        self.stdout.write(
+            f"Admin:    {settings.PUBLIC_BASE_URL}/admin/\n"
+            f"Username: {USERNAME}\nPassword: {password}"
+        )
