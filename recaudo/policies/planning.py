@@ -136,6 +136,8 @@ def due_steps(
     ``descending`` says the steps already come latest offset first.
     """
     by_offset = steps if descending else sorted(steps, key=_offset, reverse=True)
+    # Without repetitions the first step found (latest offset first) is the latest day.
+    repeating = any(step.repeat_every is not None for step in by_offset)
     grouped: dict[tuple[int, date, int], list[OpenDebt]] = {}
     chosen: dict[tuple[int, date, int], StepInfo] = {}
     for debt in debts:
@@ -147,12 +149,19 @@ def due_steps(
             offset = step.offset_days
             if offset > days:
                 continue
-            if best_day is not None and offset <= best_day and step.repeat_every is None:
-                continue  # cannot beat the day already found
-            start = -REPEAT_HORIZON_DAYS if entering and step.action in WRITTEN_ACTIONS else low
-            found = _matched_day(step, days, start, debt.due_on, last_contact)
+            if step.repeat_every is None and not entering:
+                if best_day is not None and offset <= best_day:
+                    continue  # cannot beat the day already found
+                found: int | None = offset if offset >= low else None
+            else:
+                start = (
+                    -REPEAT_HORIZON_DAYS if entering and step.action in WRITTEN_ACTIONS else low
+                )
+                found = _matched_day(step, days, start, debt.due_on, last_contact)
             if found is not None and (best_day is None or found > best_day):
                 best_day, best_step = found, step
+                if not repeating and not entering:
+                    break
         if best_step is not None and best_day is not None:
             key = (best_step.id, debt.due_on, best_day - best_step.offset_days)
             grouped.setdefault(key, []).append(debt)
