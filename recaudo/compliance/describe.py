@@ -102,6 +102,12 @@ def describe(pack: RulePack) -> list[str]:
         "frequency rules; hours still hold."
     )
     lines.append(f"{notices} {cite(pack.notices_source)}" if pack.notices_source else notices)
+    bureau = pack.credit_bureau_notice
+    if bureau is not None:
+        lines.append(
+            f"A written notice before any credit-bureau report; the report no earlier than "
+            f"{bureau.days} calendar days after it was sent. {cite(bureau.source)}"
+        )
     if pack.notes:
         lines.append("")
         lines.append("Also:")

@@ -102,6 +102,15 @@ RETENTION_CLASSES = ("contact", "accounting")
 
 
 @dataclass(frozen=True)
+class CreditBureauNotice:
+    """The law requires a written notice before a debt is reported to a credit bureau;
+    the report comes no earlier than ``days`` calendar days after the notice was sent."""
+
+    days: int
+    source: Source
+
+
+@dataclass(frozen=True)
 class RulePack:
     country: str
     name: str
@@ -123,6 +132,8 @@ class RulePack:
     # silent counts them (the conservative reading); hours hold either way.
     notices_counted: bool = True
     notices_source: Source | None = None
+    # None: the pack states no notice before a credit-bureau report.
+    credit_bureau_notice: CreditBureauNotice | None = None
     generic: bool = False
     notes: tuple[str, ...] = ()
     # Record class (``RETENTION_CLASSES``) -> how long the law keeps it.
@@ -249,7 +260,7 @@ def parse_pack(data: Any, where: str = "") -> RulePack:
     known = {
         "country", "name", "timezone", "windows", "holidays", "caps", "gaps",
         "channel_diversity", "consent_required", "after_conversation", "notices", "generic",
-        "notes", "retention",
+        "notes", "retention", "credit_bureau_notice",
     }  # fmt: skip
     unknown = set(data) - known
     if unknown:
@@ -335,6 +346,7 @@ def parse_pack(data: Any, where: str = "") -> RulePack:
         notices_source=(
             parse_source(notices.get("source"), f"{where}notices.source") if notices else None
         ),
+        credit_bureau_notice=_bureau_notice(data.get("credit_bureau_notice"), where),
         generic=bool(data.get("generic", False)),
         notes=tuple(data.get("notes", ())),
         retention=_retention(_require(data, "retention", where), f"{where}retention"),
@@ -354,6 +366,20 @@ def _retention(value: Any, where: str) -> tuple[tuple[str, Retention], ...]:
         )
         for name in RETENTION_CLASSES
         if isinstance(value[name], dict) or _not_object(f"{where}.{name}")
+    )
+
+
+def _bureau_notice(value: Any, where: str) -> CreditBureauNotice | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise PackError(f"{where}credit_bureau_notice: expected an object with days and source")
+    unknown = set(value) - {"days", "source"}
+    if unknown:
+        raise PackError(f"{where}credit_bureau_notice.{sorted(unknown)[0]}: unknown field")
+    return CreditBureauNotice(
+        parse_count(value.get("days"), f"{where}credit_bureau_notice.days", minimum=0),
+        parse_source(value.get("source"), f"{where}credit_bureau_notice.source"),
     )
 
 

@@ -137,6 +137,9 @@ class Outreach(models.Model):
         db_index=False,  # the partial index below: most rows have none
         db_constraint=False,  # see docs/decisions/0004
     )
+    # 0 for a step's own day; for a repeating step's later contacts, how many days
+    # after the step's day this one falls (part of the contact's uniqueness).
+    repetition = models.PositiveSmallIntegerField(_("repetición"), default=0, db_default=0)
     planned_on = models.DateField(_("planificado para el día"))
     action = models.CharField(_("acción"), max_length=10, choices=Action.choices)
     channel = models.CharField(_("canal"), max_length=10, choices=ContactPoint.Channel.choices)
@@ -207,7 +210,8 @@ class Outreach(models.Model):
         verbose_name_plural = _("contactos planificados")
         constraints = [
             models.UniqueConstraint(
-                fields=["debtor", "step", "anchor_due_on"], name="outreach_once_per_step"
+                fields=["debtor", "step", "anchor_due_on", "repetition"],
+                name="outreach_once_per_step",
             ),
             models.CheckConstraint(
                 condition=Q(window_end__gt=F("window_start")), name="outreach_window_not_empty"

@@ -15,10 +15,11 @@ import json
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -30,19 +31,34 @@ from recaudo.compliance.rules import PastContact
 from recaudo.compliance.store import pack_for
 from recaudo.outreach.history import history_since
 from recaudo.outreach.models import Outreach, OutreachDebt, PlannerRun
-from recaudo.outreach.planner_load import Loaded, candidate_ranges, load_chunk, start_of
-from recaudo.policies.loaders import load_policies, load_segment_rules, segment_names
+from recaudo.outreach.planner_load import (
+    Loaded,
+    candidate_ranges,
+    load_chunk,
+    notices_sent_on,
+    start_of,
+)
+from recaudo.policies.loaders import (
+    load_policies,
+    load_segment_rules,
+    policies_placing_new_debts,
+    segment_names,
+)
 from recaudo.policies.planning import (
+    RECORDED_ACTIONS,
     StepInfo,
+    bureau_notice_days,
+    bureau_report_day,
     candidate_due_dates,
     choose_channel,
     currency_and_balance,
     due_steps,
     missed_days,
     place,
+    step_days,
 )
 from recaudo.policies.rules import DebtorFacts, SegmentRule, match_segment
-from recaudo.portfolio.models import Creditor
+from recaudo.portfolio.models import Creditor, Debt
 
 
 @dataclass
@@ -54,6 +70,8 @@ class PlanResult:
     by_segment_channel: Counter[tuple[str, str]] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
     already_planned: int = 0
+    # Steps that contact nobody, recorded on the debts (agency, write_off, bureau_report).
+    recorded: Counter[str] = field(default_factory=Counter)
     chunks: int = 0  # ranges of debtors loaded, decided and written one after the other
     # Seconds spent loading, deciding, writing and committing (for tuning).
     timings: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
@@ -68,6 +86,10 @@ class PlanResult:
         ]
         if self.already_planned:
             lines.append(f"  already planned earlier: {self.already_planned}")
+        lines += [
+            f"  recorded on debts ({action}): {count}"
+            for action, count in sorted(self.recorded.items())
+        ]
         lines += [
             f"  not planned ({reason}): {count}" for reason, count in sorted(self.skipped.items())
         ]
@@ -132,6 +154,8 @@ class _Context:
     segments: list[SegmentRule]
     policies: dict[int, list[StepInfo]]
     names: dict[int, str]
+    placing: set[int] = field(default_factory=set)  # policies that place new debts
+    by_last_contact: set[int] = field(default_factory=set)  # policies repeating from it
     packs: dict[tuple[str, str], Any] = field(default_factory=dict)
     first_windows: dict[tuple[str, str, str], tuple[datetime, datetime] | None] = field(
         default_factory=dict
@@ -150,33 +174,57 @@ def _plan_creditor(
         policy_id: sorted(steps, key=lambda step: step.offset_days, reverse=True)
         for policy_id, steps in load_policies({s.policy_id for s in segments}).items()
     }
-    offsets = {step.offset_days for steps in policies.values() for step in steps}
+    offsets = {day for steps in policies.values() for step in steps for day in step_days(step)}
     if not segments or not offsets:
         return
+    placing = policies_placing_new_debts(set(policies))
     last_run = (
         PlannerRun.objects.filter(creditor=creditor, run_on__lt=day).aggregate(last=Max("run_on"))
     )["last"]
     missed = missed_days(day, last_run, settings.PLANNER_CATCH_UP_DAYS)
     due_dates = sorted(candidate_due_dates(offsets, day, missed))
+    # Debts created since the last run (ever, when it never ran) are new to the planner.
+    previous = (
+        PlannerRun.objects.filter(creditor=creditor, run_on__lte=day)
+        .order_by("-started_at")
+        .values_list("started_at", flat=True)
+        .first()
+    )
+    entering = (previous, start_of(day + timedelta(days=1))) if placing else None
     started = timezone.now()
     # Contacts from this moment on count as history (outreach/history.py).
     since = min(history_since(timezone.now().replace(microsecond=0)), history_since(start_of(day)))
-    context = _Context(creditor.pk, day, now, missed, segments, policies, segment_names(segments))
+    context = _Context(
+        creditor.pk,
+        day,
+        now,
+        missed,
+        segments,
+        policies,
+        segment_names(segments),
+        placing,
+        {
+            policy_id
+            for policy_id, steps in policies.items()
+            if any(step.repeat_from == "last_contact" and step.repeat_every for step in steps)
+        },
+    )
     created_before = result.created
     clock = time.perf_counter()
-    ranges = candidate_ranges(creditor.pk, due_dates, chunk)
+    ranges = candidate_ranges(creditor.pk, due_dates, chunk, entering)
     result.timings["load"] += time.perf_counter() - clock
     for first, last in ranges:
         result.chunks += 1
         clock = time.perf_counter()
-        data = load_chunk(due_dates, since, first, last)
+        data = load_chunk(due_dates, since, first, last, entering, day - timedelta(days=missed))
         result.timings["load"] += time.perf_counter() - clock
         clock = time.perf_counter()
-        outreach_rows, debt_rows = _decide(context, data, result)
+        outreach_rows, debt_rows, marks = _decide(context, data, result)
         del data
         result.timings["decide"] += time.perf_counter() - clock
         clock = time.perf_counter()
         _write(outreach_rows, debt_rows)
+        _record(marks, day, result)
         result.timings["write"] += time.perf_counter() - clock
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE plan_debtors")
@@ -191,14 +239,28 @@ def _plan_creditor(
         )
 
 
+@dataclass
+class _DebtMarks:
+    """What the day's steps record on the debts, beside the contacts."""
+
+    stages: defaultdict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    # Planned credit-bureau report days, from the notices planned today.
+    report_on: defaultdict[date, list[int]] = field(default_factory=lambda: defaultdict(list))
+    # Recorded steps (agency, write_off, bureau_report): action -> [(debt id, notice days)].
+    recorded: defaultdict[str, list[tuple[int, int]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+
+
 def _decide(
     context: _Context, data: Loaded, result: PlanResult
-) -> tuple[list[PlannedRow], list[tuple[int, int, Decimal]]]:
+) -> tuple[list[PlannedRow], list[tuple[int, int, Decimal]], _DebtMarks]:
     """The rows to write for one chunk's debtors: (outreach rows, (row index, debt, balance))."""
     day, missed, names = context.day, context.missed, context.names
     packs, first_windows = context.packs, context.first_windows
     outreach_rows: list[PlannedRow] = []
     debt_rows: list[tuple[int, int, Decimal]] = []
+    marks = _DebtMarks()
     result.debtors_considered += len(data.debtors)
     counts: defaultdict[tuple[str, str], int] = defaultdict(int)
     for debtor_id, (kind, country, zone, language, tags, region) in data.debtors.items():
@@ -219,13 +281,31 @@ def _decide(
             result.skipped["no_segment"] += 1
             continue
         steps = context.policies.get(segment.policy_id, [])
-        due_today = [debt for debt in debts if debt.due_on in data.due_dates]
+        due_today = [debt for debt in debts if debt.entering or debt.due_on in data.due_dates]
         pack = packs.get((country, region)) or packs.setdefault(
             (country, region), pack_for(context.creditor_id, country, region)
         )
         history = list(data.history.get(debtor_id, ()))
-        for due in due_steps(steps, due_today, day, missed, descending=True):
-            key = (debtor_id, due.step.id, due.anchor_due_on)
+        last_contact = (
+            max(contact.at for contact in history).astimezone(ZoneInfo(zone)).date()
+            if history and segment.policy_id in context.by_last_contact
+            else None
+        )
+        for due in due_steps(
+            steps,
+            due_today,
+            day,
+            missed,
+            descending=True,
+            place_new=segment.policy_id in context.placing,
+            last_contact=last_contact,
+        ):
+            step = due.step
+            if step.action in RECORDED_ACTIONS:
+                delay = bureau_notice_days(pack)
+                marks.recorded[step.action].extend((debt.id, delay) for debt in due.debts)
+                continue
+            key = (debtor_id, step.id, due.anchor_due_on, due.repetition)
             if key in data.planned:
                 result.already_planned += 1
                 continue
@@ -261,6 +341,15 @@ def _decide(
                 result.skipped["no_allowed_moment"] += 1
                 continue
             history.append(PastContact(choice.channel, window[0]))
+            if step.stage:
+                marks.stages[step.stage].extend(
+                    debt.id for debt in due.debts if debt.stage != step.stage
+                )
+            if step.action == "bureau_notice":
+                report_on = bureau_report_day(
+                    window[0].astimezone(ZoneInfo(zone)).date(), bureau_notice_days(pack)
+                )
+                marks.report_on[report_on].extend(debt.id for debt in due.debts)
             index = len(outreach_rows)
             amount = (
                 due.debts[0].balance
@@ -274,8 +363,10 @@ def _decide(
                     segment_id=segment.id,
                     step_id=due.step.id,
                     anchor_due_on=due.anchor_due_on,
+                    repetition=due.repetition,
                     planned_on=day,
-                    action=due.step.action,
+                    # The notice before a bureau report is a message like any other.
+                    action="message" if step.action == "bureau_notice" else step.action,
                     channel=choice.channel,
                     fallback_channels=_fallbacks_json(choice.fallbacks),
                     contact_point_id=choice.contact_point_id,
@@ -296,7 +387,65 @@ def _decide(
             counts[(names[segment.id], choice.channel)] += 1
     result.by_segment_channel.update(counts)
     result.created += len(outreach_rows)
-    return outreach_rows, debt_rows
+    return outreach_rows, debt_rows, marks
+
+
+def _record(marks: _DebtMarks, day: date, result: PlanResult) -> None:
+    """Record on the debts what the day's steps decided: stages, report days, placements."""
+    for stage, ids in marks.stages.items():
+        for batch in _batches(ids):
+            Debt.objects.filter(id__in=batch).update(
+                collection_stage=stage, collection_stage_on=day
+            )
+    for report_on, ids in marks.report_on.items():
+        for batch in _batches(ids):
+            Debt.objects.filter(id__in=batch, bureau_reported_on__isnull=True).update(
+                bureau_report_on=report_on
+            )
+    for action, items in marks.recorded.items():
+        if action == "bureau_report":
+            _record_bureau_reports(items, day, result)
+            continue
+        ids = [debt_id for debt_id, _ in items]
+        for batch in _batches(ids):
+            Debt.objects.filter(id__in=batch).update(
+                collection_stage=action, collection_stage_on=day
+            )
+        result.recorded[action] += len(ids)
+
+
+def _record_bureau_reports(items: list[tuple[int, int]], day: date, result: PlanResult) -> None:
+    """Record the report of each debt whose notice left at least the legal delay ago.
+
+    A debt whose notice has not left yet, or left too recently, is not
+    reported; its planned report day moves to the notice's day plus the delay.
+    """
+    delays = dict(items)
+    sent = notices_sent_on(list(delays))
+    reported: list[int] = []
+    moved: defaultdict[date, list[int]] = defaultdict(list)
+    for debt_id, delay in delays.items():
+        notice_on = sent.get(debt_id)
+        if notice_on is None:
+            result.skipped["bureau_report_without_notice"] += 1
+            continue
+        earliest = bureau_report_day(notice_on, delay)
+        if earliest <= day:
+            reported.append(debt_id)
+        else:
+            moved[earliest].append(debt_id)
+            result.skipped["bureau_report_too_early"] += 1
+    for batch in _batches(reported):
+        result.recorded["bureau_report"] += Debt.objects.filter(
+            id__in=batch, bureau_reported_on__isnull=True
+        ).update(bureau_reported_on=day)
+    for earliest, ids in moved.items():
+        for batch in _batches(ids):
+            Debt.objects.filter(id__in=batch).update(bureau_report_on=earliest)
+
+
+def _batches(ids: list[int], size: int = 500) -> list[list[int]]:
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
 
 
 def _write(outreach_rows: list[PlannedRow], debt_rows: list[tuple[int, int, Decimal]]) -> None:
@@ -326,6 +475,7 @@ class PlannedRow(NamedTuple):
     segment_id: int
     step_id: int
     anchor_due_on: date
+    repetition: int
     planned_on: date
     action: str
     channel: str

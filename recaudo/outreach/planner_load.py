@@ -22,6 +22,9 @@ from recaudo.compliance.rules import PastContact
 from recaudo.outreach.history import contact_moment, counted_sql, counts, triggered
 from recaudo.outreach.tasks import CONVERSATION_OUTCOMES
 from recaudo.policies.planning import EMAIL_CHANNELS, PHONE_CHANNELS, OpenDebt, UsablePoint
+from recaudo.portfolio.models import CLOSED_STAGES
+
+CLOSED = ", ".join(f"'{stage}'" for stage in CLOSED_STAGES)
 
 
 class Preference(NamedTuple):
@@ -35,17 +38,22 @@ class Loaded:
     debtors: dict[int, tuple[str, str, str, str, frozenset[str], str]]
     debts: dict[int, list[OpenDebt]]
     points: dict[int, list[UsablePoint]]
-    planned: set[tuple[int, int, date]]
+    planned: set[tuple[int, int, date, int]]
     history: dict[int, list[PastContact]]
     # Debtors who said how they want to be contacted: (channel, (from, to) or None).
     preferences: dict[int, Preference] = field(default_factory=dict)
 
 
+# The debts created in [start, end) are new to the planner (start None: since ever).
+Entering = tuple[datetime | None, datetime] | None
+
+
 def candidate_ranges(
-    creditor_id: int, due_dates: Sequence[date], chunk: int
+    creditor_id: int, due_dates: Sequence[date], chunk: int, entering: Entering = None
 ) -> list[tuple[int, int]]:
     """Ranges of ids of at most ``chunk`` debtors each, covering the debtors with an
-    open debt due on ``due_dates`` (kept in the temporary table ``plan_debtors``)."""
+    open debt due on ``due_dates`` or new to the planner (``entering``), kept in the
+    temporary table ``plan_debtors``."""
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS plan_debtors")
         marks = ", ".join(["%s"] * len(due_dates))
@@ -55,12 +63,14 @@ def candidate_ranges(
         # hash order into a keyed table took 10 s and scattered every range
         # over the whole table: docs/benchmarks.md, "Ten million debts".)
         cursor.execute("CREATE TEMPORARY TABLE plan_debtors (id bigint NOT NULL, place bigint)")
+        new_sql, new_params = _entering_sql("", entering)
         cursor.execute(
             "INSERT INTO plan_debtors (id, place) "
             "SELECT debtor_id, row_number() OVER (ORDER BY debtor_id) FROM ("
             "SELECT DISTINCT debtor_id FROM portfolio_debt WHERE creditor_id = %s "
-            f"AND status = 'open' AND due_on IN ({marks})) AS candidates ORDER BY debtor_id",
-            [creditor_id, *due_dates],
+            f"AND status = 'open' AND (due_on IN ({marks}) OR {new_sql})) AS candidates "
+            "ORDER BY debtor_id",
+            [creditor_id, *due_dates, *new_params],
         )
         cursor.execute("CREATE UNIQUE INDEX plan_debtors_id ON plan_debtors (id)")
         if connection.vendor != "sqlite":
@@ -78,8 +88,37 @@ def candidate_ranges(
     ]
 
 
-def load_chunk(due_dates: Sequence[date], since: datetime, first: int, last: int) -> Loaded:
+def _entering_sql(alias: str, entering: Entering) -> tuple[str, list[Any]]:
+    """A condition true for the debts new to the planner, and its parameters."""
+    if entering is None:
+        return "1 = 0", []
+    start, end = entering
+    column = f"{alias}created_at"
+    if start is None:
+        return f"{column} < %s", [_db_moment(end)]
+    return f"({column} >= %s AND {column} < %s)", [_db_moment(start), _db_moment(end)]
+
+
+def _db_moment(moment: datetime) -> datetime:
+    # SQLite keeps UTC without an offset; compared as text, the parameter must match it.
+    if connection.vendor == "sqlite":
+        return moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+def load_chunk(
+    due_dates: Sequence[date],
+    since: datetime,
+    first: int,
+    last: int,
+    entering: Entering = None,
+    planned_since: date | None = None,
+) -> Loaded:
     """Everything the decisions need about the candidate debtors with ids ``first``..``last``.
+
+    ``entering`` says which debts are new to the planner; the contacts planned
+    on or after ``planned_since`` are loaded as planned (an entering debt's
+    contact has no candidate due date to be found by).
 
     Each query names the id range on both sides of its join so that the
     portfolio's indexes on the debtor are read for that range only.
@@ -112,21 +151,24 @@ def load_chunk(due_dates: Sequence[date], since: datetime, first: int, last: int
             if sqlite
             else "b.amount - b.amount_paid, b.due_on"
         )
+        new_sql, new_params = _entering_sql("b.", entering)
         cursor.execute(
-            f"SELECT b.id, b.debtor_id, {balance}, b.currency "
+            f"SELECT b.id, b.debtor_id, {balance}, b.currency, b.collection_stage, "
+            f"CASE WHEN {new_sql} THEN 1 ELSE 0 END "
             "FROM portfolio_debt b JOIN plan_debtors p ON p.id = b.debtor_id "
             "WHERE p.id BETWEEN %s AND %s AND b.debtor_id BETWEEN %s AND %s "
-            "AND b.status = 'open' AND NOT EXISTS (SELECT 1 FROM payments_promise_debts pd "
+            f"AND b.status = 'open' AND b.collection_stage NOT IN ({CLOSED}) "
+            "AND NOT EXISTS (SELECT 1 FROM payments_promise_debts pd "
             "JOIN payments_promise pr ON pr.id = pd.promise_id "
             "WHERE pd.debt_id = b.id AND pr.status = 'pending')",
-            within,
+            [*new_params, *within],
         )
         debts: dict[int, list[OpenDebt]] = defaultdict(list)
         fromisoformat = date.fromisoformat
-        for debt_id, debtor_id, owed, due_on, currency in cursor.fetchall():
+        for debt_id, debtor_id, owed, due_on, currency, stage, new in cursor.fetchall():
             if sqlite:
                 owed, due_on = Decimal(owed), fromisoformat(due_on)
-            debts[debtor_id].append(OpenDebt(debt_id, due_on, owed, currency))
+            debts[debtor_id].append(OpenDebt(debt_id, due_on, owed, currency, bool(new), stage))
         # Usable contact points (not opted out, not invalid) with their
         # consents, gathered per point by the consent table's unique index. A
         # withdrawn consent ("-sms") takes the channel off the point in every
@@ -160,21 +202,24 @@ def load_chunk(due_dates: Sequence[date], since: datetime, first: int, last: int
         # The same rule as history.past_contacts, in the planner's one set-based query.
         counted, counted_params = counted_sql("o", placing=True)
         cursor.execute(
-            "SELECT o.debtor_id, o.step_id, o.anchor_due_on, o.channel, o.window_start, "
-            "o.sent_at, o.status, o.action, o.template_key, o.status_reason "
+            "SELECT o.debtor_id, o.step_id, o.anchor_due_on, o.repetition, o.channel, "
+            "o.window_start, o.sent_at, o.status, o.action, o.template_key, o.status_reason "
             "FROM outreach_outreach o JOIN plan_debtors p ON p.id = o.debtor_id "
             "WHERE p.id BETWEEN %s AND %s AND o.debtor_id BETWEEN %s AND %s "
-            f"AND (o.anchor_due_on IN ({marks}) OR (COALESCE(o.sent_at, o.window_start) >= %s "
-            f"AND {counted}))",
-            [*within, *due_dates, since, *counted_params],
+            f"AND (o.anchor_due_on IN ({marks}) OR o.planned_on >= %s "
+            f"OR (COALESCE(o.sent_at, o.window_start) >= %s AND {counted}))",
+            [*within, *due_dates, planned_since or max(due_dates), since, *counted_params],
         )
-        planned: set[tuple[int, int, date]] = set()
+        planned: set[tuple[int, int, date, int]] = set()
         history: dict[int, list[PastContact]] = defaultdict(list)
         for row in cursor.fetchall():
-            debtor_id, step_id, anchor, channel, start, sent_at, status, action, key, reason = row
+            (
+                debtor_id, step_id, anchor, repetition, channel, start, sent_at, status, action,
+                key, reason,
+            ) = row  # fmt: skip
             if isinstance(anchor, str):
                 anchor = date.fromisoformat(anchor)
-            planned.add((debtor_id, step_id, anchor))
+            planned.add((debtor_id, step_id, anchor, repetition))
             if counts(status, sent_at, placing=True):
                 moment = _utc(contact_moment(sent_at, start))
                 if moment >= since:
@@ -209,6 +254,26 @@ def _preferences(cursor: Any, within: list[int]) -> dict[int, Preference]:
 def _time(value: time | str) -> time:
     # SQLite returns the text it stores.
     return value if isinstance(value, time) else time.fromisoformat(value)
+
+
+def notices_sent_on(debt_ids: list[int]) -> dict[int, date]:
+    """For each of ``debt_ids``, the day (UTC) its latest credit-bureau notice left."""
+    sent: dict[int, date] = {}
+    for start in range(0, len(debt_ids), 500):
+        batch = debt_ids[start : start + 500]
+        marks = ", ".join(["%s"] * len(batch))
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT od.debt_id, MAX(o.sent_at) FROM outreach_outreachdebt od "
+                "JOIN outreach_outreach o ON o.id = od.outreach_id "
+                "JOIN policies_step s ON s.id = o.step_id "
+                f"WHERE od.debt_id IN ({marks}) AND s.action = 'bureau_notice' "
+                "AND o.sent_at IS NOT NULL GROUP BY od.debt_id",
+                batch,
+            )
+            for debt_id, sent_at in cursor.fetchall():
+                sent[debt_id] = _utc(sent_at).date()
+    return sent
 
 
 def _utc(value: datetime | str) -> datetime:

@@ -7,13 +7,23 @@ from recaudo.policies.models import Policy, Segment, Step, Template
 class StepInline(CreditorScoped, admin.TabularInline):
     model = Step
     extra = 0
-    fields = ("offset_days", "action", "channels", "template_key", "tone")
+    fields = (
+        "offset_days",
+        "action",
+        "channels",
+        "template_key",
+        "tone",
+        "stage",
+        "repeat_every_days",
+        "repeat_from",
+        "repeat_until_days",
+    )
 
 
 @admin.register(Policy)
 class PolicyAdmin(CreditorScoped, admin.ModelAdmin):
     shared_without_creditor = True  # the shipped defaults: every creditor's, a superuser's to edit
-    list_display = ("name", "code", "creditor", "register", "active")
+    list_display = ("name", "code", "creditor", "register", "place_new_debts", "active")
     list_filter = ("active", "creditor", "register")
     search_fields = ("name", "code", "description")
     inlines = (StepInline,)

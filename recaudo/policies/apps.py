@@ -12,6 +12,15 @@ class PoliciesConfig(AppConfig):
 
     def ready(self) -> None:
         post_migrate.connect(_install_defaults, sender=self)
+        # Registered here because portfolio (below) may not import this app; not at
+        # module top: both modules import models, which cannot load before the registry.
+        from recaudo.policies.reach import unreachable_debts
+
+        # (the same: imports.py imports the portfolio models)
+        from recaudo.portfolio.imports import UNREACHABLE_COUNTERS
+
+        if unreachable_debts not in UNREACHABLE_COUNTERS:
+            UNREACHABLE_COUNTERS.append(unreachable_debts)
 
 
 def _install_defaults(sender: AppConfig, using: str = "default", **kwargs: Any) -> None:

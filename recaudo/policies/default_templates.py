@@ -31,6 +31,7 @@ STEP_KEYS = {
     "overdue_early": "early",
     "payment_offer": "early",
     "overdue_late": "late",
+    "credit_bureau_notice": "late",
 }
 # Sent on events (a payment, a promise, a plan), not by policy steps.
 EVENT_KEYS = (
@@ -59,11 +60,30 @@ SELF_CONTAINED_EMAILS = (
 )
 # Notices where "if you already paid, ignore this" makes no sense.
 NO_ALREADY_PAID = ("payment_failed", "request_closed", "report_rejected")
-B2B_KEYS = ("b2b_statement", "b2b_reminder_before", "b2b_due_today", "b2b_overdue")
+B2B_KEYS = (
+    "b2b_statement",
+    "b2b_reminder_before",
+    "b2b_due_today",
+    "b2b_overdue",
+    "b2b_credit_bureau_notice",
+)
+B2B_TONES = {"b2b_overdue": "early", "b2b_credit_bureau_notice": "late"}
 LANGUAGES = ("es", "en", "pt")
 WHATSAPP_LANGUAGE = {"es": "es", "en": "en", "pt": "pt_BR"}
 
 _SMS: dict[str, dict[str, str]] = {
+    # The notice the law asks for before a credit-bureau report (docs/compliance.md).
+    "credit_bureau_notice": {
+        "es": "{{ marca }}: {{ nombre }}, tu saldo de {{ total }} vencido el {{ vence }} sigue "
+        "pendiente. Si no se paga, podra reportarse a las centrales de riesgo, no antes de 20 "
+        "dias desde este aviso. Paga o elige un plan: {{ enlace_pago }}",
+        "en": "{{ marca }}: {{ nombre }}, your balance of {{ total }} due {{ vence }} is still "
+        "open. If unpaid, it may be reported to the credit bureaus no sooner than 20 days after "
+        "this notice. Pay or choose a plan: {{ enlace_pago }} Reply STOP to opt out.",
+        "pt": "{{ marca }}: {{ nombre }}, seu saldo de {{ total }} vencido em {{ vence }} segue "
+        "em aberto. Sem pagamento, podera ser registrado nos cadastros de inadimplentes, no "
+        "minimo 20 dias apos este aviso. Pague ou escolha um plano: {{ enlace_pago }}",
+    },
     "statement": {
         "es": "{{ marca }}: hola {{ nombre }}, ya tienes tu nueva factura por {{ total }}, con "
         "vencimiento el {{ vence }}. Puedes verla y pagarla en {{ enlace_pago }}",
@@ -233,6 +253,23 @@ _SMS: dict[str, dict[str, str]] = {
 }
 
 _WHATSAPP: dict[str, dict[str, str]] = {
+    "credit_bureau_notice": {
+        "es": "Hola {{ nombre }}, te escribimos de {{ marca }}. Tu saldo de {{ total }}, vencido "
+        "el {{ vence }}, sigue pendiente. Te avisamos con tiempo: si no se paga, podrá "
+        "reportarse a las centrales de riesgo, no antes de 20 días desde este aviso. Puedes "
+        "pagar o elegir un plan aquí: {{ enlace_pago }}\nSi ya pagaste o algo no cuadra, "
+        "responde a este mensaje.",
+        "en": "Hi {{ nombre }}, this is {{ marca }}. Your balance of {{ total }}, due "
+        "{{ vence }}, is still open. We're letting you know in advance: if it stays unpaid, it "
+        "may be reported to the credit bureaus no sooner than 20 days after this notice. You can "
+        "pay or choose a plan here: {{ enlace_pago }}\nIf you already paid or something doesn't "
+        "look right, reply to this message.",
+        "pt": "Olá, {{ nombre }}! Aqui é da equipe {{ marca }}. Seu saldo de {{ total }}, "
+        "vencido em {{ vence }}, segue em aberto. Avisamos com antecedência: sem pagamento, ele "
+        "poderá ser registrado nos cadastros de inadimplentes, no mínimo 20 dias após este "
+        "aviso. Você pode pagar ou escolher um plano aqui: {{ enlace_pago }}\nSe já pagou ou "
+        "algo não estiver certo, responda esta mensagem.",
+    },
     "statement": {
         "es": "Hola {{ nombre }}, te saluda {{ marca }}. Tu nueva factura por {{ total }} ya está "
         "disponible y vence el {{ vence }}.\nPuedes verla y pagarla aquí: {{ enlace_pago }}\n"
@@ -449,6 +486,54 @@ _WHATSAPP: dict[str, dict[str, str]] = {
 # Email: (subject, opening paragraph); the greeting, the list of debts, the
 # link and the signature are added around it.
 _EMAIL: dict[str, dict[str, tuple[str, str]]] = {
+    "credit_bureau_notice": {
+        "es": (
+            "{{ marca }}: aviso previo de reporte a centrales de riesgo",
+            "Tu saldo sigue pendiente desde el {{ vence }}. Te avisamos con tiempo, como pide la "
+            "ley: si no se paga, podrá reportarse a las centrales de riesgo, no antes de 20 días "
+            "desde este aviso. Desde el enlace puedes pagar o elegir un plan de pagos; si no "
+            "estás de acuerdo con la deuda, respóndenos y lo revisamos.",
+        ),
+        "en": (
+            "{{ marca }}: notice before a credit bureau report",
+            "Your balance has been open since {{ vence }}. As the law asks, we're letting you know "
+            "in advance: if it stays unpaid, it may be reported to the credit bureaus no sooner "
+            "than 20 days after this notice. From the link you can pay or choose a payment plan; "
+            "if you disagree with the debt, reply and we'll review it.",
+        ),
+        "pt": (
+            "{{ marca }}: aviso prévio de registro em cadastro de inadimplentes",
+            "Seu saldo está em aberto desde {{ vence }}. Como pede a lei, avisamos por escrito "
+            "com antecedência: sem pagamento, ele poderá ser registrado nos cadastros de "
+            "inadimplentes, no mínimo 20 dias após este aviso. Pelo link você pode pagar ou "
+            "escolher um plano de pagamento; se não concordar com a dívida, responda e "
+            "verificamos.",
+        ),
+    },
+    "b2b_credit_bureau_notice": {
+        "es": (
+            "{{ marca }}: aviso previo de reporte a centrales de riesgo",
+            "Según nuestros registros, el pago de los siguientes documentos está pendiente desde "
+            "el {{ vence }}. Le informamos con anticipación, como pide la ley, que de no pagarse "
+            "podrán reportarse a las centrales de riesgo, no antes de 20 días desde este aviso. "
+            "Si el pago ya fue realizado o no está de acuerdo, le agradecemos escribirnos.",
+        ),
+        "en": (
+            "{{ marca }}: notice before a credit bureau report",
+            "According to our records, payment of the following has been pending since "
+            "{{ vence }}. As the law requires, we inform you in advance that if it remains unpaid "
+            "it may be reported to the credit bureaus no sooner than 20 days after this notice. "
+            "If payment has been made or you disagree, please write to us.",
+        ),
+        "pt": (
+            "{{ marca }}: aviso prévio de registro em cadastro de inadimplentes",
+            "Segundo nossos registros, o pagamento dos seguintes documentos está pendente desde "
+            "{{ vence }}. Como pede a lei, informamos por escrito com antecedência que, sem "
+            "pagamento, eles poderão ser registrados nos cadastros de inadimplentes, no mínimo "
+            "20 dias após este aviso. Caso o pagamento já tenha sido feito ou não concorde, "
+            "pedimos que nos escreva.",
+        ),
+    },
     "statement": {
         "es": (
             "Tu factura de {{ marca }} por {{ total }}",
@@ -991,7 +1076,7 @@ def _build() -> list[dict]:
             for channel in WRITTEN_CHANNELS:
                 templates.append(_template(key, channel, language, tone))
         for key in B2B_KEYS:
-            tone = "preventive" if key != "b2b_overdue" else "early"
+            tone = B2B_TONES.get(key, "preventive")
             templates.append(_template(key, "email", language, tone))
     # The same B2C keys in "usted", for debtors whose policy says so (docs/languages.md).
     for key in b2c:

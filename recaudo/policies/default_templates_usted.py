@@ -12,6 +12,9 @@ have one register.
 from __future__ import annotations
 
 USTED_SMS: dict[str, str] = {
+    "credit_bureau_notice": "{{ marca }}: {{ nombre }}, su saldo de {{ total }} vencido el "
+    "{{ vence }} sigue pendiente. Si no se paga, podra reportarse a las centrales de riesgo, no "
+    "antes de 20 dias desde este aviso. Pague o elija un plan: {{ enlace_pago }}",
     "statement": "{{ marca }}: hola {{ nombre }}, ya tiene su nueva factura por {{ total }}, con "
     "vencimiento el {{ vence }}. Puede verla y pagarla en {{ enlace_pago }}",
     "reminder_before": "{{ marca }}: hola {{ nombre }}, le recordamos que su pago de {{ total }} "
@@ -57,6 +60,11 @@ USTED_SMS: dict[str, str] = {
 }
 
 USTED_WHATSAPP: dict[str, str] = {
+    "credit_bureau_notice": "Hola {{ nombre }}, le escribimos de {{ marca }}. Su saldo de "
+    "{{ total }}, vencido el {{ vence }}, sigue pendiente. Le avisamos con tiempo: si no se paga, "
+    "podrá reportarse a las centrales de riesgo, no antes de 20 días desde este aviso. Puede "
+    "pagar o elegir un plan aquí: {{ enlace_pago }}\nSi ya pagó o algo no cuadra, responda a "
+    "este mensaje.",
     "statement": "Hola {{ nombre }}, le saluda {{ marca }}. Su nueva factura por {{ total }} ya "
     "está disponible y vence el {{ vence }}.\nPuede verla y pagarla aquí: {{ enlace_pago }}\n"
     "¡Gracias!",
@@ -119,6 +127,13 @@ USTED_WHATSAPP: dict[str, str] = {
 
 # (subject, opening paragraph), as default_templates._EMAIL.
 USTED_EMAIL: dict[str, tuple[str, str]] = {
+    "credit_bureau_notice": (
+        "{{ marca }}: aviso previo de reporte a centrales de riesgo",
+        "Su saldo sigue pendiente desde el {{ vence }}. Le avisamos con tiempo, como pide la ley: "
+        "si no se paga, podrá reportarse a las centrales de riesgo, no antes de 20 días desde "
+        "este aviso. Desde el enlace puede pagar o elegir un plan de pagos; si no está de acuerdo "
+        "con la deuda, respóndanos y lo revisamos.",
+    ),
     "statement": (
         "Su factura de {{ marca }} por {{ total }}",
         "Ya está disponible su nueva factura, con vencimiento el {{ vence }}. Este es el detalle:",

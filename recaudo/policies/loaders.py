@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from recaudo.policies.models import Segment, Step
+from recaudo.policies.models import Policy, Segment, Step
 from recaudo.policies.planning import StepInfo
 from recaudo.policies.rules import SegmentRule, ordered
 
@@ -56,6 +56,17 @@ def load_policies(policy_ids: set[int] | None = None) -> dict[int, list[StepInfo
                 channels=step.channel_list(),
                 template_key=step.template_key,
                 tone=step.tone,
+                stage=step.stage,
+                repeat_every=step.repeat_every_days,
+                repeat_from=step.repeat_from,
+                repeat_until=step.repeat_until_days,
             )
         )
     return dict(by_policy)
+
+
+def policies_placing_new_debts(policy_ids: set[int]) -> set[int]:
+    """Of ``policy_ids``, the policies that place a new, already late debt at its entry step."""
+    return set(
+        Policy.objects.filter(id__in=policy_ids, place_new_debts=True).values_list("id", flat=True)
+    )

@@ -22,12 +22,14 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from recaudo.channels import CHANNEL_NAMES, WRITTEN_CHANNELS
-from recaudo.portfolio.models import Creditor
+from recaudo.portfolio.models import CollectionStage, Creditor
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
 
 CHANNELS = CHANNEL_NAMES
+# "Every N days from the last contact" reads the contacts the planner loads: two weeks.
+LAST_CONTACT_MAX_DAYS = 14
 
 
 class Tone(models.TextChoices):
@@ -66,6 +68,14 @@ class Policy(models.Model):
             "le habla igual."
         ),
     )
+    place_new_debts = models.BooleanField(
+        _("incorporar deudas atrasadas"),
+        default=True,
+        help_text=_(
+            "Una deuda nueva ya vencida recibe el último paso escrito cuyo día ya pasó, el "
+            "primer día permitido; sin esto espera al próximo paso de su calendario."
+        ),
+    )
 
     class Meta:
         verbose_name = _("política")
@@ -91,6 +101,19 @@ class Step(models.Model):
         MESSAGE = "message", _("enviar un mensaje")
         CALL_TASK = "call_task", _("crear una tarea de llamada")
         OFFER = "offer", _("hacer una oferta")
+        BUREAU_NOTICE = "bureau_notice", _("avisar antes del reporte a centrales de riesgo")
+        BUREAU_REPORT = "bureau_report", _("reportar a centrales de riesgo")
+        AGENCY = "agency", _("entregar a una agencia de cobranza")
+        WRITE_OFF = "write_off", _("proponer el castigo")
+
+    class RepeatFrom(models.TextChoices):
+        STEP = "step", _("desde el día del paso")
+        LAST_CONTACT = "last_contact", _("desde el último contacto")
+
+    # Actions that write to the debtor (a message the dispatcher sends).
+    WRITTEN = (Action.MESSAGE, Action.OFFER, Action.BUREAU_NOTICE)
+    # Actions that contact nobody: the planner records them on the debts.
+    RECORDED = (Action.BUREAU_REPORT, Action.AGENCY, Action.WRITE_OFF)
 
     policy = models.ForeignKey(
         Policy, on_delete=models.CASCADE, related_name="steps", verbose_name=_("política")
@@ -100,7 +123,7 @@ class Step(models.Model):
         validators=[MinValueValidator(-90), MaxValueValidator(365)],
         help_text=_("Negativo: antes del vencimiento; 0: el día del vencimiento."),
     )
-    action = models.CharField(_("acción"), max_length=10, choices=Action.choices)
+    action = models.CharField(_("acción"), max_length=14, choices=Action.choices)
     channels = models.JSONField(
         _("canales en orden de preferencia"),
         default=list,
@@ -109,6 +132,34 @@ class Step(models.Model):
     )
     template_key = models.SlugField(_("plantilla"), max_length=60, blank=True)
     tone = models.CharField(_("tono"), max_length=10, choices=Tone.choices)
+    stage = models.CharField(
+        _("nivel"),
+        max_length=10,
+        choices=CollectionStage.choices,
+        blank=True,
+        default="",
+        help_text=_("El nivel de cobranza que este paso anota en las deudas que cubre."),
+    )
+    repeat_every_days = models.PositiveSmallIntegerField(
+        _("repetir cada (días)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text=_("Vacío: una sola vez. Por ejemplo 7: cada 7 días hasta el pago."),
+    )
+    repeat_from = models.CharField(
+        _("contar la repetición"),
+        max_length=12,
+        choices=RepeatFrom.choices,
+        default=RepeatFrom.STEP,
+    )
+    repeat_until_days = models.IntegerField(
+        _("repetir hasta el día"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(730)],
+        help_text=_("Último día (desde el vencimiento) en que se repite; vacío: hasta el pago."),
+    )
 
     class Meta:
         verbose_name = _("paso")
@@ -127,6 +178,7 @@ class Step(models.Model):
     def clean(self) -> None:
         errors: dict[str, StrOrPromise] = {}
         channels = self.channels
+        recorded = self.action in self.RECORDED
         if not isinstance(channels, list) or not all(isinstance(c, str) for c in channels):
             errors["channels"] = _("Debe ser una lista de canales.")
         else:
@@ -140,17 +192,62 @@ class Step(models.Model):
                 errors["channels"] = _("Un canal aparece dos veces.")
             elif self.action == self.Action.CALL_TASK and channels not in ([], ["call"]):
                 errors["channels"] = _("Una tarea de llamada usa solo el canal «call».")
-            elif self.action != self.Action.CALL_TASK and not channels:
+            elif recorded and channels:
+                errors["channels"] = _(
+                    "Esta acción no contacta al deudor: deje los canales vacíos."
+                )
+            elif self.action in self.WRITTEN and not channels:
                 errors["channels"] = _("Indique al menos un canal.")
-        if self.action != self.Action.CALL_TASK and not self.template_key:
+            elif self.action == self.Action.BUREAU_NOTICE and "call" in channels:
+                errors["channels"] = _(
+                    "El aviso previo al reporte debe ser escrito: quite el canal «call»."
+                )
+        if self.action in self.WRITTEN and not self.template_key:
             errors["template_key"] = _("Un mensaje o una oferta necesita una plantilla.")
+        every, until = self.repeat_every_days, self.repeat_until_days
+        if every is None:
+            if until is not None:
+                errors["repeat_until_days"] = _(
+                    "Solo tiene sentido si el paso se repite: indique «repetir cada»."
+                )
+            if self.repeat_from == self.RepeatFrom.LAST_CONTACT:
+                errors["repeat_from"] = _(
+                    "Solo tiene sentido si el paso se repite: indique «repetir cada»."
+                )
+        else:
+            if self.action in (self.Action.AGENCY, self.Action.WRITE_OFF):
+                errors["repeat_every_days"] = _(
+                    "Entregar a una agencia o castigar ocurre una sola vez: no se repite."
+                )
+            if until is not None and until < self.offset_days + every:
+                errors["repeat_until_days"] = _(
+                    "Debe ser al menos el día del paso más una repetición (%(day)s)."
+                ) % {"day": self.offset_days + every}
+            if self.repeat_from == self.RepeatFrom.LAST_CONTACT and every > LAST_CONTACT_MAX_DAYS:
+                errors["repeat_every_days"] = _(
+                    "Contando desde el último contacto, como mucho cada %(days)s días."
+                ) % {"days": LAST_CONTACT_MAX_DAYS}
         if errors:
             raise ValidationError(errors)
 
     def channel_list(self) -> tuple[str, ...]:
         if self.action == self.Action.CALL_TASK:
             return ("call",)
+        if self.action in self.RECORDED:
+            return ()
         return tuple(self.channels)
+
+    def describe_repeat(self) -> str:
+        """The repetition in words ("cada 7 días desde el día del paso, hasta el día 56")."""
+        if self.repeat_every_days is None:
+            return ""
+        text = _("cada %(days)s días %(origin)s") % {
+            "days": self.repeat_every_days,
+            "origin": self.get_repeat_from_display(),
+        }
+        if self.repeat_until_days is None:
+            return str(text) + str(_(", hasta el pago"))
+        return str(text) + str(_(", hasta el día %(day)s") % {"day": self.repeat_until_days})
 
 
 class Segment(models.Model):

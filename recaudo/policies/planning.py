@@ -25,6 +25,14 @@ EMAIL_CHANNELS = frozenset(recaudo.channels.EMAIL_CHANNELS)
 # Channels that may never be used without an opt-in, whatever the country.
 # How far ahead the planner looks for a moment the rules allow.
 MAX_PLACEMENT_ATTEMPTS = 20
+# A step repeating "until paid" is looked for on debts up to this many days past due.
+REPEAT_HORIZON_DAYS = 730
+# Step actions that write to the debtor, and the ones that contact nobody (recorded on the debt).
+WRITTEN_ACTIONS = frozenset({"message", "offer", "bureau_notice"})
+RECORDED_ACTIONS = frozenset({"bureau_report", "agency", "write_off"})
+# Where a country's pack states no notice delay before a credit-bureau report, the
+# shipped policies still wait this long (our default, the Colombian one; docs/compliance.md).
+DEFAULT_BUREAU_NOTICE_DAYS = 20
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,10 @@ class StepInfo:
     channels: tuple[str, ...]
     template_key: str
     tone: str
+    stage: str = ""
+    repeat_every: int | None = None  # days; None: once
+    repeat_from: str = "step"  # step | last_contact
+    repeat_until: int | None = None  # the last day (past due) it repeats; None: until paid
 
 
 class OpenDebt(NamedTuple):
@@ -43,6 +55,10 @@ class OpenDebt(NamedTuple):
     due_on: date
     balance: Decimal
     currency: str
+    # First seen by the planner today (created since its last run): placed at the step
+    # its age calls for (``due_steps``).
+    entering: bool = False
+    stage: str = ""  # its collection stage so far (Debt.collection_stage)
 
 
 class UsablePoint(NamedTuple):
@@ -59,6 +75,7 @@ class DueStep(NamedTuple):
     step: StepInfo
     anchor_due_on: date
     debts: tuple[OpenDebt, ...]
+    repetition: int = 0  # days after the step's own day (0: the step's day itself)
 
 
 class ChannelChoice(NamedTuple):
@@ -74,11 +91,23 @@ def missed_days(today: date, last_run: date | None, catch_up_days: int) -> int:
     return max(0, min((today - last_run).days - 1, catch_up_days))
 
 
-def candidate_due_dates(offsets: Iterable[int], today: date, missed: int) -> set[date]:
-    """Due dates that can have a step falling due today or on a missed day."""
-    return {
-        today - timedelta(days=offset + back) for offset in offsets for back in range(missed + 1)
-    }
+def step_days(step: StepInfo) -> list[int]:
+    """Every day (past due) on which ``step`` can fall due: its own and its repetitions."""
+    every = step.repeat_every
+    if every is None:
+        return [step.offset_days]
+    last = REPEAT_HORIZON_DAYS if step.repeat_until is None else step.repeat_until
+    if step.repeat_from == "last_contact":
+        every = 1  # any day may be the one the last contact allows
+    return list(range(step.offset_days, last + 1, every))
+
+
+def candidate_due_dates(days: Iterable[int], today: date, missed: int) -> set[date]:
+    """Due dates that can have a step falling due today or on a missed day.
+
+    ``days``: the days past due steps fall on (``step_days``), or plain offsets.
+    """
+    return {today - timedelta(days=day + back) for day in days for back in range(missed + 1)}
 
 
 def due_steps(
@@ -88,31 +117,89 @@ def due_steps(
     missed: int,
     *,
     descending: bool = False,
+    place_new: bool = True,
+    last_contact: date | None = None,
 ) -> list[DueStep]:
     """The steps due for one debtor today, each with the debts that triggered it.
 
-    A step is due for a debt when its day (due date + offset) is today, or one
-    of the ``missed`` days before when the planner did not run. Of the steps a
-    debt missed, only the latest is planned: the earlier ones are past their
-    usefulness (a "due tomorrow" reminder is no use three days late).
-    Debts sharing a due date and a step make one contact. ``descending``
-    says the steps already come latest offset first (saves a sort per debtor).
+    A step is due for a debt when its day (due date + offset, or one of its
+    repetitions) is today, or one of the ``missed`` days before when the
+    planner did not run. Of the steps a debt missed, only the latest is
+    planned: the earlier ones are past their usefulness (a "due tomorrow"
+    reminder is no use three days late); one step per debt and day, the one
+    whose day is latest (on a tie, the later offset). A debt ``entering``
+    today (first seen by the planner) whose policy ``place_new`` debts also
+    takes the latest written step whose day has passed, however long ago:
+    its entry message. A step repeating from the last contact is due when
+    the debtor's ``last_contact`` (a date) is at least its period ago.
+    Debts sharing a due date, a step and its repetition make one contact.
+    ``descending`` says the steps already come latest offset first.
     """
     by_offset = steps if descending else sorted(steps, key=_offset, reverse=True)
-    grouped: dict[tuple[int, date], list[OpenDebt]] = {}
-    chosen: dict[tuple[int, date], StepInfo] = {}
+    # Without repetitions the first step found (latest offset first) is the latest day.
+    repeating = any(step.repeat_every is not None for step in by_offset)
+    grouped: dict[tuple[int, date, int], list[OpenDebt]] = {}
+    chosen: dict[tuple[int, date, int], StepInfo] = {}
     for debt in debts:
         days = (today - debt.due_on).days
+        low = days - missed
+        entering = place_new and debt.entering
+        best_day = best_step = None
         for step in by_offset:
-            if days - missed <= step.offset_days <= days:
-                key = (step.id, debt.due_on)
-                grouped.setdefault(key, []).append(debt)
-                chosen[key] = step
-                break
+            offset = step.offset_days
+            if offset > days:
+                continue
+            if step.repeat_every is None and not entering:
+                if best_day is not None and offset <= best_day:
+                    continue  # cannot beat the day already found
+                found: int | None = offset if offset >= low else None
+            else:
+                start = (
+                    -REPEAT_HORIZON_DAYS if entering and step.action in WRITTEN_ACTIONS else low
+                )
+                found = _matched_day(step, days, start, debt.due_on, last_contact)
+            if found is not None and (best_day is None or found > best_day):
+                best_day, best_step = found, step
+                if not repeating and not entering:
+                    break
+        if best_step is not None and best_day is not None:
+            key = (best_step.id, debt.due_on, best_day - best_step.offset_days)
+            grouped.setdefault(key, []).append(debt)
+            chosen[key] = best_step
     return [
-        DueStep(chosen[key], key[1], tuple(sorted(found, key=lambda debt: debt.id)))
+        DueStep(chosen[key], key[1], tuple(sorted(found, key=lambda debt: debt.id)), key[2])
         for key, found in sorted(grouped.items(), key=lambda item: (item[0][1], item[0][0]))
     ]
+
+
+def _matched_day(
+    step: StepInfo, days: int, low: int, due_on: date, last_contact: date | None
+) -> int | None:
+    """The latest day in ``low``..``days`` (past due) on which ``step`` falls, if any."""
+    offset = step.offset_days
+    every = step.repeat_every
+    if every is None:
+        return offset if offset >= low else None
+    high = days if step.repeat_until is None else min(days, step.repeat_until)
+    if step.repeat_from == "last_contact":
+        contacted = None if last_contact is None else (last_contact - due_on).days
+        if high > offset and high >= low and (contacted is None or high - contacted >= every):
+            return high
+        return offset if offset >= low else None
+    day = offset + (high - offset) // every * every
+    return day if day >= low else None
+
+
+def bureau_notice_days(pack: RulePack) -> int:
+    """Calendar days a credit-bureau report must wait after its notice under ``pack``."""
+    notice = pack.credit_bureau_notice
+    return notice.days if notice is not None else DEFAULT_BUREAU_NOTICE_DAYS
+
+
+def bureau_report_day(notice_on: date, delay_days: int) -> date:
+    """The first day a debt may be reported to a credit bureau after its notice left on
+    ``notice_on`` (the report comes "no earlier than N calendar days" after the notice)."""
+    return notice_on + timedelta(days=delay_days)
 
 
 def _offset(step: StepInfo) -> int:

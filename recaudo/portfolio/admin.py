@@ -406,12 +406,23 @@ class DebtAdmin(NoDeleteMixin, CreditorScoped, admin.ModelAdmin):
         "balance_display",
         "due_on",
         "status",
+        "collection_stage",
     )
     list_select_related = ("debtor", "creditor")
-    list_filter = ("status", "currency", "creditor", "due_on")
+    list_filter = ("status", "collection_stage", "currency", "creditor", "due_on")
     search_fields = ("external_id", "invoice_number", "debtor__full_name", "debtor__external_id")
     autocomplete_fields = ("debtor",)
-    readonly_fields = ("amount_paid_display", "balance_display", "created_at", "updated_at")
+    # The collection level and the credit-bureau days are the planner's record.
+    readonly_fields = (
+        "amount_paid_display",
+        "balance_display",
+        "collection_stage",
+        "collection_stage_on",
+        "bureau_report_on",
+        "bureau_reported_on",
+        "created_at",
+        "updated_at",
+    )
     show_full_result_count = False
 
     def get_readonly_fields(self, request: HttpRequest, obj: Debt | None = None) -> tuple[str, ...]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import multiprocessing
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from queue import Empty
@@ -45,6 +45,18 @@ from recaudo.portfolio.rules import InputError, looks_like_company
 from recaudo.portfolio.tabular import FileProblem, FormulaCell, Table, open_table
 
 KINDS = ("debtors", "debts", "payments")
+
+# Counters of the open debts, written since a moment, that no collection step will
+# reach: (creditor, written since, today) -> count. The policies app registers one
+# from its AppConfig.ready, since the ground layer imports nothing above it.
+UNREACHABLE_COUNTERS: list[Callable[[Creditor, datetime, date], int]] = []
+
+
+def count_unreachable(creditor: Creditor, since: datetime, today: date) -> int | None:
+    """How many debts written since ``since`` no step will reach (None: nobody counts)."""
+    if not UNREACHABLE_COUNTERS:
+        return None
+    return sum(counter(creditor, since, today) for counter in UNREACHABLE_COUNTERS)
 
 
 @dataclass

@@ -264,6 +264,20 @@ class ChannelConsent(models.Model):
         return f"{self.contact_point} / {self.channel}"
 
 
+class CollectionStage(models.TextChoices):
+    """How far a debt's collection has escalated (set by the planner from the policy's steps)."""
+
+    FRIENDLY = "friendly", _("amistosa")
+    FIRM = "firm", _("firme")
+    PRE_LEGAL = "pre_legal", _("aviso prejurídico")
+    AGENCY = "agency", _("entregada a una agencia")
+    WRITE_OFF = "write_off", _("castigo propuesto")
+
+
+# Stages after which the planner contacts the debt no more.
+CLOSED_STAGES = (CollectionStage.AGENCY, CollectionStage.WRITE_OFF)
+
+
 class Debt(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("abierta")
@@ -301,6 +315,19 @@ class Debt(models.Model):
     status = models.CharField(
         _("estado"), max_length=20, choices=Status.choices, default=Status.OPEN
     )
+    collection_stage = models.CharField(
+        _("nivel de cobranza"),
+        max_length=10,
+        choices=CollectionStage.choices,
+        blank=True,
+        default="",
+        db_default="",
+    )
+    collection_stage_on = models.DateField(_("nivel desde"), null=True, blank=True)
+    # The credit-bureau report: the earliest day it may be made (the notice's day plus
+    # the legal delay, moved later if the notice left later) and the day it was recorded.
+    bureau_report_on = models.DateField(_("reporte a centrales previsto"), null=True, blank=True)
+    bureau_reported_on = models.DateField(_("reportada a centrales"), null=True, blank=True)
     created_at = models.DateTimeField(_("creada"), auto_now_add=True)
     updated_at = models.DateTimeField(_("actualizada"), auto_now=True)
 

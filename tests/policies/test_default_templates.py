@@ -27,6 +27,7 @@ STEP_KEYS = {
     "overdue_early": "early",
     "payment_offer": "early",
     "overdue_late": "late",
+    "credit_bureau_notice": "late",
 }
 EVENT_KEYS = {
     "payment_thanks",
@@ -53,7 +54,13 @@ SELF_CONTAINED = {
 }
 # Every notice has its "usted" text (the debtor's policy register governs notices too).
 USTED_EVENT_KEYS = EVENT_KEYS
-B2B_KEYS = {"b2b_statement", "b2b_reminder_before", "b2b_due_today", "b2b_overdue"}
+B2B_KEYS = {
+    "b2b_statement",
+    "b2b_reminder_before",
+    "b2b_due_today",
+    "b2b_overdue",
+    "b2b_credit_bureau_notice",
+}
 LANGUAGES = ("es", "en", "pt")
 # GSM 03.38: the basic alphabet, and the extension table (two septets each).
 GSM_BASIC = set(
@@ -323,10 +330,27 @@ THREATS = (
 )
 
 
+# The notice the law requires before a credit-bureau report must name the bureaus
+# (Ley 1266 art. 12, CDC art. 43 §2): saying so is the law's point, not a threat.
+BUREAU_NOTICE_KEYS = {"credit_bureau_notice", "b2b_credit_bureau_notice"}
+
+
 def test_no_default_template_threatens_or_rushes():
     for spec in DEFAULT_TEMPLATES:
         text = (spec["subject"] + " " + spec["body"]).lower()
-        assert not [word for word in THREATS if word in text], template_id(spec)
+        allowed = {"centrales de riesgo"} if spec["key"] in BUREAU_NOTICE_KEYS else set()
+        assert not [w for w in THREATS if w in text and w not in allowed], template_id(spec)
+
+
+def test_the_notice_before_a_bureau_report_names_the_bureaus_and_the_20_days_in_every_language():
+    notices = [spec for spec in DEFAULT_TEMPLATES if spec["key"] in BUREAU_NOTICE_KEYS]
+
+    assert len(notices) == 4 * 3 + 4 + 3  # B2C: 4 channels x 3 languages + usted; B2B: email
+    for spec in notices:
+        text = (spec["subject"] + " " + spec["body"]).lower()
+        bureaus = {"es": "centrales de riesgo", "en": "credit bureau", "pt": "inadimplentes"}
+        assert bureaus[spec["language"]] in text, template_id(spec)
+        assert "20" in text, template_id(spec)
 
 
 def test_the_email_of_thanks_is_a_receipt_with_amount_date_reference_and_balance():

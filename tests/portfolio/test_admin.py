@@ -300,3 +300,20 @@ def test_debtors_and_debts_cannot_be_deleted_so_their_audit_trail_stays(client_e
     assert client_es.post(url(Debt, "delete", debt.pk), {"post": "yes"}).status_code == 403
     assert client_es.post(url(Debtor, "delete", debt.debtor_id), {"post": "yes"}).status_code == 403
     assert Debt.objects.filter(pk=debt.pk).exists()
+
+
+def test_the_debt_shows_its_collection_level_and_bureau_days_read_only(client_es, portfolio):
+    debt = portfolio["second"]
+    Debt.objects.filter(pk=debt.pk).update(
+        collection_stage="pre_legal",
+        collection_stage_on=date(2026, 11, 24),
+        bureau_report_on=date(2026, 12, 14),
+    )
+
+    page = client_es.get(url(Debt, "change", debt.pk)).content.decode()
+    listing = client_es.get(url(Debt, "changelist") + "?collection_stage=pre_legal")
+
+    assert "aviso prejurídico" in page
+    assert 'name="collection_stage"' not in page  # the planner's record, not a form field
+    assert 'name="bureau_report_on"' not in page
+    assert [row.pk for row in listing.context["cl"].result_list] == [debt.pk]

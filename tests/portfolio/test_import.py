@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import io
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
+from recaudo.policies.models import Policy
 from recaudo.portfolio.imports import import_file
 from recaudo.portfolio.models import (
     AuditEvent,
@@ -532,3 +534,38 @@ def test_brazilian_debtors_default_to_portuguese_and_a_written_pt_br_is_stored_a
         "C-2": "pt",
         "C-3": "es",
     }
+
+
+def _aged_and_coming_debts(tmp_path: Path) -> Path:
+    today = timezone.now().date()
+    return write(
+        tmp_path,
+        "cartera.csv",
+        "external_id,debtor_id,name,phone,currency,amount,due_on\n"
+        f"D1,X1,Ana Ruiz,3001234567,COP,100000,{(today - timedelta(days=400)).isoformat()}\n"
+        f"D2,X2,Luis Gil,3001234568,COP,100000,{(today + timedelta(days=10)).isoformat()}\n",
+    )
+
+
+def test_the_import_says_every_debt_will_be_reached_when_the_policies_place_aged_debts(
+    creditor, tmp_path
+):
+    out, _ = run_import("debts", str(_aged_and_coming_debts(tmp_path)))
+
+    assert out.splitlines()[-1] == (
+        "0 deudas abiertas no serán alcanzadas por ningún paso de cobranza (sin segmento, sin "
+        "pasos por delante ni de entrada, o sin un medio de contacto para sus canales)."
+    )
+
+
+def test_the_import_counts_an_aged_debt_past_every_step_that_no_step_will_reach(
+    creditor, tmp_path
+):
+    Policy.objects.filter(creditor=None).update(place_new_debts=False)
+
+    out, _ = run_import("debts", str(_aged_and_coming_debts(tmp_path)), "--language", "en")
+
+    assert out.splitlines()[-1] == (
+        "1 open debt will not be reached by any collection step (no segment, no step ahead "
+        "or to enter at, or no contact point for its channels)."
+    )

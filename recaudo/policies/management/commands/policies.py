@@ -51,9 +51,15 @@ class Command(BaseCommand):
                 sign = "+" if step.offset_days > 0 else ""
                 channels = " → ".join(step.channel_list())
                 template = f" [{step.template_key}]" if step.template_key else ""
+                by = f" por {channels}" if channels else ""
+                extras = [str(step.get_tone_display())]
+                if step.stage:
+                    extras.append(f"nivel: {step.get_stage_display()}")
+                if step.repeat_every_days:
+                    extras.append(step.describe_repeat())
                 self.stdout.write(
-                    f"    día {sign}{step.offset_days}: {step.get_action_display()} por "
-                    f"{channels}{template} ({step.get_tone_display()})"
+                    f"    día {sign}{step.offset_days}: {step.get_action_display()}{by}"
+                    f"{template} ({'; '.join(extras)})"
                 )
 
 
@@ -77,4 +83,8 @@ def _describe_segment(segment: Segment) -> str:
         conditions.append("etiquetas " + ", ".join(segment.tags_any))
     policy: Policy = segment.policy
     state = "" if policy.active else " (inactiva)"
-    return f"{segment.name} ({'; '.join(conditions) or 'sin condiciones'}) → {policy.name}{state}"
+    entry = "" if policy.place_new_debts else " (sin incorporar deudas atrasadas)"
+    return (
+        f"{segment.name} ({'; '.join(conditions) or 'sin condiciones'}) → {policy.name}"
+        f"{state}{entry}"
+    )

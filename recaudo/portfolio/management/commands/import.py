@@ -4,11 +4,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from recaudo.portfolio.imports import KINDS, ImportResult, import_file
+from recaudo.portfolio.imports import KINDS, ImportResult, count_unreachable, import_file
 from recaudo.portfolio.lookups import find_creditor
 
 
@@ -58,6 +58,7 @@ class Command(BaseCommand):
             def progress(done: int, total: int) -> None:
                 bar.update(done - bar.n)
 
+        started = timezone.now()
         result = import_file(
             options["kind"],
             options["file"],
@@ -93,6 +94,25 @@ class Command(BaseCommand):
             summary = _("%(file)s: %(rows)s filas importadas; %(counts)s") % values
         self.stdout.write(summary)
         self._report_probable_companies(result)
+        if result.kind == "debts" and result.written:
+            self._report_unreachable(creditor, started)
+
+    def _report_unreachable(self, creditor: Any, started: Any) -> None:
+        count = count_unreachable(creditor, started, timezone.now().date())
+        if count is None:
+            return
+        self.stdout.write(
+            ngettext(
+                "%(count)s deuda abierta no será alcanzada por ningún paso de cobranza "
+                "(sin segmento, sin pasos por delante ni de entrada, o sin un medio de "
+                "contacto para sus canales).",
+                "%(count)s deudas abiertas no serán alcanzadas por ningún paso de cobranza "
+                "(sin segmento, sin pasos por delante ni de entrada, o sin un medio de "
+                "contacto para sus canales).",
+                count,
+            )
+            % {"count": count}
+        )
 
     def _report_probable_companies(self, result: ImportResult) -> None:
         companies = result.probable_companies
