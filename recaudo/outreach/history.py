@@ -54,7 +54,8 @@ TRIGGERED: tuple[str, ...] = (Outreach.Action.NOTICE, Outreach.Action.REPLY)
 # Notices that are collection attempts all the same: we send them on our own
 # initiative to ask for money (a reminder of a promise or an instalment, "we
 # have not received the payment"). They count and wait like any reminder.
-COLLECTION_NOTICES = frozenset({"promise_reminder", "promise_broken", "plan_broken"})
+# A payment link staff send from the debtor 360 (``payment_offer``) is one too.
+COLLECTION_NOTICES = frozenset({"promise_reminder", "promise_broken", "plan_broken", "payment_offer"})
 
 
 def triggered(action: str, template_key: str) -> bool:
