@@ -39,6 +39,10 @@ DISPATCH_REASONS = {
     "no_consent": gettext_lazy("el país exige consentimiento para este canal y no lo hay"),
     "opted_out": gettext_lazy("pidió no ser contactado"),
     "expired": gettext_lazy("pasó la hora límite del envío"),
+    # ``payments.reports.report_debts`` cancels what was planned with these words.
+    "reported already paid or disputed": gettext_lazy(
+        "dijo que ya pagó, o hay una disputa o una pausa"
+    ),
 }
 
 
@@ -195,7 +199,7 @@ def _row_words(row: Outreach, zone_name: str) -> str:
     if status in ATTEMPTED or (status == Outreach.Status.FAILED and row.sent_at):
         return _("enviado a las %(time)s") % {"time": _local(row.sent_at or row.window_start, zone_name)}
     if status == Outreach.Status.PLANNED:
-        return _("programado entre las %(start)s y las %(end)s") % {
+        return _("pendiente, entre las %(start)s y las %(end)s") % {
             "start": _local(row.window_start, zone_name),
             "end": _local(row.window_end, zone_name),
         }
@@ -221,21 +225,21 @@ def _summary(
         }
     planned = [item for item in rows if item.row.status == Outreach.Status.PLANNED]
     if planned:
-        return _("Hoy no se le contactó todavía: %(channel)s %(words)s (hora del deudor).") % {
-            "channel": planned[0].channel_label,
-            "words": planned[0].words,
+        return _(
+            "Hoy no se le contactó todavía: hay un contacto por %(channel)s %(words)s "
+            "(hora del deudor)."
+        ) % {"channel": planned[0].channel_label, "words": planned[0].words}
+    if pauses:
+        return _("Hoy no se le contactó: los recordatorios están en pausa hasta el %(date)s.") % {
+            "date": formats.date_format(max(p.pause_until for p in pauses if p.pause_until))
+            if any(p.pause_until for p in pauses)
+            else "—"
         }
     stopped = [item for item in rows if item.row.status == Outreach.Status.CANCELLED]
     if stopped:
         return _("Hoy no se le contactó: el envío por %(channel)s fue %(words)s.") % {
             "channel": stopped[0].channel_label,
             "words": stopped[0].words,
-        }
-    if pauses:
-        return _("Hoy no se le contactó: los recordatorios están en pausa hasta el %(date)s.") % {
-            "date": formats.date_format(max(p.pause_until for p in pauses if p.pause_until))
-            if any(p.pause_until for p in pauses)
-            else "—"
         }
     if not channels:
         return _("Hoy no se le contactó: no tiene datos de contacto.")
