@@ -126,7 +126,7 @@ def test_the_timeline_holds_the_exact_text_sent_payments_consents_requests_and_a
     )
     html = page.content.decode()
     assert "quiero hablar con alguien" in html  # the debtor's reply
-    assert "$ 1.000" in html  # the payment, in the reader's (Spanish) writing
+    assert "$1.000,00" in html  # the payment, in the reader's (Spanish) writing
     assert "¿Por qué se le contactó o no hoy?" in html
 
 
