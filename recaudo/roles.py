@@ -97,7 +97,7 @@ def role_permissions(role: str) -> Any:
 
 
 def set_role(user: Any, role: str) -> None:
-    """Put ``user`` in ``role``'s group (made with its permissions if missing), out of the others."""
+    """Put ``user`` in ``role``'s group (made with its permissions if missing), no other."""
     from django.contrib.auth.models import Group  # the app registry is ready only here
 
     if role not in ROLES:

@@ -55,7 +55,9 @@ TRIGGERED: tuple[str, ...] = (Outreach.Action.NOTICE, Outreach.Action.REPLY)
 # initiative to ask for money (a reminder of a promise or an instalment, "we
 # have not received the payment"). They count and wait like any reminder.
 # A payment link staff send from the debtor 360 (``payment_offer``) is one too.
-COLLECTION_NOTICES = frozenset({"promise_reminder", "promise_broken", "plan_broken", "payment_offer"})
+COLLECTION_NOTICES = frozenset(
+    {"promise_reminder", "promise_broken", "plan_broken", "payment_offer"}
+)
 
 
 def triggered(action: str, template_key: str) -> bool:

@@ -70,9 +70,7 @@ def pause(debtor: Debtor, user: User, *, until: date, reason: str) -> list[Debto
     if until < today:
         raise StaffError(_("La pausa debe terminar hoy o después."))
     if until > today + timedelta(days=MAX_PAUSE_DAYS):
-        raise StaffError(
-            _("La pausa puede durar hasta %(days)s días.") % {"days": MAX_PAUSE_DAYS}
-        )
+        raise StaffError(_("La pausa puede durar hasta %(days)s días.") % {"days": MAX_PAUSE_DAYS})
     debts = [debt.pk for debt in collectible_debts(debtor)]
     if not debts:
         raise StaffError(_("No hay deudas con recordatorios que pausar."))
@@ -97,7 +95,9 @@ def pause(debtor: Debtor, user: User, *, until: date, reason: str) -> list[Debto
     return reports
 
 
-def mark_dispute(debtor: Debtor, user: User, *, debt_ids: list[int], reason: str) -> list[DebtorReport]:
+def mark_dispute(
+    debtor: Debtor, user: User, *, debt_ids: list[int], reason: str
+) -> list[DebtorReport]:
     """The debtor disputes these debts: reminders on them stop until a supervisor reviews it."""
     _writer(user)
     reason = _reason(reason)

@@ -122,9 +122,7 @@ def explain(debtor: Debtor, now: datetime | None = None) -> ContactToday:
     allowed_now = [v for v in channels if v.allowed]
     next_allowed_at = now if allowed_now else (min(upcoming) if upcoming else None)
     summary = _summary(debtor, rows, pauses, channels, next_allowed_at)
-    return ContactToday(
-        today, debtor.timezone, summary, rows, pauses, channels, next_allowed_at
-    )
+    return ContactToday(today, debtor.timezone, summary, rows, pauses, channels, next_allowed_at)
 
 
 def channel_verdicts(debtor: Debtor, now: datetime) -> list[ChannelVerdict]:
@@ -197,7 +195,9 @@ def when_words(moment: datetime, zone_name: str) -> str:
 def _row_words(row: Outreach, zone_name: str) -> str:
     status = row.status
     if status in ATTEMPTED or (status == Outreach.Status.FAILED and row.sent_at):
-        return _("enviado a las %(time)s") % {"time": _local(row.sent_at or row.window_start, zone_name)}
+        return _("enviado a las %(time)s") % {
+            "time": _local(row.sent_at or row.window_start, zone_name)
+        }
     if status == Outreach.Status.PLANNED:
         return _("pendiente, entre las %(start)s y las %(end)s") % {
             "start": _local(row.window_start, zone_name),
@@ -244,8 +244,7 @@ def _summary(
     if not channels:
         return _("Hoy no se le contactó: no tiene datos de contacto.")
     if not any(v.allowed for v in channels):
-        first = channels[0]
-        text = _("Hoy no se le contactó: %(reasons)s.") % {"reasons": first.reasons}
+        text = _("Hoy no se le contactó: %(reasons)s.") % {"reasons": channels[0].reasons}
         if next_allowed_at is not None:
             text += " " + _("Próximo momento permitido: %(when)s (hora del deudor).") % {
                 "when": when_words(next_allowed_at, debtor.timezone)

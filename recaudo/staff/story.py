@@ -60,7 +60,8 @@ def story(debtor: Debtor) -> list[Event]:
                 debt.created_at,
                 "debt",
                 _("Deuda %(number)s") % {"number": debt.invoice_number or debt.external_id},
-                _("%(amount)s, vence el %(due)s") % {
+                _("%(amount)s, vence el %(due)s")
+                % {
                     "amount": staff_money(debt.amount, debt.currency, country),
                     "due": formats.date_format(debt.due_on),
                 },
@@ -90,7 +91,8 @@ def story(debtor: Debtor) -> list[Event]:
                 promise.created_at,
                 "promise",
                 _("Promesa de pago"),
-                _("%(amount)s para el %(date)s (%(source)s)") % {
+                _("%(amount)s para el %(date)s (%(source)s)")
+                % {
                     "amount": staff_money(promise.amount, promise.currency, country),
                     "date": formats.date_format(promise.promised_on),
                     "source": promise.source,
@@ -104,7 +106,8 @@ def story(debtor: Debtor) -> list[Event]:
                 plan.created_at,
                 "plan",
                 _("Plan de cuotas"),
-                _("%(total)s en total, pie %(down)s (%(source)s)") % {
+                _("%(total)s en total, pie %(down)s (%(source)s)")
+                % {
                     "total": staff_money(plan.total, plan.currency, country),
                     "down": staff_money(plan.down_payment, plan.currency, country),
                     "source": plan.source,
@@ -130,16 +133,17 @@ def story(debtor: Debtor) -> list[Event]:
             Event(
                 report.created_at,
                 "review",
-                _("Revisión: %(kind)s, deuda %(number)s") % {
+                _("Revisión: %(kind)s, deuda %(number)s")
+                % {
                     "kind": report.get_kind_display(),
                     "number": report.debt.invoice_number or report.debt.external_id,
                 },
                 report.reason,
                 status=report.get_status_display()
                 + (
-                    " · " + _("pausa hasta el %(date)s") % {
-                        "date": formats.date_format(report.pause_until)
-                    }
+                    " · "
+                    + _("pausa hasta el %(date)s")
+                    % {"date": formats.date_format(report.pause_until)}
                     if report.pause_until and report.status == DebtorReport.Status.PENDING
                     else ""
                 ),
@@ -153,7 +157,8 @@ def story(debtor: Debtor) -> list[Event]:
             Event(
                 consent.granted_at,
                 "consent",
-                _("Consentimiento otorgado: %(channel)s") % {"channel": consent.get_channel_display()},
+                _("Consentimiento otorgado: %(channel)s")
+                % {"channel": consent.get_channel_display()},
                 f"{consent.contact_point.value} · {consent.source}",
             )
         )

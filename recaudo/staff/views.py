@@ -142,7 +142,10 @@ def pause(request: AgentRequest, debtor_id: int) -> HttpResponse:
         return _back(debtor_id)
     try:
         actions.pause(
-            found, request.user, until=form.cleaned_data["until"], reason=form.cleaned_data["reason"]
+            found,
+            request.user,
+            until=form.cleaned_data["until"],
+            reason=form.cleaned_data["reason"],
         )
     except actions.StaffError as error:
         messages.error(request, str(error))
@@ -191,7 +194,9 @@ def hand_over(request: AgentRequest, debtor_id: int) -> HttpResponse:
     try:
         if agent is None:
             raise actions.StaffError(_("Elija un agente que trabaje para este acreedor."))
-        actions.hand_to_agent(found, request.user, agent=agent, reason=request.POST.get("reason", ""))
+        actions.hand_to_agent(
+            found, request.user, agent=agent, reason=request.POST.get("reason", "")
+        )
     except (actions.StaffError, ValueError) as error:
         messages.error(request, str(error))
     else:

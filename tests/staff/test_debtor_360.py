@@ -8,16 +8,15 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.contrib.auth.models import User
-from django.utils import timezone
 
 from recaudo.conversations.models import AgentProfile, Message
 from recaudo.outreach.models import Outreach
 from recaudo.payments.models import DebtorReport
 from recaudo.payments.reports import resume_unreviewed
-from recaudo.portfolio.models import AuditEvent, ChannelConsent, Payment
+from recaudo.portfolio.models import AuditEvent, Payment
 from recaudo.roles import AGENT, SUPERVISOR, role_of
 from recaudo.staff.contact_today import explain
 from tests.staff.helpers import NOW, book, browser_of, staff
@@ -141,7 +140,11 @@ def test_pausing_stops_reminders_until_the_end_date_then_they_resume(mine):
 
     assert response.status_code == 302
     report = DebtorReport.objects.get(debtor=mine.debtor)
-    assert (report.kind, report.pause_until, report.source) == ("pause", date(2026, 11, 30), "staff")
+    assert (report.kind, report.pause_until, report.source) == (
+        "pause",
+        date(2026, 11, 30),
+        "staff",
+    )
     mine.debt.refresh_from_db()
     assert mine.debt.status == "disputed"
     event = AuditEvent.objects.get(kind="debtor_paused")
@@ -260,7 +263,13 @@ def test_the_home_counts_todays_work_and_the_headline_figures(mine):
         page = browser_of(supervisor).get("/equipo/")
 
     work = page.context["work"]
-    assert (work.queue, work.mine, work.calls_due, work.reviews_waiting, work.approvals_waiting) == (
+    assert (
+        work.queue,
+        work.mine,
+        work.calls_due,
+        work.reviews_waiting,
+        work.approvals_waiting,
+    ) == (
         1,
         0,
         1,

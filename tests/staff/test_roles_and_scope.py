@@ -81,9 +81,11 @@ def test_a_supervisor_of_creditor_a_gets_404_for_every_row_of_creditor_b(books, 
     theirs.request.refresh_from_db()
     assert theirs.request.status == "pending"
     assert not DebtorReport.objects.filter(debtor=theirs.debtor).exists()
-    assert not AuditEvent.objects.filter(debtor=theirs.debtor, pk__gt=audit_before).exclude(
-        kind__in=["debtor_created", "debt_created"]
-    ).exists()
+    assert (
+        not AuditEvent.objects.filter(debtor=theirs.debtor, pk__gt=audit_before)
+        .exclude(kind__in=["debtor_created", "debt_created"])
+        .exists()
+    )
 
 
 def test_lists_and_counts_show_only_the_users_creditors(books):
@@ -189,9 +191,7 @@ def test_a_supervisor_refusing_tells_the_debtor_too(books):
 
     mine.request.refresh_from_db()
     assert mine.request.status == "refused"
-    assert Outreach.objects.filter(
-        template_key="request_refused", debtor=mine.debtor
-    ).count() == 1
+    assert Outreach.objects.filter(template_key="request_refused", debtor=mine.debtor).count() == 1
     assert AuditEvent.objects.get(kind="request_decided").data["reason"] == "política"
 
 
