@@ -309,3 +309,17 @@ def test_staffuser_with_an_unknown_creditor_writes_nothing(mine):
         call_command("staffuser", "vera", "--role", "agent", "--creditor", "Nadie")
 
     assert not User.objects.filter(username="vera").exists()
+
+
+def test_the_360_reads_in_english_with_english_dates_and_reasons(mine):
+    agent = staff("ana", AGENT, mine.creditor)
+    client = browser_of(agent)
+    client.cookies["django_language"] = "en"
+    with time_machine.travel(SUNDAY, tick=False):
+        page = client.get(f"/equipo/deudores/{mine.debtor.pk}/").content.decode()
+
+    assert "Why were they contacted today, or not?" in page
+    assert (
+        "Not contacted today: no contact is allowed today. Next allowed moment: "
+        "11/23/2026 7 a.m. (debtor&#x27;s time)." in page
+    )
