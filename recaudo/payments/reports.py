@@ -175,6 +175,11 @@ def confirm_report(
     """
     with transaction.atomic():
         report = _locked(report_id)
+        if report.kind == DebtorReport.Kind.PAUSE:
+            # Nothing to confirm: a staff pause ends on its date, or is rejected to end it now.
+            raise AgreementError(
+                _("Una pausa no se confirma: termina en su fecha, o rechácela para reanudar ya.")
+            )
         debt = (
             Debt.objects.select_for_update()
             .select_related("debtor", "creditor")
@@ -212,7 +217,10 @@ def confirm_report(
 
 
 def reject_report(report_id: int, *, reviewer: str) -> DebtorReport:
-    """Staff did not find the payment: reminders resume and the debtor is told why."""
+    """Staff did not find the payment: reminders resume and the debtor is told why.
+
+    On a staff pause (kind ``pause``) it ends the pause now, and tells the debtor nothing.
+    """
     with transaction.atomic():
         report = _locked(report_id)
         debt = Debt.objects.select_for_update().select_related("debtor").get(pk=report.debt_id)
@@ -221,7 +229,9 @@ def reject_report(report_id: int, *, reviewer: str) -> DebtorReport:
         report.reviewed_at = timezone.now()
         report.reviewed_by = reviewer[:150]
         report.save(update_fields=["status", "reviewed_at", "reviewed_by"])
-        notify(debt.debtor, "report_rejected", key=f"report-rejected:{report.pk}")
+        # A staff pause ended early: the debtor asked nothing, so nothing is said.
+        if report.kind != DebtorReport.Kind.PAUSE:
+            notify(debt.debtor, "report_rejected", key=f"report-rejected:{report.pk}")
         return report
 
 

@@ -15,7 +15,8 @@ from django.core.management.base import CommandError
 from recaudo.conversations.models import AgentProfile, Message
 from recaudo.outreach.models import Outreach
 from recaudo.payments.models import DebtorReport
-from recaudo.payments.reports import resume_unreviewed
+from recaudo.payments.reports import confirm_report, reject_report, resume_unreviewed
+from recaudo.payments.rules import AgreementError
 from recaudo.portfolio.models import AuditEvent, Payment
 from recaudo.roles import AGENT, SUPERVISOR, role_of
 from recaudo.staff.contact_today import explain
@@ -323,3 +324,20 @@ def test_the_360_reads_in_english_with_english_dates_and_reasons(mine):
         "Not contacted today: no contact is allowed today. Next allowed moment: "
         "11/23/2026 7 a.m. (debtor&#x27;s time)." in page
     )
+
+
+def test_a_pause_cannot_be_confirmed_as_a_payment_and_rejecting_it_resumes_silently(mine):
+    agent = staff("ana", AGENT, mine.creditor)
+    with time_machine.travel(NOW, tick=False):
+        browser_of(agent).post(
+            f"/equipo/deudores/{mine.debtor.pk}/pausar", {"until": "2026-11-30", "reason": "viaje"}
+        )
+        report = DebtorReport.objects.get(debtor=mine.debtor)
+        with pytest.raises(AgreementError, match="Una pausa no se confirma"):
+            confirm_report(report.pk, reviewer="sofia")
+        reject_report(report.pk, reviewer="sofia")
+
+    assert not Payment.objects.filter(debtor=mine.debtor).exists()
+    mine.debt.refresh_from_db()
+    assert mine.debt.status == "open"
+    assert not Outreach.objects.filter(template_key="report_rejected").exists()
