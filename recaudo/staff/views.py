@@ -9,7 +9,7 @@ is a supervisor's or an admin's.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -29,6 +29,7 @@ from recaudo.conversations.scope import AgentRequest, creditor_scope, scoped, vi
 from recaudo.conversations.views import staff_only
 from recaudo.languages import staff_money
 from recaudo.payments.models import DebtorRequest
+from recaudo.payments.terms import debtor_today
 from recaudo.portfolio.models import Debt, Debtor
 from recaudo.roles import may_approve, may_write, role_label
 from recaudo.staff import actions
@@ -122,7 +123,7 @@ def debtor(request: AgentRequest, debtor_id: int) -> HttpResponse:
         "thread": Thread.objects.filter(debtor=found).first(),
         "may_write": may_write(request.user),
         "agents": _agents_for(found) if may_write(request.user) else [],
-        "pause_form": PauseForm(initial={"until": date.today()}),
+        "pause_form": PauseForm(initial={"until": debtor_today(found) + timedelta(days=7)}),
         "debtor_timezone": found.timezone,
     }
     return render(request, "staff/debtor.html", context)
