@@ -291,3 +291,17 @@ def test_staff_from_before_roles_work_as_agents(books):
     assert role_of(user) == AGENT
     assert role_of(User.objects.create_superuser("jefa", password="x")) == "admin"
     assert role_of(User(username="deudor", is_staff=False, is_active=True)) == ""
+
+
+def test_the_debtor_search_finds_by_id_phone_or_part_of_the_name_within_scope(books):
+    mine, theirs = books
+    client = browser_of(staff("sofia", SUPERVISOR, mine.creditor))
+
+    def found(query: str) -> list[int]:
+        return [d.pk for d in client.get("/equipo/deudores/", {"q": query}).context["debtors"]]
+
+    assert found(mine.debtor.external_id) == [mine.debtor.pk]
+    assert found("+57 300 111 0201") == [mine.debtor.pk]
+    assert found("número " + mine.debtor.full_name.split()[-1]) == [mine.debtor.pk]
+    assert found(theirs.debtor.external_id) == []
+    assert found("+573001110202") == []  # the other creditor's phone
