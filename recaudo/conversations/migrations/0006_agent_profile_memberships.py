@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('conversations', '0005_report_question_and_media'),
-        ('portfolio', '0009_agent_profile_memberships'),
+        ('portfolio', '0009_staff_audit_events'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
