@@ -115,10 +115,10 @@ FROM portfolio_debtor
 
 MESSAGES = """
 INSERT INTO conversations_message (thread_id, direction, kind, author, channel, address, text,
-    intent, slots, provider_event_id, in_reply_to, occurred_at, created_at)
+    intent, slots, provider_event_id, in_reply_to, occurred_at, created_at, media_type)
 SELECT th.first_id + (g %% th.threads), CASE WHEN g %% 3 = 0 THEN 'in' ELSE 'out' END,
        'message', (ARRAY['debtor', 'bot', 'bot', 'agent'])[1 + g %% 4], 'whatsapp', '', 'hola',
-       '', '{}'::jsonb, '', '', t.at, t.at
+       '', '{}'::jsonb, '', '', t.at, t.at, ''
 FROM generate_series(1, %(rows)s) AS g
 CROSS JOIN (SELECT min(id) AS first_id, count(*) AS threads FROM conversations_thread) AS th
 CROSS JOIN LATERAL (

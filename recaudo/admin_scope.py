@@ -1,10 +1,12 @@
 """The Django admin, scoped to the staff user's creditor (docs/security.md, "Tenancy").
 
 Every ModelAdmin and inline in ``recaudo/*/admin.py`` mixes in ``CreditorScoped``.
-A staff user tied to a creditor (``conversations.AgentProfile``, the same tie
-the inbox reads) lists, opens, searches, filters, picks, acts on and saves
-only that creditor's rows; another creditor's row is a 404. Superusers and
-staff tied to no creditor see every creditor, as in the inbox.
+A staff user tied to creditors (``conversations.AgentProfile`` rows, the same
+tie the inbox reads) lists, opens, searches, filters, picks, acts on and saves
+only those creditors' rows; another creditor's row is a 404. Superusers and
+staff tied to no creditor see every creditor, as in the inbox. Creditor
+viewers and auditors (``recaudo/roles.py``) change nothing, whatever their
+model permissions say.
 
 A row reaches its creditor through ``creditor_path`` (``"creditor"``,
 ``"debtor__creditor"``...), found from the model's required foreign keys
@@ -37,8 +39,9 @@ from django.forms import ModelChoiceField, ModelMultipleChoiceField
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 
-from recaudo.conversations.scope import creditor_scope
+from recaudo.conversations.scope import Scope, creditor_scope
 from recaudo.portfolio.models import Creditor
+from recaudo.roles import may_write
 
 if TYPE_CHECKING:
     from django.contrib.admin.options import BaseModelAdmin
@@ -50,7 +53,7 @@ else:
 # ``creditor_path`` left to be found from the model's foreign keys.
 FOUND = "found from the foreign keys"
 _MAX_DEPTH = 4
-_scopes: WeakKeyDictionary[HttpRequest, int | None] = WeakKeyDictionary()
+_scopes: WeakKeyDictionary[HttpRequest, Scope] = WeakKeyDictionary()
 
 
 def found_path(model: type[models.Model], depth: int = 0) -> str | None:
@@ -108,15 +111,15 @@ def shares_rows_without_creditor(model: type[models.Model], site: admin.AdminSit
 
 
 def within(
-    queryset: QuerySet[Any], creditor_id: int, site: admin.AdminSite = admin.site
+    queryset: QuerySet[Any], scope: frozenset[int], site: admin.AdminSite = admin.site
 ) -> QuerySet[Any]:
-    """The rows of ``queryset`` a user tied to ``creditor_id`` may see."""
+    """The rows of ``queryset`` a user tied to the creditors in ``scope`` may see."""
     model = queryset.model
     path = path_to_creditor(model, site)
     shared = shares_rows_without_creditor(model, site)
     if path is None:
         return queryset if shared else queryset.none()
-    visible = Q(**{path: creditor_id})
+    visible = Q(**{f"{path}__in": sorted(scope)})
     if shared:
         visible |= Q(**{f"{path}__isnull": True})
     return queryset.filter(visible)
@@ -140,8 +143,8 @@ def creditor_of(obj: models.Model, path: str | None) -> int | None:
         return None
 
 
-def request_scope(request: HttpRequest) -> int | None:
-    """The request user's creditor, None for every creditor; read once per request."""
+def request_scope(request: HttpRequest) -> Scope:
+    """The request user's creditors, None for every creditor; read once per request."""
     if request not in _scopes:
         user = request.user
         if isinstance(user, AnonymousUser):  # the admin's views let no one in unlogged
@@ -171,11 +174,11 @@ class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
     """A filter by a related row (the creditor, a policy) that offers only rows in scope."""
 
     def field_choices(self, field: Any, request: HttpRequest, model_admin: Any) -> list[Any]:
-        creditor_id = request_scope(request)
-        if creditor_id is None:
+        scope = request_scope(request)
+        if scope is None:
             return super().field_choices(field, request, model_admin)
         related = field.related_model
-        allowed = within(related._default_manager.all(), creditor_id, model_admin.admin_site)
+        allowed = within(related._default_manager.all(), scope, model_admin.admin_site)
         return field.get_choices(
             include_blank=False,
             limit_choices_to={"pk__in": allowed.values("pk")},
@@ -202,8 +205,8 @@ class CreditorScoped(_AdminBase):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
         queryset = super().get_queryset(request)
-        creditor_id = request_scope(request)
-        return queryset if creditor_id is None else within(queryset, creditor_id, self.admin_site)
+        scope = request_scope(request)
+        return queryset if scope is None else within(queryset, scope, self.admin_site)
 
     def get_object(
         self, request: HttpRequest, object_id: str, from_field: str | None = None
@@ -233,15 +236,15 @@ class CreditorScoped(_AdminBase):
     def _choices(
         self, db_field: Any, request: HttpRequest, kwargs: dict[str, Any]
     ) -> QuerySet[Any] | None:
-        creditor_id = request_scope(request)
-        if creditor_id is None:
+        scope = request_scope(request)
+        if scope is None:
             return None
         queryset = kwargs.get("queryset")
         if queryset is None:
             queryset = self.get_field_queryset(kwargs.get("using"), db_field, request)
         if queryset is None:
             queryset = db_field.remote_field.model._default_manager.using(kwargs.get("using"))
-        return within(queryset, creditor_id, self.admin_site)
+        return within(queryset, scope, self.admin_site)
 
     def formfield_for_foreignkey(
         self, db_field: Any, request: HttpRequest, **kwargs: Any
@@ -289,9 +292,12 @@ class CreditorScoped(_AdminBase):
         )
 
     def _may_write(self, request: HttpRequest, obj: models.Model | None) -> bool:
-        """For a row (or, in an inline, the parent row): shipped defaults are read-only."""
+        """For a row (or, in an inline, the parent row): shipped defaults are read-only,
+        and so is everything for a read-only role."""
         if request.user.is_superuser:
             return True
+        if not may_write(request.user):
+            return False
         if obj is None:
             return not (self.scope_path() is None and self.shared_without_creditor)
         return not self._is_shared_default(obj)
@@ -299,6 +305,8 @@ class CreditorScoped(_AdminBase):
     def _may_add(self, request: HttpRequest) -> bool:
         if request.user.is_superuser:
             return True
+        if not may_write(request.user):
+            return False
         path = self.scope_path()
         if path is None:
             # Rows of no creditor: shared ones are the superusers'; the others, only
@@ -328,9 +336,11 @@ class CreditorScoped(_AdminBase):
         """
         if request.user.is_superuser:
             return
-        creditor_id = request_scope(request)
+        if not may_write(request.user):
+            raise PermissionDenied(_("Su rol solo permite consultar."))
+        scope = request_scope(request)
         owner = creditor_of(obj, self.scope_path())
-        if creditor_id is not None and owner != creditor_id:
+        if scope is not None and owner not in scope:
             raise PermissionDenied(_("Ese registro es de otro acreedor."))
         if owner is None and self.shared_without_creditor:
             raise PermissionDenied(_("Solo un superusuario cambia los valores de fábrica."))

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "recaudo.conversations",
     "recaudo.payments",
     "recaudo.privacy",
+    "recaudo.staff",
 ]
 
 MIDDLEWARE = [

@@ -14,12 +14,12 @@ FAVICON = Path(__file__).with_name("favicon.ico")
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponseRedirect:
-    """Staff to their work (the inbox, which asks for a login first); nothing else lives here.
+    """Staff to their work (the staff home, which asks for a login first); nothing else lives here.
 
     A debtor who types the bare address lands on the staff login, which names
     no creditor and shows no data; their own pages are the links they were sent.
     """
-    return HttpResponseRedirect(reverse("inbox:queue"))
+    return HttpResponseRedirect(reverse("staff:home"))
 
 
 @cache

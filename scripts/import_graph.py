@@ -31,6 +31,7 @@ LAYERS = (
     "conversations",
     "delivery",
     "privacy",
+    "staff",
 )
 # Beside the layers: may import any of them; none of them imports it.
 BESIDE = ("sandbox",)

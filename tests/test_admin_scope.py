@@ -160,7 +160,7 @@ ROW_OF: dict[str, Callable[[Creditor], models.Model]] = {
         text="hola",
         occurred_at=timezone.now(),
     ),
-    "conversations.AgentProfile": lambda creditor: _staff_of(creditor).agent_profile,
+    "conversations.AgentProfile": lambda creditor: _staff_of(creditor).memberships.get(),
     "conversations.CallAssignment": lambda creditor: CallAssignment.objects.create(
         outreach=_outreach(creditor), agent=_staff_of(creditor), taken_at=timezone.now()
     ),
@@ -338,7 +338,7 @@ def test_each_model_reaches_its_creditor_by_the_expected_path():
         "policies.Step": "policy__creditor",
         "payments.Instalment": "plan__creditor",
         "outreach.OutreachDebt": "outreach__creditor",
-        "auth.User": "agent_profile__creditor",
+        "auth.User": "memberships__creditor",
         "auth.Group": None,
         "outreach.WebhookEvent": None,
         "payments.PaymentWebhookEvent": None,
@@ -612,7 +612,7 @@ def test_a_user_made_by_an_agent_is_tied_to_the_agents_creditor(two):
     )  # fmt: skip
 
     assert response.status_code == 302
-    assert User.objects.get(username="nuevo").agent_profile.creditor == mine
+    assert User.objects.get(username="nuevo").memberships.get().creditor == mine
 
 
 def test_an_agent_sees_no_superuser_and_cannot_make_one(two):

@@ -12,16 +12,16 @@ def test_the_bare_address_leads_a_visitor_to_the_staff_login_and_shows_nothing(c
     response = client.get("/", follow=True)
 
     assert response.status_code == 200
-    assert response.redirect_chain[0] == ("/bandeja/", 302)
+    assert response.redirect_chain[0] == ("/equipo/", 302)
     assert "login" in response.redirect_chain[-1][0]
 
 
-def test_the_bare_address_leads_staff_to_the_inbox(client):
+def test_the_bare_address_leads_staff_to_their_home(client):
     client.force_login(User.objects.create_superuser("ana", password="x"))
 
     response = client.get("/", follow=True)
 
-    assert response.redirect_chain == [("/bandeja/", 302)]
+    assert response.redirect_chain == [("/equipo/", 302)]
     assert response.status_code == 200
 
 

@@ -1,9 +1,9 @@
 """Threads, messages and agents in the admin; and the staff's own accounts.
 
-An ``AgentProfile`` ties a staff user to a creditor, so the users' and groups'
-admins are scoped here too (recaudo/admin_scope.py): a user tied to a creditor
-manages only that creditor's agents and can neither free one from its creditor
-nor reach a superuser.
+``AgentProfile`` rows tie a staff user to creditors, so the users' and groups'
+admins are scoped here too (recaudo/admin_scope.py): a user tied to creditors
+manages only the staff whose creditors are all among theirs, can neither free
+one from its creditors nor reach a superuser.
 """
 
 from __future__ import annotations
@@ -14,10 +14,13 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from recaudo.admin_scope import CreditorScoped, request_scope
 from recaudo.conversations.models import AgentProfile, CallAssignment, Message, Thread
+from recaudo.roles import may_write
 
 
 class MessageInline(CreditorScoped, admin.TabularInline):
@@ -46,10 +49,11 @@ class MessageAdmin(CreditorScoped, admin.ModelAdmin):
 
 @admin.register(AgentProfile)
 class AgentProfileAdmin(CreditorScoped, admin.ModelAdmin):
-    """A profile with no creditor means every creditor, so users tied to a creditor
+    """A row with no creditor means every creditor, so users tied to creditors
     never see one, and cannot delete or re-point one (its user would be freed)."""
 
     list_display = ("user", "creditor")
+    list_filter = ("creditor",)
     raw_id_fields = ("user",)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
@@ -76,14 +80,23 @@ admin.site.unregister(Group)
 
 @admin.register(User)
 class ScopedUserAdmin(CreditorScoped, UserAdmin):
-    creditor_path = "agent_profile__creditor"
+    creditor_path = "memberships__creditor"
 
     def get_queryset(self, request: HttpRequest) -> Any:
-        users = super().get_queryset(request)
+        # UserAdmin's rows, not CreditorScoped's: a user has several creditors.
+        users = super(CreditorScoped, self).get_queryset(request)
         if request.user.is_superuser:
             return users
         # A superuser's password or e-mail in other hands reaches every creditor.
-        return users.exclude(is_superuser=True)
+        users = users.exclude(is_superuser=True)
+        scope = request_scope(request)
+        if scope is None:
+            return users
+        # Only staff whose every creditor is one of the user's: a password reset on
+        # anyone else would reach another creditor's data.
+        inside = AgentProfile.objects.filter(creditor_id__in=sorted(scope)).values("user_id")
+        outside = AgentProfile.objects.exclude(creditor_id__in=sorted(scope)).values("user_id")
+        return users.filter(pk__in=inside).exclude(pk__in=outside)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = tuple(super().get_readonly_fields(request, obj))
@@ -91,17 +104,25 @@ class ScopedUserAdmin(CreditorScoped, UserAdmin):
             fields += ("is_superuser",)
         return fields
 
+    def _is_shared_default(self, obj: Any) -> bool:
+        return False  # a user is nobody's shipped default; get_queryset says who sees it
+
     def check_creditor(self, request: HttpRequest, obj: Any) -> None:
+        if not may_write(request.user):
+            raise PermissionDenied(_("Su rol solo permite consultar."))
         if obj.pk is None:
-            return  # a new user: it gets the maker's creditor as soon as it is saved
-        super().check_creditor(request, obj)
+            return  # a new user: it gets the maker's creditors as soon as it is saved
+        if not self.get_queryset(request).filter(pk=obj.pk).exists():
+            raise PermissionDenied(_("Ese registro es de otro acreedor."))
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        creditor_id = request_scope(request)
-        if not change and creditor_id is not None:
-            # Made by someone tied to a creditor: an agent of that creditor, not of all.
-            AgentProfile.objects.create(user=obj, creditor_id=creditor_id)
+        scope = request_scope(request)
+        if not change and scope is not None:
+            # Made by someone tied to creditors: staff of those creditors, not of all.
+            AgentProfile.objects.bulk_create(
+                AgentProfile(user=obj, creditor_id=creditor_id) for creditor_id in sorted(scope)
+            )
 
 
 @admin.register(Group)

@@ -200,16 +200,19 @@ class Message(models.Model):
 
 
 class AgentProfile(models.Model):
-    """Which creditor's conversations and call tasks a staff user works on.
+    """A membership: one creditor a staff user works for (a user may hold several).
 
-    No profile, or no creditor, means every creditor (a small team working
-    for all of them); superusers always see everything.
+    The user's scope is the creditors of their rows (``scope.creditor_scope``).
+    No row, or a row with no creditor, means every creditor (a small team
+    working for all of them), except for a creditor viewer, who sees nothing
+    until tied to a client; superusers always see everything. The user's role
+    is a Django group (``recaudo/roles.py``; docs/decisions/0019-staff-roles.md).
     """
 
-    user = models.OneToOneField(
+    user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.CASCADE,
-        related_name="agent_profile",
+        related_name="memberships",
         verbose_name=_("usuario"),
     )
     creditor = models.ForeignKey(
@@ -223,8 +226,11 @@ class AgentProfile(models.Model):
     )
 
     class Meta:
-        verbose_name = _("perfil de agente")
-        verbose_name_plural = _("perfiles de agente")
+        verbose_name = _("acreedor del usuario")
+        verbose_name_plural = _("acreedores de los usuarios")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "creditor"], name="membership_once"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} → {self.creditor or '*'}"

@@ -1,6 +1,8 @@
-"""What a staff user may see: their creditor's threads, call tasks and debtors, or all."""
+"""What a staff user may see: their creditors' threads, call tasks and debtors, or all."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.contrib.auth.models import User
 from django.db.models import QuerySet
@@ -10,6 +12,7 @@ from django_htmx.middleware import HtmxDetails
 from recaudo.conversations.models import AgentProfile, Thread
 from recaudo.outreach.models import Outreach, OutreachQuerySet
 from recaudo.portfolio.models import Debtor
+from recaudo.roles import CREDITOR_VIEWER, role_of
 
 EVERY_CREDITOR = None
 
@@ -24,35 +27,45 @@ class AgentRequest(HtmxRequest):
     user: User
 
 
-def creditor_scope(user: User) -> int | None:
-    """The creditor a user is tied to, or None for every creditor."""
+Scope = frozenset[int] | None  # the creditor ids a user sees; None: every creditor
+
+
+def creditor_scope(user: User) -> Scope:
+    """The creditors a user is tied to (``AgentProfile`` rows), or None for every creditor.
+
+    No row, or a row with no creditor, is every creditor; a creditor viewer
+    with no creditor sees none (an empty set). Superusers see every creditor.
+    """
     if getattr(user, "is_superuser", False):
         return EVERY_CREDITOR
-    creditor_id = (
-        AgentProfile.objects.filter(user_id=user.pk).values_list("creditor_id", flat=True).first()
+    creditor_ids = list(
+        AgentProfile.objects.filter(user_id=user.pk).values_list("creditor_id", flat=True)
     )
-    return creditor_id
+    if role_of(user) == CREDITOR_VIEWER:
+        return frozenset(pk for pk in creditor_ids if pk is not None)
+    if not creditor_ids or None in creditor_ids:
+        return EVERY_CREDITOR
+    return frozenset(creditor_ids)
+
+
+def scoped(queryset: QuerySet[Any], scope: Scope, path: str = "creditor_id") -> QuerySet[Any]:
+    """``queryset`` cut to ``scope`` through ``path`` (the rows' creditor id)."""
+    if scope is None:
+        return queryset
+    return queryset.filter(**{f"{path}__in": sorted(scope)})
 
 
 def visible_threads(user: User) -> QuerySet[Thread]:
     threads = Thread.objects.select_related("debtor", "creditor", "assigned_to")
-    creditor_id = creditor_scope(user)
-    if creditor_id is not None:
-        threads = threads.filter(creditor_id=creditor_id)
-    return threads
+    return scoped(threads, creditor_scope(user))
 
 
 def visible_call_tasks(user: User) -> OutreachQuerySet:
     tasks = Outreach.objects.call_tasks()
-    creditor_id = creditor_scope(user)
-    if creditor_id is not None:
-        tasks = tasks.filter(creditor_id=creditor_id)
-    return tasks
+    scope = creditor_scope(user)
+    return tasks if scope is None else tasks.filter(creditor_id__in=sorted(scope))
 
 
 def visible_debtors(user: User) -> QuerySet[Debtor]:
     debtors = Debtor.objects.select_related("creditor")
-    creditor_id = creditor_scope(user)
-    if creditor_id is not None:
-        debtors = debtors.filter(creditor_id=creditor_id)
-    return debtors
+    return scoped(debtors, creditor_scope(user))

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -51,6 +52,7 @@ from recaudo.conversations.scope import (
 )
 from recaudo.conversations.timeline import as_csv, debtor_timeline, timeline
 from recaudo.outreach.models import Outreach
+from recaudo.roles import may_write
 
 
 class AnswerForm(forms.Form):
@@ -128,7 +130,8 @@ class CallOutcomeForm(forms.Form):
 
 def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """``staff_member_required``; an htmx request whose session ended reloads the login page
-    instead of swapping it into a fragment."""
+    instead of swapping it into a fragment. A POST (every change) is refused with 403 for
+    a role that only reads (creditor viewers, auditors: ``recaudo/roles.py``)."""
     protected = staff_member_required(view)
 
     @functools.wraps(view)
@@ -139,6 +142,8 @@ def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
             return HttpResponseClientRedirect(
                 f"{reverse('admin:login')}?{urlencode({'next': back})}"
             )
+        if request.method == "POST" and user.is_staff and not may_write(user):
+            raise PermissionDenied(_("Su rol solo permite consultar."))
         return protected(request, *args, **kwargs)
 
     return wrapper

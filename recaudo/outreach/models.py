@@ -57,8 +57,11 @@ def _owed_debts() -> models.QuerySet[OutreachDebt]:
 # Notices that are collection attempts all the same: we send them on our own
 # initiative to ask for money (a reminder of a promise or an instalment, "we
 # have not received the payment"). They count and wait like any reminder, and
-# they are about the agreement's debts (``notify(debts=...)``).
-COLLECTION_NOTICES = frozenset({"promise_reminder", "promise_broken", "plan_broken"})
+# they are about the agreement's debts (``notify(debts=...)``). A payment link
+# staff send from the debtor 360 (``payment_offer``) is one too.
+COLLECTION_NOTICES = frozenset(
+    {"promise_reminder", "promise_broken", "plan_broken", "payment_offer"}
+)
 
 
 class Outreach(models.Model):

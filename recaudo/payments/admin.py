@@ -23,6 +23,7 @@ from recaudo.payments.models import (
     Promise,
 )
 from recaudo.payments.rules import AgreementError
+from recaudo.roles import may_approve
 
 
 @admin.register(PaymentSettings)
@@ -126,6 +127,10 @@ class DebtorReportAdmin(CreditorScoped, admin.ModelAdmin):
     ] + ["receipt_link"]
     actions = ["confirm", "reject"]
 
+    def has_review_permission(self, request: HttpRequest) -> bool:
+        """Confirming and rejecting reports are a supervisor's (or an admin's)."""
+        return may_approve(request.user)
+
     def get_urls(self) -> list[URLPattern]:
         own = [
             path(
@@ -157,7 +162,8 @@ class DebtorReportAdmin(CreditorScoped, admin.ModelAdmin):
         return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', url, _("ver"))
 
     @admin.action(
-        description=_("Confirmar: registrar el pago (o aceptar la disputa)"), permissions=["change"]
+        description=_("Confirmar: registrar el pago (o aceptar la disputa)"),
+        permissions=["review"],
     )
     def confirm(self, request: HttpRequest, queryset: QuerySet[DebtorReport]) -> None:
         done = self._review(request, queryset, reports.confirm_report)
@@ -165,7 +171,7 @@ class DebtorReportAdmin(CreditorScoped, admin.ModelAdmin):
 
     @admin.action(
         description=_("Rechazar: reanudar los recordatorios y avisar al deudor"),
-        permissions=["change"],
+        permissions=["review"],
     )
     def reject(self, request: HttpRequest, queryset: QuerySet[DebtorReport]) -> None:
         done = self._review(request, queryset, reports.reject_report)
@@ -211,14 +217,28 @@ class DebtorRequestAdmin(CreditorScoped, admin.ModelAdmin):
     readonly_fields = [field.name for field in DebtorRequest._meta.fields] + ["debts"]
     actions = ["approve", "refuse"]
 
-    @admin.action(description=_("Aprobar los pedidos seleccionados"), permissions=["change"])
+    def has_decide_permission(self, request: HttpRequest) -> bool:
+        """Approving and refusing are a supervisor's (or an admin's), not every viewer's."""
+        return may_approve(request.user)
+
+    @admin.action(
+        description=_("Aprobar los pedidos seleccionados"), permissions=["decide"]
+    )
     def approve(self, request: HttpRequest, queryset: QuerySet[DebtorRequest]) -> None:
-        done = sum(concessions.approve(item.pk, f"admin:{request.user}") for item in queryset)
+        reason = str(_("aprobado desde el administrador"))
+        done = sum(
+            concessions.approve(item.pk, f"admin:{request.user}", reason) for item in queryset
+        )
         self.message_user(request, _("%(count)s pedidos aprobados.") % {"count": done})
 
-    @admin.action(description=_("Rechazar los pedidos seleccionados"), permissions=["change"])
+    @admin.action(
+        description=_("Rechazar los pedidos seleccionados"), permissions=["decide"]
+    )
     def refuse(self, request: HttpRequest, queryset: QuerySet[DebtorRequest]) -> None:
-        done = sum(concessions.refuse(item.pk, f"admin:{request.user}") for item in queryset)
+        reason = str(_("rechazado desde el administrador"))
+        done = sum(
+            concessions.refuse(item.pk, f"admin:{request.user}", reason) for item in queryset
+        )
         self.message_user(
             request, _("%(count)s pedidos rechazados.") % {"count": done}, messages.INFO
         )

@@ -87,11 +87,12 @@ def request_discount(link: PaymentLink, *, amount: Decimal, reason: str = "") ->
         return request
 
 
-def approve(request_id: int, supervisor: str) -> bool:
+def approve(request_id: int, supervisor: str, reason: str = "") -> bool:
     """A supervisor approves a pending request; False when it was no longer pending.
 
     The debtor, who was told "le avisaremos", gets the decision as a notice
-    with the new terms and the payment link (``announce_decision``).
+    with the new terms and the payment link (``announce_decision``); the
+    decision and its reason are an audit event (``request_decided``).
     """
     with transaction.atomic():
         request = DebtorRequest.objects.select_for_update().get(pk=request_id)
@@ -101,19 +102,36 @@ def approve(request_id: int, supervisor: str) -> bool:
             _apply_extension(request, supervisor)
         else:
             _decide(request, DebtorRequest.Status.APPROVED, supervisor)
+        _audit_decision(request, supervisor, reason)
         announce_decision(request)
         return True
 
 
-def refuse(request_id: int, supervisor: str) -> bool:
+def refuse(request_id: int, supervisor: str, reason: str = "") -> bool:
     """A supervisor refuses a pending request; the debtor is told, with the balance and the link."""
     with transaction.atomic():
         request = DebtorRequest.objects.select_for_update().get(pk=request_id)
         if request.status != DebtorRequest.Status.PENDING:
             return False
         _decide(request, DebtorRequest.Status.REFUSED, supervisor)
+        _audit_decision(request, supervisor, reason)
         announce_decision(request)
         return True
+
+
+def _audit_decision(request: DebtorRequest, supervisor: str, reason: str) -> None:
+    AuditEvent.objects.create(
+        kind=AuditEvent.Kind.REQUEST_DECIDED,
+        creditor_id=request.creditor_id,
+        debtor_id=request.debtor_id,
+        actor=supervisor[:200],
+        data={
+            "request": request.pk,
+            "kind": request.kind,
+            "status": request.status,
+            "reason": reason[:2000],
+        },
+    )
 
 
 def announce_decision(request: DebtorRequest) -> None:

@@ -325,6 +325,8 @@ class DebtorReport(models.Model):
     class Kind(models.TextChoices):
         ALREADY_PAID = "already_paid", _("ya pagada")
         DISPUTE = "dispute", _("disputa")
+        # Staff paused the reminders until a date (the debtor 360): not a review.
+        PAUSE = "pause", _("pausa del equipo")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("por revisar")

@@ -64,7 +64,7 @@ def report_debt(
     link: PaymentLink, *, debt_id: int, kind: str, reason: str, receipt: bytes | None
 ) -> DebtorReport:
     """The portal's form: one debt, a reason, maybe a receipt."""
-    if kind not in DebtorReport.Kind.values:
+    if kind not in (DebtorReport.Kind.ALREADY_PAID, DebtorReport.Kind.DISPUTE):
         raise AgreementError(_("Elija si ya pagó o si no reconoce la deuda."))
     if not reason.strip():
         raise AgreementError(_("Cuéntenos el motivo."))
@@ -84,11 +84,13 @@ def report_debts(
     source: str,
     receipt: bytes | None = None,
     today: date | None = None,
+    pause_until: date | None = None,
 ) -> list[DebtorReport]:
     """Pause reminders on each named debt until staff review it (or the pause ends).
 
     A debt already paused by a pending report keeps it (the receipt, if any, is
     added to it). Refuses a debt that is not the debtor's or not collectible.
+    ``pause_until``: the pause's last day when staff chose it (else the setting's days).
     """
     mime = receipt_type(receipt) if receipt else ""
     today = today or timezone.localdate()
@@ -121,7 +123,7 @@ def report_debts(
                 receipt_type=mime,
                 source=source[:20],
                 status_before=debt.status,
-                pause_until=today + timedelta(days=pause_days()),
+                pause_until=pause_until or today + timedelta(days=pause_days()),
             )
             old = debt.status
             debt.status = Debt.Status.DISPUTED
@@ -174,6 +176,11 @@ def confirm_report(
     """
     with transaction.atomic():
         report = _locked(report_id)
+        if report.kind == DebtorReport.Kind.PAUSE:
+            # Nothing to confirm: a staff pause ends on its date, or is rejected to end it now.
+            raise AgreementError(
+                _("Una pausa no se confirma: termina en su fecha, o rechácela para reanudar ya.")
+            )
         debt = (
             Debt.objects.select_for_update()
             .select_related("debtor", "creditor")
@@ -217,7 +224,10 @@ def confirm_report(
 
 
 def reject_report(report_id: int, *, reviewer: str) -> DebtorReport:
-    """Staff did not find the payment: reminders resume and the debtor is told why."""
+    """Staff did not find the payment: reminders resume and the debtor is told why.
+
+    On a staff pause (kind ``pause``) it ends the pause now, and tells the debtor nothing.
+    """
     with transaction.atomic():
         report = _locked(report_id)
         debt = Debt.objects.select_for_update().select_related("debtor").get(pk=report.debt_id)
@@ -226,7 +236,9 @@ def reject_report(report_id: int, *, reviewer: str) -> DebtorReport:
         report.reviewed_at = timezone.now()
         report.reviewed_by = reviewer[:150]
         report.save(update_fields=["status", "reviewed_at", "reviewed_by"])
-        notify(debt.debtor, "report_rejected", key=f"report-rejected:{report.pk}")
+        # A staff pause ended early: the debtor asked nothing, so nothing is said.
+        if report.kind != DebtorReport.Kind.PAUSE:
+            notify(debt.debtor, "report_rejected", key=f"report-rejected:{report.pk}")
         return report
 
 

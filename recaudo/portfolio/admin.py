@@ -17,6 +17,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import DecimalField, F, OuterRef, QuerySet, Subquery, Sum
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -265,6 +266,10 @@ class DebtorAdmin(NoDeleteMixin, CreditorScoped, admin.ModelAdmin):
     readonly_fields = ("open_balance", "created_at", "updated_at")
     inlines = (ContactPointInline, DebtInline)
     show_full_result_count = False  # a second COUNT(*) over every debtor, on every search
+
+    def view_on_site(self, obj: Debtor) -> str:
+        """The admin's "Ver en el sitio" button opens the debtor 360 (recaudo/staff/)."""
+        return reverse("staff:debtor", args=[obj.pk])
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Debtor]:
         # A correlated subquery is computed for the rows on the page only; a

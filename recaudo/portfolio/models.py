@@ -453,6 +453,12 @@ class AuditEvent(models.Model):
         # Data-subject requests (docs/privacy.md): what was handed over or erased, never the data.
         DEBTOR_EXPORTED = "debtor_exported", _("datos del deudor exportados")
         DEBTOR_ERASED = "debtor_erased", _("datos del deudor borrados")
+        # Staff decisions and actions (the back office: recaudo/staff/), with their reason.
+        REQUEST_DECIDED = "request_decided", _("pedido del deudor decidido")
+        DEBTOR_PAUSED = "debtor_paused", _("contactos en pausa")
+        DISPUTE_MARKED = "dispute_marked", _("disputa marcada")
+        LINK_SENT = "link_sent", _("enlace de pago enviado")
+        HANDED_TO_AGENT = "handed_to_agent", _("asignado a un agente")
 
     # The history is written only by this code, next to the rows it names, so
     # the database does not re-check its references: on PostgreSQL those

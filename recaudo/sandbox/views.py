@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import HttpResponse
@@ -22,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from recaudo.conversations.scope import AgentRequest, visible_debtors
 from recaudo.portfolio.models import ContactPoint, Debtor
+from recaudo.roles import may_write
 from recaudo.sandbox.client import SandboxClient, SandboxUnavailable
 from recaudo.sandbox.forms import ReplyForm
 
@@ -87,6 +89,8 @@ def _conversations(
 @staff_member_required
 def debtor_phone(request: AgentRequest, pk: int) -> HttpResponse:
     debtor = get_object_or_404(visible_debtors(request.user), pk=pk)
+    if request.method == "POST" and not may_write(request.user):
+        raise PermissionDenied(_("Su rol solo permite consultar."))
     points = list(debtor.contact_points.order_by("kind", "pk"))
     phones = [point.value for point in points if point.kind == ContactPoint.Kind.PHONE]
     # The debtor may also write (and attach a receipt) from their email.

@@ -20,6 +20,7 @@ from recaudo.payments.models import DebtorReport, InstalmentPlan
 from recaudo.payments.reports import confirm_report, reject_report, report_debts
 from recaudo.payments.rules import AgreementError
 from recaudo.portfolio.models import ChannelConsent, ContactPoint, Debt, Payment
+from recaudo.roles import SUPERVISOR, set_role
 from tests.factories import make_creditor, make_debt, make_debtor
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +46,7 @@ def _staff(creditor) -> Client:
     user = User.objects.create_user(f"revisor{creditor.pk}", password="x", is_staff=True)
     AgentProfile.objects.create(user=user, creditor=creditor)
     user.user_permissions.set(Permission.objects.filter(content_type__app_label="payments"))
+    set_role(user, SUPERVISOR)
     browser = Client()
     browser.force_login(user)
     return browser

@@ -15,6 +15,7 @@ from django.urls import NoReverseMatch, reverse
 
 from recaudo.conversations.models import AgentProfile, Message
 from recaudo.outreach.models import WebhookEvent
+from recaudo.roles import CREDITOR_VIEWER, set_role
 from tests.factories import make_creditor, make_debtor
 from tests.helpers import ROOT
 
@@ -164,3 +165,25 @@ def _sandbox_enabled_with(**environment: str) -> bool:
 )
 def test_sandbox_enabled_follows_debug_unless_set(environment, enabled):
     assert _sandbox_enabled_with(**environment) is enabled
+
+
+def test_a_creditor_viewer_cannot_answer_as_their_own_debtor(
+    sandbox_enabled, debtors, sandbox_url, receiver
+):
+    mine, _ = debtors
+    viewer = get_user_model().objects.create_user("cliente", password="x", is_staff=True)
+    set_role(viewer, CREDITOR_VIEWER)
+    AgentProfile.objects.create(user=viewer, creditor=mine.creditor)
+    browser = Client()
+    browser.force_login(viewer)
+
+    page = browser.get(reverse("sandbox:phone", args=[mine.pk]))
+    answer = browser.post(
+        reverse("sandbox:phone", args=[mine.pk]),
+        {"channel": "sms", "phone": MINE, "text": "Ya pagué"},
+    )
+
+    assert page.status_code == 200
+    assert answer.status_code == 403
+    assert receiver.wait_for(1, timeout=0.5) == []
+    assert not Message.objects.exists()

@@ -1,0 +1,125 @@
+"""Benchmark: the server time of each staff page over a portfolio of N debts.
+
+Usage: python bench/backoffice.py --debts 1000000 --rows 1000000   (PostgreSQL; BENCH_POSTGRES_URL)
+Builds a fresh database (``recaudo_office_bench``): bench/plan.py's portfolio
+(about two debts per debtor, one creditor) and bench/metrics.py's history
+(N outreach rows over 90 days, payments, a thread per debtor, messages),
+plus a supervisor tied to the creditor. Then requests each staff page
+``--repeat`` times through Django's test client (the whole server side:
+middleware, scope, queries, templates; no network) and prints one JSON line
+with the p50 and p95 milliseconds per page.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.metrics import fill  # noqa: E402  (after the path is set)
+from bench.plan import build_postgres  # noqa: E402
+
+DATABASE = "recaudo_office_bench"
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--debts", type=int, default=1_000_000)
+    parser.add_argument("--rows", type=int, default=1_000_000, help="outreach rows of history")
+    parser.add_argument("--repeat", type=int, default=20)
+    arguments = parser.parse_args()
+
+    base = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    import psycopg
+
+    with psycopg.connect(base.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
+        conn.execute(f"CREATE DATABASE {DATABASE}")
+    os.environ["DATABASE_URL"] = base.rsplit("/", 1)[0] + f"/{DATABASE}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recaudo.settings")
+
+    child = multiprocessing.get_context("fork").Process(
+        target=build_postgres, args=(arguments.debts, 11)
+    )
+    child.start()
+    child.join()
+    if child.exitcode != 0:
+        raise SystemExit(f"building the portfolio failed (exit code {child.exitcode})")
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    from recaudo.conversations.models import AgentProfile, Thread
+    from recaudo.portfolio.models import Creditor, Debtor
+    from recaudo.roles import SUPERVISOR, set_role
+
+    settings.ALLOWED_HOSTS = ["*"]
+    counts = fill(arguments.rows)
+    creditor = Creditor.objects.get()
+    supervisor = User.objects.create_user("bench", password="x", is_staff=True)
+    set_role(supervisor, SUPERVISOR)
+    AgentProfile.objects.create(user=supervisor, creditor=creditor)
+    # A few conversations waiting for a person, as a working day has.
+    Thread.objects.filter(pk__in=Thread.objects.values("pk")[:50]).update(
+        state="waiting_agent", urgency=0
+    )
+    middle = Debtor.objects.order_by("pk").values_list("pk", "external_id")[
+        Debtor.objects.count() // 2
+    ]
+    pages = {
+        "home": "/equipo/",
+        "debtor_search": f"/equipo/deudores/?q={middle[1]}",
+        "debtor_360": f"/equipo/deudores/{middle[0]}/",
+        "approvals": "/equipo/pedidos/",
+        "inbox_queue": "/bandeja/",
+    }
+    client = Client()
+    client.force_login(supervisor)
+    results: dict[str, dict[str, float]] = {}
+    for name, url in pages.items():
+        timings = []
+        for _ in range(arguments.repeat):
+            started = time.perf_counter()
+            response = client.get(url)
+            timings.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                raise SystemExit(f"{url}: HTTP {response.status_code}")
+        results[name] = {
+            "p50_ms": round(statistics.median(timings), 1),
+            "p95_ms": round(_percentile(timings, 0.95), 1),
+        }
+    print(
+        json.dumps(
+            {
+                "bench": "backoffice",
+                "database": "postgres",
+                "debts": arguments.debts,
+                "outreach": counts["outreach_outreach"],
+                "payments": counts["portfolio_payment"],
+                "messages": counts["conversations_message"],
+                "repeat": arguments.repeat,
+                "pages": results,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,265 @@
+"""The staff application: the home per role, the debtor 360, debtors and approvals.
+
+Thin views over ``home.py``, ``story.py``, ``contact_today.py`` and
+``actions.py``. Every page is scoped to the user's creditors (another
+creditor's debtor or request is a 404) and every POST is refused (403) to a
+role that only reads (``conversations.views.staff_only``); deciding a request
+is a supervisor's or an admin's.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from recaudo.conversations.models import Thread
+from recaudo.conversations.scope import AgentRequest, creditor_scope, scoped, visible_debtors
+from recaudo.conversations.views import staff_only
+from recaudo.languages import staff_money
+from recaudo.payments.models import DebtorRequest
+from recaudo.payments.terms import debtor_today
+from recaudo.portfolio.models import ContactPoint, Debt, Debtor
+from recaudo.roles import may_approve, may_write, role_label
+from recaudo.staff import actions
+from recaudo.staff.contact_today import explain
+from recaudo.staff.home import figures, pending_requests, todays_work
+from recaudo.staff.story import story
+
+
+class PauseForm(forms.Form):
+    until = forms.DateField(
+        label=gettext_lazy("En pausa hasta el"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    reason = forms.CharField(label=gettext_lazy("Motivo"), max_length=2000)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=gettext_lazy("Motivo"), max_length=2000)
+
+
+def _problems(form: forms.Form) -> str:
+    return "; ".join(
+        f"{form.fields[name].label if name in form.fields else ''}: {' '.join(map(str, errors))}"
+        for name, errors in form.errors.items()
+    )
+
+
+# --- Home ----------------------------------------------------------------------------
+
+
+@staff_only
+def home(request: AgentRequest) -> HttpResponse:
+    return render(
+        request,
+        "staff/home.html",
+        {
+            "work": todays_work(request.user),
+            "figures": figures(request.user),
+            "role": role_label(request.user),
+            "may_approve": may_approve(request.user),
+        },
+    )
+
+
+# --- Debtors ---------------------------------------------------------------------------
+
+
+@staff_only
+def debtors(request: AgentRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()
+    found = visible_debtors(request.user).filter(erased_at__isnull=True)
+    if query:
+        found = _search(found, query)
+    return render(
+        request,
+        "staff/debtors.html",
+        {"debtors": found.order_by("full_name", "pk")[:50], "query": query},
+    )
+
+
+def _search(debtors: QuerySet[Debtor], query: str) -> QuerySet[Debtor]:
+    """An id or a document exactly; a phone (+57...) or an e-mail exactly as stored;
+    else a part of the name. Exact matches keep the search fast on large portfolios
+    (a part of a phone or an address would read every contact point)."""
+    exact = Q(external_id=query) | Q(national_id_number=query)
+    compact = query.replace(" ", "")
+    if "@" in query or compact.lstrip("+").isdigit():
+        points = ContactPoint.objects.filter(value__in={compact, compact.lower()})
+        return debtors.filter(exact | Q(pk__in=points.values("debtor_id")))
+    return debtors.filter(exact | Q(full_name__icontains=query))
+
+
+def _debtor(request: AgentRequest, debtor_id: int) -> Debtor:
+    return get_object_or_404(visible_debtors(request.user), pk=debtor_id)
+
+
+def _agents_for(debtor: Debtor) -> list[User]:
+    staff = User.objects.filter(is_active=True, is_staff=True).order_by("username")
+    return [
+        user
+        for user in staff
+        if may_write(user)
+        and ((scope := creditor_scope(user)) is None or debtor.creditor_id in scope)
+    ]
+
+
+@staff_only
+def debtor(request: AgentRequest, debtor_id: int) -> HttpResponse:
+    found = _debtor(request, debtor_id)
+    debts = list(Debt.objects.filter(debtor=found).order_by("due_on", "pk"))
+    context: dict[str, Any] = {
+        "debtor": found,
+        "debts": [
+            (debt, staff_money(debt.balance, debt.currency, found.country)) for debt in debts
+        ],
+        "collectible": [debt for debt in debts if debt.status in Debt.COLLECTIBLE],
+        "contact": explain(found),
+        "events": story(found),
+        "thread": Thread.objects.filter(debtor=found).first(),
+        "may_write": may_write(request.user),
+        "agents": _agents_for(found) if may_write(request.user) else [],
+        "pause_form": PauseForm(initial={"until": debtor_today(found) + timedelta(days=7)}),
+        "debtor_timezone": found.timezone,
+    }
+    return render(request, "staff/debtor.html", context)
+
+
+def _back(debtor_id: int) -> HttpResponse:
+    return redirect(reverse("staff:debtor", args=[debtor_id]))
+
+
+@staff_only
+@require_POST
+def pause(request: AgentRequest, debtor_id: int) -> HttpResponse:
+    found = _debtor(request, debtor_id)
+    form = PauseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Revise la pausa: %(problems)s") % {"problems": _problems(form)})
+        return _back(debtor_id)
+    try:
+        actions.pause(
+            found,
+            request.user,
+            until=form.cleaned_data["until"],
+            reason=form.cleaned_data["reason"],
+        )
+    except actions.StaffError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Recordatorios en pausa."))
+    return _back(debtor_id)
+
+
+@staff_only
+@require_POST
+def dispute(request: AgentRequest, debtor_id: int) -> HttpResponse:
+    found = _debtor(request, debtor_id)
+    try:
+        debt_ids = [int(value) for value in request.POST.getlist("debts")]
+    except ValueError:
+        debt_ids = []
+    try:
+        actions.mark_dispute(
+            found, request.user, debt_ids=debt_ids, reason=request.POST.get("reason", "")
+        )
+    except actions.StaffError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Disputa registrada: queda para revisión."))
+    return _back(debtor_id)
+
+
+@staff_only
+@require_POST
+def send_link(request: AgentRequest, debtor_id: int) -> HttpResponse:
+    found = _debtor(request, debtor_id)
+    try:
+        actions.send_link(found, request.user)
+    except actions.StaffError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Enlace de pago en cola para enviar."))
+    return _back(debtor_id)
+
+
+@staff_only
+@require_POST
+def hand_over(request: AgentRequest, debtor_id: int) -> HttpResponse:
+    found = _debtor(request, debtor_id)
+    agent = User.objects.filter(pk=request.POST.get("agent") or 0).first()
+    try:
+        if agent is None:
+            raise actions.StaffError(_("Elija un agente que trabaje para este acreedor."))
+        actions.hand_to_agent(
+            found, request.user, agent=agent, reason=request.POST.get("reason", "")
+        )
+    except (actions.StaffError, ValueError) as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Conversación asignada."))
+    return _back(debtor_id)
+
+
+# --- Approvals ---------------------------------------------------------------------------
+
+
+@staff_only
+def approvals(request: AgentRequest) -> HttpResponse:
+    waiting = (
+        pending_requests(creditor_scope(request.user))
+        .select_related("debtor", "creditor")
+        .order_by("created_at", "pk")[:200]
+    )
+    rows = [
+        (
+            item,
+            staff_money(item.amount, item.currency, item.debtor.country) if item.amount else "",
+            staff_money(item.owed, item.currency, item.debtor.country) if item.owed else "",
+        )
+        for item in waiting
+    ]
+    return render(
+        request,
+        "staff/approvals.html",
+        {"rows": rows, "may_approve": may_approve(request.user)},
+    )
+
+
+@staff_only
+@require_POST
+def decide(request: AgentRequest, request_id: int) -> HttpResponse:
+    if not may_approve(request.user):
+        raise PermissionDenied(_("Solo un supervisor aprueba o rechaza pedidos."))
+    asked = get_object_or_404(
+        scoped(DebtorRequest.objects.all(), creditor_scope(request.user)), pk=request_id
+    )
+    approve = request.POST.get("decision") == "approve"
+    form = ReasonForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise actions.StaffError(_("Escriba el motivo."))
+        done = actions.decide_request(
+            asked, request.user, approve=approve, reason=form.cleaned_data["reason"]
+        )
+    except actions.StaffError as error:
+        messages.error(request, str(error))
+    else:
+        if not done:
+            messages.error(request, _("Ese pedido ya estaba decidido."))
+        elif approve:
+            messages.success(request, _("Pedido aprobado: se le avisa al deudor."))
+        else:
+            messages.success(request, _("Pedido rechazado: se le avisa al deudor."))
+    return redirect(reverse("staff:approvals"))
