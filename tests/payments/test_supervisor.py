@@ -1,8 +1,7 @@
-"""In the admin, the "supervisor" who decides requests and reports is whoever may change them.
+"""In the admin, requests and reports are decided by a supervisor (docs/staff.md, roles).
 
-The decision is Django's change permission on "Pedidos del deudor" and
-"Reportes del deudor", given per user or group. Staff who may only view the
-queue cannot decide.
+Staff who may only view the queue cannot decide; a user in the supervisor
+role with the admin's permissions on the queue decides.
 """
 
 from __future__ import annotations
@@ -14,12 +13,15 @@ from django.test import Client
 from recaudo.conversations.models import AgentProfile
 from recaudo.payments.models import DebtorReport, DebtorRequest
 from recaudo.payments.reports import report_debts
+from recaudo.roles import SUPERVISOR, set_role
 
 pytestmark = pytest.mark.django_db
 
 
-def _staff(creditor, name: str, *codenames: str) -> Client:
+def _staff(creditor, name: str, *codenames: str, role: str = "") -> Client:
     user = User.objects.create_user(name, password="x", is_staff=True)
+    if role:
+        set_role(user, role)
     AgentProfile.objects.create(user=user, creditor=creditor)
     user.user_permissions.set(Permission.objects.filter(codename__in=codenames))
     browser = Client()
@@ -50,12 +52,16 @@ def test_staff_who_may_only_view_requests_and_reports_cannot_decide_them(debtor,
     assert (asked.status, report.status) == ("pending", "pending")
 
 
-def test_staff_with_the_change_permission_decide_as_the_supervisor(debtor, frozen):
+def test_a_supervisor_with_the_change_permission_decides_in_the_admin(debtor, frozen):
     asked = DebtorRequest.objects.create(
         creditor=debtor.creditor, debtor=debtor, kind="discount", reason="Sin trabajo"
     )
     supervisor = _staff(
-        debtor.creditor, "supervisora", "view_debtorrequest", "change_debtorrequest"
+        debtor.creditor,
+        "supervisora",
+        "view_debtorrequest",
+        "change_debtorrequest",
+        role=SUPERVISOR,
     )
 
     response = supervisor.post(

@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from recaudo.conversations.models import AgentProfile, Thread
-from recaudo.outreach.models import Outreach
+from recaudo.outreach.models import Outreach, OutreachDebt
 from recaudo.payments.models import DebtorRequest
 from recaudo.portfolio.models import ChannelConsent, Creditor, Debt, Debtor
 from recaudo.roles import set_role
@@ -50,6 +50,7 @@ def book(phone: str) -> Book:
         language="es", currency="COP", amount_due=Decimal("250000.00"),
         window_start=NOW - timedelta(hours=3), window_end=NOW + timedelta(hours=6),
     )  # fmt: skip
+    OutreachDebt.objects.create(outreach=call, debt=debt, balance=debt.amount)  # as planned
     request = DebtorRequest.objects.create(
         creditor=creditor, debtor=debtor, kind=DebtorRequest.Kind.DISCOUNT, currency="COP",
         owed=Decimal("250000.00"), amount=Decimal("150000.00"), discount_percent=Decimal(40),
