@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.urls import reverse
 
 from recaudo.delivery import provider_events as events
 from recaudo.outreach.models import Outreach, WebhookEvent
@@ -95,8 +96,6 @@ def test_the_worker_applies_pending_webhooks_between_its_batches(client, monkeyp
 def test_staff_find_a_failed_webhook_in_the_admin_and_process_it_again_once_fixed(
     client, admin_client, monkeypatch
 ):
-    from django.urls import reverse
-
     outreach = make_outreach()
     post_whatsapp(client, whatsapp_body(wa_status("delivered", seconds=60)))
     post_whatsapp(client, whatsapp_body(wa_status("read", "wamid.other", seconds=60)))

@@ -14,10 +14,12 @@ import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import Client
+from django.urls import get_resolver
 
 from recaudo.delivery import provider_events as events
 from recaudo.outreach.models import Outreach, WebhookEvent
 from recaudo.portfolio.models import ChannelConsent
+from recaudo.webhook_lane import PREFIX
 from tests.delivery.test_provider_events import PHONE, make_outreach
 from tests.factories import make_creditor
 
@@ -193,10 +195,6 @@ def test_the_webhooks_need_no_csrf_token():
 
 
 def test_every_webhook_route_is_served_by_the_short_lane():
-    from django.urls import get_resolver
-
-    from recaudo.webhook_lane import PREFIX
-
     def routes(resolver, prefix=""):
         for pattern in resolver.url_patterns:
             route = prefix + str(pattern.pattern)

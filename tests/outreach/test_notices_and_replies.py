@@ -19,8 +19,9 @@ from recaudo.compliance.rules import PastContact, check_contact
 from recaudo.delivery.dispatcher import Dispatcher
 from recaudo.outreach.contract import ProviderResult
 from recaudo.outreach.history import debtor_history
-from recaudo.outreach.models import Outreach
+from recaudo.outreach.models import Outreach, OutreachDebt
 from recaudo.outreach.notify import notify, queue_reply
+from recaudo.outreach.settle import cancel_settled
 from recaudo.portfolio.models import ChannelConsent
 from tests.factories import make_debt, make_debtor
 
@@ -246,8 +247,6 @@ def test_a_notice_that_asks_for_money_is_a_collection_attempt_and_waits_behind_t
 
 @pytest.mark.django_db
 def test_a_second_payment_does_not_cancel_a_thank_you_or_an_answer_still_waiting(creditor):
-    from recaudo.outreach.settle import cancel_settled
-
     debtor = _consented(creditor)
     debt = make_debt(debtor, "150000.00")
     late = datetime(2026, 11, 25, 3, 0, tzinfo=UTC)  # 22:00 in Bogotá: the notice waits
@@ -269,9 +268,6 @@ def test_a_second_payment_does_not_cancel_a_thank_you_or_an_answer_still_waiting
 
 @pytest.mark.django_db
 def test_a_promise_reminder_is_about_the_promised_debts_and_a_payment_cancels_it(creditor):
-    from recaudo.outreach.models import OutreachDebt
-    from recaudo.outreach.settle import cancel_settled
-
     debtor = _consented(creditor)
     promised, other = make_debt(debtor, "150000.00"), make_debt(debtor, "90000.00")
     reminder = notify(debtor, "promise_reminder", key="promise-reminder:7", now=NOW,
