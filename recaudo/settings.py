@@ -191,6 +191,9 @@ PLANNER_CATCH_UP_DAYS = env_int("PLANNER_CATCH_UP_DAYS", 3, minimum=0)
 # Planner: the day's debtors are loaded, decided and written this many at a
 # time, so that its memory stays bounded whatever the portfolio's size.
 PLANNER_CHUNK_DEBTORS = env_int("PLANNER_CHUNK_DEBTORS", 50_000, minimum=1)
+# On PostgreSQL, load the next chunk on a second connection while one is decided and
+# written (recaudo/outreach/planner_chunks.py); off: one connection, one step at a time.
+PLANNER_READ_AHEAD = env_bool("PLANNER_READ_AHEAD", True)
 
 # The archive job (`recaudo archive`, docs/privacy.md): finished rows older than
 # this many months leave the live tables (at least 1: the caps look back 14 days).
