@@ -39,6 +39,7 @@ class Received:
     debtor: str
     sequence: int
     body: dict[str, Any]
+    raw: bytes
     headers: dict[str, str]
     signed: bool
     status: int
@@ -89,6 +90,7 @@ class Receiver:
                             debtor=body["debtor"]["external_id"],
                             sequence=body["sequence"],
                             body=body if receiver.keep_bodies else {},
+                            raw=raw if receiver.keep_bodies else b"",
                             headers=dict(self.headers) if receiver.keep_bodies else {},
                             signed=signed,
                             status=status,
