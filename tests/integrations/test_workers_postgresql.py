@@ -1,0 +1,74 @@
+"""Two deliverer processes against PostgreSQL: each event once, in order per debtor."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections import Counter
+
+import pytest
+from django.db import connection, transaction
+
+from recaudo.integrations.actions import create_endpoint
+from recaudo.integrations.models import Delivery
+from recaudo.portfolio.outbound import EventType, emit
+from recaudo.sandbox.receiver import Receiver
+from tests.factories import make_creditor, make_debtor
+from tests.helpers import ROOT, database_url
+
+pytestmark = pytest.mark.skipif(
+    "postgresql" not in connection.settings_dict["ENGINE"], reason="claims need PostgreSQL"
+)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_worker_processes_deliver_each_event_once_and_in_order_per_debtor(settings):
+    settings.WEBHOOKS_OUT_ALLOW_HTTP = True
+    creditor = make_creditor()
+    debtors = [make_debtor(creditor) for _ in range(40)]
+    with Receiver() as receiver:
+        endpoint, receiver.secret = create_endpoint(creditor, name="ERP", url=receiver.url)
+        for round_ in range(10):
+            with transaction.atomic():
+                for debtor in debtors:
+                    emit(
+                        EventType.CONTACT_SENT, creditor_id=creditor.pk, debtor_id=debtor.pk,
+                        data={"round": round_},
+                    )  # fmt: skip
+        environment = {
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "WEBHOOKS_OUT_BATCH_SIZE": "7",
+            "WEBHOOKS_OUT_CHAIN": "3",
+        }
+        workers = [
+            subprocess.Popen(
+                [sys.executable, "-m", "recaudo.cli", "events", "deliver", "--until-idle",
+                 "--name", f"w{number}"],
+                cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                text=True,
+            )  # fmt: skip
+            for number in (1, 2)
+        ]
+        outputs = [worker.communicate(timeout=120) for worker in workers]
+        # One may stop idle while the other still holds claims: finish what is left.
+        leftover = subprocess.run(
+            [sys.executable, "-m", "recaudo.cli", "events", "deliver", "--until-idle"],
+            cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120, check=False,
+        )  # fmt: skip
+
+    assert [worker.returncode for worker in workers] == [0, 0], outputs
+    assert leftover.returncode == 0, leftover.stderr
+    assert Delivery.objects.exclude(status="delivered").count() == 0
+    received = receiver.accepted()
+    assert all(item.signed for item in received)
+    assert len(received) == 400
+    assert Counter(item.event_id for item in received).most_common(1)[0][1] == 1
+    for debtor in debtors:
+        sequences = [item.sequence for item in received if item.debtor == debtor.external_id]
+        assert sequences == list(range(1, 11))
+    # Both processes took part.
+    delivered_by = [output[0] for output in outputs]
+    assert all("delivered" in text for text in delivered_by), delivered_by
+    assert endpoint.pk
