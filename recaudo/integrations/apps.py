@@ -1,6 +1,9 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from recaudo.operations.loops import register_between_batches
+from recaudo.portfolio.outbound import register_sink
+
 
 class IntegrationsConfig(AppConfig):
     name = "recaudo.integrations"
@@ -8,12 +11,11 @@ class IntegrationsConfig(AppConfig):
     verbose_name = _("integraciones")
 
     def ready(self) -> None:
-        # The apps below emit through portfolio/outbound.py; this app writes the rows
-        # (the registry inverts the edge the import graph forbids: docs/integrations.md).
+        # The apps below emit through portfolio/outbound.py and the worker (delivery) runs
+        # the registered jobs: registries invert the edges the import graph forbids
+        # (docs/integrations.md#emitting). Models load only once the registry is ready.
         from recaudo.integrations.deliverer import deliver_for_a_while
-        from recaudo.integrations.emit import store_events
-        from recaudo.operations.loops import register_between_batches
-        from recaudo.portfolio.outbound import register_sink
+        from recaudo.integrations.emit import store_events  # same: it imports the models
 
         register_sink(store_events)
         register_between_batches(deliver_for_a_while)

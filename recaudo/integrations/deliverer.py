@@ -218,8 +218,8 @@ def deliver_batch(
     if not chains:
         return {}
     event_ids = [item.event_id for queue in chains for item in queue]
-    events = {
-        row["pk"]: row
+    events: dict[int, dict[str, Any]] = {
+        row["pk"]: dict(row)
         for row in Event.objects.filter(pk__in=event_ids).values(
             "pk", "uuid", "type", "created_at", "debtor_external_id", "sequence", "payload"
         )

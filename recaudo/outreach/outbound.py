@@ -12,7 +12,7 @@ from typing import NamedTuple
 from recaudo.outreach.models import Outreach
 from recaudo.portfolio.outbound import EventType, OutboundEvent, emit_many
 
-TYPES = {
+TYPES: dict[str, str] = {
     Outreach.Status.SENT: EventType.CONTACT_SENT,
     Outreach.Status.DELIVERED: EventType.CONTACT_DELIVERED,
     Outreach.Status.READ: EventType.CONTACT_READ,

@@ -59,7 +59,7 @@ class Receiver:
     def url(self) -> str:
         assert self.server is not None
         host, port = self.server.server_address[:2]
-        return f"http://{host}:{port}/events"
+        return f"http://{host!s}:{port}/events"
 
     def accepted(self) -> list[Received]:
         with self.lock:

@@ -44,11 +44,22 @@ def test_two_worker_processes_deliver_each_event_once_and_in_order_per_debtor(se
         }
         workers = [
             subprocess.Popen(
-                [sys.executable, "-m", "recaudo.cli", "events", "deliver", "--until-idle",
-                 "--name", f"w{number}"],
-                cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                [
+                    sys.executable,
+                    "-m",
+                    "recaudo.cli",
+                    "events",
+                    "deliver",
+                    "--until-idle",
+                    "--name",
+                    f"w{number}",
+                ],
+                cwd=ROOT,
+                env=environment,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
                 text=True,
-            )  # fmt: skip
+            )
             for number in (1, 2)
         ]
         outputs = [worker.communicate(timeout=120) for worker in workers]
