@@ -43,6 +43,7 @@ class Received:
     headers: dict[str, str]
     signed: bool
     status: int
+    at: float = 0.0  # time.monotonic() on arrival
 
 
 @dataclass
@@ -94,6 +95,7 @@ class Receiver:
                             headers=dict(self.headers) if receiver.keep_bodies else {},
                             signed=signed,
                             status=status,
+                            at=time.monotonic(),
                         )
                     )
                 self.send_response(status)
