@@ -284,3 +284,20 @@ def test_an_endpoint_needs_https_unless_allowed(debtor, settings):
             debtor.creditor, name="x", url="https://erp.example/hook", event_types=["nope"]
         )
     assert Endpoint.objects.count() == 0
+
+
+def test_metrics_show_the_queue_and_the_disabled_endpoints(endpoint, debtor, receiver):
+    from recaudo.metrics import render
+
+    pay(debtor, 1)
+    Endpoint.objects.create(
+        creditor=debtor.creditor, name="off", url=receiver.url, secret="s", active=False
+    )
+
+    text = render(datetime.now(UTC) + timedelta(seconds=30)).decode()
+
+    assert 'recaudo_event_deliveries{status="pending"} 1.0' in text
+    assert 'recaudo_event_endpoints{state="disabled"} 1.0' in text
+    assert 'recaudo_event_endpoints{state="active"} 1.0' in text
+    oldest = re.search(r"^recaudo_event_oldest_due_seconds ([0-9.]+)$", text, re.MULTILINE)
+    assert 29 <= float(oldest.group(1)) <= 40
