@@ -1,4 +1,4 @@
-"""The integrations pages's English and Brazilian Portuguese catalogues are complete and compiled."""
+"""The integration pages: English and Brazilian Portuguese catalogues complete and compiled."""
 
 from __future__ import annotations
 
