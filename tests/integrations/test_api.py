@@ -118,3 +118,19 @@ def test_outreach_lists_each_contact_with_its_status_and_filters_by_debtor(db):
         (sent.pk, "sent", sent.channel)
     ]
     assert one[0]["sent_at"] is not None
+
+
+def test_a_payment_pushed_through_the_api_is_reported_back_as_an_event(endpoint, debtor):
+    api = client_for(debtor.creditor)
+
+    answer = api.post(
+        "/api/v1/payments",
+        {"external_id": "BANK-77", "debtor_external_id": debtor.external_id,
+         "amount": "5000", "paid_at": "2026-11-20"},
+        content_type="application/json",
+    )  # fmt: skip
+
+    assert answer.status_code == 201, answer.content
+    [event] = api.get("/api/v1/events").json()["items"]
+    assert event["type"] == "payment.recorded"
+    assert event["data"]["payment"]["external_id"] == "BANK-77"
