@@ -29,7 +29,7 @@ from typing import Any
 import httpx
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from recaudo.delivery.channels.transport import PooledHTTP
@@ -278,19 +278,22 @@ def record(worker: str, outcomes: list[Outcome], *, now: datetime) -> dict[str, 
                 lease_until=None, claimed_by="", updated_at=now,
             )  # fmt: skip
             counts["failed" if given_up else "retry"] += 1
-        for endpoint_id, tried in per_endpoint.items():
-            _track_endpoint(endpoint_id, tried, now)
+        # Ascending ids: two workers locking the same endpoints never wait in a cycle.
+        for endpoint_id in sorted(per_endpoint):
+            _track_endpoint(endpoint_id, per_endpoint[endpoint_id], now)
     return dict(counts)
 
 
 def _track_endpoint(endpoint_id: int, tried: list[Outcome], now: datetime) -> None:
     """Failures in a row (a success resets them); disable after too many for too long."""
     failures = sum(1 for outcome in tried if not outcome.delivered)
-    endpoint = Endpoint.objects.select_for_update().get(pk=endpoint_id)
     if failures < len(tried):
-        if endpoint.failure_count or endpoint.failing_since:
-            Endpoint.objects.filter(pk=endpoint_id).update(failure_count=0, failing_since=None)
+        # The usual case writes (and locks) the row only when there is a count to clear.
+        Endpoint.objects.filter(pk=endpoint_id).filter(
+            Q(failure_count__gt=0) | Q(failing_since__isnull=False)
+        ).update(failure_count=0, failing_since=None)
         return
+    endpoint = Endpoint.objects.select_for_update().get(pk=endpoint_id)
     endpoint.failure_count += failures
     endpoint.failing_since = endpoint.failing_since or now
     changed = ["failure_count", "failing_since"]
