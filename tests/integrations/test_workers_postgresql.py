@@ -83,3 +83,54 @@ def test_two_worker_processes_deliver_each_event_once_and_in_order_per_debtor(se
     delivered_by = [output[0] for output in outputs]
     assert all("delivered" in text for text in delivered_by), delivered_by
     assert endpoint.pk
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_transaction_on_the_same_debtor_waits_and_numbers_after_the_first_commits():
+    import threading
+
+    from django.db import connections
+
+    from recaudo.integrations.models import Endpoint, Event
+
+    creditor = make_creditor()
+    debtor = make_debtor(creditor)
+    Endpoint.objects.create(creditor=creditor, name="ERP", url="https://e.example/h", secret="s")
+    first_in, release = threading.Event(), threading.Event()
+    finished: list[str] = []
+
+    def first() -> None:
+        with transaction.atomic():
+            emit(
+                EventType.CONTACT_SENT, creditor_id=creditor.pk, debtor_id=debtor.pk, data={"n": 1}
+            )
+            first_in.set()
+            release.wait(10)
+        finished.append("first")
+        connections.close_all()
+
+    def second() -> None:
+        with transaction.atomic():
+            emit(
+                EventType.CONTACT_SENT, creditor_id=creditor.pk, debtor_id=debtor.pk, data={"n": 2}
+            )
+        finished.append("second")
+        connections.close_all()
+
+    one = threading.Thread(target=first)
+    one.start()
+    first_in.wait(10)
+    two = threading.Thread(target=second)
+    two.start()
+    two.join(0.5)
+    blocked = two.is_alive()
+    release.set()
+    one.join(10)
+    two.join(10)
+
+    assert blocked  # it waited on the debtor's stream row
+    assert finished == ["first", "second"]
+    assert list(Event.objects.order_by("sequence").values_list("payload__n", "sequence")) == [
+        (1, 1),
+        (2, 2),
+    ]
