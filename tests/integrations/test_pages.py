@@ -116,3 +116,13 @@ def test_an_endpoint_of_another_creditor_is_a_404_even_for_an_admin(two):
     assert client.get(f"/equipo/integraciones/{other.pk}/").status_code == 404
     assert client.post(f"/equipo/integraciones/{other.pk}/desactivar").status_code == 404
     assert Endpoint.objects.get(pk=other.pk).active
+
+
+def test_the_staff_home_links_the_integrations_for_admins_and_supervisors_only(two):
+    mine, _ = two
+
+    supervisor = browser_of(staff("sofia", SUPERVISOR, mine)).get("/equipo/").content.decode()
+    agent = browser_of(staff("pedro", AGENT, mine)).get("/equipo/").content.decode()
+
+    assert 'href="/equipo/integraciones/"' in supervisor
+    assert 'href="/equipo/integraciones/"' not in agent
