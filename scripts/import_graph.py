@@ -32,6 +32,7 @@ LAYERS = (
     "delivery",
     "privacy",
     "staff",
+    "integrations",
 )
 # Beside the layers: may import any of them; none of them imports it.
 BESIDE = ("sandbox",)

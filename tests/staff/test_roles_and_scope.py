@@ -8,6 +8,7 @@ import time_machine
 from django.contrib.auth.models import Permission, User
 
 from recaudo.conversations.models import Message
+from recaudo.integrations.models import Endpoint
 from recaudo.outreach.models import Outreach
 from recaudo.payments.models import DebtorReport
 from recaudo.portfolio.models import AuditEvent, Debtor
@@ -45,11 +46,21 @@ OBJECT_URLS = [
     ("get", "/admin/portfolio/debtor/{debtor}/change/", {}),
     ("get", "/admin/payments/debtorrequest/{request}/change/", {}),
     ("get", "/admin/conversations/thread/{thread}/change/", {}),
+    ("get", "/equipo/integraciones/{endpoint}/", {}),
 ]
+
+
+def _endpoint(one) -> int | str:
+    made, _ = Endpoint.objects.get_or_create(
+        creditor=one.creditor,
+        defaults={"name": "ERP", "url": "https://erp.example/h", "secret": "s"},
+    )
+    return made.pk
 
 
 def _fill(text: str, other, me: User) -> str:
     return text.format(
+        endpoint=_endpoint(other) if "{endpoint}" in text else "",
         debtor=other.debtor.pk,
         debt=other.debt.pk,
         request=other.request.pk,

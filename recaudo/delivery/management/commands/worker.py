@@ -17,6 +17,7 @@ from recaudo.delivery.lanes import lane_count, run_lanes
 from recaudo.delivery.provider_events import process_pending
 from recaudo.delivery.reconcile import reconcile_unknown
 from recaudo.operations.heartbeat import Heartbeat
+from recaudo.operations.loops import run_between_batches
 from recaudo.outreach.campaigns import launch_due
 from recaudo.outreach.planner import plan
 from recaudo.payments.agreements import settle_agreements
@@ -103,6 +104,8 @@ class Command(BaseCommand):
                 if settled:
                     summary = ", ".join(f"{key}: {count}" for key, count in sorted(settled.items()))
                     self.stdout.write(f"unknown contacts reconciled; {summary}")
+            # The registered jobs: the outgoing webhooks (integrations/deliverer.py).
+            run_between_batches(timezone.now() + offset)
 
         self.stdout.write(f"worker started with {lanes} lane{'s' if lanes > 1 else ''}")
         totals = run_lanes(
