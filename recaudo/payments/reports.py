@@ -31,6 +31,7 @@ from recaudo.outreach.notify import notify
 from recaudo.outreach.settle import cancel_settled
 from recaudo.payments.conf import setting
 from recaudo.payments.models import DebtorReport, PaymentLink
+from recaudo.payments.reasons import record_report_reason
 from recaudo.payments.receipts import thank_payment
 from recaudo.payments.rules import AgreementError
 from recaudo.portfolio import events
@@ -131,6 +132,7 @@ def report_debts(
             events.debt_status_changed(
                 debt, old, actor=source, reason=f"report {report.pk}: {kind}"
             )
+            record_report_reason(report)
             reports.append(report)
         cancel_settled(debtor.pk, "reported already paid or disputed")
     return reports
