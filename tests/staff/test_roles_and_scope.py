@@ -45,6 +45,16 @@ OBJECT_URLS = [
     ("get", "/admin/portfolio/debtor/{debtor}/change/", {}),
     ("get", "/admin/payments/debtorrequest/{request}/change/", {}),
     ("get", "/admin/conversations/thread/{thread}/change/", {}),
+    (
+        "get",
+        "/equipo/exportaciones/descargar",
+        {"kind": "debts", "creditor": "{creditor}", "file_format": "csv"},
+    ),
+    (
+        "get",
+        "/equipo/exportaciones/descargar",
+        {"kind": "reasons", "creditor": "{creditor}", "file_format": "xlsx"},
+    ),
 ]
 
 
@@ -55,6 +65,7 @@ def _fill(text: str, other, me: User) -> str:
         request=other.request.pk,
         thread=other.thread.pk,
         call=other.call.pk,
+        creditor=other.creditor.pk,
         me=me.pk,
     )
 
