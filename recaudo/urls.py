@@ -7,10 +7,12 @@ from recaudo.api import api
 from recaudo.delivery.views import unsubscribe
 from recaudo.metrics import metrics
 from recaudo.portfolio.api import router as portfolio_router
+from recaudo.reports.api import router as reports_router
 from recaudo.site import favicon, home
 
 # The API root holds the shared helpers; each app's router is mounted here, above both.
 api.add_router("", portfolio_router)
+api.add_router("", reports_router)
 
 admin.site.site_header = _("Recaudo: cobranza amigable")
 admin.site.site_title = "Recaudo"
