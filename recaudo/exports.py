@@ -83,3 +83,21 @@ class SafeXlsxWriter:
 
 def xlsx_writer(title: str) -> SafeXlsxWriter:
     return SafeXlsxWriter(title)
+
+
+# The same rule in PostgreSQL, for exports that COPY their rows (recaudo/reports/copy.py).
+_SQL_STARTS = ", ".join(
+    f"chr({ord(start)})" if start in "\t\r\n" else f"'{start}'" for start in FORMULA_STARTS
+)
+
+
+def sql_safe_text(expression: str) -> str:
+    """SQL for the text ``expression`` written as ``safe_cell`` writes it (PostgreSQL).
+
+    A formula-like value gets a quote in front; an empty text becomes NULL, which
+    COPY's CSV writes as an empty cell, as the csv module writes an empty string.
+    """
+    return (
+        f"NULLIF(CASE WHEN left({expression}, 1) IN ({_SQL_STARTS}) "
+        f"THEN '''' || {expression} ELSE {expression} END, '')"
+    )

@@ -1,4 +1,7 @@
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from recaudo.admin_scope import CreditorScoped
 from recaudo.reports.models import ReportRecipient, WeeklyReport
@@ -21,5 +24,5 @@ class WeeklyReportAdmin(CreditorScoped, admin.ModelAdmin):
         "creditor", "week_start", "status", "recipients", "figures", "error", "sent_at",
     )  # fmt: skip
 
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

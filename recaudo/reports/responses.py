@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable
 from datetime import date
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.http import FileResponse, StreamingHttpResponse
 from django.utils.text import slugify
 from django.utils.translation import get_language
 
 from recaudo.conversations.scope import Scope
+from recaudo.reports.copy import copy_chunks, copy_statement
 from recaudo.reports.datasets import Dataset
-from recaudo.reports.streaming import csv_chunks, json_chunks, xlsx_file
+from recaudo.reports.streaming import csv_chunks, csv_header, json_chunks, xlsx_file
 
 FORMATS = ("csv", "xlsx", "json")
 CONTENT_TYPES = {
@@ -53,6 +58,15 @@ def export_response(
         response = StreamingHttpResponse(
             json_chunks(data.keys(), rows), content_type=CONTENT_TYPES["json"]
         )
+    elif connection.vendor == "postgresql":
+        header = csv_header(data.headers(), byte_order_mark=byte_order_mark).encode()
+        try:
+            statement, params = copy_statement(data, scope, period_from, period_to)
+        except EmptyResultSet:  # a scope of no creditor: the header alone
+            body: Iterable[bytes] = [header]
+        else:
+            body = itertools.chain([header], copy_chunks(statement, params))
+        response = StreamingHttpResponse(body, content_type=CONTENT_TYPES["csv"])
     else:
         response = StreamingHttpResponse(
             csv_chunks(data.headers(), rows, byte_order_mark=byte_order_mark),

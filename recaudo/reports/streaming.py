@@ -1,8 +1,9 @@
 """Writing a dataset's rows as CSV, XLSX or JSON in constant memory.
 
 - CSV: lines through ``recaudo.exports.csv_writer`` (formula-like text is
-  quoted), joined and handed out ``BATCH_ROWS`` at a time to a
-  ``StreamingHttpResponse``.
+  quoted; lines end with ``\n`` as PostgreSQL's COPY ends them), joined and
+  handed out ``BATCH_ROWS`` at a time to a ``StreamingHttpResponse``. On
+  PostgreSQL the rows come from COPY instead (``copy.py``), same bytes.
 - XLSX: openpyxl's write-only workbook (``exports.xlsx_writer``, decision 0021): rows go straight to
   a temporary file on disk, never a sheet kept in memory; the file is then
   streamed and deleted. A sheet holds at most 1,048,576 rows: a bigger export
@@ -35,13 +36,17 @@ class _Lines:
         return text
 
 
+def csv_header(headers: list[str], *, byte_order_mark: bool = False) -> str:
+    line = csv_writer(_Lines(), lineterminator="\n").writerow(headers)
+    return ("\ufeff" if byte_order_mark else "") + line
+
+
 def csv_chunks(
     headers: list[str], rows: Iterable[tuple[Any, ...]], *, byte_order_mark: bool = False
 ) -> Iterator[str]:
     """The CSV text in pieces of ``BATCH_ROWS`` lines; a BOM first lets Excel read UTF-8."""
-    writer = csv_writer(_Lines(), lineterminator="\r\n")
-    first = writer.writerow(headers)
-    yield ("\ufeff" if byte_order_mark else "") + first
+    writer = csv_writer(_Lines(), lineterminator="\n")
+    yield csv_header(headers, byte_order_mark=byte_order_mark)
     batch: list[str] = []
     for row in rows:
         batch.append(writer.writerow(row))

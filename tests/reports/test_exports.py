@@ -48,11 +48,11 @@ def test_the_debts_csv_of_one_creditor_is_exactly_its_rows_with_reasons_counted(
     assert text.startswith("\ufeff")
     assert text.removeprefix("\ufeff") == (
         "Acreedor,Id del deudor,Deudor,Id de la deuda,Factura,Descripción,Moneda,Monto,Pagado,"
-        "Emitida,Vence,Estado,Motivos de no pago,Último motivo,Creada (UTC)\r\n"
+        "Emitida,Vence,Estado,Motivos de no pago,Último motivo,Creada (UTC)\n"
         "Tienda Sol,A-1,'=Ana A,A-D1,FV-1,Plan hogar octubre,COP,150000.00,20000.00,"
-        "2026-10-01,2026-11-01,open,2,will_pay_later,2026-11-23T15:00:00+00:00\r\n"
+        "2026-10-01,2026-11-01,open,2,will_pay_later,2026-11-23T15:00:00+00:00\n"
         'Tienda Sol,A-1,\'=Ana A,A-D2,FV-2,"Plan hogar, noviembre",COP,50000.50,0.00,'
-        "2026-11-01,2026-12-15,open,0,,2026-11-23T15:00:00+00:00\r\n"
+        "2026-11-01,2026-12-15,open,0,,2026-11-23T15:00:00+00:00\n"
     )
 
 
