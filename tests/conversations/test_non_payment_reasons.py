@@ -17,6 +17,8 @@ from recaudo.payments.models import DebtorReport, NonPaymentReason
 from recaudo.payments.reasons import record_reasons
 from recaudo.payments.reports import report_debts
 from recaudo.portfolio.models import ChannelConsent, Debt
+from recaudo.privacy.erase import erase
+from recaudo.privacy.export import debtor_export
 from tests.factories import make_debt, make_debtor
 
 pytestmark = pytest.mark.django_db
@@ -186,3 +188,14 @@ def test_an_unknown_reason_code_or_source_is_refused_by_name_and_nothing_is_writ
         record_reasons(debtor, "hardship", "fax")
 
     assert _reasons() == []
+
+
+def test_erasing_the_debtor_keeps_the_reason_codes_and_blanks_their_words(debtor):
+    _say("perdí el trabajo y no tengo plata para pagar", "wamid.1")
+    assert debtor_export(debtor, now=NOW)["non_payment_reasons"][0]["detail"] == (
+        "perdí el trabajo y no tengo plata para pagar"
+    )
+
+    erase(debtor, reason="titular", actor="cli:x", now=NOW, force=True)
+
+    assert _reasons() == [("FV-1", "hardship", "bot", ""), ("FV-2", "hardship", "bot", "")]
