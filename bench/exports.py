@@ -96,7 +96,8 @@ def _export(queue: multiprocessing.Queue, file_format: str, limit: int) -> None:
             elapsed = time.perf_counter() - started
             peak = _peak_mb()  # before the check below reads the file back
             copy.seek(0)
-            rows = load_workbook(copy, read_only=True).active.max_row - 1
+            sheet = load_workbook(copy, read_only=True).active
+            rows = sum(1 for _row in sheet.iter_rows(values_only=True)) - 1
     if file_format == "csv":
         elapsed = time.perf_counter() - started
         peak = _peak_mb()
