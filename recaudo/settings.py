@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "recaudo.sandbox",
     "recaudo.conversations",
     "recaudo.payments",
+    "recaudo.reports",
     "recaudo.privacy",
     "recaudo.staff",
     "recaudo.integrations",

@@ -29,6 +29,7 @@ LAYERS = (
     "outreach",
     "payments",
     "conversations",
+    "reports",
     "delivery",
     "privacy",
     "staff",

@@ -49,6 +49,7 @@ from recaudo.portfolio.models import (
     IdempotencyRecord,
     PaymentAllocation,
 )
+from recaudo.reports.models import ReportRecipient, WeeklyReport
 from tests.factories import make_creditor, make_debt, make_debtor
 
 pytestmark = pytest.mark.django_db
@@ -165,6 +166,12 @@ ROW_OF: dict[str, Callable[[Creditor], models.Model]] = {
         outreach=_outreach(creditor), agent=_staff_of(creditor), taken_at=timezone.now()
     ),
     "auth.User": _staff_of,
+    "reports.ReportRecipient": lambda creditor: ReportRecipient.objects.create(
+        creditor=creditor, email=f"gerencia{creditor.pk}@example.com"
+    ),
+    "reports.WeeklyReport": lambda creditor: WeeklyReport.objects.create(
+        creditor=creditor, week_start=date(2026, 11, 16)
+    ),
     "payments.PaymentSettings": lambda creditor: PaymentSettings.objects.create(
         creditor=creditor, provider="sandbox"
     ),

@@ -33,6 +33,8 @@ from recaudo.outreach.notify import notify, queue_reply
 from recaudo.outreach.tasks import mark_called, queue_call_back
 from recaudo.payments.actions import make_promise
 from recaudo.payments.links import live_link
+from recaudo.payments.models import NonPaymentReason
+from recaudo.payments.reasons import AGENT_REASONS, CALL_REASONS, record_reasons
 from recaudo.payments.reports import report_debts
 from recaudo.payments.rules import AgreementError
 from recaudo.payments.terms import collectible_debts, terms_for
@@ -294,6 +296,17 @@ def record_call(
         thread, _created = Thread.objects.get_or_create(
             debtor=task.debtor, defaults={"creditor_id": task.creditor_id}
         )
+        if outcome in CALL_REASONS:
+            record_reasons(
+                task.debtor,
+                CALL_REASONS[outcome],
+                NonPaymentReason.Source.CALL,
+                debt_ids=list(task.debt_links.values_list("debt_id", flat=True)),
+                detail=note,
+                occurred_at=now,
+                thread_id=thread.pk,
+                outreach=task,
+            )
         Message.objects.create(
             thread=thread,
             direction=Message.Direction.OUT,
@@ -437,6 +450,14 @@ def record_outcome(thread_id: int, agent: User, *, reason: str, outcome: str) ->
         thread.non_payment_reason = reason
         thread.outcome = outcome.strip()[:200]
         thread.save()
+        if reason:
+            record_reasons(
+                thread.debtor,
+                AGENT_REASONS[reason],
+                NonPaymentReason.Source.AGENT,
+                detail=thread.outcome,
+                thread_id=thread.pk,
+            )
         _system(thread, _("Resultado: %(outcome)s") % {"outcome": thread.outcome or "-"}, agent)
         return thread
 

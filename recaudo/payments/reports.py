@@ -32,6 +32,7 @@ from recaudo.outreach.settle import cancel_settled
 from recaudo.payments import outbound
 from recaudo.payments.conf import setting
 from recaudo.payments.models import DebtorReport, PaymentLink
+from recaudo.payments.reasons import record_report_reason
 from recaudo.payments.receipts import thank_payment
 from recaudo.payments.rules import AgreementError
 from recaudo.portfolio import events
@@ -134,6 +135,7 @@ def report_debts(
                 debt, old, actor=source, reason=f"report {report.pk}: {kind}"
             )
             outbound.dispute(report, EventType.DISPUTE_OPENED)
+            record_report_reason(report)
             reports.append(report)
         cancel_settled(debtor.pk, "reported already paid or disputed")
     return reports

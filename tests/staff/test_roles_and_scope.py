@@ -47,6 +47,16 @@ OBJECT_URLS = [
     ("get", "/admin/payments/debtorrequest/{request}/change/", {}),
     ("get", "/admin/conversations/thread/{thread}/change/", {}),
     ("get", "/equipo/integraciones/{endpoint}/", {}),
+    (
+        "get",
+        "/equipo/exportaciones/descargar",
+        {"kind": "debts", "creditor": "{creditor}", "file_format": "csv"},
+    ),
+    (
+        "get",
+        "/equipo/exportaciones/descargar",
+        {"kind": "reasons", "creditor": "{creditor}", "file_format": "xlsx"},
+    ),
 ]
 
 
@@ -66,6 +76,7 @@ def _fill(text: str, other, me: User) -> str:
         request=other.request.pk,
         thread=other.thread.pk,
         call=other.call.pk,
+        creditor=other.creditor.pk,
         me=me.pk,
     )
 

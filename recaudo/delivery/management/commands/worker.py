@@ -22,6 +22,9 @@ from recaudo.outreach.campaigns import launch_due
 from recaudo.outreach.planner import plan
 from recaudo.payments.agreements import settle_agreements
 from recaudo.payments.receipts import SWEEP_SECONDS, thank_new_payments
+from recaudo.reports.weekly import send_weekly_reports
+
+WEEKLY_CHECK_SECONDS = 3600
 
 
 class Command(BaseCommand):
@@ -80,6 +83,7 @@ class Command(BaseCommand):
         thanked_at = float("-inf")
 
         reconciled_at: float | None = None
+        weekly_at: float | None = None
 
         lanes = 1 if options["once"] else lane_count(options["lanes"])
         # Read by /readyz (recaudo/health.py): written from the loop, so a stuck loop goes stale.
@@ -87,7 +91,7 @@ class Command(BaseCommand):
         heartbeat.beat()
 
         def plan_daily() -> None:
-            nonlocal planned_on, reconciled_at, thanked_at
+            nonlocal planned_on, reconciled_at, thanked_at, weekly_at
             heartbeat.beat()
             if settings.WEBHOOK_PROCESSING == "deferred":
                 process_pending()
@@ -106,6 +110,15 @@ class Command(BaseCommand):
                     self.stdout.write(f"unknown contacts reconciled; {summary}")
             # The registered jobs: the outgoing webhooks (integrations/deliverer.py).
             run_between_batches(timezone.now() + offset)
+            # Last week's summary per creditor: claimed once per week, so asking hourly
+            # (and from every worker) sends it once (reports/weekly.py).
+            if weekly_at is None or time.monotonic() - weekly_at >= WEEKLY_CHECK_SECONDS:
+                weekly_at = time.monotonic()
+                weekly = send_weekly_reports(timezone.now() + offset)
+                if weekly["sent"] or weekly["failed"]:
+                    self.stdout.write(
+                        f"weekly reports: {weekly['sent']} sent, {weekly['failed']} failed"
+                    )
 
         self.stdout.write(f"worker started with {lanes} lane{'s' if lanes > 1 else ''}")
         totals = run_lanes(
