@@ -22,6 +22,7 @@ CATALOGUE = ROOT / "recaudo" / "portfolio" / "locale" / "en" / "LC_MESSAGES"
 IMPORT_MODULES = [
     "recaudo/portfolio/rules.py",
     "recaudo/portfolio/columns.py",
+    "recaudo/portfolio/headers.py",
     "recaudo/portfolio/ingest.py",
     "recaudo/portfolio/imports.py",
     "recaudo/portfolio/tabular.py",
