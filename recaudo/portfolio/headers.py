@@ -188,6 +188,7 @@ DEBT_COLUMNS: dict[str, tuple[str, ...]] = {
         "fecha_limite_pago",
         "data_vencimento",
         "vencimento",
+        "vence",
     ),
     "status": ("estado", "situacao"),
     **{name: aliases for name, aliases in DEBTOR_COLUMNS.items()},

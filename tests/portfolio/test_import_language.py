@@ -23,6 +23,7 @@ IMPORT_MODULES = [
     "recaudo/portfolio/rules.py",
     "recaudo/portfolio/columns.py",
     "recaudo/portfolio/headers.py",
+    "recaudo/portfolio/import_jobs.py",
     "recaudo/portfolio/ingest.py",
     "recaudo/portfolio/imports.py",
     "recaudo/portfolio/tabular.py",
