@@ -102,6 +102,8 @@ def imports(request: AgentRequest) -> HttpResponse:
         # Another creditor's list is a 404, as its rows are.
         creditor = get_object_or_404(creditors, pk=int(chosen) if chosen.isdigit() else 0)
         jobs = jobs.filter(creditor=creditor)
+    # A job's errors (up to 10,000) and mapping are for its own page, not the list.
+    jobs = jobs.defer("errors", "header", "mapping", "counts", "probable_company_lines")
     page = Paginator(jobs.order_by("-created_at", "-pk"), JOBS_PER_PAGE).get_page(
         request.GET.get("page")
     )
