@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 from datetime import timedelta
 from decimal import Decimal
@@ -14,6 +17,7 @@ from django.utils import timezone
 
 from recaudo.portfolio import import_jobs, imports
 from recaudo.portfolio.models import AuditEvent, Debt, Debtor, ImportJob
+from tests.helpers import ROOT, database_url
 
 pytestmark = pytest.mark.django_db
 
@@ -269,3 +273,37 @@ def test_on_postgresql_another_connection_sees_the_progress_while_the_import_run
     assert seen == [0, job.size_bytes, job.size_bytes, job.size_bytes]
     assert debts_seen == [0, 0, 0, 0]
     assert Debt.objects.count() == 30
+
+
+@pytest.mark.django_db(transaction=True)
+def test_recaudo_worker_runs_the_queued_import_in_its_own_thread(creditor, media):
+    job = uploaded(creditor, rows(2))
+    import_jobs.choose_mapping(job, MAPPING)
+    environment = {
+        **os.environ,
+        "DATABASE_URL": database_url(),
+        "MEDIA_ROOT": str(media),
+        "LOG_LEVEL": "WARNING",
+    }
+
+    run = subprocess.run(
+        [
+            *(sys.executable, "-m", "recaudo.cli", "worker", "--skip-checks"),
+            *("--no-planning", "--until-idle", "--idle-sleep", "0.1"),
+        ],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+    assert run.returncode == 0, run.stderr
+    assert f"import {job.pk} (cartera.csv): checked, 2 rows" in run.stdout
+    job.refresh_from_db()
+    assert (job.status, job.rows, job.error_count, job.claimed_by.endswith("/imports")) == (
+        "checked",
+        2,
+        0,
+        True,
+    )
