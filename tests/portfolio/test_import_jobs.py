@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import os
 import subprocess
 import sys
 import threading
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection, connections
@@ -307,3 +309,34 @@ def test_recaudo_worker_runs_the_queued_import_in_its_own_thread(creditor, media
         0,
         True,
     )
+
+
+def test_an_xlsx_upload_is_mapped_checked_and_imported_like_a_csv(creditor, media):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["Id deuda", "Id cliente", "Nombre", "Monto", "Fecha de vencimiento"])
+    sheet.append(["F-1", "C-1", "Ana Ruiz", 150000, date(2026, 11, 1)])
+    sheet.append(["F-2", "C-2", "Luis Díaz", "$ 80.000,50", "15/11/2026"])
+    content = io.BytesIO()
+    book.save(content)
+    job = import_jobs.upload(
+        creditor,
+        "debts",
+        SimpleUploadedFile("cartera.xlsx", content.getvalue()),
+        user=None,
+        language="es",
+    )
+    assert job.mapping == MAPPING
+    import_jobs.choose_mapping(job, job.mapping)
+
+    import_jobs.run_next("test-worker")
+    job.refresh_from_db()
+    import_jobs.confirm(job)
+    import_jobs.run_next("test-worker")
+
+    job.refresh_from_db()
+    assert (job.status, job.rows, job.stored_file) == ("done", 2, "")
+    assert sorted(Debt.objects.values_list("external_id", "amount", "due_on")) == [
+        ("F-1", Decimal("150000.00"), date(2026, 11, 1)),
+        ("F-2", Decimal("80000.50"), date(2026, 11, 15)),
+    ]
