@@ -48,7 +48,7 @@ def _import_jobs(creditor, supervisor) -> dict[str, int]:
     from django.utils import timezone
 
     from recaudo.portfolio import import_jobs
-    from recaudo.portfolio.models import ImportJob
+    from recaudo.portfolio.models import ImportJob, ImportJobError
 
     settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="recaudo-bench-media-")
     header = "Código,Cliente,Nombre,Saldo,Fecha de vencimiento\n"
@@ -76,12 +76,16 @@ def _import_jobs(creditor, supervisor) -> dict[str, int]:
                   started_at=now, finished_at=now)
         for _ in range(300)
     )  # fmt: skip
-    errors = [
-        [line, "Saldo", f"'1,234.{line % 100}' no está escrito como se escriben los importes"]
-        for line in range(2, import_jobs.KEPT_ERRORS + 2)
-    ]
-    checked = ImportJob.objects.create(
-        **common, status="checked", rows=20_000, errors=errors, error_count=20_000
+    checked = ImportJob.objects.create(**common, status="checked", rows=20_000, error_count=20_000)
+    ImportJobError.objects.bulk_create(
+        ImportJobError(
+            job=checked,
+            position=line,
+            line=str(line + 2),
+            column="Saldo",
+            message=f"'1,234.{line % 100}' no está escrito como se escriben los importes",
+        )
+        for line in range(import_jobs.KEPT_ERRORS)
     )
     importing = ImportJob.objects.create(
         **common, status="importing", progress_done=100_000, progress_total=250_000

@@ -41,7 +41,7 @@ from django.utils.translation import gettext
 from recaudo.portfolio.headers import COLUMNS, HeaderProblem, field_for_header, header_key
 from recaudo.portfolio.headers import map_columns as check_mapping
 from recaudo.portfolio.imports import count_unreachable, import_file
-from recaudo.portfolio.models import Creditor, ImportJob
+from recaudo.portfolio.models import Creditor, ImportJob, ImportJobError
 from recaudo.portfolio.tabular import FileProblem, open_table
 
 Status = ImportJob.Status
@@ -182,17 +182,21 @@ def choose_mapping(job: ImportJob, mapping: list[str]) -> list[str]:
         changed = ImportJob.objects.filter(
             pk=job.pk, status__in=[Status.MAPPING, Status.CHECKED]
         ).update(mapping=mapping, status=Status.CHECK_QUEUED, **_cleared())
+        if changed:
+            ImportJobError.objects.filter(job_id=job.pk).delete()
     if not changed:
         return [gettext("Esta importación ya no espera columnas.")]
     return []
 
 
 def back_to_mapping(job: ImportJob) -> bool:
-    return bool(
-        ImportJob.objects.filter(pk=job.pk, status=Status.CHECKED).update(
+    with transaction.atomic():
+        changed = ImportJob.objects.filter(pk=job.pk, status=Status.CHECKED).update(
             status=Status.MAPPING, **_cleared()
         )
-    )
+        if changed:
+            ImportJobError.objects.filter(job_id=job.pk).delete()
+    return bool(changed)
 
 
 def confirm(job: ImportJob) -> bool:
@@ -226,7 +230,6 @@ def _cleared() -> dict[str, Any]:
         "progress_total": 0,
         "progress_at": None,
         "rows": 0,
-        "errors": [],
         "error_count": 0,
         "file_problem": "",
         "counts": {},
@@ -340,10 +343,9 @@ def run(job: ImportJob, progress: Any = None) -> ImportJob:
     finally:
         if progress is None:
             writer.close()
-    errors = [[error.line, error.field, error.message] for error in result.outcome.errors]
     job.rows = result.rows
-    job.errors = errors[:KEPT_ERRORS]
-    job.error_count = len(errors)
+    job.error_count = len(result.outcome.errors)
+    _save_errors(job, result.outcome.errors[:KEPT_ERRORS])
     job.counts = dict(sorted(result.outcome.counts.items()))
     job.unreachable = unreachable
     job.probable_company_count = result.probable_companies.count
@@ -355,6 +357,22 @@ def run(job: ImportJob, progress: Any = None) -> ImportJob:
         Status.DONE if result.written else Status.FAILED,
         file_problem=result.file_problem or "",
     )
+
+
+def _save_errors(job: ImportJob, errors: list[Any]) -> None:
+    with transaction.atomic():
+        ImportJobError.objects.filter(job_id=job.pk).delete()
+        for start in range(0, len(errors), 2000):
+            ImportJobError.objects.bulk_create(
+                ImportJobError(
+                    job_id=job.pk,
+                    position=position,
+                    line=str(error.line)[:20],
+                    column=str(error.field)[:300],
+                    message=error.message,
+                )
+                for position, error in enumerate(errors[start : start + 2000], start)
+            )
 
 
 def _finish(job: ImportJob, status: str, *, file_problem: str) -> ImportJob:

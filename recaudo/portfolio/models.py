@@ -620,8 +620,7 @@ class ImportJob(models.Model):
     progress_total = models.BigIntegerField(default=0)
     progress_at = models.DateTimeField(null=True, blank=True)
     rows = models.PositiveIntegerField(default=0)
-    # [line, column, message], the first IMPORT_JOB_KEPT_ERRORS; ``error_count`` counts all.
-    errors = models.JSONField(default=list)
+    # The errors are ImportJobError rows (the first 10,000); this counts them all.
     error_count = models.PositiveIntegerField(default=0)
     file_problem = models.TextField(blank=True)
     counts = models.JSONField(default=dict)
@@ -660,3 +659,23 @@ class ImportJob(models.Model):
         if self.started_at is None or self.finished_at is None:
             return None
         return (self.finished_at - self.started_at).total_seconds()
+
+
+class ImportJobError(models.Model):
+    """One ``línea N: columna: motivo`` of a job's check or import, read a page at a time."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="error_rows")
+    position = models.PositiveIntegerField()
+    line = models.CharField(max_length=20)
+    column = models.CharField(max_length=300)
+    message = models.TextField()
+
+    class Meta:
+        verbose_name = _("error de importación")
+        verbose_name_plural = _("errores de importación")
+        constraints = [
+            models.UniqueConstraint(fields=["job", "position"], name="import_error_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line}: {self.column}: {self.message}"

@@ -103,7 +103,7 @@ def imports(request: AgentRequest) -> HttpResponse:
         creditor = get_object_or_404(creditors, pk=int(chosen) if chosen.isdigit() else 0)
         jobs = jobs.filter(creditor=creditor)
     # A job's errors (up to 10,000) and mapping are for its own page, not the list.
-    jobs = jobs.defer("errors", "header", "mapping", "counts", "probable_company_lines")
+    jobs = jobs.defer("header", "mapping", "counts", "probable_company_lines")
     page = Paginator(jobs.order_by("-created_at", "-pk"), JOBS_PER_PAGE).get_page(
         request.GET.get("page")
     )
@@ -153,8 +153,10 @@ def import_job(request: AgentRequest, job_id: int) -> HttpResponse:
     if job.status == ImportJob.Status.MAPPING:
         context.update(_mapping_context(job, job.mapping))
     if job.status in (ImportJob.Status.CHECKED, ImportJob.Status.FAILED):
-        page = Paginator(job.errors, ERRORS_PER_PAGE).get_page(request.GET.get("page"))
+        rows = job.error_rows.order_by("position").values_list("line", "column", "message")
+        page = Paginator(rows, ERRORS_PER_PAGE).get_page(request.GET.get("page"))
         context["errors"] = page
+        context["kept"] = page.paginator.count
         context["error_lines"] = [
             _("línea %(line)s: %(column)s: %(message)s")
             % {"line": line, "column": column, "message": message}

@@ -79,9 +79,7 @@ def test_the_upload_is_stored_with_its_header_and_a_mapping_suggested_from_the_a
     ]
 
 
-def test_the_worker_checks_then_imports_reporting_progress_to_the_end(
-    creditor, media, monkeypatch
-):
+def test_the_worker_checks_then_imports_reporting_progress_to_the_end(creditor, media, monkeypatch):
     monkeypatch.setattr(imports, "CHUNK_ROWS", 10)
     job = uploaded(creditor, rows(35))
     assert import_jobs.choose_mapping(job, MAPPING) == []
@@ -127,14 +125,14 @@ def test_a_check_with_errors_lists_each_line_and_column_and_cannot_be_confirmed(
 
     job.refresh_from_db()
     assert job.status == "checked"
-    assert job.errors == [
-        [
-            4,
+    assert list(job.error_rows.order_by("position").values_list("line", "column", "message")) == [
+        (
+            "4",
             "Saldo",
             "'1,234.56' no está escrito como se escriben los importes en CO "
             "(1.234,56: '.' separa los miles y ',' los decimales)",
-        ],
-        [4, "Fecha de vencimiento", "'mañana' no es una fecha (use 2026-12-15 o 15/12/2026)"],
+        ),
+        ("4", "Fecha de vencimiento", "'mañana' no es una fecha (use 2026-12-15 o 15/12/2026)"),
     ]
     assert job.error_count == 2
     assert not import_jobs.confirm(job)
