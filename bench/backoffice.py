@@ -27,12 +27,77 @@ sys.path.insert(0, str(ROOT))
 from bench.metrics import fill  # noqa: E402  (after the path is set)
 from bench.plan import build_postgres  # noqa: E402
 
-DATABASE = "recaudo_office_bench"
+# BENCH_DATABASE names another database (one per person sharing a server).
+DATABASE = os.environ.get("BENCH_DATABASE", "recaudo_office_bench")
 
 
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def _import_jobs(creditor, supervisor) -> dict[str, int]:
+    """Past imports (300) and one job in each state the import page shows.
+
+    The check holds 10,000 errors (as many as a job keeps), read a page at a time.
+    """
+    import tempfile
+
+    from django.conf import settings
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import timezone
+
+    from recaudo.portfolio import import_jobs
+    from recaudo.portfolio.models import ImportJob, ImportJobError
+
+    settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="recaudo-bench-media-")
+    header = "Código,Cliente,Nombre,Saldo,Fecha de vencimiento\n"
+    body = "".join(f"F-{n},C-{n},Cliente {n},$ 150.000,2026-11-01\n" for n in range(5000))
+    mapping = import_jobs.upload(
+        creditor,
+        "debts",
+        SimpleUploadedFile("cartera.csv", (header + body).encode()),
+        user=supervisor,
+        language="es",
+    )
+    now = timezone.now()
+    common = {
+        "creditor": creditor,
+        "kind": "debts",
+        "created_by": supervisor,
+        "file_name": "cartera.csv",
+        "header": mapping.header,
+        "mapping": ["external_id", "debtor_external_id", "full_name", "amount", "due_on"],
+        "size_bytes": 250_000,
+    }
+    counts = {"debtors_created": 4000, "debts_created": 5000, "debts_updated": 20}
+    ImportJob.objects.bulk_create(
+        ImportJob(**common, status="done", rows=5000, counts=counts, unreachable=3,
+                  started_at=now, finished_at=now)
+        for _ in range(300)
+    )  # fmt: skip
+    checked = ImportJob.objects.create(**common, status="checked", rows=20_000, error_count=20_000)
+    ImportJobError.objects.bulk_create(
+        ImportJobError(
+            job=checked,
+            position=line,
+            line=str(line + 2),
+            column="Saldo",
+            message=f"'1,234.{line % 100}' no está escrito como se escriben los importes",
+        )
+        for line in range(import_jobs.KEPT_ERRORS)
+    )
+    importing = ImportJob.objects.create(
+        **common, status="importing", progress_done=100_000, progress_total=250_000
+    )
+    done = ImportJob.objects.filter(status="done").order_by("-pk").first()
+    assert done is not None
+    return {
+        "mapping": mapping.pk,
+        "checked": checked.pk,
+        "importing": importing.pk,
+        "done": done.pk,
+    }
 
 
 def main() -> None:
@@ -83,12 +148,18 @@ def main() -> None:
     middle = Debtor.objects.order_by("pk").values_list("pk", "external_id")[
         Debtor.objects.count() // 2
     ]
+    jobs = _import_jobs(creditor, supervisor)
     pages = {
         "home": "/equipo/",
         "debtor_search": f"/equipo/deudores/?q={middle[1]}",
         "debtor_360": f"/equipo/deudores/{middle[0]}/",
         "approvals": "/equipo/pedidos/",
         "inbox_queue": "/bandeja/",
+        "imports": f"/equipo/importar/?creditor={creditor.pk}",
+        "import_mapping": f"/equipo/importar/{jobs['mapping']}/",
+        "import_progress": f"/equipo/importar/{jobs['importing']}/",
+        "import_check_10k_errors": f"/equipo/importar/{jobs['checked']}/?page=50",
+        "import_summary": f"/equipo/importar/{jobs['done']}/",
     }
     client = Client()
     client.force_login(supervisor)

@@ -155,6 +155,10 @@ STATIC_ROOT = VAR_DIR / "static"
 # WhiteNoise serves them (`recaudo serve` collects them first), gzipped where it
 # pays; no manifest: a file not collected is served by its plain name, never a 500.
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Uploaded files (the staff's import page keeps a file here until its import
+# ends). Web and worker machines must share it (a shared volume, or a storage
+# backend in STORAGES["default"]).
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -178,6 +182,10 @@ READY_MAX_QUEUE_LAG_SECONDS = env_int("READY_MAX_QUEUE_LAG_SECONDS", 900, minimu
 
 # Imports: files above this size are refused before they are read.
 IMPORT_MAX_FILE_MB = env_int("IMPORT_MAX_FILE_MB", 100, minimum=1)
+# The staff's import page: uploads over this size (MB) are refused; an upload
+# left unconfirmed this many hours is cancelled and its file deleted.
+IMPORT_UPLOAD_MAX_MB = env_int("IMPORT_UPLOAD_MAX_MB", 50, minimum=1)
+IMPORT_UPLOAD_KEEP_HOURS = env_int("IMPORT_UPLOAD_KEEP_HOURS", 24, minimum=1)
 # Files at least this big are read and checked in a second process while the
 # first one writes.
 IMPORT_PARALLEL_MIN_BYTES = env_int("IMPORT_PARALLEL_MIN_BYTES", 2_000_000, minimum=0)

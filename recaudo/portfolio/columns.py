@@ -8,7 +8,6 @@ of ``InputError`` out.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -19,6 +18,20 @@ from zoneinfo import ZoneInfo
 from django.utils.translation import gettext
 
 from recaudo.channels import CHANNEL_NAMES, EMAIL_CHANNELS, PHONE_CHANNELS
+from recaudo.portfolio.headers import (  # noqa: F401  (the import modules read them here)
+    COLUMNS,
+    DEBT_COLUMNS,
+    DEBTOR_COLUMNS,
+    DEBTORS_FILE_COLUMNS,
+    PAYMENT_COLUMNS,
+    REQUIRED,
+    HeaderProblem,
+    field_for_header,
+    header_key,
+    map_columns,
+    map_header,
+    normalise_header,
+)
 from recaudo.portfolio.rules import (
     InputError,
     clean_amount,
@@ -35,222 +48,6 @@ from recaudo.portfolio.rules import (
     timezone_for,
 )
 from recaudo.regions import find_region, region_from_phone, regions
-
-# canonical field -> accepted header spellings (normalised: lower case, no
-# accents, words joined by "_"). The canonical name is always accepted.
-DEBTOR_COLUMNS: dict[str, tuple[str, ...]] = {
-    "debtor_external_id": (
-        "debtor_id",
-        "customer_id",
-        "client_id",
-        "id_deudor",
-        "deudor_id",
-        "id_cliente",
-        "cliente_id",
-        "codigo_cliente",
-        "numero_cliente",
-    ),
-    "full_name": (
-        "name",
-        "debtor_name",
-        "customer_name",
-        "nombre",
-        "nombre_completo",
-        "razon_social",
-        "nombre_deudor",
-        "nombre_cliente",
-    ),
-    "first_name": ("greeting_name", "nombre_saludo", "nombre_pila", "primer_nombre"),
-    "kind": ("type", "debtor_type", "tipo", "tipo_deudor", "tipo_cliente", "tipo_persona"),
-    "national_id_type": (
-        "id_type",
-        "document_type",
-        "tipo_documento",
-        "tipo_doc",
-        "tipo_identificacion",
-    ),
-    "national_id_number": (
-        "id_number",
-        "national_id",
-        "document_number",
-        "documento",
-        "numero_documento",
-        "identificacion",
-        "numero_identificacion",
-        "cedula",
-        "rut",
-        "dni",
-        "curp",
-        "rfc",
-        "cpf",
-        "cnpj",
-        "cuit",
-        "cuil",
-        "nit",
-        "ruc",
-    ),
-    "country": ("pais",),
-    "timezone": ("time_zone", "zona_horaria"),
-    "region": (
-        "state",
-        "province",
-        "region",
-        "departamento",
-        "provincia",
-        "comunidad",
-        "comunidad_autonoma",
-        "uf",
-        "estado_federal",
-    ),
-    "language": ("lang", "idioma"),
-    "tags": ("etiquetas",),
-    "phone": (
-        "mobile",
-        "cell",
-        "phone_number",
-        "telefono",
-        "celular",
-        "movil",
-        "telefono_movil",
-        "numero_celular",
-    ),
-    "email": ("e_mail", "mail", "email_address", "correo", "correo_electronico"),
-    "consent": (
-        "consent_channels",
-        "consentimiento",
-        "canales_autorizados",
-        "autorizacion_canales",
-    ),
-    "whatsapp_opt_in": ("opt_in_whatsapp", "acepta_whatsapp", "consentimiento_whatsapp"),
-}
-
-DEBT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "external_id": (
-        "debt_id",
-        "debt_external_id",
-        "id",
-        "id_deuda",
-        "deuda_id",
-        "id_externo",
-        "codigo_deuda",
-        "numero_deuda",
-        "numero_operacion",
-        "operacion",
-    ),
-    "invoice_number": (
-        "invoice",
-        "invoice_no",
-        "factura",
-        "numero_factura",
-        "no_factura",
-        "folio",
-        "numero_documento_cobro",
-    ),
-    "description": ("concept", "descripcion", "concepto", "detalle"),
-    "currency": ("moneda", "divisa"),
-    "amount": ("amount_due", "monto", "importe", "valor", "total"),
-    "issued_on": (
-        "issue_date",
-        "issued",
-        "invoice_date",
-        "fecha_emision",
-        "emision",
-        "fecha_factura",
-    ),
-    "due_on": ("due_date", "due", "fecha_vencimiento", "vencimiento", "fecha_limite_pago"),
-    "status": ("estado",),
-    **{name: aliases for name, aliases in DEBTOR_COLUMNS.items()},
-}
-
-PAYMENT_COLUMNS: dict[str, tuple[str, ...]] = {
-    "external_id": (
-        "payment_id",
-        "id",
-        "id_pago",
-        "pago_id",
-        "transaction_id",
-        "id_transaccion",
-        "referencia_pago",
-        "id_externo",
-    ),
-    "debtor_external_id": DEBTOR_COLUMNS["debtor_external_id"],
-    "debt_external_id": ("debt_id", "id_deuda", "deuda_id", "invoice", "factura"),
-    "amount": ("monto", "importe", "valor", "total"),
-    "currency": ("moneda", "divisa"),
-    "paid_at": ("paid_on", "payment_date", "date", "fecha_pago", "fecha", "pagado_el"),
-    "method": ("payment_method", "medio_pago", "metodo_pago", "forma_pago", "medio"),
-}
-
-DEBTORS_FILE_COLUMNS: dict[str, tuple[str, ...]] = {
-    **DEBTOR_COLUMNS,
-    "debtor_external_id": (
-        *DEBTOR_COLUMNS["debtor_external_id"],
-        "external_id",
-        "id",
-        "id_externo",
-    ),
-}
-
-REQUIRED = {
-    "debtors": ("debtor_external_id", "full_name"),
-    "debts": ("external_id", "debtor_external_id", "amount", "due_on"),
-    "payments": ("external_id", "amount", "paid_at"),
-}
-COLUMNS = {"debtors": DEBTORS_FILE_COLUMNS, "debts": DEBT_COLUMNS, "payments": PAYMENT_COLUMNS}
-
-
-def normalise_header(name: str) -> str:
-    text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
-
-
-class HeaderProblem(Exception):
-    """What is wrong with a header. ``positions`` is set when the rows can still be checked.
-
-    A column that is unknown, unnamed or repeated is left out and the rows are
-    checked without it, so one pass shows every error; a missing required
-    column would only repeat itself on every row, so it stops the check.
-    """
-
-    def __init__(self, errors: list[str], positions: dict[str, int] | None = None):
-        super().__init__("; ".join(errors))
-        self.errors = errors
-        self.positions = positions
-
-
-def map_header(kind: str, header: list[str]) -> dict[str, int]:
-    """Column index per canonical field; every problem with the header at once."""
-    spec = COLUMNS[kind]
-    lookup = {name: name for name in spec}
-    for canonical, aliases in spec.items():
-        for alias in aliases:
-            lookup.setdefault(alias, canonical)
-    positions: dict[str, int] = {}
-    errors = []
-    for index, raw in enumerate(header):
-        key = normalise_header(raw)
-        if not key:
-            errors.append(gettext("columna %(number)s: no tiene nombre") % {"number": index + 1})
-            continue
-        name = lookup.get(key)
-        if name is None:
-            errors.append(
-                gettext("%(column)s: columna desconocida (se conocen: %(known)s)")
-                % {"column": raw, "known": ", ".join(sorted(spec))}
-            )
-        elif name in positions:
-            errors.append(
-                gettext("%(column)s: significa lo mismo que la columna '%(other)s'")
-                % {"column": raw, "other": header[positions[name]]}
-            )
-        else:
-            positions[name] = index
-    missing = [name for name in REQUIRED[kind] if name not in positions]
-    for name in missing:
-        errors.append(gettext("%(column)s: falta esta columna obligatoria") % {"column": name})
-    if errors:
-        raise HeaderProblem(errors, None if missing else positions)
-    return positions
 
 
 # Records are NamedTuples: cheap to build, hash and pickle (large imports send
@@ -588,7 +385,9 @@ def clean_debt(values: dict[str, Any], defaults: Defaults) -> DebtInput:
         currency_text = _text(values, "currency", 10)
         if currency_text:
             currency = clean_currency(currency_text)
-        amount = clean_amount(values.get("amount"), currency)
+        amount = clean_amount(
+            values.get("amount"), currency, country=_amount_country(values, defaults)
+        )
     except InputError as error:
         errors.append(error)
     try:
@@ -658,7 +457,12 @@ def clean_payment(values: dict[str, Any], defaults: Defaults) -> PaymentInput:
         )
     currency_text = check(_text, values, "currency", 10) or ""
     currency = check(clean_currency, currency_text) if currency_text else None
-    amount = check(clean_amount, _raw(values, "amount"), currency or defaults.currency)
+    amount = check(
+        clean_amount,
+        _raw(values, "amount"),
+        currency or defaults.currency,
+        country=defaults.country,
+    )
     paid_at = check(clean_datetime, _raw(values, "paid_at"), "paid_at", defaults.timezone)
     method = check(_text, values, "method", 50) or ""
     check.done()
@@ -671,6 +475,17 @@ def clean_payment(values: dict[str, Any], defaults: Defaults) -> PaymentInput:
         debt_external_id=debt_external_id or None,
         method=method,
     )
+
+
+def _amount_country(values: dict[str, Any], defaults: Defaults) -> str:
+    """Whose way of writing numbers an amount follows: the row's debtor's, else the creditor's."""
+    text = str(values.get("country") or "").strip()
+    if text:
+        try:
+            return clean_country(text)
+        except InputError:
+            pass  # reported on the country column; the creditor's custom meanwhile
+    return defaults.country
 
 
 def clean_datetime(raw: Any, field: str, zone: str) -> datetime:

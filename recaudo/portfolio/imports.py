@@ -29,6 +29,7 @@ from recaudo.portfolio.columns import (
     clean_debt,
     clean_debtor,
     clean_payment,
+    map_columns,
     map_header,
 )
 from recaudo.portfolio.ingest import (
@@ -102,7 +103,13 @@ def import_file(
     dry_run: bool = False,
     actor: str | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    mapping: list[str] | None = None,
 ) -> ImportResult:
+    """Check and write (or only check, ``dry_run``) a file, all or nothing.
+
+    ``mapping`` is the field each column holds ("" leaves it out), as chosen on
+    the staff's import page; without it the headers name the fields.
+    """
     if kind not in KINDS:
         raise ValueError(f"kind must be one of {KINDS}")
     actor = actor or f"import:{path.name}"
@@ -112,7 +119,10 @@ def import_file(
         return ImportResult(kind, 0, Outcome(), dry_run, file_problem=str(error))
     header_errors: list[RowError] = []
     try:
-        positions = map_header(kind, table.header)
+        if mapping is None:
+            positions = map_header(kind, table.header)
+        else:
+            positions = map_columns(kind, table.header, mapping)
     except HeaderProblem as bad_header:
         header_errors = [RowError(1, *_split(error)) for error in bad_header.errors]
         if bad_header.positions is None:

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
@@ -559,3 +560,122 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class ImportJob(models.Model):
+    """A file uploaded on the staff's import page: mapped, checked, then imported.
+
+    ``recaudo worker`` runs the check (a dry run) and the import in the
+    background (``portfolio/import_jobs.py``); the page follows ``status`` and
+    the progress columns. The uploaded file lives in the media storage
+    (``stored_file``) until the job ends, then is deleted.
+    """
+
+    class Status(models.TextChoices):
+        MAPPING = "mapping", _("columnas por asignar")
+        CHECK_QUEUED = "check_queued", _("revisión en cola")
+        CHECKING = "checking", _("revisando")
+        CHECKED = "checked", _("revisado")
+        IMPORT_QUEUED = "import_queued", _("importación en cola")
+        IMPORTING = "importing", _("importando")
+        DONE = "done", _("importado")
+        FAILED = "failed", _("no se importó")
+        CANCELLED = "cancelled", _("cancelado")
+
+    class Kind(models.TextChoices):
+        DEBTS = "debts", _("deudas")
+        PAYMENTS = "payments", _("pagos")
+        DEBTORS = "debtors", _("deudores")
+
+    QUEUED = (Status.CHECK_QUEUED, Status.IMPORT_QUEUED)
+    RUNNING = (Status.CHECKING, Status.IMPORTING)
+    FINISHED = (Status.DONE, Status.FAILED, Status.CANCELLED)
+
+    creditor = models.ForeignKey(
+        Creditor, on_delete=models.CASCADE, related_name="import_jobs", verbose_name=_("acreedor")
+    )
+    kind = models.CharField(_("tipo de archivo"), max_length=10, choices=Kind.choices)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("subido por"),
+    )
+    created_at = models.DateTimeField(_("subido"), auto_now_add=True)
+    # The language the uploader reads: the worker writes the messages in it.
+    language = models.CharField(max_length=10, default="es")
+    file_name = models.CharField(_("archivo"), max_length=255)
+    stored_file = models.CharField(max_length=300, blank=True)
+    size_bytes = models.BigIntegerField(default=0)
+    header = models.JSONField(default=list)
+    # The field each column holds ("" leaves it out), aligned with ``header``.
+    mapping = models.JSONField(default=list)
+    status = models.CharField(
+        _("estado"), max_length=20, choices=Status.choices, default=Status.MAPPING
+    )
+    claimed_by = models.CharField(max_length=200, blank=True)
+    progress_done = models.BigIntegerField(default=0)
+    progress_total = models.BigIntegerField(default=0)
+    progress_at = models.DateTimeField(null=True, blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    # The errors are ImportJobError rows (the first 10,000); this counts them all.
+    error_count = models.PositiveIntegerField(default=0)
+    file_problem = models.TextField(blank=True)
+    counts = models.JSONField(default=dict)
+    unreachable = models.PositiveIntegerField(null=True, blank=True)
+    probable_company_lines = models.JSONField(default=list)
+    probable_company_count = models.PositiveIntegerField(default=0)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("importación")
+        verbose_name_plural = _("importaciones")
+        indexes = [
+            # The worker's claim: the oldest queued job.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(status__in=["check_queued", "import_queued"]),
+                name="import_job_queued",
+            ),
+            models.Index(fields=["creditor", "-created_at"], name="import_job_per_creditor"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.get_status_display()})"
+
+    @property
+    def percent(self) -> int:
+        if self.status in (self.Status.CHECKED, self.Status.DONE):
+            return 100
+        if not self.progress_total:
+            return 0
+        return min(100, int(self.progress_done * 100 / self.progress_total))
+
+    @property
+    def seconds(self) -> float | None:
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()
+
+
+class ImportJobError(models.Model):
+    """One ``línea N: columna: motivo`` of a job's check or import, read a page at a time."""
+
+    job = models.ForeignKey(ImportJob, on_delete=models.CASCADE, related_name="error_rows")
+    position = models.PositiveIntegerField()
+    line = models.CharField(max_length=20)
+    column = models.CharField(max_length=300)
+    message = models.TextField()
+
+    class Meta:
+        verbose_name = _("error de importación")
+        verbose_name_plural = _("errores de importación")
+        constraints = [
+            models.UniqueConstraint(fields=["job", "position"], name="import_error_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.line}: {self.column}: {self.message}"

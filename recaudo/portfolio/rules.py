@@ -15,7 +15,14 @@ from typing import Literal, overload
 from zoneinfo import ZoneInfo, available_timezones
 
 import phonenumbers
-from babel.numbers import get_currency_precision, list_currencies
+from babel import Locale, UnknownLocaleError
+from babel.languages import get_official_languages
+from babel.numbers import (
+    get_currency_precision,
+    get_decimal_symbol,
+    get_group_symbol,
+    list_currencies,
+)
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.utils.translation import gettext
@@ -108,13 +115,23 @@ _AMOUNT_CHARS = re.compile(r"^[0-9.,]+$")
 _PLAIN_AMOUNT = re.compile(r"^[0-9]{1,15}(\.[0-9]{1,2})?$")
 
 
-def clean_amount(raw: str | int | Decimal | None, currency: str, field: str = "amount") -> Decimal:
+def clean_amount(
+    raw: str | int | Decimal | None,
+    currency: str,
+    field: str = "amount",
+    country: str | None = None,
+) -> Decimal:
     """Parse an amount written as people write it, exactly, for ``currency``.
 
-    Accepts ``1234.50``, ``1234,50``, ``1.234,50``, ``1,234.50``, ``$ 1.234``.
-    A lone separator followed by exactly three digits (``1.234``) is read as a
-    thousands separator only for currencies without decimals (CLP, PYG...);
-    for others it is refused as ambiguous rather than guessed.
+    Accepts ``1234.50``, ``1234,50``, ``1.234,50``, ``1,234.50``, ``$ 1.234``,
+    ``R$ 1.234,56``. With ``country`` (the debtor's or the creditor's) its way
+    of writing numbers decides what a lone separator followed by three digits
+    means: ``150.000`` is 150000 in Colombia, Spain or Brazil, where ``.``
+    groups thousands, and 150 with three decimals (an error for MXN) in Mexico,
+    where it is the decimal mark; an amount written with both marks the other
+    way round (``1,234.56`` in Colombia) is refused. Without a country such a
+    separator groups thousands only for currencies without decimals (CLP,
+    PYG...). Whatever cannot be read one way only is refused, never guessed.
     """
     if isinstance(raw, Decimal | int) and not isinstance(raw, bool):
         value = Decimal(raw)
@@ -126,7 +143,7 @@ def clean_amount(raw: str | int | Decimal | None, currency: str, field: str = "a
         if _PLAIN_AMOUNT.match(text):
             value = Decimal(text)
         else:
-            value = _parse_amount_text(text, currency, field)
+            value = _parse_amount_text(text, currency, field, country)
     if not value.is_finite():
         raise InputError(field, _not_a_number(text))
     if value <= 0:
@@ -144,12 +161,39 @@ def clean_amount(raw: str | int | Decimal | None, currency: str, field: str = "a
     return value.quantize(Decimal(1).scaleb(-decimals)) if decimals else value.quantize(Decimal(1))
 
 
-def _parse_amount_text(text: str, currency: str, field: str) -> Decimal:
-    cleaned = text.replace(" ", "").replace("\u00a0", "").replace("$", "")
+@lru_cache(maxsize=256)
+def number_marks(country: str) -> tuple[str, str] | None:
+    """(decimal mark, thousands mark) as ``country`` writes amounts (CLDR, through Babel).
+
+    None when the country's locale is unknown or groups with spaces only (then
+    no separator is read as a thousands mark by the country's custom).
+    """
+    candidates = [language_for(country), *get_official_languages(country)]
+    for language in candidates:
+        try:
+            locale = Locale.parse(f"{language}_{country}")
+        except (UnknownLocaleError, ValueError):
+            continue
+        decimal, group = get_decimal_symbol(locale), get_group_symbol(locale)
+        if decimal in ".," and group in ".," and decimal != group:
+            return decimal, group
+        return None
+    return None
+
+
+# Symbols written before or after an amount; the row's currency code is stripped too.
+_CURRENCY_SYMBOLS = re.compile(r"^(?:R\$|US\$|COL\$|MX\$|S/|\$|€|£)|(?:R\$|\$|€|£)$")
+_SPACES = re.compile(r"[\s\u00a0\u202f]+")
+
+
+def _parse_amount_text(text: str, currency: str, field: str, country: str | None) -> Decimal:
+    cleaned = _SPACES.sub("", text)
     if cleaned.upper().endswith(currency):
         cleaned = cleaned[: -len(currency)]
     if cleaned.upper().startswith(currency):
         cleaned = cleaned[len(currency) :]
+    cleaned = _CURRENCY_SYMBOLS.sub("", cleaned)
+    marks = number_marks(country) if country else None
     if cleaned.startswith("-"):
         raise InputError(field, _not_positive(text))
     if not cleaned or not _AMOUNT_CHARS.match(cleaned):
@@ -158,6 +202,8 @@ def _parse_amount_text(text: str, currency: str, field: str) -> Decimal:
     if last_dot >= 0 and last_comma >= 0:
         decimal_mark = "." if last_dot > last_comma else ","
         thousands = "," if decimal_mark == "." else "."
+        if marks is not None and decimal_mark != marks[0]:
+            raise InputError(field, _written_elsewhere(text, country or "", marks))
         integer, _, fraction = cleaned.rpartition(decimal_mark)
         if decimal_mark in integer:
             raise InputError(field, _not_a_number(text))
@@ -169,7 +215,10 @@ def _parse_amount_text(text: str, currency: str, field: str) -> Decimal:
         if len(parts) > 2:
             normalized = _strip_grouping(cleaned, mark, text, field)
         elif len(parts[1]) == 3 and parts[0]:
-            if currency_decimals(currency) == 0:
+            groups_thousands = (
+                marks[1] == mark if marks is not None else currency_decimals(currency) == 0
+            )
+            if groups_thousands:
                 normalized = parts[0] + parts[1]
             else:
                 raise InputError(
@@ -193,6 +242,20 @@ def _parse_amount_text(text: str, currency: str, field: str) -> Decimal:
         return Decimal(normalized)
     except InvalidOperation:
         raise InputError(field, _not_a_number(text)) from None
+
+
+def _written_elsewhere(text: str, country: str, marks: tuple[str, str]) -> str:
+    decimal, group = marks
+    return gettext(
+        "'%(value)s' no está escrito como se escriben los importes en %(country)s "
+        "(%(example)s: '%(group)s' separa los miles y '%(decimal)s' los decimales)"
+    ) % {
+        "value": text,
+        "country": country,
+        "example": f"1{group}234{decimal}56",
+        "group": group,
+        "decimal": decimal,
+    }
 
 
 def _not_a_number(text: str) -> str:

@@ -383,6 +383,21 @@ def test_a_debt_with_bad_values_names_each_field(api):
     assert AuditEvent.objects.count() == written
 
 
+def test_an_amount_written_as_in_the_creditors_country_is_read_by_its_custom(api):
+    put(api, "/debtors/C-1", MARIA)
+
+    created = put(api, "/debts/F-1", debt_body(amount="$ 150.000"))
+    refused = put(api, "/debts/F-2", debt_body(amount="1,234.56"))
+
+    assert created.status_code == 201
+    assert Debt.objects.get(external_id="F-1").amount == Decimal("150000.00")
+    assert_problem(refused, 422, [
+        {"field": "amount", "pointer": "#/amount",
+         "detail": "'1,234.56' is not written as amounts are written in CO "
+                   "(1.234,56: '.' separates thousands and ',' decimals)"},
+    ])
+
+
 # --- bulk ----------------------------------------------------------------------------
 
 

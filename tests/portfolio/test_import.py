@@ -109,6 +109,48 @@ def test_it_imports_a_spanish_semicolon_file_in_latin1(creditor, tmp_path):
     assert set(AuditEvent.objects.values_list("actor", flat=True)) == {"import:cartera.csv"}
 
 
+def test_spanish_headers_as_the_docs_write_them_and_pesos_as_colombians_write_them(
+    creditor, tmp_path
+):
+    path = write(
+        tmp_path,
+        "cartera.csv",
+        "Id de la deuda,Id cliente,Nombre,Monto,Fecha de vencimiento\n"
+        'F-1,C-1,Ana Ruiz,$ 150.000,2026-11-01\n'
+        'F-2,C-1,Ana Ruiz,"150.000,50",2026-11-02\n',
+    )
+
+    out, _ = run_import("debts", str(path))
+
+    assert "2 filas importadas" in out
+    assert sorted(Debt.objects.values_list("external_id", "amount")) == [
+        ("F-1", Decimal("150000.00")),
+        ("F-2", Decimal("150000.50")),
+    ]
+
+
+def test_an_amount_written_the_other_way_round_is_an_error_naming_line_and_column(
+    creditor, tmp_path
+):
+    path = write(
+        tmp_path,
+        "cartera.csv",
+        "id_deuda,id_cliente,nombre,país,monto,vencimiento\n"
+        'F-1,C-1,Ana Ruiz,CO,"1,234.56",2026-11-01\n'
+        'F-2,C-2,Luis Díaz,MX,"$1,234.56",2026-11-01\n',
+    )
+    before = snapshot()
+
+    errors = import_errors("debts", str(path))
+
+    assert errors[0] == (
+        "línea 2: monto: '1,234.56' no está escrito como se escriben los importes en CO "
+        "(1.234,56: '.' separa los miles y ',' los decimales)"
+    )
+    assert len(errors) == 2  # the Mexican debtor's amount follows Mexico's custom
+    assert snapshot() == before
+
+
 def test_importing_the_same_file_twice_changes_nothing_the_second_time(creditor, tmp_path):
     path = write(tmp_path, "cartera.csv", DEBTS_ES)
     run_import("debts", str(path))

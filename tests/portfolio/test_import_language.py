@@ -22,6 +22,8 @@ CATALOGUE = ROOT / "recaudo" / "portfolio" / "locale" / "en" / "LC_MESSAGES"
 IMPORT_MODULES = [
     "recaudo/portfolio/rules.py",
     "recaudo/portfolio/columns.py",
+    "recaudo/portfolio/headers.py",
+    "recaudo/portfolio/import_jobs.py",
     "recaudo/portfolio/ingest.py",
     "recaudo/portfolio/imports.py",
     "recaudo/portfolio/tabular.py",
@@ -81,6 +83,33 @@ def test_the_command_answers_in_english_when_asked(creditor, tmp_path, reading_m
         "line 3: phone: '12345' is not a valid phone number",
         "cartera.csv: 1 error in 2 rows; nothing was imported",
     ]
+
+
+def test_the_command_answers_in_brazilian_portuguese_when_asked(creditor, tmp_path):
+    path = write(tmp_path, "cartera.csv", BAD_DEBTS)
+
+    _, err = import_output("debts", str(path), "--language", "pt-br")
+
+    assert err.splitlines() == [
+        "linha 3: phone: '12345' não é um número de telefone válido",
+        "cartera.csv: 1 erro em 2 linhas; nada foi importado",
+    ]
+
+
+@pytest.mark.parametrize("language", ["en", "pt_BR"])
+def test_every_import_message_is_in_the_english_and_portuguese_catalogues(language):
+    folder = ROOT / "recaudo" / "portfolio" / "locale" / language / "LC_MESSAGES"
+    with open(folder / "django.po", "rb") as file:
+        catalog = read_po(file)
+    in_code = {
+        message if isinstance(message, str) else tuple(message)
+        for module in IMPORT_MODULES
+        for _, message, _, _ in extract_from_file("python", ROOT / module, DEFAULT_KEYWORDS)
+    }
+    in_catalogue = {_key(message.id) for message in catalog if message.id}
+
+    assert in_code - in_catalogue == set()
+    assert [m.id for m in catalog if m.id and (not m.string or m.fuzzy)] == []
 
 
 def test_the_command_follows_language_code_when_no_language_is_given(creditor, tmp_path, settings):

@@ -163,3 +163,69 @@ def test_allocation_is_exact_and_never_exceeds_a_balance(amount, balances, days)
         assert 0 < allocation.amount <= by_id[allocation.debt_id].balance
     if remainder > 0:
         assert {a.debt_id for a in allocations} == {d.debt_id for d in debts}
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "country", "expected"),
+    [
+        ("$ 150.000", "COP", "CO", Decimal("150000.00")),
+        ("150.000,50", "COP", "CO", Decimal("150000.50")),
+        ("$ 1.234.567", "COP", "CO", Decimal("1234567.00")),
+        ("COP 150.000", "COP", "CO", Decimal("150000.00")),
+        ("150.000 €", "EUR", "ES", Decimal("150000.00")),
+        ("1.234,56 €", "EUR", "ES", Decimal("1234.56")),
+        ("R$ 1.234,56", "BRL", "BR", Decimal("1234.56")),
+        ("R$ 150.000", "BRL", "BR", Decimal("150000.00")),
+        ("$1,234.56", "MXN", "MX", Decimal("1234.56")),
+        ("$150,000", "MXN", "MX", Decimal("150000.00")),
+        ("$1,234.56", "USD", "US", Decimal("1234.56")),
+        ("US$ 1,234", "USD", "US", Decimal("1234.00")),
+        ("150000.50", "COP", "CO", Decimal("150000.50")),
+        ("1.234", "CLP", "CL", Decimal("1234")),
+    ],
+)
+def test_the_country_decides_how_an_amounts_separators_are_read(text, currency, country, expected):
+    assert clean_amount(text, currency, country=country) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "country", "message"),
+    [
+        (
+            "1,234.56",
+            "COP",
+            "CO",
+            "'1,234.56' no está escrito como se escriben los importes en CO "
+            "(1.234,56: '.' separa los miles y ',' los decimales)",
+        ),
+        (
+            "1.234,56",
+            "MXN",
+            "MX",
+            "'1.234,56' no está escrito como se escriben los importes en MX "
+            "(1,234.56: ',' separa los miles y '.' los decimales)",
+        ),
+        (
+            "150.000",
+            "MXN",
+            "MX",
+            "'150.000' tiene 3 decimales pero MXN admite 2; si quiso decir 150000, "
+            "escríbalo sin separador",
+        ),
+        (
+            "150,000",
+            "COP",
+            "CO",
+            "'150,000' tiene 3 decimales pero COP admite 2; si quiso decir 150000, "
+            "escríbalo sin separador",
+        ),
+        ("1.50.000", "COP", "CO", "'1.50.000' tiene separadores de miles mal puestos"),
+        ("150 USD", "COP", "CO", "'150 USD' no es un número"),
+    ],
+)
+def test_an_amount_the_country_cannot_read_one_way_only_is_refused(
+    text, currency, country, message
+):
+    with pytest.raises(InputError) as error:
+        clean_amount(text, currency, country=country)
+    assert (error.value.field, error.value.message) == ("amount", message)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from recaudo.conversations.models import AgentProfile, Thread
 from recaudo.outreach.models import Outreach, OutreachDebt
 from recaudo.payments.models import DebtorRequest
-from recaudo.portfolio.models import ChannelConsent, Creditor, Debt, Debtor
+from recaudo.portfolio.models import ChannelConsent, Creditor, Debt, Debtor, ImportJob
 from recaudo.roles import set_role
 from tests.conversations.helpers import waiting_thread
 from tests.factories import make_creditor
@@ -32,6 +32,7 @@ class Book:
     thread: Thread
     call: Outreach
     request: DebtorRequest
+    import_job: ImportJob
 
 
 def book(phone: str) -> Book:
@@ -57,7 +58,16 @@ def book(phone: str) -> Book:
         reason="Perdí el trabajo",
     )  # fmt: skip
     request.debts.set([debt])
-    return Book(creditor, debtor, debt, thread, call, request)
+    # A file checked without errors, waiting for its confirmation (no file stored).
+    import_job = ImportJob.objects.create(
+        creditor=creditor, kind="debts", file_name="cartera.csv", status="checked",
+        header=IMPORT_HEADER, mapping=IMPORT_MAPPING, rows=1,
+    )  # fmt: skip
+    return Book(creditor, debtor, debt, thread, call, request, import_job)
+
+
+IMPORT_HEADER = ["Código", "Cliente", "Saldo", "Vence"]
+IMPORT_MAPPING = ["external_id", "debtor_external_id", "amount", "due_on"]
 
 
 def staff(username: str, role: str, *creditors: Creditor) -> User:

@@ -13,7 +13,7 @@ from recaudo.outreach.models import Outreach
 from recaudo.payments.models import DebtorReport
 from recaudo.portfolio.models import AuditEvent, Debtor
 from recaudo.roles import AGENT, AUDITOR, CREDITOR_VIEWER, SUPERVISOR, role_of
-from tests.staff.helpers import NOW, book, browser_of, staff
+from tests.staff.helpers import IMPORT_MAPPING, NOW, book, browser_of, staff
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +28,8 @@ def frozen_time():
 def books():
     return book("+573001110201"), book("+573001110202")
 
+
+IMPORT_COLUMNS = {f"column_{index}": name for index, name in enumerate(IMPORT_MAPPING)}
 
 # Every staff URL that names one of a creditor's rows: (method, url template, data).
 OBJECT_URLS = [
@@ -57,6 +59,12 @@ OBJECT_URLS = [
         "/equipo/exportaciones/descargar",
         {"kind": "reasons", "creditor": "{creditor}", "file_format": "xlsx"},
     ),
+    ("get", "/equipo/importar/{job}/", {}),
+    ("post", "/equipo/importar/{job}/columnas", IMPORT_COLUMNS),
+    ("post", "/equipo/importar/{job}/confirmar", {}),
+    ("post", "/equipo/importar/{job}/cancelar", {"remap": "1"}),
+    ("post", "/equipo/importar/{job}/cancelar", {}),
+    ("get", "/equipo/importar/?creditor={creditor}", {}),
 ]
 
 
@@ -76,6 +84,7 @@ def _fill(text: str, other, me: User) -> str:
         request=other.request.pk,
         thread=other.thread.pk,
         call=other.call.pk,
+        job=other.import_job.pk,
         creditor=other.creditor.pk,
         me=me.pk,
     )
@@ -102,6 +111,8 @@ def test_a_supervisor_of_creditor_a_gets_404_for_every_row_of_creditor_b(books, 
     assert own.status_code in (200, 302)
     theirs.request.refresh_from_db()
     assert theirs.request.status == "pending"
+    theirs.import_job.refresh_from_db()
+    assert theirs.import_job.status == "checked"
     assert not DebtorReport.objects.filter(debtor=theirs.debtor).exists()
     assert (
         not AuditEvent.objects.filter(debtor=theirs.debtor, pk__gt=audit_before)
@@ -233,6 +244,9 @@ WRITES = [
     ("/admin/portfolio/debtor/{debtor}/change/", {"full_name": "Otro"}),
     ("/admin/payments/debtorrequest/", {"action": "approve", "_selected_action": "{request}"}),
     ("/admin/portfolio/debtor/{debtor}/delete/", {"post": "yes"}),
+    ("/equipo/importar/{job}/columnas", IMPORT_COLUMNS),
+    ("/equipo/importar/{job}/confirmar", {}),
+    ("/equipo/importar/{job}/cancelar", {}),
 ]
 
 
@@ -241,7 +255,9 @@ def _snapshot(one) -> tuple:
     one.thread.refresh_from_db()
     one.call.refresh_from_db()
     one.debt.refresh_from_db()
+    one.import_job.refresh_from_db()
     return (
+        one.import_job.status,
         one.request.status,
         one.thread.state,
         one.thread.assigned_to_id,

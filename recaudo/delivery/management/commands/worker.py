@@ -10,6 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import connection
 from django.utils import timezone
 
 from recaudo.checks import SECRETS
@@ -22,6 +23,7 @@ from recaudo.outreach.campaigns import launch_due
 from recaudo.outreach.planner import plan
 from recaudo.payments.agreements import settle_agreements
 from recaudo.payments.receipts import SWEEP_SECONDS, thank_new_payments
+from recaudo.portfolio.import_jobs import run_next as run_next_import
 from recaudo.reports.weekly import send_weekly_reports
 
 WEEKLY_CHECK_SECONDS = 3600
@@ -121,6 +123,16 @@ class Command(BaseCommand):
                     )
 
         self.stdout.write(f"worker started with {lanes} lane{'s' if lanes > 1 else ''}")
+        # Imports from the staff pages run beside the lanes, in their own thread: one
+        # can take minutes and must not hold up sending.
+        lanes_done = threading.Event()
+        importer = threading.Thread(
+            target=self._import_loop,
+            args=(stop, lanes_done, heartbeat.name, options["idle_sleep"]),
+            name="imports",
+            daemon=True,
+        )
+        importer.start()
         totals = run_lanes(
             clock=lambda: timezone.now() + offset,
             stop=stop,
@@ -132,9 +144,33 @@ class Command(BaseCommand):
             name=options["name"],
             between_batches=plan_daily,
         )
+        lanes_done.set()
+        importer.join()
         heartbeat.remove()
         summary = ", ".join(f"{key}: {count}" for key, count in sorted(totals.items()))
         self.stdout.write(f"worker stopped; {summary or 'nothing sent'}")
+
+    def _import_loop(
+        self, stop: threading.Event, lanes_done: threading.Event, name: str, idle_sleep: float
+    ) -> None:
+        """Run queued import jobs until stopped; the one in hand is finished first.
+
+        With ``--once`` or ``--until-idle`` it stops when the lanes are done and no
+        job waits.
+        """
+        try:
+            while not stop.is_set():
+                job = run_next_import(f"{name}/imports")
+                if job is not None:
+                    self.stdout.write(
+                        f"import {job.pk} ({job.file_name}): {job.status}, {job.rows} rows"
+                    )
+                    continue
+                if lanes_done.is_set():
+                    return
+                lanes_done.wait(idle_sleep)
+        finally:
+            connection.close()
 
     def _plan_daily(self, planned_on: date | None) -> date:
         """Once a day per process: settle promises and plans, then plan the day.
