@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recaudo.staff import views
+from recaudo.staff import strategy_views, views
 
 app_name = "staff"
 
@@ -14,4 +14,19 @@ urlpatterns = [
     path("deudores/<int:debtor_id>/asignar", views.hand_over, name="hand_over"),
     path("pedidos/", views.approvals, name="approvals"),
     path("pedidos/<int:request_id>/decidir", views.decide, name="decide"),
+    path("estrategia/", strategy_views.strategy, name="strategy"),
+    path("estrategia/vista-previa", strategy_views.segment_preview, name="segment_preview"),
+    path("estrategia/copiar", strategy_views.copy_strategy, name="copy_strategy"),
+    path("estrategia/politicas/<int:policy_id>/", strategy_views.policy, name="policy"),
+    path("estrategia/segmentos/nuevo", strategy_views.segment, name="segment_new"),
+    path("estrategia/segmentos/<int:segment_id>/", strategy_views.segment, name="segment"),
+    path("plantillas/", strategy_views.templates, name="templates"),
+    path("plantillas/<int:template_id>/", strategy_views.template, name="template"),
+    path(
+        "plantillas/<int:template_id>/vista-previa",
+        strategy_views.template_preview,
+        name="template_preview",
+    ),
+    path("plantillas/<int:template_id>/copiar", strategy_views.template_copy, name="template_copy"),
+    path("plantillas/<int:template_id>/prueba", strategy_views.template_test, name="template_test"),
 ]
