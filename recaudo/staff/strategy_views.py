@@ -25,6 +25,7 @@ from django.views.decorators.http import require_POST
 from recaudo.conversations.scope import AgentRequest
 from recaudo.conversations.views import staff_only
 from recaudo.policies.models import Policy, Segment, StrategyChange, Template
+from recaudo.portfolio.models import Creditor
 from recaudo.roles import may_approve
 from recaudo.staff import strategy_actions as actions
 from recaudo.staff.actions import StaffError
@@ -60,6 +61,14 @@ from recaudo.staff.template_editor import (
 def _refuse_unless(allowed: bool) -> None:
     if not allowed:
         raise PermissionDenied(_("Solo un supervisor edita la estrategia de sus acreedores."))
+
+
+def _asked_creditor(request: AgentRequest, value: str | None) -> Creditor:
+    """The creditor a request names, if the user sees it; else a 404."""
+    creditor = chosen_creditor(request.user, value)
+    if creditor is None or str(creditor.pk) != value:
+        raise Http404
+    return creditor
 
 
 def _joined(errors: Any) -> str:
@@ -105,9 +114,7 @@ def strategy(request: AgentRequest) -> HttpResponse:
 
 @staff_only
 def segment_preview(request: AgentRequest) -> HttpResponse:
-    creditor = chosen_creditor(request.user, request.GET.get("acreedor"))
-    if creditor is None:
-        raise Http404
+    creditor = _asked_creditor(request, request.GET.get("acreedor"))
     segments, _inherited = effective_segments(creditor)
     found = segment_previews(creditor, timezone.now().date())
     rows = [(segment, found.get(segment.pk)) for segment in segments]
@@ -117,9 +124,7 @@ def segment_preview(request: AgentRequest) -> HttpResponse:
 @staff_only
 @require_POST
 def copy_strategy(request: AgentRequest) -> HttpResponse:
-    creditor = chosen_creditor(request.user, request.POST.get("acreedor"))
-    if creditor is None or str(creditor.pk) != request.POST.get("acreedor"):
-        raise Http404
+    creditor = _asked_creditor(request, request.POST.get("acreedor"))
     _refuse_unless(may_approve(request.user))
     try:
         made = actions.copy_default_strategy(request.user, creditor)
@@ -185,10 +190,7 @@ def policy(request: AgentRequest, policy_id: int) -> HttpResponse:
 @staff_only
 def segment(request: AgentRequest, segment_id: int | None = None) -> HttpResponse:
     if segment_id is None:
-        creditor = chosen_creditor(request.user, request.GET.get("acreedor"))
-        if creditor is None or str(creditor.pk) != request.GET.get("acreedor"):
-            raise Http404
-        found = Segment(creditor=creditor)
+        found = Segment(creditor=_asked_creditor(request, request.GET.get("acreedor")))
     else:
         found = get_object_or_404(visible_segments(request.user), pk=segment_id)
     editable = may_edit(request.user, found)
@@ -344,9 +346,7 @@ def template_preview(request: AgentRequest, template_id: int) -> HttpResponse:
 def template_copy(request: AgentRequest, template_id: int) -> HttpResponse:
     """The creditor's own copy of a template, in a language and register, to edit."""
     found = _template(request, template_id)
-    creditor = chosen_creditor(request.user, request.POST.get("acreedor"))
-    if creditor is None or str(creditor.pk) != request.POST.get("acreedor"):
-        raise Http404
+    creditor = _asked_creditor(request, request.POST.get("acreedor"))
     _refuse_unless(may_approve(request.user))
     language = request.POST.get("language") or found.language
     register = request.POST.get("register", found.register)
