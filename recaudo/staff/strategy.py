@@ -147,6 +147,12 @@ def timeline(steps: list[Step]) -> Timeline:
     ordered = sorted(steps, key=lambda step: (step.offset_days, step.action, step.pk or 0))
     days = [0, *(step.offset_days for step in ordered)]
     days += [step.repeat_until_days for step in ordered if step.repeat_until_days is not None]
+    # A step repeating until paid: room for a few repetitions past its day.
+    days += [
+        step.offset_days + 3 * step.repeat_every_days
+        for step in ordered
+        if step.repeat_every_days and step.repeat_until_days is None
+    ]
     start, end = min(days), max(days)
     end = max(end, start + 10)
     span = end - start
