@@ -40,15 +40,17 @@ def main() -> None:
     parser.add_argument("--debts", type=int, default=1_000_000)
     parser.add_argument("--rows", type=int, default=1_000_000, help="outreach rows of history")
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--database", default=DATABASE, help="the database to (re)build")
     arguments = parser.parse_args()
+    database = arguments.database
 
     base = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     import psycopg
 
     with psycopg.connect(base.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
-        conn.execute(f"CREATE DATABASE {DATABASE}")
-    os.environ["DATABASE_URL"] = base.rsplit("/", 1)[0] + f"/{DATABASE}"
+        conn.execute(f"DROP DATABASE IF EXISTS {database}")
+        conn.execute(f"CREATE DATABASE {database}")
+    os.environ["DATABASE_URL"] = base.rsplit("/", 1)[0] + f"/{database}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recaudo.settings")
 
     child = multiprocessing.get_context("fork").Process(
@@ -64,9 +66,11 @@ def main() -> None:
     django.setup()
     from django.conf import settings
     from django.contrib.auth.models import User
+    from django.core.cache import cache
     from django.test import Client
 
     from recaudo.conversations.models import AgentProfile, Thread
+    from recaudo.policies.models import Segment, Template
     from recaudo.portfolio.models import Creditor, Debtor
     from recaudo.roles import SUPERVISOR, set_role
 
@@ -89,6 +93,14 @@ def main() -> None:
         "debtor_360": f"/equipo/deudores/{middle[0]}/",
         "approvals": "/equipo/pedidos/",
         "inbox_queue": "/bandeja/",
+        "strategy": f"/equipo/estrategia/?acreedor={creditor.pk}",
+        "segment_preview": f"/equipo/estrategia/vista-previa?acreedor={creditor.pk}",
+        "policy": f"/equipo/estrategia/politicas/{Segment.objects.first().policy_id}/",
+        "templates": f"/equipo/plantillas/?acreedor={creditor.pk}",
+        "template": f"/equipo/plantillas/{Template.objects.filter(channel='sms').first().pk}/",
+        # The preview counts every open debt once, then keeps the counts five minutes:
+        # measured here with the cache emptied before each request.
+        "segment_preview_uncached": f"/equipo/estrategia/vista-previa?acreedor={creditor.pk}",
     }
     client = Client()
     client.force_login(supervisor)
@@ -96,6 +108,8 @@ def main() -> None:
     for name, url in pages.items():
         timings = []
         for _ in range(arguments.repeat):
+            if name.endswith("_uncached"):
+                cache.clear()
             started = time.perf_counter()
             response = client.get(url)
             timings.append((time.perf_counter() - started) * 1000)
