@@ -454,7 +454,7 @@ class Template(models.Model):
 
 
 class StrategyChange(models.Model):
-    """Who changed a policy, a segment or a template from the staff pages, when, and how.
+    """Who changed a policy, a segment, a template or a campaign from the staff pages, when, how.
 
     ``before`` and ``after`` are the row's fields (a policy's with its steps);
     ``before`` is empty for a new row, ``after`` for a deleted one. Written in
@@ -466,6 +466,7 @@ class StrategyChange(models.Model):
         SEGMENT = "segment", _("segmento")
         TEMPLATE = "template", _("plantilla")
         TEST_SEND = "test_send", _("envío de prueba")
+        CAMPAIGN = "campaign", _("campaña")
 
     creditor = models.ForeignKey(
         Creditor,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recaudo.staff import strategy_views, views
+from recaudo.staff import campaign_views, strategy_views, views
 
 app_name = "staff"
 
@@ -20,6 +20,12 @@ urlpatterns = [
     path("estrategia/politicas/<int:policy_id>/", strategy_views.policy, name="policy"),
     path("estrategia/segmentos/nuevo", strategy_views.segment, name="segment_new"),
     path("estrategia/segmentos/<int:segment_id>/", strategy_views.segment, name="segment"),
+    path("campanas/", campaign_views.campaign_list, name="campaigns"),
+    path(
+        "campanas/<int:campaign_id>/cancelar",
+        campaign_views.campaign_cancel,
+        name="campaign_cancel",
+    ),
     path("plantillas/", strategy_views.templates, name="templates"),
     path("plantillas/<int:template_id>/", strategy_views.template, name="template"),
     path(
