@@ -17,7 +17,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
@@ -267,6 +267,17 @@ def _rule_sql(rule: SegmentRule, today: date, vendor: str) -> tuple[str, list[An
     return (" AND ".join(parts) or "1 = 1"), params
 
 
+def _counted(alias: str) -> str:
+    """The debts the planner reads for a debtor's facts (``planner_load.load_chunk``)."""
+    closed = ", ".join(f"'{stage}'" for stage in CLOSED_STAGES)
+    return (
+        f"{alias}.status = 'open' AND {alias}.collection_stage NOT IN ({closed}) "
+        "AND NOT EXISTS (SELECT 1 FROM payments_promise_debts pd "
+        "JOIN payments_promise pr ON pr.id = pd.promise_id "
+        f"WHERE pd.debt_id = {alias}.id AND pr.status = 'pending')"
+    )
+
+
 def _preview_sql(creditor_id: int, rules: list[SegmentRule], today: date) -> tuple[str, list[Any]]:
     vendor = connection.vendor
     whens, params = [], []
@@ -279,34 +290,35 @@ def _preview_sql(creditor_id: int, rules: list[SegmentRule], today: date) -> tup
         params.extend(condition_params)
     otherwise = "NULL" if fallback is None else str(int(fallback))
     assign = f"CASE {' '.join(whens)} ELSE {otherwise} END" if whens else otherwise
-    closed = ", ".join(f"'{stage}'" for stage in CLOSED_STAGES)
     tags = "d.tags" if vendor == "sqlite" else "d.tags::jsonb"
     # The planner's facts (outreach/planner_load.py, planner.py): the open debts not in a
     # closed level nor under a pending promise; the main currency is the one owed most
     # (ties: alphabetical), the balance is in it, the oldest due date over all of them.
+    # One pass grouped by debtor; only a debtor owing in several currencies has them
+    # summed apart (the subqueries run for those few only).
+    main = (
+        "SELECT c.currency FROM (SELECT b2.currency, SUM(b2.amount - b2.amount_paid) AS owed "
+        f"FROM portfolio_debt b2 WHERE b2.debtor_id = p.debtor_id AND {_counted('b2')} "
+        "GROUP BY b2.currency) c ORDER BY c.owed DESC, c.currency LIMIT 1"
+    )
+    most = (
+        "SELECT MAX(c.owed) FROM (SELECT SUM(b2.amount - b2.amount_paid) AS owed "
+        f"FROM portfolio_debt b2 WHERE b2.debtor_id = p.debtor_id AND {_counted('b2')} "
+        "GROUP BY b2.currency) c"
+    )
     sql = f"""
-        WITH per_currency AS (
-            SELECT b.debtor_id, b.currency, SUM(b.amount - b.amount_paid) AS balance,
-                   MIN(b.due_on) AS oldest, COUNT(*) AS debts
+        WITH per_debtor AS (
+            SELECT b.debtor_id, MIN(b.currency) AS low, MAX(b.currency) AS high,
+                   SUM(b.amount - b.amount_paid) AS total, MIN(b.due_on) AS oldest,
+                   COUNT(*) AS debts
             FROM portfolio_debt b
-            WHERE b.creditor_id = %s AND b.status = 'open'
-              AND b.collection_stage NOT IN ({closed})
-              AND NOT EXISTS (SELECT 1 FROM payments_promise_debts pd
-                  JOIN payments_promise pr ON pr.id = pd.promise_id
-                  WHERE pd.debt_id = b.id AND pr.status = 'pending')
-            GROUP BY b.debtor_id, b.currency
-        ), ranked AS (
-            SELECT debtor_id, currency, balance,
-                   MIN(oldest) OVER (PARTITION BY debtor_id) AS oldest,
-                   SUM(debts) OVER (PARTITION BY debtor_id) AS debts,
-                   ROW_NUMBER() OVER (PARTITION BY debtor_id
-                                      ORDER BY balance DESC, currency) AS position
-            FROM per_currency
+            WHERE b.creditor_id = %s AND {_counted("b")}
+            GROUP BY b.debtor_id
         ), f AS (
-            SELECT r.debtor_id, r.currency, r.balance, r.oldest, r.debts,
-                   d.kind, d.country, {tags} AS tags
-            FROM ranked r JOIN portfolio_debtor d ON d.id = r.debtor_id
-            WHERE r.position = 1
+            SELECT p.debtor_id, p.oldest, p.debts, d.kind, d.country, {tags} AS tags,
+                   CASE WHEN p.low = p.high THEN p.low ELSE ({main}) END AS currency,
+                   CASE WHEN p.low = p.high THEN p.total ELSE ({most}) END AS balance
+            FROM per_debtor p JOIN portfolio_debtor d ON d.id = p.debtor_id
         ), assigned AS (
             SELECT f.debtor_id, f.debts, {assign} AS segment_id FROM f
         ), numbered AS (
@@ -336,7 +348,10 @@ def segment_previews(creditor: Creditor, today: date) -> dict[int, SegmentPrevie
     found = cache.get(key)
     if found is None:
         sql, params = _preview_sql(creditor.pk, rules, today)
-        with connection.cursor() as cursor:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                # The grouping and the sort of half a million debtors stay in memory.
+                cursor.execute("SET LOCAL work_mem = '64MB'")
             cursor.execute(sql, params)
             found = [tuple(int(value) for value in row) for row in cursor.fetchall()]
         cache.set(key, found, PREVIEW_CACHE_SECONDS)

@@ -106,6 +106,8 @@ def test_a_supervisor_edits_a_template_and_sees_the_live_preview_and_segment_cou
         page.locator('#template-preview [data-sms="3"]').first.wait_for()
         counter = page.locator("#template-preview .counter").first.inner_text()
         assert counter.startswith("180 caracteres · UCS2 · 3 segmentos de 67")
+        # A long text wraps in its preview: the page still fits a 1366 px screen.
+        assert page.evaluate("document.documentElement.scrollWidth") <= 1366
 
         page.fill("#id_body", "Hola {{ apodo }}")
         page.locator("#template-preview [data-error]").first.wait_for()

@@ -330,3 +330,29 @@ def test_copying_the_defaults_gives_the_creditor_its_own_editable_segments(credi
     assert own_steps.count() == shared_steps.distinct().count()
     assert StrategyChange.objects.filter(kind="segment", creditor=creditor).count() == len(shared)
     assert Template.objects.filter(creditor=creditor).count() == 0
+
+
+def test_a_debtor_owing_in_several_currencies_counts_in_the_one_owed_most(creditor, segments):
+    vip, big, rest = segments
+    dollars = Segment.objects.create(
+        creditor=creditor, name="Dólares", position=0, policy=rest.policy, currency="USD",
+        min_balance=Decimal("400"),
+    )  # fmt: skip
+    mostly_pesos = make_debtor(creditor)
+    make_debt(mostly_pesos, "300000.00", currency="COP")
+    make_debt(mostly_pesos, "900.00", currency="USD")
+    only_dollars = make_debtor(creditor)
+    make_debt(only_dollars, "450.00", currency="USD")
+    make_debt(only_dollars, "50.00", currency="USD")
+    tied = make_debtor(creditor)  # 500 each: the first currency alphabetically, EUR
+    make_debt(tied, "500.00", currency="USD")
+    make_debt(tied, "500.00", currency="EUR")
+
+    previews = segment_previews(creditor, TODAY)
+
+    assert [d.pk for d in previews[dollars.pk].sample] == [only_dollars.pk]
+    assert previews[dollars.pk].debts == 2
+    assert [d.pk for d in previews[rest.pk].sample] == [mostly_pesos.pk, tied.pk]
+    assert [segment_for(person, TODAY).pk for person in (mostly_pesos, only_dollars, tied)] == [
+        rest.pk, dollars.pk, rest.pk,
+    ]  # fmt: skip
