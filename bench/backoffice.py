@@ -120,6 +120,7 @@ def _measure(arguments: argparse.Namespace) -> None:
         "policy": f"/equipo/estrategia/politicas/{Segment.objects.first().policy_id}/",
         "templates": f"/equipo/plantillas/?acreedor={creditor.pk}",
         "template": f"/equipo/plantillas/{Template.objects.filter(channel='sms').first().pk}/",
+        "campaigns": f"/equipo/campanas/?acreedor={creditor.pk}",
         # The preview counts every open debt once, then keeps the counts five minutes:
         # measured here with the cache emptied before each request.
         "segment_preview_uncached": f"/equipo/estrategia/vista-previa?acreedor={creditor.pk}",
