@@ -57,6 +57,9 @@ from recaudo.staff.template_editor import (
     whatsapp_status,
 )
 
+# Templates listed at once; the key and channel filters narrow the rest.
+LISTED = 150
+
 
 def _refuse_unless(allowed: bool) -> None:
     if not allowed:
@@ -233,7 +236,7 @@ def templates(request: AgentRequest) -> HttpResponse:
         request,
         "staff/templates.html",
         {
-            "rows": rows.order_by("key", "channel", "language", "register", "creditor_id")[:300],
+            "rows": rows.order_by("key", "channel", "language", "register", "creditor_id")[:LISTED],
             "creditor": creditor,
             "creditors": visible_creditors(request.user)[:200],
             "key": key,

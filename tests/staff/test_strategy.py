@@ -333,7 +333,7 @@ def test_copying_the_defaults_gives_the_creditor_its_own_editable_segments(credi
 
 
 def test_a_debtor_owing_in_several_currencies_counts_in_the_one_owed_most(creditor, segments):
-    vip, big, rest = segments
+    rest = segments[2]
     dollars = Segment.objects.create(
         creditor=creditor, name="Dólares", position=0, policy=rest.policy, currency="USD",
         min_balance=Decimal("400"),
