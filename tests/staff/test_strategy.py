@@ -356,3 +356,24 @@ def test_a_debtor_owing_in_several_currencies_counts_in_the_one_owed_most(credit
     assert [segment_for(person, TODAY).pk for person in (mostly_pesos, only_dollars, tied)] == [
         rest.pk, dollars.pk, rest.pk,
     ]  # fmt: skip
+
+
+def test_the_strategy_and_template_pages_read_in_english(creditor, policy, segments):
+    client = browser_of(staff("sofia", SUPERVISOR, creditor))
+    client.cookies["django_language"] = "en"
+    template = Template.objects.create(
+        creditor=creditor, key="due_today", channel="sms", language="en", body="Hi {{ nombre }}"
+    )
+
+    strategy = client.get(f"/equipo/estrategia/?acreedor={creditor.pk}").content.decode()
+    page = client.get(f"/equipo/estrategia/politicas/{policy.pk}/").content.decode()
+    editor = client.get(f"/equipo/plantillas/{template.pk}/").content.decode()
+    refused = client.post(
+        f"/equipo/estrategia/politicas/{policy.pk}/",
+        _post_data(policy, {(2, "repeat_until_days"): "31"}),
+    )
+
+    assert "Collection strategy" in strategy and "Segments" in strategy
+    assert "Save the policy" in page and "Timeline" in page
+    assert "Preview" in editor and "Hi Emma" in editor
+    assert "Step 3 (day 30) · " in refused.content.decode()
