@@ -124,6 +124,23 @@ class BaseStepFormSet(BaseInlineFormSet):
     def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
         return {**super().get_form_kwargs(index), "template_keys": self.template_keys}
 
+    def clean(self) -> None:
+        """Two steps on one day with one action (the table allows one): named, in words."""
+        seen: dict[tuple[int, str], int] = {}
+        for number, form in enumerate(self.forms, start=1):
+            data = getattr(form, "cleaned_data", None) or {}
+            if not data or data.get("DELETE") or data.get("offset_days") is None:
+                continue
+            key = (data["offset_days"], data.get("action", ""))
+            if key in seen:
+                raise forms.ValidationError(
+                    _("Los pasos %(first)s y %(second)s son del mismo día (%(day)s) con la misma "
+                      "acción: cambie el día o la acción de uno.")
+                    % {"first": seen[key], "second": number, "day": key[0]}
+                )  # fmt: skip
+            seen[key] = number
+        super().clean()
+
     def problems(self) -> list[str]:
         """Every error as «Paso N (día D) · campo: mensaje»."""
         found = [str(error) for error in self.non_form_errors()]
@@ -206,6 +223,22 @@ class TemplateForm(forms.ModelForm):
             "whatsapp_parameters",
         )
         widgets = {"body": forms.Textarea(attrs={"rows": 10})}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        template = self.instance
+        taken = Template.objects.filter(
+            creditor_id=template.creditor_id,
+            key=template.key,
+            channel=template.channel,
+            language=data.get("language", template.language),
+            register=data.get("register", template.register),
+        ).exclude(pk=template.pk)
+        if taken.exists():
+            raise forms.ValidationError(
+                _("Ya hay una versión de esta plantilla en ese idioma y trato: ábrala y edítela.")
+            )
+        return data
 
 
 class TestSendForm(forms.Form):

@@ -377,3 +377,19 @@ def test_the_strategy_and_template_pages_read_in_english(creditor, policy, segme
     assert "Save the policy" in page and "Timeline" in page
     assert "Preview" in editor and "Hi Emma" in editor
     assert "Step 3 (day 30) · " in refused.content.decode()
+
+
+def test_two_steps_on_the_same_day_with_the_same_action_are_refused(policy):
+    client = browser_of(staff("sofia", SUPERVISOR, policy.creditor))
+
+    response = client.post(
+        f"/equipo/estrategia/politicas/{policy.pk}/",
+        _post_data(policy, {(1, "offset_days"): "-15"}),
+    )
+
+    assert response.status_code == 400
+    assert response.context["problems"] == [
+        "Los pasos 1 y 2 son del mismo día (-15) con la misma acción: cambie el día o la acción "
+        "de uno."
+    ]
+    assert sorted(policy.steps.values_list("offset_days", flat=True)) == [-15, 0, 30]

@@ -269,3 +269,19 @@ def test_a_test_send_to_a_debtors_number_or_to_a_real_provider_is_refused(
         "El canal sms apunta a un proveedor real, no al sandbox.",
     ]
     assert not StrategyChange.objects.filter(kind="test_send").exists()
+
+
+def test_moving_a_template_onto_another_version_of_it_is_refused(sms, supervisor):
+    english = Template.objects.create(
+        creditor=sms.creditor, key="due_today", channel="sms", language="en", body="Hi"
+    )
+
+    response = supervisor.post(
+        f"/equipo/plantillas/{sms.pk}/", {"language": "en", "register": "", "body": "Hola"}
+    )
+
+    assert response.status_code == 400
+    assert "Ya hay una versión de esta plantilla en ese idioma y trato" in response.content.decode()
+    sms.refresh_from_db()
+    english.refresh_from_db()
+    assert (sms.language, sms.body, english.body) == ("es", sms.body, "Hi")
