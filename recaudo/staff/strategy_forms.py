@@ -225,7 +225,7 @@ class TemplateForm(forms.ModelForm):
         widgets = {"body": forms.Textarea(attrs={"rows": 10})}
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         template = self.instance
         taken = Template.objects.filter(
             creditor_id=template.creditor_id,
