@@ -193,7 +193,14 @@ def policy(request: AgentRequest, policy_id: int) -> HttpResponse:
 @staff_only
 def segment(request: AgentRequest, segment_id: int | None = None) -> HttpResponse:
     if segment_id is None:
-        found = Segment(creditor=_asked_creditor(request, request.GET.get("acreedor")))
+        creditor = _asked_creditor(request, request.GET.get("acreedor"))
+        if not Segment.objects.filter(creditor=creditor).exists():
+            # A creditor's first segment would replace every shared default at once.
+            messages.error(
+                request, _("Primero cree los segmentos propios a partir de los por defecto.")
+            )
+            return redirect(f"{reverse('staff:strategy')}?acreedor={creditor.pk}")
+        found = Segment(creditor=creditor)
     else:
         found = get_object_or_404(visible_segments(request.user), pk=segment_id)
     editable = may_edit(request.user, found)

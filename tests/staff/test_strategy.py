@@ -393,3 +393,21 @@ def test_two_steps_on_the_same_day_with_the_same_action_are_refused(policy):
         "de uno."
     ]
     assert sorted(policy.steps.values_list("offset_days", flat=True)) == [-15, 0, 30]
+
+
+def test_a_creditor_on_the_defaults_copies_them_before_adding_a_segment(creditor):
+    client = browser_of(staff("sofia", SUPERVISOR, creditor))
+    shared_policy = Policy.objects.filter(creditor__isnull=True).first()
+
+    response = client.post(
+        f"/equipo/estrategia/segmentos/nuevo?acreedor={creditor.pk}",
+        {"name": "x", "position": "1", "policy": str(shared_policy.pk), "max_instalments": "6",
+         "min_down_payment_percent": "20", "max_discount_percent": "0",
+         "max_extension_days": "0"},
+    )  # fmt: skip
+
+    assert response.status_code == 302
+    assert not Segment.objects.filter(creditor=creditor).exists()
+    assert [str(m) for m in response.wsgi_request._messages] == [
+        "Primero cree los segmentos propios a partir de los por defecto."
+    ]
