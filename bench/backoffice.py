@@ -105,17 +105,29 @@ def main() -> None:
     parser.add_argument("--debts", type=int, default=1_000_000)
     parser.add_argument("--rows", type=int, default=1_000_000, help="outreach rows of history")
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--database", default=DATABASE, help="the database to (re)build")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the pages of a database built before"
+    )
     arguments = parser.parse_args()
+    database = arguments.database
+    os.environ["DATABASE_URL"] = (
+        os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    ).rsplit("/", 1)[0] + f"/{database}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recaudo.settings")
+    if not arguments.reuse:
+        _build(arguments, database)
 
+    _measure(arguments)
+
+
+def _build(arguments: argparse.Namespace, database: str) -> None:
     base = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     import psycopg
 
     with psycopg.connect(base.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
-        conn.execute(f"CREATE DATABASE {DATABASE}")
-    os.environ["DATABASE_URL"] = base.rsplit("/", 1)[0] + f"/{DATABASE}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recaudo.settings")
-
+        conn.execute(f"DROP DATABASE IF EXISTS {database}")
+        conn.execute(f"CREATE DATABASE {database}")
     child = multiprocessing.get_context("fork").Process(
         target=build_postgres, args=(arguments.debts, 11)
     )
@@ -124,23 +136,37 @@ def main() -> None:
     if child.exitcode != 0:
         raise SystemExit(f"building the portfolio failed (exit code {child.exitcode})")
 
+
+def _measure(arguments: argparse.Namespace) -> None:
     import django
 
     django.setup()
     from django.conf import settings
     from django.contrib.auth.models import User
+    from django.core.cache import cache
     from django.test import Client
 
     from recaudo.conversations.models import AgentProfile, Thread
+    from recaudo.policies.models import Segment, Template
     from recaudo.portfolio.models import Creditor, Debtor
     from recaudo.roles import SUPERVISOR, set_role
 
     settings.ALLOWED_HOSTS = ["*"]
-    counts = fill(arguments.rows)
     creditor = Creditor.objects.get()
-    supervisor = User.objects.create_user("bench", password="x", is_staff=True)
-    set_role(supervisor, SUPERVISOR)
-    AgentProfile.objects.create(user=supervisor, creditor=creditor)
+    if arguments.reuse:
+        from django.db import connection
+
+        counts = {}
+        with connection.cursor() as cursor:
+            for table in ("outreach_outreach", "portfolio_payment", "conversations_message"):
+                cursor.execute(f"SELECT COUNT(*) FROM {table}")
+                counts[table] = cursor.fetchone()[0]
+        supervisor = User.objects.get(username="bench")
+    else:
+        counts = fill(arguments.rows)
+        supervisor = User.objects.create_user("bench", password="x", is_staff=True)
+        set_role(supervisor, SUPERVISOR)
+        AgentProfile.objects.create(user=supervisor, creditor=creditor)
     # A few conversations waiting for a person, as a working day has.
     Thread.objects.filter(pk__in=Thread.objects.values("pk")[:50]).update(
         state="waiting_agent", urgency=0
@@ -160,6 +186,15 @@ def main() -> None:
         "import_progress": f"/equipo/importar/{jobs['importing']}/",
         "import_check_10k_errors": f"/equipo/importar/{jobs['checked']}/?page=50",
         "import_summary": f"/equipo/importar/{jobs['done']}/",
+        "strategy": f"/equipo/estrategia/?acreedor={creditor.pk}",
+        "segment_preview": f"/equipo/estrategia/vista-previa?acreedor={creditor.pk}",
+        "policy": f"/equipo/estrategia/politicas/{Segment.objects.first().policy_id}/",
+        "templates": f"/equipo/plantillas/?acreedor={creditor.pk}",
+        "template": f"/equipo/plantillas/{Template.objects.filter(channel='sms').first().pk}/",
+        "campaigns": f"/equipo/campanas/?acreedor={creditor.pk}",
+        # The preview counts every open debt once, then keeps the counts five minutes:
+        # measured here with the cache emptied before each request.
+        "segment_preview_uncached": f"/equipo/estrategia/vista-previa?acreedor={creditor.pk}",
     }
     client = Client()
     client.force_login(supervisor)
@@ -167,6 +202,8 @@ def main() -> None:
     for name, url in pages.items():
         timings = []
         for _ in range(arguments.repeat):
+            if name.endswith("_uncached"):
+                cache.clear()
             started = time.perf_counter()
             response = client.get(url)
             timings.append((time.perf_counter() - started) * 1000)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recaudo.staff import import_views, views
+from recaudo.staff import campaign_views, import_views, strategy_views, views
 
 app_name = "staff"
 
@@ -19,4 +19,25 @@ urlpatterns = [
     path("importar/<int:job_id>/columnas", import_views.import_mapping, name="import_mapping"),
     path("importar/<int:job_id>/confirmar", import_views.import_confirm, name="import_confirm"),
     path("importar/<int:job_id>/cancelar", import_views.import_cancel, name="import_cancel"),
+    path("estrategia/", strategy_views.strategy, name="strategy"),
+    path("estrategia/vista-previa", strategy_views.segment_preview, name="segment_preview"),
+    path("estrategia/copiar", strategy_views.copy_strategy, name="copy_strategy"),
+    path("estrategia/politicas/<int:policy_id>/", strategy_views.policy, name="policy"),
+    path("estrategia/segmentos/nuevo", strategy_views.segment, name="segment_new"),
+    path("estrategia/segmentos/<int:segment_id>/", strategy_views.segment, name="segment"),
+    path("campanas/", campaign_views.campaign_list, name="campaigns"),
+    path(
+        "campanas/<int:campaign_id>/cancelar",
+        campaign_views.campaign_cancel,
+        name="campaign_cancel",
+    ),
+    path("plantillas/", strategy_views.templates, name="templates"),
+    path("plantillas/<int:template_id>/", strategy_views.template, name="template"),
+    path(
+        "plantillas/<int:template_id>/vista-previa",
+        strategy_views.template_preview,
+        name="template_preview",
+    ),
+    path("plantillas/<int:template_id>/copiar", strategy_views.template_copy, name="template_copy"),
+    path("plantillas/<int:template_id>/prueba", strategy_views.template_test, name="template_test"),
 ]
