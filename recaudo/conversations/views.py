@@ -19,22 +19,24 @@ from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from recaudo.conversations import actions
+from recaudo.conversations import actions, desk, routing
 from recaudo.conversations.calls import (
     OUTCOMES,
     call_back_info,
@@ -43,16 +45,21 @@ from recaudo.conversations.calls import (
     worklist,
 )
 from recaudo.conversations.canned import CANNED_ANSWERS, canned_text, owed_text
+from recaudo.conversations.desk import staff_zone
 from recaudo.conversations.models import Thread
+from recaudo.conversations.panel import panel as debtor_panel
 from recaudo.conversations.scope import (
     AgentRequest,
     HtmxRequest,
+    creditor_scope,
+    scoped,
     visible_call_tasks,
     visible_threads,
 )
 from recaudo.conversations.timeline import as_csv, debtor_timeline, timeline
 from recaudo.outreach.models import Outreach
-from recaudo.roles import may_write
+from recaudo.portfolio.models import Creditor
+from recaudo.roles import may_approve, may_write
 
 
 class AnswerForm(forms.Form):
@@ -144,7 +151,12 @@ def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
             )
         if request.method == "POST" and user.is_staff and not may_write(user):
             raise PermissionDenied(_("Su rol solo permite consultar."))
-        return protected(request, *args, **kwargs)
+        if not (user.is_active and user.is_staff):
+            return protected(request, *args, **kwargs)
+        # Times on staff pages are the user's (their team's zone); the debtor's are
+        # said as such in their own blocks of the templates.
+        with timezone.override(ZoneInfo(staff_zone(user))):
+            return protected(request, *args, **kwargs)
 
     return wrapper
 
@@ -162,20 +174,40 @@ def _fragments(
 # --- The queue --------------------------------------------------------------------
 
 
-def _queue(request: AgentRequest) -> QuerySet[Thread]:
-    return (
-        visible_threads(request.user)
-        .filter(state__in=Thread.QUEUE_STATES)
-        .filter(
-            Q(assigned_to__isnull=True) | Q(assigned_to=request.user) | Q(state="waiting_agent")
-        )
-        .order_by("state", "urgency", "-balance_at_handoff", "handed_off_at", "pk")
-    )
+def _queue_context(request: AgentRequest) -> dict[str, Any]:
+    filters = desk.Filters.from_query(request.GET)
+    now = timezone.now()
+    sla = desk.sla_minutes()
+    limit = desk.CLOSED_LIMIT if filters.state == "closed" else desk.QUEUE_LIMIT
+    rows = [
+        (thread, minutes, minutes is not None and thread.state == "waiting_agent" and minutes > sla)
+        for thread in desk.queue(request.user, filters)[:limit]
+        for minutes in [desk.waited_minutes(thread, now)]
+    ]
+    return {
+        "rows": rows,
+        "threads": [row[0] for row in rows],
+        "filters": filters,
+        "query_string": request.GET.urlencode(),
+        "sla": sla,
+    }
 
 
 @staff_only
 def queue(request: AgentRequest) -> HttpResponse:
-    return render(request, "conversations/queue.html", {"threads": _queue(request)})
+    scope = creditor_scope(request.user)
+    context = _queue_context(request)
+    context.update(
+        {
+            "counts": desk.counts(request.user),
+            "creditors": scoped(Creditor.objects.order_by("name"), scope, "pk"),
+            "debtor_languages": settings.LANGUAGES,
+            "states": [(code, label) for code, label in Thread.State.choices if code != "bot"],
+            "may_approve": may_approve(request.user),
+            "zone": desk.staff_zone(request.user),
+        }
+    )
+    return render(request, "conversations/queue.html", context)
 
 
 @staff_only
@@ -183,9 +215,46 @@ def queue_list(request: AgentRequest) -> HttpResponse:
     """The queue's table alone: the queue page reloads it every few seconds."""
     if not request.htmx:
         return redirect(reverse("inbox:queue"))
-    response = render(request, "conversations/_queue_list.html", {"threads": _queue(request)})
+    response = render(request, "conversations/_queue_list.html", _queue_context(request))
     patch_vary_headers(response, ("HX-Request",))
     return response
+
+
+# --- Agents' load (supervisors) ----------------------------------------------------
+
+
+@staff_only
+def agents(request: AgentRequest) -> HttpResponse:
+    if not may_approve(request.user):
+        raise PermissionDenied(_("Solo un supervisor ve la carga de los agentes."))
+    loads = desk.agents_load(request.user)
+    return render(
+        request,
+        "conversations/agents.html",
+        {"loads": loads, "agents": [item.agent for item in loads], "now": timezone.now()},
+    )
+
+
+@staff_only
+@require_POST
+def reassign(request: AgentRequest, thread_id: int) -> HttpResponse:
+    if not may_approve(request.user):
+        raise PermissionDenied(_("Solo un supervisor reasigna conversaciones."))
+    _thread(request, thread_id)
+    chosen = request.POST.get("agent", "")
+    agent = User.objects.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+    try:
+        if chosen and agent is None:
+            raise routing.RoutingError(_("Elija un agente que trabaje para este acreedor."))
+        routing.reassign(thread_id, request.user, agent, request.POST.get("reason", ""))
+    except routing.RoutingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Conversación reasignada."))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("inbox:agents")
+    return redirect(back)
 
 
 # --- One conversation -------------------------------------------------------------
@@ -210,6 +279,7 @@ def _thread_context(request: AgentRequest, found: Thread, **forms_: Any) -> dict
         "outcome_form": forms_.get("outcome_form")
         or OutcomeForm(initial={"reason": found.non_payment_reason, "outcome": found.outcome}),
         "canned_answers": CANNED_ANSWERS,
+        "panel": debtor_panel(found.debtor),
     }
 
 
