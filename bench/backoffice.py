@@ -1,7 +1,7 @@
 """Benchmark: the server time of each staff page over a portfolio of N debts.
 
 Usage: python bench/backoffice.py --debts 1000000 --rows 1000000   (PostgreSQL; BENCH_POSTGRES_URL)
-Builds a fresh database (``recaudo_office_bench``): bench/plan.py's portfolio
+Builds a fresh database (``recaudo_office_bench``, or ``BENCH_DATABASE``): bench/plan.py's portfolio
 (about two debts per debtor, one creditor) and bench/metrics.py's history
 (N outreach rows over 90 days, payments, a thread per debtor, messages),
 plus a supervisor tied to the creditor. Then requests each staff page
@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from bench.metrics import fill  # noqa: E402  (after the path is set)
 from bench.plan import build_postgres  # noqa: E402
 
-DATABASE = "recaudo_office_bench"
+DATABASE = os.environ.get("BENCH_DATABASE", "recaudo_office_bench")
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -65,9 +65,11 @@ def main() -> None:
     from django.conf import settings
     from django.contrib.auth.models import User
     from django.test import Client
+    from django.utils import timezone
 
     from recaudo.conversations.models import AgentProfile, Thread
-    from recaudo.portfolio.models import Creditor, Debtor
+    from recaudo.payments.models import DebtorReport
+    from recaudo.portfolio.models import Creditor, Debt, Debtor
     from recaudo.roles import SUPERVISOR, set_role
 
     settings.ALLOWED_HOSTS = ["*"]
@@ -76,10 +78,26 @@ def main() -> None:
     supervisor = User.objects.create_user("bench", password="x", is_staff=True)
     set_role(supervisor, SUPERVISOR)
     AgentProfile.objects.create(user=supervisor, creditor=creditor)
-    # A few conversations waiting for a person, as a working day has.
+    # A few conversations waiting for a person, as a working day has, some held by the
+    # supervisor, and a few hundred closed ones.
     Thread.objects.filter(pk__in=Thread.objects.values("pk")[:50]).update(
-        state="waiting_agent", urgency=0
+        state="waiting_agent", urgency=0, handoff_reason="human", handed_off_at=timezone.now()
     )
+    Thread.objects.filter(pk__in=Thread.objects.values("pk")[50:60]).update(
+        state="with_agent", assigned_to=supervisor, handoff_reason="dispute",
+        handed_off_at=timezone.now(),
+    )  # fmt: skip
+    Thread.objects.filter(pk__in=Thread.objects.values("pk")[60:560]).update(state="closed")
+    # "Ya pagué" reports waiting for review, as the portal and the bot leave them.
+    waiting_debts = Debt.objects.filter(status="open").order_by("pk")[:30]
+    DebtorReport.objects.bulk_create(
+        DebtorReport(
+            creditor_id=debt.creditor_id, debtor_id=debt.debtor_id, debt=debt,
+            kind="already_paid", reason="pagué", status_before="open",
+        )
+        for debt in waiting_debts
+    )  # fmt: skip
+    thread_id = Thread.objects.filter(state="waiting_agent").values_list("pk", flat=True)[0]
     middle = Debtor.objects.order_by("pk").values_list("pk", "external_id")[
         Debtor.objects.count() // 2
     ]
@@ -88,7 +106,12 @@ def main() -> None:
         "debtor_search": f"/equipo/deudores/?q={middle[1]}",
         "debtor_360": f"/equipo/deudores/{middle[0]}/",
         "approvals": "/equipo/pedidos/",
+        "reviews": "/equipo/revisiones/",
         "inbox_queue": "/bandeja/",
+        "inbox_filtered": f"/bandeja/?acreedor={creditor.pk}&quien=unassigned&idioma=es&q=a",
+        "inbox_closed": "/bandeja/?estado=closed",
+        "inbox_thread_panel": f"/bandeja/{thread_id}/",
+        "agents_load": "/bandeja/agentes/",
     }
     client = Client()
     client.force_login(supervisor)

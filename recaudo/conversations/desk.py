@@ -12,21 +12,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db.models import Count, Min, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from recaudo.conversations.models import Thread
 from recaudo.conversations.routing import load
-from recaudo.conversations.scope import creditor_scope, visible_threads
+from recaudo.conversations.scope import creditor_scope, scoped, visible_threads
+from recaudo.payments.models import DebtorReport, DebtorRequest
 from recaudo.portfolio.models import Creditor
 from recaudo.portfolio.rules import timezone_for
 from recaudo.roles import may_write
 
 CLOSED_LIMIT = 100
+PORTAL_LIMIT = 50
 QUEUE_LIMIT = 200
 STATES = ("waiting_agent", "with_agent", "closed")
 WHO = ("mine", "unassigned")
@@ -199,3 +203,54 @@ def agents_load(user: User) -> list[AgentLoad]:
         (AgentLoad(agent, counted[agent.pk], by_agent.get(agent.pk, [])) for agent in agents),
         key=lambda item: (-item.open, item.agent.get_username()),
     )
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """Something the debtor left on the portal that a person must decide."""
+
+    kind: str  # "report" or "request"
+    label: str
+    debtor_id: int
+    debtor_name: str
+    created_at: datetime
+    waited_minutes: int
+    overdue: bool
+    url: str  # where it is decided (the review queue or the approvals page)
+
+
+def portal_items(user: User, now: datetime | None = None) -> list[WorkItem]:
+    """Portal "ya pagué" and disputes waiting for review, and discount or new-date
+    requests waiting for a supervisor, oldest first: the inbox lists them as work
+    (they come with no conversation), each linked to where it is decided."""
+    now = now or timezone.now()
+    scope = creditor_scope(user)
+    reports = scoped(
+        DebtorReport.objects.filter(status=DebtorReport.Status.PENDING, source="portal")
+        .exclude(kind=DebtorReport.Kind.PAUSE)
+        .select_related("debtor")
+        .defer("receipt", "debtor__tags"),
+        scope,
+    ).order_by("created_at", "pk")[:PORTAL_LIMIT]
+    requests = scoped(
+        DebtorRequest.objects.filter(status=DebtorRequest.Status.PENDING).select_related("debtor"),
+        scope,
+    ).order_by("created_at", "pk")[:PORTAL_LIMIT]
+    sla = sla_minutes()
+    items = [
+        _item("report", str(report.get_kind_display()), report.debtor, report.created_at, now, sla,
+              reverse("staff:reviews"))
+        for report in reports
+    ] + [
+        _item("request", str(asked.get_kind_display()), asked.debtor, asked.created_at, now, sla,
+              reverse("staff:approvals"))
+        for asked in requests
+    ]  # fmt: skip
+    return sorted(items, key=lambda item: item.created_at)
+
+
+def _item(
+    kind: str, label: str, debtor: Any, created_at: datetime, now: datetime, sla: int, url: str
+) -> WorkItem:
+    waited = int((now - created_at).total_seconds() // 60)
+    return WorkItem(kind, label, debtor.pk, debtor.full_name, created_at, waited, waited > sla, url)

@@ -200,6 +200,7 @@ def queue(request: AgentRequest) -> HttpResponse:
     context.update(
         {
             "counts": desk.counts(request.user),
+            "portal_items": desk.portal_items(request.user),
             "creditors": scoped(Creditor.objects.order_by("name"), scope, "pk"),
             "debtor_languages": settings.LANGUAGES,
             "states": [(code, label) for code, label in Thread.State.choices if code != "bot"],

@@ -15,7 +15,8 @@ from django.test import override_settings
 from recaudo.conversations.models import Message, RoutingRule, Thread
 from recaudo.conversations.routing import Facts, Rule, first_match
 from recaudo.payments.links import live_link
-from recaudo.payments.models import Promise
+from recaudo.payments.models import DebtorRequest, Promise
+from recaudo.payments.reports import report_debts
 from recaudo.policies.models import Policy, Segment
 from recaudo.portfolio.models import AuditEvent, ChannelConsent
 from recaudo.roles import AGENT, CREDITOR_VIEWER, SUPERVISOR
@@ -254,3 +255,37 @@ def test_staff_pages_speak_the_users_zone_team_zone_first_then_the_setting():
     assert queue.context["zone"] == "Europe/Madrid"
     assert "23/11/2026 15:05" in queue.content.decode()
     assert everyone.context["zone"] == "America/Mexico_City"
+
+
+def test_portal_reports_and_requests_appear_in_the_inbox_as_work_items_within_scope():
+    creditor, other = make_creditor(), make_creditor()
+    client = browser_of(staff("sofia", SUPERVISOR, creditor))
+    with time_machine.travel(NOW - timedelta(hours=1), tick=False):
+        debtor = waiting_thread(creditor, "+573001110519", full_name="Nora Vega").debtor
+        (report,) = report_debts(
+            debtor, [debtor.debts.get().pk], kind="dispute", reason="no es mía", source="portal"
+        )
+    asker = waiting_thread(creditor, "+573001110520", full_name="Olga Ruiz").debtor
+    DebtorRequest.objects.create(
+        creditor=creditor,
+        debtor=asker,
+        kind="extension",
+        new_due_on=NOW.date() + timedelta(days=20),
+    )
+    stranger = waiting_thread(other, "+573001110521").debtor
+    report_debts(stranger, [stranger.debts.get().pk], kind="dispute", reason="x", source="portal")
+    staff_pause = waiting_thread(creditor, "+573001110522").debtor
+    report_debts(
+        staff_pause, [staff_pause.debts.get().pk], kind="pause", reason="viaje", source="portal",
+        pause_until=NOW.date() + timedelta(days=3),
+    )  # fmt: skip
+
+    page = client.get("/bandeja/")
+
+    items = [
+        (i.kind, i.debtor_name, i.waited_minutes, i.overdue) for i in page.context["portal_items"]
+    ]
+    assert items == [("report", "Nora Vega", 60, True), ("request", "Olga Ruiz", 0, False)]
+    text = page.content.decode()
+    assert 'href="/equipo/revisiones/"' in text and 'href="/equipo/pedidos/"' in text
+    assert report.status == "pending"
