@@ -3,7 +3,7 @@ each an action in its owning app, one transaction, audited, scoped, refused to r
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -14,6 +14,7 @@ from recaudo.payments.models import DebtorReport, InstalmentPlan, Promise
 from recaudo.payments.reports import report_debts
 from recaudo.portfolio.models import AuditEvent, ChannelConsent, ContactPoint, Payment
 from recaudo.roles import AGENT, CREDITOR_VIEWER, SUPERVISOR
+from recaudo.staff.home import figures
 from tests.factories import make_debt
 from tests.staff.helpers import NOW, book, browser_of, staff
 
@@ -270,3 +271,23 @@ def test_a_rejected_report_resumes_reminders_and_tells_the_debtor_and_agents_can
     notice = Outreach.objects.get(debtor=mine.debtor, template_key="report_rejected")
     assert notice.notice_key == f"report-rejected:{report.pk}"
     assert AuditEvent.objects.get(kind="report_reviewed").data["status"] == "rejected"
+
+
+def test_payments_this_month_follow_the_users_zone_not_utc(mine):
+    """30 November, 21:00 in Bogotá is already 1 December in UTC: the team still reads
+    November, whose payments count; the figures are keyed by the user's month."""
+    supervisor = staff("sofia", SUPERVISOR, mine.creditor)
+    Payment.objects.create(
+        creditor=mine.creditor, debtor=mine.debtor, external_id="P-NOV",
+        amount=Decimal("50000"), currency="COP", paid_at=datetime(2026, 11, 30, 15, 0, tzinfo=UTC),
+    )  # fmt: skip
+    late_evening = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+
+    november = figures(supervisor, late_evening)
+    with time_machine.travel(late_evening, tick=False):
+        page = browser_of(supervisor).get("/equipo/")
+    december = figures(supervisor, datetime(2026, 12, 1, 6, 0, tzinfo=UTC))
+
+    assert [f.paid_this_month for f in november] == ["50.000,00 COP"]
+    assert [f.paid_this_month for f in page.context["figures"]] == ["50.000,00 COP"]
+    assert [f.paid_this_month for f in december] == ["0,00 COP"]
