@@ -40,41 +40,46 @@ def main() -> None:
     parser.add_argument("--debts", type=int, default=1_000_000)
     parser.add_argument("--rows", type=int, default=1_000_000, help="outreach rows of history")
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure again on the database a full run built"
+    )
     arguments = parser.parse_args()
 
     base = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     import psycopg
 
-    with psycopg.connect(base.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
-        conn.execute(f"CREATE DATABASE {DATABASE}")
     os.environ["DATABASE_URL"] = base.rsplit("/", 1)[0] + f"/{DATABASE}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recaudo.settings")
-
-    child = multiprocessing.get_context("fork").Process(
-        target=build_postgres, args=(arguments.debts, 11)
-    )
-    child.start()
-    child.join()
-    if child.exitcode != 0:
-        raise SystemExit(f"building the portfolio failed (exit code {child.exitcode})")
+    if not arguments.reuse:
+        with psycopg.connect(base.replace("postgres://", "postgresql://"), autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
+            conn.execute(f"CREATE DATABASE {DATABASE}")
+        child = multiprocessing.get_context("fork").Process(
+            target=build_postgres, args=(arguments.debts, 11)
+        )
+        child.start()
+        child.join()
+        if child.exitcode != 0:
+            raise SystemExit(f"building the portfolio failed (exit code {child.exitcode})")
 
     import django
 
     django.setup()
     from django.conf import settings
     from django.contrib.auth.models import User
-    from django.test import Client
     from django.utils import timezone
 
     from recaudo.conversations.models import AgentProfile, Thread
     from recaudo.payments.models import DebtorReport
-    from recaudo.portfolio.models import Creditor, Debt, Debtor
+    from recaudo.portfolio.models import Creditor, Debt
     from recaudo.roles import SUPERVISOR, set_role
 
     settings.ALLOWED_HOSTS = ["*"]
-    counts = fill(arguments.rows)
     creditor = Creditor.objects.get()
+    if arguments.reuse:
+        _measure(arguments, creditor, User.objects.get(username="bench"), _counts())
+        return
+    counts = fill(arguments.rows)
     supervisor = User.objects.create_user("bench", password="x", is_staff=True)
     set_role(supervisor, SUPERVISOR)
     AgentProfile.objects.create(user=supervisor, creditor=creditor)
@@ -97,6 +102,26 @@ def main() -> None:
         )
         for debt in waiting_debts
     )  # fmt: skip
+    _measure(arguments, creditor, supervisor, counts)
+
+
+def _counts() -> dict[str, int]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        found = {}
+        for table in ("outreach_outreach", "portfolio_payment", "conversations_message"):
+            cursor.execute(f"SELECT count(*) FROM {table}")
+            found[table] = cursor.fetchone()[0]
+    return found
+
+
+def _measure(arguments: argparse.Namespace, creditor, supervisor, counts: dict[str, int]) -> None:
+    from django.test import Client
+
+    from recaudo.conversations.models import Thread
+    from recaudo.portfolio.models import Debtor
+
     thread_id = Thread.objects.filter(state="waiting_agent").values_list("pk", flat=True)[0]
     middle = Debtor.objects.order_by("pk").values_list("pk", "external_id")[
         Debtor.objects.count() // 2

@@ -52,6 +52,7 @@ from recaudo.conversations.scope import (
     AgentRequest,
     HtmxRequest,
     creditor_scope,
+    remember_scope,
     scoped,
     visible_call_tasks,
     visible_threads,
@@ -153,6 +154,7 @@ def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
             raise PermissionDenied(_("Su rol solo permite consultar."))
         if not (user.is_active and user.is_staff):
             return protected(request, *args, **kwargs)
+        remember_scope(user)
         # Times on staff pages are the user's (their team's zone); the debtor's are
         # said as such in their own blocks of the templates.
         with timezone.override(ZoneInfo(staff_zone(user))):
