@@ -145,10 +145,12 @@ def _measure(arguments: argparse.Namespace) -> None:
     from django.contrib.auth.models import User
     from django.core.cache import cache
     from django.test import Client
+    from django.utils import timezone
 
     from recaudo.conversations.models import AgentProfile, Thread
+    from recaudo.payments.models import DebtorReport
     from recaudo.policies.models import Segment, Template
-    from recaudo.portfolio.models import Creditor, Debtor
+    from recaudo.portfolio.models import Creditor, Debt, Debtor
     from recaudo.roles import SUPERVISOR, set_role
 
     settings.ALLOWED_HOSTS = ["*"]
@@ -167,10 +169,27 @@ def _measure(arguments: argparse.Namespace) -> None:
         supervisor = User.objects.create_user("bench", password="x", is_staff=True)
         set_role(supervisor, SUPERVISOR)
         AgentProfile.objects.create(user=supervisor, creditor=creditor)
-    # A few conversations waiting for a person, as a working day has.
+    # A few conversations waiting for a person, as a working day has, some held by the
+    # supervisor, and a few hundred closed ones.
     Thread.objects.filter(pk__in=Thread.objects.values("pk")[:50]).update(
-        state="waiting_agent", urgency=0
+        state="waiting_agent", urgency=0, handoff_reason="human", handed_off_at=timezone.now()
     )
+    Thread.objects.filter(pk__in=Thread.objects.values("pk")[50:60]).update(
+        state="with_agent", assigned_to=supervisor, handoff_reason="dispute",
+        handed_off_at=timezone.now(),
+    )  # fmt: skip
+    Thread.objects.filter(pk__in=Thread.objects.values("pk")[60:560]).update(state="closed")
+    # "Ya pagué" reports waiting for review, as the portal and the bot leave them.
+    if not DebtorReport.objects.filter(status="pending").exists():
+        waiting_debts = Debt.objects.filter(status="open").order_by("pk")[:30]
+        DebtorReport.objects.bulk_create(
+            DebtorReport(
+                creditor_id=debt.creditor_id, debtor_id=debt.debtor_id, debt=debt,
+                kind="already_paid", reason="pagué", status_before="open",
+            )
+            for debt in waiting_debts
+        )  # fmt: skip
+    thread_id = Thread.objects.filter(state="waiting_agent").values_list("pk", flat=True)[0]
     middle = Debtor.objects.order_by("pk").values_list("pk", "external_id")[
         Debtor.objects.count() // 2
     ]
@@ -180,7 +199,12 @@ def _measure(arguments: argparse.Namespace) -> None:
         "debtor_search": f"/equipo/deudores/?q={middle[1]}",
         "debtor_360": f"/equipo/deudores/{middle[0]}/",
         "approvals": "/equipo/pedidos/",
+        "reviews": "/equipo/revisiones/",
         "inbox_queue": "/bandeja/",
+        "inbox_filtered": f"/bandeja/?acreedor={creditor.pk}&quien=unassigned&idioma=es&q=a",
+        "inbox_closed": "/bandeja/?estado=closed",
+        "inbox_thread_panel": f"/bandeja/{thread_id}/",
+        "agents_load": "/bandeja/agentes/",
         "imports": f"/equipo/importar/?creditor={creditor.pk}",
         "import_mapping": f"/equipo/importar/{jobs['mapping']}/",
         "import_progress": f"/equipo/importar/{jobs['importing']}/",

@@ -149,6 +149,12 @@ LOCALE_PATHS = [BASE_DIR / "recaudo" / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True
+# Staff pages show times in the user's zone: the team zone of the creditor they work
+# for (Creditor.agent_timezone, else its country's main zone); users of every creditor
+# (or of creditors in different zones) read this one (docs/staff.md).
+STAFF_TIME_ZONE = env_str("STAFF_TIME_ZONE", "America/Bogota")
+# Minutes a conversation may wait for a person before the inbox marks it overdue.
+INBOX_SLA_MINUTES = env_int("INBOX_SLA_MINUTES", 30, minimum=1)
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"

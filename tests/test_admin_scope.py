@@ -23,7 +23,13 @@ from django.utils import timezone
 
 from recaudo.admin_scope import CreditorScoped, path_to_creditor
 from recaudo.compliance.models import CreditorRuleOverride
-from recaudo.conversations.models import AgentProfile, CallAssignment, Message, Thread
+from recaudo.conversations.models import (
+    AgentProfile,
+    CallAssignment,
+    Message,
+    RoutingRule,
+    Thread,
+)
 from recaudo.outreach.models import Campaign, Outreach, PlannerRun, WebhookEvent
 from recaudo.payments.links import live_link
 from recaudo.payments.models import (
@@ -164,6 +170,9 @@ ROW_OF: dict[str, Callable[[Creditor], models.Model]] = {
     "conversations.AgentProfile": lambda creditor: _staff_of(creditor).memberships.get(),
     "conversations.CallAssignment": lambda creditor: CallAssignment.objects.create(
         outreach=_outreach(creditor), agent=_staff_of(creditor), taken_at=timezone.now()
+    ),
+    "conversations.RoutingRule": lambda creditor: RoutingRule.objects.create(
+        creditor=creditor, agent=_staff_of(creditor)
     ),
     "auth.User": _staff_of,
     "reports.ReportRecipient": lambda creditor: ReportRecipient.objects.create(

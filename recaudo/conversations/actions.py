@@ -28,6 +28,7 @@ from recaudo.conversations.calls import (
     reason_labels,
 )
 from recaudo.conversations.models import CallAssignment, Message, Thread
+from recaudo.conversations.routing import route
 from recaudo.outreach.models import Outreach
 from recaudo.outreach.notify import notify, queue_reply
 from recaudo.outreach.tasks import mark_called, queue_call_back
@@ -59,6 +60,9 @@ def hand_off(thread: Thread, reason: str, *, now: datetime | None = None) -> Non
     thread.balance_at_handoff = sum((d.balance for d in owed), Decimal(0))
     thread.handed_off_at = now or timezone.now()
     thread.needs_attention = True
+    if thread.assigned_to_id is None:
+        # The routing rules (by creditor, segment, language, balance) pick who holds it.
+        thread.assigned_to = route(thread)
 
 
 def invalidate_contact_point(point: ContactPoint, reason: str, when: datetime) -> None:

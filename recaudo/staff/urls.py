@@ -1,6 +1,6 @@
 from django.urls import path
 
-from recaudo.staff import campaign_views, import_views, strategy_views, views
+from recaudo.staff import campaign_views, import_views, reviews, strategy_views, views
 
 app_name = "staff"
 
@@ -12,6 +12,22 @@ urlpatterns = [
     path("deudores/<int:debtor_id>/disputa", views.dispute, name="dispute"),
     path("deudores/<int:debtor_id>/enlace", views.send_link, name="send_link"),
     path("deudores/<int:debtor_id>/asignar", views.hand_over, name="hand_over"),
+    path("deudores/<int:debtor_id>/contacto", views.add_point, name="add_point"),
+    path(
+        "deudores/<int:debtor_id>/contacto/<int:point_id>/estado",
+        views.point_state,
+        name="point_state",
+    ),
+    path(
+        "deudores/<int:debtor_id>/contacto/<int:point_id>/consentimiento",
+        views.consent,
+        name="consent",
+    ),
+    path("deudores/<int:debtor_id>/promesa", views.promise, name="promise"),
+    path("deudores/<int:debtor_id>/plan", views.plan, name="plan"),
+    path("revisiones/", reviews.reviews, name="reviews"),
+    path("revisiones/<int:report_id>/comprobante", reviews.receipt, name="receipt"),
+    path("revisiones/<int:report_id>/decidir", reviews.decide, name="review"),
     path("pedidos/", views.approvals, name="approvals"),
     path("pedidos/<int:request_id>/decidir", views.decide, name="decide"),
     path("importar/", import_views.imports, name="imports"),
