@@ -29,6 +29,7 @@ LAYERS = (
     "outreach",
     "payments",
     "conversations",
+    "learning",
     "delivery",
     "privacy",
     "staff",
