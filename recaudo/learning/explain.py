@@ -41,10 +41,9 @@ def factor_sentence(name: str, value: float, share: float) -> str:
         shown = str(int(value))
     else:
         shown = f"{value:g}"
-    if share >= 0:
-        effect = _("sube la probabilidad de pago")
-    else:
-        effect = _("baja la probabilidad de pago")
+    raises = _("sube la probabilidad de pago")
+    lowers = _("baja la probabilidad de pago")
+    effect = raises if share >= 0 else lowers
     return f"{label}: {shown} — {effect}"
 
 

@@ -68,7 +68,7 @@ class ExperimentForm(forms.Form):
                 raise forms.ValidationError(
                     _("Línea %(line)s: nombre | plantilla | hora.") % {"line": number}
                 )
-            name, key, hour = (parts + ["", ""])[:3]
+            name, key, hour = [*parts, "", ""][:3]
             if hour and not hour.isdigit():
                 raise forms.ValidationError(
                     _("Línea %(line)s: la hora es un número de 0 a 23.") % {"line": number}
