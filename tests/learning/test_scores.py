@@ -16,6 +16,7 @@ from recaudo.learning.training import learn, refresh_due
 from recaudo.policies.models import Policy, Segment
 from recaudo.policies.segments import segment_for
 from recaudo.portfolio.models import Debt, Debtor
+from recaudo.privacy.erase import erase
 from tests.factories import make_creditor
 from tests.learning.helpers import CREATED, NOW, history
 
@@ -148,3 +149,22 @@ def test_the_worker_job_runs_once_per_refresh_period(settings):
     assert LearningRun.objects.filter(creditor=creditor).count() == 1
     settings.LEARNING_REFRESH_HOURS = 0
     assert refresh_due(NOW.replace(year=2027)) == []
+
+
+def test_erasing_a_debtor_deletes_what_was_learnt_about_them():
+    creditor = make_creditor()
+    payers, _ = history(creditor, 120, 120)
+    learn(creditor, NOW)
+    person = payers[0]
+    assert DebtorScore.objects.filter(debtor=person).exists()
+
+    result = erase(
+        Debtor.objects.get(pk=person.pk), reason="pedido", actor="test", now=NOW, force=True
+    )
+
+    assert result.counts["scores"] == 1
+    assert not DebtorScore.objects.filter(debtor=person).exists()
+    assert Debtor.objects.filter(pk=person.pk).values_list("risk_band", "best_hours").get() == (
+        "",
+        None,
+    )
