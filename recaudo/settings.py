@@ -192,6 +192,9 @@ PLANNER_CATCH_UP_DAYS = env_int("PLANNER_CATCH_UP_DAYS", 3, minimum=0)
 # Planner: the day's debtors are loaded, decided and written this many at a
 # time, so that its memory stays bounded whatever the portfolio's size.
 PLANNER_CHUNK_DEBTORS = env_int("PLANNER_CHUNK_DEBTORS", 50_000, minimum=1)
+# On PostgreSQL, load the next chunk on a second connection while one is decided and
+# written (recaudo/outreach/planner_chunks.py); off: one connection, one step at a time.
+PLANNER_READ_AHEAD = env_bool("PLANNER_READ_AHEAD", True)
 # The learning job (docs/insights.md): retrain the propensity model, rescore the debtors,
 # refresh risk bands and best hours every this many hours (0: never by the worker).
 LEARNING_REFRESH_HOURS = env_int("LEARNING_REFRESH_HOURS", 24, minimum=0)
