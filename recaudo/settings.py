@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "recaudo.conversations",
     "recaudo.payments",
     "recaudo.reports",
+    "recaudo.learning",
     "recaudo.privacy",
     "recaudo.staff",
     "recaudo.integrations",
@@ -210,6 +211,9 @@ PLANNER_CHUNK_DEBTORS = env_int("PLANNER_CHUNK_DEBTORS", 50_000, minimum=1)
 # On PostgreSQL, load the next chunk on a second connection while one is decided and
 # written (recaudo/outreach/planner_chunks.py); off: one connection, one step at a time.
 PLANNER_READ_AHEAD = env_bool("PLANNER_READ_AHEAD", True)
+# The learning job (docs/insights.md): retrain the propensity model, rescore the debtors,
+# refresh risk bands and best hours every this many hours (0: never by the worker).
+LEARNING_REFRESH_HOURS = env_int("LEARNING_REFRESH_HOURS", 24, minimum=0)
 
 # The archive job (`recaudo archive`, docs/privacy.md): finished rows older than
 # this many months leave the live tables (at least 1: the caps look back 14 days).

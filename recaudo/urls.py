@@ -33,6 +33,7 @@ urlpatterns = [
     path("bandeja/", include("recaudo.conversations.urls")),
     path("equipo/integraciones/", include("recaudo.integrations.urls")),
     path("equipo/exportaciones/", include("recaudo.reports.urls")),
+    path("equipo/experimentos/", include("recaudo.learning.urls")),
     path("equipo/", include("recaudo.staff.urls")),
     path("webhooks/payments/", include("recaudo.payments.webhook_urls")),
 ]

@@ -30,6 +30,7 @@ LAYERS = (
     "payments",
     "conversations",
     "reports",
+    "learning",
     "delivery",
     "privacy",
     "staff",

@@ -160,6 +160,18 @@ class Outreach(models.Model):
         db_constraint=False,  # see docs/decisions/0004
     )
     template_key = models.CharField(_("plantilla"), max_length=60)
+    # The experiment arm this contact belongs to (recaudo/learning/experiments.py); the
+    # reference runs up a layer by name only: the outbox never imports the learning app.
+    variant = models.ForeignKey(
+        "learning.Variant",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("variante"),
+        db_index=False,
+        db_constraint=False,  # see docs/decisions/0004
+    )
     tone = models.CharField(_("tono"), max_length=12)
     language = models.CharField(_("idioma"), max_length=5)
     currency = models.CharField(_("moneda"), max_length=3)

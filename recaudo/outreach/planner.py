@@ -36,12 +36,14 @@ from recaudo.outreach.planner_load import Loaded, notices_sent_on, start_of
 from recaudo.policies.loaders import (
     load_policies,
     load_segment_rules,
+    policies_at_best_time,
     policies_placing_new_debts,
     segment_names,
 )
 from recaudo.policies.planning import (
     RECORDED_ACTIONS,
     StepInfo,
+    at_best_hour,
     bureau_notice_days,
     bureau_report_day,
     candidate_due_dates,
@@ -160,6 +162,7 @@ class _Context:
     names: dict[int, str]
     placing: set[int] = field(default_factory=set)  # policies that place new debts
     by_last_contact: set[int] = field(default_factory=set)  # policies repeating from it
+    best_time: set[int] = field(default_factory=set)  # policies placing at the best hour
     packs: dict[tuple[str, str], Any] = field(default_factory=dict)
     first_windows: dict[tuple[str, str, str], tuple[datetime, datetime] | None] = field(
         default_factory=dict
@@ -218,6 +221,7 @@ def _plan_creditor(
             for policy_id, steps in policies.items()
             if any(step.repeat_from == "last_contact" and step.repeat_every for step in steps)
         },
+        policies_at_best_time(set(policies)),
     )
     created_before = result.created
     for data in chunks(
@@ -229,6 +233,7 @@ def _plan_creditor(
         day - timedelta(days=missed),
         read_ahead=read_ahead,
         timings=result.timings,
+        best_time=bool(context.best_time),
     ):
         result.chunks += 1
         clock = time.perf_counter()
@@ -274,7 +279,7 @@ def _decide(
     marks = _DebtMarks()
     result.debtors_considered += len(data.debtors)
     counts: defaultdict[tuple[str, str], int] = defaultdict(int)
-    for debtor_id, (kind, country, zone, language, tags, region) in data.debtors.items():
+    for debtor_id, (kind, country, zone, language, tags, region, band) in data.debtors.items():
         debts = data.debts.get(debtor_id, [])
         if not debts:
             continue
@@ -286,6 +291,7 @@ def _decide(
             days_past_due=(day - min(debt.due_on for debt in debts)).days,
             balance=balance,
             tags=tags,
+            risk_band=band,
         )
         segment = match_segment(context.segments, facts)
         if segment is None:
@@ -351,6 +357,10 @@ def _decide(
             if window is None:
                 result.skipped["no_allowed_moment"] += 1
                 continue
+            at_best = segment.policy_id in context.best_time
+            best = data.best_hours.get(debtor_id, {}) if at_best else {}
+            if best and choice.channel in best and not (preference and preference.hours):
+                window = at_best_hour(window, best[choice.channel], zone)
             history.append(PastContact(choice.channel, window[0]))
             if step.stage:
                 marks.stages[step.stage].extend(

@@ -41,16 +41,20 @@ def chunks(
     *,
     read_ahead: bool,
     timings: dict[str, float],
+    best_time: bool = False,
 ) -> Iterator[Loaded]:
     """Each chunk of the day's candidate debtors with everything its decisions need.
 
-    ``timings["load"]`` counts the seconds the planner waited for them.
+    ``timings["load"]`` counts the seconds the planner waited for them;
+    ``best_time``: load the learnt best hours too (planner_load.load_chunk).
     """
 
     def load_all() -> Iterator[Loaded]:
         ranges = candidate_ranges(creditor_id, due_dates, size, entering)
         for first, last in ranges:
-            yield load_chunk(due_dates, since, first, last, entering, planned_since)
+            yield load_chunk(
+                due_dates, since, first, last, entering, planned_since, best_time=best_time
+            )
         with connection.cursor() as cursor:
             cursor.execute("DROP TABLE plan_debtors")
 

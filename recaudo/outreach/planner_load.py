@@ -35,13 +35,16 @@ class Preference(NamedTuple):
 @dataclass
 class Loaded:
     due_dates: set[date]
-    debtors: dict[int, tuple[str, str, str, str, frozenset[str], str]]
+    # kind, country, time zone, language, tags, region, risk band
+    debtors: dict[int, tuple[str, str, str, str, frozenset[str], str, str]]
     debts: dict[int, list[OpenDebt]]
     points: dict[int, list[UsablePoint]]
     planned: set[tuple[int, int, date, int]]
     history: dict[int, list[PastContact]]
     # Debtors who said how they want to be contacted: (channel, (from, to) or None).
     preferences: dict[int, Preference] = field(default_factory=dict)
+    # The learnt best local hour per channel (recaudo/learning/besttime.py), when asked for.
+    best_hours: dict[int, dict[str, int]] = field(default_factory=dict)
 
 
 # The debts created in [start, end) are new to the planner (start None: since ever).
@@ -113,12 +116,14 @@ def load_chunk(
     last: int,
     entering: Entering = None,
     planned_since: date | None = None,
+    best_time: bool = False,
 ) -> Loaded:
     """Everything the decisions need about the candidate debtors with ids ``first``..``last``.
 
     ``entering`` says which debts are new to the planner; the contacts planned
     on or after ``planned_since`` are loaded as planned (an entering debt's
-    contact has no candidate due date to be found by).
+    contact has no candidate due date to be found by). ``best_time``: also
+    load the learnt best hours (some policy places at the best time).
 
     Each query names the id range on both sides of its join so that the
     portfolio's indexes on the debtor are read for that range only.
@@ -135,12 +140,12 @@ def load_chunk(
         # Debtors: the segment's facts and where and how to reach them.
         cursor.execute(
             f"SELECT d.id, d.kind, d.country, d.timezone, d.language, {text('d.tags')}, "
-            "d.region FROM portfolio_debtor d JOIN plan_debtors p ON p.id = d.id "
+            "d.region, d.risk_band FROM portfolio_debtor d JOIN plan_debtors p ON p.id = d.id "
             "WHERE p.id BETWEEN %s AND %s AND d.id BETWEEN %s AND %s",
             within,
         )
         debtors = {
-            row[0]: (row[1], row[2], row[3], row[4], _json_set(row[5]), row[6])
+            row[0]: (row[1], row[2], row[3], row[4], _json_set(row[5]), row[6], row[7])
             for row in cursor.fetchall()
         }
         # All their open debts (the balance and the oldest due date decide the segment).
@@ -232,7 +237,31 @@ def load_chunk(
                         )
                     )
         preferences = _preferences(cursor, within)
-    return Loaded(set(due_dates), debtors, debts, points, planned, history, preferences)
+        best_hours = _best_hours(cursor, within) if best_time else {}
+    return Loaded(
+        set(due_dates), debtors, debts, points, planned, history, preferences, best_hours
+    )
+
+
+def _best_hours(cursor: Any, within: list[int]) -> dict[int, dict[str, int]]:
+    """The candidate debtors' learnt best hour per channel (only for best-time policies)."""
+    cursor.execute(
+        "SELECT d.id, d.best_hours FROM portfolio_debtor d JOIN plan_debtors p ON p.id = d.id "
+        "WHERE p.id BETWEEN %s AND %s AND d.id BETWEEN %s AND %s AND d.best_hours IS NOT NULL",
+        within,
+    )
+    return {debtor_id: _hours(value) for debtor_id, value in cursor.fetchall()}
+
+
+@lru_cache(maxsize=4096)
+def _parse_hours(text: str) -> dict[str, int]:
+    return {str(channel): int(hour) for channel, hour in (json.loads(text) or {}).items()}
+
+
+def _hours(value: Any) -> dict[str, int]:
+    if isinstance(value, str | bytes):
+        return _parse_hours(value if isinstance(value, str) else value.decode())
+    return {str(channel): int(hour) for channel, hour in (value or {}).items()}
 
 
 def _preferences(cursor: Any, within: list[int]) -> dict[int, Preference]:

@@ -70,3 +70,12 @@ def policies_placing_new_debts(policy_ids: set[int]) -> set[int]:
     return set(
         Policy.objects.filter(id__in=policy_ids, place_new_debts=True).values_list("id", flat=True)
     )
+
+
+def policies_at_best_time(policy_ids: set[int]) -> set[int]:
+    """Of ``policy_ids``, the policies that send each message at the debtor's best hour."""
+    return set(
+        Policy.objects.filter(id__in=policy_ids, place_at_best_time=True).values_list(
+            "id", flat=True
+        )
+    )

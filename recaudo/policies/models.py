@@ -76,6 +76,15 @@ class Policy(models.Model):
             "primer día permitido; sin esto espera al próximo paso de su calendario."
         ),
     )
+    place_at_best_time = models.BooleanField(
+        _("enviar a la mejor hora"),
+        default=False,
+        db_default=False,
+        help_text=_(
+            "Cada mensaje sale a la hora en que el deudor mejor responde por ese canal "
+            "(aprendida de su historia), siempre dentro de la ventana que la ley permite."
+        ),
+    )
 
     class Meta:
         verbose_name = _("política")

@@ -326,6 +326,26 @@ def within_hours(
     return (lower, upper) if lower < upper else None
 
 
+def at_best_hour(
+    window: tuple[datetime, datetime], hour: int, timezone: str
+) -> tuple[datetime, datetime]:
+    """The window starting at the debtor's best local ``hour`` when that hour falls inside it.
+
+    Only ever later inside the window ``place`` found allowed (same day, same
+    end), so the rules that allowed it still hold; when the best hour is not
+    inside it (too early, too late, another day's), the window is unchanged.
+    """
+    start, end = window
+    if not 0 <= hour <= 23:
+        return window
+    zone = ZoneInfo(timezone)
+    local = start.astimezone(zone)
+    best = datetime.combine(local.date(), time(hour), tzinfo=zone)
+    if best.astimezone(zone).hour != hour:  # a DST gap: the hour does not exist that day
+        return window
+    return (best, end) if start <= best < end else window
+
+
 def _next_preferred_start(moment: datetime, hours: tuple[time, time], timezone: str) -> datetime:
     """The next start of the preferred hours after ``moment`` (today's, or tomorrow's)."""
     zone = ZoneInfo(timezone)

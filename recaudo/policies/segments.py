@@ -42,6 +42,7 @@ def debtor_facts(debtor: Debtor, today: date) -> DebtorFacts:
         days_past_due=(today - oldest).days,
         balance=balance,
         tags=frozenset(debtor.tags or ()),
+        risk_band=debtor.risk_band,
     )
 
 

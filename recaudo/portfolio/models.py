@@ -159,6 +159,11 @@ class Debtor(models.Model):
     )
     preferred_hours_from = models.TimeField(_("prefiere desde (hora local)"), null=True, blank=True)
     preferred_hours_to = models.TimeField(_("prefiere hasta (hora local)"), null=True, blank=True)
+    # Written in bulk by the learning job (recaudo/learning/, docs/insights.md): the band of
+    # the debtor's propensity to pay (segments match on it) and the local hour with the best
+    # response per channel ({"whatsapp": 19}) the planner aims at where a policy asks.
+    risk_band = models.CharField(_("banda de riesgo"), max_length=20, blank=True, db_default="")
+    best_hours = models.JSONField(_("mejor hora por canal"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("deudor")

@@ -12,6 +12,8 @@ nothing; ``dry_run`` rolls it back and reports what it would change):
   times and amounts but lose the texts they carried;
 - conversation messages and notes lose their text, address and extracted
   data, and the thread is closed;
+- what was learnt about them (their score and its factors, risk band, best
+  hours, experiment assignments) is deleted;
 - the debtor's own words on the portal (requests' and reports' reasons, a
   receipt) are blanked;
 - stored webhooks (live and archived) whose payload names one of the
@@ -40,6 +42,7 @@ from django.db import models, transaction
 from django.db.models import F, Q
 
 from recaudo.conversations.models import Message, Thread
+from recaudo.learning.models import Assignment, DebtorScore
 from recaudo.outreach import privacy as outbox
 from recaudo.outreach.models import WebhookEvent
 from recaudo.payments.models import (
@@ -249,7 +252,12 @@ def _erase(
     ArchivedRecord.objects.bulk_update(archived, ["data"])
     counts["archived_rows"] = len(archived)
 
+    # The profile learnt about the person (score, factors, best hours, experiment arms) goes.
+    counts["scores"] = DebtorScore.objects.filter(debtor_id=debtor.pk).delete()[0]
+    counts["experiment_assignments"] = Assignment.objects.filter(debtor_id=debtor.pk).delete()[0]
     Debtor.objects.filter(pk=debtor.pk).update(
+        risk_band="",
+        best_hours=None,
         external_id=reference,
         full_name=f"Deudor borrado {reference[len('erased-') :][:8]}",
         first_name="",

@@ -29,6 +29,7 @@ from recaudo.conversations.models import Thread
 from recaudo.conversations.scope import AgentRequest, creditor_scope, scoped, visible_debtors
 from recaudo.conversations.views import staff_only
 from recaudo.languages import staff_money
+from recaudo.learning.explain import score_view
 from recaudo.payments.models import DebtorRequest
 from recaudo.payments.terms import debtor_today, plan_quote
 from recaudo.portfolio.contact_points import state_of
@@ -143,6 +144,7 @@ def debtor(request: AgentRequest, debtor_id: int) -> HttpResponse:
         "collectible": [debt for debt in debts if debt.status in Debt.COLLECTIBLE],
         "contact": explain(found),
         "events": story(found),
+        "score": score_view(found.pk),
         "thread": Thread.objects.filter(debtor=found).first(),
         "may_write": may_write(request.user),
         "agents": _agents_for(found) if may_write(request.user) else [],

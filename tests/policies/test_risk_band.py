@@ -1,8 +1,10 @@
-"""``Segment.risk_band`` is stored but nothing gives a debtor a risk band yet.
+"""``Segment.risk_band`` matches the band the learning job writes on each debtor.
 
-There is no insights app to compute one: the facts the planner, the portal
-and the bot match segments against carry none, so a segment that asks for a
-band takes nobody and its debtors fall to the next segment.
+The learning app (recaudo/learning/training.py) scores every debtor who owes
+and writes ``Debtor.risk_band`` ("bajo", "medio", "alto"); the facts the
+planner, the portal and the bot match segments against carry it. A debtor
+with no band yet (never scored) falls to the next segment. The whole path
+from history to band to segment: tests/learning/test_scores.py.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ TODAY = date(2026, 11, 22)
 
 
 @pytest.mark.django_db
-def test_a_segment_that_asks_for_a_risk_band_takes_nobody_while_nothing_assigns_bands():
+def test_a_segment_that_asks_for_a_risk_band_takes_the_debtors_in_that_band_only():
     creditor = make_creditor()
     policy = Policy.objects.create(creditor=creditor, code="riesgo", name="Riesgo alto")
     banded = Segment.objects.create(
@@ -28,8 +30,12 @@ def test_a_segment_that_asks_for_a_risk_band_takes_nobody_while_nothing_assigns_
     rest = Segment.objects.create(
         creditor=creditor, name="Resto", position=2, is_default=True, policy=policy
     )
-    debtor = make_debtor(creditor, kind="person")
-    make_debt(debtor, "1000.00", due_on=date(2026, 11, 1))
+    risky = make_debtor(creditor, kind="person", risk_band="alto")
+    safe = make_debtor(creditor, kind="person", risk_band="bajo")
+    unscored = make_debtor(creditor, kind="person")
+    for debtor in (risky, safe, unscored):
+        make_debt(debtor, "1000.00", due_on=date(2026, 11, 1))
 
-    assert banded.risk_band == "alto"  # stored as written
-    assert segment_for(debtor, TODAY) == rest
+    assert segment_for(risky, TODAY) == banded
+    assert segment_for(safe, TODAY) == rest
+    assert segment_for(unscored, TODAY) == rest

@@ -11,9 +11,12 @@ from django.contrib.auth.models import Permission, User
 
 from recaudo.conversations.models import Message
 from recaudo.integrations.models import Endpoint
+from recaudo.learning import experiments
+from recaudo.learning.experiments import VariantSpec
 from recaudo.outreach.models import Outreach
 from recaudo.payments.models import DebtorReport, InstalmentPlan, Promise
 from recaudo.payments.reports import report_debts
+from recaudo.policies.models import Policy, Step
 from recaudo.portfolio.models import AuditEvent, ChannelConsent, Debtor
 from recaudo.roles import AGENT, AUDITOR, CREDITOR_VIEWER, SUPERVISOR, role_of
 from tests.factories import make_debt
@@ -404,3 +407,40 @@ def test_the_debtor_search_finds_by_id_phone_or_part_of_the_name_within_scope(bo
     assert found("número " + mine.debtor.full_name.split()[-1]) == [mine.debtor.pk]
     assert found(theirs.debtor.external_id) == []
     assert found("+573001110202") == []  # the other creditor's phone
+
+
+# The experiments pages (recaudo/learning/views.py): the same scope, by the experiment's creditor.
+EXPERIMENT_URLS = [
+    ("get", "/equipo/experimentos/{experiment}/"),
+    ("post", "/equipo/experimentos/{experiment}/iniciar"),
+    ("post", "/equipo/experimentos/{experiment}/detener"),
+    ("post", "/equipo/experimentos/{experiment}/aplicar"),
+]
+
+
+def _experiment_of(book_, user):
+    policy = Policy.objects.create(creditor=book_.creditor, code="propia", name="Propia")
+    step = Step.objects.create(
+        policy=policy, offset_days=0, action="message", channels=["sms"],
+        template_key="due_today", tone="preventive",
+    )  # fmt: skip
+    return experiments.create(
+        book_.creditor, step, user, name="Prueba",
+        variants=[VariantSpec("A"), VariantSpec("B", template_key="overdue_early")],
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(("method", "url"), EXPERIMENT_URLS, ids=[u[1] for u in EXPERIMENT_URLS])
+def test_a_supervisor_of_creditor_a_gets_404_for_creditor_bs_experiments(books, method, url):
+    mine, theirs = books
+    supervisor = staff("sofia", SUPERVISOR, mine.creditor)
+    own = _experiment_of(mine, supervisor)
+    other = _experiment_of(theirs, staff("otro", SUPERVISOR, theirs.creditor))
+    client = browser_of(supervisor)
+
+    response = getattr(client, method)(url.format(experiment=other.pk))
+
+    assert response.status_code == 404
+    assert getattr(client, method)(url.format(experiment=own.pk)).status_code in (200, 302)
+    other.refresh_from_db()
+    assert (other.status, other.events.count()) == ("draft", 1)

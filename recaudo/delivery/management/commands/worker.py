@@ -17,6 +17,8 @@ from recaudo.checks import SECRETS
 from recaudo.delivery.lanes import lane_count, run_lanes
 from recaudo.delivery.provider_events import process_pending
 from recaudo.delivery.reconcile import reconcile_unknown
+from recaudo.learning.experiments import apply_to_plan
+from recaudo.learning.training import refresh_due
 from recaudo.operations.heartbeat import Heartbeat
 from recaudo.operations.loops import run_between_batches
 from recaudo.outreach.campaigns import launch_due
@@ -185,7 +187,15 @@ class Command(BaseCommand):
         # Promises and plans first: broken ones put their debts back on the
         # policy that the planner then follows.
         settled = settle_agreements(today)
+        # Scores, risk bands and best hours before the plan, which reads them
+        # (recaudo/learning/, LEARNING_REFRESH_HOURS); then the day's contacts of
+        # running experiments get their arms.
+        for learnt in refresh_due(timezone.now()):
+            self.stdout.write(f"learning: {learnt.line()}")
         result = plan(today)
+        arms = apply_to_plan(today)
+        if arms:
+            self.stdout.write(f"experiments: {arms}")
         # Campaigns whose day came: after the plan, so its reminders keep their places.
         for campaign_id, summary in launch_due().items():
             self.stdout.write(f"campaign {campaign_id} launched: {summary}")
