@@ -105,17 +105,29 @@ def main() -> None:
     parser.add_argument("--debts", type=int, default=1_000_000)
     parser.add_argument("--rows", type=int, default=1_000_000, help="outreach rows of history")
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--database", default=DATABASE, help="the database to (re)build")
+    parser.add_argument(
+        "--reuse", action="store_true", help="measure the pages of a database built before"
+    )
     arguments = parser.parse_args()
+    database = arguments.database
+    os.environ["DATABASE_URL"] = (
+        os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+    ).rsplit("/", 1)[0] + f"/{database}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recaudo.settings")
+    if not arguments.reuse:
+        _build(arguments, database)
 
+    _measure(arguments)
+
+
+def _build(arguments: argparse.Namespace, database: str) -> None:
     base = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     import psycopg
 
     with psycopg.connect(base.replace("postgres://", "postgresql://"), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
-        conn.execute(f"CREATE DATABASE {DATABASE}")
-    os.environ["DATABASE_URL"] = base.rsplit("/", 1)[0] + f"/{DATABASE}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recaudo.settings")
-
+        conn.execute(f"DROP DATABASE IF EXISTS {database}")
+        conn.execute(f"CREATE DATABASE {database}")
     child = multiprocessing.get_context("fork").Process(
         target=build_postgres, args=(arguments.debts, 11)
     )
@@ -124,27 +136,60 @@ def main() -> None:
     if child.exitcode != 0:
         raise SystemExit(f"building the portfolio failed (exit code {child.exitcode})")
 
+
+def _measure(arguments: argparse.Namespace) -> None:
     import django
 
     django.setup()
     from django.conf import settings
     from django.contrib.auth.models import User
+    from django.core.cache import cache
     from django.test import Client
+    from django.utils import timezone
 
     from recaudo.conversations.models import AgentProfile, Thread
-    from recaudo.portfolio.models import Creditor, Debtor
+    from recaudo.payments.models import DebtorReport
+    from recaudo.policies.models import Segment, Template
+    from recaudo.portfolio.models import Creditor, Debt, Debtor
     from recaudo.roles import SUPERVISOR, set_role
 
     settings.ALLOWED_HOSTS = ["*"]
-    counts = fill(arguments.rows)
     creditor = Creditor.objects.get()
-    supervisor = User.objects.create_user("bench", password="x", is_staff=True)
-    set_role(supervisor, SUPERVISOR)
-    AgentProfile.objects.create(user=supervisor, creditor=creditor)
-    # A few conversations waiting for a person, as a working day has.
+    if arguments.reuse:
+        from django.db import connection
+
+        counts = {}
+        with connection.cursor() as cursor:
+            for table in ("outreach_outreach", "portfolio_payment", "conversations_message"):
+                cursor.execute(f"SELECT COUNT(*) FROM {table}")
+                counts[table] = cursor.fetchone()[0]
+        supervisor = User.objects.get(username="bench")
+    else:
+        counts = fill(arguments.rows)
+        supervisor = User.objects.create_user("bench", password="x", is_staff=True)
+        set_role(supervisor, SUPERVISOR)
+        AgentProfile.objects.create(user=supervisor, creditor=creditor)
+    # A few conversations waiting for a person, as a working day has, some held by the
+    # supervisor, and a few hundred closed ones.
     Thread.objects.filter(pk__in=Thread.objects.values("pk")[:50]).update(
-        state="waiting_agent", urgency=0
+        state="waiting_agent", urgency=0, handoff_reason="human", handed_off_at=timezone.now()
     )
+    Thread.objects.filter(pk__in=Thread.objects.values("pk")[50:60]).update(
+        state="with_agent", assigned_to=supervisor, handoff_reason="dispute",
+        handed_off_at=timezone.now(),
+    )  # fmt: skip
+    Thread.objects.filter(pk__in=Thread.objects.values("pk")[60:560]).update(state="closed")
+    # "Ya pagué" reports waiting for review, as the portal and the bot leave them.
+    if not DebtorReport.objects.filter(status="pending").exists():
+        waiting_debts = Debt.objects.filter(status="open").order_by("pk")[:30]
+        DebtorReport.objects.bulk_create(
+            DebtorReport(
+                creditor_id=debt.creditor_id, debtor_id=debt.debtor_id, debt=debt,
+                kind="already_paid", reason="pagué", status_before="open",
+            )
+            for debt in waiting_debts
+        )  # fmt: skip
+    thread_id = Thread.objects.filter(state="waiting_agent").values_list("pk", flat=True)[0]
     middle = Debtor.objects.order_by("pk").values_list("pk", "external_id")[
         Debtor.objects.count() // 2
     ]
@@ -154,12 +199,26 @@ def main() -> None:
         "debtor_search": f"/equipo/deudores/?q={middle[1]}",
         "debtor_360": f"/equipo/deudores/{middle[0]}/",
         "approvals": "/equipo/pedidos/",
+        "reviews": "/equipo/revisiones/",
         "inbox_queue": "/bandeja/",
+        "inbox_filtered": f"/bandeja/?acreedor={creditor.pk}&quien=unassigned&idioma=es&q=a",
+        "inbox_closed": "/bandeja/?estado=closed",
+        "inbox_thread_panel": f"/bandeja/{thread_id}/",
+        "agents_load": "/bandeja/agentes/",
         "imports": f"/equipo/importar/?creditor={creditor.pk}",
         "import_mapping": f"/equipo/importar/{jobs['mapping']}/",
         "import_progress": f"/equipo/importar/{jobs['importing']}/",
         "import_check_10k_errors": f"/equipo/importar/{jobs['checked']}/?page=50",
         "import_summary": f"/equipo/importar/{jobs['done']}/",
+        "strategy": f"/equipo/estrategia/?acreedor={creditor.pk}",
+        "segment_preview": f"/equipo/estrategia/vista-previa?acreedor={creditor.pk}",
+        "policy": f"/equipo/estrategia/politicas/{Segment.objects.first().policy_id}/",
+        "templates": f"/equipo/plantillas/?acreedor={creditor.pk}",
+        "template": f"/equipo/plantillas/{Template.objects.filter(channel='sms').first().pk}/",
+        "campaigns": f"/equipo/campanas/?acreedor={creditor.pk}",
+        # The preview counts every open debt once, then keeps the counts five minutes:
+        # measured here with the cache emptied before each request.
+        "segment_preview_uncached": f"/equipo/estrategia/vista-previa?acreedor={creditor.pk}",
     }
     client = Client()
     client.force_login(supervisor)
@@ -167,6 +226,8 @@ def main() -> None:
     for name, url in pages.items():
         timings = []
         for _ in range(arguments.repeat):
+            if name.endswith("_uncached"):
+                cache.clear()
             started = time.perf_counter()
             response = client.get(url)
             timings.append((time.perf_counter() - started) * 1000)

@@ -90,7 +90,8 @@ api = NinjaAPI(
         "of the file import; amounts are decimal strings. Writes are all or nothing; errors "
         "are RFC 9457 problem details naming every bad field. Messages are in English whatever "
         "the request's Accept-Language; `field` and `pointer` are the stable, machine-readable "
-        "part."
+        "part. Read-only lists of what happened to the debtors (outreach, promises, plans, "
+        "disputes, requests, conversations, events) page with an opaque `next_cursor`."
     ),
     urls_namespace="api-v1",
     auth=API_KEY_AUTH,

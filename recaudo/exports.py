@@ -22,7 +22,9 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
+
+from openpyxl import Workbook
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
@@ -58,3 +60,44 @@ class SafeCsvWriter:
 
 def csv_writer(out: _Writable, **options: Any) -> SafeCsvWriter:
     return SafeCsvWriter(out, **options)
+
+
+class SafeXlsxWriter:
+    """An openpyxl write-only workbook of one sheet whose every cell goes through
+    ``safe_cell``. Write-only: each row goes to a temporary file as it comes, so
+    memory stays flat whatever the number of rows (docs/decisions/0021)."""
+
+    def __init__(self, title: str):
+        self._workbook = Workbook(write_only=True)
+        self._sheet = self._workbook.create_sheet(title=title[:31])
+
+    def writerow(self, row: Iterable[Any]) -> None:
+        self._sheet.append([safe_cell(value) for value in row])
+
+    def save(self, out: IO[bytes]) -> None:
+        self._workbook.save(out)
+
+    def close(self) -> None:
+        self._workbook.close()
+
+
+def xlsx_writer(title: str) -> SafeXlsxWriter:
+    return SafeXlsxWriter(title)
+
+
+# The same rule in PostgreSQL, for exports that COPY their rows (recaudo/reports/copy.py).
+_SQL_STARTS = ", ".join(
+    f"chr({ord(start)})" if start in "\t\r\n" else f"'{start}'" for start in FORMULA_STARTS
+)
+
+
+def sql_safe_text(expression: str) -> str:
+    """SQL for the text ``expression`` written as ``safe_cell`` writes it (PostgreSQL).
+
+    A formula-like value gets a quote in front; an empty text becomes NULL, which
+    COPY's CSV writes as an empty cell, as the csv module writes an empty string.
+    """
+    return (
+        f"NULLIF(CASE WHEN left({expression}, 1) IN ({_SQL_STARTS}) "
+        f"THEN '''' || {expression} ELSE {expression} END, '')"
+    )

@@ -31,6 +31,7 @@ from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily, Met
 from prometheus_client.registry import Collector
 
 from recaudo.conversations.models import Message
+from recaudo.integrations.metrics import collect as integration_metrics
 from recaudo.operations.models import WorkerHeartbeat
 from recaudo.outreach.models import Outreach, PlannerRun, WebhookEvent
 from recaudo.payments.models import PROVIDERS, PaymentWebhookEvent
@@ -65,6 +66,7 @@ class DatabaseCollector(Collector):
         yield _payments(now)
         yield _bot_answers(now)
         yield from _planner()
+        yield from integration_metrics(now)
         scrape = GaugeMetricFamily(
             "recaudo_metrics_scrape_duration_seconds",
             "Seconds this scrape's database queries took.",

@@ -50,8 +50,10 @@ INSTALLED_APPS = [
     "recaudo.sandbox",
     "recaudo.conversations",
     "recaudo.payments",
+    "recaudo.reports",
     "recaudo.privacy",
     "recaudo.staff",
+    "recaudo.integrations",
 ]
 
 MIDDLEWARE = [
@@ -147,6 +149,12 @@ LOCALE_PATHS = [BASE_DIR / "recaudo" / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True
+# Staff pages show times in the user's zone: the team zone of the creditor they work
+# for (Creditor.agent_timezone, else its country's main zone); users of every creditor
+# (or of creditors in different zones) read this one (docs/staff.md).
+STAFF_TIME_ZONE = env_str("STAFF_TIME_ZONE", "America/Bogota")
+# Minutes a conversation may wait for a person before the inbox marks it overdue.
+INBOX_SLA_MINUTES = env_int("INBOX_SLA_MINUTES", 30, minimum=1)
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
@@ -199,9 +207,32 @@ PLANNER_CATCH_UP_DAYS = env_int("PLANNER_CATCH_UP_DAYS", 3, minimum=0)
 # Planner: the day's debtors are loaded, decided and written this many at a
 # time, so that its memory stays bounded whatever the portfolio's size.
 PLANNER_CHUNK_DEBTORS = env_int("PLANNER_CHUNK_DEBTORS", 50_000, minimum=1)
+# On PostgreSQL, load the next chunk on a second connection while one is decided and
+# written (recaudo/outreach/planner_chunks.py); off: one connection, one step at a time.
+PLANNER_READ_AHEAD = env_bool("PLANNER_READ_AHEAD", True)
 
 # The archive job (`recaudo archive`, docs/privacy.md): finished rows older than
 # this many months leave the live tables (at least 1: the caps look back 14 days).
+# Outgoing webhooks (docs/integrations.md): delivery, retries and disabling.
+WEBHOOKS_OUT_TIMEOUT = env_int("WEBHOOKS_OUT_TIMEOUT", 10, minimum=1)
+WEBHOOKS_OUT_BATCH_SIZE = env_int("WEBHOOKS_OUT_BATCH_SIZE", 200, minimum=1)
+WEBHOOKS_OUT_CHAIN = env_int("WEBHOOKS_OUT_CHAIN", 20, minimum=1)
+WEBHOOKS_OUT_THREADS = env_int("WEBHOOKS_OUT_THREADS", 16, minimum=1)
+WEBHOOKS_OUT_LEASE_SECONDS = env_int("WEBHOOKS_OUT_LEASE_SECONDS", 120, minimum=5)
+WEBHOOKS_OUT_RETRY_BASE_SECONDS = env_int("WEBHOOKS_OUT_RETRY_BASE_SECONDS", 10, minimum=1)
+WEBHOOKS_OUT_RETRY_CAP_SECONDS = env_int("WEBHOOKS_OUT_RETRY_CAP_SECONDS", 3600, minimum=1)
+WEBHOOKS_OUT_MAX_ATTEMPTS = env_int("WEBHOOKS_OUT_MAX_ATTEMPTS", 50, minimum=1)
+WEBHOOKS_OUT_DISABLE_AFTER_FAILURES = env_int("WEBHOOKS_OUT_DISABLE_AFTER_FAILURES", 20, minimum=1)
+WEBHOOKS_OUT_DISABLE_AFTER_HOURS = env_int("WEBHOOKS_OUT_DISABLE_AFTER_HOURS", 12, minimum=0)
+WEBHOOKS_OUT_ALLOW_HTTP = env_bool("WEBHOOKS_OUT_ALLOW_HTTP", DEBUG)
+# Staff notices (an endpoint disabled) go by Django's mail, over the same SMTP as the channel.
+EMAIL_HOST = env_str("SMTP_HOST", "127.0.0.1")
+EMAIL_PORT = env_int("SMTP_PORT", 1025, minimum=1)
+EMAIL_HOST_USER = env_str("SMTP_USERNAME", "")
+EMAIL_HOST_PASSWORD = env_str("SMTP_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("SMTP_STARTTLS", False)
+EMAIL_TIMEOUT = 10
+DEFAULT_FROM_EMAIL = env_str("EMAIL_FROM", "Recaudo <cobranza@recaudo.example>")
 ARCHIVE_AFTER_MONTHS = env_int("ARCHIVE_AFTER_MONTHS", 6, minimum=1)
 ARCHIVE_BATCH_SIZE = env_int("ARCHIVE_BATCH_SIZE", 1000, minimum=1)
 # Providers' raw webhook payloads, once archived, are deleted after this many days.

@@ -5,12 +5,16 @@ from django.utils.translation import gettext_lazy as _
 
 from recaudo.api import api
 from recaudo.delivery.views import unsubscribe
+from recaudo.integrations.api import router as integrations_router
 from recaudo.metrics import metrics
 from recaudo.portfolio.api import router as portfolio_router
+from recaudo.reports.api import router as reports_router
 from recaudo.site import favicon, home
 
 # The API root holds the shared helpers; each app's router is mounted here, above both.
 api.add_router("", portfolio_router)
+api.add_router("", integrations_router)
+api.add_router("", reports_router)
 
 admin.site.site_header = _("Recaudo: cobranza amigable")
 admin.site.site_title = "Recaudo"
@@ -27,6 +31,8 @@ urlpatterns = [
     path("u/<str:token>", unsubscribe, name="unsubscribe"),
     path("p/", include("recaudo.payments.urls")),
     path("bandeja/", include("recaudo.conversations.urls")),
+    path("equipo/integraciones/", include("recaudo.integrations.urls")),
+    path("equipo/exportaciones/", include("recaudo.reports.urls")),
     path("equipo/", include("recaudo.staff.urls")),
     path("webhooks/payments/", include("recaudo.payments.webhook_urls")),
 ]

@@ -29,9 +29,11 @@ LAYERS = (
     "outreach",
     "payments",
     "conversations",
+    "reports",
     "delivery",
     "privacy",
     "staff",
+    "integrations",
 )
 # Beside the layers: may import any of them; none of them imports it.
 BESIDE = ("sandbox",)

@@ -23,7 +23,13 @@ from django.utils import timezone
 
 from recaudo.admin_scope import CreditorScoped, path_to_creditor
 from recaudo.compliance.models import CreditorRuleOverride
-from recaudo.conversations.models import AgentProfile, CallAssignment, Message, Thread
+from recaudo.conversations.models import (
+    AgentProfile,
+    CallAssignment,
+    Message,
+    RoutingRule,
+    Thread,
+)
 from recaudo.outreach.models import Campaign, Outreach, PlannerRun, WebhookEvent
 from recaudo.payments.links import live_link
 from recaudo.payments.models import (
@@ -49,6 +55,7 @@ from recaudo.portfolio.models import (
     IdempotencyRecord,
     PaymentAllocation,
 )
+from recaudo.reports.models import ReportRecipient, WeeklyReport
 from tests.factories import make_creditor, make_debt, make_debtor
 
 pytestmark = pytest.mark.django_db
@@ -164,7 +171,16 @@ ROW_OF: dict[str, Callable[[Creditor], models.Model]] = {
     "conversations.CallAssignment": lambda creditor: CallAssignment.objects.create(
         outreach=_outreach(creditor), agent=_staff_of(creditor), taken_at=timezone.now()
     ),
+    "conversations.RoutingRule": lambda creditor: RoutingRule.objects.create(
+        creditor=creditor, agent=_staff_of(creditor)
+    ),
     "auth.User": _staff_of,
+    "reports.ReportRecipient": lambda creditor: ReportRecipient.objects.create(
+        creditor=creditor, email=f"gerencia{creditor.pk}@example.com"
+    ),
+    "reports.WeeklyReport": lambda creditor: WeeklyReport.objects.create(
+        creditor=creditor, week_start=date(2026, 11, 16)
+    ),
     "payments.PaymentSettings": lambda creditor: PaymentSettings.objects.create(
         creditor=creditor, provider="sandbox"
     ),

@@ -28,11 +28,14 @@ from recaudo.conversations.calls import (
     reason_labels,
 )
 from recaudo.conversations.models import CallAssignment, Message, Thread
+from recaudo.conversations.routing import route
 from recaudo.outreach.models import Outreach
 from recaudo.outreach.notify import notify, queue_reply
 from recaudo.outreach.tasks import mark_called, queue_call_back
 from recaudo.payments.actions import make_promise
 from recaudo.payments.links import live_link
+from recaudo.payments.models import NonPaymentReason
+from recaudo.payments.reasons import AGENT_REASONS, CALL_REASONS, record_reasons
 from recaudo.payments.reports import report_debts
 from recaudo.payments.rules import AgreementError
 from recaudo.payments.terms import collectible_debts, terms_for
@@ -57,6 +60,9 @@ def hand_off(thread: Thread, reason: str, *, now: datetime | None = None) -> Non
     thread.balance_at_handoff = sum((d.balance for d in owed), Decimal(0))
     thread.handed_off_at = now or timezone.now()
     thread.needs_attention = True
+    if thread.assigned_to_id is None:
+        # The routing rules (by creditor, segment, language, balance) pick who holds it.
+        thread.assigned_to = route(thread)
 
 
 def invalidate_contact_point(point: ContactPoint, reason: str, when: datetime) -> None:
@@ -294,6 +300,17 @@ def record_call(
         thread, _created = Thread.objects.get_or_create(
             debtor=task.debtor, defaults={"creditor_id": task.creditor_id}
         )
+        if outcome in CALL_REASONS:
+            record_reasons(
+                task.debtor,
+                CALL_REASONS[outcome],
+                NonPaymentReason.Source.CALL,
+                debt_ids=list(task.debt_links.values_list("debt_id", flat=True)),
+                detail=note,
+                occurred_at=now,
+                thread_id=thread.pk,
+                outreach=task,
+            )
         Message.objects.create(
             thread=thread,
             direction=Message.Direction.OUT,
@@ -437,6 +454,14 @@ def record_outcome(thread_id: int, agent: User, *, reason: str, outcome: str) ->
         thread.non_payment_reason = reason
         thread.outcome = outcome.strip()[:200]
         thread.save()
+        if reason:
+            record_reasons(
+                thread.debtor,
+                AGENT_REASONS[reason],
+                NonPaymentReason.Source.AGENT,
+                detail=thread.outcome,
+                thread_id=thread.pk,
+            )
         _system(thread, _("Resultado: %(outcome)s") % {"outcome": thread.outcome or "-"}, agent)
         return thread
 

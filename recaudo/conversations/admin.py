@@ -19,8 +19,8 @@ from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from recaudo.admin_scope import CreditorScoped, request_scope
-from recaudo.conversations.models import AgentProfile, CallAssignment, Message, Thread
-from recaudo.roles import may_write
+from recaudo.conversations.models import AgentProfile, CallAssignment, Message, RoutingRule, Thread
+from recaudo.roles import may_approve, may_write
 
 
 class MessageInline(CreditorScoped, admin.TabularInline):
@@ -65,6 +65,33 @@ class AgentProfileAdmin(CreditorScoped, admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         allowed = super().has_delete_permission(request, obj)
         return allowed and request_scope(request) is None
+
+
+@admin.register(RoutingRule)
+class RoutingRuleAdmin(CreditorScoped, admin.ModelAdmin):
+    """The inbox's routing rules (``conversations/routing.py``): a supervisor's to change."""
+
+    list_display = (
+        "priority",
+        "active",
+        "creditor",
+        "segment",
+        "language",
+        "min_balance",
+        "agent",
+        "team",
+    )
+    list_filter = ("active", "creditor")
+    raw_id_fields = ("agent",)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return may_approve(request.user) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return may_approve(request.user) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return may_approve(request.user) and super().has_delete_permission(request, obj)
 
 
 @admin.register(CallAssignment)

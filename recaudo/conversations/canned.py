@@ -71,9 +71,10 @@ def canned_text(index: int, debtor: Debtor, today: date | None = None) -> str:
         raise IndexError(index)
     language = debtor_language(debtor.language)
     canned = CANNED_ANSWERS[index]
-    tu = language == "es" and register_for(
-        debtor, today or debtor_today(debtor)
-    ) == Policy.Register.TU
+    tu = (
+        language == "es"
+        and register_for(debtor, today or debtor_today(debtor)) == Policy.Register.TU
+    )
     with translation.override(django_language(language)):
         return str(canned.text_tu if tu else canned.text) % {
             "name": debtor.first_name or debtor.full_name,

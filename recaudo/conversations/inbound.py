@@ -35,7 +35,8 @@ from recaudo.outreach.models import Outreach
 from recaudo.outreach.notify import queue_reply
 from recaudo.payments.actions import make_promise
 from recaudo.payments.links import live_link, payment_link
-from recaudo.payments.models import Instalment, InstalmentPlan
+from recaudo.payments.models import Instalment, InstalmentPlan, NonPaymentReason
+from recaudo.payments.reasons import INTENT_REASONS, record_reasons
 from recaudo.payments.rules import AgreementError
 from recaudo.payments.terms import collectible_debts, terms_for
 from recaudo.policies.rendering import format_date, format_money, locale_for
@@ -45,6 +46,8 @@ from recaudo.portfolio.models import ContactPoint, Debt, Debtor
 LANGUAGES = ("es", "pt", "en")
 PLAN_INTENTS = ("payment_plan", "hardship")
 # What a message with an image or document and these intents is: a receipt.
+# Intents that are a reason for non-payment on their own (payments/reasons.py).
+BOT_REASONS = ("hardship", "wrong_person", "promise_to_pay")
 RECEIPT_INTENTS = ("other", "greeting", "thanks", "already_paid")
 WHEN = {"es": "el {date} a las {time}", "pt": "em {date} às {time}", "en": "on {date} at {time}"}
 
@@ -154,6 +157,16 @@ def receive(event: Event, *, opted_out: bool = False) -> Message | None:
             thread.misunderstood_in_row + 1 if message.intent == "other" else 0
         )
     answer = reply.text
+    if message.intent in BOT_REASONS:
+        # Disputes and "ya pagué" are recorded by the report they open (debt_reports).
+        record_reasons(
+            debtor,
+            INTENT_REASONS[message.intent],
+            NonPaymentReason.Source.BOT,
+            detail=event.text,
+            occurred_at=occurred,
+            thread_id=thread.pk,
+        )
     if reply.action == "promise":
         answer = _promise(debtor, reply.slots, facts, local_now.date())
     elif reply.action == "invalidate_point":

@@ -109,6 +109,10 @@ class Thread(models.Model):
                 condition=Q(state__in=["waiting_agent", "with_agent"]),
             ),
             models.Index(fields=["assigned_to", "state"], name="thread_agent_idx"),
+            # The inbox's closed conversations, newest first.
+            models.Index(
+                fields=["-updated_at"], name="thread_closed_idx", condition=Q(state="closed")
+            ),
         ]
 
     def __str__(self) -> str:
@@ -263,3 +267,72 @@ class CallAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.outreach_id} → {self.agent}"
+
+
+class RoutingRule(models.Model):
+    """Who gets a conversation when it needs a person: the first active rule that matches.
+
+    Rules are read by ``priority`` (lowest first); an empty condition matches
+    any conversation. A rule names one agent, or a team (a Django group) whose
+    least busy member who works for the creditor gets it. Applied by
+    ``routing.route`` when a thread is handed to the agents' queue and nobody
+    holds it yet (docs/conversations.md).
+    """
+
+    priority = models.PositiveIntegerField(_("prioridad"), default=100)
+    active = models.BooleanField(_("activa"), default=True)
+    creditor = models.ForeignKey(
+        Creditor,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acreedor"),
+        help_text=_("Vacío: cualquier acreedor."),
+    )
+    segment = models.ForeignKey(
+        "policies.Segment",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("segmento"),
+        help_text=_("Vacío: cualquier segmento."),
+    )
+    language = models.CharField(
+        _("idioma"), max_length=10, blank=True, help_text=_("Vacío: cualquier idioma.")
+    )
+    min_balance = models.DecimalField(
+        _("saldo desde"), null=True, blank=True, help_text=_("Vacío: cualquier saldo."), **MONEY
+    )
+    agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("agente"),
+    )
+    team = models.ForeignKey(
+        "auth.Group",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("equipo"),
+        help_text=_("Un grupo de usuarios: la conversación va al que tiene menos."),
+    )
+
+    class Meta:
+        verbose_name = _("regla de asignación")
+        verbose_name_plural = _("reglas de asignación")
+        ordering = ["priority", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(agent__isnull=False) | Q(team__isnull=False),
+                name="routing_rule_names_agent_or_team",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.priority}: → {self.agent or self.team}"

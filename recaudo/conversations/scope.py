@@ -38,6 +38,9 @@ def creditor_scope(user: User) -> Scope:
     """
     if getattr(user, "is_superuser", False):
         return EVERY_CREDITOR
+    # A staff page reads it several times: ``remember_scope`` keeps it for one request.
+    if hasattr(user, "_recaudo_scope"):
+        return user._recaudo_scope
     creditor_ids = list(
         AgentProfile.objects.filter(user_id=user.pk).values_list("creditor_id", flat=True)
     )
@@ -46,6 +49,13 @@ def creditor_scope(user: User) -> Scope:
     if not creditor_ids or None in creditor_ids:
         return EVERY_CREDITOR
     return frozenset(creditor_ids)
+
+
+def remember_scope(user: User) -> Scope:
+    """Compute the user's scope once for this request's user object (the staff views)."""
+    scope = creditor_scope(user)
+    user._recaudo_scope = scope  # type: ignore[attr-defined]
+    return scope
 
 
 def scoped(queryset: QuerySet[Any], scope: Scope, path: str = "creditor_id") -> QuerySet[Any]:

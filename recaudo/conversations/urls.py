@@ -1,12 +1,14 @@
 from django.urls import path
 
-from recaudo.conversations import export, views
+from recaudo.conversations import desk_views, export, views
 
 app_name = "inbox"
 
 urlpatterns = [
-    path("", views.queue, name="queue"),
-    path("cola", views.queue_list, name="queue_list"),
+    path("", desk_views.queue, name="queue"),
+    path("cola", desk_views.queue_list, name="queue_list"),
+    path("agentes/", desk_views.agents, name="agents"),
+    path("<int:thread_id>/reasignar", desk_views.reassign, name="reassign"),
     path("<int:thread_id>/", views.thread, name="thread"),
     path("<int:thread_id>/tomar", views.take, name="take"),
     path("<int:thread_id>/responder", views.answer, name="answer"),

@@ -22,7 +22,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q, QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -43,10 +42,13 @@ from recaudo.conversations.calls import (
     worklist,
 )
 from recaudo.conversations.canned import CANNED_ANSWERS, canned_text, owed_text
+from recaudo.conversations.desk import staff_zone
 from recaudo.conversations.models import Thread
+from recaudo.conversations.panel import panel as debtor_panel
 from recaudo.conversations.scope import (
     AgentRequest,
     HtmxRequest,
+    remember_scope,
     visible_call_tasks,
     visible_threads,
 )
@@ -144,7 +146,13 @@ def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
             )
         if request.method == "POST" and user.is_staff and not may_write(user):
             raise PermissionDenied(_("Su rol solo permite consultar."))
-        return protected(request, *args, **kwargs)
+        if not (user.is_active and user.is_staff):
+            return protected(request, *args, **kwargs)
+        remember_scope(user)
+        # Times on staff pages are the user's (their team's zone); the debtor's are
+        # said as such in their own blocks of the templates.
+        with timezone.override(ZoneInfo(staff_zone(user))):
+            return protected(request, *args, **kwargs)
 
     return wrapper
 
@@ -159,40 +167,14 @@ def _fragments(
     return HttpResponse("".join(parts))
 
 
-# --- The queue --------------------------------------------------------------------
-
-
-def _queue(request: AgentRequest) -> QuerySet[Thread]:
-    return (
-        visible_threads(request.user)
-        .filter(state__in=Thread.QUEUE_STATES)
-        .filter(
-            Q(assigned_to__isnull=True) | Q(assigned_to=request.user) | Q(state="waiting_agent")
-        )
-        .order_by("state", "urgency", "-balance_at_handoff", "handed_off_at", "pk")
-    )
-
-
-@staff_only
-def queue(request: AgentRequest) -> HttpResponse:
-    return render(request, "conversations/queue.html", {"threads": _queue(request)})
-
-
-@staff_only
-def queue_list(request: AgentRequest) -> HttpResponse:
-    """The queue's table alone: the queue page reloads it every few seconds."""
-    if not request.htmx:
-        return redirect(reverse("inbox:queue"))
-    response = render(request, "conversations/_queue_list.html", {"threads": _queue(request)})
-    patch_vary_headers(response, ("HX-Request",))
-    return response
-
-
 # --- One conversation -------------------------------------------------------------
 
 
 def _thread(request: AgentRequest, thread_id: int) -> Thread:
     return get_object_or_404(visible_threads(request.user), pk=thread_id)
+
+
+visible_thread = _thread  # the queue's views (desk_views.py) look threads up the same way
 
 
 def _thread_context(request: AgentRequest, found: Thread, **forms_: Any) -> dict[str, Any]:
@@ -210,6 +192,7 @@ def _thread_context(request: AgentRequest, found: Thread, **forms_: Any) -> dict
         "outcome_form": forms_.get("outcome_form")
         or OutcomeForm(initial={"reason": found.non_payment_reason, "outcome": found.outcome}),
         "canned_answers": CANNED_ANSWERS,
+        "panel": debtor_panel(found.debtor),
     }
 
 

@@ -152,7 +152,8 @@ def build_message(
         today=today,
         language=language,
         # A receipt of the last payment links the "paz y salvo" certificate.
-        certificate_link=certificate_url(token) if (notice_context or {}).get("paid_in_full")
+        certificate_link=certificate_url(token)
+        if (notice_context or {}).get("paid_in_full")
         else "",
         **notice_values(notice_context),
     )

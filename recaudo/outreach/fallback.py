@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from recaudo.compliance.store import pack_for
+from recaudo.outreach import outbound
 from recaudo.outreach.models import Outreach
 from recaudo.outreach.notify import usable_points
 from recaudo.policies.planning import StepInfo, choose_channel
@@ -51,5 +52,7 @@ def fall_back(
     outreach.last_error_code = error_code[:50]
     outreach.failed_at = now
     outreach.lease_until = None
-    outreach.save()
+    with transaction.atomic():
+        outreach.save()
+        outbound.contacts(Outreach.Status.FAILED, [outbound.of(outreach)])
     return False

@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from recaudo.channels import answer_window
 from recaudo.compliance.store import pack_for
+from recaudo.outreach import outbound
 from recaudo.outreach.history import debtor_history, triggered
 from recaudo.outreach.models import Outreach, OutreachDebt
 from recaudo.policies.planning import (
@@ -209,7 +210,7 @@ def _unreachable(
     today = timezone.localtime(now, _zone(debtor.timezone)).date()
     try:
         with transaction.atomic():
-            return Outreach.objects.create(
+            row = Outreach.objects.create(
                 creditor_id=debtor.creditor_id,
                 debtor=debtor,
                 anchor_due_on=today,
@@ -231,6 +232,8 @@ def _unreachable(
                 notice_key=key[:200],
                 notice_context=dict(context or {}),
             )
+            outbound.contacts(Outreach.Status.FAILED, [outbound.of(row)])
+            return row
     except IntegrityError:
         return Outreach.objects.for_notice(key).first()
 

@@ -31,13 +31,8 @@ from recaudo.compliance.rules import PastContact
 from recaudo.compliance.store import pack_for
 from recaudo.outreach.history import history_since
 from recaudo.outreach.models import Outreach, OutreachDebt, PlannerRun
-from recaudo.outreach.planner_load import (
-    Loaded,
-    candidate_ranges,
-    load_chunk,
-    notices_sent_on,
-    start_of,
-)
+from recaudo.outreach.planner_chunks import chunks, read_ahead_possible
+from recaudo.outreach.planner_load import Loaded, notices_sent_on, start_of
 from recaudo.policies.loaders import (
     load_policies,
     load_segment_rules,
@@ -73,6 +68,7 @@ class PlanResult:
     # Steps that contact nobody, recorded on the debts (agency, write_off, bureau_report).
     recorded: Counter[str] = field(default_factory=Counter)
     chunks: int = 0  # ranges of debtors loaded, decided and written one after the other
+    read_ahead: bool = False  # the next chunk was loaded on a second connection meanwhile
     # Seconds spent loading, deciding, writing and committing (for tuning).
     timings: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
 
@@ -107,6 +103,7 @@ def plan(
     dry_run: bool = False,
     now: datetime | None = None,
     chunk_debtors: int | None = None,
+    read_ahead: bool | None = None,
 ) -> PlanResult:
     """Plan ``day`` (the debtors' local date; default: today in UTC) for one or all creditors.
 
@@ -115,6 +112,10 @@ def plan(
     ids, so that memory stays bounded whatever the portfolio's size. Each
     debtor's decisions depend only on that debtor's data, so the rows are the
     same whatever the chunk size. Everything is still one transaction.
+
+    ``read_ahead`` (default: the ``PLANNER_READ_AHEAD`` setting) loads the next
+    chunk on a second connection while this one is decided and written; it is
+    used only on PostgreSQL outside any atomic block (planner_chunks.py).
     """
     now = now or timezone.now()
     day = day or now.date()
@@ -123,6 +124,9 @@ def plan(
         raise ValueError(f"chunk_debtors must be at least 1, not {chunk}")
     result = PlanResult(day, dry_run)
     creditors = [creditor] if creditor else list(Creditor.objects.order_by("id"))
+    if read_ahead is None:
+        read_ahead = settings.PLANNER_READ_AHEAD
+    result.read_ahead = read_ahead = read_ahead and read_ahead_possible()
     try:
         with collector_paused(), transaction.atomic():
             if connection.vendor == "postgresql":
@@ -133,7 +137,7 @@ def plan(
                     cursor.execute("SET LOCAL work_mem = '64MB'")
                     cursor.execute("SET LOCAL jit = off")
             for each in creditors:
-                _plan_creditor(each, day, now, result, dry_run, chunk)
+                _plan_creditor(each, day, now, result, dry_run, chunk, read_ahead)
             if dry_run:
                 raise _DryRun
             clock = time.perf_counter()
@@ -163,7 +167,13 @@ class _Context:
 
 
 def _plan_creditor(
-    creditor: Creditor, day: date, now: datetime, result: PlanResult, dry_run: bool, chunk: int
+    creditor: Creditor,
+    day: date,
+    now: datetime,
+    result: PlanResult,
+    dry_run: bool,
+    chunk: int,
+    read_ahead: bool,
 ) -> None:
     if connection.vendor == "postgresql":
         # One planner per creditor at a time; a second waits, then finds
@@ -210,14 +220,17 @@ def _plan_creditor(
         },
     )
     created_before = result.created
-    clock = time.perf_counter()
-    ranges = candidate_ranges(creditor.pk, due_dates, chunk, entering)
-    result.timings["load"] += time.perf_counter() - clock
-    for first, last in ranges:
+    for data in chunks(
+        creditor.pk,
+        due_dates,
+        chunk,
+        entering,
+        since,
+        day - timedelta(days=missed),
+        read_ahead=read_ahead,
+        timings=result.timings,
+    ):
         result.chunks += 1
-        clock = time.perf_counter()
-        data = load_chunk(due_dates, since, first, last, entering, day - timedelta(days=missed))
-        result.timings["load"] += time.perf_counter() - clock
         clock = time.perf_counter()
         outreach_rows, debt_rows, marks = _decide(context, data, result)
         del data
@@ -226,8 +239,6 @@ def _plan_creditor(
         _write(outreach_rows, debt_rows)
         _record(marks, day, result)
         result.timings["write"] += time.perf_counter() - clock
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE plan_debtors")
     if not dry_run:
         PlannerRun.objects.create(
             creditor=creditor,

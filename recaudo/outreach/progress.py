@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from recaudo.outreach import outbound
 from recaudo.outreach.models import Outreach
 
 Status = Outreach.Status
@@ -58,6 +59,8 @@ def record_progress(
             break
     changed += _reconcile(outreach, provider_message_id)
     outreach.save(update_fields=changed)
+    if status in outbound.TYPES:
+        outbound.contacts(status, [outbound.of(outreach)])
     return status
 
 

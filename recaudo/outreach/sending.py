@@ -19,6 +19,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from recaudo.outreach import outbound
 from recaudo.outreach.models import Outreach
 
 Status = Outreach.Status
@@ -92,7 +93,7 @@ def record_sent(
         params = []
         for pk, provider_id, amount in accepted:
             params += [pk, provider_id[:200], str(amount)]
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"WITH v (id, provider_id, amount) AS ({values}) "
             f"UPDATE {TABLE} SET status = %s, "
@@ -101,10 +102,13 @@ def record_sent(
             "last_error_code = '', last_error = '', lease_until = NULL, updated_at = %s "
             f"FROM v WHERE {TABLE}.id = v.id "
             f"AND {TABLE}.status = %s AND {TABLE}.claimed_by = %s "
-            f"RETURNING {TABLE}.id",
+            f"RETURNING {TABLE}.id, {TABLE}.creditor_id, {TABLE}.debtor_id, {TABLE}.channel, "
+            f"{TABLE}.action, {TABLE}.template_key",
             [*params, Status.SENT, now, now, Status.SENDING, worker],
         )
-        return {found for (found,) in cursor.fetchall()}
+        written = [outbound.Contact(*row) for row in cursor.fetchall()]
+        outbound.contacts(Status.SENT, written)
+        return {row.pk for row in written}
 
 
 def complete_sent(pk: int, provider_id: str, now: datetime) -> None:
@@ -154,12 +158,15 @@ def sent_claimed(
     error: str = "",
 ) -> None:
     """One accepted send, written alone (a rare path: most go by ``record_sent``)."""
-    if not _write_claimed(
-        pk, worker, now, status=Status.SENT, provider_message_id=provider_id[:200],
-        sent_at=now, status_reason="", amount_due=amount_due, lease_until=None,
-        last_error_code=error_code[:50], last_error=error[:500],
-    ):  # fmt: skip
-        complete_sent(pk, provider_id, now)
+    with transaction.atomic():
+        if _write_claimed(
+            pk, worker, now, status=Status.SENT, provider_message_id=provider_id[:200],
+            sent_at=now, status_reason="", amount_due=amount_due, lease_until=None,
+            last_error_code=error_code[:50], last_error=error[:500],
+        ):  # fmt: skip
+            outbound.contacts(Status.SENT, outbound.load([pk]))
+            return
+    complete_sent(pk, provider_id, now)
 
 
 def unknown_claimed(
@@ -291,15 +298,17 @@ def requeue_claimed(pk: int, worker: str, now: datetime, *, attempts: int) -> bo
 
 def reconciled_sent(pk: int, provider_id: str, now: datetime) -> bool:
     """The provider has the message whose answer was lost: it was sent."""
-    return bool(
-        Outreach.objects.filter(pk=pk, status=Status.UNKNOWN).update(
+    with transaction.atomic():
+        moved = Outreach.objects.filter(pk=pk, status=Status.UNKNOWN).update(
             status=Status.SENT,
             provider_message_id=provider_id[:200],
             sent_at=F("send_started_at"),
             status_reason="reconciled: the provider has it",
             updated_at=now,
         )
-    )
+        if moved:
+            outbound.contacts(Status.SENT, outbound.load([pk]))
+        return bool(moved)
 
 
 def reconciled_absent(pk: int, now: datetime) -> bool:

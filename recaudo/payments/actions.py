@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from recaudo.languages import down_payment_name
 from recaudo.outreach.notify import notify
 from recaudo.outreach.settle import cancel_settled
+from recaudo.payments import outbound
 from recaudo.payments.concessions import settle_discount
 from recaudo.payments.models import (
     Checkout,
@@ -40,6 +41,7 @@ from recaudo.payments.terms import Terms, collectible_debts, debtor_today, terms
 from recaudo.portfolio import events
 from recaudo.portfolio.actions import PaymentResult, record_payment, reverse_payment
 from recaudo.portfolio.models import Creditor, Debt, Debtor
+from recaudo.portfolio.outbound import EventType
 from recaudo.portfolio.rules import InputError
 
 ACTOR = "portal"
@@ -269,6 +271,7 @@ def agree_plan(
             )
         cancel_settled(debtor.pk, f"plan {plan.pk} agreed")
         _close_what_the_plan_replaces(plan, debts)
+        outbound.plan(plan, EventType.PLAN_AGREED)
         announce_plan(plan)
         return plan
 
@@ -342,9 +345,12 @@ def make_promise(
             raise AgreementError(_("No hay deudas para prometer un pago."))
         if amount <= 0 or amount > total:
             raise AgreementError(_("El monto debe ser mayor que cero y no superar lo adeudado."))
-        Promise.objects.filter(debtor=debtor, status=Promise.Status.PENDING).update(
+        replaced = list(Promise.objects.filter(debtor=debtor, status=Promise.Status.PENDING))
+        Promise.objects.filter(pk__in=[item.pk for item in replaced]).update(
             status=Promise.Status.BROKEN, settled_at=timezone.now()
         )
+        for item in replaced:
+            outbound.promise(item, EventType.PROMISE_BROKEN)
         promise = Promise.objects.create(
             creditor_id=link.creditor_id,
             debtor=debtor,
@@ -354,6 +360,7 @@ def make_promise(
             source=source,
         )
         promise.debts.set(debts)
+        outbound.promise(promise, EventType.PROMISE_MADE)
         return promise
 
 

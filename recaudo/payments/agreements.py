@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from recaudo.payments import outbound
 from recaudo.payments.models import DebtorReport, Instalment, InstalmentPlan
 from recaudo.payments.promises import break_overdue_promises, keep_paid_promises
 from recaudo.payments.reminders import plan_broken, remind_instalments, remind_promises
@@ -34,6 +35,7 @@ from recaudo.payments.rules import instalments_covered
 from recaudo.payments.terms import creditor_settings
 from recaudo.portfolio import events
 from recaudo.portfolio.models import Debt, Payment, PaymentAllocation
+from recaudo.portfolio.outbound import EventType
 
 
 def after_payment(payment: Payment) -> None:
@@ -82,9 +84,10 @@ def count_toward_plan(debtor_id: int, *, undo: bool = False) -> int:
             plan.instalments.filter(status=Instalment.Status.PENDING).update(
                 status=Instalment.Status.CANCELLED
             )
-        InstalmentPlan.objects.filter(pk=plan.pk, status=InstalmentPlan.Status.ACTIVE).update(
+        if InstalmentPlan.objects.filter(pk=plan.pk, status=InstalmentPlan.Status.ACTIVE).update(
             status=InstalmentPlan.Status.COMPLETED, ended_at=now
-        )
+        ):
+            outbound.plan(plan, EventType.PLAN_COMPLETED)
     return newly_paid
 
 
@@ -139,6 +142,7 @@ def _break(plan_id: int, late_before: date) -> bool:
                 actor="payments:plan",
                 reason=f"plan {plan.pk} broken",
             )
+        outbound.plan(plan, EventType.PLAN_BROKEN)
         plan_broken(plan)
         return True
 

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from recaudo.outreach.notify import notify
 from recaudo.outreach.settle import cancel_for_due_date, cancel_settled
+from recaudo.payments import outbound
 from recaudo.payments.models import DebtorRequest, PaymentLink
 from recaudo.payments.receipts import owed_after
 from recaudo.payments.rules import AgreementError, discount_percent, extension_allowed
@@ -84,6 +85,8 @@ def request_discount(link: PaymentLink, *, amount: Decimal, reason: str = "") ->
             decided_by=SEGMENT if within else "",
         )
         request.debts.set(debts)
+        if within:
+            outbound.review(request)
         return request
 
 
@@ -209,6 +212,7 @@ def _decide(request: DebtorRequest, status: str, by: str) -> None:
     request.decided_at = timezone.now()
     request.decided_by = by[:150]
     request.save(update_fields=["status", "decided_at", "decided_by"])
+    outbound.review(request)
 
 
 def _apply_extension(request: DebtorRequest, by: str) -> None:

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from recaudo.outreach.models import Outreach
 from recaudo.payments.rules import contrast_ratio
 from recaudo.portfolio.models import MONEY, Creditor, Debt, Debtor, Payment
 
@@ -367,3 +368,57 @@ class DebtorReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.debt_id}"
+
+
+class NonPaymentReason(models.Model):
+    """Why a debt is not paid, in the debtor's words as the platform understood them.
+
+    One row per debt each time a debtor gives a reason (the bot's intent, a
+    call's outcome, a portal or chat report, an agent's choice), written by
+    ``payments.reasons.record_reasons`` inside the change that heard it.
+    Rows are never edited: the export counts them and the 360 shows them.
+    """
+
+    class Code(models.TextChoices):
+        HARDSHIP = "hardship", _("dificultad económica")
+        DISPUTE = "dispute", _("disputa")
+        ALREADY_PAID = "already_paid", _("dice que ya pagó")
+        WRONG_PERSON = "wrong_person", _("persona equivocada")
+        WILL_PAY_LATER = "will_pay_later", _("pagará más adelante")
+        REFUSED = "refused", _("se niega a pagar")
+        FORGOT = "forgot", _("se le olvidó")
+        OTHER = "other", _("otro")
+
+    class Source(models.TextChoices):
+        BOT = "bot", _("bot")
+        CALL = "call", _("llamada")
+        PORTAL = "portal", _("portal")
+        AGENT = "agent", _("agente")
+
+    creditor = models.ForeignKey(Creditor, on_delete=models.PROTECT, related_name="+")
+    debtor = models.ForeignKey(Debtor, on_delete=models.PROTECT, related_name="non_payment_reasons")
+    debt = models.ForeignKey(Debt, on_delete=models.PROTECT, related_name="non_payment_reasons")
+    code = models.CharField(_("motivo"), max_length=20, choices=Code.choices)
+    source = models.CharField(_("origen"), max_length=10, choices=Source.choices)
+    detail = models.CharField(_("detalle"), max_length=500, blank=True)
+    occurred_at = models.DateTimeField(_("cuándo"))
+    # The conversation or call that heard it. The thread is an id, not a key:
+    # conversations sit above payments and payments cannot name their model.
+    thread_id = models.BigIntegerField(_("conversación"), null=True, blank=True)
+    outreach = models.ForeignKey(
+        Outreach, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    report = models.ForeignKey(
+        DebtorReport, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("motivo de no pago")
+        verbose_name_plural = _("motivos de no pago")
+        indexes = [
+            models.Index(fields=["creditor", "occurred_at"], name="reason_creditor_time_idx"),
+            models.Index(fields=["debtor", "occurred_at"], name="reason_debtor_time_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.debt_id}"

@@ -19,9 +19,11 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from recaudo.payments import outbound
 from recaudo.payments.models import Promise
 from recaudo.payments.reminders import promise_broken
 from recaudo.portfolio.models import Payment
+from recaudo.portfolio.outbound import EventType
 
 
 def debts_under_promise(debtor_ids: Iterable[int]) -> set[int]:
@@ -46,10 +48,11 @@ def keep_paid_promises(debtor_id: int) -> int:
             paid_at__date__lte=promise.promised_on,
             status=Payment.Status.RECEIVED,
         ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
-        if paid >= promise.amount:
-            kept += Promise.objects.filter(pk=promise.pk, status=Promise.Status.PENDING).update(
-                status=Promise.Status.KEPT, settled_at=timezone.now()
-            )
+        if paid >= promise.amount and Promise.objects.filter(
+            pk=promise.pk, status=Promise.Status.PENDING
+        ).update(status=Promise.Status.KEPT, settled_at=timezone.now()):
+            kept += 1
+            outbound.promise(promise, EventType.PROMISE_KEPT)
     return kept
 
 
@@ -74,6 +77,7 @@ def break_overdue_promises(today: date) -> int:
                 status=Promise.Status.BROKEN, settled_at=timezone.now()
             ):
                 broken += 1
+                outbound.promise(promise, EventType.PROMISE_BROKEN)
                 promise_broken(promise)
     return broken
 

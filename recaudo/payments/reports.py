@@ -29,13 +29,16 @@ from django.utils.translation import gettext as _
 
 from recaudo.outreach.notify import notify
 from recaudo.outreach.settle import cancel_settled
+from recaudo.payments import outbound
 from recaudo.payments.conf import setting
 from recaudo.payments.models import DebtorReport, PaymentLink
+from recaudo.payments.reasons import record_report_reason
 from recaudo.payments.receipts import thank_payment
 from recaudo.payments.rules import AgreementError
 from recaudo.portfolio import events
 from recaudo.portfolio.actions import record_payment
 from recaudo.portfolio.models import Debt, Debtor
+from recaudo.portfolio.outbound import EventType
 
 MAX_RECEIPT_BYTES = 5 * 1024 * 1024
 # What the file must start with, whatever its name or declared type says.
@@ -131,6 +134,8 @@ def report_debts(
             events.debt_status_changed(
                 debt, old, actor=source, reason=f"report {report.pk}: {kind}"
             )
+            outbound.dispute(report, EventType.DISPUTE_OPENED)
+            record_report_reason(report)
             reports.append(report)
         cancel_settled(debtor.pk, "reported already paid or disputed")
     return reports
@@ -220,6 +225,7 @@ def confirm_report(
         report.reviewed_at = now
         report.reviewed_by = reviewer[:150]
         report.save(update_fields=["status", "reviewed_at", "reviewed_by", "payment"])
+        outbound.dispute(report, EventType.DISPUTE_RESOLVED)
         return report
 
 
@@ -236,6 +242,7 @@ def reject_report(report_id: int, *, reviewer: str) -> DebtorReport:
         report.reviewed_at = timezone.now()
         report.reviewed_by = reviewer[:150]
         report.save(update_fields=["status", "reviewed_at", "reviewed_by"])
+        outbound.dispute(report, EventType.DISPUTE_RESOLVED)
         # A staff pause ended early: the debtor asked nothing, so nothing is said.
         if report.kind != DebtorReport.Kind.PAUSE:
             notify(debt.debtor, "report_rejected", key=f"report-rejected:{report.pk}")
@@ -257,6 +264,7 @@ def resume_unreviewed(today: date) -> int:
             _restore(report, debt, "payments:report", f"report {report.pk} not reviewed in time")
             report.status = DebtorReport.Status.EXPIRED
             report.save(update_fields=["status"])
+            outbound.dispute(report, EventType.DISPUTE_RESOLVED)
             resumed += 1
     return resumed
 

@@ -88,14 +88,27 @@ def _segment_of(debtor: Debtor, debts: list[Debt], currency: str, total: Decimal
     return Segment.objects.filter(pk=rule.id).first()
 
 
-def terms_for(debtor: Debtor) -> Terms:
+def _main_currency(debtor: Debtor) -> tuple[list[Debt], str, dict[str, Decimal]]:
     debts = collectible_debts(debtor)
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for debt in debts:
         totals[debt.currency] += debt.balance
-    creditor = debtor.creditor
-    currency = max(totals, key=lambda code: totals[code]) if totals else creditor.default_currency
-    chosen = creditor_settings(creditor)
+    currency = (
+        max(totals, key=lambda code: totals[code]) if totals else debtor.creditor.default_currency
+    )
+    return debts, currency, totals
+
+
+def segment_of(debtor: Debtor) -> Segment | None:
+    """The segment the debtor is in now (what ``terms_for`` reads its limits from)."""
+    debts, currency, totals = _main_currency(debtor)
+    open_debts = [debt for debt in debts if debt.currency == currency]
+    return _segment_of(debtor, open_debts, currency, totals.get(currency, Decimal(0)))
+
+
+def terms_for(debtor: Debtor) -> Terms:
+    debts, currency, totals = _main_currency(debtor)
+    chosen = creditor_settings(debtor.creditor)
     open_debts = [debt for debt in debts if debt.currency == currency]
     segment = _segment_of(debtor, open_debts, currency, totals.get(currency, Decimal(0)))
     limits = (

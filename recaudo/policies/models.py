@@ -451,3 +451,43 @@ class Template(models.Model):
         )
         if errors:
             raise ValidationError(errors)
+
+
+class StrategyChange(models.Model):
+    """Who changed a policy, a segment, a template or a campaign from the staff pages, when, how.
+
+    ``before`` and ``after`` are the row's fields (a policy's with its steps);
+    ``before`` is empty for a new row, ``after`` for a deleted one. Written in
+    the transaction of the change (``staff/strategy_actions.py``); never edited.
+    """
+
+    class Kind(models.TextChoices):
+        POLICY = "policy", _("política")
+        SEGMENT = "segment", _("segmento")
+        TEMPLATE = "template", _("plantilla")
+        TEST_SEND = "test_send", _("envío de prueba")
+        CAMPAIGN = "campaign", _("campaña")
+
+    creditor = models.ForeignKey(
+        Creditor,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("acreedor"),
+    )
+    kind = models.CharField(_("tipo"), max_length=10, choices=Kind.choices)
+    object_id = models.PositiveIntegerField(_("id"))
+    actor = models.CharField(_("quién"), max_length=200)
+    at = models.DateTimeField(_("cuándo"), auto_now_add=True)
+    before = models.JSONField(_("antes"), default=dict, blank=True)
+    after = models.JSONField(_("después"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("cambio de estrategia")
+        verbose_name_plural = _("cambios de estrategia")
+        ordering = ("-at", "-id")
+        indexes = [models.Index(fields=["kind", "object_id", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.object_id} · {self.actor}"

@@ -8,7 +8,9 @@ from typing import Any, NamedTuple
 from django.utils import timezone
 
 from recaudo.bulk import RawJSON, insert_rows
+from recaudo.portfolio import outbound
 from recaudo.portfolio.models import AuditEvent, ContactPoint, Debt, Debtor, Payment
+from recaudo.portfolio.outbound import EventType
 
 
 def _jsonable(value: Any) -> Any:
@@ -106,28 +108,47 @@ def debt_status_changed(debt: Debt, old: str, *, actor: str, reason: str) -> Aud
 def payment_recorded(
     payment: Payment, allocations: list[tuple[Debt, Decimal]], *, actor: str
 ) -> AuditEvent:
+    data = _jsonable(
+        {
+            "external_id": payment.external_id,
+            "amount": payment.amount,
+            "currency": payment.currency,
+            "paid_at": payment.paid_at,
+            "allocations": [
+                {"debt": debt.external_id, "amount": amount} for debt, amount in allocations
+            ],
+            "unallocated": payment.unallocated,
+        }
+    )
+    outbound.emit(
+        EventType.PAYMENT_RECORDED,
+        creditor_id=payment.creditor_id,
+        debtor_id=payment.debtor_id,
+        data={"payment": {**data, "method": payment.method}},
+    )
     return AuditEvent.objects.create(
         kind=AuditEvent.Kind.PAYMENT_RECORDED,
         creditor_id=payment.creditor_id,
         debtor_id=payment.debtor_id,
         payment=payment,
         actor=actor,
-        data=_jsonable(
-            {
-                "external_id": payment.external_id,
-                "amount": payment.amount,
-                "currency": payment.currency,
-                "paid_at": payment.paid_at,
-                "allocations": [
-                    {"debt": debt.external_id, "amount": amount} for debt, amount in allocations
-                ],
-                "unallocated": payment.unallocated,
-            }
-        ),
+        data=data,
     )
 
 
 def payment_reversed(payment: Payment, *, actor: str, reason: str) -> AuditEvent:
+    outbound.emit(
+        EventType.PAYMENT_REVERSED,
+        creditor_id=payment.creditor_id,
+        debtor_id=payment.debtor_id,
+        data={
+            "payment": _jsonable(
+                {"external_id": payment.external_id, "amount": payment.amount,
+                 "currency": payment.currency}
+            ),
+            "reason": reason,
+        },
+    )  # fmt: skip
     return AuditEvent.objects.create(
         kind=AuditEvent.Kind.PAYMENT_REVERSED,
         creditor_id=payment.creditor_id,
@@ -150,6 +171,15 @@ def contact_point_event(
     point: ContactPoint, kind: str, *, actor: str, data: dict[str, Any]
 ) -> AuditEvent:
     """An opt-out or consent change on ``point`` (its debtor loaded: the creditor comes from it)."""
+    outbound.emit(
+        EventType.OPTED_OUT if kind == AuditEvent.Kind.OPT_OUT else EventType.CONSENT_CHANGED,
+        creditor_id=point.debtor.creditor_id,
+        debtor_id=point.debtor_id,
+        data=_jsonable(
+            {key: value for key, value in data.items() if key not in ("contact_point", "text")}
+            | {"contact_point": {"kind": point.kind, "address": point.masked_value}}
+        ),
+    )
     return AuditEvent.objects.create(
         kind=kind,
         creditor_id=point.debtor.creditor_id,

@@ -460,6 +460,11 @@ class AuditEvent(models.Model):
         DISPUTE_MARKED = "dispute_marked", _("disputa marcada")
         LINK_SENT = "link_sent", _("enlace de pago enviado")
         HANDED_TO_AGENT = "handed_to_agent", _("asignado a un agente")
+        CONTACT_POINT_CHANGED = "contact_point_changed", _("dato de contacto cambiado")
+        PROMISE_MADE = "promise_made", _("promesa de pago registrada")
+        PLAN_AGREED = "plan_agreed", _("plan de cuotas acordado")
+        REPORT_REVIEWED = "report_reviewed", _("reporte del deudor revisado")
+        THREAD_REASSIGNED = "thread_reassigned", _("conversación reasignada")
 
     # The history is written only by this code, next to the rows it names, so
     # the database does not re-check its references: on PostgreSQL those

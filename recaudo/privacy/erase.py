@@ -42,7 +42,13 @@ from django.db.models import F, Q
 from recaudo.conversations.models import Message, Thread
 from recaudo.outreach import privacy as outbox
 from recaudo.outreach.models import WebhookEvent
-from recaudo.payments.models import DebtorReport, DebtorRequest, PaymentLink, PaymentWebhookEvent
+from recaudo.payments.models import (
+    DebtorReport,
+    DebtorRequest,
+    NonPaymentReason,
+    PaymentLink,
+    PaymentWebhookEvent,
+)
 from recaudo.portfolio.erased import erased_reference
 from recaudo.portfolio.events import build_event
 from recaudo.portfolio.models import AuditEvent, ChannelConsent, ContactPoint, Debt, Debtor
@@ -216,6 +222,8 @@ def _erase(
     counts["reports"] = DebtorReport.objects.filter(debtor=debtor).update(
         reason="", receipt=None, receipt_type=""
     )
+    # The reason's code stays (a figure); the debtor's own words go.
+    counts["reasons"] = NonPaymentReason.objects.filter(debtor=debtor).update(detail="")
 
     for model in (WebhookEvent, PaymentWebhookEvent):
         rows = _matching(model, "body", needles)

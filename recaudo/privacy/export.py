@@ -22,6 +22,7 @@ from recaudo.payments.models import (
     DebtorReport,
     DebtorRequest,
     InstalmentPlan,
+    NonPaymentReason,
     PaymentLink,
     Promise,
 )
@@ -97,6 +98,7 @@ REQUEST_FIELDS = (
     "reason", "created_at", "decided_at", "decided_by",
 )  # fmt: skip
 REPORT_FIELDS = ("id", "debt_id", "kind", "reason", "receipt_type", "created_at", "reviewed_at")
+REASON_FIELDS = ("id", "debt_id", "code", "source", "detail", "occurred_at")
 LINK_FIELDS = ("created_at", "expires_at", "revoked_at")
 EVENT_FIELDS = ("id", "kind", "actor", "debt_id", "payment_id", "data", "created_at")
 
@@ -220,6 +222,12 @@ def debtor_export(debtor: Debtor, *, now: datetime) -> dict[str, Any]:
         "reports": [
             {**_fields(report, REPORT_FIELDS), "has_receipt": bool(report.receipt)}
             for report in DebtorReport.objects.filter(debtor=debtor).order_by("created_at", "id")
+        ],
+        "non_payment_reasons": [
+            _fields(reason, REASON_FIELDS)
+            for reason in NonPaymentReason.objects.filter(debtor=debtor).order_by(
+                "occurred_at", "id"
+            )
         ],
         "payment_links": [
             {**_fields(link, LINK_FIELDS), "opens": link.opens.count()}

@@ -13,6 +13,7 @@ told), a hand-over puts the debtor's conversation in the agent's queue.
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -25,12 +26,16 @@ from recaudo.conversations.models import Message, Thread
 from recaudo.conversations.scope import creditor_scope
 from recaudo.outreach.models import Outreach
 from recaudo.outreach.notify import notify
-from recaudo.payments import concessions
-from recaudo.payments.models import DebtorReport, DebtorRequest
+from recaudo.payments import concessions, reports
+from recaudo.payments.actions import agree_plan, make_promise
+from recaudo.payments.links import live_link
+from recaudo.payments.models import DebtorReport, DebtorRequest, InstalmentPlan, Promise
 from recaudo.payments.reports import report_debts
 from recaudo.payments.rules import AgreementError
-from recaudo.payments.terms import collectible_debts, debtor_today
-from recaudo.portfolio.models import AuditEvent, Debtor
+from recaudo.payments.terms import collectible_debts, debtor_today, plan_quote
+from recaudo.portfolio import contact_points
+from recaudo.portfolio.models import AuditEvent, ChannelConsent, ContactPoint, Debtor
+from recaudo.portfolio.rules import InputError
 from recaudo.roles import may_approve, may_write
 
 MAX_PAUSE_DAYS = 90
@@ -184,3 +189,144 @@ def decide_request(request: DebtorRequest, user: User, *, approve: bool, reason:
     reason = _reason(reason)
     decide = concessions.approve if approve else concessions.refuse
     return decide(request.pk, actor(user), reason)
+
+
+def _point(debtor: Debtor, point_id: int) -> ContactPoint:
+    point = ContactPoint.objects.select_related("debtor").filter(pk=point_id, debtor=debtor).first()
+    if point is None:
+        raise StaffError(_("Ese dato de contacto no es de este deudor."))
+    return point
+
+
+def _input(error: InputError) -> StaffError:
+    return StaffError(str(error))
+
+
+def add_contact_point(debtor: Debtor, user: User, *, kind: str, value: str) -> ContactPoint:
+    """A new phone or e-mail for the debtor (``portfolio.contact_points``), audited."""
+    _writer(user)
+    try:
+        return contact_points.add_contact_point(debtor, kind=kind, value=value, actor=actor(user))
+    except InputError as error:
+        raise _input(error) from error
+
+
+def set_contact_point_state(
+    debtor: Debtor, user: User, *, point_id: int, state: str, reason: str
+) -> bool:
+    """Switch a point on, off, or mark it invalid, with the reason, audited."""
+    _writer(user)
+    try:
+        return contact_points.set_contact_point_state(
+            _point(debtor, point_id), state=state, reason=reason, actor=actor(user)
+        )
+    except InputError as error:
+        raise _input(error) from error
+
+
+def set_consent(
+    debtor: Debtor, user: User, *, point_id: int, channel: str, granted: bool, source: str
+) -> ChannelConsent:
+    """Grant or revoke a channel's consent on a point, with its source, audited."""
+    _writer(user)
+    try:
+        return contact_points.set_consent(
+            _point(debtor, point_id),
+            channel=channel,
+            granted=granted,
+            source=source,
+            actor=actor(user),
+        )
+    except InputError as error:
+        raise _input(error) from error
+
+
+def create_promise(debtor: Debtor, user: User, *, promised_on: date, amount: Decimal) -> Promise:
+    """The debtor promises ``amount`` by ``promised_on``: ``payments.actions.make_promise``
+    (the segment's longest promise and the balance hold), audited."""
+    _writer(user)
+    with transaction.atomic():
+        try:
+            promise = make_promise(
+                live_link(debtor.pk), promised_on=promised_on, amount=amount, source="staff"
+            )
+        except AgreementError as error:
+            raise StaffError(str(error)) from error
+        _audit(
+            debtor,
+            AuditEvent.Kind.PROMISE_MADE,
+            user,
+            promise=promise.pk,
+            promised_on=promised_on.isoformat(),
+            amount=str(promise.amount),
+            currency=promise.currency,
+        )
+    return promise
+
+
+def create_plan(debtor: Debtor, user: User, *, count: int) -> InstalmentPlan:
+    """One of the plans the debtor's segment offers now (``payments.terms.plan_quote``, the
+    same the portal and the bot list), agreed through ``payments.actions.agree_plan``: the
+    minimum down payment, ``count`` monthly instalments. The debtor gets the schedule."""
+    _writer(user)
+    quote = plan_quote(debtor)
+    choice = next((item for item in quote.choices if item.count == count), None)
+    if choice is None:
+        raise StaffError(
+            _("El segmento del deudor no ofrece un plan de %(count)s cuotas ahora.")
+            % {"count": count}
+        )
+    down_payment = sum((item.amount for item in choice.schedule if item.number == 0), Decimal(0))
+    with transaction.atomic():
+        try:
+            plan = agree_plan(
+                live_link(debtor.pk), down_payment=down_payment, count=count, source="staff"
+            )
+        except AgreementError as error:
+            raise StaffError(str(error)) from error
+        if plan.total != quote.total:
+            raise StaffError(_("El saldo cambió mientras elegía el plan: vuelva a intentarlo."))
+        _audit(
+            debtor,
+            AuditEvent.Kind.PLAN_AGREED,
+            user,
+            plan=plan.pk,
+            count=count,
+            down_payment=str(down_payment),
+            total=str(plan.total),
+            currency=plan.currency,
+        )
+    return plan
+
+
+def review_report(report: DebtorReport, user: User, *, confirm: bool, reason: str) -> DebtorReport:
+    """A supervisor confirms or rejects a "ya pagué" or a dispute, with the reason, audited.
+
+    ``payments.reports`` does the rest: a confirmed "ya pagué" records the payment
+    and thanks the debtor, a rejected one resumes the reminders and tells the debtor.
+    """
+    if not may_approve(user):
+        raise StaffError(_("Solo un supervisor confirma o rechaza reportes."))
+    reason = _reason(reason)
+    if report.kind == DebtorReport.Kind.PAUSE:
+        raise StaffError(_("Una pausa no se revisa aquí."))
+    with transaction.atomic():
+        try:
+            if confirm:
+                done = reports.confirm_report(
+                    report.pk, reviewer=user.get_username(), amount=report.found_amount
+                )
+            else:
+                done = reports.reject_report(report.pk, reviewer=user.get_username())
+        except AgreementError as error:
+            raise StaffError(str(error)) from error
+        _audit(
+            report.debtor,
+            AuditEvent.Kind.REPORT_REVIEWED,
+            user,
+            report=report.pk,
+            report_kind=report.kind,
+            status=done.status,
+            reason=reason,
+        )
+    return done

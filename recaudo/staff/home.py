@@ -6,6 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import User
 from django.core.cache import cache
@@ -13,6 +14,7 @@ from django.db.models import F, QuerySet, Sum
 from django.utils import timezone
 
 from recaudo.conversations.calls import worklist
+from recaudo.conversations.desk import staff_zone
 from recaudo.conversations.models import Thread
 from recaudo.conversations.scope import Scope, creditor_scope, scoped, visible_threads
 from recaudo.languages import staff_money
@@ -64,12 +66,14 @@ FIGURES_SECONDS = 300
 
 
 def figures(user: User, now: datetime | None = None) -> list[Figure]:
-    """Open balance and payments received this month (the reader's month), per currency.
+    """Open balance and payments received this month, per currency.
 
-    The totals are kept in the cache for ``FIGURES_SECONDS`` per scope and month
+    "This month" is the calendar month in the user's zone (``desk.staff_zone``: their
+    creditors' team zone, else ``STAFF_TIME_ZONE``), whatever zone the request runs
+    in. The totals are kept in the cache for ``FIGURES_SECONDS`` per scope and month
     (on 1M debts the sum takes about 0.3 s); they are formatted for each reader.
     """
-    now = timezone.localtime(now or timezone.now())
+    now = (now or timezone.now()).astimezone(ZoneInfo(staff_zone(user)))
     month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
     scope = creditor_scope(user)
     name = "*" if scope is None else ",".join(map(str, sorted(scope)))

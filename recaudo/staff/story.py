@@ -17,7 +17,13 @@ from django.utils.translation import gettext as _
 
 from recaudo.conversations.timeline import debtor_timeline
 from recaudo.languages import staff_money
-from recaudo.payments.models import DebtorReport, DebtorRequest, InstalmentPlan, Promise
+from recaudo.payments.models import (
+    DebtorReport,
+    DebtorRequest,
+    InstalmentPlan,
+    NonPaymentReason,
+    Promise,
+)
 from recaudo.portfolio.models import AuditEvent, ChannelConsent, Debt, Debtor, Payment
 
 LIMIT = 200
@@ -27,7 +33,7 @@ LIMIT = 200
 class Event:
     at: datetime
     category: str  # debt | payment | message | note | outreach | promise | plan | request
-    #                | review | consent | audit
+    #                | review | reason | consent | audit
     title: str
     text: str = ""
     channel: str = ""
@@ -147,6 +153,21 @@ def story(debtor: Debtor) -> list[Event]:
                     if report.pause_until and report.status == DebtorReport.Status.PENDING
                     else ""
                 ),
+            )
+        )
+    reasons = NonPaymentReason.objects.filter(debtor=debtor).select_related("debt")
+    for reason in reasons.order_by("-occurred_at", "-pk")[:LIMIT]:
+        events.append(
+            Event(
+                reason.occurred_at,
+                "reason",
+                _("Motivo de no pago: %(code)s, deuda %(number)s")
+                % {
+                    "code": reason.get_code_display(),
+                    "number": reason.debt.invoice_number or reason.debt.external_id,
+                },
+                reason.detail,
+                reason.get_source_display(),
             )
         )
     consents = ChannelConsent.objects.filter(contact_point__debtor=debtor).select_related(

@@ -10,6 +10,7 @@ is a supervisor's or an admin's.
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -29,8 +30,9 @@ from recaudo.conversations.scope import AgentRequest, creditor_scope, scoped, vi
 from recaudo.conversations.views import staff_only
 from recaudo.languages import staff_money
 from recaudo.payments.models import DebtorRequest
-from recaudo.payments.terms import debtor_today
-from recaudo.portfolio.models import ContactPoint, Debt, Debtor
+from recaudo.payments.terms import debtor_today, plan_quote
+from recaudo.portfolio.contact_points import state_of
+from recaudo.portfolio.models import ChannelConsent, ContactPoint, Debt, Debtor
 from recaudo.roles import may_approve, may_write, role_label
 from recaudo.staff import actions
 from recaudo.staff.contact_today import explain
@@ -43,6 +45,20 @@ class PauseForm(forms.Form):
         label=gettext_lazy("En pausa hasta el"), widget=forms.DateInput(attrs={"type": "date"})
     )
     reason = forms.CharField(label=gettext_lazy("Motivo"), max_length=2000)
+
+
+class PromiseForm(forms.Form):
+    promised_on = forms.DateField(
+        label=gettext_lazy("Fecha prometida"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    amount = forms.DecimalField(
+        label=gettext_lazy("Monto prometido"), min_value=Decimal("0.01"), decimal_places=2
+    )
+
+
+class ContactPointForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("Tipo"), choices=ContactPoint.Kind.choices)
+    value = forms.CharField(label=gettext_lazy("Teléfono o correo"), max_length=254)
 
 
 class ReasonForm(forms.Form):
@@ -131,9 +147,62 @@ def debtor(request: AgentRequest, debtor_id: int) -> HttpResponse:
         "may_write": may_write(request.user),
         "agents": _agents_for(found) if may_write(request.user) else [],
         "pause_form": PauseForm(initial={"until": debtor_today(found) + timedelta(days=7)}),
+        "promise_form": PromiseForm(
+            initial={"promised_on": debtor_today(found) + timedelta(days=7)}
+        ),
+        "contact_point_form": ContactPointForm(),
+        "points": _points(found),
+        "plans": _plans(found) if may_write(request.user) else [],
         "debtor_timezone": found.timezone,
     }
     return render(request, "staff/debtor.html", context)
+
+
+def _points(debtor: Debtor) -> list[dict[str, Any]]:
+    """Each contact point with its state and, per channel of its kind, the consent."""
+    points = list(ContactPoint.objects.filter(debtor=debtor).order_by("kind", "pk"))
+    consents: dict[tuple[int, str], ChannelConsent] = {
+        (consent.contact_point_id, consent.channel): consent
+        for consent in ChannelConsent.objects.filter(contact_point__in=points)
+    }
+    labels = dict(ContactPoint.Channel.choices)
+    rows = []
+    for point in points:
+        kinds = (
+            ContactPoint.PHONE_CHANNELS if point.kind == "phone" else ContactPoint.EMAIL_CHANNELS
+        )
+        rows.append(
+            {
+                "point": point,
+                "state": state_of(point),
+                "consents": [
+                    (channel, labels.get(channel, channel), consents.get((point.pk, channel)))
+                    for channel in kinds
+                ],
+            }
+        )
+    return rows
+
+
+def _plans(debtor: Debtor) -> list[tuple[int, str]]:
+    """The plans the debtor's segment offers now, as "count: down payment + count x amount"."""
+    quote = plan_quote(debtor)
+    rows = []
+    for choice in quote.choices:
+        down = sum((item.amount for item in choice.schedule if item.number == 0), Decimal(0))
+        monthly = next((item.amount for item in choice.schedule if item.number == 1), Decimal(0))
+        rows.append(
+            (
+                choice.count,
+                _("%(down)s hoy y %(count)s cuotas de %(amount)s")
+                % {
+                    "down": staff_money(down, quote.currency, debtor.country),
+                    "count": choice.count,
+                    "amount": staff_money(monthly, quote.currency, debtor.country),
+                },
+            )
+        )
+    return rows
 
 
 def _back(debtor_id: int) -> HttpResponse:
@@ -209,6 +278,111 @@ def hand_over(request: AgentRequest, debtor_id: int) -> HttpResponse:
         messages.error(request, str(error))
     else:
         messages.success(request, _("Conversación asignada."))
+    return _back(debtor_id)
+
+
+@staff_only
+@require_POST
+def add_point(request: AgentRequest, debtor_id: int) -> HttpResponse:
+    found = _debtor(request, debtor_id)
+    form = ContactPointForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise actions.StaffError(
+                _("Revise el dato de contacto: %(problems)s") % {"problems": _problems(form)}
+            )
+        actions.add_contact_point(
+            found, request.user, kind=form.cleaned_data["kind"], value=form.cleaned_data["value"]
+        )
+    except actions.StaffError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Dato de contacto agregado."))
+    return _back(debtor_id)
+
+
+def _number(value: str | None) -> int:
+    try:
+        return int(value or 0)
+    except ValueError:
+        return 0
+
+
+@staff_only
+@require_POST
+def point_state(request: AgentRequest, debtor_id: int, point_id: int) -> HttpResponse:
+    found = _debtor(request, debtor_id)
+    try:
+        changed = actions.set_contact_point_state(
+            found,
+            request.user,
+            point_id=point_id,
+            state=request.POST.get("state", ""),
+            reason=request.POST.get("reason", ""),
+        )
+    except actions.StaffError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("Dato de contacto actualizado.") if changed else _("No había nada que cambiar."),
+        )
+    return _back(debtor_id)
+
+
+@staff_only
+@require_POST
+def consent(request: AgentRequest, debtor_id: int, point_id: int) -> HttpResponse:
+    found = _debtor(request, debtor_id)
+    try:
+        actions.set_consent(
+            found,
+            request.user,
+            point_id=point_id,
+            channel=request.POST.get("channel", ""),
+            granted=request.POST.get("granted") == "1",
+            source=request.POST.get("source", ""),
+        )
+    except actions.StaffError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Consentimiento guardado."))
+    return _back(debtor_id)
+
+
+@staff_only
+@require_POST
+def promise(request: AgentRequest, debtor_id: int) -> HttpResponse:
+    found = _debtor(request, debtor_id)
+    form = PromiseForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise actions.StaffError(
+                _("Revise la promesa: %(problems)s") % {"problems": _problems(form)}
+            )
+        actions.create_promise(
+            found,
+            request.user,
+            promised_on=form.cleaned_data["promised_on"],
+            amount=form.cleaned_data["amount"],
+        )
+    except actions.StaffError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Promesa de pago registrada."))
+    return _back(debtor_id)
+
+
+@staff_only
+@require_POST
+def plan(request: AgentRequest, debtor_id: int) -> HttpResponse:
+    found = _debtor(request, debtor_id)
+    try:
+        actions.create_plan(found, request.user, count=_number(request.POST.get("count")))
+    except actions.StaffError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("Plan de cuotas acordado: se le envía al deudor."))
     return _back(debtor_id)
 
 

@@ -7,7 +7,6 @@ viernes" to a segment without writing a policy step for it.
 from __future__ import annotations
 
 import io
-import random
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -15,14 +14,13 @@ import pytest
 import time_machine
 from django.core.management import CommandError, call_command
 
-from recaudo.delivery.dispatcher import Dispatcher
 from recaudo.outreach.campaigns import create, launch, launch_due, results
-from recaudo.outreach.contract import ProviderResult
 from recaudo.outreach.models import Campaign, Outreach
 from recaudo.policies.models import Segment, Template
 from recaudo.portfolio.actions import record_payment
 from recaudo.portfolio.models import ChannelConsent, ContactPoint
 from recaudo.portfolio.rules import InputError
+from tests.dispatching import dispatch_and_record as _dispatch
 from tests.factories import make_debt, make_debtor
 
 # Friday 2026-12-04, 10:00 in Bogotá.
@@ -75,26 +73,6 @@ def _campaign(creditor, promo, **values) -> Campaign:
     )
 
 
-class Recorder:
-    def __init__(self) -> None:
-        self.sent = []
-
-    def get(self, name):
-        return self
-
-    def send(self, message):
-        self.sent.append(message)
-        return ProviderResult("accepted", provider_message_id=f"id-{len(self.sent)}")
-
-
-def _dispatch(at):
-    channels = Recorder()
-    worker = Dispatcher(channels=channels, name="t", rng=random.Random(1))
-    worker.run_once(at)
-    worker.close()
-    return channels.sent
-
-
 def test_a_campaign_writes_one_contact_per_reachable_debtor_of_its_segment_once(creditor, promo):
     person = _debtor(creditor)
     company = _debtor(creditor, kind="company", phone="+573001234568")
@@ -106,7 +84,10 @@ def test_a_campaign_writes_one_contact_per_reachable_debtor_of_its_segment_once(
     assert summary == {"planned": 1, "not_in_segment": 1, "no_usable_channel": 1}
     row = Outreach.objects.get()
     assert (row.debtor, row.campaign, row.channel, row.action) == (
-        person, campaign, "sms", "message"
+        person,
+        campaign,
+        "sms",
+        "message",
     )
     assert row.window_start == NOW  # 10:00 in Bogotá, inside the hours
     assert list(row.debt_links.values_list("debt__debtor", flat=True)) == [person.pk]

@@ -7,7 +7,6 @@ and the bot's answer to a debtor without a consent on file ended
 
 from __future__ import annotations
 
-import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -16,37 +15,16 @@ import pytest
 
 from recaudo.compliance.packs import PACK_COUNTRIES, get_pack
 from recaudo.compliance.rules import PastContact, check_contact
-from recaudo.delivery.dispatcher import Dispatcher
-from recaudo.outreach.contract import ProviderResult
 from recaudo.outreach.history import debtor_history
 from recaudo.outreach.models import Outreach, OutreachDebt
 from recaudo.outreach.notify import notify, queue_reply
 from recaudo.outreach.settle import cancel_settled
 from recaudo.portfolio.models import ChannelConsent
+from tests.dispatching import dispatch_and_record as _run
 from tests.factories import make_debt, make_debtor
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # 10:00 in Bogotá, a Tuesday
 BOGOTA = "America/Bogota"
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.sent = []
-
-    def get(self, name):
-        return self
-
-    def send(self, message):
-        self.sent.append(message)
-        return ProviderResult("accepted", provider_message_id=f"id-{len(self.sent)}")
-
-
-def _run(at):
-    channels = Recorder()
-    worker = Dispatcher(channels=channels, name="t", rng=random.Random(1))
-    worker.run_once(at)
-    worker.close()
-    return channels.sent
 
 
 # --- the rule, without a database ---------------------------------------------------

@@ -6,44 +6,22 @@ debtor had only the screen they had just left.
 
 from __future__ import annotations
 
-import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
 
-from recaudo.delivery.dispatcher import Dispatcher
-from recaudo.outreach.contract import ProviderResult
 from recaudo.outreach.models import Outreach
 from recaudo.payments.actions import agree_plan
 from recaudo.payments.links import live_link
 from recaudo.portfolio.models import ChannelConsent
+from tests.dispatching import dispatch_and_record as _dispatch
 from tests.factories import make_creditor, make_debt, make_debtor
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # 10:00 in Bogotá, a Tuesday
 
 pytestmark = pytest.mark.django_db
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.sent = []
-
-    def get(self, name):
-        return self
-
-    def send(self, message):
-        self.sent.append(message)
-        return ProviderResult("accepted", provider_message_id=f"id-{len(self.sent)}")
-
-
-def _dispatch(at):
-    channels = Recorder()
-    worker = Dispatcher(channels=channels, name="t", rng=random.Random(1))
-    worker.run_once(at)
-    worker.close()
-    return channels.sent
 
 
 def _debtor(country="CO", phone="+573001234567", zone="America/Bogota", language="es"):

@@ -890,6 +890,10 @@ def test_the_openapi_document_and_its_docs_page_are_served():
         "/api/v1/debtors", "/api/v1/debtors/bulk", "/api/v1/debtors/{external_id}",
         "/api/v1/debts", "/api/v1/debts/bulk", "/api/v1/debts/{external_id}",
         "/api/v1/payments", "/api/v1/payments/bulk", "/api/v1/payments/{external_id}",
+        # The integrations' read endpoints (docs/integrations.md#the-read-api).
+        "/api/v1/outreach", "/api/v1/promises", "/api/v1/plans", "/api/v1/disputes",
+        "/api/v1/requests", "/api/v1/conversations", "/api/v1/events",
+        "/api/v1/exports/{kind}", "/api/v1/reports/summary",
     }
     assert set(document["components"]["securitySchemes"]) == {"BearerKey", "HeaderKey"}
     assert document["components"]["schemas"]["PaymentIn"]["required"] == [

@@ -15,6 +15,7 @@ from django.core.management.base import CommandError
 from recaudo.conversations.models import AgentProfile, Message
 from recaudo.outreach.models import Outreach
 from recaudo.payments.models import DebtorReport
+from recaudo.payments.reasons import record_reasons
 from recaudo.payments.reports import confirm_report, reject_report, resume_unreviewed
 from recaudo.payments.rules import AgreementError
 from recaudo.portfolio.models import AuditEvent, Payment
@@ -341,3 +342,20 @@ def test_a_pause_cannot_be_confirmed_as_a_payment_and_rejecting_it_resumes_silen
     mine.debt.refresh_from_db()
     assert mine.debt.status == "open"
     assert not Outreach.objects.filter(template_key="report_rejected").exists()
+
+
+def test_the_timeline_shows_each_reason_for_non_payment_with_its_source_and_words(mine):
+    agent = staff("ana", AGENT, mine.creditor)
+    with time_machine.travel(NOW, tick=False):
+        record_reasons(mine.debtor, "hardship", "bot", detail="perdí el trabajo")
+        page = browser_of(agent).get(f"/equipo/deudores/{mine.debtor.pk}/")
+
+    [reason] = [event for event in page.context["events"] if event.category == "reason"]
+    number = mine.debt.invoice_number or mine.debt.external_id
+    assert (reason.at, reason.title, reason.text, reason.channel) == (
+        NOW,
+        f"Motivo de no pago: dificultad económica, deuda {number}",
+        "perdí el trabajo",
+        "bot",
+    )
+    assert "perdí el trabajo" in page.content.decode()

@@ -3,15 +3,20 @@ does only what it may (issue 16, "Roles and scope")."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 import time_machine
 from django.contrib.auth.models import Permission, User
 
 from recaudo.conversations.models import Message
+from recaudo.integrations.models import Endpoint
 from recaudo.outreach.models import Outreach
-from recaudo.payments.models import DebtorReport
-from recaudo.portfolio.models import AuditEvent, Debtor
+from recaudo.payments.models import DebtorReport, InstalmentPlan, Promise
+from recaudo.payments.reports import report_debts
+from recaudo.portfolio.models import AuditEvent, ChannelConsent, Debtor
 from recaudo.roles import AGENT, AUDITOR, CREDITOR_VIEWER, SUPERVISOR, role_of
+from tests.factories import make_debt
 from tests.staff.helpers import IMPORT_MAPPING, NOW, book, browser_of, staff
 
 pytestmark = pytest.mark.django_db
@@ -23,9 +28,20 @@ def frozen_time():
         yield
 
 
+def _with_report(one):
+    """A "ya pagué" on a second debt, waiting for review, with its receipt."""
+    second = make_debt(one.debtor, "40000.00", due_on=date(2026, 11, 10))
+    (one.report,) = report_debts(
+        one.debtor, [second.pk], kind="already_paid", reason="Pagué en el banco", source="portal"
+    )
+    one.report.receipt, one.report.receipt_type = b"\x89PNG\r\n\x1a\n" + bytes(16), "image/png"
+    one.report.save(update_fields=["receipt", "receipt_type"])
+    return one
+
+
 @pytest.fixture
 def books():
-    return book("+573001110201"), book("+573001110202")
+    return _with_report(book("+573001110201")), _with_report(book("+573001110202"))
 
 
 IMPORT_COLUMNS = {f"column_{index}": name for index, name in enumerate(IMPORT_MAPPING)}
@@ -38,7 +54,23 @@ OBJECT_URLS = [
     ("post", "/equipo/deudores/{debtor}/enlace", {}),
     ("post", "/equipo/deudores/{debtor}/asignar", {"agent": "{me}", "reason": "llamar"}),
     ("post", "/equipo/pedidos/{request}/decidir", {"decision": "approve", "reason": "ok"}),
+    ("post", "/equipo/deudores/{debtor}/contacto", {"kind": "phone", "value": "3105550199"}),
+    (
+        "post",
+        "/equipo/deudores/{debtor}/contacto/{point}/estado",
+        {"state": "disabled", "reason": "x"},
+    ),
+    (
+        "post",
+        "/equipo/deudores/{debtor}/contacto/{point}/consentimiento",
+        {"channel": "sms", "granted": "1", "source": "x"},
+    ),
+    ("post", "/equipo/deudores/{debtor}/promesa", {"promised_on": "2026-11-27", "amount": "1000"}),
+    ("post", "/equipo/deudores/{debtor}/plan", {"count": "2"}),
+    ("get", "/equipo/revisiones/{report}/comprobante", {}),
+    ("post", "/equipo/revisiones/{report}/decidir", {"decision": "reject", "reason": "no"}),
     ("get", "/bandeja/{thread}/", {}),
+    ("post", "/bandeja/{thread}/reasignar", {"agent": "", "reason": "turno"}),
     ("get", "/bandeja/{thread}/registro.csv", {}),
     ("post", "/bandeja/{thread}/tomar", {}),
     ("post", "/bandeja/{thread}/nota", {"text": "hola"}),
@@ -47,6 +79,17 @@ OBJECT_URLS = [
     ("get", "/admin/portfolio/debtor/{debtor}/change/", {}),
     ("get", "/admin/payments/debtorrequest/{request}/change/", {}),
     ("get", "/admin/conversations/thread/{thread}/change/", {}),
+    ("get", "/equipo/integraciones/{endpoint}/", {}),
+    (
+        "get",
+        "/equipo/exportaciones/descargar",
+        {"kind": "debts", "creditor": "{creditor}", "file_format": "csv"},
+    ),
+    (
+        "get",
+        "/equipo/exportaciones/descargar",
+        {"kind": "reasons", "creditor": "{creditor}", "file_format": "xlsx"},
+    ),
     ("get", "/equipo/importar/{job}/", {}),
     ("post", "/equipo/importar/{job}/columnas", IMPORT_COLUMNS),
     ("post", "/equipo/importar/{job}/confirmar", {}),
@@ -56,8 +99,19 @@ OBJECT_URLS = [
 ]
 
 
+def _endpoint(one) -> int | str:
+    made, _ = Endpoint.objects.get_or_create(
+        creditor=one.creditor,
+        defaults={"name": "ERP", "url": "https://erp.example/h", "secret": "s"},
+    )
+    return made.pk
+
+
 def _fill(text: str, other, me: User) -> str:
     return text.format(
+        endpoint=_endpoint(other) if "{endpoint}" in text else "",
+        point=other.debtor.contact_points.get().pk,
+        report=other.report.pk,
         debtor=other.debtor.pk,
         debt=other.debt.pk,
         request=other.request.pk,
@@ -74,7 +128,7 @@ def test_a_supervisor_of_creditor_a_gets_404_for_every_row_of_creditor_b(books, 
     mine, theirs = books
     supervisor = staff("sofia", SUPERVISOR, mine.creditor)
     client = browser_of(supervisor)
-    audit_before = AuditEvent.objects.count()
+    audit_before = AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
     response = getattr(client, method)(
         _fill(url, theirs, supervisor),
@@ -92,7 +146,9 @@ def test_a_supervisor_of_creditor_a_gets_404_for_every_row_of_creditor_b(books, 
     assert theirs.request.status == "pending"
     theirs.import_job.refresh_from_db()
     assert theirs.import_job.status == "checked"
-    assert not DebtorReport.objects.filter(debtor=theirs.debtor).exists()
+    assert list(DebtorReport.objects.filter(debtor=theirs.debtor)) == [theirs.report]
+    theirs.report.refresh_from_db()
+    assert theirs.report.status == "pending"
     assert (
         not AuditEvent.objects.filter(debtor=theirs.debtor, pk__gt=audit_before)
         .exclude(kind__in=["debtor_created", "debt_created"])
@@ -107,9 +163,20 @@ def test_lists_and_counts_show_only_the_users_creditors(books):
     home = client.get("/equipo/")
     debtors = client.get("/equipo/deudores/")
     approvals = client.get("/equipo/pedidos/")
+    reviews = client.get("/equipo/revisiones/")
+    queue = client.get("/bandeja/", {"estado": "waiting_agent"})
 
+    assert [row[0].pk for row in reviews.context["rows"]] == [mine.report.pk]
+    assert [thread.pk for thread in queue.context["threads"]] == [mine.thread.pk]
+    assert [(c.reason, c.waiting) for c in queue.context["counts"]] == [("human", 1)]
+    assert [c.pk for c in queue.context["creditors"]] == [mine.creditor.pk]
     work = home.context["work"]
-    assert (work.queue, work.calls_due, work.approvals_waiting) == (1, 1, 1)
+    assert (work.queue, work.calls_due, work.approvals_waiting, work.reviews_waiting) == (
+        1,
+        1,
+        1,
+        1,
+    )
     assert [d.pk for d in debtors.context["debtors"]] == [mine.debtor.pk]
     assert [row[0].pk for row in approvals.context["rows"]] == [mine.request.pk]
     assert theirs.debtor.full_name not in debtors.content.decode()
@@ -214,6 +281,16 @@ WRITES = [
     ("/equipo/deudores/{debtor}/enlace", {}),
     ("/equipo/deudores/{debtor}/asignar", {"agent": "{me}", "reason": "llamar"}),
     ("/equipo/pedidos/{request}/decidir", {"decision": "approve", "reason": "ok"}),
+    ("/equipo/deudores/{debtor}/contacto", {"kind": "phone", "value": "3105550199"}),
+    ("/equipo/deudores/{debtor}/contacto/{point}/estado", {"state": "disabled", "reason": "x"}),
+    (
+        "/equipo/deudores/{debtor}/contacto/{point}/consentimiento",
+        {"channel": "sms", "granted": "1", "source": "x"},
+    ),
+    ("/equipo/deudores/{debtor}/promesa", {"promised_on": "2026-11-27", "amount": "1000"}),
+    ("/equipo/deudores/{debtor}/plan", {"count": "2"}),
+    ("/equipo/revisiones/{report}/decidir", {"decision": "reject", "reason": "no"}),
+    ("/bandeja/{thread}/reasignar", {"agent": "", "reason": "turno"}),
     ("/bandeja/{thread}/tomar", {}),
     ("/bandeja/{thread}/responder", {"text": "hola"}),
     ("/bandeja/{thread}/nota", {"text": "hola"}),
@@ -246,6 +323,11 @@ def _snapshot(one) -> tuple:
         Message.objects.filter(thread=one.thread).count(),
         Outreach.objects.filter(debtor=one.debtor).count(),
         DebtorReport.objects.filter(debtor=one.debtor).count(),
+        DebtorReport.objects.get(pk=one.report.pk).status,
+        sorted(one.debtor.contact_points.values_list("value", "invalid_reason")),
+        ChannelConsent.objects.filter(contact_point__debtor=one.debtor).count(),
+        Promise.objects.filter(debtor=one.debtor).count(),
+        InstalmentPlan.objects.filter(debtor=one.debtor).count(),
         AuditEvent.objects.filter(debtor=one.debtor).count(),
     )
 

@@ -104,6 +104,7 @@ class PooledHTTP:
         *,
         json: Any = None,
         data: Mapping[str, Any] | None = None,
+        content: bytes | None = None,
         params: Mapping[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         auth: tuple[str, str] | None = None,
@@ -118,7 +119,10 @@ class PooledHTTP:
             target = f"{target}?{query}"
         sent_headers = {"User-Agent": self.user_agent, "Accept": "*/*"}
         body = b""
-        if json is not None:
+        if content is not None:
+            # Bytes sent as given (a signed webhook: the signature covers these exact bytes).
+            body = content
+        elif json is not None:
             body = jsonlib.dumps(json, ensure_ascii=False, separators=(",", ":")).encode()
             sent_headers["Content-Type"] = "application/json"
         elif data is not None:

@@ -18,11 +18,15 @@ from recaudo.delivery.lanes import lane_count, run_lanes
 from recaudo.delivery.provider_events import process_pending
 from recaudo.delivery.reconcile import reconcile_unknown
 from recaudo.operations.heartbeat import Heartbeat
+from recaudo.operations.loops import run_between_batches
 from recaudo.outreach.campaigns import launch_due
 from recaudo.outreach.planner import plan
 from recaudo.payments.agreements import settle_agreements
 from recaudo.payments.receipts import SWEEP_SECONDS, thank_new_payments
 from recaudo.portfolio.import_jobs import run_next as run_next_import
+from recaudo.reports.weekly import send_weekly_reports
+
+WEEKLY_CHECK_SECONDS = 3600
 
 
 class Command(BaseCommand):
@@ -81,6 +85,7 @@ class Command(BaseCommand):
         thanked_at = float("-inf")
 
         reconciled_at: float | None = None
+        weekly_at: float | None = None
 
         lanes = 1 if options["once"] else lane_count(options["lanes"])
         # Read by /readyz (recaudo/health.py): written from the loop, so a stuck loop goes stale.
@@ -88,7 +93,7 @@ class Command(BaseCommand):
         heartbeat.beat()
 
         def plan_daily() -> None:
-            nonlocal planned_on, reconciled_at, thanked_at
+            nonlocal planned_on, reconciled_at, thanked_at, weekly_at
             heartbeat.beat()
             if settings.WEBHOOK_PROCESSING == "deferred":
                 process_pending()
@@ -105,6 +110,17 @@ class Command(BaseCommand):
                 if settled:
                     summary = ", ".join(f"{key}: {count}" for key, count in sorted(settled.items()))
                     self.stdout.write(f"unknown contacts reconciled; {summary}")
+            # The registered jobs: the outgoing webhooks (integrations/deliverer.py).
+            run_between_batches(timezone.now() + offset)
+            # Last week's summary per creditor: claimed once per week, so asking hourly
+            # (and from every worker) sends it once (reports/weekly.py).
+            if weekly_at is None or time.monotonic() - weekly_at >= WEEKLY_CHECK_SECONDS:
+                weekly_at = time.monotonic()
+                weekly = send_weekly_reports(timezone.now() + offset)
+                if weekly["sent"] or weekly["failed"]:
+                    self.stdout.write(
+                        f"weekly reports: {weekly['sent']} sent, {weekly['failed']} failed"
+                    )
 
         self.stdout.write(f"worker started with {lanes} lane{'s' if lanes > 1 else ''}")
         # Imports from the staff pages run beside the lanes, in their own thread: one
