@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "recaudo.payments",
     "recaudo.privacy",
     "recaudo.staff",
+    "recaudo.insights",
 ]
 
 MIDDLEWARE = [

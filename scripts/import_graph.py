@@ -29,6 +29,7 @@ LAYERS = (
     "outreach",
     "payments",
     "conversations",
+    "insights",
     "delivery",
     "privacy",
     "staff",

@@ -1,0 +1,123 @@
+"""Folding new source rows into the figures, a batch at a time, past a watermark.
+
+Each fold reads the rows after its watermark (ids, in order), adds what they
+change to the daily tables with ``INSERT ... ON CONFLICT DO UPDATE SET x = x +
+excluded.x`` and moves the watermark, in one transaction that holds the
+watermark's row: a second worker skips a fold that is running (``SKIP
+LOCKED``) and, after it, finds the watermark moved, so nothing counts twice.
+Only rows older than ``SETTLE_LAG`` are read: a transaction still open when
+a later id committed is not skipped for good.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import connection, models
+
+from recaudo.insights.models import CohortMonth, ResponseDay, Watermark
+
+SETTLE_LAG = timedelta(seconds=60)
+BATCH = 2000
+
+RESPONSE_KEY = (
+    "day",
+    "creditor_id",
+    "segment_id",
+    "country",
+    "channel",
+    "step_id",
+    "template_key",
+    "currency",
+)
+RESPONSE_SUMS = (
+    "opened",
+    "opted_out",
+    "complaints",
+    "paid_7",
+    "paid_30",
+    "credited",
+    "amount_7",
+    "amount_30",
+    "amount_credited",
+)
+COHORT_KEY = ("cohort", "creditor_id", "country", "currency", "months_after")
+COHORT_SUMS = ("placed_debts", "placed", "recovered")
+
+
+def lock(name: str) -> Watermark | None:
+    """The fold's watermark row, locked until the transaction ends; None when another holds it."""
+    assert connection.in_atomic_block, "lock() inside transaction.atomic()"
+    Watermark.objects.get_or_create(name=name)
+    return Watermark.objects.select_for_update(skip_locked=True).filter(name=name).first()
+
+
+def move(mark: Watermark, position: int) -> None:
+    mark.position = position
+    mark.save(update_fields=["position", "updated_at"])
+
+
+def add(
+    model: type[models.Model],
+    keys: tuple[str, ...],
+    sums: tuple[str, ...],
+    rows: Mapping[tuple[Any, ...], Mapping[str, Any]],
+) -> None:
+    """Add ``rows`` (key values -> {sum column: amount}) to ``model``'s rows, made when missing."""
+    if not rows:
+        return
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = [*keys, *sums]
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+        + ", ".join(f"{name} = {table}.{name} + excluded.{name}" for name in sums)
+    )
+    params = [
+        [*key, *(values.get(name, 0) for name in sums)] for key, values in sorted(rows.items())
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, params)
+
+
+def response_rows() -> defaultdict[tuple[Any, ...], dict[str, Any]]:
+    return defaultdict(lambda: dict.fromkeys(RESPONSE_SUMS, 0))
+
+
+def response_key(message: Mapping[str, Any], currency: str = "") -> tuple[Any, ...]:
+    return (
+        message["planned_on"],
+        message["creditor_id"],
+        message["segment_id"] or 0,
+        message["country"],
+        message["channel"],
+        message["step_id"] or 0,
+        message["template_key"],
+        currency,
+    )
+
+
+def add_responses(rows: Mapping[tuple[Any, ...], Mapping[str, Any]]) -> None:
+    add(ResponseDay, RESPONSE_KEY, RESPONSE_SUMS, rows)
+
+
+def month_start(moment: datetime) -> Any:
+    return moment.date().replace(day=1)
+
+
+def months_between(start: Any, end: Any) -> int:
+    return (end.year - start.year) * 12 + end.month - start.month
+
+
+def add_cohorts(rows: Iterable[tuple[tuple[Any, ...], str, Any]]) -> None:
+    """(cohort key, sum column, amount) triples added to ``CohortMonth``."""
+    totals: defaultdict[tuple[Any, ...], dict[str, Any]] = defaultdict(
+        lambda: dict.fromkeys(COHORT_SUMS, 0)
+    )
+    for key, column, amount in rows:
+        totals[key][column] += amount
+    add(CohortMonth, COHORT_KEY, COHORT_SUMS, totals)
