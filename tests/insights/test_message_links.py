@@ -12,14 +12,7 @@ from recaudo.outreach.models import Outreach
 from recaudo.outreach.planner import plan
 from recaudo.payments.links import find_link, live_link, message_tokens, opened_from
 from recaudo.payments.models import MessageLink, PaymentLinkOpen
-from tests.delivery.test_dispatcher import (  # noqa: F401 (fixtures)
-    DAY,
-    PLANNED_AT,
-    SEND_AT,
-    _debtor,
-    channels,
-    dispatcher,
-)
+from tests.delivery.test_dispatcher import DAY, PLANNED_AT, SEND_AT, _debtor
 from tests.factories import make_debt
 
 pytestmark = pytest.mark.django_db
