@@ -23,11 +23,9 @@ from recaudo.insights.models import (
     Attribution,
     BalanceDay,
     CohortMonth,
-    DebtState,
     OutreachDay,
     RefusalDay,
     ResponseDay,
-    RollMonth,
     Watermark,
 )
 from recaudo.insights.rules import LOOKBACK_DAYS, Touch, attribute
@@ -48,6 +46,7 @@ MESSAGE_FIELDS = (
     "template_key",
     "planned_on",
     "sent_at",
+    "currency",
     "debtor__country",
 )
 
@@ -367,15 +366,16 @@ def refresh(now: datetime | None = None) -> dict[str, int]:
 def rebuild(now: datetime | None = None) -> dict[str, int]:
     """Every derived table made again from the source rows (``recaudo insights rebuild``).
 
-    Balance snapshots of past days cannot be remade (the source keeps only
-    today's balances): today's is taken, earlier ones are kept.
+    Balance snapshots of past days and the roll from month to month cannot be
+    remade (the source keeps only today's balances): today's snapshot is
+    taken again, the earlier ones, the rolls and the debts' last monthly
+    states are kept.
     """
     now = now or timezone.now()
     with transaction.atomic():
-        for model in (Attribution, OutreachDay, ResponseDay, RefusalDay, CohortMonth, RollMonth):
+        for model in (Attribution, OutreachDay, ResponseDay, RefusalDay, CohortMonth):
             model.objects.all().delete()
-        DebtState.objects.all().delete()
-        Watermark.objects.all().delete()
+        Watermark.objects.update(position=0)
     totals = catch_up(now, rounds=10**9)
     first: date | None = Outreach.objects.aggregate(first=Min("planned_on"))["first"]
     days = 0

@@ -21,6 +21,8 @@ from django.db import connection, models
 from recaudo.insights.models import CohortMonth, ResponseDay, Watermark
 
 SETTLE_LAG = timedelta(seconds=60)
+# Every fold's watermark row, made by migration 0002 (and kept by a rebuild, at 0).
+WATERMARKS = ("debts", "payments", "allocations", "openings", "opt_outs", "recount", "balances")
 BATCH = 2000
 
 RESPONSE_KEY = (
@@ -51,8 +53,14 @@ COHORT_SUMS = ("placed_debts", "placed", "recovered")
 def lock(name: str) -> Watermark | None:
     """The fold's watermark row, locked until the transaction ends; None when another holds it."""
     assert connection.in_atomic_block, "lock() inside transaction.atomic()"
-    Watermark.objects.get_or_create(name=name)
-    return Watermark.objects.select_for_update(skip_locked=True).filter(name=name).first()
+    assert name in WATERMARKS, name
+    # The rows are made by the migration: making one here, inside the fold's
+    # transaction, would wait on another worker's uncommitted insert of it.
+    mark = Watermark.objects.select_for_update(skip_locked=True).filter(name=name).first()
+    if mark is None and not Watermark.objects.filter(name=name).exists():
+        # Missing (a database flushed after the migration): made now, once.
+        mark, _ = Watermark.objects.get_or_create(name=name)
+    return mark
 
 
 def move(mark: Watermark, position: int) -> None:
@@ -89,6 +97,8 @@ def response_rows() -> defaultdict[tuple[Any, ...], dict[str, Any]]:
 
 
 def response_key(message: Mapping[str, Any], currency: str = "") -> tuple[Any, ...]:
+    """The ``ResponseDay`` row of a message: its day and dimensions, in ``currency``
+    (a payment's) or the message's own."""
     return (
         message["planned_on"],
         message["creditor_id"],
@@ -97,7 +107,7 @@ def response_key(message: Mapping[str, Any], currency: str = "") -> tuple[Any, .
         message["channel"],
         message["step_id"] or 0,
         message["template_key"],
-        currency,
+        currency or message["currency"],
     )
 
 

@@ -82,6 +82,7 @@ class OutreachDay(models.Model):
     channel = models.CharField(max_length=10)
     step_id = models.BigIntegerField(default=0)  # 0: none (a notice)
     template_key = models.CharField(max_length=60)
+    currency = models.CharField(max_length=3)
     planned = models.IntegerField(default=0)
     sent = models.IntegerField(default=0)
     delivered = models.IntegerField(default=0)
@@ -100,6 +101,7 @@ class OutreachDay(models.Model):
                     "channel",
                     "step_id",
                     "template_key",
+                    "currency",
                 ],
                 name="outreach_day_key",
             )
@@ -122,7 +124,7 @@ class ResponseDay(models.Model):
     channel = models.CharField(max_length=10)
     step_id = models.BigIntegerField(default=0)
     template_key = models.CharField(max_length=60)
-    currency = models.CharField(max_length=3, default="")  # "" on a row of openings only
+    currency = models.CharField(max_length=3)  # the payment's, or the message's
     opened = models.IntegerField(default=0)
     opted_out = models.IntegerField(default=0)
     complaints = models.IntegerField(default=0)

@@ -45,7 +45,13 @@ def recount(day: date) -> None:
     rows = (
         Outreach.objects.filter(planned_on=day)
         .values(
-            "creditor_id", "segment_id", "debtor__country", "channel", "step_id", "template_key"
+            "creditor_id",
+            "segment_id",
+            "debtor__country",
+            "channel",
+            "step_id",
+            "template_key",
+            "currency",
         )
         .annotate(
             planned=Count("id"),
@@ -90,6 +96,7 @@ def recount(day: date) -> None:
                 channel=row["channel"],
                 step_id=row["step_id"] or 0,
                 template_key=row["template_key"],
+                currency=row["currency"],
                 planned=row["planned"],
                 sent=row["sent"],
                 delivered=row["delivered"],
