@@ -27,6 +27,7 @@ urlpatterns = [
     path("u/<str:token>", unsubscribe, name="unsubscribe"),
     path("p/", include("recaudo.payments.urls")),
     path("bandeja/", include("recaudo.conversations.urls")),
+    path("equipo/resultados/", include("recaudo.insights.urls")),
     path("equipo/", include("recaudo.staff.urls")),
     path("webhooks/payments/", include("recaudo.payments.webhook_urls")),
 ]

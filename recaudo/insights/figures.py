@@ -86,13 +86,21 @@ class Table:
     rates: frozenset[str] = frozenset()  # columns that are shares (0..1)
     chart: tuple[str, str, tuple[str, ...]] | None = None  # (bar|line, label key, values)
 
+    def value(self, key: str, row: dict[str, Any]) -> Any:
+        """A cell's value: money to two places (SQLite's sums drop the scale)."""
+        value = row.get(key)
+        if key in self.money and isinstance(value, Decimal):
+            return value.quantize(Decimal("0.01"))
+        return value
+
     def as_data(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "title": str(self.title),
             "columns": [key for key, _label in self.columns],
             "rows": [
-                {key: _plain(row.get(key)) for key, _label in self.columns} for row in self.rows
+                {key: _plain(self.value(key, row)) for key, _label in self.columns}
+                for row in self.rows
             ],
         }
 

@@ -204,16 +204,13 @@ def test_compliance_counts_refusals_by_rule_and_country_and_opt_outs(book):
 
 def test_agreements_promises_plans_and_requests(book):
     f = november(book)
-    assert (
-        rows(people.promises(f), "status", "count", "amount")
-        == [
-            ("made", 2, D("180000.00")),
-            ("pending", 0, D(0)),
-            ("kept", 1, D("100000.00")),
-            ("broken", 1, D("80000.00")),
-            ("superseded", 0, D(0)),
-        ]
-    )
+    assert rows(people.promises(f), "status", "count", "amount") == [
+        ("made", 2, D("180000.00")),
+        ("pending", 0, D(0)),
+        ("kept", 1, D("100000.00")),
+        ("broken", 1, D("80000.00")),
+        ("superseded", 0, D(0)),
+    ]
     assert rows(people.plans(f), "status", "count", "total") == [("active", 1, D("300000.00"))]
     # B's discount: asked on 14 Nov 12:00, approved 24 hours later, 50,000 off; E's waits.
     assert rows(

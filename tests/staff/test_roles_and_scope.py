@@ -42,6 +42,12 @@ OBJECT_URLS = [
     ("post", "/bandeja/{thread}/nota", {"text": "hola"}),
     ("get", "/bandeja/llamadas/{call}/", {}),
     ("post", "/bandeja/llamadas/{call}/tomar", {}),
+    ("get", "/equipo/resultados/cartera/?acreedor={creditor}", {}),
+    ("get", "/equipo/resultados/canales/?acreedor={creditor}", {}),
+    ("get", "/equipo/resultados/acuerdos/?acreedor={creditor}", {}),
+    ("get", "/equipo/resultados/agentes/?acreedor={creditor}", {}),
+    ("get", "/equipo/resultados/cumplimiento/?acreedor={creditor}", {}),
+    ("get", "/equipo/resultados/cartera/aging.csv?acreedor={creditor}", {}),
     ("get", "/admin/portfolio/debtor/{debtor}/change/", {}),
     ("get", "/admin/payments/debtorrequest/{request}/change/", {}),
     ("get", "/admin/conversations/thread/{thread}/change/", {}),
@@ -50,6 +56,7 @@ OBJECT_URLS = [
 
 def _fill(text: str, other, me: User) -> str:
     return text.format(
+        creditor=other.creditor.pk,
         debtor=other.debtor.pk,
         debt=other.debt.pk,
         request=other.request.pk,
