@@ -5,12 +5,14 @@ from django.utils.translation import gettext_lazy as _
 
 from recaudo.api import api
 from recaudo.delivery.views import unsubscribe
+from recaudo.insights.api import router as insights_router
 from recaudo.metrics import metrics
 from recaudo.portfolio.api import router as portfolio_router
 from recaudo.site import favicon, home
 
 # The API root holds the shared helpers; each app's router is mounted here, above both.
 api.add_router("", portfolio_router)
+api.add_router("", insights_router)
 
 admin.site.site_header = _("Recaudo: cobranza amigable")
 admin.site.site_title = "Recaudo"
