@@ -875,6 +875,7 @@ def test_the_openapi_document_and_its_docs_page_are_served():
         "/api/v1/debtors", "/api/v1/debtors/bulk", "/api/v1/debtors/{external_id}",
         "/api/v1/debts", "/api/v1/debts/bulk", "/api/v1/debts/{external_id}",
         "/api/v1/payments", "/api/v1/payments/bulk", "/api/v1/payments/{external_id}",
+        "/api/v1/insights/{page}",
     }
     assert set(document["components"]["securitySchemes"]) == {"BearerKey", "HeaderKey"}
     assert document["components"]["schemas"]["PaymentIn"]["required"] == [
