@@ -4,6 +4,8 @@ CSV (issue 17, "browser tests for the dashboards and an export")."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 import time_machine
 
@@ -42,7 +44,7 @@ def test_a_supervisor_reads_the_dashboards_on_a_phone_and_downloads_a_tables_csv
         page.goto(f"{live_server.url}/equipo/resultados/cartera/?{NOVEMBER}")
         with page.expect_download() as download:
             page.locator("#aging").get_by_role("link", name="Descargar CSV").click()
-        text = open(download.value.path(), encoding="utf-8").read()
+        text = Path(download.value.path()).read_text(encoding="utf-8")
         assert text.splitlines()[0] == "Moneda,Tramo,Deudas,Saldo"
         assert "COP,61-90,1,150000.00" in text.splitlines()
         assert errors == []
