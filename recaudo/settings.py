@@ -372,6 +372,15 @@ PAYMENTS = {
     },
 }
 
+# The results (recaudo/insights, docs/insights.md); the other keys of INSIGHTS
+# (the cost of a message per currency and channel) keep recaudo/insights/conf.py's.
+INSIGHTS = {
+    # A payment is credited to the last message that touched the debtor within these days.
+    "attribution_days": env_int("INSIGHTS_ATTRIBUTION_DAYS", 7, minimum=1),
+    # Days of the outbox recounted by the worker each minute (statuses still move there).
+    "recount_days": env_int("INSIGHTS_RECOUNT_DAYS", 3, minimum=0),
+}
+
 # Every handler redacts bearer tokens (/p/, /u/), query values, phones and
 # emails (recaudo/logs.py). Django's own loggers are configured here so that
 # none keeps a handler of Django's defaults, which would not redact.
