@@ -15,7 +15,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Max, Min, QuerySet, Sum
+from django.db.models import Max, QuerySet, Sum
 from django.utils.translation import gettext_lazy as _
 
 from recaudo.insights.conf import message_cost
@@ -456,11 +456,6 @@ def opt_outs(f: Filters) -> Table:
             }
         )
     return table
-
-
-def first_day(f: Filters) -> date | None:
-    """The earliest day any figure has (the date range's default start)."""
-    return f.cut(OutreachDay.objects.all(), country=None).aggregate(day=Min("day"))["day"]
 
 
 PORTFOLIO: tuple[Callable[[Filters], Table], ...] = (aging, rolls, recovery, liquidation)
