@@ -249,6 +249,7 @@ def main() -> None:
     from django.test.utils import setup_test_environment
 
     from recaudo.insights.actions import rebuild, refresh
+    from recaudo.insights.folds import SETTLE_LAG
     from recaudo.insights.models import OutreachDay
 
     call_command("migrate", verbosity=0)
@@ -261,7 +262,8 @@ def main() -> None:
         sizes = counts()
     if fresh or not OutreachDay.objects.exists():
         started = time.perf_counter()
-        rebuild(now)
+        # Past the folds' settling lag, so the rows just written are all folded.
+        rebuild(datetime.now(UTC) + SETTLE_LAG)
         rebuild_seconds = round(time.perf_counter() - started, 1)
     started = time.perf_counter()
     refresh(datetime.now(UTC))
