@@ -230,18 +230,18 @@ def call_outcomes(f: Filters) -> Table:
         chart=("bar", "outcome", ("calls",)),
     )
     start, end = _span(f)
-    calls = f.cut(
-        Outreach.objects.filter(
-            action=Outreach.Action.CALL_TASK,
-            status=Outreach.Status.SENT,
-            sent_at__gte=start,
-            sent_at__lt=end,
-        ),
-        country="debtor__country",
+    # From the calls agents took (a small table), not by scanning the outbox.
+    calls = CallAssignment.objects.filter(
+        outreach__sent_at__gte=start,
+        outreach__sent_at__lt=end,
+        outreach__status=Outreach.Status.SENT,
     )
+    calls = f.cut(calls, creditor="outreach__creditor_id", country="outreach__debtor__country")
     table.rows = [
-        {"outcome": r["status_reason"] or "-", "calls": r["n"]}
-        for r in calls.values("status_reason").annotate(n=Count("id")).order_by("status_reason")
+        {"outcome": r["outreach__status_reason"] or "-", "calls": r["n"]}
+        for r in calls.values("outreach__status_reason")
+        .annotate(n=Count("id"))
+        .order_by("outreach__status_reason")
     ]
     return table
 
