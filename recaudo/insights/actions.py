@@ -17,9 +17,12 @@ from django.db import transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
+from recaudo.conversations.models import Message
 from recaudo.insights import folds, snapshots
 from recaudo.insights.conf import attribution_days
 from recaudo.insights.models import (
+    AgentDay,
+    AgentThread,
     Attribution,
     BalanceDay,
     CohortMonth,
@@ -334,7 +337,61 @@ def _credit_opt_outs(found: list[tuple[int, datetime, str]], days: int) -> None:
     folds.add_responses(responses)
 
 
-FOLDS = (fold_debts, fold_payments, fold_allocations, fold_openings, fold_opt_outs)
+def fold_agent_messages(now: datetime) -> int:
+    """Agents' messages: the first one each agent wrote in each conversation counts the
+    conversation as taken up that day (``AgentDay``)."""
+    with transaction.atomic():
+        mark = folds.lock("agent_messages")
+        if mark is None:
+            return 0
+        messages = list(
+            Message.objects.filter(id__gt=mark.position, created_at__lte=now - folds.SETTLE_LAG)
+            .order_by("id")
+            .values_list(
+                "id",
+                "author",
+                "agent_id",
+                "thread_id",
+                "occurred_at",
+                "thread__creditor_id",
+                "thread__debtor__country",
+            )[: folds.BATCH]
+        )
+        if not messages:
+            return 0
+        first: dict[tuple[int, int], tuple[datetime, int, str]] = {}
+        for _, author, agent_id, thread_id, at, creditor_id, country in messages:
+            if author != Message.Author.AGENT or agent_id is None:
+                continue
+            key = (agent_id, thread_id)
+            if key not in first or at < first[key][0]:
+                first[key] = (at, creditor_id, country)
+        known = set(
+            AgentThread.objects.filter(
+                thread_id__in=sorted({thread for _, thread in first})
+            ).values_list("agent_id", "thread_id")
+        )
+        new = {key: value for key, value in first.items() if key not in known}
+        AgentThread.objects.bulk_create(
+            AgentThread(agent_id=agent, thread_id=thread, first_at=at)
+            for (agent, thread), (at, _, _) in new.items()
+        )
+        days: defaultdict[tuple[Any, ...], dict[str, int]] = defaultdict(lambda: {"threads": 0})
+        for (agent, _thread), (at, creditor_id, country) in new.items():
+            days[(at.date(), creditor_id, country, agent)]["threads"] += 1
+        folds.add(AgentDay, ("day", "creditor_id", "country", "agent_id"), ("threads",), days)
+        folds.move(mark, messages[-1][0])
+        return len(messages)
+
+
+FOLDS = (
+    fold_debts,
+    fold_payments,
+    fold_allocations,
+    fold_openings,
+    fold_opt_outs,
+    fold_agent_messages,
+)
 
 
 def catch_up(now: datetime, rounds: int = 50) -> dict[str, int]:
@@ -373,7 +430,8 @@ def rebuild(now: datetime | None = None) -> dict[str, int]:
     """
     now = now or timezone.now()
     with transaction.atomic():
-        for model in (Attribution, OutreachDay, ResponseDay, RefusalDay, CohortMonth):
+        derived = (Attribution, OutreachDay, ResponseDay, RefusalDay, CohortMonth)
+        for model in (*derived, AgentThread, AgentDay):
             model.objects.all().delete()
         Watermark.objects.update(position=0)
     totals = catch_up(now, rounds=10**9)

@@ -21,8 +21,17 @@ from django.db import connection, models
 from recaudo.insights.models import CohortMonth, ResponseDay, Watermark
 
 SETTLE_LAG = timedelta(seconds=60)
-# Every fold's watermark row, made by migration 0002 (and kept by a rebuild, at 0).
-WATERMARKS = ("debts", "payments", "allocations", "openings", "opt_outs", "recount", "balances")
+# Every fold's watermark row, made by migrations 0002 and 0003 (and kept by a rebuild, at 0).
+WATERMARKS = (
+    "debts",
+    "payments",
+    "allocations",
+    "openings",
+    "opt_outs",
+    "recount",
+    "balances",
+    "agent_messages",
+)
 BATCH = 2000
 
 RESPONSE_KEY = (

@@ -263,3 +263,39 @@ class CohortMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cohort} +{self.months_after}"
+
+
+class AgentThread(models.Model):
+    """The first message each agent wrote in each conversation (folded from the messages)."""
+
+    agent_id = models.BigIntegerField()
+    thread_id = models.BigIntegerField()
+    first_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["agent_id", "thread_id"], name="agent_thread_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent_id} {self.thread_id}"
+
+
+class AgentDay(models.Model):
+    """Conversations an agent took up (first wrote in) per day, creditor and country."""
+
+    day = models.DateField()
+    creditor_id = models.BigIntegerField()
+    country = models.CharField(max_length=2)
+    agent_id = models.BigIntegerField()
+    threads = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "creditor_id", "country", "agent_id"], name="agent_day_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.agent_id}"

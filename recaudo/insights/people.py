@@ -8,11 +8,13 @@ from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db.models import Count, F, Min, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
 from recaudo.conversations.models import CallAssignment, Message, Thread
 from recaudo.insights.figures import Filters, Table, ratio
+from recaudo.insights.models import AgentDay
 from recaudo.outreach.models import Outreach
 from recaudo.payments.models import DebtorRequest, InstalmentPlan, Promise
 
@@ -164,22 +166,14 @@ def agents(f: Filters) -> Table:
     )
     start, end = _span(f)
     creditors = f.creditors()
-    messages = Message.objects.filter(
-        author=Message.Author.AGENT,
-        occurred_at__gte=start,
-        occurred_at__lt=end,
-        agent__isnull=False,
-    )
-    if creditors is not None:
-        messages = messages.filter(thread__creditor_id__in=sorted(creditors))
-    if f.country:
-        messages = messages.filter(thread__debtor__country=f.country)
     rows: dict[str, dict[str, Any]] = defaultdict(
         lambda: {"threads": 0, "first": [], "resolution": [], "calls": 0, "promises": 0}
     )
-    handled = messages.values("agent__username").annotate(n=Count("thread_id", distinct=True))
-    for r in handled:
-        rows[r["agent__username"]]["threads"] = r["n"]
+    # Conversations each agent took up (first wrote in) in the range: the folded daily table.
+    taken = f.cut(AgentDay.objects.filter(day__gte=f.start, day__lte=f.end))
+    names = dict(User.objects.filter(id__in=taken.values("agent_id")).values_list("id", "username"))
+    for r in taken.values("agent_id").annotate(n=Sum("threads")).order_by():
+        rows[names.get(r["agent_id"], str(r["agent_id"]))]["threads"] = r["n"]
     handed = Thread.objects.filter(
         handed_off_at__gte=start, handed_off_at__lt=end, assigned_to__isnull=False
     )

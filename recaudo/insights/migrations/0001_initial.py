@@ -4,180 +4,290 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='DebtState',
+            name="DebtState",
             fields=[
-                ('debt_id', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('month', models.DateField()),
-                ('creditor_id', models.BigIntegerField()),
-                ('country', models.CharField(max_length=2)),
-                ('currency', models.CharField(max_length=3)),
-                ('bucket', models.CharField(max_length=10)),
-                ('balance', models.DecimalField(decimal_places=2, max_digits=16)),
+                ("debt_id", models.BigIntegerField(primary_key=True, serialize=False)),
+                ("month", models.DateField()),
+                ("creditor_id", models.BigIntegerField()),
+                ("country", models.CharField(max_length=2)),
+                ("currency", models.CharField(max_length=3)),
+                ("bucket", models.CharField(max_length=10)),
+                ("balance", models.DecimalField(decimal_places=2, max_digits=16)),
             ],
         ),
         migrations.CreateModel(
-            name='Watermark',
+            name="Watermark",
             fields=[
-                ('name', models.CharField(max_length=40, primary_key=True, serialize=False)),
-                ('position', models.BigIntegerField(default=0)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("name", models.CharField(max_length=40, primary_key=True, serialize=False)),
+                ("position", models.BigIntegerField(default=0)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Attribution',
+            name="Attribution",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('payment_id', models.BigIntegerField(unique=True, verbose_name='pago')),
-                ('creditor_id', models.BigIntegerField(verbose_name='acreedor')),
-                ('debtor_id', models.BigIntegerField(verbose_name='deudor')),
-                ('country', models.CharField(max_length=2, verbose_name='país')),
-                ('currency', models.CharField(max_length=3, verbose_name='moneda')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=16, verbose_name='monto')),
-                ('paid_at', models.DateTimeField(verbose_name='pagado el')),
-                ('credit_days', models.PositiveSmallIntegerField(verbose_name='ventana (días)')),
-                ('credited', models.BooleanField(verbose_name='acreditado')),
-                ('days_after', models.PositiveSmallIntegerField(verbose_name='días desde el mensaje')),
-                ('outreach_id', models.BigIntegerField(verbose_name='mensaje')),
-                ('channel', models.CharField(max_length=10, verbose_name='canal')),
-                ('step_id', models.BigIntegerField(null=True, verbose_name='paso')),
-                ('segment_id', models.BigIntegerField(null=True, verbose_name='segmento')),
-                ('template_key', models.CharField(max_length=60, verbose_name='plantilla')),
-                ('variant', models.CharField(blank=True, max_length=40, null=True, verbose_name='variante')),
-                ('message_day', models.DateField(verbose_name='día del mensaje')),
-                ('opened', models.BooleanField(verbose_name='enlace abierto')),
-                ('first_outreach_id', models.BigIntegerField(verbose_name='primer mensaje')),
-                ('first_channel', models.CharField(max_length=10, verbose_name='primer canal')),
-                ('first_step_id', models.BigIntegerField(null=True, verbose_name='primer paso')),
-                ('first_template_key', models.CharField(max_length=60, verbose_name='primera plantilla')),
-                ('first_variant', models.CharField(blank=True, max_length=40, null=True, verbose_name='primera variante')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("payment_id", models.BigIntegerField(unique=True, verbose_name="pago")),
+                ("creditor_id", models.BigIntegerField(verbose_name="acreedor")),
+                ("debtor_id", models.BigIntegerField(verbose_name="deudor")),
+                ("country", models.CharField(max_length=2, verbose_name="país")),
+                ("currency", models.CharField(max_length=3, verbose_name="moneda")),
+                (
+                    "amount",
+                    models.DecimalField(decimal_places=2, max_digits=16, verbose_name="monto"),
+                ),
+                ("paid_at", models.DateTimeField(verbose_name="pagado el")),
+                ("credit_days", models.PositiveSmallIntegerField(verbose_name="ventana (días)")),
+                ("credited", models.BooleanField(verbose_name="acreditado")),
+                (
+                    "days_after",
+                    models.PositiveSmallIntegerField(verbose_name="días desde el mensaje"),
+                ),
+                ("outreach_id", models.BigIntegerField(verbose_name="mensaje")),
+                ("channel", models.CharField(max_length=10, verbose_name="canal")),
+                ("step_id", models.BigIntegerField(null=True, verbose_name="paso")),
+                ("segment_id", models.BigIntegerField(null=True, verbose_name="segmento")),
+                ("template_key", models.CharField(max_length=60, verbose_name="plantilla")),
+                (
+                    "variant",
+                    models.CharField(blank=True, max_length=40, null=True, verbose_name="variante"),
+                ),
+                ("message_day", models.DateField(verbose_name="día del mensaje")),
+                ("opened", models.BooleanField(verbose_name="enlace abierto")),
+                ("first_outreach_id", models.BigIntegerField(verbose_name="primer mensaje")),
+                ("first_channel", models.CharField(max_length=10, verbose_name="primer canal")),
+                ("first_step_id", models.BigIntegerField(null=True, verbose_name="primer paso")),
+                (
+                    "first_template_key",
+                    models.CharField(max_length=60, verbose_name="primera plantilla"),
+                ),
+                (
+                    "first_variant",
+                    models.CharField(
+                        blank=True, max_length=40, null=True, verbose_name="primera variante"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'atribución',
-                'verbose_name_plural': 'atribuciones',
-                'indexes': [models.Index(fields=['creditor_id', 'paid_at'], name='attribution_paid_idx')],
+                "verbose_name": "atribución",
+                "verbose_name_plural": "atribuciones",
+                "indexes": [
+                    models.Index(fields=["creditor_id", "paid_at"], name="attribution_paid_idx")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='BalanceDay',
+            name="BalanceDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('creditor_id', models.BigIntegerField()),
-                ('country', models.CharField(max_length=2)),
-                ('currency', models.CharField(max_length=3)),
-                ('bucket', models.CharField(max_length=10)),
-                ('debts', models.IntegerField(default=0)),
-                ('balance', models.DecimalField(decimal_places=2, default=0, max_digits=16)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                ("creditor_id", models.BigIntegerField()),
+                ("country", models.CharField(max_length=2)),
+                ("currency", models.CharField(max_length=3)),
+                ("bucket", models.CharField(max_length=10)),
+                ("debts", models.IntegerField(default=0)),
+                ("balance", models.DecimalField(decimal_places=2, default=0, max_digits=16)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('day', 'creditor_id', 'country', 'currency', 'bucket'), name='balance_day_key')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("day", "creditor_id", "country", "currency", "bucket"),
+                        name="balance_day_key",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='CohortMonth',
+            name="CohortMonth",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('cohort', models.DateField()),
-                ('creditor_id', models.BigIntegerField()),
-                ('country', models.CharField(max_length=2)),
-                ('currency', models.CharField(max_length=3)),
-                ('months_after', models.SmallIntegerField()),
-                ('placed_debts', models.IntegerField(default=0)),
-                ('placed', models.DecimalField(decimal_places=2, default=0, max_digits=16)),
-                ('recovered', models.DecimalField(decimal_places=2, default=0, max_digits=16)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("cohort", models.DateField()),
+                ("creditor_id", models.BigIntegerField()),
+                ("country", models.CharField(max_length=2)),
+                ("currency", models.CharField(max_length=3)),
+                ("months_after", models.SmallIntegerField()),
+                ("placed_debts", models.IntegerField(default=0)),
+                ("placed", models.DecimalField(decimal_places=2, default=0, max_digits=16)),
+                ("recovered", models.DecimalField(decimal_places=2, default=0, max_digits=16)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('cohort', 'creditor_id', 'country', 'currency', 'months_after'), name='cohort_month_key')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("cohort", "creditor_id", "country", "currency", "months_after"),
+                        name="cohort_month_key",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='OutreachDay',
+            name="OutreachDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('creditor_id', models.BigIntegerField()),
-                ('segment_id', models.BigIntegerField(default=0)),
-                ('country', models.CharField(max_length=2)),
-                ('channel', models.CharField(max_length=10)),
-                ('step_id', models.BigIntegerField(default=0)),
-                ('template_key', models.CharField(max_length=60)),
-                ('currency', models.CharField(max_length=3)),
-                ('planned', models.IntegerField(default=0)),
-                ('sent', models.IntegerField(default=0)),
-                ('delivered', models.IntegerField(default=0)),
-                ('read', models.IntegerField(default=0)),
-                ('failed', models.IntegerField(default=0)),
-                ('cancelled', models.IntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                ("creditor_id", models.BigIntegerField()),
+                ("segment_id", models.BigIntegerField(default=0)),
+                ("country", models.CharField(max_length=2)),
+                ("channel", models.CharField(max_length=10)),
+                ("step_id", models.BigIntegerField(default=0)),
+                ("template_key", models.CharField(max_length=60)),
+                ("currency", models.CharField(max_length=3)),
+                ("planned", models.IntegerField(default=0)),
+                ("sent", models.IntegerField(default=0)),
+                ("delivered", models.IntegerField(default=0)),
+                ("read", models.IntegerField(default=0)),
+                ("failed", models.IntegerField(default=0)),
+                ("cancelled", models.IntegerField(default=0)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('day', 'creditor_id', 'segment_id', 'country', 'channel', 'step_id', 'template_key', 'currency'), name='outreach_day_key')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=(
+                            "day",
+                            "creditor_id",
+                            "segment_id",
+                            "country",
+                            "channel",
+                            "step_id",
+                            "template_key",
+                            "currency",
+                        ),
+                        name="outreach_day_key",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RefusalDay',
+            name="RefusalDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('creditor_id', models.BigIntegerField()),
-                ('country', models.CharField(max_length=2)),
-                ('channel', models.CharField(max_length=10)),
-                ('outcome', models.CharField(max_length=10)),
-                ('reason', models.CharField(max_length=80)),
-                ('contacts', models.IntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                ("creditor_id", models.BigIntegerField()),
+                ("country", models.CharField(max_length=2)),
+                ("channel", models.CharField(max_length=10)),
+                ("outcome", models.CharField(max_length=10)),
+                ("reason", models.CharField(max_length=80)),
+                ("contacts", models.IntegerField(default=0)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('day', 'creditor_id', 'country', 'channel', 'outcome', 'reason'), name='refusal_day_key')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("day", "creditor_id", "country", "channel", "outcome", "reason"),
+                        name="refusal_day_key",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ResponseDay',
+            name="ResponseDay",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('day', models.DateField()),
-                ('creditor_id', models.BigIntegerField()),
-                ('segment_id', models.BigIntegerField(default=0)),
-                ('country', models.CharField(max_length=2)),
-                ('channel', models.CharField(max_length=10)),
-                ('step_id', models.BigIntegerField(default=0)),
-                ('template_key', models.CharField(max_length=60)),
-                ('currency', models.CharField(max_length=3)),
-                ('opened', models.IntegerField(default=0)),
-                ('opted_out', models.IntegerField(default=0)),
-                ('complaints', models.IntegerField(default=0)),
-                ('paid_7', models.IntegerField(default=0)),
-                ('paid_30', models.IntegerField(default=0)),
-                ('credited', models.IntegerField(default=0)),
-                ('amount_7', models.DecimalField(decimal_places=2, default=0, max_digits=16)),
-                ('amount_30', models.DecimalField(decimal_places=2, default=0, max_digits=16)),
-                ('amount_credited', models.DecimalField(decimal_places=2, default=0, max_digits=16)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("day", models.DateField()),
+                ("creditor_id", models.BigIntegerField()),
+                ("segment_id", models.BigIntegerField(default=0)),
+                ("country", models.CharField(max_length=2)),
+                ("channel", models.CharField(max_length=10)),
+                ("step_id", models.BigIntegerField(default=0)),
+                ("template_key", models.CharField(max_length=60)),
+                ("currency", models.CharField(max_length=3)),
+                ("opened", models.IntegerField(default=0)),
+                ("opted_out", models.IntegerField(default=0)),
+                ("complaints", models.IntegerField(default=0)),
+                ("paid_7", models.IntegerField(default=0)),
+                ("paid_30", models.IntegerField(default=0)),
+                ("credited", models.IntegerField(default=0)),
+                ("amount_7", models.DecimalField(decimal_places=2, default=0, max_digits=16)),
+                ("amount_30", models.DecimalField(decimal_places=2, default=0, max_digits=16)),
+                (
+                    "amount_credited",
+                    models.DecimalField(decimal_places=2, default=0, max_digits=16),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('day', 'creditor_id', 'segment_id', 'country', 'channel', 'step_id', 'template_key', 'currency'), name='response_day_key')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=(
+                            "day",
+                            "creditor_id",
+                            "segment_id",
+                            "country",
+                            "channel",
+                            "step_id",
+                            "template_key",
+                            "currency",
+                        ),
+                        name="response_day_key",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RollMonth',
+            name="RollMonth",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('month', models.DateField()),
-                ('creditor_id', models.BigIntegerField()),
-                ('country', models.CharField(max_length=2)),
-                ('currency', models.CharField(max_length=3)),
-                ('from_bucket', models.CharField(max_length=10)),
-                ('to_bucket', models.CharField(max_length=10)),
-                ('debts', models.IntegerField(default=0)),
-                ('balance', models.DecimalField(decimal_places=2, default=0, max_digits=16)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("month", models.DateField()),
+                ("creditor_id", models.BigIntegerField()),
+                ("country", models.CharField(max_length=2)),
+                ("currency", models.CharField(max_length=3)),
+                ("from_bucket", models.CharField(max_length=10)),
+                ("to_bucket", models.CharField(max_length=10)),
+                ("debts", models.IntegerField(default=0)),
+                ("balance", models.DecimalField(decimal_places=2, default=0, max_digits=16)),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('month', 'creditor_id', 'country', 'currency', 'from_bucket', 'to_bucket'), name='roll_month_key')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=(
+                            "month",
+                            "creditor_id",
+                            "country",
+                            "currency",
+                            "from_bucket",
+                            "to_bucket",
+                        ),
+                        name="roll_month_key",
+                    )
+                ],
             },
         ),
     ]
