@@ -180,6 +180,73 @@ def counts() -> dict[str, int]:
     return found
 
 
+# The figures against SQL over the source rows (issue 17, "checked against SQL on the
+# benchmark portfolio"): (name, SQL over the aggregates, SQL over the sources).
+CHECKS = (
+    (
+        "planned",
+        "SELECT coalesce(sum(planned), 0) FROM insights_outreachday",
+        "SELECT count(*) FROM outreach_outreach",
+    ),
+    (
+        "sent",
+        "SELECT coalesce(sum(sent), 0) FROM insights_outreachday",
+        "SELECT count(*) FROM outreach_outreach WHERE sent_at IS NOT NULL",
+    ),
+    (
+        "read",
+        "SELECT coalesce(sum(read), 0) FROM insights_outreachday",
+        "SELECT count(*) FROM outreach_outreach WHERE read_at IS NOT NULL",
+    ),
+    (
+        "opened",
+        "SELECT coalesce(sum(opened), 0) FROM insights_responseday",
+        "SELECT count(DISTINCT outreach_id) FROM payments_paymentlinkopen",
+    ),
+    (
+        "refused",
+        "SELECT coalesce(sum(contacts), 0) FROM insights_refusalday",
+        "SELECT count(*) FROM outreach_outreach WHERE status = 'cancelled'"
+        " OR (status = 'planned' AND status_reason LIKE 'postponed: %%')",
+    ),
+    (
+        "recovered",
+        "SELECT coalesce(sum(recovered), 0) FROM insights_cohortmonth",
+        "SELECT coalesce(sum(a.amount), 0) FROM portfolio_paymentallocation a"
+        " JOIN portfolio_payment p ON p.id = a.payment_id WHERE p.status = 'received'",
+    ),
+    (
+        "placed",
+        "SELECT coalesce(sum(placed), 0) FROM insights_cohortmonth WHERE months_after = -1",
+        "SELECT coalesce(sum(amount), 0) FROM portfolio_debt",
+    ),
+    (
+        "open_balance_today",
+        "SELECT coalesce(sum(balance), 0) FROM insights_balanceday"
+        " WHERE day = (SELECT max(day) FROM insights_balanceday)",
+        "SELECT coalesce(sum(amount - amount_paid), 0) FROM portfolio_debt"
+        " WHERE status IN ('open', 'in_arrangement', 'disputed') AND amount_paid < amount",
+    ),
+)
+
+
+def check_against_sql() -> dict[str, bool]:
+    """Each figure's total from the aggregates equals the same total from the sources."""
+    from django.db import connection
+
+    found = {}
+    with connection.cursor() as cursor:
+        for name, aggregate, source in CHECKS:
+            cursor.execute(aggregate)
+            mine = cursor.fetchone()[0]
+            cursor.execute(source)
+            theirs = cursor.fetchone()[0]
+            found[name] = mine == theirs
+            if mine != theirs:
+                print(f"{name}: aggregates {mine} != sources {theirs}", file=sys.stderr)
+    return found
+
+
 def p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[max(0, round(0.95 * len(ordered)) - 1)]
@@ -272,6 +339,7 @@ def main() -> None:
     refresh(datetime.now(UTC))
     refresh_seconds = round(time.perf_counter() - started, 1)
 
+    checks = check_against_sql()
     setup_test_environment()
     timings = measure_pages(arguments.requests)
     pages = {page: timings[page] for page in PAGES}
@@ -292,6 +360,7 @@ def main() -> None:
                 "rebuild_seconds": rebuild_seconds,
                 "refresh_seconds": refresh_seconds,
                 "requests_per_page": arguments.requests,
+                "matches_sql": checks,
             }
         )
     )

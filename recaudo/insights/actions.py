@@ -79,12 +79,13 @@ def fold_debts(now: datetime) -> int:
         if mark is None:
             return 0
         debts = list(
-            Debt.objects.filter(id__gt=mark.position, created_at__lte=now - folds.SETTLE_LAG)
+            Debt.objects.filter(id__gt=mark.position)
             .order_by("id")
             .values("id", "creditor_id", "currency", "amount", "created_at", "debtor__country")[
                 : folds.BATCH
             ]
         )
+        debts = folds.settled(debts, lambda row: row["created_at"], now)
         if not debts:
             return 0
         folds.add_cohorts(
@@ -112,21 +113,21 @@ def fold_allocations(now: datetime) -> int:
         if mark is None:
             return 0
         allocations = list(
-            PaymentAllocation.objects.filter(
-                id__gt=mark.position, payment__created_at__lte=now - folds.SETTLE_LAG
-            )
+            PaymentAllocation.objects.filter(id__gt=mark.position)
             .order_by("id")
             .values(
                 "id",
                 "amount",
                 "payment__paid_at",
                 "payment__status",
+                "payment__created_at",
                 "debt__created_at",
                 "debt__creditor_id",
                 "debt__currency",
                 "debt__debtor__country",
             )[: folds.BATCH]
         )
+        allocations = folds.settled(allocations, lambda row: row["payment__created_at"], now)
         if not allocations:
             return 0
         rows = []
@@ -156,12 +157,20 @@ def fold_payments(now: datetime) -> int:
         if mark is None:
             return 0
         payments = list(
-            Payment.objects.filter(id__gt=mark.position, created_at__lte=now - folds.SETTLE_LAG)
+            Payment.objects.filter(id__gt=mark.position)
             .order_by("id")
-            .values("id", "creditor_id", "debtor_id", "amount", "currency", "paid_at", "status")[
-                : folds.BATCH
-            ]
+            .values(
+                "id",
+                "creditor_id",
+                "debtor_id",
+                "amount",
+                "currency",
+                "paid_at",
+                "status",
+                "created_at",
+            )[: folds.BATCH]
         )
+        payments = folds.settled(payments, lambda row: row["created_at"], now)
         if not payments:
             return 0
         received: list[dict[str, Any]] = [
@@ -258,15 +267,14 @@ def fold_openings(now: datetime) -> int:
         if mark is None:
             return 0
         opens = list(
-            PaymentLinkOpen.objects.filter(
-                id__gt=mark.position, opened_at__lte=now - folds.SETTLE_LAG
-            )
+            PaymentLinkOpen.objects.filter(id__gt=mark.position)
             .order_by("id")
-            .values_list("id", "outreach_id")[: folds.BATCH]
+            .values_list("id", "outreach_id", "opened_at")[: folds.BATCH]
         )
+        opens = folds.settled(opens, lambda row: row[2], now)
         if not opens:
             return 0
-        wanted = {outreach_id for _, outreach_id in opens if outreach_id is not None}
+        wanted = {outreach_id for _, outreach_id, _at in opens if outreach_id is not None}
         counted = set(
             PaymentLinkOpen.objects.filter(
                 outreach_id__in=sorted(wanted), id__lte=mark.position
@@ -289,10 +297,11 @@ def fold_opt_outs(now: datetime) -> int:
         if mark is None:
             return 0
         events = list(
-            AuditEvent.objects.filter(id__gt=mark.position, created_at__lte=now - folds.SETTLE_LAG)
+            AuditEvent.objects.filter(id__gt=mark.position)
             .order_by("id")
             .values_list("id", "kind", "debtor_id", "created_at", "data")[: folds.BATCH]
         )
+        events = folds.settled(events, lambda row: row[3], now)
         if not events:
             return 0
         found = [
@@ -345,7 +354,7 @@ def fold_agent_messages(now: datetime) -> int:
         if mark is None:
             return 0
         messages = list(
-            Message.objects.filter(id__gt=mark.position, created_at__lte=now - folds.SETTLE_LAG)
+            Message.objects.filter(id__gt=mark.position)
             .order_by("id")
             .values_list(
                 "id",
@@ -355,12 +364,14 @@ def fold_agent_messages(now: datetime) -> int:
                 "occurred_at",
                 "thread__creditor_id",
                 "thread__debtor__country",
+                "created_at",
             )[: folds.BATCH]
         )
+        messages = folds.settled(messages, lambda row: row[7], now)
         if not messages:
             return 0
         first: dict[tuple[int, int], tuple[datetime, int, str]] = {}
-        for _, author, agent_id, thread_id, at, creditor_id, country in messages:
+        for _, author, agent_id, thread_id, at, creditor_id, country, _made in messages:
             if author != Message.Author.AGENT or agent_id is None:
                 continue
             key = (agent_id, thread_id)

@@ -5,14 +5,14 @@ change to the daily tables with ``INSERT ... ON CONFLICT DO UPDATE SET x = x +
 excluded.x`` and moves the watermark, in one transaction that holds the
 watermark's row: a second worker skips a fold that is running (``SKIP
 LOCKED``) and, after it, finds the watermark moved, so nothing counts twice.
-Only rows older than ``SETTLE_LAG`` are read: a transaction still open when
-a later id committed is not skipped for good.
+A fold stops at the first row newer than ``SETTLE_LAG`` (``settled``): a
+transaction still open when a later id committed is not skipped for good.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -70,6 +70,19 @@ def lock(name: str) -> Watermark | None:
         # Missing (a database flushed after the migration): made now, once.
         mark, _ = Watermark.objects.get_or_create(name=name)
     return mark
+
+
+def settled(rows: list[Any], moment: Callable[[Any], datetime], now: datetime) -> list[Any]:
+    """The rows (in id order) up to the first one newer than ``SETTLE_LAG``.
+
+    The watermark moves only past rows older than the lag: a row whose time is
+    still within it (its transaction may not be the last to commit, or its time
+    is ahead of ours) waits, and so do the ids after it, so none is skipped.
+    """
+    for index, row in enumerate(rows):
+        if moment(row) > now - SETTLE_LAG:
+            return rows[:index]
+    return rows
 
 
 def move(mark: Watermark, position: int) -> None:

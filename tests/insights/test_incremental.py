@@ -4,6 +4,7 @@ nothing twice when run again, and leave a fold to the worker holding it."""
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -21,6 +22,7 @@ from recaudo.insights.models import (
     RollMonth,
     Watermark,
 )
+from recaudo.payments.links import find_link, live_link, message_tokens, record_open
 from tests.insights.portfolio import NOW, build
 
 pytestmark = pytest.mark.django_db
@@ -99,3 +101,28 @@ def test_a_fold_held_by_another_worker_is_skipped_then_done_once():
 
     assert (skipped, done, again) == (0, 3, 0)
     assert Attribution.objects.count() == 2
+
+
+def test_a_row_newer_than_the_settling_lag_waits_and_so_do_the_ids_after_it(settings):
+    settings.INSIGHTS = {"recount_days": 15}
+    book = build()
+    with time_machine.travel(NOW, tick=False):
+        refresh(NOW)
+    opened_before = sum(ResponseDay.objects.values_list("opened", flat=True))
+    tokens = message_tokens(
+        {
+            book.messages[name].pk: live_link(book.messages[name].debtor_id).token
+            for name in ("m1", "m2")
+        }
+    )
+    # The first opening carries a time ten minutes ahead (its clock), the second is on time.
+    for name, moment in (("m1", NOW + timedelta(minutes=10)), ("m2", NOW + timedelta(minutes=1))):
+        with time_machine.travel(moment, tick=False):
+            record_open(find_link(tokens[book.messages[name].pk]), "phone")
+
+    refresh(NOW + timedelta(minutes=3))
+    waiting = sum(ResponseDay.objects.values_list("opened", flat=True))
+    refresh(NOW + timedelta(minutes=12))
+    folded = sum(ResponseDay.objects.values_list("opened", flat=True))
+
+    assert (waiting, folded) == (opened_before, opened_before + 2)
