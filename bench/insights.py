@@ -113,9 +113,10 @@ FROM (SELECT DISTINCT debtor_id FROM outreach_outreach WHERE id %% 100 = 3) AS w
 
 OPENINGS = """
 INSERT INTO payments_paymentlinkopen (link_id, opened_at, user_agent_hash, outreach_id)
-SELECT l.id, o.sent_at + interval '1 hour', '', o.id
+SELECT l.id, least(o.sent_at + interval '1 hour', %(now)s - interval '5 minutes'), '', o.id
 FROM outreach_outreach o JOIN payments_paymentlink l ON l.debtor_id = o.debtor_id
 WHERE o.id %% 100 = 3 AND o.sent_at IS NOT NULL
+ORDER BY 2
 """
 
 AGENT_MESSAGES = """
@@ -149,7 +150,7 @@ def fill(rows: int, now: datetime) -> dict[str, int]:
         cursor.execute(PAYMENTS, base)
         cursor.execute(ALLOCATIONS, {})
         cursor.execute(LINKS, base)
-        cursor.execute(OPENINGS, {})
+        cursor.execute(OPENINGS, base)
         columns, values = _thread_extras(cursor)
         cursor.execute(
             THREADS.format(extra_columns=columns, extra_values=values) + " LIMIT 100000",
