@@ -4,7 +4,6 @@ outside them is a 404; creditor viewers see only their clients."""
 
 from __future__ import annotations
 
-import csv
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -17,6 +16,7 @@ from django.utils.translation import get_language, gettext
 
 from recaudo.conversations.scope import AgentRequest, creditor_scope, scoped
 from recaudo.conversations.views import staff_only
+from recaudo.exports import csv_writer
 from recaudo.insights.charts import chart
 from recaudo.insights.figures import Table
 from recaudo.insights.models import OutreachDay
@@ -90,7 +90,8 @@ def table_csv(request: AgentRequest, page: str, table: str) -> HttpResponse:
     response["Content-Disposition"] = (
         f'attachment; filename="{page}-{table}-{filters.start}-{filters.end}.csv"'
     )
-    writer = csv.writer(response)
+    # Cells a spreadsheet would run as a formula (a rule's reason, a template key) are quoted.
+    writer = csv_writer(response)
     writer.writerow([str(label) for _key, label in found[0].columns])
     for row in data["rows"]:
         writer.writerow(["" if row[key] is None else row[key] for key in data["columns"]])
