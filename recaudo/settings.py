@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "recaudo.privacy",
     "recaudo.staff",
     "recaudo.integrations",
+    "recaudo.insights",
 ]
 
 MIDDLEWARE = [
@@ -412,6 +413,15 @@ PAYMENTS = {
             "webhook_secret": env_str("MERCADOPAGO_WEBHOOK_SECRET", ""),
         },
     },
+}
+
+# The results (recaudo/insights, docs/insights.md); the other keys of INSIGHTS
+# (the cost of a message per currency and channel) keep recaudo/insights/conf.py's.
+INSIGHTS = {
+    # A payment is credited to the last message that touched the debtor within these days.
+    "attribution_days": env_int("INSIGHTS_ATTRIBUTION_DAYS", 7, minimum=1),
+    # Days of the outbox recounted by the worker each minute (statuses still move there).
+    "recount_days": env_int("INSIGHTS_RECOUNT_DAYS", 3, minimum=0),
 }
 
 # Every handler redacts bearer tokens (/p/, /u/), query values, phones and

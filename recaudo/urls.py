@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from recaudo.api import api
 from recaudo.delivery.views import unsubscribe
+from recaudo.insights.api import router as insights_router
 from recaudo.integrations.api import router as integrations_router
 from recaudo.metrics import metrics
 from recaudo.portfolio.api import router as portfolio_router
@@ -15,6 +16,7 @@ from recaudo.site import favicon, home
 api.add_router("", portfolio_router)
 api.add_router("", integrations_router)
 api.add_router("", reports_router)
+api.add_router("", insights_router)
 
 admin.site.site_header = _("Recaudo: cobranza amigable")
 admin.site.site_title = "Recaudo"
@@ -34,6 +36,7 @@ urlpatterns = [
     path("equipo/integraciones/", include("recaudo.integrations.urls")),
     path("equipo/exportaciones/", include("recaudo.reports.urls")),
     path("equipo/experimentos/", include("recaudo.learning.urls")),
+    path("equipo/resultados/", include("recaudo.insights.urls")),
     path("equipo/", include("recaudo.staff.urls")),
     path("webhooks/payments/", include("recaudo.payments.webhook_urls")),
 ]

@@ -31,6 +31,7 @@ LAYERS = (
     "conversations",
     "reports",
     "learning",
+    "insights",
     "delivery",
     "privacy",
     "staff",

@@ -45,3 +45,13 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def own_token(message, debtor) -> str:
+    """The token a sent message carries: its own, over the debtor's live payment link."""
+    from recaudo.payments.links import live_link
+    from recaudo.payments.models import MessageLink
+
+    link = MessageLink.objects.get(outreach_id=message.outreach_id)
+    assert link.link_id == live_link(debtor.pk).pk
+    return link.token

@@ -57,7 +57,7 @@ from recaudo.outreach.fallback import fall_back
 from recaudo.outreach.history import past_contacts, triggered
 from recaudo.outreach.models import Outreach, OutreachDebt
 from recaudo.outreach.notify import answer_until
-from recaudo.payments.links import payment_tokens
+from recaudo.payments.links import message_tokens, payment_tokens
 from recaudo.payments.promises import debts_under_promise
 from recaudo.portfolio.models import ChannelConsent, ContactPoint, Creditor, Debt, Debtor
 
@@ -273,6 +273,15 @@ class Dispatcher:
                 {r.debtor_id for r in rows if r.action != Outreach.Action.REPLY},
                 creditors={pk: debtor.creditor_id for pk, debtor in facts.debtors.items()},
             )
+            # Each message carries its own token over the debtor's link, so an
+            # opening (and the payment after it) is credited to the message.
+            own_tokens = message_tokens(
+                {
+                    r.id: tokens[r.debtor_id]
+                    for r in rows
+                    if r.action != Outreach.Action.REPLY and r.debtor_id in tokens
+                }
+            )
             for row in rows:
                 decision = self._decide(row, facts, now)
                 if decision.verdict != "send":
@@ -290,7 +299,7 @@ class Dispatcher:
                             debts=facts.open_debt_objects(row.pk, decision.open_debt_ids),
                             address=facts.points[row.contact_point_id].value,
                             today=now.date(),
-                            link_token=tokens.get(row.debtor_id),
+                            link_token=own_tokens.get(row.id),
                         )
                 except NoTemplate as error:
                     log.error("outreach %s: %s", row.pk, error)

@@ -13,7 +13,12 @@ from recaudo.languages import debtor_language, django_language
 from recaudo.outreach.contract import OutboundMessage
 from recaudo.outreach.links import unsubscribe_link
 from recaudo.outreach.notify import notice_values
-from recaudo.payments.links import certificate_url, payment_token, payment_url
+from recaudo.payments.links import (
+    certificate_url,
+    message_tokens,
+    payment_token,
+    payment_url,
+)
 from recaudo.policies.models import Step, Template
 from recaudo.policies.rendering import (
     RenderError,
@@ -127,8 +132,8 @@ def build_message(
 ) -> OutboundMessage:
     """Render the outreach's template for its channel, language and debts.
 
-    ``link_token``: the debtor's payment-link token when the caller fetched
-    it already (the dispatcher does, for a whole batch at once).
+    ``link_token``: the message's own payment-link token when the caller
+    fetched it already (the dispatcher does, for a whole batch at once).
     """
     channel = outreach.channel
     key = outreach.template_key
@@ -140,7 +145,7 @@ def build_message(
     if template is None:
         raise NoTemplate(f"no template '{outreach.template_key}' for {channel}")
     language = template.language
-    token = link_token or payment_token(debtor.pk)
+    token = link_token or _own_token(outreach, debtor.pk)
     link = payment_url(token)
     notice_context = getattr(outreach, "notice_context", None)
     context = build_context(
@@ -211,3 +216,11 @@ def _reply_subject(language: str) -> str:
 
     with translation.override(django_language(language)):
         return translation.gettext("Respuesta sobre su cuenta")
+
+
+def _own_token(outreach: Any, debtor_id: int) -> str:
+    """The message's own token over the debtor's live link (the debtor's for an unsaved row)."""
+    token = payment_token(debtor_id)
+    if getattr(outreach, "pk", None) is None:
+        return token
+    return message_tokens({outreach.pk: token}).get(outreach.pk, token)

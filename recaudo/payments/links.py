@@ -1,4 +1,5 @@
-"""Payment links: one live, unguessable token per debtor; openings and their rate limit."""
+"""Payment links: one live, unguessable token per debtor, one per message that carries it;
+openings (credited to the message whose token was opened) and their rate limit."""
 
 from __future__ import annotations
 
@@ -9,13 +10,18 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from recaudo import access
 from recaudo.bulk import insert_rows
 from recaudo.payments.conf import setting
-from recaudo.payments.models import LinkRenewalRequest, PaymentLink, PaymentLinkOpen
+from recaudo.payments.models import (
+    LinkRenewalRequest,
+    MessageLink,
+    PaymentLink,
+    PaymentLinkOpen,
+)
 from recaudo.portfolio.models import Debtor
 
 # 32 random bytes: 256 bits, 43 URL-safe characters.
@@ -59,10 +65,31 @@ def instalment_url(link: PaymentLink, number: int) -> str:
 
 
 def find_link(token: str) -> PaymentLink | None:
-    """The link a token names, live or not; None for anything else."""
+    """The link a token names, live or not; None for anything else.
+
+    A message's own token (``MessageLink``) names its debtor's link: the link
+    comes back with ``opened_from`` set to the message's outbox id.
+    """
     if not token or len(token) > 64:
         return None
-    return PaymentLink.objects.select_related("creditor", "debtor").filter(token=token).first()
+    link = PaymentLink.objects.select_related("creditor", "debtor").filter(token=token).first()
+    if link is not None:
+        return link
+    message = (
+        MessageLink.objects.select_related("link__creditor", "link__debtor")
+        .filter(token=token)
+        .first()
+    )
+    if message is None:
+        return None
+    found = message.link
+    found.opened_from = message.outreach_id  # type: ignore[attr-defined]
+    return found
+
+
+def opened_from(link: PaymentLink) -> int | None:
+    """The message whose own token opened ``link`` (``find_link``), None for the debtor's."""
+    return getattr(link, "opened_from", None)
 
 
 def is_live(link: PaymentLink | None, now: datetime | None = None) -> bool:
@@ -72,7 +99,9 @@ def is_live(link: PaymentLink | None, now: datetime | None = None) -> bool:
 
 def record_open(link: PaymentLink, user_agent: str) -> PaymentLinkOpen:
     digest = hashlib.sha256(user_agent.encode()).hexdigest() if user_agent else ""
-    return PaymentLinkOpen.objects.create(link=link, user_agent_hash=digest)
+    return PaymentLinkOpen.objects.create(
+        link=link, user_agent_hash=digest, outreach_id=opened_from(link)
+    )
 
 
 def request_renewal(token: str) -> None:
@@ -165,4 +194,47 @@ def payment_tokens(
             PaymentLink, ("creditor_id", "debtor_id", "token", "created_at", "expires_at"), made
         )
         tokens.update((debtor_id, token) for _, debtor_id, token, _, _ in made)
+    return tokens
+
+
+def message_tokens(messages: Mapping[int, str]) -> dict[int, str]:
+    """Each message's own token (outbox id -> token) over its debtor's link token.
+
+    ``messages``: outbox id -> the debtor's live link token (``payment_tokens``).
+    A message that has one keeps it (a retry sends the same link); the others
+    get one each, in one bulk insert. Two workers racing on one message cannot
+    both win: ``outreach_id`` is unique, the loser reads the winner's token.
+    """
+    if not messages:
+        return {}
+    tokens = dict(
+        MessageLink.objects.filter(outreach_id__any=sorted(messages)).values_list(
+            "outreach_id", "token"
+        )
+    )
+    missing = sorted(set(messages) - set(tokens))
+    if missing:
+        link_ids = dict(
+            PaymentLink.objects.filter(
+                token__any=sorted({messages[outreach_id] for outreach_id in missing})
+            ).values_list("token", "id")
+        )
+        now = timezone.now()
+        made = [
+            (link_ids[messages[outreach_id]], outreach_id, new_token(), now)
+            for outreach_id in missing
+            if messages[outreach_id] in link_ids
+        ]
+        try:
+            with transaction.atomic():
+                insert_rows(MessageLink, ("link_id", "outreach_id", "token", "created_at"), made)
+        except IntegrityError:
+            made = []  # another worker wrote them first: read theirs below
+        tokens.update((outreach_id, token) for _, outreach_id, token, _ in made)
+        if len(tokens) < len(messages):
+            tokens.update(
+                MessageLink.objects.filter(outreach_id__any=missing).values_list(
+                    "outreach_id", "token"
+                )
+            )
     return tokens

@@ -70,10 +70,34 @@ class PaymentLink(models.Model):
         return f"{self.debtor_id} {self.token[:6]}…"
 
 
+class MessageLink(models.Model):
+    """One outbound message's own token for its debtor's link (``/p/<token>``).
+
+    It opens the same portal as the debtor's link (``link``) and lives as long;
+    an opening through it is credited to the message (``outreach_id``,
+    docs/insights.md). A retried message keeps its token (one row per message).
+    """
+
+    link = models.ForeignKey(PaymentLink, on_delete=models.CASCADE, related_name="+")
+    # The outbox row (no foreign key: the outbox is archived by month, decision 0004).
+    outreach_id = models.BigIntegerField(_("mensaje"), unique=True)
+    token = models.CharField(_("token"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("creado"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("enlace de un mensaje")
+        verbose_name_plural = _("enlaces de mensajes")
+
+    def __str__(self) -> str:
+        return f"{self.outreach_id} {self.token[:6]}…"
+
+
 class PaymentLinkOpen(models.Model):
     """One opening of a link (a signal for insights). No IP is kept."""
 
     link = models.ForeignKey(PaymentLink, on_delete=models.CASCADE, related_name="opens")
+    # The message whose own token was opened; empty for the debtor's link.
+    outreach_id = models.BigIntegerField(_("mensaje"), null=True, blank=True, db_index=True)
     opened_at = models.DateTimeField(_("abierto"), auto_now_add=True)
     user_agent_hash = models.CharField(_("hash del navegador"), max_length=64, blank=True)
 

@@ -19,6 +19,7 @@ from recaudo.payments import concessions
 from recaudo.payments.links import live_link
 from recaudo.policies.models import Segment
 from recaudo.portfolio.models import ChannelConsent, ContactPoint, Debt
+from tests.helpers import own_token
 
 pytestmark = pytest.mark.django_db
 
@@ -81,7 +82,7 @@ def test_an_approved_new_due_date_is_sent_to_the_debtor_with_the_date_and_the_li
     )
     [message] = _dispatch()
     assert "1 de diciembre" in message.text
-    assert f"/p/{live_link(debtor.pk).token}" in message.text
+    assert f"/p/{own_token(message, debtor)}" in message.text
 
 
 def test_an_approved_discount_names_the_amount_that_settles_the_debt(
@@ -98,7 +99,7 @@ def test_an_approved_discount_names_the_amount_that_settles_the_debt(
     [message] = _dispatch()
     assert "700.000" in message.text
     assert "1.419.567" in message.text  # what was owed when asked
-    assert f"/p/{token}" in message.text
+    assert f"/p/{own_token(message, debtor)}" in message.text
 
 
 def test_a_refused_request_is_sent_with_the_balance_and_the_link(debtor, limits, phone, frozen):
@@ -113,7 +114,7 @@ def test_a_refused_request_is_sent_with_the_balance_and_the_link(debtor, limits,
     assert notice.template_key == "request_refused"
     [message] = _dispatch()
     assert "1.419.567" in message.text
-    assert f"/p/{live_link(debtor.pk).token}" in message.text
+    assert f"/p/{own_token(message, debtor)}" in message.text
 
 
 def test_a_request_the_segment_approves_at_once_sends_nothing_the_portal_already_said_it(

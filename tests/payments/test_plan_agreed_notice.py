@@ -18,6 +18,7 @@ from recaudo.payments.links import live_link
 from recaudo.portfolio.models import ChannelConsent
 from tests.dispatching import dispatch_and_record as _dispatch
 from tests.factories import make_creditor, make_debt, make_debtor
+from tests.helpers import own_token
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # 10:00 in Bogotá, a Tuesday
 
@@ -57,7 +58,7 @@ def test_a_plan_agreed_on_the_portal_sends_every_instalment_with_its_date_and_am
     assert "- 24 de noviembre: $60.000,00 (cuota inicial)" in message.text
     assert "- 24 de diciembre: $120.000,00" in message.text
     assert "- 24 de enero de 2027: $120.000,00" in message.text
-    assert f"/p/{token}" in message.text
+    assert f"/p/{own_token(message, debtor)}" in message.text
 
 
 def test_a_brazilian_debtor_reads_the_plan_in_portuguese_with_reais_and_the_entrada():

@@ -29,6 +29,7 @@ from recaudo.portfolio.actions import record_payment, reverse_payment
 from recaudo.portfolio.apikeys import create_key
 from recaudo.portfolio.models import ChannelConsent, Payment
 from tests.factories import make_creditor, make_debt, make_debtor
+from tests.helpers import own_token
 
 NOW = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # 10:00 in Bogotá, a Tuesday
 
@@ -126,7 +127,7 @@ def test_a_file_import_that_pays_everything_thanks_with_a_paz_y_salvo_link_that_
     assert notice.template_key == "paid_in_full"
     assert notice.notice_context["paid_in_full"] is True
     [message] = _dispatch()
-    token = live_link(debtor.pk).token
+    token = own_token(message, debtor)
     assert f"/p/{token}/paz-y-salvo" in message.text
     pdf = Client().get(f"/p/{token}/paz-y-salvo")
     assert pdf.status_code == 200

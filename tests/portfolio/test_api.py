@@ -894,6 +894,7 @@ def test_the_openapi_document_and_its_docs_page_are_served():
         "/api/v1/outreach", "/api/v1/promises", "/api/v1/plans", "/api/v1/disputes",
         "/api/v1/requests", "/api/v1/conversations", "/api/v1/events",
         "/api/v1/exports/{kind}", "/api/v1/reports/summary",
+        "/api/v1/insights/{page}",
     }
     assert set(document["components"]["securitySchemes"]) == {"BearerKey", "HeaderKey"}
     assert document["components"]["schemas"]["PaymentIn"]["required"] == [

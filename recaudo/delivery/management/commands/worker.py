@@ -17,6 +17,7 @@ from recaudo.checks import SECRETS
 from recaudo.delivery.lanes import lane_count, run_lanes
 from recaudo.delivery.provider_events import process_pending
 from recaudo.delivery.reconcile import reconcile_unknown
+from recaudo.insights.actions import REFRESH_SECONDS, refresh
 from recaudo.learning.experiments import apply_to_plan
 from recaudo.learning.training import refresh_due
 from recaudo.operations.heartbeat import Heartbeat
@@ -88,6 +89,7 @@ class Command(BaseCommand):
 
         reconciled_at: float | None = None
         weekly_at: float | None = None
+        refreshed_at = float("-inf")
 
         lanes = 1 if options["once"] else lane_count(options["lanes"])
         # Read by /readyz (recaudo/health.py): written from the loop, so a stuck loop goes stale.
@@ -95,7 +97,7 @@ class Command(BaseCommand):
         heartbeat.beat()
 
         def plan_daily() -> None:
-            nonlocal planned_on, reconciled_at, thanked_at, weekly_at
+            nonlocal planned_on, reconciled_at, thanked_at, weekly_at, refreshed_at
             heartbeat.beat()
             if settings.WEBHOOK_PROCESSING == "deferred":
                 process_pending()
@@ -105,6 +107,10 @@ class Command(BaseCommand):
             if time.monotonic() - thanked_at >= SWEEP_SECONDS:
                 thanked_at = time.monotonic()
                 thank_new_payments(timezone.now() + offset)
+            # The results' figures: what arrived since the last fold (insights/actions.py).
+            if time.monotonic() - refreshed_at >= REFRESH_SECONDS:
+                refreshed_at = time.monotonic()
+                refresh(timezone.now() + offset)
             # Unknown contacts: asked about once a minute (delivery/reconcile.py).
             if reconciled_at is None or time.monotonic() - reconciled_at >= 60:
                 reconciled_at = time.monotonic()

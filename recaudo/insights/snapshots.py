@@ -1,0 +1,230 @@
+"""Recounting the outbox's recent days and taking the balance snapshot (docs/insights.md).
+
+Both replace their rows for a day in one transaction: running them twice, or
+on two workers one after the other, leaves the same rows.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Case, CharField, Count, F, Q, Sum, Value, When
+
+from recaudo.bulk import insert_rows
+from recaudo.insights import folds
+from recaudo.insights.conf import setting
+from recaudo.insights.models import BalanceDay, DebtState, OutreachDay, RefusalDay, RollMonth
+from recaudo.insights.rules import BUCKETS, CLOSED
+from recaudo.outreach.models import Outreach
+from recaudo.portfolio.models import Debt
+
+# The statuses whose debts make the open balance (what is still to collect).
+OPEN_STATUSES = (Debt.Status.OPEN, Debt.Status.IN_ARRANGEMENT, Debt.Status.DISPUTED)
+POSTPONED = "postponed: "
+
+
+def recount_recent(today: date) -> int:
+    """The last ``recount_days`` days and today recounted (skipped while another worker does)."""
+    days = int(setting("recount_days"))
+    with transaction.atomic():
+        mark = folds.lock("recount")
+        if mark is None:
+            return 0
+        for offset in range(days, -1, -1):
+            recount(today - timedelta(days=offset))
+    return days + 1
+
+
+def recount(day: date) -> None:
+    """``OutreachDay`` and ``RefusalDay`` of contacts planned for ``day``, from the outbox."""
+    status = Outreach.Status
+    rows = (
+        Outreach.objects.filter(planned_on=day)
+        .values(
+            "creditor_id",
+            "segment_id",
+            "debtor__country",
+            "channel",
+            "step_id",
+            "template_key",
+            "currency",
+        )
+        .annotate(
+            planned=Count("id"),
+            sent=Count("id", filter=Q(sent_at__isnull=False)),
+            delivered=Count("id", filter=Q(delivered_at__isnull=False)),
+            read=Count("id", filter=Q(read_at__isnull=False)),
+            failed=Count("id", filter=Q(status=status.FAILED)),
+            cancelled=Count("id", filter=Q(status=status.CANCELLED)),
+        )
+        .order_by()
+    )
+    refusals = (
+        Outreach.objects.filter(planned_on=day)
+        .filter(
+            Q(status=status.CANCELLED)
+            | Q(status=status.PLANNED, status_reason__startswith=POSTPONED)
+        )
+        .values("creditor_id", "debtor__country", "channel", "status", "status_reason")
+        .annotate(contacts=Count("id"))
+        .order_by()
+    )
+    refused: defaultdict[tuple[Any, ...], int] = defaultdict(int)
+    for row in refusals:
+        outcome = "cancelled" if row["status"] == status.CANCELLED else "postponed"
+        key = (
+            row["creditor_id"],
+            row["debtor__country"],
+            row["channel"],
+            outcome,
+            reason_of(row["status_reason"]),
+        )
+        refused[key] += row["contacts"]
+    with transaction.atomic():
+        OutreachDay.objects.filter(day=day).delete()
+        RefusalDay.objects.filter(day=day).delete()
+        OutreachDay.objects.bulk_create(
+            OutreachDay(
+                day=day,
+                creditor_id=row["creditor_id"],
+                segment_id=row["segment_id"] or 0,
+                country=row["debtor__country"],
+                channel=row["channel"],
+                step_id=row["step_id"] or 0,
+                template_key=row["template_key"],
+                currency=row["currency"],
+                planned=row["planned"],
+                sent=row["sent"],
+                delivered=row["delivered"],
+                read=row["read"],
+                failed=row["failed"],
+                cancelled=row["cancelled"],
+            )
+            for row in rows
+        )
+        RefusalDay.objects.bulk_create(
+            RefusalDay(
+                day=day,
+                creditor_id=creditor_id,
+                country=country,
+                channel=channel,
+                outcome=outcome,
+                reason=reason,
+                contacts=contacts,
+            )
+            for (creditor_id, country, channel, outcome, reason), contacts in refused.items()
+        )
+
+
+def reason_of(status_reason: str) -> str:
+    """The rule behind a refusal: the reason without its "postponed: " prefix and details."""
+    reason = status_reason.removeprefix(POSTPONED).strip()
+    for separator in (";", "(", " until ", " hasta "):
+        reason = reason.split(separator, 1)[0]
+    return reason.strip()[:80] or "-"
+
+
+def _bucket_case(today: date) -> Case:
+    """``rules.bucket_of`` in SQL: the first bucket whose last day the debt has not passed."""
+    whens = [
+        When(due_on__gte=today - timedelta(days=last), then=Value(code))
+        for code, _, last in BUCKETS
+        if last is not None
+    ]
+    return Case(*whens, default=Value(BUCKETS[-1][0]), output_field=CharField())
+
+
+def _open_debts() -> Any:
+    return Debt.objects.filter(status__in=OPEN_STATUSES, amount_paid__lt=F("amount"))
+
+
+def snapshot_balances(day: date) -> int:
+    """``BalanceDay`` for ``day`` from the debts as they stand; the month's roll on a new month."""
+    rows = list(
+        _open_debts()
+        .annotate(bucket=_bucket_case(day))
+        .values("creditor_id", "debtor__country", "currency", "bucket")
+        .annotate(debts=Count("id"), balance=Sum(F("amount") - F("amount_paid")))
+        .order_by()
+    )
+    with transaction.atomic():
+        BalanceDay.objects.filter(day=day).delete()
+        BalanceDay.objects.bulk_create(
+            BalanceDay(
+                day=day,
+                creditor_id=row["creditor_id"],
+                country=row["debtor__country"],
+                currency=row["currency"],
+                bucket=row["bucket"],
+                debts=row["debts"],
+                balance=row["balance"] or Decimal(0),
+            )
+            for row in rows
+        )
+        month = day.replace(day=1)
+        last = DebtState.objects.values_list("month", flat=True).first()
+        if last != month:
+            _roll(last, month, day)
+    return len(rows)
+
+
+def _roll(last: date | None, month: date, day: date) -> None:
+    """Where last month's open debts stand now (``RollMonth``), then this month's states."""
+    if last is not None:
+        now_open = {
+            debt_id: bucket
+            for debt_id, bucket in _open_debts()
+            .annotate(bucket=_bucket_case(day))
+            .values_list("id", "bucket")
+            .iterator(chunk_size=20000)
+        }
+        moves: defaultdict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [0, Decimal(0)])
+        for state in DebtState.objects.all().iterator(chunk_size=20000):
+            key = (
+                month,
+                state.creditor_id,
+                state.country,
+                state.currency,
+                state.bucket,
+                now_open.get(state.debt_id, CLOSED),
+            )
+            moves[key][0] += 1
+            moves[key][1] += state.balance
+        RollMonth.objects.filter(month=month).delete()
+        RollMonth.objects.bulk_create(
+            RollMonth(
+                month=key[0],
+                creditor_id=key[1],
+                country=key[2],
+                currency=key[3],
+                from_bucket=key[4],
+                to_bucket=key[5],
+                debts=count,
+                balance=balance,
+            )
+            for key, (count, balance) in moves.items()
+        )
+    DebtState.objects.all().delete()
+    insert_rows(
+        DebtState,
+        ("debt_id", "month", "creditor_id", "country", "currency", "bucket", "balance"),
+        [
+            (debt_id, month, creditor_id, country, currency, bucket, amount - paid)
+            for debt_id, creditor_id, country, currency, bucket, amount, paid in _open_debts()
+            .annotate(bucket=_bucket_case(day))
+            .values_list(
+                "id",
+                "creditor_id",
+                "debtor__country",
+                "currency",
+                "bucket",
+                "amount",
+                "amount_paid",
+            )
+            .iterator(chunk_size=20000)
+        ],
+    )
