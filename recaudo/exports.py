@@ -81,6 +81,9 @@ class SafeXlsxWriter:
         self._workbook.close()
 
 
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
 def xlsx_writer(title: str) -> SafeXlsxWriter:
     return SafeXlsxWriter(title)
 

@@ -16,7 +16,7 @@ from django.utils.translation import get_language, gettext
 
 from recaudo.conversations.scope import AgentRequest, creditor_scope, scoped
 from recaudo.conversations.views import staff_only
-from recaudo.exports import csv_writer
+from recaudo.exports import XLSX_CONTENT_TYPE, csv_writer, xlsx_writer
 from recaudo.insights.charts import chart
 from recaudo.insights.figures import Table
 from recaudo.insights.models import OutreachDay
@@ -76,6 +76,16 @@ def page(request: AgentRequest, page: str) -> HttpResponse:
 
 @staff_only
 def table_csv(request: AgentRequest, page: str, table: str) -> HttpResponse:
+    return _download(request, page, table, "csv")
+
+
+@staff_only
+def table_xlsx(request: AgentRequest, page: str, table: str) -> HttpResponse:
+    return _download(request, page, table, "xlsx")
+
+
+def _download(request: AgentRequest, page: str, table: str, file_format: str) -> HttpResponse:
+    """One table of a dashboard page as the reader filtered it, as CSV or XLSX."""
     if page not in PAGES:
         raise Http404
     try:
@@ -86,15 +96,30 @@ def table_csv(request: AgentRequest, page: str, table: str) -> HttpResponse:
     if not found:
         raise Http404
     data = found[0].as_data()
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = (
-        f'attachment; filename="{page}-{table}-{filters.start}-{filters.end}.csv"'
+    header = [str(label) for _key, label in found[0].columns]
+    rows = (
+        ["" if row[key] is None else row[key] for key in data["columns"]] for row in data["rows"]
     )
-    # Cells a spreadsheet would run as a formula (a rule's reason, a template key) are quoted.
-    writer = csv_writer(response)
-    writer.writerow([str(label) for _key, label in found[0].columns])
-    for row in data["rows"]:
-        writer.writerow(["" if row[key] is None else row[key] for key in data["columns"]])
+    name = f"{page}-{table}-{filters.start}-{filters.end}.{file_format}"
+    # Cells a spreadsheet would run as a formula (a rule's reason, a template key) are
+    # quoted by both writers.
+    if file_format == "xlsx":
+        response = HttpResponse(content_type=XLSX_CONTENT_TYPE)
+        workbook = xlsx_writer(table)
+        try:
+            workbook.writerow(header)
+            for row in rows:
+                workbook.writerow(row)
+            workbook.save(response)
+        finally:
+            workbook.close()
+    else:
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        writer = csv_writer(response)
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow(row)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 

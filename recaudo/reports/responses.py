@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from django.utils.translation import get_language
 
 from recaudo.conversations.scope import Scope
+from recaudo.exports import XLSX_CONTENT_TYPE
 from recaudo.reports.copy import copy_chunks, copy_statement
 from recaudo.reports.datasets import Dataset
 from recaudo.reports.streaming import csv_chunks, csv_header, json_chunks, xlsx_file
@@ -20,7 +21,7 @@ from recaudo.reports.streaming import csv_chunks, csv_header, json_chunks, xlsx_
 FORMATS = ("csv", "xlsx", "json")
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "xlsx": XLSX_CONTENT_TYPE,
     "json": "application/json",
 }
 

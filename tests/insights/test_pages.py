@@ -8,7 +8,9 @@ import io
 
 import pytest
 import time_machine
+from openpyxl import load_workbook
 
+from recaudo.exports import XLSX_CONTENT_TYPE
 from recaudo.insights.actions import rebuild
 from recaudo.roles import CREDITOR_VIEWER, SUPERVISOR
 from tests.factories import make_creditor
@@ -70,6 +72,28 @@ def test_a_tables_csv_holds_its_rows_as_plain_numbers(book):
         ["COP", "91-180", "1", "300000.00"],
         ["COP", "180+", "0", "0.00"],
     ]
+
+
+def test_a_tables_xlsx_holds_the_same_rows_as_its_csv(book):
+    client = browser_of(staff("sofia", SUPERVISOR, book.creditor))
+
+    response = client.get(f"/equipo/resultados/cartera/aging.xlsx?{NOVEMBER}")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == XLSX_CONTENT_TYPE
+    assert 'filename="cartera-aging-2026-11-01-2026-11-20.xlsx"' in response["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
+    rows = [[str(cell) for cell in row] for row in sheet.iter_rows(values_only=True)]
+    assert rows[0] == ["Moneda", "Tramo", "Deudas", "Saldo"]
+    assert rows[1:] == [
+        ["COP", "current", "1", "300000.00"],
+        ["COP", "1-30", "1", "500000.00"],
+        ["COP", "31-60", "0", "0.00"],
+        ["COP", "61-90", "1", "150000.00"],
+        ["COP", "91-180", "1", "300000.00"],
+        ["COP", "180+", "0", "0.00"],
+    ]
+    assert client.get(f"/equipo/resultados/cartera/nothing.xlsx?{NOVEMBER}").status_code == 404
 
 
 def test_a_date_that_cannot_be_read_is_named_in_a_400(book):
