@@ -4,6 +4,7 @@ outside them is a 404; creditor viewers see only their clients."""
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -104,15 +105,16 @@ def _download(request: AgentRequest, page: str, table: str, file_format: str) ->
     # Cells a spreadsheet would run as a formula (a rule's reason, a template key) are
     # quoted by both writers.
     if file_format == "xlsx":
-        response = HttpResponse(content_type=XLSX_CONTENT_TYPE)
         workbook = xlsx_writer(table)
+        content = io.BytesIO()
         try:
             workbook.writerow(header)
             for row in rows:
                 workbook.writerow(row)
-            workbook.save(response)
+            workbook.save(content)
         finally:
             workbook.close()
+        response = HttpResponse(content.getvalue(), content_type=XLSX_CONTENT_TYPE)
     else:
         response = HttpResponse(content_type="text/csv; charset=utf-8")
         writer = csv_writer(response)
