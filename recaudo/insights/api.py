@@ -60,7 +60,7 @@ def insights_page(
     creditor = creditor_of(request)
     params = {key: value for key, value in filters.dict().items() if value}
     try:
-        found = read_filters(params, frozenset({creditor.pk}), timezone.localdate())
+        found = read_filters(params, frozenset({creditor.pk}), timezone.now().date())
     except BadFilter as error:
         field = _API_NAMES.get(error.field, error.field)
         raise invalid([field_error([field], error.message)]) from None

@@ -34,7 +34,9 @@ def index(request: AgentRequest) -> HttpResponse:
 
 def _filters(request: AgentRequest) -> Any:
     scope = creditor_scope(request.user)
-    filters = read_filters(request.GET, scope, timezone.localdate())
+    # The figures are kept by UTC day (insights/actions.py), so "today" is the UTC date:
+    # in a zone behind UTC the local date would miss the day's balance snapshot.
+    filters = read_filters(request.GET, scope, timezone.now().date())
     if filters.creditor is not None and not filters.creditors():
         raise Http404
     return filters

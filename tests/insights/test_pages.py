@@ -96,6 +96,21 @@ def test_a_tables_xlsx_holds_the_same_rows_as_its_csv(book):
     assert client.get(f"/equipo/resultados/cartera/nothing.xlsx?{NOVEMBER}").status_code == 404
 
 
+def test_by_default_the_balance_by_age_is_todays_even_where_the_readers_day_is_behind_utc():
+    made = build()
+    # 02:00 UTC on the 21st is still the 20th in Bogotá, the staff's zone.
+    late = NOW.replace(day=21, hour=2)
+    with time_machine.travel(late, tick=False):
+        rebuild(late)
+        client = browser_of(staff("sofia", SUPERVISOR, made.creditor))
+
+        response = client.get("/equipo/resultados/cartera/aging.csv")
+
+    lines = list(csv.reader(io.StringIO(response.content.decode())))
+    assert len(lines) == 7  # the header and six buckets of the one currency
+    assert 'filename="cartera-aging-2026-10-23-2026-11-21.csv"' in response["Content-Disposition"]
+
+
 def test_a_date_that_cannot_be_read_is_named_in_a_400(book):
     client = browser_of(staff("sofia", SUPERVISOR, book.creditor))
 
