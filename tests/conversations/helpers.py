@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from django.db import transaction
+
 from recaudo.conversations.models import Thread
 from recaudo.delivery import provider_events as events
 from recaudo.outreach.contract import Event
@@ -20,9 +22,15 @@ def waiting_thread(
     """A debtor owing ``amount`` who wrote ``text`` by SMS (by default: asks for a person)."""
     person = make_debtor(creditor, phone=phone, **debtor)
     make_debt(person, amount, due_on=date(2026, 11, 30))
-    events.apply_event(
-        Event(
-            channel="sms", kind="inbound", provider_event_id=f"SM{phone}", address=phone, text=text
+    # In a transaction, as the webhook processing applies it (a live-server test has none).
+    with transaction.atomic():
+        events.apply_event(
+            Event(
+                channel="sms",
+                kind="inbound",
+                provider_event_id=f"SM{phone}",
+                address=phone,
+                text=text,
+            )
         )
-    )
     return Thread.objects.get(debtor=person)
