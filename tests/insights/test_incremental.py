@@ -78,6 +78,10 @@ def test_a_fold_held_by_another_worker_is_skipped_then_done_once():
     if connection.vendor != "postgresql":
         pytest.skip("SKIP LOCKED between two connections needs PostgreSQL")
     build()
+    # The watermark rows, committed, as the migration makes them: an earlier test's
+    # flush removes them, and then both workers would race to insert one.
+    for name in folds.WATERMARKS:
+        Watermark.objects.get_or_create(name=name)
     holding, release = threading.Event(), threading.Event()
 
     def other_worker() -> None:
