@@ -242,6 +242,9 @@ ARCHIVE_AFTER_MONTHS = env_int("ARCHIVE_AFTER_MONTHS", 6, minimum=1)
 ARCHIVE_BATCH_SIZE = env_int("ARCHIVE_BATCH_SIZE", 1000, minimum=1)
 # Providers' raw webhook payloads, once archived, are deleted after this many days.
 ARCHIVE_WEBHOOK_RETENTION_DAYS = env_int("ARCHIVE_WEBHOOK_RETENTION_DAYS", 730, minimum=1)
+# Events out (docs/integrations.md) delivered to every endpoint are deleted by the archive job
+# after this many days; one still owed to an endpoint (pending, sending, failed) is kept.
+EVENTS_RETENTION_DAYS = env_int("EVENTS_RETENTION_DAYS", 90, minimum=1)
 
 # Where debtors and providers reach this app (payment links, webhook URLs).
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")

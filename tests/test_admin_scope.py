@@ -38,6 +38,7 @@ from recaudo.payments.models import (
     DebtorRequest,
     InstalmentPlan,
     LinkRenewalRequest,
+    NonPaymentReason,
     PaymentSettings,
     PaymentWebhookEvent,
     Promise,
@@ -55,7 +56,7 @@ from recaudo.portfolio.models import (
     IdempotencyRecord,
     PaymentAllocation,
 )
-from recaudo.reports.models import ReportRecipient, WeeklyReport
+from recaudo.reports.models import ExportRecord, ReportRecipient, WeeklyReport
 from tests.factories import make_creditor, make_debt, make_debtor
 
 pytestmark = pytest.mark.django_db
@@ -226,6 +227,23 @@ ROW_OF: dict[str, Callable[[Creditor], models.Model]] = {
         kind="extension",
         new_due_on=date(2026, 12, 15),
     ),
+    "payments.NonPaymentReason": lambda creditor: NonPaymentReason.objects.create(
+        creditor=creditor,
+        debtor=(debtor := _debtor(creditor)),
+        debt=make_debt(debtor),
+        code="hardship",
+        source="bot",
+        detail="me quedé sin trabajo",
+        occurred_at=timezone.now(),
+    ),
+    "reports.ExportRecord": lambda creditor: ExportRecord.objects.create(
+        actor="ana",
+        kind="debts",
+        file_format="csv",
+        creditor=creditor,
+        scope=str(creditor.pk),
+        language="es",
+    ),
 }
 
 # Models with no creditor. Unattributed ones carry debtors' data but name no creditor: hidden
@@ -236,6 +254,10 @@ UNATTRIBUTED_ROW: dict[str, Callable[[], models.Model]] = {
     ),
     "payments.PaymentWebhookEvent": lambda: PaymentWebhookEvent.objects.create(
         provider="sandbox", event_id=f"evt-{_n()}", body="{}"
+    ),
+    # An export of every creditor the user saw: it names none, only unattached staff see it.
+    "reports.ExportRecord": lambda: ExportRecord.objects.create(
+        actor="raiz", kind="debts", file_format="csv", scope="*", language="es"
     ),
 }
 SHARED_ROW: dict[str, Callable[[], models.Model]] = {
@@ -271,7 +293,10 @@ def superuser() -> Client:
 def rows_for(label: str, mine: Creditor, theirs: Creditor) -> tuple[set[int], set[int]]:
     """(pks the agent of ``mine`` must see, pks they must not) for one registered model."""
     if label in ROW_OF:
-        return {ROW_OF[label](mine).pk}, {ROW_OF[label](theirs).pk}
+        hidden = {ROW_OF[label](theirs).pk}
+        if label in UNATTRIBUTED_ROW:  # rows of a creditor, and rows naming none
+            hidden.add(UNATTRIBUTED_ROW[label]().pk)
+        return {ROW_OF[label](mine).pk}, hidden
     if label in UNATTRIBUTED_ROW:
         return set(), {UNATTRIBUTED_ROW[label]().pk}
     if label in SHARED_ROW:
@@ -667,3 +692,21 @@ def test_an_agent_can_neither_delete_nor_repoint_nor_empty_a_profile(two):
     assert set(moved.context["adminform"].form.errors) == {"creditor"}
     colleague.refresh_from_db()
     assert colleague.creditor == mine
+
+
+@pytest.mark.parametrize("label", ["reports.ExportRecord", "payments.NonPaymentReason"])
+def test_export_records_and_non_payment_reasons_are_read_only_even_for_a_superuser(label):
+    mine = make_creditor()
+    row = ROW_OF[label](mine)
+    browser = superuser()
+    model = apps.get_model(label)
+    before = list(model._default_manager.values())
+
+    page = browser.get(url(model, "change", row.pk))
+    changed = browser.post(url(model, "change", row.pk), {"actor": "otro", "detail": "x"})
+    deleted = browser.post(url(model, "delete", row.pk), {"post": "yes"})
+    added = browser.get(url(model, "add"))
+
+    assert page.status_code == 200
+    assert (changed.status_code, deleted.status_code, added.status_code) == (403, 403, 403)
+    assert list(model._default_manager.values()) == before

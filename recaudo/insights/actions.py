@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Min, Q
+from django.db.models import Max, Min, Q
 from django.utils import timezone
 
 from recaudo.conversations.models import Message
@@ -37,6 +37,7 @@ from recaudo.payments.models import PaymentLinkOpen
 from recaudo.portfolio.models import AuditEvent, Debt, Debtor, Payment, PaymentAllocation
 
 REFRESH_SECONDS = 60.0
+REVERSED = Payment.Status.REVERSED
 SNAPSHOT_EVERY = timedelta(minutes=15)
 VARIANT = "variant" if any(f.name == "variant" for f in Outreach._meta.fields) else None
 MESSAGE_FIELDS = (
@@ -115,38 +116,72 @@ def fold_allocations(now: datetime) -> int:
         allocations = list(
             PaymentAllocation.objects.filter(id__gt=mark.position)
             .order_by("id")
-            .values(
-                "id",
-                "amount",
-                "payment__paid_at",
-                "payment__status",
-                "payment__created_at",
-                "debt__created_at",
-                "debt__creditor_id",
-                "debt__currency",
-                "debt__debtor__country",
-            )[: folds.BATCH]
+            .values(*ALLOCATION_FIELDS)[: folds.BATCH]
         )
         allocations = folds.settled(allocations, lambda row: row["payment__created_at"], now)
         if not allocations:
             return 0
-        rows = []
-        for row in allocations:
-            if row["payment__status"] != Payment.Status.RECEIVED:
-                continue
-            cohort = folds.month_start(row["debt__created_at"])
-            after = max(0, folds.months_between(cohort, folds.month_start(row["payment__paid_at"])))
-            key = (
-                cohort,
-                row["debt__creditor_id"],
-                row["debt__debtor__country"],
-                row["debt__currency"],
-                after,
+        pending = _reversal_pending(
+            {r["payment_id"] for r in allocations if r["payment__status"] == REVERSED}
+        )
+        folds.add_cohorts(
+            _recovered(
+                row
+                for row in allocations
+                if row["payment__status"] == Payment.Status.RECEIVED or row["payment_id"] in pending
             )
-            rows.append((key, "recovered", row["amount"]))
-        folds.add_cohorts(rows)
+        )
         folds.move(mark, allocations[-1]["id"])
         return len(allocations)
+
+
+ALLOCATION_FIELDS = (
+    "id",
+    "payment_id",
+    "amount",
+    "payment__paid_at",
+    "payment__status",
+    "payment__created_at",
+    "debt__created_at",
+    "debt__creditor_id",
+    "debt__currency",
+    "debt__debtor__country",
+)
+
+
+def _recovered(allocations: Any, sign: int = 1) -> list[tuple[tuple[Any, ...], str, Any]]:
+    """The ``CohortMonth`` additions of allocations: their debt's placement month, at the
+    month the payment was made (``sign`` -1: taken off again)."""
+    rows = []
+    for row in allocations:
+        cohort = folds.month_start(row["debt__created_at"])
+        after = max(0, folds.months_between(cohort, folds.month_start(row["payment__paid_at"])))
+        key = (
+            cohort,
+            row["debt__creditor_id"],
+            row["debt__debtor__country"],
+            row["debt__currency"],
+            after,
+        )
+        rows.append((key, "recovered", sign * row["amount"]))
+    return rows
+
+
+def _reversal_pending(payment_ids: set[int]) -> set[int]:
+    """Of these reversed payments, those whose reversal the ``reversals`` fold has not
+    taken off yet: they are counted now and taken off by it. A reversed payment whose
+    reversal is behind that fold's watermark (or archived with its audit event) is not
+    counted at all, so a rebuild and the increments agree."""
+    if not payment_ids:
+        return set()
+    position = Watermark.objects.filter(name="reversals").values_list("position", flat=True)
+    return set(
+        AuditEvent.objects.filter(
+            kind=AuditEvent.Kind.PAYMENT_REVERSED,
+            payment_id__in=sorted(payment_ids),
+            id__gt=position.first() or 0,
+        ).values_list("payment_id", flat=True)
+    )
 
 
 def fold_payments(now: datetime) -> int:
@@ -173,8 +208,11 @@ def fold_payments(now: datetime) -> int:
         payments = folds.settled(payments, lambda row: row["created_at"], now)
         if not payments:
             return 0
+        pending = _reversal_pending({p["id"] for p in payments if p["status"] == REVERSED})
         received: list[dict[str, Any]] = [
-            dict(p) for p in payments if p["status"] == Payment.Status.RECEIVED
+            dict(p)
+            for p in payments
+            if p["status"] == Payment.Status.RECEIVED or p["id"] in pending
         ]
         if received:
             _attribute(received, attribution_days())
@@ -395,6 +433,89 @@ def fold_agent_messages(now: datetime) -> int:
         return len(messages)
 
 
+def fold_reversals(now: datetime) -> int:
+    """Reversed payments taken off the figures they were counted in, whatever their age.
+
+    Reads the "payment reversed" audit events past its own watermark. A reversal
+    waits (and the ones after it) until the payment and its allocations have been
+    folded; then its ``Attribution`` row is deleted, what that row added to its
+    message's ``ResponseDay`` is subtracted, and its allocations' money is
+    subtracted from the ``CohortMonth`` it was added to (the payment's month).
+    The watermark moves in the same transaction: done once, even with two workers.
+    """
+    with transaction.atomic():
+        mark = folds.lock("reversals")
+        if mark is None:
+            return 0
+        events = list(
+            AuditEvent.objects.filter(kind=AuditEvent.Kind.PAYMENT_REVERSED, id__gt=mark.position)
+            .order_by("id")
+            .values_list("id", "payment_id", "created_at")[: folds.BATCH]
+        )
+        events = folds.settled(events, lambda row: row[2], now)
+        if not events:
+            return 0
+        positions = dict(
+            Watermark.objects.filter(name__in=["payments", "allocations"]).values_list(
+                "name", "position"
+            )
+        )
+        payment_ids = sorted({pid for _, pid, _ in events if pid is not None})
+        last_allocation = dict(
+            PaymentAllocation.objects.filter(payment_id__in=payment_ids)
+            .values("payment_id")
+            .annotate(last=Max("id"))
+            .values_list("payment_id", "last")
+            .order_by()
+        )
+        ready = []
+        for event_id, payment_id, at in events:
+            if payment_id is not None and (
+                payment_id > positions.get("payments", 0)
+                or last_allocation.get(payment_id, 0) > positions.get("allocations", 0)
+            ):
+                break  # its payment is not folded yet: this reversal waits for it
+            ready.append((event_id, payment_id, at))
+        if not ready:
+            return 0
+        taken = sorted({pid for _, pid, _ in ready if pid is not None})
+        responses = folds.response_rows()
+        for credit in Attribution.objects.filter(payment_id__in=taken):
+            row = responses[
+                (
+                    credit.message_day,
+                    credit.creditor_id,
+                    credit.segment_id or 0,
+                    credit.country,
+                    credit.channel,
+                    credit.step_id or 0,
+                    credit.template_key,
+                    credit.currency,
+                )
+            ]
+            if credit.days_after < 7:
+                row["paid_7"] -= 1
+                row["amount_7"] -= credit.amount
+            if credit.days_after < 30:
+                row["paid_30"] -= 1
+                row["amount_30"] -= credit.amount
+            if credit.credited:
+                row["credited"] -= 1
+                row["amount_credited"] -= credit.amount
+        folds.add_responses(responses)
+        Attribution.objects.filter(payment_id__in=taken).delete()
+        folds.add_cohorts(
+            _recovered(
+                PaymentAllocation.objects.filter(payment_id__in=taken)
+                .order_by("id")
+                .values(*ALLOCATION_FIELDS),
+                sign=-1,
+            )
+        )
+        folds.move(mark, ready[-1][0])
+        return len(ready)
+
+
 FOLDS = (
     fold_debts,
     fold_payments,
@@ -402,6 +523,7 @@ FOLDS = (
     fold_openings,
     fold_opt_outs,
     fold_agent_messages,
+    fold_reversals,
 )
 
 

@@ -32,6 +32,8 @@ class InsightsFilters(Schema):
 class TableOut(Schema):
     name: str
     title: str
+    # False: the figure is not kept per segment; the segment filter does not apply to it.
+    segment_applies: bool
     columns: list[str]
     rows: list[dict[str, Any]]
 

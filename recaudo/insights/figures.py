@@ -28,6 +28,7 @@ from recaudo.insights.models import (
     RollMonth,
 )
 from recaudo.insights.rules import BUCKET_CODES, CLOSED, ratio
+from recaudo.insights.snapshots import debtor_segment
 
 Scope = frozenset[int] | None
 LIQUIDATION_MONTHS = 6
@@ -61,7 +62,10 @@ class Filters:
         country: str | None = "country",
         segment: str | None = None,
         channel: str | None = None,
+        debtor: str | None = None,
     ) -> QuerySet[Any]:
+        """``rows`` within the filters. ``segment`` names a segment column; rows without one
+        name their ``debtor`` instead, whose segment is the planner's last for them."""
         creditors = self.creditors()
         if creditors is not None:
             rows = rows.filter(**{f"{creditor}__in": sorted(creditors)})
@@ -69,6 +73,10 @@ class Filters:
             rows = rows.filter(**{country: self.country})
         if segment and self.segment is not None:
             rows = rows.filter(**{segment: self.segment})
+        elif debtor and self.segment is not None:
+            rows = rows.annotate(debtor_segment=debtor_segment(debtor)).filter(
+                debtor_segment=self.segment
+            )
         if channel and self.channel:
             rows = rows.filter(**{channel: self.channel})
         return rows
@@ -85,6 +93,9 @@ class Table:
     money: frozenset[str] = frozenset()  # columns in the row's "currency"
     rates: frozenset[str] = frozenset()  # columns that are shares (0..1)
     chart: tuple[str, str, tuple[str, ...]] | None = None  # (bar|line, label key, values)
+    # False: the figure is not kept per segment and the segment filter does not apply to it
+    # (the page and the API say so).
+    by_segment: bool = True
 
     def value(self, key: str, row: dict[str, Any]) -> Any:
         """A cell's value: money to two places (SQLite's sums drop the scale)."""
@@ -97,6 +108,7 @@ class Table:
         return {
             "name": self.name,
             "title": str(self.title),
+            "segment_applies": self.by_segment,
             "columns": [key for key, _label in self.columns],
             "rows": [
                 {key: _plain(self.value(key, row)) for key, _label in self.columns}
@@ -141,7 +153,7 @@ def aging(f: Filters) -> Table:
         money=frozenset({"balance"}),
         chart=("bar", "bucket", ("balance",)),
     )
-    rows = f.cut(BalanceDay.objects.filter(day__lte=f.end))
+    rows = f.cut(BalanceDay.objects.filter(day__lte=f.end), segment="segment_id")
     day = rows.aggregate(day=Max("day"))["day"]
     if day is None:
         return table
@@ -181,7 +193,10 @@ def rolls(f: Filters) -> Table:
         rates=frozenset({"roll_rate", "cure_rate"}),
         chart=("bar", "from_bucket", ("roll_rate", "cure_rate")),
     )
-    rows = f.cut(RollMonth.objects.filter(month__gte=f.start.replace(day=1), month__lte=f.end))
+    rows = f.cut(
+        RollMonth.objects.filter(month__gte=f.start.replace(day=1), month__lte=f.end),
+        segment="segment_id",
+    )
     grouped: defaultdict[tuple[Any, ...], dict[str, Any]] = defaultdict(
         lambda: {"debts": 0, "balance": Decimal(0), "rolled": Decimal(0), "cured": Decimal(0)}
     )
@@ -229,6 +244,10 @@ def recovery(f: Filters) -> Table:
         money=frozenset({"recovered", "opening_balance", "placed", "closing_balance"}),
         rates=frozenset({"recovery_rate"}),
         chart=("bar", "month", ("recovered",)),
+        # Money recovered and placed is kept per placement month, not per segment (a debt
+        # is placed before the planner puts its debtor in one): the balances are not cut
+        # either, so the rate stays the same whole.
+        by_segment=False,
     )
     cohorts = f.cut(CohortMonth.objects.all())
     balances = f.cut(BalanceDay.objects.filter(day__gte=f.start.replace(day=1), day__lte=f.end))
@@ -308,6 +327,7 @@ def liquidation(f: Filters) -> Table:
         money=frozenset({"placed"}),
         rates=frozenset(f"m{n}" for n in range(LIQUIDATION_MONTHS)),
         chart=("line", "cohort", tuple(f"m{n}" for n in range(LIQUIDATION_MONTHS))),
+        by_segment=False,  # placement cohorts: a debt is placed before it has a segment
     )
     rows = f.cut(CohortMonth.objects.filter(cohort__gte=f.start.replace(day=1), cohort__lte=f.end))
     grouped: defaultdict[tuple[date, str], dict[int, Decimal]] = defaultdict(dict)
@@ -410,7 +430,11 @@ def refusals(f: Filters) -> Table:
         ],
         chart=("bar", "reason", ("contacts",)),
     )
-    rows = f.cut(RefusalDay.objects.filter(day__gte=f.start, day__lte=f.end), channel="channel")
+    rows = f.cut(
+        RefusalDay.objects.filter(day__gte=f.start, day__lte=f.end),
+        segment="segment_id",
+        channel="channel",
+    )
     table.rows = _sum(rows, ("country", "outcome", "reason"), ("contacts",))
     return table
 
@@ -433,13 +457,15 @@ def opt_outs(f: Filters) -> Table:
     sent = {
         r["channel"]: r["sent"]
         for r in _sum(
-            f.cut(OutreachDay.objects.filter(**window), channel="channel"), ("channel",), ("sent",)
+            f.cut(OutreachDay.objects.filter(**window), segment="segment_id", channel="channel"),
+            ("channel",),
+            ("sent",),
         )
     }
     answers = {
         r["channel"]: r
         for r in _sum(
-            f.cut(ResponseDay.objects.filter(**window), channel="channel"),
+            f.cut(ResponseDay.objects.filter(**window), segment="segment_id", channel="channel"),
             ("channel",),
             ("opted_out", "complaints"),
         )

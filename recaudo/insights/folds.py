@@ -31,6 +31,7 @@ WATERMARKS = (
     "recount",
     "balances",
     "agent_messages",
+    "reversals",
 )
 BATCH = 2000
 

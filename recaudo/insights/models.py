@@ -161,6 +161,7 @@ class RefusalDay(models.Model):
 
     day = models.DateField()
     creditor_id = models.BigIntegerField()
+    segment_id = models.BigIntegerField(default=0)  # the contact's; 0: none (a notice)
     country = models.CharField(max_length=2)
     channel = models.CharField(max_length=10)
     outcome = models.CharField(max_length=10)  # cancelled / postponed
@@ -170,8 +171,16 @@ class RefusalDay(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "creditor_id", "country", "channel", "outcome", "reason"],
-                name="refusal_day_key",
+                fields=[
+                    "day",
+                    "creditor_id",
+                    "segment_id",
+                    "country",
+                    "channel",
+                    "outcome",
+                    "reason",
+                ],
+                name="refusal_segment_day_key",
             )
         ]
 
@@ -180,10 +189,15 @@ class RefusalDay(models.Model):
 
 
 class BalanceDay(models.Model):
-    """The open balance on one day, per aging bucket (a daily snapshot)."""
+    """The open balance on one day, per aging bucket (a daily snapshot).
+
+    ``segment_id``: the debtor's segment at the snapshot, the one the planner put
+    them in last (their newest planned contact's); 0: never planned.
+    """
 
     day = models.DateField()
     creditor_id = models.BigIntegerField()
+    segment_id = models.BigIntegerField(default=0)
     country = models.CharField(max_length=2)
     currency = models.CharField(max_length=3)
     bucket = models.CharField(max_length=10)
@@ -193,8 +207,8 @@ class BalanceDay(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["day", "creditor_id", "country", "currency", "bucket"],
-                name="balance_day_key",
+                fields=["day", "creditor_id", "segment_id", "country", "currency", "bucket"],
+                name="balance_segment_day_key",
             )
         ]
 
@@ -208,6 +222,7 @@ class DebtState(models.Model):
     debt_id = models.BigIntegerField(primary_key=True)
     month = models.DateField()
     creditor_id = models.BigIntegerField()
+    segment_id = models.BigIntegerField(default=0)  # the debtor's at that snapshot
     country = models.CharField(max_length=2)
     currency = models.CharField(max_length=3)
     bucket = models.CharField(max_length=10)
@@ -222,6 +237,7 @@ class RollMonth(models.Model):
 
     month = models.DateField()  # the later snapshot's month
     creditor_id = models.BigIntegerField()
+    segment_id = models.BigIntegerField(default=0)  # the debtor's at the earlier snapshot
     country = models.CharField(max_length=2)
     currency = models.CharField(max_length=3)
     from_bucket = models.CharField(max_length=10)
@@ -232,8 +248,16 @@ class RollMonth(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["month", "creditor_id", "country", "currency", "from_bucket", "to_bucket"],
-                name="roll_month_key",
+                fields=[
+                    "month",
+                    "creditor_id",
+                    "segment_id",
+                    "country",
+                    "currency",
+                    "from_bucket",
+                    "to_bucket",
+                ],
+                name="roll_segment_month_key",
             )
         ]
 

@@ -47,6 +47,7 @@ def promises(f: Filters) -> Table:
     rows = f.cut(
         Promise.objects.filter(created_at__gte=start, created_at__lt=end),
         country="debtor__country",
+        debtor="debtor_id",
     )
     found = {
         (r["currency"], r["status"]): r
@@ -89,6 +90,7 @@ def plans(f: Filters) -> Table:
     rows = f.cut(
         InstalmentPlan.objects.filter(created_at__gte=start, created_at__lt=end),
         country="debtor__country",
+        debtor="debtor_id",
     )
     table.rows = [
         {**r, "total": r["total"] or Decimal(0)}
@@ -116,7 +118,7 @@ def requests(f: Filters) -> Table:
         chart=("bar", "kind", ("waiting", "decided", "granted")),
     )
     start, end = _span(f)
-    every = f.cut(DebtorRequest.objects.all(), country="debtor__country")
+    every = f.cut(DebtorRequest.objects.all(), country="debtor__country", debtor="debtor_id")
     rows: dict[tuple[str, str], dict[str, Any]] = defaultdict(
         lambda: {"waiting": 0, "decided": 0, "granted": 0, "discount_cost": Decimal(0), "hours": []}
     )
@@ -163,6 +165,7 @@ def agents(f: Filters) -> Table:
             ("promises", _("Promesas obtenidas en llamada")),
         ],
         chart=("bar", "agent", ("threads", "calls")),
+        by_segment=False,
     )
     start, end = _span(f)
     creditors = f.creditors()
@@ -222,6 +225,7 @@ def call_outcomes(f: Filters) -> Table:
         _("Resultados de las llamadas"),
         [("outcome", _("Resultado")), ("calls", _("Llamadas"))],
         chart=("bar", "outcome", ("calls",)),
+        by_segment=False,
     )
     start, end = _span(f)
     # From the calls agents took (a small table), not by scanning the outbox.
@@ -253,6 +257,7 @@ def agent_promises(f: Filters) -> Table:
         ],
         money=frozenset({"amount"}),
         rates=frozenset({"kept_rate"}),
+        by_segment=False,
     )
     start, end = _span(f)
     rows = f.cut(

@@ -12,7 +12,20 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Case, CharField, Count, F, Q, Sum, Value, When
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    CharField,
+    Count,
+    F,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 
 from recaudo.bulk import insert_rows
 from recaudo.insights import folds
@@ -69,7 +82,9 @@ def recount(day: date) -> None:
             Q(status=status.CANCELLED)
             | Q(status=status.PLANNED, status_reason__startswith=POSTPONED)
         )
-        .values("creditor_id", "debtor__country", "channel", "status", "status_reason")
+        .values(
+            "creditor_id", "segment_id", "debtor__country", "channel", "status", "status_reason"
+        )
         .annotate(contacts=Count("id"))
         .order_by()
     )
@@ -78,6 +93,7 @@ def recount(day: date) -> None:
         outcome = "cancelled" if row["status"] == status.CANCELLED else "postponed"
         key = (
             row["creditor_id"],
+            row["segment_id"] or 0,
             row["debtor__country"],
             row["channel"],
             outcome,
@@ -110,13 +126,21 @@ def recount(day: date) -> None:
             RefusalDay(
                 day=day,
                 creditor_id=creditor_id,
+                segment_id=segment_id,
                 country=country,
                 channel=channel,
                 outcome=outcome,
                 reason=reason,
                 contacts=contacts,
             )
-            for (creditor_id, country, channel, outcome, reason), contacts in refused.items()
+            for (
+                creditor_id,
+                segment_id,
+                country,
+                channel,
+                outcome,
+                reason,
+            ), contacts in refused.items()
         )
 
 
@@ -139,7 +163,22 @@ def _bucket_case(today: date) -> Case:
 
 
 def _open_debts() -> Any:
-    return Debt.objects.filter(status__in=OPEN_STATUSES, amount_paid__lt=F("amount"))
+    """The debts that make the open balance, each with its debtor's segment (``segment``)."""
+    return Debt.objects.filter(status__in=OPEN_STATUSES, amount_paid__lt=F("amount")).annotate(
+        segment=debtor_segment()
+    )
+
+
+def debtor_segment(debtor: str = "debtor_id") -> Coalesce:
+    """The segment the planner put a row's debtor (``debtor``: the column naming them) in
+    last: their newest planned contact's (the segment is the outbox's: debtors keep
+    none); 0 when never planned into one."""
+    newest = (
+        Outreach.objects.filter(debtor_id=OuterRef(debtor), segment_id__isnull=False)
+        .order_by("-planned_on", "-id")
+        .values("segment_id")[:1]
+    )
+    return Coalesce(Subquery(newest), Value(0), output_field=BigIntegerField())
 
 
 def snapshot_balances(day: date) -> int:
@@ -147,7 +186,7 @@ def snapshot_balances(day: date) -> int:
     rows = list(
         _open_debts()
         .annotate(bucket=_bucket_case(day))
-        .values("creditor_id", "debtor__country", "currency", "bucket")
+        .values("creditor_id", "segment", "debtor__country", "currency", "bucket")
         .annotate(debts=Count("id"), balance=Sum(F("amount") - F("amount_paid")))
         .order_by()
     )
@@ -157,6 +196,7 @@ def snapshot_balances(day: date) -> int:
             BalanceDay(
                 day=day,
                 creditor_id=row["creditor_id"],
+                segment_id=row["segment"],
                 country=row["debtor__country"],
                 currency=row["currency"],
                 bucket=row["bucket"],
@@ -187,6 +227,7 @@ def _roll(last: date | None, month: date, day: date) -> None:
             key = (
                 month,
                 state.creditor_id,
+                state.segment_id,
                 state.country,
                 state.currency,
                 state.bucket,
@@ -199,32 +240,46 @@ def _roll(last: date | None, month: date, day: date) -> None:
             RollMonth(
                 month=key[0],
                 creditor_id=key[1],
-                country=key[2],
-                currency=key[3],
-                from_bucket=key[4],
-                to_bucket=key[5],
+                segment_id=key[2],
+                country=key[3],
+                currency=key[4],
+                from_bucket=key[5],
+                to_bucket=key[6],
                 debts=count,
                 balance=balance,
             )
             for key, (count, balance) in moves.items()
         )
     DebtState.objects.all().delete()
+    states = (
+        _open_debts()
+        .annotate(bucket=_bucket_case(day))
+        .values_list(
+            "id",
+            "creditor_id",
+            "segment",
+            "debtor__country",
+            "currency",
+            "bucket",
+            "amount",
+            "amount_paid",
+        )
+        .iterator(chunk_size=20000)
+    )
     insert_rows(
         DebtState,
-        ("debt_id", "month", "creditor_id", "country", "currency", "bucket", "balance"),
+        (
+            "debt_id",
+            "month",
+            "creditor_id",
+            "segment_id",
+            "country",
+            "currency",
+            "bucket",
+            "balance",
+        ),
         [
-            (debt_id, month, creditor_id, country, currency, bucket, amount - paid)
-            for debt_id, creditor_id, country, currency, bucket, amount, paid in _open_debts()
-            .annotate(bucket=_bucket_case(day))
-            .values_list(
-                "id",
-                "creditor_id",
-                "debtor__country",
-                "currency",
-                "bucket",
-                "amount",
-                "amount_paid",
-            )
-            .iterator(chunk_size=20000)
+            (debt_id, month, creditor_id, segment, country, currency, bucket, amount - paid)
+            for debt_id, creditor_id, segment, country, currency, bucket, amount, paid in states
         ],
     )

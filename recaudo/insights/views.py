@@ -73,7 +73,10 @@ def page(request: AgentRequest, page: str) -> HttpResponse:
         context["error"] = error
         return render(request, "insights/page.html", context, status=400)
     context["filters"] = filters
-    context["tables"] = [_shown(table) for table in tables(page, filters)]
+    made = tables(page, filters)
+    # Figures the segment filter does not split: named next to the filter, always.
+    context["unsplit"] = ", ".join(str(table.title) for table in made if not table.by_segment)
+    context["tables"] = [_shown(table) for table in made]
     return render(request, "insights/page.html", context)
 
 
@@ -173,5 +176,6 @@ def _shown(table: Table) -> dict[str, Any]:
         ],
         "rows": [[_cell(table, key, row) for key, _label in table.columns] for row in table.rows],
         "chart": svg,
+        "by_segment": table.by_segment,
         "empty": gettext("Sin datos en este período."),
     }

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
+from django.db.models import Q
 
 from recaudo.outreach.models import Outreach
 
@@ -33,20 +34,23 @@ FINISHED: tuple[str, ...] = (
 ERASED_REASON = "debtor erased"
 
 
+def finished_before(cutoff: datetime) -> Q:
+    """The rows the archive job takes: finished, created, updated and due before ``cutoff``."""
+    return Q(
+        status__in=FINISHED, created_at__lt=cutoff, updated_at__lt=cutoff, window_end__lt=cutoff
+    )
+
+
 def archivable(cutoff: datetime, limit: int) -> list[Outreach]:
     """Up to ``limit`` finished rows untouched since ``cutoff``, locked (others skipped)."""
-    rows = Outreach.objects.filter(
-        status__in=FINISHED, created_at__lt=cutoff, updated_at__lt=cutoff, window_end__lt=cutoff
-    ).order_by("id")
+    rows = Outreach.objects.filter(finished_before(cutoff)).order_by("id")
     if connection.vendor == "postgresql":
         rows = rows.select_for_update(skip_locked=True, of=("self",))
     return list(rows.prefetch_related("debt_links")[:limit])
 
 
 def count_archivable(cutoff: datetime) -> int:
-    return Outreach.objects.filter(
-        status__in=FINISHED, created_at__lt=cutoff, updated_at__lt=cutoff, window_end__lt=cutoff
-    ).count()
+    return Outreach.objects.filter(finished_before(cutoff)).count()
 
 
 def archived_form(row: Outreach) -> dict[str, Any]:

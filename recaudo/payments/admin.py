@@ -17,6 +17,7 @@ from recaudo.payments.models import (
     Instalment,
     InstalmentPlan,
     LinkRenewalRequest,
+    NonPaymentReason,
     PaymentLink,
     PaymentSettings,
     PaymentWebhookEvent,
@@ -242,3 +243,24 @@ class DebtorRequestAdmin(CreditorScoped, admin.ModelAdmin):
         self.message_user(
             request, _("%(count)s pedidos rechazados.") % {"count": done}, messages.INFO
         )
+
+
+@admin.register(NonPaymentReason)
+class NonPaymentReasonAdmin(CreditorScoped, admin.ModelAdmin):
+    """Read only, for everyone: reasons are written by ``payments.reasons.record_reasons``
+    inside the change that heard them and never edited (the export counts them)."""
+
+    list_display = ("occurred_at", "debtor", "debt", "code", "source", "creditor")
+    list_filter = ("code", "source")
+    search_fields = ("debtor__external_id", "debt__external_id")
+    date_hierarchy = "occurred_at"
+    readonly_fields = [field.name for field in NonPaymentReason._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -26,12 +26,14 @@ from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import connection, models, transaction
+from django.db.models import Exists, OuterRef, Q
 
 from recaudo.compliance.packs import get_pack, retention_years
 from recaudo.outreach import privacy as outbox
 from recaudo.outreach.models import Outreach, WebhookEvent
-from recaudo.payments.models import PaymentWebhookEvent
+from recaudo.payments.models import MessageLink, PaymentWebhookEvent
 from recaudo.portfolio.models import AuditEvent, Creditor, Debtor
+from recaudo.privacy.hooks import archive_steps
 from recaudo.privacy.models import ArchivedRecord
 
 Kind = ArchivedRecord.Kind
@@ -339,6 +341,33 @@ def move_batch(
     return len(rows), created
 
 
+def dead_message_links(cutoff: datetime, *, dry_run: bool = False) -> models.QuerySet[Any]:
+    """Messages' own tokens (``MessageLink``) whose message has been archived (in a dry
+    run: is gone or would be) and whose debtor's link expired or was revoked before
+    ``cutoff``: nothing opens through them any more."""
+    kept = Outreach.objects.filter(pk=OuterRef("outreach_id"))
+    if dry_run:
+        kept = kept.exclude(outbox.finished_before(cutoff))
+    return MessageLink.objects.filter(
+        Q(link__expires_at__lt=cutoff) | Q(link__revoked_at__lt=cutoff)
+    ).filter(~Exists(kept))
+
+
+def purge_message_links(cutoff: datetime, batch_size: int, report: Report) -> None:
+    """Delete the dead tokens of archived messages, a batch per transaction."""
+    dead = dead_message_links(cutoff, dry_run=report.dry_run)
+    if report.dry_run:
+        report.purged["message_link"] += dead.count()
+        return
+    while True:
+        with transaction.atomic():
+            ids = list(dead.order_by("id").values_list("id", flat=True)[:batch_size])
+            if not ids:
+                break
+            MessageLink.objects.filter(id__in=ids).delete()
+        report.purged["message_link"] += len(ids)
+
+
 def retention_cutoff(country: str, record_class: str, now: datetime) -> datetime:
     """Archived records of this country and class from before this moment are past retention."""
     if record_class == RecordClass.TRANSPORT:
@@ -399,7 +428,11 @@ def run(
                     break
                 report.moved[source.kind] += moved
                 report.partitions_created.extend(created)
+        purge_message_links(cutoff, batch_size, report)
         purge(now, batch_size, report)
+        # Rows of apps above this one with their own retention (integrations: delivered events).
+        for step in archive_steps():
+            report.purged.update(step(now, batch_size, dry_run))
     return report
 
 

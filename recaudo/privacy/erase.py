@@ -18,6 +18,8 @@ nothing; ``dry_run`` rolls it back and reports what it would change):
   receipt) are blanked;
 - stored webhooks (live and archived) whose payload names one of the
   person's addresses are blanked;
+- the events out kept for the company's systems (docs/integrations.md) lose their
+  payloads and the debtor's external id, and their delivery log its answers;
 - audit events and archived rows about the debtor keep their amounts, dates
   and ids, with every occurrence of the person's identifiers replaced and
   free texts blanked.
@@ -55,6 +57,7 @@ from recaudo.payments.models import (
 from recaudo.portfolio.erased import erased_reference
 from recaudo.portfolio.events import build_event
 from recaudo.portfolio.models import AuditEvent, ChannelConsent, ContactPoint, Debt, Debtor
+from recaudo.privacy.hooks import erasure_steps
 from recaudo.privacy.models import ArchivedRecord
 
 ERASED = "[borrado]"
@@ -251,6 +254,10 @@ def _erase(
         record.data = _scrub(record.data, ids)
     ArchivedRecord.objects.bulk_update(archived, ["data"])
     counts["archived_rows"] = len(archived)
+
+    # Apps above this one (integrations: the events out and their delivery log) blank theirs.
+    for step in erasure_steps():
+        counts.update(step(debtor.pk, reference, now))
 
     # The profile learnt about the person (score, factors, best hours, experiment arms) goes.
     counts["scores"] = DebtorScore.objects.filter(debtor_id=debtor.pk).delete()[0]

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from recaudo.admin_scope import CreditorScoped
-from recaudo.reports.models import ReportRecipient, WeeklyReport
+from recaudo.reports.models import ExportRecord, ReportRecipient, WeeklyReport
 
 
 @admin.register(ReportRecipient)
@@ -25,4 +25,32 @@ class WeeklyReportAdmin(CreditorScoped, admin.ModelAdmin):
     )  # fmt: skip
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(ExportRecord)
+class ExportRecordAdmin(CreditorScoped, admin.ModelAdmin):
+    """Read only, for everyone: the record of who exported what (docs/exports.md).
+
+    An export of every creditor the user saw names no creditor (``scope`` lists
+    them): only staff tied to no creditor see those rows.
+    """
+
+    creditor_path = "creditor"
+    list_display = ("created_at", "kind", "file_format", "actor", "creditor", "scope")
+    list_filter = ("kind", "file_format")
+    search_fields = ("actor",)
+    date_hierarchy = "created_at"
+    readonly_fields = (
+        "user", "api_key", "actor", "kind", "file_format", "creditor", "scope",
+        "period_from", "period_to", "language", "created_at",
+    )  # fmt: skip
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

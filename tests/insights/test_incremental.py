@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import threading
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
 from django.db import connection, connections, transaction
 
 from recaudo.insights import folds
-from recaudo.insights.actions import fold_payments, rebuild, refresh
+from recaudo.insights.actions import fold_payments, fold_reversals, rebuild, refresh
 from recaudo.insights.models import (
     Attribution,
     BalanceDay,
@@ -130,3 +131,122 @@ def test_a_row_newer_than_the_settling_lag_waits_and_so_do_the_ids_after_it(sett
     folded = sum(ResponseDay.objects.values_list("opened", flat=True))
 
     assert (waiting, folded) == (opened_before, opened_before + 2)
+
+
+def _reverse(book, reference: str, moment) -> None:
+    from recaudo.portfolio.actions import reverse_payment
+    from recaudo.portfolio.models import Payment
+
+    with time_machine.travel(moment, tick=False):
+        payment = Payment.objects.get(creditor=book.creditor, external_id=reference)
+        assert reverse_payment(payment, reason="chargeback", actor="test")
+
+
+def test_a_payment_reversed_ten_days_later_leaves_the_figures_as_a_rebuild_does(settings):
+    settings.INSIGHTS = {"recount_days": 15}
+    book = build()
+    with time_machine.travel(NOW, tick=False):
+        refresh(NOW)
+    before = contents()
+    # Ten days on, the messages' days are out of the recount window: only the fold reaches them.
+    settings.INSIGHTS = {"recount_days": 3}
+    later = NOW + timedelta(days=10)
+    # P-B (50,000 on 18 Nov, credited to m3, allocated to b1 placed in October).
+    _reverse(book, "P-B", later)
+    with time_machine.travel(later + timedelta(minutes=2), tick=False):
+        refresh(later + timedelta(minutes=2))
+        refresh(later + timedelta(minutes=2))  # again: nothing taken off twice
+        incremental = contents()
+        rebuild(later + timedelta(minutes=2))
+        rebuilt = contents()
+
+    assert incremental == rebuilt
+    assert len(before["Attribution"]) == 2
+    assert sorted(Attribution.objects.values_list("amount", flat=True)) == [Decimal("100000.00")]
+    m3 = ResponseDay.objects.get(day="2026-11-10", channel="whatsapp")
+    assert (m3.paid_7, m3.paid_30, m3.credited, m3.amount_credited) == (0, 0, 0, 0)
+    # October's cohort recovered 100,000 (P-A) and 100,000 (P-D) in November; P-B is gone.
+    october = CohortMonth.objects.get(cohort="2026-10-01", months_after=1)
+    assert october.recovered == Decimal("200000.00")
+    assert Watermark.objects.get(name="reversals").position > 0
+
+
+def test_a_payment_reversed_before_it_was_folded_is_never_counted(settings):
+    settings.INSIGHTS = {"recount_days": 15}
+    book = build()
+    _reverse(book, "P-B", NOW - timedelta(minutes=5))
+    with time_machine.travel(NOW, tick=False):
+        refresh(NOW)
+        incremental = contents()
+        rebuild(NOW)
+        rebuilt = contents()
+
+    assert incremental == rebuilt
+    assert sorted(Attribution.objects.values_list("amount", flat=True)) == [Decimal("100000.00")]
+    assert CohortMonth.objects.get(cohort="2026-10-01", months_after=1).recovered == Decimal(
+        "200000.00"
+    )
+
+
+def test_a_reversal_waits_for_its_payments_fold_then_is_taken_off_once(settings):
+    settings.INSIGHTS = {"recount_days": 15}
+    book = build()
+    with time_machine.travel(NOW, tick=False):
+        refresh(NOW)
+    later = NOW + timedelta(days=10)
+    _reverse(book, "P-B", later)
+    # The payments' watermark held back (as if its fold had not reached P-B yet).
+    Watermark.objects.filter(name="payments").update(position=0)
+    Attribution.objects.all().delete()
+    ResponseDay.objects.update(
+        paid_7=0, paid_30=0, credited=0, amount_7=0, amount_30=0, amount_credited=0
+    )
+    with time_machine.travel(later + timedelta(minutes=2), tick=False):
+        waited = fold_reversals(later + timedelta(minutes=2))
+        refresh(later + timedelta(minutes=2))
+        incremental = contents()
+        rebuild(later + timedelta(minutes=2))
+
+    assert waited == 0
+    assert incremental == contents()
+    assert Attribution.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_reversal_fold_held_by_another_worker_is_skipped_then_done_once(settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("SKIP LOCKED between two connections needs PostgreSQL")
+    settings.INSIGHTS = {"recount_days": 3}
+    book = build()
+    for name in folds.WATERMARKS:
+        Watermark.objects.get_or_create(name=name)
+    with time_machine.travel(NOW, tick=False):
+        refresh(NOW)
+    later = NOW + timedelta(days=10, minutes=2)
+    _reverse(book, "P-B", NOW + timedelta(days=10))
+    holding, release = threading.Event(), threading.Event()
+
+    def other_worker() -> None:
+        try:
+            with transaction.atomic():
+                assert folds.lock("reversals") is not None
+                holding.set()
+                release.wait(10)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=other_worker)
+    thread.start()
+    assert holding.wait(10)
+    with time_machine.travel(later, tick=False):
+        skipped = fold_reversals(later)
+        release.set()
+        thread.join()
+        done = fold_reversals(later)
+        again = fold_reversals(later)
+
+    assert (skipped, done, again) == (0, 1, 0)
+    assert Attribution.objects.count() == 1
+    assert CohortMonth.objects.get(cohort="2026-10-01", months_after=1).recovered == Decimal(
+        "200000.00"
+    )

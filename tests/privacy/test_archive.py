@@ -286,3 +286,42 @@ def test_an_archive_process_killed_mid_batch_loses_nothing_and_copies_nothing(tm
         row.pk for row in rows
     )
     assert Outreach.objects.count() == 0
+
+
+def test_an_archived_messages_token_goes_once_its_debtors_link_is_dead_and_a_live_one_stays(
+    client,
+):
+    from recaudo.payments.links import find_link, message_tokens
+    from recaudo.payments.models import MessageLink, PaymentLink
+
+    creditor = make_creditor()
+    dead_message = _aged(make_outreach(creditor), OLD)
+    live_message = _aged(make_outreach(creditor), OLD)
+    kept_message = _aged(make_outreach(creditor), RECENT)
+
+    def link_of(message, expires_at):
+        return PaymentLink.objects.create(
+            creditor=creditor, debtor_id=message.debtor_id, token=f"t-{message.pk}",
+            expires_at=expires_at,
+        )  # fmt: skip
+
+    dead = link_of(dead_message, OLD + timedelta(days=30))  # dead long before the cut-off
+    live = link_of(live_message, NOW + timedelta(days=30))  # a long-lived link: still opens
+    kept = link_of(kept_message, OLD + timedelta(days=30))  # its message is not archived
+    tokens = message_tokens(
+        {dead_message.pk: dead.token, live_message.pk: live.token, kept_message.pk: kept.token}
+    )
+
+    dry = _run(dry_run=True)
+    report = _run()
+
+    assert (dry.purged["message_link"], report.purged["message_link"]) == (1, 1)
+    assert set(MessageLink.objects.values_list("outreach_id", flat=True)) == {
+        live_message.pk,
+        kept_message.pk,
+    }
+    assert find_link(tokens[dead_message.pk]) is None
+    assert client.get(f"/p/{tokens[dead_message.pk]}").status_code == 404
+    opened = find_link(tokens[live_message.pk])
+    assert opened is not None and opened.pk == live.pk
+    assert client.get(f"/p/{tokens[live_message.pk]}").status_code == 200

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from recaudo.privacy.archive import ArchiveBusy, run
+from recaudo.privacy.models import ArchivedRecord
 
 
 class Command(BaseCommand):
@@ -66,7 +67,12 @@ class Command(BaseCommand):
         for kind in ("outreach", "webhook", "payment_webhook", "audit"):
             self.stdout.write(f"  {kind}: {report.moved[kind]} {verb}")
         gone = _("se borrarían por retención") if report.dry_run else _("borrados por retención")
-        self.stdout.write(f"  {_('archivo')}: {sum(report.purged.values())} {gone}")
+        archived = {kind for kind, _label in ArchivedRecord.Kind.choices}
+        from_archive = sum(n for kind, n in report.purged.items() if kind in archived)
+        self.stdout.write(f"  {_('archivo')}: {from_archive} {gone}")
+        for kind, count in sorted(report.purged.items()):
+            if kind not in archived:
+                self.stdout.write(f"  {kind}: {count} {gone}")
         for name in report.partitions_created:
             self.stdout.write(_("  partición creada: %(name)s") % {"name": name})
         for name in report.partitions_dropped:
