@@ -194,7 +194,7 @@ class WriteOnlySecrets:
     secret_fields: tuple[str, ...] = ()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[call-arg]
+        super().__init__(*args, **kwargs)
         for name in self.secret_fields:
             field = self.fields.get(name)  # type: ignore[attr-defined]
             if field is not None:

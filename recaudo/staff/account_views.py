@@ -7,6 +7,8 @@ listed nor reachable. See docs/channels.md#accounts-per-creditor.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -25,8 +27,11 @@ from recaudo.portfolio.models import Creditor
 from recaudo.roles import ADMIN, APPROVERS, role_of
 from recaudo.staff import accounts
 
+if TYPE_CHECKING:  # a development dependency (django-stubs-ext)
+    from django_stubs_ext import StrOrPromise
 
-def _secret(label: str) -> forms.CharField:
+
+def _secret(label: StrOrPromise) -> forms.CharField:
     # Never rendered back: an empty input keeps the stored value.
     return forms.CharField(
         label=label,
