@@ -14,8 +14,8 @@ from recaudo.delivery.channels.registry import reset_channels
 from recaudo.delivery.models import ChannelAccount
 from recaudo.portfolio.models import ContactPoint
 from recaudo.sandbox.config import Behaviour, Credentials
-from recaudo.sandbox.rules import TemplateCatalog
 from recaudo.sandbox.demo.accounts import give_second_creditor_its_number
+from recaudo.sandbox.rules import TemplateCatalog
 from recaudo.sandbox.store import MessageLog
 from recaudo.sandbox.whatsapp import WhatsAppFake
 from tests.factories import make_creditor, make_debtor

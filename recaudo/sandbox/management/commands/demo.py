@@ -16,8 +16,8 @@ from django.utils import timezone
 from recaudo.outreach.planner import plan
 from recaudo.portfolio.models import Creditor
 from recaudo.sandbox.demo import seed
-from recaudo.sandbox.demo.accounts import give_second_creditor_its_number
 from recaudo.sandbox.demo import write as seed_write
+from recaudo.sandbox.demo.accounts import give_second_creditor_its_number
 
 USERNAME = "admin"
 DEMO_DEBTORS = 300
