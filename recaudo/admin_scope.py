@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 from weakref import WeakKeyDictionary
 
+from django import forms
 from django.contrib import admin
 from django.contrib.admin.options import InlineModelAdmin
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
@@ -184,6 +185,29 @@ class ScopedRelatedFieldListFilter(admin.RelatedFieldListFilter):
             limit_choices_to={"pk__in": allowed.values("pk")},
             ordering=self.field_admin_ordering(field, request, model_admin),
         )
+
+
+class WriteOnlySecrets:
+    """A ModelForm mixin: the ``secret_fields`` are password inputs never filled in, and an
+    empty one keeps the stored value (secrets are written, never shown back)."""
+
+    secret_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in self.secret_fields:
+            field = self.fields.get(name)  # type: ignore[attr-defined]
+            if field is not None:
+                field.widget = forms.PasswordInput(render_value=False)
+                field.required = False
+                field.help_text = _("Vacío: se conserva el guardado.")
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()  # type: ignore[misc]
+        for name in self.secret_fields:
+            if not cleaned.get(name) and self.instance.pk is not None:  # type: ignore[attr-defined]
+                cleaned[name] = getattr(self.instance, name)  # type: ignore[attr-defined]
+        return cleaned
 
 
 class CreditorScoped(_AdminBase):

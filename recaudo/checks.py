@@ -61,6 +61,35 @@ def secret_key_errors(app_configs: Sequence[AppConfig] | None, **kwargs: Any) ->
     return []
 
 
+def secret_keys_errors(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[checks.Error]:
+    """The keys of the stored secrets (recaudo/vault.py): set, long, not the generated one."""
+    keys = list(getattr(settings, "SECRET_KEYS", []) or [])
+    generated_file = getattr(settings, "SECRET_KEYS_FILE", None)
+    if not keys or (generated_file is not None and _file_holds(Path(generated_file), keys[0])):
+        return [
+            checks.Error(
+                "RECAUDO_SECRET_KEYS is not set: the key that encrypts the stored secrets "
+                "(creditors' channel and payment accounts, webhook signing secrets) was "
+                f"generated in {generated_file} on this machine; another machine cannot read them.",
+                hint="Set RECAUDO_SECRET_KEYS in the environment of every web and worker process "
+                f"to the same random value ({MAKE_A_KEY}); see docs/security.md#stored-secrets.",
+                id="recaudo.E030",
+            )
+        ]
+    for position, key in enumerate(keys, start=1):
+        if len(key) < SECRET_KEY_MIN_LENGTH or len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS:
+            return [
+                checks.Error(
+                    f"RECAUDO_SECRET_KEYS: key number {position} is too easy to guess.",
+                    hint=f"Use at least {SECRET_KEY_MIN_LENGTH} random characters ({MAKE_A_KEY}).",
+                    id="recaudo.E031",
+                )
+            ]
+    return []
+
+
 def _file_holds(path: Path, key: str) -> bool:
     try:
         return path.read_text().strip() == key
@@ -70,6 +99,7 @@ def _file_holds(path: Path, key: str) -> bool:
 
 def register() -> None:
     checks.register(secret_key_errors, checks.Tags.security, SECRETS, deploy=True)
+    checks.register(secret_keys_errors, checks.Tags.security, SECRETS, deploy=True)
 
 
 def refuse_unsafe_start() -> None:

@@ -69,3 +69,12 @@ def env_secret(name: str, *, fallback_file: Path | None = None) -> str:
     fallback_file.write_text(value + "\n")
     fallback_file.chmod(0o600)
     return value
+
+
+def env_secret_list(name: str, *, fallback_file: Path) -> list[str]:
+    """Comma-separated secrets; in development, one generated and kept in ``fallback_file``.
+
+    The same way as ``env_secret`` (production sets the variable; ``check
+    --deploy`` refuses the generated one, recaudo/checks.py).
+    """
+    return env_list(name, []) or [env_secret(name, fallback_file=fallback_file)]

@@ -16,6 +16,7 @@ from recaudo.env import (
     env_int,
     env_list,
     env_secret,
+    env_secret_list,
     env_str,
 )
 
@@ -29,6 +30,10 @@ DEBUG = env_bool("DEBUG", False)
 # refuse it (recaudo/checks.py).
 SECRET_KEY_FILE = VAR_DIR / "secret_key"
 SECRET_KEY = env_secret("SECRET_KEY", fallback_file=SECRET_KEY_FILE)
+# Keys of the secrets stored in the database (recaudo/vault.py): the first encrypts,
+# all decrypt. Unset: one generated into this file, refused like SECRET_KEY's.
+SECRET_KEYS_FILE = VAR_DIR / "secret_keys"
+SECRET_KEYS = env_secret_list("RECAUDO_SECRET_KEYS", fallback_file=SECRET_KEYS_FILE)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 
 INSTALLED_APPS = [

@@ -30,6 +30,7 @@ from recaudo.conversations.models import (
     RoutingRule,
     Thread,
 )
+from recaudo.delivery.models import ChannelAccount
 from recaudo.outreach.models import Campaign, Outreach, PlannerRun, WebhookEvent
 from recaudo.payments.links import live_link
 from recaudo.payments.models import (
@@ -42,6 +43,7 @@ from recaudo.payments.models import (
     PaymentSettings,
     PaymentWebhookEvent,
     Promise,
+    ProviderAccount,
 )
 from recaudo.policies.models import Policy, Segment, Template
 from recaudo.portfolio import actions
@@ -112,6 +114,12 @@ def _policy(creditor: Creditor | None) -> Policy:
 
 ROW_OF: dict[str, Callable[[Creditor], models.Model]] = {
     "portfolio.Creditor": lambda creditor: creditor,
+    "delivery.ChannelAccount": lambda creditor: ChannelAccount.objects.create(
+        creditor=creditor, channel="sms", routing_key=f"+1500555{creditor.pk:04d}", secret="t"
+    ),
+    "payments.ProviderAccount": lambda creditor: ProviderAccount.objects.create(
+        creditor=creditor, provider="stripe", api_key="sk_test"
+    ),
     "portfolio.Debtor": _debtor,
     "portfolio.ContactPoint": lambda creditor: _debtor(creditor).contact_points.get(),
     "portfolio.ChannelConsent": lambda creditor: ChannelConsent.objects.create(

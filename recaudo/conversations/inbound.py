@@ -186,12 +186,15 @@ def receive(event: Event, *, opted_out: bool = False) -> Message | None:
 
 
 def find_contact_point(event: Event) -> ContactPoint | None:
-    """The contact point with the sender's address; of several debtors, the one we wrote to."""
-    points = list(
-        optouts.points_for(event.address)
-        .select_related("debtor", "debtor__creditor")
-        .order_by("pk")
-    )
+    """The contact point with the sender's address; of several debtors, the one we wrote to.
+
+    A message to a creditor's own number (``event.creditor_id``, set by the
+    webhook's routing) belongs to that creditor's debtors only.
+    """
+    candidates = optouts.points_for(event.address)
+    if event.creditor_id is not None:
+        candidates = candidates.filter(debtor__creditor_id=event.creditor_id)
+    points = list(candidates.select_related("debtor", "debtor__creditor").order_by("pk"))
     if len(points) <= 1:
         return points[0] if points else None
     sent = Outreach.objects.filter(contact_point__in=points, channel=event.channel)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from recaudo.admin_scope import CreditorScoped
+from recaudo.admin_scope import CreditorScoped, WriteOnlySecrets
 from recaudo.delivery import provider_events as events
+from recaudo.delivery.models import ChannelAccount
 from recaudo.outreach.models import WebhookEvent
 
 # At most this many rows are processed again by one click (the rest stay selected for the next).
@@ -90,3 +92,32 @@ class WebhookEventAdmin(CreditorScoped, admin.ModelAdmin):
             % {"done": done, "failing": still_failing},
             messages.WARNING if still_failing else messages.SUCCESS,
         )
+
+
+class ChannelAccountForm(WriteOnlySecrets, forms.ModelForm):
+    secret_fields = ("secret", "signing_secret")
+
+    class Meta:
+        model = ChannelAccount
+        fields = (
+            "creditor",
+            "channel",
+            "routing_key",
+            "details",
+            "secret",
+            "signing_secret",
+            "active",
+        )
+
+
+@admin.register(ChannelAccount)
+class ChannelAccountAdmin(CreditorScoped, admin.ModelAdmin):
+    """A creditor's own number, sender, agent or From (the staff page /equipo/cuentas/ too).
+
+    Its secrets are written here, never shown (docs/security.md#stored-secrets).
+    """
+
+    form = ChannelAccountForm
+    list_display = ("creditor", "channel", "routing_key", "active", "updated_at")
+    list_filter = ("channel", "active")
+    search_fields = ("routing_key",)

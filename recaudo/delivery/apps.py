@@ -5,7 +5,7 @@ from recaudo.delivery import checks
 
 
 class DeliveryConfig(AppConfig):
-    """Sending the outbox and hearing back from providers (no models of its own)."""
+    """Sending the outbox and hearing back from providers; the creditors' channel accounts."""
 
     name = "recaudo.delivery"
     label = "delivery"

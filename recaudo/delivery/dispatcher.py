@@ -39,6 +39,7 @@ from recaudo.channels import provider_of
 from recaudo.compliance.rules import PastContact
 from recaudo.compliance.store import pack_for
 from recaudo.delivery import crashpoints
+from recaudo.delivery.accounts import channel_for
 from recaudo.delivery.channels.registry import get_channel
 from recaudo.delivery.gate import Gate, GateVerdict, State, debtor_states, start
 from recaudo.delivery.messages import NoTemplate, build_message, reply_message
@@ -169,7 +170,7 @@ class Dispatcher:
         rng: random.Random | None = None,
     ) -> None:
         if channels is None:
-            channels = _Registry(get_channel)
+            channels = _Registry(get_channel, channel_for)
         self.channels = channels
         self.name = name or worker_name()
         self.batch_size = batch_size or settings.DISPATCH_BATCH_SIZE
@@ -410,9 +411,16 @@ class Dispatcher:
                     outcomes[index] = (verdicts[index], None)
                     continue
                 outcomes[index] = self._send_one(
-                    row, message, None if nested else states.get(row.debtor_id), batch_ids
+                    row,
+                    message,
+                    None if nested else states.get(row.debtor_id),
+                    batch_ids,
+                    senders[index],
                 )
 
+        # Each message's channel (the creditor's own account or the global one),
+        # found here: the sending threads' connections may not see this one's rows.
+        senders = [self._channel(message.channel, row.creditor_id) for row, message in to_send]
         ids = [row.pk for row, _ in to_send]
         # A fresh lease before the first request: deciding the batch took part of it.
         sending.renew_lease(ids, self.name, self._clock(now) + self.lease)
@@ -456,10 +464,11 @@ class Dispatcher:
         message: OutboundMessage,
         seen: State | None,
         batch_ids: list[int],
+        channel: Any,
     ) -> tuple[GateVerdict, ProviderResult | None]:
         """One send through the gate; never raises, so every outcome is written."""
         try:
-            self._limiter(message.channel).acquire()
+            self._limiter(message.channel, channel).acquire()
         except Exception as error:  # the shared limit's database: nothing was sent
             log.exception("rate limit unavailable for outreach %s", message.outreach_id)
             return "go", ProviderResult(
@@ -477,7 +486,7 @@ class Dispatcher:
                 return verdict, None
         crashpoints.reached("marked")
         try:
-            outcome = self.channels.get(message.channel).send(message)
+            outcome = channel.send(message)
         except Exception as error:  # a bug in a channel must not lose the outcome
             log.exception("send failed for outreach %s", message.outreach_id)
             return "go", ProviderResult("unknown", error_message=f"{type(error).__name__}: {error}")
@@ -487,13 +496,28 @@ class Dispatcher:
             return "go", ProviderResult("unknown", error_message="the channel returned no result")
         return "go", outcome
 
-    def _limiter(self, channel: str) -> RateLimiter:
-        limiter = self.limiters.get(channel)
-        if limiter is None:
+    def _channel(self, name: str, creditor_id: int) -> Any:
+        # A test's registry may offer only ``get(name)``: one account for everyone.
+        get_for = getattr(self.channels, "get_for", None)
+        return get_for(name, creditor_id) if get_for is not None else self.channels.get(name)
+
+    def _limiter(self, channel: str, sender_channel: Any) -> RateLimiter:
+        """The limit of the sender the message goes out from: each creditor's number has its own."""
+        config = getattr(sender_channel, "config", None)
+        if not isinstance(config, dict):
             config = settings.CHANNELS.get(channel, {})
-            sender = config.get("phone_number_id") or config.get("from_number") or channel
-            limiter = RateLimiter(f"{channel}:{sender}", config.get("rate_per_second", 10))
-            self.limiters[channel] = limiter
+        sender = (
+            config.get("phone_number_id")
+            or config.get("from_number")
+            or config.get("messaging_service_sid")
+            or config.get("agent_id")
+            or channel
+        )
+        key = f"{channel}:{sender}"
+        limiter = self.limiters.get(key)
+        if limiter is None:
+            limiter = RateLimiter(key, config.get("rate_per_second", 10))
+            self.limiters[key] = limiter
         return limiter
 
     def _record_sent(
@@ -570,11 +594,18 @@ def _debtors_locked(debtor_ids: list[int]) -> dict[int, _DebtorRow]:
 
 
 class _Registry:
-    def __init__(self, getter: Any) -> None:
+    def __init__(self, getter: Any, for_creditor: Any = None) -> None:
         self.getter = getter
+        self.for_creditor = for_creditor
 
     def get(self, name: str) -> Any:
         return self.getter(name)
+
+    def get_for(self, name: str, creditor_id: int) -> Any:
+        """The creditor's own account's channel where it has one (delivery/accounts.py)."""
+        if self.for_creditor is None:
+            return self.getter(name)
+        return self.for_creditor(name, creditor_id)
 
 
 @dataclass

@@ -41,7 +41,8 @@ import recaudo.channels
 from recaudo.conversations import debt_reports
 from recaudo.conversations.inbound import receive
 from recaudo.conversations.models import Message
-from recaudo.delivery.channels.registry import MediaError, get_channel
+from recaudo.delivery.accounts import Routed, channel_for, route
+from recaudo.delivery.channels.registry import MediaError
 from recaudo.inputs import storable
 from recaudo.outreach import optouts
 from recaudo.outreach.contract import Event, PayloadError, WebhookRequest
@@ -207,7 +208,16 @@ def stored_events(stored: WebhookEvent) -> list[Event]:
         headers={name: value for name, value in stored.headers.items() if name != ":path"},
         body=stored.body.encode(),
     )
-    return get_channel(PROVIDER_CHANNELS[stored.provider]).parse_webhook(request)
+    # Verified when it was stored: routed again by the same identifiers.
+    return parsed_for(route(PROVIDER_CHANNELS[stored.provider], request), request)
+
+
+def parsed_for(routed: Routed, request: WebhookRequest) -> list[Event]:
+    """The request's events, each naming the creditor whose account received it."""
+    events = routed.channel.parse_webhook(request)
+    if routed.creditor_id is None:
+        return events
+    return [replace(event, creditor_id=routed.creditor_id) for event in events]
 
 
 # --- Processing --------------------------------------------------------------
@@ -286,12 +296,12 @@ def apply_event(event: Event) -> str:
             return outcome
         message = receive(event)
         if message is not None and message.attachment:
-            keep_receipt(message, event.channel)
+            keep_receipt(message, event.channel, event.creditor_id)
         return INBOUND_OUTCOME
     return f"{event.kind}: kept"
 
 
-def keep_receipt(message: Message, channel_name: str) -> None:
+def keep_receipt(message: Message, channel_name: str, creditor_id: int | None = None) -> None:
     """Download the image or document the debtor sent and hand it to their reports.
 
     Part of processing the stored webhook (the provider's media API, with the
@@ -299,7 +309,8 @@ def keep_receipt(message: Message, channel_name: str) -> None:
     PDF within the receipt size are kept; otherwise the attachment records why.
     """
     attachment = dict(message.attachment or {})
-    download = getattr(get_channel(channel_name), "download_media", None)
+    # The media API wants the credentials of the account that received the message.
+    download = getattr(channel_for(channel_name, creditor_id), "download_media", None)
     reference = attachment.get("id") or attachment.get("url")  # WhatsApp's media id, an MMS URL
     if download is None or not reference:
         return

@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 
-from recaudo.delivery.channels.registry import get_channel
+from recaudo.delivery.accounts import channel_for
 from recaudo.outreach import sending
 from recaudo.outreach.models import Outreach
 
@@ -48,7 +48,7 @@ def reconcile_unknown(now: datetime, *, limit: int = 500) -> Counter[str]:
         .order_by("send_started_at")[:limit]
     )
     for row in rows:
-        channel = get_channel(row.channel)
+        channel = channel_for(row.channel, row.creditor_id)  # the account that sent it
         lookup = getattr(channel, "lookup", None)
         if lookup is None or row.contact_point is None or row.send_started_at is None:
             counts["left_for_staff"] += 1

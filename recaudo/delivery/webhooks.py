@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from recaudo.channels import EMAIL, RCS, SMS, WHATSAPP, ChannelFacts
+from recaudo.delivery import accounts
 from recaudo.delivery import provider_events as events
 from recaudo.delivery.channels.rcs import RbmChannel
 from recaudo.delivery.channels.registry import channel_class, get_channel
@@ -76,12 +77,13 @@ def twilio(request: HttpRequest) -> HttpResponse:
 def rbm(request: HttpRequest) -> HttpResponse:
     if not request.headers.get(channel_class(RCS.name).signature_header):
         # Google's one-time setup POST is unsigned: it proves itself with our
-        # clientToken and wants its ``secret`` back. Nothing is stored.
-        channel = get_channel(RCS.name)
-        assert isinstance(channel, RbmChannel)  # the registry maps "rcs" to it
-        secret = channel.verify_setup(request.body)
-        if secret is not None:
-            return HttpResponse(secret, content_type="text/plain")
+        # clientToken (the global one or a creditor's agent's) and wants its
+        # ``secret`` back. Nothing is stored.
+        for channel in accounts.rcs_channels():
+            assert isinstance(channel, RbmChannel)  # the registry maps "rcs" to it
+            secret = channel.verify_setup(request.body)
+            if secret is not None:
+                return HttpResponse(secret, content_type="text/plain")
     return _receive(request, RCS)
 
 
@@ -99,11 +101,21 @@ def _receive(http_request: HttpRequest, facts: ChannelFacts) -> HttpResponse:
     if not request.headers.get(header):
         logger.warning("webhook %s: no %s header", provider, header)
         return HttpResponse(status=401)
-    channel = get_channel(facts.name)
+    try:
+        # The account the request names; its own secret checks the signature next.
+        routed = accounts.route(facts.name, request)
+    except accounts.UnknownAccount as error:
+        logger.warning("webhook %s: refused, %s", provider, error)
+        return HttpResponse(f"{error}\n", status=403, content_type="text/plain")
+    channel = routed.channel
     try:
         channel.verify_signature(request)
     except SignatureError:
-        logger.warning("webhook %s: wrong signature", provider)
+        logger.warning(
+            "webhook %s: wrong signature (account %s)",
+            provider,
+            routed.account.pk if routed.account is not None else "global",
+        )
         return HttpResponse(status=403)
 
     stored, created = events.store_webhook(
@@ -118,7 +130,7 @@ def _receive(http_request: HttpRequest, facts: ChannelFacts) -> HttpResponse:
             events.retry_later(stored)
         return HttpResponse(status=200)
     try:
-        events.process_webhook(stored, lambda: channel.parse_webhook(request))
+        events.process_webhook(stored, lambda: events.parsed_for(routed, request))
     except Exception as error:
         # A bug or an outage on our side, not the provider's: keep the stored
         # event unprocessed and answer 500 so the provider retries it.

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from recaudo.portfolio.models import Creditor, Debtor
+from recaudo.vault import SecretField
 
 
 class Endpoint(models.Model):
@@ -19,8 +20,9 @@ class Endpoint(models.Model):
     )
     name = models.CharField(_("nombre"), max_length=100)
     url = models.URLField(_("URL"), max_length=500)
-    # Needed in clear to sign; shown once when made (the staff page), never again.
-    secret = models.CharField(_("secreto"), max_length=100)
+    # Needed in clear to sign, so encrypted (recaudo/vault.py), not hashed; shown once when
+    # made (the staff page), never again.
+    secret = SecretField(_("secreto"))
     # Empty: every type.
     event_types = models.JSONField(_("tipos de evento"), default=list, blank=True)
     active = models.BooleanField(_("activo"), default=True)

@@ -110,6 +110,9 @@ class Event:
     error_code: str = ""
     error_message: str = ""
     raw: dict[str, Any] = field(default_factory=dict)
+    # The creditor whose own account (number, sender, agent) received it; None: the
+    # global account (docs/channels.md#accounts-per-creditor).
+    creditor_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from recaudo.languages import down_payment_name
 from recaudo.outreach.notify import notify
 from recaudo.outreach.settle import cancel_settled
 from recaudo.payments import outbound
+from recaudo.payments.accounts import provider_for
 from recaudo.payments.concessions import settle_discount
 from recaudo.payments.models import (
     Checkout,
@@ -28,7 +29,6 @@ from recaudo.payments.models import (
     PaymentLink,
     Promise,
 )
-from recaudo.payments.providers import get_provider
 from recaudo.payments.providers.base import CheckoutRequest, ProviderError, ProviderRecord
 from recaudo.payments.receipts import thank_payment
 from recaudo.payments.rules import (
@@ -113,7 +113,8 @@ def start_checkout(
         amount=amount,
         currency=currency,
     )
-    session = get_provider(provider).create_checkout(
+    # The creditor's own account at the provider where it has one (payments/accounts.py).
+    session = provider_for(link.creditor_id, provider).create_checkout(
         CheckoutRequest(
             reference=checkout.reference,
             amount=amount,

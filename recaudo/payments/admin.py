@@ -1,5 +1,6 @@
 from collections.abc import Callable
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
@@ -7,7 +8,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from recaudo.admin_scope import CreditorScoped
+from recaudo.admin_scope import CreditorScoped, WriteOnlySecrets
 from recaudo.languages import staff_money
 from recaudo.payments import concessions, reports
 from recaudo.payments.models import (
@@ -22,6 +23,7 @@ from recaudo.payments.models import (
     PaymentSettings,
     PaymentWebhookEvent,
     Promise,
+    ProviderAccount,
 )
 from recaudo.payments.rules import AgreementError
 from recaudo.roles import may_approve
@@ -222,9 +224,7 @@ class DebtorRequestAdmin(CreditorScoped, admin.ModelAdmin):
         """Approving and refusing are a supervisor's (or an admin's), not every viewer's."""
         return may_approve(request.user)
 
-    @admin.action(
-        description=_("Aprobar los pedidos seleccionados"), permissions=["decide"]
-    )
+    @admin.action(description=_("Aprobar los pedidos seleccionados"), permissions=["decide"])
     def approve(self, request: HttpRequest, queryset: QuerySet[DebtorRequest]) -> None:
         reason = str(_("aprobado desde el administrador"))
         done = sum(
@@ -232,9 +232,7 @@ class DebtorRequestAdmin(CreditorScoped, admin.ModelAdmin):
         )
         self.message_user(request, _("%(count)s pedidos aprobados.") % {"count": done})
 
-    @admin.action(
-        description=_("Rechazar los pedidos seleccionados"), permissions=["decide"]
-    )
+    @admin.action(description=_("Rechazar los pedidos seleccionados"), permissions=["decide"])
     def refuse(self, request: HttpRequest, queryset: QuerySet[DebtorRequest]) -> None:
         reason = str(_("rechazado desde el administrador"))
         done = sum(
@@ -264,3 +262,21 @@ class NonPaymentReasonAdmin(CreditorScoped, admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+class ProviderAccountForm(WriteOnlySecrets, forms.ModelForm):
+    secret_fields = ("api_key", "webhook_secret")
+
+    class Meta:
+        model = ProviderAccount
+        fields = ("creditor", "provider", "account_id", "api_key", "webhook_secret", "active")
+
+
+@admin.register(ProviderAccount)
+class ProviderAccountAdmin(CreditorScoped, admin.ModelAdmin):
+    """A creditor's own account at a payment provider; its secrets are written, never shown."""
+
+    form = ProviderAccountForm
+    list_display = ("creditor", "provider", "account_id", "webhook_token", "active", "updated_at")
+    list_filter = ("provider", "active")
+    readonly_fields = ("webhook_token",)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -12,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from recaudo.outreach.models import Outreach
 from recaudo.payments.rules import contrast_ratio
 from recaudo.portfolio.models import MONEY, Creditor, Debt, Debtor, Payment
+from recaudo.vault import SecretField
 
 PROVIDERS = [("sandbox", "Sandbox"), ("stripe", "Stripe"), ("mercadopago", "Mercado Pago")]
 
@@ -446,3 +448,57 @@ class NonPaymentReason(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.debt_id}"
+
+
+def new_webhook_token() -> str:
+    return secrets.token_urlsafe(18)
+
+
+class ProviderAccount(models.Model):
+    """A creditor's own account at a payment provider (docs/payments.md#accounts-per-creditor).
+
+    Its checkouts are created and fetched with its key, and the provider's
+    webhooks for it arrive at ``/webhooks/payments/<provider>/<webhook_token>``,
+    verified with its own webhook secret. Creditors without one use the
+    global settings (``settings.PAYMENTS``).
+    """
+
+    class Provider(models.TextChoices):
+        STRIPE = "stripe", "Stripe"
+        MERCADOPAGO = "mercadopago", "Mercado Pago"
+        SANDBOX = "sandbox", _("Sandbox (pruebas)")
+
+    creditor = models.ForeignKey(
+        Creditor, on_delete=models.CASCADE, related_name="+", verbose_name=_("acreedor")
+    )
+    provider = models.CharField(_("proveedor"), max_length=20, choices=Provider.choices)
+    # The provider's own name for the account (Stripe acct_…, Mercado Pago user id): for staff.
+    account_id = models.CharField(_("cuenta en el proveedor"), max_length=100, blank=True)
+    # The webhook URL's last part: routes the provider's webhooks to this account.
+    webhook_token = models.CharField(
+        max_length=40, unique=True, default=new_webhook_token, editable=False
+    )
+    # Stripe secret_key, Mercado Pago access_token, the sandbox api_key.
+    api_key = SecretField(_("clave de la API"), blank=True)
+    webhook_secret = SecretField(_("secreto de los webhooks"), blank=True)
+    active = models.BooleanField(_("activa"), default=True)
+    updated_at = models.DateTimeField(_("modificada"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("cuenta de pagos")
+        verbose_name_plural = _("cuentas de pagos")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["creditor", "provider"], name="provider_account_one_per_creditor"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_provider_display()} {self.account_id or self.webhook_token[:6]}"
+
+    def settings_override(self) -> dict[str, str]:
+        """This account as keys of ``PAYMENTS['providers'][provider]`` (the rest stays global)."""
+        key_name = {"stripe": "secret_key", "mercadopago": "access_token"}.get(
+            self.provider, "api_key"
+        )
+        return {key_name: self.api_key, "webhook_secret": self.webhook_secret}

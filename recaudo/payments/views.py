@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from recaudo.languages import debtor_language, django_language, down_payment_name
 from recaudo.payments import actions, concessions, links, reports
+from recaudo.payments.accounts import notification_path, provider_for
 from recaudo.payments.certificate import certificate_pdf, receipt_pdf
 from recaudo.payments.models import (
     Checkout,
@@ -30,7 +31,6 @@ from recaudo.payments.models import (
     PaymentLink,
 )
 from recaudo.payments.portal import locale_of, money, payment_rows, portal_context, speaks_tu
-from recaudo.payments.providers import get_provider
 from recaudo.payments.providers.base import ProviderError
 from recaudo.payments.rules import AgreementError, check_partial, minimum_partial
 from recaudo.payments.terms import collectible_debts, debtor_today, terms_for
@@ -172,7 +172,8 @@ def _start(
             description=_("Pago a %(brand)s") % {"brand": brand},
             success_url=base + suffix,
             cancel_url=base + (suffix + "&" if suffix else "?") + "cancelled=1",
-            notification_url=f"{settings.PUBLIC_BASE_URL}/webhooks/payments/{terms.provider}",
+            notification_url=settings.PUBLIC_BASE_URL
+            + notification_path(link.creditor_id, terms.provider),
             provider=terms.provider,
             debt=debt,
             instalment=instalment,
@@ -343,7 +344,7 @@ def checkout_return(
             fetch_id = request.GET.get("payment_id", "")
         if fetch_id:
             try:
-                record = get_provider(checkout.provider).fetch(fetch_id)
+                record = provider_for(checkout.creditor_id, checkout.provider).fetch(fetch_id)
                 checkout = actions.apply_provider_record(checkout.pk, record)
             except ProviderError as error:
                 logger.warning("checkout %s: provider lookup failed: %s", checkout.pk, error)

@@ -22,7 +22,7 @@ from recaudo.inputs import storable
 from recaudo.outreach.contract import PayloadError, SignatureError, WebhookRequest
 from recaudo.payments.actions import apply_provider_record
 from recaudo.payments.conf import setting
-from recaudo.payments.models import Checkout, PaymentWebhookEvent
+from recaudo.payments.models import Checkout, PaymentWebhookEvent, ProviderAccount
 from recaudo.payments.providers import get_provider, is_available
 from recaudo.payments.providers.base import HttpProvider, ProviderError
 from recaudo.portfolio.rules import InputError
@@ -42,11 +42,22 @@ KEPT_HEADERS = (
 
 @provider_webhook
 @require_POST
-def payment_webhook(http_request: HttpRequest, provider_name: str) -> HttpResponse:
+def payment_webhook(
+    http_request: HttpRequest, provider_name: str, webhook_token: str = ""
+) -> HttpResponse:
     if not is_available(provider_name):
         # Unknown, or the sandbox while it is off: nothing is read or stored.
         return HttpResponse("unknown provider", status=404, content_type="text/plain")
-    provider = get_provider(provider_name)
+    account = None
+    if webhook_token:
+        # A creditor's own account: its secret verifies, its key fetches, its checkouts only.
+        account = ProviderAccount.objects.filter(
+            provider=provider_name, webhook_token=webhook_token, active=True
+        ).first()
+        if account is None:
+            logger.warning("payment webhook from %s refused: unknown account", provider_name)
+            return HttpResponse("unknown account", status=404, content_type="text/plain")
+    provider = get_provider(provider_name, account=account)
     request = WebhookRequest.from_http(http_request)
     try:
         provider.verify_signature(request, tolerance=_tolerance(provider_name))
@@ -78,7 +89,8 @@ def payment_webhook(http_request: HttpRequest, provider_name: str) -> HttpRespon
         event = PaymentWebhookEvent.objects.get(provider=provider_name, event_id=event_id)
         if event.processed_at is not None:
             return HttpResponse("already processed", content_type="text/plain")
-    outcome, status = _process(provider, provider_name, storable(notice.fetch_id))
+    creditor_id = account.creditor_id if account is not None else None
+    outcome, status = _process(provider, provider_name, storable(notice.fetch_id), creditor_id)
     outcome = storable(outcome)
     if status == 200:
         PaymentWebhookEvent.objects.filter(pk=event.pk).update(
@@ -95,20 +107,27 @@ def _tolerance(provider_name: str) -> int | None:
     return None if provider_name == "mercadopago" else int(setting("signature_tolerance"))
 
 
-def _process(provider: HttpProvider, provider_name: str, fetch_id: str) -> tuple[str, int]:
-    """Fetch the provider's record and settle the checkout it names; 5xx asks for a retry."""
+def _process(
+    provider: HttpProvider, provider_name: str, fetch_id: str, creditor_id: int | None = None
+) -> tuple[str, int]:
+    """Fetch the provider's record and settle the checkout it names; 5xx asks for a retry.
+
+    Through a creditor's own account (``creditor_id``) only that creditor's
+    checkouts are looked at.
+    """
     if not fetch_id:
         return "ignored: nothing to fetch", 200
     try:
         record = provider.fetch(fetch_id)
     except ProviderError as error:
         return f"lookup failed: {error}", 400 if error.permanent else 502
-    checkout = Checkout.objects.filter(provider=provider_name, reference=record.reference).first()
+    checkouts = Checkout.objects.filter(provider=provider_name)
+    if creditor_id is not None:
+        checkouts = checkouts.filter(creditor_id=creditor_id)
+    checkout = checkouts.filter(reference=record.reference).first()
     if checkout is None and not record.reference and record.payment_id:
         # A refund or a dispute names the payment, not the checkout.
-        checkout = Checkout.objects.filter(
-            provider=provider_name, payment__external_id=record.payment_id
-        ).first()
+        checkout = checkouts.filter(payment__external_id=record.payment_id).first()
         if checkout is not None:
             record = replace(record, reference=checkout.reference)
     if checkout is None:

@@ -470,6 +470,8 @@ class AuditEvent(models.Model):
         PLAN_AGREED = "plan_agreed", _("plan de cuotas acordado")
         REPORT_REVIEWED = "report_reviewed", _("reporte del deudor revisado")
         THREAD_REASSIGNED = "thread_reassigned", _("conversación reasignada")
+        # A creditor's own channel or payment account set or changed (never its secrets).
+        ACCOUNT_CHANGED = "account_changed", _("cuenta de envío o de pagos cambiada")
 
     # The history is written only by this code, next to the rows it names, so
     # the database does not re-check its references: on PostgreSQL those

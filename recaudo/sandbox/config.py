@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 
@@ -14,6 +14,19 @@ class Credentials:
     whatsapp_verify_token: str = "sandbox-verify-token"
     whatsapp_display_phone_number: str = "15550001234"
     whatsapp_business_account_id: str = "100200300400600"
+    # More business numbers, each its own access token and app secret, as a creditor's
+    # own account (docs/channels.md#accounts-per-creditor) has: the demo's second
+    # creditor sends from the first one listed here (sandbox/demo).
+    whatsapp_numbers: dict[str, dict[str, str]] = field(
+        default_factory=lambda: {
+            "100200300400501": {
+                "access_token": "sandbox-whatsapp-token-2",
+                "app_secret": "sandbox-whatsapp-app-secret-2",
+                "display_phone_number": "15550005678",
+                "business_account_id": "100200300400601",
+            }
+        }
+    )
     twilio_account_sid: str = "AC" + "0" * 32
     twilio_auth_token: str = "sandbox-twilio-auth-token"
     twilio_from_number: str = "+15005550006"

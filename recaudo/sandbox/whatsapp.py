@@ -87,7 +87,35 @@ class WhatsAppFake:
         self.windows = ConversationWindows()
         # Files debtors sent (media id -> (content, mime type)), served by the media API.
         self.media: dict[str, tuple[bytes, str]] = {}
+        # The business number that last wrote to each user: their reply goes back to it.
+        self.last_number: dict[str, str] = {}
         self.configure()
+
+    # -- business numbers ----------------------------------------------------------
+
+    def numbers(self) -> dict[str, dict[str, str]]:
+        """Every business number this fake serves: phone_number_id -> its account's facts.
+
+        Each has its own access token (sends to another number's id are refused
+        like Meta refuses a token without access to it) and app secret (its
+        webhooks are signed with it).
+        """
+        main = self.credentials
+        return {
+            main.whatsapp_phone_number_id: {
+                "access_token": main.whatsapp_access_token,
+                "app_secret": main.whatsapp_app_secret,
+                "display_phone_number": main.whatsapp_display_phone_number,
+                "business_account_id": main.whatsapp_business_account_id,
+            },
+            **main.whatsapp_numbers,
+        }
+
+    def _authorised(self, authorization: str) -> bool:
+        return any(
+            secrets.compare_digest(authorization, f"Bearer {number['access_token']}")
+            for number in self.numbers().values()
+        )
 
     def configure(self) -> None:
         """(Re)build the rate limiters from the behaviour settings."""
@@ -99,11 +127,12 @@ class WhatsAppFake:
     def reset(self) -> None:
         self.windows = ConversationWindows()
         self.media = {}
+        self.last_number = {}
         self.configure()
 
     def media_info(self, media_id: str, authorization: str, base_url: str) -> Reply:
         """Meta's ``GET /{media-id}``: where to get the file (which needs the token too)."""
-        if authorization != f"Bearer {self.credentials.whatsapp_access_token}":
+        if not self._authorised(authorization):
             return error_reply(401, 190, "Invalid OAuth access token.")
         found = self.media.get(media_id)
         if found is None:
@@ -122,7 +151,7 @@ class WhatsAppFake:
         )
 
     def media_file(self, media_id: str, authorization: str) -> tuple[bytes, str] | None:
-        if authorization != f"Bearer {self.credentials.whatsapp_access_token}":
+        if not self._authorised(authorization):
             return None
         return self.media.get(media_id)
 
@@ -136,7 +165,8 @@ class WhatsAppFake:
         monotonic_now: float,
         wall_now: float,
     ) -> Reply:
-        if authorization != f"Bearer {self.credentials.whatsapp_access_token}":
+        number = self.numbers().get(phone_number_id)
+        if not self._authorised(authorization):
             return Reply(
                 401,
                 {
@@ -148,7 +178,10 @@ class WhatsAppFake:
                     }
                 },
             )
-        if phone_number_id != self.credentials.whatsapp_phone_number_id:
+        if number is None or not secrets.compare_digest(
+            authorization, f"Bearer {number['access_token']}"
+        ):
+            # Meta answers an id the token cannot reach as if it did not exist.
             return error_reply(
                 400,
                 100,
@@ -199,7 +232,8 @@ class WhatsAppFake:
                 "Too many messages sent from this phone number to the same "
                 "phone number in a short period of time.",
             )
-        return self._accept(to, wa_id, kind, text, template_info, category, body)
+        self.last_number[wa_id] = phone_number_id
+        return self._accept(to, wa_id, kind, text, template_info, category, body, phone_number_id)
 
     def _check_template(self, template: Any) -> str | Reply:
         """The template's preview text, or the error reply."""
@@ -242,7 +276,9 @@ class WhatsAppFake:
         template: dict[str, Any] | None,
         category: str,
         body: dict[str, Any],
+        phone_number_id: str = "",
     ) -> Reply:
+        phone_number_id = phone_number_id or self.credentials.whatsapp_phone_number_id
         wamid = new_wamid()
         opaque = body.get("biz_opaque_callback_data") or ""
         self.log.add(
@@ -260,7 +296,9 @@ class WhatsAppFake:
 
         def status(name: str, error_code: int | None = None) -> Step:
             def build(at: float) -> Webhook:
-                return self._status_webhook(wamid, name, wa_id, opaque, category, error_code, at)
+                return self._status_webhook(
+                    wamid, name, wa_id, opaque, category, error_code, at, phone_number_id
+                )
 
             return Step(wamid, name, build, str(error_code or ""))
 
@@ -282,12 +320,13 @@ class WhatsAppFake:
 
     # -- webhooks -----------------------------------------------------------------
 
-    def _envelope(self, value: dict[str, Any]) -> dict[str, Any]:
+    def _envelope(self, value: dict[str, Any], phone_number_id: str) -> dict[str, Any]:
+        number = self.numbers()[phone_number_id]
         value = {
             "messaging_product": "whatsapp",
             "metadata": {
-                "display_phone_number": self.credentials.whatsapp_display_phone_number,
-                "phone_number_id": self.credentials.whatsapp_phone_number_id,
+                "display_phone_number": number["display_phone_number"],
+                "phone_number_id": phone_number_id,
             },
             **value,
         }
@@ -295,14 +334,15 @@ class WhatsAppFake:
             "object": "whatsapp_business_account",
             "entry": [
                 {
-                    "id": self.credentials.whatsapp_business_account_id,
+                    "id": number.get("business_account_id", ""),
                     "changes": [{"field": "messages", "value": value}],
                 }
             ],
         }
 
-    def _webhook(self, payload: dict[str, Any], label: str) -> Webhook:
-        # Like Meta: compact JSON with escaped unicode, signed as sent.
+    def _webhook(self, payload: dict[str, Any], label: str, phone_number_id: str) -> Webhook:
+        # Like Meta: compact JSON with escaped unicode, signed as sent, with the app
+        # secret of the number's account.
         raw = json.dumps(payload, separators=(",", ":")).encode()
         return Webhook(
             url=f"{self.behaviour.webhook_base_url}/webhooks/whatsapp",
@@ -311,7 +351,7 @@ class WhatsAppFake:
                 "Content-Type": "application/json",
                 "User-Agent": "facebookexternalua",
                 "X-Hub-Signature-256": whatsapp_signature(
-                    self.credentials.whatsapp_app_secret, raw
+                    self.numbers()[phone_number_id]["app_secret"], raw
                 ),
             },
             label=label,
@@ -326,7 +366,9 @@ class WhatsAppFake:
         category: str,
         error_code: int | None,
         at: float,
+        phone_number_id: str = "",
     ) -> Webhook:
+        phone_number_id = phone_number_id or self.credentials.whatsapp_phone_number_id
         entry: dict[str, Any] = {
             "id": wamid,
             "status": status,
@@ -352,7 +394,11 @@ class WhatsAppFake:
                     "href": "https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes/",
                 }
             ]
-        return self._webhook(self._envelope({"statuses": [entry]}), f"whatsapp {status}")
+        return self._webhook(
+            self._envelope({"statuses": [entry]}, phone_number_id),
+            f"whatsapp {status}",
+            phone_number_id,
+        )
 
     def inbound(
         self, phone: str, text: str, name: str = "", media: tuple[bytes, str] | None = None
@@ -364,7 +410,9 @@ class WhatsAppFake:
         """
         wa_id = digits(phone)
         now = time.time()
-        self.windows.user_wrote(self.credentials.whatsapp_phone_number_id, wa_id, now)
+        # The reply goes to the business number that last wrote to this user.
+        number_id = self.last_number.get(wa_id, self.credentials.whatsapp_phone_number_id)
+        self.windows.user_wrote(number_id, wa_id, now)
         wamid = new_wamid()
         record = self.log.add(
             MessageRecord(
@@ -406,4 +454,6 @@ class WhatsAppFake:
             message = value["messages"][0]
             del message["text"]
             message.update({"type": kind, kind: item})
-        return record, self._webhook(self._envelope(value), "whatsapp inbound")
+        return record, self._webhook(
+            self._envelope(value, number_id), "whatsapp inbound", number_id
+        )

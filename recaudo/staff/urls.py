@@ -1,6 +1,13 @@
 from django.urls import path
 
-from recaudo.staff import campaign_views, import_views, reviews, strategy_views, views
+from recaudo.staff import (
+    account_views,
+    campaign_views,
+    import_views,
+    reviews,
+    strategy_views,
+    views,
+)
 
 app_name = "staff"
 
@@ -25,6 +32,7 @@ urlpatterns = [
     ),
     path("deudores/<int:debtor_id>/promesa", views.promise, name="promise"),
     path("deudores/<int:debtor_id>/plan", views.plan, name="plan"),
+    path("cuentas/", account_views.account_list, name="accounts"),
     path("revisiones/", reviews.reviews, name="reviews"),
     path("revisiones/<int:report_id>/comprobante", reviews.receipt, name="receipt"),
     path("revisiones/<int:report_id>/decidir", reviews.decide, name="review"),

@@ -202,3 +202,51 @@ def test_no_webhooks_are_posted_when_disabled_but_statuses_still_move(api, recei
     assert receiver.wait_for(1, timeout=0.5) == []
     messages = api.get("/_sandbox/messages", params={"address": "5215512345678"}).json()
     assert messages["messages"][0]["status"] == "read"
+
+
+# --- several business numbers, each its own account --------------------------------
+
+SECOND_ID, SECOND = next(iter(CREDENTIALS.whatsapp_numbers.items()))
+SECOND_URL = f"/whatsapp/v21.0/{SECOND_ID}/messages"
+SECOND_AUTH = {"Authorization": f"Bearer {SECOND['access_token']}"}
+
+
+def test_a_second_number_sends_with_its_own_token_and_signs_with_its_own_app_secret(api, receiver):
+    response = api.post(SECOND_URL, json=template(to="5215599990000"), headers=SECOND_AUTH)
+
+    assert response.status_code == 200
+    received = receiver.wait_for(2)
+    for request in received[:2]:
+        signature = request.headers["X-Hub-Signature-256"]
+        assert hub_signature_is_valid(SECOND["app_secret"], request.body, signature)
+        assert not hub_signature_is_valid(CREDENTIALS.whatsapp_app_secret, request.body, signature)
+        value = request.json()["entry"][0]["changes"][0]["value"]
+        assert value["metadata"] == {
+            "display_phone_number": SECOND["display_phone_number"],
+            "phone_number_id": SECOND_ID,
+        }
+
+
+def test_a_token_cannot_send_from_another_accounts_number(api):
+    first_token_second_number = api.post(SECOND_URL, json=template(), headers=AUTH)
+    second_token_first_number = api.post(URL, json=template(), headers=SECOND_AUTH)
+
+    for response in (first_token_second_number, second_token_first_number):
+        assert response.status_code == 400
+        assert response.json()["error"]["code"] == 100
+
+
+def test_a_reply_goes_to_the_number_that_wrote_last_signed_with_its_secret(api, receiver):
+    api.post(SECOND_URL, json=template(to="5215577770000"), headers=SECOND_AUTH)
+
+    api.post(
+        "/_sandbox/inbound", json={"channel": "whatsapp", "from": "+5215577770000", "text": "hola"}
+    )
+
+    [request] = receiver.wait_for(1, lambda r: b'"messages":[{"from"' in r.body)
+    value = request.json()["entry"][0]["changes"][0]["value"]
+    assert value["metadata"]["phone_number_id"] == SECOND_ID
+    assert value["messages"][0]["text"]["body"] == "hola"
+    assert hub_signature_is_valid(
+        SECOND["app_secret"], request.body, request.headers["X-Hub-Signature-256"]
+    )

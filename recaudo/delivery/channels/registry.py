@@ -72,7 +72,10 @@ def get_channel(name: str) -> Channel:
 
 
 def reset_channels() -> None:
-    """Forget every instance (and close its HTTP client), e.g. after settings changed."""
+    """Forget every instance (and close its HTTP client), e.g. after settings changed.
+
+    The creditors' accounts' instances too (``accounts.forget_accounts``).
+    """
     with _lock:
         channels = list(_instances.values())
         _instances.clear()
@@ -80,6 +83,10 @@ def reset_channels() -> None:
         close = getattr(channel, "close", None)
         if close is not None:
             close()
+    # accounts.py imports this module (its channels are built by channel_class).
+    from recaudo.delivery.accounts import forget_accounts
+
+    forget_accounts()
 
 
 def channel_config(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import httpx
 from django.conf import settings
 
@@ -10,6 +12,9 @@ from recaudo.payments.providers.base import HttpProvider, ProviderError
 from recaudo.payments.providers.mercadopago import MercadoPagoProvider
 from recaudo.payments.providers.sandbox import SandboxProvider
 from recaudo.payments.providers.stripe import StripeProvider
+
+if TYPE_CHECKING:  # the models load after this module (payments/checks.py imports it early)
+    from recaudo.payments.models import ProviderAccount
 
 PROVIDERS: dict[str, type[HttpProvider]] = {
     "sandbox": SandboxProvider,
@@ -25,8 +30,17 @@ def is_available(name: str) -> bool:
     return name in PROVIDERS
 
 
-def get_provider(name: str, transport: httpx.BaseTransport | None = None) -> HttpProvider:
-    """The provider ``name``; ProviderError (permanent) when it is unknown, unset or off."""
+def get_provider(
+    name: str,
+    transport: httpx.BaseTransport | None = None,
+    *,
+    account: ProviderAccount | None = None,
+) -> HttpProvider:
+    """The provider ``name``; ProviderError (permanent) when it is unknown, unset or off.
+
+    With a creditor's ``account`` (``payments.accounts.account_for``) its key
+    and webhook secret replace the global ones.
+    """
     if name not in PROVIDERS:
         raise ProviderError(
             f"unknown payment provider {name!r}"
@@ -39,4 +53,7 @@ def get_provider(name: str, transport: httpx.BaseTransport | None = None) -> Htt
             f"the {name} payment provider is off (SANDBOX_PAYMENTS_ENABLED is false)",
             permanent=True,
         )
-    return PROVIDERS[name](provider_config(name), transport=transport)
+    config = provider_config(name)
+    if account is not None:
+        config = {**config, **account.settings_override()}
+    return PROVIDERS[name](config, transport=transport)

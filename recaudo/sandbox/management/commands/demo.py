@@ -17,6 +17,7 @@ from recaudo.outreach.planner import plan
 from recaudo.portfolio.models import Creditor
 from recaudo.sandbox.demo import seed
 from recaudo.sandbox.demo import write as seed_write
+from recaudo.sandbox.demo.accounts import give_second_creditor_its_number
 
 USERNAME = "admin"
 DEMO_DEBTORS = 300
@@ -64,6 +65,12 @@ class Command(BaseCommand):
                     f"{counts['debtors']} debtors, {counts['debts']} debts, "
                     f"{counts['payments']} payments."
                 )
+                account = give_second_creditor_its_number()
+                if account is not None:
+                    self.stdout.write(
+                        f"{account.creditor.name} sends WhatsApp from its own number "
+                        f"(phone_number_id {account.routing_key})."
+                    )
         # Today's contacts, so the outbox is not empty (idempotent: a second
         # run the same day plans nothing new).
 

@@ -1,0 +1,201 @@
+"""Which account a send goes out with, and which account a webhook is for.
+
+Sending: ``channel_for(name, creditor_id)`` is the creditor's account's
+channel instance when it has an active ``ChannelAccount`` for the channel,
+else the global one (``registry.get_channel``). One instance (so one HTTP
+client) per account and revision per process: an account changed on the
+staff page gets a new revision, and the next lookup (each creditor's is
+kept ``ACCOUNT_LOOKUP_SECONDS``) builds a new client and closes the old one.
+
+Webhooks: ``route(name, request)`` reads the identifiers the provider put in
+the request (WhatsApp ``metadata.phone_number_id``, Twilio ``To``/``From``/
+``MessagingServiceSid``, RBM ``agentId``), *before* trusting them finds the
+account they name, and returns its channel, whose secret then verifies the
+signature. An identifier no account and not the global settings own is
+refused (``UnknownAccount``), never routed to another creditor. Where no
+creditor has an account for the channel, every webhook is the global
+account's, as before accounts existed.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+
+from recaudo.delivery.channels.registry import channel_class, get_channel
+from recaudo.delivery.models import ChannelAccount
+from recaudo.inputs import loads_json
+from recaudo.outreach.contract import Channel, WebhookRequest
+
+# How long a process trusts its lookup of a creditor's account (a change on the
+# staff page reaches the workers within this many seconds).
+ACCOUNT_LOOKUP_SECONDS = 10.0
+
+
+class UnknownAccount(Exception):
+    """A webhook names a number or account that no creditor and not the settings own."""
+
+
+@dataclass(frozen=True)
+class Routed:
+    channel: Channel
+    account: ChannelAccount | None  # None: the global settings' account
+
+    @property
+    def creditor_id(self) -> int | None:
+        return self.account.creditor_id if self.account is not None else None
+
+
+_lookups: dict[tuple[str, int], tuple[float, tuple[int, int] | None]] = {}
+_instances: dict[int, tuple[int, Channel]] = {}  # account pk -> (revision, channel)
+_lock = threading.Lock()
+
+
+def channel_for(name: str, creditor_id: int | None) -> Channel:
+    """The channel a message of this creditor goes out on (its account's, else the global)."""
+    if creditor_id is None:
+        return get_channel(name)
+    key = (name, creditor_id)
+    now = time.monotonic()
+    cached = _lookups.get(key)
+    if cached is None or now - cached[0] >= ACCOUNT_LOOKUP_SECONDS:
+        found = (
+            ChannelAccount.objects.filter(channel=name, creditor_id=creditor_id, active=True)
+            .values_list("pk", "revision")
+            .first()
+        )
+        cached = (now, found)
+        _lookups[key] = cached
+    if cached[1] is None:
+        return get_channel(name)
+    pk, revision = cached[1]
+    held = _instances.get(pk)
+    if held is not None and held[0] == revision:
+        return held[1]
+    return account_channel(ChannelAccount.objects.get(pk=pk))
+
+
+def account_channel(account: ChannelAccount) -> Channel:
+    """The process's instance for this account at its revision (built, or rebuilt, once)."""
+    with _lock:
+        held = _instances.get(account.pk)
+        if held is not None and held[0] == account.revision:
+            return held[1]
+        channel = channel_class(account.channel)(account.settings_override())  # type: ignore[call-arg]
+        _instances[account.pk] = (account.revision, channel)
+    if held is not None:
+        _close(held[1])
+    return channel
+
+
+def forget_accounts() -> None:
+    """Drop every cached lookup and client (tests; ``registry.reset_channels`` calls it)."""
+    with _lock:
+        held = list(_instances.values())
+        _instances.clear()
+        _lookups.clear()
+    for _revision, channel in held:
+        _close(channel)
+
+
+def _close(channel: Channel) -> None:
+    close = getattr(channel, "close", None)
+    if close is not None:
+        close()
+
+
+# --- webhooks ----------------------------------------------------------------
+
+
+def route(name: str, request: WebhookRequest) -> Routed:
+    """The account a webhook is for, from its (not yet trusted) identifiers.
+
+    Raises ``UnknownAccount`` for identifiers owned by neither an account nor
+    the global settings, or naming accounts of two creditors at once.
+    """
+    keys = routing_keys(name, request)
+    if not keys or not ChannelAccount.objects.filter(channel=name).exists():
+        return Routed(get_channel(name), None)
+    accounts = list(ChannelAccount.objects.filter(channel=name, routing_key__in=keys, active=True))
+    global_keys = keys & global_routing_keys(name)
+    if len(accounts) == 1 and not global_keys:
+        return Routed(account_channel(accounts[0]), accounts[0])
+    if not accounts and global_keys:
+        return Routed(get_channel(name), None)
+    if not accounts:
+        raise UnknownAccount(f"{name}: no account for {', '.join(sorted(keys))}")
+    raise UnknownAccount(f"{name}: one request names several accounts ({', '.join(sorted(keys))})")
+
+
+def rcs_channels() -> list[Channel]:
+    """The global RBM channel and every active creditor agent's (Google's setup POST)."""
+    found = [get_channel("rcs")]
+    for account in ChannelAccount.objects.filter(channel="rcs", active=True).order_by("pk"):
+        found.append(account_channel(account))
+    return found
+
+
+def routing_keys(name: str, request: WebhookRequest) -> set[str]:
+    """The identifiers of the receiving account that a provider puts in its webhooks."""
+    if name == "whatsapp":
+        return _whatsapp_numbers(request.body)
+    if name == "sms":
+        form = request.form
+        # Inbound: To is our number; status callbacks: From is. A debtor's number
+        # is never an account's, so both can be looked up.
+        return {
+            value
+            for value in (form.get("To"), form.get("From"), form.get("MessagingServiceSid"))
+            if value
+        }
+    if name == "rcs":
+        return _rbm_agent(request.body)
+    return set()
+
+
+def global_routing_keys(name: str) -> set[str]:
+    config = settings.CHANNELS.get(name, {})
+    fields = {
+        "whatsapp": ("phone_number_id",),
+        "sms": ("from_number", "messaging_service_sid"),
+        "rcs": ("agent_id",),
+    }.get(name, ())
+    return {str(config[field]) for field in fields if config.get(field)}
+
+
+def _whatsapp_numbers(body: bytes) -> set[str]:
+    try:
+        payload: Any = loads_json(body)
+    except (ValueError, UnicodeDecodeError):
+        return set()
+    numbers = set()
+    for entry in _list(payload, "entry"):
+        for change in _list(entry, "changes"):
+            value = change.get("value") if isinstance(change, dict) else None
+            metadata = value.get("metadata") if isinstance(value, dict) else None
+            number = metadata.get("phone_number_id") if isinstance(metadata, dict) else None
+            if isinstance(number, str | int) and str(number):
+                numbers.add(str(number))
+    return numbers
+
+
+def _rbm_agent(body: bytes) -> set[str]:
+    # Pub/Sub push: {"message": {"data": base64 of the event JSON}}; the event names its agentId.
+    try:
+        envelope: Any = loads_json(body)
+        data = envelope["message"]["data"]
+        event: Any = loads_json(base64.b64decode(data))
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError):
+        return set()
+    agent = event.get("agentId") if isinstance(event, dict) else None
+    return {agent} if isinstance(agent, str) and agent else set()
+
+
+def _list(data: Any, key: str) -> list[Any]:
+    value = data.get(key) if isinstance(data, dict) else None
+    return value if isinstance(value, list) else []

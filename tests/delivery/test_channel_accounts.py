@@ -1,0 +1,303 @@
+"""One identity per creditor: sends go out with the creditor's own account, webhooks come
+back routed to it by the receiving number, verified with that account's secret."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import random
+from datetime import UTC, date, datetime, timedelta
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from recaudo.conversations.models import Message
+from recaudo.delivery import accounts
+from recaudo.delivery.channels.registry import HttpChannelMixin, reset_channels
+from recaudo.delivery.dispatcher import Dispatcher
+from recaudo.delivery.models import ChannelAccount
+from recaudo.outreach.models import Outreach, WebhookEvent
+from recaudo.outreach.planner import plan
+from recaudo.portfolio.models import ChannelConsent
+from tests.factories import make_creditor, make_debt, make_debtor
+
+pytestmark = pytest.mark.django_db
+
+DAY = date(2026, 11, 24)  # Tuesday
+PLANNED_AT = datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
+SEND_AT = datetime(2026, 11, 24, 15, 0, tzinfo=UTC)  # 10:00 in Bogotá
+PHONE = "+573001234567"
+ACME_NUMBER_ID = "111000111000111"
+ACME_TOKEN = "EAAG-acme-token"
+ACME_APP_SECRET = "acme-app-secret"
+OTHER_NUMBER_ID = "222000222000222"
+OTHER_APP_SECRET = "other-app-secret"
+GLOBAL = settings.CHANNELS["whatsapp"]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_clients():
+    reset_channels()
+    yield
+    reset_channels()
+
+
+@pytest.fixture
+def provider(monkeypatch):
+    """Every channel's HTTP client talks to this recorder, which accepts every message."""
+    requests: list[httpx.Request] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        requests.append(request)
+        return httpx.Response(200, json={"messages": [{"id": f"wamid.{len(requests)}"}]})
+
+    original = HttpChannelMixin._init_http
+
+    def with_recorder(self, config, transport):
+        original(self, config, httpx.MockTransport(answer))
+
+    monkeypatch.setattr(HttpChannelMixin, "_init_http", with_recorder)
+    return requests
+
+
+def whatsapp_account(creditor, number_id=ACME_NUMBER_ID, token=ACME_TOKEN, secret=ACME_APP_SECRET):
+    return ChannelAccount.objects.create(
+        creditor=creditor,
+        channel="whatsapp",
+        routing_key=number_id,
+        details={"display_number": "15550001111", "waba_id": "900900"},
+        secret=token,
+        signing_secret=secret,
+    )
+
+
+def contactable(creditor, phone=PHONE):
+    debtor = make_debtor(creditor, phone=phone, first_name="Lucía")
+    point = debtor.contact_points.get(kind="phone")
+    for channel in ("whatsapp", "sms"):
+        ChannelConsent.objects.create(
+            contact_point=point, channel=channel, source="contrato", granted_at=PLANNED_AT
+        )
+    return debtor
+
+
+# --- sending -----------------------------------------------------------------
+
+
+def test_each_creditor_sends_from_its_own_number_and_one_without_an_account_from_the_global(
+    provider,
+):
+    acme, other = make_creditor(), make_creditor()
+    whatsapp_account(acme)
+    acme_debtor = contactable(acme, "+573001110000")
+    other_debtor = contactable(other, "+573002220000")
+    for debtor in (acme_debtor, other_debtor):
+        make_debt(debtor, "150000.00", due_on=DAY + timedelta(days=7))
+    plan(DAY, now=PLANNED_AT)
+
+    worker = Dispatcher(name="t", rng=random.Random(1))
+    worker.run_once(SEND_AT)
+    worker.close()
+
+    sent = {json.loads(r.content)["to"]: r for r in provider}
+    assert set(sent) == {"573001110000", "573002220000"}
+    acme_request, other_request = sent["573001110000"], sent["573002220000"]
+    assert acme_request.url.path.endswith(f"/{ACME_NUMBER_ID}/messages")
+    assert acme_request.headers["Authorization"] == f"Bearer {ACME_TOKEN}"
+    assert other_request.url.path.endswith(f"/{GLOBAL['phone_number_id']}/messages")
+    assert other_request.headers["Authorization"] == f"Bearer {GLOBAL['access_token']}"
+    assert set(Outreach.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_an_inactive_account_sends_nothing_of_its_own_the_global_account_serves(provider):
+    acme = make_creditor()
+    account = whatsapp_account(acme)
+    account.active = False
+    account.save()
+
+    channel = accounts.channel_for("whatsapp", acme.pk)
+
+    assert channel.config["phone_number_id"] == GLOBAL["phone_number_id"]
+
+
+def test_a_changed_account_gets_a_new_client_and_the_old_one_is_closed(monkeypatch, provider):
+    monkeypatch.setattr(accounts, "ACCOUNT_LOOKUP_SECONDS", 0.0)
+    acme = make_creditor()
+    account = whatsapp_account(acme)
+    first = accounts.channel_for("whatsapp", acme.pk)
+    assert accounts.channel_for("whatsapp", acme.pk) is first  # cached: one client per account
+    first.client  # opened  # noqa: B018
+
+    account.secret = "EAAG-rotated-token"
+    account.save()
+    second = accounts.channel_for("whatsapp", acme.pk)
+
+    assert second is not first
+    assert second.config["access_token"] == "EAAG-rotated-token"
+    assert first._client is None  # closed
+    assert account.revision == 2
+
+
+def test_two_creditors_cannot_claim_the_same_number():
+    from django.db import IntegrityError, transaction
+
+    whatsapp_account(make_creditor())
+    with pytest.raises(IntegrityError), transaction.atomic():
+        whatsapp_account(make_creditor(), token="x", secret="y")
+
+
+# --- inbound routing ---------------------------------------------------------
+
+
+def inbound_body(number_id: str, text="hola, cuánto debo", message_id="wamid.IN1") -> bytes:
+    value = {
+        "messaging_product": "whatsapp",
+        "metadata": {"display_phone_number": "15550001111", "phone_number_id": number_id},
+        "contacts": [{"profile": {"name": "Lucía"}, "wa_id": PHONE[1:]}],
+        "messages": [
+            {
+                "from": PHONE[1:],
+                "id": message_id,
+                "timestamp": "1795000000",
+                "type": "text",
+                "text": {"body": text},
+            }
+        ],
+    }
+    body = {
+        "object": "whatsapp_business_account",
+        "entry": [{"id": "W", "changes": [{"field": "messages", "value": value}]}],
+    }
+    return json.dumps(body).encode()
+
+
+def post_whatsapp(body: bytes, secret: str):
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+    return Client().post(
+        "/webhooks/whatsapp",
+        body,
+        content_type="application/json",
+        HTTP_X_HUB_SIGNATURE_256=f"sha256={digest}",
+    )
+
+
+@pytest.fixture
+def two_creditors_one_phone():
+    """Acme and Other each have their own number; the same person owes both."""
+    acme, other = make_creditor(), make_creditor()
+    whatsapp_account(acme)
+    whatsapp_account(other, OTHER_NUMBER_ID, "EAAG-other", OTHER_APP_SECRET)
+    return contactable(acme), contactable(other)
+
+
+def test_a_reply_to_a_creditors_number_lands_in_that_creditors_conversation(
+    two_creditors_one_phone,
+):
+    acme_debtor, other_debtor = two_creditors_one_phone
+
+    to_other = post_whatsapp(inbound_body(OTHER_NUMBER_ID), OTHER_APP_SECRET)
+    to_acme = post_whatsapp(inbound_body(ACME_NUMBER_ID, message_id="wamid.IN2"), ACME_APP_SECRET)
+
+    assert to_other.status_code == 200
+    assert to_acme.status_code == 200
+    inbound = Message.objects.filter(direction="in").order_by("pk")
+    assert [(m.provider_event_id, m.thread.debtor_id) for m in inbound] == [
+        ("wamid.IN1", other_debtor.pk),
+        ("wamid.IN2", acme_debtor.pk),
+    ]
+
+
+def test_a_webhook_naming_a_number_but_signed_with_another_creditors_secret_is_refused(
+    two_creditors_one_phone,
+):
+    response = post_whatsapp(inbound_body(ACME_NUMBER_ID), OTHER_APP_SECRET)
+
+    assert response.status_code == 403
+    assert not WebhookEvent.objects.exists()
+    assert not Message.objects.exists()
+
+
+def test_a_webhook_for_an_unknown_number_is_refused_and_logged(two_creditors_one_phone, caplog):
+    response = post_whatsapp(inbound_body("999999999999999"), GLOBAL["app_secret"])
+
+    assert response.status_code == 403
+    assert response.content == b"whatsapp: no account for 999999999999999\n"
+    assert "refused, whatsapp: no account for 999999999999999" in caplog.text
+    assert not WebhookEvent.objects.exists()
+    assert not Message.objects.exists()
+
+
+def test_the_global_number_still_answers_for_creditors_without_an_account(
+    two_creditors_one_phone,
+):
+    third = make_creditor()
+    third_debtor = contactable(third, "+573009990000")
+    body = inbound_body(GLOBAL["phone_number_id"]).replace(PHONE[1:].encode(), b"573009990000")
+
+    response = post_whatsapp(body, GLOBAL["app_secret"])
+
+    assert response.status_code == 200
+    [message] = Message.objects.filter(direction="in")
+    assert message.thread.debtor_id == third_debtor.pk
+
+
+def test_deferred_processing_routes_the_stored_webhook_to_the_same_creditor(
+    two_creditors_one_phone, settings
+):
+    from recaudo.delivery import provider_events
+
+    _acme_debtor, other_debtor = two_creditors_one_phone
+    settings.WEBHOOK_PROCESSING = "deferred"
+
+    assert post_whatsapp(inbound_body(OTHER_NUMBER_ID), OTHER_APP_SECRET).status_code == 200
+    assert not Message.objects.exists()
+    provider_events.process_pending()
+
+    [message] = Message.objects.filter(direction="in")
+    assert message.thread.debtor_id == other_debtor.pk
+
+
+def twilio_post(params: dict[str, str], auth_token: str):
+    path = "/webhooks/twilio"
+    url = settings.PUBLIC_BASE_URL + path
+    payload = url + "".join(name + params[name] for name in sorted(params))
+    digest = hmac.new(auth_token.encode(), payload.encode(), hashlib.sha1).digest()
+    return Client().post(
+        path,
+        urlencode(params),
+        content_type="application/x-www-form-urlencoded",
+        HTTP_X_TWILIO_SIGNATURE=base64.b64encode(digest).decode(),
+    )
+
+
+def test_an_sms_to_a_creditors_sender_is_verified_with_its_auth_token_and_routed_to_it():
+    acme, other = make_creditor(), make_creditor()
+    ChannelAccount.objects.create(
+        creditor=acme,
+        channel="sms",
+        routing_key="+15005550100",
+        details={"account_sid": "AC" + "1" * 32},
+        secret="acme-auth-token",
+    )
+    acme_debtor, _other_debtor = contactable(acme), contactable(other)
+    sms = {
+        "MessageSid": "SM" + "7" * 32,
+        "AccountSid": "AC" + "1" * 32,
+        "From": PHONE,
+        "To": "+15005550100",
+        "Body": "hola",
+        "NumMedia": "0",
+    }
+
+    wrong = twilio_post(sms, settings.CHANNELS["sms"]["auth_token"])
+    right = twilio_post(sms, "acme-auth-token")
+
+    assert wrong.status_code == 403
+    assert right.status_code == 200
+    [message] = Message.objects.filter(direction="in")
+    assert message.thread.debtor_id == acme_debtor.pk
