@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Q
 
+from recaudo.conversations.choices import Offered
 from recaudo.languages import debtor_language, django_language
 from recaudo.outreach.contract import OutboundMessage
 from recaudo.outreach.links import unsubscribe_link
@@ -198,9 +199,12 @@ def build_message(
 
 def reply_message(outreach: Any, address: str) -> OutboundMessage:
     """An answer written by the bot or an agent, sent as free text."""
-    text = str((outreach.notice_context or {}).get("text") or "")
+    context = outreach.notice_context or {}
+    text = str(context.get("text") or "")
     if not text:
         raise NoTemplate("the reply has no text")
+    # The buttons or list go on WhatsApp only; elsewhere the text says the same in words.
+    offered = Offered.from_json(context.get("choices")) if outreach.channel == "whatsapp" else None
     return OutboundMessage(
         outreach_id=outreach.pk,
         channel=outreach.channel,
@@ -208,6 +212,8 @@ def reply_message(outreach: Any, address: str) -> OutboundMessage:
         text=text,
         subject=_reply_subject(outreach.language) if outreach.channel == "email" else "",
         idempotency_key=f"outreach-{outreach.pk}-{outreach.attempts}",
+        choices=offered.choices if offered else (),
+        choices_label=offered.label if offered else "",
     )
 
 
