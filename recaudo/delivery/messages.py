@@ -11,7 +11,7 @@ from django.db.models import Q
 
 from recaudo.conversations.choices import Offered
 from recaudo.languages import debtor_language, django_language
-from recaudo.outreach.contract import OutboundMessage
+from recaudo.outreach.contract import Attachment, OutboundMessage
 from recaudo.outreach.links import unsubscribe_link
 from recaudo.outreach.notify import notice_values
 from recaudo.payments.links import (
@@ -20,6 +20,7 @@ from recaudo.payments.links import (
     payment_token,
     payment_url,
 )
+from recaudo.payments.statement import statement_filename, statement_pdf, statement_url
 from recaudo.policies.models import Step, Template
 from recaudo.policies.rendering import (
     RenderError,
@@ -176,6 +177,19 @@ def build_message(
     except RenderError as error:
         raise NoTemplate(f"template '{template}' cannot be rendered: {error}") from error
     reference = f"outreach-{outreach.pk}-{outreach.attempts}"
+    document_url = document_filename = ""
+    attachments: tuple[Attachment, ...] = ()
+    if template.attach_statement:
+        document_filename = statement_filename(language)
+        if channel == "whatsapp" and template.whatsapp_template_name:
+            # Meta fetches the PDF from the portal when it delivers the message.
+            document_url = statement_url(token)
+        elif channel == "email":
+            attachments = (
+                Attachment(
+                    document_filename, statement_pdf(_debtor_model(debtor), language=language)
+                ),
+            )
     return OutboundMessage(
         outreach_id=outreach.pk,
         channel=channel,
@@ -191,10 +205,23 @@ def build_message(
         button_url_suffix=token if parameters else "",
         idempotency_key=reference,
         template_version=f"{template.pk} v{template.version}",
+        document_url=document_url,
+        document_filename=document_filename if document_url else "",
+        attachments=attachments,
+        quick_replies=tuple(template.whatsapp_quick_replies or ())
+        if channel == "whatsapp" and template.whatsapp_template_name
+        else (),
         unsubscribe_url=unsubscribe_link(outreach.contact_point_id, channel)
         if channel == "email"
         else "",
     )
+
+
+def _debtor_model(debtor: Any) -> Debtor:
+    """The debtor as a model with its creditor (the dispatcher passes plain rows)."""
+    if isinstance(debtor, Debtor):
+        return debtor
+    return Debtor.objects.select_related("creditor").get(pk=debtor.pk)
 
 
 def reply_message(outreach: Any, address: str) -> OutboundMessage:
