@@ -36,7 +36,9 @@ COUNTRY_CURRENCY = {"MX": "MXN", "CO": "COP", "CL": "CLP", "PE": "PEN", "AR": "A
 
 def run_seed(debtors: int = 200, seed_number: int = 11, **options: Any) -> str:
     out = io.StringIO()
-    call_command("seed", debtors=debtors, seed=seed_number, today=TODAY, stdout=out, **options)
+    call_command(
+        "seed", debtors=debtors, seed=seed_number, today=TODAY, stdout=out, **options
+    )
     return out.getvalue()
 
 
@@ -86,16 +88,8 @@ def table_snapshot() -> dict[str, list[tuple[Any, ...]]]:
         ),
         "debtors": list(
             Debtor.objects.order_by("external_id").values_list(
-                "external_id",
-                "creditor__name",
-                "kind",
-                "full_name",
-                "first_name",
-                "national_id_type",
-                "national_id_number",
-                "country",
-                "timezone",
-                "language",
+                "external_id", "creditor__name", "kind", "full_name", "first_name",
+                "national_id_type", "national_id_number", "country", "timezone", "language",
             )
         ),
         "contacts": list(
@@ -110,48 +104,26 @@ def table_snapshot() -> dict[str, list[tuple[Any, ...]]]:
         ),
         "debts": list(
             Debt.objects.order_by("external_id").values_list(
-                "external_id",
-                "debtor__external_id",
-                "invoice_number",
-                "description",
-                "currency",
-                "amount",
-                "amount_paid",
-                "issued_on",
-                "due_on",
-                "status",
+                "external_id", "debtor__external_id", "invoice_number", "description", "currency",
+                "amount", "amount_paid", "issued_on", "due_on", "status",
             )
         ),
         "payments": list(
             Payment.objects.order_by("external_id").values_list(
-                "external_id",
-                "debtor__external_id",
-                "amount",
-                "currency",
-                "paid_at",
-                "method",
+                "external_id", "debtor__external_id", "amount", "currency", "paid_at", "method",
                 "unallocated",
             )
         ),
         "allocations": list(
-            PaymentAllocation.objects.order_by(
-                "payment__external_id", "debt__external_id"
-            ).values_list("payment__external_id", "debt__external_id", "amount")
+            PaymentAllocation.objects.order_by("payment__external_id", "debt__external_id")
+            .values_list("payment__external_id", "debt__external_id", "amount")
         ),
     }
 
 
 def delete_everything() -> None:
-    for model in (
-        AuditEvent,
-        PaymentAllocation,
-        Payment,
-        ChannelConsent,
-        ContactPoint,
-        Debt,
-        Debtor,
-        Creditor,
-    ):
+    for model in (AuditEvent, PaymentAllocation, Payment, ChannelConsent, ContactPoint, Debt,
+                  Debtor, Creditor):
         model.objects.all().delete()
 
 
@@ -240,18 +212,12 @@ def test_national_id_types_follow_each_country_and_kind(seeded):
     pairs = set(Debtor.objects.values_list("country", "kind", "national_id_type"))
 
     assert pairs == {
-        ("MX", "person", "CURP"),
-        ("MX", "company", "RFC"),
-        ("CO", "person", "CC"),
-        ("CO", "company", "NIT"),
-        ("CL", "person", "RUT"),
-        ("CL", "company", "RUT"),
-        ("PE", "person", "DNI"),
-        ("PE", "company", "RUC"),
-        ("AR", "person", "DNI"),
-        ("AR", "company", "CUIT"),
-        ("BR", "person", "CPF"),
-        ("BR", "company", "CNPJ"),
+        ("MX", "person", "CURP"), ("MX", "company", "RFC"),
+        ("CO", "person", "CC"), ("CO", "company", "NIT"),
+        ("CL", "person", "RUT"), ("CL", "company", "RUT"),
+        ("PE", "person", "DNI"), ("PE", "company", "RUC"),
+        ("AR", "person", "DNI"), ("AR", "company", "CUIT"),
+        ("BR", "person", "CPF"), ("BR", "company", "CNPJ"),
     }
 
 
@@ -313,10 +279,8 @@ def test_issue_and_due_dates_fall_within_90_days_before_and_30_days_after_today(
 def test_descriptions_are_in_the_debtors_language(seeded):
     descriptions = dict(Debt.objects.values_list("currency", "description").distinct())
 
-    assert re.fullmatch(
-        r"Consumo de energía (comercial )?período \d\d/2026|Acuerdo de pago, .*",
-        descriptions["COP"],
-    )
+    assert re.fullmatch(r"Consumo de energía (comercial )?período \d\d/2026|Acuerdo de pago, .*",
+                        descriptions["COP"])
     assert set(Debtor.objects.filter(country="BR").values_list("language", flat=True)) == {"pt"}
     assert set(Debtor.objects.exclude(country="BR").values_list("language", flat=True)) == {"es"}
 
@@ -387,9 +351,7 @@ def test_creditor_name_puts_every_debtor_under_that_one_creditor():
 
     creditor = Creditor.objects.get()
     assert (creditor.name, creditor.country, creditor.default_currency) == (
-        "Cobranzas Andinas",
-        "PE",
-        "PEN",
+        "Cobranzas Andinas", "PE", "PEN"
     )
     assert set(Debtor.objects.values_list("creditor_id", "country")) == {(creditor.pk, "PE")}
 
@@ -440,7 +402,9 @@ def test_demo_plans_todays_contacts_with_the_default_policies(var_dir):
     # Companies are written to by email only; WhatsApp needs the opt-in.
     assert not Outreach.objects.filter(debtor__kind="company", channel="whatsapp").exists()
     for outreach in Outreach.objects.filter(channel="whatsapp").select_related("contact_point"):
-        assert outreach.contact_point.consents.filter(channel="whatsapp", revoked_at=None).exists()
+        assert outreach.contact_point.consents.filter(
+            channel="whatsapp", revoked_at=None
+        ).exists()
     assert "Personas / whatsapp: " in output
 
 
