@@ -236,6 +236,23 @@ TEXTS: dict[str, dict[str, Text]] = {
         "pt": " (a última de {amount})",
         "en": " (the last one {amount})",
     },
+    # WhatsApp reply buttons (at most 20 characters) and the plans' list (its
+    # button at most 20, a row's title 24, its description 72): docs/channels.md.
+    "choice_pay": {"es": "Pagar", "pt": "Pagar", "en": "Pay"},
+    "choice_agent": {
+        "es": "Hablar con un asesor",
+        "pt": "Falar com atendente",
+        "en": "Talk to an agent",
+    },
+    "choice_paid": {"es": "Ya pagué", "pt": "Já paguei", "en": "I already paid"},
+    "choice_plans": {"es": "Ver planes", "pt": "Ver planos", "en": "See plans"},
+    "choice_plan_one": {"es": "1 cuota", "pt": "1 parcela", "en": "1 instalment"},
+    "choice_plan_many": {
+        "es": "{count} cuotas",
+        "pt": "{count} parcelas",
+        "en": "{count} instalments",
+    },
+    "choice_plan_amount": {"es": "de {amount}", "pt": "de {amount}", "en": "of {amount}"},
     "offer_pick": {
         "es": _es(
             "Responde con el número de la opción que prefieras, por ejemplo «2».",

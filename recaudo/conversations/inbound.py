@@ -24,11 +24,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from recaudo.channels import find_channel
-from recaudo.conversations import actions, bot, debt_reports, plan_offers
+from recaudo.conversations import actions, bot, choices, debt_reports, plan_offers
 from recaudo.conversations.hours import agent_hours
 from recaudo.conversations.models import Message, Thread
 from recaudo.conversations.nlu import understand
-from recaudo.conversations.offers import OfferRecord, parse_choice, plan_request_kind
+from recaudo.conversations.offers import Menu, OfferRecord, parse_choice, plan_request_kind
 from recaudo.outreach import optouts
 from recaudo.outreach.contract import Event
 from recaudo.outreach.models import Outreach
@@ -91,10 +91,16 @@ def receive(event: Event, *, opted_out: bool = False) -> Message | None:
     if channel is not None and channel.service_window is not None:  # WhatsApp: the only one
         thread.whatsapp_window_until = occurred + channel.service_window
     local_now = timezone.localtime(now, _zone(debtor.timezone))
-    understood = understand(event.text, local_now.date(), _language(debtor))
-    message.intent = "opt_out" if opted_out else understood.intent
-    message.confidence = understood.confidence
-    message.slots = dict(understood.slots)
+    tapped = choices.understood(event.choice) if event.choice else None
+    if tapped is not None and not opted_out:
+        # A button or list row of ours: its id says what the debtor wants, no guess.
+        message.intent, message.slots = tapped[0], {**tapped[1], "choice": event.choice}
+        message.confidence = 1.0
+    else:
+        understood = understand(event.text, local_now.date(), _language(debtor))
+        message.intent = "opt_out" if opted_out else understood.intent
+        message.confidence = understood.confidence
+        message.slots = dict(understood.slots)
     message.save(update_fields=["intent", "confidence", "slots"])
 
     if message.intent == "opt_out":
@@ -121,7 +127,11 @@ def receive(event: Event, *, opted_out: bool = False) -> Message | None:
         # A photo or PDF alone (or with a greeting): a receipt of a payment made.
         message.intent = "already_paid"
         message.save(update_fields=["intent"])
-    if thread.report_question and debt_reports.answers_question(thread, event.text):
+    if (
+        thread.report_question
+        and tapped is None
+        and debt_reports.answers_question(thread, event.text)
+    ):
         kind = str(thread.report_question.get("kind", "already_paid"))
         answer, handoff = debt_reports.handle(
             thread, debtor, kind, event.text, facts, today, answering=True
@@ -135,9 +145,15 @@ def receive(event: Event, *, opted_out: bool = False) -> Message | None:
     # Anything else moves on: the question is dropped (asked again if the debtor insists).
     thread.report_question = None
     offer = OfferRecord.from_json(thread.plan_offer)
-    choice = parse_choice(event.text) if offer is not None else None
+    picked = event.choice if tapped is not None and tapped[0] == choices.PLAN_INTENT else ""
+    choice = parse_choice(picked or event.text) if offer is not None else None
+    if tapped is not None and not picked:
+        choice = None  # "Pagar" or "Ya pagué" tapped under a list of plans: not a pick
+    menu: Menu | None = None
     if offer is not None and choice is not None:
         reply = plan_offers.answer_pick(thread, debtor, offer, choice, facts, today, now)
+        if reply.action == "offer_plans":  # listed again (expired, changed): as a list again
+            menu = plan_offers.menu_for(debtor, facts, today, now)[0]
         # In context the message answers the offer, whatever the NLU read alone ("2": a date?).
         message.intent = "payment_plan"
         message.slots = {**message.slots, "plan_choice": str(choice.number)}
@@ -181,7 +197,23 @@ def receive(event: Event, *, opted_out: bool = False) -> Message | None:
         thread.misunderstood_in_row = 0
     thread.save()
     if answer:
-        _answer(thread, message, answer, now, final=reply.action == "invalidate_point")
+        offer_choices = None
+        if event.channel == "whatsapp":  # the debtor just wrote: the window is open
+            offer_choices = choices.offered(
+                replace(reply, text=answer),
+                facts,
+                menu,
+                handed_off=thread.state != Thread.State.BOT,
+                asking=bool(thread.report_question),
+            )
+        _answer(
+            thread,
+            message,
+            answer,
+            now,
+            final=reply.action == "invalidate_point",
+            offered=offer_choices,
+        )
     return message
 
 
@@ -311,9 +343,19 @@ def _promise(debtor: Debtor, slots: dict[str, str], facts: bot.Facts, today: dat
 
 
 def _answer(
-    thread: Thread, inbound: Message, text: str, now: datetime, *, final: bool = False
+    thread: Thread,
+    inbound: Message,
+    text: str,
+    now: datetime,
+    *,
+    final: bool = False,
+    offered: choices.Offered | None = None,
 ) -> Message:
-    """Queue the bot's answer; ``final`` for the last word to a point we stop using."""
+    """Queue the bot's answer; ``final`` for the last word to a point we stop using.
+
+    ``offered``: the WhatsApp buttons or list that go with it; the thread keeps
+    the text as the debtor's phone shows it, choices included.
+    """
     point = inbound.contact_point
     assert point is not None  # an inbound message is stored with the point it came on
     outreach = queue_reply(
@@ -325,7 +367,9 @@ def _answer(
         now=now,
         final=final,
         opened_at=min(inbound.occurred_at, now),
+        choices=offered.as_json() if offered is not None else None,
     )
+    text = choices.shown_text(text, offered)
     return Message.objects.create(
         thread=thread,
         direction=Message.Direction.OUT,

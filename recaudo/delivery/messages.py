@@ -9,8 +9,9 @@ from typing import Any
 
 from django.db.models import Q
 
+from recaudo.conversations.choices import Offered
 from recaudo.languages import debtor_language, django_language
-from recaudo.outreach.contract import OutboundMessage
+from recaudo.outreach.contract import Attachment, OutboundMessage
 from recaudo.outreach.links import unsubscribe_link
 from recaudo.outreach.notify import notice_values
 from recaudo.payments.links import (
@@ -19,6 +20,7 @@ from recaudo.payments.links import (
     payment_token,
     payment_url,
 )
+from recaudo.payments.statement import statement_filename, statement_pdf, statement_url
 from recaudo.policies.models import Step, Template
 from recaudo.policies.rendering import (
     RenderError,
@@ -175,6 +177,19 @@ def build_message(
     except RenderError as error:
         raise NoTemplate(f"template '{template}' cannot be rendered: {error}") from error
     reference = f"outreach-{outreach.pk}-{outreach.attempts}"
+    document_url = document_filename = ""
+    attachments: tuple[Attachment, ...] = ()
+    if template.attach_statement:
+        document_filename = statement_filename(language)
+        if channel == "whatsapp" and template.whatsapp_template_name:
+            # Meta fetches the PDF from the portal when it delivers the message.
+            document_url = statement_url(token)
+        elif channel == "email":
+            attachments = (
+                Attachment(
+                    document_filename, statement_pdf(_debtor_model(debtor), language=language)
+                ),
+            )
     return OutboundMessage(
         outreach_id=outreach.pk,
         channel=channel,
@@ -190,17 +205,33 @@ def build_message(
         button_url_suffix=token if parameters else "",
         idempotency_key=reference,
         template_version=f"{template.pk} v{template.version}",
+        document_url=document_url,
+        document_filename=document_filename if document_url else "",
+        attachments=attachments,
+        quick_replies=tuple(template.whatsapp_quick_replies or ())
+        if channel == "whatsapp" and template.whatsapp_template_name
+        else (),
         unsubscribe_url=unsubscribe_link(outreach.contact_point_id, channel)
         if channel == "email"
         else "",
     )
 
 
+def _debtor_model(debtor: Any) -> Debtor:
+    """The debtor as a model with its creditor (the dispatcher passes plain rows)."""
+    if isinstance(debtor, Debtor):
+        return debtor
+    return Debtor.objects.select_related("creditor").get(pk=debtor.pk)
+
+
 def reply_message(outreach: Any, address: str) -> OutboundMessage:
     """An answer written by the bot or an agent, sent as free text."""
-    text = str((outreach.notice_context or {}).get("text") or "")
+    context = outreach.notice_context or {}
+    text = str(context.get("text") or "")
     if not text:
         raise NoTemplate("the reply has no text")
+    # The buttons or list go on WhatsApp only; elsewhere the text says the same in words.
+    offered = Offered.from_json(context.get("choices")) if outreach.channel == "whatsapp" else None
     return OutboundMessage(
         outreach_id=outreach.pk,
         channel=outreach.channel,
@@ -208,6 +239,8 @@ def reply_message(outreach: Any, address: str) -> OutboundMessage:
         text=text,
         subject=_reply_subject(outreach.language) if outreach.channel == "email" else "",
         idempotency_key=f"outreach-{outreach.pk}-{outreach.attempts}",
+        choices=offered.choices if offered else (),
+        choices_label=offered.label if offered else "",
     )
 
 

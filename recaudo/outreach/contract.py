@@ -67,7 +67,36 @@ class OutboundMessage:
     unsubscribe_url: str = ""
     # The template it was rendered from, "<id> v<version>" (empty for free text).
     template_version: str = ""
+    # Answers the debtor can tap instead of typing (WhatsApp reply buttons, or a
+    # list when ``choices_label`` names its button); other channels send ``text``
+    # alone, which says the same in words. See conversations/choices.py.
+    choices: tuple[Choice, ...] = ()
+    choices_label: str = ""
+    # A document that goes with the message: the statement of account. WhatsApp
+    # templates carry its URL as their document header; email attaches the file.
+    document_url: str = ""
+    document_filename: str = ""
+    attachments: tuple[Attachment, ...] = ()
+    # WhatsApp templates: the payload of each quick-reply button, in the order
+    # the approved template lists them (what comes back when one is tapped).
+    quick_replies: tuple[str, ...] = ()
     metadata: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One answer offered as a button or a list row: ``id`` comes back when it is tapped."""
+
+    id: str
+    title: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content: bytes
+    mime_type: str = "application/pdf"
 
 
 @dataclass(frozen=True)
@@ -106,7 +135,10 @@ class Event:
     reference: str = ""  # our idempotency_key echoed back, when the provider does
     occurred_at: datetime | None = None
     address: str = ""  # the debtor's phone (E.164) or email
-    text: str = ""  # inbound text (or button payload)
+    text: str = ""  # inbound text (or the title of the button or list row tapped)
+    # The id of a reply button or list row, or a template quick-reply payload, the
+    # debtor tapped ("" when they typed): our own id, understood without the NLU.
+    choice: str = ""
     error_code: str = ""
     error_message: str = ""
     raw: dict[str, Any] = field(default_factory=dict)

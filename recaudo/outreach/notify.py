@@ -142,8 +142,12 @@ def queue_reply(
     now: datetime | None = None,
     final: bool = False,
     opened_at: datetime | None = None,
+    choices: Mapping[str, Any] | None = None,
 ) -> Outreach:
     """Queue an answer to a message the debtor just sent (the bot's or an agent's).
+
+    ``choices``: the buttons or list WhatsApp shows with the text
+    (``conversations.choices.Offered.as_json``); other channels send the text alone.
 
     ``final``: the one last message to a contact point we stop using because
     of that very message (the confirmation of an opt-out, the apology to a
@@ -172,6 +176,8 @@ def queue_reply(
     }
     if final:
         context["final"] = True
+    if choices:
+        context["choices"] = dict(choices)
     try:
         with transaction.atomic():
             return Outreach.objects.create(

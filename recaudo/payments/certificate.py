@@ -217,8 +217,10 @@ def _pdf(story: list, *, title: str, author: str) -> bytes:
     return buffer.getvalue()
 
 
-def _table(rows: list[list[Paragraph]], *, header: bool = True) -> Table:
-    table = Table(rows, repeatRows=1 if header else 0, hAlign="LEFT")
+def _table(
+    rows: list[list[Paragraph]], *, header: bool = True, widths: list[float] | None = None
+) -> Table:
+    table = Table(rows, colWidths=widths, repeatRows=1 if header else 0, hAlign="LEFT")
     commands: list = [
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 3),

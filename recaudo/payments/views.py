@@ -33,6 +33,7 @@ from recaudo.payments.models import (
 from recaudo.payments.portal import locale_of, money, payment_rows, portal_context, speaks_tu
 from recaudo.payments.providers.base import ProviderError
 from recaudo.payments.rules import AgreementError, check_partial, minimum_partial
+from recaudo.payments.statement import statement_filename, statement_pdf
 from recaudo.payments.terms import collectible_debts, debtor_today, terms_for
 from recaudo.portfolio.models import Debt, Payment
 from recaudo.portfolio.rules import InputError, clean_amount, clean_date
@@ -122,6 +123,18 @@ def receipt(request: HttpRequest, link: PaymentLink, lang: str, payment_id: int)
         return invalid(request, link.token)
     response = HttpResponse(receipt_pdf(payment, locale_of(link)), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="recibo-{payment.pk}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@portal_view
+def statement(request: HttpRequest, link: PaymentLink, lang: str) -> HttpResponse:
+    """The statement of account (PDF) in the page's language: every open invoice and its age."""
+    language = translation.get_language() or link.debtor.language
+    pdf = statement_pdf(link.debtor, language=language)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{statement_filename(language)}"'
     response["Cache-Control"] = "no-store"
     return response
 

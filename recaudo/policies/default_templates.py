@@ -68,6 +68,15 @@ B2B_KEYS = (
     "b2b_credit_bureau_notice",
 )
 B2B_TONES = {"b2b_overdue": "early", "b2b_credit_bureau_notice": "late"}
+# Messages that carry the statement of account (payments/statement.py): the
+# email attaches the PDF; the WhatsApp template shows it as its document header
+# and offers the quick replies Pagar, Hablar con un asesor, Ya pagué, whose
+# payloads the bot understands as they are (conversations/choices.py).
+WITH_STATEMENT = ("statement", "b2b_statement", "b2b_overdue")
+STATEMENT_QUICK_REPLIES = ["pay", "agent", "paid"]
+# Approved with Meta under its own name: a document header and buttons make it
+# another template than the text-only one.
+WHATSAPP_NAMES = {"statement": "recaudo_statement_document"}
 LANGUAGES = ("es", "en", "pt")
 WHATSAPP_LANGUAGE = {"es": "es", "en": "en", "pt": "pt_BR"}
 
@@ -1023,11 +1032,12 @@ def _template(key: str, channel: str, language: str, tone: str) -> dict:
         body = _email_body(key, language)
     elif channel == "whatsapp":
         body = _WHATSAPP[key][language]
-        whatsapp_name = f"recaudo_{key}"
+        whatsapp_name = WHATSAPP_NAMES.get(key, f"recaudo_{key}")
         whatsapp_language = WHATSAPP_LANGUAGE[language]
         parameters = _placeholders_in_order(body)
     else:
         body = _SMS[key][language]
+    statement = key in WITH_STATEMENT and channel in ("email", "whatsapp")
     return {
         "key": key,
         "channel": channel,
@@ -1039,6 +1049,10 @@ def _template(key: str, channel: str, language: str, tone: str) -> dict:
         "whatsapp_template_name": whatsapp_name,
         "whatsapp_template_language": whatsapp_language,
         "whatsapp_parameters": parameters,
+        "whatsapp_quick_replies": list(STATEMENT_QUICK_REPLIES)
+        if statement and channel == "whatsapp"
+        else [],
+        "attach_statement": statement,
     }
 
 
@@ -1058,7 +1072,7 @@ def _usted_template(key: str, channel: str, tone: str) -> dict:
         body = USTED_WHATSAPP[key]
         values.update(
             body=body,
-            whatsapp_template_name=f"recaudo_{key}_usted",
+            whatsapp_template_name=f"{WHATSAPP_NAMES.get(key, f'recaudo_{key}')}_usted",
             whatsapp_parameters=_placeholders_in_order(body),
         )
     else:

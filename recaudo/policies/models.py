@@ -30,6 +30,10 @@ if TYPE_CHECKING:
 CHANNELS = CHANNEL_NAMES
 # "Every N days from the last contact" reads the contacts the planner loads: two weeks.
 LAST_CONTACT_MAX_DAYS = 14
+# A WhatsApp template has at most 10 buttons; our quick-reply ids are kept to the
+# 256 characters of an interactive reply button's id (docs/channels.md).
+QUICK_REPLIES_MAX = 10
+QUICK_REPLY_MAX = 256
 
 
 class Tone(models.TextChoices):
@@ -416,6 +420,24 @@ class Template(models.Model):
         blank=True,
         help_text=_('Marcadores en orden de {{1}}, {{2}}…: por ejemplo ["nombre", "total"].'),
     )
+    whatsapp_quick_replies = models.JSONField(
+        _("respuestas rápidas de la plantilla de WhatsApp"),
+        default=list,
+        blank=True,
+        help_text=_(
+            "El identificador que devuelve cada botón de respuesta rápida, en el orden de la "
+            'plantilla aprobada: por ejemplo ["pay", "agent", "paid"] (Pagar, Hablar con un '
+            "asesor, Ya pagué)."
+        ),
+    )
+    attach_statement = models.BooleanField(
+        _("con estado de cuenta"),
+        default=False,
+        help_text=_(
+            "El estado de cuenta (PDF) va con el mensaje: adjunto en el correo; en WhatsApp, "
+            "como documento del encabezado de la plantilla aprobada."
+        ),
+    )
     # Bumped by every save: each outbound message records the version it used.
     version = models.PositiveIntegerField(_("versión"), default=1, editable=False)
     updated_at = models.DateTimeField(_("actualizada"), auto_now=True)
@@ -458,6 +480,17 @@ class Template(models.Model):
             channel=self.channel,
             whatsapp_parameters=self.whatsapp_parameters,
         )
+        replies = self.whatsapp_quick_replies
+        if not isinstance(replies, list) or not all(
+            isinstance(r, str) and 0 < len(r) <= QUICK_REPLY_MAX for r in replies
+        ):
+            errors["whatsapp_quick_replies"] = _(
+                "Las respuestas rápidas deben ser una lista de textos de 1 a %(max)s caracteres."
+            ) % {"max": QUICK_REPLY_MAX}
+        elif len(replies) > QUICK_REPLIES_MAX:
+            errors["whatsapp_quick_replies"] = _(
+                "Una plantilla de WhatsApp tiene a lo sumo %(max)s botones."
+            ) % {"max": QUICK_REPLIES_MAX}
         if errors:
             raise ValidationError(errors)
 

@@ -186,7 +186,20 @@ async def templates(request: web.Request) -> web.Response:
             return bad_request("'name' and 'language' are required strings")
         if isinstance(count, bool) or not isinstance(count, int) or count < 0:
             return bad_request("'parameter_count' must be a whole number, 0 or more")
-        catalog.register(name, language, count)
+        header, buttons = body.get("header", ""), body.get("buttons")
+        if header not in ("", "document", "image", "video"):
+            return bad_request("'header' must be '', 'document', 'image' or 'video'")
+        if buttons is not None and (
+            not isinstance(buttons, list) or any(b not in ("url", "quick_reply") for b in buttons)
+        ):
+            return bad_request("'buttons' must be a list of 'url' and 'quick_reply'")
+        catalog.register(
+            name,
+            language,
+            count,
+            header=header,
+            buttons=None if buttons is None else tuple(buttons),
+        )
     return web.json_response({"templates": catalog.as_list()})
 
 
@@ -212,6 +225,12 @@ async def inbound(request: web.Request) -> web.Response:
             media = (base64.b64decode(str(body["media"]), validate=True), str(body["media_type"]))
         except (KeyError, ValueError):
             return bad_request("'media' must be base64 with its 'media_type'")
+    choice = None
+    if body.get("choice"):
+        tapped = body["choice"]
+        if not isinstance(tapped, dict) or not tapped.get("id") or not tapped.get("kind"):
+            return bad_request("'choice' must be {kind, id} (the tapped title is 'text')")
+        choice = (str(tapped["kind"]), str(tapped["id"]))
     try:
         record = sandbox_of(request).inbound(
             str(body.get("channel", "")),
@@ -220,6 +239,7 @@ async def inbound(request: web.Request) -> web.Response:
             str(body.get("name", "")),
             media=media,
             origin=f"{request.scheme}://{request.host}",
+            choice=choice,
         )
     except InboundError as error:
         return bad_request(str(error))

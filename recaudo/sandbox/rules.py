@@ -157,11 +157,31 @@ class TemplateCatalog:
         self.templates: dict[tuple[str, str], int] = {}
         # The approved text with Meta's {{1}}, {{2}}... markers, when known.
         self.bodies: dict[tuple[str, str], str] = {}
+        # The media format of the approved header ("document"); none when absent.
+        self.headers: dict[tuple[str, str], str] = {}
+        # The approved buttons' kinds by index ("url", "quick_reply"), when known.
+        self.buttons: dict[tuple[str, str], tuple[str, ...]] = {}
 
-    def register(self, name: str, language: str, parameter_count: int, body: str = "") -> None:
-        self.templates[(name, language)] = parameter_count
+    def register(
+        self,
+        name: str,
+        language: str,
+        parameter_count: int,
+        body: str = "",
+        *,
+        header: str = "",
+        buttons: tuple[str, ...] | None = None,
+    ) -> None:
+        key = (name, language)
+        self.templates[key] = parameter_count
         if body:
-            self.bodies[(name, language)] = body
+            self.bodies[key] = body
+        self.headers.pop(key, None)
+        self.buttons.pop(key, None)
+        if header:
+            self.headers[key] = header
+        if buttons is not None:
+            self.buttons[key] = tuple(buttons)
 
     def text(self, name: str, language: str, values: list[str]) -> str | None:
         """The message as the phone shows it: the approved text with the values in."""
@@ -184,10 +204,19 @@ class TemplateCatalog:
         return None
 
     def as_list(self) -> list[dict[str, object]]:
-        return [
-            {"name": name, "language": language, "parameter_count": count}
-            for (name, language), count in sorted(self.templates.items())
-        ]
+        listed: list[dict[str, object]] = []
+        for (name, language), count in sorted(self.templates.items()):
+            entry: dict[str, object] = {
+                "name": name,
+                "language": language,
+                "parameter_count": count,
+            }
+            if (name, language) in self.headers:
+                entry["header"] = self.headers[(name, language)]
+            if (name, language) in self.buttons:
+                entry["buttons"] = list(self.buttons[(name, language)])
+            listed.append(entry)
+        return listed
 
 
 class OptOuts:

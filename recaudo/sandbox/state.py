@@ -81,13 +81,21 @@ class Sandbox:
         name: str = "",
         media: tuple[bytes, str] | None = None,
         origin: str = "",
+        choice: tuple[str, str] | None = None,
     ) -> MessageRecord:
         """The debtor answers: record it and post the provider's inbound webhook.
 
         ``media`` (content, mime type): a photo or PDF, on WhatsApp, as an
         MMS (whose media URL is under ``origin``, the sandbox's own address)
         or attached to an email (``phone`` is then the debtor's address).
+        ``choice`` (kind, id), WhatsApp only: the debtor taps a reply button
+        (``button_reply``), a list row (``list_reply``) or a template's quick
+        reply (``quick_reply``) whose title is ``text``.
         """
+        if choice is not None and channel != "whatsapp":
+            raise InboundError("only whatsapp has buttons to tap")
+        if choice is not None and choice[0] not in ("button_reply", "list_reply", "quick_reply"):
+            raise InboundError("choice kind must be button_reply, list_reply or quick_reply")
         if channel not in INBOUND_CHANNELS:
             raise InboundError(f"channel must be one of {', '.join(INBOUND_CHANNELS)}")
         if channel == "email":
@@ -102,7 +110,7 @@ class Sandbox:
         if channel == "email":
             record, webhook = self._inbound_email(phone.strip(), text, name, media)
         elif channel == "whatsapp":
-            record, webhook = self.whatsapp.inbound(phone, text, name, media=media)
+            record, webhook = self.whatsapp.inbound(phone, text, name, media=media, choice=choice)
         elif channel == "sms":
             record, webhook = self.twilio.inbound(phone, text, media=media, origin=origin)
         else:

@@ -16,6 +16,7 @@ import time
 from typing import Any
 
 from recaudo.sandbox.config import Behaviour, Credentials
+from recaudo.sandbox.interactive import check_components, check_interactive
 from recaudo.sandbox.rules import (
     ConversationWindows,
     RateLimiter,
@@ -31,11 +32,13 @@ TITLES = {
     100: "Invalid parameter",
     130429: "Rate limit hit",
     131008: "Required parameter is missing",
+    131009: "Parameter value is not valid",
     131026: "Message undeliverable",
     131047: "Re-engagement message",
     131056: "(Business Account, Consumer Account) pair rate limit hit",
     132000: "Number of parameters does not match the expected number of params",
     132001: "Template name does not exist in the translation",
+    132012: "Parameter format does not match format in the created template",
 }
 
 
@@ -213,6 +216,11 @@ class WhatsAppFake:
                 if not isinstance(text_body, str) or not text_body:
                     return error_reply(400, 131008, "The parameter 'text.body' is required.")
                 text = text_body
+            elif kind == "interactive":
+                shown = check_interactive(body.get("interactive"))
+                if isinstance(shown, tuple):
+                    return error_reply(400, *shown)
+                text = shown
             else:
                 text = f"<{kind}>"
             if not self.windows.is_open(phone_number_id, wa_id, wall_now):
@@ -242,8 +250,11 @@ class WhatsAppFake:
         language = (template.get("language") or {}).get("code")
         if not language:
             return error_reply(400, 131008, "The parameter 'template.language.code' is required.")
+        components = template.get("components") or []
+        if not isinstance(components, list) or not all(isinstance(c, dict) for c in components):
+            return error_reply(400, 131009, "template.components must be a list of objects.")
         parameters: list[dict[str, Any]] = []
-        for component in template.get("components") or []:
+        for component in components:
             if str(component.get("type", "")).lower() == "body":
                 parameters.extend(component.get("parameters") or [])
         code = self.catalog.check(template["name"], language, len(parameters))
@@ -261,6 +272,12 @@ class WhatsAppFake:
                 f"body: number of localizable_params ({len(parameters)}) does "
                 f"not match the expected number of params ({expected})",
             )
+        key = (template["name"], language)
+        refused = check_components(
+            components, self.catalog.headers.get(key, ""), self.catalog.buttons.get(key)
+        )
+        if refused is not None:
+            return error_reply(400, *refused)
         values = [parameter_text(parameter) for parameter in parameters]
         text = self.catalog.text(template["name"], language, values)
         if text is not None:
@@ -401,12 +418,21 @@ class WhatsAppFake:
         )
 
     def inbound(
-        self, phone: str, text: str, name: str = "", media: tuple[bytes, str] | None = None
+        self,
+        phone: str,
+        text: str,
+        name: str = "",
+        media: tuple[bytes, str] | None = None,
+        choice: tuple[str, str] | None = None,
     ) -> tuple[MessageRecord, Webhook]:
         """The debtor writes (or sends a photo or PDF, ``media``: content and mime type).
 
         Opens the 24-hour window and builds Meta's webhook; a file becomes an
-        ``image`` or ``document`` message whose id the media API serves.
+        ``image`` or ``document`` message whose id the media API serves. A
+        ``choice`` (kind, id) is a tap on a button or list row titled ``text``:
+        an ``interactive`` message (``button_reply``/``list_reply``) or, for a
+        template's quick reply, a ``button`` message with its payload, each
+        with the ``context`` of the last message sent to that phone.
         """
         wa_id = digits(phone)
         now = time.time()
@@ -437,6 +463,24 @@ class WhatsAppFake:
                 }
             ],
         }
+        if choice is not None:
+            kind, choice_id = choice
+            message = value["messages"][0]
+            del message["text"]
+            sent = self.log.for_address(wa_id, "whatsapp")
+            replied = next((r.id for r in reversed(sent) if r.direction == "outbound"), None)
+            if replied is not None:
+                message["context"] = {
+                    "from": self.credentials.whatsapp_display_phone_number,
+                    "id": replied,
+                }
+            if kind == "quick_reply":
+                message.update(type="button", button={"payload": choice_id, "text": text})
+            else:
+                message.update(
+                    type="interactive",
+                    interactive={"type": kind, kind: {"id": choice_id, "title": text}},
+                )
         if media is not None:
             content, mime_type = media
             media_id = str(self.rng.randrange(10**15, 10**16))

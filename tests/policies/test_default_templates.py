@@ -177,9 +177,46 @@ def test_every_template_has_the_fields_of_the_model():
         "whatsapp_template_name",
         "whatsapp_template_language",
         "whatsapp_parameters",
+        "whatsapp_quick_replies",
+        "attach_statement",
     }
 
     assert all(set(spec) == fields for spec in DEFAULT_TEMPLATES)
+
+
+def test_the_statement_messages_carry_the_pdf_and_the_whatsapp_one_its_quick_replies():
+    from recaudo.conversations.choices import understood
+
+    carrying = {
+        (spec["key"], spec["channel"], spec["language"], spec["register"])
+        for spec in DEFAULT_TEMPLATES
+        if spec["attach_statement"]
+    }
+    keys = {(key, channel) for key, channel, _language, _register in carrying}
+    assert keys == {
+        ("statement", "email"),
+        ("statement", "whatsapp"),
+        ("b2b_statement", "email"),
+        ("b2b_overdue", "email"),
+    }
+    whatsapp = [
+        s for s in DEFAULT_TEMPLATES if s["key"] == "statement" and s["channel"] == "whatsapp"
+    ]
+    assert sorted(s["whatsapp_template_name"] for s in whatsapp) == [
+        "recaudo_statement_document",
+        "recaudo_statement_document",
+        "recaudo_statement_document",
+        "recaudo_statement_document_usted",
+    ]
+    assert all(s["whatsapp_quick_replies"] == ["pay", "agent", "paid"] for s in whatsapp)
+    # The bot understands each payload as it is.
+    assert [understood(p)[0] for p in ["pay", "agent", "paid"]] == [
+        "payment_link",
+        "human",
+        "already_paid",
+    ]
+    others = [s for s in DEFAULT_TEMPLATES if s not in whatsapp]
+    assert all(s["whatsapp_quick_replies"] == [] for s in others)
 
 
 def test_the_step_templates_carry_the_tone_of_their_step():
@@ -251,7 +288,9 @@ def test_whatsapp_texts_can_be_submitted_to_meta_as_they_are(spec):
     in_order = list(dict.fromkeys(re.findall(r"{{\s*(\w+)\s*}}", body)))
 
     suffix = f"_{spec['register']}" if spec["register"] else ""
-    assert spec["whatsapp_template_name"] == f"recaudo_{spec['key']}{suffix}"
+    # With a document header and buttons, the statement is another approved template.
+    document = "_document" if spec["attach_statement"] else ""
+    assert spec["whatsapp_template_name"] == f"recaudo_{spec['key']}{document}{suffix}"
     assert (
         spec["whatsapp_template_language"]
         == {"es": "es", "en": "en", "pt": "pt_BR"}[spec["language"]]

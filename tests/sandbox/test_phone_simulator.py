@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from recaudo.policies.models import Template
-from recaudo.sandbox.catalog import approved_whatsapp_templates
+from recaudo.sandbox.catalog import Approved, approved_whatsapp_templates
 from tests.factories import make_debtor
 from tests.sandbox.conftest import CREDENTIALS
 from tests.sandbox.support import hub_signature_is_valid
@@ -167,13 +167,23 @@ def test_templates_naming_a_whatsapp_template_are_approved_in_the_sandbox(credit
     )
     Template.objects.create(key="aviso", channel="sms", language="es", body="Hola")
     approved = approved_whatsapp_templates()
-    assert ("aviso", "pt", 0, "Olá") in approved
+    assert Approved("aviso", "pt", 0, "Olá") in approved
     assert (
-        "recordatorio_pago",
-        "es_MX",
-        3,
-        "Hola {{1}}, debes {{2}} que vence el {{3}}.",
-    ) in approved
-    assert all(name != "" for name, _, _, _ in approved)
+        Approved(
+            "recordatorio_pago",
+            "es_MX",
+            3,
+            "Hola {{1}}, debes {{2}} que vence el {{3}}.",
+            buttons=("url",),
+        )
+        in approved
+    )
+    assert all(found.name != "" for found in approved)
+    # The shipped statement reminder: its PDF as the header, the payment link, three quick replies.
+    statement = next(a for a in approved if a.name == "recaudo_statement_document")
+    assert (statement.header, statement.buttons) == (
+        "document",
+        ("url", "quick_reply", "quick_reply", "quick_reply"),
+    )
     shipped = Template.objects.exclude(whatsapp_template_name="").count()
     assert len(approved) <= shipped

@@ -103,6 +103,14 @@ class EmailChannel:
         mail.set_content(message.text)
         if message.html:
             mail.add_alternative(message.html, subtype="html")
+        for attachment in message.attachments:  # the statement of account, as a PDF
+            maintype, _slash, subtype = attachment.mime_type.partition("/")
+            mail.add_attachment(
+                attachment.content,
+                maintype=maintype,
+                subtype=subtype or "octet-stream",
+                filename=attachment.filename,
+            )
         return mail
 
     # -- sending -------------------------------------------------------------

@@ -84,6 +84,13 @@ class WhatsAppChannel(HttpChannelMixin):
         }
         if message.template_name:
             components: list[dict[str, Any]] = []
+            if message.document_url:
+                document = {"link": message.document_url}
+                if message.document_filename:
+                    document["filename"] = message.document_filename
+                components.append(
+                    {"type": "header", "parameters": [{"type": "document", "document": document}]}
+                )
             if message.template_parameters:
                 parameters = [{"type": "text", "text": p} for p in message.template_parameters]
                 components.append({"type": "body", "parameters": parameters})
@@ -96,6 +103,17 @@ class WhatsAppChannel(HttpChannelMixin):
                         "parameters": [{"type": "text", "text": message.button_url_suffix}],
                     }
                 )
+            # Quick replies follow the URL button in the approved template (index 0).
+            first = 1 if message.button_url_suffix else 0
+            for offset, reply in enumerate(message.quick_replies):
+                components.append(
+                    {
+                        "type": "button",
+                        "sub_type": "quick_reply",
+                        "index": str(first + offset),
+                        "parameters": [{"type": "payload", "payload": reply}],
+                    }
+                )
             template: dict[str, Any] = {
                 "name": message.template_name,
                 "language": {"code": message.template_language or "es"},
@@ -103,6 +121,8 @@ class WhatsAppChannel(HttpChannelMixin):
             if components:
                 template["components"] = components
             payload.update(type="template", template=template)
+        elif message.choices:
+            payload.update(type="interactive", interactive=interactive(message))
         else:
             preview = "https://" in message.text or "http://" in message.text
             payload.update(type="text", text={"preview_url": preview, "body": message.text})
@@ -256,15 +276,16 @@ class WhatsAppChannel(HttpChannelMixin):
             return self._other(inbound)
         kind: EventKind = "inbound"
         kind_of = inbound.get("type")
-        text = ""
+        text = choice = ""
         if kind_of == "text":
             text = _get(inbound, "text", "body")
         elif kind_of == "button":  # quick-reply button of one of our templates
-            text = _get(inbound, "button", "payload") or _get(inbound, "button", "text")
-        elif kind_of == "interactive":
+            choice = _get(inbound, "button", "payload")
+            text = _get(inbound, "button", "text") or choice
+        elif kind_of == "interactive":  # a reply button or list row of our message
             reply_type = _get(inbound, "interactive", "type")
-            text = _get(inbound, "interactive", reply_type, "id")
-            text = text or _get(inbound, "interactive", reply_type, "title")
+            choice = _get(inbound, "interactive", reply_type, "id")
+            text = _get(inbound, "interactive", reply_type, "title") or choice
         elif kind_of in ("image", "document"):  # a receipt, most likely: kept, with its caption
             text = _get(inbound, kind_of, "caption")
         if not text and kind_of not in ("image", "document"):
@@ -278,6 +299,7 @@ class WhatsAppChannel(HttpChannelMixin):
             occurred_at=_timestamp(inbound.get("timestamp")),
             address=_phone(inbound.get("from")),
             text=text,
+            choice=choice,
             **_error_fields(errors[0] if isinstance(errors, list) and errors else {}),
             raw=inbound,
         )
@@ -285,6 +307,33 @@ class WhatsAppChannel(HttpChannelMixin):
     def _other(self, raw: Any, error: Any = None) -> Event:
         fields = _error_fields(error or {})
         return Event(channel=self.name, kind="other", **fields, raw=_as_dict(raw))
+
+
+def interactive(message: OutboundMessage) -> dict[str, Any]:
+    """Reply buttons, or a one-section list when ``choices_label`` names the list's button.
+
+    Meta's limits (docs/channels.md) are the caller's to keep: the bot's
+    choices are cut to them (``conversations.choices``) and the sandbox refuses
+    what breaks them, as Meta does.
+    """
+    body = {"text": message.text}
+    if message.choices_label:
+        rows = []
+        for choice in message.choices:
+            row = {"id": choice.id, "title": choice.title}
+            if choice.description:
+                row["description"] = choice.description
+            rows.append(row)
+        return {
+            "type": "list",
+            "body": body,
+            "action": {"button": message.choices_label, "sections": [{"rows": rows}]},
+        }
+    buttons = [
+        {"type": "reply", "reply": {"id": choice.id, "title": choice.title}}
+        for choice in message.choices
+    ]
+    return {"type": "button", "body": body, "action": {"buttons": buttons}}
 
 
 def classify_error(

@@ -10,6 +10,7 @@ from django.test import RequestFactory
 
 from recaudo.delivery.channels.whatsapp import WhatsAppChannel
 from recaudo.outreach.contract import (
+    Choice,
     OutboundMessage,
     PayloadError,
     SignatureError,
@@ -143,6 +144,109 @@ def test_it_sends_free_form_text_when_no_template_is_named():
         "text": {"preview_url": True, "body": "Hola Ana, paga aquí: https://pay.example/abc"},
         "biz_opaque_callback_data": "outreach-12-1",
     }
+
+
+def test_it_sends_reply_buttons_as_an_interactive_message():
+    channel, sent = channel_answering(200, SUCCESS)
+    choices = (
+        Choice("recaudo.pay", "Pagar"),
+        Choice("recaudo.agent", "Hablar con un asesor"),
+        Choice("recaudo.paid", "Ya pagué"),
+    )
+
+    result = channel.send(
+        template_message(template_name="", template_parameters=(), button_url_suffix="",
+                         text="Su saldo es $185.000.", choices=choices)
+    )  # fmt: skip
+
+    assert result.outcome == "accepted"
+    assert json.loads(sent[0].content) == {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": "5215512345678",
+        "type": "interactive",
+        "interactive": {
+            "type": "button",
+            "body": {"text": "Su saldo es $185.000."},
+            "action": {
+                "buttons": [
+                    {"type": "reply", "reply": {"id": "recaudo.pay", "title": "Pagar"}},
+                    {"type": "reply", "reply": {"id": "recaudo.agent",
+                                                "title": "Hablar con un asesor"}},
+                    {"type": "reply", "reply": {"id": "recaudo.paid", "title": "Ya pagué"}},
+                ]
+            },
+        },
+        "biz_opaque_callback_data": "outreach-12-1",
+    }  # fmt: skip
+
+
+def test_it_sends_plan_options_as_a_list_when_the_list_button_is_named():
+    channel, sent = channel_answering(200, SUCCESS)
+    choices = (
+        Choice("recaudo.plan.1", "1 cuota", "de $185.000"),
+        Choice("recaudo.plan.2", "2 cuotas"),
+    )
+
+    channel.send(
+        template_message(template_name="", template_parameters=(), button_url_suffix="",
+                         text="Planes:", choices=choices, choices_label="Ver planes")
+    )  # fmt: skip
+
+    assert json.loads(sent[0].content)["interactive"] == {
+        "type": "list",
+        "body": {"text": "Planes:"},
+        "action": {
+            "button": "Ver planes",
+            "sections": [
+                {
+                    "rows": [
+                        {"id": "recaudo.plan.1", "title": "1 cuota", "description": "de $185.000"},
+                        {"id": "recaudo.plan.2", "title": "2 cuotas"},
+                    ]
+                }
+            ],
+        },
+    }
+
+
+def test_a_template_carries_its_document_header_and_quick_reply_payloads_after_the_url_button():
+    channel, sent = channel_answering(200, SUCCESS)
+
+    channel.send(
+        template_message(
+            document_url="https://r.example/p/tok/estado-de-cuenta.pdf",
+            document_filename="estado-de-cuenta.pdf",
+            quick_replies=("recaudo.pay", "recaudo.agent", "recaudo.paid"),
+        )
+    )
+
+    components = json.loads(sent[0].content)["template"]["components"]
+    assert components[0] == {
+        "type": "header",
+        "parameters": [
+            {
+                "type": "document",
+                "document": {
+                    "link": "https://r.example/p/tok/estado-de-cuenta.pdf",
+                    "filename": "estado-de-cuenta.pdf",
+                },
+            }
+        ],
+    }
+    assert [c["type"] for c in components] == [
+        "header",
+        "body",
+        "button",
+        "button",
+        "button",
+        "button",
+    ]
+    assert [(c["sub_type"], c["index"], c["parameters"]) for c in components[3:]] == [
+        ("quick_reply", "1", [{"type": "payload", "payload": "recaudo.pay"}]),
+        ("quick_reply", "2", [{"type": "payload", "payload": "recaudo.agent"}]),
+        ("quick_reply", "3", [{"type": "payload", "payload": "recaudo.paid"}]),
+    ]
 
 
 def test_it_leaves_out_the_button_when_there_is_no_link_suffix():
@@ -362,7 +466,7 @@ def test_it_reads_sent_delivered_read_and_failed_statuses():
     )
 
 
-def test_it_reads_an_inbound_text_and_a_template_button_reply():
+def test_it_reads_an_inbound_text_a_template_button_and_an_interactive_reply():
     body = envelope(
         {
             "contacts": [{"profile": {"name": "Ana"}, "wa_id": "5215512345678", "user_id": "x"}],
@@ -401,12 +505,19 @@ def test_it_reads_an_inbound_text_and_a_template_button_reply():
     assert (text.kind, text.text, text.address) == ("inbound", "¿Cuánto debo?", "+5215512345678")
     assert text.provider_event_id == "wamid.IN1"
     assert text.provider_message_id == ""
-    assert (button.kind, button.text, button.provider_message_id) == (
+    assert text.choice == ""
+    # A tap keeps the words the debtor saw as text and our id as the choice.
+    assert (button.kind, button.text, button.choice, button.provider_message_id) == (
         "inbound",
+        "Pagaré el viernes",
         "PROMISE_TO_PAY",
         WAMID,
     )
-    assert (interactive.kind, interactive.text) == ("inbound", "talk_to_agent")
+    assert (interactive.kind, interactive.text, interactive.choice) == (
+        "inbound",
+        "Hablar con alguien",
+        "talk_to_agent",
+    )
 
 
 def test_it_keeps_unknown_message_types_and_fields_as_other():

@@ -92,8 +92,15 @@ class Command(BaseCommand):
         except DatabaseError as error:
             self.stderr.write(f"WhatsApp templates not loaded from the database: {error}")
             templates = []
-        for name, language, count, text in templates:
-            sandbox.catalog.register(name, language, count, text)
+        for approved in templates:
+            sandbox.catalog.register(
+                approved.name,
+                approved.language,
+                approved.parameter_count,
+                approved.text,
+                header=approved.header,
+                buttons=approved.buttons,
+            )
         try:
             asyncio.run(self._serve(sandbox, options))
         except OSError as error:
