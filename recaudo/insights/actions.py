@@ -558,7 +558,7 @@ def rebuild(now: datetime | None = None) -> dict[str, int]:
 
     Balance snapshots of past days and the roll from month to month cannot be
     remade (the source keeps only today's balances): today's snapshot is
-    taken again, the earlier ones, the rolls and the debts' last monthly
+    taken again, the earlier ones, the rolls and the debts' last monthly and weekly
     states are kept.
     """
     now = now or timezone.now()
