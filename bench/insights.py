@@ -1,7 +1,7 @@
 """Benchmark: the results dashboards over a large history on PostgreSQL.
 
 Usage:
-    python bench/insights.py --pages-only [--debts 1000000] [--outreach 10000000] [--reuse]
+    python bench/insights.py [--debts 1000000] [--outreach 10000000] [--reuse] [--pages-only]
 
 Builds (or, with ``--reuse``, reuses) the database ``res_bench_insights``
 (``BENCH_POSTGRES_URL`` names the server): the debts come from
@@ -15,9 +15,13 @@ the messages' own tokens (one per 100 messages) and agent messages (one per
 are folded (``refresh``, timed), and each dashboard page is requested
 ``--requests`` times with Django's test client as a superuser over the last
 30 days (server time: the request through the whole Django stack, without a
-network). Prints one JSON line: ``pages`` (name -> p95_ms), ``max_p95_ms``,
-sizes, ``rebuild_seconds``, ``refresh_seconds``. ``--pages-only`` runs just
-this part (the exports' timings are added by the exports' own path).
+network). Then, unless ``--pages-only``, the export half: bench/exports.py
+run as a child process with the same ``--debts`` (its own database, so the
+resident memory it reports is the export's own, not this process's), whose
+``export_rows_per_second`` and ``export_peak_rss_mb`` are copied in. Prints
+one JSON line: ``pages`` (name -> p95_ms), ``max_p95_ms``,
+``export_rows_per_second``, ``export_peak_rss_mb``, sizes,
+``rebuild_seconds``, ``refresh_seconds``.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ import json
 import multiprocessing
 import os
 import statistics
+import subprocess
 import sys
 import time
 from datetime import UTC, datetime
@@ -277,13 +282,28 @@ def measure_pages(requests: int) -> dict[str, float]:
     return timings
 
 
+def measure_export(debts: int, reuse: bool) -> dict[str, object]:
+    """bench/exports.py in a child process: its last line's JSON (the export half)."""
+    command = [sys.executable, str(ROOT / "bench" / "exports.py"), "--debts", str(debts)]
+    if reuse:
+        command.append("--reuse")
+    done = subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, check=False, env=dict(os.environ)
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"bench/exports.py failed ({done.returncode}): {done.stderr[-2000:]}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--debts", type=int, default=1_000_000)
     parser.add_argument("--outreach", type=int, default=10_000_000)
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--reuse", action="store_true", help="keep and reuse the database")
-    parser.add_argument("--pages-only", action="store_true", help="time the pages only")
+    parser.add_argument(
+        "--pages-only", action="store_true", help="time the pages only (no export half)"
+    )
     arguments = parser.parse_args()
 
     base = os.environ.get("BENCH_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
@@ -344,6 +364,11 @@ def main() -> None:
     setup_test_environment()
     timings = measure_pages(arguments.requests)
     pages = {page: timings[page] for page in PAGES}
+    export: dict[str, object] = {}
+    if not arguments.pages_only:
+        # The exports' own database and process: its DATABASE_URL is its own (bench/exports.py).
+        os.environ["DATABASE_URL"] = base
+        export = measure_export(arguments.debts, arguments.reuse)
     print(
         json.dumps(
             {
@@ -351,6 +376,9 @@ def main() -> None:
                 "database": "postgres",
                 "pages": pages,
                 "max_p95_ms": max(pages.values()),
+                "export_rows_per_second": export.get("export_rows_per_second"),
+                "export_peak_rss_mb": export.get("export_peak_rss_mb"),
+                "export_rows": export.get("export_rows"),
                 "median_ms": {page: timings[f"{page}_median"] for page in PAGES},
                 "debts": sizes["portfolio_debt"],
                 "outreach": sizes["outreach_outreach"],

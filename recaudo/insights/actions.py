@@ -436,23 +436,25 @@ def fold_agent_messages(now: datetime) -> int:
 def fold_reversals(now: datetime) -> int:
     """Reversed payments taken off the figures they were counted in, whatever their age.
 
-    Reads the "payment reversed" audit events past its own watermark. A reversal
-    waits (and the ones after it) until the payment and its allocations have been
-    folded; then its ``Attribution`` row is deleted, what that row added to its
-    message's ``ResponseDay`` is subtracted, and its allocations' money is
-    subtracted from the ``CohortMonth`` it was added to (the payment's month).
-    The watermark moves in the same transaction: done once, even with two workers.
+    Reads the audit events past its own watermark, every kind (as the opt-outs'
+    fold does: each event is read once, however rare reversals are), and acts on
+    the "payment reversed" ones. A reversal waits (and every event after it)
+    until the payment and its allocations have been folded; then its
+    ``Attribution`` row is deleted, what that row added to its message's
+    ``ResponseDay`` is subtracted, and its allocations' money is subtracted from
+    the ``CohortMonth`` it was added to (the payment's month). The watermark
+    moves in the same transaction: done once, even with two workers.
     """
     with transaction.atomic():
         mark = folds.lock("reversals")
         if mark is None:
             return 0
         events = list(
-            AuditEvent.objects.filter(kind=AuditEvent.Kind.PAYMENT_REVERSED, id__gt=mark.position)
+            AuditEvent.objects.filter(id__gt=mark.position)
             .order_by("id")
-            .values_list("id", "payment_id", "created_at")[: folds.BATCH]
+            .values_list("id", "kind", "payment_id", "created_at")[: folds.BATCH]
         )
-        events = folds.settled(events, lambda row: row[2], now)
+        events = folds.settled(events, lambda row: row[3], now)
         if not events:
             return 0
         positions = dict(
@@ -460,25 +462,32 @@ def fold_reversals(now: datetime) -> int:
                 "name", "position"
             )
         )
-        payment_ids = sorted({pid for _, pid, _ in events if pid is not None})
+        reversals = [
+            (event_id, payment_id)
+            for event_id, kind, payment_id, _at in events
+            if kind == AuditEvent.Kind.PAYMENT_REVERSED and payment_id is not None
+        ]
         last_allocation = dict(
-            PaymentAllocation.objects.filter(payment_id__in=payment_ids)
+            PaymentAllocation.objects.filter(payment_id__in=sorted({p for _, p in reversals}))
             .values("payment_id")
             .annotate(last=Max("id"))
             .values_list("payment_id", "last")
             .order_by()
         )
-        ready = []
-        for event_id, payment_id, at in events:
-            if payment_id is not None and (
-                payment_id > positions.get("payments", 0)
+        waiting = next(
+            (
+                event_id
+                for event_id, payment_id in reversals
+                if payment_id > positions.get("payments", 0)
                 or last_allocation.get(payment_id, 0) > positions.get("allocations", 0)
-            ):
-                break  # its payment is not folded yet: this reversal waits for it
-            ready.append((event_id, payment_id, at))
+            ),
+            None,
+        )
+        # A reversal whose payment is not folded yet waits, and the events after it.
+        ready = [row for row in events if waiting is None or row[0] < waiting]
         if not ready:
             return 0
-        taken = sorted({pid for _, pid, _ in ready if pid is not None})
+        taken = sorted({p for event_id, p in reversals if waiting is None or event_id < waiting})
         responses = folds.response_rows()
         for credit in Attribution.objects.filter(payment_id__in=taken):
             row = responses[
@@ -558,7 +567,7 @@ def rebuild(now: datetime | None = None) -> dict[str, int]:
 
     Balance snapshots of past days and the roll from month to month cannot be
     remade (the source keeps only today's balances): today's snapshot is
-    taken again, the earlier ones, the rolls and the debts' last monthly
+    taken again, the earlier ones, the rolls and the debts' last monthly and weekly
     states are kept.
     """
     now = now or timezone.now()

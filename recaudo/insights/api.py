@@ -27,6 +27,8 @@ class InsightsFilters(Schema):
     segment: str = ""
     country: str = ""
     channel: str = ""
+    # The roll rates' period: "month" (default) or "week".
+    period: str = ""
 
 
 class TableOut(Schema):
@@ -75,4 +77,10 @@ def insights_page(
     }
 
 
-_API_NAMES = {"desde": "start", "hasta": "end", "pais": "country", "segmento": "segment"}
+_API_NAMES = {
+    "desde": "start",
+    "hasta": "end",
+    "pais": "country",
+    "segmento": "segment",
+    "periodo": "period",
+}

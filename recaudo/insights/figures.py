@@ -26,6 +26,7 @@ from recaudo.insights.models import (
     RefusalDay,
     ResponseDay,
     RollMonth,
+    RollWeek,
 )
 from recaudo.insights.rules import BUCKET_CODES, CLOSED, ratio
 from recaudo.insights.snapshots import debtor_segment
@@ -45,6 +46,7 @@ class Filters:
     segment: int | None = None
     country: str = ""
     channel: str = ""
+    period: str = "month"  # the roll rates' period: "month" or "week"
 
     def creditors(self) -> Scope:
         """The creditors to count: the one chosen (within the scope) or the whole scope."""
@@ -177,11 +179,16 @@ def aging(f: Filters) -> Table:
 
 
 def rolls(f: Filters) -> Table:
+    """Roll and cure rates month to month, or week to week (``f.period``)."""
+    weekly = f.period == "week"
+    field = "week" if weekly else "month"
     table = Table(
         "rolls",
-        _("Tasas de rodamiento y de cura (mes a mes)"),
+        _("Tasas de rodamiento y de cura (semana a semana)")
+        if weekly
+        else _("Tasas de rodamiento y de cura (mes a mes)"),
         [
-            ("month", _("Mes")),
+            ("week", _("Semana")) if weekly else ("month", _("Mes")),
             ("currency", _("Moneda")),
             ("from_bucket", _("Tramo inicial")),
             ("debts", _("Deudas")),
@@ -193,15 +200,17 @@ def rolls(f: Filters) -> Table:
         rates=frozenset({"roll_rate", "cure_rate"}),
         chart=("bar", "from_bucket", ("roll_rate", "cure_rate")),
     )
-    rows = f.cut(
-        RollMonth.objects.filter(month__gte=f.start.replace(day=1), month__lte=f.end),
-        segment="segment_id",
-    )
+    if weekly:
+        first = f.start - timedelta(days=f.start.weekday())  # the range's first Monday
+        found: QuerySet[Any] = RollWeek.objects.filter(week__gte=first, week__lte=f.end)
+    else:
+        found = RollMonth.objects.filter(month__gte=f.start.replace(day=1), month__lte=f.end)
+    rows = f.cut(found, segment="segment_id")
     grouped: defaultdict[tuple[Any, ...], dict[str, Any]] = defaultdict(
         lambda: {"debts": 0, "balance": Decimal(0), "rolled": Decimal(0), "cured": Decimal(0)}
     )
-    for r in _sum(rows, ("month", "currency", "from_bucket", "to_bucket"), ("debts", "balance")):
-        row = grouped[(r["month"], r["currency"], r["from_bucket"])]
+    for r in _sum(rows, (field, "currency", "from_bucket", "to_bucket"), ("debts", "balance")):
+        row = grouped[(r[field], r["currency"], r["from_bucket"])]
         row["debts"] += r["debts"]
         row["balance"] += r["balance"]
         if r["to_bucket"] != CLOSED and BUCKET_CODES.index(r["to_bucket"]) > BUCKET_CODES.index(
@@ -210,12 +219,12 @@ def rolls(f: Filters) -> Table:
             row["rolled"] += r["balance"]
         elif r["from_bucket"] != "current" and r["to_bucket"] in ("current", CLOSED):
             row["cured"] += r["balance"]
-    for (month, currency, bucket), row in sorted(
+    for (start, currency, bucket), row in sorted(
         grouped.items(), key=lambda item: (item[0][0], item[0][1], BUCKET_CODES.index(item[0][2]))
     ):
         table.rows.append(
             {
-                "month": month,
+                field: start,
                 "currency": currency,
                 "from_bucket": bucket,
                 "debts": row["debts"],

@@ -265,6 +265,55 @@ class RollMonth(models.Model):
         return f"{self.month} {self.from_bucket} -> {self.to_bucket}"
 
 
+class WeekDebtState(models.Model):
+    """Each open debt's bucket and balance at the last week's first snapshot (weekly rolls)."""
+
+    debt_id = models.BigIntegerField(primary_key=True)
+    week = models.DateField()  # the Monday of the snapshot's ISO week
+    creditor_id = models.BigIntegerField()
+    segment_id = models.BigIntegerField(default=0)
+    country = models.CharField(max_length=2)
+    currency = models.CharField(max_length=3)
+    bucket = models.CharField(max_length=10)
+    balance = models.DecimalField(**MONEY)
+
+    def __str__(self) -> str:
+        return f"{self.debt_id} {self.week} {self.bucket}"
+
+
+class RollWeek(models.Model):
+    """Where the debts of one week's buckets stood at the next week's first snapshot."""
+
+    week = models.DateField()  # the later snapshot's week (its Monday)
+    creditor_id = models.BigIntegerField()
+    segment_id = models.BigIntegerField(default=0)  # the debtor's at the earlier snapshot
+    country = models.CharField(max_length=2)
+    currency = models.CharField(max_length=3)
+    from_bucket = models.CharField(max_length=10)
+    to_bucket = models.CharField(max_length=10)  # a bucket, or "closed"
+    debts = models.IntegerField(default=0)
+    balance = models.DecimalField(default=0, **MONEY)  # at the earlier snapshot
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "week",
+                    "creditor_id",
+                    "segment_id",
+                    "country",
+                    "currency",
+                    "from_bucket",
+                    "to_bucket",
+                ],
+                name="roll_week_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.week} {self.from_bucket} -> {self.to_bucket}"
+
+
 class CohortMonth(models.Model):
     """Debts placed in one month and what was recovered of them each month after."""
 

@@ -27,6 +27,8 @@ API_PAGES = {
     "agents": "agentes",
     "compliance": "cumplimiento",
 }
+# The roll rates' period (``periodo`` in the pages' URLs, ``period`` in the API's).
+PERIODS = {"": "month", "mes": "month", "month": "month", "semana": "week", "week": "week"}
 DEFAULT_DAYS = 30
 MAX_DAYS = 800
 
@@ -50,6 +52,7 @@ class Query:
     channel: str = ""
     start: str = ""
     end: str = ""
+    period: str = ""
 
 
 def _day(name: str, text: str, default: date) -> date:
@@ -85,8 +88,16 @@ def read_filters(params: Mapping[str, str], scope: Scope, today: date) -> Filter
     country = (params.get("pais") or params.get("country", "")).strip().upper()
     if country and (len(country) != 2 or not country.isalpha()):
         raise BadFilter("pais", gettext("«%(value)s» no es un código de país") % {"value": country})
+    period = PERIODS.get((params.get("periodo") or params.get("period", "")).strip().lower())
+    if period is None:
+        raise BadFilter(
+            "periodo",
+            gettext("«%(value)s» no es un período: semana o mes")
+            % {"value": params.get("periodo") or params.get("period")},
+        )
     return Filters(
         scope=scope,
+        period=period,
         start=start,
         end=end,
         creditor=_number("acreedor", params.get("acreedor") or params.get("creditor", "")),

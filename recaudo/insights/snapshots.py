@@ -7,6 +7,8 @@ on two workers one after the other, leaves the same rows.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -30,7 +32,15 @@ from django.db.models.functions import Coalesce
 from recaudo.bulk import insert_rows
 from recaudo.insights import folds
 from recaudo.insights.conf import setting
-from recaudo.insights.models import BalanceDay, DebtState, OutreachDay, RefusalDay, RollMonth
+from recaudo.insights.models import (
+    BalanceDay,
+    DebtState,
+    OutreachDay,
+    RefusalDay,
+    RollMonth,
+    RollWeek,
+    WeekDebtState,
+)
 from recaudo.insights.rules import BUCKETS, CLOSED
 from recaudo.outreach.models import Outreach
 from recaudo.portfolio.models import Debt
@@ -182,7 +192,8 @@ def debtor_segment(debtor: str = "debtor_id") -> Coalesce:
 
 
 def snapshot_balances(day: date) -> int:
-    """``BalanceDay`` for ``day`` from the debts as they stand; the month's roll on a new month."""
+    """``BalanceDay`` for ``day`` from the debts as they stand; the month's roll on a new
+    month and the week's on a new (ISO, Monday-first) week."""
     rows = list(
         _open_debts()
         .annotate(bucket=_bucket_case(day))
@@ -205,15 +216,32 @@ def snapshot_balances(day: date) -> int:
             )
             for row in rows
         )
-        month = day.replace(day=1)
-        last = DebtState.objects.values_list("month", flat=True).first()
-        if last != month:
-            _roll(last, month, day)
+        for period in PERIODS:
+            start = period.start(day)
+            last = period.states.objects.values_list(period.field, flat=True).first()
+            if last != start:
+                _roll(period, last, start, day)
     return len(rows)
 
 
-def _roll(last: date | None, month: date, day: date) -> None:
-    """Where last month's open debts stand now (``RollMonth``), then this month's states."""
+@dataclass(frozen=True)
+class Period:
+    """A roll period: the debts' states at its first snapshot, and the rolls between two."""
+
+    field: str  # the states' and rolls' date column: "month" or "week"
+    states: type[DebtState] | type[WeekDebtState]
+    rolls: type[RollMonth] | type[RollWeek]
+    start: Callable[[date], date]  # the first day of the period a day falls in
+
+
+PERIODS = (
+    Period("month", DebtState, RollMonth, lambda day: day.replace(day=1)),
+    Period("week", WeekDebtState, RollWeek, lambda day: day - timedelta(days=day.weekday())),
+)
+
+
+def _roll(period: Period, last: date | None, start: date, day: date) -> None:
+    """Where the last period's open debts stand now (its rolls), then this period's states."""
     if last is not None:
         now_open = {
             debt_id: bucket
@@ -223,9 +251,8 @@ def _roll(last: date | None, month: date, day: date) -> None:
             .iterator(chunk_size=20000)
         }
         moves: defaultdict[tuple[Any, ...], list[Any]] = defaultdict(lambda: [0, Decimal(0)])
-        for state in DebtState.objects.all().iterator(chunk_size=20000):
+        for state in period.states.objects.all().iterator(chunk_size=20000):
             key = (
-                month,
                 state.creditor_id,
                 state.segment_id,
                 state.country,
@@ -235,22 +262,23 @@ def _roll(last: date | None, month: date, day: date) -> None:
             )
             moves[key][0] += 1
             moves[key][1] += state.balance
-        RollMonth.objects.filter(month=month).delete()
-        RollMonth.objects.bulk_create(
-            RollMonth(
-                month=key[0],
-                creditor_id=key[1],
-                segment_id=key[2],
-                country=key[3],
-                currency=key[4],
-                from_bucket=key[5],
-                to_bucket=key[6],
+        period.rolls.objects.filter(**{period.field: start}).delete()
+        rolls: Any = period.rolls.objects  # either model's manager: one shape of row
+        rolls.bulk_create(
+            period.rolls(
+                **{period.field: start},
+                creditor_id=key[0],
+                segment_id=key[1],
+                country=key[2],
+                currency=key[3],
+                from_bucket=key[4],
+                to_bucket=key[5],
                 debts=count,
                 balance=balance,
             )
             for key, (count, balance) in moves.items()
         )
-    DebtState.objects.all().delete()
+    period.states.objects.all().delete()
     states = (
         _open_debts()
         .annotate(bucket=_bucket_case(day))
@@ -267,10 +295,10 @@ def _roll(last: date | None, month: date, day: date) -> None:
         .iterator(chunk_size=20000)
     )
     insert_rows(
-        DebtState,
+        period.states,
         (
             "debt_id",
-            "month",
+            period.field,
             "creditor_id",
             "segment_id",
             "country",
@@ -279,7 +307,7 @@ def _roll(last: date | None, month: date, day: date) -> None:
             "balance",
         ),
         [
-            (debt_id, month, creditor_id, segment, country, currency, bucket, amount - paid)
+            (debt_id, start, creditor_id, segment, country, currency, bucket, amount - paid)
             for debt_id, creditor_id, segment, country, currency, bucket, amount, paid in states
         ],
     )

@@ -54,7 +54,7 @@ def page(request: AgentRequest, page: str) -> HttpResponse:
         "query": request.GET.urlencode(),
         "values": {
             name: request.GET.get(name, "")
-            for name in ("acreedor", "segmento", "pais", "canal", "desde", "hasta")
+            for name in ("acreedor", "segmento", "pais", "canal", "desde", "hasta", "periodo")
         },
         "creditors": scoped(Creditor.objects.order_by("name"), scope, "id"),
         "segments": scoped(Segment.objects.order_by("name"), scope),
