@@ -52,6 +52,12 @@ RECEIPT_INTENTS = ("other", "greeting", "thanks", "already_paid")
 WHEN = {"es": "el {date} a las {time}", "pt": "em {date} às {time}", "en": "on {date} at {time}"}
 
 
+def _postback_data(event: Event) -> str:
+    """The postbackData of a tapped suggestion (RCS ``suggestionResponse``), else ""."""
+    reply = event.raw.get("suggestionResponse")
+    return str(reply.get("postbackData") or "") if isinstance(reply, dict) else ""
+
+
 def receive(event: Event, *, opted_out: bool = False) -> Message | None:
     """Store and answer one inbound message; None when no debtor has that address.
 
@@ -92,9 +98,10 @@ def receive(event: Event, *, opted_out: bool = False) -> Message | None:
         thread.whatsapp_window_until = occurred + channel.service_window
     local_now = timezone.localtime(now, _zone(debtor.timezone))
     understood = understand(event.text, local_now.date(), _language(debtor))
-    message.intent = "opt_out" if opted_out else understood.intent
-    message.confidence = understood.confidence
-    message.slots = dict(understood.slots)
+    tapped = bot.postback_intent(_postback_data(event))
+    message.intent = "opt_out" if opted_out else tapped or understood.intent
+    message.confidence = 1.0 if tapped and not opted_out else understood.confidence
+    message.slots = {} if tapped else dict(understood.slots)
     message.save(update_fields=["intent", "confidence", "slots"])
 
     if message.intent == "opt_out":

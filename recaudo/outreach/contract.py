@@ -42,6 +42,20 @@ EventKind = Literal["sent", "delivered", "read", "failed", "inbound", "opt_out",
 
 
 @dataclass(frozen=True)
+class Suggestion:
+    """A tap-to-answer chip: a reply (``postback`` comes back to us) or, with ``url``, a link.
+
+    Channels that have them (RCS suggested replies and actions) send them;
+    the others ignore them. ``postback`` is what the debtor's tap sends back
+    (``conversations.bot.postback_intent`` reads it).
+    """
+
+    text: str
+    postback: str
+    url: str = ""
+
+
+@dataclass(frozen=True)
 class OutboundMessage:
     """A rendered message for one contact point on one channel."""
 
@@ -67,6 +81,10 @@ class OutboundMessage:
     unsubscribe_url: str = ""
     # The template it was rendered from, "<id> v<version>" (empty for free text).
     template_version: str = ""
+    # RCS: a card title (a rich card with the text as its description) and
+    # the chips under it (the payment link to open, the answers to tap).
+    card_title: str = ""
+    suggestions: tuple[Suggestion, ...] = ()
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
