@@ -38,7 +38,10 @@ from django.http import HttpRequest, QueryDict
 from django.utils.datastructures import CaseInsensitiveMapping
 
 Outcome = Literal["accepted", "retry", "fallback", "permanent", "unknown"]
-EventKind = Literal["sent", "delivered", "read", "failed", "inbound", "opt_out", "other"]
+# "bounce" and "complaint": an email report (DSN, ARF) about a message we sent.
+EventKind = Literal[
+    "sent", "delivered", "read", "failed", "inbound", "opt_out", "bounce", "complaint", "other"
+]
 
 
 @dataclass(frozen=True)
