@@ -30,7 +30,7 @@ from recaudo.conversations.models import (
     RoutingRule,
     Thread,
 )
-from recaudo.outreach.models import Campaign, Outreach, PlannerRun, WebhookEvent
+from recaudo.outreach.models import Campaign, EmailBounce, Outreach, PlannerRun, WebhookEvent
 from recaudo.payments.links import live_link
 from recaudo.payments.models import (
     Checkout,
@@ -236,6 +236,10 @@ UNATTRIBUTED_ROW: dict[str, Callable[[], models.Model]] = {
     ),
     "payments.PaymentWebhookEvent": lambda: PaymentWebhookEvent.objects.create(
         provider="sandbox", event_id=f"evt-{_n()}", body="{}"
+    ),
+    # Keyed by an address several creditors' debtors may share (like the webhooks).
+    "outreach.EmailBounce": lambda: EmailBounce.objects.create(
+        dedupe_key=f"{_n():064d}", kind="soft", recipient="ana@example.net", status="4.2.2"
     ),
 }
 SHARED_ROW: dict[str, Callable[[], models.Model]] = {
