@@ -343,6 +343,11 @@ CHANNELS: dict[str, dict[str, Any]] = {  # per channel: text, numbers and flags
         # Signs status webhooks (X-Hub-Signature-256) and answers the GET check.
         "app_secret": env_str("WHATSAPP_APP_SECRET", "sandbox-whatsapp-app-secret"),
         "verify_token": env_str("WHATSAPP_VERIFY_TOKEN", "sandbox-verify-token"),
+        # The number the bot answers on, as debtors dial it (E.164): SMS, email
+        # and the portal link to a chat with it (wa.me). Empty: no such link.
+        "display_number": env_str(
+            "WHATSAPP_DISPLAY_NUMBER", "+15550001234" if SANDBOX_ENABLED else ""
+        ),
         # Messages per second per business phone number (Meta's default: 80).
         "rate_per_second": env_int("WHATSAPP_RATE_PER_SECOND", 80, minimum=1),
     },

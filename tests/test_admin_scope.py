@@ -31,7 +31,7 @@ from recaudo.conversations.models import (
     Thread,
 )
 from recaudo.delivery.models import ChannelAccount
-from recaudo.outreach.models import Campaign, Outreach, PlannerRun, WebhookEvent
+from recaudo.outreach.models import Campaign, EmailBounce, Outreach, PlannerRun, WebhookEvent
 from recaudo.payments.links import live_link
 from recaudo.payments.models import (
     Checkout,
@@ -266,6 +266,10 @@ UNATTRIBUTED_ROW: dict[str, Callable[[], models.Model]] = {
     # An export of every creditor the user saw: it names none, only unattached staff see it.
     "reports.ExportRecord": lambda: ExportRecord.objects.create(
         actor="raiz", kind="debts", file_format="csv", scope="*", language="es"
+    ),
+    # Keyed by an address several creditors' debtors may share (like the webhooks).
+    "outreach.EmailBounce": lambda: EmailBounce.objects.create(
+        dedupe_key=f"{_n():064d}", kind="soft", recipient="ana@example.net", status="4.2.2"
     ),
 }
 SHARED_ROW: dict[str, Callable[[], models.Model]] = {

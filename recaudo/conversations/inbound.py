@@ -52,6 +52,12 @@ RECEIPT_INTENTS = ("other", "greeting", "thanks", "already_paid")
 WHEN = {"es": "el {date} a las {time}", "pt": "em {date} às {time}", "en": "on {date} at {time}"}
 
 
+def _postback_data(event: Event) -> str:
+    """The postbackData of a tapped suggestion (RCS ``suggestionResponse``), else ""."""
+    reply = event.raw.get("suggestionResponse")
+    return str(reply.get("postbackData") or "") if isinstance(reply, dict) else ""
+
+
 def receive(event: Event, *, opted_out: bool = False) -> Message | None:
     """Store and answer one inbound message; None when no debtor has that address.
 
@@ -92,9 +98,15 @@ def receive(event: Event, *, opted_out: bool = False) -> Message | None:
         thread.whatsapp_window_until = occurred + channel.service_window
     local_now = timezone.localtime(now, _zone(debtor.timezone))
     tapped = choices.understood(event.choice) if event.choice else None
+    if tapped is None:
+        # An RCS chip of ours: its postbackData names the intent (bot.postback_intent).
+        chip = bot.postback_intent(_postback_data(event))
+        tapped = (chip, {}) if chip else None
     if tapped is not None and not opted_out:
-        # A button or list row of ours: its id says what the debtor wants, no guess.
-        message.intent, message.slots = tapped[0], {**tapped[1], "choice": event.choice}
+        # A button, list row or chip of ours: its id says what the debtor wants, no guess.
+        message.intent, message.slots = tapped[0], dict(tapped[1])
+        if event.choice:
+            message.slots["choice"] = event.choice
         message.confidence = 1.0
     else:
         understood = understand(event.text, local_now.date(), _language(debtor))

@@ -115,6 +115,7 @@ class _DebtorRow(_Row):
     region: str
     preferred_hours_from: clock_time | None
     preferred_hours_to: clock_time | None
+    external_id: str  # the debtor's reference, in the WhatsApp chat link
 
 
 @dataclass(slots=True)

@@ -8,10 +8,14 @@ from datetime import date
 from typing import Any
 
 from django.db.models import Q
+from django.utils import translation
+from django.utils.translation import gettext
 
+from recaudo.conversations.bot import POSTBACK_AGENT, POSTBACK_PAID, POSTBACK_PAY
 from recaudo.conversations.choices import Offered
 from recaudo.languages import debtor_language, django_language
-from recaudo.outreach.contract import Attachment, OutboundMessage
+from recaudo.outreach.chat_link import email_with_chat_link, sms_with_chat_link, whatsapp_chat_link
+from recaudo.outreach.contract import Attachment, OutboundMessage, Suggestion
 from recaudo.outreach.links import unsubscribe_link
 from recaudo.outreach.notify import notice_values
 from recaudo.payments.links import (
@@ -25,6 +29,7 @@ from recaudo.policies.models import Step, Template
 from recaudo.policies.rendering import (
     RenderError,
     build_context,
+    html_version,
     render,
     select_template,
     whatsapp_parameter_values,
@@ -190,13 +195,28 @@ def build_message(
                     document_filename, statement_pdf(_debtor_model(debtor), language=language)
                 ),
             )
+    text, html = rendered.text, rendered.html
+    card_title, suggestions = "", tuple[Suggestion, ...]()
+    if channel in ("sms", "email"):
+        # Drive to WhatsApp: a tap opens the bot's chat with the reference typed.
+        chat = whatsapp_chat_link(creditor, getattr(debtor, "external_id", ""), language)
+        if channel == "sms":
+            text = sms_with_chat_link(text, chat)
+        elif chat:
+            text = email_with_chat_link(text, chat, template.register or register, language)
+            html = html_version(text, link, chat)
+    elif channel == "rcs":
+        card_title = str(context["marca"])
+        suggestions = rcs_suggestions(link, language)
     return OutboundMessage(
         outreach_id=outreach.pk,
         channel=channel,
         to=address,
-        text=rendered.text,
+        text=text,
         subject=rendered.subject,
-        html=rendered.html,
+        html=html,
+        card_title=card_title,
+        suggestions=suggestions,
         template_name=template.whatsapp_template_name if channel == "whatsapp" else "",
         template_language=(template.whatsapp_template_language or language)
         if channel == "whatsapp"
@@ -222,6 +242,19 @@ def _debtor_model(debtor: Any) -> Debtor:
     if isinstance(debtor, Debtor):
         return debtor
     return Debtor.objects.select_related("creditor").get(pk=debtor.pk)
+
+
+def rcs_suggestions(payment_link: str, language: str) -> tuple[Suggestion, ...]:
+    """The chips under an RCS reminder: open the payment link, talk to a person, I paid.
+
+    Labels stay within RBM's 25 characters in every language (a test checks).
+    """
+    with translation.override(django_language(language)):
+        return (
+            Suggestion(gettext("Pagar"), POSTBACK_PAY, url=payment_link),
+            Suggestion(gettext("Hablar con un asesor"), POSTBACK_AGENT),
+            Suggestion(gettext("Ya pagué"), POSTBACK_PAID),
+        )
 
 
 def reply_message(outreach: Any, address: str) -> OutboundMessage:

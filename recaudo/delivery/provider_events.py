@@ -41,6 +41,7 @@ import recaudo.channels
 from recaudo.conversations import debt_reports
 from recaudo.conversations.inbound import receive
 from recaudo.conversations.models import Message
+from recaudo.delivery import bounces
 from recaudo.delivery.accounts import Routed, channel_for, route
 from recaudo.delivery.channels.registry import MediaError
 from recaudo.inputs import storable
@@ -282,6 +283,8 @@ def apply_event(event: Event) -> str:
         return apply_status(event)
     if event.kind == "failed":
         return apply_failure(event)
+    if event.kind in ("bounce", "complaint"):
+        return apply_mail_report(event)
     if event.kind in ("opt_out", "inbound"):
         stop = optouts.provider_says_stop(event)
         scope = optouts.opt_out_scope(event.text, provider_says_stop=stop)
@@ -299,6 +302,18 @@ def apply_event(event: Event) -> str:
             keep_receipt(message, event.channel, event.creditor_id)
         return INBOUND_OUTCOME
     return f"{event.kind}: kept"
+
+
+def apply_mail_report(event: Event) -> str:
+    """A DSN bounce or an ARF complaint (``delivery/bounces.py``); a new hard bounce
+    also fails the email it reports on, which falls back to the step's next channel."""
+    outcome, new = bounces.apply_mail_report(event)
+    report = event.raw.get("report") if isinstance(event.raw, dict) else None
+    if new and isinstance(report, dict) and report.get("kind") == "hard":
+        failed = apply_failure(replace(event, kind="failed"))
+        if not failed.startswith("failed: no outreach"):
+            outcome = f"{outcome}; {failed}"
+    return outcome
 
 
 def keep_receipt(message: Message, channel_name: str, creditor_id: int | None = None) -> None:

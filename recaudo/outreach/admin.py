@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from recaudo.admin_scope import CreditorScoped
 from recaudo.languages import staff_money
 from recaudo.outreach import campaigns
-from recaudo.outreach.models import Campaign, Outreach, OutreachDebt, PlannerRun
+from recaudo.outreach.models import Campaign, EmailBounce, Outreach, OutreachDebt, PlannerRun
 from recaudo.portfolio.rules import InputError
 
 
@@ -65,6 +65,23 @@ class PlannerRunAdmin(ReadOnly, CreditorScoped, admin.ModelAdmin):
     list_display = ("creditor", "run_on", "outreach_created", "started_at", "finished_at")
     list_filter = ("creditor",)
     date_hierarchy = "run_on"
+
+
+@admin.register(EmailBounce)
+class EmailBounceAdmin(ReadOnly, CreditorScoped, admin.ModelAdmin):
+    """Bounces and complaints as the mail reports said (delivery/bounces.py applies them).
+
+    Keyed by the recipient's address, which several creditors' debtors may
+    share: only for those who see every creditor, like the stored webhooks.
+    """
+
+    creditor_path = None
+
+    list_display = ("received_at", "kind", "recipient", "status", "action", "outreach")
+    list_filter = ("kind",)
+    search_fields = ("recipient", "original_message_id")
+    raw_id_fields = ("outreach", "contact_point")
+    date_hierarchy = "received_at"
 
 
 class CampaignForm(forms.ModelForm):

@@ -38,7 +38,24 @@ from django.http import HttpRequest, QueryDict
 from django.utils.datastructures import CaseInsensitiveMapping
 
 Outcome = Literal["accepted", "retry", "fallback", "permanent", "unknown"]
-EventKind = Literal["sent", "delivered", "read", "failed", "inbound", "opt_out", "other"]
+# "bounce" and "complaint": an email report (DSN, ARF) about a message we sent.
+EventKind = Literal[
+    "sent", "delivered", "read", "failed", "inbound", "opt_out", "bounce", "complaint", "other"
+]
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A tap-to-answer chip: a reply (``postback`` comes back to us) or, with ``url``, a link.
+
+    Channels that have them (RCS suggested replies and actions) send them;
+    the others ignore them. ``postback`` is what the debtor's tap sends back
+    (``conversations.bot.postback_intent`` reads it).
+    """
+
+    text: str
+    postback: str
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -80,6 +97,10 @@ class OutboundMessage:
     # WhatsApp templates: the payload of each quick-reply button, in the order
     # the approved template lists them (what comes back when one is tapped).
     quick_replies: tuple[str, ...] = ()
+    # RCS: a card title (a rich card with the text as its description) and
+    # the chips under it (the payment link to open, the answers to tap).
+    card_title: str = ""
+    suggestions: tuple[Suggestion, ...] = ()
     metadata: dict[str, Any] = field(default_factory=dict)
 
 

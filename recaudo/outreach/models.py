@@ -367,6 +367,45 @@ class WebhookEvent(models.Model):
         return f"{self.provider} {self.dedupe_key}"
 
 
+class EmailBounce(models.Model):
+    """A bounce or complaint about an email we sent, from a DSN or ARF report (once each).
+
+    ``dedupe_key`` is unique: the same report read twice (the relay posting
+    it again, ``recaudo email bounces`` run over the same mailbox) is
+    recorded once. Soft bounces are only counted here; a hard bounce that
+    says the address is wrong marks the contact point invalid, a complaint
+    revokes the email consent (delivery/bounces.py).
+    """
+
+    class Kind(models.TextChoices):
+        HARD = "hard", _("rebote permanente")
+        SOFT = "soft", _("rebote temporal")
+        COMPLAINT = "complaint", _("queja (marcado como spam)")
+
+    dedupe_key = models.CharField(_("clave de duplicado"), max_length=64, unique=True)
+    kind = models.CharField(_("tipo"), max_length=10, choices=Kind.choices)
+    recipient = models.EmailField(_("destinatario"), max_length=254)
+    status = models.CharField(_("código"), max_length=20, blank=True)
+    action = models.CharField(_("acción"), max_length=20, blank=True)
+    diagnostic = models.CharField(_("diagnóstico"), max_length=300, blank=True)
+    original_message_id = models.CharField(_("Message-ID original"), max_length=300, blank=True)
+    outreach = models.ForeignKey(
+        Outreach, on_delete=models.SET_NULL, null=True, blank=True, related_name="bounces"
+    )
+    contact_point = models.ForeignKey(
+        ContactPoint, on_delete=models.SET_NULL, null=True, blank=True, related_name="bounces"
+    )
+    received_at = models.DateTimeField(_("recibido"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rebote de correo")
+        verbose_name_plural = _("rebotes de correo")
+        indexes = [models.Index(fields=["recipient", "kind"], name="email_bounce_recipient_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.recipient} {self.status}".strip()
+
+
 class RateBucket(models.Model):
     """A token bucket shared by every worker (one row per provider sender).
 

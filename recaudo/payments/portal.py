@@ -15,6 +15,7 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext as _
 
 from recaudo.languages import debtor_language, down_payment_name
+from recaudo.outreach.chat_link import whatsapp_chat_link
 from recaudo.payments.contact import (
     CHANNEL_LABELS,
     HOURS_LABELS,
@@ -30,6 +31,7 @@ from recaudo.payments.models import (
     PaymentLink,
     Promise,
 )
+from recaudo.payments.qr import qr_svg
 from recaudo.payments.receipts import paid_in_full
 from recaudo.payments.rules import (
     minimum_down_payment,
@@ -256,6 +258,7 @@ def portal_context(link: PaymentLink) -> dict[str, Any]:
         "support_email": creditor.support_email,
         "support_phone": creditor.support_phone,
         "whatsapp_number": "".join(ch for ch in creditor.support_phone if ch.isdigit()),
+        **_chat_with_bot(creditor, debtor),
         "greeting_name": debtor.first_name or debtor.full_name,
         "debts": rows,
         "payable_debts": [row for row in rows if not row.in_arrangement],
@@ -287,6 +290,17 @@ def portal_context(link: PaymentLink) -> dict[str, Any]:
         "promise_last": last_day.isoformat(),
         "promise_last_text": format_date(last_day, locale, today),
         "can_promise": bool(open_total) and promise is None and plan is None,
+    }
+
+
+def _chat_with_bot(creditor: Any, debtor: Debtor) -> dict[str, Any]:
+    """The bot's wa.me link (the debtor's reference typed in) and its QR code, when set."""
+    link = whatsapp_chat_link(creditor, debtor.external_id, get_language() or "es")
+    if not link:
+        return {"whatsapp_link": "", "whatsapp_qr": ""}
+    return {
+        "whatsapp_link": link,
+        "whatsapp_qr": qr_svg(link, gettext("Código QR para escribirnos por WhatsApp")),
     }
 
 

@@ -25,7 +25,7 @@ from django.db import transaction
 from recaudo.policies.default_templates import DEFAULT_TEMPLATES
 from recaudo.policies.models import Policy, Segment, Step, Template
 
-PHONE_FIRST = ["whatsapp", "sms", "email"]
+PHONE_FIRST = ["whatsapp", "rcs", "sms", "email"]
 EMAIL_FIRST = ["email", "whatsapp", "sms"]
 
 # A step: (offset, action, channels, template key, tone, extras); extras are the

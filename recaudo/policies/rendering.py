@@ -555,19 +555,24 @@ def render(*, subject: str, body: str, channel: str, context: Mapping[str, Any])
     )
 
 
-def html_version(text: str, payment_link: str = "") -> str:
-    """Paragraphs and line breaks of `text`, escaped, with the payment link as a link."""
-    linkable = payment_link if payment_link.startswith(("https://", "http://")) else ""
+def html_version(text: str, payment_link: str = "", *more_links: str) -> str:
+    """Paragraphs and line breaks of `text`, escaped, with the payment link and others as links."""
+    linkable = sorted(
+        {link for link in (payment_link, *more_links) if link.startswith(("https://", "http://"))},
+        key=len,
+        reverse=True,  # a link that starts another is matched whole first
+    )
+    splitter = re.compile("(" + "|".join(map(re.escape, linkable)) + ")") if linkable else None
     paragraphs = []
     for block in re.split(r"\n\s*\n", text.strip()):
         lines = []
         for line in block.split("\n"):
-            pieces = line.split(linkable) if linkable else [line]
+            pieces = splitter.split(line) if splitter else [line]
             parts: list[dict[str, str]] = []
             for index, piece in enumerate(pieces):
-                if index:
-                    parts.append({"text": linkable, "link": linkable})
-                if piece:
+                if index % 2:
+                    parts.append({"text": piece, "link": piece})
+                elif piece:
                     parts.append({"text": piece, "link": ""})
             lines.append(parts)
         paragraphs.append(lines)

@@ -377,6 +377,8 @@ def test_an_sms_stop_after_planning_is_honoured_in_a_country_without_consent_rul
     debtor = make_debtor(
         creditor, phone="+525512345678", country="MX", timezone="America/Mexico_City"
     )
+    # A phone without RCS (the default policy tries RCS before SMS).
+    debtor.contact_points.filter(kind="phone").update(channels=["whatsapp", "sms", "call"])
     ContactPoint.objects.create(
         debtor=debtor, kind="email", value="mx@example.com", channels=["email"]
     )

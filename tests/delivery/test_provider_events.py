@@ -24,10 +24,17 @@ PHONE = "+573001234567"
 # --- builders (also used by test_webhooks.py) -------------------------------
 
 
-def make_contactable_debtor(creditor, *, whatsapp=True, phone=PHONE):
-    """A debtor with a phone (SMS, RCS, calls, WhatsApp if asked) and an email, all consented."""
+def make_contactable_debtor(creditor, *, whatsapp=True, phone=PHONE, rcs=False):
+    """A debtor with a phone (SMS, calls, WhatsApp and RCS if asked) and an email, all consented.
+
+    The default policies try RCS before SMS; a phone carries it here only when
+    asked, so these tests see SMS behave as on a phone without RCS.
+    """
     debtor = make_debtor(creditor, phone=phone)
     point = debtor.contact_points.get(kind="phone")
+    if not rcs:
+        point.channels = [channel for channel in point.channels if channel != "rcs"]
+        point.save(update_fields=["channels"])
     email = ContactPoint.objects.create(
         debtor=debtor,
         kind="email",
@@ -52,10 +59,11 @@ def make_outreach(
     status="sent",
     provider_message_id="wamid.A1",
     debtor=None,
+    rcs=False,
 ) -> Outreach:
     """One planned contact (by the planner), then moved to ``status`` as the dispatcher would."""
     creditor = creditor or make_creditor()
-    debtor = debtor or make_contactable_debtor(creditor, whatsapp=whatsapp)
+    debtor = debtor or make_contactable_debtor(creditor, whatsapp=whatsapp, rcs=rcs)
     make_debt(debtor, due_on=DAY)
     plan(DAY, creditor=creditor, now=NOW)
     outreach = Outreach.objects.get(debtor=debtor)
@@ -256,7 +264,7 @@ def test_a_failure_that_says_nothing_about_the_address_falls_back_and_leaves_the
     outreach.refresh_from_db()
     phone = ContactPoint.objects.get(debtor=outreach.debtor, kind="phone")
     assert (outreach.status, outreach.channel) == ("planned", "email")
-    assert (phone.invalid_since, phone.channels) == (None, list(ContactPoint.PHONE_CHANNELS))
+    assert (phone.invalid_since, phone.channels) == (None, ["whatsapp", "sms", "call"])
 
 
 def test_a_failure_with_no_channel_left_marks_the_row_failed():

@@ -36,7 +36,7 @@ def test_a_debt_33_days_late_imported_today_is_contacted_today_with_the_late_rem
     outreach = Outreach.objects.get()
     assert outreach.template_key == "overdue_late"
     assert outreach.step.offset_days == 28
-    assert outreach.channel == "sms"
+    assert outreach.channel == "rcs"  # the default policies try RCS before SMS
     assert outreach.window_start.astimezone(BOGOTA).date() == DAY
     assert outreach.window_start.astimezone(BOGOTA).hour >= 7  # Ley 2300: from 07:00
     assert list(outreach.debt_links.values_list("debt_id", flat=True)) == [debt.pk]

@@ -222,7 +222,7 @@ def test_an_opt_out_by_webhook_writes_one_audit_event_with_who_what_when_and_the
 
 @pytest.mark.django_db
 def test_an_opt_out_for_everything_by_webhook_lists_every_channel_it_stopped():
-    outreach = make_outreach(status="planned")
+    outreach = make_outreach(status="planned", rcs=True)
 
     provider_events.apply_event(_whatsapp("No me contacten más, por favor"))
 

@@ -58,7 +58,9 @@ def _plan(day=DAY, **kwargs):
     return plan(day, now=NOW, **kwargs)
 
 
-def test_a_debt_due_in_a_week_gets_one_reminder_by_sms_when_whatsapp_has_no_opt_in(creditor):
+def test_a_debt_due_in_a_week_gets_one_reminder_by_rcs_then_sms_when_whatsapp_has_no_opt_in(
+    creditor,
+):
     debtor = _debtor(creditor)
     debt = _due(debtor, 7)
 
@@ -67,15 +69,16 @@ def test_a_debt_due_in_a_week_gets_one_reminder_by_sms_when_whatsapp_has_no_opt_
     outreach = Outreach.objects.get()
     assert outreach.debtor == debtor
     assert outreach.template_key == "reminder_before"
-    assert outreach.channel == "sms"
-    assert outreach.fallback_channels == ["email"]
+    # The default policies try RCS before SMS; a phone without RCS falls back to SMS.
+    assert outreach.channel == "rcs"
+    assert outreach.fallback_channels == ["sms", "email"]
     assert outreach.contact_point.kind == "phone"
     assert outreach.tone == "preventive"
     assert outreach.amount_due == Decimal("100000.00")
     assert outreach.currency == "COP"
     assert list(outreach.debt_links.values_list("debt_id", flat=True)) == [debt.pk]
     assert result.created == 1
-    assert result.by_segment_channel == {("Personas", "sms"): 1}
+    assert result.by_segment_channel == {("Personas", "rcs"): 1}
 
 
 def test_whatsapp_comes_first_for_a_debtor_who_opted_in(creditor):
@@ -86,7 +89,7 @@ def test_whatsapp_comes_first_for_a_debtor_who_opted_in(creditor):
 
     outreach = Outreach.objects.get()
     assert (outreach.channel, outreach.template_key) == ("whatsapp", "due_today")
-    assert outreach.fallback_channels == ["sms", "email"]
+    assert outreach.fallback_channels == ["rcs", "sms", "email"]
 
 
 def test_three_invoices_due_the_same_day_make_one_message_about_all_three(creditor):
@@ -173,7 +176,7 @@ def test_in_colombia_a_channel_the_debtor_never_authorised_is_not_used(creditor)
     assert result.skipped == {"no_usable_channel": 1}
 
 
-def test_in_mexico_sms_needs_no_prior_authorisation_but_whatsapp_does():
+def test_in_mexico_rcs_and_sms_need_no_prior_authorisation_but_whatsapp_does():
     creditor = make_creditor(country="MX", default_currency="MXN")
     debtor = _debtor(creditor, authorised=False, country="MX", timezone="America/Mexico_City")
     _due(debtor, 0)
@@ -181,8 +184,8 @@ def test_in_mexico_sms_needs_no_prior_authorisation_but_whatsapp_does():
     _plan()
 
     outreach = Outreach.objects.get()
-    assert outreach.channel == "sms"
-    assert outreach.fallback_channels == ["email"]
+    assert outreach.channel == "rcs"
+    assert outreach.fallback_channels == ["sms", "email"]
 
 
 def test_a_revoked_whatsapp_consent_is_not_used(creditor):
@@ -194,7 +197,7 @@ def test_a_revoked_whatsapp_consent_is_not_used(creditor):
 
     _plan()
 
-    assert Outreach.objects.get().channel == "sms"
+    assert Outreach.objects.get().channel == "rcs"
 
 
 def test_a_company_gets_formal_email_only_even_with_a_whatsapp_opt_in(creditor):
@@ -415,9 +418,10 @@ def test_a_withdrawn_consent_takes_the_channel_off_even_where_the_country_needs_
 
     _plan()
 
+    # SMS is off that phone; RCS is another channel, which the debtor did not stop.
     outreach = Outreach.objects.get()
-    assert outreach.channel == "email"
-    assert outreach.fallback_channels == []
+    assert outreach.channel == "rcs"
+    assert outreach.fallback_channels == ["email"]
 
 
 def test_a_debt_with_a_pending_promise_to_pay_is_not_reminded(creditor):

@@ -48,7 +48,7 @@ def test_a_debtor_who_prefers_email_is_reminded_by_email_with_the_others_as_fall
 
     outreach = Outreach.objects.get()
     assert outreach.channel == "email"
-    assert outreach.fallback_channels == ["whatsapp", "sms"]
+    assert outreach.fallback_channels == ["whatsapp", "rcs", "sms"]
     assert outreach.contact_point.kind == "email"
 
 
@@ -60,7 +60,7 @@ def test_a_preferred_channel_without_consent_is_not_used(creditor):
     plan(DAY, now=NOW)
 
     outreach = Outreach.objects.get()
-    assert (outreach.channel, outreach.fallback_channels) == ("sms", ["email"])
+    assert (outreach.channel, outreach.fallback_channels) == ("rcs", ["sms", "email"])
 
 
 def test_preferred_afternoons_narrow_the_window_to_the_afternoon(creditor):
@@ -108,7 +108,7 @@ def test_the_dispatcher_sends_nothing_before_the_preferred_hours(creditor):
 
     assert _dispatch(_at(9)) == []
     [message] = _dispatch(_at(12, 5))
-    assert message.channel == "sms"
+    assert message.channel == "rcs"
 
 
 def test_a_late_dispatcher_waits_for_the_preferred_hours_of_the_next_day(creditor):
@@ -125,7 +125,7 @@ def test_a_late_dispatcher_waits_for_the_preferred_hours_of_the_next_day(credito
     assert (row.status, row.status_reason) == ("planned", "postponed: preferred_hours")
     assert row.next_attempt_at == _at(12, day=tomorrow)
     [message] = _dispatch(_at(12, 1, day=tomorrow))
-    assert message.channel == "sms"
+    assert message.channel == "rcs"
 
 
 def test_a_contact_the_planner_could_not_fit_in_the_hours_is_sent_as_placed(creditor):
@@ -136,7 +136,7 @@ def test_a_contact_the_planner_could_not_fit_in_the_hours_is_sent_as_placed(cred
 
     [message] = _dispatch(_at(9))
 
-    assert message.channel == "sms"
+    assert message.channel == "rcs"
 
 
 def test_a_receipt_goes_at_once_on_the_preferred_channel_but_a_promise_reminder_waits(creditor):
@@ -258,5 +258,3 @@ def _dispatch(at):
         worker.run_once(at)
     worker.close()
     return channels.sent
-
-

@@ -31,6 +31,7 @@ from typing import Any, ClassVar
 from django.conf import settings
 
 from recaudo.channels import EMAIL
+from recaudo.delivery.channels.mail_reports import read_reports, report_type
 from recaudo.delivery.channels.registry import MediaError, channel_config
 from recaudo.outreach.contract import (
     Event,
@@ -203,6 +204,8 @@ class EmailChannel:
 
     def parse_webhook(self, request: WebhookRequest) -> list[Event]:
         message = _mime(request.body)
+        if report_type(message):
+            return self.report_events(message, self.webhook_id(request))
         sender = parseaddr(str(message.get("From") or ""))[1].strip().lower()
         if "@" not in sender:
             raise PayloadError("inbound email has no sender address (From)")
@@ -233,6 +236,42 @@ class EmailChannel:
                 raw=raw,
             )
         ]
+
+    def report_events(self, message: Any, key: str) -> list[Event]:
+        """A bounce (DSN) or complaint (ARF) report as ``bounce``/``complaint`` events.
+
+        A report about nothing we act on (a success notice, a "not-spam"
+        feedback) is one ``other`` event: kept, changes nothing.
+        """
+        events = []
+        for report in read_reports(message):
+            local = report.original_message_id.strip("<>").partition("@")[0]
+            events.append(
+                Event(
+                    channel=self.name,
+                    kind="complaint" if report.kind == "complaint" else "bounce",
+                    provider_message_id=report.original_message_id,
+                    provider_event_id=key,
+                    reference=local,
+                    occurred_at=_date(message),
+                    address=report.recipient,
+                    error_code=report.status,
+                    error_message=report.diagnostic,
+                    raw={
+                        "report": {
+                            "report_id": key,
+                            "kind": report.kind,
+                            "action": report.action,
+                            "invalidates_address": report.invalidates_address,
+                            "reporting_mta": report.reporting_mta,
+                        }
+                    },
+                )
+            )
+        if events:
+            return events
+        kind = report_type(message)
+        return [Event(channel=self.name, kind="other", provider_event_id=key, raw={"report": kind})]
 
     def download_media(self, reference: str, max_bytes: int) -> tuple[bytes, str]:
         """An attachment of a stored inbound email (``<webhook id>#<n>``): its bytes and type.

@@ -34,6 +34,7 @@ from recaudo.outreach.contract import (
     PayloadError,
     ProviderResult,
     SignatureError,
+    Suggestion,
     WebhookRequest,
 )
 
@@ -41,6 +42,13 @@ logger = logging.getLogger(__name__)
 
 OPERATOR_RETRY_AFTER_SECONDS = 3600.0
 EVENT_KINDS: dict[str, EventKind] = {"DELIVERED": "delivered", "READ": "read"}
+# RBM's limits (docs/channels.md "RCS rich cards and suggestions", with sources):
+# a card holds at most 4 suggestions, its title 200 and its description 2000
+# bytes; a text message at most 11 suggestions.
+CARD_SUGGESTIONS = 4
+CARD_TITLE_BYTES = 200
+CARD_DESCRIPTION_BYTES = 2000
+MESSAGE_SUGGESTIONS = 11
 
 
 class RbmChannel(HttpChannelMixin):
@@ -68,7 +76,7 @@ class RbmChannel(HttpChannelMixin):
             "POST",
             f"{self.config['base_url'].rstrip('/')}/v1/phones/{phone}/agentMessages",
             params={"messageId": message_id, "agentId": self.config["agent_id"]},
-            json={"contentMessage": {"text": message.text}},
+            json={"contentMessage": content_message(message)},
             headers={"Authorization": f"Bearer {self.config['access_token']}"},
         )
         if isinstance(answer, ProviderResult):
@@ -171,8 +179,10 @@ class RbmChannel(HttpChannelMixin):
         if isinstance(payload.get("text"), str):
             text = payload["text"]
         elif isinstance(payload.get("suggestionResponse"), dict):
+            # A tapped chip: the thread shows its words; the bot reads its
+            # postbackData from ``raw`` (conversations.bot.postback_intent).
             reply = payload["suggestionResponse"]
-            text = str(reply.get("postbackData") or reply.get("text") or "")
+            text = str(reply.get("text") or reply.get("postbackData") or "")
         return [
             Event(
                 channel=self.name,
@@ -184,6 +194,45 @@ class RbmChannel(HttpChannelMixin):
                 raw=payload,
             )
         ]
+
+
+def content_message(message: OutboundMessage) -> dict[str, Any]:
+    """The ``contentMessage`` of an AgentMessage: a rich card, or text with chips.
+
+    A message with a ``card_title`` is a standalone card (title, the text as
+    its description, the first four suggestions) when it fits RBM's card
+    limits; otherwise, and without a title, it is text with every suggestion
+    (up to eleven) as chips under it.
+    """
+    suggestions = [_suggestion(item) for item in message.suggestions]
+    title = message.card_title
+    if (
+        title
+        and len(title.encode()) <= CARD_TITLE_BYTES
+        and len(message.text.encode()) <= CARD_DESCRIPTION_BYTES
+    ):
+        card: dict[str, Any] = {"title": title, "description": message.text}
+        if suggestions:
+            card["suggestions"] = suggestions[:CARD_SUGGESTIONS]
+        return {
+            "richCard": {"standaloneCard": {"cardOrientation": "VERTICAL", "cardContent": card}}
+        }
+    content: dict[str, Any] = {"text": message.text}
+    if suggestions:
+        content["suggestions"] = suggestions[:MESSAGE_SUGGESTIONS]
+    return content
+
+
+def _suggestion(item: Suggestion) -> dict[str, Any]:
+    if item.url:
+        return {
+            "action": {
+                "text": item.text,
+                "postbackData": item.postback,
+                "openUrlAction": {"url": item.url},
+            }
+        }
+    return {"reply": {"text": item.text, "postbackData": item.postback}}
 
 
 def _decoded_data(body: bytes) -> bytes:

@@ -233,7 +233,7 @@ def test_it_maps_each_user_event(event_type, kind):
                 }
             },
             "inbound",
-            "talk_to_agent",
+            "Hablar con alguien",  # the chip's words; its postbackData stays in raw
         ),
         ({"location": {"latitude": 19.4, "longitude": -99.1}}, "other", ""),
         ({"userFile": {"payload": {"mimeType": "image/jpeg"}}}, "other", ""),
