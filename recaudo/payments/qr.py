@@ -1,4 +1,4 @@
-"""QR codes drawn as inline SVG for the portal (segno; docs/decisions/0025-qr-codes.md).
+"""QR codes drawn as inline SVG for the portal (segno; docs/decisions/0026-qr-codes-with-segno.md).
 
 The SVG is markup in the page: no image request, no script, no inline style
 (``stroke`` and ``fill`` are attributes), so the portal's Content Security
