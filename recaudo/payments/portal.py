@@ -22,6 +22,7 @@ from recaudo.payments.contact import (
     hours_key,
     preferable_channels,
 )
+from recaudo.payments.methods import label_for
 from recaudo.payments.models import (
     DebtorReport,
     DebtorRequest,
@@ -108,7 +109,7 @@ def method_label(method: str) -> str:
     }.get(provider.lower())
     if named is None:
         return code or "—"
-    return f"{named} · {detail}" if detail else named
+    return f"{named} · {label_for(detail)}" if detail else named
 
 
 def payment_rows(debtor: Debtor, locale: str) -> list[PaymentRow]:

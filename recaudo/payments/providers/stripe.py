@@ -35,6 +35,30 @@ CHARGE_PREFIX = "charge:"
 REVERSAL_EVENTS = {"charge.refunded", "charge.dispute.funds_withdrawn"}
 
 
+def method_fields(request: CheckoutRequest) -> dict[str, str]:
+    """``payment_method_types[i]`` for each method; a Mexican bank transfer's options.
+
+    A bank transfer is Stripe's ``customer_balance`` funded by ``bank_transfer``
+    of type ``mx_bank_transfer`` (SPEI); it needs a Customer, which Checkout
+    makes with ``customer_creation=always``. docs/payments.md, "Local payment methods".
+    """
+    fields = {
+        f"payment_method_types[{index}]": method.provider_id
+        for index, method in enumerate(request.methods)
+    }
+    if any(method.provider_id == "customer_balance" for method in request.methods):
+        fields.update(
+            {
+                "payment_method_options[customer_balance][funding_type]": "bank_transfer",
+                "payment_method_options[customer_balance][bank_transfer][type]": (
+                    "mx_bank_transfer"
+                ),
+                "customer_creation": "always",
+            }
+        )
+    return fields
+
+
 class StripeProvider(HttpProvider):
     name = "stripe"
     variables = {
@@ -64,6 +88,7 @@ class StripeProvider(HttpProvider):
         }
         for key, value in request.metadata.items():
             form[f"metadata[{key}]"] = value
+        form.update(method_fields(request))
         body = self.request(
             "POST",
             "/v1/checkout/sessions",
