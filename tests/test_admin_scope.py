@@ -33,6 +33,7 @@ from recaudo.conversations.models import (
 from recaudo.outreach.models import Campaign, Outreach, PlannerRun, WebhookEvent
 from recaudo.payments.links import live_link
 from recaudo.payments.models import (
+    BankAccount,
     Checkout,
     DebtorReport,
     DebtorRequest,
@@ -183,6 +184,13 @@ ROW_OF: dict[str, Callable[[Creditor], models.Model]] = {
     ),
     "payments.PaymentSettings": lambda creditor: PaymentSettings.objects.create(
         creditor=creditor, provider="sandbox"
+    ),
+    "payments.BankAccount": lambda creditor: BankAccount.objects.create(
+        creditor=creditor,
+        bank_name="Banco",
+        account_number=f"ACC-{creditor.pk}",
+        holder_name=creditor.name,
+        holder_tax_id=creditor.tax_id,
     ),
     "payments.PaymentLink": lambda creditor: live_link(_debtor(creditor).pk),
     "payments.InstalmentPlan": lambda creditor: InstalmentPlan.objects.create(

@@ -31,6 +31,7 @@ from recaudo.payments.models import (
     PaymentLink,
     Promise,
 )
+from recaudo.payments.offline import local_methods_context
 from recaudo.payments.receipts import paid_in_full
 from recaudo.payments.rules import (
     minimum_down_payment,
@@ -222,6 +223,8 @@ def portal_context(link: PaymentLink) -> dict[str, Any]:
         ).select_related("debt")
     ]
     return {
+        # The "Medios de pago" block (_local_methods.html): names and the transfer details.
+        **local_methods_context(debtor, terms.provider),
         "payments": payment_rows(debtor, locale),
         "under_review": under_review,
         "brand": creditor.brand_name or creditor.name,

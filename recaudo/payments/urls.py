@@ -10,6 +10,7 @@ urlpatterns = [
     path("<str:token>", views.portal, name="portal"),
     path("<str:token>/pagar", views.pay, name="pay"),
     path("<str:token>/paz-y-salvo", views.certificate, name="certificate"),
+    path("<str:token>/comprobante", views.voucher, name="voucher"),
     path("<str:token>/recibo/<int:payment_id>", views.receipt, name="receipt"),
     path("<str:token>/cuota/<int:number>", views.pay_instalment, name="instalment"),
     path("<str:token>/plan", views.plan, name="plan"),
