@@ -110,6 +110,8 @@ def method_label(method: str) -> str:
     }.get(provider.lower())
     if named is None:
         return code or "—"
+    if detail and provider.lower() == "stripe":
+        named = "Stripe"  # the charge named its method: not necessarily a card
     return f"{named} · {label_for(detail)}" if detail else named
 
 

@@ -16,6 +16,7 @@ import pytest
 
 from recaudo.payments.links import live_link
 from recaudo.payments.methods import methods_for
+from recaudo.payments.portal import method_label
 from recaudo.payments.providers.base import CheckoutRequest
 from recaudo.payments.providers.mercadopago import MercadoPagoProvider
 from recaudo.payments.providers.stripe import StripeProvider
@@ -133,6 +134,46 @@ def test_a_mercado_pago_payment_names_the_method_by_our_code():
     assert provider.fetch("5").method == "mercadopago:spei"
 
 
+def test_a_paid_stripe_session_names_the_method_of_its_charge_by_our_code():
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(
+            200,
+            json={
+                "id": "cs_test_1",
+                "status": "complete",
+                "payment_status": "paid",
+                "amount_total": 125050,
+                "currency": "mxn",
+                "client_reference_id": "ref123",
+                "payment_intent": {
+                    "id": "pi_1",
+                    "object": "payment_intent",
+                    "latest_charge": {
+                        "id": "ch_1",
+                        "object": "charge",
+                        "payment_method_details": {"type": "customer_balance"},
+                    },
+                },
+            },
+        )
+
+    provider = StripeProvider(
+        {"base_url": "https://api.stripe.test", "secret_key": "sk_test_1"},
+        transport=httpx.MockTransport(handler),
+    )
+    record = provider.fetch("cs_test_1")
+
+    assert seen[0].url.params.get_list("expand[]") == ["payment_intent.latest_charge"]
+    assert (record.payment_id, record.method, record.amount) == (
+        "pi_1",
+        "stripe:spei",
+        Decimal("1250.50"),
+    )
+
+
 def _session(**changes) -> dict:
     body = {
         "amount": "100.00",
@@ -213,3 +254,18 @@ def test_paying_from_the_portal_offers_the_countrys_methods_and_records_the_one_
         Decimal("250.00"),
         currency,
     )
+
+
+@pytest.mark.parametrize(
+    ("method", "label"),
+    [
+        ("stripe", "tarjeta (Stripe)"),
+        ("stripe:oxxo", "Stripe · Efectivo en OXXO"),
+        ("mercadopago:spei", "Mercado Pago · Transferencia SPEI"),
+        ("mercadopago:visa", "Mercado Pago · visa"),
+        ("sandbox:yape", "pago en línea de prueba · Yape"),
+        ("Nequi", "Nequi"),
+    ],
+)
+def test_a_payments_method_reads_by_its_label_in_the_history(method, label):
+    assert method_label(method) == label

@@ -10,6 +10,7 @@ from typing import Any
 
 from recaudo.inputs import loads_json
 from recaudo.outreach.contract import PayloadError, WebhookRequest
+from recaudo.payments.methods import code_for
 from recaudo.payments.providers.base import (
     CheckoutRequest,
     CheckoutSession,
@@ -59,6 +60,21 @@ def method_fields(request: CheckoutRequest) -> dict[str, str]:
     return fields
 
 
+def _id_of(value: Any) -> str:
+    """An id Stripe sends as is, or inside the object it was expanded into."""
+    if isinstance(value, dict):
+        return str(value.get("id") or "")
+    return str(value or "")
+
+
+def _method_of(intent: Any) -> str:
+    """``stripe:<our code>`` for the method of the intent's latest charge; ``stripe`` unknown."""
+    charge = intent.get("latest_charge") if isinstance(intent, dict) else None
+    details = charge.get("payment_method_details") if isinstance(charge, dict) else None
+    kind = str(details.get("type") or "") if isinstance(details, dict) else ""
+    return f"stripe:{code_for('stripe', kind)}" if kind else "stripe"
+
+
 class StripeProvider(HttpProvider):
     name = "stripe"
     variables = {
@@ -100,7 +116,14 @@ class StripeProvider(HttpProvider):
     def fetch(self, fetch_id: str) -> ProviderRecord:
         if fetch_id.startswith(CHARGE_PREFIX):
             return self._fetch_charge(fetch_id.removeprefix(CHARGE_PREFIX))
-        body = self.request("GET", f"/v1/checkout/sessions/{fetch_id}", headers=self._headers())
+        # The payment intent's latest charge says which method paid (card, oxxo,
+        # customer_balance...): expanded in the same request.
+        body = self.request(
+            "GET",
+            f"/v1/checkout/sessions/{fetch_id}",
+            headers=self._headers(),
+            params={"expand[]": "payment_intent.latest_charge"},
+        )
         try:
             currency = body["currency"].upper()
             status: RecordStatus
@@ -115,8 +138,8 @@ class StripeProvider(HttpProvider):
                 reference=body.get("client_reference_id") or "",
                 amount=from_minor_units(int(body["amount_total"]), currency),
                 currency=currency,
-                payment_id=body.get("payment_intent") or body["id"],
-                method="stripe",
+                payment_id=_id_of(body.get("payment_intent")) or body["id"],
+                method=_method_of(body.get("payment_intent")),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise ProviderError(f"stripe session {fetch_id} is malformed: {error}") from None
