@@ -124,7 +124,7 @@ def start_checkout(
             notification_url=notification_url,
             metadata={"debtor": str(link.debtor_id), "kind": kind},
             # The methods the portal named for the debtor's country, and no others.
-            methods=methods_for(provider, link.debtor.country),
+            methods=methods_for(provider, link.debtor.country, currency),
         )
     )
     checkout.provider_session_id = session.session_id

@@ -100,9 +100,16 @@ METHODS: dict[str, dict[str, tuple[Method, ...]]] = {
 CURRENCY_COUNTRY = {"MXN": "MX", "BRL": "BR", "COP": "CO", "PEN": "PE"}
 
 
-def methods_for(provider: str, country: str) -> tuple[Method, ...]:
-    """The methods ``provider`` offers a debtor in ``country``; cards where no other is known."""
-    return METHODS.get(provider, {}).get(country.upper(), (_CARD,))
+def methods_for(provider: str, country: str, currency: str = "") -> tuple[Method, ...]:
+    """The methods ``provider`` offers a debtor in ``country``; cards where no other is known.
+
+    A local method takes its country's money only (OXXO pesos, Pix reais): paying
+    in another ``currency``, cards alone.
+    """
+    country = country.upper()
+    if currency and CURRENCY_COUNTRY.get(currency.upper()) != country:
+        return (_CARD,)
+    return METHODS.get(provider, {}).get(country, (_CARD,))
 
 
 def provider_ids(provider: str, country: str) -> tuple[str, ...]:

@@ -38,13 +38,13 @@ def bank_account_of(creditor_id: int) -> BankAccount | None:
     return BankAccount.objects.filter(creditor_id=creditor_id).first()
 
 
-def local_methods_context(debtor: Debtor, provider: str) -> dict[str, Any]:
+def local_methods_context(debtor: Debtor, provider: str, currency: str) -> dict[str, Any]:
     """The portal's "Medios de pago" block: online methods, and the transfer details."""
     account = bank_account_of(debtor.creditor_id)
     return {
         "online_methods": [
             MethodRow(code=method.code, label=label_for(method.code))
-            for method in methods_for(provider, debtor.country)
+            for method in methods_for(provider, debtor.country, currency)
         ],
         "bank_account": account,
         "payment_reference": payment_reference(debtor) if account else "",

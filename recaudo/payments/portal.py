@@ -226,7 +226,7 @@ def portal_context(link: PaymentLink) -> dict[str, Any]:
     ]
     return {
         # The "Medios de pago" block (_local_methods.html): names and the transfer details.
-        **local_methods_context(debtor, terms.provider),
+        **local_methods_context(debtor, terms.provider, terms.currency),
         "payments": payment_rows(debtor, locale),
         "under_review": under_review,
         "brand": creditor.brand_name or creditor.name,

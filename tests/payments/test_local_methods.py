@@ -48,7 +48,7 @@ def _stripe_form(country: str, currency: str) -> dict[str, str]:
         transport=httpx.MockTransport(handler),
     )
     provider.create_checkout(
-        replace(REQUEST, currency=currency, methods=methods_for("stripe", country))
+        replace(REQUEST, currency=currency, methods=methods_for("stripe", country, currency))
     )
     return dict(parse_qsl(seen[0].content.decode()))
 
@@ -79,6 +79,12 @@ def test_stripe_is_asked_for_card_pix_and_boleto_in_brazil_and_cards_alone_in_co
         "payment_method_types[2]": "boleto",
     }
     assert _method_fields(_stripe_form("CO", "COP")) == {"payment_method_types[0]": "card"}
+
+
+def test_a_debt_in_another_currency_than_the_countrys_is_offered_cards_alone():
+    assert _method_fields(_stripe_form("MX", "USD")) == {"payment_method_types[0]": "card"}
+    assert [m.code for m in methods_for("stripe", "MX", "USD")] == ["card"]
+    assert [m.code for m in methods_for("stripe", "MX", "MXN")] == ["card", "oxxo", "spei"]
 
 
 def _mercadopago_body(country: str) -> dict:
