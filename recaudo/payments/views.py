@@ -122,6 +122,7 @@ def voucher(request: HttpRequest, link: PaymentLink, lang: str) -> HttpResponse:
         lang=lang,
         brand=link.creditor.brand_name or link.creditor.name,
         brand_colour=terms_for(link.debtor).brand_colour,
+        tu=speaks_tu(link, debtor_today(link.debtor)),
     )
     response = render(request, "payments/voucher.html", context)
     response["Cache-Control"] = "no-store"

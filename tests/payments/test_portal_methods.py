@@ -11,6 +11,7 @@ import pytest
 
 from recaudo.payments.links import live_link
 from recaudo.payments.models import BankAccount, PaymentSettings
+from recaudo.policies.models import Policy
 from recaudo.policies.rendering import format_money
 from recaudo.portfolio.references import grouped, reference_for
 from tests.factories import make_creditor, make_debt, make_debtor
@@ -129,3 +130,28 @@ def test_the_cash_voucher_names_the_reference_the_amount_owed_and_the_account(cl
 
 def test_the_voucher_of_an_unknown_link_is_not_found(client):
     assert client.get("/p/not-a-token/comprobante").status_code == 404
+
+
+
+@pytest.mark.parametrize(
+    ("register", "portal_says", "voucher_says"),
+    [
+        (Policy.Register.TU, "Escribe siempre tu referencia de pago", "Puedes pagar una parte"),
+        (Policy.Register.USTED, "Escriba siempre su referencia de pago", "Puede pagar una parte"),
+    ],
+)
+def test_the_reference_and_the_voucher_speak_as_the_debtors_policy_does(
+    client, register, portal_says, voucher_says
+):
+    Policy.objects.filter(creditor=None).update(register=register)
+    debtor = _owing("CO", "COP", "sandbox")
+    _account(debtor)
+    token = live_link(debtor.pk).token
+
+    portal = client.get(f"/p/{token}").content.decode()
+    voucher = client.get(f"/p/{token}/comprobante").content.decode()
+
+    assert portal_says in portal
+    assert voucher_says in voucher
+    other = "Puede pagar una parte" if register == Policy.Register.TU else "Puedes pagar"
+    assert other not in voucher
