@@ -34,6 +34,7 @@ from recaudo.delivery.models import ChannelAccount
 from recaudo.outreach.models import Campaign, EmailBounce, Outreach, PlannerRun, WebhookEvent
 from recaudo.payments.links import live_link
 from recaudo.payments.models import (
+    BankAccount,
     Checkout,
     DebtorReport,
     DebtorRequest,
@@ -192,6 +193,13 @@ ROW_OF: dict[str, Callable[[Creditor], models.Model]] = {
     ),
     "payments.PaymentSettings": lambda creditor: PaymentSettings.objects.create(
         creditor=creditor, provider="sandbox"
+    ),
+    "payments.BankAccount": lambda creditor: BankAccount.objects.create(
+        creditor=creditor,
+        bank_name="Banco",
+        account_number=f"ACC-{creditor.pk}",
+        holder_name=creditor.name,
+        holder_tax_id=creditor.tax_id,
     ),
     "payments.PaymentLink": lambda creditor: live_link(_debtor(creditor).pk),
     "payments.InstalmentPlan": lambda creditor: InstalmentPlan.objects.create(

@@ -21,6 +21,7 @@ from recaudo.outreach.settle import cancel_settled
 from recaudo.payments import outbound
 from recaudo.payments.accounts import provider_for
 from recaudo.payments.concessions import settle_discount
+from recaudo.payments.methods import methods_for
 from recaudo.payments.models import (
     Checkout,
     DebtorRequest,
@@ -45,7 +46,6 @@ from recaudo.portfolio.outbound import EventType
 from recaudo.portfolio.rules import InputError
 
 ACTOR = "portal"
-
 
 
 def settle_payment(
@@ -124,6 +124,8 @@ def start_checkout(
             cancel_url=cancel_url.replace("{reference}", checkout.reference),
             notification_url=notification_url,
             metadata={"debtor": str(link.debtor_id), "kind": kind},
+            # The methods the portal named for the debtor's country, and no others.
+            methods=methods_for(provider, link.debtor.country, currency),
         )
     )
     checkout.provider_session_id = session.session_id

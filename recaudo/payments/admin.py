@@ -12,6 +12,7 @@ from recaudo.admin_scope import CreditorScoped, WriteOnlySecrets
 from recaudo.languages import staff_money
 from recaudo.payments import concessions, reports
 from recaudo.payments.models import (
+    BankAccount,
     Checkout,
     DebtorReport,
     DebtorRequest,
@@ -32,6 +33,11 @@ from recaudo.roles import may_approve
 @admin.register(PaymentSettings)
 class PaymentSettingsAdmin(CreditorScoped, admin.ModelAdmin):
     list_display = ["creditor", "provider", "min_partial_percent", "promise_max_days"]
+
+
+@admin.register(BankAccount)
+class BankAccountAdmin(CreditorScoped, admin.ModelAdmin):
+    list_display = ["creditor", "bank_name", "account_type", "account_number", "holder_name"]
 
 
 @admin.register(PaymentLink)

@@ -53,6 +53,42 @@ class PaymentSettings(models.Model):
         return f"{self.creditor} ({self.provider})"
 
 
+class BankAccount(models.Model):
+    """Where a creditor takes bank transfers and cash deposits.
+
+    The portal shows it with the debtor's payment reference
+    (``recaudo.portfolio.references``) and prints it on the cash voucher; the
+    payments import recognises the reference on the bank's statement.
+    """
+
+    creditor = models.OneToOneField(
+        Creditor, on_delete=models.CASCADE, related_name="bank_account"
+    )
+    bank_name = models.CharField(_("banco"), max_length=100)
+    account_type = models.CharField(
+        _("tipo de cuenta"),
+        max_length=40,
+        blank=True,
+        help_text=_("Como lo dice el banco: ahorros, corriente, CLABE, conta corrente..."),
+    )
+    account_number = models.CharField(_("número de cuenta"), max_length=40)
+    holder_name = models.CharField(_("titular"), max_length=200)
+    holder_tax_id = models.CharField(_("identificación tributaria del titular"), max_length=30)
+    instructions = models.CharField(
+        _("indicaciones para el deudor"),
+        max_length=300,
+        blank=True,
+        help_text=_("Por ejemplo: en ventanilla, pida «pago de convenio» y dé la referencia."),
+    )
+
+    class Meta:
+        verbose_name = _("cuenta para transferencias y depósitos")
+        verbose_name_plural = _("cuentas para transferencias y depósitos")
+
+    def __str__(self) -> str:
+        return f"{self.creditor}: {self.bank_name} {self.account_number}"
+
+
 class PaymentLink(models.Model):
     """The debtor's door to the portal: ``/p/<token>``."""
 

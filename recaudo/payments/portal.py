@@ -23,6 +23,7 @@ from recaudo.payments.contact import (
     hours_key,
     preferable_channels,
 )
+from recaudo.payments.methods import label_for
 from recaudo.payments.models import (
     DebtorReport,
     DebtorRequest,
@@ -31,6 +32,7 @@ from recaudo.payments.models import (
     PaymentLink,
     Promise,
 )
+from recaudo.payments.offline import local_methods_context
 from recaudo.payments.qr import qr_svg
 from recaudo.payments.receipts import paid_in_full
 from recaudo.payments.rules import (
@@ -110,7 +112,9 @@ def method_label(method: str) -> str:
     }.get(provider.lower())
     if named is None:
         return code or "—"
-    return f"{named} · {detail}" if detail else named
+    if detail and provider.lower() == "stripe":
+        named = "Stripe"  # the charge named its method: not necessarily a card
+    return f"{named} · {label_for(detail)}" if detail else named
 
 
 def payment_rows(debtor: Debtor, locale: str) -> list[PaymentRow]:
@@ -223,6 +227,8 @@ def portal_context(link: PaymentLink) -> dict[str, Any]:
         ).select_related("debt")
     ]
     return {
+        # The "Medios de pago" block (_local_methods.html): names and the transfer details.
+        **local_methods_context(debtor, terms.provider, terms.currency),
         "payments": payment_rows(debtor, locale),
         "under_review": under_review,
         "brand": creditor.brand_name or creditor.name,

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<str:token>/pagar", views.pay, name="pay"),
     path("<str:token>/paz-y-salvo", views.certificate, name="certificate"),
     path("<str:token>/estado-de-cuenta.pdf", views.statement, name="statement"),
+    path("<str:token>/comprobante", views.voucher, name="voucher"),
     path("<str:token>/recibo/<int:payment_id>", views.receipt, name="receipt"),
     path("<str:token>/cuota/<int:number>", views.pay_instalment, name="instalment"),
     path("<str:token>/plan", views.plan, name="plan"),

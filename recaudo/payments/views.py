@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from recaudo.languages import debtor_language, django_language, down_payment_name
-from recaudo.payments import actions, concessions, links, reports
+from recaudo.payments import actions, concessions, links, offline, reports
 from recaudo.payments.accounts import notification_path, provider_for
 from recaudo.payments.certificate import certificate_pdf, receipt_pdf
 from recaudo.payments.models import (
@@ -105,6 +105,29 @@ def certificate(request: HttpRequest, link: PaymentLink, lang: str) -> HttpRespo
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = 'inline; filename="paz-y-salvo.pdf"'
     response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+@portal_view
+def voucher(request: HttpRequest, link: PaymentLink, lang: str) -> HttpResponse:
+    """The printable voucher for a transfer or a cash deposit, when the creditor has an account."""
+    account = offline.bank_account_of(link.creditor_id)
+    if account is None:
+        return _render_portal(
+            request, link, lang, _("Este acreedor no recibe depósitos en efectivo."), 404
+        )
+    context = offline.voucher_context(link.debtor, account, locale_of(link))
+    context.update(
+        token=link.token,
+        lang=lang,
+        brand=link.creditor.brand_name or link.creditor.name,
+        brand_colour=terms_for(link.debtor).brand_colour,
+        tu=speaks_tu(link, debtor_today(link.debtor)),
+    )
+    response = render(request, "payments/voucher.html", context)
+    response["Cache-Control"] = "no-store"
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 

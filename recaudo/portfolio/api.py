@@ -346,9 +346,9 @@ def _moment(value: datetime | date, zone: str, *, end_of_day: bool = False) -> d
 class _PaymentWriter(PaymentWriter):
     """Counts replays that conflict with a stored payment, to answer 409 rather than 422."""
 
-    def _record(self, payment: Any, debtors: Any, debts: Any) -> PaymentResult:
+    def _record(self, payment: Any, debtors: Any, debts: Any, referenced: Any) -> PaymentResult:
         try:
-            return super()._record(payment, debtors, debts)
+            return super()._record(payment, debtors, debts, referenced)
         except PaymentConflict:
             self.outcome.counts[CONFLICTS] += 1
             raise

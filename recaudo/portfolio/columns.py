@@ -32,6 +32,7 @@ from recaudo.portfolio.headers import (  # noqa: F401  (the import modules read 
     map_header,
     normalise_header,
 )
+from recaudo.portfolio.references import InvalidReference, debtor_id_of
 from recaudo.portfolio.rules import (
     InputError,
     clean_amount,
@@ -118,6 +119,8 @@ class PaymentInput(NamedTuple):
     debtor_external_id: str | None = None
     debt_external_id: str | None = None
     method: str = ""
+    # The debtor a payment reference (``reference`` column) names, its check digits right.
+    reference_debtor_id: int | None = None
 
 
 @dataclass
@@ -451,9 +454,14 @@ def clean_payment(values: dict[str, Any], defaults: Defaults) -> PaymentInput:
     external_id = check(_identifier, values, "external_id")
     debtor_external_id = check(_identifier, values, "debtor_external_id", required=False)
     debt_external_id = check(_identifier, values, "debt_external_id", required=False)
-    if not debtor_external_id and not debt_external_id and external_id:
+    reference_text = check(_text, values, "reference", 40) or ""
+    reference_debtor_id = check(_reference, reference_text) if reference_text else None
+    if not debtor_external_id and not debt_external_id and not reference_text and external_id:
         check.errors.append(
-            InputError("debtor_external_id", gettext("indique el deudor o la deuda pagada"))
+            InputError(
+                "debtor_external_id",
+                gettext("indique el deudor, la deuda pagada o la referencia de pago"),
+            )
         )
     currency_text = check(_text, values, "currency", 10) or ""
     currency = check(clean_currency, currency_text) if currency_text else None
@@ -474,7 +482,16 @@ def clean_payment(values: dict[str, Any], defaults: Defaults) -> PaymentInput:
         debtor_external_id=debtor_external_id or None,
         debt_external_id=debt_external_id or None,
         method=method,
+        reference_debtor_id=reference_debtor_id,
     )
+
+
+def _reference(text: str) -> int:
+    """The debtor id a payment reference names (docs/payments.md, "Offline references")."""
+    try:
+        return debtor_id_of(text)
+    except InvalidReference as error:
+        raise InputError("reference", f"'{text}': {error}") from None
 
 
 def _amount_country(values: dict[str, Any], defaults: Defaults) -> str:

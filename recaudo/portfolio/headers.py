@@ -216,6 +216,16 @@ PAYMENT_COLUMNS: dict[str, tuple[str, ...]] = {
         "id_divida",
         "fatura",
     ),
+    # The debtor's payment reference (recaudo/portfolio/references.py), in place of
+    # their id: what a bank statement carries. "referencia_pago" stays the payment's id.
+    "reference": (
+        "referencia",
+        "referencia_deudor",
+        "referencia_bancaria",
+        "convenio",
+        "payment_reference",
+        "bank_reference",
+    ),
     "amount": ("monto", "importe", "valor", "total", "valor_pago", "monto_pagado", "valor_pagado"),
     "currency": ("moneda", "divisa", "moeda"),
     "paid_at": (

@@ -38,6 +38,7 @@ from recaudo.portfolio.models import (
     Debt,
     Debtor,
 )
+from recaudo.portfolio.references import reference_for
 from recaudo.portfolio.rules import InputError, clean_amount
 
 CHUNK_ROWS = 2000
@@ -586,6 +587,15 @@ class PaymentWriter:
             for d in Debtor.objects.filter(creditor=self.creditor, external_id__in=debtor_ids)
         }
         debtors.update(self._erased_debtors(debtor_ids - set(debtors)))
+        # Debtors named by their payment reference: one query for the chunk, this
+        # creditor's only (another creditor's reference is unknown here).
+        referenced = {
+            d.pk: d
+            for d in Debtor.objects.filter(
+                creditor=self.creditor,
+                pk__in={p.reference_debtor_id for _, p in chunk if p.reference_debtor_id},
+            )
+        }
         debts = {
             d.external_id: d
             for d in Debt.objects.filter(
@@ -605,7 +615,7 @@ class PaymentWriter:
                 continue
             self.seen[payment.external_id] = line
             try:
-                result = self._record(payment, debtors, debts)
+                result = self._record(payment, debtors, debts, referenced)
             except InputError as error:
                 self.outcome.error(line, error)
                 continue
@@ -629,7 +639,11 @@ class PaymentWriter:
         }
 
     def _record(
-        self, payment: PaymentInput, debtors: dict[str, Debtor], debts: dict[str, Debt]
+        self,
+        payment: PaymentInput,
+        debtors: dict[str, Debtor],
+        debts: dict[str, Debt],
+        referenced: dict[int, Debtor],
     ) -> actions.PaymentResult:
         debt = None
         if payment.debt_external_id:
@@ -639,21 +653,39 @@ class PaymentWriter:
                     "debt_external_id",
                     gettext("deuda desconocida '%(id)s'") % {"id": payment.debt_external_id},
                 )
+        by_reference = None
+        if payment.reference_debtor_id is not None:
+            by_reference = referenced.get(payment.reference_debtor_id)
+            if by_reference is None:
+                raise InputError(
+                    "reference",
+                    gettext("ningún deudor de este acreedor tiene la referencia '%(ref)s'")
+                    % {"ref": reference_for(payment.reference_debtor_id)},
+                )
         if payment.debtor_external_id:
-            debtor = debtors.get(payment.debtor_external_id)
-            if debtor is None:
+            found = debtors.get(payment.debtor_external_id)
+            if found is None:
                 raise InputError(
                     "debtor_external_id",
                     gettext("deudor desconocido '%(id)s'") % {"id": payment.debtor_external_id},
                 )
-            if debt is not None and debt.debtor_id != debtor.pk:
-                raise InputError(
-                    "debt_external_id",
-                    gettext("la deuda '%(id)s' es de otro deudor") % {"id": debt.external_id},
-                )
+            debtor = found
+        elif by_reference is not None:
+            debtor = by_reference
         else:
-            assert debt is not None  # clean_payment refuses a payment naming neither
+            assert debt is not None  # clean_payment refuses a payment naming none
             debtor = debt.debtor
+        if by_reference is not None and by_reference.pk != debtor.pk:
+            raise InputError(
+                "reference",
+                gettext("la referencia '%(ref)s' es de otro deudor")
+                % {"ref": reference_for(by_reference.pk)},
+            )
+        if debt is not None and debt.debtor_id != debtor.pk:
+            raise InputError(
+                "debt_external_id",
+                gettext("la deuda '%(id)s' es de otro deudor") % {"id": debt.external_id},
+            )
         currency = payment.currency or (debt.currency if debt else self.defaults.currency)
         return actions.record_payment(
             creditor=self.creditor,

@@ -2,14 +2,22 @@
 
 API (Bearer ``api_key``):
   POST /payments/v1/checkout/sessions       JSON {amount, currency, reference, success_url,
-                                            cancel_url, notification_url, description, metadata}
+                                            cancel_url, notification_url, description, metadata,
+                                            payment_method_types}
                                             -> 201 {id, url, status: "open", ...}
   GET  /payments/v1/checkout/sessions/{id}  -> the session: status open|paid|failed, amount,
-                                            currency, reference, payment_id
+                                            currency, reference, payment_id, payment_method
 The debtor's side (no auth, like a hosted checkout):
-  GET  /payments/checkout/{id}              HTML with "Pagar" and "Simular rechazo" forms
-  POST /payments/checkout/{id}/pay|fail     settles it, posts the signed webhook to the
-                                            session's notification_url, 303 to success/cancel URL
+  GET  /payments/checkout/{id}              HTML: the session's methods to pick, "Pagar" and
+                                            "Simular rechazo" forms
+  POST /payments/checkout/{id}/pay|fail     settles it (``method``: the one picked), posts the
+                                            signed webhook to the session's notification_url,
+                                            303 to success/cancel URL
+``payment_method_types`` takes the sandbox's names (recaudo.payments.methods,
+METHODS["sandbox"]): "card" everywhere, the local ones only in their currency
+(pix and boleto BRL, pse COP, spei and oxxo MXN, yape and pagoefectivo PEN),
+as Stripe refuses OXXO in another currency. Anything else: 400 naming the
+parameter.
 Webhooks carry ``X-Sandbox-Signature: t=<unix>,v1=<hex hmac-sha256(secret, "t.body")>``.
 """
 
@@ -27,6 +35,7 @@ import aiohttp
 from aiohttp import web
 
 from recaudo.payments.conf import provider_config
+from recaudo.payments.methods import CURRENCY_COUNTRY, METHODS
 from recaudo.sandbox.webhooks import Planned, Webhook
 
 DEFAULT_API_KEY = "sandbox-payments-key"
@@ -48,6 +57,33 @@ class Session:
     status: str = "open"
     payment_id: str = ""
     created: int = 0
+    payment_method_types: list[str] = field(default_factory=lambda: ["card"])
+    payment_method: str = ""  # the one the debtor paid with
+
+
+def method_names() -> set[str]:
+    """Every name the sandbox knows, in any currency."""
+    return {
+        method.provider_id for by_country in METHODS["sandbox"].values() for method in by_country
+    }
+
+
+def method_problem(types: Any, currency: str) -> tuple[str, str] | None:
+    """(parameter, message) for the first name the session cannot take; None when all can."""
+    if not isinstance(types, list) or not all(isinstance(name, str) for name in types):
+        return "payment_method_types", "'payment_method_types' must be a list of names"
+    known = method_names() | {"card"}
+    country = CURRENCY_COUNTRY.get(currency.upper(), "")
+    offered = {"card"} | {m.provider_id for m in METHODS["sandbox"].get(country, ())}
+    for index, name in enumerate(types):
+        parameter = f"payment_method_types[{index}]"
+        if name not in known:
+            return parameter, (f"Invalid {parameter}: must be one of {', '.join(sorted(known))}")
+        if name not in offered:
+            return parameter, (
+                f"The payment method `{name}` does not support the currency {currency.lower()}"
+            )
+    return None
 
 
 class PaymentsFake:
@@ -92,6 +128,10 @@ class PaymentsFake:
             return 400, {"error": "'amount' is not a number"}
         if not amount.is_finite() or amount <= 0:
             return 400, {"error": "'amount' must be greater than zero"}
+        types = body.get("payment_method_types") or ["card"]
+        problem = method_problem(types, body["currency"])
+        if problem is not None:
+            return 400, {"error": problem[1], "param": problem[0]}
         if len(self.sessions) >= MAX_SESSIONS:
             self.sessions.pop(next(iter(self.sessions)))
         metadata = body.get("metadata")
@@ -106,6 +146,7 @@ class PaymentsFake:
             notification_url=str(body.get("notification_url", "")),
             metadata=metadata if isinstance(metadata, dict) else {},
             created=int(time.time()),
+            payment_method_types=list(dict.fromkeys(types)),
         )
         self.sessions[session.id] = session
         if idempotency_key:
@@ -119,13 +160,15 @@ class PaymentsFake:
             "url": f"{self.base_url}/payments/checkout/{session.id}",
         }
 
-    def settle(self, session: Session, paid: bool) -> Webhook | None:
-        """Pay or fail an open session; the webhook to send (signed), if it has a URL."""
+    def settle(self, session: Session, paid: bool, method: str = "") -> Webhook | None:
+        """Pay (with ``method``, one of the session's) or fail an open session; the
+        webhook to send (signed), if it has a URL."""
         if session.status != "open":
             return None
         session.status = "paid" if paid else "failed"
         if paid:
             session.payment_id = f"sbx_pay_{secrets.token_hex(12)}"
+            session.payment_method = method or session.payment_method_types[0]
         event: dict[str, Any] = {
             "id": f"sbx_evt_{secrets.token_hex(12)}",
             "type": f"checkout.session.{session.status}",
@@ -138,6 +181,7 @@ class PaymentsFake:
                 "amount": session.amount,
                 "currency": session.currency,
                 "reference": session.reference,
+                "payment_method": session.payment_method,
             },
         }
         if not session.notification_url:
@@ -172,8 +216,15 @@ def _page(session: Session) -> str:
     if session.status != "open":
         action = f'<p id="status">Esta sesión ya está: {html.escape(session.status)}.</p>'
     else:
+        choices = "".join(
+            f'<label><input type="radio" name="method" value="{html.escape(name)}"'
+            f' id="sandbox-method-{html.escape(name)}"{" checked" if index == 0 else ""}>'
+            f" {html.escape(name)}</label><br>"
+            for index, name in enumerate(session.payment_method_types)
+        )
         action = (
             f'<form method="post" action="/payments/checkout/{session.id}/pay">'
+            f"<fieldset><legend>Medio de pago</legend>{choices}</fieldset>"
             '<button id="sandbox-pay" type="submit">Pagar</button></form>'
             f'<form method="post" action="/payments/checkout/{session.id}/fail">'
             '<button id="sandbox-fail" type="submit">Simular rechazo</button></form>'
@@ -233,7 +284,13 @@ def register(app: web.Application, sandbox: Any, base_url: str = "") -> None:
         if session is None:
             return web.Response(text="no such session", status=404)
         paid = request.match_info["outcome"] == "pay"
-        webhook = fake.settle(session, paid)
+        method = ""
+        if paid:
+            form = await request.post()
+            method = str(form.get("method") or session.payment_method_types[0])
+            if method not in session.payment_method_types:
+                return web.Response(text=f"{method!r} is not offered in this session", status=400)
+        webhook = fake.settle(session, paid, method)
         if webhook is not None and sandbox.behaviour.webhooks_enabled:
             await _deliver(sandbox, webhook)
         raise web.HTTPSeeOther(session.success_url if paid else session.cancel_url)

@@ -32,6 +32,7 @@ FIELD_LABELS = {
     "external_id": gettext_lazy("id de la deuda o del pago"),
     "debtor_external_id": gettext_lazy("id del deudor"),
     "debt_external_id": gettext_lazy("id de la deuda pagada"),
+    "reference": gettext_lazy("referencia de pago del deudor"),
     "full_name": gettext_lazy("nombre completo"),
     "first_name": gettext_lazy("nombre para saludar"),
     "kind": gettext_lazy("persona o empresa"),

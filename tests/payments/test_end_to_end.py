@@ -62,7 +62,7 @@ def test_paying_everything_records_one_payment_settles_the_debts_and_thanks_the_
     assert (payment.amount, payment.currency, payment.method) == (
         Decimal("1419567.50"),
         "COP",
-        "sandbox",
+        "sandbox:card",  # the sandbox page's first method, picked by default
     )
     assert set(Debt.objects.values_list("status", flat=True)) == {"paid"}
     event = PaymentWebhookEvent.objects.get()

@@ -64,7 +64,7 @@ def test_the_paid_up_portal_lists_each_payment_with_date_amount_method_reference
     assert '<span class="method">transferencia</span>' in row
     assert '<span class="reference">TRF-1</span>' in row
     assert f'href="/p/{token}/recibo/{first.pk}"' in row
-    assert '<span class="method">Mercado Pago · pix</span>' in text
+    assert '<span class="method">Mercado Pago · Pix</span>' in text
     assert "19 de noviembre de 2026" in text and "$1.234.567,00" in text
 
 

@@ -24,6 +24,7 @@ from django.conf import settings
 
 from recaudo.inputs import signatures_match
 from recaudo.outreach.contract import SignatureError, WebhookRequest
+from recaudo.payments.methods import Method
 
 RecordStatus = Literal["open", "paid", "failed", "reversed"]
 
@@ -46,6 +47,9 @@ class CheckoutRequest:
     cancel_url: str
     notification_url: str
     metadata: dict[str, str] = field(default_factory=dict)
+    # The methods to offer (recaudo.payments.methods, for the debtor's country);
+    # empty: the provider's own choice.
+    methods: tuple[Method, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,11 @@ id; ``GET /v1/payments/{id}`` is the truth (status, amount, our reference).
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from recaudo.inputs import loads_json, signatures_match
 from recaudo.outreach.contract import PayloadError, WebhookRequest
+from recaudo.payments.methods import MERCADOPAGO_TYPES, code_for
 from recaudo.payments.providers.base import (
     CheckoutRequest,
     CheckoutSession,
@@ -39,6 +41,21 @@ def manifest(data_id: str, request_id: str, timestamp: str) -> str:
     if timestamp:
         parts.append(f"ts:{timestamp};")
     return "".join(parts)
+
+
+def payment_methods(request: CheckoutRequest) -> dict[str, Any]:
+    """The preference's ``payment_methods``: every payment type none of our methods is, excluded.
+
+    Checkout Pro offers all methods unless excluded; it cannot be told which to
+    offer, only which types to leave out (account money never). A type we name
+    stays whole: OXXO's "ticket" in Mexico keeps Paycash beside it.
+    docs/payments.md, "Local payment methods".
+    """
+    if not request.methods:
+        return {}
+    wanted = {kind for method in request.methods for kind in method.types}
+    excluded = [{"id": kind} for kind in MERCADOPAGO_TYPES if kind not in wanted]
+    return {"payment_methods": {"excluded_payment_types": excluded}} if excluded else {}
 
 
 class MercadoPagoProvider(HttpProvider):
@@ -77,6 +94,7 @@ class MercadoPagoProvider(HttpProvider):
                 },
                 "auto_return": "approved",
                 "metadata": {"reference": request.reference, **request.metadata},
+                **payment_methods(request),
             },
         )
         return CheckoutSession(session_id=str(body["id"]), url=body["init_point"])
@@ -85,6 +103,7 @@ class MercadoPagoProvider(HttpProvider):
         body = self.request("GET", f"/v1/payments/{fetch_id}", headers=self._headers())
         try:
             status = body["status"]
+            method_id = str(body.get("payment_method_id") or "")
             return ProviderRecord(
                 status=(
                     "paid"
@@ -99,7 +118,8 @@ class MercadoPagoProvider(HttpProvider):
                 amount=Decimal(str(body["transaction_amount"])),
                 currency=body["currency_id"].upper(),
                 payment_id=str(body["id"]),
-                method=f"mercadopago:{body.get('payment_method_id', '')}".rstrip(":"),
+                # Our code for the method ("clabe" is "spei"); card brands as they are.
+                method=f"mercadopago:{code_for(self.name, method_id)}".rstrip(":"),
             )
         except (KeyError, TypeError, ArithmeticError, AttributeError) as error:
             raise ProviderError(f"Mercado Pago payment {fetch_id} is malformed: {error}") from None

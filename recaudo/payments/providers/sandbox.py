@@ -56,6 +56,7 @@ class SandboxProvider(HttpProvider):
                 "cancel_url": request.cancel_url,
                 "notification_url": request.notification_url,
                 "metadata": request.metadata,
+                "payment_method_types": [method.provider_id for method in request.methods],
             },
         )
         return CheckoutSession(session_id=body["id"], url=body["url"])
@@ -69,7 +70,8 @@ class SandboxProvider(HttpProvider):
                 amount=Decimal(str(body["amount"])),
                 currency=body["currency"].upper(),
                 payment_id=body.get("payment_id") or "",
-                method="sandbox",
+                # The method the debtor chose on the sandbox's page, once paid.
+                method=f"sandbox:{body.get('payment_method') or ''}".rstrip(":"),
             )
         except (KeyError, ArithmeticError, AttributeError) as error:
             raise ProviderError(f"sandbox session {fetch_id} is malformed: {error}") from None

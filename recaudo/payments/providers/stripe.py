@@ -10,6 +10,7 @@ from typing import Any
 
 from recaudo.inputs import loads_json
 from recaudo.outreach.contract import PayloadError, WebhookRequest
+from recaudo.payments.methods import code_for
 from recaudo.payments.providers.base import (
     CheckoutRequest,
     CheckoutSession,
@@ -33,6 +34,45 @@ def stripe_signature(secret: str, body: bytes, timestamp: int) -> str:
 CHARGE_PREFIX = "charge:"
 # Events after which a paid charge may have been taken back.
 REVERSAL_EVENTS = {"charge.refunded", "charge.dispute.funds_withdrawn"}
+
+
+def method_fields(request: CheckoutRequest) -> dict[str, str]:
+    """``payment_method_types[i]`` for each method; a Mexican bank transfer's options.
+
+    A bank transfer is Stripe's ``customer_balance`` funded by ``bank_transfer``
+    of type ``mx_bank_transfer`` (SPEI); it needs a Customer, which Checkout
+    makes with ``customer_creation=always``. docs/payments.md, "Local payment methods".
+    """
+    fields = {
+        f"payment_method_types[{index}]": method.provider_id
+        for index, method in enumerate(request.methods)
+    }
+    if any(method.provider_id == "customer_balance" for method in request.methods):
+        fields.update(
+            {
+                "payment_method_options[customer_balance][funding_type]": "bank_transfer",
+                "payment_method_options[customer_balance][bank_transfer][type]": (
+                    "mx_bank_transfer"
+                ),
+                "customer_creation": "always",
+            }
+        )
+    return fields
+
+
+def _id_of(value: Any) -> str:
+    """An id Stripe sends as is, or inside the object it was expanded into."""
+    if isinstance(value, dict):
+        return str(value.get("id") or "")
+    return str(value or "")
+
+
+def _method_of(intent: Any) -> str:
+    """``stripe:<our code>`` for the method of the intent's latest charge; ``stripe`` unknown."""
+    charge = intent.get("latest_charge") if isinstance(intent, dict) else None
+    details = charge.get("payment_method_details") if isinstance(charge, dict) else None
+    kind = str(details.get("type") or "") if isinstance(details, dict) else ""
+    return f"stripe:{code_for('stripe', kind)}" if kind else "stripe"
 
 
 class StripeProvider(HttpProvider):
@@ -64,6 +104,7 @@ class StripeProvider(HttpProvider):
         }
         for key, value in request.metadata.items():
             form[f"metadata[{key}]"] = value
+        form.update(method_fields(request))
         body = self.request(
             "POST",
             "/v1/checkout/sessions",
@@ -75,7 +116,14 @@ class StripeProvider(HttpProvider):
     def fetch(self, fetch_id: str) -> ProviderRecord:
         if fetch_id.startswith(CHARGE_PREFIX):
             return self._fetch_charge(fetch_id.removeprefix(CHARGE_PREFIX))
-        body = self.request("GET", f"/v1/checkout/sessions/{fetch_id}", headers=self._headers())
+        # The payment intent's latest charge says which method paid (card, oxxo,
+        # customer_balance...): expanded in the same request.
+        body = self.request(
+            "GET",
+            f"/v1/checkout/sessions/{fetch_id}",
+            headers=self._headers(),
+            params={"expand[]": "payment_intent.latest_charge"},
+        )
         try:
             currency = body["currency"].upper()
             status: RecordStatus
@@ -90,8 +138,8 @@ class StripeProvider(HttpProvider):
                 reference=body.get("client_reference_id") or "",
                 amount=from_minor_units(int(body["amount_total"]), currency),
                 currency=currency,
-                payment_id=body.get("payment_intent") or body["id"],
-                method="stripe",
+                payment_id=_id_of(body.get("payment_intent")) or body["id"],
+                method=_method_of(body.get("payment_intent")),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as error:
             raise ProviderError(f"stripe session {fetch_id} is malformed: {error}") from None
