@@ -14,6 +14,9 @@ from decimal import Decimal
 
 import pytest
 
+from recaudo.conversations.timeline import debtor_timeline
+from recaudo.insights.models import OutreachDay
+from recaudo.insights.snapshots import recount
 from recaudo.outreach.models import Outreach
 from recaudo.portfolio.models import Debt
 from recaudo.portfolio.statement import statement_lines
@@ -220,3 +223,20 @@ def test_the_statement_lines_are_the_open_invoices_oldest_first_with_their_age(c
         (oldest.pk, "ERP-77", oldest.due_on, 20, Decimal("1250000.50"), "COP"),
         (newest.pk, "FE-310", newest.due_on, -15, Decimal("4500000.00"), "COP"),
     ]
+
+
+def test_the_covered_steps_are_neither_counted_as_contacts_nor_shown_as_messages(
+    creditor, three_debts
+):
+    debtor, _debts = three_debts
+    _plan()
+    message = Outreach.objects.get(status="planned")
+
+    recount(DAY)
+
+    assert [(day.template_key, day.planned) for day in OutreachDay.objects.all()] == [
+        ("overdue_early", 1)
+    ]
+    entries = debtor_timeline(debtor.pk)
+    assert [(entry.kind, entry.status) for entry in entries] == [("outreach", "planned")]
+    assert entries[0].at == message.window_start
