@@ -101,7 +101,12 @@ def _entries(debtor_id: int, messages: QuerySet[Message]) -> list[Entry]:
                 agent=message.agent.get_username() if message.agent else "",
             )
         )
-    rows = Outreach.objects.filter(debtor_id=debtor_id).exclude(pk__in=shown)
+    # A covered step is not a message: the one message that covered it is shown.
+    rows = (
+        Outreach.objects.filter(debtor_id=debtor_id)
+        .exclude(pk__in=shown)
+        .exclude(status=Outreach.Status.COVERED)
+    )
     for row in rows.select_related("debtor"):
         entries.append(
             Entry(

@@ -25,6 +25,11 @@ from recaudo.payments.links import (
     payment_url,
 )
 from recaudo.payments.statement import statement_filename, statement_pdf, statement_url
+from recaudo.policies.default_templates import (
+    SEVERAL_DEBTS_CHANNELS,
+    SEVERAL_DEBTS_KEY,
+    SUMMARISED_KEYS,
+)
 from recaudo.policies.models import Step, Template
 from recaudo.policies.rendering import (
     RenderError,
@@ -32,10 +37,12 @@ from recaudo.policies.rendering import (
     html_version,
     render,
     select_template,
+    statement_in,
     whatsapp_parameter_values,
 )
 from recaudo.policies.segments import register_for
 from recaudo.portfolio.models import Debt, Debtor
+from recaudo.portfolio.statement import StatementLine, statement_lines
 
 TEMPLATE_CACHE_SECONDS = 60.0
 _templates: dict[tuple[str, str, str, int, str], tuple[float, Template | None]] = {}
@@ -56,6 +63,13 @@ def _whole_balance(debtor_id: int, template: Template) -> list[Debt] | None:
         for debt in Debt.objects.filter(debtor_id=debtor_id, status__in=Debt.COLLECTIBLE)
         if debt.balance > 0
     ]
+
+
+def _statement(debtor_id: int, template: Template, today: date) -> list[StatementLine] | None:
+    """The debtor's statement of account, when the template shows it (``estado_de_cuenta``)."""
+    if "estado_de_cuenta" not in template.body:
+        return None
+    return statement_lines(debtor_id, today)
 
 
 class NoTemplate(Exception):
@@ -145,7 +159,16 @@ def build_message(
     channel = outreach.channel
     key = outreach.template_key
     register = debtor_register(key, debtor, today)
-    template = cached_template(key, channel, debtor.language, creditor.pk, register)
+    debts = list(debts)
+    template = None
+    if len(debts) > 1 and channel in SEVERAL_DEBTS_CHANNELS and key in SUMMARISED_KEYS:
+        # A short channel cannot list several debts: their count, total and first due
+        # date, in the text written for that (the step's register; docs/templates.md).
+        template = cached_template(
+            SEVERAL_DEBTS_KEY, channel, debtor.language, creditor.pk, register
+        )
+    if template is None:
+        template = cached_template(key, channel, debtor.language, creditor.pk, register)
     if template is None and channel == "rcs":
         # RCS reuses the SMS text where no RCS template was written.
         template = cached_template(key, "sms", debtor.language, creditor.pk, register)
@@ -159,7 +182,8 @@ def build_message(
         balance_debts=_whole_balance(debtor.pk, template),
         creditor=creditor,
         debtor=debtor,
-        debts=list(debts),
+        debts=debts,
+        statement=_statement(debtor.pk, template, today),
         payment_link=link,
         today=today,
         language=language,
@@ -204,7 +228,7 @@ def build_message(
             text = sms_with_chat_link(text, chat)
         elif chat:
             text = email_with_chat_link(text, chat, template.register or register, language)
-            html = html_version(text, link, chat)
+            html = html_version(text, link, chat, statement=statement_in(context))
     elif channel == "rcs":
         card_title = str(context["marca"])
         suggestions = rcs_suggestions(link, language)

@@ -66,7 +66,9 @@ def recount(day: date) -> None:
     """``OutreachDay`` and ``RefusalDay`` of contacts planned for ``day``, from the outbox."""
     status = Outreach.Status
     rows = (
+        # A step covered by the debtor's one message of the day is no contact of its own.
         Outreach.objects.filter(planned_on=day)
+        .exclude(status=status.COVERED)
         .values(
             "creditor_id",
             "segment_id",

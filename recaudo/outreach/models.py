@@ -80,6 +80,9 @@ class Outreach(models.Model):
         FAILED = "failed", _("fallido")
         CANCELLED = "cancelled", _("cancelado")
         UNKNOWN = "unknown", _("desconocido")
+        # A step whose message another one of the same day stands for (``covered_by``):
+        # never sent, never counted by the caps, kept as the record of the step.
+        COVERED = "covered", _("cubierto por otro mensaje")
 
     class Action(models.TextChoices):
         MESSAGE = "message", _("mensaje")
@@ -137,6 +140,18 @@ class Outreach(models.Model):
         blank=True,
         related_name="contacts",
         verbose_name=_("campaña"),
+        db_index=False,  # the partial index below: most rows have none
+        db_constraint=False,  # see docs/decisions/0004
+    )
+    # For a ``covered`` row: the debtor's one message of the day that covers this
+    # step's debts (outreach/planner.py, "one message per debtor").
+    covered_by = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="covered_steps",
+        verbose_name=_("cubierto por"),
         db_index=False,  # the partial index below: most rows have none
         db_constraint=False,  # see docs/decisions/0004
     )
@@ -243,6 +258,11 @@ class Outreach(models.Model):
                 condition=Q(status="planned"),
             ),
             models.Index(fields=["creditor", "planned_on"], name="outreach_creditor_day_idx"),
+            models.Index(
+                fields=["covered_by"],
+                name="outreach_covered_by_idx",
+                condition=Q(covered_by__isnull=False),
+            ),
             models.Index(
                 fields=["campaign"],
                 name="outreach_campaign_idx",

@@ -42,12 +42,14 @@ from recaudo.policies.loaders import (
 )
 from recaudo.policies.planning import (
     RECORDED_ACTIONS,
+    DueStep,
     StepInfo,
     at_best_hour,
     bureau_notice_days,
     bureau_report_day,
     candidate_due_dates,
     choose_channel,
+    consolidate,
     currency_and_balance,
     due_steps,
     missed_days,
@@ -67,6 +69,8 @@ class PlanResult:
     by_segment_channel: Counter[tuple[str, str]] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
     already_planned: int = 0
+    # Steps whose message is the debtor's one message of the day (rows ``covered``).
+    covered: int = 0
     # Steps that contact nobody, recorded on the debts (agency, write_off, bureau_report).
     recorded: Counter[str] = field(default_factory=Counter)
     chunks: int = 0  # ranges of debtors loaded, decided and written one after the other
@@ -84,6 +88,8 @@ class PlanResult:
         ]
         if self.already_planned:
             lines.append(f"  already planned earlier: {self.already_planned}")
+        if self.covered:
+            lines.append(f"  covered by the debtor's one message: {self.covered}")
         lines += [
             f"  recorded on debts ({action}): {count}"
             for action, count in sorted(self.recorded.items())
@@ -279,6 +285,7 @@ def _decide(
     marks = _DebtMarks()
     result.debtors_considered += len(data.debtors)
     counts: defaultdict[tuple[str, str], int] = defaultdict(int)
+    covered_count = 0
     for debtor_id, (kind, country, zone, language, tags, region, band) in data.debtors.items():
         debts = data.debts.get(debtor_id, [])
         if not debts:
@@ -308,7 +315,7 @@ def _decide(
             if history and segment.policy_id in context.by_last_contact
             else None
         )
-        for due in due_steps(
+        dues = due_steps(
             steps,
             due_today,
             day,
@@ -316,7 +323,21 @@ def _decide(
             descending=True,
             place_new=segment.policy_id in context.placing,
             last_contact=last_contact,
-        ):
+        )
+        covering: dict[tuple[int, date, int], tuple[DueStep, ...]] = {}
+        if len(dues) > 1:
+            # The day's several messages for this debtor become one (CONSOLIDATED_ACTIONS).
+            unplanned = []
+            for due in dues:
+                if (
+                    due.step.action not in RECORDED_ACTIONS
+                    and (debtor_id, due.step.id, due.anchor_due_on, due.repetition) in data.planned
+                ):
+                    result.already_planned += 1
+                else:
+                    unplanned.append(due)
+            dues, covering = consolidate(unplanned, day)
+        for due in dues:
             step = due.step
             if step.action in RECORDED_ACTIONS:
                 delay = bureau_notice_days(pack)
@@ -326,6 +347,7 @@ def _decide(
             if key in data.planned:
                 result.already_planned += 1
                 continue
+            covered = covering.get(key[1:], ())
             preference = data.preferences.get(debtor_id)
             choice = choose_channel(
                 due.step,
@@ -334,7 +356,7 @@ def _decide(
                 preference.channel if preference else "",
             )
             if choice is None:
-                result.skipped["no_usable_channel"] += 1
+                result.skipped["no_usable_channel"] += 1 + len(covered)
                 continue
             if history or (preference and preference.hours):
                 window = place(
@@ -355,7 +377,7 @@ def _decide(
                     )
                 window = first_windows[fresh]
             if window is None:
-                result.skipped["no_allowed_moment"] += 1
+                result.skipped["no_allowed_moment"] += 1 + len(covered)
                 continue
             at_best = segment.policy_id in context.best_time
             best = data.best_hours.get(debtor_id, {}) if at_best else {}
@@ -371,11 +393,20 @@ def _decide(
                     window[0].astimezone(ZoneInfo(zone)).date(), bureau_notice_days(pack)
                 )
                 marks.report_on[report_on].extend(debt.id for debt in due.debts)
+            for other in covered:
+                if other.step.stage:
+                    marks.stages[other.step.stage].extend(
+                        debt.id for debt in other.debts if debt.stage != other.step.stage
+                    )
             index = len(outreach_rows)
+            # The debtor's one message covers every open debt (in the leader's
+            # currency for its amount); alone, a step's message is about its debts.
+            about = tuple(debts) if covered else due.debts
+            currency = due.debts[0].currency
             amount = (
-                due.debts[0].balance
-                if len(due.debts) == 1
-                else sum((debt.balance for debt in due.debts), Decimal(0))
+                about[0].balance
+                if len(about) == 1
+                else sum((debt.balance for debt in about if debt.currency == currency), Decimal(0))
             )
             outreach_rows.append(
                 PlannedRow(
@@ -394,7 +425,7 @@ def _decide(
                     template_key=due.step.template_key,
                     tone=due.step.tone,
                     language=language,
-                    currency=due.debts[0].currency,
+                    currency=currency,
                     amount_due=amount,
                     window_start=window[0],
                     window_end=window[1],
@@ -402,12 +433,35 @@ def _decide(
                     status_reason="",
                     created_at=context.now,
                     updated_at=context.now,
+                    covered_by_id=None,
                 )
             )
-            debt_rows.extend((index, debt.id, debt.balance) for debt in due.debts)
+            debt_rows.extend((index, debt.id, debt.balance) for debt in about)
             counts[(names[segment.id], choice.channel)] += 1
+            for other in covered:
+                # The record of each covered step: which message stood for it, and its debts.
+                outreach_rows.append(
+                    outreach_rows[index]._replace(
+                        step_id=other.step.id,
+                        anchor_due_on=other.anchor_due_on,
+                        repetition=other.repetition,
+                        action=other.step.action,
+                        template_key=other.step.template_key,
+                        tone=other.step.tone,
+                        currency=other.debts[0].currency,
+                        amount_due=sum((debt.balance for debt in other.debts), Decimal(0)),
+                        status=COVERED,
+                        status_reason=COVERED_REASON,
+                        covered_by_id=index,
+                    )
+                )
+                debt_rows.extend(
+                    (len(outreach_rows) - 1, debt.id, debt.balance) for debt in other.debts
+                )
+                covered_count += 1
     result.by_segment_channel.update(counts)
-    result.created += len(outreach_rows)
+    result.created += len(outreach_rows) - covered_count
+    result.covered += covered_count
     return outreach_rows, debt_rows, marks
 
 
@@ -473,10 +527,16 @@ def _write(outreach_rows: list[PlannedRow], debt_rows: list[tuple[int, int, Deci
     if not outreach_rows:
         return
     ids = reserve_ids(Outreach, len(outreach_rows))
+    # A covered row names its message by the message's index among the rows: its id now.
     insert_rows(
         Outreach,
         ("id", *PlannedRow._fields),
-        [(ids[i], *row) for i, row in enumerate(outreach_rows)],
+        [
+            (ids[i], *row)
+            if row.covered_by_id is None
+            else (ids[i], *row._replace(covered_by_id=ids[row.covered_by_id]))
+            for i, row in enumerate(outreach_rows)
+        ],
     )
     insert_rows(
         OutreachDebt,
@@ -486,6 +546,8 @@ def _write(outreach_rows: list[PlannedRow], debt_rows: list[tuple[int, int, Deci
 
 
 PLANNED = str(Outreach.Status.PLANNED.value)
+COVERED = str(Outreach.Status.COVERED.value)
+COVERED_REASON = "covered by the debtor's one message of the day"
 
 
 class PlannedRow(NamedTuple):
@@ -513,6 +575,8 @@ class PlannedRow(NamedTuple):
     status_reason: str
     created_at: datetime
     updated_at: datetime
+    # A covered step's message (its index among the rows written until _write: then its id).
+    covered_by_id: int | None
 
 
 @lru_cache(maxsize=1024)

@@ -18,6 +18,7 @@ from recaudo.policies.default_templates_usted import (
     USTED_ALREADY_PAID,
     USTED_EMAIL,
     USTED_PAY,
+    USTED_SEVERAL,
     USTED_SIGNATURE,
     USTED_SMS,
     USTED_WHATSAPP,
@@ -58,6 +59,14 @@ SELF_CONTAINED_EMAILS = (
     "request_refused",
     "plan_agreed",
 )
+# The short text of a message about several debts ("Tienes 3 facturas pendientes por
+# $ 1.250.000..."), for the channels that cannot list them (SMS, RCS, WhatsApp's fixed
+# parameters); sent instead of these steps' own texts (delivery/messages.py).
+SEVERAL_DEBTS_KEY = "several_debts"
+SUMMARISED_KEYS = frozenset(
+    {"statement", "reminder_before", "due_today", "overdue_early", "overdue_late"}
+)
+SEVERAL_DEBTS_CHANNELS = ("whatsapp", "sms", "rcs")
 # Notices where "if you already paid, ignore this" makes no sense.
 NO_ALREADY_PAID = ("payment_failed", "request_closed", "report_rejected")
 B2B_KEYS = (
@@ -261,7 +270,30 @@ _SMS: dict[str, dict[str, str]] = {
     },
 }
 
+_SMS[SEVERAL_DEBTS_KEY] = {
+    "es": "{{ marca }}: hola {{ nombre }}, tienes {{ cantidad }} facturas pendientes por "
+    "{{ total }}, la primera con vencimiento el {{ vence }}. Paga o elige un plan en "
+    "{{ enlace_pago }}",
+    "en": "{{ marca }}: Hi {{ nombre }}, you have {{ cantidad }} open bills for {{ total }}, the "
+    "first one due on {{ vence }}. Pay or choose a plan at {{ enlace_pago }} Reply STOP to opt "
+    "out.",
+    "pt": "{{ marca }}: oi {{ nombre }}, suas {{ cantidad }} faturas em aberto somam {{ total }}, "
+    "a primeira com vencimento em {{ vence }}. Pague ou escolha um plano em {{ enlace_pago }}",
+}
+
 _WHATSAPP: dict[str, dict[str, str]] = {
+    SEVERAL_DEBTS_KEY: {
+        "es": "Hola {{ nombre }}, te escribimos de {{ marca }}. Tienes {{ cantidad }} facturas "
+        "pendientes por {{ total }}, la primera con vencimiento el {{ vence }}.\nPuedes ver el "
+        "detalle y pagar o elegir un plan aquí: {{ enlace_pago }}\nSi ya pagaste, ¡gracias!",
+        "en": "Hi {{ nombre }}, this is {{ marca }}. You have {{ cantidad }} open bills for "
+        "{{ total }}, the first one due on {{ vence }}.\nSee the details and pay or choose a "
+        "plan here: {{ enlace_pago }}\nIf you already paid, thank you!",
+        "pt": "Olá, {{ nombre }}! Aqui é da equipe {{ marca }}. Você tem {{ cantidad }} faturas "
+        "em aberto no total de {{ total }}, a primeira com vencimento em {{ vence }}.\nVeja o "
+        "detalhe e pague ou escolha um plano aqui: {{ enlace_pago }}\nSe você já pagou, "
+        "obrigado!",
+    },
     "credit_bureau_notice": {
         "es": "Hola {{ nombre }}, te escribimos de {{ marca }}. Tu saldo de {{ total }}, vencido "
         "el {{ vence }}, sigue pendiente. Te avisamos con tiempo: si no se paga, podrá "
@@ -945,6 +977,17 @@ _B2B_DEBT_LINE = {
 }
 _GREETING = {"es": "Hola {{ nombre }}:", "en": "Hi {{ nombre }},", "pt": "Olá, {{ nombre }}!"}
 _B2B_GREETING = {"es": "Estimado cliente:", "en": "Dear customer,", "pt": "Prezado cliente,"}
+_SEVERAL = {
+    "es": "Tienes {{ cantidad }} facturas pendientes por {{ total }}:",
+    "en": "You have {{ cantidad }} open bills for {{ total }}:",
+    "pt": "Você tem {{ cantidad }} faturas em aberto no total de {{ total }}:",
+}
+# A B2B statement's table is followed by the way to pay (its totals are in the table).
+_B2B_STATEMENT_PAY = {
+    "es": "Puede pagar en línea en {{ enlace_pago }} o por los medios habituales.",
+    "en": "You can pay online at {{ enlace_pago }} or through the usual means.",
+    "pt": "O pagamento pode ser feito online em {{ enlace_pago }} ou pelos meios habituais.",
+}
 _PAY = {
     "es": "Total: {{ total }}\n\nPara pagar o ver tus opciones: {{ enlace_pago }}",
     "en": "Total: {{ total }}\n\nTo pay or see your options: {{ enlace_pago }}",
@@ -987,12 +1030,25 @@ _B2B_SIGNATURE = {
 }
 
 
-def _debt_list(line: str) -> str:
-    return "{% for d in deudas %}\n" + line + "\n{% endfor %}\n\n"
+def _debt_list(line: str, several: str = "") -> str:
+    """The message's debts, one a line; with ``several``, a line saying how many first."""
+    count = "{% if cantidad > 1 %}\n" + several + "\n{% endif %}" if several else ""
+    return count + "{% for d in deudas %}\n" + line + "\n{% endfor %}\n\n"
 
 
 def _email_body(key: str, language: str) -> str:
     opening = _EMAIL[key][language][1]
+    if key == "b2b_statement":
+        # Every open invoice with its age, as a table (portfolio/statement.py).
+        return "\n\n".join(
+            (
+                _B2B_GREETING[language],
+                opening,
+                "{{ estado_de_cuenta }}",
+                _B2B_STATEMENT_PAY[language],
+                _B2B_SIGNATURE[language],
+            )
+        )
     if key in B2B_KEYS:
         return "\n\n".join(
             (
@@ -1007,7 +1063,7 @@ def _email_body(key: str, language: str) -> str:
     parts = [
         _GREETING[language],
         opening,
-        _debt_list(_DEBT_LINE[language]) + _PAY[language],
+        _debt_list(_DEBT_LINE[language], _SEVERAL[language]) + _PAY[language],
     ]
     if key not in NO_ALREADY_PAID:
         parts.append(_ALREADY_PAID[language])
@@ -1063,7 +1119,7 @@ def _usted_template(key: str, channel: str, tone: str) -> dict:
         subject, opening = USTED_EMAIL[key]
         parts = [_GREETING["es"], opening]
         if key not in SELF_CONTAINED_EMAILS:  # a receipt, a decision: all said in the opening
-            parts.append(_debt_list(_DEBT_LINE["es"]) + USTED_PAY)
+            parts.append(_debt_list(_DEBT_LINE["es"], USTED_SEVERAL) + USTED_PAY)
             if key not in NO_ALREADY_PAID:
                 parts.append(USTED_ALREADY_PAID)
         parts.append(USTED_SIGNATURE)
@@ -1092,11 +1148,15 @@ def _build() -> list[dict]:
         for key in B2B_KEYS:
             tone = B2B_TONES.get(key, "preventive")
             templates.append(_template(key, "email", language, tone))
+        for channel in SEVERAL_DEBTS_CHANNELS:
+            templates.append(_template(SEVERAL_DEBTS_KEY, channel, language, ""))
     # The same B2C keys in "usted", for debtors whose policy says so (docs/languages.md).
     for key in b2c:
         if key in USTED_SMS:
             for channel in WRITTEN_CHANNELS:
                 templates.append(_usted_template(key, channel, STEP_KEYS.get(key, "")))
+    for channel in SEVERAL_DEBTS_CHANNELS:
+        templates.append(_usted_template(SEVERAL_DEBTS_KEY, channel, ""))
     return templates
 
 

@@ -57,6 +57,9 @@ USTED_SMS: dict[str, str] = {
     "encontramos. Si tiene otro comprobante, responda a este mensaje. Pagar: {{ enlace_pago }}",
     "plan_agreed": "{{ marca }}: hola {{ nombre }}, acordamos su plan de pagos. Primera cuota: "
     "{{ primera_cuota }}. Vea todas sus cuotas y pague en {{ enlace_pago }}",
+    "several_debts": "{{ marca }}: hola {{ nombre }}, tiene {{ cantidad }} facturas pendientes "
+    "por {{ total }}, la primera con vencimiento el {{ vence }}. Puede pagar o elegir un plan en "
+    "{{ enlace_pago }}",
 }
 
 USTED_WHATSAPP: dict[str, str] = {
@@ -123,6 +126,9 @@ USTED_WHATSAPP: dict[str, str] = {
     "plan_agreed": "Hola {{ nombre }}, le escribimos de {{ marca }}. Su plan de pagos quedó "
     "acordado. Sus cuotas:\n{{ cuotas }}\nPuede ver y pagar cada cuota aquí: {{ enlace_pago }}"
     "\n¡Gracias!",
+    "several_debts": "Hola {{ nombre }}, le escribimos de {{ marca }}. Tiene {{ cantidad }} "
+    "facturas pendientes por {{ total }}, la primera con vencimiento el {{ vence }}.\nPuede ver "
+    "el detalle y pagar o elegir un plan aquí: {{ enlace_pago }}\nSi ya pagó, ¡gracias!",
 }
 
 # (subject, opening paragraph), as default_templates._EMAIL.
@@ -227,6 +233,8 @@ USTED_EMAIL: dict[str, tuple[str, str]] = {
     ),
 }
 
+# The line before the list of debts when a message is about several.
+USTED_SEVERAL = "Tiene {{ cantidad }} facturas pendientes por {{ total }}:"
 USTED_PAY = "Total: {{ total }}\n\nPara pagar o ver sus opciones: {{ enlace_pago }}"
 USTED_ALREADY_PAID = "Si ya pagó, gracias y no tenga en cuenta este mensaje."
 USTED_SIGNATURE = (

@@ -30,6 +30,11 @@ REPEAT_HORIZON_DAYS = 730
 # Step actions that write to the debtor, and the ones that contact nobody (recorded on the debt).
 WRITTEN_ACTIONS = frozenset({"message", "offer", "bureau_notice"})
 RECORDED_ACTIONS = frozenset({"bureau_report", "agency", "write_off"})
+# Steps whose messages one message can stand for: the day's reminders and offers
+# for one debtor's several debts become one message about all of them. A
+# credit-bureau notice stays a message of its own (the law asks for it per debt,
+# and the report looks for it: planner.py), and so does a call task.
+CONSOLIDATED_ACTIONS = frozenset({"message", "offer"})
 # Where a country's pack states no notice delay before a credit-bureau report, the
 # shipped policies still wait this long (our default, the Colombian one; docs/compliance.md).
 DEFAULT_BUREAU_NOTICE_DAYS = 20
@@ -170,6 +175,32 @@ def due_steps(
         DueStep(chosen[key], key[1], tuple(sorted(found, key=lambda debt: debt.id)), key[2])
         for key, found in sorted(grouped.items(), key=lambda item: (item[0][1], item[0][0]))
     ]
+
+
+def consolidate(
+    dues: Sequence[DueStep], today: date
+) -> tuple[list[DueStep], dict[tuple[int, date, int], tuple[DueStep, ...]]]:
+    """One message for the day's several message steps of one debtor.
+
+    Of the due steps whose action is in ``CONSOLIDATED_ACTIONS`` the most
+    urgent leads (its debts the longest past due on the step's day; on a tie,
+    the later offset, then the higher step id) and the others are covered by
+    it: they are returned apart, under the leader's key (step id, anchor due
+    date, repetition), and the leader alone is sent. The other steps (a
+    bureau notice, a call task, a recorded action) are kept as they were.
+    Returns (the steps to plan, in their order, the covered steps per leader).
+    """
+    mergeable = [due for due in dues if due.step.action in CONSOLIDATED_ACTIONS]
+    if len(mergeable) < 2:
+        return list(dues), {}
+    leader = max(mergeable, key=lambda due: _urgency(due, today))
+    covered = tuple(due for due in mergeable if due is not leader)
+    kept = [due for due in dues if due is leader or due.step.action not in CONSOLIDATED_ACTIONS]
+    return kept, {(leader.step.id, leader.anchor_due_on, leader.repetition): covered}
+
+
+def _urgency(due: DueStep, today: date) -> tuple[int, int, int]:
+    return ((today - due.anchor_due_on).days, due.step.offset_days, due.step.id)
 
 
 def _matched_day(

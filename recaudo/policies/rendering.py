@@ -54,7 +54,12 @@ PLACEHOLDERS: dict[str, str] = {
     "vence": "Fecha de vencimiento más próxima, con formato.",
     "dias_vencido": "Días de mora (número entero; 0 si aún no vence).",
     "enlace_pago": "Enlace para pagar o acordar un plan.",
-    "deudas": "Lista de las deudas incluidas; cada una con .descripcion, .monto y .vence.",
+    "deudas": "Lista de las deudas incluidas; cada una con .descripcion, .monto, .vence, "
+    ".factura y .dias.",
+    "cantidad": "Cuántas deudas incluye el mensaje (número entero).",
+    "estado_de_cuenta": "Estado de cuenta: cada deuda abierta del deudor con su vencimiento, "
+    "sus días de mora y su saldo, la más antigua primero, y el total por moneda (una tabla en "
+    "el HTML del correo).",
     "soporte": "Contacto de soporte del acreedor: correo y/o teléfono.",
     "fecha_promesa": "Fecha prometida de pago, con formato.",
     "monto_promesa": "Monto prometido, con formato de moneda.",
@@ -75,6 +80,7 @@ DEBT_FIELDS: dict[str, str] = {
     "monto": "Saldo de la deuda, con formato de moneda.",
     "vence": "Fecha de vencimiento, con formato.",
     "factura": "Número de factura (puede estar vacío).",
+    "dias": "Días de mora de la deuda (número entero; 0 si aún no vence).",
 }
 LOOP_FIELDS = frozenset({"index", "index0", "revindex", "revindex0", "first", "last", "length"})
 # Filters that only reshape text. Left out: those that reach attributes by
@@ -113,6 +119,14 @@ _DATE_PATTERNS = {
 }
 _OR = {"es": " o ", "en": " or ", "pt": " ou "}
 _INVOICE = {"es": "Factura", "en": "Invoice", "pt": "Fatura"}
+# The statement of account's columns, its "not yet due" and its total line.
+_STATEMENT_HEADINGS = {
+    "es": ("Factura", "Vencimiento", "Días de mora", "Saldo"),
+    "en": ("Invoice", "Due date", "Days overdue", "Balance"),
+    "pt": ("Fatura", "Vencimento", "Dias em atraso", "Saldo"),
+}
+_NOT_YET_DUE = {"es": "por vencer", "en": "not yet due", "pt": "a vencer"}
+_TOTAL = {"es": "Total", "en": "Total", "pt": "Total"}
 _BLANK_LINES = re.compile(r"\n{3,}")
 
 
@@ -135,6 +149,64 @@ class DebtLine:
     monto: str
     vence: str
     factura: str
+    dias: int = 0
+
+
+def statement_in(context: Mapping[str, Any]) -> StatementTable | None:
+    """The statement a rendering context shows (``estado_de_cuenta``), if any."""
+    statement = context.get("estado_de_cuenta")
+    return statement if isinstance(statement, StatementTable) and statement else None
+
+
+class StatementTable(str):
+    """``estado_de_cuenta``: the statement as text, carrying its cells for the HTML table.
+
+    The text is what a template shows (and the email's text part); ``render``
+    puts an HTML table where that text stands in the email's HTML part.
+    """
+
+    headings: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    totals: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def build(
+        cls,
+        headings: tuple[str, ...],
+        rows: Sequence[tuple[str, ...]],
+        totals: Sequence[tuple[str, str]],
+    ) -> StatementTable:
+        widths = [
+            max([len(heading), *(len(row[column]) for row in rows)])
+            for column, heading in enumerate(headings)
+        ]
+
+        def line(cells: Sequence[str]) -> str:
+            # Money right-aligned, the rest left-aligned; nothing trails a line.
+            *left, money = cells
+            padded = [cell.ljust(widths[column]) for column, cell in enumerate(left)]
+            return "  ".join([*padded, money.rjust(widths[-1])])
+
+        lines = [line(headings), *(line(row) for row in rows)]
+        lines += [f"{label}: {amount}" for label, amount in totals]
+        table = cls("\n".join(lines))
+        table.headings, table.rows, table.totals = tuple(headings), tuple(rows), tuple(totals)
+        return table
+
+
+class StatementRow(Protocol):
+    """One line of a statement of account (``portfolio.statement.StatementLine``)."""
+
+    @property
+    def invoice(self) -> str: ...
+    @property
+    def due_on(self) -> date: ...
+    @property
+    def age_days(self) -> int: ...
+    @property
+    def balance(self) -> Decimal: ...
+    @property
+    def currency(self) -> str: ...
 
 
 class CreditorLike(Protocol):
@@ -355,6 +427,7 @@ def build_context(
     notice_currency: str = "",
     balance_debts: Iterable[DebtLike] | None = None,
     instalments: Sequence[tuple[int, date, Decimal]] = (),
+    statement: Sequence[StatementRow] | None = None,
 ) -> dict[str, Any]:
     """Every placeholder's value, formatted for the debtor's language and country.
 
@@ -371,6 +444,9 @@ def build_context(
 
     ``instalments``: a plan's (number, due date, amount), number 0 being the
     down payment, named as the debtor's country says it ("cuota inicial").
+
+    ``statement``: the debtor's statement of account (``portfolio.statement``
+    lines, oldest first), shown by ``estado_de_cuenta``; empty when not given.
     """
     code = _language_of(language or debtor.language)
     locale = locale_for(code, debtor.country)
@@ -392,6 +468,7 @@ def build_context(
                 monto=format_money(balance, currency, locale),
                 vence=format_date(debt.due_on, locale, today),
                 factura=invoice,
+                dias=max(0, (today - debt.due_on).days),
             )
         )
     if not balances:
@@ -447,7 +524,36 @@ def build_context(
         "saldo": money(overdue + upcoming),
         "saldo_vencido": money(overdue),
         "saldo_por_vencer": money(upcoming),
+        "cantidad": len(lines),
+        "estado_de_cuenta": _statement_table(statement or (), text_language, locale, today),
     }
+
+
+def _statement_table(
+    lines: Sequence[StatementRow], language: str, locale: str, today: date
+) -> StatementTable:
+    """The statement's rows formatted in ``locale``, with the total owed per currency."""
+    totals: dict[str, Decimal] = {}
+    rows = []
+    for line in lines:
+        currency = line.currency.upper()
+        totals[currency] = totals.get(currency, Decimal(0)) + line.balance
+        rows.append(
+            (
+                line.invoice,
+                format_date(line.due_on, locale, today),
+                str(line.age_days) if line.age_days > 0 else _NOT_YET_DUE[language],
+                format_money(line.balance, currency, locale),
+            )
+        )
+    return StatementTable.build(
+        _STATEMENT_HEADINGS[language],
+        rows,
+        [
+            (f"{_TOTAL[language]} {currency}", format_money(amount, currency, locale))
+            for currency, amount in sorted(totals.items())
+        ],
+    )
 
 
 @functools.lru_cache(maxsize=8)
@@ -473,10 +579,20 @@ def _sample_context_cached(language: str) -> dict[str, Any]:
             description="Plan hogar diciembre",
         )
     ]
+    statement = [
+        SimpleNamespace(
+            invoice="FV-10234",
+            due_on=date(2026, 12, 15),
+            age_days=-14,
+            balance=Decimal("185000"),
+            currency="COP",
+        )
+    ]
     return build_context(
         creditor=creditor,
         debtor=debtor,
         debts=debts,
+        statement=statement,
         payment_link="https://pagos.example.com/p/AbC123",
         today=today,
         promise_date=date(2026, 12, 20),
@@ -551,12 +667,52 @@ def render(*, subject: str, body: str, channel: str, context: Mapping[str, Any])
     return Rendered(
         subject=rendered_subject,
         text=text,
-        html=html_version(text, str(context.get("enlace_pago", ""))),
+        html=html_version(
+            text,
+            str(context.get("enlace_pago", "")),
+            statement=statement_in(context),
+        ),
     )
 
 
-def html_version(text: str, payment_link: str = "", *more_links: str) -> str:
-    """Paragraphs and line breaks of `text`, escaped, with the payment link and others as links."""
+@functools.cache
+def _html_table() -> JinjaTemplate:
+    return _new_environment(autoescape=True).from_string(
+        "<table>\n<thead><tr>{% for heading in headings %}<th>{{ heading }}</th>{% endfor %}"
+        "</tr></thead>\n<tbody>\n{% for row in rows %}<tr>"
+        '{% for cell in row %}<td{% if loop.last %} style="text-align: right"{% endif %}>'
+        "{{ cell }}</td>{% endfor %}</tr>\n{% endfor %}</tbody>\n<tfoot>\n"
+        '{% for label, amount in totals %}<tr><th colspan="{{ headings|length - 1 }}">'
+        '{{ label }}</th><td style="text-align: right">{{ amount }}</td></tr>\n{% endfor %}'
+        "</tfoot>\n</table>"
+    )
+
+
+def html_version(
+    text: str,
+    payment_link: str = "",
+    *more_links: str,
+    statement: StatementTable | None = None,
+) -> str:
+    """Paragraphs and line breaks of `text`, escaped, with the payment link and others as links.
+
+    Where the text shows ``statement`` (a paragraph of its own, as a template
+    puts ``estado_de_cuenta``), the HTML has the statement as a table.
+    """
+    if statement is not None:
+        table = _tidy(statement)
+        pieces = [piece.strip() for piece in text.strip().split(table)]
+        if len(pieces) > 1:
+            rendered_table = _html_table().render(
+                headings=statement.headings, rows=statement.rows, totals=statement.totals
+            )
+            html_parts = []
+            for index, piece in enumerate(pieces):
+                if index:
+                    html_parts.append(rendered_table)
+                if piece:
+                    html_parts.append(html_version(piece, payment_link, *more_links))
+            return "\n".join(html_parts)
     linkable = sorted(
         {link for link in (payment_link, *more_links) if link.startswith(("https://", "http://"))},
         key=len,

@@ -100,9 +100,10 @@ def explain(debtor: Debtor, now: datetime | None = None) -> ContactToday:
     day_end = day_start + timedelta(days=1)
     rows = [
         RowToday(row, _row_words(row, debtor.timezone))
-        for row in Outreach.objects.filter(debtor=debtor, planned_on=today).order_by(
-            "window_start", "pk"
-        )
+        # A step covered by the day's one message is shown as that message.
+        for row in Outreach.objects.filter(debtor=debtor, planned_on=today)
+        .exclude(status=Outreach.Status.COVERED)
+        .order_by("window_start", "pk")
     ]
     rows += [
         RowToday(row, _row_words(row, debtor.timezone))

@@ -325,7 +325,12 @@ def test_a_second_contact_the_same_day_waits_for_the_rules(creditor, channels, d
     make_debt(debtor, due_on=DAY + timedelta(days=7))
     make_debt(debtor, due_on=DAY - timedelta(days=1))
     plan(DAY, now=PLANNED_AT)
-    assert Outreach.objects.filter(debtor=debtor).count() == 2
+    # The planner makes the day's two steps one message (the other step covered by
+    # it); two contacts can still be due the same day (a campaign's and a reminder,
+    # say): the covered row stands for the second here.
+    assert Outreach.objects.filter(debtor=debtor, status="covered").update(
+        status="planned", covered_by=None
+    ) == 1
 
     dispatcher.run_once(SEND_AT)
 

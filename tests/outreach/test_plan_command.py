@@ -31,6 +31,8 @@ def _portfolio(creditor, debtors: int) -> None:
             make_debt(debtor, due_on=DAY + timedelta(days=offset))
         # A second invoice on the same day goes into the same message.
         make_debt(debtor, due_on=DAY - timedelta(days=1))
+    # Five steps fall due for each debtor (-7, 0, +1, +7, +14): one message stands
+    # for all five, the other four are recorded as covered by it.
 
 
 @pytest.mark.django_db(transaction=True)
@@ -42,14 +44,20 @@ def test_the_plan_command_prints_a_summary_per_segment_and_channel():
     assert dry.returncode == 0, dry.stderr
     assert Outreach.objects.count() == 0
     lines = dry.stdout.splitlines()
-    assert lines[0] == "2026-11-24: would plan 15 contacts for 3 debtors with steps due"
-    assert "  Personas / sms: 15" in lines
+    assert lines[0] == "2026-11-24: would plan 3 contacts for 3 debtors with steps due"
+    assert "  Personas / sms: 3" in lines
+    assert "  covered by the debtor's one message: 12" in lines
 
     done = run_recaudo("plan", "--date", DAY.isoformat(), "--creditor", "Servicios Andinos")
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[0].startswith("2026-11-24: planned 15 contacts")
+    assert done.stdout.splitlines()[0].startswith("2026-11-24: planned 3 contacts")
+    assert Outreach.objects.filter(status="planned").count() == 3
+    assert Outreach.objects.filter(status="covered").count() == 12
     assert Outreach.objects.count() == 15
-    assert OutreachDebt.objects.count() == 18
+    # Each message is about its debtor's six debts; each covered step keeps its own
+    # (five: the +14 offer leads, about one debt of its own).
+    assert OutreachDebt.objects.filter(outreach__status="planned").count() == 18
+    assert OutreachDebt.objects.filter(outreach__status="covered").count() == 15
 
 
 @pytest.mark.django_db(transaction=True)
@@ -74,7 +82,8 @@ def test_two_planners_at_once_plan_every_contact_exactly_once():
     for run in runs:
         assert run.returncode == 0, run.stderr
     assert Outreach.objects.count() == 100
+    assert Outreach.objects.filter(status="planned").count() == 20
     keys = set(Outreach.objects.values_list("debtor_id", "step_id", "anchor_due_on"))
     assert len(keys) == 100
     created = sorted(int(run.stdout.split(" planned ")[1].split()[0]) for run in runs)
-    assert created == [0, 100]
+    assert created == [0, 20]

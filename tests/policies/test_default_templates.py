@@ -105,10 +105,22 @@ def context_for(language: str, *, debts: int = 2) -> dict:
         )
         for number in range(debts)
     ]
+    # The statement of account lists the same debts (portfolio/statement.py).
+    statement = [
+        SimpleNamespace(
+            invoice=item.invoice_number,
+            due_on=item.due_on,
+            age_days=(TODAY - item.due_on).days,
+            balance=item.amount,
+            currency=currency,
+        )
+        for item in items
+    ]
     return build_context(
         creditor=creditor,
         debtor=debtor,
         debts=items,
+        statement=statement,
         payment_link="https://pagos.recaudo.co/p/7Hk2Qm9x",
         today=TODAY,
         promise_date=date(2026, 12, 10),
@@ -153,7 +165,13 @@ def test_every_key_exists_in_every_channel_and_language():
         for language in LANGUAGES
     }
     b2b = {(key, "email", language) for key in B2B_KEYS for language in LANGUAGES}
-    assert found == b2c | b2b
+    # The short text of a message about several debts: the channels that cannot list them.
+    several = {
+        ("several_debts", channel, language)
+        for channel in ("whatsapp", "sms", "rcs")
+        for language in LANGUAGES
+    }
+    assert found == b2c | b2b | several
     usted = {(t["key"], t["channel"], t["language"]) for t in DEFAULT_TEMPLATES if t["register"]}
     # Every step key and every notice in "usted" too (default_templates_usted.py).
     usted_keys = {*STEP_KEYS, *USTED_EVENT_KEYS}
@@ -161,7 +179,7 @@ def test_every_key_exists_in_every_channel_and_language():
         (key, channel, "es")
         for key in usted_keys
         for channel in ("whatsapp", "sms", "rcs", "email")
-    }
+    } | {("several_debts", channel, "es") for channel in ("whatsapp", "sms", "rcs")}
     assert len(DEFAULT_TEMPLATES) == len(found) + len(usted)
 
 
@@ -422,6 +440,7 @@ def test_a_rendered_email_reads_as_expected():
     assert message.text == (
         "Hola Valentina:\n\n"
         "Te recordamos que tu pago vence el 15 de diciembre. Este es el detalle:\n\n"
+        "Tienes 2 facturas pendientes por $569.700,00:\n"
         "- Plan hogar 1: $189.900,00 (vencimiento: 15 de diciembre)\n"
         "- Plan hogar 2: $379.800,00 (vencimiento: 15 de diciembre)\n\n"
         "Total: $569.700,00\n\n"
@@ -469,6 +488,7 @@ def test_a_rendered_usted_email_reads_as_expected():
     assert message.text == (
         "Hola Valentina:\n\n"
         "Le recordamos que su pago vence el 15 de diciembre. Este es el detalle:\n\n"
+        "Tiene 2 facturas pendientes por $569.700,00:\n"
         "- Plan hogar 1: $189.900,00 (vencimiento: 15 de diciembre)\n"
         "- Plan hogar 2: $379.800,00 (vencimiento: 15 de diciembre)\n\n"
         "Total: $569.700,00\n\n"

@@ -23,6 +23,7 @@ from recaudo.policies.rendering import (
     whatsapp_parameter_values,
 )
 from recaudo.policies.template_checks import template_errors
+from recaudo.portfolio.statement import statement_lines
 from tests.factories import make_creditor, make_debt, make_debtor
 
 TODAY = date(2026, 12, 1)
@@ -137,7 +138,7 @@ def test_an_unknown_field_of_a_debt_is_rejected_and_the_known_ones_listed():
 
     assert errors(body) == {
         "body": "«d.saldo» (línea 1) no existe: cada deuda tiene descripcion, monto, vence, "
-        "factura."
+        "factura, dias."
     }
 
 
@@ -312,6 +313,7 @@ def test_the_context_formats_every_placeholder_for_the_debtor():
         amount_paid=Decimal("20000.00"),
         due_on=date(2026, 11, 24),
         description="Internet noviembre",
+        external_id="D-1",
     )
     make_debt(debtor, "50000.00", due_on=date(2026, 11, 28), description="", invoice_number="FV-9")
 
@@ -319,6 +321,7 @@ def test_the_context_formats_every_placeholder_for_the_debtor():
         creditor=creditor,
         debtor=debtor,
         debts=debtor.debts.all(),
+        statement=statement_lines(debtor, TODAY),
         payment_link="https://pagos.example.com/p/x1",
         today=TODAY,
         promise_date=date(2026, 12, 5),
@@ -351,10 +354,18 @@ def test_the_context_formats_every_placeholder_for_the_debtor():
         "saldo": "$150.000,00",
         "saldo_vencido": "$150.000,00",
         "saldo_por_vencer": "$0,00",
+        "cantidad": 2,
+        # Every open invoice (its number, else the debt's id) with its age, oldest first.
+        "estado_de_cuenta": (
+            "Factura  Vencimiento      Días de mora        Saldo\n"
+            "D-1      24 de noviembre  7             $100.000,00\n"
+            "FV-9     28 de noviembre  3              $50.000,00\n"
+            "Total COP: $150.000,00"
+        ),
     }
-    assert [(d.descripcion, d.monto, d.vence, d.factura) for d in context["deudas"]] == [
-        ("Internet noviembre", "$100.000,00", "24 de noviembre", ""),
-        ("Factura FV-9", "$50.000,00", "28 de noviembre", "FV-9"),
+    assert [(d.descripcion, d.monto, d.vence, d.factura, d.dias) for d in context["deudas"]] == [
+        ("Internet noviembre", "$100.000,00", "24 de noviembre", "", 7),
+        ("Factura FV-9", "$50.000,00", "28 de noviembre", "FV-9", 3),
     ]
     assert set(context) == set(PLACEHOLDERS)
 

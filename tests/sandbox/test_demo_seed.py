@@ -394,7 +394,8 @@ def test_demo_seeds_an_empty_database_and_prints_working_credentials(var_dir):
 def test_demo_plans_todays_contacts_with_the_default_policies(var_dir):
     output = run_demo()
 
-    planned = Outreach.objects.count()
+    # The steps a debtor's one message of the day covers are rows too, never sent.
+    planned = Outreach.objects.exclude(status="covered").count()
     assert planned > 20
     assert f": planned {planned} contacts for " in output
     channels = set(Outreach.objects.values_list("channel", flat=True))
