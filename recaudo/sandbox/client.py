@@ -44,8 +44,11 @@ class SandboxClient:
         text: str,
         name: str = "",
         media: tuple[bytes, str] | None = None,
+        choice: tuple[str, str] | None = None,
     ) -> dict[str, Any]:
-        payload = {"channel": channel, "from": phone, "text": text, "name": name}
+        payload: dict[str, Any] = {"channel": channel, "from": phone, "text": text, "name": name}
+        if choice is not None:  # a tap on a button or list row (kind, id) titled ``text``
+            payload["choice"] = {"kind": choice[0], "id": choice[1]}
         if media is not None:
             payload["media"] = base64.b64encode(media[0]).decode()
             payload["media_type"] = media[1]

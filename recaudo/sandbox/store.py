@@ -40,6 +40,9 @@ class MessageRecord:
     headers: dict[str, str] | None = None
     history: list[tuple[str, float]] = field(default_factory=list)
     sender: str = ""  # our number or sender id, where the provider records one
+    # What the debtor can tap (WhatsApp buttons, list rows, template quick
+    # replies): {"kind": button_reply | list_reply | quick_reply, "id", "title"}.
+    choices: list[dict[str, str]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -57,6 +60,7 @@ class MessageRecord:
             "html": self.html,
             "headers": self.headers,
             "history": [{"status": status, "at": at} for status, at in self.history],
+            "choices": list(self.choices),
         }
 
 

@@ -70,6 +70,9 @@ def _local_zone(debtor: Debtor) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+TAP_KINDS = ("button_reply", "list_reply", "quick_reply")
+
+
 def _conversations(
     client: SandboxClient, addresses: list[str], zone: ZoneInfo
 ) -> dict[str, list[dict[str, Any]]]:
@@ -86,6 +89,28 @@ def _conversations(
     return by_channel
 
 
+def _tap(
+    request: AgentRequest, client: SandboxClient, debtor: Debtor, phones: list[str]
+) -> HttpResponse:
+    """The debtor taps a WhatsApp button or list row of a message shown on the page."""
+    kind = request.POST.get("choice_kind", "")
+    choice_id = request.POST.get("choice_id", "")
+    title = request.POST.get("choice_title", "")
+    phone = request.POST.get("phone", "")
+    if kind not in TAP_KINDS or phone not in phones or not title:
+        messages.error(request, _("Ese botón no es de este deudor."))
+        return redirect("sandbox:phone", pk=debtor.pk)
+    try:
+        client.inbound("whatsapp", phone, title, name=debtor.full_name, choice=(kind, choice_id))
+    except SandboxUnavailable:
+        messages.error(request, _("El sandbox no está en ejecución; no se envió la respuesta."))
+    except ValueError as error:
+        messages.error(request, _("El sandbox rechazó la respuesta: %s") % error)
+    else:
+        messages.success(request, _("Respuesta enviada por el webhook del proveedor."))
+    return redirect("sandbox:phone", pk=debtor.pk)
+
+
 @staff_member_required
 def debtor_phone(request: AgentRequest, pk: int) -> HttpResponse:
     debtor = get_object_or_404(visible_debtors(request.user), pk=pk)
@@ -96,6 +121,8 @@ def debtor_phone(request: AgentRequest, pk: int) -> HttpResponse:
     # The debtor may also write (and attach a receipt) from their email.
     senders = phones + [point.value for point in points if point.kind == ContactPoint.Kind.EMAIL]
     client = SandboxClient()
+    if request.method == "POST" and request.POST.get("choice_id"):
+        return _tap(request, client, debtor, phones)
     form = ReplyForm(request.POST or None, request.FILES or None, phones=senders)
     if request.method == "POST" and form.is_valid():
         try:

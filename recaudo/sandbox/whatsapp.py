@@ -73,6 +73,34 @@ def parameter_text(parameter: dict[str, Any]) -> str:
     return f"<{kind}>"
 
 
+def tappable(body: dict[str, Any]) -> list[dict[str, str]]:
+    """What the phone lets the debtor tap in an accepted message (the simulator's buttons).
+
+    A template's quick reply shows its payload: the sandbox does not know the
+    titles approved with Meta.
+    """
+    interactive = body.get("interactive")
+    if isinstance(interactive, dict):
+        action = interactive.get("action") or {}
+        if interactive.get("type") == "button":
+            return [
+                {"kind": "button_reply", "id": b["reply"]["id"], "title": b["reply"]["title"]}
+                for b in action.get("buttons", [])
+            ]
+        return [
+            {"kind": "list_reply", "id": row["id"], "title": row["title"]}
+            for section in action.get("sections", [])
+            for row in section.get("rows", [])
+        ]
+    found = []
+    for component in (body.get("template") or {}).get("components") or []:
+        if component.get("sub_type") == "quick_reply":
+            for parameter in component.get("parameters") or []:
+                payload = str(parameter.get("payload", ""))
+                found.append({"kind": "quick_reply", "id": payload, "title": payload})
+    return found
+
+
 class WhatsAppFake:
     def __init__(
         self,
@@ -308,6 +336,7 @@ class WhatsAppFake:
                 status="accepted",
                 template=template,
                 reference=str(opaque),
+                choices=tappable(body),
             )
         )
 

@@ -242,3 +242,43 @@ def test_an_sms_answer_is_plain_text_with_no_choices(api, receiver, wire, debtor
     row = Outreach.objects.get(notice_key=f"reply:{asked.pk}")
     assert "choices" not in row.notice_context
     assert reply_to(asked).text == row.notice_context["text"]
+
+
+@pytest.mark.usefixtures("sandbox_enabled")
+def test_the_phone_simulator_shows_the_buttons_and_a_tap_reaches_the_bot(
+    api, receiver, wire, debtor, settings
+):
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    settings.SANDBOX_URL = api.base_url.__str__().rstrip("/")
+    channels, _transport = wire
+    debtor_says(api, receiver, "hola")
+    dispatch(channels)
+    staff = Client()
+    staff.force_login(get_user_model().objects.create_user("t", password="x", is_staff=True))
+    page = staff.get(reverse("sandbox:phone", args=[debtor.pk])).content.decode()
+    assert page.count('class="tap"') == 3
+    assert 'name="choice_id" value="agent"' in page and ">Hablar con un asesor</button>" in page
+    before = len(receiver.wait_for(0, where=_is_inbound))
+
+    tapped = staff.post(
+        reverse("sandbox:phone", args=[debtor.pk]),
+        {"choice_kind": "button_reply", "choice_id": "pay", "choice_title": "Pagar",
+         "phone": PHONE},
+    )  # fmt: skip
+
+    assert tapped.status_code == 302
+    webhook = receiver.wait_for(before + 1, where=_is_inbound)[-1]
+    [sent] = json.loads(webhook.body)["entry"][0]["changes"][0]["value"]["messages"]
+    assert sent["interactive"] == {
+        "type": "button_reply",
+        "button_reply": {"id": "pay", "title": "Pagar"},
+    }
+    refused = staff.post(
+        reverse("sandbox:phone", args=[debtor.pk]),
+        {"choice_kind": "button_reply", "choice_id": "pay", "choice_title": "Pagar",
+         "phone": "+10000000000"},
+    )  # fmt: skip
+    assert refused.status_code == 302
+    assert len(receiver.wait_for(before + 2, where=_is_inbound, timeout=0.5)) == before + 1

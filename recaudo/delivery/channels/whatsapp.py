@@ -1,8 +1,11 @@
 """WhatsApp Business Cloud API (Meta Graph API); see docs/channels.md.
 
-Sends templates (any time) or free-form text (inside the 24-hour window) to
+Sends templates (any time; with a document header and quick replies when the
+message has them) or, inside the 24-hour window, free-form text or an
+interactive message (reply buttons or a list: ``OutboundMessage.choices``) to
 ``POST {base_url}/{phone_number_id}/messages``; our idempotency key travels
-in ``biz_opaque_callback_data`` and comes back in status webhooks.
+in ``biz_opaque_callback_data`` and comes back in status webhooks. A tapped
+button, list row or quick reply comes back as ``Event.choice``.
 """
 
 from __future__ import annotations
