@@ -139,7 +139,7 @@ def test_the_migration_puts_rcs_in_default_steps_still_as_shipped_and_leaves_edi
 
     from recaudo.policies.models import Policy
 
-    migration = import_module("recaudo.policies.migrations.0008_default_steps_try_rcs_before_sms")
+    migration = import_module("recaudo.policies.migrations.0009_default_steps_try_rcs_before_sms")
     b2c = Policy.objects.get(creditor__isnull=True, code="b2c")
     shipped = Step.objects.get(policy=b2c, offset_days=-7)
     edited = Step.objects.get(policy=b2c, offset_days=0)
