@@ -16,6 +16,9 @@ from django.core.management import CommandError, call_command
 from django.db.models import F, Sum
 
 from recaudo.outreach.models import Outreach
+from recaudo.payments.links import payment_token
+from recaudo.payments.models import BankAccount
+from recaudo.payments.offline import payment_reference
 from recaudo.portfolio import rules
 from recaudo.portfolio.models import (
     AuditEvent,
@@ -444,3 +447,28 @@ def test_demo_replaces_an_empty_password_file_instead_of_using_an_empty_password
     assert len(password) >= 20
     assert output.endswith(f"Password: {password}\n")
     assert authenticate(username="admin", password=password) is not None
+
+
+@pytest.mark.django_db
+def test_demo_creditors_take_bank_transfers_and_the_portal_shows_the_debtors_reference(
+    var_dir, client
+):
+    output = run_demo()
+
+    assert "6 creditors take bank transfers with each debtor's reference." in output
+    accounts = BankAccount.objects.select_related("creditor")
+    assert {account.creditor.country: account.account_type for account in accounts} == {
+        "MX": "CLABE",
+        "CO": "Cuenta de ahorros",
+        "CL": "Cuenta corriente",
+        "PE": "Cuenta corriente",
+        "AR": "CBU",
+        "BR": "Conta corrente",
+    }
+    assert all(account.holder_name == account.creditor.legal_name for account in accounts)
+    debtor = Debtor.objects.filter(creditor__country="MX").order_by("pk").first()
+    page = client.get(f"/p/{payment_token(debtor.pk)}").content.decode()
+    assert payment_reference(debtor) in page
+    assert "012180001234567891" in page
+    assert run_demo().count("take bank transfers") == 0  # a second run adds none
+    assert BankAccount.objects.count() == 6

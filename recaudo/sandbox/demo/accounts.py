@@ -1,4 +1,5 @@
-"""The demo's second creditor sends from its own WhatsApp number (docs/sandbox.md).
+"""The demo creditors' own accounts: the second one's WhatsApp number, and where each
+takes bank transfers (docs/sandbox.md).
 
 The sandbox's WhatsApp fake serves a second business number with its own
 token and app secret (``Credentials.whatsapp_numbers``); this gives it to the
@@ -9,6 +10,7 @@ creditors writing from two numbers, each webhook signed with its own secret.
 from __future__ import annotations
 
 from recaudo.delivery.models import ChannelAccount
+from recaudo.payments.models import BankAccount
 from recaudo.portfolio.models import Creditor
 from recaudo.sandbox.config import Credentials
 
@@ -30,3 +32,39 @@ def give_second_creditor_its_number() -> ChannelAccount | None:
         secret=facts["access_token"],
         signing_secret=facts["app_secret"],
     )
+
+
+# A made-up account at a well-known bank of each country, in the form its debtors
+# know (CLABE in Mexico, CBU in Argentina...): the portal shows it with the
+# debtor's reference and prints it on the cash voucher (docs/payments.md).
+DEMO_BANKS = {
+    "MX": ("BBVA México", "CLABE", "012180001234567891", "En ventanilla o por SPEI."),
+    "CO": ("Bancolombia", "Cuenta de ahorros", "123-456789-01", "Pago de convenio."),
+    "CL": ("Banco de Chile", "Cuenta corriente", "00-123-45678-09", ""),
+    "PE": ("BCP", "Cuenta corriente", "193-1234567-0-12", "Pago de servicios en agente BCP."),
+    "AR": ("Banco Nación", "CBU", "0110123420012345678901", ""),
+    "BR": ("Banco do Brasil", "Conta corrente", "1234-5 / 67890-1", "Depósito identificado."),
+}
+
+
+def give_creditors_bank_accounts() -> list[BankAccount]:
+    """A bank account for each demo creditor that has none, so the portal shows the
+    debtor's transfer reference and the cash voucher."""
+    made = []
+    for creditor in Creditor.objects.filter(bank_account__isnull=True).order_by("pk"):
+        bank = DEMO_BANKS.get(creditor.country)
+        if bank is None:
+            continue
+        bank_name, account_type, number, instructions = bank
+        made.append(
+            BankAccount.objects.create(
+                creditor=creditor,
+                bank_name=bank_name,
+                account_type=account_type,
+                account_number=number,
+                holder_name=creditor.legal_name or creditor.name,
+                holder_tax_id=creditor.tax_id or "-",
+                instructions=instructions,
+            )
+        )
+    return made

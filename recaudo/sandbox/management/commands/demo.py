@@ -17,7 +17,10 @@ from recaudo.outreach.planner import plan
 from recaudo.portfolio.models import Creditor
 from recaudo.sandbox.demo import seed
 from recaudo.sandbox.demo import write as seed_write
-from recaudo.sandbox.demo.accounts import give_second_creditor_its_number
+from recaudo.sandbox.demo.accounts import (
+    give_creditors_bank_accounts,
+    give_second_creditor_its_number,
+)
 
 USERNAME = "admin"
 DEMO_DEBTORS = 300
@@ -70,6 +73,11 @@ class Command(BaseCommand):
                     self.stdout.write(
                         f"{account.creditor.name} sends WhatsApp from its own number "
                         f"(phone_number_id {account.routing_key})."
+                    )
+                banks = give_creditors_bank_accounts()
+                if banks:
+                    self.stdout.write(
+                        f"{len(banks)} creditors take bank transfers with each debtor's reference."
                     )
         # Today's contacts, so the outbox is not empty (idempotent: a second
         # run the same day plans nothing new).
