@@ -470,6 +470,10 @@ class AuditEvent(models.Model):
         PLAN_AGREED = "plan_agreed", _("plan de cuotas acordado")
         REPORT_REVIEWED = "report_reviewed", _("reporte del deudor revisado")
         THREAD_REASSIGNED = "thread_reassigned", _("conversación reasignada")
+        # Direct debit (payments.debit): a saved method enrolled, cancelled, a charge refused.
+        MANDATE_ACTIVATED = "mandate_activated", _("domiciliación activada")
+        MANDATE_CANCELLED = "mandate_cancelled", _("domiciliación cancelada")
+        DEBIT_FAILED = "debit_failed", _("cobro automático rechazado")
 
     # The history is written only by this code, next to the rows it names, so
     # the database does not re-check its references: on PostgreSQL those

@@ -1,0 +1,17 @@
+"""The payments app's English and Brazilian Portuguese catalogues are complete and compiled."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.catalogues import assert_complete_and_compiled, untranslated_tags
+
+
+@pytest.mark.parametrize("language", ["en", "pt_BR"])
+def test_every_payments_message_is_translated_none_is_fuzzy_and_the_mo_file_matches(language):
+    assert_complete_and_compiled("payments", language)
+
+
+@pytest.mark.parametrize("language", ["en", "pt_BR"])
+def test_every_translate_tag_in_the_portal_templates_is_in_the_catalogue(language):
+    assert untranslated_tags("payments", language, at_least=40) == []
