@@ -48,6 +48,12 @@ DEBIT_CANCEL_WORDS = (
     "desativ",
     "stop",
     "turn off",
+    "ya no quiero",
+    "no quiero",
+    "não quero",
+    "nao quero",
+    "don't want",
+    "dont want",
 )
 
 # When a person answers by default (a creditor without shifts of its own),
