@@ -52,6 +52,7 @@ from recaudo.payments.reminders import promise_context
 from recaudo.payments.rules import AgreementError, debit_attempt_day
 from recaudo.payments.terms import terms_for
 from recaudo.portfolio import events
+from recaudo.portfolio.actions import reverse_payment
 from recaudo.portfolio.models import AuditEvent, Debtor
 
 logger = logging.getLogger(__name__)
@@ -144,6 +145,15 @@ def complete_enrolment(link: PaymentLink, reference: str) -> Mandate | None:
     mandate = Mandate.objects.filter(reference=reference, debtor_id=link.debtor_id).first()
     if mandate is None:
         return None
+    return activate(mandate)
+
+
+def activate(mandate: Mandate) -> Mandate:
+    """Activate a pending mandate if the provider's record shows the method saved.
+
+    From the debtor's return (``complete_enrolment``) or the provider's webhook
+    (a debtor who closed the page before coming back), whichever comes first.
+    """
     if mandate.status != Mandate.Status.PENDING or not mandate.setup_session_id:
         return mandate
     saved = get_provider(mandate.provider).fetch_setup(mandate.setup_session_id)
@@ -438,6 +448,38 @@ def _record_refusal(
         # "Your electronic payment was not completed", with the link to pay by hand.
         notify(debtor, "payment_failed", key=f"debit-failed:{attempt.pk}")
         return attempt
+
+
+def reverse_debit(provider_name: str, payment_id: str) -> DebitAttempt | None:
+    """The provider took a debited payment back (refund, dispute): reverse it once.
+
+    The payment is reversed (its debts and the instalment it covered open
+    again) and the debtor gets the "payment not completed" notice. The
+    instalment is not charged again automatically: its last attempt stays
+    ``succeeded``, so the debtor pays it by hand. None when no debit has that id.
+    """
+    attempt = (
+        DebitAttempt.objects.filter(
+            mandate__provider=provider_name,
+            provider_payment_id=payment_id,
+            status=DebitAttempt.Status.SUCCEEDED,
+            payment__isnull=False,
+        )
+        .select_related("payment", "instalment__plan__debtor")
+        .first()
+    )
+    if attempt is None or attempt.payment is None:
+        return None
+    with transaction.atomic():
+        if reverse_payment(
+            attempt.payment, reason=f"{provider_name}: {payment_id}", actor=f"{provider_name}:debit"
+        ):
+            notify(
+                attempt.instalment.plan.debtor,
+                "payment_failed",
+                key=f"payment-reversed:{attempt.payment.pk}",
+            )
+    return attempt
 
 
 def charge_due_debits(now: datetime | None = None) -> dict[str, int]:

@@ -290,3 +290,51 @@ def test_a_paid_plan_ends_its_mandate(client, debtor, plan, payment_sandbox):
     assert plan.status == "completed"
     assert Mandate.objects.get().status == "cancelled"
     assert Instalment.objects.filter(plan=plan, status="paid").count() == 3
+
+
+def test_a_refunded_automatic_charge_is_reversed_once_and_not_charged_again(
+    client, debtor, plan, payment_sandbox
+):
+    from recaudo.payments.providers.base import ProviderRecord
+    from recaudo.payments.webhooks import _process
+
+    enrol(client, debtor)
+    debit.charge_due_debits(at(date(2026, 11, 20)))
+    payment = Payment.objects.get()
+
+    class Refunded:
+        def fetch(self, fetch_id: str) -> ProviderRecord:
+            assert fetch_id == "charge:ch_1"
+            return ProviderRecord("reversed", "", DOWN, "COP", payment.external_id, "sandbox")
+
+    attempt = DebitAttempt.objects.get()
+    assert _process(Refunded(), "sandbox", "charge:ch_1") == (f"debit {attempt.pk} reversed", 200)
+    assert _process(Refunded(), "sandbox", "charge:ch_1")[1] == 200  # a repeat changes nothing
+    payment.refresh_from_db()
+    assert payment.status == "reversed"
+    assert plan.instalments.get(number=0).status == "pending"
+    assert [row.template_key for row in notices("payment-reversed:")] == ["payment_failed"]
+    assert debit.charge_due_debits(at(date(2026, 11, 21))) == {}  # paid by hand from now on
+
+
+def test_the_providers_setup_webhook_activates_a_mandate_whose_debtor_never_came_back(
+    client, debtor, plan, payment_sandbox
+):
+    from recaudo.payments.providers.base import ProviderRecord
+    from recaudo.payments.webhooks import _process
+
+    token = live_link(debtor.pk).token
+    client.post(f"/p/{token}/domiciliar")
+    mandate = Mandate.objects.get()
+    httpx.post(mandate.setup_url, data={"card": PAYS}, follow_redirects=False)  # then closed
+
+    class SetupCompleted:
+        def fetch(self, fetch_id: str) -> ProviderRecord:
+            return ProviderRecord("open", mandate.reference, Decimal(0), "COP", "", "stripe")
+
+    outcome = _process(SetupCompleted(), "sandbox", mandate.setup_session_id)
+    assert outcome == (f"mandate {mandate.pk} active", 200)
+    mandate.refresh_from_db()
+    assert (mandate.status, mandate.last4) == ("active", "4242")
+    assert _process(SetupCompleted(), "sandbox", mandate.setup_session_id)[1] == 200
+    assert AuditEvent.objects.filter(kind="mandate_activated").count() == 1

@@ -307,3 +307,20 @@ def test_the_bot_hands_over_when_the_provider_offers_no_debit():
 )  # fmt: skip
 def test_cancel_words_are_told_apart_from_enrolling(text, cancels):
     assert bot.cancels_debit(text) is cancels
+
+
+def test_a_stripe_setup_session_read_by_its_webhook_names_the_mandate_and_no_money():
+    def handler(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(
+            200,
+            json={"id": "cs_9", "mode": "setup", "status": "complete", "currency": "mxn",
+                  "client_reference_id": "mand1", "amount_total": None},
+        )  # fmt: skip
+
+    record = _stripe(handler).fetch("cs_9")
+    assert (record.status, record.reference, record.amount, record.payment_id) == (
+        "open",
+        "mand1",
+        Decimal(0),
+        "",
+    )

@@ -6,6 +6,7 @@ currency's minor unit (``unit_amount``) and come back as ``amount_total``.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from recaudo.inputs import loads_json
@@ -203,6 +204,17 @@ class StripeProvider(StripeDebit):
         if fetch_id.startswith(CHARGE_PREFIX):
             return self._fetch_charge(fetch_id.removeprefix(CHARGE_PREFIX))
         body = self.request("GET", f"/v1/checkout/sessions/{fetch_id}", headers=self._headers())
+        if body.get("mode") == "setup":
+            # A card saved for direct debit (payments.debit): no money moved; the
+            # reference names the mandate, which the webhook then activates.
+            return ProviderRecord(
+                status="open",
+                reference=body.get("client_reference_id") or "",
+                amount=Decimal(0),
+                currency=str(body.get("currency") or "").upper(),
+                payment_id="",
+                method="stripe",
+            )
         try:
             currency = body["currency"].upper()
             status: RecordStatus
