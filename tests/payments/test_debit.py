@@ -338,3 +338,24 @@ def test_the_providers_setup_webhook_activates_a_mandate_whose_debtor_never_came
     assert (mandate.status, mandate.last4) == ("active", "4242")
     assert _process(SetupCompleted(), "sandbox", mandate.setup_session_id)[1] == 200
     assert AuditEvent.objects.filter(kind="mandate_activated").count() == 1
+
+
+def test_the_enrolment_link_the_bot_sends_records_the_mandate_as_the_bots(
+    client, debtor, plan, payment_sandbox
+):
+    assert enrol(client, debtor, via="bot").channel == "bot"
+
+
+def test_the_worker_runs_the_debits_between_batches_once_a_minute(
+    client, debtor, plan, payment_sandbox, monkeypatch
+):
+    from recaudo.operations.loops import _jobs, run_between_batches
+
+    assert debit.debit_job in _jobs
+    enrol(client, debtor)
+    monkeypatch.setattr(debit, "_last_job", float("-inf"))
+    run_between_batches(at(date(2026, 11, 20)))
+    assert DebitAttempt.objects.get().status == "succeeded"
+    # A minute has not passed: the next batch does not ask again.
+    monkeypatch.setattr(debit, "charge_due_debits", lambda now: pytest.fail("asked again"))
+    assert debit.debit_job(at(date(2026, 11, 20))) == {}
