@@ -265,12 +265,20 @@ class Claim:
 
 
 def claim_due(now: datetime, limit: int = BATCH) -> list[Claim]:
+    """The first page of ``claim_page``: what the worker would claim first."""
+    return claim_page(now, limit)[0]
+
+
+def claim_page(now: datetime, limit: int = BATCH, after: int = 0) -> tuple[list[Claim], int | None]:
     """Claim the instalments to charge now: one attempt row each, committed before any charge.
 
     ``skip_locked`` lets several workers claim side by side without waiting on
     each other or taking the same instalment; the unique (instalment, number)
     is the backstop. An attempt whose answer never came (``charging`` beyond
-    the lease) is claimed again with its own idempotency key.
+    the lease) is claimed again with its own idempotency key. Pages go by
+    instalment id after ``after``; returns the claims and the last id looked
+    at (None when the page was the last), so instalments waiting for a later
+    retry never hold back the ones behind them.
     """
     lease = timedelta(seconds=int(setting("debit_lease_seconds")))
     retry_days = list(setting("debit_retry_days"))
@@ -286,8 +294,9 @@ def claim_due(now: datetime, limit: int = BATCH) -> list[Claim]:
                 plan__mandates__status=Mandate.Status.ACTIVE,
                 due_on__lte=horizon,
             )
+            .filter(pk__gt=after)
             .select_related("plan__debtor")
-            .order_by("due_on", "pk")[:limit]
+            .order_by("pk")[:limit]
         )
         for instalment in due:
             debtor = instalment.plan.debtor
@@ -319,7 +328,7 @@ def claim_due(now: datetime, limit: int = BATCH) -> list[Claim]:
                 claimed_at=now,
             )
             claims.append(Claim(attempt.pk, resent=False))
-    return claims
+    return claims, (due[-1].pk if len(due) == limit else None)
 
 
 def charge(claim: Claim, now: datetime) -> DebitAttempt:
@@ -482,13 +491,16 @@ def reverse_debit(provider_name: str, payment_id: str) -> DebitAttempt | None:
     return attempt
 
 
-def charge_due_debits(now: datetime | None = None) -> dict[str, int]:
-    """Claim then charge what is due; counts by outcome."""
+def charge_due_debits(now: datetime | None = None, batch: int = BATCH) -> dict[str, int]:
+    """Claim then charge what is due, a page at a time; counts by outcome."""
     now = now or timezone.now()
     counts: dict[str, int] = {}
-    for claim in claim_due(now):
-        attempt = charge(claim, now)
-        counts[attempt.status] = counts.get(attempt.status, 0) + 1
+    after: int | None = 0
+    while after is not None:
+        claims, after = claim_page(now, batch, after)
+        for claim in claims:
+            attempt = charge(claim, now)
+            counts[attempt.status] = counts.get(attempt.status, 0) + 1
     return counts
 
 

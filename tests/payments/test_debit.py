@@ -359,3 +359,19 @@ def test_the_worker_runs_the_debits_between_batches_once_a_minute(
     # A minute has not passed: the next batch does not ask again.
     monkeypatch.setattr(debit, "charge_due_debits", lambda now: pytest.fail("asked again"))
     assert debit.debit_job(at(date(2026, 11, 20))) == {}
+
+
+def test_an_instalment_left_to_the_debtor_does_not_hold_back_the_next_one(
+    client, debtor, plan, payment_sandbox
+):
+    mandate = enrol(client, debtor, NEEDS_AUTHENTICATION)
+    assert debit.charge_due_debits(at(date(2026, 11, 20))) == {"action_required": 1}
+    fake_of(payment_sandbox).methods[mandate.method_id].card = PAYS  # a new card's rules
+    # One instalment a page: the down payment (left to the debtor) fills the first.
+    assert debit.charge_due_debits(at(date(2026, 12, 20)), batch=1) == {"succeeded": 1}
+    december = plan.instalments.get(number=1)
+    assert DebitAttempt.objects.get(instalment=december).status == "succeeded"
+    assert Payment.objects.get().amount == december.amount
+    # Like any payment, it counts toward the oldest instalment first (the plan's rule).
+    statuses = dict(plan.instalments.values_list("number", "status"))
+    assert statuses == {0: "paid", 1: "pending", 2: "pending"}

@@ -1,8 +1,8 @@
 """A separate process that charges due direct debits, for concurrency tests.
 
 Usage: python -m tests.workers.debit NOW_ISO BATCH
-Claims ``BATCH`` instalments at a time (``payments.debit.claim_due``) and charges
-them until nothing is left; prints how many it charged. Waits for the file named
+Claims ``BATCH`` instalments at a time and charges them until nothing is left
+(``payments.debit.charge_due_debits``); prints how many it charged. Waits for the file named
 by START_FLAG (if set) so that all workers start together.
 """
 
@@ -25,11 +25,7 @@ def main() -> None:
     deadline = time.monotonic() + 30
     while flag and not Path(flag).exists() and time.monotonic() < deadline:
         time.sleep(0.01)
-    charged = 0
-    while claims := debit.claim_due(now, limit=batch):
-        for claim in claims:
-            charged += debit.charge(claim, now).status == "succeeded"
-    print(charged)
+    print(debit.charge_due_debits(now, batch).get("succeeded", 0))
 
 
 if __name__ == "__main__":
