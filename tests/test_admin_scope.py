@@ -40,6 +40,7 @@ from recaudo.payments.models import (
     DebtorRequest,
     InstalmentPlan,
     LinkRenewalRequest,
+    Mandate,
     NonPaymentReason,
     PaymentSettings,
     PaymentWebhookEvent,
@@ -226,6 +227,21 @@ ROW_OF: dict[str, Callable[[Creditor], models.Model]] = {
         provider="sandbox",
         amount=Decimal("1000.00"),
         currency="COP",
+    ),
+    "payments.Mandate": lambda creditor: Mandate.objects.create(
+        reference=f"mandate-{_n()}",
+        creditor=creditor,
+        debtor=(debtor := _debtor(creditor)),
+        plan=InstalmentPlan.objects.create(
+            creditor=creditor,
+            debtor=debtor,
+            currency="COP",
+            total=Decimal("1000.00"),
+            down_payment=Decimal("100.00"),
+            instalment_count=2,
+        ),
+        provider="sandbox",
+        channel="portal",
     ),
     "payments.LinkRenewalRequest": lambda creditor: LinkRenewalRequest.objects.create(
         link=live_link(_debtor(creditor).pk)

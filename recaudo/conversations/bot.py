@@ -31,7 +31,30 @@ Action = Literal[
     "dispute",
     "offer_plans",
     "report_paid",
+    "cancel_debit",
 ]
+
+# Words that turn a direct-debit message into cancelling it ("cancelar domiciliación").
+DEBIT_CANCEL_WORDS = (
+    "cancel",
+    "desactiv",
+    "quitar",
+    "quita",
+    "dar de baja",
+    "suspend",
+    "anular",
+    "parar",
+    "detener",
+    "desativ",
+    "stop",
+    "turn off",
+    "ya no quiero",
+    "no quiero",
+    "não quero",
+    "nao quero",
+    "don't want",
+    "dont want",
+)
 
 # When a person answers by default (a creditor without shifts of its own),
 # in the team's local time: Monday first.
@@ -77,6 +100,10 @@ class Facts:
     next_payment: str = ""
     upcoming_due: str = ""
     on_plan: bool = False
+    # Direct debit (payments.debit): the enrolment link when the plan can be charged
+    # automatically ("" otherwise), and whether a saved method is charged now.
+    debit_link: str = ""
+    debit_active: bool = False
 
 
 @dataclass(frozen=True)
@@ -136,7 +163,7 @@ def decide(
     if intent == "dispute":
         return Reply(_handoff(say("dispute", facts), facts, "dispute").text, "dispute", "dispute")
     if intent == "direct_debit":
-        return _handoff(say("direct_debit", facts), facts, "other")
+        return _direct_debit(slots, facts, values)
     if intent == "wrong_person":
         return Reply(say("wrong_person", facts), "invalidate_point")
     if intent == "human":
@@ -169,6 +196,26 @@ def postback_intent(postback_data: str) -> str | None:
     same as the typed words would once understood.
     """
     return POSTBACK_INTENTS.get(postback_data.strip())
+
+
+def cancels_debit(text: str) -> bool:
+    """Does a direct-debit message ask to stop it ("cancelar domiciliación", "desativar")?"""
+    folded = text.lower()
+    return any(word in folded for word in DEBIT_CANCEL_WORDS)
+
+
+def _direct_debit(slots: dict[str, str], facts: Facts, values: dict[str, str]) -> Reply:
+    if slots.get("debit") == "cancel":
+        if facts.debit_active:
+            return Reply(say("debit_cancelled", facts, **values), "cancel_debit")
+        return Reply(say("debit_none", facts, **values))
+    if facts.debit_active:
+        return Reply(say("debit_active", facts, **values))
+    if facts.debit_link:
+        return Reply(say("debit_enrol", facts, **{**values, "link": facts.debit_link}))
+    if facts.balance and not facts.on_plan and facts.link:
+        return Reply(say("debit_needs_plan", facts, **values))
+    return _handoff(say("direct_debit", facts), facts, "other")
 
 
 def balance_answer(facts: Facts, values: dict[str, str]) -> str:

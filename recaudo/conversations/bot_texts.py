@@ -470,6 +470,66 @@ TEXTS: dict[str, dict[str, Text]] = {
         "pt": "Para o débito automático, uma pessoa vai entrar em contato com os passos.",
         "en": "For automatic payments, a person will contact you with the steps.",
     },
+    "debit_enrol": {
+        "es": _es(
+            "Puedes activar el débito automático de tus cuotas aquí: {link} Guardas tu tarjeta "
+            "y cada cuota se cobra el día que vence; te avisamos antes y lo puedes cancelar "
+            "cuando quieras.",
+            "Puede activar el débito automático de sus cuotas aquí: {link} Guarda su tarjeta "
+            "y cada cuota se cobra el día que vence; le avisamos antes y lo puede cancelar "
+            "cuando quiera.",
+        ),
+        "pt": "Você pode ativar o débito automático das parcelas aqui: {link} Você salva o "
+        "cartão e cada parcela é cobrada na data; avisamos antes e você pode cancelar "
+        "quando quiser.",
+        "en": "You can turn on automatic payments for your instalments here: {link} You save "
+        "your card and each instalment is charged on its date; we let you know first and you "
+        "can cancel any time.",
+    },
+    "debit_active": {
+        "es": _es(
+            "Tu débito automático está activo: cada cuota se cobra el día que vence. Si quieres "
+            "cancelarlo, escribe «cancelar domiciliación».",
+            "Su débito automático está activo: cada cuota se cobra el día que vence. Si quiere "
+            "cancelarlo, escriba «cancelar domiciliación».",
+        ),
+        "pt": "Seu débito automático está ativo: cada parcela é cobrada na data. Para "
+        "cancelar, escreva «cancelar débito automático».",
+        "en": "Your automatic payments are on: each instalment is charged on its date. To "
+        "cancel, write «cancel autopay».",
+    },
+    "debit_cancelled": {
+        "es": _es(
+            "Listo, cancelamos tu débito automático: no haremos más cobros a tu tarjeta. "
+            "Puedes pagar tus cuotas aquí: {link}",
+            "Listo, cancelamos su débito automático: no haremos más cobros a su tarjeta. "
+            "Puede pagar sus cuotas aquí: {link}",
+        ),
+        "pt": "Pronto, cancelamos seu débito automático: não faremos mais cobranças no seu "
+        "cartão. Você pode pagar as parcelas aqui: {link}",
+        "en": "Done, we cancelled your automatic payments: your card will not be charged "
+        "again. You can pay your instalments here: {link}",
+    },
+    "debit_none": {
+        "es": _es(
+            "No tienes débito automático activo, así que no haremos cobros a tu tarjeta.",
+            "No tiene débito automático activo, así que no haremos cobros a su tarjeta.",
+        ),
+        "pt": "Você não tem débito automático ativo, então não faremos cobranças no seu cartão.",
+        "en": "You have no automatic payments on, so your card will not be charged.",
+    },
+    "debit_needs_plan": {
+        "es": _es(
+            "El débito automático es para las cuotas de un plan de pagos. Puedes elegir un "
+            "plan aquí y luego activarlo: {link}",
+            "El débito automático es para las cuotas de un plan de pagos. Puede elegir un "
+            "plan aquí y luego activarlo: {link}",
+        ),
+        "pt": "O débito automático é para as parcelas de um plano de pagamento. Você pode "
+        "escolher um plano aqui e depois ativá-lo: {link}",
+        "en": "Automatic payments are for the instalments of a payment plan. You can choose "
+        "a plan here and then turn them on: {link}",
+    },
     "wrong_person": {
         "es": _es(
             "Disculpa la molestia. Dejaremos de escribir a este número.",

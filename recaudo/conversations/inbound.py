@@ -33,9 +33,10 @@ from recaudo.outreach import optouts
 from recaudo.outreach.contract import Event
 from recaudo.outreach.models import Outreach
 from recaudo.outreach.notify import queue_reply
+from recaudo.payments import debit
 from recaudo.payments.actions import make_promise
 from recaudo.payments.links import live_link, payment_link
-from recaudo.payments.models import Instalment, InstalmentPlan, NonPaymentReason
+from recaudo.payments.models import Instalment, InstalmentPlan, Mandate, NonPaymentReason
 from recaudo.payments.reasons import INTENT_REASONS, record_reasons
 from recaudo.payments.rules import AgreementError
 from recaudo.payments.terms import collectible_debts, terms_for
@@ -176,9 +177,10 @@ def receive(event: Event, *, opted_out: bool = False) -> Message | None:
         if message.intent in PLAN_INTENTS and facts.balance:
             menu, record = plan_offers.menu_for(debtor, facts, today, now)
             facts = replace(facts, menu=menu)
-        reply = bot.decide(
-            message.intent, message.slots, facts, request=plan_request_kind(event.text)
-        )
+        slots = dict(message.slots)
+        if message.intent == "direct_debit" and bot.cancels_debit(event.text):
+            slots["debit"] = "cancel"
+        reply = bot.decide(message.intent, slots, facts, request=plan_request_kind(event.text))
         if reply.action == "offer_plans" and record is not None:
             thread.plan_offer = record.as_json()
         thread.misunderstood_in_row = (
@@ -199,6 +201,10 @@ def receive(event: Event, *, opted_out: bool = False) -> Message | None:
         answer = _promise(debtor, reply.slots, facts, local_now.date())
     elif reply.action == "invalidate_point":
         actions.invalidate_contact_point(point, f"{event.channel}: wrong person", occurred)
+    elif reply.action == "cancel_debit":
+        mandate = debit.active_mandate(debtor.pk)
+        if mandate is not None:
+            debit.cancel_mandate(mandate, channel=Mandate.Channel.BOT, by=f"thread {thread.pk}")
     elif reply.action in ("dispute", "report_paid"):
         kind = "dispute" if reply.action == "dispute" else "already_paid"
         answer, handoff = debt_reports.handle(thread, debtor, kind, event.text, facts, today)
@@ -285,6 +291,7 @@ def debtor_facts(debtor: Debtor, thread: Thread, local_now: datetime) -> bot.Fac
     if instalment is not None and owed:
         next_payment = format_money(instalment.amount, instalment.plan.currency, locale)
         upcoming_due = format_date(instalment.due_on, locale, today)
+    debit_link, debit_active = _debit_facts(debtor, owed)
     wait = ""
     creditor = debtor.creditor
     opens = bot.next_agent_time(local_now, agent_hours(creditor, today))
@@ -309,7 +316,21 @@ def debtor_facts(debtor: Debtor, thread: Thread, local_now: datetime) -> bot.Fac
         next_payment=next_payment,
         upcoming_due=upcoming_due,
         on_plan=instalment is not None,
+        debit_link=debit_link,
+        debit_active=debit_active,
     )
+
+
+def _debit_facts(debtor: Debtor, owed: list[Debt]) -> tuple[str, bool]:
+    """Direct debit: (the portal's enrolment link when the plan can have it, active)."""
+    plan = InstalmentPlan.objects.filter(debtor=debtor, status=InstalmentPlan.Status.ACTIVE).first()
+    if not owed or plan is None:
+        return "", False
+    if debit.active_mandate(debtor.pk) is not None:
+        return "", True
+    if not debit.debit_view(plan, terms_for(debtor).provider).offered:
+        return "", False
+    return f"{payment_link(debtor.pk)}?via=bot#debit", False
 
 
 def next_instalment(debtor: Debtor) -> Instalment | None:

@@ -14,11 +14,13 @@ from recaudo.payments import concessions, reports
 from recaudo.payments.models import (
     BankAccount,
     Checkout,
+    DebitAttempt,
     DebtorReport,
     DebtorRequest,
     Instalment,
     InstalmentPlan,
     LinkRenewalRequest,
+    Mandate,
     NonPaymentReason,
     PaymentLink,
     PaymentSettings,
@@ -92,6 +94,31 @@ class CheckoutAdmin(CreditorScoped, admin.ModelAdmin):
     @admin.display(description=_("monto"), ordering="amount")
     def amount_display(self, obj: Checkout) -> str:
         return staff_money(obj.amount, obj.currency, obj.debtor.country)
+
+
+class DebitAttemptInline(CreditorScoped, admin.TabularInline):
+    model = DebitAttempt
+    extra = 0
+    fields = ["instalment", "number", "amount", "status", "claimed_at", "completed_at",
+              "error_code", "error_message", "provider_payment_id"]  # fmt: skip
+    readonly_fields = ["instalment", "number", "amount", "status", "claimed_at", "completed_at",
+                       "error_code", "error_message", "provider_payment_id"]  # fmt: skip
+    can_delete = False
+
+
+@admin.register(Mandate)
+class MandateAdmin(CreditorScoped, admin.ModelAdmin):
+    """Direct debit (payments.debit): read only; the debtor enrols and cancels, not staff."""
+
+    list_display = ["debtor", "provider", "brand", "last4", "status", "channel", "created_at"]
+    list_select_related = ["debtor"]
+    list_filter = ["status", "provider", "creditor"]
+    exclude = ["setup_url"]
+    readonly_fields = [field.name for field in Mandate._meta.fields if field.name != "setup_url"]
+    inlines = [DebitAttemptInline]
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
 
 
 @admin.register(PaymentWebhookEvent)

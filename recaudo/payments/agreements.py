@@ -27,6 +27,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from recaudo.payments import outbound
+from recaudo.payments.debit import cancel_with_plan, notify_upcoming_debits, retries_ahead
 from recaudo.payments.models import DebtorReport, Instalment, InstalmentPlan
 from recaudo.payments.promises import break_overdue_promises, keep_paid_promises
 from recaudo.payments.reminders import plan_broken, remind_instalments, remind_promises
@@ -88,6 +89,7 @@ def count_toward_plan(debtor_id: int, *, undo: bool = False) -> int:
             status=InstalmentPlan.Status.COMPLETED, ended_at=now
         ):
             outbound.plan(plan, EventType.PLAN_COMPLETED)
+            cancel_with_plan(plan.pk)
     return newly_paid
 
 
@@ -113,6 +115,8 @@ def break_missed_plans(today: date) -> list[int]:
             debt__in=plan.debts.all(), status=DebtorReport.Status.PENDING
         ).exists():
             continue  # the debtor says it is paid: not broken while staff review it
+        if retries_ahead(plan, today):
+            continue  # direct debit: broken only once its retries are spent (payments.debit)
         grace = creditor_settings(plan.creditor).plan_grace_days
         if plan.instalments.filter(
             status=Instalment.Status.PENDING, due_on__lt=today - timedelta(days=grace)
@@ -133,6 +137,7 @@ def _break(plan_id: int, late_before: date) -> bool:
         plan.status = InstalmentPlan.Status.BROKEN
         plan.ended_at = now
         plan.save(update_fields=["status", "ended_at"])
+        cancel_with_plan(plan.pk)
         for debt in plan.debts.filter(status=Debt.Status.IN_ARRANGEMENT):
             Debt.objects.filter(pk=debt.pk).update(status=Debt.Status.OPEN)
             debt.status = Debt.Status.OPEN
@@ -154,5 +159,6 @@ def settle_agreements(today: date) -> dict[str, int]:
         "plans_broken": len(break_missed_plans(today)),
         "promise_reminders": remind_promises(today),
         "instalment_reminders": remind_instalments(today),
+        "debit_notices": notify_upcoming_debits(today),
         "reports_resumed": resume_unreviewed(today),
     }

@@ -1,6 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from recaudo.operations.loops import register_between_batches
 from recaudo.payments import checks
 
 
@@ -18,3 +19,7 @@ class PaymentsConfig(AppConfig):
         from recaudo.portfolio.actions import add_payment_follow_up
 
         add_payment_follow_up(after_payment)
+        # Same: the debits read the models. The worker (delivery) runs it between batches.
+        from recaudo.payments.debit import debit_job
+
+        register_between_batches(debit_job)

@@ -31,6 +31,13 @@ def _defaults() -> dict[str, Any]:
         # "Ya pagué" or a dispute pauses reminders on the debt this many days at
         # most; unreviewed by then, the report expires and reminders resume.
         "report_pause_days": 10,
+        # Direct debit (payments.debit): the debtor is told this many days before a
+        # charge; a refused charge is tried again these many days after the due date
+        # (so at most 1 + len(retries) attempts); a charge whose answer never came is
+        # sent again, with the same idempotency key, after this many seconds.
+        "debit_notice_days": 2,
+        "debit_retry_days": [1, 3],
+        "debit_lease_seconds": 600,
         # Stripe-like tolerance for signed webhook timestamps (seconds).
         "signature_tolerance": 300,
         "providers": {

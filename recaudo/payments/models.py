@@ -61,9 +61,7 @@ class BankAccount(models.Model):
     payments import recognises the reference on the bank's statement.
     """
 
-    creditor = models.OneToOneField(
-        Creditor, on_delete=models.CASCADE, related_name="bank_account"
-    )
+    creditor = models.OneToOneField(Creditor, on_delete=models.CASCADE, related_name="bank_account")
     bank_name = models.CharField(_("banco"), max_length=100)
     account_type = models.CharField(
         _("tipo de cuenta"),
@@ -538,3 +536,109 @@ class ProviderAccount(models.Model):
             self.provider, "api_key"
         )
         return {key_name: self.api_key, "webhook_secret": self.webhook_secret}
+
+
+class Mandate(models.Model):
+    """A debtor's saved payment method for one plan ("domiciliación"), docs/payments.md.
+
+    ``pending`` while the debtor is at the provider's setup page; ``active``
+    once the provider confirms the saved method (its brand and last four
+    digits are all Recaudo keeps); ``cancelled`` by the debtor (portal, bot)
+    or when the plan ends. Only an active mandate is charged.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("por confirmar")
+        ACTIVE = "active", _("activa")
+        CANCELLED = "cancelled", _("cancelada")
+
+    class Channel(models.TextChoices):
+        PORTAL = "portal", _("portal")
+        BOT = "bot", _("bot")
+        STAFF = "staff", _("equipo")
+        SYSTEM = "system", _("sistema")
+
+    reference = models.CharField(_("referencia"), max_length=64, unique=True)
+    creditor = models.ForeignKey(Creditor, on_delete=models.PROTECT, related_name="+")
+    debtor = models.ForeignKey(Debtor, on_delete=models.PROTECT, related_name="mandates")
+    plan = models.ForeignKey(InstalmentPlan, on_delete=models.PROTECT, related_name="mandates")
+    provider = models.CharField(_("proveedor"), max_length=20, choices=PROVIDERS)
+    status = models.CharField(
+        _("estado"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    setup_session_id = models.CharField(_("sesión de registro"), max_length=200, blank=True)
+    setup_url = models.URLField(_("URL de registro"), max_length=1000, blank=True)
+    customer_id = models.CharField(_("cliente en el proveedor"), max_length=200, blank=True)
+    method_id = models.CharField(_("medio guardado"), max_length=200, blank=True)
+    brand = models.CharField(_("marca"), max_length=30, blank=True)
+    last4 = models.CharField(_("últimos 4 dígitos"), max_length=4, blank=True)
+    channel = models.CharField(_("inscrita por"), max_length=10, choices=Channel.choices)
+    created_at = models.DateTimeField(_("creada"), auto_now_add=True)
+    activated_at = models.DateTimeField(_("activada"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelada"), null=True, blank=True)
+    cancelled_channel = models.CharField(
+        _("cancelada por"), max_length=10, choices=Channel.choices, blank=True
+    )
+    cancelled_by = models.CharField(_("quién canceló"), max_length=150, blank=True)
+
+    class Meta:
+        verbose_name = _("domiciliación")
+        verbose_name_plural = _("domiciliaciones")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan"], condition=Q(status="active"), name="one_active_mandate_per_plan"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.debtor_id} {self.provider} {self.brand} {self.last4} ({self.status})"
+
+
+class DebitAttempt(models.Model):
+    """One automatic charge of one instalment: the claim, then the provider's answer.
+
+    The row is written (``charging``) before the provider is called and its
+    ``idempotency_key`` goes with the request, so a crash between the two is
+    resent with the same key and the provider answers the first result
+    instead of charging again. One row per instalment and attempt number.
+    """
+
+    class Status(models.TextChoices):
+        CHARGING = "charging", _("cobrando")
+        SUCCEEDED = "succeeded", _("cobrada")
+        FAILED = "failed", _("rechazada")
+        ACTION_REQUIRED = "action_required", _("requiere autenticación")
+        # The mandate was cancelled or the instalment paid before the charge left.
+        SKIPPED = "skipped", _("omitida")
+
+    mandate = models.ForeignKey(Mandate, on_delete=models.PROTECT, related_name="attempts")
+    instalment = models.ForeignKey(
+        Instalment, on_delete=models.PROTECT, related_name="debit_attempts"
+    )
+    number = models.PositiveSmallIntegerField(_("intento"))
+    idempotency_key = models.CharField(_("clave de idempotencia"), max_length=100, unique=True)
+    amount = models.DecimalField(_("monto"), **MONEY)
+    currency = models.CharField(_("moneda"), max_length=3)
+    status = models.CharField(
+        _("estado"), max_length=16, choices=Status.choices, default=Status.CHARGING
+    )
+    claimed_at = models.DateTimeField(_("reclamado"))
+    completed_at = models.DateTimeField(_("terminado"), null=True, blank=True)
+    provider_payment_id = models.CharField(_("id del cobro"), max_length=200, blank=True)
+    error_code = models.CharField(_("código de error"), max_length=60, blank=True)
+    error_message = models.CharField(_("mensaje de error"), max_length=300, blank=True)
+    payment = models.ForeignKey(
+        Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("cobro automático")
+        verbose_name_plural = _("cobros automáticos")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instalment", "number"], name="one_debit_attempt_per_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instalment_id}#{self.number} {self.status}"

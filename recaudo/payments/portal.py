@@ -23,6 +23,7 @@ from recaudo.payments.contact import (
     hours_key,
     preferable_channels,
 )
+from recaudo.payments.debit import debit_view
 from recaudo.payments.methods import label_for
 from recaudo.payments.models import (
     DebtorReport,
@@ -296,6 +297,23 @@ def portal_context(link: PaymentLink) -> dict[str, Any]:
         "promise_last": last_day.isoformat(),
         "promise_last_text": format_date(last_day, locale, today),
         "can_promise": bool(open_total) and promise is None and plan is None,
+    } | _debit_context(plan, terms.provider, locale, today)
+
+
+def _debit_context(
+    plan: InstalmentPlan | None, provider: str, locale: str, today: date
+) -> dict[str, Any]:
+    """Direct debit on the plan (``payments/_debit.html``, ``payments.debit``)."""
+    view = debit_view(plan, provider)
+    shown = plan is not None and view.next_due_on is not None
+    return {
+        "debit": view,
+        "debit_next_date": format_date(view.next_due_on, locale, today)
+        if shown and view.next_due_on
+        else "",
+        "debit_next_amount": money(Decimal(view.next_amount), plan.currency, locale)
+        if shown and plan is not None
+        else "",
     }
 
 

@@ -63,6 +63,8 @@ def remind_instalments(today: date) -> int:
             due_on=today + timedelta(days=1),
         )
         .exclude(Exists(reported))
+        # Charged automatically: told ``debit_notice_days`` before instead (payments.debit).
+        .exclude(plan__mandates__status="active")
         .select_related("plan__debtor", "plan__debtor__creditor")
     )
     for instalment in due:

@@ -8,6 +8,7 @@ equal split leaves over.
 from __future__ import annotations
 
 import calendar
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_CEILING, Decimal
@@ -239,3 +240,18 @@ def contrast_ratio(foreground: str, background: str) -> float:
     """WCAG 2.1 contrast ratio of two ``#rrggbb`` colours (AA text needs 4.5)."""
     lighter, darker = sorted((_luminance(foreground), _luminance(background)), reverse=True)
     return (lighter + 0.05) / (darker + 0.05)
+
+
+def debit_attempt_day(due_on: date, number: int, retry_days: Sequence[int]) -> date | None:
+    """The day direct-debit attempt ``number`` (1: the due date) may run; None past the last.
+
+    ``retry_days`` are days after the due date: ``[1, 3]`` tries on the due date,
+    the day after and three days after, then stops.
+    """
+    if number < 1:
+        raise ValueError("attempts count from 1")
+    if number == 1:
+        return due_on
+    if number - 2 < len(retry_days):
+        return due_on + timedelta(days=int(retry_days[number - 2]))
+    return None

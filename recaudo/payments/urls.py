@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from recaudo.payments import choice_views, views
+from recaudo.payments import choice_views, debit_views, views
 
 app_name = "payments"
 
@@ -22,4 +22,7 @@ urlpatterns = [
     path("<str:token>/contacto", choice_views.contact_preferences, name="contact"),
     path("<str:token>/r/<str:reference>", views.checkout_return, name="return"),
     path("<str:token>/nuevo-enlace", views.renew, name="renew"),
+    path("<str:token>/domiciliar", debit_views.enrol, name="debit"),
+    path("<str:token>/domiciliar/r/<str:reference>", debit_views.enrol_return, name="debit_return"),
+    path("<str:token>/domiciliar/cancelar", debit_views.cancel, name="debit_cancel"),
 ]

@@ -22,7 +22,8 @@ from recaudo.inputs import storable
 from recaudo.outreach.contract import PayloadError, SignatureError, WebhookRequest
 from recaudo.payments.actions import apply_provider_record
 from recaudo.payments.conf import setting
-from recaudo.payments.models import Checkout, PaymentWebhookEvent, ProviderAccount
+from recaudo.payments.debit import activate, reverse_debit
+from recaudo.payments.models import Checkout, Mandate, PaymentWebhookEvent, ProviderAccount
 from recaudo.payments.providers import get_provider, is_available
 from recaudo.payments.providers.base import HttpProvider, ProviderError
 from recaudo.portfolio.rules import InputError
@@ -130,6 +131,20 @@ def _process(
         checkout = checkouts.filter(payment__external_id=record.payment_id).first()
         if checkout is not None:
             record = replace(record, reference=checkout.reference)
+    if checkout is None and record.status == "reversed" and record.payment_id:
+        # A refund or a dispute of an automatic charge (direct debit) names no checkout.
+        attempt = reverse_debit(provider_name, record.payment_id)
+        if attempt is not None:
+            return f"debit {attempt.pk} reversed", 200
+    if checkout is None and record.reference:
+        # Checkout in setup mode: a card saved for direct debit names its mandate.
+        mandate = Mandate.objects.filter(provider=provider_name, reference=record.reference).first()
+        if mandate is not None:
+            try:
+                mandate = activate(mandate)
+            except ProviderError as error:
+                return f"lookup failed: {error}", 400 if error.permanent else 502
+            return f"mandate {mandate.pk} {mandate.status}", 200
     if checkout is None:
         return f"ignored: no checkout {record.reference!r}", 200
     try:

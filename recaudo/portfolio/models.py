@@ -472,6 +472,10 @@ class AuditEvent(models.Model):
         THREAD_REASSIGNED = "thread_reassigned", _("conversación reasignada")
         # A creditor's own channel or payment account set or changed (never its secrets).
         ACCOUNT_CHANGED = "account_changed", _("cuenta de envío o de pagos cambiada")
+        # Direct debit (payments.debit): a saved method enrolled, cancelled, a charge refused.
+        MANDATE_ACTIVATED = "mandate_activated", _("domiciliación activada")
+        MANDATE_CANCELLED = "mandate_cancelled", _("domiciliación cancelada")
+        DEBIT_FAILED = "debit_failed", _("cobro automático rechazado")
 
     # The history is written only by this code, next to the rows it names, so
     # the database does not re-check its references: on PostgreSQL those

@@ -36,6 +36,7 @@ from aiohttp import web
 
 from recaudo.payments.conf import provider_config
 from recaudo.payments.methods import CURRENCY_COUNTRY, METHODS
+from recaudo.sandbox.debit import DebitFake, setup_page
 from recaudo.sandbox.webhooks import Planned, Webhook
 
 DEFAULT_API_KEY = "sandbox-payments-key"
@@ -93,6 +94,8 @@ class PaymentsFake:
         self.webhook_secret = webhook_secret
         self.sessions: dict[str, Session] = {}
         self.by_idempotency_key: dict[str, str] = {}
+        # Direct debit in Stripe's own API (recaudo/sandbox/debit.py).
+        self.debit = DebitFake(self.base_url)
 
     @classmethod
     def from_django_settings(cls, base_url: str) -> PaymentsFake:
@@ -256,6 +259,9 @@ def register(app: web.Application, sandbox: Any, base_url: str = "") -> None:
         if not fake.authorised(request.headers.get("Authorization", "")):
             return web.json_response({"error": "invalid api key"}, status=401)
         raw = await request.read()
+        if request.content_type == "application/x-www-form-urlencoded":
+            # Stripe's form-encoded API: a setup-mode session (direct debit).
+            return await debit_post(request, raw)
         try:
             body = json.loads(raw) if raw else None
         except ValueError:
@@ -269,8 +275,40 @@ def register(app: web.Application, sandbox: Any, base_url: str = "") -> None:
             return web.json_response({"error": "invalid api key"}, status=401)
         session = fake.sessions.get(request.match_info["session_id"])
         if session is None:
+            setup = fake.debit.sessions.get(request.match_info["session_id"])
+            if setup is not None:
+                expand = "setup_intent.payment_method" in request.query.getall("expand[]", [])
+                return web.json_response(fake.debit.describe_session(setup, expand=expand))
             return web.json_response({"error": "no such session"}, status=404)
         return web.json_response(fake.describe(session))
+
+    async def debit_post(request: web.Request, raw: bytes | None = None) -> web.Response:
+        fake = fake_of(request)
+        if not fake.authorised(request.headers.get("Authorization", "")):
+            return web.json_response({"error": "invalid api key"}, status=401)
+        fake.debit.base_url = fake.base_url
+        path = request.path.removeprefix("/payments")
+        status, body = fake.debit.post(
+            path,
+            raw if raw is not None else await request.read(),
+            request.headers.get("Idempotency-Key", ""),
+        )
+        return web.json_response(body, status=status)
+
+    async def setup_get(request: web.Request) -> web.Response:
+        setup = fake_of(request).debit.sessions.get(request.match_info["session_id"])
+        if setup is None:
+            return web.Response(text="no such session", status=404)
+        return web.Response(text=setup_page(setup), content_type="text/html")
+
+    async def setup_post(request: web.Request) -> web.Response:
+        setup = fake_of(request).debit.sessions.get(request.match_info["session_id"])
+        if setup is None:
+            return web.Response(text="no such session", status=404)
+        form = await request.post()
+        if not fake_of(request).debit.complete_setup(setup, str(form.get("card", ""))):
+            return web.Response(text="choose one of the test cards", status=400)
+        raise web.HTTPSeeOther(setup.success_url)
 
     async def page(request: web.Request) -> web.Response:
         session = fake_of(request).sessions.get(request.match_info["session_id"])
@@ -298,6 +336,11 @@ def register(app: web.Application, sandbox: Any, base_url: str = "") -> None:
     app.router.add_post("/payments/v1/checkout/sessions", create)
     app.router.add_get("/payments/v1/checkout/sessions/{session_id}", read)
     app.router.add_get("/payments/checkout/{session_id}", page)
+    app.router.add_post("/payments/v1/customers", debit_post)
+    app.router.add_post("/payments/v1/payment_intents", debit_post)
+    app.router.add_post("/payments/v1/payment_methods/{method_id}/detach", debit_post)
+    app.router.add_get("/payments/setup/{session_id}", setup_get)
+    app.router.add_post("/payments/setup/{session_id}", setup_post)
     app.router.add_post("/payments/checkout/{session_id}/{outcome:pay|fail}", settle)
 
 

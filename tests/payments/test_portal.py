@@ -154,6 +154,7 @@ def test_an_instalment_missed_beyond_the_grace_days_breaks_the_plan_and_reopens_
         "promise_reminders": 0,
         "instalment_reminders": 0,
         "reports_resumed": 0,
+        "debit_notices": 0,
     }
     assert settle_agreements(date(2026, 11, 26)) == {
         "promises_broken": 0,
@@ -161,6 +162,7 @@ def test_an_instalment_missed_beyond_the_grace_days_breaks_the_plan_and_reopens_
         "promise_reminders": 0,
         "instalment_reminders": 0,
         "reports_resumed": 0,
+        "debit_notices": 0,
     }
     plan = InstalmentPlan.objects.get()
     assert plan.status == "broken"
@@ -176,6 +178,7 @@ def test_an_instalment_missed_beyond_the_grace_days_breaks_the_plan_and_reopens_
         "promise_reminders": 0,
         "instalment_reminders": 0,
         "reports_resumed": 0,
+        "debit_notices": 0,
     }
 
 

@@ -79,6 +79,64 @@ class WebhookNotice:
     kind: str = ""
 
 
+@dataclass(frozen=True)
+class SetupRequest:
+    """Save a payment method for later charges (direct debit), docs/payments.md."""
+
+    reference: str  # our Mandate.reference, echoed back by the provider
+    currency: str
+    description: str
+    email: str
+    name: str
+    success_url: str
+    cancel_url: str
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SetupSession:
+    session_id: str
+    url: str
+    customer_id: str
+
+
+@dataclass(frozen=True)
+class SavedMethod:
+    """What the provider saved: ``method_id`` empty while the debtor has not finished."""
+
+    reference: str
+    customer_id: str
+    method_id: str
+    brand: str = ""
+    last4: str = ""
+
+
+@dataclass(frozen=True)
+class ChargeRequest:
+    customer_id: str
+    method_id: str
+    amount: Decimal
+    currency: str
+    description: str
+    idempotency_key: str  # one per instalment and attempt
+    metadata: dict[str, str] = field(default_factory=dict)
+
+
+ChargeStatus = Literal["succeeded", "failed", "action_required"]
+
+
+@dataclass(frozen=True)
+class ChargeResult:
+    """The provider's answer to an off-session charge."""
+
+    status: ChargeStatus
+    payment_id: str  # the provider's payment id; Payment.external_id when it succeeded
+    amount: Decimal
+    currency: str
+    error_code: str = ""  # "card_declined", "authentication_required", ...
+    message: str = ""
+
+
 def hex_hmac(secret: str, message: bytes) -> str:
     return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
@@ -158,7 +216,19 @@ class HttpProvider:
         )
 
     def request(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
-        # A POST carries an idempotency key, so repeating it cannot charge twice.
+        response = self.response(method, path, **kwargs)
+        if response.status_code >= 400:
+            raise ProviderError(
+                f"{self.name} answered {response.status_code}: {response.text[:300]}",
+                permanent=True,
+            )
+        return self.json_of(response)
+
+    def response(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """The provider's answer, 4xx included; network errors and 5xx retried, then raised.
+
+        A POST carries an idempotency key, so repeating it cannot charge twice.
+        """
         attempts = 1 + self.retries
         last_error = ""
         for _attempt in range(attempts):
@@ -171,16 +241,17 @@ class HttpProvider:
             if response.status_code >= 500:
                 last_error = f"{self.name} answered {response.status_code}"
                 continue
-            if response.status_code >= 400:
-                raise ProviderError(
-                    f"{self.name} answered {response.status_code}: {response.text[:300]}",
-                    permanent=True,
-                )
-            try:
-                return response.json()
-            except ValueError:
-                raise ProviderError(f"{self.name} answered with no JSON") from None
+            return response
         raise ProviderError(last_error or f"{self.name} did not answer")
+
+    def json_of(self, response: httpx.Response) -> dict[str, Any]:
+        try:
+            body = response.json()
+        except ValueError:
+            raise ProviderError(f"{self.name} answered with no JSON") from None
+        if not isinstance(body, dict):
+            raise ProviderError(f"{self.name} answered with no JSON object")
+        return body
 
     # What each provider implements.
 
@@ -197,6 +268,22 @@ class HttpProvider:
 
     def parse_webhook(self, request: WebhookRequest) -> WebhookNotice:
         raise NotImplementedError
+
+    # Direct debit (docs/payments.md): only providers that can charge a saved
+    # method without the debtor present implement these.
+    offers_direct_debit = False
+
+    def create_setup(self, request: SetupRequest) -> SetupSession:
+        raise ProviderError(f"{self.name} does not offer direct debit here", permanent=True)
+
+    def fetch_setup(self, session_id: str) -> SavedMethod:
+        raise ProviderError(f"{self.name} does not offer direct debit here", permanent=True)
+
+    def charge(self, request: ChargeRequest) -> ChargeResult:
+        raise ProviderError(f"{self.name} does not offer direct debit here", permanent=True)
+
+    def detach(self, method_id: str) -> None:
+        raise ProviderError(f"{self.name} does not offer direct debit here", permanent=True)
 
     def require(self, *keys: str) -> None:
         missing = [key for key in keys if not self.config.get(key)]

@@ -13,7 +13,6 @@ from recaudo.outreach.contract import PayloadError, WebhookRequest
 from recaudo.payments.providers.base import (
     CheckoutRequest,
     CheckoutSession,
-    HttpProvider,
     ProviderError,
     ProviderRecord,
     RecordStatus,
@@ -21,6 +20,7 @@ from recaudo.payments.providers.base import (
     hex_hmac,
     verify_timestamped_signature,
 )
+from recaudo.payments.providers.stripe import StripeDebit
 
 SIGNATURE_HEADER = "X-Sandbox-Signature"
 _STATUS: dict[str, RecordStatus] = {
@@ -35,7 +35,9 @@ def sign(secret: str, body: bytes, timestamp: int) -> str:
     return f"t={timestamp},v1={hex_hmac(secret, f'{timestamp}.'.encode() + body)}"
 
 
-class SandboxProvider(HttpProvider):
+class SandboxProvider(StripeDebit):
+    """Checkouts in its own JSON API; direct debit in Stripe's (``StripeDebit``)."""
+
     name = "sandbox"
 
     def _headers(self) -> dict[str, str]:

@@ -6,18 +6,24 @@ currency's minor unit (``unit_amount``) and come back as ``amount_total``.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from recaudo.inputs import loads_json
 from recaudo.outreach.contract import PayloadError, WebhookRequest
 from recaudo.payments.methods import code_for
 from recaudo.payments.providers.base import (
+    ChargeRequest,
+    ChargeResult,
     CheckoutRequest,
     CheckoutSession,
     HttpProvider,
     ProviderError,
     ProviderRecord,
     RecordStatus,
+    SavedMethod,
+    SetupRequest,
+    SetupSession,
     WebhookNotice,
     hex_hmac,
     verify_timestamped_signature,
@@ -75,7 +81,129 @@ def _method_of(intent: Any) -> str:
     return f"stripe:{code_for('stripe', kind)}" if kind else "stripe"
 
 
-class StripeProvider(HttpProvider):
+class StripeDebit(HttpProvider):
+    """Direct debit the Stripe way (docs/payments.md, sources there).
+
+    Checkout in ``setup`` mode saves a card to a Customer; each instalment is
+    an off-session PaymentIntent confirmed at once, with an idempotency key per
+    instalment and attempt. The sandbox provider speaks the same API.
+    """
+
+    def _headers(self) -> dict[str, str]:
+        raise NotImplementedError
+
+    offers_direct_debit = True
+
+    def create_setup(self, request: SetupRequest) -> SetupSession:
+        headers = self._headers()
+        customer = self.request(
+            "POST",
+            "/v1/customers",
+            headers={**headers, "Idempotency-Key": f"{request.reference}:customer"},
+            data={
+                **({"email": request.email} if request.email else {}),
+                "name": request.name,
+                "metadata[reference]": request.reference,
+                **{f"metadata[{key}]": value for key, value in request.metadata.items()},
+            },
+        )
+        form: dict[str, Any] = {
+            "mode": "setup",
+            "customer": customer["id"],
+            # Dynamic payment methods need the currency in setup mode.
+            "currency": request.currency.lower(),
+            "success_url": request.success_url,
+            "cancel_url": request.cancel_url,
+            "client_reference_id": request.reference,
+            "metadata[reference]": request.reference,
+            "setup_intent_data[metadata][reference]": request.reference,
+            "setup_intent_data[description]": request.description[:250],
+        }
+        body = self.request(
+            "POST",
+            "/v1/checkout/sessions",
+            headers={**headers, "Idempotency-Key": f"{request.reference}:setup"},
+            data=form,
+        )
+        return SetupSession(session_id=body["id"], url=body["url"], customer_id=customer["id"])
+
+    def fetch_setup(self, session_id: str) -> SavedMethod:
+        body = self.request(
+            "GET",
+            f"/v1/checkout/sessions/{session_id}",
+            headers=self._headers(),
+            params={"expand[]": "setup_intent.payment_method"},
+        )
+        try:
+            intent = body.get("setup_intent") or {}
+            done = body.get("status") == "complete" and intent.get("status") == "succeeded"
+            method = intent.get("payment_method") or {} if done else {}
+            card = method.get("card") or {}
+            return SavedMethod(
+                reference=body.get("client_reference_id") or "",
+                customer_id=body.get("customer") or "",
+                method_id=method.get("id", "") if isinstance(method, dict) else "",
+                brand=str(card.get("brand", "")),
+                last4=str(card.get("last4", "")),
+            )
+        except (AttributeError, TypeError) as error:
+            raise ProviderError(f"stripe session {session_id} is malformed: {error}") from None
+
+    def charge(self, request: ChargeRequest) -> ChargeResult:
+        form = {
+            "amount": str(minor_units(request.amount, request.currency)),
+            "currency": request.currency.lower(),
+            "customer": request.customer_id,
+            "payment_method": request.method_id,
+            "off_session": "true",
+            "confirm": "true",
+            "description": request.description[:250],
+            **{f"metadata[{key}]": value for key, value in request.metadata.items()},
+        }
+        response = self.response(
+            "POST",
+            "/v1/payment_intents",
+            headers={**self._headers(), "Idempotency-Key": request.idempotency_key},
+            data=form,
+        )
+        body = self.json_of(response)
+        if response.status_code == 402:
+            # A card error names the PaymentIntent it left behind.
+            error = body.get("error") or {}
+            code = str(error.get("code") or "card_declined")
+            intent = error.get("payment_intent") or {}
+            return ChargeResult(
+                status="action_required" if code == "authentication_required" else "failed",
+                payment_id=str(intent.get("id", "")),
+                amount=request.amount,
+                currency=request.currency,
+                error_code=code,
+                message=str(error.get("decline_code") or error.get("message") or "")[:300],
+            )
+        if response.status_code >= 400:
+            raise ProviderError(
+                f"stripe answered {response.status_code}: {response.text[:300]}", permanent=True
+            )
+        status = body.get("status")
+        try:
+            amount = from_minor_units(int(body["amount"]), request.currency)
+        except (KeyError, TypeError, ValueError) as error:
+            raise ProviderError(f"stripe payment intent is malformed: {error}") from None
+        if status == "succeeded":
+            return ChargeResult("succeeded", str(body["id"]), amount, request.currency)
+        return ChargeResult(
+            "action_required" if status == "requires_action" else "failed",
+            str(body.get("id", "")),
+            amount,
+            request.currency,
+            error_code=str(status),
+        )
+
+    def detach(self, method_id: str) -> None:
+        self.request("POST", f"/v1/payment_methods/{method_id}/detach", headers=self._headers())
+
+
+class StripeProvider(StripeDebit):
     name = "stripe"
     variables = {
         "base_url": "STRIPE_BASE_URL",
@@ -124,6 +252,17 @@ class StripeProvider(HttpProvider):
             headers=self._headers(),
             params={"expand[]": "payment_intent.latest_charge"},
         )
+        if body.get("mode") == "setup":
+            # A card saved for direct debit (payments.debit): no money moved; the
+            # reference names the mandate, which the webhook then activates.
+            return ProviderRecord(
+                status="open",
+                reference=body.get("client_reference_id") or "",
+                amount=Decimal(0),
+                currency=str(body.get("currency") or "").upper(),
+                payment_id="",
+                method="stripe",
+            )
         try:
             currency = body["currency"].upper()
             status: RecordStatus
