@@ -25,23 +25,24 @@ def _best(on: bool) -> None:
 
 def test_with_the_setting_on_the_message_waits_for_the_best_hour_inside_the_window(creditor):
     _best(True)
-    debtor = _debtor(creditor, best_hours={"sms": 15, "whatsapp": 9})
+    # The default policies try RCS before SMS: the message goes by RCS, at its best hour.
+    debtor = _debtor(creditor, best_hours={"rcs": 15, "sms": 11, "whatsapp": 9})
     _due(debtor, 0)
 
     plan(DAY, now=NOW)
 
     row = Outreach.objects.get()
-    assert row.channel == "sms"
+    assert row.channel == "rcs"
     assert (row.window_start, row.window_end) == (_at(15), _at(19))
     pack = pack_for(creditor.pk, "CO", "")
     assert check_contact(
-        pack, timezone=debtor.timezone, channel="sms", at=row.window_start, history=()
+        pack, timezone=debtor.timezone, channel="rcs", at=row.window_start, history=()
     ).allowed
 
 
 def test_with_the_setting_off_the_message_keeps_the_window_start(creditor):
     _best(False)
-    debtor = _debtor(creditor, best_hours={"sms": 15})
+    debtor = _debtor(creditor, best_hours={"rcs": 15})
     _due(debtor, 0)
 
     plan(DAY, now=NOW)
@@ -52,7 +53,7 @@ def test_with_the_setting_off_the_message_keeps_the_window_start(creditor):
 
 def test_a_best_hour_the_law_forbids_falls_back_to_the_window_start(creditor):
     _best(True)
-    debtor = _debtor(creditor, best_hours={"sms": 21})  # Colombia: no contact after 19:00
+    debtor = _debtor(creditor, best_hours={"rcs": 21})  # Colombia: no contact after 19:00
     _due(debtor, 0)
 
     plan(DAY, now=NOW)
@@ -63,7 +64,7 @@ def test_a_best_hour_the_law_forbids_falls_back_to_the_window_start(creditor):
 
 def test_the_debtors_own_preferred_hours_win_over_the_learnt_hour(creditor):
     _best(True)
-    debtor = _debtor(creditor, best_hours={"sms": 15})
+    debtor = _debtor(creditor, best_hours={"rcs": 15})
     set_contact_preferences(debtor, channel="", hours_from=time(8), hours_to=time(10), actor="test")
     _due(debtor, 0)
 
