@@ -54,6 +54,8 @@ def save_channel_account(
 ) -> ChannelAccount:
     """Create or change the creditor's account on ``channel``; empty secrets keep the stored."""
     routing_key = routing_key.strip()
+    if channel == "email":
+        routing_key = routing_key.lower()  # as the model keeps it: matched to the mail's To
     if not routing_key:
         raise AccountError("routing_key", _("Falta el identificador de la cuenta."))
     taken = ChannelAccount.objects.filter(channel=channel, routing_key=routing_key).exclude(
