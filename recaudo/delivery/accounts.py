@@ -9,7 +9,8 @@ kept ``ACCOUNT_LOOKUP_SECONDS``) builds a new client and closes the old one.
 
 Webhooks: ``route(name, request)`` reads the identifiers the provider put in
 the request (WhatsApp ``metadata.phone_number_id``, Twilio ``To``/``From``/
-``MessagingServiceSid``, RBM ``agentId``), *before* trusting them finds the
+``MessagingServiceSid``, RBM ``agentId``, an inbound email's ``To``/``Cc``/
+``Delivered-To``), *before* trusting them finds the
 account they name, and returns its channel, whose secret then verifies the
 signature. An identifier no account and not the global settings own is
 refused (``UnknownAccount``), never routed to another creditor. Where no
@@ -23,6 +24,9 @@ import base64
 import threading
 import time
 from dataclasses import dataclass
+from email.parser import BytesHeaderParser
+from email.policy import default
+from email.utils import getaddresses, parseaddr
 from typing import Any
 
 from django.conf import settings
@@ -155,11 +159,16 @@ def routing_keys(name: str, request: WebhookRequest) -> set[str]:
         }
     if name == "rcs":
         return _rbm_agent(request.body)
+    if name == "email":
+        return _mail_recipients(request.body)
     return set()
 
 
 def global_routing_keys(name: str) -> set[str]:
     config = settings.CHANNELS.get(name, {})
+    if name == "email":
+        address = parseaddr(str(config.get("from_address") or ""))[1].lower()
+        return {address} if address else set()
     fields = {
         "whatsapp": ("phone_number_id",),
         "sms": ("from_number", "messaging_service_sid"),
@@ -194,6 +203,18 @@ def _rbm_agent(body: bytes) -> set[str]:
         return set()
     agent = event.get("agentId") if isinstance(event, dict) else None
     return {agent} if isinstance(agent, str) and agent else set()
+
+
+def _mail_recipients(body: bytes) -> set[str]:
+    # The relay posts the raw message: whom it was written to names the creditor's From.
+    try:
+        headers = BytesHeaderParser(policy=default).parsebytes(body)
+        values = [
+            str(v) for name in ("To", "Cc", "Delivered-To") for v in headers.get_all(name, [])
+        ]
+    except (ValueError, TypeError, LookupError):
+        return set()
+    return {address.lower() for _name, address in getaddresses(values) if "@" in address}
 
 
 def _list(data: Any, key: str) -> list[Any]:

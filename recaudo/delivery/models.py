@@ -64,6 +64,9 @@ class ChannelAccount(models.Model):
         return f"{self.get_channel_display()} {self.routing_key}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
+        self.routing_key = self.routing_key.strip()
+        if self.channel == self.Channel.EMAIL:
+            self.routing_key = self.routing_key.lower()  # matched to the mail's To, any case
         if self.pk is not None:
             self.revision = F("revision") + 1
         super().save(*args, **kwargs)

@@ -24,6 +24,14 @@ CHANNEL_DETAILS: dict[str, tuple[str, ...]] = {
     "email": ("from_name", "host", "port", "username", "use_tls"),
 }
 SECRETS = ("secret", "signing_secret")
+# What a channel's account cannot work without (the rest falls back to the settings).
+REQUIRED_DETAILS: dict[str, tuple[str, ...]] = {"sms": ("account_sid",)}
+REQUIRED_SECRETS: dict[str, tuple[str, ...]] = {
+    "whatsapp": ("secret", "signing_secret"),
+    "sms": ("secret",),
+    "rcs": ("secret", "signing_secret"),
+    "email": (),
+}
 PROVIDER_SECRETS = ("api_key", "webhook_secret")
 
 
@@ -46,6 +54,8 @@ def save_channel_account(
 ) -> ChannelAccount:
     """Create or change the creditor's account on ``channel``; empty secrets keep the stored."""
     routing_key = routing_key.strip()
+    if channel == "email":
+        routing_key = routing_key.lower()  # as the model keeps it: matched to the mail's To
     if not routing_key:
         raise AccountError("routing_key", _("Falta el identificador de la cuenta."))
     taken = ChannelAccount.objects.filter(channel=channel, routing_key=routing_key).exclude(
@@ -55,6 +65,9 @@ def save_channel_account(
         raise AccountError("routing_key", _("Otro acreedor ya usa ese identificador."))
     kept = {name: details.get(name) for name in CHANNEL_DETAILS[channel]}
     kept = {name: value for name, value in kept.items() if value not in (None, "")}
+    for name in REQUIRED_DETAILS.get(channel, ()):
+        if name not in kept:
+            raise AccountError(name, _("Este canal necesita %(field)s.") % {"field": name})
     try:
         with transaction.atomic():
             account = (
@@ -65,6 +78,9 @@ def save_channel_account(
             created = account is None
             if account is None:
                 account = ChannelAccount(creditor=creditor, channel=channel)
+            for name in REQUIRED_SECRETS[channel]:
+                if not secrets.get(name) and not getattr(account, name):
+                    raise AccountError(name, _("Falta un secreto que este canal necesita."))
             changed = [
                 name
                 for name, before, after in (

@@ -301,3 +301,53 @@ def test_an_sms_to_a_creditors_sender_is_verified_with_its_auth_token_and_routed
     assert right.status_code == 200
     [message] = Message.objects.filter(direction="in")
     assert message.thread.debtor_id == acme_debtor.pk
+
+
+# --- email: routed by the address the debtor wrote to ------------------------
+
+
+def post_mail(to: str, message_id: str):
+    from email.message import EmailMessage
+
+    from recaudo.sandbox.signing import mail_signature
+
+    message = EmailMessage()
+    message["From"] = "Lucía <lucia@example.com>"
+    message["To"] = to
+    message["Subject"] = "Re: Su saldo"
+    message["Message-ID"] = message_id
+    message.set_content("hola, ¿cuánto debo?")
+    body = message.as_bytes()
+    secret = settings.CHANNELS["email"]["inbound_secret"]
+    return Client().post(
+        "/webhooks/email",
+        body,
+        content_type="message/rfc822",
+        HTTP_X_RECAUDO_SIGNATURE=mail_signature(secret, body),
+    )
+
+
+def test_an_email_to_a_creditors_from_address_lands_in_that_creditors_conversation():
+    from recaudo.portfolio.models import ContactPoint
+
+    acme, other = make_creditor(), make_creditor()
+    ChannelAccount.objects.create(
+        creditor=acme, channel="email", routing_key="Cobranza@Acme.example", secret="smtp-pass"
+    )
+    debtors = {}
+    for creditor in (acme, other):
+        debtor = make_debtor(creditor)
+        ContactPoint.objects.create(
+            debtor=debtor, kind="email", value="lucia@example.com", channels=["email"]
+        )
+        debtors[creditor.pk] = debtor
+
+    to_acme = post_mail("Acme <cobranza@acme.example>", "<m1@example.com>")
+    to_nobody = post_mail("someone@elsewhere.example", "<m2@example.com>")
+
+    assert to_acme.status_code == 200
+    assert to_nobody.status_code == 403
+    assert to_nobody.content == b"email: no account for someone@elsewhere.example\n"
+    [message] = Message.objects.filter(direction="in")
+    assert message.thread.debtor_id == debtors[acme.pk].pk
+    assert ChannelAccount.objects.get().routing_key == "cobranza@acme.example"

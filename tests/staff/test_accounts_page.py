@@ -156,3 +156,17 @@ def test_in_the_admin_an_empty_secret_keeps_the_stored_one_and_none_is_shown(two
     assert response.status_code == 302
     account.refresh_from_db()
     assert (account.secret, account.signing_secret) == ("EAAG-kept", "s")
+
+
+def test_an_sms_account_without_its_account_sid_or_auth_token_is_refused(two):
+    mine, _ = two
+    client = browser_of(staff("ana", ADMIN, mine))
+    sms = {"form": "channel", "channel-creditor": mine.pk, "channel-channel": "sms",
+           "channel-routing_key": "+15005550100", "channel-active": "on"}  # fmt: skip
+
+    without_sid = client.post(URL, {**sms, "channel-secret": "auth-token"})
+    without_token = client.post(URL, {**sms, "channel-account_sid": "AC" + "1" * 32})
+
+    assert "Este canal necesita account_sid." in without_sid.content.decode()
+    assert "Falta un secreto que este canal necesita." in without_token.content.decode()
+    assert not ChannelAccount.objects.exists()
