@@ -68,8 +68,11 @@ def lock(name: str) -> Watermark | None:
     # transaction, would wait on another worker's uncommitted insert of it.
     mark = Watermark.objects.select_for_update(skip_locked=True).filter(name=name).first()
     if mark is None and not Watermark.objects.filter(name=name).exists():
-        # Missing (a database flushed after the migration): made now, once.
-        mark, _ = Watermark.objects.get_or_create(name=name)
+        # Missing (a database flushed after the migration): made now, once. Another
+        # worker making it at the same moment is no error: this insert waits for
+        # theirs and does nothing, and the lock below then skips the row they hold.
+        Watermark.objects.bulk_create([Watermark(name=name)], ignore_conflicts=True)
+        mark = Watermark.objects.select_for_update(skip_locked=True).filter(name=name).first()
     return mark
 
 
