@@ -29,6 +29,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
@@ -53,11 +54,13 @@ from recaudo.payments.rules import AgreementError, debit_attempt_day
 from recaudo.payments.terms import terms_for
 from recaudo.portfolio import events
 from recaudo.portfolio.actions import reverse_payment
-from recaudo.portfolio.models import AuditEvent, Debtor
+from recaudo.portfolio.models import AuditEvent, Debt, Debtor
 
 logger = logging.getLogger(__name__)
 
 BATCH = 50
+# What a plan's debts still owe (a debt paused by a report is still owed: agreements).
+OWING = [*Debt.COLLECTIBLE, Debt.Status.DISPUTED]
 # The worker asks between batches; once a minute is soon enough for a charge due today.
 JOB_SECONDS = 60.0
 _last_job = float("-inf")
@@ -317,13 +320,21 @@ def claim_page(now: datetime, limit: int = BATCH, after: int = 0) -> tuple[list[
             day = debit_attempt_day(instalment.due_on, number, retry_days)
             if day is None or day > local_today(debtor, now):
                 continue
+            # Never more than the plan's debts still owe (a part paid by hand meanwhile).
+            owed = sum(
+                (debt.balance for debt in instalment.plan.debts.filter(status__in=OWING)),
+                Decimal(0),
+            )
+            amount = min(instalment.amount, owed)
+            if amount <= 0:
+                continue
             mandate = instalment.plan.mandates.get(status=Mandate.Status.ACTIVE)
             attempt = DebitAttempt.objects.create(
                 mandate=mandate,
                 instalment=instalment,
                 number=number,
                 idempotency_key=f"debit-{instalment.pk}-{number}",
-                amount=instalment.amount,
+                amount=amount,
                 currency=instalment.plan.currency,
                 claimed_at=now,
             )

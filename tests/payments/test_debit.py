@@ -375,3 +375,29 @@ def test_an_instalment_left_to_the_debtor_does_not_hold_back_the_next_one(
     # Like any payment, it counts toward the oldest instalment first (the plan's rule).
     statuses = dict(plan.instalments.values_list("number", "status"))
     assert statuses == {0: "paid", 1: "pending", 2: "pending"}
+
+
+def test_a_charge_never_takes_more_than_the_plans_debts_still_owe(
+    client, debtor, plan, payment_sandbox
+):
+    from recaudo.portfolio.actions import record_payment
+
+    enrol(client, debtor)
+    # Paid by hand: all but 1 000.00 of the plan's debts, before the down payment's charge.
+    total = sum((debt.balance for debt in plan.debts.all()), Decimal(0))
+    record_payment(
+        creditor=debtor.creditor,
+        debtor=debtor,
+        external_id="TRF-1",
+        amount=total - Decimal("1000.00"),
+        currency="COP",
+        paid_at=timezone.now(),
+        method="transfer",
+        actor="test",
+    )
+    # The transfer covered the down payment and the next instalments but the last.
+    assert debit.charge_due_debits(at(date(2027, 1, 20))) == {"succeeded": 1}
+    attempt = DebitAttempt.objects.get()
+    assert attempt.amount == Decimal("1000.00")
+    plan.refresh_from_db()
+    assert plan.status == "completed"
