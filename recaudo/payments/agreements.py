@@ -27,7 +27,8 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from recaudo.payments import outbound
-from recaudo.payments.debit import cancel_with_plan, notify_upcoming_debits, retries_ahead
+from recaudo.payments.debit import cancel_with_plan
+from recaudo.payments.debit_charges import notify_upcoming_debits, retries_ahead
 from recaudo.payments.models import DebtorReport, Instalment, InstalmentPlan
 from recaudo.payments.promises import break_overdue_promises, keep_paid_promises
 from recaudo.payments.reminders import plan_broken, remind_instalments, remind_promises

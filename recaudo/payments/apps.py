@@ -20,6 +20,6 @@ class PaymentsConfig(AppConfig):
 
         add_payment_follow_up(after_payment)
         # Same: the debits read the models. The worker (delivery) runs it between batches.
-        from recaudo.payments.debit import debit_job
+        from recaudo.payments.debit_charges import debit_job
 
         register_between_batches(debit_job)

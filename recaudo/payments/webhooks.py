@@ -22,7 +22,8 @@ from recaudo.inputs import storable
 from recaudo.outreach.contract import PayloadError, SignatureError, WebhookRequest
 from recaudo.payments.actions import apply_provider_record
 from recaudo.payments.conf import setting
-from recaudo.payments.debit import activate, reverse_debit
+from recaudo.payments.debit import activate
+from recaudo.payments.debit_charges import reverse_debit
 from recaudo.payments.models import Checkout, Mandate, PaymentWebhookEvent, ProviderAccount
 from recaudo.payments.providers import get_provider, is_available
 from recaudo.payments.providers.base import HttpProvider, ProviderError

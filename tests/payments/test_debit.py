@@ -17,7 +17,7 @@ import pytest
 from django.utils import timezone
 
 from recaudo.outreach.models import Outreach
-from recaudo.payments import debit
+from recaudo.payments import debit, debit_charges
 from recaudo.payments.actions import agree_plan
 from recaudo.payments.agreements import settle_agreements
 from recaudo.payments.links import live_link
@@ -111,7 +111,7 @@ def test_a_debtor_coming_back_without_saving_a_card_has_no_active_mandate(
     assert answer.status_code == 409
     mandate.refresh_from_db()
     assert mandate.status == "pending" and mandate.method_id == ""
-    assert debit.charge_due_debits(at(date(2026, 11, 20))) == {}
+    assert debit_charges.charge_due_debits(at(date(2026, 11, 20))) == {}
 
 
 def test_the_enrol_button_is_refused_without_an_active_plan(client, debtor, payment_sandbox):
@@ -125,9 +125,9 @@ def test_a_due_instalment_is_charged_once_recorded_as_a_payment_and_thanked(
 ):
     mandate = enrol(client, debtor)
     fake = fake_of(payment_sandbox)
-    assert debit.charge_due_debits(at(date(2026, 11, 20))) == {"succeeded": 1}
+    assert debit_charges.charge_due_debits(at(date(2026, 11, 20))) == {"succeeded": 1}
     # The worker asks again a minute later: nothing more is due.
-    assert debit.charge_due_debits(at(date(2026, 11, 20), 16)) == {}
+    assert debit_charges.charge_due_debits(at(date(2026, 11, 20), 16)) == {}
     attempt = DebitAttempt.objects.get()
     assert (attempt.number, attempt.amount, attempt.currency) == (1, DOWN, "COP")
     down = plan.instalments.get(number=0)
@@ -144,8 +144,8 @@ def test_a_due_instalment_is_charged_once_recorded_as_a_payment_and_thanked(
     assert statuses == {0: "paid", 1: "pending", 2: "pending"}
     assert Outreach.objects.filter(template_key="payment_thanks").count() == 1
     # The next instalment falls due on 2026-12-20: not before (in Bogotá's date).
-    assert debit.charge_due_debits(at(date(2026, 12, 20), 4)) == {}
-    assert debit.charge_due_debits(at(date(2026, 12, 20), 15)) == {"succeeded": 1}
+    assert debit_charges.charge_due_debits(at(date(2026, 12, 20), 4)) == {}
+    assert debit_charges.charge_due_debits(at(date(2026, 12, 20), 15)) == {"succeeded": 1}
 
 
 def test_a_declined_card_is_retried_the_next_day_and_the_debtor_told_each_time(
@@ -153,17 +153,17 @@ def test_a_declined_card_is_retried_the_next_day_and_the_debtor_told_each_time(
 ):
     mandate = enrol(client, debtor, NO_FUNDS)
     fake = fake_of(payment_sandbox)
-    assert debit.charge_due_debits(at(date(2026, 11, 20))) == {"failed": 1}
+    assert debit_charges.charge_due_debits(at(date(2026, 11, 20))) == {"failed": 1}
     first = DebitAttempt.objects.get()
     assert (first.error_code, first.error_message) == ("card_declined", "insufficient_funds")
     assert not Payment.objects.exists()
     [told] = notices("debit-failed:")
     assert told.template_key == "payment_failed"
     # The same day again: no second attempt.
-    assert debit.charge_due_debits(at(date(2026, 11, 20), 20)) == {}
+    assert debit_charges.charge_due_debits(at(date(2026, 11, 20), 20)) == {}
     # Money arrived on the card; the next day's retry pays.
     fake.methods[mandate.method_id].card = PAYS
-    assert debit.charge_due_debits(at(date(2026, 11, 21))) == {"succeeded": 1}
+    assert debit_charges.charge_due_debits(at(date(2026, 11, 21))) == {"succeeded": 1}
     second = DebitAttempt.objects.get(number=2)
     assert second.idempotency_key == f"debit-{first.instalment_id}-2"
     assert len(fake.intents) == 2
@@ -178,14 +178,14 @@ def test_the_plan_breaks_only_after_the_last_retry_was_refused(
 ):
     settings.PAYMENTS = {**settings.PAYMENTS, "plan_grace_days": 0}
     enrol(client, debtor, NO_FUNDS)
-    debit.charge_due_debits(at(date(2026, 11, 20)))
+    debit_charges.charge_due_debits(at(date(2026, 11, 20)))
     assert settle_agreements(date(2026, 11, 21))["plans_broken"] == 0  # retry on the 21st
-    debit.charge_due_debits(at(date(2026, 11, 21)))
+    debit_charges.charge_due_debits(at(date(2026, 11, 21)))
     assert settle_agreements(date(2026, 11, 22))["plans_broken"] == 0  # retry on the 23rd
-    assert debit.charge_due_debits(at(date(2026, 11, 22))) == {}
-    assert debit.charge_due_debits(at(date(2026, 11, 23))) == {"failed": 1}
+    assert debit_charges.charge_due_debits(at(date(2026, 11, 22))) == {}
+    assert debit_charges.charge_due_debits(at(date(2026, 11, 23))) == {"failed": 1}
     assert DebitAttempt.objects.count() == 3
-    assert debit.charge_due_debits(at(date(2026, 11, 27))) == {}  # no fourth attempt
+    assert debit_charges.charge_due_debits(at(date(2026, 11, 27))) == {}  # no fourth attempt
     assert settle_agreements(date(2026, 11, 24))["plans_broken"] == 1
     plan.refresh_from_db()
     assert plan.status == "broken"
@@ -197,14 +197,14 @@ def test_a_bank_asking_for_authentication_stops_the_automatic_attempts_and_tells
     client, debtor, plan, payment_sandbox
 ):
     enrol(client, debtor, NEEDS_AUTHENTICATION)
-    assert debit.charge_due_debits(at(date(2026, 11, 20))) == {"action_required": 1}
+    assert debit_charges.charge_due_debits(at(date(2026, 11, 20))) == {"action_required": 1}
     attempt = DebitAttempt.objects.get()
     assert attempt.error_code == "authentication_required"
     assert attempt.provider_payment_id.startswith("pi_")
     [told] = notices("debit-failed:")
     assert told.template_key == "payment_failed"
-    assert debit.charge_due_debits(at(date(2026, 11, 21))) == {}
-    assert debit.charge_due_debits(at(date(2026, 11, 23))) == {}
+    assert debit_charges.charge_due_debits(at(date(2026, 11, 21))) == {}
+    assert debit_charges.charge_due_debits(at(date(2026, 11, 23))) == {}
     page = client.get(f"/p/{live_link(debtor.pk).token}").content.decode()
     assert 'id="debit-refused"' in page and 'id="pay-instalment-0"' in page
 
@@ -214,7 +214,7 @@ def test_a_charge_whose_answer_was_lost_is_resent_with_its_key_and_charged_once(
 ):
     enrol(client, debtor)
     fake = fake_of(payment_sandbox)
-    [claim] = debit.claim_due(at(date(2026, 11, 20)))
+    [claim] = debit_charges.claim_due(at(date(2026, 11, 20)))
     attempt = DebitAttempt.objects.get(pk=claim.attempt_id)
     sent = StripeDebit.charge
 
@@ -223,14 +223,14 @@ def test_a_charge_whose_answer_was_lost_is_resent_with_its_key_and_charged_once(
         raise ProviderError("ReadTimeout: the answer never came")  # ...the worker never knew
 
     monkeypatch.setattr(StripeDebit, "charge", answer_lost)
-    assert debit.charge(claim, timezone.now()).status == "charging"
+    assert debit_charges.charge(claim, timezone.now()).status == "charging"
     monkeypatch.undo()
     assert len(fake.intents) == 1 and not Payment.objects.exists()
     # Within the lease nobody touches it; after it, it is sent again with the same key.
-    assert debit.claim_due(at(date(2026, 11, 20), 15)) == []
-    [again] = debit.claim_due(datetime(2026, 11, 20, 15, 11, tzinfo=UTC))
-    assert again == debit.Claim(attempt.pk, resent=True)
-    assert debit.charge(again, timezone.now()).status == "succeeded"
+    assert debit_charges.claim_due(at(date(2026, 11, 20), 15)) == []
+    [again] = debit_charges.claim_due(datetime(2026, 11, 20, 15, 11, tzinfo=UTC))
+    assert again == debit_charges.Claim(attempt.pk, resent=True)
+    assert debit_charges.charge(again, timezone.now()).status == "succeeded"
     [intent] = fake.intents.values()  # Stripe answered the first result: no second charge
     assert Payment.objects.get().external_id == intent["id"]
 
@@ -252,7 +252,7 @@ def test_cancelling_from_the_portal_detaches_the_card_and_stops_the_next_charge(
     assert (mandate.status, mandate.cancelled_channel) == ("cancelled", "portal")
     assert fake.methods[mandate.method_id].customer is None
     assert AuditEvent.objects.filter(kind="mandate_cancelled").count() == 1
-    assert debit.charge_due_debits(at(date(2026, 11, 20))) == {}
+    assert debit_charges.charge_due_debits(at(date(2026, 11, 20))) == {}
     assert fake.intents == {} and not DebitAttempt.objects.exists()
     page = client.get(f"/p/{token}").content.decode()
     assert 'id="debit-enrol"' in page
@@ -262,9 +262,9 @@ def test_a_mandate_cancelled_between_claim_and_charge_sends_nothing(
     client, debtor, plan, payment_sandbox
 ):
     mandate = enrol(client, debtor)
-    [claim] = debit.claim_due(at(date(2026, 11, 20)))
+    [claim] = debit_charges.claim_due(at(date(2026, 11, 20)))
     debit.cancel_mandate(mandate, channel="portal", by="test")
-    assert debit.charge(claim, timezone.now()).status == "skipped"
+    assert debit_charges.charge(claim, timezone.now()).status == "skipped"
     assert fake_of(payment_sandbox).intents == {}
 
 
@@ -285,7 +285,7 @@ def test_the_day_before_reminder_gives_way_to_the_debit_notice_days_ahead(
 def test_a_paid_plan_ends_its_mandate(client, debtor, plan, payment_sandbox):
     enrol(client, debtor)
     for day in (date(2026, 11, 20), date(2026, 12, 20), date(2027, 1, 20)):
-        assert debit.charge_due_debits(at(day)) == {"succeeded": 1}
+        assert debit_charges.charge_due_debits(at(day)) == {"succeeded": 1}
     plan.refresh_from_db()
     assert plan.status == "completed"
     assert Mandate.objects.get().status == "cancelled"
@@ -299,7 +299,7 @@ def test_a_refunded_automatic_charge_is_reversed_once_and_not_charged_again(
     from recaudo.payments.webhooks import _process
 
     enrol(client, debtor)
-    debit.charge_due_debits(at(date(2026, 11, 20)))
+    debit_charges.charge_due_debits(at(date(2026, 11, 20)))
     payment = Payment.objects.get()
 
     class Refunded:
@@ -314,7 +314,7 @@ def test_a_refunded_automatic_charge_is_reversed_once_and_not_charged_again(
     assert payment.status == "reversed"
     assert plan.instalments.get(number=0).status == "pending"
     assert [row.template_key for row in notices("payment-reversed:")] == ["payment_failed"]
-    assert debit.charge_due_debits(at(date(2026, 11, 21))) == {}  # paid by hand from now on
+    assert debit_charges.charge_due_debits(at(date(2026, 11, 21))) == {}  # paid by hand from now on
 
 
 def test_the_providers_setup_webhook_activates_a_mandate_whose_debtor_never_came_back(
@@ -351,27 +351,53 @@ def test_the_worker_runs_the_debits_between_batches_once_a_minute(
 ):
     from recaudo.operations.loops import _jobs, run_between_batches
 
-    assert debit.debit_job in _jobs
+    assert debit_charges.debit_job in _jobs
     enrol(client, debtor)
-    monkeypatch.setattr(debit, "_last_job", float("-inf"))
+    monkeypatch.setattr(debit_charges, "_last_job", float("-inf"))
     run_between_batches(at(date(2026, 11, 20)))
     assert DebitAttempt.objects.get().status == "succeeded"
     # A minute has not passed: the next batch does not ask again.
-    monkeypatch.setattr(debit, "charge_due_debits", lambda now: pytest.fail("asked again"))
-    assert debit.debit_job(at(date(2026, 11, 20))) == {}
+    monkeypatch.setattr(debit_charges, "charge_due_debits", lambda now: pytest.fail("asked again"))
+    assert debit_charges.debit_job(at(date(2026, 11, 20))) == {}
 
 
 def test_an_instalment_left_to_the_debtor_does_not_hold_back_the_next_one(
     client, debtor, plan, payment_sandbox
 ):
     mandate = enrol(client, debtor, NEEDS_AUTHENTICATION)
-    assert debit.charge_due_debits(at(date(2026, 11, 20))) == {"action_required": 1}
+    assert debit_charges.charge_due_debits(at(date(2026, 11, 20))) == {"action_required": 1}
     fake_of(payment_sandbox).methods[mandate.method_id].card = PAYS  # a new card's rules
     # One instalment a page: the down payment (left to the debtor) fills the first.
-    assert debit.charge_due_debits(at(date(2026, 12, 20)), batch=1) == {"succeeded": 1}
+    assert debit_charges.charge_due_debits(at(date(2026, 12, 20)), batch=1) == {"succeeded": 1}
     december = plan.instalments.get(number=1)
     assert DebitAttempt.objects.get(instalment=december).status == "succeeded"
     assert Payment.objects.get().amount == december.amount
     # Like any payment, it counts toward the oldest instalment first (the plan's rule).
     statuses = dict(plan.instalments.values_list("number", "status"))
     assert statuses == {0: "paid", 1: "pending", 2: "pending"}
+
+
+def test_a_charge_never_takes_more_than_the_plans_debts_still_owe(
+    client, debtor, plan, payment_sandbox
+):
+    from recaudo.portfolio.actions import record_payment
+
+    enrol(client, debtor)
+    # Paid by hand: all but 1 000.00 of the plan's debts, before the down payment's charge.
+    total = sum((debt.balance for debt in plan.debts.all()), Decimal(0))
+    record_payment(
+        creditor=debtor.creditor,
+        debtor=debtor,
+        external_id="TRF-1",
+        amount=total - Decimal("1000.00"),
+        currency="COP",
+        paid_at=timezone.now(),
+        method="transfer",
+        actor="test",
+    )
+    # The transfer covered the down payment and the next instalments but the last.
+    assert debit_charges.charge_due_debits(at(date(2027, 1, 20))) == {"succeeded": 1}
+    attempt = DebitAttempt.objects.get()
+    assert attempt.amount == Decimal("1000.00")
+    plan.refresh_from_db()
+    assert plan.status == "completed"

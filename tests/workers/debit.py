@@ -2,7 +2,7 @@
 
 Usage: python -m tests.workers.debit NOW_ISO BATCH
 Claims ``BATCH`` instalments at a time and charges them until nothing is left
-(``payments.debit.charge_due_debits``); prints how many it charged. Waits for the file named
+(``payments.debit_charges.charge_due_debits``); prints how many it charged. Waits for the file named
 by START_FLAG (if set) so that all workers start together.
 """
 
@@ -18,14 +18,14 @@ def main() -> None:
     import django
 
     django.setup()
-    from recaudo.payments import debit
+    from recaudo.payments import debit_charges
 
     now, batch = datetime.fromisoformat(sys.argv[1]), int(sys.argv[2])
     flag = os.environ.get("START_FLAG")
     deadline = time.monotonic() + 30
     while flag and not Path(flag).exists() and time.monotonic() < deadline:
         time.sleep(0.01)
-    print(debit.charge_due_debits(now, batch).get("succeeded", 0))
+    print(debit_charges.charge_due_debits(now, batch).get("succeeded", 0))
 
 
 if __name__ == "__main__":
