@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection
 
 from recaudo.insights import people
 from recaudo.insights.actions import rebuild
@@ -237,7 +238,10 @@ def test_the_snapshot_takes_the_newest_contact_with_a_segment_the_later_id_on_a_
 def test_the_one_pass_segments_are_each_debtors_own_lookup(book):
     reseat_d(book)
 
-    one_pass = {row["s_debtor"]: row["s_segment"] for row in newest_segments()}
+    sql, params = newest_segments()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        one_pass = dict(cursor.fetchall())
     looked_up = dict(
         Debtor.objects.annotate(segment=debtor_segment("id"))
         .filter(segment__gt=0)
