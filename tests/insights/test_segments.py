@@ -14,6 +14,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.db import connection
 
 from recaudo.insights import people
 from recaudo.insights.actions import rebuild
@@ -26,10 +27,12 @@ from recaudo.insights.figures import (
     refusals,
     rolls,
 )
-from recaudo.insights.models import DebtState
+from recaudo.insights.models import BalanceDay, DebtState
+from recaudo.insights.snapshots import debtor_segment, newest_segments, snapshot_balances
 from recaudo.outreach.models import Outreach
 from recaudo.policies.models import Policy, Segment
 from recaudo.portfolio.apikeys import create_key
+from recaudo.portfolio.models import Debtor
 from recaudo.roles import SUPERVISOR
 from tests.insights.portfolio import NOW, build
 from tests.staff.helpers import browser_of, staff
@@ -198,3 +201,53 @@ def test_the_api_says_which_tables_the_segment_splits(book):
         "debts": 1,
         "balance": "300000.00",
     }
+
+
+def reseat_d(book):
+    """D's newest contact (the call) loses its segment; of m6 and m7, planned the same day,
+    the later id goes to Temprana and the other stays in Tardía."""
+    d = book.debts["d1"].debtor_id
+    call = Outreach.objects.filter(debtor_id=d).order_by("-planned_on", "-id").first()
+    Outreach.objects.filter(pk=call.pk).update(segment=None)
+    older, newer = Outreach.objects.filter(debtor_id=d).exclude(pk=call.pk).order_by("id")
+    assert older.planned_on == newer.planned_on < call.planned_on
+    Outreach.objects.filter(pk=newer.pk).update(segment_id=book.segments["early"])
+    Outreach.objects.filter(pk=older.pk).update(segment_id=book.segments["late"])
+
+
+def test_the_snapshot_takes_the_newest_contact_with_a_segment_the_later_id_on_a_tie(book):
+    reseat_d(book)
+    with time_machine.travel(NOW, tick=False):
+        snapshot_balances(NOW.date())
+
+    # d1 (91-180, 300,000 owed) is now in Temprana with b1; Tardía keeps c1 only; E (1-30) none.
+    assert sorted(
+        BalanceDay.objects.filter(day=NOW.date()).values_list(
+            "segment_id", "bucket", "debts", "balance"
+        )
+    ) == sorted(
+        [
+            (book.segments["early"], "61-90", 1, D("150000.00")),
+            (book.segments["early"], "91-180", 1, D("300000.00")),
+            (book.segments["late"], "current", 1, D("300000.00")),
+            (0, "1-30", 1, D("500000.00")),
+        ]
+    )
+
+
+def test_the_one_pass_segments_are_each_debtors_own_lookup(book):
+    reseat_d(book)
+
+    sql, params = newest_segments()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        one_pass = dict(cursor.fetchall())
+    looked_up = dict(
+        Debtor.objects.annotate(segment=debtor_segment("id"))
+        .filter(segment__gt=0)
+        .values_list("id", "segment")
+    )
+    assert one_pass == looked_up
+    assert sorted(one_pass.values()) == sorted(
+        [book.segments["early"]] * 3 + [book.segments["late"]]
+    )
