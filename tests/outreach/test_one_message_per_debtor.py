@@ -70,7 +70,7 @@ def test_three_debts_due_at_different_offsets_get_one_message_naming_all_three(
 
     [sent] = dispatch_and_record(SEND_AT)
 
-    assert sent.channel == "sms"
+    assert sent.channel == "rcs"  # the phone-first steps try RCS before SMS
     assert sent.text == (
         f"{creditor.brand_name}: hola Lucía, tienes 3 facturas pendientes por $1.250.000,00, "
         f"la primera con vencimiento el 17 de noviembre. Paga o elige un plan en {_link(sent.text)}"

@@ -61,7 +61,9 @@ def approve_shipped_templates(sandbox) -> None:
 def statement_message(debtor, channel: str, address: str):
     outreach = SimpleNamespace(pk=41, attempts=1, channel=channel, template_key="statement",
                                contact_point_id=None, notice_context={})  # fmt: skip
-    debts = list(debtor.debts.order_by("due_on"))
+    # A statement step is about the new invoice; the PDF lists every open one. (Two
+    # steps due the same day would be one message in the several-debts text.)
+    debts = list(debtor.debts.order_by("-due_on")[:1])
     return build_message(outreach=outreach, creditor=debtor.creditor, debtor=debtor, debts=debts,
                          address=address, today=TODAY, link_token="tok-41")  # fmt: skip
 
