@@ -167,7 +167,9 @@ def preview(
     if attach_statement and channel in ("whatsapp", "email"):
         shown.statement = statement_filename(language)
         shown.statement_where = (
-            _("documento del encabezado de la plantilla aprobada") if whatsapp else _("adjunto")
+            _("documento del encabezado de la plantilla aprobada")
+            if whatsapp
+            else _("adjunto al correo")
         )
     if whatsapp:
         meanings = quick_reply_meanings()

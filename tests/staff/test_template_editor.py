@@ -390,3 +390,32 @@ def test_an_sms_template_offers_neither_the_statement_nor_quick_replies(sms, sup
     assert "attach_statement" not in form.fields
     assert "whatsapp_quick_replies" not in form.fields
     assert "data-statement" not in page.content.decode()
+
+
+def test_the_statement_and_button_lines_of_the_preview_read_in_english_and_portuguese():
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from recaudo.staff.template_editor import Preview, quick_reply_meanings
+
+    def shown():
+        return Preview(
+            country="CO", language="es", text="Hola", statement="estado-de-cuenta.pdf",
+            statement_where=str(translation.gettext("adjunto al correo")),
+            quick_replies=[("pay", quick_reply_meanings()["pay"])],
+        )  # fmt: skip
+
+    with translation.override("en"):
+        english = render_to_string("staff/_template_preview.html", {"previews": [shown()]})
+    with translation.override("pt-br"):
+        portuguese = render_to_string("staff/_template_preview.html", {"previews": [shown()]})
+
+    assert (
+        "The statement of account goes with it as a PDF "
+        "(estado-de-cuenta.pdf, attached to the email)." in english
+    )
+    assert "Pay: the bot sends the payment link" in english
+    assert (
+        "Vai com o extrato da conta em PDF (estado-de-cuenta.pdf, anexado ao e-mail)." in portuguese
+    )
+    assert 'aria-label="Botões de resposta rápida"' in portuguese
