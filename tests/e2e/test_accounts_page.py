@@ -84,6 +84,15 @@ def test_an_admin_sets_whatsapp_and_edits_it_without_retyping_the_secret(live_se
     assert account.details == {"display_number": "15550009999"}
     assert (account.secret, account.signing_secret) == (TOKEN, APP_SECRET)
     assert account.revision == 2
+    # What a send of Acme's goes out with: the kept token, the new revision.
+    from recaudo.delivery.accounts import channel_for, forget_accounts
+
+    forget_accounts()
+    sender = channel_for("whatsapp", acme.pk)
+    assert sender.config["access_token"] == TOKEN
+    assert sender.config["app_secret"] == APP_SECRET
+    assert sender.config["phone_number_id"] == "444000444000444"
+    forget_accounts()
     # Stored encrypted: the row holds neither value in clear.
     from django.db import connection
 
