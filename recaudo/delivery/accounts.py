@@ -136,12 +136,22 @@ def route(name: str, request: WebhookRequest) -> Routed:
     raise UnknownAccount(f"{name}: one request names several accounts ({', '.join(sorted(keys))})")
 
 
-def rcs_channels() -> list[Channel]:
-    """The global RBM channel and every active creditor agent's (Google's setup POST)."""
-    found = [get_channel("rcs")]
-    for account in ChannelAccount.objects.filter(channel="rcs", active=True).order_by("pk"):
+def every_channel(name: str) -> list[Channel]:
+    """The global channel and every active creditor account's, the global first.
+
+    For the unsigned checks a provider makes of the callback URL, which name no
+    account: Google's RBM setup POST (a ``clientToken``) and Meta's WhatsApp
+    subscription GET (a ``hub.verify_token``).
+    """
+    found = [get_channel(name)]
+    for account in ChannelAccount.objects.filter(channel=name, active=True).order_by("pk"):
         found.append(account_channel(account))
     return found
+
+
+def rcs_channels() -> list[Channel]:
+    """The global RBM channel and every active creditor agent's (Google's setup POST)."""
+    return every_channel("rcs")
 
 
 def routing_keys(name: str, request: WebhookRequest) -> set[str]:

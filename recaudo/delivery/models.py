@@ -77,13 +77,16 @@ class ChannelAccount(models.Model):
         """This account as keys of ``settings.CHANNELS[channel]`` (the rest stays global)."""
         details = self.details or {}
         if self.channel == self.Channel.WHATSAPP:
-            return {
+            whatsapp = {
                 "phone_number_id": self.routing_key,
                 "access_token": self.secret,
                 "app_secret": self.signing_secret,
                 "display_number": details.get("display_number", ""),
                 "waba_id": details.get("waba_id", ""),
             }
+            if details.get("verify_token"):  # else the global one (the creditor's app is ours)
+                whatsapp["verify_token"] = details["verify_token"]
+            return whatsapp
         if self.channel == self.Channel.SMS:
             sender = {"messaging_service_sid": self.routing_key, "from_number": ""}
             if not self.routing_key.startswith("MG"):

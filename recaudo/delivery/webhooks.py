@@ -19,7 +19,7 @@ from recaudo.channels import EMAIL, RCS, SMS, WHATSAPP, ChannelFacts
 from recaudo.delivery import accounts
 from recaudo.delivery import provider_events as events
 from recaudo.delivery.channels.rcs import RbmChannel
-from recaudo.delivery.channels.registry import channel_class, get_channel
+from recaudo.delivery.channels.registry import channel_class
 from recaudo.delivery.channels.whatsapp import WhatsAppChannel
 from recaudo.outreach.contract import SignatureError, WebhookRequest
 from recaudo.webhook_lane import provider_webhook
@@ -53,14 +53,20 @@ def whatsapp(request: HttpRequest) -> HttpResponse:
 
 
 def _whatsapp_subscription(request: HttpRequest) -> HttpResponse:
-    """Meta's check of the callback URL: echo the challenge if the token is ours."""
-    channel = get_channel(WHATSAPP.name)
-    assert isinstance(channel, WhatsAppChannel)  # the registry maps "whatsapp" to it
-    challenge = channel.verify_subscription(request.GET)
-    if challenge is None:
-        logger.warning("webhook whatsapp: subscription check refused")
-        return HttpResponse("Forbidden", status=403, content_type="text/plain")
-    return HttpResponse(challenge, content_type="text/plain")
+    """Meta's check of the callback URL: echo the challenge if the token is ours.
+
+    Ours: the global ``verify_token`` or an active creditor account's own (its
+    ``details["verify_token"]``, set on /equipo/cuentas/ for a creditor whose
+    Meta app is its own); an account without one uses the global token. The
+    GET names no phone number, so every account's token is tried.
+    """
+    for channel in accounts.every_channel(WHATSAPP.name):
+        assert isinstance(channel, WhatsAppChannel)  # the registry maps "whatsapp" to it
+        challenge = channel.verify_subscription(request.GET)
+        if challenge is not None:
+            return HttpResponse(challenge, content_type="text/plain")
+    logger.warning("webhook whatsapp: subscription check refused")
+    return HttpResponse("Forbidden", status=403, content_type="text/plain")
 
 
 @provider_webhook

@@ -7,7 +7,7 @@ listed nor reachable. See docs/channels.md#accounts-per-creditor.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.conf import settings
@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -57,6 +57,15 @@ class ChannelAccountForm(forms.Form):
     )
     display_number = forms.CharField(label=gettext_lazy("Número visible"), required=False)
     waba_id = forms.CharField(label=gettext_lazy("WABA id"), required=False)
+    verify_token = forms.CharField(
+        label=gettext_lazy("Token de verificación del webhook de WhatsApp"),
+        required=False,
+        max_length=200,
+        help_text=gettext_lazy(
+            "Solo si la app de Meta es del acreedor: el que se escribe en su configuración del "
+            "webhook. Vacío: el token general."
+        ),
+    )
     account_sid = forms.CharField(label=gettext_lazy("Account SID de Twilio"), required=False)
     from_name = forms.CharField(label=gettext_lazy("Nombre del remitente"), required=False)
     host = forms.CharField(label=gettext_lazy("Servidor SMTP"), required=False)
@@ -87,12 +96,23 @@ class ProviderAccountForm(forms.Form):
     active = forms.BooleanField(label=gettext_lazy("Activa"), required=False, initial=True)
 
 
+_POSTED: Any = object()  # _form's default: the request's POST when it is this form's
+
+
 def _creditors(request: AgentRequest) -> QuerySet[Creditor]:
     return scoped(Creditor.objects.order_by("name"), creditor_scope(request.user), "pk")
 
 
-def _form(form_class: type[forms.Form], request: AgentRequest, name: str) -> forms.Form:
-    form = form_class(request.POST if request.POST.get("form") == name else None, prefix=name)
+def _form(
+    form_class: type[forms.Form],
+    request: AgentRequest,
+    name: str,
+    data: Any = _POSTED,
+    initial: dict[str, Any] | None = None,
+) -> forms.Form:
+    if data is _POSTED:
+        data = request.POST if request.POST.get("form") == name else None
+    form = form_class(data, prefix=name, initial=initial)
     field = form.fields["creditor"]
     assert isinstance(field, forms.ModelChoiceField)
     field.queryset = _creditors(request)
@@ -127,6 +147,52 @@ def account_list(request: AgentRequest) -> HttpResponse:
             "is_admin": role == ADMIN,
             "webhook_base": f"{settings.PUBLIC_BASE_URL}/webhooks/payments",
         },
+    )
+
+
+@staff_only
+def channel_account(request: AgentRequest, account_id: int) -> HttpResponse:
+    """One channel account's form, filled with its public details (never a secret).
+
+    An account of a creditor outside the user's scope is a 404, as if it did
+    not exist; the creditor and the channel are fixed here (a new account is
+    made on the list page).
+    """
+    role = role_of(request.user)
+    if role not in APPROVERS:
+        raise PermissionDenied(_("Solo administradores y supervisores ven las cuentas."))
+    found = get_object_or_404(
+        scoped(ChannelAccount.objects.select_related("creditor"), creditor_scope(request.user)),
+        pk=account_id,
+    )
+    initial = {
+        "creditor": found.creditor_id,
+        "channel": found.channel,
+        "routing_key": found.routing_key,
+        "active": found.active,
+        **{
+            name: value
+            for name, value in (found.details or {}).items()
+            if name in accounts.CHANNEL_DETAILS[found.channel]
+        },
+    }
+    posted = request.method == "POST"
+    if posted and role != ADMIN:
+        raise PermissionDenied(_("Solo un administrador cambia las cuentas."))
+    form = _form(ChannelAccountForm, request, "channel", request.POST if posted else None, initial)
+    # Disabled: the creditor and the channel are the account's, whatever was posted.
+    for name in ("creditor", "channel"):
+        form.fields[name].disabled = True
+    shown = set(accounts.CHANNEL_DETAILS[found.channel])
+    for name in accounts.ALL_CHANNEL_DETAILS - shown:
+        del form.fields[name]  # another channel's details
+    if posted and form.is_valid() and _save(request, form):
+        messages.success(request, _("Cuenta guardada."))
+        return redirect("staff:accounts")
+    return render(
+        request,
+        "staff/account.html",
+        {"account": found, "form": form, "is_admin": role == ADMIN},
     )
 
 

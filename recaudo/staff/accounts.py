@@ -18,11 +18,12 @@ from recaudo.portfolio.models import AuditEvent, Creditor
 
 # The public details each channel's account keeps (ChannelAccount.details).
 CHANNEL_DETAILS: dict[str, tuple[str, ...]] = {
-    "whatsapp": ("display_number", "waba_id"),
+    "whatsapp": ("display_number", "waba_id", "verify_token"),
     "sms": ("account_sid",),
     "rcs": (),
     "email": ("from_name", "host", "port", "username", "use_tls"),
 }
+ALL_CHANNEL_DETAILS = frozenset(name for names in CHANNEL_DETAILS.values() for name in names)
 SECRETS = ("secret", "signing_secret")
 # What a channel's account cannot work without (the rest falls back to the settings).
 REQUIRED_DETAILS: dict[str, tuple[str, ...]] = {"sms": ("account_sid",)}

@@ -74,6 +74,23 @@ class TagsField(forms.CharField):
         return [tag.strip() for tag in text.split(",") if tag.strip()]
 
 
+class LinesField(forms.CharField):
+    """A list of texts, one per line (WhatsApp's quick-reply payloads, in the buttons' order).
+
+    Only split here: the model's ``clean`` judges the list (how many, how long)
+    and its error is shown on this field.
+    """
+
+    widget = forms.Textarea(attrs={"rows": 3})
+
+    def prepare_value(self, value: Any) -> Any:
+        return "\n".join(str(item) for item in value) if isinstance(value, list) else value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 class PolicyForm(forms.ModelForm):
     class Meta:
         model = Policy
@@ -209,6 +226,15 @@ class TemplateForm(forms.ModelForm):
         PARAMETER_SLOTS,
         label=gettext_lazy("Parámetros de la plantilla de WhatsApp"),
     )
+    whatsapp_quick_replies = LinesField(
+        label=gettext_lazy("Respuestas rápidas de la plantilla de WhatsApp"),
+        required=False,
+        help_text=gettext_lazy(
+            "Una por línea, en el orden de los botones de la plantilla aprobada: el "
+            "identificador que vuelve al tocarlo (pay: Pagar, agent: Hablar con un asesor, "
+            "paid: Ya pagué)."
+        ),
+    )
 
     class Meta:
         model = Template
@@ -221,8 +247,20 @@ class TemplateForm(forms.ModelForm):
             "whatsapp_template_name",
             "whatsapp_template_language",
             "whatsapp_parameters",
+            "whatsapp_quick_replies",
+            "attach_statement",
         )
         widgets = {"body": forms.Textarea(attrs={"rows": 10})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        channel = self.instance.channel
+        # What the channel cannot carry is not offered: quick replies are WhatsApp's
+        # buttons; the statement goes with an email or a WhatsApp message only.
+        if channel != "whatsapp":
+            del self.fields["whatsapp_quick_replies"]
+        if channel not in ("whatsapp", "email"):
+            del self.fields["attach_statement"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

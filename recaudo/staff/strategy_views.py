@@ -19,6 +19,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -43,6 +44,7 @@ from recaudo.staff.strategy import (
     visible_templates,
 )
 from recaudo.staff.strategy_forms import (
+    LinesField,
     PolicyForm,
     SegmentForm,
     StepFormSet,
@@ -268,6 +270,9 @@ def _previews(template: Template, data: dict[str, Any]) -> list[Any]:
             subject=str(data.get("subject") or ""),
             body=str(data.get("body") or ""),
             whatsapp_parameters=list(data.get("whatsapp_parameters") or []),
+            attach_statement=bool(data.get("attach_statement")),
+            quick_replies=list(data.get("whatsapp_quick_replies") or []),
+            whatsapp_template_name=str(data.get("whatsapp_template_name") or ""),
         )
         for country in creditor_countries(creditor)[:4]
     ]
@@ -285,17 +290,28 @@ def _form_values(form: TemplateForm, template: Template) -> dict[str, Any]:
             )
         except forms.ValidationError:  # the form shows the error; preview what it can
             parameters = []
+        replies = LinesField(required=False).to_python(
+            form.data.get(form.add_prefix("whatsapp_quick_replies"), "")
+        )
         return {
             "language": form.data.get("language", template.language),
             "subject": form.data.get("subject", ""),
             "body": form.data.get("body", ""),
             "whatsapp_parameters": parameters,
+            "whatsapp_template_name": form.data.get("whatsapp_template_name", ""),
+            "whatsapp_quick_replies": replies,
+            "attach_statement": forms.CheckboxInput().value_from_datadict(
+                form.data, MultiValueDict(), form.add_prefix("attach_statement")
+            ),
         }
     return {
         "language": template.language,
         "subject": template.subject,
         "body": template.body,
         "whatsapp_parameters": list(template.whatsapp_parameters or []),
+        "whatsapp_template_name": template.whatsapp_template_name,
+        "whatsapp_quick_replies": list(template.whatsapp_quick_replies or []),
+        "attach_statement": template.attach_statement,
     }
 
 

@@ -25,8 +25,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils.translation import gettext as _
 
+from recaudo.conversations.choices import AGENT, PAID, PAY
 from recaudo.delivery.channels.registry import get_channel
 from recaudo.outreach.contract import OutboundMessage, ProviderResult
+from recaudo.payments.statement import statement_filename
 from recaudo.policies.models import Template
 from recaudo.policies.rendering import (
     PLACEHOLDERS,
@@ -52,6 +54,22 @@ class Preview:
     error: str = ""
     sms: SmsCount | None = None
     parameters: list[tuple[int, str, str]] = field(default_factory=list)  # (n, name, value)
+    # What goes with the text: the statement PDF's file name ("" without it), and
+    # WhatsApp's quick-reply buttons as (payload, what the bot does with a tap).
+    statement: str = ""
+    statement_where: str = ""
+    quick_replies: list[tuple[str, str]] = field(default_factory=list)
+    # Why the statement or the buttons would not go (no approved WhatsApp template).
+    extras_note: str = ""
+
+
+def quick_reply_meanings() -> dict[str, str]:
+    """What the bot does with a tap on each payload it understands (conversations/choices.py)."""
+    return {
+        PAY: _("Pagar: el bot envía el enlace de pago"),
+        AGENT: _("Hablar con un asesor: pasa a una persona"),
+        PAID: _("Ya pagué: abre el reporte de pago"),
+    }
 
 
 def placeholders() -> list[tuple[str, str]]:
@@ -133,9 +151,36 @@ def preview(
     subject: str,
     body: str,
     whatsapp_parameters: list[str],
+    attach_statement: bool = False,
+    quick_replies: list[str] | None = None,
+    whatsapp_template_name: str = "",
 ) -> Preview:
-    """The message as the debtor of ``country`` would read it, or what is wrong with it."""
+    """The message as the debtor of ``country`` would read it, or what is wrong with it.
+
+    With what goes along as the sender builds it (``delivery.messages``): the
+    statement PDF (attached to an email; a WhatsApp approved template's
+    document header) and WhatsApp's quick replies; on WhatsApp both need an
+    approved template, which the note says when there is none.
+    """
     shown = Preview(country=country, language=language)
+    whatsapp = channel == "whatsapp"
+    if attach_statement and channel in ("whatsapp", "email"):
+        shown.statement = statement_filename(language)
+        shown.statement_where = (
+            _("documento del encabezado de la plantilla aprobada")
+            if whatsapp
+            else _("adjunto al correo")
+        )
+    if whatsapp:
+        meanings = quick_reply_meanings()
+        shown.quick_replies = [
+            (reply, meanings.get(reply, _("el bot no conoce este identificador")))
+            for reply in quick_replies or []
+        ]
+        if (shown.statement or shown.quick_replies) and not whatsapp_template_name:
+            shown.extras_note = _(
+                "Sin plantilla aprobada de WhatsApp no van ni el estado de cuenta ni los botones."
+            )
     errors = template_errors(
         subject=subject, body=body, channel=channel, whatsapp_parameters=whatsapp_parameters
     )

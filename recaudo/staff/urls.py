@@ -33,6 +33,11 @@ urlpatterns = [
     path("deudores/<int:debtor_id>/promesa", views.promise, name="promise"),
     path("deudores/<int:debtor_id>/plan", views.plan, name="plan"),
     path("cuentas/", account_views.account_list, name="accounts"),
+    path(
+        "cuentas/canales/<int:account_id>/",
+        account_views.channel_account,
+        name="channel_account",
+    ),
     path("revisiones/", reviews.reviews, name="reviews"),
     path("revisiones/<int:report_id>/comprobante", reviews.receipt, name="receipt"),
     path("revisiones/<int:report_id>/decidir", reviews.decide, name="review"),

@@ -250,6 +250,7 @@ def test_a_webhook_to_an_unknown_path_under_webhooks_is_a_404(client):
 # --- WhatsApp's subscription check ---------------------------------------------
 
 
+@pytest.mark.django_db
 def test_whatsapp_subscription_check_echoes_the_challenge_as_plain_text(client):
     token = settings.CHANNELS["whatsapp"]["verify_token"]
 
@@ -275,11 +276,51 @@ def test_whatsapp_subscription_check_echoes_the_challenge_as_plain_text(client):
         {},
     ],
 )
+@pytest.mark.django_db
 def test_whatsapp_subscription_check_with_a_wrong_token_is_forbidden(client, params):
     response = client.get("/webhooks/whatsapp", params)
 
     assert response.status_code == 403
     assert b"1" not in response.content
+
+
+def _whatsapp_account(creditor, routing_key: str, **details):
+    from recaudo.delivery.models import ChannelAccount
+
+    return ChannelAccount.objects.create(
+        creditor=creditor, channel="whatsapp", routing_key=routing_key, details=details,
+        secret="EAAG-own", signing_secret="own-app-secret",
+    )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_a_creditor_accounts_own_verify_token_passes_the_subscription_check(client):
+    _whatsapp_account(make_creditor(), "222000222000222", verify_token="token-de-acme")
+    _whatsapp_account(make_creditor(), "333000333000333")  # no token of its own
+    check = {"hub.mode": "subscribe", "hub.challenge": "987654"}
+
+    own = client.get("/webhooks/whatsapp", {**check, "hub.verify_token": "token-de-acme"})
+    global_token = settings.CHANNELS["whatsapp"]["verify_token"]
+    general = client.get("/webhooks/whatsapp", {**check, "hub.verify_token": global_token})
+    wrong = client.get("/webhooks/whatsapp", {**check, "hub.verify_token": "token-de-otro"})
+
+    assert (own.status_code, own.content) == (200, b"987654")
+    assert (general.status_code, general.content) == (200, b"987654")
+    assert wrong.status_code == 403
+
+
+@pytest.mark.django_db
+def test_an_inactive_accounts_verify_token_is_refused(client):
+    account = _whatsapp_account(make_creditor(), "222000222000222", verify_token="token-viejo")
+    account.active = False
+    account.save()
+
+    response = client.get(
+        "/webhooks/whatsapp",
+        {"hub.mode": "subscribe", "hub.challenge": "5", "hub.verify_token": "token-viejo"},
+    )
+
+    assert response.status_code == 403
 
 
 # --- WhatsApp statuses ---------------------------------------------------------

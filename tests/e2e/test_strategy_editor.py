@@ -124,3 +124,56 @@ def test_a_supervisor_edits_a_template_and_sees_the_live_preview_and_segment_cou
         assert errors == []
     finally:
         context.close()
+
+
+def test_a_supervisor_adds_the_statement_and_quick_replies_to_a_whatsapp_template(
+    live_server, browser, creditor
+):
+    template = Template.objects.create(
+        creditor=creditor, key="statement", channel="whatsapp", language="es",
+        body="Hola {{ nombre }}, tu estado de cuenta: {{ total }}.",
+        whatsapp_template_name="recaudo_statement_document", whatsapp_template_language="es",
+        whatsapp_parameters=["nombre", "total"],
+    )  # fmt: skip
+
+    context, page, errors = _log_in(
+        browser, live_server, "sofia", f"/equipo/plantillas/{template.pk}/", 1366
+    )
+    try:
+        preview = page.locator("#template-preview section").first
+        assert preview.locator("[data-statement]").count() == 0
+        page.check("#id_attach_statement")
+        page.locator("#template-preview [data-statement]").first.wait_for()
+        assert page.locator("#template-preview [data-statement]").first.inner_text() == (
+            "📄 Va con el estado de cuenta en PDF (estado-de-cuenta.pdf, documento del "
+            "encabezado de la plantilla aprobada)."
+        )
+
+        page.fill("#id_whatsapp_quick_replies", "pay\nagent\npaid")
+        page.locator('#template-preview [data-payload="paid"]').first.wait_for()
+        buttons = page.locator("#template-preview section").first.locator("[data-payload]")
+        assert buttons.all_inner_texts() == ["pay", "agent", "paid"]
+
+        page.fill("#id_whatsapp_quick_replies", "\n".join(f"r{n}" for n in range(11)))
+        page.get_by_role("button", name="Guardar la plantilla").click()
+        page.get_by_role("alert").wait_for()
+        assert (
+            page.get_by_role("alert")
+            .inner_text()
+            .endswith(
+                "Respuestas rápidas de la plantilla de WhatsApp: "
+                "Una plantilla de WhatsApp tiene a lo sumo 10 botones."
+            )
+        )
+        template.refresh_from_db()
+        assert (template.version, template.attach_statement) == (1, False)
+
+        page.fill("#id_whatsapp_quick_replies", "pay\nagent\npaid")
+        page.get_by_role("button", name="Guardar la plantilla").click()
+        page.get_by_text("Plantilla guardada (versión 2)").wait_for()
+        template.refresh_from_db()
+        assert template.attach_statement is True
+        assert template.whatsapp_quick_replies == ["pay", "agent", "paid"]
+        assert errors == []
+    finally:
+        context.close()

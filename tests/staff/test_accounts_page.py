@@ -170,3 +170,57 @@ def test_an_sms_account_without_its_account_sid_or_auth_token_is_refused(two):
     assert "Este canal necesita account_sid." in without_sid.content.decode()
     assert "Falta un secreto que este canal necesita." in without_token.content.decode()
     assert not ChannelAccount.objects.exists()
+
+
+def test_an_account_of_another_creditor_is_a_404_on_its_own_page(two):
+    mine, theirs = two
+    account = ChannelAccount.objects.create(
+        creditor=theirs, channel="whatsapp", routing_key="999", secret="t", signing_secret="s"
+    )
+    client = browser_of(staff("ana", ADMIN, mine))
+    url = f"{URL}canales/{account.pk}/"
+
+    assert client.get(url).status_code == 404
+    assert (
+        client.post(url, whatsapp_form(theirs, **{"channel-routing_key": "1"})).status_code == 404
+    )
+    account.refresh_from_db()
+    assert account.routing_key == "999"
+
+
+def test_the_account_page_keeps_its_creditor_and_channel_and_sets_the_verify_token(two):
+    mine, theirs = two
+    account = ChannelAccount.objects.create(
+        creditor=mine, channel="whatsapp", routing_key="111", secret="t", signing_secret="s"
+    )
+    client = browser_of(staff("ana", ADMIN, mine))
+
+    response = client.post(
+        f"{URL}canales/{account.pk}/",
+        whatsapp_form(theirs, **{"channel-channel": "sms", "channel-secret": "",
+                                 "channel-signing_secret": "",
+                                 "channel-verify_token": "token-propio"}),
+    )  # fmt: skip
+
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert (account.creditor, account.channel) == (mine, "whatsapp")
+    assert account.details == {"display_number": "15550001111", "verify_token": "token-propio"}
+    assert (account.secret, account.signing_secret) == ("t", "s")
+    assert account.settings_override()["verify_token"] == "token-propio"
+
+
+def test_a_supervisor_reads_an_accounts_page_but_cannot_post_it(two):
+    mine, _ = two
+    account = ChannelAccount.objects.create(
+        creditor=mine, channel="whatsapp", routing_key="111", secret="t", signing_secret="s"
+    )
+    client = browser_of(staff("sara", SUPERVISOR, mine))
+    url = f"{URL}canales/{account.pk}/"
+
+    page = client.get(url)
+
+    assert page.status_code == 200
+    assert 'id="read-only"' in page.content.decode()
+    assert 'id="channel-account"' not in page.content.decode()
+    assert client.post(url, whatsapp_form(mine)).status_code == 403

@@ -285,3 +285,137 @@ def test_moving_a_template_onto_another_version_of_it_is_refused(sms, supervisor
     sms.refresh_from_db()
     english.refresh_from_db()
     assert (sms.language, sms.body, english.body) == ("es", sms.body, "Hi")
+
+
+def _whatsapp_post(template, **fields):
+    form = {
+        "language": "es", "body": template.body, "whatsapp_template_name": "pago_hoy",
+        "whatsapp_template_language": "es",
+        "whatsapp_parameters_0": "nombre", "whatsapp_parameters_1": "total",
+    }  # fmt: skip
+    form.update(fields)
+    return form
+
+
+def test_the_editor_saves_the_statement_and_the_quick_replies_of_a_whatsapp_template(
+    whatsapp, supervisor
+):
+    response = supervisor.post(
+        f"/equipo/plantillas/{whatsapp.pk}/",
+        _whatsapp_post(
+            whatsapp, attach_statement="on", whatsapp_quick_replies="pay\r\n agent \n\npaid"
+        ),
+    )
+
+    assert response.status_code == 302
+    whatsapp.refresh_from_db()
+    assert whatsapp.attach_statement is True
+    assert whatsapp.whatsapp_quick_replies == ["pay", "agent", "paid"]
+    assert whatsapp.version == 2
+    change = StrategyChange.objects.get(kind="template")
+    assert change.after["whatsapp_quick_replies"] == ["pay", "agent", "paid"]
+    page = supervisor.get(f"/equipo/plantillas/{whatsapp.pk}/").content.decode()
+    assert 'id="id_attach_statement" checked>' in page
+    assert 'id="id_whatsapp_quick_replies">\npay\nagent\npaid</textarea>' in page
+
+
+def test_eleven_quick_replies_are_refused_with_the_models_error_on_the_field(whatsapp, supervisor):
+    replies = "\n".join(f"r{n}" for n in range(11))
+
+    response = supervisor.post(
+        f"/equipo/plantillas/{whatsapp.pk}/",
+        _whatsapp_post(whatsapp, whatsapp_quick_replies=replies),
+    )
+
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert form.errors["whatsapp_quick_replies"] == [
+        "Una plantilla de WhatsApp tiene a lo sumo 10 botones."
+    ]
+    assert "Respuestas rápidas de la plantilla de WhatsApp: " in response.content.decode()
+    whatsapp.refresh_from_db()
+    assert (whatsapp.whatsapp_quick_replies, whatsapp.version) == ([], 1)
+
+
+def test_a_quick_reply_longer_than_metas_limit_is_refused_on_the_field(whatsapp, supervisor):
+    response = supervisor.post(
+        f"/equipo/plantillas/{whatsapp.pk}/",
+        _whatsapp_post(whatsapp, whatsapp_quick_replies="x" * 257),
+    )
+
+    assert response.context["form"].errors["whatsapp_quick_replies"] == [
+        "Las respuestas rápidas deben ser una lista de textos de 1 a 256 caracteres."
+    ]
+
+
+def test_the_live_preview_shows_the_statement_and_the_quick_reply_buttons(whatsapp, supervisor):
+    response = supervisor.post(
+        f"/equipo/plantillas/{whatsapp.pk}/vista-previa",
+        _whatsapp_post(whatsapp, attach_statement="on", whatsapp_quick_replies="pay\nagent\nlater"),
+    )  # fmt: skip
+
+    shown = response.context["previews"][0]
+    assert shown.statement == "estado-de-cuenta.pdf"
+    assert shown.quick_replies == [
+        ("pay", "Pagar: el bot envía el enlace de pago"),
+        ("agent", "Hablar con un asesor: pasa a una persona"),
+        ("later", "el bot no conoce este identificador"),
+    ]
+    assert shown.extras_note == ""
+    page = response.content.decode()
+    assert (
+        "Va con el estado de cuenta en PDF (estado-de-cuenta.pdf, documento del encabezado de "
+        "la plantilla aprobada)."
+    ) in page
+    assert page.count('data-payload="pay"') == len(response.context["previews"])
+
+
+def test_without_an_approved_template_the_preview_says_the_statement_would_not_go(
+    whatsapp, supervisor
+):
+    response = supervisor.post(
+        f"/equipo/plantillas/{whatsapp.pk}/vista-previa",
+        _whatsapp_post(whatsapp, attach_statement="on", whatsapp_template_name=""),
+    )
+
+    assert response.context["previews"][0].extras_note == (
+        "Sin plantilla aprobada de WhatsApp no van ni el estado de cuenta ni los botones."
+    )
+
+
+def test_an_sms_template_offers_neither_the_statement_nor_quick_replies(sms, supervisor):
+    page = supervisor.get(f"/equipo/plantillas/{sms.pk}/")
+
+    form = page.context["form"]
+    assert "attach_statement" not in form.fields
+    assert "whatsapp_quick_replies" not in form.fields
+    assert "data-statement" not in page.content.decode()
+
+
+def test_the_statement_and_button_lines_of_the_preview_read_in_english_and_portuguese():
+    from django.template.loader import render_to_string
+    from django.utils import translation
+
+    from recaudo.staff.template_editor import Preview, quick_reply_meanings
+
+    def shown():
+        return Preview(
+            country="CO", language="es", text="Hola", statement="estado-de-cuenta.pdf",
+            statement_where=str(translation.gettext("adjunto al correo")),
+            quick_replies=[("pay", quick_reply_meanings()["pay"])],
+        )  # fmt: skip
+
+    with translation.override("en"):
+        english = render_to_string("staff/_template_preview.html", {"previews": [shown()]})
+    with translation.override("pt-br"):
+        portuguese = render_to_string("staff/_template_preview.html", {"previews": [shown()]})
+
+    assert (
+        "The statement of account goes with it as a PDF "
+        "(estado-de-cuenta.pdf, attached to the email)." in english
+    )
+    assert "Pay: the bot sends the payment link" in english
+    assert (
+        "Vai com o extrato da conta em PDF (estado-de-cuenta.pdf, anexado ao e-mail)." in portuguese
+    )
+    assert 'aria-label="Botões de resposta rápida"' in portuguese
