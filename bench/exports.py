@@ -113,6 +113,22 @@ def _export(queue: multiprocessing.Queue, file_format: str, limit: int) -> None:
     )
 
 
+def _debts_in(url: str) -> int | None:
+    """How many debts the benchmark's database holds; None when it does not exist."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        found = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone()
+    if found is None:
+        return None
+    try:
+        with psycopg.connect(url.rsplit("/", 1)[0] + f"/{DATABASE}") as conn:
+            row = conn.execute("SELECT count(*) FROM portfolio_debt").fetchone()
+    except psycopg.Error:
+        return None
+    return int(row[0]) if row else None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--debts", type=int, default=1_000_000)
@@ -127,8 +143,9 @@ def main() -> None:
     os.environ["DATABASE_URL"] = base.rsplit("/", 1)[0] + f"/{DATABASE}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "recaudo.settings")
     context = multiprocessing.get_context("fork")
-    if not arguments.reuse:
-        url = base.replace("postgres://", "postgresql://")
+    url = base.replace("postgres://", "postgresql://")
+    if not arguments.reuse or _debts_in(url) != arguments.debts:
+        # --reuse keeps a database of the size asked for only: another size is built again.
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(f"DROP DATABASE IF EXISTS {DATABASE}")
             conn.execute(f"CREATE DATABASE {DATABASE}")
