@@ -304,3 +304,23 @@ def test_a_cancel_asked_in_the_conversation_sends_no_second_confirmation(
     debit.cancel_mandate(mandate, channel="bot", by="thread 1")
 
     assert not Outreach.objects.filter(template_key="debit_cancelled").exists()
+
+
+def test_a_debtor_addressed_as_usted_reads_the_notice_in_usted(
+    client, debtor, plan, payment_sandbox, frozen
+):
+    debtor.kind = "company"  # the shipped B2B policy says usted
+    debtor.save(update_fields=["kind"])
+    reachable(debtor, ["sms"])
+    enrol(client, debtor)
+    frozen.move_to(at(date(2026, 12, 18)))
+
+    assert settle_agreements(date(2026, 12, 18))["debit_notices"] == 1
+
+    message = only_message(at(date(2026, 12, 18)))
+    link = f"http://127.0.0.1:8000/p/{own_token(message, debtor)}"
+    assert message.text == (
+        "Tienda Sol: hola Camila, el 20 de diciembre cargaremos $567.827,00 a su tarjeta Visa "
+        "terminada en 4242 (cuota 2 de 3 de su plan). Si quiere cancelar la domiciliacion: "
+        f"{link}"
+    )
