@@ -58,9 +58,10 @@ def _owed_debts() -> models.QuerySet[OutreachDebt]:
 # initiative to ask for money (a reminder of a promise or an instalment, "we
 # have not received the payment"). They count and wait like any reminder, and
 # they are about the agreement's debts (``notify(debts=...)``). A payment link
-# staff send from the debtor 360 (``payment_offer``) is one too.
+# staff send from the debtor 360 (``payment_offer``) is one too, and so is the
+# notice before a direct debit's charge (``debit_upcoming``: about the plan's debts).
 COLLECTION_NOTICES = frozenset(
-    {"promise_reminder", "promise_broken", "plan_broken", "payment_offer"}
+    {"promise_reminder", "promise_broken", "plan_broken", "payment_offer", "debit_upcoming"}
 )
 
 

@@ -282,6 +282,21 @@ def notice_values(context: Mapping[str, Any] | None) -> dict[str, Any]:
         ]
     if context.get("currency"):
         values["notice_currency"] = str(context["currency"])
+    # A direct debit's notices (payments/debit_charges.py).
+    if context.get("charge_date"):
+        values["charge_date"] = date.fromisoformat(str(context["charge_date"]))
+    if context.get("charge_amount"):
+        values["charge_amount"] = Decimal(str(context["charge_amount"]))
+    if context.get("card_brand"):
+        values["card_brand"] = str(context["card_brand"])
+    if context.get("card_last4"):
+        values["card_last4"] = str(context["card_last4"])
+    if context.get("instalment_number"):
+        values["instalment_number"] = int(context["instalment_number"])
+    if context.get("instalment_count"):
+        values["instalment_count"] = int(context["instalment_count"])
+    if context.get("retry_date"):
+        values["retry_date"] = date.fromisoformat(str(context["retry_date"]))
     return values
 
 

@@ -19,11 +19,14 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
 
+from recaudo.outreach.notify import notify
 from recaudo.payments.accounts import provider_for
 from recaudo.payments.models import (
     DebitAttempt,
@@ -34,12 +37,15 @@ from recaudo.payments.models import (
 )
 from recaudo.payments.providers import get_provider
 from recaudo.payments.providers.base import ProviderError, SetupRequest
-from recaudo.payments.rules import AgreementError
+from recaudo.payments.rules import AgreementError, from_minor_units, minor_units
 from recaudo.payments.terms import terms_for
 from recaudo.portfolio import events
 from recaudo.portfolio.models import AuditEvent, Debtor
 
 logger = logging.getLogger(__name__)
+# Cancels confirmed by a ``debit_cancelled`` notice: the bot's own answer confirms
+# one made in a conversation, and a plan that ends says so in its own notice.
+CONFIRMED_CANCELS = (Mandate.Channel.PORTAL, Mandate.Channel.STAFF)
 
 
 class DebitError(AgreementError):
@@ -188,6 +194,13 @@ def cancel_mandate(mandate: Mandate, *, channel: str, by: str) -> Mandate:
         if mandate.status == Mandate.Status.CANCELLED:
             return mandate
         _cancel_row(mandate, channel=channel, by=by, now=timezone.now())
+        if channel in CONFIRMED_CANCELS:
+            notify(
+                mandate.debtor,
+                "debit_cancelled",
+                key=f"debit-cancelled:{mandate.pk}",
+                context=notice_context(mandate),
+            )
     if mandate.method_id:
         try:
             provider_for(mandate.creditor_id, mandate.provider).detach(mandate.method_id)
@@ -196,6 +209,43 @@ def cancel_mandate(mandate: Mandate, *, channel: str, by: str) -> Mandate:
                 "detaching mandate %s at %s failed: %s", mandate.pk, mandate.provider, error
             )
     return mandate
+
+
+def notice_context(
+    mandate: Mandate,
+    instalment: Instalment | None = None,
+    *,
+    amount: Decimal | None = None,
+    charge_on: date | None = None,
+    retry_on: date | None = None,
+) -> dict[str, Any]:
+    """What a direct debit's notice (``debit_*`` templates) says, as stored in JSON.
+
+    The card (brand and last four digits, from the mandate); with
+    ``instalment``: its place in the plan ("2 of 6", the down payment being
+    the first), the amount (in the currency's minor unit) and the plan's
+    currency, the charge's date (the instalment's due date unless
+    ``charge_on``) and the next automatic attempt (``retry_on``, if any).
+    """
+    context: dict[str, Any] = {"card_brand": mandate.brand, "card_last4": mandate.last4}
+    if instalment is None:
+        return context
+    plan = instalment.plan
+    numbers = list(plan.instalments.order_by("number").values_list("number", flat=True))
+    currency = plan.currency
+    exact = from_minor_units(
+        minor_units(instalment.amount if amount is None else amount, currency), currency
+    )
+    context.update(
+        instalment_number=numbers.index(instalment.number) + 1,
+        instalment_count=len(numbers),
+        charge_amount=str(exact),
+        currency=currency,
+        charge_date=(charge_on or instalment.due_on).isoformat(),
+    )
+    if retry_on is not None:
+        context["retry_date"] = retry_on.isoformat()
+    return context
 
 
 def _cancel_row(mandate: Mandate, *, channel: str, by: str, now: datetime) -> None:

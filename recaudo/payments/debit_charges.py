@@ -7,9 +7,11 @@ instalment and attempt, unique), commits the claim, then charges off-session
 with the attempt's idempotency key. A paid charge is recorded through
 ``actions.settle_payment`` (so the plan counts it, reminders stop and the
 receipt goes); a refused one is tried again on the days ``debit_retry_days``
-names and the debtor is told each time, with the link to pay by hand; a bank
-that asks for authentication ends the automatic attempts for that
-instalment. The plan breaks by the usual rule
+names and the debtor is told each time (``debit_failed`` with the next
+attempt's date, ``debit_failed_final`` after the last), with the link to pay
+by hand or cancel; a bank that asks for authentication ends the automatic
+attempts for that instalment (``debit_action_required``). ``debit_upcoming``
+goes ``debit_notice_days`` before each charge. The plan breaks by the usual rule
 (``agreements.break_missed_plans``), never while a retry is still ahead
 (``retries_ahead``). Enrolment and cancelling: ``debit.py``.
 """
@@ -30,11 +32,10 @@ from recaudo.outreach.notify import notify
 from recaudo.payments.accounts import provider_for
 from recaudo.payments.actions import settle_payment
 from recaudo.payments.conf import setting
-from recaudo.payments.debit import local_today
+from recaudo.payments.debit import local_today, notice_context
 from recaudo.payments.models import DebitAttempt, Instalment, InstalmentPlan, Mandate
 from recaudo.payments.providers.base import ChargeRequest, ProviderError
 from recaudo.payments.receipts import thank_payment
-from recaudo.payments.reminders import promise_context
 from recaudo.payments.rules import debit_attempt_day
 from recaudo.portfolio import events
 from recaudo.portfolio.actions import reverse_payment
@@ -110,11 +111,7 @@ def claim_page(now: datetime, limit: int = BATCH, after: int = 0) -> tuple[list[
             if day is None or day > local_today(debtor, now):
                 continue
             # Never more than the plan's debts still owe (a part paid by hand meanwhile).
-            owed = sum(
-                (debt.balance for debt in instalment.plan.debts.filter(status__in=OWING)),
-                Decimal(0),
-            )
-            amount = min(instalment.amount, owed)
+            amount = min(instalment.amount, _owed(instalment.plan))
             if amount <= 0:
                 continue
             mandate = instalment.plan.mandates.get(status=Mandate.Status.ACTIVE)
@@ -129,6 +126,11 @@ def claim_page(now: datetime, limit: int = BATCH, after: int = 0) -> tuple[list[
             )
             claims.append(Claim(attempt.pk, resent=False))
     return claims, (due[-1].pk if len(due) == limit else None)
+
+
+def _owed(plan: InstalmentPlan) -> Decimal:
+    """What the plan's debts still owe."""
+    return sum((debt.balance for debt in plan.debts.filter(status__in=OWING)), Decimal(0))
 
 
 def charge(claim: Claim, now: datetime) -> DebitAttempt:
@@ -229,7 +231,7 @@ def _record_refusal(
     with transaction.atomic():
         attempt = (
             DebitAttempt.objects.select_for_update(of=("self",))
-            .select_related("instalment__plan__debtor")
+            .select_related("mandate", "instalment__plan__debtor")
             .get(pk=attempt_id)
         )
         if attempt.status != DebitAttempt.Status.CHARGING:
@@ -254,8 +256,28 @@ def _record_refusal(
                 "code": attempt.error_code,
             },
         )
-        # "Your electronic payment was not completed", with the link to pay by hand.
-        notify(debtor, "payment_failed", key=f"debit-failed:{attempt.pk}")
+        # Which card, why, and the next attempt or none; the link pays by hand or cancels.
+        retry_on = None
+        if action_required:
+            template_key = "debit_action_required"
+        else:
+            retry_on = debit_attempt_day(
+                attempt.instalment.due_on, attempt.number + 1, list(setting("debit_retry_days"))
+            )
+            template_key = "debit_failed" if retry_on is not None else "debit_failed_final"
+        notify(
+            debtor,
+            template_key,
+            key=f"debit-failed:{attempt.pk}",
+            now=now,
+            context=notice_context(
+                attempt.mandate,
+                attempt.instalment,
+                amount=attempt.amount,
+                charge_on=local_today(debtor, now),
+                retry_on=retry_on,
+            ),
+        )
         return attempt
 
 
@@ -334,7 +356,12 @@ def retries_ahead(plan: InstalmentPlan, today: date) -> bool:
 
 
 def notify_upcoming_debits(today: date) -> int:
-    """Tell each debtor ``debit_notice_days`` before a charge: the date and the amount."""
+    """Tell each debtor ``debit_notice_days`` before a charge (``debit_upcoming``).
+
+    The date, the amount (capped at what the plan's debts still owe, as the
+    charge will be), the card and the instalment's place in the plan, with
+    the link to cancel the direct debit.
+    """
     queued = 0
     day = today + timedelta(days=int(setting("debit_notice_days")))
     due = Instalment.objects.filter(
@@ -347,11 +374,15 @@ def notify_upcoming_debits(today: date) -> int:
         key = f"debit-notice:{instalment.pk}"
         if Outreach.objects.for_notice(key).exists():
             continue
+        amount = min(instalment.amount, _owed(instalment.plan))
+        if amount <= 0:
+            continue
+        mandate = instalment.plan.mandates.get(status=Mandate.Status.ACTIVE)
         row = notify(
             instalment.plan.debtor,
-            "promise_reminder",
+            "debit_upcoming",
             key=key,
-            context=promise_context(instalment.due_on, instalment.amount, instalment.plan.currency),
+            context=notice_context(mandate, instalment, amount=amount),
             debts=list(instalment.plan.debts.all()),
         )
         queued += row is not None

@@ -14,6 +14,12 @@ from __future__ import annotations
 import re
 
 from recaudo.channels import WRITTEN_CHANNELS
+from recaudo.policies.default_templates_debit import (
+    DEBIT_EMAIL,
+    DEBIT_KEYS,
+    DEBIT_SMS,
+    DEBIT_WHATSAPP,
+)
 from recaudo.policies.default_templates_usted import (
     USTED_ALREADY_PAID,
     USTED_EMAIL,
@@ -48,6 +54,7 @@ EVENT_KEYS = (
     "request_closed",
     "report_rejected",
     "plan_agreed",
+    *DEBIT_KEYS,  # a direct debit's: default_templates_debit.py
 )
 # Notices whose email says everything in its opening (a receipt, a decision):
 # no list of debts, which a notice does not carry.
@@ -58,6 +65,7 @@ SELF_CONTAINED_EMAILS = (
     "discount_approved",
     "request_refused",
     "plan_agreed",
+    *DEBIT_KEYS,
 )
 # The short text of a message about several debts ("Tienes 3 facturas pendientes por
 # $ 1.250.000..."), for the channels that cannot list them (SMS, RCS, WhatsApp's fixed
@@ -68,7 +76,7 @@ SUMMARISED_KEYS = frozenset(
 )
 SEVERAL_DEBTS_CHANNELS = ("whatsapp", "sms", "rcs")
 # Notices where "if you already paid, ignore this" makes no sense.
-NO_ALREADY_PAID = ("payment_failed", "request_closed", "report_rejected")
+NO_ALREADY_PAID = ("payment_failed", "request_closed", "report_rejected", *DEBIT_KEYS)
 B2B_KEYS = (
     "b2b_statement",
     "b2b_reminder_before",
@@ -1028,6 +1036,11 @@ _B2B_SIGNATURE = {
     "Caso o pagamento já tenha sido feito, agradecemos e pedimos que desconsidere esta "
     "mensagem.\n\nAtenciosamente,\n{{ marca }}",
 }
+
+
+_SMS.update(DEBIT_SMS)
+_WHATSAPP.update(DEBIT_WHATSAPP)
+_EMAIL.update(DEBIT_EMAIL)
 
 
 def _debt_list(line: str, several: str = "") -> str:

@@ -11,6 +11,12 @@ have one register.
 
 from __future__ import annotations
 
+from recaudo.policies.default_templates_debit import (
+    USTED_DEBIT_EMAIL,
+    USTED_DEBIT_SMS,
+    USTED_DEBIT_WHATSAPP,
+)
+
 USTED_SMS: dict[str, str] = {
     "credit_bureau_notice": "{{ marca }}: {{ nombre }}, su saldo de {{ total }} vencido el "
     "{{ vence }} sigue pendiente. Si no se paga, podra reportarse a las centrales de riesgo, no "
@@ -232,6 +238,11 @@ USTED_EMAIL: dict[str, tuple[str, str]] = {
         "Desde {{ enlace_pago }} puede ver y pagar cada cuota.",
     ),
 }
+
+# A direct debit's notices (default_templates_debit.py).
+USTED_SMS.update(USTED_DEBIT_SMS)
+USTED_WHATSAPP.update(USTED_DEBIT_WHATSAPP)
+USTED_EMAIL.update(USTED_DEBIT_EMAIL)
 
 # The line before the list of debts when a message is about several.
 USTED_SEVERAL = "Tiene {{ cantidad }} facturas pendientes por {{ total }}:"

@@ -72,6 +72,32 @@ PLACEHOLDERS: dict[str, str] = {
     "monto_acordado": "Monto aprobado para saldar la deuda con descuento, con formato de moneda.",
     "cuotas": "Las cuotas de un plan acordado, una por línea: «- fecha: monto».",
     "primera_cuota": "La primera cuota de un plan acordado: «fecha: monto».",
+    # Direct debit (payments/debit_charges.py): the charge and the card it goes to.
+    "fecha_cargo": "Fecha del cobro automático a la tarjeta, con formato.",
+    "monto_cargo": "Monto del cobro automático, con formato de moneda.",
+    "tarjeta": "Marca de la tarjeta domiciliada (Visa, Mastercard...).",
+    "tarjeta_ultimos": "Últimos 4 dígitos de la tarjeta domiciliada.",
+    "cuota_numero": "Número de la cuota del plan que se cobra (número entero).",
+    "cuotas_total": "Cuántas cuotas tiene el plan (número entero).",
+    "fecha_reintento": "Fecha del próximo intento de cobro automático, con formato "
+    "(vacío si no habrá otro).",
+}
+# How a card network names itself, from the provider's brand code (Stripe's
+# ``card.brand``, Mercado Pago's ``payment_method_id``); others are capitalised.
+CARD_BRANDS = {
+    "visa": "Visa",
+    "mastercard": "Mastercard",
+    "master": "Mastercard",
+    "amex": "American Express",
+    "american_express": "American Express",
+    "diners": "Diners Club",
+    "discover": "Discover",
+    "jcb": "JCB",
+    "unionpay": "UnionPay",
+    "elo": "Elo",
+    "hipercard": "Hipercard",
+    "naranja": "Naranja",
+    "cabal": "Cabal",
 }
 # Fields of each item of `deudas`; `factura` (the invoice number, possibly
 # empty) is there for B2B statements.
@@ -428,6 +454,13 @@ def build_context(
     balance_debts: Iterable[DebtLike] | None = None,
     instalments: Sequence[tuple[int, date, Decimal]] = (),
     statement: Sequence[StatementRow] | None = None,
+    charge_date: date | None = None,
+    charge_amount: Decimal | None = None,
+    card_brand: str = "",
+    card_last4: str = "",
+    instalment_number: int = 0,
+    instalment_count: int = 0,
+    retry_date: date | None = None,
 ) -> dict[str, Any]:
     """Every placeholder's value, formatted for the debtor's language and country.
 
@@ -447,6 +480,11 @@ def build_context(
 
     ``statement``: the debtor's statement of account (``portfolio.statement``
     lines, oldest first), shown by ``estado_de_cuenta``; empty when not given.
+
+    A direct debit's notices (``debit_*``): ``charge_date`` and
+    ``charge_amount`` of the charge, the card (``card_brand`` as the provider
+    codes it, named by ``card_brand_name``; ``card_last4``), which instalment
+    of how many, and ``retry_date``, the next automatic attempt (None: none).
     """
     code = _language_of(language or debtor.language)
     locale = locale_for(code, debtor.country)
@@ -526,7 +564,20 @@ def build_context(
         "saldo_por_vencer": money(upcoming),
         "cantidad": len(lines),
         "estado_de_cuenta": _statement_table(statement or (), text_language, locale, today),
+        "fecha_cargo": format_date(charge_date, locale, today) if charge_date else "",
+        "monto_cargo": money(charge_amount),
+        "tarjeta": card_brand_name(card_brand),
+        "tarjeta_ultimos": card_last4,
+        "cuota_numero": instalment_number,
+        "cuotas_total": instalment_count,
+        "fecha_reintento": format_date(retry_date, locale, today) if retry_date else "",
     }
+
+
+def card_brand_name(code: str) -> str:
+    """ "visa" -> "Visa", "amex" -> "American Express"; an unknown code capitalised."""
+    code = (code or "").strip()
+    return CARD_BRANDS.get(code.lower().replace(" ", "_"), code[:1].upper() + code[1:])
 
 
 def _statement_table(
@@ -610,6 +661,13 @@ def _sample_context_cached(language: str) -> dict[str, Any]:
             (1, date(2027, 1, 1), Decimal("65000")),
             (2, date(2027, 2, 1), Decimal("65000")),
         ],
+        charge_date=date(2027, 1, 1),
+        charge_amount=Decimal("65000"),
+        card_brand="visa",
+        card_last4="4242",
+        instalment_number=1,
+        instalment_count=2,
+        retry_date=date(2027, 1, 4),
     )
 
 

@@ -158,7 +158,8 @@ def test_a_declined_card_is_retried_the_next_day_and_the_debtor_told_each_time(
     assert (first.error_code, first.error_message) == ("card_declined", "insufficient_funds")
     assert not Payment.objects.exists()
     [told] = notices("debit-failed:")
-    assert told.template_key == "payment_failed"
+    assert told.template_key == "debit_failed"
+    assert told.notice_context["retry_date"] == "2026-11-21"
     # The same day again: no second attempt.
     assert debit_charges.charge_due_debits(at(date(2026, 11, 20), 20)) == {}
     # Money arrived on the card; the next day's retry pays.
@@ -202,7 +203,8 @@ def test_a_bank_asking_for_authentication_stops_the_automatic_attempts_and_tells
     assert attempt.error_code == "authentication_required"
     assert attempt.provider_payment_id.startswith("pi_")
     [told] = notices("debit-failed:")
-    assert told.template_key == "payment_failed"
+    assert told.template_key == "debit_action_required"
+    assert "retry_date" not in told.notice_context
     assert debit_charges.charge_due_debits(at(date(2026, 11, 21))) == {}
     assert debit_charges.charge_due_debits(at(date(2026, 11, 23))) == {}
     page = client.get(f"/p/{live_link(debtor.pk).token}").content.decode()
@@ -276,8 +278,8 @@ def test_the_day_before_reminder_gives_way_to_the_debit_notice_days_ahead(
     assert settle_agreements(date(2026, 12, 18))["debit_notices"] == 1
     [notice] = notices("debit-notice:")
     assert notice.notice_key == f"debit-notice:{december.pk}"
-    assert notice.template_key == "promise_reminder"
-    assert notice.notice_context["promise_date"] == "2026-12-20"
+    assert notice.template_key == "debit_upcoming"
+    assert notice.notice_context["charge_date"] == "2026-12-20"
     assert settle_agreements(date(2026, 12, 19))["instalment_reminders"] == 0
     assert settle_agreements(date(2026, 12, 18))["debit_notices"] == 0  # once
 

@@ -42,6 +42,11 @@ EVENT_KEYS = {
     "request_closed",
     "report_rejected",
     "plan_agreed",
+    "debit_upcoming",
+    "debit_failed",
+    "debit_failed_final",
+    "debit_action_required",
+    "debit_cancelled",
 }
 # Notices that carry no debts: their emails say everything in the opening.
 SELF_CONTAINED = {
@@ -51,6 +56,11 @@ SELF_CONTAINED = {
     "discount_approved",
     "request_refused",
     "plan_agreed",
+    "debit_upcoming",
+    "debit_failed",
+    "debit_failed_final",
+    "debit_action_required",
+    "debit_cancelled",
 }
 # Every notice has its "usted" text (the debtor's policy register governs notices too).
 USTED_EVENT_KEYS = EVENT_KEYS
@@ -137,6 +147,13 @@ def context_for(language: str, *, debts: int = 2) -> dict:
             (1, date(2027, 1, 1), Decimal(amount) * 2),
             (2, date(2027, 2, 1), Decimal(amount) * 2),
         ],
+        charge_date=date(2027, 1, 1),
+        charge_amount=Decimal(amount) * 2,
+        card_brand="mastercard",
+        card_last4="4444",
+        instalment_number=12,
+        instalment_count=12,
+        retry_date=date(2027, 1, 4),
     )
 
 
@@ -358,6 +375,11 @@ def test_event_templates_use_their_own_placeholders():
         "request_refused": "saldo_pendiente",
         "promise_reminder": "fecha_promesa",
         "promise_broken": "fecha_promesa",
+        "debit_upcoming": "fecha_cargo",
+        "debit_failed": "fecha_reintento",
+        "debit_failed_final": "tarjeta_ultimos",
+        "debit_action_required": "tarjeta_ultimos",
+        "debit_cancelled": "tarjeta_ultimos",
     }
 
     for spec in DEFAULT_TEMPLATES:

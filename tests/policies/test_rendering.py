@@ -362,12 +362,54 @@ def test_the_context_formats_every_placeholder_for_the_debtor():
             "FV-9     28 de noviembre  3              $50.000,00\n"
             "Total COP: $150.000,00"
         ),
+        # A direct debit's (debit_* notices): not this message's.
+        "fecha_cargo": "",
+        "monto_cargo": "",
+        "tarjeta": "",
+        "tarjeta_ultimos": "",
+        "cuota_numero": 0,
+        "cuotas_total": 0,
+        "fecha_reintento": "",
     }
     assert [(d.descripcion, d.monto, d.vence, d.factura, d.dias) for d in context["deudas"]] == [
         ("Internet noviembre", "$100.000,00", "24 de noviembre", "", 7),
         ("Factura FV-9", "$50.000,00", "28 de noviembre", "FV-9", 3),
     ]
     assert set(context) == set(PLACEHOLDERS)
+
+
+@pytest.mark.django_db
+def test_a_direct_debits_charge_and_card_are_formatted_in_the_debtors_locale():
+    creditor = make_creditor(country="US", default_currency="USD")
+    debtor = make_debtor(creditor, first_name="Jessica", country="US", language="en")
+
+    context = build_context(
+        creditor=creditor,
+        debtor=debtor,
+        debts=[],
+        payment_link="https://pagos.example.com/p/x1",
+        today=TODAY,
+        charge_date=date(2027, 1, 20),
+        charge_amount=Decimal("1234.5"),
+        notice_currency="USD",
+        card_brand="amex",
+        card_last4="0005",
+        instalment_number=3,
+        instalment_count=6,
+        retry_date=date(2026, 12, 21),
+    )
+
+    debit_keys = ("fecha_cargo", "monto_cargo", "tarjeta", "tarjeta_ultimos", "cuota_numero",
+                  "cuotas_total", "fecha_reintento")  # fmt: skip
+    assert {key: context[key] for key in debit_keys} == {
+        "fecha_cargo": "January 20, 2027",
+        "monto_cargo": "$1,234.50",
+        "tarjeta": "American Express",
+        "tarjeta_ultimos": "0005",
+        "cuota_numero": 3,
+        "cuotas_total": 6,
+        "fecha_reintento": "December 21",
+    }
 
 
 @pytest.mark.django_db
