@@ -14,9 +14,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sklearn.isotonic import IsotonicRegression
-from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import brier_score_loss, roc_auc_score
 
 # Probability of paying within 30 days -> band (docs/insights.md). High risk: below 0.25.
 LOW_RISK_FROM = 0.55
@@ -94,6 +91,11 @@ def fit(matrix: np.ndarray, labels: np.ndarray, features: tuple[str, ...], seed:
     mean = matrix[train].mean(axis=0)
     scale = matrix[train].std(axis=0)
     scale[scale < 1e-9] = 1.0
+    # scikit-learn is imported when a model is trained or evaluated, not with the
+    # app (pages that only read the stored score stay small; docs/benchmarks.md).
+    from sklearn.isotonic import IsotonicRegression
+    from sklearn.linear_model import LogisticRegression
+
     model = LogisticRegression(C=1.0, max_iter=1000)
     model.fit((matrix[train] - mean) / scale, labels[train])
     weights = model.coef_[0].astype(np.float64)
@@ -113,6 +115,8 @@ def fit(matrix: np.ndarray, labels: np.ndarray, features: tuple[str, ...], seed:
 
 
 def evaluate(fitted: Fitted, matrix: np.ndarray, labels: np.ndarray) -> Evaluation:
+    from sklearn.metrics import brier_score_loss, roc_auc_score
+
     positives = int(labels.sum())
     if len(labels) == 0 or positives in (0, len(labels)):
         return Evaluation(None, None, len(labels), positives)

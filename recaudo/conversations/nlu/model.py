@@ -12,13 +12,13 @@ from __future__ import annotations
 import re
 import threading
 from dataclasses import dataclass
-
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import SGDClassifier
-from sklearn.pipeline import FeatureUnion, Pipeline
+from typing import TYPE_CHECKING
 
 from recaudo.conversations.nlu.dataset import Example, training_examples
 from recaudo.conversations.nlu.text import normalize
+
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
 
 _DIGITS = re.compile(r"\d")
 _lock = threading.Lock()
@@ -31,6 +31,13 @@ def features_text(text: str) -> str:
 
 
 def build_pipeline() -> Pipeline:
+    # scikit-learn (about 110 MB) is imported when the model is first trained, not
+    # with the app: the web and worker processes that never read a message (an
+    # export, the dispatcher) stay small (docs/benchmarks.md, exports).
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import SGDClassifier
+    from sklearn.pipeline import FeatureUnion, Pipeline
+
     return Pipeline(
         [
             (
