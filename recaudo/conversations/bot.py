@@ -176,28 +176,6 @@ def decide(
     return Reply(say("rephrase", facts))
 
 
-# What the chips under an RCS message send back when tapped (``postbackData``):
-# "Pagar" (it also opens the payment link), "Hablar con un asesor", "Ya pagué".
-POSTBACK_PAY = "recaudo:pay"
-POSTBACK_AGENT = "recaudo:agent"
-POSTBACK_PAID = "recaudo:paid"
-POSTBACK_INTENTS = {
-    POSTBACK_PAY: "payment_link",
-    POSTBACK_AGENT: "human",
-    POSTBACK_PAID: "already_paid",
-}
-
-
-def postback_intent(postback_data: str) -> str | None:
-    """The intent a tapped chip means, by its postbackData; None for one that is not ours.
-
-    A tap is not words to guess at: "Pagar" answers with the link, "Hablar con
-    un asesor" hands over to a person, "Ya pagué" reports a payment made, the
-    same as the typed words would once understood.
-    """
-    return POSTBACK_INTENTS.get(postback_data.strip())
-
-
 def cancels_debit(text: str) -> bool:
     """Does a direct-debit message ask to stop it ("cancelar domiciliación", "desativar")?"""
     folded = text.lower()

@@ -30,6 +30,9 @@ PAY, AGENT, PAID = "pay", "agent", "paid"
 # What each button's id means, as an NLU intent the dialog rules already answer.
 INTENTS = {PAY: "payment_link", AGENT: "human", PAID: "already_paid"}
 PLAN_INTENT = "payment_plan"
+# The same three answers as chips under an RCS message: what a tapped chip sends
+# back (``postbackData``). "Pagar" also opens the payment link.
+POSTBACK_PAY, POSTBACK_AGENT, POSTBACK_PAID = (f"recaudo:{key}" for key in (PAY, AGENT, PAID))
 
 BODY_MAX = 1024
 BUTTON_TITLE_MAX = 20
@@ -75,6 +78,17 @@ def understood(choice_id: str) -> tuple[str, dict[str, str]] | None:
     if plan:
         return PLAN_INTENT, {"plan_instalments": plan.group(1)}
     return None
+
+
+def postback_intent(postback_data: str) -> str | None:
+    """The intent a tapped RCS chip means, by its postbackData; None for one not ours.
+
+    A tap is not words to guess at: "Pagar" answers with the link, "Hablar con
+    un asesor" hands over to a person, "Ya pagué" reports a payment made, the
+    same as a tapped WhatsApp button (``understood``).
+    """
+    prefix, _, key = postback_data.strip().partition(":")
+    return INTENTS.get(key) if prefix == "recaudo" else None
 
 
 def offered(

@@ -100,8 +100,8 @@ def receive(event: Event, *, opted_out: bool = False) -> Message | None:
     local_now = timezone.localtime(now, _zone(debtor.timezone))
     tapped = choices.understood(event.choice) if event.choice else None
     if tapped is None:
-        # An RCS chip of ours: its postbackData names the intent (bot.postback_intent).
-        chip = bot.postback_intent(_postback_data(event))
+        # An RCS chip of ours: its postbackData names the intent (choices.postback_intent).
+        chip = choices.postback_intent(_postback_data(event))
         tapped = (chip, {}) if chip else None
     if tapped is not None and not opted_out:
         # A button, list row or chip of ours: its id says what the debtor wants, no guess.

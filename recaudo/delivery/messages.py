@@ -11,8 +11,7 @@ from django.db.models import Q
 from django.utils import translation
 from django.utils.translation import gettext
 
-from recaudo.conversations.bot import POSTBACK_AGENT, POSTBACK_PAID, POSTBACK_PAY
-from recaudo.conversations.choices import Offered
+from recaudo.conversations.choices import POSTBACK_AGENT, POSTBACK_PAID, POSTBACK_PAY, Offered
 from recaudo.languages import debtor_language, django_language
 from recaudo.outreach.chat_link import email_with_chat_link, sms_with_chat_link, whatsapp_chat_link
 from recaudo.outreach.contract import Attachment, OutboundMessage, Suggestion

@@ -50,7 +50,7 @@ class Suggestion:
 
     Channels that have them (RCS suggested replies and actions) send them;
     the others ignore them. ``postback`` is what the debtor's tap sends back
-    (``conversations.bot.postback_intent`` reads it).
+    (``conversations.choices.postback_intent`` reads it).
     """
 
     text: str

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 import pytest
 import time_machine
 
-from recaudo.conversations.bot import postback_intent
+from recaudo.conversations.choices import postback_intent
 from recaudo.conversations.models import Message, Thread
 from recaudo.delivery import provider_events as events
 from recaudo.outreach.contract import Event

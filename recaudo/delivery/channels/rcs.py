@@ -180,7 +180,7 @@ class RbmChannel(HttpChannelMixin):
             text = payload["text"]
         elif isinstance(payload.get("suggestionResponse"), dict):
             # A tapped chip: the thread shows its words; the bot reads its
-            # postbackData from ``raw`` (conversations.bot.postback_intent).
+            # postbackData from ``raw`` (conversations.choices.postback_intent).
             reply = payload["suggestionResponse"]
             text = str(reply.get("text") or reply.get("postbackData") or "")
         return [
