@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from recaudo.admin_scope import CreditorScoped
 from recaudo.policies.models import Policy, Segment, Step, Template
@@ -39,7 +40,7 @@ class SegmentAdmin(CreditorScoped, admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("creditor", "name", "position", "is_default", "policy")}),
         (
-            "Condiciones",
+            _("Condiciones"),
             {
                 "fields": (
                     "debtor_kind",

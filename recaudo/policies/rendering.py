@@ -25,6 +25,7 @@ from babel.dates import format_skeleton
 from babel.numbers import format_currency, get_currency_precision
 from django.db.models import Case, IntegerField, Q, Value, When
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
 from jinja2.sandbox import SecurityError
 
@@ -42,45 +43,61 @@ from recaudo.policies.sandbox import (
 if TYPE_CHECKING:
     from jinja2 import Template as JinjaTemplate
 
+# Described to staff in the template editor (staff/template_editor.py translates them).
 PLACEHOLDERS: dict[str, str] = {
-    "nombre": "Nombre de pila con el que se saluda al deudor.",
-    "nombre_completo": "Nombre completo del deudor.",
-    "marca": "Marca del acreedor, como la conoce el deudor.",
-    "total": "Total de las deudas de este mensaje, con formato de moneda.",
-    "saldo": "Saldo completo del deudor (vencido y por vencer), con formato de moneda.",
-    "saldo_vencido": "Parte del saldo completo ya vencida, con formato de moneda.",
-    "saldo_por_vencer": "Parte del saldo completo que vence más adelante, con formato de moneda.",
-    "moneda": "Código ISO de la moneda (COP, MXN...).",
-    "vence": "Fecha de vencimiento más próxima, con formato.",
-    "dias_vencido": "Días de mora (número entero; 0 si aún no vence).",
-    "enlace_pago": "Enlace para pagar o acordar un plan.",
-    "deudas": "Lista de las deudas incluidas; cada una con .descripcion, .monto, .vence, "
-    ".factura y .dias.",
-    "cantidad": "Cuántas deudas incluye el mensaje (número entero).",
-    "estado_de_cuenta": "Estado de cuenta: cada deuda abierta del deudor con su vencimiento, "
-    "sus días de mora y su saldo, la más antigua primero, y el total por moneda (una tabla en "
-    "el HTML del correo).",
-    "soporte": "Contacto de soporte del acreedor: correo y/o teléfono.",
-    "fecha_promesa": "Fecha prometida de pago, con formato.",
-    "monto_promesa": "Monto prometido, con formato de moneda.",
-    "monto_pagado": "Monto pagado, con formato de moneda.",
-    "fecha_pago": "Fecha del pago, con formato (recibos).",
-    "referencia_pago": "Referencia del pago (su id externo; recibos).",
-    "saldo_pendiente": "Lo que sigue adeudado después del pago, con formato de moneda (recibos).",
-    "enlace_paz_y_salvo": "Enlace al certificado de paz y salvo (PDF) cuando ya no debe nada.",
-    "nueva_fecha": "Nueva fecha de pago aprobada, con formato.",
-    "monto_acordado": "Monto aprobado para saldar la deuda con descuento, con formato de moneda.",
-    "cuotas": "Las cuotas de un plan acordado, una por línea: «- fecha: monto».",
-    "primera_cuota": "La primera cuota de un plan acordado: «fecha: monto».",
+    "nombre": gettext_noop("Nombre de pila con el que se saluda al deudor."),
+    "nombre_completo": gettext_noop("Nombre completo del deudor."),
+    "marca": gettext_noop("Marca del acreedor, como la conoce el deudor."),
+    "total": gettext_noop("Total de las deudas de este mensaje, con formato de moneda."),
+    "saldo": gettext_noop(
+        "Saldo completo del deudor (vencido y por vencer), con formato de moneda."
+    ),
+    "saldo_vencido": gettext_noop("Parte del saldo completo ya vencida, con formato de moneda."),
+    "saldo_por_vencer": gettext_noop(
+        "Parte del saldo completo que vence más adelante, con formato de moneda."
+    ),
+    "moneda": gettext_noop("Código ISO de la moneda (COP, MXN...)."),
+    "vence": gettext_noop("Fecha de vencimiento más próxima, con formato."),
+    "dias_vencido": gettext_noop("Días de mora (número entero; 0 si aún no vence)."),
+    "enlace_pago": gettext_noop("Enlace para pagar o acordar un plan."),
+    "deudas": gettext_noop(
+        "Lista de las deudas incluidas; cada una con .descripcion, .monto, .vence, "
+        ".factura y .dias."
+    ),
+    "cantidad": gettext_noop("Cuántas deudas incluye el mensaje (número entero)."),
+    "estado_de_cuenta": gettext_noop(
+        "Estado de cuenta: cada deuda abierta del deudor con su vencimiento, "
+        "sus días de mora y su saldo, la más antigua primero, y el total por moneda (una tabla en "
+        "el HTML del correo)."
+    ),
+    "soporte": gettext_noop("Contacto de soporte del acreedor: correo y/o teléfono."),
+    "fecha_promesa": gettext_noop("Fecha prometida de pago, con formato."),
+    "monto_promesa": gettext_noop("Monto prometido, con formato de moneda."),
+    "monto_pagado": gettext_noop("Monto pagado, con formato de moneda."),
+    "fecha_pago": gettext_noop("Fecha del pago, con formato (recibos)."),
+    "referencia_pago": gettext_noop("Referencia del pago (su id externo; recibos)."),
+    "saldo_pendiente": gettext_noop(
+        "Lo que sigue adeudado después del pago, con formato de moneda (recibos)."
+    ),
+    "enlace_paz_y_salvo": gettext_noop(
+        "Enlace al certificado de paz y salvo (PDF) cuando ya no debe nada."
+    ),
+    "nueva_fecha": gettext_noop("Nueva fecha de pago aprobada, con formato."),
+    "monto_acordado": gettext_noop(
+        "Monto aprobado para saldar la deuda con descuento, con formato de moneda."
+    ),
+    "cuotas": gettext_noop("Las cuotas de un plan acordado, una por línea: «- fecha: monto»."),
+    "primera_cuota": gettext_noop("La primera cuota de un plan acordado: «fecha: monto»."),
     # Direct debit (payments/debit_charges.py): the charge and the card it goes to.
-    "fecha_cargo": "Fecha del cobro automático a la tarjeta, con formato.",
-    "monto_cargo": "Monto del cobro automático, con formato de moneda.",
-    "tarjeta": "Marca de la tarjeta domiciliada (Visa, Mastercard...).",
-    "tarjeta_ultimos": "Últimos 4 dígitos de la tarjeta domiciliada.",
-    "cuota_numero": "Número de la cuota del plan que se cobra (número entero).",
-    "cuotas_total": "Cuántas cuotas tiene el plan (número entero).",
-    "fecha_reintento": "Fecha del próximo intento de cobro automático, con formato "
-    "(vacío si no habrá otro).",
+    "fecha_cargo": gettext_noop("Fecha del cobro automático a la tarjeta, con formato."),
+    "monto_cargo": gettext_noop("Monto del cobro automático, con formato de moneda."),
+    "tarjeta": gettext_noop("Marca de la tarjeta domiciliada (Visa, Mastercard...)."),
+    "tarjeta_ultimos": gettext_noop("Últimos 4 dígitos de la tarjeta domiciliada."),
+    "cuota_numero": gettext_noop("Número de la cuota del plan que se cobra (número entero)."),
+    "cuotas_total": gettext_noop("Cuántas cuotas tiene el plan (número entero)."),
+    "fecha_reintento": gettext_noop(
+        "Fecha del próximo intento de cobro automático, con formato (vacío si no habrá otro)."
+    ),
 }
 # How a card network names itself, from the provider's brand code (Stripe's
 # ``card.brand``, Mercado Pago's ``payment_method_id``); others are capitalised.

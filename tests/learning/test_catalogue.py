@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.catalogues import assert_complete_and_compiled, untranslated_tags
+from tests.catalogues import assert_complete_and_compiled, untranslated_messages, untranslated_tags
 
 
 @pytest.mark.parametrize("language", ["en", "pt_BR"])
@@ -15,3 +15,8 @@ def test_every_message_is_translated_none_is_fuzzy_and_the_mo_file_matches(langu
 @pytest.mark.parametrize("language", ["en", "pt_BR"])
 def test_every_translate_tag_in_the_learning_templates_is_in_the_catalogue(language):
     assert untranslated_tags("learning", language, at_least=20) == []
+
+
+@pytest.mark.parametrize("language", ["en", "pt_BR"])
+def test_every_gettext_string_in_the_learning_code_and_templates_is_translated(language):
+    assert untranslated_messages("learning", language, at_least=120) == []
