@@ -29,6 +29,7 @@ from django.utils import timezone
 from recaudo.payments import outbound
 from recaudo.payments.debit import cancel_with_plan
 from recaudo.payments.debit_charges import notify_upcoming_debits, retries_ahead
+from recaudo.payments.debit_mercadopago import sync_preapprovals
 from recaudo.payments.models import DebtorReport, Instalment, InstalmentPlan
 from recaudo.payments.promises import break_overdue_promises, keep_paid_promises
 from recaudo.payments.reminders import plan_broken, remind_instalments, remind_promises
@@ -160,6 +161,8 @@ def settle_agreements(today: date) -> dict[str, int]:
         "plans_broken": len(break_missed_plans(today)),
         "promise_reminders": remind_promises(today),
         "instalment_reminders": remind_instalments(today),
+        # Mercado Pago's preapprovals get the next amount before its notice goes.
+        "debit_synced": sync_preapprovals(today),
         "debit_notices": notify_upcoming_debits(today),
         "reports_resumed": resume_unreviewed(today),
     }
