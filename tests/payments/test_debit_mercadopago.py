@@ -9,20 +9,26 @@ reads each notification back and settles or tells the debtor. The plan
 
 from __future__ import annotations
 
+import os
+import threading
 from datetime import date
 from decimal import Decimal
 from urllib.parse import urlparse
 
 import httpx
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from recaudo.outreach.models import Outreach
+from recaudo.payments.accounts import provider_for
 from recaudo.payments.actions import agree_plan
 from recaudo.payments.agreements import settle_agreements
 from recaudo.payments.debit_charges import charge_due_debits, retries_ahead
+from recaudo.payments.debit_mercadopago import process_notice
 from recaudo.payments.links import live_link
 from recaudo.payments.models import DebitAttempt, InstalmentPlan, Mandate, PaymentWebhookEvent
+from recaudo.payments.providers.mercadopago import AUTHORIZED_PAYMENT
 from recaudo.portfolio.models import ChannelConsent, ContactPoint, Payment
 from recaudo.sandbox.config import Behaviour
 from recaudo.sandbox.preapproval import (
@@ -318,3 +324,36 @@ def test_the_fake_refuses_a_preapproval_as_mercado_pago_does(mercadopago):
     ]:
         status, body = mercadopago.create({**good, **change})
         assert status == 400 and body["status"] == 400 and complaint in body["message"]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    "postgres" not in os.environ.get("DATABASE_URL", ""),
+    reason="two notices processed side by side need PostgreSQL's row locks",
+)
+def test_two_notices_of_one_charge_processed_at_once_settle_it_once(
+    client, debtor, plan, mercadopago
+):
+    mandate = enrol(client, debtor, mercadopago)
+    [charge] = mercadopago.charges.values()
+    provider = provider_for(mandate.creditor_id, "mercadopago")
+    start = threading.Barrier(2)
+    outcomes: list[tuple[str, int]] = []
+
+    def process() -> None:
+        try:
+            start.wait()
+            outcomes.append(process_notice(provider, AUTHORIZED_PAYMENT, charge.id, None))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=process) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert [status for _outcome, status in outcomes] == [200, 200]
+    attempt = DebitAttempt.objects.get()
+    assert attempt.status == "succeeded"
+    assert Payment.objects.get().external_id == charge.payment_id
+    assert plan.instalments.get(number=0).status == "paid"
