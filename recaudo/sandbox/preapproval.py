@@ -28,14 +28,17 @@ Mercado Pago's engine: ``advance(until)`` charges what is due up to ``until``
 (the first charge at once when the subscription starts without a future
 ``start_date``), retries a refused one (``recycling``) until its fourth attempt,
 then leaves it ``processed`` with the refused payment; three charges refused
-for good cancel the subscription. ``POST /_sandbox/advance`` {"until": date}
-runs it from the sandbox's control. Every change is notified to the account's
+for good cancel the subscription. It runs every ``ENGINE_SECONDS`` for
+today while the sandbox sends webhooks (``make run``), and ``POST
+/_sandbox/advance`` {"until": date} runs it up to any day. Every change is notified to the account's
 notification URL (``subscription_preapproval``, ``subscription_authorized_payment``,
 ``payment``) signed with ``x-signature`` as Mercado Pago signs.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import html
 import json
 import secrets
@@ -68,6 +71,8 @@ TEST_CARD = ("master", "0604")  # Mercado Pago's Mastercard test card 5031 7557 
 ATTEMPTS = 4  # a charge not made on its fourth attempt stays processed, refused
 RETRY_AFTER_DAYS = (3, 6, 9)  # days after the debit date of the 2nd, 3rd, 4th attempt
 REFUSED_TO_CANCEL = 3  # charges refused for good that cancel the subscription
+# How often the engine looks for what is due when the sandbox runs by itself (``make run``).
+ENGINE_SECONDS = 300.0
 
 
 @dataclass
@@ -447,6 +452,7 @@ def _created_day(preapproval: Preapproval) -> date:
 
 
 PREAPPROVAL_KEY = web.AppKey("preapproval", PreapprovalFake)
+ENGINE_KEY = web.AppKey("preapproval_engine", asyncio.Task)
 
 
 def _page(preapproval: Preapproval) -> str:
@@ -577,6 +583,26 @@ def register(app: web.Application, sandbox: Any, base_url: str = "") -> None:
         await send(webhooks)
         return web.json_response({"notifications": [w.label for w in webhooks]})
 
+    async def run_engine() -> None:
+        while True:
+            await asyncio.sleep(ENGINE_SECONDS)
+            await send(app[PREAPPROVAL_KEY].advance(datetime.now(UTC).date()))
+
+    async def start_engine(app: web.Application) -> None:
+        # Mercado Pago charges by itself; without webhooks nobody would hear of it,
+        # so the tests that hand notifications over themselves drive ``advance``.
+        if sandbox.behaviour.webhooks_enabled:
+            app[ENGINE_KEY] = asyncio.create_task(run_engine())
+
+    async def stop_engine(app: web.Application) -> None:
+        task = app.get(ENGINE_KEY)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    app.on_startup.append(start_engine)
+    app.on_cleanup.append(stop_engine)
     app.router.add_post("/mercadopago/preapproval", create)
     app.router.add_get("/mercadopago/preapproval/{preapproval_id}", preapproval)
     app.router.add_put("/mercadopago/preapproval/{preapproval_id}", preapproval)

@@ -357,3 +357,22 @@ def test_two_notices_of_one_charge_processed_at_once_settle_it_once(
     assert attempt.status == "succeeded"
     assert Payment.objects.get().external_id == charge.payment_id
     assert plan.instalments.get(number=0).status == "paid"
+
+
+def test_the_fakes_engine_runs_over_http_and_its_api_wants_the_access_token(
+    client, debtor, plan, mercadopago
+):
+    mandate = enrol(client, debtor, mercadopago, holder="FUND")
+    base = mercadopago.base_url
+    assert httpx.get(f"{base}/preapproval/{mandate.method_id}").status_code == 401
+    assert httpx.post(f"{base}/_sandbox/advance", json={"until": "mañana"}).status_code == 400
+    ran = httpx.post(f"{base}/_sandbox/advance", json={"until": "2026-11-23"})
+    assert ran.json() == {"notifications": ["payment", "subscription_authorized_payment"]}
+    [charge] = mercadopago.charges.values()
+    answer = httpx.get(
+        f"{base}/authorized_payments/{charge.id}",
+        headers={"Authorization": f"Bearer {DEFAULT_ACCESS_TOKEN}"},
+    ).json()
+    assert (answer["status"], answer["retry_attempt"]) == ("recycling", 1)
+    assert answer["next_retry_date"].startswith("2026-11-26")
+    assert answer["payment"]["status_detail"] == "cc_rejected_insufficient_amount"
