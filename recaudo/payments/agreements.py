@@ -20,14 +20,12 @@ promise whose date passed unkept is broken. Both are one transaction each.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from recaudo.payments import outbound
-from recaudo.payments.debit import cancel_with_plan
+from recaudo.payments.debit import cancel_with_plan, paid_toward
 from recaudo.payments.debit_charges import notify_upcoming_debits, retries_ahead
 from recaudo.payments.debit_mercadopago import sync_preapprovals
 from recaudo.payments.models import DebtorReport, Instalment, InstalmentPlan
@@ -37,7 +35,7 @@ from recaudo.payments.reports import resume_unreviewed
 from recaudo.payments.rules import instalments_covered
 from recaudo.payments.terms import creditor_settings
 from recaudo.portfolio import events
-from recaudo.portfolio.models import Debt, Payment, PaymentAllocation
+from recaudo.portfolio.models import Debt, Payment
 from recaudo.portfolio.outbound import EventType
 
 
@@ -62,11 +60,7 @@ def count_toward_plan(debtor_id: int, *, undo: bool = False) -> int:
     ).first()
     if plan is None:
         return 0
-    paid = PaymentAllocation.objects.filter(
-        debt__in=plan.debts.all(),
-        payment__status=Payment.Status.RECEIVED,
-        payment__created_at__gte=plan.created_at,
-    ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    paid = paid_toward(plan)
     instalments = list(plan.instalments.order_by("number"))
     covered = instalments_covered([item.amount for item in instalments], paid)
     now = timezone.now()

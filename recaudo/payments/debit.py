@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from recaudo.outreach.notify import notify
@@ -42,7 +43,14 @@ from recaudo.payments.providers.base import ProviderError, SetupRequest
 from recaudo.payments.rules import AgreementError, from_minor_units, minor_units
 from recaudo.payments.terms import terms_for
 from recaudo.portfolio import events
-from recaudo.portfolio.models import AuditEvent, ContactPoint, Debt, Debtor
+from recaudo.portfolio.models import (
+    AuditEvent,
+    ContactPoint,
+    Debt,
+    Debtor,
+    Payment,
+    PaymentAllocation,
+)
 
 logger = logging.getLogger(__name__)
 # Cancels confirmed by a ``debit_cancelled`` notice: the bot's own answer confirms
@@ -67,6 +75,26 @@ class PayerEmailError(DebitError):
 def owed(plan: InstalmentPlan) -> Decimal:
     """What the plan's debts still owe."""
     return sum((debt.balance for debt in plan.debts.filter(status__in=OWING)), Decimal(0))
+
+
+def paid_toward(plan: InstalmentPlan) -> Decimal:
+    """What payments recorded since the plan was agreed applied to its debts (reversed ones not)."""
+    return PaymentAllocation.objects.filter(
+        debt__in=plan.debts.all(),
+        payment__status=Payment.Status.RECEIVED,
+        payment__created_at__gte=plan.created_at,
+    ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
+
+
+def still_needed(plan: InstalmentPlan, instalment: Instalment) -> Decimal:
+    """What a pending instalment still needs: its part not yet covered by what was paid
+    toward the plan (a part paid by hand), never more than the plan's debts still owe."""
+    through = sum(
+        plan.instalments.filter(number__lte=instalment.number).values_list("amount", flat=True),
+        Decimal(0),
+    )
+    need = min(instalment.amount, through - paid_toward(plan))
+    return max(Decimal(0), min(need, owed(plan)))
 
 
 def email_on_file(debtor_id: int) -> ContactPoint | None:
@@ -160,7 +188,7 @@ def start_enrolment(
     first_charge_at = last_charge_at = None
     amount = None
     if pending:
-        amount = min(pending[0].amount, owed(plan))
+        amount = still_needed(plan, pending[0])
         today = local_today(debtor, timezone.now())
         if pending[0].due_on > today:  # due today: Mercado Pago charges it on authorising
             first_charge_at = _at_charge_hour(debtor, pending[0].due_on)

@@ -32,7 +32,7 @@ from recaudo.outreach.notify import notify
 from recaudo.payments.accounts import provider_for
 from recaudo.payments.actions import settle_payment
 from recaudo.payments.conf import setting
-from recaudo.payments.debit import local_today, notice_context, owed
+from recaudo.payments.debit import local_today, notice_context, owed, still_needed
 from recaudo.payments.models import DebitAttempt, Instalment, InstalmentPlan, Mandate
 from recaudo.payments.providers.base import ChargeRequest, ProviderError
 from recaudo.payments.receipts import thank_payment
@@ -396,10 +396,15 @@ def notify_upcoming_debits(today: date) -> int:
         key = f"debit-notice:{instalment.pk}"
         if Outreach.objects.for_notice(key).exists():
             continue
-        amount = min(instalment.amount, owed(instalment.plan))
+        mandate = instalment.plan.mandates.get(status=Mandate.Status.ACTIVE)
+        # What the charge will be: a provider's own engine charges what the
+        # instalment still needs (debit_mercadopago syncs it), our worker the instalment.
+        if mandate.provider in SELF_CHARGING:
+            amount = still_needed(instalment.plan, instalment)
+        else:
+            amount = min(instalment.amount, owed(instalment.plan))
         if amount <= 0:
             continue
-        mandate = instalment.plan.mandates.get(status=Mandate.Status.ACTIVE)
         row = notify(
             instalment.plan.debtor,
             "debit_upcoming",

@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from recaudo.payments.accounts import provider_for
 from recaudo.payments.conf import setting
-from recaudo.payments.debit import activate, cancel_mandate, owed
+from recaudo.payments.debit import activate, cancel_mandate, still_needed
 from recaudo.payments.debit_charges import BY_RULE, _record_refusal, _record_success
 from recaudo.payments.models import DebitAttempt, Instalment, InstalmentPlan, Mandate
 from recaudo.payments.providers.base import HttpProvider, ProviderError
@@ -191,7 +191,7 @@ def sync_preapprovals(today: date) -> int:
         pending = (
             plan.instalments.filter(status=Instalment.Status.PENDING).order_by("number").first()
         )
-        amount = min(pending.amount, owed(plan)) if pending is not None else None
+        amount = still_needed(plan, pending) if pending is not None else None
         if amount is None or amount <= 0:
             cancel_mandate(
                 mandate, channel=Mandate.Channel.SYSTEM, by=f"plan {plan.pk}: nothing left"

@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from recaudo.outreach.models import Outreach
 from recaudo.payments.accounts import provider_for
-from recaudo.payments.actions import agree_plan
+from recaudo.payments.actions import agree_plan, settle_payment
 from recaudo.payments.agreements import settle_agreements
 from recaudo.payments.debit_charges import charge_due_debits, retries_ahead
 from recaudo.payments.debit_mercadopago import process_notice
@@ -376,3 +376,29 @@ def test_the_fakes_engine_runs_over_http_and_its_api_wants_the_access_token(
     assert (answer["status"], answer["retry_attempt"]) == ("recycling", 1)
     assert answer["next_retry_date"].startswith("2026-11-26")
     assert answer["payment"]["status_detail"] == "cc_rejected_insufficient_amount"
+
+
+def test_an_instalment_partly_paid_by_hand_is_synced_to_what_it_still_needs(
+    client, debtor, plan, mercadopago
+):
+    mandate = enrol(client, debtor, mercadopago)
+    deliver(client, mercadopago.sent)
+    settle_payment(
+        creditor=plan.creditor,
+        debtor=debtor,
+        external_id="caja-1",
+        amount=Decimal("100000.00"),
+        currency="COP",
+        paid_at=timezone.now(),
+        actor="test",
+    )
+    assert settle_agreements(date(2026, 12, 18))["debit_synced"] == 1
+    assert mercadopago.preapprovals[mandate.method_id].amount == MONTHLY - Decimal("100000.00")
+    [upcoming] = Outreach.objects.filter(template_key="debit_upcoming")
+    assert upcoming.notice_context["charge_amount"] == "467826.99"
+    deliver(client, mercadopago.advance(date(2026, 12, 20)))
+    assert dict(plan.instalments.values_list("number", "status")) == {
+        0: "paid",
+        1: "paid",
+        2: "pending",
+    }
