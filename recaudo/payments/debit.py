@@ -60,6 +60,9 @@ CONFIRMED_CANCELS = (Mandate.Channel.PORTAL, Mandate.Channel.STAFF)
 
 # What a plan's debts still owe (a debt paused by a report is still owed: agreements).
 OWING = [*Debt.COLLECTIBLE, Debt.Status.DISPUTED]
+# Providers whose own engine charges a mandate (Mercado Pago's subscriptions):
+# never claimed by our worker; their charges arrive by webhook (debit_mercadopago.py).
+SELF_CHARGING = ("mercadopago",)
 # A provider that charges on its own schedule is given this hour of the debtor's day.
 CHARGE_HOUR = time(12)
 
@@ -261,6 +264,9 @@ def activate(mandate: Mandate) -> Mandate:
         # A second enrolment replaces the first (the debtor changed cards).
         for older in plan.mandates.filter(status=Mandate.Status.ACTIVE):
             _cancel_row(older, channel=mandate.channel, by="replaced", now=timezone.now())
+            if older.provider in SELF_CHARGING and older.method_id:
+                # Its engine would go on charging the replaced subscription.
+                transaction.on_commit(functools.partial(_detach, older))
         mandate.status = Mandate.Status.ACTIVE
         mandate.customer_id = saved.customer_id or mandate.customer_id
         mandate.method_id = saved.method_id

@@ -32,7 +32,13 @@ from recaudo.outreach.notify import notify
 from recaudo.payments.accounts import provider_for
 from recaudo.payments.actions import settle_payment
 from recaudo.payments.conf import setting
-from recaudo.payments.debit import local_today, notice_context, owed, still_needed
+from recaudo.payments.debit import (
+    SELF_CHARGING,
+    local_today,
+    notice_context,
+    owed,
+    still_needed,
+)
 from recaudo.payments.models import DebitAttempt, Instalment, InstalmentPlan, Mandate
 from recaudo.payments.providers.base import ChargeRequest, ProviderError
 from recaudo.payments.receipts import thank_payment
@@ -44,9 +50,6 @@ from recaudo.portfolio.models import AuditEvent
 logger = logging.getLogger(__name__)
 
 BATCH = 50
-# Providers whose own engine charges a mandate (Mercado Pago's subscriptions):
-# never claimed here; their charges arrive by webhook (payments/debit_mercadopago.py).
-SELF_CHARGING: Final = ("mercadopago",)
 # ``_record_refusal``'s default: the next attempt by ``debit_retry_days``.
 BY_RULE: Final = date.min
 # The worker asks between batches; once a minute is soon enough for a charge due today.

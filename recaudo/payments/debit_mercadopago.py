@@ -109,6 +109,8 @@ def record_authorized_payment(
     """Record one authorized payment's outcome once; None while it has no payment's answer."""
     if not payment.payment_id or payment.payment_status not in ("approved", "rejected"):
         return None  # scheduled, or the payment is still in process: a later notice says
+    if payment.payment_status == "rejected" and mandate.status != Mandate.Status.ACTIVE:
+        return None  # refused after our cancel: nothing was taken, nothing to tell
     if not mandate.last4:
         # Mercado Pago names the card in the payment, not in the preapproval.
         try:

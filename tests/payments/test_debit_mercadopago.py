@@ -402,3 +402,52 @@ def test_an_instalment_partly_paid_by_hand_is_synced_to_what_it_still_needs(
         1: "paid",
         2: "pending",
     }
+
+
+def test_a_debtor_who_never_comes_back_is_activated_by_mercado_pagos_notice(
+    client, debtor, plan, mercadopago
+):
+    token = live_link(debtor.pk).token
+    client.post(f"/p/{token}/domiciliar", {"payer_email": "camila@mp.test"})
+    mandate = Mandate.objects.get()
+    assert mercadopago.authorise(
+        mercadopago.preapprovals[mandate.setup_session_id], "APRO", timezone.now()
+    )
+    outcomes = deliver(client, mercadopago.sent[:1])  # the subscription_preapproval notice
+    assert outcomes == [f"mandate {mandate.pk} active"]
+    assert Mandate.objects.get().status == "active"
+
+
+def test_a_subscription_cancelled_at_mercado_pago_cancels_the_mandate_without_calling_back(
+    client, debtor, plan, mercadopago
+):
+    mandate = enrol(client, debtor, mercadopago)
+    deliver(client, mercadopago.sent)
+    assert mercadopago.update(mandate.method_id, {"status": "cancelled"})[0] == 200
+    notice = mercadopago._notice("subscription_preapproval", mandate.method_id, "updated")
+    deliver(client, [notice])
+    mandate.refresh_from_db()
+    assert (mandate.status, mandate.cancelled_channel) == ("cancelled", "system")
+    assert mandate.cancelled_by == "mercadopago"
+    # A charge refused after the cancel tells the debtor nothing.
+    assert not Outreach.objects.filter(template_key__startswith="debit_failed").exists()
+
+
+def test_a_second_subscription_authorised_later_replaces_the_first_at_mercado_pago(
+    client, debtor, plan, mercadopago, django_capture_on_commit_callbacks
+):
+    token = live_link(debtor.pk).token
+    # Two tabs: both pending before either is authorised.
+    client.post(f"/p/{token}/domiciliar", {"payer_email": "camila@mp.test"})
+    client.post(f"/p/{token}/domiciliar", {"payer_email": "otra@mp.test"})
+    first, second = Mandate.objects.order_by("pk")
+    for mandate in (first, second):
+        preapproval = mercadopago.preapprovals[mandate.setup_session_id]
+        mercadopago.authorise(preapproval, "APRO", timezone.now())
+        with django_capture_on_commit_callbacks(execute=True):
+            client.get(f"/p/{token}/domiciliar/r/{mandate.reference}")
+    assert Mandate.objects.get(pk=second.pk).status == "active"
+    assert Mandate.objects.get(pk=first.pk).status == "cancelled"
+    # Its engine would go on charging the replaced one.
+    assert mercadopago.preapprovals[first.setup_session_id].status == "cancelled"
+    assert mercadopago.preapprovals[second.setup_session_id].status == "authorized"
