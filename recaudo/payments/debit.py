@@ -332,13 +332,16 @@ def notice_context(
 ) -> dict[str, Any]:
     """What a direct debit's notice (``debit_*`` templates) says, as stored in JSON.
 
-    The card (brand and last four digits, from the mandate); with
+    The card (brand and last four digits, from the mandate; ``****`` while
+    the provider has not given them); with
     ``instalment``: its place in the plan ("2 of 6", the down payment being
     the first), the amount (in the currency's minor unit) and the plan's
     currency, the charge's date (the instalment's due date unless
     ``charge_on``) and the next automatic attempt (``retry_on``, if any).
     """
-    context: dict[str, Any] = {"card_brand": mandate.brand, "card_last4": mandate.last4}
+    # Mercado Pago gives the card's digits only with a payment: before the
+    # first one they show masked (a WhatsApp parameter is never empty).
+    context: dict[str, Any] = {"card_brand": mandate.brand, "card_last4": mandate.last4 or "****"}
     if instalment is None:
         return context
     plan = instalment.plan

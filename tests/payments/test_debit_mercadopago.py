@@ -40,6 +40,8 @@ from recaudo.sandbox.preapproval import (
 from recaudo.sandbox.runner import BackgroundSandbox
 from recaudo.sandbox.state import Sandbox
 from recaudo.sandbox.webhooks import Webhook
+from tests.helpers import own_token
+from tests.payments.test_debit_notices import only_message
 
 pytestmark = pytest.mark.django_db
 
@@ -451,3 +453,40 @@ def test_a_second_subscription_authorised_later_replaces_the_first_at_mercado_pa
     # Its engine would go on charging the replaced one.
     assert mercadopago.preapprovals[first.setup_session_id].status == "cancelled"
     assert mercadopago.preapprovals[second.setup_session_id].status == "authorized"
+
+
+def test_before_mercado_pagos_first_charge_the_notice_shows_the_cards_digits_masked(
+    client, debtor, plan, mercadopago, frozen
+):
+    # The down payment paid by hand: the first charge is December's, after the notice.
+    settle_payment(
+        creditor=plan.creditor,
+        debtor=debtor,
+        external_id="caja-1",
+        amount=DOWN,
+        currency="COP",
+        paid_at=timezone.now(),
+        actor="test",
+    )
+    mandate = enrol(client, debtor, mercadopago)
+    preapproval = mercadopago.preapprovals[mandate.method_id]
+    assert preapproval.start.isoformat() == "2026-12-20T12:00:00-05:00"
+    assert (preapproval.amount, mandate.last4, mercadopago.charges) == (MONTHLY, "", {})
+    page = client.get(f"/p/{live_link(debtor.pk).token}").content.decode()
+    assert "Activo con su cuenta de Mercado Pago." in page
+    Outreach.objects.all().delete()
+    frozen.move_to("2026-12-18 15:00:00+00:00")
+    assert settle_agreements(date(2026, 12, 18))["debit_notices"] == 1
+    notice = Outreach.objects.get(template_key="debit_upcoming")
+    assert (notice.notice_context["card_brand"], notice.notice_context["card_last4"]) == (
+        "master",
+        "****",
+    )
+    message = only_message(timezone.now())
+    assert message.channel == "whatsapp"
+    link = f"http://127.0.0.1:8000/p/{own_token(message, debtor)}"
+    assert message.text == (
+        "Hola Camila, te escribimos de Tienda Sol: el 20 de diciembre cargaremos $567.826,99 "
+        "a tu tarjeta Mastercard terminada en **** (cuota 2 de 3 de tu plan).\n"
+        f"Si quieres cancelar la domiciliación: {link}\n¡Gracias!"
+    )
