@@ -73,9 +73,13 @@ def process_notice(
         if kind == PREAPPROVAL:
             return _preapproval(client, mandates, data_id)
         payment = client.authorized_payment(data_id)
-        mandate = mandates.filter(method_id=payment.preapproval_id).first()
+        # The preapproval's id is the mandate's setup session and, once active, its method.
+        mandate = mandates.filter(setup_session_id=payment.preapproval_id).first()
         if mandate is None:
             return f"ignored: no mandate for preapproval {payment.preapproval_id!r}", 200
+        if mandate.status == Mandate.Status.PENDING:
+            # The charge's notice came before the debtor or the preapproval's notice did.
+            mandate = activate(mandate)
         attempt = record_authorized_payment(client, mandate, payment, now or timezone.now())
     except ProviderError as error:
         return f"lookup failed: {error}", 400 if error.permanent else 502

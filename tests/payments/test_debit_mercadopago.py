@@ -490,3 +490,19 @@ def test_before_mercado_pagos_first_charge_the_notice_shows_the_cards_digits_mas
         "a tu tarjeta Mastercard terminada en **** (cuota 2 de 3 de tu plan).\n"
         f"Si quieres cancelar la domiciliación: {link}\n¡Gracias!"
     )
+
+
+def test_a_charge_notified_before_the_subscription_activates_the_mandate_and_settles(
+    client, debtor, plan, mercadopago
+):
+    token = live_link(debtor.pk).token
+    client.post(f"/p/{token}/domiciliar", {"payer_email": "camila@mp.test"})
+    mandate = Mandate.objects.get()
+    mercadopago.authorise(
+        mercadopago.preapprovals[mandate.setup_session_id], "APRO", timezone.now()
+    )
+    charge_notices = [w for w in mercadopago.sent if w.label != "subscription_preapproval"]
+    deliver(client, charge_notices)
+    assert Mandate.objects.get().status == "active"
+    assert DebitAttempt.objects.get().status == "succeeded"
+    assert Payment.objects.get().amount == DOWN
