@@ -99,10 +99,10 @@ class CheckoutAdmin(CreditorScoped, admin.ModelAdmin):
 class DebitAttemptInline(CreditorScoped, admin.TabularInline):
     model = DebitAttempt
     extra = 0
-    fields = ["instalment", "number", "amount", "status", "claimed_at", "completed_at",
-              "error_code", "error_message", "provider_payment_id"]  # fmt: skip
-    readonly_fields = ["instalment", "number", "amount", "status", "claimed_at", "completed_at",
-                       "error_code", "error_message", "provider_payment_id"]  # fmt: skip
+    fields = readonly_fields = (
+        "instalment", "number", "amount", "status", "claimed_at", "completed_at",
+        "error_code", "error_message", "retry_on", "provider_payment_id",
+    )  # fmt: skip
     can_delete = False
 
 

@@ -20,15 +20,14 @@ promise whose date passed unkept is broken. Both are one transaction each.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 
 from recaudo.payments import outbound
-from recaudo.payments.debit import cancel_with_plan
+from recaudo.payments.debit import cancel_with_plan, paid_toward
 from recaudo.payments.debit_charges import notify_upcoming_debits, retries_ahead
+from recaudo.payments.debit_mercadopago import sync_preapprovals
 from recaudo.payments.models import DebtorReport, Instalment, InstalmentPlan
 from recaudo.payments.promises import break_overdue_promises, keep_paid_promises
 from recaudo.payments.reminders import plan_broken, remind_instalments, remind_promises
@@ -36,7 +35,7 @@ from recaudo.payments.reports import resume_unreviewed
 from recaudo.payments.rules import instalments_covered
 from recaudo.payments.terms import creditor_settings
 from recaudo.portfolio import events
-from recaudo.portfolio.models import Debt, Payment, PaymentAllocation
+from recaudo.portfolio.models import Debt, Payment
 from recaudo.portfolio.outbound import EventType
 
 
@@ -61,11 +60,7 @@ def count_toward_plan(debtor_id: int, *, undo: bool = False) -> int:
     ).first()
     if plan is None:
         return 0
-    paid = PaymentAllocation.objects.filter(
-        debt__in=plan.debts.all(),
-        payment__status=Payment.Status.RECEIVED,
-        payment__created_at__gte=plan.created_at,
-    ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
+    paid = paid_toward(plan)
     instalments = list(plan.instalments.order_by("number"))
     covered = instalments_covered([item.amount for item in instalments], paid)
     now = timezone.now()
@@ -160,6 +155,8 @@ def settle_agreements(today: date) -> dict[str, int]:
         "plans_broken": len(break_missed_plans(today)),
         "promise_reminders": remind_promises(today),
         "instalment_reminders": remind_instalments(today),
+        # Mercado Pago's preapprovals get the next amount before its notice goes.
+        "debit_synced": sync_preapprovals(today),
         "debit_notices": notify_upcoming_debits(today),
         "reports_resumed": resume_unreviewed(today),
     }

@@ -18,12 +18,15 @@ import functools
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from recaudo.outreach.notify import notify
@@ -40,7 +43,14 @@ from recaudo.payments.providers.base import ProviderError, SetupRequest
 from recaudo.payments.rules import AgreementError, from_minor_units, minor_units
 from recaudo.payments.terms import terms_for
 from recaudo.portfolio import events
-from recaudo.portfolio.models import AuditEvent, Debtor
+from recaudo.portfolio.models import (
+    AuditEvent,
+    ContactPoint,
+    Debt,
+    Debtor,
+    Payment,
+    PaymentAllocation,
+)
 
 logger = logging.getLogger(__name__)
 # Cancels confirmed by a ``debit_cancelled`` notice: the bot's own answer confirms
@@ -48,8 +58,78 @@ logger = logging.getLogger(__name__)
 CONFIRMED_CANCELS = (Mandate.Channel.PORTAL, Mandate.Channel.STAFF)
 
 
+# What a plan's debts still owe (a debt paused by a report is still owed: agreements).
+OWING = [*Debt.COLLECTIBLE, Debt.Status.DISPUTED]
+# Providers whose own engine charges a mandate (Mercado Pago's subscriptions):
+# never claimed by our worker; their charges arrive by webhook (debit_mercadopago.py).
+SELF_CHARGING = ("mercadopago",)
+# A provider that charges on its own schedule is given this hour of the debtor's day.
+CHARGE_HOUR = time(12)
+
+
 class DebitError(AgreementError):
     """The debtor cannot enrol or cancel now; the text says why, in their language."""
+
+
+class PayerEmailError(DebitError):
+    """The provider needs the e-mail of the debtor's account there, and it is missing or invalid."""
+
+
+def owed(plan: InstalmentPlan) -> Decimal:
+    """What the plan's debts still owe."""
+    return sum((debt.balance for debt in plan.debts.filter(status__in=OWING)), Decimal(0))
+
+
+def paid_toward(plan: InstalmentPlan) -> Decimal:
+    """What payments recorded since the plan was agreed applied to its debts (reversed ones not)."""
+    return PaymentAllocation.objects.filter(
+        debt__in=plan.debts.all(),
+        payment__status=Payment.Status.RECEIVED,
+        payment__created_at__gte=plan.created_at,
+    ).aggregate(total=Sum("amount"))["total"] or Decimal(0)
+
+
+def still_needed(plan: InstalmentPlan, instalment: Instalment) -> Decimal:
+    """What a pending instalment still needs: its part not yet covered by what was paid
+    toward the plan (a part paid by hand), never more than the plan's debts still owe."""
+    through = sum(
+        plan.instalments.filter(number__lte=instalment.number).values_list("amount", flat=True),
+        Decimal(0),
+    )
+    need = min(instalment.amount, through - paid_toward(plan))
+    return max(Decimal(0), min(need, owed(plan)))
+
+
+def email_on_file(debtor_id: int) -> ContactPoint | None:
+    """The debtor's usable e-mail address on file, if any."""
+    return (
+        ContactPoint.objects.filter(
+            debtor_id=debtor_id, kind=ContactPoint.Kind.EMAIL, opted_out_at=None, invalid_since=None
+        )
+        .order_by("-preferred", "pk")
+        .first()
+    )
+
+
+def payer_email(given: str, debtor: Debtor) -> str:
+    """The e-mail the debtor typed, or the one on file when they left it empty; validated."""
+    point = email_on_file(debtor.pk)
+    email = (given or "").strip() or (point.value if point is not None else "")
+    if not email:
+        raise PayerEmailError("no e-mail")
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise PayerEmailError("invalid e-mail") from None
+    return email
+
+
+def _at_charge_hour(debtor: Debtor, day: date) -> datetime:
+    try:
+        zone = ZoneInfo(debtor.timezone)
+    except (KeyError, ValueError):
+        zone = ZoneInfo("UTC")
+    return datetime.combine(day, CHARGE_HOUR, tzinfo=zone)
 
 
 def local_today(debtor: Debtor, now: datetime) -> date:
@@ -76,13 +156,21 @@ def active_mandate(debtor_id: int) -> Mandate | None:
 
 
 def start_enrolment(
-    link: PaymentLink, *, channel: str, success_url: str, cancel_url: str, description: str
+    link: PaymentLink,
+    *,
+    channel: str,
+    success_url: str,
+    cancel_url: str,
+    description: str,
+    email: str = "",
 ) -> Mandate:
     """Write a pending mandate for the debtor's active plan, then open the provider's setup.
 
     ``success_url`` and ``cancel_url`` may hold ``{reference}``. DebitError when
-    there is no active plan or it already has an active mandate; ProviderError
-    when the provider cannot (the mandate stays pending, never charged).
+    there is no active plan or it already has an active mandate
+    (PayerEmailError when the provider needs the e-mail of the debtor's
+    account there: ``email``, or the one on file); ProviderError when the
+    provider cannot (the mandate stays pending, never charged).
     """
     debtor = link.debtor
     plan = InstalmentPlan.objects.filter(debtor=debtor, status=InstalmentPlan.Status.ACTIVE).first()
@@ -94,6 +182,20 @@ def start_enrolment(
     provider = provider_for(plan.creditor_id, provider_name)
     if not provider.offers_direct_debit:
         raise ProviderError(f"{provider_name} does not offer direct debit here", permanent=True)
+    # A provider's own engine (Mercado Pago) charges from the next pending
+    # instalment's date, monthly, until the last one (debit_mercadopago syncs each amount).
+    pending = list(plan.instalments.filter(status=Instalment.Status.PENDING).order_by("number"))
+    if provider.charges_itself and not pending:
+        raise DebitError("nothing left to charge")
+    email = payer_email(email, debtor) if provider.needs_payer_email else ""
+    first_charge_at = last_charge_at = None
+    amount = None
+    if pending:
+        amount = still_needed(plan, pending[0])
+        today = local_today(debtor, timezone.now())
+        if pending[0].due_on > today:  # due today: Mercado Pago charges it on authorising
+            first_charge_at = _at_charge_hour(debtor, pending[0].due_on)
+        last_charge_at = _at_charge_hour(debtor, pending[-1].due_on + timedelta(days=1))
     mandate = Mandate.objects.create(
         reference=secrets.token_urlsafe(24),
         creditor_id=plan.creditor_id,
@@ -107,17 +209,22 @@ def start_enrolment(
             reference=mandate.reference,
             currency=plan.currency,
             description=description,
-            email="",  # the provider needs no contact data of ours to save a card
+            # Stripe needs no contact data of ours to save a card; Mercado Pago the account's.
+            email=email,
             name=debtor.full_name,
             success_url=success_url.replace("{reference}", mandate.reference),
             cancel_url=cancel_url.replace("{reference}", mandate.reference),
             metadata={"debtor": str(debtor.pk), "plan": str(plan.pk)},
+            amount=amount,
+            first_charge_at=first_charge_at,
+            last_charge_at=last_charge_at,
         )
     )
     mandate.setup_session_id = session.session_id
     mandate.setup_url = session.url
     mandate.customer_id = session.customer_id
-    mandate.save(update_fields=["setup_session_id", "setup_url", "customer_id"])
+    mandate.synced_amount = amount if provider.charges_itself else None
+    mandate.save(update_fields=["setup_session_id", "setup_url", "customer_id", "synced_amount"])
     return mandate
 
 
@@ -157,6 +264,9 @@ def activate(mandate: Mandate) -> Mandate:
         # A second enrolment replaces the first (the debtor changed cards).
         for older in plan.mandates.filter(status=Mandate.Status.ACTIVE):
             _cancel_row(older, channel=mandate.channel, by="replaced", now=timezone.now())
+            if older.provider in SELF_CHARGING and older.method_id:
+                # Its engine would go on charging the replaced subscription.
+                transaction.on_commit(functools.partial(_detach, older))
         mandate.status = Mandate.Status.ACTIVE
         mandate.customer_id = saved.customer_id or mandate.customer_id
         mandate.method_id = saved.method_id
@@ -182,12 +292,13 @@ def activate(mandate: Mandate) -> Mandate:
 # Cancelling.
 
 
-def cancel_mandate(mandate: Mandate, *, channel: str, by: str) -> Mandate:
+def cancel_mandate(mandate: Mandate, *, channel: str, by: str, detach: bool = True) -> Mandate:
     """Cancel at once (no charge is claimed after this commits), then detach at the provider.
 
     Detaching runs once the caller's transaction commits (the bot cancels
     inside the webhook's); it is best effort: a failure is logged for staff,
     and the cancelled mandate is never charged whatever the provider keeps.
+    ``detach=False``: the provider cancelled it itself.
     """
     with transaction.atomic():
         mandate = Mandate.objects.select_for_update().get(pk=mandate.pk)
@@ -201,7 +312,7 @@ def cancel_mandate(mandate: Mandate, *, channel: str, by: str) -> Mandate:
                 key=f"debit-cancelled:{mandate.pk}",
                 context=notice_context(mandate),
             )
-    if mandate.method_id:
+    if mandate.method_id and detach:
         try:
             provider_for(mandate.creditor_id, mandate.provider).detach(mandate.method_id)
         except ProviderError as error:
@@ -221,13 +332,16 @@ def notice_context(
 ) -> dict[str, Any]:
     """What a direct debit's notice (``debit_*`` templates) says, as stored in JSON.
 
-    The card (brand and last four digits, from the mandate); with
+    The card (brand and last four digits, from the mandate; ``****`` while
+    the provider has not given them); with
     ``instalment``: its place in the plan ("2 of 6", the down payment being
     the first), the amount (in the currency's minor unit) and the plan's
     currency, the charge's date (the instalment's due date unless
     ``charge_on``) and the next automatic attempt (``retry_on``, if any).
     """
-    context: dict[str, Any] = {"card_brand": mandate.brand, "card_last4": mandate.last4}
+    # Mercado Pago gives the card's digits only with a payment: before the
+    # first one they show masked (a WhatsApp parameter is never empty).
+    context: dict[str, Any] = {"card_brand": mandate.brand, "card_last4": mandate.last4 or "****"}
     if instalment is None:
         return context
     plan = instalment.plan
@@ -295,15 +409,21 @@ class DebitView:
     next_amount: str
     last_refused: DebitAttempt | None  # the latest automatic charge, when it was refused
     action_required: bool
+    # The provider needs the e-mail of the debtor's account there (Mercado Pago);
+    # the one on file is shown masked, never in full, and used when the field is left empty.
+    needs_email: bool = False
+    email_on_file: str = ""
 
 
 def debit_view(plan: InstalmentPlan | None, provider_name: str) -> DebitView:
     if plan is None:
         return DebitView(False, None, None, "", None, False)
     try:
-        offered = get_provider(provider_name).offers_direct_debit
+        provider = get_provider(provider_name)
+        offered, needs_email = provider.offers_direct_debit, provider.needs_payer_email
     except ProviderError:
-        offered = False
+        offered = needs_email = False
+    point = email_on_file(plan.debtor_id) if needs_email else None
     mandate = plan.mandates.filter(status=Mandate.Status.ACTIVE).first()
     pending = plan.instalments.filter(status=Instalment.Status.PENDING).order_by("number").first()
     last = (
@@ -326,4 +446,6 @@ def debit_view(plan: InstalmentPlan | None, provider_name: str) -> DebitView:
         last_refused=refused,
         action_required=refused is not None
         and refused.status == DebitAttempt.Status.ACTION_REQUIRED,
+        needs_email=needs_email,
+        email_on_file=point.masked_value if point is not None else "",
     )

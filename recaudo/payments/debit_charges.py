@@ -22,7 +22,7 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from typing import Final
 
 from django.db import transaction
 from django.utils import timezone
@@ -32,20 +32,26 @@ from recaudo.outreach.notify import notify
 from recaudo.payments.accounts import provider_for
 from recaudo.payments.actions import settle_payment
 from recaudo.payments.conf import setting
-from recaudo.payments.debit import local_today, notice_context
+from recaudo.payments.debit import (
+    SELF_CHARGING,
+    local_today,
+    notice_context,
+    owed,
+    still_needed,
+)
 from recaudo.payments.models import DebitAttempt, Instalment, InstalmentPlan, Mandate
 from recaudo.payments.providers.base import ChargeRequest, ProviderError
 from recaudo.payments.receipts import thank_payment
 from recaudo.payments.rules import debit_attempt_day
 from recaudo.portfolio import events
 from recaudo.portfolio.actions import reverse_payment
-from recaudo.portfolio.models import AuditEvent, Debt
+from recaudo.portfolio.models import AuditEvent
 
 logger = logging.getLogger(__name__)
 
 BATCH = 50
-# What a plan's debts still owe (a debt paused by a report is still owed: agreements).
-OWING = [*Debt.COLLECTIBLE, Debt.Status.DISPUTED]
+# ``_record_refusal``'s default: the next attempt by ``debit_retry_days``.
+BY_RULE: Final = date.min
 # The worker asks between batches; once a minute is soon enough for a charge due today.
 JOB_SECONDS = 60.0
 _last_job = float("-inf")
@@ -88,6 +94,11 @@ def claim_page(now: datetime, limit: int = BATCH, after: int = 0) -> tuple[list[
                 due_on__lte=horizon,
             )
             .filter(pk__gt=after)
+            .exclude(
+                plan__in=InstalmentPlan.objects.filter(
+                    mandates__status=Mandate.Status.ACTIVE, mandates__provider__in=SELF_CHARGING
+                )
+            )
             .select_related("plan__debtor")
             .order_by("pk")[:limit]
         )
@@ -111,7 +122,7 @@ def claim_page(now: datetime, limit: int = BATCH, after: int = 0) -> tuple[list[
             if day is None or day > local_today(debtor, now):
                 continue
             # Never more than the plan's debts still owe (a part paid by hand meanwhile).
-            amount = min(instalment.amount, _owed(instalment.plan))
+            amount = min(instalment.amount, owed(instalment.plan))
             if amount <= 0:
                 continue
             mandate = instalment.plan.mandates.get(status=Mandate.Status.ACTIVE)
@@ -126,11 +137,6 @@ def claim_page(now: datetime, limit: int = BATCH, after: int = 0) -> tuple[list[
             )
             claims.append(Claim(attempt.pk, resent=False))
     return claims, (due[-1].pk if len(due) == limit else None)
-
-
-def _owed(plan: InstalmentPlan) -> Decimal:
-    """What the plan's debts still owe."""
-    return sum((debt.balance for debt in plan.debts.filter(status__in=OWING)), Decimal(0))
 
 
 def charge(claim: Claim, now: datetime) -> DebitAttempt:
@@ -227,7 +233,11 @@ def _record_refusal(
     now: datetime,
     *,
     action_required: bool = False,
+    retry_on: date | None = BY_RULE,
 ) -> DebitAttempt:
+    """Record a refused attempt and tell the debtor: the next attempt is ``retry_on``
+    (by default the day ``debit_retry_days`` gives; a provider's own when it retries itself),
+    none for the last one."""
     with transaction.atomic():
         attempt = (
             DebitAttempt.objects.select_for_update(of=("self",))
@@ -243,6 +253,13 @@ def _record_refusal(
         attempt.error_message = message[:300]
         attempt.provider_payment_id = payment_id
         attempt.completed_at = now
+        if action_required:
+            retry_on = None
+        elif retry_on == BY_RULE:
+            retry_on = debit_attempt_day(
+                attempt.instalment.due_on, attempt.number + 1, list(setting("debit_retry_days"))
+            )
+        attempt.retry_on = retry_on
         attempt.save()
         debtor = attempt.instalment.plan.debtor
         events.debtor_event(
@@ -257,13 +274,9 @@ def _record_refusal(
             },
         )
         # Which card, why, and the next attempt or none; the link pays by hand or cancels.
-        retry_on = None
         if action_required:
             template_key = "debit_action_required"
         else:
-            retry_on = debit_attempt_day(
-                attempt.instalment.due_on, attempt.number + 1, list(setting("debit_retry_days"))
-            )
             template_key = "debit_failed" if retry_on is not None else "debit_failed_final"
         notify(
             debtor,
@@ -340,11 +353,23 @@ def debit_job(now: datetime) -> dict[str, int]:
 
 def retries_ahead(plan: InstalmentPlan, today: date) -> bool:
     """A pending instalment of the plan still has an automatic attempt to come."""
-    if not plan.mandates.filter(status=Mandate.Status.ACTIVE).exists():
+    mandate = plan.mandates.filter(status=Mandate.Status.ACTIVE).first()
+    if mandate is None:
         return False
     retry_days = list(setting("debit_retry_days"))
     for instalment in plan.instalments.filter(status=Instalment.Status.PENDING, due_on__lt=today):
         attempts = list(instalment.debit_attempts.order_by("number"))
+        if mandate.provider in SELF_CHARGING:
+            # The provider's engine says when it tries again; before its first
+            # answer, its charge is still ahead.
+            if (not attempts and instalment.due_on >= today - timedelta(days=1)) or (
+                attempts
+                and attempts[-1].status == DebitAttempt.Status.FAILED
+                and attempts[-1].retry_on is not None
+                and attempts[-1].retry_on >= today
+            ):
+                return True
+            continue
         if attempts and attempts[-1].status == DebitAttempt.Status.ACTION_REQUIRED:
             continue
         if attempts and attempts[-1].status == DebitAttempt.Status.CHARGING:
@@ -374,10 +399,15 @@ def notify_upcoming_debits(today: date) -> int:
         key = f"debit-notice:{instalment.pk}"
         if Outreach.objects.for_notice(key).exists():
             continue
-        amount = min(instalment.amount, _owed(instalment.plan))
+        mandate = instalment.plan.mandates.get(status=Mandate.Status.ACTIVE)
+        # What the charge will be: a provider's own engine charges what the
+        # instalment still needs (debit_mercadopago syncs it), our worker the instalment.
+        if mandate.provider in SELF_CHARGING:
+            amount = still_needed(instalment.plan, instalment)
+        else:
+            amount = min(instalment.amount, owed(instalment.plan))
         if amount <= 0:
             continue
-        mandate = instalment.plan.mandates.get(status=Mandate.Status.ACTIVE)
         row = notify(
             instalment.plan.debtor,
             "debit_upcoming",

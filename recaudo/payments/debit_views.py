@@ -36,6 +36,15 @@ def enrol(request: HttpRequest, link: PaymentLink, lang: str) -> HttpResponse:
             success_url=base + suffix,
             cancel_url=base + (suffix + "&" if suffix else "?") + "cancelled=1",
             description=_("Débito automático de las cuotas de %(brand)s") % {"brand": brand},
+            email=request.POST.get("payer_email", ""),
+        )
+    except debit.PayerEmailError:
+        return _render_portal(
+            request,
+            link,
+            lang,
+            _("Escriba un correo válido: el de su cuenta de Mercado Pago."),
+            400,
         )
     except debit.DebitError:
         return _render_portal(

@@ -572,6 +572,9 @@ class Mandate(models.Model):
     method_id = models.CharField(_("medio guardado"), max_length=200, blank=True)
     brand = models.CharField(_("marca"), max_length=30, blank=True)
     last4 = models.CharField(_("últimos 4 dígitos"), max_length=4, blank=True)
+    # A provider that charges on its own schedule (Mercado Pago's preapproval):
+    # the amount last set there for the next charge, so a repeated run does not set it again.
+    synced_amount = models.DecimalField(_("monto sincronizado"), null=True, blank=True, **MONEY)
     channel = models.CharField(_("inscrita por"), max_length=10, choices=Channel.choices)
     created_at = models.DateTimeField(_("creada"), auto_now_add=True)
     activated_at = models.DateTimeField(_("activada"), null=True, blank=True)
@@ -627,6 +630,8 @@ class DebitAttempt(models.Model):
     provider_payment_id = models.CharField(_("id del cobro"), max_length=200, blank=True)
     error_code = models.CharField(_("código de error"), max_length=60, blank=True)
     error_message = models.CharField(_("mensaje de error"), max_length=300, blank=True)
+    # The provider's own next attempt after a refusal (Mercado Pago's next_retry_date).
+    retry_on = models.DateField(_("próximo reintento"), null=True, blank=True)
     payment = models.ForeignKey(
         Payment, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

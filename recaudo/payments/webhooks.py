@@ -5,7 +5,8 @@ SANDBOX_PAYMENTS_ENABLED; otherwise 404, nothing read or stored). Verify the
 signature first (401 without one, 403 with a wrong one; nothing is stored
 either way), store the event once by the provider's event id, then fetch the
 provider's own record and settle the checkout from it: a webhook's amount and
-status are never trusted.
+status are never trusted. Mercado Pago's subscription notices (direct debit)
+are read back and recorded by ``debit_mercadopago.process_notice``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from recaudo.payments.actions import apply_provider_record
 from recaudo.payments.conf import setting
 from recaudo.payments.debit import activate
 from recaudo.payments.debit_charges import reverse_debit
+from recaudo.payments.debit_mercadopago import KINDS as SUBSCRIPTION_KINDS
+from recaudo.payments.debit_mercadopago import process_notice
 from recaudo.payments.models import Checkout, Mandate, PaymentWebhookEvent, ProviderAccount
 from recaudo.payments.providers import get_provider, is_available
 from recaudo.payments.providers.base import HttpProvider, ProviderError
@@ -92,7 +95,13 @@ def payment_webhook(
         if event.processed_at is not None:
             return HttpResponse("already processed", content_type="text/plain")
     creditor_id = account.creditor_id if account is not None else None
-    outcome, status = _process(provider, provider_name, storable(notice.fetch_id), creditor_id)
+    if provider_name == "mercadopago" and notice.kind in SUBSCRIPTION_KINDS:
+        # Direct debit: Mercado Pago's own engine charged (or the debtor authorised).
+        outcome, status = process_notice(
+            provider, notice.kind, storable(notice.fetch_id), creditor_id
+        )
+    else:
+        outcome, status = _process(provider, provider_name, storable(notice.fetch_id), creditor_id)
     outcome = storable(outcome)
     if status == 200:
         PaymentWebhookEvent.objects.filter(pk=event.pk).update(

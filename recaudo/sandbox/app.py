@@ -17,6 +17,7 @@ import aiohttp
 from aiohttp import web
 
 from recaudo.sandbox.payments import register as register_payments
+from recaudo.sandbox.preapproval import register as register_preapproval
 from recaudo.sandbox.state import InboundError, Sandbox
 from recaudo.sandbox.webhooks import Reply
 
@@ -298,6 +299,7 @@ def build_app(sandbox: Sandbox) -> web.Application:
     app.router.add_post("/_sandbox/inbound", inbound)
     app.router.add_get("/_sandbox/webhooks", webhooks)
     register_payments(app, sandbox)
+    register_preapproval(app, sandbox)
 
     async def start_dispatcher(app: web.Application) -> None:
         await sandbox.dispatcher.start()

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.test import Client
 
 from recaudo.conversations.models import Message, Thread
 from recaudo.delivery import provider_events as events
@@ -72,6 +73,23 @@ def test_asking_for_direct_debit_on_a_plan_gets_the_portals_enrolment_link(debto
     assert "débito automático" in answer
     assert Thread.objects.get(debtor=debtor).state == "bot"  # no hand-over
     assert not Mandate.objects.exists()
+
+
+def test_with_mercado_pago_asking_for_direct_debit_also_gets_the_portals_enrolment_link(
+    debtor, settings
+):
+    settings.PAYMENTS = {
+        "default_provider": "mercadopago",
+        "providers": {"mercadopago": {"access_token": "t", "webhook_secret": "s"}},
+    }
+    link = live_link(debtor.pk)
+    agree_plan(link, down_payment=Decimal("100000.00"), count=2)
+    answer = say("quiero domiciliar el pago")
+    assert f"/p/{link.token}?via=bot#debit" in answer
+    assert Thread.objects.get(debtor=debtor).state == "bot"  # no hand-over
+    # The portal asks for the e-mail of the debtor's Mercado Pago account.
+    page = Client().get(f"/p/{link.token}?via=bot").content.decode()
+    assert 'name="payer_email"' in page and 'id="debit-enrol"' in page
 
 
 def test_asking_without_a_plan_offers_the_plan_first(debtor):

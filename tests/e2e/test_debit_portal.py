@@ -7,13 +7,15 @@ provider: its setup page saves one of Stripe's test cards (tests/e2e/conftest.py
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
 from recaudo.payments.links import live_link
 from recaudo.payments.models import Mandate
-from recaudo.portfolio.models import AuditEvent, ChannelConsent
+from recaudo.portfolio.models import AuditEvent, ChannelConsent, Payment
+from recaudo.sandbox.preapproval import DEFAULT_ACCESS_TOKEN, DEFAULT_WEBHOOK_SECRET
 from tests.e2e.conftest import ARTIFACTS
 from tests.factories import make_creditor, make_debt, make_debtor
 
@@ -74,3 +76,45 @@ def test_a_debtor_turns_direct_debit_on_for_the_plan_and_cancels_it_after_confir
     mandate.refresh_from_db()
     assert (mandate.status, mandate.cancelled_channel) == ("cancelled", "portal")
     assert AuditEvent.objects.filter(kind="mandate_cancelled").count() == 1
+
+
+def test_with_mercado_pago_the_debtor_gives_the_accounts_email_authorises_and_is_charged(
+    live_server, sandbox, phone_page, debtor, settings
+):
+    settings.PAYMENTS = {
+        "default_provider": "mercadopago",
+        "providers": {
+            "mercadopago": {
+                "base_url": f"{sandbox}/mercadopago",
+                "access_token": DEFAULT_ACCESS_TOKEN,
+                "webhook_secret": DEFAULT_WEBHOOK_SECRET,
+            }
+        },
+    }
+    page = phone_page
+    token = live_link(debtor.pk).token
+    page.goto(f"{live_server.url}/p/{token}")
+    page.fill("#plan-down", "37000")
+    page.select_option("#plan-count", "3")
+    page.click("#agree-plan")
+    page.wait_for_selector("#debit-email")
+    assert "Mercado Pago" in page.inner_text("label[for=debit-email]")
+    page.click("#debit-enrol")  # no e-mail on file and none typed: the browser asks for it
+    assert page.url.startswith(f"{live_server.url}/p/{token}")
+    page.fill("#debit-email", "camila@mp.test")
+    page.click("#debit-enrol")
+    page.wait_for_url(f"{sandbox}/mercadopago/subscriptions/checkout**")
+    assert "camila@mp.test" in page.inner_text("body")
+    page.click("#mp-authorize")  # the APRO holder is the default: Mercado Pago approves
+    page.wait_for_selector("#debit-active")
+    page.screenshot(path=str(ARTIFACTS / "portal-debit-mercadopago.png"), full_page=True)
+    mandate = Mandate.objects.get()
+    assert (mandate.status, mandate.provider, mandate.brand) == ("active", "mercadopago", "master")
+    # The down payment was due today: Mercado Pago charged it on authorising and said so.
+    assert Payment.objects.get().amount == Decimal("37000.00")
+    assert Mandate.objects.get().last4 == "0604"
+
+    page.click("#debit-cancel")
+    page.click("#debit-cancel-confirm")
+    page.wait_for_selector("#debit-enrol")
+    assert Mandate.objects.get().status == "cancelled"

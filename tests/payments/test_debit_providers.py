@@ -7,8 +7,11 @@ instalment and attempt; card errors come back as 402 with ``error.code``.
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
 from decimal import Decimal
 from urllib.parse import parse_qsl
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -186,9 +189,63 @@ def test_stripe_detach_posts_to_the_methods_detach():
     assert [(r.method, r.url.path) for r in seen] == [("POST", "/v1/payment_methods/pm_1/detach")]
 
 
-def test_mercado_pago_offers_no_direct_debit_and_says_so():
-    provider = MercadoPagoProvider({"base_url": "https://api.mp.test", "access_token": "t"})
-    assert not provider.offers_direct_debit
+def test_mercado_pago_enrols_with_a_pending_preapproval_and_is_never_charged_by_our_worker():
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.method == "POST":
+            return httpx.Response(
+                201, json={"id": "2c93", "init_point": "https://mp.test/checkout?id=2c93"}
+            )
+        return httpx.Response(200, json={"id": "2c93", "status": "cancelled"})
+
+    provider = MercadoPagoProvider(
+        {"base_url": "https://api.mp.test", "access_token": "t"},
+        transport=httpx.MockTransport(handler),
+    )
+    assert provider.offers_direct_debit and provider.charges_itself
+    start = datetime(2026, 12, 20, 12, tzinfo=ZoneInfo("America/Bogota"))
+    session = provider.create_setup(
+        SetupRequest(
+            reference="mand1",
+            currency="COP",
+            description="Débito automático",
+            email="ana@mp.test",
+            name="Ana",
+            success_url="https://app.example/p/t/domiciliar/r/mand1",
+            cancel_url="https://app.example/p/t/domiciliar/r/mand1?cancelled=1",
+            amount=Decimal("567827.00"),
+            first_charge_at=start,
+            last_charge_at=datetime(2027, 1, 21, 12, tzinfo=ZoneInfo("America/Bogota")),
+        )
+    )
+    assert (session.session_id, session.url) == ("2c93", "https://mp.test/checkout?id=2c93")
+    provider.set_amount("2c93", Decimal("567826.99"), "COP")
+    provider.detach("2c93")
+    create, amount, cancel = seen
+    assert (create.method, create.url.path) == ("POST", "/preapproval")
+    assert create.headers["Authorization"] == "Bearer t"
+    assert json.loads(create.content) == {
+        "reason": "Débito automático",
+        "external_reference": "mand1",
+        "payer_email": "ana@mp.test",
+        "back_url": "https://app.example/p/t/domiciliar/r/mand1",
+        "status": "pending",
+        "auto_recurring": {
+            "frequency": 1,
+            "frequency_type": "months",
+            "transaction_amount": 567827.0,
+            "currency_id": "COP",
+            "start_date": "2026-12-20T12:00:00.000-05:00",
+            "end_date": "2027-01-21T12:00:00.000-05:00",
+        },
+    }
+    assert (amount.method, amount.url.path) == ("PUT", "/preapproval/2c93")
+    assert json.loads(amount.content) == {
+        "auto_recurring": {"transaction_amount": 567826.99, "currency_id": "COP"}
+    }
+    assert json.loads(cancel.content) == {"status": "cancelled"}
     with pytest.raises(ProviderError, match="does not offer direct debit"):
         provider.charge(CHARGE)
 

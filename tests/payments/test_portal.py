@@ -154,6 +154,7 @@ def test_an_instalment_missed_beyond_the_grace_days_breaks_the_plan_and_reopens_
         "promise_reminders": 0,
         "instalment_reminders": 0,
         "reports_resumed": 0,
+        "debit_synced": 0,
         "debit_notices": 0,
     }
     assert settle_agreements(date(2026, 11, 26)) == {
@@ -162,6 +163,7 @@ def test_an_instalment_missed_beyond_the_grace_days_breaks_the_plan_and_reopens_
         "promise_reminders": 0,
         "instalment_reminders": 0,
         "reports_resumed": 0,
+        "debit_synced": 0,
         "debit_notices": 0,
     }
     plan = InstalmentPlan.objects.get()
@@ -178,6 +180,7 @@ def test_an_instalment_missed_beyond_the_grace_days_breaks_the_plan_and_reopens_
         "promise_reminders": 0,
         "instalment_reminders": 0,
         "reports_resumed": 0,
+        "debit_synced": 0,
         "debit_notices": 0,
     }
 

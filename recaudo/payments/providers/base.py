@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -91,6 +92,11 @@ class SetupRequest:
     success_url: str
     cancel_url: str
     metadata: dict[str, str] = field(default_factory=dict)
+    # For a provider that charges on its own schedule (Mercado Pago's preapproval):
+    # the first charge's amount, its moment and the last charge's moment.
+    amount: Decimal | None = None
+    first_charge_at: datetime | None = None
+    last_charge_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -272,6 +278,11 @@ class HttpProvider:
     # Direct debit (docs/payments.md): only providers that can charge a saved
     # method without the debtor present implement these.
     offers_direct_debit = False
+    # The provider's own engine charges on its schedule (Mercado Pago's
+    # subscriptions): our worker never charges it, payments/debit_mercadopago.py.
+    charges_itself = False
+    # The provider needs the payer's e-mail at its account to enrol.
+    needs_payer_email = False
 
     def create_setup(self, request: SetupRequest) -> SetupSession:
         raise ProviderError(f"{self.name} does not offer direct debit here", permanent=True)

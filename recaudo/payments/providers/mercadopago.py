@@ -2,10 +2,18 @@
 
 See docs/payments.md. A notification names a payment
 id; ``GET /v1/payments/{id}`` is the truth (status, amount, our reference).
+
+Direct debit is a subscription without an associated plan (``/preapproval``):
+Mercado Pago's engine charges it on its own schedule and says so through
+``subscription_preapproval`` and ``subscription_authorized_payment``
+notifications; the mapping to a plan's instalments is in
+``payments/debit_mercadopago.py``.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -18,6 +26,9 @@ from recaudo.payments.providers.base import (
     HttpProvider,
     ProviderError,
     ProviderRecord,
+    SavedMethod,
+    SetupRequest,
+    SetupSession,
     SignatureError,
     WebhookNotice,
     check_timestamp,
@@ -29,6 +40,39 @@ _PAID = {"approved"}
 _FAILED = {"rejected", "cancelled"}
 # Money that was paid and then given back: the payment is reversed.
 _REVERSED = {"refunded", "charged_back"}
+# Notifications about subscriptions: what they name is fetched by its own endpoint.
+PREAPPROVAL = "subscription_preapproval"
+AUTHORIZED_PAYMENT = "subscription_authorized_payment"
+FETCHED_KINDS = {"payment", PREAPPROVAL, AUTHORIZED_PAYMENT}
+
+
+@dataclass(frozen=True)
+class AuthorizedPayment:
+    """One charge of a subscription (``GET /authorized_payments/{id}``), as Mercado Pago keeps it.
+
+    ``status``: scheduled, processed (charged, or refused for the last time),
+    recycling (refused, a retry ahead on ``next_retry_date``) or cancelled;
+    ``payment_status`` the payment's own (approved, rejected, ...), empty before one.
+    """
+
+    id: str
+    preapproval_id: str
+    status: str
+    amount: Decimal
+    currency: str
+    debit_date: date | None
+    retry_attempt: int
+    next_retry_date: date | None
+    payment_id: str
+    payment_status: str
+    payment_status_detail: str
+
+
+def _day(value: Any) -> date | None:
+    """The date part of an ISO-8601 timestamp as Mercado Pago writes it (its own offset)."""
+    if not value:
+        return None
+    return date.fromisoformat(str(value)[:10])
 
 
 def manifest(data_id: str, request_id: str, timestamp: str) -> str:
@@ -66,9 +110,111 @@ class MercadoPagoProvider(HttpProvider):
         "webhook_secret": "MERCADOPAGO_WEBHOOK_SECRET",
     }
 
+    offers_direct_debit = True
+    charges_itself = True
+    needs_payer_email = True
+
     def _headers(self) -> dict[str, str]:
         self.require("base_url", "access_token")
         return {"Authorization": f"Bearer {self.config['access_token']}"}
+
+    # Direct debit: a subscription without an associated plan (docs/payments.md).
+
+    def create_setup(self, request: SetupRequest) -> SetupSession:
+        if request.amount is None:
+            raise ProviderError("a Mercado Pago subscription needs an amount", permanent=True)
+        recurring: dict[str, Any] = {
+            "frequency": 1,
+            "frequency_type": "months",
+            "transaction_amount": float(request.amount),
+            "currency_id": request.currency,
+        }
+        # Without a start date Mercado Pago charges the first about an hour after authorising.
+        if request.first_charge_at is not None:
+            recurring["start_date"] = request.first_charge_at.isoformat(timespec="milliseconds")
+        if request.last_charge_at is not None:
+            recurring["end_date"] = request.last_charge_at.isoformat(timespec="milliseconds")
+        body = self.request(
+            "POST",
+            "/preapproval",
+            headers={**self._headers(), "X-Idempotency-Key": f"{request.reference}:setup"},
+            json={
+                "reason": request.description[:250],
+                "external_reference": request.reference,
+                "payer_email": request.email,
+                "back_url": request.success_url,
+                "status": "pending",
+                "auto_recurring": recurring,
+            },
+        )
+        try:
+            return SetupSession(
+                session_id=str(body["id"]), url=str(body["init_point"]), customer_id=""
+            )
+        except KeyError as error:
+            raise ProviderError(f"Mercado Pago preapproval is malformed: {error}") from None
+
+    def preapproval(self, preapproval_id: str) -> dict[str, Any]:
+        return self.request("GET", f"/preapproval/{preapproval_id}", headers=self._headers())
+
+    def fetch_setup(self, session_id: str) -> SavedMethod:
+        """``authorized``: the subscription has the debtor's method; Mercado Pago gives its
+        kind (``payment_method_id``), not the card's digits (learned from the first payment)."""
+        body = self.preapproval(session_id)
+        authorized = body.get("status") == "authorized"
+        return SavedMethod(
+            reference=str(body.get("external_reference") or ""),
+            customer_id=str(body.get("payer_id") or ""),
+            method_id=str(body["id"]) if authorized and body.get("id") else "",
+            brand=str(body.get("payment_method_id") or ""),
+        )
+
+    def set_amount(self, preapproval_id: str, amount: Decimal, currency: str) -> None:
+        """The amount of the subscription's next charges."""
+        self.request(
+            "PUT",
+            f"/preapproval/{preapproval_id}",
+            headers=self._headers(),
+            json={"auto_recurring": {"transaction_amount": float(amount), "currency_id": currency}},
+        )
+
+    def detach(self, method_id: str) -> None:
+        """Cancel the subscription: Mercado Pago charges it no more."""
+        self.request(
+            "PUT",
+            f"/preapproval/{method_id}",
+            headers=self._headers(),
+            json={"status": "cancelled"},
+        )
+
+    def authorized_payment(self, authorized_id: str) -> AuthorizedPayment:
+        body = self.request("GET", f"/authorized_payments/{authorized_id}", headers=self._headers())
+        try:
+            payment = body.get("payment") or {}
+            return AuthorizedPayment(
+                id=str(body["id"]),
+                preapproval_id=str(body["preapproval_id"]),
+                status=str(body["status"]),
+                amount=Decimal(str(body["transaction_amount"])),
+                currency=str(body["currency_id"]).upper(),
+                debit_date=_day(body.get("debit_date")),
+                retry_attempt=int(body.get("retry_attempt") or 0),
+                next_retry_date=_day(body.get("next_retry_date")),
+                payment_id=str(payment.get("id") or ""),
+                payment_status=str(payment.get("status") or ""),
+                payment_status_detail=str(payment.get("status_detail") or ""),
+            )
+        except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError) as error:
+            raise ProviderError(
+                f"Mercado Pago authorized payment {authorized_id} is malformed: {error}"
+            ) from None
+
+    def card_last4(self, payment_id: str) -> str:
+        """The last four digits of the card a payment was made with, if a card paid it."""
+        body = self.request("GET", f"/v1/payments/{payment_id}", headers=self._headers())
+        card = body.get("card") or {}
+        digits = str(card.get("last_four_digits") or "") if isinstance(card, dict) else ""
+        return digits if len(digits) == 4 and digits.isdigit() else ""
 
     def create_checkout(self, request: CheckoutRequest) -> CheckoutSession:
         body = self.request(
@@ -153,5 +299,5 @@ class MercadoPagoProvider(HttpProvider):
         except (ValueError, KeyError, TypeError, AttributeError):
             raise PayloadError("Mercado Pago notification is malformed") from None
         return WebhookNotice(
-            event_id=event_id, fetch_id=payment_id if kind == "payment" else "", kind=kind
+            event_id=event_id, fetch_id=payment_id if kind in FETCHED_KINDS else "", kind=kind
         )

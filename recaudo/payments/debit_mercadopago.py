@@ -1,0 +1,220 @@
+"""Direct debit through Mercado Pago's subscriptions (preapproval), docs/payments.md.
+
+Mercado Pago's engine, not our worker, charges a preapproval: monthly from the
+next pending instalment's date, one amount at a time. What Recaudo decides:
+
+- before each charge (the daily run, ``debit_notice_days`` ahead, when
+  ``debit_upcoming`` goes) ``sync_preapprovals`` sets the amount the next
+  instalment needs (``PUT /preapproval/{id}``; the amount set is kept on the
+  mandate, so a repeated run sends nothing), and cancels the preapproval when
+  nothing is left to charge;
+- each ``subscription_authorized_payment`` notification is read back
+  (``GET /authorized_payments/{id}``) and recorded as one ``DebitAttempt`` per
+  authorized payment and retry (key ``mp-<id>-<retry>``) on the plan's earliest
+  pending instalment: approved → ``settle_payment`` as the worker's charges
+  are (once per payment id, whichever notification comes first or again);
+  refused with a retry ahead → ``debit_failed`` with Mercado Pago's
+  ``next_retry_date``; refused for the last time → ``debit_failed_final``;
+- ``subscription_preapproval`` activates the mandate (the debtor authorised,
+  even without coming back) or cancels it (cancelled at Mercado Pago).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from recaudo.payments.accounts import provider_for
+from recaudo.payments.conf import setting
+from recaudo.payments.debit import activate, cancel_mandate, still_needed
+from recaudo.payments.debit_charges import BY_RULE, _record_refusal, _record_success
+from recaudo.payments.models import DebitAttempt, Instalment, InstalmentPlan, Mandate
+from recaudo.payments.providers.base import HttpProvider, ProviderError
+from recaudo.payments.providers.mercadopago import (
+    AUTHORIZED_PAYMENT,
+    PREAPPROVAL,
+    AuthorizedPayment,
+    MercadoPagoProvider,
+)
+
+logger = logging.getLogger(__name__)
+PROVIDER = "mercadopago"
+KINDS = (PREAPPROVAL, AUTHORIZED_PAYMENT)
+
+
+def _mercadopago(provider: HttpProvider) -> MercadoPagoProvider:
+    if not isinstance(provider, MercadoPagoProvider):
+        raise ProviderError(f"{provider.name} has no subscriptions", permanent=True)
+    return provider
+
+
+def process_notice(
+    provider: HttpProvider,
+    kind: str,
+    data_id: str,
+    creditor_id: int | None,
+    now: datetime | None = None,
+) -> tuple[str, int]:
+    """A verified subscription notification: read its object back and act; (outcome, HTTP status).
+
+    5xx asks Mercado Pago to send it again (its API did not answer).
+    """
+    if not data_id:
+        return "ignored: nothing to fetch", 200
+    mandates = Mandate.objects.filter(provider=PROVIDER)
+    if creditor_id is not None:
+        mandates = mandates.filter(creditor_id=creditor_id)
+    try:
+        client = _mercadopago(provider)
+        if kind == PREAPPROVAL:
+            return _preapproval(client, mandates, data_id)
+        payment = client.authorized_payment(data_id)
+        # The preapproval's id is the mandate's setup session and, once active, its method.
+        mandate = mandates.filter(setup_session_id=payment.preapproval_id).first()
+        if mandate is None:
+            return f"ignored: no mandate for preapproval {payment.preapproval_id!r}", 200
+        if mandate.status == Mandate.Status.PENDING:
+            # The charge's notice came before the debtor or the preapproval's notice did.
+            mandate = activate(mandate)
+        attempt = record_authorized_payment(client, mandate, payment, now or timezone.now())
+    except ProviderError as error:
+        return f"lookup failed: {error}", 400 if error.permanent else 502
+    if attempt is None:
+        return f"authorized payment {payment.id} {payment.status}: nothing to record", 200
+    return f"debit {attempt.pk} {attempt.status}", 200
+
+
+def _preapproval(
+    client: MercadoPagoProvider, mandates: QuerySet[Mandate], data_id: str
+) -> tuple[str, int]:
+    mandate = mandates.filter(setup_session_id=data_id).first()
+    if mandate is None:
+        return f"ignored: no mandate for preapproval {data_id!r}", 200
+    if mandate.status == Mandate.Status.PENDING:
+        mandate = activate(mandate)
+    elif (
+        mandate.status == Mandate.Status.ACTIVE
+        and client.preapproval(data_id).get("status") == "cancelled"
+    ):
+        # Cancelled at Mercado Pago (by the debtor there, or after refused charges).
+        mandate = cancel_mandate(
+            mandate, channel=Mandate.Channel.SYSTEM, by="mercadopago", detach=False
+        )
+    return f"mandate {mandate.pk} {mandate.status}", 200
+
+
+def record_authorized_payment(
+    client: MercadoPagoProvider, mandate: Mandate, payment: AuthorizedPayment, now: datetime
+) -> DebitAttempt | None:
+    """Record one authorized payment's outcome once; None while it has no payment's answer."""
+    if not payment.payment_id or payment.payment_status not in ("approved", "rejected"):
+        return None  # scheduled, or the payment is still in process: a later notice says
+    if payment.payment_status == "rejected" and mandate.status != Mandate.Status.ACTIVE:
+        return None  # refused after our cancel: nothing was taken, nothing to tell
+    if not mandate.last4:
+        # Mercado Pago names the card in the payment, not in the preapproval.
+        try:
+            last4 = client.card_last4(payment.payment_id)
+        except ProviderError as error:
+            logger.warning("card of Mercado Pago payment %s: %s", payment.payment_id, error)
+            last4 = ""
+        if last4:
+            Mandate.objects.filter(pk=mandate.pk).update(last4=last4)
+    key = f"mp-{payment.id}-{payment.retry_attempt}"
+    with transaction.atomic():
+        # One at a time per plan: a repeated or concurrent notice finds the row written.
+        InstalmentPlan.objects.select_for_update().get(pk=mandate.plan_id)
+        attempt = DebitAttempt.objects.filter(idempotency_key=key).first()
+        if attempt is None:
+            earlier = (
+                DebitAttempt.objects.filter(idempotency_key__startswith=f"mp-{payment.id}-")
+                .select_related("instalment")
+                .order_by("-number")
+                .first()
+            )
+            instalment = (
+                earlier.instalment
+                if earlier is not None
+                else Instalment.objects.filter(
+                    plan_id=mandate.plan_id, status=Instalment.Status.PENDING
+                )
+                .order_by("number")
+                .first()
+            )
+            if instalment is None:
+                instalment = (
+                    Instalment.objects.filter(plan_id=mandate.plan_id).order_by("-number").first()
+                )
+            if instalment is None:
+                return None
+            attempt = DebitAttempt.objects.create(
+                mandate=mandate,
+                instalment=instalment,
+                number=instalment.debit_attempts.count() + 1,
+                idempotency_key=key,
+                amount=payment.amount,
+                currency=payment.currency,
+                claimed_at=now,
+            )
+        if attempt.status != DebitAttempt.Status.CHARGING:
+            return attempt
+        if payment.payment_status == "approved":
+            return _record_success(attempt.pk, payment.payment_id, now)
+        # Recycling: Mercado Pago tries again. Its reference's sample shows no
+        # next_retry_date; without one the notice gives our own rule's day.
+        retry_on: date | None = None
+        if payment.status == "recycling":
+            retry_on = payment.next_retry_date or BY_RULE
+        return _record_refusal(
+            attempt.pk,
+            payment.payment_status_detail or "rejected",
+            f"Mercado Pago: {payment.status}",
+            payment.payment_id,
+            now,
+            retry_on=retry_on,
+        )
+
+
+def sync_preapprovals(today: date) -> int:
+    """Before each charge: set the amount the next instalment needs, or cancel; how many changed.
+
+    Run by the daily run ``debit_notice_days`` ahead of the instalment (and
+    on each day until it is charged, so a failed call is tried again).
+    """
+    horizon = today + timedelta(days=int(setting("debit_notice_days")))
+    changed = 0
+    mandates = Mandate.objects.filter(
+        provider=PROVIDER,
+        status=Mandate.Status.ACTIVE,
+        plan__status=InstalmentPlan.Status.ACTIVE,
+    ).select_related("plan")
+    for mandate in mandates:
+        plan = mandate.plan
+        pending = (
+            plan.instalments.filter(status=Instalment.Status.PENDING).order_by("number").first()
+        )
+        amount = still_needed(plan, pending) if pending is not None else None
+        if amount is None or amount <= 0:
+            cancel_mandate(
+                mandate, channel=Mandate.Channel.SYSTEM, by=f"plan {plan.pk}: nothing left"
+            )
+            changed += 1
+            continue
+        if pending is None or pending.due_on > horizon or amount == mandate.synced_amount:
+            continue
+        try:
+            _mercadopago(_provider(mandate)).set_amount(mandate.method_id, amount, plan.currency)
+        except ProviderError as error:
+            logger.warning("syncing preapproval of mandate %s failed: %s", mandate.pk, error)
+            continue
+        Mandate.objects.filter(pk=mandate.pk).update(synced_amount=amount)
+        changed += 1
+    return changed
+
+
+def _provider(mandate: Mandate) -> HttpProvider:
+    return provider_for(mandate.creditor_id, mandate.provider)
