@@ -18,7 +18,12 @@ Pago"):
                                   debit_date, status scheduled|processed|recycling|cancelled,
                                   retry_attempt, next_retry_date, payment {id, status,
                                   status_detail}
+  GET  /authorized_payments/search  preapproval_id | payment_id | payer_id | id, offset, limit
+                                  (default 20) -> {paging {total, limit, offset}, results}
   GET  /v1/payments/{id}          the payment a charge made (card.last_four_digits)
+Each access token is one Mercado Pago account (``add_account``): it sees only
+its own preapprovals, and their notices go to the notification URL set in that
+account's "Your integrations", signed with that account's secret.
 The debtor's side: ``GET /subscriptions/checkout?preapproval_id=`` picks a test
 card by its holder's name as Mercado Pago's test cards do (APRO approves, OTHE
 is refused, FUND is refused for insufficient funds) and authorises; the
@@ -30,8 +35,8 @@ Mercado Pago's engine: ``advance(until)`` charges what is due up to ``until``
 then leaves it ``processed`` with the refused payment; three charges refused
 for good cancel the subscription. It runs every ``ENGINE_SECONDS`` for
 today while the sandbox sends webhooks (``make run``), and ``POST
-/_sandbox/advance`` {"until": date} runs it up to any day. Every change is notified to the account's
-notification URL (``subscription_preapproval``, ``subscription_authorized_payment``,
+/_sandbox/advance`` {"until": date} runs it up to any day. Every change is notified to the owning
+account's notification URL (``subscription_preapproval``, ``subscription_authorized_payment``,
 ``payment``) signed with ``x-signature`` as Mercado Pago signs.
 """
 
@@ -75,6 +80,15 @@ REFUSED_TO_CANCEL = 3  # charges refused for good that cancel the subscription
 ENGINE_SECONDS = 300.0
 
 
+@dataclass(frozen=True)
+class Account:
+    """A Mercado Pago account: its access token, webhook secret and notification URL."""
+
+    access_token: str
+    webhook_secret: str
+    notification_url: str
+
+
 @dataclass
 class Preapproval:
     id: str
@@ -94,6 +108,7 @@ class Preapproval:
     holder: str = ""  # the test card's holder name once authorised
     charges: int = 0  # authorized payments created so far
     refused_for_good: int = 0
+    owner: str = ""  # the access token of the account that created it
 
 
 @dataclass
@@ -146,6 +161,12 @@ class PreapprovalFake:
         self.charges: dict[str, Charge] = {}
         self.payments: dict[str, dict[str, Any]] = {}
         self.sent: list[Webhook] = []
+        self.accounts = {access_token: Account(access_token, webhook_secret, notification_url)}
+        self.dropped: set[str] = set()  # topics whose notices are lost on the way
+
+    def add_account(self, access_token: str, webhook_secret: str, notification_url: str) -> None:
+        """Another Mercado Pago account (a creditor's own), with its own notification URL."""
+        self.accounts[access_token] = Account(access_token, webhook_secret, notification_url)
 
     @classmethod
     def from_django_settings(cls, base_url: str, notification_url: str) -> PreapprovalFake:
@@ -158,11 +179,56 @@ class PreapprovalFake:
         return cls(base_url, token, secret, notification_url)
 
     def authorised(self, header: str) -> bool:
-        return secrets.compare_digest(header, f"Bearer {self.access_token}")
+        return self.account_of(header) is not None
+
+    def account_of(self, header: str) -> Account | None:
+        """The account whose access token the ``Authorization`` header carries."""
+        for token, account in self.accounts.items():
+            if secrets.compare_digest(header, f"Bearer {token}"):
+                return account
+        return None
+
+    def owned(self, preapproval_id: str, account: Account | None) -> Preapproval | None:
+        """The preapproval, if the account created it (another account's is not found)."""
+        found = self.preapprovals.get(preapproval_id)
+        if found is None or (account is not None and found.owner != account.access_token):
+            return None
+        return found
+
+    def search(self, query: Any, account: Account | None = None) -> tuple[int, dict[str, Any]]:
+        """``GET /authorized_payments/search``: the account's invoices matching, one page."""
+        try:
+            offset = int(query.get("offset", 0))
+            limit = int(query.get("limit", 20))
+        except ValueError:
+            return _error("offset and limit must be integers")
+        if offset < 0 or limit < 1:
+            return _error("offset must be 0 or more and limit 1 or more")
+        found = []
+        for charge in self.charges.values():
+            preapproval = self.owned(charge.preapproval_id, account)
+            if preapproval is None:
+                continue
+            if any(
+                name in query and str(query[name]) != value
+                for name, value in (
+                    ("id", charge.id),
+                    ("preapproval_id", charge.preapproval_id),
+                    ("payer_id", str(preapproval.payer_id)),
+                )
+            ):
+                continue
+            if "payment_id" in query and str(query["payment_id"]) not in charge.payments:
+                continue
+            found.append(self.describe_charge(charge))
+        return 200, {
+            "paging": {"total": len(found), "limit": limit, "offset": offset},
+            "results": found[offset : offset + limit],
+        }
 
     # The API.
 
-    def create(self, body: Any) -> tuple[int, dict[str, Any]]:
+    def create(self, body: Any, account: Account | None = None) -> tuple[int, dict[str, Any]]:
         if not isinstance(body, dict):
             return _error("the body must be a JSON object")
         for name in ("reason", "payer_email", "back_url"):
@@ -217,6 +283,7 @@ class PreapprovalFake:
             start=start,
             end=end,
             created=datetime.now(UTC).isoformat(timespec="milliseconds"),
+            owner=(account or self.accounts[self.access_token]).access_token,
         )
         self.preapprovals[preapproval.id] = preapproval
         return 201, self.describe(preapproval)
@@ -324,11 +391,13 @@ class PreapprovalFake:
         preapproval.status = "authorized"
         preapproval.holder = holder
         preapproval.payer_id = secrets.randbelow(10**9) + 10**8
-        webhooks = [self._notice("subscription_preapproval", preapproval.id, "updated")]
+        webhooks = [
+            self._notice("subscription_preapproval", preapproval.id, "updated", preapproval)
+        ]
         if preapproval.start is None or preapproval.start <= now:
             # Without a future start, the first charge is made about an hour after subscribing.
             webhooks += self._charge_new(preapproval, now.date(), now)
-        return webhooks
+        return self._kept(webhooks)
 
     # Mercado Pago's engine.
 
@@ -363,7 +432,11 @@ class PreapprovalFake:
             ):
                 charge.retry_attempt += 1
                 webhooks += self._attempt(charge, now)
-        return webhooks
+        return self._kept(webhooks)
+
+    def _kept(self, webhooks: list[Webhook]) -> list[Webhook]:
+        """What goes out: a notice of a ``dropped`` topic is lost for good."""
+        return [webhook for webhook in webhooks if webhook.label not in self.dropped]
 
     def _charge_new(self, preapproval: Preapproval, day: date, now: datetime) -> list[Webhook]:
         preapproval.charges += 1
@@ -376,7 +449,7 @@ class PreapprovalFake:
         )
         self.charges[charge.id] = charge
         return [
-            self._notice("subscription_authorized_payment", charge.id, "created"),
+            self._notice("subscription_authorized_payment", charge.id, "created", preapproval),
             *self._attempt(charge, now),
         ]
 
@@ -412,15 +485,21 @@ class PreapprovalFake:
             preapproval.refused_for_good += 1
             if preapproval.refused_for_good >= REFUSED_TO_CANCEL:
                 preapproval.status = "cancelled"
-                webhooks.append(self._notice("subscription_preapproval", preapproval.id, "updated"))
+                webhooks.append(
+                    self._notice("subscription_preapproval", preapproval.id, "updated", preapproval)
+                )
         return [
-            self._notice("payment", payment_id, "payment.created"),
-            self._notice("subscription_authorized_payment", charge.id, "updated"),
+            self._notice("payment", payment_id, "payment.created", preapproval),
+            self._notice("subscription_authorized_payment", charge.id, "updated", preapproval),
             *webhooks,
         ]
 
-    def _notice(self, topic: str, data_id: str, action: str) -> Webhook:
-        """A notification as Mercado Pago sends it: signed over data.id, x-request-id and ts."""
+    def _notice(
+        self, topic: str, data_id: str, action: str, about: Preapproval | None = None
+    ) -> Webhook:
+        """A notification as Mercado Pago sends it: signed over data.id, x-request-id and ts,
+        to the notification URL of the account that owns the preapproval ``about``."""
+        account = self.accounts[about.owner if about is not None else self.access_token]
         event = {
             "id": secrets.randbelow(10**11),
             "type": topic,
@@ -432,9 +511,11 @@ class PreapprovalFake:
         }
         request_id = secrets.token_hex(16)
         timestamp = str(int(time.time() * 1000))
-        signature = hex_hmac(self.webhook_secret, manifest(data_id, request_id, timestamp).encode())
+        signature = hex_hmac(
+            account.webhook_secret, manifest(data_id, request_id, timestamp).encode()
+        )
         webhook = Webhook(
-            url=f"{self.notification_url}?data.id={data_id}&type={topic}",
+            url=f"{account.notification_url}?data.id={data_id}&type={topic}",
             body=json.dumps(event, separators=(",", ":")).encode(),
             headers={
                 "Content-Type": "application/json",
@@ -443,7 +524,8 @@ class PreapprovalFake:
             },
             label=topic,
         )
-        self.sent.append(webhook)
+        if topic not in self.dropped:
+            self.sent.append(webhook)
         return webhook
 
 
@@ -518,10 +600,13 @@ def register(app: web.Application, sandbox: Any, base_url: str = "") -> None:
             status=401,
         )
 
+    def account(request: web.Request) -> Account | None:
+        return fake_of(request).account_of(request.headers.get("Authorization", ""))
+
     async def create(request: web.Request) -> web.Response:
         if (answer := refused(request)) is not None:
             return answer
-        status, body = fake_of(request).create(await body_of(request))
+        status, body = fake_of(request).create(await body_of(request), account(request))
         return web.json_response(body, status=status)
 
     async def preapproval(request: web.Request) -> web.Response:
@@ -529,10 +614,10 @@ def register(app: web.Application, sandbox: Any, base_url: str = "") -> None:
             return answer
         fake = fake_of(request)
         preapproval_id = request.match_info["preapproval_id"]
-        if request.method == "PUT":
+        found = fake.owned(preapproval_id, account(request))
+        if request.method == "PUT" and found is not None:
             status, body = fake.update(preapproval_id, await body_of(request))
             return web.json_response(body, status=status)
-        found = fake.preapprovals.get(preapproval_id)
         if found is None:
             return web.json_response(
                 {"message": "preapproval not found", "status": 404}, status=404
@@ -544,14 +629,25 @@ def register(app: web.Application, sandbox: Any, base_url: str = "") -> None:
             return answer
         fake = fake_of(request)
         charge = fake.charges.get(request.match_info["charge_id"])
-        if charge is None:
+        if charge is None or fake.owned(charge.preapproval_id, account(request)) is None:
             return web.json_response({"message": "not found", "status": 404}, status=404)
         return web.json_response(fake.describe_charge(charge))
+
+    async def search(request: web.Request) -> web.Response:
+        if (answer := refused(request)) is not None:
+            return answer
+        status, body = fake_of(request).search(request.query, account(request))
+        return web.json_response(body, status=status)
 
     async def payment(request: web.Request) -> web.Response:
         if (answer := refused(request)) is not None:
             return answer
-        found = fake_of(request).payments.get(request.match_info["payment_id"])
+        fake = fake_of(request)
+        found = fake.payments.get(request.match_info["payment_id"])
+        if found is not None and (
+            fake.owned(found["metadata"]["preapproval_id"], account(request)) is None
+        ):
+            found = None  # another account's payment
         if found is None:
             return web.json_response({"message": "Payment not found", "status": 404}, status=404)
         return web.json_response(found)
@@ -606,6 +702,7 @@ def register(app: web.Application, sandbox: Any, base_url: str = "") -> None:
     app.router.add_post("/mercadopago/preapproval", create)
     app.router.add_get("/mercadopago/preapproval/{preapproval_id}", preapproval)
     app.router.add_put("/mercadopago/preapproval/{preapproval_id}", preapproval)
+    app.router.add_get("/mercadopago/authorized_payments/search", search)
     app.router.add_get("/mercadopago/authorized_payments/{charge_id}", authorized_payment)
     app.router.add_get("/mercadopago/v1/payments/{payment_id}", payment)
     app.router.add_get("/mercadopago/subscriptions/checkout", checkout)

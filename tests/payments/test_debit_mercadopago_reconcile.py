@@ -1,0 +1,265 @@
+"""Mercado Pago direct debit: nothing lost when notices are, and the edges of its engine.
+
+A charge whose notices never arrive is found by the daily run
+(``GET /authorized_payments/search``); a ``payment`` notice alone records its
+charge; a cancel whose call failed, a plan paid off by hand, a refund and a
+late enrolment each leave Mercado Pago's engine and the plan agreeing. The
+plan and the fake: tests/payments/test_debit_mercadopago.py.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import httpx
+import pytest
+from django.utils import timezone
+
+from recaudo.outreach.models import Outreach
+from recaudo.payments.actions import settle_payment
+from recaudo.payments.agreements import settle_agreements
+from recaudo.payments.links import live_link
+from recaudo.payments.models import DebitAttempt, Mandate
+from recaudo.payments.providers import mercadopago as mercadopago_provider
+from recaudo.payments.providers.base import ProviderError
+from recaudo.portfolio.models import Payment
+from recaudo.sandbox.preapproval import DEFAULT_ACCESS_TOKEN
+from tests.payments import test_debit_mercadopago as base
+from tests.payments.test_debit_mercadopago import DOWN, LAST, MONTHLY, deliver, enrol
+
+pytestmark = pytest.mark.django_db
+
+# The fixtures of the Mercado Pago tests: the sandbox's fake and the plan.
+mercadopago = base.mercadopago
+plan = base.plan
+LOST = {"subscription_authorized_payment", "payment"}
+
+
+def statuses(plan) -> dict[int, str]:
+    return dict(plan.instalments.values_list("number", "status"))
+
+
+def test_charges_whose_notices_are_all_lost_are_recorded_once_by_the_daily_run(
+    client, debtor, plan, mercadopago, monkeypatch
+):
+    # One invoice a page: the search is read through Mercado Pago's paging.
+    monkeypatch.setattr(mercadopago_provider, "SEARCH_LIMIT", 1)
+    mercadopago.dropped = set(LOST)
+    mandate = enrol(client, debtor, mercadopago)
+    assert [w.label for w in mercadopago.sent] == ["subscription_preapproval"]
+    deliver(client, mercadopago.sent)
+    assert not DebitAttempt.objects.exists() and not Payment.objects.exists()
+    # Two days before December's charge: the down payment is found before the
+    # plan is judged (it would be broken: due 2026-11-20, five days' grace).
+    first = settle_agreements(date(2026, 12, 18))
+    assert (first["debit_reconciled"], first["plans_broken"], first["debit_synced"]) == (1, 0, 1)
+    assert statuses(plan) == {0: "paid", 1: "pending", 2: "pending"}
+    assert mercadopago.advance(date(2026, 12, 20)) == []  # December's notices are lost too
+    assert settle_agreements(date(2026, 12, 21))["debit_reconciled"] == 1
+    assert settle_agreements(date(2026, 12, 22))["debit_reconciled"] == 0
+    charges = sorted(mercadopago.charges.values(), key=lambda charge: charge.debit_date)
+    assert list(DebitAttempt.objects.order_by("pk").values_list("idempotency_key", "status")) == [
+        (f"mp-{charge.id}-0", "succeeded") for charge in charges
+    ]
+    assert sorted(Payment.objects.values_list("external_id", "amount")) == sorted(
+        [(charges[0].payment_id, DOWN), (charges[1].payment_id, MONTHLY)]
+    )
+    assert statuses(plan) == {0: "paid", 1: "paid", 2: "pending"}
+    assert Outreach.objects.filter(template_key="payment_thanks").count() == 2
+    mandate.refresh_from_db()
+    assert mandate.last4 == "0604"
+
+
+def test_a_payment_notice_alone_records_its_charge_once(client, debtor, plan, mercadopago):
+    mercadopago.dropped = {"subscription_authorized_payment"}
+    enrol(client, debtor, mercadopago)
+    assert [w.label for w in mercadopago.sent] == ["subscription_preapproval", "payment"]
+    outcomes = deliver(client, mercadopago.sent)
+    attempt = DebitAttempt.objects.get()
+    assert outcomes[1] == f"debit {attempt.pk} succeeded"
+    assert deliver(client, mercadopago.sent[1:]) == ["already processed"]
+    [charge] = mercadopago.charges.values()
+    assert Payment.objects.get().external_id == charge.payment_id
+    assert settle_agreements(date(2026, 11, 21))["debit_reconciled"] == 0
+    assert DebitAttempt.objects.count() == 1 and Payment.objects.count() == 1
+
+
+def test_the_fakes_invoice_search_pages_as_mercado_pago_and_shows_only_the_accounts_own(
+    client, debtor, plan, mercadopago
+):
+    mandate = enrol(client, debtor, mercadopago)
+    mercadopago.advance(date(2026, 12, 20))
+    first, second = sorted(mercadopago.charges.values(), key=lambda charge: charge.debit_date)
+    search = f"{mercadopago.base_url}/authorized_payments/search"
+    owner = {"Authorization": f"Bearer {DEFAULT_ACCESS_TOKEN}"}
+    page = httpx.get(
+        search,
+        params={"preapproval_id": mandate.method_id, "offset": 1, "limit": 1},
+        headers=owner,
+    ).json()
+    assert page["paging"] == {"total": 2, "limit": 1, "offset": 1}
+    assert [result["id"] for result in page["results"]] == [second.id]
+    by_payment = httpx.get(search, params={"payment_id": first.payment_id}, headers=owner).json()
+    assert [result["id"] for result in by_payment["results"]] == [first.id]
+    assert httpx.get(search, params={"limit": "x"}, headers=owner).status_code == 400
+    assert httpx.get(search, params={"preapproval_id": mandate.method_id}).status_code == 401
+    mercadopago.add_account("other-token", "other-secret", "https://other.test/hook")
+    other = httpx.get(
+        search,
+        params={"preapproval_id": mandate.method_id},
+        headers={"Authorization": "Bearer other-token"},
+    ).json()
+    assert other == {"paging": {"total": 0, "limit": 20, "offset": 0}, "results": []}
+
+
+def _unreachable(self, method_id: str) -> None:
+    raise ProviderError("mercadopago answered 503")
+
+
+def test_a_cancel_that_never_reached_mercado_pago_is_sent_again_by_the_daily_run(
+    client, debtor, plan, mercadopago, monkeypatch
+):
+    mandate = enrol(client, debtor, mercadopago)
+    deliver(client, mercadopago.sent)
+    monkeypatch.setattr(mercadopago_provider.MercadoPagoProvider, "detach", _unreachable)
+    assert client.post(f"/p/{live_link(debtor.pk).token}/domiciliar/cancelar").status_code == 303
+    monkeypatch.undo()
+    preapproval = mercadopago.preapprovals[mandate.method_id]
+    assert Mandate.objects.get().status == "cancelled" and preapproval.status == "authorized"
+    settle_agreements(date(2026, 11, 21))
+    assert preapproval.status == "cancelled"
+    assert mercadopago.advance(date(2027, 1, 20)) == []
+    assert Payment.objects.count() == 1
+
+
+def test_a_charge_made_after_a_failed_cancel_is_recorded_and_the_preapproval_cancelled_then(
+    client, debtor, plan, mercadopago, monkeypatch
+):
+    mandate = enrol(client, debtor, mercadopago)
+    deliver(client, mercadopago.sent)
+    monkeypatch.setattr(mercadopago_provider.MercadoPagoProvider, "detach", _unreachable)
+    client.post(f"/p/{live_link(debtor.pk).token}/domiciliar/cancelar")
+    monkeypatch.undo()
+    # Mercado Pago charges December before any daily run: the money was taken.
+    deliver(client, mercadopago.advance(date(2026, 12, 20)))
+    assert Payment.objects.count() == 2
+    assert DebitAttempt.objects.filter(status="succeeded").count() == 2
+    assert mercadopago.preapprovals[mandate.method_id].status == "cancelled"
+    assert mercadopago.advance(date(2027, 1, 20)) == []
+
+
+def test_a_plan_paid_off_by_hand_cancels_the_preapproval_and_nothing_more_is_charged(
+    client, debtor, plan, mercadopago, django_capture_on_commit_callbacks
+):
+    mandate = enrol(client, debtor, mercadopago)
+    deliver(client, mercadopago.sent)
+    with django_capture_on_commit_callbacks(execute=True):
+        settle_payment(
+            creditor=plan.creditor,
+            debtor=debtor,
+            external_id="caja-1",
+            amount=MONTHLY + LAST,
+            currency="COP",
+            paid_at=timezone.now(),
+            actor="test",
+        )
+    plan.refresh_from_db()
+    assert plan.status == "completed"
+    assert Mandate.objects.get().status == "cancelled"
+    assert mercadopago.preapprovals[mandate.method_id].status == "cancelled"
+    assert mercadopago.advance(date(2027, 1, 20)) == []
+    assert settle_agreements(date(2026, 12, 18))["debit_reconciled"] == 0
+    assert sum(Payment.objects.values_list("amount", flat=True)) == DOWN + MONTHLY + LAST
+
+
+def test_a_refunded_debit_is_reversed_once_and_never_recorded_again(
+    client, debtor, plan, mercadopago
+):
+    mandate = enrol(client, debtor, mercadopago)
+    deliver(client, mercadopago.sent)
+    attempt = DebitAttempt.objects.get()
+    [charge] = mercadopago.charges.values()
+    mercadopago.payments[charge.payment_id]["status"] = "refunded"
+    preapproval = mercadopago.preapprovals[mandate.method_id]
+    refund = mercadopago._notice("payment", charge.payment_id, "payment.updated", preapproval)
+    assert deliver(client, [refund]) == [f"debit {attempt.pk} reversed"]
+    assert Payment.objects.get().status == "reversed"
+    assert statuses(plan)[0] == "pending"
+    assert Outreach.objects.filter(template_key="payment_failed").count() == 1
+    # Its invoice's notice again, and the daily run: nothing is recorded a second time.
+    again = mercadopago._notice(
+        "subscription_authorized_payment", charge.id, "updated", preapproval
+    )
+    assert deliver(client, [again]) == [
+        f"authorized payment {charge.id} processed: nothing to record"
+    ]
+    assert settle_agreements(date(2026, 11, 21))["debit_reconciled"] == 0
+    assert DebitAttempt.objects.count() == 1 and Payment.objects.count() == 1
+    assert Payment.objects.get().status == "reversed"
+
+
+def test_a_charge_refunded_before_any_of_its_notices_arrived_is_never_recorded(
+    client, debtor, plan, mercadopago
+):
+    mercadopago.dropped = set(LOST)
+    mandate = enrol(client, debtor, mercadopago)
+    deliver(client, mercadopago.sent)
+    [charge] = mercadopago.charges.values()
+    mercadopago.payments[charge.payment_id]["status"] = "refunded"
+    mercadopago.dropped = set()
+    preapproval = mercadopago.preapprovals[mandate.method_id]
+    refund = mercadopago._notice("payment", charge.payment_id, "payment.updated", preapproval)
+    assert deliver(client, [refund]) == [f"mandate {mandate.pk} active"]
+    assert settle_agreements(date(2026, 11, 21))["debit_reconciled"] == 0
+    assert not DebitAttempt.objects.exists() and not Payment.objects.exists()
+
+
+def test_enrolled_after_the_down_payment_was_due_every_instalment_is_still_charged(
+    client, debtor, plan, mercadopago, frozen, django_capture_on_commit_callbacks
+):
+    # Three days late: Mercado Pago charges now, then monthly from today, so
+    # each charge comes three days after its instalment's date.
+    frozen.move_to("2026-11-23 15:00:00+00:00")
+    mandate = enrol(client, debtor, mercadopago)
+    preapproval = mercadopago.preapprovals[mandate.method_id]
+    assert preapproval.start is None
+    assert preapproval.end.isoformat() == "2027-01-24T12:00:00-05:00"
+    deliver(client, mercadopago.sent)
+    assert settle_agreements(date(2026, 12, 18))["debit_synced"] == 1
+    deliver(client, mercadopago.advance(date(2026, 12, 23)))
+    assert settle_agreements(date(2026, 12, 26))["plans_broken"] == 0
+    assert settle_agreements(date(2027, 1, 18))["debit_synced"] == 1
+    assert preapproval.amount == LAST
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(client, mercadopago.advance(date(2027, 1, 23)))
+    plan.refresh_from_db()
+    assert plan.status == "completed"
+    assert [c.debit_date for c in mercadopago.charges.values()] == [
+        date(2026, 11, 23),
+        date(2026, 12, 23),
+        date(2027, 1, 23),
+    ]
+    assert sum(Payment.objects.values_list("amount", flat=True)) == DOWN + MONTHLY + LAST
+    assert preapproval.status == "cancelled"
+
+
+def test_the_amount_follows_a_part_paid_by_hand_up_to_the_day_before_the_charge(
+    client, debtor, plan, mercadopago
+):
+    mandate = enrol(client, debtor, mercadopago)
+    deliver(client, mercadopago.sent)
+    assert settle_agreements(date(2026, 12, 18))["debit_synced"] == 1
+    settle_payment(
+        creditor=plan.creditor,
+        debtor=debtor,
+        external_id="caja-1",
+        amount=Decimal("200000.00"),
+        currency="COP",
+        paid_at=timezone.now(),
+        actor="test",
+    )
+    assert settle_agreements(date(2026, 12, 19))["debit_synced"] == 1
+    assert mercadopago.preapprovals[mandate.method_id].amount == MONTHLY - Decimal("200000.00")
+    deliver(client, mercadopago.advance(date(2026, 12, 20)))
+    assert statuses(plan) == {0: "paid", 1: "paid", 2: "pending"}
