@@ -9,20 +9,26 @@ plan and the fake: tests/payments/test_debit_mercadopago.py.
 
 from __future__ import annotations
 
+import os
+import threading
 from datetime import date
 from decimal import Decimal
 
 import httpx
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from recaudo.outreach.models import Outreach
+from recaudo.payments.accounts import provider_for
 from recaudo.payments.actions import settle_payment
 from recaudo.payments.agreements import settle_agreements
+from recaudo.payments.debit_mercadopago import process_notice, reconcile_preapprovals
 from recaudo.payments.links import live_link
 from recaudo.payments.models import DebitAttempt, Mandate
 from recaudo.payments.providers import mercadopago as mercadopago_provider
 from recaudo.payments.providers.base import ProviderError
+from recaudo.payments.providers.mercadopago import AUTHORIZED_PAYMENT
 from recaudo.portfolio.models import Payment
 from recaudo.sandbox.preapproval import DEFAULT_ACCESS_TOKEN
 from tests.payments import test_debit_mercadopago as base
@@ -263,3 +269,43 @@ def test_the_amount_follows_a_part_paid_by_hand_up_to_the_day_before_the_charge(
     assert mercadopago.preapprovals[mandate.method_id].amount == MONTHLY - Decimal("200000.00")
     deliver(client, mercadopago.advance(date(2026, 12, 20)))
     assert statuses(plan) == {0: "paid", 1: "paid", 2: "pending"}
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    "postgres" not in os.environ.get("DATABASE_URL", ""),
+    reason="the daily run and a notice side by side need PostgreSQL's row locks",
+)
+def test_the_daily_run_and_a_late_notice_of_one_charge_at_once_record_it_once(
+    client, debtor, plan, mercadopago
+):
+    mercadopago.dropped = set(LOST)
+    mandate = enrol(client, debtor, mercadopago)
+    [charge] = mercadopago.charges.values()
+    provider = provider_for(mandate.creditor_id, "mercadopago")
+    start = threading.Barrier(2)
+    outcomes: list[object] = []
+
+    def run(work) -> None:
+        try:
+            start.wait()
+            outcomes.append(work())
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=run, args=(reconcile_preapprovals,)),
+        threading.Thread(
+            target=run,
+            args=(lambda: process_notice(provider, AUTHORIZED_PAYMENT, charge.id, None),),
+        ),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert len(outcomes) == 2
+    attempt = DebitAttempt.objects.get()
+    assert (attempt.status, attempt.idempotency_key) == ("succeeded", f"mp-{charge.id}-0")
+    assert Payment.objects.get().external_id == charge.payment_id
+    assert statuses(plan)[0] == "paid"
