@@ -221,30 +221,34 @@ def test_a_charge_refunded_before_any_of_its_notices_arrived_is_never_recorded(
     assert not DebitAttempt.objects.exists() and not Payment.objects.exists()
 
 
+@pytest.mark.parametrize("late", [3, 5])
 def test_enrolled_after_the_down_payment_was_due_every_instalment_is_still_charged(
-    client, debtor, plan, mercadopago, frozen, django_capture_on_commit_callbacks
+    client, debtor, plan, mercadopago, frozen, django_capture_on_commit_callbacks, late
 ):
-    # Three days late: Mercado Pago charges now, then monthly from today, so
-    # each charge comes three days after its instalment's date.
-    frozen.move_to("2026-11-23 15:00:00+00:00")
+    # Enrolled ``late`` days after the down payment's date (at most the plan's
+    # five days of grace, or the plan would be broken): Mercado Pago charges
+    # now, then monthly from today, so each charge comes ``late`` days after
+    # its instalment's date, and before the plan could be judged broken.
+    frozen.move_to(f"2026-11-{20 + late} 15:00:00+00:00")
     mandate = enrol(client, debtor, mercadopago)
     preapproval = mercadopago.preapprovals[mandate.method_id]
     assert preapproval.start is None
-    assert preapproval.end.isoformat() == "2027-01-24T12:00:00-05:00"
+    assert preapproval.end.isoformat() == f"2027-01-{21 + late}T12:00:00-05:00"
     deliver(client, mercadopago.sent)
     assert settle_agreements(date(2026, 12, 18))["debit_synced"] == 1
-    deliver(client, mercadopago.advance(date(2026, 12, 23)))
-    assert settle_agreements(date(2026, 12, 26))["plans_broken"] == 0
+    assert settle_agreements(date(2026, 12, 20 + late))["plans_broken"] == 0
+    deliver(client, mercadopago.advance(date(2026, 12, 20 + late)))
     assert settle_agreements(date(2027, 1, 18))["debit_synced"] == 1
     assert preapproval.amount == LAST
+    assert settle_agreements(date(2027, 1, 20 + late))["plans_broken"] == 0
     with django_capture_on_commit_callbacks(execute=True):
-        deliver(client, mercadopago.advance(date(2027, 1, 23)))
+        deliver(client, mercadopago.advance(date(2027, 1, 20 + late)))
     plan.refresh_from_db()
     assert plan.status == "completed"
     assert [c.debit_date for c in mercadopago.charges.values()] == [
-        date(2026, 11, 23),
-        date(2026, 12, 23),
-        date(2027, 1, 23),
+        date(2026, 11, 20 + late),
+        date(2026, 12, 20 + late),
+        date(2027, 1, 20 + late),
     ]
     assert sum(Payment.objects.values_list("amount", flat=True)) == DOWN + MONTHLY + LAST
     assert preapproval.status == "cancelled"
