@@ -123,8 +123,12 @@ def _invoice(
         mandate = activate(mandate)
     attempt = record_authorized_payment(client, mandate, payment, now or timezone.now())
     if mandate.status == Mandate.Status.CANCELLED and payment.payment_status == "approved":
-        # Charged after our cancel: the cancel's own call never reached Mercado Pago.
-        _cancel_leftover(client, mandate)
+        # Charged after our cancel: maybe the cancel's own call never reached
+        # Mercado Pago. Best effort: the charge is recorded, the daily run tries again.
+        try:
+            _cancel_leftover(client, mandate)
+        except ProviderError as error:
+            logger.warning("cancelling preapproval of mandate %s again: %s", mandate.pk, error)
     if attempt is None:
         return f"authorized payment {payment.id} {payment.status}: nothing to record", 200
     return f"debit {attempt.pk} {attempt.status}", 200

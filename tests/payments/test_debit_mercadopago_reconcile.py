@@ -313,3 +313,25 @@ def test_the_daily_run_and_a_late_notice_of_one_charge_at_once_record_it_once(
     assert (attempt.status, attempt.idempotency_key) == ("succeeded", f"mp-{charge.id}-0")
     assert Payment.objects.get().external_id == charge.payment_id
     assert statuses(plan)[0] == "paid"
+
+
+def test_a_charge_notified_after_our_cancel_is_recorded_even_if_cancelling_again_is_refused(
+    client, debtor, plan, mercadopago, monkeypatch
+):
+    mandate = enrol(client, debtor, mercadopago)
+    deliver(client, mercadopago.sent)
+    # Mercado Pago charges December; its notices arrive after the debtor cancelled.
+    held = mercadopago.advance(date(2026, 12, 20))
+    assert client.post(f"/p/{live_link(debtor.pk).token}/domiciliar/cancelar").status_code == 303
+    assert mercadopago.preapprovals[mandate.method_id].status == "cancelled"
+    # A stale read says it is still authorised: cancelling again answers 400.
+    monkeypatch.setattr(
+        mercadopago_provider.MercadoPagoProvider,
+        "preapproval",
+        lambda self, preapproval_id: {"id": preapproval_id, "status": "authorized"},
+    )
+    outcomes = deliver(client, held)
+    attempt = DebitAttempt.objects.get(number=1, instalment__number=1)
+    assert outcomes[2] == f"debit {attempt.pk} succeeded"
+    assert Payment.objects.count() == 2
+    assert Mandate.objects.get().status == "cancelled"
