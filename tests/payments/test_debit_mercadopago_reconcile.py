@@ -335,3 +335,20 @@ def test_a_charge_notified_after_our_cancel_is_recorded_even_if_cancelling_again
     assert outcomes[2] == f"debit {attempt.pk} succeeded"
     assert Payment.objects.count() == 2
     assert Mandate.objects.get().status == "cancelled"
+
+
+def test_a_payment_no_invoice_names_such_as_the_cards_validation_records_nothing(
+    client, debtor, plan, mercadopago
+):
+    mandate = enrol(client, debtor, mercadopago)
+    deliver(client, mercadopago.sent)
+    preapproval = mercadopago.preapprovals[mandate.method_id]
+    # Mercado Pago proves a card with a small payment it gives back: no invoice.
+    mercadopago.payments["91000000001"] = {
+        **mercadopago.payments[next(iter(mercadopago.charges.values())).payment_id],
+        "id": 91000000001,
+        "transaction_amount": 1.0,
+    }
+    validation = mercadopago._notice("payment", "91000000001", "payment.created", preapproval)
+    assert deliver(client, [validation]) == [f"mandate {mandate.pk} active"]
+    assert DebitAttempt.objects.count() == 1 and Payment.objects.count() == 1
