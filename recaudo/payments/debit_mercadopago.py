@@ -52,6 +52,8 @@ from recaudo.payments.providers.mercadopago import (
 logger = logging.getLogger(__name__)
 PROVIDER = "mercadopago"
 KINDS = (PREAPPROVAL, AUTHORIZED_PAYMENT)
+# A cancelled preapproval's status: the update reference spells its enum "canceled".
+CANCELLED = ("cancelled", "canceled")
 # How long after our cancel a mandate's invoices are still looked at (a charge
 # made before the cancel reached Mercado Pago, a cancel whose call failed).
 RECONCILE_DAYS_AFTER_CANCEL = 7
@@ -144,7 +146,7 @@ def _preapproval(
         mandate = activate(mandate)
     elif (
         mandate.status == Mandate.Status.ACTIVE
-        and client.preapproval(data_id).get("status") == "cancelled"
+        and client.preapproval(data_id).get("status") in CANCELLED
     ):
         # Cancelled at Mercado Pago (by the debtor there, or after refused charges).
         mandate = cancel_mandate(
@@ -303,7 +305,7 @@ def _cancel_leftover(client: MercadoPagoProvider, mandate: Mandate) -> None:
     The cancel's own call is best effort (``debit.cancel_mandate``); when it
     failed, Mercado Pago's engine would go on charging a cancelled mandate.
     """
-    if client.preapproval(mandate.method_id).get("status") in ("cancelled", "canceled"):
+    if client.preapproval(mandate.method_id).get("status") in CANCELLED:
         return
     client.detach(mandate.method_id)
     logger.warning("preapproval of cancelled mandate %s cancelled again", mandate.pk)

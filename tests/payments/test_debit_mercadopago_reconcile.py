@@ -352,3 +352,20 @@ def test_a_payment_no_invoice_names_such_as_the_cards_validation_records_nothing
     validation = mercadopago._notice("payment", "91000000001", "payment.created", preapproval)
     assert deliver(client, [validation]) == [f"mandate {mandate.pk} active"]
     assert DebitAttempt.objects.count() == 1 and Payment.objects.count() == 1
+
+
+def test_a_preapproval_read_back_as_canceled_with_one_l_cancels_the_mandate(
+    client, debtor, plan, mercadopago, monkeypatch
+):
+    mandate = enrol(client, debtor, mercadopago)
+    deliver(client, mercadopago.sent)
+    # Mercado Pago's update reference spells the status "canceled".
+    monkeypatch.setattr(
+        mercadopago_provider.MercadoPagoProvider,
+        "preapproval",
+        lambda self, preapproval_id: {"id": preapproval_id, "status": "canceled"},
+    )
+    preapproval = mercadopago.preapprovals[mandate.method_id]
+    notice = mercadopago._notice("subscription_preapproval", preapproval.id, "updated", preapproval)
+    assert deliver(client, [notice]) == [f"mandate {mandate.pk} cancelled"]
+    assert Mandate.objects.get().cancelled_by == "mercadopago"
