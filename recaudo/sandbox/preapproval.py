@@ -21,7 +21,8 @@ Pago"):
   GET  /authorized_payments/search  preapproval_id | payment_id | payer_id | id, offset, limit
                                   (default 20) -> {paging {total, limit, offset}, results}
   GET  /v1/payments/{id}          the payment a charge made (card.last_four_digits)
-Each access token is one Mercado Pago account (``add_account``): it sees only
+Each access token is one Mercado Pago account (``add_account``, over HTTP ``POST
+/_sandbox/accounts`` {access_token, webhook_secret, notification_url}): it sees only
 its own preapprovals, and their notices go to the notification URL set in that
 account's "Your integrations", signed with that account's secret.
 The debtor's side: ``GET /subscriptions/checkout?preapproval_id=`` picks a test
@@ -679,6 +680,16 @@ def register(app: web.Application, sandbox: Any, base_url: str = "") -> None:
         await send(webhooks)
         return web.json_response({"notifications": [w.label for w in webhooks]})
 
+    async def add_account(request: web.Request) -> web.Response:
+        body = await body_of(request)
+        names = ("access_token", "webhook_secret", "notification_url")
+        if not isinstance(body, dict) or not all(
+            isinstance(body.get(name), str) and body[name].strip() for name in names
+        ):
+            return web.json_response({"error": f"{', '.join(names)} are required"}, status=400)
+        fake_of(request).add_account(*(body[name].strip() for name in names))
+        return web.json_response({"accounts": len(fake_of(request).accounts)}, status=201)
+
     async def run_engine() -> None:
         while True:
             await asyncio.sleep(ENGINE_SECONDS)
@@ -708,3 +719,4 @@ def register(app: web.Application, sandbox: Any, base_url: str = "") -> None:
     app.router.add_get("/mercadopago/subscriptions/checkout", checkout)
     app.router.add_post("/mercadopago/subscriptions/checkout", checkout)
     app.router.add_post("/mercadopago/_sandbox/advance", advance)
+    app.router.add_post("/mercadopago/_sandbox/accounts", add_account)

@@ -136,3 +136,23 @@ def test_the_daily_run_reads_a_creditors_invoices_with_its_own_token(
     assert settle_agreements(date(2026, 11, 21))["debit_reconciled"] == 1
     [charge] = mercadopago.charges.values()
     assert Payment.objects.get().external_id == charge.payment_id
+
+
+def test_the_sandbox_learns_a_creditors_account_over_http_and_refuses_half_of_one(
+    mercadopago, settings
+):
+    base_url = settings.PAYMENTS["providers"]["mercadopago"]["base_url"]
+    url = f"{base_url}/_sandbox/accounts"
+    account = {
+        "access_token": ACME_TOKEN,
+        "webhook_secret": ACME_SECRET,
+        "notification_url": "http://127.0.0.1:8000/webhooks/payments/mercadopago/abc",
+    }
+    assert httpx.post(url, json={**account, "webhook_secret": ""}).status_code == 400
+    assert ACME_TOKEN not in mercadopago.accounts
+    assert httpx.post(url, json=account).status_code == 201
+    learned = mercadopago.accounts[ACME_TOKEN]
+    assert (learned.webhook_secret, learned.notification_url) == (
+        ACME_SECRET,
+        account["notification_url"],
+    )
