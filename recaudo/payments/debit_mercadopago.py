@@ -269,11 +269,25 @@ def reconcile_preapprovals(now: datetime | None = None) -> int:
 
     Active mandates, and those cancelled in the last ``RECONCILE_DAYS_AFTER_CANCEL``
     days (a charge made before our cancel reached Mercado Pago is money taken);
-    a cancelled one still ``authorized`` there is cancelled there again.
+    a cancelled one still ``authorized`` there is cancelled there again. A
+    pending one enrolled in those days is activated first if the debtor
+    authorised it (its return and its notices lost).
     Run by the daily run before plans are broken and amounts synced.
     """
     now = now or timezone.now()
     since = now - timedelta(days=RECONCILE_DAYS_AFTER_CANCEL)
+    enrolling = Mandate.objects.filter(
+        provider=PROVIDER,
+        status=Mandate.Status.PENDING,
+        plan__status=InstalmentPlan.Status.ACTIVE,
+        created_at__gte=since,
+    ).exclude(setup_session_id="")
+    for mandate in enrolling.order_by("pk"):
+        # Authorised, but neither the debtor nor a notice came back to say so.
+        try:
+            activate(mandate)
+        except ProviderError as error:
+            logger.warning("activating mandate %s failed: %s", mandate.pk, error)
     mandates = (
         Mandate.objects.filter(provider=PROVIDER)
         .exclude(method_id="")

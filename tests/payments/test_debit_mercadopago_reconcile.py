@@ -369,3 +369,20 @@ def test_a_preapproval_read_back_as_canceled_with_one_l_cancels_the_mandate(
     notice = mercadopago._notice("subscription_preapproval", preapproval.id, "updated", preapproval)
     assert deliver(client, [notice]) == [f"mandate {mandate.pk} cancelled"]
     assert Mandate.objects.get().cancelled_by == "mercadopago"
+
+
+def test_a_debtor_who_authorised_without_coming_back_and_whose_notices_were_lost_is_found(
+    client, debtor, plan, mercadopago
+):
+    client.post(f"/p/{live_link(debtor.pk).token}/domiciliar", {"payer_email": "camila@mp.test"})
+    mandate = Mandate.objects.get()
+    mercadopago.dropped = {"subscription_preapproval", *LOST}
+    assert not mercadopago.authorise(
+        mercadopago.preapprovals[mandate.setup_session_id], "APRO", timezone.now()
+    )
+    assert settle_agreements(date(2026, 11, 20))["debit_reconciled"] == 1
+    mandate.refresh_from_db()
+    assert (mandate.status, mandate.method_id) == ("active", mandate.setup_session_id)
+    [charge] = mercadopago.charges.values()
+    assert Payment.objects.get().external_id == charge.payment_id
+    assert statuses(plan)[0] == "paid"
