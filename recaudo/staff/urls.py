@@ -32,6 +32,11 @@ urlpatterns = [
     ),
     path("deudores/<int:debtor_id>/promesa", views.promise, name="promise"),
     path("deudores/<int:debtor_id>/plan", views.plan, name="plan"),
+    path(
+        "deudores/<int:debtor_id>/domiciliacion/cancelar",
+        views.debit_cancel,
+        name="debit_cancel",
+    ),
     path("cuentas/", account_views.account_list, name="accounts"),
     path(
         "cuentas/canales/<int:account_id>/",
