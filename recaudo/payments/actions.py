@@ -153,7 +153,12 @@ def apply_provider_record(checkout_id: int, record: ProviderRecord) -> Checkout:
             )
         if record.status == "reversed":
             return _reverse(checkout, record)
-        if checkout.status != Checkout.Status.OPEN or record.status == "open":
+        # Money that arrives is recorded even on a checkout closed as failed: Mercado
+        # Pago's checkout takes another try after a rejected one, under the same reference.
+        late_payment = checkout.status == Checkout.Status.FAILED and record.status == "paid"
+        if (
+            checkout.status != Checkout.Status.OPEN and not late_payment
+        ) or record.status == "open":
             return checkout
         now = timezone.now()
         if record.status == "failed":

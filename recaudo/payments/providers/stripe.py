@@ -73,6 +73,26 @@ def _id_of(value: Any) -> str:
     return str(value or "")
 
 
+def _async_failed(session: dict[str, Any]) -> bool:
+    """A delayed method (an OXXO voucher, a boleto, a bank transfer) failed or expired unpaid.
+
+    Its session is ``complete`` and ``unpaid`` from the moment the voucher is
+    issued; Stripe sends ``checkout.session.async_payment_failed`` when the
+    payment fails, and the session's PaymentIntent is then back to
+    ``requires_payment_method`` (or ``canceled``), where a voucher still
+    waiting is ``requires_action`` and a transfer on its way ``processing``
+    (https://docs.stripe.com/checkout/fulfillment,
+    https://docs.stripe.com/payments/paymentintents/lifecycle).
+    """
+    intent = session.get("payment_intent")
+    return (
+        session.get("status") == "complete"
+        and session.get("payment_status") == "unpaid"
+        and isinstance(intent, dict)
+        and intent.get("status") in ("requires_payment_method", "canceled")
+    )
+
+
 def _method_of(intent: Any) -> str:
     """``stripe:<our code>`` for the method of the intent's latest charge; ``stripe`` unknown."""
     charge = intent.get("latest_charge") if isinstance(intent, dict) else None
@@ -268,7 +288,7 @@ class StripeProvider(StripeDebit):
             status: RecordStatus
             if body.get("payment_status") == "paid":
                 status = "paid"
-            elif body.get("status") == "expired":
+            elif body.get("status") == "expired" or _async_failed(body):
                 status = "failed"
             else:
                 status = "open"
