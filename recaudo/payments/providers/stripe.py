@@ -46,24 +46,29 @@ def method_fields(request: CheckoutRequest) -> dict[str, str]:
     """``payment_method_types[i]`` for each method; a Mexican bank transfer's options.
 
     A bank transfer is Stripe's ``customer_balance`` funded by ``bank_transfer``
-    of type ``mx_bank_transfer`` (SPEI); it needs a Customer, which Checkout
-    makes with ``customer_creation=always``. docs/payments.md, "Local payment methods".
+    of type ``mx_bank_transfer`` (SPEI). It also needs an existing Customer on
+    the session (``customer``; ``customer_creation=always`` does not do, as
+    Checkout makes that Customer only when the session is confirmed): see
+    ``bank_transfer_offered`` and docs/payments.md, "Local payment methods".
     """
     fields = {
         f"payment_method_types[{index}]": method.provider_id
         for index, method in enumerate(request.methods)
     }
-    if any(method.provider_id == "customer_balance" for method in request.methods):
+    if bank_transfer_offered(request):
         fields.update(
             {
                 "payment_method_options[customer_balance][funding_type]": "bank_transfer",
                 "payment_method_options[customer_balance][bank_transfer][type]": (
                     "mx_bank_transfer"
                 ),
-                "customer_creation": "always",
             }
         )
     return fields
+
+
+def bank_transfer_offered(request: CheckoutRequest) -> bool:
+    return any(method.provider_id == "customer_balance" for method in request.methods)
 
 
 def _id_of(value: Any) -> str:
@@ -253,6 +258,18 @@ class StripeProvider(StripeDebit):
         for key, value in request.metadata.items():
             form[f"metadata[{key}]"] = value
         form.update(method_fields(request))
+        if bank_transfer_offered(request):
+            # The transfer funds a Customer's cash balance, so the Customer exists first.
+            customer = self.request(
+                "POST",
+                "/v1/customers",
+                headers={**self._headers(), "Idempotency-Key": f"{request.reference}:customer"},
+                data={
+                    "metadata[reference]": request.reference,
+                    **{f"metadata[{key}]": value for key, value in request.metadata.items()},
+                },
+            )
+            form["customer"] = customer["id"]
         body = self.request(
             "POST",
             "/v1/checkout/sessions",
