@@ -43,6 +43,11 @@ urlpatterns = [
         account_views.channel_account,
         name="channel_account",
     ),
+    path(
+        "cuentas/pagos/<int:account_id>/",
+        account_views.provider_account,
+        name="provider_account",
+    ),
     path("revisiones/", reviews.reviews, name="reviews"),
     path("revisiones/<int:report_id>/comprobante", reviews.receipt, name="receipt"),
     path("revisiones/<int:report_id>/decidir", reviews.decide, name="review"),
