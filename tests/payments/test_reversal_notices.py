@@ -11,11 +11,14 @@ dispatcher (``delivery.messages``) with their exact texts.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+import httpx
 import pytest
 
+from recaudo.delivery.channels.whatsapp import WhatsAppChannel
 from recaudo.outreach.models import Outreach
 from recaudo.payments import debit_charges
 from recaudo.payments.actions import apply_provider_record
@@ -25,6 +28,7 @@ from recaudo.payments.providers.base import ProviderRecord
 from recaudo.payments.webhooks import _process
 from recaudo.policies.models import Policy
 from recaudo.portfolio.models import Debt, Payment
+from recaudo.sandbox.catalog import approved_whatsapp_templates
 from tests.factories import make_creditor, make_debt, make_debtor
 from tests.helpers import own_token
 from tests.payments import test_debit_notices
@@ -238,3 +242,50 @@ def test_when_a_later_instalment_paid_by_hand_is_reopened_the_debtor_is_not_told
     assert "card_last4" not in notice.notice_context
     frozen.move_to(at(date(2026, 12, 20)))
     assert debit_charges.charge_due_debits(at(date(2026, 12, 20))) == {"succeeded": 1}
+
+
+def test_the_whatsapp_reversal_is_an_approved_template_the_cloud_api_accepts(
+    client, debtor, plan, payment_sandbox, frozen
+):
+    enrol(client, debtor)
+    debit_charges.charge_due_debits(at(date(2026, 11, 20)))
+    payment = Payment.objects.get()
+    Outreach.objects.all().delete()
+    take_back(payment)
+    message = only_message(at(date(2026, 11, 20)))
+    for approved in approved_whatsapp_templates():
+        payment_sandbox.sandbox.catalog.register(
+            approved.name, approved.language, approved.parameter_count, approved.text,
+            header=approved.header, buttons=approved.buttons,
+        )  # fmt: skip
+    bodies: list[dict] = []
+
+    class Recording(httpx.HTTPTransport):
+        def handle_request(self, request):
+            bodies.append(json.loads(request.read()))
+            return super().handle_request(request)
+
+    channel = WhatsAppChannel(
+        {"base_url": f"{payment_sandbox.url}/whatsapp/v21.0"}, transport=Recording()
+    )
+
+    result = channel.send(message)
+
+    assert result.outcome == "accepted", result.error_message
+    [sent] = bodies
+    template = sent["template"]
+    assert (template["name"], template["language"]) == (
+        "recaudo_payment_reversed_debit",
+        {"code": "es"},
+    )
+    assert [p["text"] for p in template["components"][0]["parameters"]] == [
+        "Camila",
+        "Tienda Sol",
+        "$283.913,50",
+        "20 de noviembre",
+        "Visa",
+        "4242",
+        "1",
+        "3",
+        f"http://127.0.0.1:8000/p/{own_token(message, debtor)}",
+    ]
