@@ -20,6 +20,12 @@ from recaudo.policies.default_templates_debit import (
     DEBIT_SMS,
     DEBIT_WHATSAPP,
 )
+from recaudo.policies.default_templates_reversed import (
+    REVERSED_EMAIL,
+    REVERSED_KEYS,
+    REVERSED_SMS,
+    REVERSED_WHATSAPP,
+)
 from recaudo.policies.default_templates_usted import (
     USTED_ALREADY_PAID,
     USTED_EMAIL,
@@ -55,6 +61,7 @@ EVENT_KEYS = (
     "report_rejected",
     "plan_agreed",
     *DEBIT_KEYS,  # a direct debit's: default_templates_debit.py
+    *REVERSED_KEYS,  # money taken back: default_templates_reversed.py
 )
 # Notices whose email says everything in its opening (a receipt, a decision):
 # no list of debts, which a notice does not carry.
@@ -66,6 +73,7 @@ SELF_CONTAINED_EMAILS = (
     "request_refused",
     "plan_agreed",
     *DEBIT_KEYS,
+    *REVERSED_KEYS,
 )
 # The short text of a message about several debts ("Tienes 3 facturas pendientes por
 # $ 1.250.000..."), for the channels that cannot list them (SMS, RCS, WhatsApp's fixed
@@ -76,7 +84,13 @@ SUMMARISED_KEYS = frozenset(
 )
 SEVERAL_DEBTS_CHANNELS = ("whatsapp", "sms", "rcs")
 # Notices where "if you already paid, ignore this" makes no sense.
-NO_ALREADY_PAID = ("payment_failed", "request_closed", "report_rejected", *DEBIT_KEYS)
+NO_ALREADY_PAID = (
+    "payment_failed",
+    "request_closed",
+    "report_rejected",
+    *DEBIT_KEYS,
+    *REVERSED_KEYS,
+)
 B2B_KEYS = (
     "b2b_statement",
     "b2b_reminder_before",
@@ -1041,6 +1055,9 @@ _B2B_SIGNATURE = {
 _SMS.update(DEBIT_SMS)
 _WHATSAPP.update(DEBIT_WHATSAPP)
 _EMAIL.update(DEBIT_EMAIL)
+_SMS.update(REVERSED_SMS)
+_WHATSAPP.update(REVERSED_WHATSAPP)
+_EMAIL.update(REVERSED_EMAIL)
 
 
 def _debt_list(line: str, several: str = "") -> str:

@@ -47,6 +47,8 @@ EVENT_KEYS = {
     "debit_failed_final",
     "debit_action_required",
     "debit_cancelled",
+    "payment_reversed",
+    "payment_reversed_debit",
 }
 # Notices that carry no debts: their emails say everything in the opening.
 SELF_CONTAINED = {
@@ -61,6 +63,8 @@ SELF_CONTAINED = {
     "debit_failed_final",
     "debit_action_required",
     "debit_cancelled",
+    "payment_reversed",
+    "payment_reversed_debit",
 }
 # Every notice has its "usted" text (the debtor's policy register governs notices too).
 USTED_EVENT_KEYS = EVENT_KEYS
@@ -380,6 +384,8 @@ def test_event_templates_use_their_own_placeholders():
         "debit_failed_final": "tarjeta_ultimos",
         "debit_action_required": "tarjeta_ultimos",
         "debit_cancelled": "tarjeta_ultimos",
+        "payment_reversed": "saldo_pendiente",
+        "payment_reversed_debit": "cuota_numero",
     }
 
     for spec in DEFAULT_TEMPLATES:
