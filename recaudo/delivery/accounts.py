@@ -16,14 +16,23 @@ signature. An identifier no account and not the global settings own is
 refused (``UnknownAccount``), never routed to another creditor. Where no
 creditor has an account for the channel, every webhook is the global
 account's, as before accounts existed.
+
+WhatsApp is the exception to "one request, one account": Meta posts one
+request per *app*, signed with the app's secret, and one request may carry
+changes for several numbers of that app. ``authenticate`` verifies it with
+the secret of any account it names (or the global one) and keeps, per number,
+only the changes whose account has that same secret; the others are skipped
+with their reason (docs/webhooks.md#one-post-several-numbers-whatsapp).
 """
 
 from __future__ import annotations
 
 import base64
+import hmac
+import json
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from email.parser import BytesHeaderParser
 from email.policy import default
 from email.utils import getaddresses, parseaddr
@@ -34,7 +43,7 @@ from django.conf import settings
 from recaudo.delivery.channels.registry import channel_class, get_channel
 from recaudo.delivery.models import ChannelAccount
 from recaudo.inputs import loads_json
-from recaudo.outreach.contract import Channel, WebhookRequest
+from recaudo.outreach.contract import Channel, SignatureError, WebhookRequest
 
 # How long a process trusts its lookup of a creditor's account (a change on the
 # staff page reaches the workers within this many seconds).
@@ -136,6 +145,134 @@ def route(name: str, request: WebhookRequest) -> Routed:
     raise UnknownAccount(f"{name}: one request names several accounts ({', '.join(sorted(keys))})")
 
 
+@dataclass(frozen=True)
+class Verified:
+    """A signed webhook: each part of its body with the account it is for.
+
+    ``parts`` is empty when every change was skipped (``skipped`` says why);
+    ``numbers`` (WhatsApp batches only) are the numbers whose changes were
+    kept, stored with the webhook so a later reading keeps the same ones.
+    """
+
+    parts: tuple[tuple[Routed, WebhookRequest], ...]
+    skipped: tuple[str, ...] = ()
+    numbers: tuple[str, ...] | None = None
+
+
+def authenticate(name: str, request: WebhookRequest) -> Verified:
+    """Route and verify a webhook; raises ``UnknownAccount`` or ``SignatureError``."""
+    if name == "whatsapp":
+        batch = _whatsapp_batch(request)
+        if batch is not None:
+            return batch
+    routed = route(name, request)
+    routed.channel.verify_signature(request)
+    return Verified(((routed, request),))
+
+
+def whatsapp_parts(
+    request: WebhookRequest, numbers: set[str]
+) -> tuple[tuple[Routed, WebhookRequest], ...]:
+    """A stored WhatsApp batch split again by the numbers kept when it was verified."""
+    owners = _whatsapp_owners(numbers)
+    kept = {number: owners[number] for number in numbers if number in owners}
+    return _split(request, kept, Routed(get_channel("whatsapp"), None))
+
+
+def _whatsapp_batch(request: WebhookRequest) -> Verified | None:
+    """One app's POST: verified by one secret, each number's changes kept only if it is that app's.
+
+    None where the usual routing serves (no creditor has a WhatsApp account,
+    or the body names no number).
+    """
+    numbers = _whatsapp_numbers(request.body)
+    if not numbers or not ChannelAccount.objects.filter(channel="whatsapp").exists():
+        return None
+    owners = _whatsapp_owners(numbers)
+    candidates = [owner for owner in owners.values() if owner.account is not None]
+    candidates.sort(key=lambda owner: owner.account.pk if owner.account else 0)
+    candidates.append(Routed(get_channel("whatsapp"), None))
+    verifier = None
+    for candidate in candidates:
+        try:
+            candidate.channel.verify_signature(request)
+        except SignatureError:
+            continue
+        verifier = candidate
+        break
+    if verifier is None:
+        raise SignatureError("X-Hub-Signature-256 matches no account the body names")
+    secret = _app_secret(verifier.channel)
+    kept: dict[str, Routed] = {}
+    skipped: list[str] = []
+    for number in sorted(numbers):
+        owner = owners.get(number)
+        if owner is None:
+            skipped.append(f"{number}: no account for this number")
+        elif not hmac.compare_digest(_app_secret(owner.channel), secret):
+            skipped.append(f"{number}: its account has another app secret than the one that signed")
+        else:
+            kept[number] = owner
+    # Changes that name no number (an entry without changes) go with the verifying app.
+    numberless = Routed(verifier.channel, None)
+    return Verified(_split(request, kept, numberless), tuple(skipped), tuple(sorted(kept)))
+
+
+def _whatsapp_owners(numbers: set[str]) -> dict[str, Routed]:
+    """Each number's account: a creditor's active one, else the global settings' number."""
+    owners: dict[str, Routed] = {}
+    for account in ChannelAccount.objects.filter(
+        channel="whatsapp", routing_key__in=numbers, active=True
+    ):
+        owners[account.routing_key] = Routed(account_channel(account), account)
+    for number in (numbers & global_routing_keys("whatsapp")) - owners.keys():
+        owners[number] = Routed(get_channel("whatsapp"), None)
+    return owners
+
+
+def _app_secret(channel: Channel) -> bytes:
+    config = getattr(channel, "config", {})
+    return str(config.get("app_secret") or "").encode()
+
+
+def _split(
+    request: WebhookRequest, kept: dict[str, Routed], numberless: Routed | None
+) -> tuple[tuple[Routed, WebhookRequest], ...]:
+    """The body cut into one body per receiving account, each with only that account's changes."""
+    try:
+        payload: Any = loads_json(request.body)
+    except (ValueError, UnicodeDecodeError):
+        return ()
+    groups: dict[int, tuple[Routed, list[Any]]] = {}  # keyed by id(Routed), in order met
+    for entry in _list(payload, "entry"):
+        changes = entry.get("changes") if isinstance(entry, dict) else None
+        if not isinstance(changes, list):
+            if numberless is not None:
+                groups.setdefault(id(numberless), (numberless, []))[1].append(entry)
+            continue
+        by_owner: dict[int, tuple[Routed, list[Any]]] = {}
+        for change in changes:
+            number = _change_number(change)
+            owner = kept.get(number) if number else numberless
+            if owner is None:
+                continue  # skipped: not this app's number
+            by_owner.setdefault(id(owner), (owner, []))[1].append(change)
+        for key, (owner, owned) in by_owner.items():
+            groups.setdefault(key, (owner, []))[1].append({**entry, "changes": owned})
+    parts = []
+    for owner, entries in groups.values():
+        body = json.dumps({**payload, "entry": entries}, ensure_ascii=False).encode()
+        parts.append((owner, replace(request, body=body)))
+    return tuple(parts)
+
+
+def _change_number(change: Any) -> str:
+    value = change.get("value") if isinstance(change, dict) else None
+    metadata = value.get("metadata") if isinstance(value, dict) else None
+    number = metadata.get("phone_number_id") if isinstance(metadata, dict) else None
+    return str(number) if isinstance(number, str | int) and str(number) else ""
+
+
 def every_channel(name: str) -> list[Channel]:
     """The global channel and every active creditor account's, the global first.
 
@@ -192,15 +329,12 @@ def _whatsapp_numbers(body: bytes) -> set[str]:
         payload: Any = loads_json(body)
     except (ValueError, UnicodeDecodeError):
         return set()
-    numbers = set()
-    for entry in _list(payload, "entry"):
-        for change in _list(entry, "changes"):
-            value = change.get("value") if isinstance(change, dict) else None
-            metadata = value.get("metadata") if isinstance(value, dict) else None
-            number = metadata.get("phone_number_id") if isinstance(metadata, dict) else None
-            if isinstance(number, str | int) and str(number):
-                numbers.add(str(number))
-    return numbers
+    numbers = {
+        _change_number(change)
+        for entry in _list(payload, "entry")
+        for change in _list(entry, "changes")
+    }
+    return numbers - {""}
 
 
 def _rbm_agent(body: bytes) -> set[str]:

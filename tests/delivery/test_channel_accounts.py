@@ -222,12 +222,147 @@ def test_a_webhook_naming_a_number_but_signed_with_another_creditors_secret_is_r
     assert not Message.objects.exists()
 
 
-def test_a_webhook_for_an_unknown_number_is_refused_and_logged(two_creditors_one_phone, caplog):
+def test_a_webhook_for_an_unknown_number_is_skipped_and_logged_and_nothing_is_kept(
+    two_creditors_one_phone, caplog
+):
     response = post_whatsapp(inbound_body("999999999999999"), GLOBAL["app_secret"])
 
+    assert response.status_code == 200  # signed by our app: Meta must not retry it
+    assert (
+        "webhook whatsapp: skipped the changes for 999999999999999: no account for this number"
+        in caplog.text
+    )
+    assert not WebhookEvent.objects.exists()
+    assert not Message.objects.exists()
+
+
+def test_a_webhook_for_an_unknown_number_signed_by_no_secret_we_know_is_refused(
+    two_creditors_one_phone,
+):
+    response = post_whatsapp(inbound_body("999999999999999"), "somebody-elses-secret")
+
     assert response.status_code == 403
-    assert response.content == b"whatsapp: no account for 999999999999999\n"
-    assert "refused, whatsapp: no account for 999999999999999" in caplog.text
+    assert not WebhookEvent.objects.exists()
+
+
+# --- one POST per Meta app, changes of several numbers -----------------------
+
+
+def batch_body(*changes: tuple[str, str, str]) -> bytes:
+    """One POST with one change per (number id, text, message id), as Meta batches them."""
+    entries = []
+    for number_id, text, message_id in changes:
+        [entry] = json.loads(inbound_body(number_id, text, message_id))["entry"]
+        entries.append(entry)
+    body = {"object": "whatsapp_business_account", "entry": entries}
+    return json.dumps(body).encode()
+
+
+@pytest.fixture
+def one_app_two_creditors():
+    """Acme and Other are two numbers of one Meta app: one app secret signs both."""
+    acme, other = make_creditor(), make_creditor()
+    whatsapp_account(acme)
+    whatsapp_account(other, OTHER_NUMBER_ID, "EAAG-other", ACME_APP_SECRET)
+    return contactable(acme), contactable(other)
+
+
+def test_one_post_for_two_numbers_of_one_app_lands_each_reply_in_its_creditors_conversation(
+    one_app_two_creditors,
+):
+    acme_debtor, other_debtor = one_app_two_creditors
+    body = batch_body(
+        (ACME_NUMBER_ID, "hola acme", "wamid.A"), (OTHER_NUMBER_ID, "hola other", "wamid.O")
+    )
+
+    response = post_whatsapp(body, ACME_APP_SECRET)
+
+    assert response.status_code == 200
+    inbound = Message.objects.filter(direction="in").order_by("provider_event_id")
+    assert [(m.provider_event_id, m.text, m.thread.debtor_id) for m in inbound] == [
+        ("wamid.A", "hola acme", acme_debtor.pk),
+        ("wamid.O", "hola other", other_debtor.pk),
+    ]
+    [stored] = WebhookEvent.objects.all()
+    assert stored.headers[":numbers"] == f"{ACME_NUMBER_ID},{OTHER_NUMBER_ID}"
+
+
+def test_two_changes_of_one_entry_for_two_numbers_are_split_between_their_creditors(
+    one_app_two_creditors,
+):
+    acme_debtor, other_debtor = one_app_two_creditors
+    payload = json.loads(batch_body((ACME_NUMBER_ID, "a", "wamid.A")))
+    [other_entry] = json.loads(batch_body((OTHER_NUMBER_ID, "o", "wamid.O")))["entry"]
+    payload["entry"][0]["changes"] += other_entry["changes"]
+
+    response = post_whatsapp(json.dumps(payload).encode(), ACME_APP_SECRET)
+
+    assert response.status_code == 200
+    owners = dict(Message.objects.filter(direction="in").values_list("text", "thread__debtor"))
+    assert owners == {"a": acme_debtor.pk, "o": other_debtor.pk}
+
+
+def test_a_deferred_batch_is_split_the_same_way_when_the_worker_processes_it(
+    one_app_two_creditors, settings
+):
+    from recaudo.delivery import provider_events
+
+    acme_debtor, other_debtor = one_app_two_creditors
+    settings.WEBHOOK_PROCESSING = "deferred"
+    body = batch_body((ACME_NUMBER_ID, "a", "wamid.A"), (OTHER_NUMBER_ID, "o", "wamid.O"))
+
+    assert post_whatsapp(body, ACME_APP_SECRET).status_code == 200
+    provider_events.process_pending()
+
+    owners = dict(Message.objects.filter(direction="in").values_list("text", "thread__debtor"))
+    assert owners == {"a": acme_debtor.pk, "o": other_debtor.pk}
+
+
+def test_in_a_batch_the_changes_of_a_number_with_another_app_secret_are_skipped_not_stored(
+    two_creditors_one_phone, caplog
+):
+    acme_debtor, _other_debtor = two_creditors_one_phone
+    body = batch_body(
+        (ACME_NUMBER_ID, "hola acme", "wamid.A"), (OTHER_NUMBER_ID, "forged", "wamid.O")
+    )
+
+    response = post_whatsapp(body, ACME_APP_SECRET)
+
+    assert response.status_code == 200
+    [message] = Message.objects.filter(direction="in")
+    assert (message.text, message.thread.debtor_id) == ("hola acme", acme_debtor.pk)
+    assert (
+        f"skipped the changes for {OTHER_NUMBER_ID}: its account has another app secret "
+        "than the one that signed" in caplog.text
+    )
+    [stored] = WebhookEvent.objects.all()
+    assert stored.headers[":numbers"] == ACME_NUMBER_ID
+    from recaudo.delivery.provider_events import stored_events
+
+    assert [event.text for event in stored_events(stored)] == ["hola acme"]
+
+
+def test_a_batch_signed_by_the_other_app_keeps_only_the_other_apps_number(
+    two_creditors_one_phone,
+):
+    _acme_debtor, other_debtor = two_creditors_one_phone
+    body = batch_body((ACME_NUMBER_ID, "forged", "wamid.A"), (OTHER_NUMBER_ID, "hola", "wamid.O"))
+
+    response = post_whatsapp(body, OTHER_APP_SECRET)
+
+    assert response.status_code == 200
+    [message] = Message.objects.filter(direction="in")
+    assert (message.text, message.thread.debtor_id) == ("hola", other_debtor.pk)
+
+
+def test_a_batch_that_no_secret_of_the_numbers_it_names_verifies_is_refused_whole(
+    two_creditors_one_phone,
+):
+    body = batch_body((ACME_NUMBER_ID, "a", "wamid.A"), (OTHER_NUMBER_ID, "o", "wamid.O"))
+
+    response = post_whatsapp(body, "not-any-app-secret")
+
+    assert response.status_code == 403
     assert not WebhookEvent.objects.exists()
     assert not Message.objects.exists()
 
