@@ -131,6 +131,8 @@ def route(name: str, request: WebhookRequest) -> Routed:
     Raises ``UnknownAccount`` for identifiers owned by neither an account nor
     the global settings, or naming accounts of two creditors at once.
     """
+    if name == "email":
+        return _route_mail(request)
     keys = routing_keys(name, request)
     if not keys or not ChannelAccount.objects.filter(channel=name).exists():
         return Routed(get_channel(name), None)
@@ -143,6 +145,33 @@ def route(name: str, request: WebhookRequest) -> Routed:
     if not accounts:
         raise UnknownAccount(f"{name}: no account for {', '.join(sorted(keys))}")
     raise UnknownAccount(f"{name}: one request names several accounts ({', '.join(sorted(keys))})")
+
+
+def _route_mail(request: WebhookRequest) -> Routed:
+    """An inbound email's account: by the address it was delivered to, then To, then Cc.
+
+    The first of those headers that names a creditor's active email account
+    decides (its own relay secret, ``signing_secret``, then verifies the
+    signature; without one, the global ``EMAIL_INBOUND_SECRET``); an
+    address that is no account's is the global relay's, verified with the
+    global secret. Two accounts named by the same header: refused.
+    """
+    tiers = _mail_recipient_tiers(request.body)
+    if not any(tiers) or not ChannelAccount.objects.filter(channel="email").exists():
+        return Routed(get_channel("email"), None)
+    global_keys = global_routing_keys("email")
+    for addresses in tiers:
+        found = list(
+            ChannelAccount.objects.filter(channel="email", routing_key__in=addresses, active=True)
+        )
+        if len(found) > 1:
+            named = ", ".join(sorted(account.routing_key for account in found))
+            raise UnknownAccount(f"email: one header names several accounts ({named})")
+        if found:
+            return Routed(account_channel(found[0]), found[0])
+        if addresses & global_keys:
+            break
+    return Routed(get_channel("email"), None)
 
 
 @dataclass(frozen=True)
@@ -351,14 +380,23 @@ def _rbm_agent(body: bytes) -> set[str]:
 
 def _mail_recipients(body: bytes) -> set[str]:
     # The relay posts the raw message: whom it was written to names the creditor's From.
+    return set().union(*_mail_recipient_tiers(body))
+
+
+def _mail_recipient_tiers(body: bytes) -> list[set[str]]:
+    """The addresses of Delivered-To (where the relay delivered it), To and Cc, in that order."""
     try:
         headers = BytesHeaderParser(policy=default).parsebytes(body)
-        values = [
-            str(v) for name in ("To", "Cc", "Delivered-To") for v in headers.get_all(name, [])
+        tiers = [
+            [str(value) for value in headers.get_all(name, [])]
+            for name in ("Delivered-To", "To", "Cc")
         ]
     except (ValueError, TypeError, LookupError):
-        return set()
-    return {address.lower() for _name, address in getaddresses(values) if "@" in address}
+        return []
+    return [
+        {address.lower() for _name, address in getaddresses(values) if "@" in address}
+        for values in tiers
+    ]
 
 
 def _list(data: Any, key: str) -> list[Any]:

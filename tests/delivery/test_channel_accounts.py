@@ -441,19 +441,31 @@ def test_an_sms_to_a_creditors_sender_is_verified_with_its_auth_token_and_routed
 # --- email: routed by the address the debtor wrote to ------------------------
 
 
-def post_mail(to: str, message_id: str):
+GLOBAL_RELAY_SECRET = settings.CHANNELS["email"]["inbound_secret"]
+
+
+def post_mail(
+    to: str,
+    message_id: str,
+    secret: str = GLOBAL_RELAY_SECRET,
+    delivered_to: str = "",
+    cc: str = "",
+):
     from email.message import EmailMessage
 
     from recaudo.sandbox.signing import mail_signature
 
     message = EmailMessage()
+    if delivered_to:
+        message["Delivered-To"] = delivered_to
     message["From"] = "Lucía <lucia@example.com>"
     message["To"] = to
+    if cc:
+        message["Cc"] = cc
     message["Subject"] = "Re: Su saldo"
     message["Message-ID"] = message_id
     message.set_content("hola, ¿cuánto debo?")
     body = message.as_bytes()
-    secret = settings.CHANNELS["email"]["inbound_secret"]
     return Client().post(
         "/webhooks/email",
         body,
@@ -462,27 +474,132 @@ def post_mail(to: str, message_id: str):
     )
 
 
-def test_an_email_to_a_creditors_from_address_lands_in_that_creditors_conversation():
+def lucia_owing(*creditors):
+    """Lucía's email is a contact point of a debtor of each creditor: {creditor pk: debtor}."""
     from recaudo.portfolio.models import ContactPoint
 
-    acme, other = make_creditor(), make_creditor()
-    ChannelAccount.objects.create(
-        creditor=acme, channel="email", routing_key="Cobranza@Acme.example", secret="smtp-pass"
-    )
     debtors = {}
-    for creditor in (acme, other):
+    for creditor in creditors:
         debtor = make_debtor(creditor)
         ContactPoint.objects.create(
             debtor=debtor, kind="email", value="lucia@example.com", channels=["email"]
         )
         debtors[creditor.pk] = debtor
+    return debtors
+
+
+def test_an_email_to_a_creditors_from_address_lands_in_that_creditors_conversation():
+    acme, other = make_creditor(), make_creditor()
+    ChannelAccount.objects.create(
+        creditor=acme, channel="email", routing_key="Cobranza@Acme.example", secret="smtp-pass"
+    )
+    debtors = lucia_owing(acme, other)
 
     to_acme = post_mail("Acme <cobranza@acme.example>", "<m1@example.com>")
-    to_nobody = post_mail("someone@elsewhere.example", "<m2@example.com>")
 
     assert to_acme.status_code == 200
-    assert to_nobody.status_code == 403
-    assert to_nobody.content == b"email: no account for someone@elsewhere.example\n"
     [message] = Message.objects.filter(direction="in")
     assert message.thread.debtor_id == debtors[acme.pk].pk
     assert ChannelAccount.objects.get().routing_key == "cobranza@acme.example"
+
+
+@pytest.fixture
+def acme_mail_with_its_own_relay():
+    """Acme's email account has its own relay secret; Other has no email account."""
+    acme, other = make_creditor(), make_creditor()
+    ChannelAccount.objects.create(
+        creditor=acme,
+        channel="email",
+        routing_key="cobranza@acme.example",
+        secret="smtp-pass",
+        signing_secret="acme-relay-secret",
+    )
+    return acme, lucia_owing(acme, other)
+
+
+def test_an_email_to_an_account_with_its_own_relay_secret_is_verified_with_that_secret(
+    acme_mail_with_its_own_relay,
+):
+    acme, debtors = acme_mail_with_its_own_relay
+
+    response = post_mail("cobranza@acme.example", "<m1@example.com>", "acme-relay-secret")
+
+    assert response.status_code == 200
+    [message] = Message.objects.filter(direction="in")
+    assert message.thread.debtor_id == debtors[acme.pk].pk
+
+
+def test_an_email_to_that_account_signed_with_the_global_relay_secret_is_refused_unstored(
+    acme_mail_with_its_own_relay,
+):
+    response = post_mail("cobranza@acme.example", "<m1@example.com>", GLOBAL_RELAY_SECRET)
+
+    assert response.status_code == 403
+    assert not WebhookEvent.objects.exists()
+    assert not Message.objects.exists()
+
+
+def test_an_email_to_an_address_no_account_owns_is_verified_with_the_global_relay_secret(
+    acme_mail_with_its_own_relay,
+):
+    wrong = post_mail("someone@elsewhere.example", "<m1@example.com>", "acme-relay-secret")
+    right = post_mail("someone@elsewhere.example", "<m2@example.com>", GLOBAL_RELAY_SECRET)
+
+    assert wrong.status_code == 403
+    assert right.status_code == 200
+    [stored] = WebhookEvent.objects.all()
+    assert stored.dedupe_key == "mail:<m2@example.com>"
+
+
+def test_the_address_the_relay_delivered_to_routes_before_to_and_cc(
+    acme_mail_with_its_own_relay,
+):
+    # Written To the global address with Acme in Cc, delivered to Acme's mailbox.
+    acme, debtors = acme_mail_with_its_own_relay
+    global_from = settings.CHANNELS["email"]["from_address"]
+
+    response = post_mail(
+        global_from,
+        "<m1@example.com>",
+        "acme-relay-secret",
+        delivered_to="cobranza@acme.example",
+    )
+
+    assert response.status_code == 200
+    [message] = Message.objects.filter(direction="in")
+    assert message.thread.debtor_id == debtors[acme.pk].pk
+
+
+def test_to_routes_before_cc_so_a_copy_to_a_creditor_does_not_take_the_mail(
+    acme_mail_with_its_own_relay,
+):
+    global_from = settings.CHANNELS["email"]["from_address"]
+
+    as_acme = post_mail(
+        global_from, "<m1@example.com>", "acme-relay-secret", cc="cobranza@acme.example"
+    )
+    as_global = post_mail(
+        global_from, "<m2@example.com>", GLOBAL_RELAY_SECRET, cc="cobranza@acme.example"
+    )
+
+    assert as_acme.status_code == 403  # not Acme's mail: Acme's secret does not verify it
+    assert as_global.status_code == 200
+    assert list(WebhookEvent.objects.values_list("dedupe_key", flat=True)) == [
+        "mail:<m2@example.com>"
+    ]
+
+
+def test_two_creditors_mailboxes_in_one_to_are_refused_with_the_reason():
+    acme, other = make_creditor(), make_creditor()
+    for creditor, address in ((acme, "a@acme.example"), (other, "b@other.example")):
+        ChannelAccount.objects.create(
+            creditor=creditor, channel="email", routing_key=address, signing_secret="s"
+        )
+
+    response = post_mail("a@acme.example, b@other.example", "<m1@example.com>", "s")
+
+    assert response.status_code == 403
+    assert response.content == (
+        b"email: one header names several accounts (a@acme.example, b@other.example)\n"
+    )
+    assert not WebhookEvent.objects.exists()
