@@ -27,6 +27,7 @@ from recaudo.payments.statement import statement_filename, statement_pdf, statem
 from recaudo.policies.default_templates import (
     SEVERAL_DEBTS_CHANNELS,
     SEVERAL_DEBTS_KEY,
+    SEVERAL_DEBTS_STATEMENT_KEY,
     SUMMARISED_KEYS,
 )
 from recaudo.policies.models import Step, Template
@@ -159,15 +160,28 @@ def build_message(
     key = outreach.template_key
     register = debtor_register(key, debtor, today)
     debts = list(debts)
+    own = cached_template(key, channel, debtor.language, creditor.pk, register)
+    several = len(debts) > 1 and key in SUMMARISED_KEYS
+    # A message about several debts carries the statement of account (the PDF lists
+    # them) where the creditor sends statements on this channel (docs/templates.md).
+    several_with_statement = several and _sends_statements(
+        own, channel, debtor.language, creditor.pk, register
+    )
     template = None
-    if len(debts) > 1 and channel in SEVERAL_DEBTS_CHANNELS and key in SUMMARISED_KEYS:
+    if several and channel in SEVERAL_DEBTS_CHANNELS:
         # A short channel cannot list several debts: their count, total and first due
-        # date, in the text written for that (the step's register; docs/templates.md).
-        template = cached_template(
-            SEVERAL_DEBTS_KEY, channel, debtor.language, creditor.pk, register
-        )
+        # date, in the text written for that (the step's register; docs/templates.md);
+        # on WhatsApp, with the statement as its document header where it goes.
+        if channel == "whatsapp" and several_with_statement:
+            template = cached_template(
+                SEVERAL_DEBTS_STATEMENT_KEY, channel, debtor.language, creditor.pk, register
+            )
+        if template is None:
+            template = cached_template(
+                SEVERAL_DEBTS_KEY, channel, debtor.language, creditor.pk, register
+            )
     if template is None:
-        template = cached_template(key, channel, debtor.language, creditor.pk, register)
+        template = own
     if template is None and channel == "rcs":
         # RCS reuses the SMS text where no RCS template was written.
         template = cached_template(key, "sms", debtor.language, creditor.pk, register)
@@ -207,7 +221,7 @@ def build_message(
     reference = f"outreach-{outreach.pk}-{outreach.attempts}"
     document_url = document_filename = ""
     attachments: tuple[Attachment, ...] = ()
-    if template.attach_statement:
+    if template.attach_statement or (several_with_statement and channel == "email"):
         document_filename = statement_filename(language)
         if channel == "whatsapp" and template.whatsapp_template_name:
             # Meta fetches the PDF from the portal when it delivers the message.
@@ -258,6 +272,19 @@ def build_message(
         if channel == "email"
         else "",
     )
+
+
+def _sends_statements(
+    own: Template | None, channel: str, language: str, creditor_id: int, register: str
+) -> bool:
+    """Whether the creditor's statements go on this channel: the step's own template
+    attaches it, or the creditor's ``statement`` template for the channel does."""
+    if channel not in ("whatsapp", "email"):
+        return False
+    if own is not None and own.attach_statement:
+        return True
+    statement = cached_template("statement", channel, language, creditor_id, register)
+    return statement is not None and statement.attach_statement
 
 
 def _debtor_model(debtor: Any) -> Debtor:
