@@ -4,8 +4,11 @@ Sending: ``channel_for(name, creditor_id)`` is the creditor's account's
 channel instance when it has an active ``ChannelAccount`` for the channel,
 else the global one (``registry.get_channel``). One instance (so one HTTP
 client) per account and revision per process: an account changed on the
-staff page gets a new revision, and the next lookup (each creditor's is
-kept ``ACCOUNT_LOOKUP_SECONDS``) builds a new client and closes the old one.
+staff page gets a new revision, and the next lookup builds a new client and
+closes the old one. The dispatcher reads the accounts of a batch's creditors
+afresh before sending it (``prime``: one query a batch), so a change reaches
+every worker at its next batch; other callers (reconciling, downloading a
+debtor's file) trust a lookup for ``ACCOUNT_LOOKUP_SECONDS``.
 
 Webhooks: ``route(name, request)`` reads the identifiers the provider put in
 the request (WhatsApp ``metadata.phone_number_id``, Twilio ``To``/``From``/
@@ -32,6 +35,7 @@ import hmac
 import json
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from email.parser import BytesHeaderParser
 from email.policy import default
@@ -45,8 +49,8 @@ from recaudo.delivery.models import ChannelAccount
 from recaudo.inputs import loads_json
 from recaudo.outreach.contract import Channel, SignatureError, WebhookRequest
 
-# How long a process trusts its lookup of a creditor's account (a change on the
-# staff page reaches the workers within this many seconds).
+# How long a process trusts its lookup of a creditor's account outside the
+# dispatcher, which reads a batch's accounts afresh (``prime``).
 ACCOUNT_LOOKUP_SECONDS = 10.0
 
 
@@ -91,6 +95,28 @@ def channel_for(name: str, creditor_id: int | None) -> Channel:
     if held is not None and held[0] == revision:
         return held[1]
     return account_channel(ChannelAccount.objects.get(pk=pk))
+
+
+def prime(creditor_ids: Iterable[int]) -> None:
+    """Read these creditors' accounts now, in one query, for the sends about to be made.
+
+    The ``channel_for`` lookups that follow (the batch's) use them as they are
+    at this moment: an account changed, deactivated or added on the staff page
+    is used from the next batch on, not ``ACCOUNT_LOOKUP_SECONDS`` later.
+    """
+    wanted = {creditor for creditor in creditor_ids if creditor is not None}
+    if not wanted:
+        return
+    found = {
+        (channel, creditor): (pk, revision)
+        for channel, creditor, pk, revision in ChannelAccount.objects.filter(
+            creditor_id__in=wanted, active=True
+        ).values_list("channel", "creditor_id", "pk", "revision")
+    }
+    now = time.monotonic()
+    for creditor in wanted:
+        for channel in ChannelAccount.Channel.values:
+            _lookups[(channel, creditor)] = (now, found.get((channel, creditor)))
 
 
 def account_channel(account: ChannelAccount) -> Channel:

@@ -143,6 +143,54 @@ def test_a_changed_account_gets_a_new_client_and_the_old_one_is_closed(monkeypat
     assert account.revision == 2
 
 
+def test_a_token_rotated_between_two_batches_is_used_by_the_next_batch_without_waiting(
+    provider,
+):
+    # The lookup cache keeps its default 10 s: the dispatcher reads the batch's accounts afresh.
+    acme = make_creditor()
+    account = whatsapp_account(acme)
+    first, second = contactable(acme, "+573001110000"), contactable(acme, "+573001110001")
+    make_debt(first, "150000.00", due_on=DAY + timedelta(days=7))
+    plan(DAY, now=PLANNED_AT)
+    worker = Dispatcher(name="t", rng=random.Random(1))
+    worker.run_once(SEND_AT)
+
+    account.secret = "EAAG-rotated-token"
+    account.save()
+    make_debt(second, "90000.00", due_on=DAY + timedelta(days=7))
+    plan(DAY, now=PLANNED_AT)
+    worker.run_once(SEND_AT + timedelta(seconds=1))
+    worker.close()
+
+    tokens = [(json.loads(r.content)["to"], r.headers["Authorization"]) for r in provider]
+    assert tokens == [
+        ("573001110000", f"Bearer {ACME_TOKEN}"),
+        ("573001110001", "Bearer EAAG-rotated-token"),
+    ]
+
+
+def test_an_account_deactivated_between_two_batches_leaves_the_next_to_the_global_number(
+    provider,
+):
+    acme = make_creditor()
+    account = whatsapp_account(acme)
+    first, second = contactable(acme, "+573001110000"), contactable(acme, "+573001110001")
+    make_debt(first, "150000.00", due_on=DAY + timedelta(days=7))
+    plan(DAY, now=PLANNED_AT)
+    worker = Dispatcher(name="t", rng=random.Random(1))
+    worker.run_once(SEND_AT)
+
+    account.active = False
+    account.save()
+    make_debt(second, "90000.00", due_on=DAY + timedelta(days=7))
+    plan(DAY, now=PLANNED_AT)
+    worker.run_once(SEND_AT + timedelta(seconds=1))
+    worker.close()
+
+    paths = [r.url.path.rsplit("/", 2)[1] for r in provider]
+    assert paths == [ACME_NUMBER_ID, GLOBAL["phone_number_id"]]
+
+
 def test_two_creditors_cannot_claim_the_same_number():
     from django.db import IntegrityError, transaction
 
