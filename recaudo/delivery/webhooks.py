@@ -113,8 +113,8 @@ def _receive(http_request: HttpRequest, facts: ChannelFacts) -> HttpResponse:
     except accounts.UnknownAccount as error:
         logger.warning("webhook %s: refused, %s", provider, error)
         return HttpResponse(f"{error}\n", status=403, content_type="text/plain")
-    except SignatureError:
-        logger.warning("webhook %s: wrong signature", provider)
+    except SignatureError as error:
+        logger.warning("webhook %s: wrong signature (%s)", provider, error)
         return HttpResponse(status=403)
     for reason in verified.skipped:
         logger.warning("webhook %s: skipped the changes for %s", provider, reason)
