@@ -247,6 +247,8 @@ USTED_EMAIL: dict[str, tuple[str, str]] = {
 # A direct debit's notices (default_templates_debit.py).
 USTED_SMS.update(USTED_DEBIT_SMS)
 USTED_WHATSAPP.update(USTED_DEBIT_WHATSAPP)
+# The several-debts text with the statement as its document header (default_templates.py).
+USTED_WHATSAPP["several_debts_statement"] = USTED_WHATSAPP["several_debts"]
 USTED_EMAIL.update(USTED_DEBIT_EMAIL)
 # Money taken back (default_templates_reversed.py).
 USTED_SMS.update(USTED_REVERSED_SMS)

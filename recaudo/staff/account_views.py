@@ -76,7 +76,10 @@ class ChannelAccountForm(forms.Form):
         gettext_lazy("Credencial (token de acceso, auth token de Twilio o contraseña SMTP)")
     )
     signing_secret = _secret(
-        gettext_lazy("Secreto de firma (app secret de WhatsApp, client token de RCS)")
+        gettext_lazy(
+            "Secreto de firma (app secret de WhatsApp, client token de RCS, secreto del relé "
+            "de correo entrante)"
+        )
     )
     active = forms.BooleanField(label=gettext_lazy("Activa"), required=False, initial=True)
 
