@@ -40,6 +40,7 @@ from recaudo.compliance.rules import PastContact
 from recaudo.compliance.store import pack_for
 from recaudo.delivery import crashpoints
 from recaudo.delivery.accounts import channel_for
+from recaudo.delivery.accounts import prime as prime_accounts
 from recaudo.delivery.channels.registry import get_channel
 from recaudo.delivery.gate import Gate, GateVerdict, State, debtor_states, start
 from recaudo.delivery.messages import NoTemplate, build_message, reply_message
@@ -421,6 +422,11 @@ class Dispatcher:
 
         # Each message's channel (the creditor's own account or the global one),
         # found here: the sending threads' connections may not see this one's rows.
+        # The accounts are read afresh for each batch: a change on the staff page
+        # is used from the next batch on.
+        prime = getattr(self.channels, "prime", None)
+        if prime is not None:
+            prime({row.creditor_id for row, _message in to_send})
         senders = [self._channel(message.channel, row.creditor_id) for row, message in to_send]
         ids = [row.pk for row, _ in to_send]
         # A fresh lease before the first request: deciding the batch took part of it.
@@ -607,6 +613,11 @@ class _Registry:
         if self.for_creditor is None:
             return self.getter(name)
         return self.for_creditor(name, creditor_id)
+
+    def prime(self, creditor_ids: set[int]) -> None:
+        """Read the batch's creditors' accounts now (``accounts.prime``)."""
+        if self.for_creditor is not None:
+            prime_accounts(creditor_ids)
 
 
 @dataclass

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
@@ -27,6 +27,7 @@ from recaudo.payments.statement import statement_filename, statement_pdf, statem
 from recaudo.policies.default_templates import (
     SEVERAL_DEBTS_CHANNELS,
     SEVERAL_DEBTS_KEY,
+    SEVERAL_DEBTS_STATEMENT_KEY,
     SUMMARISED_KEYS,
 )
 from recaudo.policies.models import Step, Template
@@ -159,15 +160,28 @@ def build_message(
     key = outreach.template_key
     register = debtor_register(key, debtor, today)
     debts = list(debts)
+    own = cached_template(key, channel, debtor.language, creditor.pk, register)
+    several = len(debts) > 1 and key in SUMMARISED_KEYS
+    # A message about several debts carries the statement of account (the PDF lists
+    # them) where the creditor sends statements on this channel (docs/templates.md).
+    several_with_statement = several and _sends_statements(
+        own, channel, debtor.language, creditor.pk, register
+    )
     template = None
-    if len(debts) > 1 and channel in SEVERAL_DEBTS_CHANNELS and key in SUMMARISED_KEYS:
+    if several and channel in SEVERAL_DEBTS_CHANNELS:
         # A short channel cannot list several debts: their count, total and first due
-        # date, in the text written for that (the step's register; docs/templates.md).
-        template = cached_template(
-            SEVERAL_DEBTS_KEY, channel, debtor.language, creditor.pk, register
-        )
+        # date, in the text written for that (the step's register; docs/templates.md);
+        # on WhatsApp, with the statement as its document header where it goes.
+        if channel == "whatsapp" and several_with_statement:
+            template = cached_template(
+                SEVERAL_DEBTS_STATEMENT_KEY, channel, debtor.language, creditor.pk, register
+            )
+        if template is None:
+            template = cached_template(
+                SEVERAL_DEBTS_KEY, channel, debtor.language, creditor.pk, register
+            )
     if template is None:
-        template = cached_template(key, channel, debtor.language, creditor.pk, register)
+        template = own
     if template is None and channel == "rcs":
         # RCS reuses the SMS text where no RCS template was written.
         template = cached_template(key, "sms", debtor.language, creditor.pk, register)
@@ -192,6 +206,52 @@ def build_message(
         else "",
         **notice_values(notice_context),
     )
+    return compose_message(
+        template,
+        channel=channel,
+        context=context,
+        creditor=creditor,
+        address=address,
+        token=token,
+        reference=f"outreach-{outreach.pk}-{outreach.attempts}",
+        outreach_id=outreach.pk,
+        chat_reference=getattr(debtor, "external_id", ""),
+        register=template.register or register,
+        with_statement=template.attach_statement or (several_with_statement and channel == "email"),
+        statement_pdf=lambda: statement_pdf(_debtor_model(debtor), language=language),
+        unsubscribe_url=unsubscribe_link(outreach.contact_point_id, channel)
+        if channel == "email"
+        else "",
+    )
+
+
+def compose_message(
+    template: Template,
+    *,
+    channel: str,
+    context: dict[str, Any],
+    creditor: Any,
+    address: str,
+    token: str,
+    reference: str,
+    outreach_id: int | None,
+    chat_reference: str,
+    register: str,
+    with_statement: bool,
+    statement_pdf: Callable[[], bytes] | None,
+    unsubscribe_url: str = "",
+) -> OutboundMessage:
+    """The message of ``template`` rendered with ``context``, with all that goes with it.
+
+    The one place a template becomes what a channel sends: the WhatsApp approved
+    template's parameters, link button, statement document header and quick
+    replies; the email's statement PDF (``statement_pdf``; None: none to attach),
+    HTML and WhatsApp invitation; the SMS's chat link; the RCS card and chips.
+    The dispatcher calls it through ``build_message``; the template editor's test
+    send with its sample debtor (staff/template_editor.py).
+    """
+    language = template.language
+    link = payment_url(token)
     try:
         rendered = render(
             subject=template.subject,
@@ -204,35 +264,30 @@ def build_message(
             parameters = tuple(whatsapp_parameter_values(template.whatsapp_parameters, context))
     except RenderError as error:
         raise NoTemplate(f"template '{template}' cannot be rendered: {error}") from error
-    reference = f"outreach-{outreach.pk}-{outreach.attempts}"
     document_url = document_filename = ""
     attachments: tuple[Attachment, ...] = ()
-    if template.attach_statement:
+    if with_statement:
         document_filename = statement_filename(language)
         if channel == "whatsapp" and template.whatsapp_template_name:
             # Meta fetches the PDF from the portal when it delivers the message.
             document_url = statement_url(token)
-        elif channel == "email":
-            attachments = (
-                Attachment(
-                    document_filename, statement_pdf(_debtor_model(debtor), language=language)
-                ),
-            )
+        elif channel == "email" and statement_pdf is not None:
+            attachments = (Attachment(document_filename, statement_pdf()),)
     text, html = rendered.text, rendered.html
     card_title, suggestions = "", tuple[Suggestion, ...]()
     if channel in ("sms", "email"):
         # Drive to WhatsApp: a tap opens the bot's chat with the reference typed.
-        chat = whatsapp_chat_link(creditor, getattr(debtor, "external_id", ""), language)
+        chat = whatsapp_chat_link(creditor, chat_reference, language) if creditor else ""
         if channel == "sms":
             text = sms_with_chat_link(text, chat)
         elif chat:
-            text = email_with_chat_link(text, chat, template.register or register, language)
+            text = email_with_chat_link(text, chat, register, language)
             html = html_version(text, link, chat, statement=statement_in(context))
     elif channel == "rcs":
         card_title = str(context["marca"])
         suggestions = rcs_suggestions(link, language)
     return OutboundMessage(
-        outreach_id=outreach.pk,
+        outreach_id=outreach_id,
         channel=channel,
         to=address,
         text=text,
@@ -254,10 +309,21 @@ def build_message(
         quick_replies=tuple(template.whatsapp_quick_replies or ())
         if channel == "whatsapp" and template.whatsapp_template_name
         else (),
-        unsubscribe_url=unsubscribe_link(outreach.contact_point_id, channel)
-        if channel == "email"
-        else "",
+        unsubscribe_url=unsubscribe_url,
     )
+
+
+def _sends_statements(
+    own: Template | None, channel: str, language: str, creditor_id: int, register: str
+) -> bool:
+    """Whether the creditor's statements go on this channel: the step's own template
+    attaches it, or the creditor's ``statement`` template for the channel does."""
+    if channel not in ("whatsapp", "email"):
+        return False
+    if own is not None and own.attach_statement:
+        return True
+    statement = cached_template("statement", channel, language, creditor_id, register)
+    return statement is not None and statement.attach_statement
 
 
 def _debtor_model(debtor: Any) -> Debtor:

@@ -40,7 +40,8 @@ class ChannelAccount(models.Model):
     # token, SMTP password.
     secret = SecretField(_("credencial"), blank=True)
     # The key of the provider's webhook signatures: WhatsApp app secret, RBM client
-    # token (Twilio signs with the auth token above).
+    # token, the inbound mail relay's secret for this address (empty: the global
+    # EMAIL_INBOUND_SECRET). Twilio signs with the auth token above.
     signing_secret = SecretField(_("secreto de firma"), blank=True)
     active = models.BooleanField(_("activa"), default=True)
     # Bumped on every change: the processes' clients built from an older revision are
@@ -107,6 +108,8 @@ class ChannelAccount(models.Model):
             "from_address": f"{from_name} <{self.routing_key}>" if from_name else self.routing_key,
             "password": self.secret,
         }
+        if self.signing_secret:  # else the global relay's secret verifies its mail
+            override["inbound_secret"] = self.signing_secret
         for key in ("host", "port", "username", "use_tls"):
             if details.get(key) not in (None, ""):
                 override[key] = details[key]

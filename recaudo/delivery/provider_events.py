@@ -42,7 +42,7 @@ from recaudo.conversations import debt_reports
 from recaudo.conversations.inbound import receive
 from recaudo.conversations.models import Message
 from recaudo.delivery import bounces
-from recaudo.delivery.accounts import Routed, channel_for, route
+from recaudo.delivery.accounts import Routed, channel_for, route, whatsapp_parts
 from recaudo.delivery.channels.registry import MediaError
 from recaudo.inputs import storable
 from recaudo.outreach import optouts
@@ -61,6 +61,9 @@ logger = logging.getLogger(__name__)
 
 INBOUND_OUTCOME = "inbound: kept for the conversation"
 UNREADABLE_OUTCOME = "unreadable"
+# Stored with a WhatsApp batch that names creditors' numbers: the numbers whose
+# changes were trusted when it was verified (accounts.authenticate).
+KEPT_NUMBERS_HEADER = ":numbers"
 DUPLICATE_OUTCOME = "duplicate"
 
 # WebhookEvent.provider -> the channel that reads its webhooks.
@@ -206,11 +209,20 @@ def stored_events(stored: WebhookEvent) -> list[Event]:
     request = WebhookRequest(
         method="POST",
         path=stored.headers.get(":path", "/"),
-        headers={name: value for name, value in stored.headers.items() if name != ":path"},
+        headers={name: value for name, value in stored.headers.items() if name[:1] != ":"},
         body=stored.body.encode(),
     )
-    # Verified when it was stored: routed again by the same identifiers.
+    # Verified when it was stored: routed again by the same identifiers (a WhatsApp
+    # batch: only the numbers that were trusted then).
+    numbers = stored.headers.get(KEPT_NUMBERS_HEADER)
+    if numbers is not None:
+        return parsed_parts(whatsapp_parts(request, set(filter(None, numbers.split(",")))))
     return parsed_for(route(PROVIDER_CHANNELS[stored.provider], request), request)
+
+
+def parsed_parts(parts: Iterable[tuple[Routed, WebhookRequest]]) -> list[Event]:
+    """The events of each part of a verified webhook, each with its account's creditor."""
+    return [event for routed, request in parts for event in parsed_for(routed, request)]
 
 
 def parsed_for(routed: Routed, request: WebhookRequest) -> list[Event]:

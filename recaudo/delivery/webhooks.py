@@ -108,26 +108,28 @@ def _receive(http_request: HttpRequest, facts: ChannelFacts) -> HttpResponse:
         logger.warning("webhook %s: no %s header", provider, header)
         return HttpResponse(status=401)
     try:
-        # The account the request names; its own secret checks the signature next.
-        routed = accounts.route(facts.name, request)
+        # The account(s) the request names; their own secrets check the signature.
+        verified = accounts.authenticate(facts.name, request)
     except accounts.UnknownAccount as error:
         logger.warning("webhook %s: refused, %s", provider, error)
         return HttpResponse(f"{error}\n", status=403, content_type="text/plain")
-    channel = routed.channel
-    try:
-        channel.verify_signature(request)
-    except SignatureError:
-        logger.warning(
-            "webhook %s: wrong signature (account %s)",
-            provider,
-            routed.account.pk if routed.account is not None else "global",
-        )
+    except SignatureError as error:
+        logger.warning("webhook %s: wrong signature (%s)", provider, error)
         return HttpResponse(status=403)
+    for reason in verified.skipped:
+        logger.warning("webhook %s: skipped the changes for %s", provider, reason)
+    if not verified.parts:
+        # Signed, but every change was another app's or nobody's: nothing to keep.
+        return HttpResponse(status=200)
+    channel = verified.parts[0][0].channel
+    headers = _kept_headers(request)
+    if verified.numbers is not None:
+        headers[events.KEPT_NUMBERS_HEADER] = ",".join(verified.numbers)
 
     stored, created = events.store_webhook(
         provider,
         dedupe_key=events.dedupe_key(provider, request.body, event_id=channel.webhook_id(request)),
-        headers=_kept_headers(request),
+        headers=headers,
         body=request.body.decode("utf-8", errors="replace"),
     )
     if settings.WEBHOOK_PROCESSING == "deferred":
@@ -136,7 +138,7 @@ def _receive(http_request: HttpRequest, facts: ChannelFacts) -> HttpResponse:
             events.retry_later(stored)
         return HttpResponse(status=200)
     try:
-        events.process_webhook(stored, lambda: events.parsed_for(routed, request))
+        events.process_webhook(stored, lambda: events.parsed_parts(verified.parts))
     except Exception as error:
         # A bug or an outage on our side, not the provider's: keep the stored
         # event unprocessed and answer 500 so the provider retries it.

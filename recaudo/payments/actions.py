@@ -31,7 +31,7 @@ from recaudo.payments.models import (
     Promise,
 )
 from recaudo.payments.providers.base import CheckoutRequest, ProviderError, ProviderRecord
-from recaudo.payments.receipts import thank_payment
+from recaudo.payments.receipts import reversal_context, thank_payment
 from recaudo.payments.rules import (
     AgreementError,
     check_plan,
@@ -153,7 +153,12 @@ def apply_provider_record(checkout_id: int, record: ProviderRecord) -> Checkout:
             )
         if record.status == "reversed":
             return _reverse(checkout, record)
-        if checkout.status != Checkout.Status.OPEN or record.status == "open":
+        # Money that arrives is recorded even on a checkout closed as failed: Mercado
+        # Pago's checkout takes another try after a rejected one, under the same reference.
+        late_payment = checkout.status == Checkout.Status.FAILED and record.status == "paid"
+        if (
+            checkout.status != Checkout.Status.OPEN and not late_payment
+        ) or record.status == "open":
             return checkout
         now = timezone.now()
         if record.status == "failed":
@@ -199,7 +204,9 @@ def _reverse(checkout: Checkout, record: ProviderRecord) -> Checkout:
     """The provider took a paid checkout's money back (refund, chargeback).
 
     The payment is reversed once (its debts open again and go back on their
-    policy) and the debtor gets the "electronic payment not completed" notice.
+    policy, or on their plan's instalments) and the debtor gets the
+    ``payment_reversed`` notice: the amount, the payment's date, what is owed
+    again and the link.
     """
     if checkout.status != Checkout.Status.PAID or checkout.payment is None:
         return checkout
@@ -210,7 +217,12 @@ def _reverse(checkout: Checkout, record: ProviderRecord) -> Checkout:
     )
     checkout.status = Checkout.Status.REVERSED
     checkout.save(update_fields=["status"])
-    notify(checkout.debtor, "payment_failed", key=f"payment-reversed:{checkout.payment_id}")
+    notify(
+        checkout.debtor,
+        "payment_reversed",
+        key=f"payment-reversed:{checkout.payment_id}",
+        context=reversal_context(checkout.payment),
+    )
     return checkout
 
 

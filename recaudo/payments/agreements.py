@@ -41,8 +41,47 @@ from recaudo.portfolio.outbound import EventType
 
 def after_payment(payment: Payment) -> None:
     """A payment was recorded or reversed: bring the debtor's agreements up to date."""
-    count_toward_plan(payment.debtor_id, undo=payment.status == Payment.Status.REVERSED)
+    taken_back = payment.status == Payment.Status.REVERSED
+    if taken_back:
+        reopen_completed_plan(payment)
+    count_toward_plan(payment.debtor_id, undo=taken_back)
     keep_paid_promises(payment.debtor_id)
+
+
+def reopen_completed_plan(payment: Payment) -> InstalmentPlan | None:
+    """A reversed payment had completed a plan: the plan is active again; which plan.
+
+    Without this the plan stayed ``completed`` with every instalment ``paid``
+    while the money of one was gone. The instalments it cancelled as settled
+    early are owed again; ``count_toward_plan(undo=True)`` then puts back to
+    pending what the remaining payments do not cover. A plan's mandate was
+    cancelled when it completed and stays so: what is pending is paid by hand.
+    Nothing changes while the debtor has another active plan, or when the
+    plan's debts still owe nothing.
+    """
+    if InstalmentPlan.objects.filter(
+        debtor_id=payment.debtor_id, status=InstalmentPlan.Status.ACTIVE
+    ).exists():
+        return None
+    plan = (
+        InstalmentPlan.objects.filter(
+            debtor_id=payment.debtor_id,
+            status=InstalmentPlan.Status.COMPLETED,
+            debts__in=payment.allocations.values("debt_id"),
+            created_at__lte=payment.created_at,
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if plan is None or not any(debt.balance > 0 for debt in plan.debts.all()):
+        return None
+    InstalmentPlan.objects.filter(pk=plan.pk).update(
+        status=InstalmentPlan.Status.ACTIVE, ended_at=None
+    )
+    plan.instalments.filter(status=Instalment.Status.CANCELLED).update(
+        status=Instalment.Status.PENDING
+    )
+    return plan
 
 
 def count_toward_plan(debtor_id: int, *, undo: bool = False) -> int:
@@ -71,6 +110,17 @@ def count_toward_plan(debtor_id: int, *, undo: bool = False) -> int:
         Instalment.objects.filter(
             pk__in=[item.pk for item in instalments[covered:]], status=Instalment.Status.PAID
         ).update(status=Instalment.Status.PENDING, paid_at=None)
+        # A debt the reversed payment had paid was opened again: it is the plan's,
+        # so its instalments, not the policy's reminders, collect it.
+        for debt in plan.debts.filter(status=Debt.Status.OPEN):
+            debt.status = Debt.Status.IN_ARRANGEMENT
+            debt.save(update_fields=["status", "updated_at"])
+            events.debt_status_changed(
+                debt,
+                Debt.Status.OPEN,
+                actor="payments:plan",
+                reason=f"back in plan {plan.pk}: a payment was reversed",
+            )
     # A debt paused by a report ("ya pagué", a dispute) is still owed until reviewed.
     owing = [*Debt.COLLECTIBLE, Debt.Status.DISPUTED]
     still_owed = any(debt.balance > 0 for debt in plan.debts.filter(status__in=owing))

@@ -41,7 +41,7 @@ from recaudo.payments.debit import (
 )
 from recaudo.payments.models import DebitAttempt, Instalment, InstalmentPlan, Mandate
 from recaudo.payments.providers.base import ChargeRequest, ProviderError
-from recaudo.payments.receipts import thank_payment
+from recaudo.payments.receipts import reversal_context, thank_payment
 from recaudo.payments.rules import debit_attempt_day
 from recaudo.portfolio import events
 from recaudo.portfolio.actions import reverse_payment
@@ -54,6 +54,8 @@ BATCH = 50
 BY_RULE: Final = date.min
 # The worker asks between batches; once a minute is soon enough for a charge due today.
 JOB_SECONDS = 60.0
+# What ``payment_reversed_debit`` takes from a debit notice's context (the rest is the receipt's).
+REVERSED_DEBIT_FIELDS = ("card_brand", "card_last4", "instalment_number", "instalment_count")
 _last_job = float("-inf")
 
 
@@ -297,10 +299,12 @@ def _record_refusal(
 def reverse_debit(provider_name: str, payment_id: str) -> DebitAttempt | None:
     """The provider took a debited payment back (refund, dispute): reverse it once.
 
-    The payment is reversed (its debts and the instalment it covered open
-    again) and the debtor gets the "payment not completed" notice. The
-    instalment is not charged again automatically: its last attempt stays
-    ``succeeded``, so the debtor pays it by hand. None when no debit has that id.
+    The payment is reversed (its debts and the instalment it covered are owed
+    again; a plan it had completed is active again: ``agreements``) and the
+    debtor gets ``payment_reversed_debit``: the amount, the charge's date, the
+    card, which instalment is pending again, and that it will not be charged
+    automatically (its last attempt stays ``succeeded``, so no claim takes it:
+    the debtor pays it at the link). None when no debit has that id.
     """
     attempt = (
         DebitAttempt.objects.filter(
@@ -309,21 +313,73 @@ def reverse_debit(provider_name: str, payment_id: str) -> DebitAttempt | None:
             status=DebitAttempt.Status.SUCCEEDED,
             payment__isnull=False,
         )
-        .select_related("payment", "instalment__plan__debtor")
+        .select_related("payment", "mandate", "instalment__plan__debtor")
         .first()
     )
     if attempt is None or attempt.payment is None:
         return None
+    plan = attempt.instalment.plan
     with transaction.atomic():
+        paid_before = set(
+            plan.instalments.filter(status=Instalment.Status.PAID).values_list("pk", flat=True)
+        )
         if reverse_payment(
             attempt.payment, reason=f"{provider_name}: {payment_id}", actor=f"{provider_name}:debit"
         ):
+            reopened = _reopened(attempt, paid_before)
+            context = reversal_context(attempt.payment)
+            if charged_again(reopened):
+                # A later instalment (paid by hand, never charged) went back to
+                # pending and the mandate will charge it on its date: the debit
+                # notice's "not charged automatically" would be false.
+                template = "payment_reversed"
+            else:
+                template = "payment_reversed_debit"
+                card = notice_context(attempt.mandate, reopened)
+                context.update({key: card[key] for key in REVERSED_DEBIT_FIELDS})
             notify(
-                attempt.instalment.plan.debtor,
-                "payment_failed",
-                key=f"payment-reversed:{attempt.payment.pk}",
+                plan.debtor, template, key=f"payment-reversed:{attempt.payment.pk}", context=context
             )
     return attempt
+
+
+def charged_again(instalment: Instalment) -> bool:
+    """Whether an automatic attempt is still to come for this pending instalment.
+
+    None is after a ``succeeded`` or ``action_required`` last attempt, past the
+    last retry day, or without an active mandate on an active plan (what
+    ``claim_page`` takes).
+    """
+    instalment.refresh_from_db(fields=["status"])
+    if instalment.status != Instalment.Status.PENDING:
+        return False
+    plan = instalment.plan
+    plan.refresh_from_db(fields=["status"])
+    if plan.status != InstalmentPlan.Status.ACTIVE:
+        return False
+    if not plan.mandates.filter(status=Mandate.Status.ACTIVE).exists():
+        return False
+    attempts = list(instalment.debit_attempts.order_by("number"))
+    if attempts and attempts[-1].status in (
+        DebitAttempt.Status.SUCCEEDED,
+        DebitAttempt.Status.ACTION_REQUIRED,
+    ):
+        return False
+    retry_days = list(setting("debit_retry_days"))
+    return debit_attempt_day(instalment.due_on, len(attempts) + 1, retry_days) is not None
+
+
+def _reopened(attempt: DebitAttempt, paid_before: set[int]) -> Instalment:
+    """The instalment pending again after the reversal: the charged one when it is, else
+    the first that went back (payments count oldest first, so a later one may)."""
+    back = list(
+        Instalment.objects.filter(pk__in=paid_before, status=Instalment.Status.PENDING).order_by(
+            "number"
+        )
+    )
+    if not back or any(item.pk == attempt.instalment_id for item in back):
+        return attempt.instalment
+    return back[0]
 
 
 def charge_due_debits(now: datetime | None = None, batch: int = BATCH) -> dict[str, int]:

@@ -92,6 +92,14 @@ def receipt_context(payment: Payment) -> dict[str, Any]:
     return context
 
 
+def reversal_context(payment: Payment) -> dict[str, Any]:
+    """What a notice about money taken back says (``payment_reversed*``): the payment's
+    amount, currency and local date, and what the debtor owes again after it."""
+    context = receipt_context(payment)
+    context.pop("paid_in_full", None)
+    return context
+
+
 def thank_payment(payment: Payment, *, now: datetime | None = None) -> Outreach | None:
     """Queue the thank-you with the receipt for ``payment``, once (see the module's notes).
 

@@ -20,6 +20,12 @@ from recaudo.policies.default_templates_debit import (
     DEBIT_SMS,
     DEBIT_WHATSAPP,
 )
+from recaudo.policies.default_templates_reversed import (
+    REVERSED_EMAIL,
+    REVERSED_KEYS,
+    REVERSED_SMS,
+    REVERSED_WHATSAPP,
+)
 from recaudo.policies.default_templates_usted import (
     USTED_ALREADY_PAID,
     USTED_EMAIL,
@@ -55,6 +61,7 @@ EVENT_KEYS = (
     "report_rejected",
     "plan_agreed",
     *DEBIT_KEYS,  # a direct debit's: default_templates_debit.py
+    *REVERSED_KEYS,  # money taken back: default_templates_reversed.py
 )
 # Notices whose email says everything in its opening (a receipt, a decision):
 # no list of debts, which a notice does not carry.
@@ -66,6 +73,7 @@ SELF_CONTAINED_EMAILS = (
     "request_refused",
     "plan_agreed",
     *DEBIT_KEYS,
+    *REVERSED_KEYS,
 )
 # The short text of a message about several debts ("Tienes 3 facturas pendientes por
 # $ 1.250.000..."), for the channels that cannot list them (SMS, RCS, WhatsApp's fixed
@@ -75,8 +83,19 @@ SUMMARISED_KEYS = frozenset(
     {"statement", "reminder_before", "due_today", "overdue_early", "overdue_late"}
 )
 SEVERAL_DEBTS_CHANNELS = ("whatsapp", "sms", "rcs")
+# The same WhatsApp text with the statement of account as its document header (and
+# the statement's quick replies): sent instead of ``several_debts`` where the step's
+# own WhatsApp template attaches the statement. Another template for Meta, as a
+# document header makes it one.
+SEVERAL_DEBTS_STATEMENT_KEY = "several_debts_statement"
 # Notices where "if you already paid, ignore this" makes no sense.
-NO_ALREADY_PAID = ("payment_failed", "request_closed", "report_rejected", *DEBIT_KEYS)
+NO_ALREADY_PAID = (
+    "payment_failed",
+    "request_closed",
+    "report_rejected",
+    *DEBIT_KEYS,
+    *REVERSED_KEYS,
+)
 B2B_KEYS = (
     "b2b_statement",
     "b2b_reminder_before",
@@ -89,11 +108,14 @@ B2B_TONES = {"b2b_overdue": "early", "b2b_credit_bureau_notice": "late"}
 # email attaches the PDF; the WhatsApp template shows it as its document header
 # and offers the quick replies Pagar, Hablar con un asesor, Ya pagué, whose
 # payloads the bot understands as they are (conversations/choices.py).
-WITH_STATEMENT = ("statement", "b2b_statement", "b2b_overdue")
+WITH_STATEMENT = ("statement", "b2b_statement", "b2b_overdue", SEVERAL_DEBTS_STATEMENT_KEY)
 STATEMENT_QUICK_REPLIES = ["pay", "agent", "paid"]
 # Approved with Meta under its own name: a document header and buttons make it
 # another template than the text-only one.
-WHATSAPP_NAMES = {"statement": "recaudo_statement_document"}
+WHATSAPP_NAMES = {
+    "statement": "recaudo_statement_document",
+    SEVERAL_DEBTS_STATEMENT_KEY: "recaudo_several_debts_statement_document",
+}
 LANGUAGES = ("es", "en", "pt")
 WHATSAPP_LANGUAGE = {"es": "es", "en": "en", "pt": "pt_BR"}
 
@@ -1040,7 +1062,11 @@ _B2B_SIGNATURE = {
 
 _SMS.update(DEBIT_SMS)
 _WHATSAPP.update(DEBIT_WHATSAPP)
+_WHATSAPP[SEVERAL_DEBTS_STATEMENT_KEY] = _WHATSAPP[SEVERAL_DEBTS_KEY]
 _EMAIL.update(DEBIT_EMAIL)
+_SMS.update(REVERSED_SMS)
+_WHATSAPP.update(REVERSED_WHATSAPP)
+_EMAIL.update(REVERSED_EMAIL)
 
 
 def _debt_list(line: str, several: str = "") -> str:
@@ -1163,6 +1189,7 @@ def _build() -> list[dict]:
             templates.append(_template(key, "email", language, tone))
         for channel in SEVERAL_DEBTS_CHANNELS:
             templates.append(_template(SEVERAL_DEBTS_KEY, channel, language, ""))
+        templates.append(_template(SEVERAL_DEBTS_STATEMENT_KEY, "whatsapp", language, ""))
     # The same B2C keys in "usted", for debtors whose policy says so (docs/languages.md).
     for key in b2c:
         if key in USTED_SMS:
@@ -1170,6 +1197,7 @@ def _build() -> list[dict]:
                 templates.append(_usted_template(key, channel, STEP_KEYS.get(key, "")))
     for channel in SEVERAL_DEBTS_CHANNELS:
         templates.append(_usted_template(SEVERAL_DEBTS_KEY, channel, ""))
+    templates.append(_usted_template(SEVERAL_DEBTS_STATEMENT_KEY, "whatsapp", ""))
     return templates
 
 

@@ -16,6 +16,11 @@ from recaudo.policies.default_templates_debit import (
     USTED_DEBIT_SMS,
     USTED_DEBIT_WHATSAPP,
 )
+from recaudo.policies.default_templates_reversed import (
+    USTED_REVERSED_EMAIL,
+    USTED_REVERSED_SMS,
+    USTED_REVERSED_WHATSAPP,
+)
 
 USTED_SMS: dict[str, str] = {
     "credit_bureau_notice": "{{ marca }}: {{ nombre }}, su saldo de {{ total }} vencido el "
@@ -242,7 +247,13 @@ USTED_EMAIL: dict[str, tuple[str, str]] = {
 # A direct debit's notices (default_templates_debit.py).
 USTED_SMS.update(USTED_DEBIT_SMS)
 USTED_WHATSAPP.update(USTED_DEBIT_WHATSAPP)
+# The several-debts text with the statement as its document header (default_templates.py).
+USTED_WHATSAPP["several_debts_statement"] = USTED_WHATSAPP["several_debts"]
 USTED_EMAIL.update(USTED_DEBIT_EMAIL)
+# Money taken back (default_templates_reversed.py).
+USTED_SMS.update(USTED_REVERSED_SMS)
+USTED_WHATSAPP.update(USTED_REVERSED_WHATSAPP)
+USTED_EMAIL.update(USTED_REVERSED_EMAIL)
 
 # The line before the list of debts when a message is about several.
 USTED_SEVERAL = "Tiene {{ cantidad }} facturas pendientes por {{ total }}:"

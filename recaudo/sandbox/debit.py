@@ -6,6 +6,10 @@ Spoken form-encoded, as Stripe's API is, under the sandbox payments prefix
   POST /payments/v1/customers                    -> 200 {id: "cus_...", object: "customer"}
   POST /payments/v1/checkout/sessions mode=setup -> 200 {id, url, status: "open", customer}
        (``customer``, ``currency``, ``success_url`` and ``cancel_url`` required)
+  POST /payments/v1/checkout/sessions mode=payment -> 200 {id, status: "open", customer, ...}
+       Stripe's checks only (the sandbox's own checkouts are its JSON API): a line item,
+       both URLs, and for ``customer_balance`` its funding type, its bank transfer type
+       and an existing ``customer`` (``customer_creation=always`` does not do)
   GET  /payments/v1/checkout/sessions/{id}       -> status open|complete; ``setup_intent``
        expanded with its ``payment_method`` when ``expand[]=setup_intent.payment_method``
   POST /payments/v1/payment_intents              -> 200 {status: "succeeded"} or 402 card_error
@@ -63,6 +67,7 @@ class DebitFake:
     base_url: str = ""
     customers: dict[str, dict[str, Any]] = field(default_factory=dict)
     sessions: dict[str, SetupSession] = field(default_factory=dict)
+    payment_sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
     methods: dict[str, Method] = field(default_factory=dict)
     intents: dict[str, dict[str, Any]] = field(default_factory=dict)
     intent_methods: dict[str, str] = field(default_factory=dict)  # setup intent -> method
@@ -114,8 +119,10 @@ class DebitFake:
         return 404, _error("resource_missing", f"Unrecognized request URL (POST: {path}).")
 
     def create_setup(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        if form.get("mode") == "payment":
+            return self.create_payment_session(form)
         if form.get("mode") != "setup":
-            return 400, _error("parameter_invalid", "Only mode=setup is form-encoded here.")
+            return 400, _error("parameter_invalid", "Invalid mode: must be payment or setup.")
         missing = [
             name
             for name in ("customer", "currency", "success_url", "cancel_url")
@@ -141,6 +148,80 @@ class DebitFake:
         )
         self.sessions[session.id] = session
         return 200, self.describe_session(session, expand=False)
+
+    def create_payment_session(self, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+        """A Checkout Session in payment mode, refused as Stripe refuses it.
+
+        The three ``customer_balance`` refusals come one at a time, in this order,
+        as integrators have measured them against Stripe's API (docs/payments.md).
+        """
+        missing = [
+            name
+            for name in (
+                "line_items[0][price_data][currency]",
+                "line_items[0][price_data][unit_amount]",
+                "success_url",
+                "cancel_url",
+            )
+            if not form.get(name)
+        ]
+        if missing:
+            return 400, _error(
+                "parameter_missing", f"Missing required param: {missing[0]}.", param=missing[0]
+            )
+        types = [value for key, value in form.items() if key.startswith("payment_method_types[")]
+        if "customer_balance" in types:
+            options = "payment_method_options[customer_balance]"
+            funding = form.get(f"{options}[funding_type]", "")
+            if not funding:
+                return 400, _error(
+                    "parameter_missing",
+                    f"A value is required for `{options}[funding_type]`.",
+                    param=f"{options}[funding_type]",
+                )
+            if funding == "bank_transfer" and not form.get(f"{options}[bank_transfer][type]"):
+                return 400, _error(
+                    "parameter_missing",
+                    "When using `funding_type=bank_transfer`, the "
+                    f"`{options}[bank_transfer][type]` parameter is required.",
+                    param=f"{options}[bank_transfer][type]",
+                )
+            if not form.get("customer"):
+                return 400, _error(
+                    "parameter_missing",
+                    "The payment method `customer_balance` requires `customer` to be set.",
+                    param="customer",
+                )
+        customer = form.get("customer", "")
+        if customer and customer not in self.customers:
+            return 400, _error(
+                "resource_missing", f"No such customer: '{customer}'", param="customer"
+            )
+        unit_amount = form["line_items[0][price_data][unit_amount]"]
+        if not unit_amount.isdigit():
+            return 400, _error(
+                "parameter_invalid_integer",
+                f"Invalid integer: {unit_amount}",
+                param="line_items[0][price_data][unit_amount]",
+            )
+        session_id = f"cs_test_{secrets.token_hex(12)}"
+        session: dict[str, Any] = {
+            "id": session_id,
+            "object": "checkout.session",
+            "mode": "payment",
+            "status": "open",
+            "payment_status": "unpaid",
+            "customer": customer or None,
+            "currency": form["line_items[0][price_data][currency]"],
+            "amount_total": int(unit_amount),
+            "client_reference_id": form.get("client_reference_id", ""),
+            "payment_method_types": types,
+            # No hosted page: this endpoint checks Stripe's rules for a payment-mode
+            # request; the sandbox provider's own checkouts are paid on its JSON API's page.
+            "url": None,
+        }
+        self.payment_sessions[session_id] = session
+        return 200, session
 
     def complete_setup(self, session: SetupSession, card: str) -> bool:
         """The debtor saved ``card`` on the setup page; False for a card we do not know."""
@@ -234,8 +315,13 @@ class DebitFake:
         return 402, error
 
 
-def _error(code: str, message: str, kind: str = "invalid_request_error") -> dict[str, Any]:
-    return {"error": {"type": kind, "code": code, "message": message}}
+def _error(
+    code: str, message: str, kind: str = "invalid_request_error", *, param: str = ""
+) -> dict[str, Any]:
+    error: dict[str, Any] = {"type": kind, "code": code, "message": message}
+    if param:
+        error["param"] = param
+    return {"error": error}
 
 
 def setup_page(session: SetupSession) -> str:

@@ -13,6 +13,19 @@ The debtor's side (no auth, like a hosted checkout):
   POST /payments/checkout/{id}/pay|fail     settles it (``method``: the one picked), posts the
                                             signed webhook to the session's notification_url,
                                             303 to success/cancel URL
+  POST /payments/checkout/{id}/voucher      a delayed method (``DELAYED``: OXXO, boleto, SPEI,
+                                            Pix, PagoEfectivo) issues its voucher: the session is
+                                            ``pending`` (Stripe's "complete" with payment_status
+                                            "unpaid"), event checkout.session.completed
+  POST /payments/checkout/{id}/voucher/paid|expired
+                                            the debtor pays the voucher (paid, event
+                                            checkout.session.async_payment_succeeded) or it
+                                            expires unpaid (failed, failure "voucher_expired",
+                                            event checkout.session.async_payment_failed)
+  POST /payments/checkout/{id}/expire       an open session nobody paid expires (expired, event
+                                            checkout.session.expired)
+Events are named as Stripe's (https://docs.stripe.com/checkout/fulfillment); Recaudo
+reads the session back whatever the event says.
 ``payment_method_types`` takes the sandbox's names (recaudo.payments.methods,
 METHODS["sandbox"]): "card" everywhere, the local ones only in their currency
 (pix and boleto BRL, pse COP, spei and oxxo MXN, yape and pagoefectivo PEN),
@@ -42,6 +55,9 @@ from recaudo.sandbox.webhooks import Planned, Webhook
 DEFAULT_API_KEY = "sandbox-payments-key"
 DEFAULT_WEBHOOK_SECRET = "sandbox-payments-webhook-secret"
 MAX_SESSIONS = 20_000
+# Methods paid later, off the page (a voucher, a transfer, a QR): Stripe's "delayed notification"
+# methods, whose Checkout Session completes unpaid and then succeeds or fails asynchronously.
+DELAYED = frozenset({"oxxo", "boleto", "spei", "pix", "pagoefectivo"})
 
 
 @dataclass
@@ -60,6 +76,7 @@ class Session:
     created: int = 0
     payment_method_types: list[str] = field(default_factory=lambda: ["card"])
     payment_method: str = ""  # the one the debtor paid with
+    failure: str = ""  # why a failed session failed: "declined", "voucher_expired"
 
 
 def method_names() -> set[str]:
@@ -172,9 +189,41 @@ class PaymentsFake:
         if paid:
             session.payment_id = f"sbx_pay_{secrets.token_hex(12)}"
             session.payment_method = method or session.payment_method_types[0]
+        else:
+            session.failure = "declined"
+        return self.webhook(session, f"checkout.session.{session.status}")
+
+    def issue_voucher(self, session: Session, method: str) -> Webhook | None:
+        """The debtor chose a delayed method: its voucher is out, nothing is paid yet."""
+        if session.status != "open" or method not in DELAYED:
+            return None
+        session.status = "pending"
+        session.payment_method = method
+        return self.webhook(session, "checkout.session.completed")
+
+    def settle_voucher(self, session: Session, paid: bool) -> Webhook | None:
+        """The voucher was paid at the store or bank, or it expired unpaid."""
+        if session.status != "pending":
+            return None
+        if paid:
+            session.status = "paid"
+            session.payment_id = f"sbx_pay_{secrets.token_hex(12)}"
+            return self.webhook(session, "checkout.session.async_payment_succeeded")
+        session.status, session.failure = "failed", "voucher_expired"
+        return self.webhook(session, "checkout.session.async_payment_failed")
+
+    def expire(self, session: Session) -> Webhook | None:
+        """An open session nobody paid reaches its end (Stripe's default: 24 hours)."""
+        if session.status != "open":
+            return None
+        session.status = "expired"
+        return self.webhook(session, "checkout.session.expired")
+
+    def webhook(self, session: Session, kind: str) -> Webhook | None:
+        """The signed event for the session's change, if it has a URL to post it to."""
         event: dict[str, Any] = {
             "id": f"sbx_evt_{secrets.token_hex(12)}",
-            "type": f"checkout.session.{session.status}",
+            "type": kind,
             "created": int(time.time()),
             # Like the real providers' events, it names the amount; Recaudo still
             # fetches the session and trusts only that.
@@ -216,7 +265,18 @@ PAYMENTS_KEY = web.AppKey("payments", PaymentsFake)
 def _page(session: Session) -> str:
     amount, currency = html.escape(session.amount), html.escape(session.currency)
     description = html.escape(session.description)
-    if session.status != "open":
+    if session.status == "pending":
+        action = (
+            f'<p id="status">Ficha emitida ({html.escape(session.payment_method)}): '
+            "esperando el pago.</p>"
+            f'<form method="post" action="/payments/checkout/{session.id}/voucher/paid">'
+            '<button id="sandbox-voucher-paid" type="submit">Simular pago de la ficha</button>'
+            "</form>"
+            f'<form method="post" action="/payments/checkout/{session.id}/voucher/expired">'
+            '<button id="sandbox-voucher-expired" type="submit">Simular vencimiento</button>'
+            "</form>"
+        )
+    elif session.status != "open":
         action = f'<p id="status">Esta sesión ya está: {html.escape(session.status)}.</p>'
     else:
         choices = "".join(
@@ -228,7 +288,14 @@ def _page(session: Session) -> str:
         action = (
             f'<form method="post" action="/payments/checkout/{session.id}/pay">'
             f"<fieldset><legend>Medio de pago</legend>{choices}</fieldset>"
-            '<button id="sandbox-pay" type="submit">Pagar</button></form>'
+            '<button id="sandbox-pay" type="submit">Pagar</button>'
+            + (
+                f' <button id="sandbox-voucher" type="submit" formaction="/payments/checkout/'
+                f'{session.id}/voucher">Generar la ficha (pagar después)</button>'
+                if DELAYED & set(session.payment_method_types)
+                else ""
+            )
+            + "</form>"
             f'<form method="post" action="/payments/checkout/{session.id}/fail">'
             '<button id="sandbox-fail" type="submit">Simular rechazo</button></form>'
         )
@@ -341,7 +408,36 @@ def register(app: web.Application, sandbox: Any, base_url: str = "") -> None:
     app.router.add_post("/payments/v1/payment_methods/{method_id}/detach", debit_post)
     app.router.add_get("/payments/setup/{session_id}", setup_get)
     app.router.add_post("/payments/setup/{session_id}", setup_post)
+
+    async def later(request: web.Request) -> web.Response:
+        """A voucher: issued (``/voucher``), then paid or expired; an open session expiring."""
+        fake = fake_of(request)
+        session = fake.sessions.get(request.match_info["session_id"])
+        if session is None:
+            return web.Response(text="no such session", status=404)
+        step = request.match_info["step"]
+        if step == "voucher":
+            form = await request.post()
+            method = str(form.get("method") or "")
+            if method not in DELAYED or method not in session.payment_method_types:
+                return web.Response(text=f"{method!r} has no voucher in this session", status=400)
+            webhook = fake.issue_voucher(session, method)
+        elif step == "expire":
+            webhook = fake.expire(session)
+        else:
+            webhook = fake.settle_voucher(session, step == "voucher/paid")
+        if webhook is None:
+            return web.Response(text=f"the session is {session.status}", status=409)
+        if sandbox.behaviour.webhooks_enabled:
+            await _deliver(sandbox, webhook)
+        if step == "voucher":
+            raise web.HTTPSeeOther(session.success_url)  # as Stripe: back once the voucher shows
+        raise web.HTTPSeeOther(f"/payments/checkout/{session.id}")
+
     app.router.add_post("/payments/checkout/{session_id}/{outcome:pay|fail}", settle)
+    app.router.add_post(
+        "/payments/checkout/{session_id}/{step:voucher|voucher/paid|voucher/expired|expire}", later
+    )
 
 
 async def _deliver(sandbox: Any, webhook: Webhook) -> None:

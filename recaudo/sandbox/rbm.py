@@ -159,6 +159,31 @@ def preview(message: dict[str, Any]) -> str:
     return text or "<rich content>"
 
 
+def chips(message: dict[str, Any]) -> list[dict[str, str]]:
+    """The chips the phone lets the debtor tap (the simulator's buttons), in order.
+
+    A suggested reply is ``rcs_reply``; a suggested action ``rcs_action``, with
+    the URL it opens. A tap sends its ``postbackData`` back to the agent
+    (``inbound``), whichever it is.
+    """
+    content = message.get("contentMessage") or {}
+    card = (content.get("richCard") or {}).get("standaloneCard", {}).get("cardContent", {})
+    found = []
+    for item in card.get("suggestions") or content.get("suggestions") or []:
+        if not isinstance(item, dict):
+            continue
+        kind, chip = ("rcs_reply", item.get("reply")) if "reply" in item else (
+            "rcs_action", item.get("action"))  # fmt: skip
+        if not isinstance(chip, dict) or not chip.get("postbackData"):
+            continue
+        tap = {"kind": kind, "id": str(chip["postbackData"]), "title": str(chip.get("text", ""))}
+        url = (chip.get("openUrlAction") or {}).get("url") if kind == "rcs_action" else None
+        if url:
+            tap["url"] = str(url)
+        found.append(tap)
+    return found
+
+
 class RbmFake:
     def __init__(
         self, credentials: Credentials, behaviour: Behaviour, log: MessageLog, rng: random.Random
@@ -215,6 +240,7 @@ class RbmFake:
                 text=preview(body),
                 status="sent",
                 reference=message_id,
+                choices=chips(body),
             )
         )
         echo = {
@@ -265,7 +291,14 @@ class RbmFake:
             label=label,
         )
 
-    def inbound(self, phone: str, text: str, wall_now: float) -> tuple[MessageRecord, Webhook]:
+    def inbound(
+        self, phone: str, text: str, wall_now: float, choice: tuple[str, str] | None = None
+    ) -> tuple[MessageRecord, Webhook]:
+        """The debtor writes ``text``, or taps a chip (``choice``: kind, postbackData) titled it.
+
+        A tap arrives as RBM's ``suggestionResponse`` (postbackData, the chip's
+        text, and REPLY or ACTION), not as a typed ``text``.
+        """
         number = normalize_address(phone)
         message_id = "MxUs" + uuid.uuid4().hex
         record = self.log.add(
@@ -279,11 +312,19 @@ class RbmFake:
                 created_at=wall_now,
             )
         )
-        event = {
+        event: dict[str, Any] = {
             "senderPhoneNumber": number,
             "messageId": message_id,
             "sendTime": rfc3339(wall_now),
             "agentId": self.credentials.rbm_agent_id,
-            "text": text,
         }
+        if choice is None:
+            event["text"] = text
+        else:
+            kind, postback = choice
+            event["suggestionResponse"] = {
+                "postbackData": postback,
+                "text": text,
+                "type": "ACTION" if kind == "rcs_action" else "REPLY",
+            }
         return record, self._webhook(event, wall_now, "rbm inbound")

@@ -30,6 +30,13 @@ STOP_KEYWORDS = frozenset(
 )
 START_KEYWORDS = frozenset({"START", "YES", "UNSTOP", "ALTA"})
 HELP_KEYWORDS = frozenset({"HELP", "INFO", "AYUDA"})
+# What a debtor can tap, per channel (the phone simulator's buttons and chips):
+# WhatsApp reply buttons, list rows and template quick replies; RCS suggested
+# replies and actions (a tap sends the chip's postbackData back to the agent).
+TAP_KINDS: dict[str, tuple[str, ...]] = {
+    "whatsapp": ("button_reply", "list_reply", "quick_reply"),
+    "rcs": ("rcs_reply", "rcs_action"),
+}
 
 
 def digits(phone: str) -> str:

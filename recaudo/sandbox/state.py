@@ -13,7 +13,7 @@ from typing import Any
 
 from recaudo.sandbox.config import Behaviour, Credentials
 from recaudo.sandbox.rbm import RbmFake
-from recaudo.sandbox.rules import TemplateCatalog, normalize_address
+from recaudo.sandbox.rules import TAP_KINDS, TemplateCatalog, normalize_address
 from recaudo.sandbox.signing import mail_signature
 from recaudo.sandbox.store import MessageLog, MessageRecord
 from recaudo.sandbox.twilio import TwilioFake
@@ -88,14 +88,15 @@ class Sandbox:
         ``media`` (content, mime type): a photo or PDF, on WhatsApp, as an
         MMS (whose media URL is under ``origin``, the sandbox's own address)
         or attached to an email (``phone`` is then the debtor's address).
-        ``choice`` (kind, id), WhatsApp only: the debtor taps a reply button
-        (``button_reply``), a list row (``list_reply``) or a template's quick
-        reply (``quick_reply``) whose title is ``text``.
+        ``choice`` (kind, id): the debtor taps what is titled ``text``: on
+        WhatsApp a reply button (``button_reply``), a list row (``list_reply``)
+        or a template's quick reply (``quick_reply``); on RCS a suggested reply
+        (``rcs_reply``) or action (``rcs_action``) chip, ``id`` its postbackData.
         """
-        if choice is not None and channel != "whatsapp":
-            raise InboundError("only whatsapp has buttons to tap")
-        if choice is not None and choice[0] not in ("button_reply", "list_reply", "quick_reply"):
-            raise InboundError("choice kind must be button_reply, list_reply or quick_reply")
+        if choice is not None and channel not in TAP_KINDS:
+            raise InboundError("only whatsapp and rcs have buttons to tap")
+        if choice is not None and choice[0] not in TAP_KINDS[channel]:
+            raise InboundError(f"choice kind must be {' or '.join(TAP_KINDS[channel])}")
         if channel not in INBOUND_CHANNELS:
             raise InboundError(f"channel must be one of {', '.join(INBOUND_CHANNELS)}")
         if channel == "email":
@@ -114,7 +115,7 @@ class Sandbox:
         elif channel == "sms":
             record, webhook = self.twilio.inbound(phone, text, media=media, origin=origin)
         else:
-            record, webhook = self.rbm.inbound(phone, text, time.time())
+            record, webhook = self.rbm.inbound(phone, text, time.time(), choice=choice)
         if self.behaviour.webhooks_enabled:
             self.dispatcher.submit([Planned(0.0, webhook)])
         return record

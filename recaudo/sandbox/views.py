@@ -26,6 +26,7 @@ from recaudo.portfolio.models import ContactPoint, Debtor
 from recaudo.roles import may_write
 from recaudo.sandbox.client import SandboxClient, SandboxUnavailable
 from recaudo.sandbox.forms import ReplyForm
+from recaudo.sandbox.rules import TAP_KINDS
 
 PAGE_SIZE = 25
 CHANNEL_NAMES = {"whatsapp": "WhatsApp", "sms": "SMS", "rcs": "RCS", "email": "Email"}
@@ -70,9 +71,6 @@ def _local_zone(debtor: Debtor) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-TAP_KINDS = ("button_reply", "list_reply", "quick_reply")
-
-
 def _conversations(
     client: SandboxClient, addresses: list[str], zone: ZoneInfo
 ) -> dict[str, list[dict[str, Any]]]:
@@ -92,16 +90,18 @@ def _conversations(
 def _tap(
     request: AgentRequest, client: SandboxClient, debtor: Debtor, phones: list[str]
 ) -> HttpResponse:
-    """The debtor taps a WhatsApp button or list row of a message shown on the page."""
+    """The debtor taps a WhatsApp button, list row or quick reply, or an RCS chip, of a
+    message shown on the page: the provider's own webhook for that tap goes to Recaudo."""
+    channel = request.POST.get("channel", "whatsapp")
     kind = request.POST.get("choice_kind", "")
     choice_id = request.POST.get("choice_id", "")
     title = request.POST.get("choice_title", "")
     phone = request.POST.get("phone", "")
-    if kind not in TAP_KINDS or phone not in phones or not title:
+    if kind not in TAP_KINDS.get(channel, ()) or phone not in phones or not title:
         messages.error(request, _("Ese botón no es de este deudor."))
         return redirect("sandbox:phone", pk=debtor.pk)
     try:
-        client.inbound("whatsapp", phone, title, name=debtor.full_name, choice=(kind, choice_id))
+        client.inbound(channel, phone, title, name=debtor.full_name, choice=(kind, choice_id))
     except SandboxUnavailable:
         messages.error(request, _("El sandbox no está en ejecución; no se envió la respuesta."))
     except ValueError as error:

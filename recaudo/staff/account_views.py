@@ -76,7 +76,10 @@ class ChannelAccountForm(forms.Form):
         gettext_lazy("Credencial (token de acceso, auth token de Twilio o contraseña SMTP)")
     )
     signing_secret = _secret(
-        gettext_lazy("Secreto de firma (app secret de WhatsApp, client token de RCS)")
+        gettext_lazy(
+            "Secreto de firma (app secret de WhatsApp, client token de RCS, secreto del relé "
+            "de correo entrante)"
+        )
     )
     active = forms.BooleanField(label=gettext_lazy("Activa"), required=False, initial=True)
 
@@ -193,6 +196,52 @@ def channel_account(request: AgentRequest, account_id: int) -> HttpResponse:
         request,
         "staff/account.html",
         {"account": found, "form": form, "is_admin": role == ADMIN},
+    )
+
+
+@staff_only
+def provider_account(request: AgentRequest, account_id: int) -> HttpResponse:
+    """One payment-provider account's page: its public details, its secrets as "set" or
+    "not set" (never their values), and the webhook URL to paste into the provider.
+
+    Admins change it (the creditor and provider are fixed; an empty secret keeps
+    the stored one); supervisors read it; another creditor's account is a 404.
+    """
+    role = role_of(request.user)
+    if role not in APPROVERS:
+        raise PermissionDenied(_("Solo administradores y supervisores ven las cuentas."))
+    found = get_object_or_404(
+        scoped(ProviderAccount.objects.select_related("creditor"), creditor_scope(request.user)),
+        pk=account_id,
+    )
+    initial = {
+        "creditor": found.creditor_id,
+        "provider": found.provider,
+        "account_id": found.account_id,
+        "active": found.active,
+    }
+    posted = request.method == "POST"
+    if posted and role != ADMIN:
+        raise PermissionDenied(_("Solo un administrador cambia las cuentas."))
+    form = _form(ProviderAccountForm, request, "payment", request.POST if posted else None, initial)
+    # Disabled: the creditor and the provider are the account's, whatever was posted.
+    for name in ("creditor", "provider"):
+        form.fields[name].disabled = True
+    if posted and form.is_valid() and _save(request, form):
+        messages.success(request, _("Cuenta guardada."))
+        return redirect("staff:provider_account", account_id=found.pk)
+    return render(
+        request,
+        "staff/provider_account.html",
+        {
+            "account": found,
+            "form": form,
+            "is_admin": role == ADMIN,
+            "webhook_url": (
+                f"{settings.PUBLIC_BASE_URL}/webhooks/payments/{found.provider}/"
+                f"{found.webhook_token}"
+            ),
+        },
     )
 
 

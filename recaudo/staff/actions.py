@@ -26,10 +26,16 @@ from recaudo.conversations.models import Message, Thread
 from recaudo.conversations.scope import creditor_scope
 from recaudo.outreach.models import Outreach
 from recaudo.outreach.notify import notify
-from recaudo.payments import concessions, reports
+from recaudo.payments import concessions, debit, reports
 from recaudo.payments.actions import agree_plan, make_promise
 from recaudo.payments.links import live_link
-from recaudo.payments.models import DebtorReport, DebtorRequest, InstalmentPlan, Promise
+from recaudo.payments.models import (
+    DebtorReport,
+    DebtorRequest,
+    InstalmentPlan,
+    Mandate,
+    Promise,
+)
 from recaudo.payments.reports import report_debts
 from recaudo.payments.rules import AgreementError
 from recaudo.payments.terms import collectible_debts, debtor_today, plan_quote
@@ -330,3 +336,20 @@ def review_report(report: DebtorReport, user: User, *, confirm: bool, reason: st
             reason=reason,
         )
     return done
+
+
+def cancel_debit(debtor: Debtor, user: User) -> Mandate:
+    """A supervisor or an admin cancels the debtor's active direct debit.
+
+    ``payments.debit.cancel_mandate`` does it: the mandate is cancelled with its
+    ``mandate_cancelled`` audit event (actor ``staff:debit``, ``by`` the user's
+    name), the debtor gets the ``debit_cancelled`` notice, and the card is
+    detached at the provider. Agents ask a supervisor: stopping the automatic
+    charges changes how a plan is collected, as a concession does.
+    """
+    if not may_approve(user):
+        raise StaffError(_("Solo un supervisor o un administrador cancela una domiciliación."))
+    mandate = debit.active_mandate(debtor.pk)
+    if mandate is None:
+        raise StaffError(_("El deudor no tiene una domiciliación activa."))
+    return debit.cancel_mandate(mandate, channel=Mandate.Channel.STAFF, by=user.get_username())

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 
 from recaudo.conversations.choices import AGENT, PAID, PAY
 from recaudo.delivery.channels.registry import get_channel
+from recaudo.delivery.messages import NoTemplate, compose_message
 from recaudo.outreach.contract import OutboundMessage, ProviderResult
 from recaudo.payments.statement import statement_filename
 from recaudo.policies.models import Template
@@ -43,6 +44,9 @@ from recaudo.portfolio.models import ContactPoint, Creditor, Debtor
 
 SAMPLE_NAMES = {"es": "Camila Rojas Díaz", "pt": "Ana Souza Lima", "en": "Emma Brown"}
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
+# The sample debtor's payment-link token: its link in the text, the WhatsApp link
+# button's suffix and the statement's document link of a test send.
+SAMPLE_TOKEN = "AbC123"
 
 
 @dataclass
@@ -123,7 +127,7 @@ def sample_context(creditor: Creditor | None, country: str, language: str) -> di
         creditor=owner,
         debtor=debtor,
         debts=[debt],
-        payment_link="https://pagos.example.com/p/AbC123",
+        payment_link=f"https://pagos.example.com/p/{SAMPLE_TOKEN}",
         today=today,
         promise_date=today + timedelta(days=10),
         promise_amount=Decimal("90000"),
@@ -132,7 +136,7 @@ def sample_context(creditor: Creditor | None, country: str, language: str) -> di
         paid_on=today,
         payment_reference="PAY-000123",
         remaining_balance=Decimal("0"),
-        certificate_link="https://pagos.example.com/p/AbC123/paz-y-salvo",
+        certificate_link=f"https://pagos.example.com/p/{SAMPLE_TOKEN}/paz-y-salvo",
         new_due_on=today + timedelta(days=15),
         agreed_amount=Decimal("150000"),
         instalments=[
@@ -272,24 +276,32 @@ def sandbox_channel_problem(channel: str) -> str:
 
 
 def test_message(template: Template, shown: Preview, to: str, reference: str) -> OutboundMessage:
-    whatsapp = template.channel == "whatsapp" and bool(template.whatsapp_template_name)
-    return OutboundMessage(
-        outreach_id=None,
-        channel=template.channel,
-        to=to,
-        text=shown.text,
-        subject=shown.subject,
-        html=None,
-        template_name=template.whatsapp_template_name if whatsapp else "",
-        template_language=(template.whatsapp_template_language or template.language)
-        if whatsapp
-        else "",
-        template_parameters=tuple(value for _n, _name, value in shown.parameters)
-        if whatsapp
-        else (),
-        idempotency_key=reference,
-        template_version=f"{template.pk} v{template.version}",
-    )
+    """The message the dispatcher would send with ``template`` to the preview's sample debtor.
+
+    Built by the dispatcher's own ``delivery.messages.compose_message``, so it
+    carries what a real send carries: the approved template's parameters, its
+    link button, the statement as the document header and the quick replies on
+    WhatsApp, the chips on RCS, the chat link on SMS. Not the email's PDF: a
+    statement lists a real debtor's debts, and the sample debtor has none.
+    """
+    context = sample_context(template.creditor, shown.country, template.language)
+    try:
+        return compose_message(
+            template,
+            channel=template.channel,
+            context=context,
+            creditor=template.creditor,
+            address=to,
+            token=SAMPLE_TOKEN,
+            reference=reference,
+            outreach_id=None,
+            chat_reference="",
+            register=template.register,
+            with_statement=template.attach_statement,
+            statement_pdf=None,
+        )
+    except NoTemplate as error:
+        raise TestSendRefused(str(error)) from error
 
 
 def send_test(template: Template, shown: Preview, to: str, reference: str) -> ProviderResult:

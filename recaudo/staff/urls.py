@@ -32,11 +32,21 @@ urlpatterns = [
     ),
     path("deudores/<int:debtor_id>/promesa", views.promise, name="promise"),
     path("deudores/<int:debtor_id>/plan", views.plan, name="plan"),
+    path(
+        "deudores/<int:debtor_id>/domiciliacion/cancelar",
+        views.debit_cancel,
+        name="debit_cancel",
+    ),
     path("cuentas/", account_views.account_list, name="accounts"),
     path(
         "cuentas/canales/<int:account_id>/",
         account_views.channel_account,
         name="channel_account",
+    ),
+    path(
+        "cuentas/pagos/<int:account_id>/",
+        account_views.provider_account,
+        name="provider_account",
     ),
     path("revisiones/", reviews.reviews, name="reviews"),
     path("revisiones/<int:report_id>/comprobante", reviews.receipt, name="receipt"),

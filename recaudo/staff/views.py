@@ -23,13 +23,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from recaudo.conversations.models import Thread
 from recaudo.conversations.scope import AgentRequest, creditor_scope, scoped, visible_debtors
 from recaudo.conversations.views import staff_only
 from recaudo.languages import staff_money
 from recaudo.learning.explain import score_view
+from recaudo.payments import debit
 from recaudo.payments.models import DebtorRequest
 from recaudo.payments.terms import debtor_today, plan_quote
 from recaudo.portfolio.contact_points import state_of
@@ -156,8 +157,27 @@ def debtor(request: AgentRequest, debtor_id: int) -> HttpResponse:
         "points": _points(found),
         "plans": _plans(found) if may_write(request.user) else [],
         "debtor_timezone": found.timezone,
+        "debit": _debit(found),
+        "may_cancel_debit": may_approve(request.user),
     }
     return render(request, "staff/debtor.html", context)
+
+
+def _debit(debtor: Debtor) -> dict[str, Any] | None:
+    """The debtor's active direct debit: the mandate and its next charge (date, amount)."""
+    mandate = debit.active_mandate(debtor.pk)
+    if mandate is None:
+        return None
+    shown = debit.debit_view(mandate.plan, mandate.provider)
+    return {
+        "mandate": mandate,
+        "next_on": shown.next_due_on,
+        "next_amount": (
+            staff_money(Decimal(shown.next_amount), mandate.plan.currency, debtor.country)
+            if shown.next_amount
+            else ""
+        ),
+    }
 
 
 def _points(debtor: Debtor) -> list[dict[str, Any]]:
@@ -385,6 +405,33 @@ def plan(request: AgentRequest, debtor_id: int) -> HttpResponse:
         messages.error(request, str(error))
     else:
         messages.success(request, _("Plan de cuotas acordado: se le envía al deudor."))
+    return _back(debtor_id)
+
+
+@staff_only
+@require_http_methods(["GET", "POST"])
+def debit_cancel(request: AgentRequest, debtor_id: int) -> HttpResponse:
+    """GET: what will be cancelled, and the button; POST: cancel (supervisors and admins)."""
+    found = _debtor(request, debtor_id)
+    if not may_approve(request.user):
+        raise PermissionDenied(
+            _("Solo un supervisor o un administrador cancela una domiciliación.")
+        )
+    if request.method == "GET":
+        shown = _debit(found)
+        if shown is None:
+            messages.error(request, _("El deudor no tiene una domiciliación activa."))
+            return _back(debtor_id)
+        return render(request, "staff/debit_cancel.html", {"debtor": found, "debit": shown})
+    try:
+        actions.cancel_debit(found, request.user)
+    except actions.StaffError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            _("Domiciliación cancelada: no habrá más cobros automáticos; se le avisa al deudor."),
+        )
     return _back(debtor_id)
 
 

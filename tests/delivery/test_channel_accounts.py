@@ -143,6 +143,54 @@ def test_a_changed_account_gets_a_new_client_and_the_old_one_is_closed(monkeypat
     assert account.revision == 2
 
 
+def test_a_token_rotated_between_two_batches_is_used_by_the_next_batch_without_waiting(
+    provider,
+):
+    # The lookup cache keeps its default 10 s: the dispatcher reads the batch's accounts afresh.
+    acme = make_creditor()
+    account = whatsapp_account(acme)
+    first, second = contactable(acme, "+573001110000"), contactable(acme, "+573001110001")
+    make_debt(first, "150000.00", due_on=DAY + timedelta(days=7))
+    plan(DAY, now=PLANNED_AT)
+    worker = Dispatcher(name="t", rng=random.Random(1))
+    worker.run_once(SEND_AT)
+
+    account.secret = "EAAG-rotated-token"
+    account.save()
+    make_debt(second, "90000.00", due_on=DAY + timedelta(days=7))
+    plan(DAY, now=PLANNED_AT)
+    worker.run_once(SEND_AT + timedelta(seconds=1))
+    worker.close()
+
+    tokens = [(json.loads(r.content)["to"], r.headers["Authorization"]) for r in provider]
+    assert tokens == [
+        ("573001110000", f"Bearer {ACME_TOKEN}"),
+        ("573001110001", "Bearer EAAG-rotated-token"),
+    ]
+
+
+def test_an_account_deactivated_between_two_batches_leaves_the_next_to_the_global_number(
+    provider,
+):
+    acme = make_creditor()
+    account = whatsapp_account(acme)
+    first, second = contactable(acme, "+573001110000"), contactable(acme, "+573001110001")
+    make_debt(first, "150000.00", due_on=DAY + timedelta(days=7))
+    plan(DAY, now=PLANNED_AT)
+    worker = Dispatcher(name="t", rng=random.Random(1))
+    worker.run_once(SEND_AT)
+
+    account.active = False
+    account.save()
+    make_debt(second, "90000.00", due_on=DAY + timedelta(days=7))
+    plan(DAY, now=PLANNED_AT)
+    worker.run_once(SEND_AT + timedelta(seconds=1))
+    worker.close()
+
+    paths = [r.url.path.rsplit("/", 2)[1] for r in provider]
+    assert paths == [ACME_NUMBER_ID, GLOBAL["phone_number_id"]]
+
+
 def test_two_creditors_cannot_claim_the_same_number():
     from django.db import IntegrityError, transaction
 
@@ -222,12 +270,147 @@ def test_a_webhook_naming_a_number_but_signed_with_another_creditors_secret_is_r
     assert not Message.objects.exists()
 
 
-def test_a_webhook_for_an_unknown_number_is_refused_and_logged(two_creditors_one_phone, caplog):
+def test_a_webhook_for_an_unknown_number_is_skipped_and_logged_and_nothing_is_kept(
+    two_creditors_one_phone, caplog
+):
     response = post_whatsapp(inbound_body("999999999999999"), GLOBAL["app_secret"])
 
+    assert response.status_code == 200  # signed by our app: Meta must not retry it
+    assert (
+        "webhook whatsapp: skipped the changes for 999999999999999: no account for this number"
+        in caplog.text
+    )
+    assert not WebhookEvent.objects.exists()
+    assert not Message.objects.exists()
+
+
+def test_a_webhook_for_an_unknown_number_signed_by_no_secret_we_know_is_refused(
+    two_creditors_one_phone,
+):
+    response = post_whatsapp(inbound_body("999999999999999"), "somebody-elses-secret")
+
     assert response.status_code == 403
-    assert response.content == b"whatsapp: no account for 999999999999999\n"
-    assert "refused, whatsapp: no account for 999999999999999" in caplog.text
+    assert not WebhookEvent.objects.exists()
+
+
+# --- one POST per Meta app, changes of several numbers -----------------------
+
+
+def batch_body(*changes: tuple[str, str, str]) -> bytes:
+    """One POST with one change per (number id, text, message id), as Meta batches them."""
+    entries = []
+    for number_id, text, message_id in changes:
+        [entry] = json.loads(inbound_body(number_id, text, message_id))["entry"]
+        entries.append(entry)
+    body = {"object": "whatsapp_business_account", "entry": entries}
+    return json.dumps(body).encode()
+
+
+@pytest.fixture
+def one_app_two_creditors():
+    """Acme and Other are two numbers of one Meta app: one app secret signs both."""
+    acme, other = make_creditor(), make_creditor()
+    whatsapp_account(acme)
+    whatsapp_account(other, OTHER_NUMBER_ID, "EAAG-other", ACME_APP_SECRET)
+    return contactable(acme), contactable(other)
+
+
+def test_one_post_for_two_numbers_of_one_app_lands_each_reply_in_its_creditors_conversation(
+    one_app_two_creditors,
+):
+    acme_debtor, other_debtor = one_app_two_creditors
+    body = batch_body(
+        (ACME_NUMBER_ID, "hola acme", "wamid.A"), (OTHER_NUMBER_ID, "hola other", "wamid.O")
+    )
+
+    response = post_whatsapp(body, ACME_APP_SECRET)
+
+    assert response.status_code == 200
+    inbound = Message.objects.filter(direction="in").order_by("provider_event_id")
+    assert [(m.provider_event_id, m.text, m.thread.debtor_id) for m in inbound] == [
+        ("wamid.A", "hola acme", acme_debtor.pk),
+        ("wamid.O", "hola other", other_debtor.pk),
+    ]
+    [stored] = WebhookEvent.objects.all()
+    assert stored.headers[":numbers"] == f"{ACME_NUMBER_ID},{OTHER_NUMBER_ID}"
+
+
+def test_two_changes_of_one_entry_for_two_numbers_are_split_between_their_creditors(
+    one_app_two_creditors,
+):
+    acme_debtor, other_debtor = one_app_two_creditors
+    payload = json.loads(batch_body((ACME_NUMBER_ID, "a", "wamid.A")))
+    [other_entry] = json.loads(batch_body((OTHER_NUMBER_ID, "o", "wamid.O")))["entry"]
+    payload["entry"][0]["changes"] += other_entry["changes"]
+
+    response = post_whatsapp(json.dumps(payload).encode(), ACME_APP_SECRET)
+
+    assert response.status_code == 200
+    owners = dict(Message.objects.filter(direction="in").values_list("text", "thread__debtor"))
+    assert owners == {"a": acme_debtor.pk, "o": other_debtor.pk}
+
+
+def test_a_deferred_batch_is_split_the_same_way_when_the_worker_processes_it(
+    one_app_two_creditors, settings
+):
+    from recaudo.delivery import provider_events
+
+    acme_debtor, other_debtor = one_app_two_creditors
+    settings.WEBHOOK_PROCESSING = "deferred"
+    body = batch_body((ACME_NUMBER_ID, "a", "wamid.A"), (OTHER_NUMBER_ID, "o", "wamid.O"))
+
+    assert post_whatsapp(body, ACME_APP_SECRET).status_code == 200
+    provider_events.process_pending()
+
+    owners = dict(Message.objects.filter(direction="in").values_list("text", "thread__debtor"))
+    assert owners == {"a": acme_debtor.pk, "o": other_debtor.pk}
+
+
+def test_in_a_batch_the_changes_of_a_number_with_another_app_secret_are_skipped_not_stored(
+    two_creditors_one_phone, caplog
+):
+    acme_debtor, _other_debtor = two_creditors_one_phone
+    body = batch_body(
+        (ACME_NUMBER_ID, "hola acme", "wamid.A"), (OTHER_NUMBER_ID, "forged", "wamid.O")
+    )
+
+    response = post_whatsapp(body, ACME_APP_SECRET)
+
+    assert response.status_code == 200
+    [message] = Message.objects.filter(direction="in")
+    assert (message.text, message.thread.debtor_id) == ("hola acme", acme_debtor.pk)
+    assert (
+        f"skipped the changes for {OTHER_NUMBER_ID}: its account has another app secret "
+        "than the one that signed" in caplog.text
+    )
+    [stored] = WebhookEvent.objects.all()
+    assert stored.headers[":numbers"] == ACME_NUMBER_ID
+    from recaudo.delivery.provider_events import stored_events
+
+    assert [event.text for event in stored_events(stored)] == ["hola acme"]
+
+
+def test_a_batch_signed_by_the_other_app_keeps_only_the_other_apps_number(
+    two_creditors_one_phone,
+):
+    _acme_debtor, other_debtor = two_creditors_one_phone
+    body = batch_body((ACME_NUMBER_ID, "forged", "wamid.A"), (OTHER_NUMBER_ID, "hola", "wamid.O"))
+
+    response = post_whatsapp(body, OTHER_APP_SECRET)
+
+    assert response.status_code == 200
+    [message] = Message.objects.filter(direction="in")
+    assert (message.text, message.thread.debtor_id) == ("hola", other_debtor.pk)
+
+
+def test_a_batch_that_no_secret_of_the_numbers_it_names_verifies_is_refused_whole(
+    two_creditors_one_phone,
+):
+    body = batch_body((ACME_NUMBER_ID, "a", "wamid.A"), (OTHER_NUMBER_ID, "o", "wamid.O"))
+
+    response = post_whatsapp(body, "not-any-app-secret")
+
+    assert response.status_code == 403
     assert not WebhookEvent.objects.exists()
     assert not Message.objects.exists()
 
@@ -306,19 +489,31 @@ def test_an_sms_to_a_creditors_sender_is_verified_with_its_auth_token_and_routed
 # --- email: routed by the address the debtor wrote to ------------------------
 
 
-def post_mail(to: str, message_id: str):
+GLOBAL_RELAY_SECRET = settings.CHANNELS["email"]["inbound_secret"]
+
+
+def post_mail(
+    to: str,
+    message_id: str,
+    secret: str = GLOBAL_RELAY_SECRET,
+    delivered_to: str = "",
+    cc: str = "",
+):
     from email.message import EmailMessage
 
     from recaudo.sandbox.signing import mail_signature
 
     message = EmailMessage()
+    if delivered_to:
+        message["Delivered-To"] = delivered_to
     message["From"] = "Lucía <lucia@example.com>"
     message["To"] = to
+    if cc:
+        message["Cc"] = cc
     message["Subject"] = "Re: Su saldo"
     message["Message-ID"] = message_id
     message.set_content("hola, ¿cuánto debo?")
     body = message.as_bytes()
-    secret = settings.CHANNELS["email"]["inbound_secret"]
     return Client().post(
         "/webhooks/email",
         body,
@@ -327,27 +522,132 @@ def post_mail(to: str, message_id: str):
     )
 
 
-def test_an_email_to_a_creditors_from_address_lands_in_that_creditors_conversation():
+def lucia_owing(*creditors):
+    """Lucía's email is a contact point of a debtor of each creditor: {creditor pk: debtor}."""
     from recaudo.portfolio.models import ContactPoint
 
-    acme, other = make_creditor(), make_creditor()
-    ChannelAccount.objects.create(
-        creditor=acme, channel="email", routing_key="Cobranza@Acme.example", secret="smtp-pass"
-    )
     debtors = {}
-    for creditor in (acme, other):
+    for creditor in creditors:
         debtor = make_debtor(creditor)
         ContactPoint.objects.create(
             debtor=debtor, kind="email", value="lucia@example.com", channels=["email"]
         )
         debtors[creditor.pk] = debtor
+    return debtors
+
+
+def test_an_email_to_a_creditors_from_address_lands_in_that_creditors_conversation():
+    acme, other = make_creditor(), make_creditor()
+    ChannelAccount.objects.create(
+        creditor=acme, channel="email", routing_key="Cobranza@Acme.example", secret="smtp-pass"
+    )
+    debtors = lucia_owing(acme, other)
 
     to_acme = post_mail("Acme <cobranza@acme.example>", "<m1@example.com>")
-    to_nobody = post_mail("someone@elsewhere.example", "<m2@example.com>")
 
     assert to_acme.status_code == 200
-    assert to_nobody.status_code == 403
-    assert to_nobody.content == b"email: no account for someone@elsewhere.example\n"
     [message] = Message.objects.filter(direction="in")
     assert message.thread.debtor_id == debtors[acme.pk].pk
     assert ChannelAccount.objects.get().routing_key == "cobranza@acme.example"
+
+
+@pytest.fixture
+def acme_mail_with_its_own_relay():
+    """Acme's email account has its own relay secret; Other has no email account."""
+    acme, other = make_creditor(), make_creditor()
+    ChannelAccount.objects.create(
+        creditor=acme,
+        channel="email",
+        routing_key="cobranza@acme.example",
+        secret="smtp-pass",
+        signing_secret="acme-relay-secret",
+    )
+    return acme, lucia_owing(acme, other)
+
+
+def test_an_email_to_an_account_with_its_own_relay_secret_is_verified_with_that_secret(
+    acme_mail_with_its_own_relay,
+):
+    acme, debtors = acme_mail_with_its_own_relay
+
+    response = post_mail("cobranza@acme.example", "<m1@example.com>", "acme-relay-secret")
+
+    assert response.status_code == 200
+    [message] = Message.objects.filter(direction="in")
+    assert message.thread.debtor_id == debtors[acme.pk].pk
+
+
+def test_an_email_to_that_account_signed_with_the_global_relay_secret_is_refused_unstored(
+    acme_mail_with_its_own_relay,
+):
+    response = post_mail("cobranza@acme.example", "<m1@example.com>", GLOBAL_RELAY_SECRET)
+
+    assert response.status_code == 403
+    assert not WebhookEvent.objects.exists()
+    assert not Message.objects.exists()
+
+
+def test_an_email_to_an_address_no_account_owns_is_verified_with_the_global_relay_secret(
+    acme_mail_with_its_own_relay,
+):
+    wrong = post_mail("someone@elsewhere.example", "<m1@example.com>", "acme-relay-secret")
+    right = post_mail("someone@elsewhere.example", "<m2@example.com>", GLOBAL_RELAY_SECRET)
+
+    assert wrong.status_code == 403
+    assert right.status_code == 200
+    [stored] = WebhookEvent.objects.all()
+    assert stored.dedupe_key == "mail:<m2@example.com>"
+
+
+def test_the_address_the_relay_delivered_to_routes_before_to_and_cc(
+    acme_mail_with_its_own_relay,
+):
+    # Written To the global address with Acme in Cc, delivered to Acme's mailbox.
+    acme, debtors = acme_mail_with_its_own_relay
+    global_from = settings.CHANNELS["email"]["from_address"]
+
+    response = post_mail(
+        global_from,
+        "<m1@example.com>",
+        "acme-relay-secret",
+        delivered_to="cobranza@acme.example",
+    )
+
+    assert response.status_code == 200
+    [message] = Message.objects.filter(direction="in")
+    assert message.thread.debtor_id == debtors[acme.pk].pk
+
+
+def test_to_routes_before_cc_so_a_copy_to_a_creditor_does_not_take_the_mail(
+    acme_mail_with_its_own_relay,
+):
+    global_from = settings.CHANNELS["email"]["from_address"]
+
+    as_acme = post_mail(
+        global_from, "<m1@example.com>", "acme-relay-secret", cc="cobranza@acme.example"
+    )
+    as_global = post_mail(
+        global_from, "<m2@example.com>", GLOBAL_RELAY_SECRET, cc="cobranza@acme.example"
+    )
+
+    assert as_acme.status_code == 403  # not Acme's mail: Acme's secret does not verify it
+    assert as_global.status_code == 200
+    assert list(WebhookEvent.objects.values_list("dedupe_key", flat=True)) == [
+        "mail:<m2@example.com>"
+    ]
+
+
+def test_two_creditors_mailboxes_in_one_to_are_refused_with_the_reason():
+    acme, other = make_creditor(), make_creditor()
+    for creditor, address in ((acme, "a@acme.example"), (other, "b@other.example")):
+        ChannelAccount.objects.create(
+            creditor=creditor, channel="email", routing_key=address, signing_secret="s"
+        )
+
+    response = post_mail("a@acme.example, b@other.example", "<m1@example.com>", "s")
+
+    assert response.status_code == 403
+    assert response.content == (
+        b"email: one header names several accounts (a@acme.example, b@other.example)\n"
+    )
+    assert not WebhookEvent.objects.exists()

@@ -205,7 +205,7 @@ def test_a_refunded_payment_is_reversed_once_reopens_its_debts_and_sends_the_not
     assert checkout.status == "reversed"
     assert Payment.objects.get().status == Payment.Status.REVERSED
     assert AuditEvent.objects.filter(kind="payment_reversed").count() == 1
-    notice = Outreach.objects.get(template_key="payment_failed")
+    notice = Outreach.objects.get(template_key="payment_reversed")
     assert notice.notice_key == f"payment-reversed:{checkout.payment_id}"
 
 

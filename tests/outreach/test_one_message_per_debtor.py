@@ -148,7 +148,10 @@ def test_the_whatsapp_message_about_several_debts_passes_count_total_and_first_d
     [sent] = dispatch_and_record(SEND_AT)
 
     assert sent.channel == "whatsapp"
-    assert sent.template_name == "recaudo_several_debts"
+    # The shipped statement step attaches the statement: so does the several-debts message.
+    assert sent.template_name == "recaudo_several_debts_statement_document"
+    assert sent.document_filename == "estado-de-cuenta.pdf"
+    assert sent.quick_replies == ("pay", "agent", "paid")
     assert list(sent.template_parameters) == [
         "Lucía",
         creditor.brand_name,

@@ -315,7 +315,7 @@ def test_a_refunded_automatic_charge_is_reversed_once_and_not_charged_again(
     payment.refresh_from_db()
     assert payment.status == "reversed"
     assert plan.instalments.get(number=0).status == "pending"
-    assert [row.template_key for row in notices("payment-reversed:")] == ["payment_failed"]
+    assert [row.template_key for row in notices("payment-reversed:")] == ["payment_reversed_debit"]
     assert debit_charges.charge_due_debits(at(date(2026, 11, 21))) == {}  # paid by hand from now on
 
 

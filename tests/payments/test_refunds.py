@@ -87,7 +87,7 @@ def test_a_stripe_refund_confirmed_by_the_charge_reverses_the_payment_and_reopen
     debt.refresh_from_db()
     assert (debt.status, debt.amount_paid) == ("open", Decimal("0"))
     assert Payment.objects.get().status == "reversed"
-    assert Outreach.objects.filter(template_key="payment_failed").count() == 1
+    assert Outreach.objects.filter(template_key="payment_reversed").count() == 1
 
 
 def test_a_refund_event_the_charge_does_not_confirm_changes_nothing(creditor):

@@ -47,6 +47,8 @@ EVENT_KEYS = {
     "debit_failed_final",
     "debit_action_required",
     "debit_cancelled",
+    "payment_reversed",
+    "payment_reversed_debit",
 }
 # Notices that carry no debts: their emails say everything in the opening.
 SELF_CONTAINED = {
@@ -61,6 +63,8 @@ SELF_CONTAINED = {
     "debit_failed_final",
     "debit_action_required",
     "debit_cancelled",
+    "payment_reversed",
+    "payment_reversed_debit",
 }
 # Every notice has its "usted" text (the debtor's policy register governs notices too).
 USTED_EVENT_KEYS = EVENT_KEYS
@@ -188,6 +192,8 @@ def test_every_key_exists_in_every_channel_and_language():
         for channel in ("whatsapp", "sms", "rcs")
         for language in LANGUAGES
     }
+    # Its WhatsApp text again with the statement as the document header.
+    several |= {("several_debts_statement", "whatsapp", language) for language in LANGUAGES}
     assert found == b2c | b2b | several
     usted = {(t["key"], t["channel"], t["language"]) for t in DEFAULT_TEMPLATES if t["register"]}
     # Every step key and every notice in "usted" too (default_templates_usted.py).
@@ -196,7 +202,9 @@ def test_every_key_exists_in_every_channel_and_language():
         (key, channel, "es")
         for key in usted_keys
         for channel in ("whatsapp", "sms", "rcs", "email")
-    } | {("several_debts", channel, "es") for channel in ("whatsapp", "sms", "rcs")}
+    } | {("several_debts", channel, "es") for channel in ("whatsapp", "sms", "rcs")} | {
+        ("several_debts_statement", "whatsapp", "es")
+    }
     assert len(DEFAULT_TEMPLATES) == len(found) + len(usted)
 
 
@@ -233,10 +241,17 @@ def test_the_statement_messages_carry_the_pdf_and_the_whatsapp_one_its_quick_rep
         ("statement", "whatsapp"),
         ("b2b_statement", "email"),
         ("b2b_overdue", "email"),
+        ("several_debts_statement", "whatsapp"),
     }
     whatsapp = [
         s for s in DEFAULT_TEMPLATES if s["key"] == "statement" and s["channel"] == "whatsapp"
     ]
+    several = [s for s in DEFAULT_TEMPLATES if s["key"] == "several_debts_statement"]
+    assert sorted(s["whatsapp_template_name"] for s in several) == [
+        *["recaudo_several_debts_statement_document"] * 3,
+        "recaudo_several_debts_statement_document_usted",
+    ]
+    assert all(s["whatsapp_quick_replies"] == ["pay", "agent", "paid"] for s in several)
     assert sorted(s["whatsapp_template_name"] for s in whatsapp) == [
         "recaudo_statement_document",
         "recaudo_statement_document",
@@ -250,7 +265,7 @@ def test_the_statement_messages_carry_the_pdf_and_the_whatsapp_one_its_quick_rep
         "human",
         "already_paid",
     ]
-    others = [s for s in DEFAULT_TEMPLATES if s not in whatsapp]
+    others = [s for s in DEFAULT_TEMPLATES if s not in whatsapp and s not in several]
     assert all(s["whatsapp_quick_replies"] == [] for s in others)
 
 
@@ -380,6 +395,8 @@ def test_event_templates_use_their_own_placeholders():
         "debit_failed_final": "tarjeta_ultimos",
         "debit_action_required": "tarjeta_ultimos",
         "debit_cancelled": "tarjeta_ultimos",
+        "payment_reversed": "saldo_pendiente",
+        "payment_reversed_debit": "cuota_numero",
     }
 
     for spec in DEFAULT_TEMPLATES:

@@ -54,7 +54,8 @@ def test_every_shipped_usted_variant_says_usted_and_never_tu():
     keys = {t["key"] for t in usted}
 
     assert keys == {step[3] for step in POLICIES[0]["steps"] if step[3]} | set(EVENT_KEYS) | {
-        "several_debts"
+        "several_debts",
+        "several_debts_statement",
     }
     for template in usted:
         text = f"{template['subject']} {template['body']}"

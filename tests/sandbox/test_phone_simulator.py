@@ -187,3 +187,97 @@ def test_templates_naming_a_whatsapp_template_are_approved_in_the_sandbox(credit
     )
     shipped = Template.objects.exclude(whatsapp_template_name="").count()
     assert len(approved) <= shipped
+
+
+def _rbm_channel(sandbox_url):
+    from recaudo.delivery.channels.rcs import RbmChannel
+
+    return RbmChannel(
+        {
+            "base_url": f"{sandbox_url}/rbm",
+            "agent_id": CREDENTIALS.rbm_agent_id,
+            "access_token": CREDENTIALS.rbm_access_token,
+            "client_token": CREDENTIALS.rbm_client_token,
+        }
+    )
+
+
+def _rcs_reminder(to: str):
+    from recaudo.outreach.contract import OutboundMessage, Suggestion
+
+    return OutboundMessage(
+        outreach_id=None, channel="rcs", to=to, text="Ana, tu pago de $1,250 vence hoy.",
+        idempotency_key="outreach-7-0", card_title="Tienda Sol",
+        suggestions=(
+            Suggestion("Pagar", "recaudo:pay", url="https://pagos.test/p/tok"),
+            Suggestion("Hablar con un asesor", "recaudo:agent"),
+            Suggestion("Ya pagué", "recaudo:paid"),
+        ),
+    )  # fmt: skip
+
+
+def _tapped(request) -> dict:
+    import base64
+    import json
+
+    return json.loads(base64.b64decode(request.json()["message"]["data"]))
+
+
+def test_the_phone_shows_rcs_chips_as_buttons_and_a_tap_posts_rbms_suggestion_response(
+    staff_client, debtor, sandbox_url, receiver
+):
+    from django.test import Client
+
+    from recaudo.conversations.models import Message
+    from tests.sandbox.support import goog_signature_is_valid
+
+    assert _rbm_channel(sandbox_url).send(_rcs_reminder(PHONE)).outcome == "accepted"
+    url = reverse("sandbox:phone", args=[debtor.pk])
+
+    page = staff_client.get(url).content.decode()
+
+    assert '<span class="choices choices-rcs">' in page
+    for postback, title in (("recaudo:pay", "Pagar"), ("recaudo:agent", "Hablar con un asesor")):
+        assert f'<button type="submit" data-choice="{postback}">{title}</button>' in page
+    assert 'href="https://pagos.test/p/tok" target="_blank"' in page
+
+    tap = {"channel": "rcs", "choice_kind": "rcs_action", "choice_id": "recaudo:pay",
+           "choice_title": "Pagar", "phone": PHONE}  # fmt: skip
+    assert staff_client.post(url, tap).status_code == 302
+
+    [webhook] = receiver.wait_for(1, where=lambda r: b"suggestionResponse" in _raw_data(r))
+    event = _tapped(webhook)
+    assert event["suggestionResponse"] == {
+        "postbackData": "recaudo:pay", "text": "Pagar", "type": "ACTION",
+    }  # fmt: skip
+    assert "text" not in event
+    signed = webhook.headers["X-Goog-Signature"]
+    assert goog_signature_is_valid(CREDENTIALS.rbm_client_token, _raw_data(webhook), signed)
+    # Recaudo takes it as the provider's own webhook: the bot reads the postback.
+    answer = Client().post("/webhooks/rbm", webhook.body, content_type="application/json",
+                           HTTP_X_GOOG_SIGNATURE=signed)  # fmt: skip
+    assert answer.status_code == 200
+    message = Message.objects.get(direction="in")
+    assert (message.channel, message.text, message.intent) == ("rcs", "Pagar", "payment_link")
+
+
+def _raw_data(request) -> bytes:
+    import base64
+
+    try:
+        return base64.b64decode(request.json()["message"]["data"])
+    except (KeyError, ValueError, TypeError):
+        return b""
+
+
+def test_a_tap_of_a_chip_kind_the_channel_does_not_have_is_refused(
+    staff_client, debtor, sandbox_url, receiver
+):
+    url = reverse("sandbox:phone", args=[debtor.pk])
+    wrong = {"channel": "rcs", "choice_kind": "quick_reply", "choice_id": "pay",
+             "choice_title": "Pagar", "phone": PHONE}  # fmt: skip
+
+    response = staff_client.post(url, wrong, follow=True)
+
+    assert "Ese botón no es de este deudor." in response.content.decode()
+    assert receiver.wait_for(1, timeout=0.3) == []

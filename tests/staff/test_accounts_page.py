@@ -224,3 +224,39 @@ def test_a_supervisor_reads_an_accounts_page_but_cannot_post_it(two):
     assert 'id="read-only"' in page.content.decode()
     assert 'id="channel-account"' not in page.content.decode()
     assert client.post(url, whatsapp_form(mine)).status_code == 403
+
+
+def test_an_admin_sets_an_email_accounts_relay_secret_on_its_page_and_it_verifies_its_mail(two):
+    from django.test import Client
+
+    from recaudo.delivery.channels.registry import reset_channels
+    from recaudo.sandbox.signing import mail_signature
+
+    mine, _ = two
+    account = ChannelAccount.objects.create(
+        creditor=mine, channel="email", routing_key="cobranza@mio.example", secret="smtp"
+    )
+    client = browser_of(staff("ana", ADMIN, mine))
+    form = {
+        "form": "channel",
+        "channel-routing_key": "cobranza@mio.example",
+        "channel-signing_secret": "relay-del-acreedor",
+        "channel-active": "on",
+    }
+
+    response = client.post(f"{URL}canales/{account.pk}/", form)
+
+    assert response.status_code == 302
+    account.refresh_from_db()
+    assert (account.secret, account.signing_secret) == ("smtp", "relay-del-acreedor")
+    page = client.get(f"{URL}canales/{account.pk}/").content.decode()
+    assert "relay-del-acreedor" not in page
+    reset_channels()
+    body = b"From: l@example.com\r\nTo: cobranza@mio.example\r\nMessage-ID: <r1@x>\r\n\r\nhola\r\n"
+    posted = Client().post(
+        "/webhooks/email",
+        body,
+        content_type="message/rfc822",
+        HTTP_X_RECAUDO_SIGNATURE=mail_signature("relay-del-acreedor", body),
+    )
+    assert posted.status_code == 200

@@ -7,6 +7,7 @@ import copy
 
 import httpx
 import pytest
+from django.conf import settings
 
 from recaudo.delivery.channels.registry import reset_channels
 from recaudo.policies.models import StrategyChange, Template
@@ -419,3 +420,54 @@ def test_the_statement_and_button_lines_of_the_preview_read_in_english_and_portu
         "Vai com o extrato da conta em PDF (estado-de-cuenta.pdf, anexado ao e-mail)." in portuguese
     )
     assert 'aria-label="Botões de resposta rápida"' in portuguese
+
+
+def test_a_whatsapp_test_send_carries_the_statement_header_and_the_quick_replies_as_a_real_send(
+    whatsapp, supervisor, sandbox
+):
+    url, fake = sandbox
+    whatsapp.attach_statement = True
+    whatsapp.whatsapp_quick_replies = ["pay", "agent", "paid"]
+    whatsapp.save()
+    # Approved as Meta would have it: a document header, the link button, three quick replies.
+    fake.catalog.register("pago_hoy", "es", 2, header="document",
+                          buttons=("url", "quick_reply", "quick_reply", "quick_reply"))  # fmt: skip
+
+    response = supervisor.post(
+        f"/equipo/plantillas/{whatsapp.pk}/prueba", {"to": SANDBOX_PHONE, "country": "CO"}
+    )
+
+    assert response.status_code == 302
+    change = StrategyChange.objects.get(kind="test_send")
+    assert (change.after["outcome"], change.after["error_code"]) == ("accepted", "")
+    [received] = _received(url, SANDBOX_PHONE)
+    header, body, link, *replies = received["template"]["components"]
+    assert header["parameters"] == [
+        {
+            "type": "document",
+            "document": {
+                "link": f"{settings.PUBLIC_BASE_URL}/p/AbC123/estado-de-cuenta.pdf",
+                "filename": "estado-de-cuenta.pdf",
+            },
+        }
+    ]
+    assert [p["text"] for p in body["parameters"]] == ["Camila", "$185.000,00"]
+    assert (link["sub_type"], link["parameters"]) == ("url", [{"type": "text", "text": "AbC123"}])
+    assert [r["parameters"][0]["payload"] for r in replies] == ["pay", "agent", "paid"]
+    assert [choice["id"] for choice in received["choices"]] == ["pay", "agent", "paid"]
+
+
+def test_a_test_send_without_the_approved_header_is_refused_by_the_sandbox_as_meta_would(
+    whatsapp, supervisor, sandbox
+):
+    _url, fake = sandbox
+    whatsapp.attach_statement = True
+    whatsapp.save()
+    fake.catalog.register("pago_hoy", "es", 2, header="", buttons=("url",))
+
+    supervisor.post(
+        f"/equipo/plantillas/{whatsapp.pk}/prueba", {"to": SANDBOX_PHONE, "country": "CO"}
+    )
+
+    change = StrategyChange.objects.get(kind="test_send")
+    assert (change.after["outcome"], change.after["error_code"]) == ("fallback", "132000")

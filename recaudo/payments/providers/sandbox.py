@@ -25,6 +25,7 @@ from recaudo.payments.providers.stripe import StripeDebit
 SIGNATURE_HEADER = "X-Sandbox-Signature"
 _STATUS: dict[str, RecordStatus] = {
     "open": "open",
+    "pending": "open",  # a voucher issued, not paid yet
     "paid": "paid",
     "failed": "failed",
     "expired": "failed",

@@ -46,24 +46,29 @@ def method_fields(request: CheckoutRequest) -> dict[str, str]:
     """``payment_method_types[i]`` for each method; a Mexican bank transfer's options.
 
     A bank transfer is Stripe's ``customer_balance`` funded by ``bank_transfer``
-    of type ``mx_bank_transfer`` (SPEI); it needs a Customer, which Checkout
-    makes with ``customer_creation=always``. docs/payments.md, "Local payment methods".
+    of type ``mx_bank_transfer`` (SPEI). It also needs an existing Customer on
+    the session (``customer``; ``customer_creation=always`` does not do, as
+    Checkout makes that Customer only when the session is confirmed): see
+    ``bank_transfer_offered`` and docs/payments.md, "Local payment methods".
     """
     fields = {
         f"payment_method_types[{index}]": method.provider_id
         for index, method in enumerate(request.methods)
     }
-    if any(method.provider_id == "customer_balance" for method in request.methods):
+    if bank_transfer_offered(request):
         fields.update(
             {
                 "payment_method_options[customer_balance][funding_type]": "bank_transfer",
                 "payment_method_options[customer_balance][bank_transfer][type]": (
                     "mx_bank_transfer"
                 ),
-                "customer_creation": "always",
             }
         )
     return fields
+
+
+def bank_transfer_offered(request: CheckoutRequest) -> bool:
+    return any(method.provider_id == "customer_balance" for method in request.methods)
 
 
 def _id_of(value: Any) -> str:
@@ -71,6 +76,26 @@ def _id_of(value: Any) -> str:
     if isinstance(value, dict):
         return str(value.get("id") or "")
     return str(value or "")
+
+
+def _async_failed(session: dict[str, Any]) -> bool:
+    """A delayed method (an OXXO voucher, a boleto, a bank transfer) failed or expired unpaid.
+
+    Its session is ``complete`` and ``unpaid`` from the moment the voucher is
+    issued; Stripe sends ``checkout.session.async_payment_failed`` when the
+    payment fails, and the session's PaymentIntent is then back to
+    ``requires_payment_method`` (or ``canceled``), where a voucher still
+    waiting is ``requires_action`` and a transfer on its way ``processing``
+    (https://docs.stripe.com/checkout/fulfillment,
+    https://docs.stripe.com/payments/paymentintents/lifecycle).
+    """
+    intent = session.get("payment_intent")
+    return (
+        session.get("status") == "complete"
+        and session.get("payment_status") == "unpaid"
+        and isinstance(intent, dict)
+        and intent.get("status") in ("requires_payment_method", "canceled")
+    )
 
 
 def _method_of(intent: Any) -> str:
@@ -233,6 +258,18 @@ class StripeProvider(StripeDebit):
         for key, value in request.metadata.items():
             form[f"metadata[{key}]"] = value
         form.update(method_fields(request))
+        if bank_transfer_offered(request):
+            # The transfer funds a Customer's cash balance, so the Customer exists first.
+            customer = self.request(
+                "POST",
+                "/v1/customers",
+                headers={**self._headers(), "Idempotency-Key": f"{request.reference}:customer"},
+                data={
+                    "metadata[reference]": request.reference,
+                    **{f"metadata[{key}]": value for key, value in request.metadata.items()},
+                },
+            )
+            form["customer"] = customer["id"]
         body = self.request(
             "POST",
             "/v1/checkout/sessions",
@@ -268,7 +305,7 @@ class StripeProvider(StripeDebit):
             status: RecordStatus
             if body.get("payment_status") == "paid":
                 status = "paid"
-            elif body.get("status") == "expired":
+            elif body.get("status") == "expired" or _async_failed(body):
                 status = "failed"
             else:
                 status = "open"
