@@ -48,6 +48,7 @@ from recaudo.payments.providers.mercadopago import (
     AuthorizedPayment,
     MercadoPagoProvider,
 )
+from recaudo.portfolio.models import Payment
 
 logger = logging.getLogger(__name__)
 PROVIDER = "mercadopago"
@@ -185,13 +186,7 @@ def record_authorized_payment(
                 .first()
             )
             instalment = (
-                earlier.instalment
-                if earlier is not None
-                else Instalment.objects.filter(
-                    plan_id=mandate.plan_id, status=Instalment.Status.PENDING
-                )
-                .order_by("number")
-                .first()
+                earlier.instalment if earlier is not None else next_to_charge(mandate.plan_id)
             )
             if instalment is None:
                 instalment = (
@@ -227,6 +222,27 @@ def record_authorized_payment(
         )
 
 
+def next_to_charge(plan_id: int) -> Instalment | None:
+    """The earliest pending instalment Mercado Pago's next charge is for.
+
+    Not one reopened by a refund of its charge: the debtor was told it is not
+    charged again automatically (``debit_charges.reverse_debit``) and pays it
+    by hand, so the next charge stays the size of the next instalment.
+    """
+    pending = Instalment.objects.filter(plan_id=plan_id, status=Instalment.Status.PENDING)
+    for instalment in pending.order_by("number"):
+        last = instalment.debit_attempts.select_related("payment").order_by("-number").first()
+        reopened = (
+            last is not None
+            and last.status == DebitAttempt.Status.SUCCEEDED
+            and last.payment is not None
+            and last.payment.status == Payment.Status.REVERSED
+        )
+        if not reopened:
+            return instalment
+    return None
+
+
 def sync_preapprovals(today: date) -> int:
     """Before each charge: set the amount the next instalment needs, or cancel; how many changed.
 
@@ -242,9 +258,7 @@ def sync_preapprovals(today: date) -> int:
     ).select_related("plan")
     for mandate in mandates:
         plan = mandate.plan
-        pending = (
-            plan.instalments.filter(status=Instalment.Status.PENDING).order_by("number").first()
-        )
+        pending = next_to_charge(plan.pk)
         amount = still_needed(plan, pending) if pending is not None else None
         if amount is None or amount <= 0:
             cancel_mandate(

@@ -23,7 +23,11 @@ from recaudo.outreach.models import Outreach
 from recaudo.payments.accounts import provider_for
 from recaudo.payments.actions import settle_payment
 from recaudo.payments.agreements import settle_agreements
-from recaudo.payments.debit_mercadopago import process_notice, reconcile_preapprovals
+from recaudo.payments.debit_mercadopago import (
+    process_notice,
+    reconcile_preapprovals,
+    sync_preapprovals,
+)
 from recaudo.payments.links import live_link
 from recaudo.payments.models import DebitAttempt, Mandate
 from recaudo.payments.providers import mercadopago as mercadopago_provider
@@ -192,7 +196,8 @@ def test_a_refunded_debit_is_reversed_once_and_never_recorded_again(
     assert deliver(client, [refund]) == [f"debit {attempt.pk} reversed"]
     assert Payment.objects.get().status == "reversed"
     assert statuses(plan)[0] == "pending"
-    assert Outreach.objects.filter(template_key="payment_failed").count() == 1
+    [told] = Outreach.objects.filter(template_key__startswith="payment_reversed")
+    assert told.template_key == "payment_reversed_debit"  # "not charged again automatically"
     # Its invoice's notice again, and the daily run: nothing is recorded a second time.
     again = mercadopago._notice(
         "subscription_authorized_payment", charge.id, "updated", preapproval
@@ -203,6 +208,14 @@ def test_a_refunded_debit_is_reversed_once_and_never_recorded_again(
     assert settle_agreements(date(2026, 11, 21))["debit_reconciled"] == 0
     assert DebitAttempt.objects.count() == 1 and Payment.objects.count() == 1
     assert Payment.objects.get().status == "reversed"
+    # True of Mercado Pago's engine too: its next charge is December's instalment,
+    # not the down payment again (the debtor pays that by hand; until the plan's
+    # grace runs out, as the daily run would judge it).
+    assert sync_preapprovals(date(2026, 12, 18)) == 1
+    assert preapproval.amount == MONTHLY
+    deliver(client, mercadopago.advance(date(2026, 12, 20)))
+    december = DebitAttempt.objects.get(number=1, instalment__number=1)
+    assert (december.status, december.amount) == ("succeeded", MONTHLY)
 
 
 def test_a_charge_refunded_before_any_of_its_notices_arrived_is_never_recorded(
