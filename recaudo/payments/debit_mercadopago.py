@@ -317,7 +317,8 @@ def reconcile_preapprovals(now: datetime | None = None) -> int:
         try:
             client = _mercadopago(_provider(mandate))
             invoices = client.search_authorized_payments(preapproval_id=mandate.method_id)
-            for invoice in sorted(invoices, key=lambda i: (i.debit_date or date.min, int(i.id))):
+            # Oldest first, so each lands on the instalment its turn pays.
+            for invoice in sorted(invoices, key=_charged_order):
                 record_authorized_payment(client, mandate, invoice, now)
             if mandate.status == Mandate.Status.CANCELLED:
                 _cancel_leftover(client, mandate)
@@ -325,6 +326,10 @@ def reconcile_preapprovals(now: datetime | None = None) -> int:
             logger.warning("reconciling preapproval of mandate %s failed: %s", mandate.pk, error)
         recorded += DebitAttempt.objects.filter(mandate=mandate).count() - before
     return recorded
+
+
+def _charged_order(invoice: AuthorizedPayment) -> tuple[date, int, str]:
+    return invoice.debit_date or date.min, len(invoice.id), invoice.id
 
 
 def _cancel_leftover(client: MercadoPagoProvider, mandate: Mandate) -> None:

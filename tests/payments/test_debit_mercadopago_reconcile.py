@@ -399,3 +399,47 @@ def test_a_debtor_who_authorised_without_coming_back_and_whose_notices_were_lost
     [charge] = mercadopago.charges.values()
     assert Payment.objects.get().external_id == charge.payment_id
     assert statuses(plan)[0] == "paid"
+
+
+def test_the_invoice_search_asks_page_after_page_and_refuses_a_malformed_answer(monkeypatch):
+    monkeypatch.setattr(mercadopago_provider, "SEARCH_LIMIT", 2)
+    seen: list[httpx.Request] = []
+    invoice = {
+        "preapproval_id": "2c93",
+        "status": "processed",
+        "transaction_amount": 10,
+        "currency_id": "cop",
+        "debit_date": "2026-12-20T12:00:00.000-05:00",
+        "retry_attempt": 0,
+        "payment": {"id": 9001, "status": "approved", "status_detail": "accredited"},
+    }
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.url.params.get("preapproval_id") == "broken":
+            return httpx.Response(200, json={"results": "not a page"})
+        offset = int(request.url.params["offset"])
+        ids = [7001, 7002, 7003][offset : offset + 2]
+        return httpx.Response(
+            200,
+            json={
+                "paging": {"total": 3, "limit": 2, "offset": offset},
+                "results": [{**invoice, "id": number} for number in ids],
+            },
+        )
+
+    provider = mercadopago_provider.MercadoPagoProvider(
+        {"base_url": "https://api.mp.test", "access_token": "t"},
+        transport=httpx.MockTransport(handler),
+    )
+    found = provider.search_authorized_payments(preapproval_id="2c93")
+    assert [(i.id, i.payment_id, i.currency, i.amount) for i in found] == [
+        (str(number), "9001", "COP", Decimal(10)) for number in (7001, 7002, 7003)
+    ]
+    assert [(r.url.path, dict(r.url.params)) for r in seen] == [
+        ("/authorized_payments/search", {"preapproval_id": "2c93", "offset": "0", "limit": "2"}),
+        ("/authorized_payments/search", {"preapproval_id": "2c93", "offset": "2", "limit": "2"}),
+    ]
+    assert seen[0].headers["Authorization"] == "Bearer t"
+    with pytest.raises(ProviderError, match="search is malformed"):
+        provider.search_authorized_payments(preapproval_id="broken")
