@@ -6,7 +6,9 @@ signature first (401 without one, 403 with a wrong one; nothing is stored
 either way), store the event once by the provider's event id, then fetch the
 provider's own record and settle the checkout from it: a webhook's amount and
 status are never trusted. Mercado Pago's subscription notices (direct debit)
-are read back and recorded by ``debit_mercadopago.process_notice``.
+are read back and recorded by ``debit_mercadopago.process_notice``, and a
+Mercado Pago payment no checkout claims by ``process_payment_notice`` (the
+invoice that charged it).
 """
 
 from __future__ import annotations
