@@ -27,7 +27,7 @@ from django.utils import timezone
 from recaudo.payments import outbound
 from recaudo.payments.debit import cancel_with_plan, paid_toward
 from recaudo.payments.debit_charges import notify_upcoming_debits, retries_ahead
-from recaudo.payments.debit_mercadopago import sync_preapprovals
+from recaudo.payments.debit_mercadopago import reconcile_preapprovals, sync_preapprovals
 from recaudo.payments.models import DebtorReport, Instalment, InstalmentPlan
 from recaudo.payments.promises import break_overdue_promises, keep_paid_promises
 from recaudo.payments.reminders import plan_broken, remind_instalments, remind_promises
@@ -201,6 +201,8 @@ def _break(plan_id: int, late_before: date) -> bool:
 def settle_agreements(today: date) -> dict[str, int]:
     """The daily run: settle what is due, then remind about what falls due tomorrow."""
     return {
+        # First: a Mercado Pago charge whose notice was lost pays before plans are judged.
+        "debit_reconciled": reconcile_preapprovals(),
         "promises_broken": break_overdue_promises(today),
         "plans_broken": len(break_missed_plans(today)),
         "promise_reminders": remind_promises(today),

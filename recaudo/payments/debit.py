@@ -40,7 +40,7 @@ from recaudo.payments.models import (
 )
 from recaudo.payments.providers import get_provider
 from recaudo.payments.providers.base import ProviderError, SetupRequest
-from recaudo.payments.rules import AgreementError, from_minor_units, minor_units
+from recaudo.payments.rules import AgreementError, add_months, from_minor_units, minor_units
 from recaudo.payments.terms import terms_for
 from recaudo.portfolio import events
 from recaudo.portfolio.models import (
@@ -193,9 +193,14 @@ def start_enrolment(
     if pending:
         amount = still_needed(plan, pending[0])
         today = local_today(debtor, timezone.now())
-        if pending[0].due_on > today:  # due today: Mercado Pago charges it on authorising
-            first_charge_at = _at_charge_hour(debtor, pending[0].due_on)
-        last_charge_at = _at_charge_hour(debtor, pending[-1].due_on + timedelta(days=1))
+        first_day = today
+        if pending[0].due_on > today:  # due today or before: Mercado Pago charges it on authorising
+            first_day = pending[0].due_on
+            first_charge_at = _at_charge_hour(debtor, first_day)
+        # Its engine charges monthly from the first charge's day, not on the plan's
+        # dates: enrolled late, every charge comes later, so the end follows its last.
+        last_day = max(pending[-1].due_on, add_months(first_day, len(pending) - 1))
+        last_charge_at = _at_charge_hour(debtor, last_day + timedelta(days=1))
     mandate = Mandate.objects.create(
         reference=secrets.token_urlsafe(24),
         creditor_id=plan.creditor_id,

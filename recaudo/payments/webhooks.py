@@ -6,7 +6,9 @@ signature first (401 without one, 403 with a wrong one; nothing is stored
 either way), store the event once by the provider's event id, then fetch the
 provider's own record and settle the checkout from it: a webhook's amount and
 status are never trusted. Mercado Pago's subscription notices (direct debit)
-are read back and recorded by ``debit_mercadopago.process_notice``.
+are read back and recorded by ``debit_mercadopago.process_notice``, and a
+Mercado Pago payment no checkout claims by ``process_payment_notice`` (the
+invoice that charged it).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from recaudo.payments.conf import setting
 from recaudo.payments.debit import activate
 from recaudo.payments.debit_charges import reverse_debit
 from recaudo.payments.debit_mercadopago import KINDS as SUBSCRIPTION_KINDS
-from recaudo.payments.debit_mercadopago import process_notice
+from recaudo.payments.debit_mercadopago import process_notice, process_payment_notice
 from recaudo.payments.models import Checkout, Mandate, PaymentWebhookEvent, ProviderAccount
 from recaudo.payments.providers import get_provider, is_available
 from recaudo.payments.providers.base import HttpProvider, ProviderError
@@ -146,6 +148,11 @@ def _process(
         attempt = reverse_debit(provider_name, record.payment_id)
         if attempt is not None:
             return f"debit {attempt.pk} reversed", 200
+    if checkout is None and provider_name == "mercadopago" and record.status != "reversed":
+        # A charge of Mercado Pago's engine (direct debit) is recorded by its invoice.
+        answer = process_payment_notice(provider, record.payment_id or fetch_id, creditor_id)
+        if answer is not None:
+            return answer
     if checkout is None and record.reference:
         # Checkout in setup mode: a card saved for direct debit names its mandate.
         mandate = Mandate.objects.filter(provider=provider_name, reference=record.reference).first()

@@ -17,7 +17,7 @@ import aiohttp
 from aiohttp import web
 
 from recaudo.sandbox.payments import register as register_payments
-from recaudo.sandbox.preapproval import register as register_preapproval
+from recaudo.sandbox.preapproval_http import register as register_preapproval
 from recaudo.sandbox.state import InboundError, Sandbox
 from recaudo.sandbox.webhooks import Reply
 

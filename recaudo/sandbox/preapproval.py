@@ -1,7 +1,7 @@
 """Mercado Pago's subscriptions without an associated plan (preapproval), faked for the sandbox.
 
 Served under ``<SANDBOX_URL>/mercadopago`` (so ``MERCADOPAGO_BASE_URL`` points
-there), with Mercado Pago's paths, JSON and rules (docs/payments.md, "Mercado
+there; the routes: ``preapproval_http.py``), with Mercado Pago's paths, JSON and rules (docs/payments.md, "Mercado
 Pago"):
 
   POST /preapproval               reason, external_reference, payer_email, back_url,
@@ -18,7 +18,13 @@ Pago"):
                                   debit_date, status scheduled|processed|recycling|cancelled,
                                   retry_attempt, next_retry_date, payment {id, status,
                                   status_detail}
+  GET  /authorized_payments/search  preapproval_id | payment_id | payer_id | id, offset, limit
+                                  (default 20) -> {paging {total, limit, offset}, results}
   GET  /v1/payments/{id}          the payment a charge made (card.last_four_digits)
+Each access token is one Mercado Pago account (``add_account``, over HTTP ``POST
+/_sandbox/accounts`` {access_token, webhook_secret, notification_url}): it sees only
+its own preapprovals, and their notices go to the notification URL set in that
+account's "Your integrations", signed with that account's secret.
 The debtor's side: ``GET /subscriptions/checkout?preapproval_id=`` picks a test
 card by its holder's name as Mercado Pago's test cards do (APRO approves, OTHE
 is refused, FUND is refused for insufficient funds) and authorises; the
@@ -30,16 +36,14 @@ Mercado Pago's engine: ``advance(until)`` charges what is due up to ``until``
 then leaves it ``processed`` with the refused payment; three charges refused
 for good cancel the subscription. It runs every ``ENGINE_SECONDS`` for
 today while the sandbox sends webhooks (``make run``), and ``POST
-/_sandbox/advance`` {"until": date} runs it up to any day. Every change is notified to the account's
-notification URL (``subscription_preapproval``, ``subscription_authorized_payment``,
+/_sandbox/advance`` {"until": date} runs it up to any day. Every change is notified to the owning
+account's notification URL (``subscription_preapproval``, ``subscription_authorized_payment``,
 ``payment``) signed with ``x-signature`` as Mercado Pago signs.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import html
 import json
 import secrets
 import time
@@ -54,7 +58,6 @@ from recaudo.payments.conf import provider_config
 from recaudo.payments.providers.base import hex_hmac
 from recaudo.payments.providers.mercadopago import manifest
 from recaudo.payments.rules import add_months
-from recaudo.sandbox.payments import _deliver
 from recaudo.sandbox.webhooks import Webhook
 
 DEFAULT_ACCESS_TOKEN = "sandbox-mercadopago-token"
@@ -73,6 +76,15 @@ RETRY_AFTER_DAYS = (3, 6, 9)  # days after the debit date of the 2nd, 3rd, 4th a
 REFUSED_TO_CANCEL = 3  # charges refused for good that cancel the subscription
 # How often the engine looks for what is due when the sandbox runs by itself (``make run``).
 ENGINE_SECONDS = 300.0
+
+
+@dataclass(frozen=True)
+class Account:
+    """A Mercado Pago account: its access token, webhook secret and notification URL."""
+
+    access_token: str
+    webhook_secret: str
+    notification_url: str
 
 
 @dataclass
@@ -94,6 +106,7 @@ class Preapproval:
     holder: str = ""  # the test card's holder name once authorised
     charges: int = 0  # authorized payments created so far
     refused_for_good: int = 0
+    owner: str = ""  # the access token of the account that created it
 
 
 @dataclass
@@ -146,6 +159,12 @@ class PreapprovalFake:
         self.charges: dict[str, Charge] = {}
         self.payments: dict[str, dict[str, Any]] = {}
         self.sent: list[Webhook] = []
+        self.accounts = {access_token: Account(access_token, webhook_secret, notification_url)}
+        self.dropped: set[str] = set()  # topics whose notices are lost on the way
+
+    def add_account(self, access_token: str, webhook_secret: str, notification_url: str) -> None:
+        """Another Mercado Pago account (a creditor's own), with its own notification URL."""
+        self.accounts[access_token] = Account(access_token, webhook_secret, notification_url)
 
     @classmethod
     def from_django_settings(cls, base_url: str, notification_url: str) -> PreapprovalFake:
@@ -158,11 +177,56 @@ class PreapprovalFake:
         return cls(base_url, token, secret, notification_url)
 
     def authorised(self, header: str) -> bool:
-        return secrets.compare_digest(header, f"Bearer {self.access_token}")
+        return self.account_of(header) is not None
+
+    def account_of(self, header: str) -> Account | None:
+        """The account whose access token the ``Authorization`` header carries."""
+        for token, account in self.accounts.items():
+            if secrets.compare_digest(header, f"Bearer {token}"):
+                return account
+        return None
+
+    def owned(self, preapproval_id: str, account: Account | None) -> Preapproval | None:
+        """The preapproval, if the account created it (another account's is not found)."""
+        found = self.preapprovals.get(preapproval_id)
+        if found is None or (account is not None and found.owner != account.access_token):
+            return None
+        return found
+
+    def search(self, query: Any, account: Account | None = None) -> tuple[int, dict[str, Any]]:
+        """``GET /authorized_payments/search``: the account's invoices matching, one page."""
+        try:
+            offset = int(query.get("offset", 0))
+            limit = int(query.get("limit", 20))
+        except ValueError:
+            return _error("offset and limit must be integers")
+        if offset < 0 or limit < 1:
+            return _error("offset must be 0 or more and limit 1 or more")
+        found = []
+        for charge in self.charges.values():
+            preapproval = self.owned(charge.preapproval_id, account)
+            if preapproval is None:
+                continue
+            if any(
+                name in query and str(query[name]) != value
+                for name, value in (
+                    ("id", charge.id),
+                    ("preapproval_id", charge.preapproval_id),
+                    ("payer_id", str(preapproval.payer_id)),
+                )
+            ):
+                continue
+            if "payment_id" in query and str(query["payment_id"]) not in charge.payments:
+                continue
+            found.append(self.describe_charge(charge))
+        return 200, {
+            "paging": {"total": len(found), "limit": limit, "offset": offset},
+            "results": found[offset : offset + limit],
+        }
 
     # The API.
 
-    def create(self, body: Any) -> tuple[int, dict[str, Any]]:
+    def create(self, body: Any, account: Account | None = None) -> tuple[int, dict[str, Any]]:
         if not isinstance(body, dict):
             return _error("the body must be a JSON object")
         for name in ("reason", "payer_email", "back_url"):
@@ -217,6 +281,7 @@ class PreapprovalFake:
             start=start,
             end=end,
             created=datetime.now(UTC).isoformat(timespec="milliseconds"),
+            owner=(account or self.accounts[self.access_token]).access_token,
         )
         self.preapprovals[preapproval.id] = preapproval
         return 201, self.describe(preapproval)
@@ -324,11 +389,13 @@ class PreapprovalFake:
         preapproval.status = "authorized"
         preapproval.holder = holder
         preapproval.payer_id = secrets.randbelow(10**9) + 10**8
-        webhooks = [self._notice("subscription_preapproval", preapproval.id, "updated")]
+        webhooks = [
+            self._notice("subscription_preapproval", preapproval.id, "updated", preapproval)
+        ]
         if preapproval.start is None or preapproval.start <= now:
             # Without a future start, the first charge is made about an hour after subscribing.
             webhooks += self._charge_new(preapproval, now.date(), now)
-        return webhooks
+        return self._kept(webhooks)
 
     # Mercado Pago's engine.
 
@@ -363,7 +430,11 @@ class PreapprovalFake:
             ):
                 charge.retry_attempt += 1
                 webhooks += self._attempt(charge, now)
-        return webhooks
+        return self._kept(webhooks)
+
+    def _kept(self, webhooks: list[Webhook]) -> list[Webhook]:
+        """What goes out: a notice of a ``dropped`` topic is lost for good."""
+        return [webhook for webhook in webhooks if webhook.label not in self.dropped]
 
     def _charge_new(self, preapproval: Preapproval, day: date, now: datetime) -> list[Webhook]:
         preapproval.charges += 1
@@ -376,7 +447,7 @@ class PreapprovalFake:
         )
         self.charges[charge.id] = charge
         return [
-            self._notice("subscription_authorized_payment", charge.id, "created"),
+            self._notice("subscription_authorized_payment", charge.id, "created", preapproval),
             *self._attempt(charge, now),
         ]
 
@@ -412,15 +483,21 @@ class PreapprovalFake:
             preapproval.refused_for_good += 1
             if preapproval.refused_for_good >= REFUSED_TO_CANCEL:
                 preapproval.status = "cancelled"
-                webhooks.append(self._notice("subscription_preapproval", preapproval.id, "updated"))
+                webhooks.append(
+                    self._notice("subscription_preapproval", preapproval.id, "updated", preapproval)
+                )
         return [
-            self._notice("payment", payment_id, "payment.created"),
-            self._notice("subscription_authorized_payment", charge.id, "updated"),
+            self._notice("payment", payment_id, "payment.created", preapproval),
+            self._notice("subscription_authorized_payment", charge.id, "updated", preapproval),
             *webhooks,
         ]
 
-    def _notice(self, topic: str, data_id: str, action: str) -> Webhook:
-        """A notification as Mercado Pago sends it: signed over data.id, x-request-id and ts."""
+    def _notice(
+        self, topic: str, data_id: str, action: str, about: Preapproval | None = None
+    ) -> Webhook:
+        """A notification as Mercado Pago sends it: signed over data.id, x-request-id and ts,
+        to the notification URL of the account that owns the preapproval ``about``."""
+        account = self.accounts[about.owner if about is not None else self.access_token]
         event = {
             "id": secrets.randbelow(10**11),
             "type": topic,
@@ -432,9 +509,11 @@ class PreapprovalFake:
         }
         request_id = secrets.token_hex(16)
         timestamp = str(int(time.time() * 1000))
-        signature = hex_hmac(self.webhook_secret, manifest(data_id, request_id, timestamp).encode())
+        signature = hex_hmac(
+            account.webhook_secret, manifest(data_id, request_id, timestamp).encode()
+        )
         webhook = Webhook(
-            url=f"{self.notification_url}?data.id={data_id}&type={topic}",
+            url=f"{account.notification_url}?data.id={data_id}&type={topic}",
             body=json.dumps(event, separators=(",", ":")).encode(),
             headers={
                 "Content-Type": "application/json",
@@ -443,7 +522,8 @@ class PreapprovalFake:
             },
             label=topic,
         )
-        self.sent.append(webhook)
+        if topic not in self.dropped:
+            self.sent.append(webhook)
         return webhook
 
 
@@ -453,161 +533,3 @@ def _created_day(preapproval: Preapproval) -> date:
 
 PREAPPROVAL_KEY = web.AppKey("preapproval", PreapprovalFake)
 ENGINE_KEY = web.AppKey("preapproval_engine", asyncio.Task)
-
-
-def _page(preapproval: Preapproval) -> str:
-    amount = html.escape(f"{preapproval.amount} {preapproval.currency}")
-    if preapproval.status != "pending":
-        action = f'<p id="status">Esta suscripción ya está: {html.escape(preapproval.status)}.</p>'
-    else:
-        choices = "".join(
-            f'<label><input type="radio" name="holder" value="{name}" id="mp-holder-{name}"'
-            f"{' checked' if name == 'APRO' else ''}> {name} ({html.escape(detail)})</label><br>"
-            for name, (_status, detail) in HOLDERS.items()
-        )
-        action = (
-            '<form method="post">'
-            f'<input type="hidden" name="preapproval_id" value="{preapproval.id}">'
-            "<fieldset><legend>Tarjeta de prueba Mastercard •••• 0604, titular:</legend>"
-            f"{choices}</fieldset>"
-            '<button id="mp-authorize" type="submit">Suscribirme</button></form>'
-        )
-    return (
-        '<!doctype html><html lang="es"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        "<title>Sandbox: Mercado Pago suscripción</title></head>"
-        '<body style="font:17px system-ui;max-width:30rem;margin:1rem auto;padding:0 1rem">'
-        "<h1>Mercado Pago (prueba)</h1>"
-        f"<p>{html.escape(preapproval.reason)}</p>"
-        f'<p id="amount"><strong>{amount}</strong> cada {preapproval.frequency} '
-        f"{html.escape(preapproval.frequency_type)}</p>"
-        f"<p>{html.escape(preapproval.payer_email)}</p>{action}</body></html>"
-    )
-
-
-def register(app: web.Application, sandbox: Any, base_url: str = "") -> None:
-    """Add Mercado Pago's subscription routes to the sandbox app, under /mercadopago."""
-    notification_url = f"{sandbox.behaviour.webhook_base_url}/webhooks/payments/mercadopago"
-    app[PREAPPROVAL_KEY] = PreapprovalFake.from_django_settings(
-        f"{base_url}/mercadopago" if base_url else "", notification_url
-    )
-
-    def fake_of(request: web.Request) -> PreapprovalFake:
-        found = request.app[PREAPPROVAL_KEY]
-        if not found.base_url:  # served on a port chosen at start: learn it from the request
-            found.base_url = f"{request.scheme}://{request.host}/mercadopago"
-        return found
-
-    async def send(webhooks: list[Webhook]) -> None:
-        if not sandbox.behaviour.webhooks_enabled:
-            return
-        for webhook in webhooks:
-            await _deliver(sandbox, webhook)
-
-    async def body_of(request: web.Request) -> Any:
-        try:
-            return json.loads(await request.read() or b"null")
-        except ValueError:
-            return None
-
-    def refused(request: web.Request) -> web.Response | None:
-        if fake_of(request).authorised(request.headers.get("Authorization", "")):
-            return None
-        return web.json_response(
-            {"message": "invalid access token", "error": "unauthorized", "status": 401},
-            status=401,
-        )
-
-    async def create(request: web.Request) -> web.Response:
-        if (answer := refused(request)) is not None:
-            return answer
-        status, body = fake_of(request).create(await body_of(request))
-        return web.json_response(body, status=status)
-
-    async def preapproval(request: web.Request) -> web.Response:
-        if (answer := refused(request)) is not None:
-            return answer
-        fake = fake_of(request)
-        preapproval_id = request.match_info["preapproval_id"]
-        if request.method == "PUT":
-            status, body = fake.update(preapproval_id, await body_of(request))
-            return web.json_response(body, status=status)
-        found = fake.preapprovals.get(preapproval_id)
-        if found is None:
-            return web.json_response(
-                {"message": "preapproval not found", "status": 404}, status=404
-            )
-        return web.json_response(fake.describe(found))
-
-    async def authorized_payment(request: web.Request) -> web.Response:
-        if (answer := refused(request)) is not None:
-            return answer
-        fake = fake_of(request)
-        charge = fake.charges.get(request.match_info["charge_id"])
-        if charge is None:
-            return web.json_response({"message": "not found", "status": 404}, status=404)
-        return web.json_response(fake.describe_charge(charge))
-
-    async def payment(request: web.Request) -> web.Response:
-        if (answer := refused(request)) is not None:
-            return answer
-        found = fake_of(request).payments.get(request.match_info["payment_id"])
-        if found is None:
-            return web.json_response({"message": "Payment not found", "status": 404}, status=404)
-        return web.json_response(found)
-
-    async def checkout(request: web.Request) -> web.Response:
-        fake = fake_of(request)
-        if request.method == "POST":
-            form = await request.post()
-            found = fake.preapprovals.get(str(form.get("preapproval_id", "")))
-        else:
-            found = fake.preapprovals.get(request.query.get("preapproval_id", ""))
-        if found is None:
-            return web.Response(text="no such subscription", status=404)
-        if request.method == "GET":
-            return web.Response(text=_page(found), content_type="text/html")
-        holder = str(form.get("holder", ""))
-        if holder not in HOLDERS:
-            return web.Response(text="choose one of the test card holders", status=400)
-        await send(fake.authorise(found, holder, datetime.now(UTC)))
-        raise web.HTTPSeeOther(found.back_url)
-
-    async def advance(request: web.Request) -> web.Response:
-        body = await body_of(request)
-        try:
-            until = date.fromisoformat(str((body or {}).get("until", "")))
-        except ValueError:
-            return web.json_response({"error": "until must be YYYY-MM-DD"}, status=400)
-        webhooks = fake_of(request).advance(until)
-        await send(webhooks)
-        return web.json_response({"notifications": [w.label for w in webhooks]})
-
-    async def run_engine() -> None:
-        while True:
-            await asyncio.sleep(ENGINE_SECONDS)
-            await send(app[PREAPPROVAL_KEY].advance(datetime.now(UTC).date()))
-
-    async def start_engine(app: web.Application) -> None:
-        # Mercado Pago charges by itself; without webhooks nobody would hear of it,
-        # so the tests that hand notifications over themselves drive ``advance``.
-        if sandbox.behaviour.webhooks_enabled:
-            app[ENGINE_KEY] = asyncio.create_task(run_engine())
-
-    async def stop_engine(app: web.Application) -> None:
-        task = app.get(ENGINE_KEY)
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-
-    app.on_startup.append(start_engine)
-    app.on_cleanup.append(stop_engine)
-    app.router.add_post("/mercadopago/preapproval", create)
-    app.router.add_get("/mercadopago/preapproval/{preapproval_id}", preapproval)
-    app.router.add_put("/mercadopago/preapproval/{preapproval_id}", preapproval)
-    app.router.add_get("/mercadopago/authorized_payments/{charge_id}", authorized_payment)
-    app.router.add_get("/mercadopago/v1/payments/{payment_id}", payment)
-    app.router.add_get("/mercadopago/subscriptions/checkout", checkout)
-    app.router.add_post("/mercadopago/subscriptions/checkout", checkout)
-    app.router.add_post("/mercadopago/_sandbox/advance", advance)

@@ -154,6 +154,7 @@ def test_an_instalment_missed_beyond_the_grace_days_breaks_the_plan_and_reopens_
         "promise_reminders": 0,
         "instalment_reminders": 0,
         "reports_resumed": 0,
+        "debit_reconciled": 0,
         "debit_synced": 0,
         "debit_notices": 0,
     }
@@ -163,6 +164,7 @@ def test_an_instalment_missed_beyond_the_grace_days_breaks_the_plan_and_reopens_
         "promise_reminders": 0,
         "instalment_reminders": 0,
         "reports_resumed": 0,
+        "debit_reconciled": 0,
         "debit_synced": 0,
         "debit_notices": 0,
     }
@@ -180,6 +182,7 @@ def test_an_instalment_missed_beyond_the_grace_days_breaks_the_plan_and_reopens_
         "promise_reminders": 0,
         "instalment_reminders": 0,
         "reports_resumed": 0,
+        "debit_reconciled": 0,
         "debit_synced": 0,
         "debit_notices": 0,
     }

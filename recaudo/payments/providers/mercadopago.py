@@ -44,6 +44,7 @@ _REVERSED = {"refunded", "charged_back"}
 PREAPPROVAL = "subscription_preapproval"
 AUTHORIZED_PAYMENT = "subscription_authorized_payment"
 FETCHED_KINDS = {"payment", PREAPPROVAL, AUTHORIZED_PAYMENT}
+SEARCH_LIMIT = 50  # invoices asked per page of /authorized_payments/search
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,28 @@ class AuthorizedPayment:
     payment_id: str
     payment_status: str
     payment_status_detail: str
+
+
+def _authorized(body: Any, named: str) -> AuthorizedPayment:
+    try:
+        payment = body.get("payment") or {}
+        return AuthorizedPayment(
+            id=str(body["id"]),
+            preapproval_id=str(body["preapproval_id"]),
+            status=str(body["status"]),
+            amount=Decimal(str(body["transaction_amount"])),
+            currency=str(body["currency_id"]).upper(),
+            debit_date=_day(body.get("debit_date")),
+            retry_attempt=int(body.get("retry_attempt") or 0),
+            next_retry_date=_day(body.get("next_retry_date")),
+            payment_id=str(payment.get("id") or ""),
+            payment_status=str(payment.get("status") or ""),
+            payment_status_detail=str(payment.get("status_detail") or ""),
+        )
+    except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError) as error:
+        raise ProviderError(
+            f"Mercado Pago authorized payment {named} is malformed: {error}"
+        ) from None
 
 
 def _day(value: Any) -> date | None:
@@ -189,25 +212,32 @@ class MercadoPagoProvider(HttpProvider):
 
     def authorized_payment(self, authorized_id: str) -> AuthorizedPayment:
         body = self.request("GET", f"/authorized_payments/{authorized_id}", headers=self._headers())
-        try:
-            payment = body.get("payment") or {}
-            return AuthorizedPayment(
-                id=str(body["id"]),
-                preapproval_id=str(body["preapproval_id"]),
-                status=str(body["status"]),
-                amount=Decimal(str(body["transaction_amount"])),
-                currency=str(body["currency_id"]).upper(),
-                debit_date=_day(body.get("debit_date")),
-                retry_attempt=int(body.get("retry_attempt") or 0),
-                next_retry_date=_day(body.get("next_retry_date")),
-                payment_id=str(payment.get("id") or ""),
-                payment_status=str(payment.get("status") or ""),
-                payment_status_detail=str(payment.get("status_detail") or ""),
+        return _authorized(body, authorized_id)
+
+    def search_authorized_payments(self, **criteria: str) -> list[AuthorizedPayment]:
+        """Every invoice matching ``criteria`` (``preapproval_id`` or ``payment_id``), all pages.
+
+        ``GET /authorized_payments/search`` answers ``paging`` {total, limit,
+        offset} and ``results`` (docs/payments.md).
+        """
+        found: list[AuthorizedPayment] = []
+        offset = 0
+        while True:
+            body = self.request(
+                "GET",
+                "/authorized_payments/search",
+                headers=self._headers(),
+                params={**criteria, "offset": offset, "limit": SEARCH_LIMIT},
             )
-        except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError) as error:
-            raise ProviderError(
-                f"Mercado Pago authorized payment {authorized_id} is malformed: {error}"
-            ) from None
+            try:
+                results = list(body["results"])
+                total = int(body["paging"]["total"])
+            except (KeyError, TypeError, ValueError) as error:
+                raise ProviderError(f"Mercado Pago invoice search is malformed: {error}") from None
+            found += [_authorized(result, "in search") for result in results]
+            offset += len(results)
+            if not results or offset >= total:
+                return found
 
     def card_last4(self, payment_id: str) -> str:
         """The last four digits of the card a payment was made with, if a card paid it."""
