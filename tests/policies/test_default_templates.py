@@ -326,7 +326,7 @@ def test_the_rcs_texts_are_the_whatsapp_texts_with_the_english_opt_out_line():
     }
     rcs = [(k, lang, reg) for (k, lang, reg, channel) in bodies if channel == "rcs"]
 
-    assert len(rcs) == 108
+    assert len(rcs) >= 108  # every B2C key and several_debts, in es (tú, usted), en, pt
     for key, language, register in rcs:
         body = bodies[(key, language, register, "rcs")]
         whatsapp = bodies[(key, language, register, "whatsapp")]

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 
-from recaudo.policies.default_templates import DEFAULT_TEMPLATES
 from recaudo.policies.models import Template
 
 pytestmark = pytest.mark.django_db
@@ -17,11 +16,6 @@ migration = import_module("recaudo.policies.migrations.0010_rcs_texts_of_their_o
 FROZEN = json.loads(
     (Path(migration.__file__).with_name("0010_rcs_texts.json")).read_text(encoding="utf-8")
 )
-SHIPPED_SMS = {
-    (t["key"], t["language"], t["register"]): t["body"]
-    for t in DEFAULT_TEMPLATES
-    if t["channel"] == "sms"
-}
 EDITED = "{{ marca }}: {{ nombre }}, nuestro texto propio: {{ enlace_pago }}"
 
 
@@ -31,19 +25,17 @@ def default_rcs(key: str, language: str, register: str = "") -> Template:
     )
 
 
-def test_the_frozen_texts_are_the_shipped_rcs_texts_and_what_rcs_had_before():
-    shipped = {
-        f"{t['key']}|{t['language']}|{t['register']}": t["body"]
-        for t in DEFAULT_TEMPLATES
-        if t["channel"] == "rcs"
-    }
-
-    assert set(FROZEN) == set(shipped)
+def test_the_frozen_texts_go_from_the_sms_wording_to_the_whatsapp_wording():
+    # Not compared with today's texts: those may move on; the migration's may not.
+    assert len(FROZEN) == 108
     for name, texts in FROZEN.items():
-        assert texts["after"] == shipped[name]
-        key, language, register = name.split("|")
-        # Before: the SMS text (the SMS texts have not changed since).
-        assert texts["before"] == SHIPPED_SMS[(key, language, register)]
+        key, language, _register = name.split("|")
+        assert texts["before"].startswith("{{ marca }}:"), name  # the SMS texts open so
+        assert not texts["after"].startswith("{{"), name  # WhatsApp's never do
+        assert "{{ nombre }}" in texts["before"] and "{{ nombre }}" in texts["after"], name
+        if language == "en" and key not in ("payment_thanks", "paid_in_full"):
+            assert texts["before"].endswith(" Reply STOP to opt out."), name
+            assert texts["after"].endswith("\nReply STOP to opt out."), name
 
 
 def test_rcs_templates_still_as_shipped_get_the_new_text_and_edited_ones_stay(creditor):
