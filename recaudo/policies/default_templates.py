@@ -1133,8 +1133,8 @@ def rcs_body(whatsapp: str, sms: str, language: str) -> str:
     the text although every templated RCS message carries the "Pagar" chip that
     opens it: the text says what the link is for (see the instalments, cancel a
     direct debit, try a payment again), which a chip labelled "Pagar" does not,
-    and the paz y salvo certificate's link has no chip at all. The one
-    exception: where the SMS ends with the English opt-out line (US rules), so
+    and the paz y salvo certificate's link has no chip at all. Two
+    exceptions: where the SMS ends with the English opt-out line (US rules), so
     does the RCS text, on its own line; and a plan of more than
     ``RCS_LISTED_INSTALMENTS`` instalments lists its first only, so that the
     card stays within RBM's 2000 bytes (docs/templates.md).
