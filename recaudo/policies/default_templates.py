@@ -4,7 +4,8 @@
 the payment link; never a threat, never false urgency. B2C texts use "tú"
 (es) and "você" (pt); B2B emails use "usted". SMS texts avoid the letters
 outside the GSM-7 alphabet (á, í, ó, ú, ã, ç...) so that they stay within two
-segments; RCS reuses them. WhatsApp texts reproduce the templates to submit
+segments. RCS carries full Unicode in a rich card: it says what WhatsApp says
+(``rcs_body``). WhatsApp texts reproduce the templates to submit
 to Meta: placeholders only (no tags), never at the start or the end, and
 `whatsapp_parameters` lists them in the order of {{1}}, {{2}}...
 """
@@ -1110,6 +1111,44 @@ def _email_body(key: str, language: str) -> str:
     return "\n\n".join(parts)
 
 
+OPT_OUT_LINE = "Reply STOP to opt out."
+# A plan's instalments one a line fit an RCS card up to this many (each line up
+# to ~60 bytes: a long date, a large amount, "(cuota inicial)"); a longer plan
+# (up to 60 instalments) names its first and how many more, all on the portal.
+RCS_LISTED_INSTALMENTS = 24
+_MORE_INSTALMENTS = {
+    "es": "y {{ cuotas_total - 1 }} cuotas más",
+    "en": "and {{ cuotas_total - 1 }} more",
+    "pt": "e mais {{ cuotas_total - 1 }} parcelas",
+}
+
+
+def rcs_body(whatsapp: str, sms: str, language: str) -> str:
+    """The RCS text of a key: its WhatsApp text, accents, line breaks and link as they are.
+
+    An RCS reminder is a rich card (the brand as its title, this text as its
+    description, up to 2000 bytes of UTF-8) with the chips Pagar, Hablar con un
+    asesor and Ya pagué (``delivery.messages.rcs_suggestions``), so the GSM-7
+    SMS wording ("tu saldo vencio") has no reason to be there. The link stays in
+    the text although every templated RCS message carries the "Pagar" chip that
+    opens it: the text says what the link is for (see the instalments, cancel a
+    direct debit, try a payment again), which a chip labelled "Pagar" does not,
+    and the paz y salvo certificate's link has no chip at all. Two
+    exceptions: where the SMS ends with the English opt-out line (US rules), so
+    does the RCS text, on its own line; and a plan of more than
+    ``RCS_LISTED_INSTALMENTS`` instalments lists its first only, so that the
+    card stays within RBM's 2000 bytes (docs/templates.md).
+    """
+    body = whatsapp.replace(
+        "{{ cuotas }}",
+        f"{{% if cuotas_total > {RCS_LISTED_INSTALMENTS} %}}- {{{{ primera_cuota }}}}\n- "
+        f"{_MORE_INSTALMENTS[language]}{{% else %}}{{{{ cuotas }}}}{{% endif +%}}",
+    )
+    if sms.endswith(OPT_OUT_LINE):
+        return f"{body}\n{OPT_OUT_LINE}"
+    return body
+
+
 def _placeholders_in_order(body: str) -> list[str]:
     names: list[str] = []
     for name in re.findall(r"{{\s*(\w+)\s*}}", body):
@@ -1130,6 +1169,8 @@ def _template(key: str, channel: str, language: str, tone: str) -> dict:
         whatsapp_name = WHATSAPP_NAMES.get(key, f"recaudo_{key}")
         whatsapp_language = WHATSAPP_LANGUAGE[language]
         parameters = _placeholders_in_order(body)
+    elif channel == "rcs":
+        body = rcs_body(_WHATSAPP[key][language], _SMS[key][language], language)
     else:
         body = _SMS[key][language]
     statement = key in WITH_STATEMENT and channel in ("email", "whatsapp")
@@ -1170,6 +1211,8 @@ def _usted_template(key: str, channel: str, tone: str) -> dict:
             whatsapp_template_name=f"{WHATSAPP_NAMES.get(key, f'recaudo_{key}')}_usted",
             whatsapp_parameters=_placeholders_in_order(body),
         )
+    elif channel == "rcs":
+        values.update(body=rcs_body(USTED_WHATSAPP[key], USTED_SMS[key], "es"))
     else:
         values.update(body=USTED_SMS[key])
     values["register"] = "usted"

@@ -586,7 +586,8 @@ def build_context(
         "tarjeta": card_brand_name(card_brand),
         "tarjeta_ultimos": card_last4,
         "cuota_numero": instalment_number,
-        "cuotas_total": instalment_count,
+        # A direct debit's plan says how many; an agreed plan's are the ones listed.
+        "cuotas_total": instalment_count or len(plan_lines),
         "fecha_reintento": format_date(retry_date, locale, today) if retry_date else "",
     }
 

@@ -1,4 +1,5 @@
-"""The template editor's reading side: the live preview, the SMS counter, WhatsApp's
+"""The template editor's reading side: the live preview, the SMS counter (RCS: the
+card's bytes), WhatsApp's
 parameters and approval, and the test send to the sandbox.
 
 The preview renders with the sender's own code (``rendering.build_context`` and
@@ -26,6 +27,7 @@ from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from recaudo.conversations.choices import AGENT, PAID, PAY
+from recaudo.delivery.channels.rcs import CARD_DESCRIPTION_BYTES
 from recaudo.delivery.channels.registry import get_channel
 from recaudo.delivery.messages import NoTemplate, compose_message
 from recaudo.outreach.contract import OutboundMessage, ProviderResult
@@ -57,6 +59,10 @@ class Preview:
     text: str = ""
     error: str = ""
     sms: SmsCount | None = None
+    # RCS: the text's UTF-8 bytes, against the card description's limit (above it
+    # the text goes as a plain message with the chips, no card: delivery/channels/rcs.py).
+    rcs_bytes: int | None = None
+    rcs_card_bytes: int = CARD_DESCRIPTION_BYTES
     parameters: list[tuple[int, str, str]] = field(default_factory=list)  # (n, name, value)
     # What goes with the text: the statement PDF's file name ("" without it), and
     # WhatsApp's quick-reply buttons as (payload, what the bot does with a tap).
@@ -201,8 +207,10 @@ def preview(
         shown.error = str(error)
         return shown
     shown.subject, shown.text = rendered.subject, rendered.text
-    if channel in ("sms", "rcs"):
+    if channel == "sms":
         shown.sms = count(rendered.text)
+    elif channel == "rcs":  # full Unicode in a card: no GSM-7, no segments
+        shown.rcs_bytes = len(rendered.text.encode())
     shown.parameters = [
         (position, name, value)
         for position, (name, value) in enumerate(zip(whatsapp_parameters, values, strict=True), 1)

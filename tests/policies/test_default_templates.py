@@ -311,7 +311,7 @@ def test_every_default_template_renders_with_a_realistic_context(spec):
 
 
 @pytest.mark.parametrize(
-    "spec", [t for t in DEFAULT_TEMPLATES if t["channel"] in ("sms", "rcs")], ids=template_id
+    "spec", [t for t in DEFAULT_TEMPLATES if t["channel"] == "sms"], ids=template_id
 )
 def test_text_messages_fit_in_two_sms_segments(spec):
     text = rendered(spec, context_for(spec["language"])).text
@@ -320,14 +320,36 @@ def test_text_messages_fit_in_two_sms_segments(spec):
     assert sms_segments(text) <= 2, text
 
 
-def test_the_rcs_texts_are_the_sms_texts():
+def test_the_rcs_texts_are_the_whatsapp_texts_with_the_english_opt_out_line():
     bodies = {
         (t["key"], t["language"], t["register"], t["channel"]): t["body"] for t in DEFAULT_TEMPLATES
     }
+    rcs = [(k, lang, reg) for (k, lang, reg, channel) in bodies if channel == "rcs"]
 
-    for (key, language, register, channel), body in bodies.items():
-        if channel == "rcs":
-            assert body == bodies[(key, language, register, "sms")]
+    assert len(rcs) >= 108  # every B2C key and several_debts, in es (tú, usted), en, pt
+    for key, language, register in rcs:
+        body = bodies[(key, language, register, "rcs")]
+        whatsapp = bodies[(key, language, register, "whatsapp")]
+        if language == "en" and key not in ("payment_thanks", "paid_in_full"):
+            assert body.endswith("\nReply STOP to opt out."), key
+            body = body.removesuffix("\nReply STOP to opt out.")
+        if key == "plan_agreed":  # a long plan names its first instalment only
+            assert "{% if cuotas_total > 24 %}- {{ primera_cuota }}" in body
+            body = re.sub(r"{% if cuotas_total > 24 %}.*?{% else %}({{ cuotas }}){% endif \+%}",
+                          r"\1", body, flags=re.S)  # fmt: skip
+        assert body == whatsapp, (key, language, register)
+
+
+def test_spanish_and_portuguese_rcs_texts_keep_their_accents():
+    rcs = {(t["key"], t["language"], t["register"]): t["body"] for t in DEFAULT_TEMPLATES
+           if t["channel"] == "rcs"}  # fmt: skip
+
+    assert "¡gracias!" in rcs[("reminder_before", "es", "")]
+    assert "podrá reportarse a las centrales de riesgo, no antes de 20 días" in rcs[
+        ("credit_bureau_notice", "es", "")
+    ]
+    assert "sua conta está quitada. Baixe seu termo de quitação" in rcs[("paid_in_full", "pt", "")]
+    assert "Si ya pagó, ¡gracias!" in rcs[("several_debts", "es", "usted")]
 
 
 @pytest.mark.parametrize(

@@ -82,6 +82,32 @@ def test_an_accent_switches_the_counter_to_ucs2_with_its_segments(sms, superviso
     )  # fmt: skip
 
 
+def test_an_rcs_template_previews_with_its_accents_and_the_cards_bytes_not_sms_segments(
+    creditor, supervisor
+):
+    shipped = Template.objects.get(creditor__isnull=True, key="due_today", channel="rcs",
+                                   language="es", register="")  # fmt: skip
+    rcs = Template.objects.create(creditor=creditor, key="due_today", channel="rcs",
+                                  language="es", body=shipped.body)  # fmt: skip
+
+    response = supervisor.post(f"/equipo/plantillas/{rcs.pk}/vista-previa", {"body": rcs.body})
+    too_long = supervisor.post(
+        f"/equipo/plantillas/{rcs.pk}/vista-previa", {"body": "{{ nombre }} " + "ñ" * 1000}
+    )
+
+    colombia = response.context["previews"][0]
+    assert colombia.text.startswith("Hola Camila, te escribimos de ")
+    assert colombia.text.endswith("Si ya pagaste, ¡gracias!")
+    assert colombia.sms is None
+    assert colombia.rcs_bytes == len(colombia.text.encode()) < 2000
+    html = response.content.decode()
+    assert f'data-rcs-bytes="{colombia.rcs_bytes}"' in html
+    assert f"{colombia.rcs_bytes} de 2000 bytes de la tarjeta RCS" in html
+    assert "data-sms" not in html and "data-rcs-no-card" not in html
+    assert too_long.context["previews"][0].rcs_bytes == len("Camila ") + 2000
+    assert "data-rcs-no-card" in too_long.content.decode()
+
+
 def test_an_unknown_placeholder_is_named_in_the_preview_and_refused_on_save(sms, supervisor):
     data = {"language": "es", "register": "", "tone": "", "body": "Hola {{ apodo }}"}
 
