@@ -425,6 +425,16 @@ PAYMENTS = {
             "access_token": env_str("MERCADOPAGO_ACCESS_TOKEN", ""),
             "webhook_secret": env_str("MERCADOPAGO_WEBHOOK_SECRET", ""),
         },
+        # Colombia (Nequi, PSE, Bancolombia transfer, cards): docs/payments.md#wompi.
+        # Sandbox: WOMPI_BASE_URL=https://sandbox.wompi.co/v1 with the pub_test_ keys.
+        "wompi": {
+            "base_url": env_str("WOMPI_BASE_URL", "https://production.wompi.co/v1"),
+            "checkout_url": env_str("WOMPI_CHECKOUT_URL", "https://checkout.wompi.co/p/"),
+            "public_key": env_str("WOMPI_PUBLIC_KEY", ""),
+            "private_key": env_str("WOMPI_PRIVATE_KEY", ""),
+            "integrity_secret": env_str("WOMPI_INTEGRITY_SECRET", ""),
+            "webhook_secret": env_str("WOMPI_EVENTS_SECRET", ""),
+        },
     },
 }
 

@@ -58,7 +58,9 @@ def payment_errors(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> li
     for name in real:
         variables = PROVIDERS[name].variables
         config = configured["providers"].get(name, {})
-        credentials = {key: str(config.get(key) or "") for key in variables if key != "base_url"}
+        credentials = {
+            key: str(config.get(key) or "") for key in variables if not key.endswith("_url")
+        }
         if name != default and not any(credentials.values()):
             continue  # not used
         use = "the default provider" if name == default else "partly configured"

@@ -96,6 +96,7 @@ class ProviderAccountForm(forms.Form):
     )
     api_key = _secret(gettext_lazy("Clave de la API"))
     webhook_secret = _secret(gettext_lazy("Secreto de los webhooks"))
+    signing_secret = _secret(gettext_lazy("Secreto de integridad (solo Wompi)"))
     active = forms.BooleanField(label=gettext_lazy("Activa"), required=False, initial=True)
 
 
