@@ -438,3 +438,16 @@ def test_a_creditors_own_wompi_account_signs_with_its_keys_and_its_events_secret
     assert not PaymentWebhookEvent.objects.exists()
     assert _post_event(client, event, route).status_code == 200
     assert Payment.objects.get().method == "wompi:bancolombia_transfer"
+
+
+def test_an_id_from_the_browser_stays_one_path_segment_of_the_transactions_url():
+    seen = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.url.raw_path.decode())
+        return httpx.Response(404, json={"error": {"type": "NOT_FOUND_ERROR"}})
+
+    provider = WompiProvider(CONFIG, transport=httpx.MockTransport(handler))
+    with pytest.raises(ProviderError, match="404"):
+        provider.fetch("../merchants/pub_test_abc?x=1")
+    assert seen == ["/v1/transactions/..%2Fmerchants%2Fpub_test_abc%3Fx%3D1"]

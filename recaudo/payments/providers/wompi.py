@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from recaudo.inputs import loads_json, signatures_match
 from recaudo.outreach.contract import PayloadError, WebhookRequest
@@ -132,7 +132,8 @@ class WompiProvider(HttpProvider):
         (needs the private key); an approved one wins over later attempts."""
         if fetch_id.startswith(BY_REFERENCE):
             return self._by_reference(fetch_id.removeprefix(BY_REFERENCE))
-        body = self.request("GET", f"/transactions/{fetch_id}")
+        # The id may come from the debtor's browser (?id=): one path segment, nothing else.
+        body = self.request("GET", f"/transactions/{quote(fetch_id, safe='')}")
         return self._record(body.get("data"), fetch_id)
 
     def _by_reference(self, reference: str) -> ProviderRecord:
