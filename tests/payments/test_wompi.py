@@ -451,3 +451,23 @@ def test_an_id_from_the_browser_stays_one_path_segment_of_the_transactions_url()
     with pytest.raises(ProviderError, match="404"):
         provider.fetch("../merchants/pub_test_abc?x=1")
     assert seen == ["/v1/transactions/..%2Fmerchants%2Fpub_test_abc%3Fx%3D1"]
+
+
+@pytest.mark.parametrize(
+    ("public_key", "base_url", "refused"),
+    [
+        ("pub_test_x", "https://production.wompi.co/v1", True),
+        ("pub_prod_x", "https://sandbox.wompi.co/v1", True),
+        ("pub_prod_x", "https://production.wompi.co/v1", False),
+        ("pub_test_x", "https://sandbox.wompi.co/v1", False),
+        ("pub_test_recaudo_sandbox", "http://127.0.0.1:8025/wompi/v1", False),
+    ],
+)
+def test_check_deploy_refuses_keys_of_one_wompi_environment_with_the_others_api(
+    settings, public_key, base_url, refused
+):
+    settings.PAYMENTS = {"providers": {"wompi": {"public_key": public_key, "base_url": base_url}}}
+    errors = [error for error in payment_errors(None) if error.id == "recaudo.E023"]
+    assert len(errors) == (1 if refused else 0)
+    if refused:
+        assert errors[0].msg.startswith("WOMPI_PUBLIC_KEY is not a ")
