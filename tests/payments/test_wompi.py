@@ -471,3 +471,40 @@ def test_check_deploy_refuses_keys_of_one_wompi_environment_with_the_others_api(
     assert len(errors) == (1 if refused else 0)
     if refused:
         assert errors[0].msg.startswith("WOMPI_PUBLIC_KEY is not a ")
+
+
+def test_make_run_points_wompi_at_the_sandboxs_fake_and_production_at_wompi(tmp_path):
+    from tests.security.support import settings_from
+
+    local = settings_from({"DEBUG": "true", "SANDBOX_URL": "http://127.0.0.1:8025"}, tmp_path)
+    assert local["PAYMENTS"]["providers"]["wompi"] == {
+        "base_url": "http://127.0.0.1:8025/wompi/v1",
+        "checkout_url": "http://127.0.0.1:8025/wompi/p/",
+        "public_key": fake_wompi.DEFAULT_PUBLIC_KEY,
+        "private_key": fake_wompi.DEFAULT_PRIVATE_KEY,
+        "integrity_secret": fake_wompi.DEFAULT_INTEGRITY_SECRET,
+        "webhook_secret": fake_wompi.DEFAULT_EVENTS_SECRET,
+    }
+    production = settings_from({"DEBUG": "false"}, tmp_path)
+    assert production["PAYMENTS"]["providers"]["wompi"] == {
+        "base_url": "https://production.wompi.co/v1",
+        "checkout_url": "https://checkout.wompi.co/p/",
+        "public_key": "",
+        "private_key": "",
+        "integrity_secret": "",
+        "webhook_secret": "",
+    }
+
+
+def test_the_demos_colombian_creditors_pay_through_wompi_only_when_it_is_configured(settings):
+    from recaudo.payments.models import PaymentSettings
+    from recaudo.sandbox.demo.accounts import give_colombian_creditors_wompi
+
+    bogota, lima = make_creditor(name="Bogotá S.A.S."), make_creditor(name="Lima", country="PE")
+    settings.PAYMENTS = {"providers": {"wompi": {"public_key": ""}}}
+    assert give_colombian_creditors_wompi() == []
+    settings.PAYMENTS = {"providers": {"wompi": {"public_key": fake_wompi.DEFAULT_PUBLIC_KEY}}}
+    [chosen] = give_colombian_creditors_wompi()
+    assert (chosen.creditor, chosen.provider) == (bogota, "wompi")
+    assert give_colombian_creditors_wompi() == []  # once
+    assert not PaymentSettings.objects.filter(creditor=lima).exists()
