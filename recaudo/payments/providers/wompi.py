@@ -117,7 +117,7 @@ class WompiProvider(HttpProvider):
                 "amount-in-cents": cents,
                 "reference": request.reference,
                 "signature:integrity": signature,
-                # Wompi adds ?id=<transaction id>&env=test|prod when it sends the debtor back.
+                # Back here with ?id=<transaction id> (docs/payments.md#wompi).
                 "redirect-url": request.success_url,
             }
         )
@@ -128,8 +128,8 @@ class WompiProvider(HttpProvider):
         )
 
     def fetch(self, fetch_id: str) -> ProviderRecord:
-        """A transaction by Wompi's id (public), or the latest for ``reference:<ours>``
-        (needs the private key); an approved one wins over later attempts."""
+        """A transaction by Wompi's id (public), or for ``reference:<ours>`` (needs the
+        private key) an approved one among the reference's, else the first Wompi lists."""
         if fetch_id.startswith(BY_REFERENCE):
             return self._by_reference(fetch_id.removeprefix(BY_REFERENCE))
         # The id may come from the debtor's browser (?id=): one path segment, nothing else.
