@@ -409,6 +409,15 @@ PROVIDER_TIMEOUT_SECONDS = float(env_int("PROVIDER_TIMEOUT_MS", 10_000, minimum=
 # recaudo/payments/conf.py. The sandbox provider's secrets are public, so it and
 # /webhooks/payments/sandbox exist only while SANDBOX_PAYMENTS_ENABLED.
 SANDBOX_PAYMENTS_ENABLED = env_bool("SANDBOX_PAYMENTS_ENABLED", DEBUG)
+# The sandbox's Wompi fake and its published keys (recaudo/sandbox/wompi.py).
+_WOMPI_LOCAL = {
+    "base_url": f"{SANDBOX_URL}/wompi/v1",
+    "checkout_url": f"{SANDBOX_URL}/wompi/p/",
+    "public_key": "pub_test_recaudo_sandbox",
+    "private_key": "prv_test_recaudo_sandbox",
+    "integrity_secret": "test_integrity_recaudo_sandbox",
+    "webhook_secret": "test_events_recaudo_sandbox",
+}
 PAYMENTS = {
     # Empty: the sandbox while it is enabled, otherwise none (check --deploy refuses that).
     "default_provider": env_str("PAYMENTS_DEFAULT_PROVIDER", ""),
@@ -424,6 +433,21 @@ PAYMENTS = {
             "base_url": env_str("MERCADOPAGO_BASE_URL", "https://api.mercadopago.com"),
             "access_token": env_str("MERCADOPAGO_ACCESS_TOKEN", ""),
             "webhook_secret": env_str("MERCADOPAGO_WEBHOOK_SECRET", ""),
+        },
+        # Colombia (Nequi, PSE, Bancolombia transfer, cards): docs/payments.md#wompi.
+        # Wompi's own sandbox: WOMPI_BASE_URL=https://sandbox.wompi.co/v1 with the pub_test_
+        # keys. While the sandbox payments are on (`make run`), unset variables take the
+        # local sandbox's Wompi fake and its published keys (recaudo/sandbox/wompi.py).
+        "wompi": {
+            name: env_str(variable, _WOMPI_LOCAL[name] if SANDBOX_PAYMENTS_ENABLED else default)
+            for name, variable, default in (
+                ("base_url", "WOMPI_BASE_URL", "https://production.wompi.co/v1"),
+                ("checkout_url", "WOMPI_CHECKOUT_URL", "https://checkout.wompi.co/p/"),
+                ("public_key", "WOMPI_PUBLIC_KEY", ""),
+                ("private_key", "WOMPI_PRIVATE_KEY", ""),
+                ("integrity_secret", "WOMPI_INTEGRITY_SECRET", ""),
+                ("webhook_secret", "WOMPI_EVENTS_SECRET", ""),
+            )
         },
     },
 }

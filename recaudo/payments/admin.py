@@ -298,11 +298,19 @@ class NonPaymentReasonAdmin(CreditorScoped, admin.ModelAdmin):
 
 
 class ProviderAccountForm(WriteOnlySecrets, forms.ModelForm):
-    secret_fields = ("api_key", "webhook_secret")
+    secret_fields = ("api_key", "webhook_secret", "signing_secret")
 
     class Meta:
         model = ProviderAccount
-        fields = ("creditor", "provider", "account_id", "api_key", "webhook_secret", "active")
+        fields = (
+            "creditor",
+            "provider",
+            "account_id",
+            "api_key",
+            "webhook_secret",
+            "signing_secret",
+            "active",
+        )
 
 
 @admin.register(ProviderAccount)

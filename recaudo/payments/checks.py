@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.apps import AppConfig
 from django.conf import settings
@@ -58,7 +59,9 @@ def payment_errors(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> li
     for name in real:
         variables = PROVIDERS[name].variables
         config = configured["providers"].get(name, {})
-        credentials = {key: str(config.get(key) or "") for key in variables if key != "base_url"}
+        credentials = {
+            key: str(config.get(key) or "") for key in variables if not key.endswith("_url")
+        }
         if name != default and not any(credentials.values()):
             continue  # not used
         use = "the default provider" if name == default else "partly configured"
@@ -77,7 +80,27 @@ def payment_errors(app_configs: Sequence[AppConfig] | None, **kwargs: Any) -> li
                     id="recaudo.E022",
                 )
             )
+    errors.extend(wompi_environment_errors(configured["providers"].get("wompi", {})))
     return errors
+
+
+def wompi_environment_errors(config: dict[str, Any]) -> list[checks.Error]:
+    """Wompi's sandbox and production are separate (keys, transactions): a ``pub_test_`` key
+    with the production API, or a ``pub_prod_`` key with the sandbox's, never finds a payment."""
+    public_key = str(config.get("public_key") or "")
+    host = urlsplit(str(config.get("base_url") or "")).hostname or ""
+    wanted = {"production.wompi.co": "pub_prod_", "sandbox.wompi.co": "pub_test_"}.get(host)
+    if not public_key or wanted is None or public_key.startswith(wanted):
+        return []
+    return [
+        checks.Error(
+            f"WOMPI_PUBLIC_KEY is not a {wanted}… key while WOMPI_BASE_URL is {host}: "
+            "Wompi's checkouts and lookups would be in different environments and no "
+            "payment would ever be recorded.",
+            hint="Use the keys and the API of the same Wompi environment (docs/payments.md#wompi).",
+            id="recaudo.E023",
+        )
+    ]
 
 
 def register() -> None:

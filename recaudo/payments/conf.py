@@ -56,6 +56,15 @@ def _defaults() -> dict[str, Any]:
                 "access_token": "",
                 "webhook_secret": "",
             },
+            # webhook_secret: Wompi's events secret.
+            "wompi": {
+                "base_url": "https://production.wompi.co/v1",
+                "checkout_url": "https://checkout.wompi.co/p/",
+                "public_key": "",
+                "private_key": "",
+                "integrity_secret": "",
+                "webhook_secret": "",
+            },
         },
     }
 

@@ -7,7 +7,8 @@ country here is not offered there, whatever the provider's dashboard says.
 
 ``provider_id`` is the provider's own name for the method: Stripe's
 ``payment_method_types`` value, Mercado Pago's ``payment_method_id`` (and
-``payment_type_id`` its ``kind`` maps to), the sandbox's ``payment_method_types``.
+``payment_type_id`` its ``kind`` maps to), Wompi's ``payment_method_type``, the
+sandbox's ``payment_method_types``.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ LABELS = {
     "pagoefectivo": _("PagoEfectivo (efectivo o banca por internet)"),
     "yape": "Yape",
     "account_money": _("Saldo de Mercado Pago"),
+    "nequi": "Nequi",
+    "bancolombia_transfer": _("Transferencia Bancolombia"),
 }
 
 # Mercado Pago's payment_type_id values a preference may exclude
@@ -74,6 +77,17 @@ METHODS: dict[str, dict[str, tuple[Method, ...]]] = {
             _CARD,
             Method("yape", "yape", ("bank_transfer",)),
             Method("pagoefectivo", "pagoefectivo_atm", ("atm",)),
+        ),
+    },
+    # Wompi (Colombia only, pesos only): payment_method_type values of its
+    # transactions ("Métodos de pago" in docs.wompi.co). Its Web Checkout offers
+    # every method the account has enabled; it cannot be told which.
+    "wompi": {
+        "CO": (
+            Method("card", "CARD"),
+            Method("nequi", "NEQUI"),
+            Method("pse", "PSE"),
+            Method("bancolombia_transfer", "BANCOLOMBIA_TRANSFER"),
         ),
     },
     # The sandbox offers, per country, what the real providers offer there,

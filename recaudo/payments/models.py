@@ -15,7 +15,12 @@ from recaudo.payments.rules import contrast_ratio
 from recaudo.portfolio.models import MONEY, Creditor, Debt, Debtor, Payment
 from recaudo.vault import SecretField
 
-PROVIDERS = [("sandbox", "Sandbox"), ("stripe", "Stripe"), ("mercadopago", "Mercado Pago")]
+PROVIDERS = [
+    ("sandbox", "Sandbox"),
+    ("stripe", "Stripe"),
+    ("mercadopago", "Mercado Pago"),
+    ("wompi", "Wompi"),
+]
 
 
 def validate_brand_colour(value: str) -> None:
@@ -500,21 +505,26 @@ class ProviderAccount(models.Model):
     class Provider(models.TextChoices):
         STRIPE = "stripe", "Stripe"
         MERCADOPAGO = "mercadopago", "Mercado Pago"
+        WOMPI = "wompi", "Wompi"
         SANDBOX = "sandbox", _("Sandbox (pruebas)")
 
     creditor = models.ForeignKey(
         Creditor, on_delete=models.CASCADE, related_name="+", verbose_name=_("acreedor")
     )
     provider = models.CharField(_("proveedor"), max_length=20, choices=Provider.choices)
-    # The provider's own name for the account (Stripe acct_…, Mercado Pago user id): for staff.
+    # The provider's own name for the account (Stripe acct_…, Mercado Pago user id): for
+    # staff. Wompi's public key (pub_prod_…), which its checkout links carry.
     account_id = models.CharField(_("cuenta en el proveedor"), max_length=100, blank=True)
     # The webhook URL's last part: routes the provider's webhooks to this account.
     webhook_token = models.CharField(
         max_length=40, unique=True, default=new_webhook_token, editable=False
     )
-    # Stripe secret_key, Mercado Pago access_token, the sandbox api_key.
+    # Stripe secret_key, Mercado Pago access_token, Wompi private key, the sandbox api_key.
     api_key = SecretField(_("clave de la API"), blank=True)
+    # Wompi: its events secret.
     webhook_secret = SecretField(_("secreto de los webhooks"), blank=True)
+    # What signs the checkout itself (Wompi's integrity secret); the others have none.
+    signing_secret = SecretField(_("secreto de integridad"), blank=True)
     active = models.BooleanField(_("activa"), default=True)
     updated_at = models.DateTimeField(_("modificada"), auto_now=True)
 
@@ -532,6 +542,13 @@ class ProviderAccount(models.Model):
 
     def settings_override(self) -> dict[str, str]:
         """This account as keys of ``PAYMENTS['providers'][provider]`` (the rest stays global)."""
+        if self.provider == "wompi":
+            return {
+                "public_key": self.account_id,
+                "private_key": self.api_key,
+                "integrity_secret": self.signing_secret,
+                "webhook_secret": self.webhook_secret,
+            }
         key_name = {"stripe": "secret_key", "mercadopago": "access_token"}.get(
             self.provider, "api_key"
         )

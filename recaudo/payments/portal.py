@@ -106,6 +106,7 @@ def method_label(method: str) -> str:
     named = {
         "stripe": _("tarjeta (Stripe)"),
         "mercadopago": "Mercado Pago",
+        "wompi": "Wompi",
         "sandbox": _("pago en línea de prueba"),
         "transfer": _("transferencia"),
         "card": _("tarjeta"),

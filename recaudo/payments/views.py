@@ -378,6 +378,9 @@ def checkout_return(
         fetch_id = checkout.provider_session_id
         if checkout.provider == "mercadopago":
             fetch_id = request.GET.get("payment_id", "")
+        elif checkout.provider == "wompi" and request.GET.get("id"):
+            # Wompi sends the debtor back with its transaction's id (docs/payments.md#wompi).
+            fetch_id = request.GET["id"]
         if fetch_id:
             try:
                 record = provider_for(checkout.creditor_id, checkout.provider).fetch(fetch_id)

@@ -44,7 +44,11 @@ KEPT_HEADERS = (
     "Stripe-Signature",
     "x-signature",
     "x-request-id",
+    "X-Event-Checksum",
 )
+# Wompi retries an unanswered event 30 minutes, 3 hours and 24 hours later and does
+# not say whether a retry carries a new timestamp: its window covers the retries.
+WOMPI_TOLERANCE = 25 * 3600
 
 
 @provider_webhook
@@ -117,7 +121,10 @@ def payment_webhook(
 def _tolerance(provider_name: str) -> int | None:
     # Mercado Pago's ts is compared leniently (ms in some integrations); its
     # authenticity still rests on the HMAC and the payment lookup.
-    return None if provider_name == "mercadopago" else int(setting("signature_tolerance"))
+    if provider_name == "mercadopago":
+        return None
+    tolerance = int(setting("signature_tolerance"))
+    return max(tolerance, WOMPI_TOLERANCE) if provider_name == "wompi" else tolerance
 
 
 def _process(

@@ -20,6 +20,7 @@ from recaudo.sandbox.payments import register as register_payments
 from recaudo.sandbox.preapproval_http import register as register_preapproval
 from recaudo.sandbox.state import InboundError, Sandbox
 from recaudo.sandbox.webhooks import Reply
+from recaudo.sandbox.wompi import register as register_wompi
 
 SANDBOX_KEY = web.AppKey("sandbox", Sandbox)
 
@@ -300,6 +301,7 @@ def build_app(sandbox: Sandbox) -> web.Application:
     app.router.add_get("/_sandbox/webhooks", webhooks)
     register_payments(app, sandbox)
     register_preapproval(app, sandbox)
+    register_wompi(app, sandbox)
 
     async def start_dispatcher(app: web.Application) -> None:
         await sandbox.dispatcher.start()

@@ -1,8 +1,8 @@
 """Mercado Pago's subscriptions without an associated plan (preapproval), faked for the sandbox.
 
 Served under ``<SANDBOX_URL>/mercadopago`` (so ``MERCADOPAGO_BASE_URL`` points
-there; the routes: ``preapproval_http.py``), with Mercado Pago's paths, JSON and rules (docs/payments.md, "Mercado
-Pago"):
+there; the routes: ``preapproval_http.py``), with Mercado Pago's paths, JSON
+and rules (docs/payments.md, "Mercado Pago"):
 
   POST /preapproval               reason, external_reference, payer_email, back_url,
                                   status "pending", auto_recurring {frequency > 0,

@@ -92,10 +92,17 @@ class ProviderAccountForm(forms.Form):
         label=gettext_lazy("Proveedor"), choices=ProviderAccount.Provider.choices
     )
     account_id = forms.CharField(
-        label=gettext_lazy("Cuenta en el proveedor"), max_length=100, required=False
+        label=gettext_lazy("Cuenta en el proveedor"),
+        max_length=100,
+        required=False,
+        help_text=gettext_lazy(
+            "Wompi: la llave pública (pub_prod_…); la clave de la API es la llave privada y el "
+            "secreto de los webhooks, el de eventos."
+        ),
     )
     api_key = _secret(gettext_lazy("Clave de la API"))
     webhook_secret = _secret(gettext_lazy("Secreto de los webhooks"))
+    signing_secret = _secret(gettext_lazy("Secreto de integridad (solo Wompi)"))
     active = forms.BooleanField(label=gettext_lazy("Activa"), required=False, initial=True)
 
 

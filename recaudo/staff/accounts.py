@@ -33,7 +33,7 @@ REQUIRED_SECRETS: dict[str, tuple[str, ...]] = {
     "rcs": ("secret", "signing_secret"),
     "email": (),
 }
-PROVIDER_SECRETS = ("api_key", "webhook_secret")
+PROVIDER_SECRETS = ("api_key", "webhook_secret", "signing_secret")
 
 
 class AccountError(Exception):

@@ -211,6 +211,11 @@ def test_payment_provider_settings_come_from_the_environment(tmp_path):
         "MERCADOPAGO_ACCESS_TOKEN": "APP_USR-1",
         "MERCADOPAGO_WEBHOOK_SECRET": "mp-secret",
         "MERCADOPAGO_BASE_URL": "https://mp.internal",
+        "WOMPI_BASE_URL": "https://sandbox.wompi.co/v1",
+        "WOMPI_PUBLIC_KEY": "pub_test_1",
+        "WOMPI_PRIVATE_KEY": "prv_test_1",
+        "WOMPI_INTEGRITY_SECRET": "test_integrity_1",
+        "WOMPI_EVENTS_SECRET": "test_events_1",
         "PAYMENTS_REPORT_PAUSE_DAYS": "7",
     }
 
@@ -229,6 +234,14 @@ def test_payment_provider_settings_come_from_the_environment(tmp_path):
                 "base_url": "https://mp.internal",
                 "access_token": "APP_USR-1",
                 "webhook_secret": "mp-secret",
+            },
+            "wompi": {
+                "base_url": "https://sandbox.wompi.co/v1",
+                "checkout_url": "https://checkout.wompi.co/p/",
+                "public_key": "pub_test_1",
+                "private_key": "prv_test_1",
+                "integrity_secret": "test_integrity_1",
+                "webhook_secret": "test_events_1",
             },
         },
     }

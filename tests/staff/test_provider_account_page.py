@@ -149,3 +149,35 @@ def test_another_creditors_admin_gets_a_404_and_nothing_changes(two, account):
     account.refresh_from_db()
     assert (account.account_id, account.api_key) == ("acct_1", API_KEY)
     assert not AuditEvent.objects.filter(kind="account_changed").exists()
+
+
+def test_a_wompi_account_shows_its_events_url_and_stores_its_integrity_secret(two, settings):
+    settings.PUBLIC_BASE_URL = "https://cobros.example"
+    wompi = ProviderAccount.objects.create(
+        creditor=two[0], provider="wompi", account_id="pub_prod_mio", api_key="prv_prod_mio",
+        webhook_secret="prod_events_mio",
+    )  # fmt: skip
+    client = browser_of(staff("ana", ADMIN, two[0]))
+    page = client.get(url(wompi)).content.decode()
+    assert (
+        f'<code id="webhook-url">https://cobros.example/webhooks/payments/wompi/'
+        f"{wompi.webhook_token}</code>" in page
+    )
+    assert '<dd data-secret="signing_secret">sin guardar</dd>' in page
+
+    posted = form(two[0], **{"payment-provider": "wompi", "payment-account_id": "pub_prod_mio",
+                             "payment-signing_secret": "prod_integrity_mio"})  # fmt: skip
+    assert client.post(url(wompi), posted).status_code == 302
+    wompi.refresh_from_db()
+    assert wompi.signing_secret == "prod_integrity_mio"
+    assert wompi.settings_override() == {
+        "public_key": "pub_prod_mio",
+        "private_key": "prv_prod_mio",
+        "integrity_secret": "prod_integrity_mio",
+        "webhook_secret": "prod_events_mio",
+    }
+    page = client.get(url(wompi)).content.decode()
+    assert '<dd data-secret="signing_secret">guardado</dd>' in page
+    assert "prod_integrity_mio" not in page
+    [event] = AuditEvent.objects.filter(kind="account_changed")
+    assert event.data["changed"] == ["signing_secret"]

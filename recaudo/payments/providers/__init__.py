@@ -12,6 +12,7 @@ from recaudo.payments.providers.base import HttpProvider, ProviderError
 from recaudo.payments.providers.mercadopago import MercadoPagoProvider
 from recaudo.payments.providers.sandbox import SandboxProvider
 from recaudo.payments.providers.stripe import StripeProvider
+from recaudo.payments.providers.wompi import WompiProvider
 
 if TYPE_CHECKING:  # the models load after this module (payments/checks.py imports it early)
     from recaudo.payments.models import ProviderAccount
@@ -20,6 +21,7 @@ PROVIDERS: dict[str, type[HttpProvider]] = {
     "sandbox": SandboxProvider,
     "stripe": StripeProvider,
     "mercadopago": MercadoPagoProvider,
+    "wompi": WompiProvider,
 }
 
 

@@ -10,7 +10,8 @@ creditors writing from two numbers, each webhook signed with its own secret.
 from __future__ import annotations
 
 from recaudo.delivery.models import ChannelAccount
-from recaudo.payments.models import BankAccount
+from recaudo.payments.conf import provider_config
+from recaudo.payments.models import BankAccount, PaymentSettings
 from recaudo.portfolio.models import Creditor
 from recaudo.sandbox.config import Credentials
 
@@ -68,3 +69,14 @@ def give_creditors_bank_accounts() -> list[BankAccount]:
             )
         )
     return made
+
+
+def give_colombian_creditors_wompi() -> list[PaymentSettings]:
+    """Colombian demo creditors without payment settings pay through Wompi, when Wompi is
+    configured (`make run`: the sandbox's Wompi fake), so the portal names Nequi."""
+    if not provider_config("wompi").get("public_key"):
+        return []
+    return [
+        PaymentSettings.objects.create(creditor=creditor, provider="wompi")
+        for creditor in Creditor.objects.filter(country="CO", payment_settings__isnull=True)
+    ]

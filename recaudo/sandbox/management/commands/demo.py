@@ -18,6 +18,7 @@ from recaudo.portfolio.models import Creditor
 from recaudo.sandbox.demo import seed
 from recaudo.sandbox.demo import write as seed_write
 from recaudo.sandbox.demo.accounts import (
+    give_colombian_creditors_wompi,
     give_creditors_bank_accounts,
     give_second_creditor_its_number,
 )
@@ -79,6 +80,8 @@ class Command(BaseCommand):
                     self.stdout.write(
                         f"{len(banks)} creditors take bank transfers with each debtor's reference."
                     )
+                for chosen in give_colombian_creditors_wompi():
+                    self.stdout.write(f"{chosen.creditor.name} takes payments through Wompi.")
         # Today's contacts, so the outbox is not empty (idempotent: a second
         # run the same day plans nothing new).
 
