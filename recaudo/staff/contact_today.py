@@ -9,6 +9,7 @@ debtor's Outreach rows (their status and the reason they recorded).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -43,17 +44,45 @@ DISPATCH_REASONS = {
     "reported already paid or disputed": gettext_lazy(
         "dijo que ya pagó, o hay una disputa o una pausa"
     ),
+    # ``outreach.sending``'s records of a worker's or a provider's trouble.
+    "returned to the queue: its worker stopped before sending": gettext_lazy(
+        "vuelto a la cola: su proceso se detuvo antes de enviarlo"
+    ),
+    "lease expired during sending": gettext_lazy(
+        "su proceso se detuvo durante el envío: se espera la confirmación del proveedor"
+    ),
+    "the provider's answer was lost": gettext_lazy("se perdió la respuesta del proveedor"),
+    "decided again: the debtor changed before the send": gettext_lazy(
+        "decidido de nuevo: algo del deudor cambió antes del envío"
+    ),
+    "reconciled: the provider has it": gettext_lazy("conciliado: el proveedor lo tiene"),
+    "reconciled: the provider never got it; queued again": gettext_lazy(
+        "conciliado: el proveedor nunca lo recibió; de nuevo en la cola"
+    ),
 }
+# Reasons written with a reference: what settled the debts (``outreach.settle.cancel_settled``).
+SETTLED_REASONS = (
+    (re.compile(r"^paid \((?P<ref>.*)\)$"), gettext_lazy("pagó (pago %(ref)s)")),
+    (re.compile(r"^plan (?P<ref>\d+) agreed$"), gettext_lazy("acordó un plan de pagos")),
+    (re.compile(r"^discount (?P<ref>\d+) settled$"), gettext_lazy("pagó con un descuento")),
+)
 
 
 def reason_words(code: str) -> str:
     """One reason code in words; an unknown code (a free text reason) as it is."""
     found = DISPATCH_REASONS.get(code) or REASONS.get(code)
-    return str(found) if found is not None else code
+    if found is not None:
+        return str(found)
+    for pattern, words in SETTLED_REASONS:
+        if matched := pattern.match(code):
+            return str(words) % {"ref": matched["ref"]}
+    return code
 
 
 def reasons_words(codes: str | tuple[str, ...] | list[str]) -> str:
     if isinstance(codes, str):
+        if reason_words(codes) != codes:  # one reason that holds a comma of its own
+            return reason_words(codes)
         codes = [part for part in codes.split(",") if part]
     return "; ".join(reason_words(code.strip()) for code in codes)
 
