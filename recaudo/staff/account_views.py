@@ -7,7 +7,7 @@ listed nor reachable. See docs/channels.md#accounts-per-creditor.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from django import forms
 from django.conf import settings
@@ -26,6 +26,8 @@ from recaudo.payments.models import ProviderAccount
 from recaudo.portfolio.models import Creditor
 from recaudo.roles import ADMIN, APPROVERS, role_of
 from recaudo.staff import accounts
+
+AccountT = TypeVar("AccountT", ChannelAccount, ProviderAccount)
 
 if TYPE_CHECKING:  # a development dependency (django-stubs-ext)
     from django_stubs_ext import StrOrPromise
@@ -168,13 +170,7 @@ def channel_account(request: AgentRequest, account_id: int) -> HttpResponse:
     not exist; the creditor and the channel are fixed here (a new account is
     made on the list page).
     """
-    role = role_of(request.user)
-    if role not in APPROVERS:
-        raise PermissionDenied(_("Solo administradores y supervisores ven las cuentas."))
-    found = get_object_or_404(
-        scoped(ChannelAccount.objects.select_related("creditor"), creditor_scope(request.user)),
-        pk=account_id,
-    )
+    role, found = _account_in_scope(request, ChannelAccount, account_id)
     initial = {
         "creditor": found.creditor_id,
         "channel": found.channel,
@@ -187,8 +183,6 @@ def channel_account(request: AgentRequest, account_id: int) -> HttpResponse:
         },
     }
     posted = request.method == "POST"
-    if posted and role != ADMIN:
-        raise PermissionDenied(_("Solo un administrador cambia las cuentas."))
     form = _form(ChannelAccountForm, request, "channel", request.POST if posted else None, initial)
     # Disabled: the creditor and the channel are the account's, whatever was posted.
     for name in ("creditor", "channel"):
@@ -214,13 +208,7 @@ def provider_account(request: AgentRequest, account_id: int) -> HttpResponse:
     Admins change it (the creditor and provider are fixed; an empty secret keeps
     the stored one); supervisors read it; another creditor's account is a 404.
     """
-    role = role_of(request.user)
-    if role not in APPROVERS:
-        raise PermissionDenied(_("Solo administradores y supervisores ven las cuentas."))
-    found = get_object_or_404(
-        scoped(ProviderAccount.objects.select_related("creditor"), creditor_scope(request.user)),
-        pk=account_id,
-    )
+    role, found = _account_in_scope(request, ProviderAccount, account_id)
     initial = {
         "creditor": found.creditor_id,
         "provider": found.provider,
@@ -228,8 +216,6 @@ def provider_account(request: AgentRequest, account_id: int) -> HttpResponse:
         "active": found.active,
     }
     posted = request.method == "POST"
-    if posted and role != ADMIN:
-        raise PermissionDenied(_("Solo un administrador cambia las cuentas."))
     form = _form(ProviderAccountForm, request, "payment", request.POST if posted else None, initial)
     # Disabled: the creditor and the provider are the account's, whatever was posted.
     for name in ("creditor", "provider"):
@@ -250,6 +236,23 @@ def provider_account(request: AgentRequest, account_id: int) -> HttpResponse:
             ),
         },
     )
+
+
+def _account_in_scope(
+    request: AgentRequest, model: type[AccountT], account_id: int
+) -> tuple[str, AccountT]:
+    """The user's role and the account: admins and supervisors see it, only admins post,
+    and an account of a creditor outside the user's scope is a 404."""
+    role = role_of(request.user)
+    if role not in APPROVERS:
+        raise PermissionDenied(_("Solo administradores y supervisores ven las cuentas."))
+    found = get_object_or_404(
+        scoped(model.objects.select_related("creditor"), creditor_scope(request.user)),
+        pk=account_id,
+    )
+    if request.method == "POST" and role != ADMIN:
+        raise PermissionDenied(_("Solo un administrador cambia las cuentas."))
+    return role, found
 
 
 def _save(request: AgentRequest, form: forms.Form) -> bool:
