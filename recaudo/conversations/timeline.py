@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from recaudo.conversations.models import Message, Thread
 from recaudo.exports import csv_writer
 from recaudo.outreach.models import Outreach
+from recaudo.policies.keys import key_label
 from recaudo.policies.templatetags.money import reader_money
 
 # What the inbox shows for the codes an entry carries (the CSV keeps the codes).
@@ -128,7 +129,9 @@ def _outreach_text(row: Outreach) -> str:
     context = row.notice_context or {}
     if context.get("text"):
         return str(context["text"])
-    label = row.template_key or row.get_action_display()
+    label = key_label(row.template_key) if row.template_key else row.get_action_display()
+    if not row.amount_due:  # a receipt, a paz y salvo: nothing owed to show
+        return f"[{label}]"
     return f"[{label}] {reader_money(row.amount_due, row.currency, row.debtor.country)}"
 
 

@@ -26,6 +26,7 @@ from recaudo.outreach.history import ATTEMPTED, debtor_history
 from recaudo.outreach.models import Outreach
 from recaudo.payments.models import DebtorReport
 from recaudo.payments.promises import debts_under_promise
+from recaudo.policies.keys import key_label
 from recaudo.portfolio.models import ChannelConsent, ContactPoint, Debt, Debtor
 
 # The dispatcher's own reason codes (``delivery.rules.decide``) beyond the compliance
@@ -108,6 +109,10 @@ class RowToday:
     @property
     def channel_label(self) -> str:
         return str(CHANNELS.get(self.row.channel, self.row.channel))
+
+    @property
+    def key_label(self) -> str:
+        return key_label(self.row.template_key)
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,13 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.contrib.auth.models import User
+from django.utils import translation
 from pypdf import PdfReader
 
 from recaudo.conversations import actions
 from recaudo.conversations.export import drawable, thread_pdf
 from recaudo.conversations.models import AgentProfile, Thread
+from recaudo.conversations.timeline import debtor_timeline
 from recaudo.delivery import provider_events as events
 from recaudo.outreach.contract import Event
 from recaudo.outreach.models import Outreach
@@ -81,7 +83,7 @@ def test_the_pdf_holds_the_creditor_the_debtor_and_every_entry_with_both_times(c
     assert creditor.legal_name in text
     assert "María José Núñez Peña · CLI-ñ/7" in text
     # The reminder (outbox), the question, the bot's answer and the note, in time order.
-    reminder = text.index("[reminder_before] $1.000,00")
+    reminder = text.index("[recordatorio antes del vencimiento] $1.000,00")
     question = text.index("¿Cuánto debo? ¡Ayúdenme, por favor! [U+1F600]")
     answer = text.index("Tu saldo pendiente es $1.000,00")
     note = text.index("Llamar a la señora Núñez el miércoles; pidió descuento.")
@@ -155,3 +157,20 @@ def test_a_long_thread_runs_over_several_pages_without_losing_an_entry(creditor)
 
 def test_characters_the_font_lacks_are_written_as_code_points():
     assert drawable("ñ ¿¡ € … → 😀") == "ñ ¿¡ € … [U+2192] [U+1F600]"
+
+
+def test_a_planned_receipt_reads_as_its_label_without_an_amount_in_the_readers_language(creditor):
+    debtor = make_debtor(creditor, phone="+573001110399")
+    Outreach.objects.create(
+        creditor=creditor, debtor=debtor, anchor_due_on=date(2026, 11, 30),
+        planned_on=date(2026, 11, 23), action="message", channel="sms",
+        contact_point=debtor.contact_points.get(), template_key="paid_in_full",
+        tone="", language="es", currency="COP", amount_due=Decimal("0"),
+        window_start=NOW + timedelta(hours=1), window_end=NOW + timedelta(hours=6),
+        status="planned",
+    )  # fmt: skip
+
+    with translation.override("pt-br"):
+        texts = [entry.text for entry in debtor_timeline(debtor.pk)]
+
+    assert texts == ["[declaração de quitação]"]
