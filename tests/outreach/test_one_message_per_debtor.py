@@ -71,9 +71,11 @@ def test_three_debts_due_at_different_offsets_get_one_message_naming_all_three(
     [sent] = dispatch_and_record(SEND_AT)
 
     assert sent.channel == "rcs"  # the phone-first steps try RCS before SMS
-    assert sent.text == (
-        f"{creditor.brand_name}: hola Lucía, tienes 3 facturas pendientes por $1.250.000,00, "
-        f"la primera con vencimiento el 17 de noviembre. Paga o elige un plan en {_link(sent.text)}"
+    assert sent.text == (  # RCS's own wording (policies.default_templates.rcs_body)
+        f"Hola Lucía, te escribimos de {creditor.brand_name}. Tienes 3 facturas pendientes por "
+        "$1.250.000,00, la primera con vencimiento el 17 de noviembre.\n"
+        f"Puedes ver el detalle y pagar o elegir un plan aquí: {_link(sent.text)}\n"
+        "Si ya pagaste, ¡gracias!"
     )
     assert dispatch_and_record(SEND_AT + timedelta(hours=1)) == []
     assert set(Outreach.objects.values_list("status", flat=True)) == {"sent", "covered"}
@@ -116,8 +118,10 @@ def test_after_the_debtor_pays_one_debt_the_message_lists_the_remaining_ones(cre
     [sent] = dispatch_and_record(SEND_AT)
 
     assert sent.text == (
-        f"{creditor.brand_name}: hola Lucía, tienes 2 facturas pendientes por $350.000,00, "
-        f"la primera con vencimiento el 23 de noviembre. Paga o elige un plan en {_link(sent.text)}"
+        f"Hola Lucía, te escribimos de {creditor.brand_name}. Tienes 2 facturas pendientes por "
+        "$350.000,00, la primera con vencimiento el 23 de noviembre.\n"
+        f"Puedes ver el detalle y pagar o elegir un plan aquí: {_link(sent.text)}\n"
+        "Si ya pagaste, ¡gracias!"
     )
 
 
@@ -132,8 +136,8 @@ def test_one_debt_left_gets_the_steps_own_text_not_the_several_debts_one(credito
     [sent] = dispatch_and_record(SEND_AT)
 
     assert sent.text.startswith(
-        f"{creditor.brand_name}: hola Lucía, no hemos recibido tu pago de $100.000,00 con "
-        "vencimiento el 1 de diciembre."
+        f"Hola Lucía, te escribimos de {creditor.brand_name}. No hemos recibido tu pago de "
+        "$100.000,00, que vencía el 1 de diciembre;"
     )
 
 
