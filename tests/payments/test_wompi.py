@@ -172,24 +172,52 @@ def test_a_genuine_event_is_accepted_and_a_changed_or_stale_one_refused():
     assert missing.value.missing
 
 
-def test_fetch_reads_the_transaction_and_names_its_method():
-    seen = []
+T9 = {
+    "id": "t9", "status": "APPROVED", "amount_in_cents": 18500050, "currency": "COP",
+    "reference": "ref-1", "payment_method_type": "NEQUI",
+}  # fmt: skip
+REF_9 = [
+    {"id": "t2", "status": "DECLINED", "amount_in_cents": 500000, "currency": "COP",
+     "reference": "ref-9", "payment_method_type": "PSE"},
+    {"id": "t1", "status": "APPROVED", "amount_in_cents": 500000, "currency": "COP",
+     "reference": "ref-9", "payment_method_type": "BANCOLOMBIA_TRANSFER"},
+]  # fmt: skip
+
+
+def _wompi(seen: list, listed: dict[str, list], public: dict[str, dict]) -> WompiProvider:
+    """Wompi's API: transactions by id for anyone, by reference only this account's."""
 
     def handler(request: httpx.Request) -> httpx.Response:
         seen.append((str(request.url), request.headers.get("Authorization")))
         if request.url.path == "/v1/transactions":
-            return httpx.Response(200, json={"data": [
-                {"id": "t2", "status": "DECLINED", "amount_in_cents": 500000, "currency": "COP",
-                 "reference": "ref-9", "payment_method_type": "PSE"},
-                {"id": "t1", "status": "APPROVED", "amount_in_cents": 500000, "currency": "COP",
-                 "reference": "ref-9", "payment_method_type": "BANCOLOMBIA_TRANSFER"},
-            ]})  # fmt: skip
-        return httpx.Response(200, json={"data": {
-            "id": "t9", "status": "APPROVED", "amount_in_cents": 18500050, "currency": "COP",
-            "reference": "ref-1", "payment_method_type": "NEQUI",
-        }})  # fmt: skip
+            return httpx.Response(
+                200, json={"data": listed.get(request.url.params["reference"], [])}
+            )
+        return httpx.Response(200, json={"data": public[request.url.path.rsplit("/", 1)[1]]})
 
-    provider = WompiProvider(CONFIG, transport=httpx.MockTransport(handler))
+    return WompiProvider(CONFIG, transport=httpx.MockTransport(handler))
+
+
+def test_a_checksum_that_does_not_cover_the_transactions_id_status_and_amount_is_refused():
+    # A genuine checksum over a value the sender chose (a property of its own naming)
+    # must not vouch for another transaction's id.
+    transaction = {"id": "t-any", "status": "APPROVED", "amount_in_cents": 100, "x": "t-9"}
+    event = {
+        "event": "transaction.updated",
+        "data": {"transaction": transaction},
+        "signature": {"properties": ["transaction.x"], "checksum": ""},
+        "timestamp": int(time.time()),
+    }
+    event["signature"]["checksum"] = event_checksum(event, "test_events_abc")
+
+    with pytest.raises(SignatureError, match="does not cover"):
+        WompiProvider(CONFIG).verify_signature(_request(event), tolerance=300)
+
+
+def test_fetch_reads_the_transaction_and_names_its_method():
+    seen: list = []
+    provider = _wompi(seen, {"ref-1": [T9], "ref-9": REF_9}, {"t9": T9})
+
     record = provider.fetch("t9")
     assert (record.status, record.amount, record.currency, record.reference) == (
         "paid", Decimal("185000.50"), "COP", "ref-1",
@@ -199,8 +227,20 @@ def test_fetch_reads_the_transaction_and_names_its_method():
     assert (by_reference.payment_id, by_reference.method) == ("t1", "wompi:bancolombia_transfer")
     assert seen == [
         ("https://sandbox.wompi.co/v1/transactions/t9", None),
+        ("https://sandbox.wompi.co/v1/transactions?reference=ref-1", "Bearer prv_test_abc"),
         ("https://sandbox.wompi.co/v1/transactions?reference=ref-9", "Bearer prv_test_abc"),
     ]
+
+
+def test_a_transaction_another_wompi_account_holds_under_our_reference_is_refused():
+    # Someone pays themselves through their own Wompi account under our reference, then
+    # hands us that transaction's id: Wompi shows it to anyone, but our key does not list it.
+    theirs = {**T9, "id": "t-theirs"}
+    provider = _wompi([], {"ref-1": [T9]}, {"t-theirs": theirs})
+
+    with pytest.raises(ProviderError, match="not this account's") as refused:
+        provider.fetch("t-theirs")
+    assert refused.value.permanent
 
 
 @pytest.mark.parametrize(
@@ -208,11 +248,9 @@ def test_fetch_reads_the_transaction_and_names_its_method():
     [("DECLINED", "failed"), ("ERROR", "failed"), ("VOIDED", "reversed"), ("PENDING", "open")],
 )
 def test_wompis_statuses_map_to_ours(status, ours):
-    body = {"data": {"id": "t", "status": status, "amount_in_cents": 100, "currency": "COP",
-                     "reference": "r", "payment_method_type": "CARD"}}  # fmt: skip
-    provider = WompiProvider(
-        CONFIG, transport=httpx.MockTransport(lambda request: httpx.Response(200, json=body))
-    )
+    transaction = {"id": "t", "status": status, "amount_in_cents": 100, "currency": "COP",
+                   "reference": "r", "payment_method_type": "CARD"}  # fmt: skip
+    provider = _wompi([], {"r": [transaction]}, {"t": transaction})
     assert provider.fetch("t").status == ours
 
 

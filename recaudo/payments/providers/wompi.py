@@ -57,6 +57,12 @@ def amount_in_cents(amount: Decimal) -> int:
     return int(cents)
 
 
+# What Wompi's transaction.updated checksum covers ("Eventos", docs.wompi.co).
+SIGNED_PROPERTIES = frozenset(
+    {"transaction.id", "transaction.status", "transaction.amount_in_cents"}
+)
+
+
 def integrity_signature(reference: str, cents: int, currency: str, secret: str) -> str:
     """SHA-256 of ``<reference><amount in cents><currency><integrity secret>`` (hex).
 
@@ -128,15 +134,31 @@ class WompiProvider(HttpProvider):
         )
 
     def fetch(self, fetch_id: str) -> ProviderRecord:
-        """A transaction by Wompi's id (public), or for ``reference:<ours>`` (needs the
-        private key) an approved one among the reference's, else the first Wompi lists."""
-        if fetch_id.startswith(BY_REFERENCE):
-            return self._by_reference(fetch_id.removeprefix(BY_REFERENCE))
-        # The id may come from the debtor's browser (?id=): one path segment, nothing else.
-        body = self.request("GET", f"/transactions/{quote(fetch_id, safe='')}")
-        return self._record(body.get("data"), fetch_id)
+        """A transaction by Wompi's id, or for ``reference:<ours>`` an approved one among
+        the reference's, else the first Wompi lists.
 
-    def _by_reference(self, reference: str) -> ProviderRecord:
+        Wompi answers ``GET /transactions/{id}`` for any merchant's transaction
+        without a key, and the id may come from the debtor's browser (``?id=``):
+        the transaction counts only when this account's private key lists it
+        under its reference, so a payment to someone else's Wompi account under
+        our reference is never taken for ours.
+        """
+        if fetch_id.startswith(BY_REFERENCE):
+            found = self._listed(fetch_id.removeprefix(BY_REFERENCE))
+            approved = [item for item in found if item.get("status") == "APPROVED"]
+            return self._record((approved or found)[0], fetch_id)
+        # One path segment, nothing else.
+        body = self.request("GET", f"/transactions/{quote(fetch_id, safe='')}")
+        public = self._record(body.get("data"), fetch_id)
+        ours = [item for item in self._listed(public.reference) if str(item.get("id")) == fetch_id]
+        if not ours:
+            raise ProviderError(
+                f"Wompi transaction {fetch_id} is not this account's", permanent=True
+            )
+        return self._record(ours[0], fetch_id)
+
+    def _listed(self, reference: str) -> list[dict[str, Any]]:
+        """This account's transactions under ``reference`` (the private key sees only its own)."""
         self.require("private_key")
         body = self.request(
             "GET",
@@ -147,12 +169,10 @@ class WompiProvider(HttpProvider):
         found = body.get("data")
         if not isinstance(found, list):
             raise ProviderError(f"Wompi transactions for {reference!r} are malformed")
-        if not found:
+        listed = [item for item in found if isinstance(item, dict)]
+        if not listed:
             raise ProviderError(f"Wompi has no transaction for {reference!r} yet")
-        approved = [
-            item for item in found if isinstance(item, dict) and item.get("status") == "APPROVED"
-        ]
-        return self._record((approved or found)[0], reference)
+        return listed
 
     def _record(self, transaction: Any, fetch_id: str) -> ProviderRecord:
         try:
@@ -188,6 +208,11 @@ class WompiProvider(HttpProvider):
             header and not signatures_match(expected, header.upper())
         ):
             raise SignatureError("checksum does not match")
+        # The event names the properties its checksum covers: a transaction's must cover
+        # its id, status and amount, or a valid checksum could vouch for other values.
+        covered = {str(name) for name in event["signature"]["properties"]}
+        if event.get("event") == TRANSACTION_UPDATED and not covered >= SIGNED_PROPERTIES:
+            raise SignatureError("the checksum does not cover the transaction's id, status, amount")
         check_timestamp(timestamp, tolerance, now)
 
     def parse_webhook(self, request: WebhookRequest) -> WebhookNotice:
