@@ -164,8 +164,12 @@ def record_authorized_payment(
         return None  # scheduled, or the payment is still in process: a later notice says
     if payment.payment_status == "rejected" and mandate.status != Mandate.Status.ACTIVE:
         return None  # refused after our cancel: nothing was taken, nothing to tell
-    if not mandate.last4:
-        # Mercado Pago names the card in the payment, not in the preapproval.
+    # One attempt per payment Mercado Pago made for the invoice: each try is a payment of
+    # its own, whereas the retry counter may move before the next payment exists.
+    key = f"mp-{payment.id}-{payment.payment_id}"
+    if not mandate.last4 and not DebitAttempt.objects.filter(idempotency_key=key).exists():
+        # Mercado Pago names the card in the payment, not in the preapproval: asked once
+        # per new attempt, not for every invoice the daily reconcile reads again.
         try:
             last4 = client.card_last4(payment.payment_id)
         except ProviderError as error:
@@ -173,7 +177,7 @@ def record_authorized_payment(
             last4 = ""
         if last4:
             Mandate.objects.filter(pk=mandate.pk).update(last4=last4)
-    key = f"mp-{payment.id}-{payment.retry_attempt}"
+            mandate.last4 = last4
     with transaction.atomic():
         # One at a time per plan: a repeated or concurrent notice finds the row written.
         InstalmentPlan.objects.select_for_update().get(pk=mandate.plan_id)

@@ -152,7 +152,7 @@ def test_an_approved_charge_settles_once_whatever_notifications_come_and_again(
     deliver(client, sent)  # Mercado Pago sends again when an answer is slow
     attempt = DebitAttempt.objects.get()
     [charge] = mercadopago.charges.values()
-    assert attempt.idempotency_key == f"mp-{charge.id}-0"
+    assert attempt.idempotency_key == f"mp-{charge.id}-{charge.payment_id}"
     assert (attempt.status, attempt.amount, attempt.number) == ("succeeded", DOWN, 1)
     payment = Payment.objects.get()
     assert payment.external_id == charge.payment_id == attempt.provider_payment_id
@@ -215,7 +215,10 @@ def test_a_refused_charge_tells_mercado_pagos_retry_date_and_the_retry_pays(
     deliver(client, mercadopago.advance(date(2026, 11, 23)))
     paid = DebitAttempt.objects.get(number=2)
     assert paid.status == "succeeded" and paid.instalment_id == failed.instalment_id
-    assert paid.idempotency_key.endswith("-1")
+    # Each try is a payment of its own: the retry's attempt is keyed by its payment.
+    [charge] = mercadopago.charges.values()
+    assert paid.idempotency_key == f"mp-{charge.id}-{paid.provider_payment_id}"
+    assert paid.provider_payment_id != failed.idempotency_key.rsplit("-", 1)[1]
     assert Payment.objects.get().external_id == paid.provider_payment_id
     assert plan.instalments.get(number=0).status == "paid"
 

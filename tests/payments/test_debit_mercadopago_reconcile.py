@@ -70,7 +70,7 @@ def test_charges_whose_notices_are_all_lost_are_recorded_once_by_the_daily_run(
     assert settle_agreements(date(2026, 12, 22))["debit_reconciled"] == 0
     charges = sorted(mercadopago.charges.values(), key=lambda charge: charge.debit_date)
     assert list(DebitAttempt.objects.order_by("pk").values_list("idempotency_key", "status")) == [
-        (f"mp-{charge.id}-0", "succeeded") for charge in charges
+        (f"mp-{charge.id}-{charge.payment_id}", "succeeded") for charge in charges
     ]
     assert sorted(Payment.objects.values_list("external_id", "amount")) == sorted(
         [(charges[0].payment_id, DOWN), (charges[1].payment_id, MONTHLY)]
@@ -323,7 +323,10 @@ def test_the_daily_run_and_a_late_notice_of_one_charge_at_once_record_it_once(
         thread.join(30)
     assert len(outcomes) == 2
     attempt = DebitAttempt.objects.get()
-    assert (attempt.status, attempt.idempotency_key) == ("succeeded", f"mp-{charge.id}-0")
+    assert (attempt.status, attempt.idempotency_key) == (
+        "succeeded",
+        f"mp-{charge.id}-{charge.payment_id}",
+    )
     assert Payment.objects.get().external_id == charge.payment_id
     assert statuses(plan)[0] == "paid"
 
@@ -443,3 +446,18 @@ def test_the_invoice_search_asks_page_after_page_and_refuses_a_malformed_answer(
     assert seen[0].headers["Authorization"] == "Bearer t"
     with pytest.raises(ProviderError, match="search is malformed"):
         provider.search_authorized_payments(preapproval_id="broken")
+
+
+def test_a_refusal_read_again_after_the_retry_counter_moved_is_recorded_once(
+    client, debtor, plan, mercadopago
+):
+    # Mercado Pago may count the next try before making its payment: the same refused
+    # payment read with another counter is the same attempt, and one notice.
+    enrol(client, debtor, mercadopago, holder="FUND")
+    deliver(client, mercadopago.sent)
+    [charge] = mercadopago.charges.values()
+    charge.retry_attempt += 1
+
+    assert reconcile_preapprovals(timezone.now()) == 0
+    assert DebitAttempt.objects.count() == 1
+    assert Outreach.objects.filter(template_key="debit_failed").count() == 1
