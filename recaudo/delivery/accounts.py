@@ -410,11 +410,17 @@ def _mail_recipients(body: bytes) -> set[str]:
 
 
 def _mail_recipient_tiers(body: bytes) -> list[set[str]]:
-    """The addresses of Delivered-To (where the relay delivered it), To and Cc, in that order."""
+    """The addresses of Delivered-To (where the relay delivered it), To and Cc, in that order.
+
+    Only the topmost Delivered-To counts: each server on the way adds its own
+    above the last, so a forwarded mail also names the earlier hop's mailbox.
+    """
     try:
         headers = BytesHeaderParser(policy=default).parsebytes(body)
         tiers = [
-            [str(value) for value in headers.get_all(name, [])]
+            [str(value) for value in headers.get_all(name, [])][
+                : 1 if name == "Delivered-To" else None
+            ]
             for name in ("Delivered-To", "To", "Cc")
         ]
     except (ValueError, TypeError, LookupError):

@@ -78,10 +78,18 @@ def reopen_completed_plan(payment: Payment) -> InstalmentPlan | None:
     InstalmentPlan.objects.filter(pk=plan.pk).update(
         status=InstalmentPlan.Status.ACTIVE, ended_at=None
     )
-    plan.instalments.filter(status=Instalment.Status.CANCELLED).update(
-        status=Instalment.Status.PENDING
-    )
+    owed_again = plan.instalments.filter(status=Instalment.Status.CANCELLED)
+    _due_from_today(list(owed_again.values_list("pk", flat=True)))
+    owed_again.update(status=Instalment.Status.PENDING)
     return plan
+
+
+def _due_from_today(instalment_ids: list[int]) -> None:
+    """Instalments owed again after money was taken back fall due today at the earliest:
+    the debtor is told to pay them now, so the plan's grace counts from today, not from
+    a date already past (which would break the plan at the next daily run)."""
+    today = timezone.localdate()
+    Instalment.objects.filter(pk__in=instalment_ids, due_on__lt=today).update(due_on=today)
 
 
 def count_toward_plan(debtor_id: int, *, undo: bool = False) -> int:
@@ -107,9 +115,11 @@ def count_toward_plan(debtor_id: int, *, undo: bool = False) -> int:
         pk__in=[item.pk for item in instalments[:covered]], status=Instalment.Status.PENDING
     ).update(status=Instalment.Status.PAID, paid_at=now)
     if undo:
-        Instalment.objects.filter(
+        uncovered = Instalment.objects.filter(
             pk__in=[item.pk for item in instalments[covered:]], status=Instalment.Status.PAID
-        ).update(status=Instalment.Status.PENDING, paid_at=None)
+        )
+        _due_from_today(list(uncovered.values_list("pk", flat=True)))
+        uncovered.update(status=Instalment.Status.PENDING, paid_at=None)
         # A debt the reversed payment had paid was opened again: it is the plan's,
         # so its instalments, not the policy's reminders, collect it.
         for debt in plan.debts.filter(status=Debt.Status.OPEN):

@@ -496,7 +496,7 @@ def post_mail(
     to: str,
     message_id: str,
     secret: str = GLOBAL_RELAY_SECRET,
-    delivered_to: str = "",
+    delivered_to: str | list[str] = "",
     cc: str = "",
 ):
     from email.message import EmailMessage
@@ -504,8 +504,9 @@ def post_mail(
     from recaudo.sandbox.signing import mail_signature
 
     message = EmailMessage()
-    if delivered_to:
-        message["Delivered-To"] = delivered_to
+    for address in [delivered_to] if isinstance(delivered_to, str) else delivered_to:
+        if address:
+            message["Delivered-To"] = address  # each server adds its own, topmost last added
     message["From"] = "Lucía <lucia@example.com>"
     message["To"] = to
     if cc:
@@ -611,6 +612,29 @@ def test_the_address_the_relay_delivered_to_routes_before_to_and_cc(
         "<m1@example.com>",
         "acme-relay-secret",
         delivered_to="cobranza@acme.example",
+    )
+
+    assert response.status_code == 200
+    [message] = Message.objects.filter(direction="in")
+    assert message.thread.debtor_id == debtors[acme.pk].pk
+
+
+def test_a_forwarded_mail_is_routed_by_the_topmost_delivered_to_alone(
+    acme_mail_with_its_own_relay,
+):
+    # Sent to another creditor's mailbox, which forwarded it to Acme's: both servers
+    # wrote a Delivered-To, the last hop (Acme's) on top.
+    acme, debtors = acme_mail_with_its_own_relay
+    other_account = ChannelAccount.objects.create(
+        creditor=make_creditor(), channel="email", routing_key="b@other.example",
+        signing_secret="other-relay-secret",
+    )  # fmt: skip
+
+    response = post_mail(
+        other_account.routing_key,
+        "<m1@example.com>",
+        "acme-relay-secret",
+        delivered_to=["cobranza@acme.example", "b@other.example"],
     )
 
     assert response.status_code == 200

@@ -12,7 +12,7 @@ dispatcher (``delivery.messages``) with their exact texts.
 from __future__ import annotations
 
 import json
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import httpx
@@ -22,9 +22,11 @@ from recaudo.delivery.channels.whatsapp import WhatsAppChannel
 from recaudo.outreach.models import Outreach
 from recaudo.payments import debit_charges
 from recaudo.payments.actions import apply_provider_record
+from recaudo.payments.agreements import break_missed_plans
 from recaudo.payments.links import live_link
 from recaudo.payments.models import Checkout, DebitAttempt
 from recaudo.payments.providers.base import ProviderRecord
+from recaudo.payments.terms import creditor_settings
 from recaudo.payments.webhooks import _process
 from recaudo.policies.models import Policy
 from recaudo.portfolio.models import Debt, Payment
@@ -136,6 +138,13 @@ def test_a_refund_of_the_charge_that_completed_the_plan_reopens_the_plan_and_its
     )
     # The mandate ended with the plan: nothing is charged automatically.
     assert debit_charges.charge_due_debits(at(date(2027, 1, 26))) == {}
+    # Owed again from the day the money went back: the grace counts from then, so the
+    # debtor told "puedes pagarla aquí" is not broken by the next morning's run.
+    assert plan.instalments.get(number=2).due_on == date(2027, 1, 25)
+    grace = creditor_settings(plan.creditor).plan_grace_days
+    assert break_missed_plans(date(2027, 1, 26)) == []
+    assert break_missed_plans(date(2027, 1, 25) + timedelta(days=grace)) == []
+    assert break_missed_plans(date(2027, 1, 26) + timedelta(days=grace)) == [plan.pk]
 
 
 def test_an_english_debtor_reads_the_reversed_charge_by_sms_in_dollars(
