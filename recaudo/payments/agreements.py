@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from recaudo.payments import outbound
-from recaudo.payments.debit import cancel_with_plan, paid_toward
+from recaudo.payments.debit import OWING, cancel_with_plan, paid_toward
 from recaudo.payments.debit_charges import notify_upcoming_debits, retries_ahead
 from recaudo.payments.debit_mercadopago import reconcile_preapprovals, sync_preapprovals
 from recaudo.payments.models import DebtorReport, Instalment, InstalmentPlan
@@ -132,8 +132,7 @@ def count_toward_plan(debtor_id: int, *, undo: bool = False) -> int:
                 reason=f"back in plan {plan.pk}: a payment was reversed",
             )
     # A debt paused by a report ("ya pagué", a dispute) is still owed until reviewed.
-    owing = [*Debt.COLLECTIBLE, Debt.Status.DISPUTED]
-    still_owed = any(debt.balance > 0 for debt in plan.debts.filter(status__in=owing))
+    still_owed = any(debt.balance > 0 for debt in plan.debts.filter(status__in=OWING))
     if not still_owed or not plan.instalments.exclude(status=Instalment.Status.PAID).exists():
         if not still_owed:
             # Settled early (a discount, a write-off): what no money covered is

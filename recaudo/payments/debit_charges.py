@@ -50,7 +50,7 @@ from recaudo.portfolio.models import AuditEvent
 logger = logging.getLogger(__name__)
 
 BATCH = 50
-# ``_record_refusal``'s default: the next attempt by ``debit_retry_days``.
+# ``record_refusal``'s default: the next attempt by ``debit_retry_days``.
 BY_RULE: Final = date.min
 # The worker asks between batches; once a minute is soon enough for a charge due today.
 JOB_SECONDS = 60.0
@@ -184,10 +184,10 @@ def charge(claim: Claim, now: datetime) -> DebitAttempt:
             # with the same key once its lease ends (the provider answers the first result).
             logger.warning("debit attempt %s: %s", attempt.pk, error)
             return attempt
-        return _record_refusal(attempt.pk, "provider_error", str(error), "", now)
+        return record_refusal(attempt.pk, "provider_error", str(error), "", now)
     if result.status == "succeeded":
-        return _record_success(attempt.pk, result.payment_id, now)
-    return _record_refusal(
+        return record_success(attempt.pk, result.payment_id, now)
+    return record_refusal(
         attempt.pk,
         result.error_code or result.status,
         result.message,
@@ -197,7 +197,7 @@ def charge(claim: Claim, now: datetime) -> DebitAttempt:
     )
 
 
-def _record_success(attempt_id: int, payment_id: str, now: datetime) -> DebitAttempt:
+def record_success(attempt_id: int, payment_id: str, now: datetime) -> DebitAttempt:
     with transaction.atomic():
         attempt = (
             DebitAttempt.objects.select_for_update(of=("self",))
@@ -227,7 +227,7 @@ def _record_success(attempt_id: int, payment_id: str, now: datetime) -> DebitAtt
         return attempt
 
 
-def _record_refusal(
+def record_refusal(
     attempt_id: int,
     code: str,
     message: str,

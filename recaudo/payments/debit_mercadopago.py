@@ -39,7 +39,7 @@ from django.utils import timezone
 from recaudo.payments.accounts import provider_for
 from recaudo.payments.conf import setting
 from recaudo.payments.debit import activate, cancel_mandate, still_needed
-from recaudo.payments.debit_charges import BY_RULE, _record_refusal, _record_success
+from recaudo.payments.debit_charges import BY_RULE, record_refusal, record_success
 from recaudo.payments.models import DebitAttempt, Instalment, InstalmentPlan, Mandate
 from recaudo.payments.providers.base import HttpProvider, ProviderError
 from recaudo.payments.providers.mercadopago import (
@@ -210,13 +210,13 @@ def record_authorized_payment(
         if attempt.status != DebitAttempt.Status.CHARGING:
             return attempt
         if payment.payment_status == "approved":
-            return _record_success(attempt.pk, payment.payment_id, now)
+            return record_success(attempt.pk, payment.payment_id, now)
         # Recycling: Mercado Pago tries again. Its reference's sample shows no
         # next_retry_date; without one the notice gives our own rule's day.
         retry_on: date | None = None
         if payment.status == "recycling":
             retry_on = payment.next_retry_date or BY_RULE
-        return _record_refusal(
+        return record_refusal(
             attempt.pk,
             payment.payment_status_detail or "rejected",
             f"Mercado Pago: {payment.status}",
