@@ -88,6 +88,27 @@ def american(frozen):
     return debtor
 
 
+def send_to_cloud_api(payment_sandbox, message):
+    """Send ``message`` to the sandbox's WhatsApp Cloud API, every shipped template approved
+    there: the outcome and the request bodies that went."""
+    for approved in approved_whatsapp_templates():
+        payment_sandbox.sandbox.catalog.register(
+            approved.name, approved.language, approved.parameter_count, approved.text,
+            header=approved.header, buttons=approved.buttons,
+        )  # fmt: skip
+    bodies: list[dict] = []
+
+    class Recording(httpx.HTTPTransport):
+        def handle_request(self, request):
+            bodies.append(json.loads(request.read()))
+            return super().handle_request(request)
+
+    channel = WhatsAppChannel(
+        {"base_url": f"{payment_sandbox.url}/whatsapp/v21.0"}, transport=Recording()
+    )
+    return channel.send(message), bodies
+
+
 def only_message(when: datetime):
     """The one message a dispatcher pass sends once the notice's window is open."""
     row = Outreach.objects.get(action="notice", status="planned")
@@ -132,23 +153,7 @@ def test_the_whatsapp_notice_is_an_approved_template_the_cloud_api_accepts(
     frozen.move_to(at(date(2026, 12, 18)))
     settle_agreements(date(2026, 12, 18))
     message = only_message(at(date(2026, 12, 18)))
-    for approved in approved_whatsapp_templates():
-        payment_sandbox.sandbox.catalog.register(
-            approved.name, approved.language, approved.parameter_count, approved.text,
-            header=approved.header, buttons=approved.buttons,
-        )  # fmt: skip
-    bodies: list[dict] = []
-
-    class Recording(httpx.HTTPTransport):
-        def handle_request(self, request):
-            bodies.append(json.loads(request.read()))
-            return super().handle_request(request)
-
-    channel = WhatsAppChannel(
-        {"base_url": f"{payment_sandbox.url}/whatsapp/v21.0"}, transport=Recording()
-    )
-
-    result = channel.send(message)
+    result, bodies = send_to_cloud_api(payment_sandbox, message)
 
     assert result.outcome == "accepted", result.error_message
     [sent] = bodies

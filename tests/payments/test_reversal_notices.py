@@ -11,14 +11,11 @@ dispatcher (``delivery.messages``) with their exact texts.
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-import httpx
 import pytest
 
-from recaudo.delivery.channels.whatsapp import WhatsAppChannel
 from recaudo.outreach.models import Outreach
 from recaudo.payments import debit_charges
 from recaudo.payments.actions import apply_provider_record
@@ -30,12 +27,11 @@ from recaudo.payments.terms import creditor_settings
 from recaudo.payments.webhooks import _process
 from recaudo.policies.models import Policy
 from recaudo.portfolio.models import Debt, Payment
-from recaudo.sandbox.catalog import approved_whatsapp_templates
 from tests.factories import make_creditor, make_debt, make_debtor
 from tests.helpers import own_token
 from tests.payments import test_debit_notices
 from tests.payments.test_debit import enrol
-from tests.payments.test_debit_notices import at, only_message, reachable
+from tests.payments.test_debit_notices import at, only_message, reachable, send_to_cloud_api
 
 pytestmark = pytest.mark.django_db
 
@@ -262,23 +258,7 @@ def test_the_whatsapp_reversal_is_an_approved_template_the_cloud_api_accepts(
     Outreach.objects.all().delete()
     take_back(payment)
     message = only_message(at(date(2026, 11, 20)))
-    for approved in approved_whatsapp_templates():
-        payment_sandbox.sandbox.catalog.register(
-            approved.name, approved.language, approved.parameter_count, approved.text,
-            header=approved.header, buttons=approved.buttons,
-        )  # fmt: skip
-    bodies: list[dict] = []
-
-    class Recording(httpx.HTTPTransport):
-        def handle_request(self, request):
-            bodies.append(json.loads(request.read()))
-            return super().handle_request(request)
-
-    channel = WhatsAppChannel(
-        {"base_url": f"{payment_sandbox.url}/whatsapp/v21.0"}, transport=Recording()
-    )
-
-    result = channel.send(message)
+    result, bodies = send_to_cloud_api(payment_sandbox, message)
 
     assert result.outcome == "accepted", result.error_message
     [sent] = bodies
